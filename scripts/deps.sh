@@ -1,0 +1,23 @@
+#!/bin/sh
+# deps.sh build|test|bench - install the Debian packages a step needs, only
+# those missing, so `make run` and `make test` work on a fresh Debian 12.
+set -eu
+build="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev"
+test="$build libcmocka-dev curl jq sqlite3"
+bench="$build curl jq wrk nginx-light liblemon-dev g++ python3 python3-pandas python3-scipy python3-networkx python3-simpy"
+case "${1:-build}" in
+build) want=$build ;;
+test) want=$test ;;
+bench) want=$bench ;;
+*) echo "deps.sh: unknown step '$1' (build, test or bench)" >&2; exit 2 ;;
+esac
+missing=""
+for p in $want; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing missing packages:$missing" >&2
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

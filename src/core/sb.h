@@ -1,0 +1,26 @@
+/* sb.h - a growable string builder (for SVG, CSV and text reports).
+ * The builder owns buf until sb_steal hands it to the caller. */
+#ifndef ICS_CORE_SB_H
+#define ICS_CORE_SB_H
+
+#include <stddef.h>
+
+typedef struct sb {
+    char *buf;
+    size_t len, cap;
+    int oom; /* set once an allocation failed; later appends are ignored */
+} sb;
+
+void sb_init(sb *b);
+void sb_free(sb *b);
+void sb_append(sb *b, const char *s, size_t n);
+void sb_puts(sb *b, const char *s);
+void sb_printf(sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append s escaped for XML/SVG text or attribute values. */
+void sb_xml(sb *b, const char *s);
+/* Append s as one CSV field, quoted when it holds a comma, quote or newline. */
+void sb_csv(sb *b, const char *s);
+/* Return the NUL-terminated buffer (caller frees) and reset b; NULL if out of memory. */
+char *sb_steal(sb *b);
+
+#endif

@@ -1,0 +1,221 @@
+/* test_core.c - validation, Europe/London time, CSV, RNG and geo basics. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/csv.h"
+#include "core/geo.h"
+#include "core/rng.h"
+#include "core/sb.h"
+#include "core/tz.h"
+#include "core/valid.h"
+
+static void test_nhs_number_accepts_valid_and_grouped(void **s)
+{
+    (void)s;
+    char out[11];
+    ics_err e = {0};
+    /* 943 476 5919: 9*10+4*9+3*8+4*7+7*6+6*5+5*4+9*3+1*2 = 299; 299 mod 11 = 2; 11-2 = 9 */
+    assert_int_equal(valid_nhs_number("943 476 5919", out, &e), 0);
+    assert_string_equal(out, "9434765919");
+    assert_int_equal(valid_nhs_number("943-476-5919", out, &e), 0);
+}
+
+static void test_nhs_number_rejects_bad_check_digit_and_shape(void **s)
+{
+    (void)s;
+    char out[11];
+    ics_err e = {0};
+    assert_int_equal(valid_nhs_number("9434765918", out, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "modulus 11"));
+    assert_int_equal(valid_nhs_number("943476591", out, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "9 digits"));
+    assert_int_equal(valid_nhs_number("94347659X9", out, &e), ICS_EINVAL);
+    assert_int_equal(valid_nhs_number("", out, &e), ICS_EINVAL);
+    /* check digit 10 is never valid: 1000000060 -> sum = 10+0..+6*2=22 -> 11-0=11 -> 0 */
+    assert_int_equal(valid_nhs_check_digit("100000006"), 0);
+    /* 6*2 = 12, remainder 1, check 10: invalid whatever the last digit */
+    assert_int_equal(valid_nhs_check_digit("000000006"), -1);
+}
+
+static void test_postcode_normalises_and_rejects(void **s)
+{
+    (void)s;
+    char out[9], o[5];
+    ics_err e = {0};
+    assert_int_equal(valid_postcode("ub83nn", out, &e), 0);
+    assert_string_equal(out, "UB8 3NN");
+    assert_int_equal(valid_postcode("  W2   1NY ", out, &e), 0);
+    assert_string_equal(out, "W2 1NY");
+    assert_int_equal(valid_postcode("w1t 7nf", out, &e), 0);
+    assert_string_equal(out, "W1T 7NF");
+    assert_int_equal(valid_postcode("SW10 9NH", out, &e), 0);
+    valid_postcode_outward(out, o);
+    assert_string_equal(o, "SW10");
+    assert_int_equal(valid_postcode("UB8 3N", out, &e), ICS_EINVAL);
+    assert_int_equal(valid_postcode("12345", out, &e), ICS_EINVAL);
+    assert_int_equal(valid_postcode("UB8-3NN", out, &e), ICS_EINVAL);
+    assert_int_equal(valid_postcode_district("ha1", o, &e), 0);
+    assert_string_equal(o, "HA1");
+}
+
+static void test_ods_and_ons_codes(void **s)
+{
+    (void)s;
+    ics_err e = {0};
+    assert_int_equal(valid_ods_code("RYJ", &e), 0);
+    assert_int_equal(valid_ods_code("R1K", &e), 0);
+    assert_int_equal(valid_ods_code("RYJ01", &e), 0);
+    assert_int_equal(valid_ods_code("ryj", &e), ICS_EINVAL);
+    assert_int_equal(valid_ods_code("RYJ0", &e), ICS_EINVAL);
+    assert_int_equal(valid_ods_code("1RY", &e), ICS_EINVAL);
+    assert_int_equal(valid_ons_code("E09000017", &e), 0);
+    assert_int_equal(valid_ons_code("E0900001", &e), ICS_EINVAL);
+    assert_int_equal(valid_ons_code("EE9000017", &e), ICS_EINVAL);
+}
+
+static void test_bst_boundaries_2026(void **s)
+{
+    (void)s;
+    /* 2026: BST starts Sunday 29 March 01:00 UTC, ends Sunday 25 October 01:00 UTC */
+    int64_t start = tz_days_from_civil(2026, 3, 29) * 86400 + 3600;
+    int64_t end = tz_days_from_civil(2026, 10, 25) * 86400 + 3600;
+    assert_false(tz_is_bst(start - 1));
+    assert_true(tz_is_bst(start));
+    assert_true(tz_is_bst(end - 1));
+    assert_false(tz_is_bst(end));
+    tz_local l;
+    tz_to_local(start, &l);
+    assert_int_equal(l.hour, 2);
+    assert_int_equal(l.offset_min, 60);
+    assert_int_equal(l.wday, 6); /* Sunday */
+}
+
+static void test_parse_local_times_across_clock_changes(void **s)
+{
+    (void)s;
+    int64_t t;
+    ics_err e = {0};
+    assert_int_equal(tz_parse("2026-07-01T14:05", &t, &e), 0);
+    char buf[32];
+    tz_format_utc(t, buf, sizeof buf);
+    assert_string_equal(buf, "2026-07-01T13:05:00Z");
+    tz_format(t, buf, sizeof buf);
+    assert_string_equal(buf, "2026-07-01T14:05:00+01:00");
+    assert_int_equal(tz_parse("2026-12-25T03:00", &t, &e), 0);
+    tz_format_utc(t, buf, sizeof buf);
+    assert_string_equal(buf, "2026-12-25T03:00:00Z");
+    /* spring gap: 01:30 on 29 March 2026 does not exist */
+    assert_int_equal(tz_parse("2026-03-29T01:30", &t, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "clocks go forward"));
+    /* autumn overlap: 01:30 on 25 October 2026 resolves to BST (00:30Z) */
+    assert_int_equal(tz_parse("2026-10-25T01:30", &t, &e), 0);
+    tz_format_utc(t, buf, sizeof buf);
+    assert_string_equal(buf, "2026-10-25T00:30:00Z");
+    assert_int_equal(tz_parse("2026-10-25T01:30:00Z", &t, &e), 0);
+    tz_format(t, buf, sizeof buf);
+    assert_string_equal(buf, "2026-10-25T01:30:00+00:00");
+    assert_int_equal(tz_parse("2026-06-01T12:00:00+02:00", &t, &e), 0);
+    tz_format_utc(t, buf, sizeof buf);
+    assert_string_equal(buf, "2026-06-01T10:00:00Z");
+    assert_int_equal(tz_parse("2026-02-30", &t, &e), ICS_EINVAL);
+    assert_int_equal(tz_parse("yesterday", &t, &e), ICS_EINVAL);
+    assert_int_equal(tz_parse("2026-01-01T25:00", &t, &e), ICS_EINVAL);
+}
+
+static void test_civil_roundtrip_and_weekday(void **s)
+{
+    (void)s;
+    for (int64_t d = -1000; d < 30000; d += 37) {
+        int y, m, dd;
+        tz_civil_from_days(d, &y, &m, &dd);
+        assert_int_equal(tz_days_from_civil(y, m, dd), d);
+    }
+    assert_int_equal(tz_weekday(tz_days_from_civil(2026, 12, 25)), 4); /* Friday */
+}
+
+static void test_csv_quotes_short_rows_and_errors(void **s)
+{
+    (void)s;
+    csv_doc *d;
+    ics_err e = {0};
+    const char *t = "a,b,c\r\n1,\"x, \"\"y\"\"\",3\n\n4,5\n";
+    assert_int_equal(csv_parse(t, strlen(t), "t.csv", &d, &e), 0);
+    assert_int_equal(d->nrows, 2);
+    assert_string_equal(d->rows[0][1], "x, \"y\"");
+    assert_string_equal(d->rows[1][2], "");
+    assert_int_equal(d->line[1], 4);
+    assert_int_equal(csv_col(d, "c"), 2);
+    const char *need[] = {"a", "z", NULL};
+    int idx[2];
+    assert_int_equal(csv_columns(d, need, idx, 0, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "'z'"));
+    csv_free(d);
+    const char *bad = "a,b\n1,2,3\n";
+    assert_int_equal(csv_parse(bad, strlen(bad), "bad.csv", &d, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "bad.csv: line 2"));
+    const char *open = "a\n\"abc\n";
+    assert_int_equal(csv_parse(open, strlen(open), "o.csv", &d, &e), ICS_EINVAL);
+}
+
+static void test_rng_is_deterministic_and_uniform(void **s)
+{
+    (void)s;
+    rng a, b;
+    rng_seed(&a, 42, 0);
+    rng_seed(&b, 42, 0);
+    for (int i = 0; i < 100; i++) assert_true(rng_next(&a) == rng_next(&b));
+    rng_seed(&b, 42, 1);
+    assert_true(rng_next(&a) != rng_next(&b));
+    double sum = 0;
+    for (int i = 0; i < 100000; i++) sum += rng_uniform(&a);
+    assert_true(fabs(sum / 100000 - 0.5) < 0.01);
+    double ln = 0;
+    for (int i = 0; i < 200000; i++) ln += rng_lognormal(&a, 20.0, 10.0);
+    assert_true(fabs(ln / 200000 - 20.0) < 0.2);
+}
+
+static void test_geo_distance(void **s)
+{
+    (void)s;
+    /* St Mary's (51.5175,-0.1746) to Hillingdon Hospital (51.5260,-0.4614): about 19.9 km */
+    double km = geo_km(51.5175, -0.1746, 51.5260, -0.4614);
+    assert_true(km > 19.5 && km < 20.3);
+    assert_true(geo_km(51.5, -0.1, 51.5, -0.1) == 0.0);
+}
+
+static void test_sb_escapes(void **s)
+{
+    (void)s;
+    sb b;
+    sb_init(&b);
+    sb_xml(&b, "a<b & \"c\"");
+    sb_puts(&b, "|");
+    sb_csv(&b, "x,y");
+    char *out = sb_steal(&b);
+    assert_string_equal(out, "a&lt;b &amp; &quot;c&quot;|\"x,y\"");
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_nhs_number_accepts_valid_and_grouped),
+        cmocka_unit_test(test_nhs_number_rejects_bad_check_digit_and_shape),
+        cmocka_unit_test(test_postcode_normalises_and_rejects),
+        cmocka_unit_test(test_ods_and_ons_codes),
+        cmocka_unit_test(test_bst_boundaries_2026),
+        cmocka_unit_test(test_parse_local_times_across_clock_changes),
+        cmocka_unit_test(test_civil_roundtrip_and_weekday),
+        cmocka_unit_test(test_csv_quotes_short_rows_and_errors),
+        cmocka_unit_test(test_rng_is_deterministic_and_uniform),
+        cmocka_unit_test(test_geo_distance),
+        cmocka_unit_test(test_sb_escapes),
+    };
+    return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}
