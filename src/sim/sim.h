@@ -1,0 +1,218 @@
+/* sim.h - discrete-event simulation of community bed units for the bed review.
+ *
+ * Plain structs in, plain structs out: a scenario (places with arrival rates,
+ * units with beds, a length-of-stay model, an admission policy) is run for
+ * many seeded replications and summarised with 95% confidence intervals. No
+ * I/O; deterministic for a given scenario and seed, whatever the thread count.
+ * Erlang B/C closed forms are here too, to check the simulator against theory. */
+#ifndef ICS_SIM_SIM_H
+#define ICS_SIM_SIM_H
+
+#include <stdint.h>
+
+#include "core/error.h"
+#include "core/progress.h"
+#include "core/sb.h"
+
+#define SIM_MAX_PLACES 32
+#define SIM_MAX_UNITS  64
+#define SIM_MAX_REPS   10000
+
+typedef enum {
+    SIM_LOS_INHERIT = 0, /* a place's LOS: use the scenario's */
+    SIM_LOS_EXPONENTIAL,
+    SIM_LOS_LOGNORMAL,
+    SIM_LOS_EMPIRICAL
+} sim_los_kind;
+
+/* Length of stay in days. Empirical: values are resampled uniformly (the
+ * caller owns the array and keeps it alive while the scenario is used). */
+typedef struct sim_los {
+    sim_los_kind kind;
+    double mean, sd;
+    const double *values;
+    int nvalues;
+} sim_los;
+
+typedef enum { SIM_POLICY_BOROUGH = 0, SIM_POLICY_POOLED = 1 } sim_policy;
+typedef enum { SIM_QUEUE_FIFO = 0, SIM_QUEUE_PRIORITY = 1 } sim_queue_kind;
+
+typedef struct sim_place {
+    char code[16];
+    char name[64];
+    double lat, lon;         /* where its patients come from (nearest-first) */
+    double arrivals_per_day; /* mean rate, before day-of-week/seasonal profiles */
+    double urgent_share;     /* share of arrivals that are urgent (priority queue) */
+    sim_los los;             /* SIM_LOS_INHERIT: the scenario's LOS */
+} sim_place;
+
+typedef struct sim_unit {
+    char code[16];
+    char name[64];
+    int beds;
+    double lat, lon;
+    uint64_t places; /* bit i set: commissioned for places[i] */
+} sim_unit;
+
+/* One replayed arrival: day since the start (day 0 is a Monday, 1 January),
+ * place index, LOS in days (< 0: drawn from the model), urgent flag. */
+typedef struct sim_arrival {
+    double day;
+    int place;
+    double los;
+    int urgent;
+} sim_arrival;
+
+typedef struct sim_scenario {
+    int nplaces, nunits;
+    sim_place places[SIM_MAX_PLACES];
+    sim_unit units[SIM_MAX_UNITS];
+    sim_los los;
+    /* Rate multipliers, normalised to average 1 (so arrivals_per_day stays
+     * the mean): dow[0] is Monday; month[0] January. has_* = 0: flat. */
+    double dow[7];
+    int has_dow;
+    double month[12];
+    int has_month;
+    /* When nreplay > 0 the arrivals are replayed (the caller owns them) and
+     * arrivals_per_day is ignored; replications then differ only in LOS. */
+    const sim_arrival *replay;
+    int nreplay;
+    double warmup_days, run_days;
+    sim_policy policy;
+    sim_queue_kind queue;
+    double target_days; /* "wait over target_days ..." */
+    double target_prob; /* "... in under target_prob of patients" */
+    int reps;
+    uint64_t seed;
+} sim_scenario;
+
+/* Per-replication metrics, all over patients arriving after the warm-up and
+ * before its end, or time-averaged over that window. */
+enum {
+    SIM_OCCUPANCY,     /* busy bed-days / available bed-days */
+    SIM_MEAN_WAIT,     /* days from arrival to admission */
+    SIM_P_WAIT,        /* share of patients who waited at all */
+    SIM_P_OVER_TARGET, /* share who waited more than target_days */
+    SIM_WAIT_P95,      /* 95th percentile wait (nearest rank) */
+    SIM_MEAN_QUEUE,    /* time-average number waiting */
+    SIM_MAX_QUEUE,     /* most waiting at once */
+    SIM_OVER_TARGET,   /* patients who waited more than target_days */
+    SIM_PATIENTS,      /* patients arriving in the window */
+    SIM_NMETRICS
+};
+extern const char *const sim_metric_names[SIM_NMETRICS];
+
+typedef struct sim_rep {
+    double m[SIM_NMETRICS];
+    double unit_occ[SIM_MAX_UNITS];
+    double place_wait[SIM_MAX_PLACES]; /* NaN when no patient from that place */
+    double place_over[SIM_MAX_PLACES];
+    long censored; /* never admitted before the simulation stopped */
+    long events;
+} sim_rep;
+
+/* Mean across replications with a 95% t interval [lo, hi]; n counts the
+ * replications that had a value. */
+typedef struct sim_stat {
+    double mean, sd, lo, hi;
+    int n;
+} sim_stat;
+
+typedef struct sim_result {
+    int reps;
+    sim_rep *rep;
+    sim_stat m[SIM_NMETRICS];
+    sim_stat unit_occ[SIM_MAX_UNITS];
+    sim_stat place_wait[SIM_MAX_PLACES];
+    sim_stat place_over[SIM_MAX_PLACES];
+    int beds;            /* total beds */
+    double offered_load; /* mean arrivals per day x mean LOS = beds busy on average */
+    long censored, events;
+} sim_result;
+
+sim_result *sim_result_new(int reps);
+void sim_result_free(sim_result *r);
+
+/* Check a scenario; every problem goes into one message. ICS_EINVAL. */
+int sim_scenario_check(const sim_scenario *sc, ics_err *e);
+/* Mean of a LOS model in days (the scenario's when kind is INHERIT). */
+double sim_los_mean(const sim_scenario *sc, const sim_los *l);
+/* Expected beds busy: sum over places of rate x mean LOS (replay: observed rate). */
+double sim_scenario_load(const sim_scenario *sc);
+int sim_scenario_beds(const sim_scenario *sc);
+/* Set every unit's beds so they add up to total, in proportion to the
+ * current beds (largest remainder; equal shares when all are zero). */
+void sim_scenario_scale(sim_scenario *sc, int total);
+
+/* The patients replication rep would see up to day end, in arrival order
+ * (los filled in): *out is malloc'd, caller frees. For tests and for
+ * feeding another simulator the same demand. */
+int sim_patients_draw(const sim_scenario *sc, int rep, double end, sim_arrival **out, size_t *n);
+
+/* One replication (stream rep of the seed). ICS_ENOMEM on allocation failure. */
+int sim_rep_run(const sim_scenario *sc, int rep, sim_rep *out);
+
+/* All sc->reps replications on threads (<= 0: one per core); progress may be
+ * NULL. Results do not depend on the number of threads. */
+int sim_run(const sim_scenario *sc, int threads, progress_fn progress, void *ctx, sim_result **out,
+            ics_err *e);
+
+/* Does a result meet the scenario's target (mean P(wait > target_days) below
+ * target_prob; with conservative set, the upper end of its interval)? */
+int sim_target_met(const sim_scenario *sc, const sim_result *r, int conservative);
+
+/* Smallest bed numbers that meet the target, for sc->policy. */
+typedef enum {
+    SIM_SEARCH_TOTAL = 0,   /* total beds, shared in proportion to today's */
+    SIM_SEARCH_PER_UNIT = 1 /* the same number of beds in every unit */
+} sim_search_mode;
+
+typedef struct sim_search {
+    int found;
+    int total;    /* total beds at the answer */
+    int per_unit; /* PER_UNIT mode: beds in each unit */
+    int unit_beds[SIM_MAX_UNITS];
+    sim_stat p_over, mean_wait, occupancy; /* at the answer */
+    int evaluations;
+} sim_search;
+
+int sim_beds_search(const sim_scenario *sc, sim_search_mode mode, int conservative, int threads,
+                    progress_fn progress, void *ctx, sim_search *out, ics_err *e);
+
+/* Wait against total beds for both policies (same seed: paired). */
+typedef struct sim_sweep_point {
+    int total;
+    sim_stat mean_wait, p_over, occupancy;
+} sim_sweep_point;
+
+typedef struct sim_sweep {
+    int npoints;
+    sim_sweep_point pt[2][64]; /* [policy][i] */
+    int needed[2];             /* beds needed per policy, 0 when not searched */
+    double target_days, target_prob;
+} sim_sweep;
+
+/* Totals from lo to hi in at most 64 evenly spaced steps. */
+int sim_sweep_run(const sim_scenario *sc, int lo, int hi, int npoints, int threads,
+                  progress_fn progress, void *ctx, sim_sweep *out, ics_err *e);
+
+/* An SVG chart of a sweep: mean wait against total beds with 95% intervals,
+ * borough and pooled in two panels side by side with the same axes. */
+void sim_chart_svg(const sim_sweep *sw, const char *title, sb *out);
+
+/* Queueing formulas (STANDARDS.md). a = offered load in beds (lambda x LOS). */
+double sim_erlang_b(int c, double a);
+/* Erlang C: P(wait > 0) in M/M/c; 1 when a >= c (no steady state). */
+double sim_erlang_c(int c, double a);
+/* Mean wait in days for arrivals per day lambda and mean LOS in days. */
+double sim_erlang_wait(int c, double lambda, double los);
+/* P(wait > t days). */
+double sim_erlang_p_over(int c, double lambda, double los, double t);
+/* Smallest c with P(wait > t) < p. */
+int sim_erlang_beds(double lambda, double los, double t, double p);
+
+/* Two-sided 95% Student t quantile (t_0.975) for df degrees of freedom. */
+double sim_t975(int df);
+
+#endif

@@ -1,0 +1,615 @@
+/* test_sim.c - the bed simulator: Erlang B/C worked examples, hand-traced
+ * runs with replayed arrivals and fixed stays, policies and queue
+ * disciplines, the Erlang C validation (simulated M/M/c inside its 95%
+ * interval), determinism across thread counts, paired streams, bed search,
+ * sweep/chart and bad scenarios. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sim.h"
+
+/* A scenario with one place and one unit of c beds next to it. */
+static sim_scenario *one_unit(int c, double lambda, double los)
+{
+    sim_scenario *sc = calloc(1, sizeof *sc);
+    sc->nplaces = 1;
+    snprintf(sc->places[0].code, sizeof sc->places[0].code, "P1");
+    sc->places[0].lat = 51.5;
+    sc->places[0].lon = -0.2;
+    sc->places[0].arrivals_per_day = lambda;
+    sc->nunits = 1;
+    snprintf(sc->units[0].code, sizeof sc->units[0].code, "U1");
+    sc->units[0].beds = c;
+    sc->units[0].lat = 51.5;
+    sc->units[0].lon = -0.2;
+    sc->units[0].places = 1;
+    sc->los.kind = SIM_LOS_EXPONENTIAL;
+    sc->los.mean = los;
+    sc->warmup_days = 100;
+    sc->run_days = 1000;
+    sc->target_days = 1;
+    sc->target_prob = 0.05;
+    sc->reps = 10;
+    sc->seed = 20260101;
+    return sc;
+}
+
+static void test_erlang_b_and_c_worked_examples(void **s)
+{
+    (void)s;
+    /* B(2,1) = (1/2) / (1 + 1 + 1/2) = 0.2 */
+    assert_float_equal(sim_erlang_b(2, 1.0), 0.2, 1e-12);
+    assert_float_equal(sim_erlang_b(0, 3.0), 1.0, 1e-12);
+    /* C(2,1): a^c/c! /(1-rho) = 0.5/0.5 = 1; sum_{k<2} = 2 -> 1/3 */
+    assert_float_equal(sim_erlang_c(2, 1.0), 1.0 / 3, 1e-12);
+    /* M/M/1: C = rho; mean wait = rho / (mu - lambda) = 0.5 / 0.5 = 1 day */
+    assert_float_equal(sim_erlang_c(1, 0.5), 0.5, 1e-12);
+    assert_float_equal(sim_erlang_wait(1, 0.5, 1.0), 1.0, 1e-12);
+    /* c=2, lambda=1, LOS=1: wait = (1/3) / (2 - 1); P(wait > 1) = (1/3) e^-1 */
+    assert_float_equal(sim_erlang_wait(2, 1.0, 1.0), 1.0 / 3, 1e-12);
+    assert_float_equal(sim_erlang_p_over(2, 1.0, 1.0, 1.0), exp(-1.0) / 3, 1e-12);
+    /* the closed form of STANDARDS.md summed directly, c = 10, a = 8 */
+    double a = 8, sum = 0, term = 1;
+    for (int k = 0; k < 10; k++) {
+        sum += term;
+        term *= a / (k + 1);
+    }
+    double top = term / (1 - a / 10);
+    assert_float_equal(sim_erlang_c(10, a), top / (sum + top), 1e-12);
+    assert_float_equal(sim_erlang_c(10, a), 0.40918015079644354, 1e-12);
+    /* no steady state at or above full load */
+    assert_float_equal(sim_erlang_c(5, 5.0), 1.0, 0);
+    assert_true(isinf(sim_erlang_wait(5, 1.0, 5.0)));
+    /* large systems stay finite (no a^c / c! overflow) */
+    double big = sim_erlang_c(2000, 1900.0);
+    assert_true(big > 0 && big < 1);
+}
+
+static void test_erlang_beds_smallest_meeting_target(void **s)
+{
+    (void)s;
+    /* lambda 2/day, LOS 5 days: P(wait > 1 day) is 0.558 (11), 0.301 (12), 0.157 (13) */
+    assert_float_equal(sim_erlang_p_over(12, 2, 5, 1), 0.30123393519949104, 1e-12);
+    assert_int_equal(sim_erlang_beds(2, 5, 1, 0.35), 12);
+    assert_int_equal(sim_erlang_beds(2, 5, 1, 0.30), 13);
+    int c = sim_erlang_beds(2, 5, 1, 0.05);
+    assert_true(sim_erlang_p_over(c, 2, 5, 1) < 0.05);
+    assert_true(sim_erlang_p_over(c - 1, 2, 5, 1) >= 0.05);
+    assert_int_equal(sim_erlang_beds(0, 5, 1, 0.05), 0);
+}
+
+static void test_t_quantile_table_and_expansion(void **s)
+{
+    (void)s;
+    assert_float_equal(sim_t975(1), 12.706, 1e-9);
+    assert_float_equal(sim_t975(9), 2.262, 1e-9);
+    assert_float_equal(sim_t975(30), 2.042, 1e-9);
+    assert_float_equal(sim_t975(60), 2.0003, 2e-4);
+    assert_float_equal(sim_t975(120), 1.9799, 2e-4);
+    assert_float_equal(sim_t975(100000), 1.96, 1e-3);
+    assert_true(isnan(sim_t975(0)));
+}
+
+/* One bed, stays of exactly 2.5 days, arrivals at days 0, 1 and 2:
+ * patient 1 in at 0 out 2.5; patient 2 waits 1.5 (in 2.5, out 5);
+ * patient 3 waits 3 (in 5, out 7.5). Over a 10-day window the bed is busy
+ * 7.5 days: occupancy 0.75. */
+static void test_hand_traced_single_bed(void **s)
+{
+    (void)s;
+    sim_scenario *sc = one_unit(1, 0, 1);
+    static const double stay[] = {2.5};
+    sc->los = (sim_los){.kind = SIM_LOS_EMPIRICAL, .values = stay, .nvalues = 1};
+    sim_arrival arr[] = {{0, 0, -1, 0}, {1, 0, -1, 0}, {2, 0, -1, 0}};
+    sc->replay = arr;
+    sc->nreplay = 3;
+    sc->warmup_days = 0;
+    sc->run_days = 10;
+    sc->target_days = 2;
+    sc->reps = 1;
+    sim_rep r;
+    assert_int_equal(sim_rep_run(sc, 0, &r), 0);
+    assert_float_equal(r.m[SIM_PATIENTS], 3, 0);
+    assert_float_equal(r.m[SIM_MEAN_WAIT], (0 + 1.5 + 3) / 3, 1e-12);
+    assert_float_equal(r.m[SIM_P_WAIT], 2.0 / 3, 1e-12);
+    assert_float_equal(r.m[SIM_P_OVER_TARGET], 1.0 / 3, 1e-12);
+    assert_float_equal(r.m[SIM_OVER_TARGET], 1, 0);
+    assert_float_equal(r.m[SIM_WAIT_P95], 3, 1e-12); /* nearest rank: ceil(2.85) = 3rd */
+    assert_float_equal(r.m[SIM_OCCUPANCY], 0.75, 1e-12);
+    /* queue: 1 waiting on [1,2), 2 on [2,2.5), 1 on [2.5,5): 1 + 1 + 2.5 = 4.5 */
+    assert_float_equal(r.m[SIM_MEAN_QUEUE], 4.5 / 10, 1e-12);
+    assert_float_equal(r.m[SIM_MAX_QUEUE], 2, 0);
+    assert_int_equal(r.censored, 0);
+    /* 3 arrivals and 3 departures */
+    assert_int_equal(r.events, 6);
+    /* load: 3 stays of 2.5 days over 10 days = 0.75 beds */
+    assert_float_equal(sim_scenario_load(sc), 0.75, 1e-12);
+    free(sc);
+}
+
+/* The warm-up is discarded: with a warm-up of 1.5 days only patient 3
+ * (arrived day 2, waited 3) counts, and occupancy is over [1.5, 11.5). */
+static void test_warmup_is_discarded(void **s)
+{
+    (void)s;
+    sim_scenario *sc = one_unit(1, 0, 1);
+    static const double stay[] = {2.5};
+    sc->los = (sim_los){.kind = SIM_LOS_EMPIRICAL, .values = stay, .nvalues = 1};
+    sim_arrival arr[] = {{0, 0, -1, 0}, {1, 0, -1, 0}, {2, 0, -1, 0}};
+    sc->replay = arr;
+    sc->nreplay = 3;
+    sc->warmup_days = 1.5;
+    sc->run_days = 10;
+    sim_rep r;
+    assert_int_equal(sim_rep_run(sc, 0, &r), 0);
+    assert_float_equal(r.m[SIM_PATIENTS], 1, 0);
+    assert_float_equal(r.m[SIM_MEAN_WAIT], 3, 1e-12);
+    assert_float_equal(r.m[SIM_OCCUPANCY], 6.0 / 10, 1e-12); /* busy 1.5 .. 7.5 */
+    free(sc);
+}
+
+/* Two places, each with its own one-bed unit; place A sends two patients
+ * (days 0 and 1, stays 3). Borough: the second waits for A's bed (2 days).
+ * Pooled: the second takes B's empty bed at once. Nearest first: the first
+ * goes to A's own unit. */
+static sim_scenario *two_boroughs(void)
+{
+    sim_scenario *sc = one_unit(1, 0, 1);
+    sc->nplaces = 2;
+    snprintf(sc->places[1].code, sizeof sc->places[1].code, "P2");
+    sc->places[1].lat = 51.6;
+    sc->places[1].lon = -0.4;
+    sc->nunits = 2;
+    snprintf(sc->units[1].code, sizeof sc->units[1].code, "U2");
+    sc->units[1].beds = 1;
+    sc->units[1].lat = 51.6;
+    sc->units[1].lon = -0.4;
+    sc->units[1].places = 2;
+    sc->warmup_days = 0;
+    sc->run_days = 10;
+    sc->reps = 1;
+    return sc;
+}
+
+static void test_borough_waits_where_pooled_uses_neighbour(void **s)
+{
+    (void)s;
+    sim_scenario *sc = two_boroughs();
+    sim_arrival arr[] = {{0, 0, 3, 0}, {1, 0, 3, 0}};
+    sc->replay = arr;
+    sc->nreplay = 2;
+    sim_rep r;
+    sc->policy = SIM_POLICY_BOROUGH;
+    assert_int_equal(sim_rep_run(sc, 0, &r), 0);
+    assert_float_equal(r.m[SIM_MEAN_WAIT], 1.0, 1e-12); /* (0 + 2) / 2 */
+    assert_float_equal(r.unit_occ[0], 6.0 / 10, 1e-12);
+    assert_float_equal(r.unit_occ[1], 0, 1e-12);
+    assert_float_equal(r.place_wait[0], 1.0, 1e-12);
+    assert_true(isnan(r.place_wait[1]));
+    sc->policy = SIM_POLICY_POOLED;
+    assert_int_equal(sim_rep_run(sc, 0, &r), 0);
+    assert_float_equal(r.m[SIM_MEAN_WAIT], 0, 0);
+    assert_float_equal(r.unit_occ[0], 3.0 / 10, 1e-12); /* nearest first */
+    assert_float_equal(r.unit_occ[1], 3.0 / 10, 1e-12);
+    free(sc);
+}
+
+/* One bed, stays of 2 days: routine at 0 and 0.5, urgent at 1. FIFO:
+ * routine 2 in at 2 (waits 1.5), urgent in at 4 (waits 3). Priority: the
+ * urgent patient goes first at 2 (waits 1), routine 2 at 4 (waits 3.5). */
+static void test_priority_queue_lets_urgent_go_first(void **s)
+{
+    (void)s;
+    sim_scenario *sc = one_unit(1, 0, 1);
+    sim_arrival arr[] = {{0, 0, 2, 0}, {0.5, 0, 2, 0}, {1, 0, 2, 1}};
+    sc->replay = arr;
+    sc->nreplay = 3;
+    sc->warmup_days = 0;
+    sc->run_days = 10;
+    sc->target_days = 3.2;
+    sim_rep r;
+    sc->queue = SIM_QUEUE_FIFO;
+    assert_int_equal(sim_rep_run(sc, 0, &r), 0);
+    assert_float_equal(r.m[SIM_MEAN_WAIT], (0 + 1.5 + 3) / 3, 1e-12);
+    assert_float_equal(r.m[SIM_OVER_TARGET], 0, 0);
+    sc->queue = SIM_QUEUE_PRIORITY;
+    assert_int_equal(sim_rep_run(sc, 0, &r), 0);
+    assert_float_equal(r.m[SIM_MEAN_WAIT], (0 + 3.5 + 1) / 3, 1e-12);
+    assert_float_equal(r.m[SIM_OVER_TARGET], 1, 0);
+    free(sc);
+}
+
+/* No beds at all: nobody is ever admitted; the waits are censored at the
+ * hard stop and the target cannot be met. */
+static void test_no_beds_censors_and_fails_target(void **s)
+{
+    (void)s;
+    sim_scenario *sc = one_unit(0, 1, 5);
+    sc->run_days = 50;
+    sc->warmup_days = 0;
+    sc->reps = 2;
+    sim_result *r = NULL;
+    ics_err e = {0};
+    assert_int_equal(sim_run(sc, 1, NULL, NULL, &r, &e), 0);
+    assert_true(r->censored > 0);
+    assert_float_equal(r->m[SIM_P_WAIT].mean, 1, 0);
+    assert_false(sim_target_met(sc, r, 0));
+    sim_result_free(r);
+    free(sc);
+}
+
+/* Validation against Erlang C: one unit, Poisson arrivals, exponential
+ * stays (M/M/12, lambda = 2/day, LOS 5 days, rho = 0.83). The 95% interval
+ * across 30 replications must contain the closed-form P(wait > 0) = 0.4494
+ * and mean wait = 1.1235 days. It also must NOT contain the values for 11
+ * or 13 beds, so the check can tell a wrong model apart. */
+static void test_mmc_matches_erlang_c_within_interval(void **s)
+{
+    (void)s;
+    sim_scenario *sc = one_unit(12, 2.0, 5.0);
+    sc->warmup_days = 200;
+    sc->run_days = 2000;
+    sc->reps = 30;
+    sim_result *r = NULL;
+    ics_err e = {0};
+    assert_int_equal(sim_run(sc, 0, NULL, NULL, &r, &e), 0);
+    double pc = sim_erlang_c(12, 10.0), w = sim_erlang_wait(12, 2.0, 5.0);
+    double po = sim_erlang_p_over(12, 2.0, 5.0, 1.0);
+    const sim_stat *sp = &r->m[SIM_P_WAIT], *sw = &r->m[SIM_MEAN_WAIT];
+    const sim_stat *so = &r->m[SIM_P_OVER_TARGET];
+    print_message("P(wait>0) sim %.4f [%.4f, %.4f] Erlang C %.4f\n", sp->mean, sp->lo, sp->hi, pc);
+    print_message("mean wait sim %.4f [%.4f, %.4f] Erlang C %.4f\n", sw->mean, sw->lo, sw->hi, w);
+    print_message("P(wait>1) sim %.4f [%.4f, %.4f] Erlang C %.4f\n", so->mean, so->lo, so->hi, po);
+    assert_true(sp->lo <= pc && pc <= sp->hi);
+    assert_true(sw->lo <= w && w <= sw->hi);
+    assert_true(so->lo <= po && po <= so->hi);
+    assert_false(sp->lo <= sim_erlang_c(11, 10.0) && sim_erlang_c(11, 10.0) <= sp->hi);
+    assert_false(sp->lo <= sim_erlang_c(13, 10.0) && sim_erlang_c(13, 10.0) <= sp->hi);
+    assert_false(sw->lo <= sim_erlang_wait(13, 2, 5) && sim_erlang_wait(13, 2, 5) <= sw->hi);
+    /* occupancy is a / c = 10/12 */
+    assert_true(fabs(r->m[SIM_OCCUPANCY].mean - 10.0 / 12) < 0.01);
+    assert_int_equal(r->censored, 0);
+    sim_result_free(r);
+    free(sc);
+}
+
+/* An eight-unit scenario shaped like NWL, used for the multi-unit checks. */
+static sim_scenario *eight_units(void)
+{
+    sim_scenario *sc = calloc(1, sizeof *sc);
+    sc->nplaces = sc->nunits = 8;
+    for (int i = 0; i < 8; i++) {
+        sim_place *p = &sc->places[i];
+        snprintf(p->code, sizeof p->code, "E0900%04d", i);
+        p->lat = 51.45 + 0.02 * i;
+        p->lon = -0.45 + 0.04 * i;
+        p->arrivals_per_day = 0.6 + 0.1 * i;
+        p->urgent_share = 0.1;
+        sim_unit *u = &sc->units[i];
+        snprintf(u->code, sizeof u->code, "U%d", i);
+        u->lat = p->lat + 0.005;
+        u->lon = p->lon;
+        u->beds = 14 + i;
+        u->places = 1ULL << i;
+    }
+    sc->los = (sim_los){.kind = SIM_LOS_LOGNORMAL, .mean = 18, .sd = 12};
+    sc->warmup_days = 180;
+    sc->run_days = 365;
+    sc->target_days = 2;
+    sc->target_prob = 0.1;
+    sc->reps = 8;
+    sc->seed = 7;
+    return sc;
+}
+
+static void test_results_identical_for_any_thread_count(void **s)
+{
+    (void)s;
+    sim_scenario *sc = eight_units();
+    sim_result *a = NULL, *b = NULL;
+    ics_err e = {0};
+    assert_int_equal(sim_run(sc, 1, NULL, NULL, &a, &e), 0);
+    assert_int_equal(sim_run(sc, 3, NULL, NULL, &b, &e), 0);
+    assert_memory_equal(a->rep, b->rep, sizeof(sim_rep) * sc->reps);
+    assert_memory_equal(a->m, b->m, sizeof a->m);
+    /* another seed gives other numbers */
+    sc->seed = 8;
+    sim_result *c = NULL;
+    assert_int_equal(sim_run(sc, 2, NULL, NULL, &c, &e), 0);
+    assert_true(c->m[SIM_MEAN_WAIT].mean != a->m[SIM_MEAN_WAIT].mean);
+    sim_result_free(a);
+    sim_result_free(b);
+    sim_result_free(c);
+    free(sc);
+}
+
+/* Common random numbers: the same replication sees the same patients
+ * whatever the policy or bed numbers, so pooled and borough are paired;
+ * and pooling the same beds never makes the average wait worse here. */
+static void test_policies_see_the_same_patients(void **s)
+{
+    (void)s;
+    sim_scenario *sc = eight_units();
+    sim_result *bo = NULL, *po = NULL;
+    ics_err e = {0};
+    sc->policy = SIM_POLICY_BOROUGH;
+    assert_int_equal(sim_run(sc, 0, NULL, NULL, &bo, &e), 0);
+    sc->policy = SIM_POLICY_POOLED;
+    sc->units[0].beds += 5;
+    assert_int_equal(sim_run(sc, 0, NULL, NULL, &po, &e), 0);
+    for (int k = 0; k < sc->reps; k++) {
+        assert_float_equal(bo->rep[k].m[SIM_PATIENTS], po->rep[k].m[SIM_PATIENTS], 0);
+        assert_true(po->rep[k].m[SIM_MEAN_WAIT] <= bo->rep[k].m[SIM_MEAN_WAIT]);
+    }
+    sim_arrival *x = NULL, *y = NULL;
+    size_t nx = 0, ny = 0;
+    assert_int_equal(sim_patients_draw(sc, 3, 545, &x, &nx), 0);
+    sc->policy = SIM_POLICY_BOROUGH;
+    sc->queue = SIM_QUEUE_PRIORITY;
+    assert_int_equal(sim_patients_draw(sc, 3, 545, &y, &ny), 0);
+    assert_int_equal(nx, ny);
+    assert_memory_equal(x, y, nx * sizeof *x);
+    free(x);
+    free(y);
+    sim_result_free(bo);
+    sim_result_free(po);
+    free(sc);
+}
+
+/* Poisson arrivals keep their mean rate; a day-of-week profile moves them
+ * (all on Mondays here) without changing the total; seasonal likewise. */
+static void test_arrival_profiles(void **s)
+{
+    (void)s;
+    sim_scenario *sc = one_unit(10, 2.0, 3.0);
+    sim_arrival *a = NULL;
+    size_t n = 0;
+    assert_int_equal(sim_patients_draw(sc, 0, 3650, &a, &n), 0);
+    /* 7300 expected, sd 85: within 4 sd */
+    assert_true(fabs((double)n - 7300) < 4 * 85.4);
+    free(a);
+    sc->has_dow = 1;
+    double dow[7] = {1, 0, 0, 0, 0, 0, 0};
+    memcpy(sc->dow, dow, sizeof dow);
+    assert_int_equal(sim_patients_draw(sc, 0, 3640, &a, &n), 0);
+    assert_true(fabs((double)n - 7280) < 4 * 85.4);
+    for (size_t k = 0; k < n; k++) assert_int_equal((long)floor(a[k].day) % 7, 0);
+    free(a);
+    sc->has_dow = 0;
+    sc->has_month = 1;
+    for (int m = 0; m < 12; m++) sc->month[m] = m == 0 ? 1 : 0;
+    assert_int_equal(sim_patients_draw(sc, 0, 3650, &a, &n), 0);
+    /* all in January, at 365/31 times the mean rate: 10 x 31 x 2 x 365/31 */
+    assert_true(fabs((double)n - 7300) < 4 * 85.4);
+    for (size_t k = 0; k < n; k++) assert_true(fmod(a[k].day, 365) < 31);
+    free(a);
+    free(sc);
+}
+
+static void test_los_models_have_their_means(void **s)
+{
+    (void)s;
+    sim_scenario *sc = one_unit(10, 5.0, 3.0);
+    sc->los = (sim_los){.kind = SIM_LOS_LOGNORMAL, .mean = 20, .sd = 15};
+    sim_arrival *a = NULL;
+    size_t n = 0;
+    assert_int_equal(sim_patients_draw(sc, 0, 4000, &a, &n), 0);
+    double sum = 0;
+    for (size_t k = 0; k < n; k++) sum += a[k].los;
+    /* ~20000 stays, standard error 15/sqrt(20000) = 0.106 */
+    assert_true(fabs(sum / n - 20) < 0.5);
+    free(a);
+    static const double v[] = {1, 2, 3, 10};
+    sc->places[0].los = (sim_los){.kind = SIM_LOS_EMPIRICAL, .values = v, .nvalues = 4};
+    assert_float_equal(sim_los_mean(sc, &sc->places[0].los), 4, 1e-12);
+    assert_float_equal(sim_scenario_load(sc), 20, 1e-12);
+    assert_int_equal(sim_patients_draw(sc, 0, 100, &a, &n), 0);
+    for (size_t k = 0; k < n; k++)
+        assert_true(a[k].los == 1 || a[k].los == 2 || a[k].los == 3 || a[k].los == 10);
+    free(a);
+    free(sc);
+}
+
+static void test_scale_shares_beds_by_largest_remainder(void **s)
+{
+    (void)s;
+    sim_scenario *sc = eight_units();
+    sc->nunits = 3;
+    sc->units[0].beds = 10;
+    sc->units[1].beds = 5;
+    sc->units[2].beds = 5;
+    /* 25 x (10, 5, 5) / 20 = 12.5, 6.25, 6.25 -> 12, 6, 6 + 1 to the largest */
+    sim_scenario_scale(sc, 25);
+    assert_int_equal(sc->units[0].beds, 13);
+    assert_int_equal(sc->units[1].beds, 6);
+    assert_int_equal(sc->units[2].beds, 6);
+    sim_scenario_scale(sc, 7);
+    assert_int_equal(sim_scenario_beds(sc), 7);
+    for (int u = 0; u < 3; u++) sc->units[u].beds = 0;
+    sim_scenario_scale(sc, 4); /* equal shares 4/3: 1, 1, 1 + 1 to the first */
+    assert_int_equal(sc->units[0].beds, 2);
+    assert_int_equal(sc->units[1].beds, 1);
+    assert_int_equal(sc->units[2].beds, 1);
+    free(sc);
+}
+
+/* The bed search on M/M/c agrees with Erlang: the target P(wait > 1 day)
+ * < 5% needs c* beds by the formula; the simulated answer is c* (the
+ * estimate is sharp here, P at c*-1 and c* being far from 5%). */
+static void test_search_agrees_with_erlang(void **s)
+{
+    (void)s;
+    sim_scenario *sc = one_unit(12, 2.0, 5.0);
+    sc->run_days = 1500;
+    sc->reps = 12;
+    sc->target_prob = 0.1;
+    int want = sim_erlang_beds(2, 5, 1, 0.1);
+    print_message("Erlang: %d beds; P over at %d: %.3f, at %d: %.3f\n", want, want - 1,
+                  sim_erlang_p_over(want - 1, 2, 5, 1), want, sim_erlang_p_over(want, 2, 5, 1));
+    sim_search out;
+    ics_err e = {0};
+    assert_int_equal(sim_beds_search(sc, SIM_SEARCH_TOTAL, 0, 0, NULL, NULL, &out, &e), 0);
+    assert_true(out.found);
+    assert_int_equal(out.total, want);
+    assert_true(out.p_over.mean < 0.1);
+    assert_true(out.evaluations >= 2 && out.evaluations < 20);
+    /* per unit on one unit is the same question */
+    sim_search pu;
+    assert_int_equal(sim_beds_search(sc, SIM_SEARCH_PER_UNIT, 0, 0, NULL, NULL, &pu, &e), 0);
+    assert_int_equal(pu.per_unit, want);
+    /* the conservative answer (upper end of the interval) is never smaller */
+    sim_search cons;
+    assert_int_equal(sim_beds_search(sc, SIM_SEARCH_TOTAL, 1, 0, NULL, NULL, &cons, &e), 0);
+    assert_true(cons.total >= out.total);
+    free(sc);
+}
+
+/* Pooling needs no more beds than borough-only commissioning. */
+static void test_pooled_needs_no_more_beds_than_borough(void **s)
+{
+    (void)s;
+    sim_scenario *sc = eight_units();
+    sc->reps = 6;
+    sim_search b, p;
+    ics_err e = {0};
+    sc->policy = SIM_POLICY_BOROUGH;
+    assert_int_equal(sim_beds_search(sc, SIM_SEARCH_TOTAL, 0, 0, NULL, NULL, &b, &e), 0);
+    sc->policy = SIM_POLICY_POOLED;
+    assert_int_equal(sim_beds_search(sc, SIM_SEARCH_TOTAL, 0, 0, NULL, NULL, &p, &e), 0);
+    print_message("beds needed: borough %d, pooled %d (load %.1f)\n", b.total, p.total,
+                  sim_scenario_load(sc));
+    assert_true(b.found && p.found);
+    assert_true(p.total <= b.total);
+    assert_true(p.total > sim_scenario_load(sc));
+    free(sc);
+}
+
+static void test_sweep_and_chart(void **s)
+{
+    (void)s;
+    sim_scenario *sc = eight_units();
+    sc->reps = 4;
+    sc->run_days = 200;
+    sim_sweep sw;
+    ics_err e = {0};
+    assert_int_equal(sim_sweep_run(sc, 110, 160, 6, 0, NULL, NULL, &sw, &e), 0);
+    assert_int_equal(sw.npoints, 6);
+    assert_int_equal(sw.pt[0][0].total, 110);
+    assert_int_equal(sw.pt[1][5].total, 160);
+    assert_int_equal(sw.pt[0][1].total, 120);
+    /* more beds, shorter waits (paired streams keep this monotone) */
+    assert_true(sw.pt[1][5].mean_wait.mean <= sw.pt[1][0].mean_wait.mean);
+    assert_true(sw.pt[1][0].mean_wait.mean <= sw.pt[0][0].mean_wait.mean);
+    sw.needed[0] = 150;
+    sw.needed[1] = 130;
+    sb o;
+    sb_init(&o);
+    sim_chart_svg(&sw, "NWL beds <test> & review", &o);
+    assert_false(o.oom);
+    assert_non_null(strstr(o.buf, "<svg"));
+    assert_non_null(strstr(o.buf, "data-policy=\"borough\""));
+    assert_non_null(strstr(o.buf, "data-policy=\"pooled\""));
+    assert_non_null(strstr(o.buf, "NWL beds &lt;test&gt; &amp; review"));
+    assert_non_null(strstr(o.buf, "needs 150 beds"));
+    assert_non_null(strstr(o.buf, "needs 130 beds"));
+    assert_non_null(strstr(o.buf, "</svg>"));
+    sb_free(&o);
+    free(sc);
+}
+
+static void test_bad_scenarios_report_every_problem(void **s)
+{
+    (void)s;
+    sim_scenario *sc = two_boroughs();
+    ics_err e = {0};
+    assert_int_equal(sim_scenario_check(sc, &e), 0);
+    sc->units[1].places = 0; /* P2 has no commissioned unit */
+    sc->places[0].arrivals_per_day = -1;
+    sc->los.mean = 0;
+    sc->run_days = 0;
+    sc->target_prob = 1.5;
+    sc->reps = 0;
+    assert_int_equal(sim_scenario_check(sc, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "place P2: no unit is commissioned"));
+    assert_non_null(strstr(e.msg, "place P1: arrivals_per_day"));
+    assert_non_null(strstr(e.msg, "LOS mean must be > 0"));
+    assert_non_null(strstr(e.msg, "run_days"));
+    assert_non_null(strstr(e.msg, "target probability"));
+    assert_non_null(strstr(e.msg, "replications"));
+    /* pooled: no commissioning needed */
+    sim_scenario *ok = two_boroughs();
+    ok->units[1].places = 0;
+    ok->policy = SIM_POLICY_POOLED;
+    assert_int_equal(sim_scenario_check(ok, &e), 0);
+    /* sim_run refuses a bad scenario without running */
+    sim_result *r = (sim_result *)1;
+    assert_int_equal(sim_run(sc, 1, NULL, NULL, &r, &e), ICS_EINVAL);
+    assert_null(r);
+    /* empirical LOS needs values; replay needs valid places */
+    ok->los = (sim_los){.kind = SIM_LOS_EMPIRICAL, .nvalues = 0};
+    sim_arrival bad[] = {{1, 5, -1, 0}};
+    ok->replay = bad;
+    ok->nreplay = 1;
+    assert_int_equal(sim_scenario_check(ok, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "empirical LOS needs at least one value"));
+    assert_non_null(strstr(e.msg, "replayed arrival 1"));
+    assert_null(sim_result_new(0));
+    sim_result_free(NULL);
+    free(sc);
+    free(ok);
+}
+
+static void count_progress(void *ctx, double f)
+{
+    int *n = ctx;
+    assert_true(f >= 0 && f <= 1);
+    (*n)++;
+}
+
+static void test_progress_is_reported(void **s)
+{
+    (void)s;
+    sim_scenario *sc = one_unit(5, 1, 3);
+    sc->reps = 7;
+    sc->run_days = 100;
+    int calls = 0;
+    sim_result *r = NULL;
+    ics_err e = {0};
+    assert_int_equal(sim_run(sc, 2, count_progress, &calls, &r, &e), 0);
+    assert_int_equal(calls, 7);
+    sim_result_free(r);
+    free(sc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_erlang_b_and_c_worked_examples),
+        cmocka_unit_test(test_erlang_beds_smallest_meeting_target),
+        cmocka_unit_test(test_t_quantile_table_and_expansion),
+        cmocka_unit_test(test_hand_traced_single_bed),
+        cmocka_unit_test(test_warmup_is_discarded),
+        cmocka_unit_test(test_borough_waits_where_pooled_uses_neighbour),
+        cmocka_unit_test(test_priority_queue_lets_urgent_go_first),
+        cmocka_unit_test(test_no_beds_censors_and_fails_target),
+        cmocka_unit_test(test_mmc_matches_erlang_c_within_interval),
+        cmocka_unit_test(test_results_identical_for_any_thread_count),
+        cmocka_unit_test(test_policies_see_the_same_patients),
+        cmocka_unit_test(test_arrival_profiles),
+        cmocka_unit_test(test_los_models_have_their_means),
+        cmocka_unit_test(test_scale_shares_beds_by_largest_remainder),
+        cmocka_unit_test(test_search_agrees_with_erlang),
+        cmocka_unit_test(test_pooled_needs_no_more_beds_than_borough),
+        cmocka_unit_test(test_sweep_and_chart),
+        cmocka_unit_test(test_bad_scenarios_report_every_problem),
+        cmocka_unit_test(test_progress_is_reported),
+    };
+    return cmocka_run_group_tests_name("sim", tests, NULL, NULL);
+}
