@@ -3,10 +3,12 @@
 # the NWL dataset; `make bench` runs the benchmarks. scripts/deps.sh installs
 # whatever Debian packages are missing first.
 
+
+BUILD   ?= build
 CC      ?= cc
 CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror
-INCS    := -Isrc -Ibuild/gen
+INCS    := -Isrc -I$(BUILD)/gen
 DEFS    := -DICS_SRC_DIR=\"$(CURDIR)\" -DICS_VERSION=\"$(shell cat VERSION)\"
 LDLIBS  := -lmicrohttpd -ljansson -lsqlite3 -lsodium -lm -lpthread
 OPT     := -O2 -g
@@ -15,71 +17,71 @@ ASAN    := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sani
 SRCS    := $(shell find src -name '*.c' | sort)
 MAIN    := src/cli/main.c
 LIBSRCS := $(filter-out $(MAIN),$(SRCS))
-GENSRCS := build/gen/openapi.c
-OBJS    := $(LIBSRCS:%.c=build/obj/%.o) build/obj/gen/openapi.o
-AOBJS   := $(LIBSRCS:%.c=build/asan/obj/%.o) build/asan/obj/gen/openapi.o
-UNITS   := $(patsubst tests/unit/%.c,build/asan/tests/%,$(wildcard tests/unit/test_*.c))
+GENSRCS := $(BUILD)/gen/openapi.c
+OBJS    := $(LIBSRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/openapi.o
+AOBJS   := $(LIBSRCS:%.c=$(BUILD)/asan/obj/%.o) $(BUILD)/asan/obj/gen/openapi.o
+UNITS   := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(wildcard tests/unit/test_*.c))
 
 DB      ?= icsflow.db
 LISTEN  ?= 127.0.0.1:8080
 
 .PHONY: all deps test unit run bench format clean web
-all: build/icsflow
+all: $(BUILD)/icsflow
 
 deps:
 	@scripts/deps.sh build
 
-build/gen/openapi.c: docs/openapi.json scripts/embed.sh
+$(BUILD)/gen/openapi.c: docs/openapi.json scripts/embed.sh
 	@mkdir -p $(dir $@)
 	scripts/embed.sh ics_openapi_json $< > $@
 
-build/obj/gen/%.o: build/gen/%.c
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(OPT) -c $< -o $@
 
-build/asan/obj/gen/%.o: build/gen/%.c
+$(BUILD)/asan/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(ASAN) -c $< -o $@
 
-build/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(OPT) $(INCS) $(DEFS) -MMD -MP -c $< -o $@
 
-build/asan/obj/%.o: %.c
+$(BUILD)/asan/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(ASAN) $(INCS) $(DEFS) -MMD -MP -c $< -o $@
 
-build/libicsflow.a: $(OBJS)
+$(BUILD)/libicsflow.a: $(OBJS)
 	ar rcs $@ $^
 
-build/asan/libicsflow.a: $(AOBJS)
+$(BUILD)/asan/libicsflow.a: $(AOBJS)
 	ar rcs $@ $^
 
-build/icsflow: build/obj/$(MAIN:.c=.o) build/libicsflow.a
-	$(CC) $(OPT) -o $@ $^ $(LDLIBS)
+$(BUILD)/icsflow: $(BUILD)/obj/$(MAIN:.c=.o) $(BUILD)/libicsflow.a
+	$(CC) $(OPT) -o $@ $< -Wl,--whole-archive $(BUILD)/libicsflow.a -Wl,--no-whole-archive $(LDLIBS)
 
-build/asan/icsflow: build/asan/obj/$(MAIN:.c=.o) build/asan/libicsflow.a
-	$(CC) $(ASAN) -o $@ $^ $(LDLIBS)
+$(BUILD)/asan/icsflow: $(BUILD)/asan/obj/$(MAIN:.c=.o) $(BUILD)/asan/libicsflow.a
+	$(CC) $(ASAN) -o $@ $< -Wl,--whole-archive $(BUILD)/asan/libicsflow.a -Wl,--no-whole-archive $(LDLIBS)
 
-build/asan/tests/%: tests/unit/%.c build/asan/libicsflow.a
+$(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libicsflow.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(ASAN) $(INCS) $(DEFS) -Itests -o $@ $< build/asan/libicsflow.a $(LDLIBS) -lcmocka
+	$(CC) $(CSTD) $(WARN) $(ASAN) $(INCS) $(DEFS) -Itests -o $@ $< -Wl,--whole-archive $(BUILD)/asan/libicsflow.a -Wl,--no-whole-archive $(LDLIBS) -lcmocka
 
 unit: $(UNITS)
 
 test:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory build/asan/icsflow build/icsflow unit
+	@$(MAKE) --no-print-directory $(BUILD)/asan/icsflow $(BUILD)/icsflow unit
 	@tests/run.sh
 
 run:
 	@scripts/deps.sh build
-	@$(MAKE) --no-print-directory build/icsflow
+	@$(MAKE) --no-print-directory $(BUILD)/icsflow
 	@scripts/run.sh "$(DB)" "$(LISTEN)"
 
 bench:
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory build/icsflow
+	@$(MAKE) --no-print-directory $(BUILD)/icsflow
 	@bench/run.sh
 
 format:
@@ -88,4 +90,4 @@ format:
 clean:
 	rm -rf build
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

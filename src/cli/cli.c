@@ -1,0 +1,185 @@
+/* cli.c - what every subcommand shares: option parsing, messages, exit
+ * codes, and opening (creating and seeding) the database. */
+#include "cli/cli.h"
+
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/token.h"
+#include "store/directory.h"
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "icsflow %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, " (see 'icsflow %s --help')\n", cmd);
+    va_end(ap);
+    return 2;
+}
+
+int cli_fail(const char *cmd, const ics_err *e)
+{
+    fprintf(stderr, "icsflow %s: %s\n", cmd, e->msg[0] ? e->msg : ics_err_name(e->code));
+    switch (e->code) {
+    case ICS_EINVAL:
+    case ICS_EBADREQ:
+    case ICS_ENOTFOUND:
+    case ICS_ECONFLICT:
+    case ICS_ETOOBIG:
+        return 2;
+    default:
+        return 1;
+    }
+}
+
+static void print_help(const char *cmd, const char *usage, const cli_opt *opts)
+{
+    printf("usage: icsflow %s\n", usage);
+    if (opts && opts->name) printf("\noptions:\n");
+    for (const cli_opt *o = opts; o && o->name; o++) {
+        const char *h = o->help ? o->help : "";
+        if (o->value) {
+            /* help begins with the value's placeholder: "PATH  database file" */
+            printf("  --%s %s\n", o->name, h);
+        } else {
+            printf("  --%-18s %s\n", o->name, h);
+        }
+    }
+    printf("  --%-18s %s\n", "help", "show this help");
+    (void)cmd;
+}
+
+int cli_parse(const char *cmd, const char *usage, int argc, char **argv, const cli_opt *opts,
+              int *npos)
+{
+    int np = 0;
+    for (int i = 1; i < argc; i++) {
+        char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            for (i++; i < argc; i++) argv[1 + np++] = argv[i];
+            break;
+        }
+        if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+            if (a[0] == '-' && a[1] != '\0' && !(a[1] >= '0' && a[1] <= '9'))
+                return cli_usage_error(cmd, "unknown option '%s'", a);
+            argv[1 + np++] = a;
+            continue;
+        }
+        if (strcmp(a, "--help") == 0) {
+            print_help(cmd, usage, opts);
+            return 1;
+        }
+        char name[64];
+        const char *eq = strchr(a + 2, '=');
+        size_t n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+        if (n >= sizeof name) return cli_usage_error(cmd, "unknown option '%s'", a);
+        memcpy(name, a + 2, n);
+        name[n] = '\0';
+        const cli_opt *o = opts;
+        while (o && o->name && strcmp(o->name, name) != 0) o++;
+        if (!o || !o->name) return cli_usage_error(cmd, "unknown option '--%s'", name);
+        if (o->value) {
+            if (eq)
+                *o->value = eq + 1;
+            else if (i + 1 < argc)
+                *o->value = argv[++i];
+            else
+                return cli_usage_error(cmd, "option '--%s' needs a value", name);
+        } else {
+            if (eq) return cli_usage_error(cmd, "option '--%s' takes no value", name);
+            *o->flag = 1;
+        }
+    }
+    *npos = np;
+    return 0;
+}
+
+int cli_int(const char *cmd, const char *opt, const char *v, long lo, long hi, long *out)
+{
+    char *end;
+    long x = strtol(v, &end, 10);
+    if (!*v || *end || x < lo || x > hi)
+        return cli_usage_error(cmd, "--%s '%s' must be a whole number from %ld to %ld", opt, v, lo,
+                               hi);
+    *out = x;
+    return 0;
+}
+
+int cli_double(const char *cmd, const char *opt, const char *v, double *out)
+{
+    char *end;
+    double x = strtod(v, &end);
+    if (!*v || *end) return cli_usage_error(cmd, "--%s '%s' must be a number", opt, v);
+    *out = x;
+    return 0;
+}
+
+const char *cli_default_db(void)
+{
+    const char *d = getenv("ICSFLOW_DB");
+    return d && *d ? d : "icsflow.db";
+}
+
+const char *cli_data_dir(void)
+{
+    const char *d = getenv("ICSFLOW_DATA");
+    return d && *d ? d : ICS_SRC_DIR "/data";
+}
+
+const char *cli_actor(void)
+{
+    static char actor[80];
+    if (!actor[0]) {
+        struct passwd *pw = getpwuid(getuid());
+        snprintf(actor, sizeof actor, "cli:%s", pw ? pw->pw_name : "unknown");
+    }
+    return actor;
+}
+
+typedef int (*seed_fn)(store *, ics_err *);
+
+int cli_open(const char *cmd, const char *path, store **out)
+{
+    ics_err e = {0};
+    int created = 0;
+    if (token_init()) {
+        fprintf(stderr, "icsflow %s: cannot initialise libsodium\n", cmd);
+        return 1;
+    }
+    if (store_open(path, out, &created, &e)) return cli_fail(cmd, &e);
+    /* a new file, or one whose directory is empty, gets the NWL dataset */
+    if (!created && store_query_int(*out, "SELECT COUNT(*) FROM places", NULL, 0, &e) > 0) return 0;
+    int total = 0;
+    if (store_dir_import_dir(*out, cli_data_dir(), 1, &total, &e)) {
+        ics_err_prefix(&e, "seeding %s from %s: ", path, cli_data_dir());
+        store_close(*out);
+        *out = NULL;
+        return cli_fail(cmd, &e);
+    }
+    ics_log("info", "created %s and loaded %d NWL directory rows from %s", path, total,
+            cli_data_dir());
+    const struct {
+        const char *name;
+        seed_fn fn;
+    } seeds[] = {{"routing", seed_routing},     {"beds", seed_beds},
+                 {"waitlist", seed_waitlist},   {"sitrep", seed_sitrep},
+                 {"analytics", seed_analytics}, {"sim", seed_sim}};
+    for (size_t i = 0; i < sizeof seeds / sizeof *seeds; i++) {
+        if (!seeds[i].fn) continue;
+        if (seeds[i].fn(*out, &e)) {
+            ics_err_prefix(&e, "seeding %s synthetic data: ", seeds[i].name);
+            store_close(*out);
+            *out = NULL;
+            return cli_fail(cmd, &e);
+        }
+        ics_log("info", "seeded synthetic %s data", seeds[i].name);
+    }
+    return 0;
+}

@@ -1,0 +1,61 @@
+/* cli.h - what every subcommand shares: the option parser, usage errors,
+ * error reporting and opening the database.
+ *
+ * Each command group lives in src/cli/cmd_<name>.c and exports
+ * int cmd_<name>(int argc, char **argv) with argv[0] the command name; the
+ * table in main.c lists them. Exit status: 0 success, 2 bad arguments or bad
+ * input (one line on stderr), 1 anything else that failed. */
+#ifndef ICS_CLI_CLI_H
+#define ICS_CLI_CLI_H
+
+#include "core/error.h"
+#include "store/store.h"
+
+/* An option: --name VALUE when value is set, a flag when flag is set. */
+typedef struct cli_opt {
+    const char *name;
+    const char **value;
+    int *flag;
+    const char *help; /* "PATH  database file (default icsflow.db)" */
+} cli_opt;
+
+/* Parse argv[1..] against opts ({NULL}-terminated). Positional arguments
+ * are moved to the front of argv[1..]; *npos receives their count. Returns
+ * 0, 2 after printing a usage error, or 1 when --help was printed (the
+ * caller then exits 0). usage is the synopsis shown by --help. */
+int cli_parse(const char *cmd, const char *usage, int argc, char **argv, const cli_opt *opts,
+              int *npos);
+
+/* Print "icsflow CMD: message" and return 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Print "icsflow CMD: <e->msg>" and return the exit status for e->code
+ * (2 for bad input, 1 otherwise). */
+int cli_fail(const char *cmd, const ics_err *e);
+
+/* Parse an integer/double option value; usage error naming the option. */
+int cli_int(const char *cmd, const char *opt, const char *v, long lo, long hi, long *out);
+int cli_double(const char *cmd, const char *opt, const char *v, double *out);
+
+/* The default database path (ICSFLOW_DB or "icsflow.db") and data folder. */
+const char *cli_default_db(void);
+const char *cli_data_dir(void);
+
+/* Open the database, creating, migrating and seeding it with the NWL data
+ * set when it is new. Prints the error and returns its exit status. */
+int cli_open(const char *cmd, const char *path, store **out);
+
+/* The CLI's audit actor: "cli:<login name>". */
+const char *cli_actor(void);
+
+/* Seed hooks: after the NWL directory is loaded into a new database, each
+ * module that defines seed_<module> adds its deterministic synthetic
+ * history (labelled synthetic). Declared weak so a module may not exist. */
+int seed_routing(store *s, ics_err *e) __attribute__((weak));
+int seed_beds(store *s, ics_err *e) __attribute__((weak));
+int seed_waitlist(store *s, ics_err *e) __attribute__((weak));
+int seed_sitrep(store *s, ics_err *e) __attribute__((weak));
+int seed_analytics(store *s, ics_err *e) __attribute__((weak));
+int seed_sim(store *s, ics_err *e) __attribute__((weak));
+
+#endif

@@ -1,0 +1,256 @@
+/* cmd_import.c - `icsflow import` and `icsflow export`: move the directory
+ * as CSV (one <collection>.csv per collection) or one JSON document. An
+ * import is one transaction: any bad row rejects it whole, naming the file,
+ * row, column and reason, and leaves the database as it was. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "core/sb.h"
+#include "store/directory.h"
+
+static const char *base_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    return b ? b + 1 : path;
+}
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+static int import_csv(store *s, const char *path, const char *coll, int *count, ics_err *e)
+{
+    char name[128];
+    if (!coll) {
+        snprintf(name, sizeof name, "%s", base_name(path));
+        name[strlen(name) - 4] = '\0';
+        coll = name;
+    }
+    const dir_collection *c = directory_collection_find(coll);
+    if (!c)
+        return ics_err_set(e, ICS_EINVAL,
+                           "%s: '%s' is not a directory collection (places, population, "
+                           "organisations, sites, services, units, postcode_districts, "
+                           "bank_holidays); name the file after one or pass --collection",
+                           path, coll);
+    csv_doc *doc;
+    int rc = csv_read_file(path, &doc, e);
+    if (rc) return rc;
+    rc = store_dir_import_csv(s, c, doc, count, e);
+    csv_free(doc);
+    return rc;
+}
+
+static int import_json(store *s, const char *path, int *count, ics_err *e)
+{
+    json_error_t je;
+    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!doc)
+        return ics_err_set(e, ICS_EINVAL, "%s: line %d: not valid JSON: %s", path, je.line,
+                           je.text);
+    int rc = 0;
+    if (!json_is_object(doc))
+        rc = ics_err_set(e, ICS_EINVAL, "%s: expected an object of collections", path);
+    const char *k;
+    json_t *v;
+    json_object_foreach(doc, k, v)
+    {
+        if (!directory_collection_find(k)) {
+            rc = ics_err_set(e, ICS_EINVAL, "%s: unknown collection '%s'", path, k);
+            break;
+        }
+    }
+    /* load in dependency order, whatever order the file lists them in */
+    for (const dir_collection *c = directory_collections; c->name && !rc; c++) {
+        json_t *rows = json_object_get(doc, c->name);
+        if (!rows) continue;
+        if (!json_is_array(rows)) {
+            rc = ics_err_set(e, ICS_EINVAL, "%s: '%s' must be an array of objects", path, c->name);
+            break;
+        }
+        size_t i;
+        json_array_foreach(rows, i, v)
+        {
+            json_t *after = NULL;
+            rc = store_dir_upsert_json(s, c, v, NULL, &after, e);
+            json_decref(after);
+            if (rc) {
+                ics_err_prefix(e, "%s: %s[%zu]: ", path, c->name, i);
+                break;
+            }
+            (*count)++;
+        }
+    }
+    json_decref(doc);
+    return rc;
+}
+
+int cmd_import(int argc, char **argv)
+{
+    const char *db = cli_default_db(), *coll = NULL;
+    const cli_opt opts[] = {
+        {"db", &db, NULL, "PATH  database file (default icsflow.db)"},
+        {"collection", &coll, NULL, "NAME  the collection a single CSV file holds"},
+        {NULL, NULL, NULL, NULL}};
+    int np, rc = cli_parse("import",
+                           "import [--db PATH] [--collection NAME] FILE.csv|FILE.json|DIR ...",
+                           argc, argv, opts, &np);
+    if (rc) return rc == 1 ? 0 : rc;
+    if (np == 0) return cli_usage_error("import", "name at least one file or folder to import");
+    for (int i = 1; i <= np; i++) {
+        struct stat st;
+        if (stat(argv[i], &st) != 0)
+            return cli_usage_error("import", "cannot read '%s': %s", argv[i], strerror(errno));
+        if (!S_ISDIR(st.st_mode) && !ends_with(argv[i], ".csv") && !ends_with(argv[i], ".json"))
+            return cli_usage_error("import", "'%s' is not a .csv or .json file or a folder",
+                                   argv[i]);
+        if (S_ISDIR(st.st_mode) && coll)
+            return cli_usage_error("import", "--collection applies to a single CSV file");
+    }
+    store *s;
+    if ((rc = cli_open("import", db, &s))) return rc;
+    ics_err e = {0};
+    int total = 0;
+    rc = store_begin(s, &e);
+    for (int i = 1; i <= np && !rc; i++) {
+        struct stat st;
+        stat(argv[i], &st);
+        int n = 0;
+        if (S_ISDIR(st.st_mode)) {
+            for (const dir_collection *c = directory_collections; c->name && !rc; c++) {
+                char path[1024];
+                snprintf(path, sizeof path, "%s/%s.csv", argv[i], c->name);
+                if (stat(path, &st) != 0) continue;
+                int k = 0;
+                rc = import_csv(s, path, c->name, &k, &e);
+                n += k;
+            }
+        } else if (ends_with(argv[i], ".json")) {
+            rc = import_json(s, argv[i], &n, &e);
+        } else {
+            rc = import_csv(s, argv[i], coll, &n, &e);
+        }
+        total += n;
+    }
+    if (!rc) {
+        json_t *after = json_pack("{si}", "rows", total);
+        rc = store_audit(s, cli_actor(), "directory.import", "directory", NULL, NULL, after, &e);
+        json_decref(after);
+    }
+    if (!rc) rc = store_commit(s, &e);
+    if (rc) {
+        store_rollback(s);
+        store_close(s);
+        fprintf(stderr, "icsflow import: nothing was imported: %s\n", e.msg);
+        return 2;
+    }
+    printf("imported %d rows into %s\n", total, db);
+    store_close(s);
+    return 0;
+}
+
+static void csv_value(sb *b, const json_t *v)
+{
+    char num[64];
+    if (json_is_string(v))
+        sb_csv(b, json_string_value(v));
+    else if (json_is_integer(v)) {
+        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+        sb_puts(b, num);
+    } else if (json_is_real(v)) {
+        snprintf(num, sizeof num, "%.10g", json_real_value(v));
+        sb_puts(b, num);
+    } else if (json_is_array(v)) {
+        sb items;
+        sb_init(&items);
+        size_t i;
+        json_t *it;
+        json_array_foreach(v, i, it) sb_printf(&items, "%s%s", i ? " " : "", json_string_value(it));
+        sb_csv(b, items.buf ? items.buf : "");
+        sb_free(&items);
+    }
+}
+
+static int write_file(const char *path, const char *text, ics_err *e)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return ics_err_set(e, ICS_EIO, "cannot write %s: %s", path, strerror(errno));
+    fputs(text, f);
+    if (fclose(f)) return ics_err_set(e, ICS_EIO, "cannot write %s: %s", path, strerror(errno));
+    return 0;
+}
+
+int cmd_export(int argc, char **argv)
+{
+    const char *db = cli_default_db(), *format = "json", *out = NULL;
+    const cli_opt opts[] = {
+        {"db", &db, NULL, "PATH  database file (default icsflow.db)"},
+        {"format", &format, NULL, "csv|json  output format (default json)"},
+        {"out", &out, NULL, "PATH  folder for csv (required), file for json (default stdout)"},
+        {NULL, NULL, NULL, NULL}};
+    int np, rc = cli_parse("export", "export [--db PATH] [--format csv|json] [--out PATH]", argc,
+                           argv, opts, &np);
+    if (rc) return rc == 1 ? 0 : rc;
+    if (np) return cli_usage_error("export", "unexpected argument '%s'", argv[1]);
+    int csv = strcmp(format, "csv") == 0;
+    if (!csv && strcmp(format, "json") != 0)
+        return cli_usage_error("export", "--format '%s' must be csv or json", format);
+    if (csv && !out) return cli_usage_error("export", "--format csv needs --out FOLDER");
+    if (csv && mkdir(out, 0755) != 0 && errno != EEXIST)
+        return cli_usage_error("export", "cannot create folder '%s': %s", out, strerror(errno));
+    store *s;
+    if ((rc = cli_open("export", db, &s))) return rc;
+    ics_err e = {0};
+    json_t *doc = json_object();
+    for (const dir_collection *c = directory_collections; c->name && !rc; c++) {
+        json_t *rows;
+        int64_t total;
+        json_t *none = json_object();
+        rc = store_dir_list(s, c, none, INT64_MAX, 0, &rows, &total, &e);
+        json_decref(none);
+        if (rc) break;
+        if (csv) {
+            sb b;
+            sb_init(&b);
+            for (int i = 0; c->cols[i].name; i++)
+                sb_printf(&b, "%s%s", i ? "," : "", c->cols[i].name);
+            sb_puts(&b, "\n");
+            size_t k;
+            json_t *r;
+            json_array_foreach(rows, k, r)
+            {
+                for (int i = 0; c->cols[i].name; i++) {
+                    if (i) sb_puts(&b, ",");
+                    csv_value(&b, json_object_get(r, c->cols[i].name));
+                }
+                sb_puts(&b, "\n");
+            }
+            char path[1024];
+            snprintf(path, sizeof path, "%s/%s.csv", out, c->name);
+            rc = write_file(path, b.buf, &e);
+            sb_free(&b);
+            json_decref(rows);
+        } else {
+            json_object_set_new(doc, c->name, rows);
+        }
+    }
+    if (!rc && !csv) {
+        char *text = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+        if (out)
+            rc = write_file(out, text, &e);
+        else
+            fputs(text, stdout), fputc('\n', stdout);
+        free(text);
+    }
+    json_decref(doc);
+    store_close(s);
+    if (rc) return cli_fail("export", &e);
+    if (out) fprintf(stderr, "exported the directory to %s\n", out);
+    return 0;
+}

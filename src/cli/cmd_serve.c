@@ -1,0 +1,43 @@
+/* cmd_serve.c - `icsflow serve`: the HTTP API and dashboard. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "http/server.h"
+
+int cmd_serve(int argc, char **argv)
+{
+    const char *listen = "127.0.0.1:8080", *db = cli_default_db(), *web = ICS_SRC_DIR "/web",
+               *limit = "1048576", *threads = "4", *port_file = NULL;
+    const cli_opt opts[] = {
+        {"listen", &listen, NULL, "HOST:PORT  address to listen on (default 127.0.0.1:8080)"},
+        {"db", &db, NULL, "PATH  database file, created and seeded if new (default icsflow.db)"},
+        {"web", &web, NULL, "DIR  dashboard files to serve at / (default the source web/)"},
+        {"body-limit", &limit, NULL, "BYTES  largest request body accepted (default 1048576)"},
+        {"threads", &threads, NULL, "N  worker threads (default 4)"},
+        {"port-file", &port_file, NULL, "FILE  write the bound port there (for tests)"},
+        {NULL, NULL, NULL, NULL}};
+    int np,
+        rc = cli_parse("serve", "serve [--listen HOST:PORT] [--db PATH]", argc, argv, opts, &np);
+    if (rc) return rc == 1 ? 0 : rc;
+    if (np) return cli_usage_error("serve", "unexpected argument '%s'", argv[1]);
+    char host[64];
+    const char *colon = strrchr(listen, ':');
+    long port, nthreads, body;
+    if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof host)
+        return cli_usage_error("serve", "--listen '%s' must be HOST:PORT", listen);
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    if (cli_int("serve", "listen", colon + 1, 0, 65535, &port)) return 2;
+    if (cli_int("serve", "threads", threads, 1, 64, &nthreads)) return 2;
+    if (cli_int("serve", "body-limit", limit, 1024, 1L << 30, &body)) return 2;
+    store *s;
+    if ((rc = cli_open("serve", db, &s))) return rc;
+    store_close(s); /* the server keeps its own pool of connections */
+    if (access(web, R_OK) != 0) web = NULL;
+    http_config cfg = {db, host, (int)port, web, (size_t)body, (int)nthreads, port_file};
+    ics_err e = {0};
+    if (http_serve(&cfg, &e)) return cli_fail("serve", &e);
+    return 0;
+}

@@ -1,0 +1,76 @@
+/* cmd_user.c - `icsflow user add|list|revoke`. The token is printed once,
+ * on the last line, and only its hash is kept. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "store/users.h"
+
+int cmd_user(int argc, char **argv)
+{
+    const char *db = cli_default_db(), *name = NULL, *role = NULL, *org = NULL;
+    const cli_opt opts[] = {
+        {"db", &db, NULL, "PATH  database file (default icsflow.db)"},
+        {"name", &name, NULL, "NAME  user name (add, revoke)"},
+        {"role", &role, NULL, "ROLE  admin, coordinator, clinician, trust_ops or analyst (add)"},
+        {"org", &org, NULL, "ODS  the user's organisation (add)"},
+        {NULL, NULL, NULL, NULL}};
+    int np, rc = cli_parse("user",
+                           "user add --name NAME --role ROLE [--org ODS] | user list | "
+                           "user revoke --name NAME   [--db PATH]",
+                           argc, argv, opts, &np);
+    if (rc) return rc == 1 ? 0 : rc;
+    if (np != 1) return cli_usage_error("user", "name one action: add, list or revoke");
+    const char *action = argv[1];
+    if (strcmp(action, "add") == 0) {
+        if (!name) return cli_usage_error("user", "add needs --name");
+        if (!role) return cli_usage_error("user", "add needs --role");
+        if (!users_role_bit(role))
+            return cli_usage_error("user",
+                                   "--role '%s' is not one of admin, coordinator, clinician, "
+                                   "trust_ops, analyst",
+                                   role);
+    } else if (strcmp(action, "revoke") == 0) {
+        if (!name) return cli_usage_error("user", "revoke needs --name");
+    } else if (strcmp(action, "list") != 0) {
+        return cli_usage_error("user", "unknown action '%s' (add, list or revoke)", action);
+    }
+    store *s;
+    if ((rc = cli_open("user", db, &s))) return rc;
+    ics_err e = {0};
+    if (strcmp(action, "add") == 0) {
+        char token[TOKEN_LEN + 1];
+        int64_t id;
+        rc = store_user_add(s, cli_actor(), name, role, org, token, &id, &e);
+        if (!rc) {
+            printf("created user '%s' (id %lld, role %s%s%s); the token is shown once:\n", name,
+                   (long long)id, role, org ? ", organisation " : "", org ? org : "");
+            printf("%s\n", token);
+        }
+    } else if (strcmp(action, "revoke") == 0) {
+        rc = store_user_revoke(s, cli_actor(), name, &e);
+        if (!rc) printf("revoked '%s': its tokens no longer work\n", name);
+    } else {
+        json_t *rows;
+        rc = store_user_list(s, &rows, &e);
+        if (!rc) {
+            printf("%-4s %-24s %-12s %-6s %-21s %s\n", "id", "name", "role", "org", "created",
+                   "revoked");
+            size_t i;
+            json_t *r;
+            json_array_foreach(rows, i, r)
+            {
+                const char *org_code = json_string_value(json_object_get(r, "org_code"));
+                const char *rev = json_string_value(json_object_get(r, "revoked_at"));
+                printf("%-4lld %-24s %-12s %-6s %-21s %s\n",
+                       (long long)json_integer_value(json_object_get(r, "id")),
+                       json_string_value(json_object_get(r, "name")),
+                       json_string_value(json_object_get(r, "role")), org_code ? org_code : "-",
+                       json_string_value(json_object_get(r, "created_at")), rev ? rev : "-");
+            }
+            json_decref(rows);
+        }
+    }
+    store_close(s);
+    return rc ? cli_fail("user", &e) : 0;
+}

@@ -1,0 +1,100 @@
+/* h_core.c - health check, the OpenAPI document, who-am-I, users and the
+ * audit log. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/tz.h"
+#include "http/http.h"
+
+extern const char ics_openapi_json[];
+extern const size_t ics_openapi_json_len;
+
+static int healthz(http_req *rq, http_resp *rs)
+{
+    ics_err e = {0};
+    int64_t n = store_query_int(rq->db, "SELECT COUNT(*) FROM schema_migrations", NULL, -1, &e);
+    if (n < 0) return http_problem(rs, 503, "the database is not answering", NULL);
+    return http_json(rs, 200, json_pack("{ssss}", "status", "ok", "version", ICS_VERSION));
+}
+
+static int openapi(http_req *rq, http_resp *rs)
+{
+    (void)rq;
+    return http_text(rs, 200, "application/json", ics_openapi_json, ics_openapi_json_len);
+}
+
+static int me(http_req *rq, http_resp *rs)
+{
+    const auth_user *u = rq->user;
+    return http_json(rs, 200,
+                     json_pack("{sIssssss}", "id", (json_int_t)u->id, "name", u->name, "role",
+                               u->role, "org", u->org));
+}
+
+static int users_list(http_req *rq, http_resp *rs)
+{
+    ics_err e = {0};
+    json_t *rows;
+    if (store_user_list(rq->db, &rows, &e)) return http_error(rs, &e);
+    return http_json(rs, 200, json_pack("{so}", "items", rows));
+}
+
+static int users_add(http_req *rq, http_resp *rs)
+{
+    static const json_field f[] = {
+        {"name", JF_STRING, 1}, {"role", JF_STRING, 1}, {"org", JF_STRING, 0}, {NULL, 0, 0}};
+    ics_err e = {0};
+    if (http_body_check(rq, f, &e)) return http_error(rs, &e);
+    const char *org = json_string_value(json_object_get(rq->json, "org"));
+    char token[TOKEN_LEN + 1];
+    int64_t id;
+    if (store_user_add(rq->db, rq->user->name, json_string_value(json_object_get(rq->json, "name")),
+                       json_string_value(json_object_get(rq->json, "role")), org, token, &id, &e))
+        return http_error(rs, &e);
+    snprintf(rs->location, sizeof rs->location, "/api/v1/users/%lld", (long long)id);
+    return http_json(rs, 201,
+                     json_pack("{sIsOsOss}", "id", (json_int_t)id, "name",
+                               json_object_get(rq->json, "name"), "role",
+                               json_object_get(rq->json, "role"), "token", token));
+}
+
+static int users_revoke(http_req *rq, http_resp *rs)
+{
+    ics_err e = {0};
+    if (store_user_revoke(rq->db, rq->user->name, rq->params[0], &e)) return http_error(rs, &e);
+    return http_json(rs, 200, json_pack("{ssss}", "name", rq->params[0], "status", "revoked"));
+}
+
+static int audit_list(http_req *rq, http_resp *rs)
+{
+    ics_err e = {0};
+    int64_t limit, offset;
+    if (http_page(rq, &limit, &offset, &e)) return http_error(rs, &e);
+    const char *type = http_query(rq, "object_type"), *id = http_query(rq, "object_id"),
+               *actor = http_query(rq, "actor");
+    json_t *p =
+        json_pack("[ssssssII]", type ? type : "", type ? type : "", id ? id : "", id ? id : "",
+                  actor ? actor : "", actor ? actor : "", (json_int_t)limit, (json_int_t)offset);
+    json_t *rows;
+    int rc = store_query_json(rq->db,
+                              "SELECT id, at, actor, action, object_type, object_id, "
+                              "before_json, after_json FROM audit "
+                              "WHERE (? = '' OR object_type = ?) AND (? = '' OR object_id = ?) "
+                              "AND (? = '' OR actor = ?) ORDER BY id DESC LIMIT ? OFFSET ?",
+                              p, &rows, &e);
+    json_decref(p);
+    if (rc) return http_error(rs, &e);
+    return http_json(rs, 200,
+                     json_pack("{sosIsI}", "items", rows, "limit", (json_int_t)limit, "offset",
+                               (json_int_t)offset));
+}
+
+const http_route http_routes_core[] = {
+    {"GET", "/healthz", ROLE_PUBLIC, healthz, "Liveness and database check"},
+    {"GET", "/api/v1/openapi.json", ROLE_PUBLIC, openapi, "This API's OpenAPI 3 document"},
+    {"GET", "/api/v1/me", ROLE_ANY, me, "The calling user"},
+    {"GET", "/api/v1/users", ROLE_ADMIN, users_list, "List users"},
+    {"POST", "/api/v1/users", ROLE_ADMIN, users_add, "Create a user and return its token once"},
+    {"DELETE", "/api/v1/users/{name}", ROLE_ADMIN, users_revoke, "Revoke a user"},
+    {"GET", "/api/v1/audit", ROLE_ADMIN, audit_list, "Read the audit log"},
+    {NULL, NULL, 0, NULL, NULL}};

@@ -1,0 +1,164 @@
+/* h_directory.c - the directory API: list, read, create, replace and delete
+ * places, organisations, sites, services and units. One set of handlers
+ * serves every collection; the collection comes from the path. */
+#include <stdio.h>
+#include <string.h>
+
+#include "http/http.h"
+#include "store/directory.h"
+
+/* "/api/v1/sites/RYJ01" -> the sites collection. */
+static const dir_collection *coll_of(http_req *rq)
+{
+    const char *p = rq->path + strlen("/api/v1/");
+    char name[64];
+    size_t n = strcspn(p, "/");
+    if (n >= sizeof name) return NULL;
+    memcpy(name, p, n);
+    name[n] = '\0';
+    return directory_collection_find(name);
+}
+
+static int list(http_req *rq, http_resp *rs)
+{
+    const dir_collection *c = coll_of(rq);
+    ics_err e = {0};
+    int64_t limit, offset, total = 0;
+    if (http_page(rq, &limit, &offset, &e)) return http_error(rs, &e);
+    json_t *filters = json_object();
+    for (const dir_column *col = c->cols; col->name; col++) {
+        const char *v = col->filter ? http_query(rq, col->name) : NULL;
+        /* "?place=" is the friendly name for a service's or site's place */
+        if (!v && col->filter &&
+            (strcmp(col->name, "place_code") == 0 || strcmp(col->name, "places") == 0 ||
+             strcmp(col->name, "commissioned_by") == 0))
+            v = http_query(rq, "place");
+        if (!v && strcmp(col->name, "capabilities") == 0) v = http_query(rq, "capability");
+        if (!v && strcmp(col->name, "provider_ods") == 0) v = http_query(rq, "org");
+        if (!v && strcmp(col->name, "org_code") == 0) v = http_query(rq, "org");
+        if (v) json_object_set_new(filters, col->name, json_string(v));
+    }
+    json_t *rows;
+    int rc = store_dir_list(rq->db, c, filters, limit, offset, &rows, &total, &e);
+    json_decref(filters);
+    if (rc) return http_error(rs, &e);
+    return http_json(rs, 200,
+                     json_pack("{sosIsIsI}", "items", rows, "total", (json_int_t)total, "limit",
+                               (json_int_t)limit, "offset", (json_int_t)offset));
+}
+
+static int get(http_req *rq, http_resp *rs)
+{
+    const dir_collection *c = coll_of(rq);
+    ics_err e = {0};
+    json_t *row;
+    if (store_dir_get(rq->db, c, rq->params[0], &row, &e)) return http_error(rs, &e);
+    if (strcmp(c->name, "places") == 0) {
+        json_t *pop, *p = json_pack("[s]", rq->params[0]);
+        if (store_query_json(rq->db,
+                             "SELECT sex, age_band, population FROM place_population "
+                             "WHERE place_code = ? ORDER BY sex, rowid",
+                             p, &pop, &e) == 0) {
+            json_int_t total = 0;
+            size_t i;
+            json_t *r;
+            json_array_foreach(pop, i, r) total +=
+                json_integer_value(json_object_get(r, "population"));
+            json_object_set_new(row, "population_total", json_integer(total));
+            json_object_set_new(row, "population", pop);
+        }
+        json_decref(p);
+    }
+    return http_json(rs, 200, row);
+}
+
+/* Create (POST, key must be new) or replace (PUT, key from the URL). */
+static int write_one(http_req *rq, http_resp *rs, int create)
+{
+    const dir_collection *c = coll_of(rq);
+    ics_err e = {0};
+    if (!rq->json) {
+        ics_err_set(&e, ICS_EBADREQ, "a JSON object body is required");
+        return http_error(rs, &e);
+    }
+    const char *key = create ? NULL : rq->params[0];
+    json_t *before = NULL, *after = NULL;
+    int rc = store_begin(rq->db, &e);
+    if (rc) return http_error(rs, &e);
+    const char *k = key ? key : json_string_value(json_object_get(rq->json, c->key));
+    if (k) {
+        int have = store_dir_get(rq->db, c, k, &before, &e) == 0;
+        if (have && create) {
+            store_rollback(rq->db);
+            json_decref(before);
+            char msg[300];
+            snprintf(msg, sizeof msg, "%s '%s' already exists; use PUT to replace it", c->name, k);
+            return http_problem(rs, 409, msg, NULL);
+        }
+    }
+    rc = store_dir_upsert_json(rq->db, c, rq->json, key, &after, &e);
+    if (!rc) {
+        char action[64];
+        snprintf(action, sizeof action, "%s.%s", c->name, before ? "update" : "create");
+        rc = http_audit(rq, action, c->name, json_string_value(json_object_get(after, c->key)),
+                        before, after, &e);
+    }
+    if (!rc)
+        rc = store_commit(rq->db, &e);
+    else
+        store_rollback(rq->db);
+    int status = before ? 200 : 201;
+    json_decref(before);
+    if (rc) {
+        json_decref(after);
+        return http_error(rs, &e);
+    }
+    snprintf(rs->location, sizeof rs->location, "/api/v1/%s/%s", c->name,
+             json_string_value(json_object_get(after, c->key)));
+    return http_json(rs, status, after);
+}
+
+static int create(http_req *rq, http_resp *rs)
+{
+    return write_one(rq, rs, 1);
+}
+
+static int replace(http_req *rq, http_resp *rs)
+{
+    return write_one(rq, rs, 0);
+}
+
+static int del(http_req *rq, http_resp *rs)
+{
+    const dir_collection *c = coll_of(rq);
+    ics_err e = {0};
+    json_t *before = NULL;
+    int rc = store_begin(rq->db, &e);
+    if (!rc) rc = store_dir_delete(rq->db, c, rq->params[0], &before, &e);
+    if (!rc) {
+        char action[64];
+        snprintf(action, sizeof action, "%s.delete", c->name);
+        rc = http_audit(rq, action, c->name, rq->params[0], before, NULL, &e);
+    }
+    if (!rc)
+        rc = store_commit(rq->db, &e);
+    else
+        store_rollback(rq->db);
+    json_decref(before);
+    if (rc) return http_error(rs, &e);
+    rs->status = 204;
+    return http_text(rs, 204, "application/json", "", 0);
+}
+
+#define COLLECTION(name)                                                                           \
+    {"GET", "/api/v1/" name, ROLE_ANY, list, "List " name},                                        \
+        {"GET", "/api/v1/" name "/{id}", ROLE_ANY, get, "Read one of " name},                      \
+        {"POST", "/api/v1/" name, ROLE_ADMIN, create, "Create one of " name},                      \
+        {"PUT", "/api/v1/" name "/{id}", ROLE_ADMIN, replace, "Create or replace one of " name},   \
+    {                                                                                              \
+        "DELETE", "/api/v1/" name "/{id}", ROLE_ADMIN, del, "Delete one of " name                  \
+    }
+
+const http_route http_routes_directory[] = {COLLECTION("places"), COLLECTION("organisations"),
+                                            COLLECTION("sites"),  COLLECTION("services"),
+                                            COLLECTION("units"),  {NULL, NULL, 0, NULL, NULL}};

@@ -1,0 +1,90 @@
+/* http.h - what a handler sees: the request, the response, the route table
+ * entry, and the helpers every handler uses to read input and answer.
+ *
+ * Handlers follow one pattern: parse -> validate (collect every problem) ->
+ * role check (the route table does the coarse one) -> store and engines in
+ * one transaction -> audit in that transaction -> respond. The server owns
+ * the request and response; a handler puts a JSON value (reference stolen)
+ * or a text body into the response and returns. */
+#ifndef ICS_HTTP_HTTP_H
+#define ICS_HTTP_HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "store/store.h"
+#include "store/users.h" /* auth_user, ROLE_* */
+
+#define HTTP_MAX_PARAMS 4
+
+typedef struct http_req {
+    const char *method;
+    const char *path;
+    const char *params[HTTP_MAX_PARAMS]; /* {name} segments of the pattern, in order */
+    int nparams;
+    const char *body;
+    size_t body_len;
+    json_t *json;          /* parsed body when it was JSON, else NULL (server owns) */
+    const auth_user *user; /* NULL on public routes */
+    store *db;             /* a pooled connection for this request */
+    void *conn;            /* server internals (query lookup) */
+} http_req;
+
+typedef struct http_resp {
+    int status;
+    json_t *json; /* owned; serialised by the server */
+    char *body;   /* owned (malloc); used when json is NULL */
+    size_t body_len;
+    const char *content_type; /* static string */
+    char location[256];       /* Location header when set */
+} http_resp;
+
+typedef int (*http_handler)(http_req *rq, http_resp *rs);
+
+typedef struct http_route {
+    const char *method;  /* "GET", "POST", "PUT", "PATCH", "DELETE" */
+    const char *pattern; /* "/api/v1/sites/{id}" */
+    unsigned roles;      /* ROLE_* bits allowed; ROLE_PUBLIC for none needed */
+    http_handler fn;
+    const char *summary; /* one line, also checked against the OpenAPI file */
+} http_route;
+
+/* Query-string value or NULL. */
+const char *http_query(http_req *rq, const char *name);
+
+/* Respond with JSON (steals body). Returns 0. */
+int http_json(http_resp *rs, int status, json_t *body);
+/* Respond with text of the given content type (copies). */
+int http_text(http_resp *rs, int status, const char *content_type, const char *text, size_t n);
+/* RFC 9457 problem: {type, title, status, detail}; extra (may be NULL, stolen)
+ * is merged in, e.g. {"errors": [...]}. Returns 0. */
+int http_problem(http_resp *rs, int status, const char *detail, json_t *extra);
+/* Map an ics_err code to its status (one table) and answer with a problem. */
+int http_error(http_resp *rs, const ics_err *e);
+int http_status_of(int code);
+
+/* Pagination from ?limit= (1..1000, default 100) and ?offset= (>= 0).
+ * ICS_EINVAL with a message when they are not numbers in range. */
+int http_page(http_req *rq, int64_t *limit, int64_t *offset, ics_err *e);
+
+/* Body schema check: the body must be a JSON object; every field must be
+ * known, of the declared type, and present when required. All problems are
+ * collected into one message ("missing field 'name'; field 'age' must be an
+ * integer; unknown field 'colour'"). ICS_EBADREQ when there is no JSON body,
+ * ICS_EINVAL otherwise. */
+typedef enum { JF_STRING, JF_INT, JF_NUMBER, JF_BOOL, JF_ARRAY, JF_OBJECT, JF_ANY } json_kind;
+typedef struct json_field {
+    const char *name;
+    json_kind kind;
+    int required;
+} json_field;
+int http_body_check(http_req *rq, const json_field *fields, ics_err *e);
+int json_check_object(const json_t *obj, const json_field *fields, ics_err *e);
+
+/* Write an audit record for this request's user. */
+int http_audit(http_req *rq, const char *action, const char *object_type, const char *object_id,
+               const json_t *before, const json_t *after, ics_err *e);
+
+#endif

@@ -1,0 +1,196 @@
+/* respond.c - the helpers every handler uses to read input and answer:
+ * JSON and problem responses, the one error-code-to-status table, paging,
+ * and the body schema check. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/sb.h"
+#include "http/http.h"
+
+int http_status_of(int code)
+{
+    switch (code) {
+    case ICS_OK:
+        return 200;
+    case ICS_EINVAL:
+        return 422;
+    case ICS_EBADREQ:
+        return 400;
+    case ICS_ENOTFOUND:
+        return 404;
+    case ICS_ECONFLICT:
+        return 409;
+    case ICS_EAUTH:
+        return 401;
+    case ICS_EFORBID:
+        return 403;
+    case ICS_ETOOBIG:
+        return 413;
+    default:
+        return 500;
+    }
+}
+
+static const char *title_of(int status)
+{
+    switch (status) {
+    case 400:
+        return "Bad request";
+    case 401:
+        return "Unauthorised";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not found";
+    case 405:
+        return "Method not allowed";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Request body too large";
+    case 415:
+        return "Unsupported media type";
+    case 422:
+        return "Unprocessable content";
+    case 503:
+        return "Service unavailable";
+    default:
+        return "Internal server error";
+    }
+}
+
+int http_json(http_resp *rs, int status, json_t *body)
+{
+    json_decref(rs->json);
+    rs->status = status;
+    rs->json = body;
+    rs->content_type = "application/json";
+    return 0;
+}
+
+int http_text(http_resp *rs, int status, const char *content_type, const char *text, size_t n)
+{
+    free(rs->body);
+    rs->body = malloc(n + 1);
+    if (rs->body) {
+        memcpy(rs->body, text, n);
+        rs->body[n] = '\0';
+    }
+    rs->body_len = rs->body ? n : 0;
+    rs->status = status;
+    rs->content_type = content_type;
+    return 0;
+}
+
+int http_problem(http_resp *rs, int status, const char *detail, json_t *extra)
+{
+    char type[64];
+    snprintf(type, sizeof type, "https://icsflow.org/problems/%d", status);
+    json_t *p = json_pack("{sssssiss}", "type", type, "title", title_of(status), "status", status,
+                          "detail", detail ? detail : title_of(status));
+    if (extra) {
+        json_object_update(p, extra);
+        json_decref(extra);
+    }
+    http_json(rs, status, p);
+    rs->content_type = "application/problem+json";
+    return 0;
+}
+
+int http_error(http_resp *rs, const ics_err *e)
+{
+    int st = http_status_of(e->code);
+    return http_problem(rs, st, st == 500 && !e->msg[0] ? "internal error" : e->msg, NULL);
+}
+
+static int parse_nonneg(const char *v, int64_t *out)
+{
+    char *end;
+    long long x = strtoll(v, &end, 10);
+    if (!*v || *end || x < 0) return -1;
+    *out = x;
+    return 0;
+}
+
+int http_page(http_req *rq, int64_t *limit, int64_t *offset, ics_err *e)
+{
+    const char *l = http_query(rq, "limit"), *o = http_query(rq, "offset");
+    *limit = 100;
+    *offset = 0;
+    if (l && (parse_nonneg(l, limit) || *limit < 1 || *limit > 1000))
+        return ics_err_set(e, ICS_EINVAL, "limit '%s' must be a whole number from 1 to 1000", l);
+    if (o && parse_nonneg(o, offset))
+        return ics_err_set(e, ICS_EINVAL, "offset '%s' must be a whole number, 0 or more", o);
+    return 0;
+}
+
+static const char *kind_name(json_kind k)
+{
+    static const char *n[] = {"a string", "an integer", "a number", "true or false",
+                              "an array", "an object",  "any value"};
+    return n[k];
+}
+
+static int kind_ok(json_kind k, const json_t *v)
+{
+    switch (k) {
+    case JF_STRING:
+        return json_is_string(v);
+    case JF_INT:
+        return json_is_integer(v);
+    case JF_NUMBER:
+        return json_is_number(v);
+    case JF_BOOL:
+        return json_is_boolean(v);
+    case JF_ARRAY:
+        return json_is_array(v);
+    case JF_OBJECT:
+        return json_is_object(v);
+    default:
+        return 1;
+    }
+}
+
+int json_check_object(const json_t *obj, const json_field *fields, ics_err *e)
+{
+    if (!json_is_object(obj)) return ics_err_set(e, ICS_EBADREQ, "the body must be a JSON object");
+    sb p;
+    sb_init(&p);
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)obj, key, v)
+    {
+        const json_field *f = fields;
+        while (f->name && strcmp(f->name, key) != 0) f++;
+        if (!f->name)
+            sb_printf(&p, "%sunknown field '%s'", p.len ? "; " : "", key);
+        else if (!json_is_null(v) && !kind_ok(f->kind, v))
+            sb_printf(&p, "%sfield '%s' must be %s", p.len ? "; " : "", key, kind_name(f->kind));
+        else if (json_is_null(v) && f->required)
+            sb_printf(&p, "%sfield '%s' must not be null", p.len ? "; " : "", key);
+    }
+    for (const json_field *f = fields; f->name; f++)
+        if (f->required && !json_object_get(obj, f->name))
+            sb_printf(&p, "%smissing field '%s'", p.len ? "; " : "", f->name);
+    int rc = 0;
+    if (p.len) rc = ics_err_set(e, ICS_EINVAL, "%s", p.buf);
+    sb_free(&p);
+    return rc;
+}
+
+int http_body_check(http_req *rq, const json_field *fields, ics_err *e)
+{
+    if (!rq->json)
+        return ics_err_set(e, ICS_EBADREQ,
+                           "a JSON object body is required (Content-Type: "
+                           "application/json)");
+    return json_check_object(rq->json, fields, e);
+}
+
+int http_audit(http_req *rq, const char *action, const char *object_type, const char *object_id,
+               const json_t *before, const json_t *after, ics_err *e)
+{
+    return store_audit(rq->db, rq->user ? rq->user->name : "anonymous", action, object_type,
+                       object_id, before, after, e);
+}

@@ -1,0 +1,353 @@
+/* server.c - the HTTP server on libmicrohttpd.
+ *
+ * A thread pool accepts connections; each request collects its body (up to
+ * the configured limit, else 413), is matched against the route table,
+ * authenticated by bearer token, given a pooled database connection and
+ * passed to its handler. Static dashboard files are served from web_dir.
+ * SIGINT/SIGTERM stop accepting, let in-flight requests finish, then close
+ * the pool. */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "http/http.h"
+#include "http/routes.h"
+
+/* ---- connection pool ---------------------------------------------------- */
+
+typedef struct pool {
+    pthread_mutex_t mu;
+    store **free;
+    int nfree, cap;
+    const char *path;
+} pool;
+
+static pool P;
+
+static store *pool_get(ics_err *e)
+{
+    store *s = NULL;
+    pthread_mutex_lock(&P.mu);
+    if (P.nfree) s = P.free[--P.nfree];
+    pthread_mutex_unlock(&P.mu);
+    if (!s && store_open(P.path, &s, NULL, e)) return NULL;
+    return s;
+}
+
+static void pool_put(store *s)
+{
+    if (!s) return;
+    pthread_mutex_lock(&P.mu);
+    if (P.nfree < P.cap)
+        P.free[P.nfree++] = s;
+    else
+        store_close(s), s = NULL;
+    pthread_mutex_unlock(&P.mu);
+}
+
+/* ---- per-request state -------------------------------------------------- */
+
+typedef struct conn {
+    char *body;
+    size_t len, cap;
+    int too_big;
+    struct MHD_Connection *mc;
+} conn;
+
+static size_t body_limit;
+static const char *web_dir;
+
+const char *http_query(http_req *rq, const char *name)
+{
+    conn *c = rq->conn;
+    return MHD_lookup_connection_value(c->mc, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static int send_resp(struct MHD_Connection *mc, http_resp *rs)
+{
+    char *text = NULL;
+    size_t n = 0;
+    if (rs->json) {
+        text = json_dumps(rs->json, JSON_COMPACT | JSON_ENSURE_ASCII);
+        n = text ? strlen(text) : 0;
+    } else if (rs->body) {
+        text = rs->body;
+        rs->body = NULL;
+        n = rs->body_len;
+    }
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(n, text ? text : (char *)"", MHD_RESPMEM_MUST_FREE);
+    if (!text) {
+        MHD_destroy_response(r);
+        r = MHD_create_response_from_buffer(0, (char *)"", MHD_RESPMEM_PERSISTENT);
+    }
+    MHD_add_response_header(r, "Content-Type", rs->content_type ? rs->content_type : "text/plain");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    if (rs->location[0]) MHD_add_response_header(r, "Location", rs->location);
+    if (rs->status == 401) MHD_add_response_header(r, "WWW-Authenticate", "Bearer");
+    int ret = MHD_queue_response(mc, (unsigned)rs->status, r);
+    MHD_destroy_response(r);
+    json_decref(rs->json);
+    free(rs->body);
+    return ret;
+}
+
+static int problem_now(struct MHD_Connection *mc, int status, const char *detail)
+{
+    http_resp rs = {0};
+    http_problem(&rs, status, detail, NULL);
+    return send_resp(mc, &rs);
+}
+
+/* ---- static files ------------------------------------------------------- */
+
+static const char *mime_of(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (!dot) return "application/octet-stream";
+    static const char *const m[][2] = {{".html", "text/html; charset=utf-8"},
+                                       {".js", "text/javascript; charset=utf-8"},
+                                       {".css", "text/css; charset=utf-8"},
+                                       {".json", "application/json"},
+                                       {".svg", "image/svg+xml"},
+                                       {".png", "image/png"},
+                                       {".ico", "image/x-icon"},
+                                       {".map", "application/json"}};
+    for (size_t i = 0; i < sizeof m / sizeof *m; i++)
+        if (strcmp(dot, m[i][0]) == 0) return m[i][1];
+    return "application/octet-stream";
+}
+
+static int serve_static(struct MHD_Connection *mc, const char *url)
+{
+    if (!web_dir || strstr(url, "..")) return problem_now(mc, 404, "no such page");
+    char path[1024];
+    snprintf(path, sizeof path, "%s%s", web_dir, strcmp(url, "/") == 0 ? "/index.html" : url);
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (!f || fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+        if (f) fclose(f);
+        return problem_now(mc, 404, "no such page");
+    }
+    char *buf = malloc((size_t)st.st_size + 1);
+    size_t n = buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
+    fclose(f);
+    if (!buf) return problem_now(mc, 500, "out of memory");
+    struct MHD_Response *r = MHD_create_response_from_buffer(n, buf, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(r, "Content-Type", mime_of(path));
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    int ret = MHD_queue_response(mc, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* ---- dispatch ----------------------------------------------------------- */
+
+static int authenticate(struct MHD_Connection *mc, store *db, auth_user *u, ics_err *e)
+{
+    const char *h = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Authorization");
+    if (!h)
+        return ics_err_set(e, ICS_EAUTH,
+                           "this endpoint needs a bearer token: send 'Authorization: Bearer "
+                           "<token>'");
+    if (strncasecmp(h, "Bearer ", 7) != 0)
+        return ics_err_set(e, ICS_EAUTH, "the Authorization header must be 'Bearer <token>'");
+    const char *tok = h + 7;
+    while (*tok == ' ') tok++;
+    return store_user_by_token(db, tok, u, e);
+}
+
+static int dispatch(struct MHD_Connection *mc, const char *method, const char *url, conn *c)
+{
+    http_req rq = {0};
+    http_resp rs = {0};
+    int known = 0;
+    const http_route *r = http_route_find(method, url, &rq, &known);
+    if (!r) {
+        if (known) return problem_now(mc, 405, "this path does not accept that method");
+        if (strncmp(url, "/api/", 5) == 0 || strcmp(method, "GET") != 0)
+            return problem_now(mc, 404, "no such endpoint; see /api/v1/openapi.json");
+        return serve_static(mc, url);
+    }
+    ics_err e = {0};
+    rq.method = method;
+    rq.path = url;
+    rq.body = c->body;
+    rq.body_len = c->len;
+    rq.conn = c;
+    if (c->len) {
+        const char *ct = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Type");
+        if (ct && !strstr(ct, "json") && !strstr(ct, "text/csv") && !strstr(ct, "text/plain"))
+            return problem_now(mc, 415, "send the body as application/json");
+        if (!ct || strstr(ct, "json")) {
+            json_error_t je;
+            rq.json = json_loadb(c->body, c->len, JSON_REJECT_DUPLICATES, &je);
+            if (!rq.json) {
+                char msg[400];
+                snprintf(msg, sizeof msg, "the body is not valid JSON: %s (line %d, column %d)",
+                         je.text, je.line, je.column);
+                return problem_now(mc, 400, msg);
+            }
+        }
+    }
+    store *db = pool_get(&e);
+    if (!db) {
+        json_decref(rq.json);
+        return problem_now(mc, 503, "the database is not available");
+    }
+    rq.db = db;
+    auth_user u;
+    if (r->roles != ROLE_PUBLIC) {
+        if (authenticate(mc, db, &u, &e)) {
+            http_error(&rs, &e);
+            goto done;
+        }
+        rq.user = &u;
+        if (!(u.role_bit & r->roles)) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "the role '%s' may not %s %s", u.role, method, r->pattern);
+            http_problem(&rs, 403, msg, NULL);
+            goto done;
+        }
+    }
+    rs.status = 200;
+    r->fn(&rq, &rs);
+    if (!rs.json && !rs.body && rs.status == 200) http_problem(&rs, 500, "no response", NULL);
+done:
+    pool_put(db);
+    json_decref(rq.json);
+    if (rs.status >= 500) ics_log("error", "%s %s -> %d", method, url, rs.status);
+    return send_resp(mc, &rs);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **state)
+{
+    (void)cls;
+    (void)version;
+    conn *c = *state;
+    if (!c) {
+        c = calloc(1, sizeof *c);
+        if (!c) return MHD_NO;
+        c->mc = mc;
+        *state = c;
+        const char *cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > body_limit) c->too_big = 1;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!c->too_big && c->len + *upload_size > body_limit) c->too_big = 1;
+        if (!c->too_big) {
+            if (c->len + *upload_size + 1 > c->cap) {
+                size_t cap = (c->len + *upload_size + 1) * 2;
+                char *b = realloc(c->body, cap);
+                if (!b) return MHD_NO;
+                c->body = b;
+                c->cap = cap;
+            }
+            memcpy(c->body + c->len, upload_data, *upload_size);
+            c->len += *upload_size;
+            c->body[c->len] = '\0';
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (c->too_big) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "the request body is larger than the limit of %zu bytes",
+                 body_limit);
+        return problem_now(mc, 413, msg) == MHD_YES ? MHD_YES : MHD_NO;
+    }
+    return dispatch(mc, method, url, c) == MHD_YES ? MHD_YES : MHD_NO;
+}
+
+static void on_done(void *cls, struct MHD_Connection *mc, void **state,
+                    enum MHD_RequestTerminationCode tc)
+{
+    (void)cls;
+    (void)mc;
+    (void)tc;
+    conn *c = *state;
+    if (c) {
+        free(c->body);
+        free(c);
+    }
+    *state = NULL;
+}
+
+int http_serve(const http_config *cfg, ics_err *e)
+{
+    body_limit = cfg->body_limit ? cfg->body_limit : 1 << 20;
+    web_dir = cfg->web_dir;
+    pthread_mutex_init(&P.mu, NULL);
+    P.path = cfg->db_path;
+    P.cap = cfg->threads * 2 + 2;
+    P.free = calloc((size_t)P.cap, sizeof *P.free);
+
+    struct sockaddr_in addr = {0};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)cfg->port);
+    if (inet_pton(AF_INET, cfg->host, &addr.sin_addr) != 1)
+        return ics_err_set(e, ICS_EINVAL, "'%s' is not an IPv4 address to listen on", cfg->host);
+
+    /* Block the stop signals in every thread; the main thread waits for them. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+        on_request, NULL, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_END);
+    if (!d) {
+        free(P.free);
+        return ics_err_set(e, ICS_EIO, "cannot listen on %s:%d: %s", cfg->host, cfg->port,
+                           strerror(errno));
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    int port = info ? info->port : cfg->port;
+    if (cfg->port_file) {
+        FILE *f = fopen(cfg->port_file, "w");
+        if (f) {
+            fprintf(f, "%d\n", port);
+            fclose(f);
+        }
+    }
+    ics_log("info", "icsflow listening on http://%s:%d/ (database %s)", cfg->host, port,
+            cfg->db_path);
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    ics_log("info", "signal %d: finishing in-flight requests", sig);
+    MHD_quiesce_daemon(d);
+    for (int i = 0; i < 100; i++) {
+        const union MHD_DaemonInfo *ci =
+            MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        if (!ci || ci->num_connections == 0) break;
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    MHD_stop_daemon(d);
+    for (int i = 0; i < P.nfree; i++) store_close(P.free[i]);
+    free(P.free);
+    P.nfree = 0;
+    ics_log("info", "stopped; database closed");
+    return 0;
+}

@@ -1,0 +1,444 @@
+/* store/directory.c - the directory's tables and the SQL that reads and
+ * writes them, generated from the collection descriptions in
+ * directory/directory.h so every collection behaves the same way. */
+#include "store/directory.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/sb.h"
+
+const store_migration store_schema_directory[] = {
+    {"directory", 1,
+     "CREATE TABLE places ("
+     " code TEXT PRIMARY KEY, name TEXT NOT NULL, imd2019_avg_score REAL,"
+     " imd2019_rank_avg_score INTEGER, lsoa_count INTEGER, lsoa_q1 INTEGER, lsoa_q2 INTEGER,"
+     " lsoa_q3 INTEGER, lsoa_q4 INTEGER, lsoa_q5 INTEGER);"
+     "CREATE TABLE place_population ("
+     " place_code TEXT NOT NULL REFERENCES places(code), sex TEXT NOT NULL,"
+     " age_band TEXT NOT NULL, population INTEGER NOT NULL CHECK (population >= 0),"
+     " PRIMARY KEY (place_code, sex, age_band));"
+     "CREATE TABLE organisations ("
+     " ods_code TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, postcode TEXT);"
+     "CREATE TABLE sites ("
+     " site_code TEXT PRIMARY KEY, name TEXT NOT NULL,"
+     " org_code TEXT NOT NULL REFERENCES organisations(ods_code), kind TEXT NOT NULL,"
+     " postcode TEXT NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL,"
+     " place_code TEXT REFERENCES places(code));"
+     "CREATE INDEX sites_org ON sites(org_code);"
+     "CREATE TABLE services ("
+     " service_id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,"
+     " provider_ods TEXT NOT NULL REFERENCES organisations(ods_code),"
+     " site_code TEXT REFERENCES sites(site_code), places TEXT NOT NULL, districts TEXT,"
+     " hours TEXT NOT NULL, capabilities TEXT NOT NULL, min_age INTEGER, max_age INTEGER,"
+     " exclusions TEXT, response_minutes INTEGER NOT NULL, daily_capacity INTEGER, phone TEXT);"
+     "CREATE TABLE units ("
+     " unit_code TEXT PRIMARY KEY, name TEXT NOT NULL,"
+     " site_code TEXT NOT NULL REFERENCES sites(site_code), bed_type TEXT NOT NULL,"
+     " sex TEXT NOT NULL, beds INTEGER NOT NULL CHECK (beds > 0),"
+     " commissioned_by TEXT NOT NULL);"
+     "CREATE TABLE unit_commissioners ("
+     " unit_code TEXT NOT NULL REFERENCES units(unit_code) ON DELETE CASCADE,"
+     " place_code TEXT NOT NULL REFERENCES places(code),"
+     " PRIMARY KEY (unit_code, place_code));"
+     "CREATE TABLE postcode_districts ("
+     " district TEXT PRIMARY KEY, lat REAL NOT NULL, lon REAL NOT NULL,"
+     " place_code TEXT REFERENCES places(code));"
+     "CREATE TABLE bank_holidays (date TEXT PRIMARY KEY, name TEXT NOT NULL);"},
+    {NULL, 0, NULL}};
+
+/* The key column of the collection named ref. */
+static const char *ref_key(const char *ref)
+{
+    const dir_collection *c = directory_collection_find(ref);
+    return c ? c->key : NULL;
+}
+
+static int ref_exists(store *s, const char *ref, const char *value, ics_err *e)
+{
+    const dir_collection *rc = directory_collection_find(ref);
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s WHERE %s = ?", rc->table, rc->key);
+    json_t *p = json_pack("[s]", value);
+    int64_t n = store_query_int(s, sql, p, 0, e);
+    json_decref(p);
+    return n > 0;
+}
+
+/* Cross-field rules that need more than one value. */
+static int row_rules(const dir_collection *c, char (*v)[256], ics_err *e)
+{
+    if (strcmp(c->name, "services") == 0) {
+        const char *lo = v[9], *hi = v[10];
+        if (*lo && *hi && atol(lo) > atol(hi))
+            return ics_err_set(e, ICS_EINVAL, "column 'min_age': %s is above max_age %s", lo, hi);
+        if (atol(v[12]) <= 0)
+            return ics_err_set(e, ICS_EINVAL, "column 'response_minutes': must be above 0");
+    }
+    if (strcmp(c->name, "units") == 0 && atol(v[5]) <= 0)
+        return ics_err_set(e, ICS_EINVAL, "column 'beds': a unit needs at least one bed");
+    return 0;
+}
+
+/* Validate the raw values in place (normalising them), check references,
+ * then upsert. Messages name the column; the caller adds file and line. */
+static int upsert_values(store *s, const dir_collection *c, char (*v)[256], ics_err *e)
+{
+    int n = directory_ncols(c);
+    for (int i = 0; i < n; i++) {
+        const dir_column *col = &c->cols[i];
+        char norm[256];
+        if (directory_value_check(col, v[i], norm, e)) {
+            ics_err_prefix(e, "column '%s': ", col->name);
+            return ICS_EINVAL;
+        }
+        strcpy(v[i], norm);
+        if (!col->ref || !*norm) continue;
+        char work[256], *save = NULL;
+        strcpy(work, norm);
+        for (char *t = strtok_r(work, " ", &save); t; t = strtok_r(NULL, " ", &save))
+            if (!ref_exists(s, col->ref, t, e))
+                return ics_err_set(e, ICS_EINVAL, "column '%s': no %s with %s '%s'", col->name,
+                                   col->ref, ref_key(col->ref), t);
+    }
+    if (row_rules(c, v, e)) return ICS_EINVAL;
+
+    sb q;
+    sb_init(&q);
+    sb_printf(&q, "INSERT INTO %s (", c->table);
+    for (int i = 0; i < n; i++) sb_printf(&q, "%s%s", i ? ", " : "", c->cols[i].name);
+    sb_puts(&q, ") VALUES (");
+    for (int i = 0; i < n; i++) sb_puts(&q, i ? ", ?" : "?");
+    sb_puts(&q, ") ON CONFLICT (");
+    for (int k = 0; k < 3 && c->keys[k]; k++) sb_printf(&q, "%s%s", k ? ", " : "", c->keys[k]);
+    sb_puts(&q, ") DO UPDATE SET ");
+    for (int i = 0; i < n; i++)
+        sb_printf(&q, "%s%s = excluded.%s", i ? ", " : "", c->cols[i].name, c->cols[i].name);
+    char *sql = sb_steal(&q);
+    store_stmt *st;
+    int rc = store_prepare(s, sql, &st, e);
+    free(sql);
+    if (rc) return rc;
+    for (int i = 0; i < n; i++) {
+        if (!*v[i])
+            store_bind_null(st, i + 1);
+        else if (c->cols[i].kind == DIR_INT)
+            store_bind_int(st, i + 1, atoll(v[i]));
+        else if (c->cols[i].kind == DIR_REAL)
+            store_bind_double(st, i + 1, atof(v[i]));
+        else
+            store_bind_text(st, i + 1, v[i]);
+    }
+    rc = store_step(st, e);
+    store_finalize(st);
+    if (rc < 0) return rc;
+
+    if (strcmp(c->name, "units") == 0) {
+        json_t *p = json_pack("[s]", v[0]);
+        rc = store_exec_params(s, "DELETE FROM unit_commissioners WHERE unit_code = ?", p, e);
+        json_decref(p);
+        char work[256], *save = NULL;
+        strcpy(work, v[6]);
+        for (char *t = strtok_r(work, " ", &save); t && !rc; t = strtok_r(NULL, " ", &save)) {
+            p = json_pack("[ss]", v[0], t);
+            rc = store_exec_params(
+                s, "INSERT INTO unit_commissioners (unit_code, place_code) VALUES (?, ?)", p, e);
+            json_decref(p);
+        }
+    }
+    return rc;
+}
+
+int store_dir_import_csv(store *s, const dir_collection *c, const csv_doc *doc, int *count,
+                         ics_err *e)
+{
+    int n = directory_ncols(c);
+    int map[64];
+    for (int i = 0; i < n; i++) map[i] = csv_col(doc, c->cols[i].name);
+    for (size_t j = 0; j < doc->ncols; j++)
+        if (!directory_column_find(c, doc->header[j]))
+            return ics_err_set(e, ICS_EINVAL, "%s: line 1: unknown column '%s' for %s", doc->name,
+                               doc->header[j], c->name);
+    for (int i = 0; i < n; i++)
+        if (map[i] < 0 && c->cols[i].required)
+            return ics_err_set(e, ICS_EINVAL, "%s: line 1: required column '%s' is missing",
+                               doc->name, c->cols[i].name);
+    char(*v)[256] = calloc((size_t)n, 256);
+    if (!v) return ics_err_set(e, ICS_ENOMEM, "out of memory");
+    int rc = 0;
+    for (size_t r = 0; r < doc->nrows && !rc; r++) {
+        for (int i = 0; i < n; i++) {
+            const char *raw = map[i] >= 0 ? doc->rows[r][map[i]] : "";
+            if (strlen(raw) >= 256) {
+                rc = ics_err_set(e, ICS_EINVAL, "%s: line %zu, column '%s': value is too long",
+                                 doc->name, doc->line[r], c->cols[i].name);
+                break;
+            }
+            strcpy(v[i], raw);
+        }
+        if (rc) break;
+        rc = upsert_values(s, c, v, e);
+        if (rc) ics_err_prefix(e, "%s: line %zu, ", doc->name, doc->line[r]);
+    }
+    free(v);
+    if (!rc && count) *count = (int)doc->nrows;
+    return rc;
+}
+
+static const char *kind_word(dir_kind k)
+{
+    switch (k) {
+    case DIR_INT:
+        return "an integer";
+    case DIR_REAL:
+        return "a number";
+    case DIR_LIST:
+        return "an array of strings";
+    default:
+        return "a string";
+    }
+}
+
+/* JSON value -> raw text for the shared validator; 0 or -1 on a type error. */
+static int json_raw(const dir_column *col, const json_t *val, char out[256])
+{
+    out[0] = '\0';
+    if (json_is_null(val)) return 0;
+    switch (col->kind) {
+    case DIR_TEXT:
+        if (!json_is_string(val)) return -1;
+        snprintf(out, 256, "%s", json_string_value(val));
+        return 0;
+    case DIR_INT:
+        if (!json_is_integer(val)) return -1;
+        snprintf(out, 256, "%lld", (long long)json_integer_value(val));
+        return 0;
+    case DIR_REAL:
+        if (!json_is_number(val)) return -1;
+        snprintf(out, 256, "%.10g", json_number_value(val));
+        return 0;
+    case DIR_LIST: {
+        if (!json_is_array(val)) return -1;
+        size_t i;
+        json_t *it;
+        json_array_foreach(val, i, it)
+        {
+            if (!json_is_string(it)) return -1;
+            size_t have = strlen(out);
+            snprintf(out + have, 256 - have, "%s%s", have ? " " : "", json_string_value(it));
+        }
+        return 0;
+    }
+    }
+    return -1;
+}
+
+int store_dir_upsert_json(store *s, const dir_collection *c, const json_t *obj, const char *key,
+                          json_t **after, ics_err *e)
+{
+    if (!json_is_object(obj))
+        return ics_err_set(e, ICS_EBADREQ, "the body must be a JSON object describing one of %s",
+                           c->name);
+    int n = directory_ncols(c);
+    char(*v)[256] = calloc((size_t)n, 256);
+    if (!v) return ics_err_set(e, ICS_ENOMEM, "out of memory");
+    sb probs;
+    sb_init(&probs);
+    const char *f;
+    json_t *val;
+    json_object_foreach((json_t *)obj, f, val)
+    {
+        const dir_column *col = directory_column_find(c, f);
+        if (!col) {
+            sb_printf(&probs, "%sunknown field '%s'", probs.len ? "; " : "", f);
+            continue;
+        }
+        if (json_raw(col, val, v[col - c->cols]))
+            sb_printf(&probs, "%sfield '%s' must be %s", probs.len ? "; " : "", f,
+                      kind_word(col->kind));
+    }
+    if (key && c->key) {
+        int k = (int)(directory_column_find(c, c->key) - c->cols);
+        if (!*v[k])
+            snprintf(v[k], 256, "%s", key);
+        else if (strcmp(v[k], key) != 0)
+            sb_printf(&probs, "%sfield '%s' is '%s' but the URL names '%s'", probs.len ? "; " : "",
+                      c->key, v[k], key);
+    }
+    for (int i = 0; i < n; i++)
+        if (c->cols[i].required && !*v[i] && !json_object_get(obj, c->cols[i].name) &&
+            !(key && c->key && strcmp(c->cols[i].name, c->key) == 0))
+            sb_printf(&probs, "%smissing field '%s'", probs.len ? "; " : "", c->cols[i].name);
+    int rc = 0;
+    if (probs.len) {
+        rc = ics_err_set(e, ICS_EINVAL, "%s", probs.buf);
+    } else {
+        rc = upsert_values(s, c, v, e);
+        if (!rc && after && c->key) {
+            int k = (int)(directory_column_find(c, c->key) - c->cols);
+            rc = store_dir_get(s, c, v[k], after, e);
+        }
+    }
+    sb_free(&probs);
+    free(v);
+    return rc;
+}
+
+/* SELECT row -> typed JSON object. */
+static json_t *typed_row(const dir_collection *c, store_stmt *st)
+{
+    json_t *o = json_object();
+    for (int i = 0; c->cols[i].name; i++) {
+        const dir_column *col = &c->cols[i];
+        json_t *v;
+        if (store_col_isnull(st, i))
+            v = col->kind == DIR_LIST ? json_array() : json_null();
+        else if (col->kind == DIR_INT)
+            v = json_integer(store_col_int(st, i));
+        else if (col->kind == DIR_REAL)
+            v = json_real(store_col_double(st, i));
+        else if (col->kind == DIR_LIST) {
+            v = json_array();
+            char work[256], *save = NULL;
+            snprintf(work, sizeof work, "%s", store_col_text(st, i));
+            for (char *t = strtok_r(work, " ", &save); t; t = strtok_r(NULL, " ", &save))
+                json_array_append_new(v, json_string(t));
+        } else
+            v = json_string(store_col_text(st, i));
+        json_object_set_new(o, col->name, v);
+    }
+    return o;
+}
+
+static void select_cols(sb *q, const dir_collection *c)
+{
+    sb_puts(q, "SELECT ");
+    for (int i = 0; c->cols[i].name; i++) sb_printf(q, "%s%s", i ? ", " : "", c->cols[i].name);
+    sb_printf(q, " FROM %s", c->table);
+}
+
+int store_dir_list(store *s, const dir_collection *c, const json_t *filters, int64_t limit,
+                   int64_t offset, json_t **rows, int64_t *total, ics_err *e)
+{
+    sb where;
+    sb_init(&where);
+    json_t *params = json_array();
+    const char *f;
+    json_t *val;
+    json_object_foreach((json_t *)filters, f, val)
+    {
+        const dir_column *col = directory_column_find(c, f);
+        if (!col) continue; /* the handler has already rejected unknown filters */
+        sb_puts(&where, where.len ? " AND " : " WHERE ");
+        if (col->kind == DIR_LIST) {
+            sb_printf(&where, "(' ' || %s || ' ') LIKE ?", col->name);
+            char pat[300];
+            snprintf(pat, sizeof pat, "%% %s %%", json_string_value(val));
+            json_array_append_new(params, json_string(pat));
+        } else {
+            sb_printf(&where, "%s = ?", col->name);
+            json_array_append(params, val);
+        }
+    }
+    sb q;
+    sb_init(&q);
+    sb_printf(&q, "SELECT COUNT(*) FROM %s%s", c->table, where.buf ? where.buf : "");
+    *total = store_query_int(s, q.buf, params, 0, e);
+    sb_free(&q);
+    select_cols(&q, c);
+    sb_printf(&q, "%s ORDER BY ", where.buf ? where.buf : "");
+    for (int k = 0; k < 3 && c->keys[k]; k++) sb_printf(&q, "%s%s", k ? ", " : "", c->keys[k]);
+    sb_puts(&q, " LIMIT ? OFFSET ?");
+    json_array_append_new(params, json_integer(limit));
+    json_array_append_new(params, json_integer(offset));
+    store_stmt *st;
+    int rc = store_prepare(s, q.buf, &st, e);
+    sb_free(&q);
+    sb_free(&where);
+    if (rc) {
+        json_decref(params);
+        return rc;
+    }
+    size_t i;
+    json_array_foreach(params, i, val) store_bind_json(st, (int)i + 1, val);
+    json_decref(params);
+    json_t *arr = json_array();
+    while ((rc = store_step(st, e)) == 1) json_array_append_new(arr, typed_row(c, st));
+    store_finalize(st);
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    *rows = arr;
+    return 0;
+}
+
+int store_dir_get(store *s, const dir_collection *c, const char *key, json_t **row, ics_err *e)
+{
+    if (!c->key) return ics_err_set(e, ICS_ENOTFOUND, "%s has no single key", c->name);
+    sb q;
+    sb_init(&q);
+    select_cols(&q, c);
+    sb_printf(&q, " WHERE %s = ?", c->key);
+    store_stmt *st;
+    int rc = store_prepare(s, q.buf, &st, e);
+    sb_free(&q);
+    if (rc) return rc;
+    store_bind_text(st, 1, key);
+    rc = store_step(st, e);
+    if (rc == 1) *row = typed_row(c, st);
+    store_finalize(st);
+    if (rc == 0) return ics_err_set(e, ICS_ENOTFOUND, "no %s with %s '%s'", c->name, c->key, key);
+    return rc < 0 ? rc : 0;
+}
+
+int store_dir_delete(store *s, const dir_collection *c, const char *key, json_t **before,
+                     ics_err *e)
+{
+    int rc = store_dir_get(s, c, key, before, e);
+    if (rc) return rc;
+    char sql[256];
+    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s = ?", c->table, c->key);
+    json_t *p = json_pack("[s]", key);
+    rc = store_exec_params(s, sql, p, e);
+    json_decref(p);
+    if (rc == ICS_EINVAL) /* a foreign key still points here */
+        rc =
+            ics_err_set(e, ICS_ECONFLICT,
+                        "%s '%s' cannot be deleted: other records still refer to it", c->name, key);
+    if (rc) {
+        json_decref(*before);
+        *before = NULL;
+    }
+    return rc;
+}
+
+int store_dir_import_dir(store *s, const char *dir, int required, int *total, ics_err *e)
+{
+    int rc = store_begin(s, e);
+    if (rc) return rc;
+    *total = 0;
+    for (const dir_collection *c = directory_collections; c->name && !rc; c++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s.csv", dir, c->name);
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            if (required) rc = ics_err_set(e, ICS_EIO, "%s: file not found", path);
+            continue;
+        }
+        fclose(f);
+        csv_doc *doc;
+        rc = csv_read_file(path, &doc, e);
+        if (rc) break;
+        int n = 0;
+        rc = store_dir_import_csv(s, c, doc, &n, e);
+        csv_free(doc);
+        *total += n;
+    }
+    if (rc) {
+        store_rollback(s);
+        return rc;
+    }
+    return store_commit(s, e);
+}

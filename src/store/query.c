@@ -1,0 +1,116 @@
+/* query.c - convenience queries over the prepared-statement interface:
+ * JSON parameters in, JSON rows out, and the audit record. Backend-neutral:
+ * it uses only store.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/tz.h"
+#include "store/store.h"
+
+static int run(store *s, const char *sql, json_t *params, store_stmt **out, ics_err *e)
+{
+    store_stmt *st;
+    int rc = store_prepare(s, sql, &st, e);
+    if (rc) return rc;
+    size_t i;
+    json_t *v;
+    if (params) json_array_foreach(params, i, v) store_bind_json(st, (int)i + 1, v);
+    *out = st;
+    return 0;
+}
+
+static json_t *row_object(store_stmt *st)
+{
+    json_t *o = json_object();
+    int n = store_col_count(st);
+    for (int c = 0; c < n; c++) {
+        const char *name = store_col_name(st, c);
+        size_t len = strlen(name);
+        json_t *v = NULL;
+        if (len > 5 && strcmp(name + len - 5, "_json") == 0) {
+            char key[128];
+            snprintf(key, sizeof key, "%.*s", (int)(len - 5), name);
+            v = store_col_isnull(st, c) ? json_null()
+                                        : json_loads(store_col_text(st, c), JSON_DECODE_ANY, NULL);
+            json_object_set_new(o, key, v ? v : json_null());
+            continue;
+        }
+        json_object_set_new(o, name, store_col_json(st, c));
+    }
+    return o;
+}
+
+int store_query_json(store *s, const char *sql, json_t *params, json_t **rows, ics_err *e)
+{
+    store_stmt *st;
+    int rc = run(s, sql, params, &st, e);
+    if (rc) return rc;
+    json_t *arr = json_array();
+    while ((rc = store_step(st, e)) == 1) json_array_append_new(arr, row_object(st));
+    store_finalize(st);
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    *rows = arr;
+    return 0;
+}
+
+int store_query_one(store *s, const char *sql, json_t *params, json_t **row, ics_err *e)
+{
+    store_stmt *st;
+    int rc = run(s, sql, params, &st, e);
+    if (rc) return rc;
+    rc = store_step(st, e);
+    if (rc == 1) *row = row_object(st);
+    store_finalize(st);
+    if (rc == 0) return ics_err_set(e, ICS_ENOTFOUND, "not found");
+    return rc < 0 ? rc : 0;
+}
+
+int store_exec_params(store *s, const char *sql, json_t *params, ics_err *e)
+{
+    store_stmt *st;
+    int rc = run(s, sql, params, &st, e);
+    if (rc) return rc;
+    rc = store_step(st, e);
+    store_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+int64_t store_query_int(store *s, const char *sql, json_t *params, int64_t def, ics_err *e)
+{
+    store_stmt *st;
+    if (run(s, sql, params, &st, e)) return def;
+    int64_t v = def;
+    if (store_step(st, e) == 1 && !store_col_isnull(st, 0)) v = store_col_int(st, 0);
+    store_finalize(st);
+    return v;
+}
+
+int store_audit(store *s, const char *actor, const char *action, const char *object_type,
+                const char *object_id, const json_t *before, const json_t *after, ics_err *e)
+{
+    store_stmt *st;
+    int rc = store_prepare(s,
+                           "INSERT INTO audit (at, actor, action, object_type, object_id, "
+                           "before_json, after_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           &st, e);
+    if (rc) return rc;
+    char at[32];
+    tz_format_utc(tz_now(), at, sizeof at);
+    store_bind_text(st, 1, at);
+    store_bind_text(st, 2, actor);
+    store_bind_text(st, 3, action);
+    store_bind_text(st, 4, object_type);
+    store_bind_text(st, 5, object_id);
+    char *b = before ? json_dumps(before, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    char *a = after ? json_dumps(after, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    store_bind_text(st, 6, b);
+    store_bind_text(st, 7, a);
+    rc = store_step(st, e);
+    free(b);
+    free(a);
+    store_finalize(st);
+    return rc < 0 ? rc : 0;
+}

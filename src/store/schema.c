@@ -1,0 +1,104 @@
+/* schema.c - versioned schema migrations, applied on every open.
+ *
+ * Each module owns an array store_schema_<module>[] in its own
+ * src/store/<module>.c; the arrays are declared weak here so a module that
+ * does not exist yet simply contributes nothing. Applied versions are kept
+ * per module in schema_migrations, and each step runs in one transaction. */
+#include <stdio.h>
+
+#include "store/store.h"
+
+#define SCHEMA(m) extern const store_migration store_schema_##m[] __attribute__((weak))
+SCHEMA(core);
+SCHEMA(directory);
+SCHEMA(routing);
+SCHEMA(beds);
+SCHEMA(waitlist);
+SCHEMA(sitrep);
+SCHEMA(analytics);
+SCHEMA(sim);
+#undef SCHEMA
+
+/* Order matters: later modules reference the directory's tables. */
+static const store_migration *const *modules(void)
+{
+    static const store_migration *list[9];
+    int n = 0;
+    list[n++] = store_schema_core;
+    list[n++] = store_schema_directory;
+    list[n++] = store_schema_routing;
+    list[n++] = store_schema_beds;
+    list[n++] = store_schema_waitlist;
+    list[n++] = store_schema_sitrep;
+    list[n++] = store_schema_analytics;
+    list[n++] = store_schema_sim;
+    list[n] = NULL;
+    return list;
+}
+
+int store_migrate(store *s, ics_err *e)
+{
+    int rc = store_exec(s,
+                        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                        " module TEXT NOT NULL, version INTEGER NOT NULL, applied_at TEXT NOT NULL,"
+                        " PRIMARY KEY (module, version))",
+                        e);
+    if (rc) return rc;
+    const store_migration *const *mods = modules();
+    for (int m = 0; m < 8; m++) {
+        const store_migration *steps = mods[m];
+        if (!steps) continue;
+        for (const store_migration *st = steps; st->module; st++) {
+            json_t *p = json_pack("[si]", st->module, st->version);
+            int64_t done = store_query_int(
+                s, "SELECT COUNT(*) FROM schema_migrations WHERE module = ? AND version = ?", p, 0,
+                e);
+            json_decref(p);
+            if (done) continue;
+            if ((rc = store_begin(s, e))) return rc;
+            rc = store_exec(s, st->sql, e);
+            if (!rc) {
+                p = json_pack("[si]", st->module, st->version);
+                rc = store_exec_params(s,
+                                       "INSERT INTO schema_migrations (module, version, applied_at)"
+                                       " VALUES (?, ?, CURRENT_TIMESTAMP)",
+                                       p, e);
+                json_decref(p);
+            }
+            if (rc) {
+                store_rollback(s);
+                ics_err_prefix(e, "schema migration %s v%d: ", st->module, st->version);
+                return rc;
+            }
+            if ((rc = store_commit(s, e))) return rc;
+        }
+    }
+    return 0;
+}
+
+/* Users, their tokens (hashes only) and the audit trail. */
+const store_migration store_schema_core[] = {
+    {"core", 1,
+     "CREATE TABLE users ("
+     " id INTEGER PRIMARY KEY,"
+     " name TEXT NOT NULL UNIQUE,"
+     " role TEXT NOT NULL CHECK (role IN "
+     "('admin','coordinator','clinician','trust_ops','analyst')),"
+     " org_code TEXT,"
+     " created_at TEXT NOT NULL,"
+     " revoked_at TEXT);"
+     "CREATE TABLE tokens ("
+     " hash TEXT PRIMARY KEY,"
+     " user_id INTEGER NOT NULL REFERENCES users(id),"
+     " created_at TEXT NOT NULL);"
+     "CREATE TABLE audit ("
+     " id INTEGER PRIMARY KEY,"
+     " at TEXT NOT NULL,"
+     " actor TEXT NOT NULL,"
+     " action TEXT NOT NULL,"
+     " object_type TEXT NOT NULL,"
+     " object_id TEXT,"
+     " before_json TEXT,"
+     " after_json TEXT);"
+     "CREATE INDEX audit_object ON audit(object_type, object_id);"},
+    {NULL, 0, NULL}};

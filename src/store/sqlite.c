@@ -1,0 +1,243 @@
+/* sqlite.c - the SQLite backend of store.h.
+ *
+ * One connection per store. On open: WAL journal, synchronous=FULL (an
+ * acknowledged write survives power loss), foreign keys on, a busy timeout
+ * so concurrent writers wait rather than fail, then schema migrations. */
+#include "store/store.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct store {
+    sqlite3 *db;
+    char *path;
+    int in_tx;
+};
+
+struct store_stmt {
+    sqlite3_stmt *st;
+    store *s;
+};
+
+int store_migrate(store *s, ics_err *e); /* schema.c */
+
+static int db_err(store *s, int rc, const char *what, ics_err *e)
+{
+    int code = ICS_EDB;
+    int ext = sqlite3_extended_errcode(s->db);
+    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+        code = ICS_ECONFLICT;
+    else if (ext == SQLITE_CONSTRAINT_FOREIGNKEY || ext == SQLITE_CONSTRAINT_CHECK ||
+             ext == SQLITE_CONSTRAINT_NOTNULL)
+        code = ICS_EINVAL;
+    else if (rc == SQLITE_BUSY)
+        code = ICS_ECONFLICT;
+    return ics_err_set(e, code, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+int store_open(const char *path, store **out, int *created, ics_err *e)
+{
+    int existed = access(path, F_OK) == 0;
+    store *s = calloc(1, sizeof *s);
+    if (!s) return ics_err_set(e, ICS_ENOMEM, "out of memory");
+    s->path = strdup(path);
+    int rc = sqlite3_open_v2(
+        path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        ics_err_set(e, ICS_EIO, "cannot open database %s: %s", path,
+                    s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        store_close(s);
+        return ICS_EIO;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    rc = store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+                    e);
+    if (!rc) rc = store_migrate(s, e);
+    if (rc) {
+        store_close(s);
+        return rc;
+    }
+    if (created) *created = !existed;
+    *out = s;
+    return 0;
+}
+
+void store_close(store *s)
+{
+    if (!s) return;
+    if (s->db) sqlite3_close_v2(s->db);
+    free(s->path);
+    free(s);
+}
+
+const char *store_path(const store *s)
+{
+    return s->path;
+}
+
+int store_begin(store *s, ics_err *e)
+{
+    int rc = store_exec(s, "BEGIN IMMEDIATE", e);
+    if (!rc) s->in_tx = 1;
+    return rc;
+}
+
+int store_commit(store *s, ics_err *e)
+{
+    int rc = store_exec(s, "COMMIT", e);
+    if (rc) store_rollback(s);
+    s->in_tx = 0;
+    return rc;
+}
+
+void store_rollback(store *s)
+{
+    if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    s->in_tx = 0;
+}
+
+int store_exec(store *s, const char *sql, ics_err *e)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        int r = db_err(s, rc, "database", e);
+        sqlite3_free(msg);
+        return r;
+    }
+    return 0;
+}
+
+int store_prepare(store *s, const char *sql, store_stmt **out, ics_err *e)
+{
+    store_stmt *st = calloc(1, sizeof *st);
+    if (!st) return ics_err_set(e, ICS_ENOMEM, "out of memory");
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st->st, NULL);
+    if (rc != SQLITE_OK) {
+        free(st);
+        return db_err(s, rc, "preparing a statement", e);
+    }
+    st->s = s;
+    *out = st;
+    return 0;
+}
+
+void store_bind_int(store_stmt *st, int i, int64_t v)
+{
+    sqlite3_bind_int64(st->st, i, v);
+}
+
+void store_bind_double(store_stmt *st, int i, double v)
+{
+    sqlite3_bind_double(st->st, i, v);
+}
+
+void store_bind_text(store_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st->st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st->st, i);
+}
+
+void store_bind_null(store_stmt *st, int i)
+{
+    sqlite3_bind_null(st->st, i);
+}
+
+void store_bind_json(store_stmt *st, int i, const json_t *v)
+{
+    if (!v || json_is_null(v))
+        store_bind_null(st, i);
+    else if (json_is_integer(v))
+        store_bind_int(st, i, json_integer_value(v));
+    else if (json_is_real(v))
+        store_bind_double(st, i, json_real_value(v));
+    else if (json_is_boolean(v))
+        store_bind_int(st, i, json_is_true(v));
+    else if (json_is_string(v))
+        store_bind_text(st, i, json_string_value(v));
+    else {
+        char *txt = json_dumps(v, JSON_COMPACT);
+        store_bind_text(st, i, txt);
+        free(txt);
+    }
+}
+
+int store_step(store_stmt *st, ics_err *e)
+{
+    int rc = sqlite3_step(st->st);
+    if (rc == SQLITE_ROW) return 1;
+    if (rc == SQLITE_DONE) return 0;
+    return db_err(st->s, rc, "database", e);
+}
+
+void store_reset(store_stmt *st)
+{
+    sqlite3_reset(st->st);
+    sqlite3_clear_bindings(st->st);
+}
+
+int store_col_count(store_stmt *st)
+{
+    return sqlite3_column_count(st->st);
+}
+
+const char *store_col_name(store_stmt *st, int i)
+{
+    return sqlite3_column_name(st->st, i);
+}
+
+int store_col_isnull(store_stmt *st, int i)
+{
+    return sqlite3_column_type(st->st, i) == SQLITE_NULL;
+}
+
+int64_t store_col_int(store_stmt *st, int i)
+{
+    return sqlite3_column_int64(st->st, i);
+}
+
+double store_col_double(store_stmt *st, int i)
+{
+    return sqlite3_column_double(st->st, i);
+}
+
+const char *store_col_text(store_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st->st, i);
+    return t ? (const char *)t : "";
+}
+
+json_t *store_col_json(store_stmt *st, int i)
+{
+    switch (sqlite3_column_type(st->st, i)) {
+    case SQLITE_INTEGER:
+        return json_integer(sqlite3_column_int64(st->st, i));
+    case SQLITE_FLOAT:
+        return json_real(sqlite3_column_double(st->st, i));
+    case SQLITE_NULL:
+        return json_null();
+    default:
+        return json_string(store_col_text(st, i));
+    }
+}
+
+void store_finalize(store_stmt *st)
+{
+    if (!st) return;
+    sqlite3_finalize(st->st);
+    free(st);
+}
+
+int64_t store_last_id(store *s)
+{
+    return sqlite3_last_insert_rowid(s->db);
+}
+
+int store_changes(store *s)
+{
+    return sqlite3_changes(s->db);
+}

@@ -1,0 +1,88 @@
+/* store.h - the one storage interface: every SQL statement in icsflow goes
+ * through it, and only files under src/store/ contain SQL.
+ *
+ * A store is one database connection (SQLite today; the statements keep to
+ * the subset SQLite and PostgreSQL share: '?' placeholders, TEXT/INTEGER/REAL,
+ * no SQLite-only functions, so a PostgreSQL backend can implement the same
+ * calls). A store is used by one thread at a time; the HTTP server keeps a
+ * pool. Writes that touch several rows run between store_begin and
+ * store_commit. Domain queries live in src/store/<module>.c and return
+ * plain structs or JSON rows to the handlers and commands above. */
+#ifndef ICS_STORE_STORE_H
+#define ICS_STORE_STORE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+typedef struct store store;
+typedef struct store_stmt store_stmt;
+
+/* A versioned schema step owned by one module. Each module defines a
+ * {NULL}-terminated array store_schema_<module>[] in src/store/<module>.c;
+ * steps are applied in version order on open and recorded per module. */
+typedef struct store_migration {
+    const char *module;
+    int version;
+    const char *sql;
+} store_migration;
+
+/* Open (creating if needed) and migrate. *created is set to 1 when the file
+ * did not exist before, so the caller can seed it. */
+int store_open(const char *path, store **out, int *created, ics_err *e);
+void store_close(store *s);
+const char *store_path(const store *s);
+
+/* Transactions. store_begin takes the write lock at once (BEGIN IMMEDIATE),
+ * so two writers serialise instead of failing at commit. Not nestable. */
+int store_begin(store *s, ics_err *e);
+int store_commit(store *s, ics_err *e);
+void store_rollback(store *s);
+
+/* Run SQL without parameters (may hold several statements). */
+int store_exec(store *s, const char *sql, ics_err *e);
+
+/* Prepared statements; parameters are 1-based, columns 0-based.
+ * store_step returns 1 for a row, 0 when done, or a negative code: a UNIQUE
+ * violation is ICS_ECONFLICT, a foreign-key or CHECK violation ICS_EINVAL. */
+int store_prepare(store *s, const char *sql, store_stmt **out, ics_err *e);
+void store_bind_int(store_stmt *st, int i, int64_t v);
+void store_bind_double(store_stmt *st, int i, double v);
+void store_bind_text(store_stmt *st, int i, const char *v); /* NULL binds SQL NULL */
+void store_bind_null(store_stmt *st, int i);
+/* Bind a JSON scalar (string, integer, real, boolean as 0/1, null). */
+void store_bind_json(store_stmt *st, int i, const json_t *v);
+int store_step(store_stmt *st, ics_err *e);
+void store_reset(store_stmt *st);
+int store_col_count(store_stmt *st);
+const char *store_col_name(store_stmt *st, int i);
+int store_col_isnull(store_stmt *st, int i);
+int64_t store_col_int(store_stmt *st, int i);
+double store_col_double(store_stmt *st, int i);
+const char *store_col_text(store_stmt *st, int i); /* "" for NULL; valid until next step */
+/* The column as a JSON value (integer, real, string or null). */
+json_t *store_col_json(store_stmt *st, int i);
+void store_finalize(store_stmt *st);
+
+int64_t store_last_id(store *s);
+int store_changes(store *s);
+
+/* Convenience: run sql with a JSON array of parameters (may be NULL).
+ * store_query_json returns the rows as an array of objects keyed by column
+ * name (new reference in *rows); store_query_one returns the first row or
+ * ICS_ENOTFOUND; store_exec_params runs a write. Columns whose name ends in
+ * "_json" are parsed back into JSON values. */
+int store_query_json(store *s, const char *sql, json_t *params, json_t **rows, ics_err *e);
+int store_query_one(store *s, const char *sql, json_t *params, json_t **row, ics_err *e);
+int store_exec_params(store *s, const char *sql, json_t *params, ics_err *e);
+/* First column of the first row as an integer (def when no row). */
+int64_t store_query_int(store *s, const char *sql, json_t *params, int64_t def, ics_err *e);
+
+/* Record a write in the audit table, inside the caller's transaction.
+ * actor is the user's name (or "cli:<login>"); before/after may be NULL and
+ * are not stolen. */
+int store_audit(store *s, const char *actor, const char *action, const char *object_type,
+                const char *object_id, const json_t *before, const json_t *after, ics_err *e);
+
+#endif
