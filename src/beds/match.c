@@ -1,0 +1,301 @@
+/* match.c - matching referrals to community beds: the suitability rules,
+ * the cost model, the ranked list with reasons for one referral and the
+ * exact optimal assignment of the whole queue.
+ *
+ * Cost model (all integers so optimal totals are exact and reproducible):
+ *   placing referral r in bed b   c(r,b) = per_100m * round(km * 10)
+ *                                        + alt_fit   * [bed type is an alternative]
+ *                                        + round(occupancy * unit occupancy fraction)
+ *   leaving a ready r unplaced    u(r)   = unplaced + per_wait_day[priority]
+ *                                                    * (whole days waited + 1)
+ *   total = sum of c over placements + sum of u over ready referrals unplaced.
+ * With the defaults (unplaced 100000 >> any c) the optimum places as many
+ * referrals as the suitable beds allow; among those choices it prefers the
+ * longest-waiting and most urgent (their u is larger), then beds near home
+ * of the exact type in less busy units. Suitability is a hard rule, not a
+ * cost: an unsuitable pair is never chosen. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "beds/beds.h"
+#include "core/geo.h"
+
+void beds_match_opts_default(beds_match_opts *o, int64_t now)
+{
+    memset(o, 0, sizeof *o);
+    o->policy = BEDS_POLICY_POOLED;
+    o->now = now;
+    o->stale_after = 24 * 3600;
+    o->max_km = 0;
+    o->w.per_100m = 1;
+    o->w.alt_fit = 200;
+    o->w.occupancy = 20;
+    o->w.unplaced = 100000;
+    o->w.per_wait_day[0] = 0;
+    o->w.per_wait_day[1] = 300;
+    o->w.per_wait_day[2] = 100;
+    o->w.per_wait_day[3] = 50;
+}
+
+static const char *why_names[BEDS_WHY_COUNT] = {"ok",      "not_available",    "type",   "sex_unit",
+                                                "sex_bay", "not_commissioned", "too_far"};
+
+const char *beds_why_name(beds_why w)
+{
+    return (unsigned)w < BEDS_WHY_COUNT ? why_names[w] : "?";
+}
+
+int beds_referral_ready(const beds_referral *r, int64_t now)
+{
+    return r->earliest_at <= now;
+}
+
+int64_t beds_unplaced_cost(const beds_referral *r, const beds_match_opts *o)
+{
+    int64_t waited = o->now > r->referred_at ? (o->now - r->referred_at) / 86400 : 0;
+    int p = r->priority >= 1 && r->priority <= 3 ? r->priority : 3;
+    return o->w.unplaced + o->w.per_wait_day[p] * (waited + 1);
+}
+
+static int commissioned(const beds_unit *u, const char *place)
+{
+    for (int i = 0; i < u->nplaces && i < BEDS_MAX_PLACES; i++)
+        if (strcmp(u->places[i], place) == 0) return 1;
+    return 0;
+}
+
+int64_t beds_option_cost(const beds_board *b, const beds_unit_count *counts, const beds_referral *r,
+                         int bed, const beds_match_opts *o, beds_option *out)
+{
+    const beds_bed *bd = &b->beds[bed];
+    const beds_unit *u = &b->units[bd->unit];
+    beds_option opt = {.bed = bed, .why = BEDS_WHY_OK, .km = -1};
+    opt.fit = beds_type_fit(r->type, u->type);
+    opt.occupancy = counts[bd->unit].occupancy;
+    opt.stale = counts[bd->unit].stale;
+    if (r->has_home) opt.km = geo_km(r->lat, r->lon, u->lat, u->lon);
+
+    if (!beds_bed_offerable(bd))
+        opt.why = BEDS_WHY_NOT_AVAILABLE;
+    else if (opt.fit == BEDS_FIT_NONE)
+        opt.why = BEDS_WHY_TYPE;
+    else if (u->sex != 'X' && u->sex != r->sex)
+        opt.why = BEDS_WHY_SEX_UNIT;
+    else if (bd->bay_sex && bd->bay_sex != r->sex)
+        opt.why = BEDS_WHY_SEX_BAY;
+    else if (o->policy == BEDS_POLICY_BOROUGH && !commissioned(u, r->place))
+        opt.why = BEDS_WHY_NOT_COMMISSIONED;
+    else if (o->max_km > 0 && opt.km > o->max_km)
+        opt.why = BEDS_WHY_TOO_FAR;
+
+    int64_t cost = -1;
+    if (opt.why == BEDS_WHY_OK) {
+        int64_t tenths = opt.km > 0 ? llround(opt.km * 10.0) : 0;
+        cost = o->w.per_100m * tenths + (opt.fit == BEDS_FIT_ALT ? o->w.alt_fit : 0) +
+               llround((double)o->w.occupancy * opt.occupancy);
+    }
+    opt.cost = cost;
+    if (out) *out = opt;
+    return cost;
+}
+
+/* Suitable first by cost, then unsuitable grouped by reason; ties by bed
+ * code so the order is the same on every run. */
+static int cmp_option(const void *pa, const void *pb, void *ctx)
+{
+    const beds_board *b = ctx;
+    const beds_option *a = pa, *c = pb;
+    if ((a->why == BEDS_WHY_OK) != (c->why == BEDS_WHY_OK)) return a->why == BEDS_WHY_OK ? -1 : 1;
+    if (a->why == BEDS_WHY_OK) {
+        if (a->cost != c->cost) return a->cost < c->cost ? -1 : 1;
+    } else if (a->why != c->why) {
+        return a->why < c->why ? -1 : 1;
+    }
+    return strcmp(b->beds[a->bed].code, b->beds[c->bed].code);
+}
+
+int beds_referral_rank(const beds_board *b, const beds_referral *r, const beds_match_opts *o,
+                       beds_option **out, size_t *nsuitable, ics_err *e)
+{
+    *out = NULL;
+    *nsuitable = 0;
+    beds_unit_count *counts = calloc(b->nunits ? b->nunits : 1, sizeof *counts);
+    beds_option *opts = calloc(b->nbeds ? b->nbeds : 1, sizeof *opts);
+    if (!counts || !opts) {
+        free(counts);
+        free(opts);
+        return ics_err_set(e, ICS_ENOMEM, "out of memory ranking %zu beds", b->nbeds);
+    }
+    beds_board_count(b, o->now, o->stale_after, counts);
+    size_t ok = 0;
+    for (size_t i = 0; i < b->nbeds; i++) {
+        beds_option_cost(b, counts, r, (int)i, o, &opts[i]);
+        ok += opts[i].why == BEDS_WHY_OK;
+    }
+    qsort_r(opts, b->nbeds, sizeof *opts, cmp_option, (void *)b);
+    free(counts);
+    *out = opts;
+    *nsuitable = ok;
+    return 0;
+}
+
+static const char *sex_word(char s)
+{
+    return s == 'M' ? "male" : s == 'F' ? "female" : "of unrecorded sex";
+}
+
+void beds_option_explain(const beds_board *b, const beds_referral *r, const beds_option *opt,
+                         char *buf, size_t n)
+{
+    const beds_bed *bd = &b->beds[opt->bed];
+    const beds_unit *u = &b->units[bd->unit];
+    char km[48] = "home location unknown";
+    if (opt->km >= 0) snprintf(km, sizeof km, "%.1f km from home", opt->km);
+    switch (opt->why) {
+    case BEDS_WHY_OK:
+        snprintf(buf, n, "%s fit (%s bed for %s need); %s; unit %.0f%% occupied%s",
+                 opt->fit == BEDS_FIT_EXACT ? "exact" : "alternative", beds_type_name(u->type),
+                 beds_type_name(r->type), km, opt->occupancy * 100.0,
+                 opt->stale ? "; unit figures are stale" : "");
+        break;
+    case BEDS_WHY_NOT_AVAILABLE:
+        if (bd->status == BEDS_CLOSED)
+            snprintf(buf, n, "bed is closed (%s)", beds_closure_name(bd->closure));
+        else
+            snprintf(buf, n, "bed is %s, not available", beds_status_name(bd->status));
+        break;
+    case BEDS_WHY_TYPE:
+        snprintf(buf, n, "%s bed cannot meet a %s need", beds_type_name(u->type),
+                 beds_type_name(r->type));
+        break;
+    case BEDS_WHY_SEX_UNIT:
+        snprintf(buf, n, "unit is %s-only; patient is %s", u->sex == 'M' ? "male" : "female",
+                 sex_word(r->sex));
+        break;
+    case BEDS_WHY_SEX_BAY:
+        snprintf(buf, n, "bay is designated %s; patient is %s", sex_word(bd->bay_sex),
+                 sex_word(r->sex));
+        break;
+    case BEDS_WHY_NOT_COMMISSIONED:
+        snprintf(buf, n, "borough policy: unit %s is not commissioned for place %s", u->code,
+                 r->place);
+        break;
+    case BEDS_WHY_TOO_FAR:
+        snprintf(buf, n, "%s, beyond the distance limit", km);
+        break;
+    default:
+        snprintf(buf, n, "unknown");
+        break;
+    }
+}
+
+void beds_plan_free(beds_plan *p)
+{
+    if (!p) return;
+    free(p->bed_of);
+    free(p->cost_of);
+    free(p->ready);
+    free(p);
+}
+
+/* The batch problem as a rectangular assignment. With a matching M,
+ *   total = sum_{ready r} u(r) + sum_{(r,b) in M} (c(r,b) - u(r)),
+ * so it is enough to minimise the second sum over matchings. Put the
+ * smaller side (ready referrals or offerable beds) on the rows and fill the
+ * matrix with w = min(0, c - u) for suitable pairs and 0 otherwise: an
+ * assignment of every row to a distinct column then reads as a matching
+ * (pairs with w < 0) plus "bed left empty / referral unplaced" pairs at 0,
+ * and any matching extends to such an assignment because the larger side
+ * has enough spare columns. So the LSAP optimum is the batch optimum. */
+int beds_queue_match(const beds_board *b, const beds_referral *refs, size_t nrefs,
+                     const beds_match_opts *o, progress_fn progress, void *pctx, beds_plan **out,
+                     ics_err *e)
+{
+    *out = NULL;
+    int rc = ICS_ENOMEM;
+    beds_plan *p = calloc(1, sizeof *p);
+    beds_unit_count *counts = calloc(b->nunits ? b->nunits : 1, sizeof *counts);
+    int *ridx = malloc((nrefs ? nrefs : 1) * sizeof *ridx);
+    int *bidx = malloc((b->nbeds ? b->nbeds : 1) * sizeof *bidx);
+    int64_t *ucost = malloc((nrefs ? nrefs : 1) * sizeof *ucost);
+    int64_t *w = NULL;
+    int *c4r = NULL;
+    if (!p || !counts || !ridx || !bidx || !ucost) goto fail;
+    p->nrefs = nrefs;
+    p->bed_of = malloc((nrefs ? nrefs : 1) * sizeof *p->bed_of);
+    p->cost_of = calloc(nrefs ? nrefs : 1, sizeof *p->cost_of);
+    p->ready = calloc(nrefs ? nrefs : 1, sizeof *p->ready);
+    if (!p->bed_of || !p->cost_of || !p->ready) goto fail;
+    beds_board_count(b, o->now, o->stale_after, counts);
+
+    size_t nr = 0, nb = 0;
+    for (size_t i = 0; i < nrefs; i++) {
+        p->bed_of[i] = -1;
+        if (!beds_referral_ready(&refs[i], o->now)) continue;
+        p->ready[i] = 1;
+        ucost[nr] = beds_unplaced_cost(&refs[i], o);
+        p->cost_of[i] = ucost[nr];
+        p->unplaced_cost += ucost[nr];
+        ridx[nr++] = (int)i;
+    }
+    for (size_t j = 0; j < b->nbeds; j++)
+        if (beds_bed_offerable(&b->beds[j])) bidx[nb++] = (int)j;
+    p->nready = nr;
+
+    int refs_rows = nr <= nb;
+    size_t rows = refs_rows ? nr : nb, cols = refs_rows ? nb : nr;
+    if (rows > 0) {
+        w = malloc(rows * cols * sizeof *w);
+        c4r = malloc(rows * sizeof *c4r);
+        if (!w || !c4r) goto fail;
+        for (size_t i = 0; i < nr; i++) {
+            for (size_t j = 0; j < nb; j++) {
+                int64_t c = beds_option_cost(b, counts, &refs[ridx[i]], bidx[j], o, NULL);
+                int64_t v = c >= 0 && c < ucost[i] ? c - ucost[i] : 0;
+                if (refs_rows)
+                    w[i * cols + j] = v;
+                else
+                    w[j * cols + i] = v;
+            }
+            if (progress && i % 256 == 0) progress(pctx, 0.1 * (double)i / (double)nr);
+        }
+        int64_t sum = 0;
+        rc = beds_lsap_solve(rows, cols, w, c4r, &sum, NULL, NULL, e);
+        if (rc) goto out;
+        for (size_t r = 0; r < rows; r++) {
+            size_t c = (size_t)c4r[r];
+            if (w[r * cols + c] >= 0) continue;
+            size_t ri = refs_rows ? r : c, bj = refs_rows ? c : r;
+            int ref = ridx[ri], bed = bidx[bj];
+            beds_option opt;
+            int64_t cost = beds_option_cost(b, counts, &refs[ref], bed, o, &opt);
+            p->bed_of[ref] = bed;
+            p->cost_of[ref] = cost;
+            p->placed_cost += cost;
+            p->unplaced_cost -= ucost[ri];
+            p->nplaced++;
+            if (opt.km > 0) p->total_km += opt.km;
+            p->alt_fits += opt.fit == BEDS_FIT_ALT;
+        }
+    }
+    if (progress) progress(pctx, 1.0);
+    p->total_cost = p->placed_cost + p->unplaced_cost;
+    *out = p;
+    p = NULL;
+    rc = 0;
+    goto out;
+fail:
+    rc = ics_err_set(e, ICS_ENOMEM, "out of memory matching %zu referrals to %zu beds", nrefs,
+                     b->nbeds);
+out:
+    beds_plan_free(p);
+    free(counts);
+    free(ridx);
+    free(bidx);
+    free(ucost);
+    free(w);
+    free(c4r);
+    return rc;
+}
