@@ -31,8 +31,13 @@ all: $(BUILD)/icsflow
 deps:
 	@scripts/deps.sh build
 
-$(BUILD)/gen/openapi.c: docs/openapi.json scripts/embed.sh
+OPENAPI := docs/openapi/base.json $(filter-out docs/openapi/base.json,$(sort $(wildcard docs/openapi/*.json)))
+
+$(BUILD)/gen/openapi.json: $(OPENAPI) scripts/openapi.sh
 	@mkdir -p $(dir $@)
+	scripts/openapi.sh $@ $(OPENAPI)
+
+$(BUILD)/gen/openapi.c: $(BUILD)/gen/openapi.json scripts/embed.sh
 	scripts/embed.sh ics_openapi_json $< > $@
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c

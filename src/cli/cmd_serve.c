@@ -4,12 +4,29 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "http/routes.h"
 #include "http/server.h"
+
+static int print_routes(void)
+{
+    static const char *const roles[] = {"admin", "coordinator", "clinician", "trust_ops",
+                                        "analyst"};
+    for (const http_route *const *t = http_route_tables(); *t; t++)
+        for (const http_route *r = *t; r->method; r++) {
+            printf("%s %s ", r->method, r->pattern);
+            if (r->roles == ROLE_PUBLIC) printf("public");
+            for (int i = 0, n = 0; i < 5; i++)
+                if (r->roles & (1u << i)) printf("%s%s", n++ ? "," : "", roles[i]);
+            printf("\n");
+        }
+    return 0;
+}
 
 int cmd_serve(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:8080", *db = cli_default_db(), *web = ICS_SRC_DIR "/web",
                *limit = "1048576", *threads = "4", *port_file = NULL;
+    int routes = 0;
     const cli_opt opts[] = {
         {"listen", &listen, NULL, "HOST:PORT  address to listen on (default 127.0.0.1:8080)"},
         {"db", &db, NULL, "PATH  database file, created and seeded if new (default icsflow.db)"},
@@ -17,11 +34,13 @@ int cmd_serve(int argc, char **argv)
         {"body-limit", &limit, NULL, "BYTES  largest request body accepted (default 1048576)"},
         {"threads", &threads, NULL, "N  worker threads (default 4)"},
         {"port-file", &port_file, NULL, "FILE  write the bound port there (for tests)"},
+        {"routes", NULL, &routes, "print the route table (METHOD PATH ROLES) and exit"},
         {NULL, NULL, NULL, NULL}};
     int np,
         rc = cli_parse("serve", "serve [--listen HOST:PORT] [--db PATH]", argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np) return cli_usage_error("serve", "unexpected argument '%s'", argv[1]);
+    if (routes) return print_routes();
     char host[64];
     const char *colon = strrchr(listen, ':');
     long port, nthreads, body;

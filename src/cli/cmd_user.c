@@ -17,10 +17,10 @@ int cmd_user(int argc, char **argv)
         {NULL, NULL, NULL, NULL}};
     int np, rc = cli_parse("user",
                            "user add --name NAME --role ROLE [--org ODS] | user list | "
-                           "user revoke --name NAME   [--db PATH]",
+                           "user revoke|token --name NAME   [--db PATH]",
                            argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
-    if (np != 1) return cli_usage_error("user", "name one action: add, list or revoke");
+    if (np != 1) return cli_usage_error("user", "name one action: add, list, token or revoke");
     const char *action = argv[1];
     if (strcmp(action, "add") == 0) {
         if (!name) return cli_usage_error("user", "add needs --name");
@@ -30,10 +30,11 @@ int cmd_user(int argc, char **argv)
                                    "--role '%s' is not one of admin, coordinator, clinician, "
                                    "trust_ops, analyst",
                                    role);
-    } else if (strcmp(action, "revoke") == 0) {
-        if (!name) return cli_usage_error("user", "revoke needs --name");
+    } else if (strcmp(action, "revoke") == 0 || strcmp(action, "token") == 0) {
+        if (!name) return cli_usage_error("user", "%s needs --name", action);
     } else if (strcmp(action, "list") != 0) {
-        return cli_usage_error("user", "unknown action '%s' (add, list or revoke)", action);
+        return cli_usage_error("user", "unknown action '%s' (add, list, token or revoke)",
+                               action);
     }
     store *s;
     if ((rc = cli_open("user", db, &s))) return rc;
@@ -47,6 +48,10 @@ int cmd_user(int argc, char **argv)
                    (long long)id, role, org ? ", organisation " : "", org ? org : "");
             printf("%s\n", token);
         }
+    } else if (strcmp(action, "token") == 0) {
+        char token[TOKEN_LEN + 1];
+        rc = store_user_token(s, cli_actor(), name, token, &e);
+        if (!rc) printf("new token for '%s'; it is shown once:\n%s\n", name, token);
     } else if (strcmp(action, "revoke") == 0) {
         rc = store_user_revoke(s, cli_actor(), name, &e);
         if (!rc) printf("revoked '%s': its tokens no longer work\n", name);

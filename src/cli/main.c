@@ -65,7 +65,10 @@ static const command *find(const char *name)
 
 static int cmd_version(int argc, char **argv)
 {
-    (void)argv;
+    if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+        printf("usage: icsflow version\n\nprints the version of this build\n");
+        return 0;
+    }
     if (argc > 1) return cli_usage_error("version", "takes no arguments");
     printf("icsflow %s\n", ICS_VERSION);
     return 0;

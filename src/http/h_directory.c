@@ -25,6 +25,12 @@ static int list(http_req *rq, http_resp *rs)
     ics_err e = {0};
     int64_t limit, offset, total = 0;
     if (http_page(rq, &limit, &offset, &e)) return http_error(rs, &e);
+    const char *allowed[24] = {"limit", "offset", "place", "capability", "org"};
+    int na = 5;
+    for (const dir_column *col = c->cols; col->name && na < 23; col++)
+        if (col->filter) allowed[na++] = col->name;
+    allowed[na] = NULL;
+    if (http_query_only(rq, allowed, &e)) return http_error(rs, &e);
     json_t *filters = json_object();
     for (const dir_column *col = c->cols; col->name; col++) {
         const char *v = col->filter ? http_query(rq, col->name) : NULL;

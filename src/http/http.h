@@ -54,6 +54,9 @@ typedef struct http_route {
 /* Query-string value or NULL. */
 const char *http_query(http_req *rq, const char *name);
 
+/* ICS_EINVAL naming the first query parameter not in allowed (NULL-terminated). */
+int http_query_only(http_req *rq, const char *const *allowed, ics_err *e);
+
 /* Respond with JSON (steals body). Returns 0. */
 int http_json(http_resp *rs, int status, json_t *body);
 /* Respond with text of the given content type (copies). */

@@ -74,6 +74,38 @@ const char *http_query(http_req *rq, const char *name)
     return MHD_lookup_connection_value(c->mc, MHD_GET_ARGUMENT_KIND, name);
 }
 
+typedef struct qcheck {
+    const char *const *allowed;
+    const char *bad;
+} qcheck;
+
+static enum MHD_Result q_each(void *cls, enum MHD_ValueKind kind, const char *key,
+                              const char *value)
+{
+    (void)kind;
+    (void)value;
+    qcheck *q = cls;
+    for (const char *const *a = q->allowed; *a; a++)
+        if (strcmp(*a, key) == 0) return MHD_YES;
+    q->bad = key;
+    return MHD_NO;
+}
+
+int http_query_only(http_req *rq, const char *const *allowed, ics_err *e)
+{
+    conn *c = rq->conn;
+    qcheck q = {allowed, NULL};
+    MHD_get_connection_values(c->mc, MHD_GET_ARGUMENT_KIND, q_each, &q);
+    if (!q.bad) return 0;
+    char known[400] = "";
+    for (const char *const *a = allowed; *a; a++) {
+        strncat(known, known[0] ? ", " : "", sizeof known - strlen(known) - 1);
+        strncat(known, *a, sizeof known - strlen(known) - 1);
+    }
+    return ics_err_set(e, ICS_EINVAL, "unknown query parameter '%s' (this endpoint takes: %s)",
+                       q.bad, known);
+}
+
 static int send_resp(struct MHD_Connection *mc, http_resp *rs)
 {
     char *text = NULL;

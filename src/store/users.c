@@ -73,6 +73,35 @@ int store_user_add(store *s, const char *actor, const char *name, const char *ro
     return store_commit(s, e);
 }
 
+int store_user_token(store *s, const char *actor, const char *name, char token[TOKEN_LEN + 1],
+                     ics_err *e)
+{
+    int rc = store_begin(s, e);
+    if (rc) return rc;
+    json_t *p = json_pack("[s]", name);
+    int64_t uid = store_query_int(
+        s, "SELECT id FROM users WHERE name = ? AND revoked_at IS NULL", p, 0, e);
+    json_decref(p);
+    if (!uid) {
+        store_rollback(s);
+        return ics_err_set(e, ICS_ENOTFOUND, "no active user named '%s'", name);
+    }
+    char now[32], hash[TOKEN_HASH_LEN + 1];
+    tz_format_utc(tz_now(), now, sizeof now);
+    token_new(token);
+    token_hash(token, hash);
+    p = json_pack("[sIs]", hash, (json_int_t)uid, now);
+    rc = store_exec_params(s, "INSERT INTO tokens (hash, user_id, created_at) VALUES (?, ?, ?)", p,
+                           e);
+    json_decref(p);
+    if (!rc) rc = store_audit(s, actor, "user.token", "user", name, NULL, NULL, e);
+    if (rc) {
+        store_rollback(s);
+        return rc;
+    }
+    return store_commit(s, e);
+}
+
 int store_user_revoke(store *s, const char *actor, const char *name, ics_err *e)
 {
     int rc = store_begin(s, e);

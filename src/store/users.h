@@ -33,6 +33,10 @@ unsigned users_role_bit(const char *role);
  * an audit record by actor. */
 int store_user_add(store *s, const char *actor, const char *name, const char *role, const char *org,
                    char token[TOKEN_LEN + 1], int64_t *id, ics_err *e);
+/* Issue another token for an active user (e.g. a new admin token at each
+ * `make run`); earlier tokens keep working until the user is revoked. */
+int store_user_token(store *s, const char *actor, const char *name, char token[TOKEN_LEN + 1],
+                     ics_err *e);
 /* Revoke a user: their tokens stop working at once. */
 int store_user_revoke(store *s, const char *actor, const char *name, ics_err *e);
 int store_user_list(store *s, json_t **rows, ics_err *e);

@@ -1,0 +1,67 @@
+#!/bin/sh
+# t0110-cli.sh - the command line: help, usage errors exit 2 with one line,
+# db init seeds once, import rejects a bad file whole, export round-trips.
+. "$(dirname "$0")/lib.sh"
+
+"$BIN" help >"$T/out" 2>&1
+check "help lists serve, import and user" grep -q "serve" "$T/out"
+for c in serve db import export user version; do
+    "$BIN" $c --help >"$T/out" 2>&1
+    check "$c --help exits 0 and shows usage" grep -q "^usage: icsflow $c" "$T/out"
+done
+"$BIN" frobnicate >"$T/out" 2>&1; st=$?
+check "unknown command exits 2" [ $st -eq 2 ]
+check "with one line" [ "$(wc -l <"$T/out")" -eq 1 ]
+"$BIN" serve --bogus >"$T/out" 2>&1; st=$?
+check "unknown option exits 2 with one line" [ $st -eq 2 ] && [ "$(wc -l <"$T/out")" -eq 1 ]
+"$BIN" serve --listen nowhere >"$T/out" 2>&1; st=$?
+check "bad --listen exits 2" [ $st -eq 2 ]
+"$BIN" user add --db "$DB" --name x --role wizard >"$T/out" 2>&1; st=$?
+check "bad role exits 2" [ $st -eq 2 ]
+
+"$BIN" db init --db "$DB" >"$T/out" 2>&1
+check "db init creates and seeds" grep -q "created and seeded" "$T/out"
+check "eight places" [ "$(sql 'SELECT COUNT(*) FROM places')" = 8 ]
+check "304 population rows" [ "$(sql 'SELECT COUNT(*) FROM place_population')" = 304 ]
+"$BIN" db init --db "$DB" >"$T/out" 2>&1
+check "a second init leaves it as it was" grep -q "up to date" "$T/out"
+check "still eight places" [ "$(sql 'SELECT COUNT(*) FROM places')" = 8 ]
+"$BIN" db migrate --db "$T/none.db" >"$T/out" 2>&1; st=$?
+check "migrate of a missing database exits 2" [ $st -eq 2 ]
+
+tok=$("$BIN" user add --db "$DB" --name ana --role analyst --org QRV | tail -n 1)
+check "user add prints a 43-character token last" [ ${#tok} -eq 43 ]
+"$BIN" user list --db "$DB" >"$T/out"
+check "user list shows ana" grep -q "ana .*analyst" "$T/out"
+
+# import: a file with one bad row is rejected whole
+sites=$(sql 'SELECT COUNT(*) FROM sites')
+cat >"$T/sites.csv" <<CSV
+site_code,name,org_code,kind,postcode,lat,lon,place_code
+RYJ50,Good New Site,RYJ,acute,W2 1NY,51.5,-0.17,E09000033
+RYJ51,Bad Postcode Site,RYJ,acute,W2 1N,51.5,-0.17,E09000033
+CSV
+"$BIN" import --db "$DB" "$T/sites.csv" >"$T/out" 2>&1; st=$?
+check "bad import exits 2" [ $st -eq 2 ]
+check "names file, line, column and reason" grep -q "sites.csv: line 3, column 'postcode': 'W2 1N' is not a valid UK postcode" "$T/out"
+check "the good row was not kept either" [ "$(sql 'SELECT COUNT(*) FROM sites')" = "$sites" ]
+sed -i 's/W2 1N,/W2 1NY,/' "$T/sites.csv"
+"$BIN" import --db "$DB" "$T/sites.csv" >"$T/out" 2>&1
+check "fixed file imports two rows" grep -q "imported 2 rows" "$T/out"
+check "audited" [ "$(sql "SELECT COUNT(*) FROM audit WHERE action='directory.import'")" = 1 ]
+
+# export then import into a fresh database gives the same directory
+"$BIN" export --db "$DB" --format csv --out "$T/exp" 2>/dev/null
+check "csv export writes sites.csv" [ -s "$T/exp/sites.csv" ]
+"$BIN" export --db "$DB" --format json --out "$T/exp.json" 2>/dev/null
+check "json export has 14 sites plus community" [ "$(jq '.sites | length' "$T/exp.json")" = "$((sites + 2))" ]
+ICSFLOW_DATA="$T/exp" "$BIN" db init --db "$T/copy.db" >/dev/null 2>&1
+check "a database seeded from the CSV export has the same sites" \
+    [ "$(sqlite3 "$T/copy.db" 'SELECT COUNT(*) FROM sites')" = "$((sites + 2))" ]
+"$BIN" import --db "$T/copy.db" "$T/exp.json" >"$T/out" 2>&1
+check "the JSON export imports back" grep -q "imported" "$T/out"
+echo '{"sites":[{"site_code":"RYJ60","name":"X"}]}' >"$T/bad.json"
+"$BIN" import --db "$DB" "$T/bad.json" >"$T/out" 2>&1; st=$?
+check "JSON row missing fields exits 2 naming the row" [ $st -eq 2 ] && grep -q "sites\[0\]" "$T/out"
+echo "# $n checks, $fails failed"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,175 @@
+/* test_store.c - the SQLite store: migrations, transactions, constraint
+ * errors mapped to codes, JSON queries, users and tokens, audit. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/token.h"
+#include "store/directory.h"
+#include "store/users.h"
+
+static char path[64];
+
+static int setup(void **st)
+{
+    snprintf(path, sizeof path, "/tmp/icsflow-test-store-%d.db", (int)getpid());
+    unlink(path);
+    store *s;
+    int created = 0;
+    ics_err e = {0};
+    assert_int_equal(token_init(), 0);
+    assert_int_equal(store_open(path, &s, &created, &e), 0);
+    assert_int_equal(created, 1);
+    *st = s;
+    return 0;
+}
+
+static int teardown(void **st)
+{
+    store_close(*st);
+    char p[80];
+    unlink(path);
+    snprintf(p, sizeof p, "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", path);
+    unlink(p);
+    return 0;
+}
+
+static void add_place(store *s, const char *code, const char *name)
+{
+    ics_err e = {0};
+    json_t *o = json_pack("{ssss}", "code", code, "name", name), *after = NULL;
+    assert_int_equal(
+        store_dir_upsert_json(s, directory_collection_find("places"), o, NULL, &after, &e), 0);
+    json_decref(o);
+    json_decref(after);
+}
+
+static void test_migrations_are_recorded_once(void **st)
+{
+    store *s = *st;
+    ics_err e = {0};
+    int64_t steps = store_query_int(s, "SELECT COUNT(*) FROM schema_migrations", NULL, 0, &e);
+    assert_true(steps >= 2);
+    store *again;
+    int created = 1;
+    assert_int_equal(store_open(path, &again, &created, &e), 0);
+    assert_int_equal(created, 0);
+    assert_int_equal(store_query_int(again, "SELECT COUNT(*) FROM schema_migrations", NULL, 0, &e),
+                     steps);
+    store_close(again);
+}
+
+static void test_rollback_leaves_nothing(void **st)
+{
+    store *s = *st;
+    ics_err e = {0};
+    assert_int_equal(store_begin(s, &e), 0);
+    add_place(s, "E09000017", "Hillingdon");
+    store_rollback(s);
+    assert_int_equal(store_query_int(s, "SELECT COUNT(*) FROM places", NULL, -1, &e), 0);
+    add_place(s, "E09000017", "Hillingdon");
+    assert_int_equal(store_query_int(s, "SELECT COUNT(*) FROM places", NULL, -1, &e), 1);
+}
+
+static void test_constraint_errors_have_codes(void **st)
+{
+    store *s = *st;
+    ics_err e = {0};
+    add_place(s, "E09000005", "Brent");
+    json_t *p = json_pack("[ss]", "E09000005", "Brent again");
+    assert_int_equal(store_exec_params(s, "INSERT INTO places (code, name) VALUES (?, ?)", p, &e),
+                     ICS_ECONFLICT);
+    json_decref(p);
+    p = json_pack("[sssi]", "E09999999", "M", "0-4", 10);
+    assert_int_equal(store_exec_params(s,
+                                       "INSERT INTO place_population (place_code, sex, age_band, "
+                                       "population) VALUES (?, ?, ?, ?)",
+                                       p, &e),
+                     ICS_EINVAL);
+    json_decref(p);
+}
+
+static void test_upsert_rejects_unknown_reference_and_lists_problems(void **st)
+{
+    store *s = *st;
+    ics_err e = {0};
+    const dir_collection *sites = directory_collection_find("sites");
+    json_t *o = json_pack("{sssssssssssfsf}", "site_code", "RYJ01", "name", "St Mary's", "org_code",
+                          "RYJ", "kind", "acute", "postcode", "W2 1NY", "lat", 51.5, "lon", -0.17);
+    json_t *after = NULL;
+    assert_int_equal(store_dir_upsert_json(s, sites, o, NULL, &after, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "no organisations with ods_code 'RYJ'"));
+    json_decref(o);
+    o = json_pack("{sisb}", "name", 3, "colour", 1);
+    assert_int_equal(store_dir_upsert_json(s, sites, o, NULL, &after, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "field 'name' must be a string"));
+    assert_non_null(strstr(e.msg, "unknown field 'colour'"));
+    assert_non_null(strstr(e.msg, "missing field 'site_code'"));
+    json_decref(o);
+}
+
+static void test_query_json_and_audit(void **st)
+{
+    store *s = *st;
+    ics_err e = {0};
+    json_t *after = json_pack("{si}", "x", 1);
+    assert_int_equal(store_audit(s, "tester", "thing.create", "thing", "7", NULL, after, &e), 0);
+    json_decref(after);
+    json_t *row = NULL;
+    assert_int_equal(
+        store_query_one(s, "SELECT actor, action, after_json FROM audit", NULL, &row, &e), 0);
+    assert_string_equal(json_string_value(json_object_get(row, "actor")), "tester");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(row, "after"), "x")), 1);
+    json_decref(row);
+    assert_int_equal(
+        store_query_one(s, "SELECT 1 FROM audit WHERE actor = 'nobody'", NULL, &row, &e),
+        ICS_ENOTFOUND);
+}
+
+static void test_tokens_are_hashed_and_revocable(void **st)
+{
+    store *s = *st;
+    ics_err e = {0};
+    char tok[TOKEN_LEN + 1];
+    int64_t id;
+    assert_int_equal(store_user_add(s, "test", "ana", "analyst", NULL, tok, &id, &e), 0);
+    assert_int_equal(strlen(tok), TOKEN_LEN);
+    json_t *p = json_pack("[s]", tok);
+    assert_int_equal(store_query_int(s, "SELECT COUNT(*) FROM tokens WHERE hash = ?", p, -1, &e),
+                     0);
+    json_decref(p);
+    auth_user u;
+    assert_int_equal(store_user_by_token(s, tok, &u, &e), 0);
+    assert_string_equal(u.role, "analyst");
+    assert_int_equal(u.role_bit, ROLE_ANALYST);
+    assert_int_equal(store_user_add(s, "test", "ana", "analyst", NULL, tok, &id, &e),
+                     ICS_ECONFLICT);
+    assert_int_equal(store_user_add(s, "test", "bob", "wizard", NULL, tok, &id, &e), ICS_EINVAL);
+    assert_int_equal(store_user_add(s, "test", "bob", "clinician", "ZZZ", tok, &id, &e),
+                     ICS_EINVAL);
+    assert_int_equal(store_user_revoke(s, "test", "ana", &e), 0);
+    assert_int_equal(store_user_by_token(s, "whatever", &u, &e), ICS_EAUTH);
+    assert_int_equal(store_user_revoke(s, "test", "ana", &e), ICS_ENOTFOUND);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_migrations_are_recorded_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_constraint_errors_have_codes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upsert_rejects_unknown_reference_and_lists_problems,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_query_json_and_audit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tokens_are_hashed_and_revocable, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
