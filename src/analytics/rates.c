@@ -123,8 +123,32 @@ int analytics_rate_crude(double o, double n, double multiplier, analytics_estima
  * count whose variance matches, so the count's interval maps onto the DSR.
  * Fingertips publishes no DSR below 10 events (status SUPPRESSED).
  */
+/* z for 95% and 99.8%, computed once: the batch path calls dsr_one per area. */
+typedef struct zpair {
+    double z95, z998;
+} zpair;
+
+static zpair zvalues(void)
+{
+    return (zpair){analytics_z(0.95), analytics_z(0.998)};
+}
+
+static double byar_lo(double o, double z)
+{
+    double c = 1.0 - 1.0 / (9.0 * o) - z / (3.0 * sqrt(o));
+    double v = o * c * c * c;
+    return v < 0.0 ? NAN : v;
+}
+
+static double byar_hi(double o, double z)
+{
+    double o1 = o + 1.0;
+    double c = 1.0 - 1.0 / (9.0 * o1) + z / (3.0 * sqrt(o1));
+    return o1 * c * c * c;
+}
+
 static void dsr_one(const double *o, const double *n, const double *w, size_t k, double mult,
-                    analytics_estimate *r)
+                    zpair z, analytics_estimate *r)
 {
     double sw = 0.0, wt = 0.0, sq = 0.0, tot = 0.0, pop = 0.0;
     int zero = 0;
@@ -154,10 +178,10 @@ static void dsr_one(const double *o, const double *n, const double *w, size_t k,
     double var = sq / (sw * sw);
     double s = sqrt(var / tot) * mult;
     r->value = value;
-    r->lo95 = value + s * (analytics_byar_lower(tot, 0.95) - tot);
-    r->hi95 = value + s * (analytics_byar_upper(tot, 0.95) - tot);
-    r->lo998 = value + s * (analytics_byar_lower(tot, 0.998) - tot);
-    r->hi998 = value + s * (analytics_byar_upper(tot, 0.998) - tot);
+    r->lo95 = value + s * (byar_lo(tot, z.z95) - tot);
+    r->hi95 = value + s * (byar_hi(tot, z.z95) - tot);
+    r->lo998 = value + s * (byar_lo(tot, z.z998) - tot);
+    r->hi998 = value + s * (byar_hi(tot, z.z998) - tot);
 }
 
 int analytics_dsr(const double *o, const double *n, const double *w, size_t k, double multiplier,
@@ -183,7 +207,7 @@ int analytics_dsr(const double *o, const double *n, const double *w, size_t k, d
         sw += w[i];
     }
     if (!(sw > 0.0)) return ics_err_set(e, ICS_EINVAL, "standard population weights sum to zero");
-    dsr_one(o, n, w, k, multiplier, out);
+    dsr_one(o, n, w, k, multiplier, zvalues(), out);
     return 0;
 }
 
@@ -198,6 +222,7 @@ long analytics_dsr_batch(const double *o, const double *n, size_t nareas, size_t
     }
     if (!(sw > 0.0) || !(multiplier > 0.0) || k == 0) return ICS_EINVAL;
     long bad = 0;
+    zpair z = zvalues();
     size_t every = nareas / 100 + 1;
     for (size_t a = 0; a < nareas; a++) {
         const double *oa = o + a * k, *na = n + a * k;
@@ -205,7 +230,7 @@ long analytics_dsr_batch(const double *o, const double *n, size_t nareas, size_t
         for (size_t i = 0; i < k && ok; i++)
             if (bad_number(oa[i]) || bad_number(na[i]) || (na[i] == 0.0 && oa[i] > 0.0)) ok = 0;
         if (ok) {
-            dsr_one(oa, na, w, k, multiplier, &out[a]);
+            dsr_one(oa, na, w, k, multiplier, z, &out[a]);
         } else {
             blank(&out[a], NAN, NAN, ANALYTICS_METHOD_DOBSON);
             out[a].status = ANALYTICS_NO_DENOMINATOR;
