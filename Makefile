@@ -77,7 +77,7 @@ unit: $(UNITS)
 test:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory $(BUILD)/asan/icsflow $(BUILD)/icsflow unit
-	@tests/run.sh
+	@BUILD=$(BUILD) tests/run.sh
 
 run:
 	@scripts/deps.sh build

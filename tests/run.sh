@@ -7,11 +7,12 @@ cd "$(dirname "$0")/.."
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 passed=0 failed=0
-mkdir -p build/test-logs
-for t in build/asan/tests/test_*; do
+mkdir -p "${BUILD:-build}/test-logs"
+B=${BUILD:-build}
+for t in "$B"/asan/tests/test_*; do
     [ -x "$t" ] || continue
     name=$(basename "$t")
-    log=build/test-logs/$name.log
+    log=${BUILD:-build}/test-logs/$name.log
     if "$t" >"$log" 2>&1; then st=0; else st=$?; fi
     p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
     f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
@@ -27,7 +28,7 @@ done
 for t in tests/api/t[0-9]*.sh; do
     [ -f "$t" ] || continue
     name=$(basename "$t" .sh)
-    log=build/test-logs/$name.log
+    log=${BUILD:-build}/test-logs/$name.log
     if sh "$t" >"$log" 2>&1; then st=0; else st=$?; fi
     p=$(grep -c '^ok ' "$log")
     f=$(grep -c '^not ok ' "$log")
@@ -40,7 +41,7 @@ for t in tests/api/t[0-9]*.sh; do
     fi
 done
 if [ -x tests/e2e/run.sh ] && [ "${ICS_SKIP_E2E:-0}" != 1 ]; then
-    log=build/test-logs/e2e.log
+    log=${BUILD:-build}/test-logs/e2e.log
     if tests/e2e/run.sh >"$log" 2>&1; then st=0; else st=$?; fi
     p=$(grep -c '^ok ' "$log")
     f=$(grep -c '^not ok ' "$log")

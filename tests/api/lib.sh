@@ -4,7 +4,8 @@
 # database with sqlite3, and prints TAP-style "ok N - ..." lines.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=${ICSFLOW_BIN:-$ROOT/build/asan/icsflow}
+case ${BUILD:-build} in /*) B=$BUILD ;; *) B=$ROOT/${BUILD:-build} ;; esac
+BIN=${ICSFLOW_BIN:-$B/asan/icsflow}
 T=$(mktemp -d)
 DB=$T/test.db
 export ICSFLOW_DATA=$ROOT/data
