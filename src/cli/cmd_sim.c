@@ -46,7 +46,7 @@ static int load_doc(const char *cmd, const char *path, store_sim_doc **d)
 
 static void stat_cell(char *buf, size_t n, const sim_stat *s, const char *fmt)
 {
-    char a[32], b[32], c[32];
+    char a[24], b[24], c[24];
     snprintf(a, sizeof a, fmt, s->mean);
     snprintf(b, sizeof b, fmt, s->lo);
     snprintf(c, sizeof c, fmt, s->hi);
@@ -92,21 +92,40 @@ static void print_text(FILE *f, const store_sim_doc *d, const sim_review *r)
             }
         fputc('\n', f);
     }
-    if (r->searched) {
-        fprintf(f, "%-26s", "beds needed for target");
+    for (int k = 0; r->searched && k < 2; k++) {
+        fprintf(f, "%-26s", k ? "  keeping today's split" : "beds needed, by demand");
         for (int p = 0; p < 2; p++)
             if (r->policies >> p & 1) {
-                if (r->need[p].found)
-                    snprintf(cell, sizeof cell, "%d (%+d)", r->need[p].total,
-                             r->need[p].total - r->res[p]->beds);
+                const sim_search *s = k ? &r->need_today[p] : &r->need[p];
+                if (s->found)
+                    snprintf(cell, sizeof cell, "%d (%+d)", s->total, s->total - r->res[p]->beds);
                 else
                     snprintf(cell, sizeof cell, "not found");
                 fprintf(f, "%-28s", cell);
             }
         fputc('\n', f);
     }
-    fprintf(f, "\nErlang C check (one pooled M/M/c, exponential stays): %d beds for %.2f "
-               "arrivals a day staying %.1f days\n",
+    if (r->searched) {
+        fprintf(f, "\nbeds per unit to meet the target (shared by demand):\n");
+        fprintf(f, "  %-16s %6s", "unit", "today");
+        for (int p = 0; p < 2; p++)
+            if (r->policies >> p & 1) fprintf(f, " %8s", p ? "pooled" : "borough");
+        fputc('\n', f);
+        for (int u = 0; u < sc->nunits; u++) {
+            fprintf(f, "  %-16s %6d", sc->units[u].code, sc->units[u].beds);
+            for (int p = 0; p < 2; p++)
+                if (r->policies >> p & 1) {
+                    if (r->need[p].found)
+                        fprintf(f, " %8d", r->need[p].unit_beds[u]);
+                    else
+                        fprintf(f, " %8s", "-");
+                }
+            fputc('\n', f);
+        }
+    }
+    fprintf(f,
+            "\nErlang C check (one pooled M/M/c, exponential stays): %d beds for %.2f "
+            "arrivals a day staying %.1f days\n",
             r->erlang_beds, r->arrivals_per_day, r->mean_los);
     for (int p = 0; p < 2; p++)
         if (r->policies >> p & 1 && r->res[p]->censored)
@@ -126,12 +145,13 @@ static const char *ext_of(const char *path)
 static int sim_erlang_cmd(int argc, char **argv)
 {
     const char *lam = NULL, *los = NULL, *beds = NULL, *td = "2", *tp = "0.05";
-    const cli_opt opts[] = {{"arrivals", &lam, NULL, "N  arrivals per day (required)"},
-                            {"los", &los, NULL, "DAYS  mean length of stay (required)"},
-                            {"beds", &beds, NULL, "N  beds (default: the fewest meeting the target)"},
-                            {"target-days", &td, NULL, "DAYS  wait target (default 2)"},
-                            {"target-prob", &tp, NULL, "P  share allowed over it (default 0.05)"},
-                            {NULL, NULL, NULL, NULL}};
+    const cli_opt opts[] = {
+        {"arrivals", &lam, NULL, "N  arrivals per day (required)"},
+        {"los", &los, NULL, "DAYS  mean length of stay (required)"},
+        {"beds", &beds, NULL, "N  beds (default: the fewest meeting the target)"},
+        {"target-days", &td, NULL, "DAYS  wait target (default 2)"},
+        {"target-prob", &tp, NULL, "P  share allowed over it (default 0.05)"},
+        {NULL, NULL, NULL, NULL}};
     int np, rc = cli_parse("sim erlang", "sim erlang --arrivals N --los DAYS [--beds N]", argc,
                            argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
@@ -151,8 +171,8 @@ static int sim_erlang_cmd(int argc, char **argv)
     if (beds && (rc = cli_int("sim erlang", "beds", beds, 1, 1000000, &c))) return rc;
     if (!beds) c = need;
     double a = l * m;
-    printf("offered load %.3f beds (%.3f a day x %.3f days), %ld beds, occupancy %.3f\n", a, l, m, c,
-           a / c);
+    printf("offered load %.3f beds (%.3f a day x %.3f days), %ld beds, occupancy %.3f\n", a, l, m,
+           c, a / c);
     if (a >= c) {
         printf("no steady state: the queue grows without limit (need more than %.0f beds)\n",
                floor(a));
@@ -255,9 +275,10 @@ int cmd_sim(int argc, char **argv)
               : !strcmp(policy, "pooled")  ? SIM_REVIEW_POOLED
                                            : 0;
     if (!pol) return cli_usage_error("sim", "--policy '%s' is not borough, pooled or both", policy);
-    if (!format) format = out && !strcmp(ext_of(out), "json")  ? "json"
-                          : out && !strcmp(ext_of(out), "csv") ? "csv"
-                                                               : "text";
+    if (!format)
+        format = out && !strcmp(ext_of(out), "json")  ? "json"
+                 : out && !strcmp(ext_of(out), "csv") ? "csv"
+                                                      : "text";
     if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "csv"))
         return cli_usage_error("sim", "--format '%s' is not text, json or csv", format);
     long nreps = 0, nthreads, npoints, nseed = -1, ndays = 0;
@@ -372,6 +393,10 @@ int seed_sim(store *s, ics_err *e)
 {
     store_sim_doc *d = NULL;
     int rc = store_sim_fit(s, 365, &d, e);
+    if (rc == ICS_ECONFLICT) { /* no bed units in this directory: nothing to review */
+        ics_err_clear(e);
+        return 0;
+    }
     if (rc) return rc;
     d->synthetic = 1;
     d->sc.reps = 8;
@@ -379,8 +404,11 @@ int seed_sim(store *s, ics_err *e)
     d->sc.warmup_days = 120;
     d->sc.seed = 2026;
     snprintf(d->name, sizeof d->name, "Example bed review (synthetic, seeded)");
+    sim_scenario chk = d->sc;
+    chk.policy = SIM_POLICY_BOROUGH;
+    int pol = sim_scenario_check(&chk, NULL) ? SIM_REVIEW_POOLED : 3;
     sim_review r;
-    rc = sim_review_run(&d->sc, 3, 1, 0, 0, NULL, NULL, &r, e);
+    rc = sim_review_run(&d->sc, pol, 1, 0, 0, NULL, NULL, &r, e);
     if (!rc) {
         json_t *res = store_sim_review_json(d, &r);
         int64_t id;

@@ -55,13 +55,13 @@ int sim_scenario_beds(const sim_scenario *sc)
     return n;
 }
 
-void sim_scenario_scale(sim_scenario *sc, int total)
+void sim_scenario_scale(sim_scenario *sc, int total, const double *w)
 {
-    int cur = sim_scenario_beds(sc), given = 0;
-    double rem[SIM_MAX_UNITS];
+    double wt[SIM_MAX_UNITS], sum = 0, rem[SIM_MAX_UNITS];
+    for (int u = 0; u < sc->nunits; u++) sum += wt[u] = w ? w[u] : sc->units[u].beds;
+    int given = 0;
     for (int u = 0; u < sc->nunits; u++) {
-        double share =
-            cur > 0 ? (double)sc->units[u].beds * total / cur : (double)total / sc->nunits;
+        double share = sum > 0 ? wt[u] * total / sum : (double)total / sc->nunits;
         sc->units[u].beds = (int)floor(share);
         rem[u] = share - sc->units[u].beds;
         given += sc->units[u].beds;
@@ -74,6 +74,39 @@ void sim_scenario_scale(sim_scenario *sc, int total)
         sc->units[best].beds++;
         rem[best] = -1;
         given++;
+    }
+}
+
+void sim_unit_loads(const sim_scenario *sc, double *w)
+{
+    double load[SIM_MAX_PLACES] = {0};
+    if (sc->nreplay > 0) {
+        double end = sc->warmup_days + sc->run_days;
+        for (int k = 0; k < sc->nreplay; k++) {
+            const sim_arrival *v = &sc->replay[k];
+            if (v->day < end)
+                load[v->place] +=
+                    v->los >= 0 ? v->los : sim_los_mean(sc, &sc->places[v->place].los);
+        }
+        for (int i = 0; i < sc->nplaces; i++) load[i] /= end > 0 ? end : 1;
+    } else {
+        for (int i = 0; i < sc->nplaces; i++)
+            load[i] = sc->places[i].arrivals_per_day * sim_los_mean(sc, &sc->places[i].los);
+    }
+    for (int u = 0; u < sc->nunits; u++) w[u] = 0;
+    for (int i = 0; i < sc->nplaces; i++) {
+        double beds = 0;
+        int n = 0, any = 0;
+        for (int u = 0; u < sc->nunits; u++)
+            if (sc->units[u].places >> i & 1) any = 1;
+        for (int u = 0; u < sc->nunits; u++)
+            if (!any || sc->units[u].places >> i & 1) {
+                beds += sc->units[u].beds;
+                n++;
+            }
+        for (int u = 0; u < sc->nunits; u++)
+            if (!any || sc->units[u].places >> i & 1)
+                w[u] += load[i] * (beds > 0 ? sc->units[u].beds / beds : 1.0 / n);
     }
 }
 

@@ -173,18 +173,19 @@ static void search_progress(void *c, double f)
     if (s->fn) s->fn(s->ctx, done + (next - done) * f);
 }
 
-static void apply(sim_scenario *sc, sim_search_mode mode, int n)
+static void apply(sim_scenario *sc, sim_search_mode mode, const double *w, int n)
 {
     if (mode == SIM_SEARCH_PER_UNIT)
         for (int u = 0; u < sc->nunits; u++) sc->units[u].beds = n;
     else
-        sim_scenario_scale(sc, n);
+        sim_scenario_scale(sc, n, mode == SIM_SEARCH_BY_LOAD ? w : NULL);
 }
 
-static int evaluate(sim_scenario *sc, sim_search_mode mode, int n, int conservative, int threads,
-                    search_ctx *pc, sim_search *out, int *met, ics_err *e)
+static int evaluate(sim_scenario *sc, sim_search_mode mode, const double *w, int n,
+                    int conservative, int threads, search_ctx *pc, sim_search *out, int *met,
+                    ics_err *e)
 {
-    apply(sc, mode, n);
+    apply(sc, mode, w, n);
     sim_result *r = NULL;
     int rc = sim_run(sc, threads, pc->fn ? search_progress : NULL, pc, &r, e);
     pc->k++;
@@ -213,6 +214,8 @@ int sim_beds_search(const sim_scenario *sc0, sim_search_mode mode, int conservat
     sim_scenario *sc = malloc(sizeof *sc);
     if (!sc) return ics_err_set(e, ICS_ENOMEM, "out of memory");
     *sc = *sc0;
+    double w[SIM_MAX_UNITS];
+    sim_unit_loads(sc0, w);
     search_ctx pc = {progress, ctx, 0};
     double load = sim_scenario_load(sc);
     int per = mode == SIM_SEARCH_PER_UNIT;
@@ -222,7 +225,7 @@ int sim_beds_search(const sim_scenario *sc0, sim_search_mode mode, int conservat
     int hi = lo + 1, met = 0;
     if (hi < 1) hi = 1;
     for (;;) {
-        rc = evaluate(sc, mode, hi, conservative, threads, &pc, out, &met, e);
+        rc = evaluate(sc, mode, w, hi, conservative, threads, &pc, out, &met, e);
         if (rc || met) break;
         lo = hi;
         hi = hi + (hi + 3) / 4 + 1; /* grow by about a quarter each time */
@@ -231,7 +234,7 @@ int sim_beds_search(const sim_scenario *sc0, sim_search_mode mode, int conservat
     while (!rc && met && hi - lo > 1) {
         int mid = lo + (hi - lo) / 2;
         int ok = 0;
-        rc = evaluate(sc, mode, mid, conservative, threads, &pc, out, &ok, e);
+        rc = evaluate(sc, mode, w, mid, conservative, threads, &pc, out, &ok, e);
         if (ok)
             hi = mid;
         else
@@ -259,12 +262,14 @@ int sim_sweep_run(const sim_scenario *sc0, int lo, int hi, int npoints, int thre
     out->target_days = sc0->target_days;
     out->target_prob = sc0->target_prob;
     int rc = 0, step = 0, steps = 2 * npoints;
+    double w[SIM_MAX_UNITS];
+    sim_unit_loads(sc0, w);
     for (int pol = 0; pol < 2 && !rc; pol++) {
         for (int i = 0; i < npoints && !rc; i++) {
             *sc = *sc0;
             sc->policy = pol ? SIM_POLICY_POOLED : SIM_POLICY_BOROUGH;
             int total = lo + (int)lround((double)(hi - lo) * i / (npoints - 1));
-            sim_scenario_scale(sc, total);
+            sim_scenario_scale(sc, total, w);
             sim_result *r = NULL;
             rc = sim_run(sc, threads, NULL, NULL, &r, e);
             if (rc) break;

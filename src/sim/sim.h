@@ -142,8 +142,13 @@ double sim_los_mean(const sim_scenario *sc, const sim_los *l);
 double sim_scenario_load(const sim_scenario *sc);
 int sim_scenario_beds(const sim_scenario *sc);
 /* Set every unit's beds so they add up to total, in proportion to the
- * current beds (largest remainder; equal shares when all are zero). */
-void sim_scenario_scale(sim_scenario *sc, int total);
+ * weights w[nunits] (NULL: today's beds), by largest remainder; equal
+ * shares when all weights are zero. */
+void sim_scenario_scale(sim_scenario *sc, int total, const double *w);
+/* Each unit's share of the demand: a place's offered load split between
+ * the units commissioned for it in proportion to their beds (all units
+ * when none is). w has nunits entries and sums to the offered load. */
+void sim_unit_loads(const sim_scenario *sc, double *w);
 
 /* The patients replication rep would see up to day end, in arrival order
  * (los filled in): *out is malloc'd, caller frees. For tests and for
@@ -164,8 +169,9 @@ int sim_target_met(const sim_scenario *sc, const sim_result *r, int conservative
 
 /* Smallest bed numbers that meet the target, for sc->policy. */
 typedef enum {
-    SIM_SEARCH_TOTAL = 0,   /* total beds, shared in proportion to today's */
-    SIM_SEARCH_PER_UNIT = 1 /* the same number of beds in every unit */
+    SIM_SEARCH_BY_LOAD = 0, /* total beds, shared in proportion to each unit's demand */
+    SIM_SEARCH_TOTAL = 1,   /* total beds, shared in proportion to today's beds */
+    SIM_SEARCH_PER_UNIT = 2 /* the same number of beds in every unit */
 } sim_search_mode;
 
 typedef struct sim_search {
@@ -180,6 +186,28 @@ typedef struct sim_search {
 int sim_beds_search(const sim_scenario *sc, sim_search_mode mode, int conservative, int threads,
                     progress_fn progress, void *ctx, sim_search *out, ics_err *e);
 
+/* The bed review: the scenario as it stands under each policy asked for
+ * (paired: same seed), and with search set the fewest total beds each
+ * policy needs, shared by demand (need) and keeping today's split
+ * (need_today). An Erlang C estimate for one pooled
+ * M/M/c system is given beside it as a sanity check (it assumes
+ * exponential stays and ignores distance). */
+enum { SIM_REVIEW_BOROUGH = 1, SIM_REVIEW_POOLED = 2 };
+
+typedef struct sim_review {
+    int policies; /* SIM_REVIEW_* bits */
+    sim_result *res[2];
+    int searched;
+    sim_search need[2], need_today[2];
+    double arrivals_per_day, mean_los;
+    int erlang_beds; /* pooled M/M/c estimate for the target */
+} sim_review;
+
+int sim_review_run(const sim_scenario *sc, int policies, int search, int conservative, int threads,
+                   progress_fn progress, void *ctx, sim_review *out, ics_err *e);
+/* Frees the results inside (not r itself). */
+void sim_review_free(sim_review *r);
+
 /* Wait against total beds for both policies (same seed: paired). */
 typedef struct sim_sweep_point {
     int total;
@@ -193,7 +221,8 @@ typedef struct sim_sweep {
     double target_days, target_prob;
 } sim_sweep;
 
-/* Totals from lo to hi in at most 64 evenly spaced steps. */
+/* Totals from lo to hi in at most 64 evenly spaced steps, each shared
+ * between units by demand (as SIM_SEARCH_BY_LOAD). */
 int sim_sweep_run(const sim_scenario *sc, int lo, int hi, int npoints, int threads,
                   progress_fn progress, void *ctx, sim_sweep *out, ics_err *e);
 

@@ -426,17 +426,41 @@ static void test_scale_shares_beds_by_largest_remainder(void **s)
     sc->units[1].beds = 5;
     sc->units[2].beds = 5;
     /* 25 x (10, 5, 5) / 20 = 12.5, 6.25, 6.25 -> 12, 6, 6 + 1 to the largest */
-    sim_scenario_scale(sc, 25);
+    sim_scenario_scale(sc, 25, NULL);
     assert_int_equal(sc->units[0].beds, 13);
     assert_int_equal(sc->units[1].beds, 6);
     assert_int_equal(sc->units[2].beds, 6);
-    sim_scenario_scale(sc, 7);
+    sim_scenario_scale(sc, 7, NULL);
     assert_int_equal(sim_scenario_beds(sc), 7);
     for (int u = 0; u < 3; u++) sc->units[u].beds = 0;
-    sim_scenario_scale(sc, 4); /* equal shares 4/3: 1, 1, 1 + 1 to the first */
+    sim_scenario_scale(sc, 4, NULL); /* equal shares 4/3: 1, 1, 1 + 1 to the first */
     assert_int_equal(sc->units[0].beds, 2);
     assert_int_equal(sc->units[1].beds, 1);
     assert_int_equal(sc->units[2].beds, 1);
+    free(sc);
+}
+
+/* Demand per unit: place 1 (load 0.5 x 4 = 2) is served by U1 and U2
+ * (10 beds each: 1 each); place 2 (load 1) only by U2: w = (1, 2). 30
+ * beds shared by demand are then 10 and 20. */
+static void test_unit_loads_and_share_by_demand(void **s)
+{
+    (void)s;
+    sim_scenario *sc = two_boroughs();
+    sc->los = (sim_los){.kind = SIM_LOS_EXPONENTIAL, .mean = 4};
+    sc->places[0].arrivals_per_day = 0.5;
+    sc->places[1].arrivals_per_day = 0.25;
+    sc->units[0].beds = sc->units[1].beds = 10;
+    sc->units[0].places = 1;
+    sc->units[1].places = 3;
+    double w[SIM_MAX_UNITS];
+    sim_unit_loads(sc, w);
+    assert_float_equal(w[0], 1, 1e-12);
+    assert_float_equal(w[1], 2, 1e-12);
+    assert_float_equal(w[0] + w[1], sim_scenario_load(sc), 1e-12);
+    sim_scenario_scale(sc, 30, w);
+    assert_int_equal(sc->units[0].beds, 10);
+    assert_int_equal(sc->units[1].beds, 20);
     free(sc);
 }
 
@@ -605,6 +629,7 @@ int main(void)
         cmocka_unit_test(test_arrival_profiles),
         cmocka_unit_test(test_los_models_have_their_means),
         cmocka_unit_test(test_scale_shares_beds_by_largest_remainder),
+        cmocka_unit_test(test_unit_loads_and_share_by_demand),
         cmocka_unit_test(test_search_agrees_with_erlang),
         cmocka_unit_test(test_pooled_needs_no_more_beds_than_borough),
         cmocka_unit_test(test_sweep_and_chart),
