@@ -8,6 +8,7 @@
 #define ROUTES(m) extern const http_route http_routes_##m[] __attribute__((weak))
 ROUTES(core);
 ROUTES(directory);
+ROUTES(fhir);
 ROUTES(routing);
 ROUTES(beds);
 ROUTES(waitlist);
@@ -18,12 +19,12 @@ ROUTES(sim);
 
 const http_route *const *http_route_tables(void)
 {
-    static const http_route *t[9];
+    static const http_route *t[10];
     int n = 0;
-    const http_route *all[] = {http_routes_core,      http_routes_directory, http_routes_routing,
-                               http_routes_beds,      http_routes_waitlist,  http_routes_sitrep,
-                               http_routes_analytics, http_routes_sim};
-    for (int i = 0; i < 8; i++)
+    const http_route *all[] = {http_routes_core,    http_routes_directory, http_routes_fhir,
+                               http_routes_routing, http_routes_beds,      http_routes_waitlist,
+                               http_routes_sitrep,  http_routes_analytics, http_routes_sim};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         if (all[i]) t[n++] = all[i];
     t[n] = NULL;
     return t;

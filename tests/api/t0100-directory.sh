@@ -48,6 +48,22 @@ expect "units commissioned by Hillingdon" 200
 jqcheck "every unit listed is commissioned by Hillingdon" \
     '.total > 0 and all(.items[]; .commissioned_by | index("E09000017"))'
 
+# FHIR R4 views of the directory
+api GET /api/v1/fhir/Location/RYJ01 "$CLIN"
+expect "FHIR Location for St Mary's" 200
+jqcheck "ODS site identifier, position and managing trust" \
+    '.resourceType == "Location" and .identifier[0].system == "https://fhir.nhs.uk/Id/ods-site-code" and .position.latitude > 51.5 and .managingOrganization.reference == "Organization/RYJ"'
+api GET /api/v1/fhir/Organization "$CLIN"
+expect "FHIR Organization bundle" 200
+jqcheck "a searchset with every organisation" \
+    '.resourceType == "Bundle" and .type == "searchset" and .total == (.entry | length) and .total >= 13'
+api GET /api/v1/fhir/HealthcareService "$CLIN"
+expect "FHIR HealthcareService bundle" 200
+jqcheck "services carry provider and opening times" \
+    'all(.entry[].resource; (.providedBy.reference | startswith("Organization/")) and (.availableTime | length) > 0)'
+api GET /api/v1/fhir/Organization/ZZZ "$CLIN"
+expect "unknown FHIR id" 404
+
 # admin writes: create, read back, replace, delete, each audited
 before=$(audit_count)
 body='{"ods_code":"RT4","name":"Test Community Trust","kind":"community","postcode":"ub83nn"}'
