@@ -31,7 +31,8 @@ typedef enum {
     BEDS_TYPE_COUNT
 } beds_type;
 
-/* "rehab", "stroke_rehab", "dementia", "palliative", "step_down". */
+/* "rehabilitation", "stroke_rehabilitation", "dementia", "palliative",
+ * "step_down" (the directory's names). */
 const char *beds_type_name(beds_type t);
 int beds_type_parse(const char *s, beds_type *out, ics_err *e);
 
@@ -239,6 +240,12 @@ void beds_plan_free(beds_plan *p);
  * Exact (shortest augmenting paths with dual potentials). */
 int beds_lsap_solve(size_t nr, size_t nc, const int64_t *cost, int *col4row, int64_t *total,
                     progress_fn progress, void *pctx, ics_err *e);
+
+/* The same with row capacities: row i may take up to cap[i] columns and
+ * must take exactly cap[i] (sum of cap <= nc). Fills row4col[nc] (-1 for
+ * a column left free). Used with one row per class of identical beds. */
+int beds_lsap_solve_cap(size_t nr, const int *cap, size_t nc, const int64_t *cost, int *row4col,
+                        int64_t *total, progress_fn progress, void *pctx, ics_err *e);
 
 /* ---- length of stay --------------------------------------------------- */
 

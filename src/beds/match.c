@@ -66,36 +66,48 @@ static int commissioned(const beds_unit *u, const char *place)
     return 0;
 }
 
+/* The unit-level rules and cost for r in unit u (everything but the bed's
+ * own status and bay): the cost, or -1 with opt->why set. */
+static int64_t unit_cost(const beds_board *b, const beds_unit_count *counts, const beds_referral *r,
+                         int unit, const beds_match_opts *o, beds_option *opt)
+{
+    const beds_unit *u = &b->units[unit];
+    beds_option tmp;
+    if (!opt) opt = &tmp;
+    opt->why = BEDS_WHY_OK;
+    opt->km = -1;
+    opt->fit = beds_type_fit(r->type, u->type);
+    opt->occupancy = counts[unit].occupancy;
+    opt->stale = counts[unit].stale;
+    if (r->has_home) opt->km = geo_km(r->lat, r->lon, u->lat, u->lon);
+    if (opt->fit == BEDS_FIT_NONE)
+        opt->why = BEDS_WHY_TYPE;
+    else if (u->sex != 'X' && u->sex != r->sex)
+        opt->why = BEDS_WHY_SEX_UNIT;
+    else if (o->policy == BEDS_POLICY_BOROUGH && !commissioned(u, r->place))
+        opt->why = BEDS_WHY_NOT_COMMISSIONED;
+    else if (o->max_km > 0 && opt->km > o->max_km)
+        opt->why = BEDS_WHY_TOO_FAR;
+    if (opt->why != BEDS_WHY_OK) return -1;
+    int64_t tenths = opt->km > 0 ? llround(opt->km * 10.0) : 0;
+    return o->w.per_100m * tenths + (opt->fit == BEDS_FIT_ALT ? o->w.alt_fit : 0) +
+           llround((double)o->w.occupancy * opt->occupancy);
+}
+
 int64_t beds_option_cost(const beds_board *b, const beds_unit_count *counts, const beds_referral *r,
                          int bed, const beds_match_opts *o, beds_option *out)
 {
     const beds_bed *bd = &b->beds[bed];
-    const beds_unit *u = &b->units[bd->unit];
-    beds_option opt = {.bed = bed, .why = BEDS_WHY_OK, .km = -1};
-    opt.fit = beds_type_fit(r->type, u->type);
-    opt.occupancy = counts[bd->unit].occupancy;
-    opt.stale = counts[bd->unit].stale;
-    if (r->has_home) opt.km = geo_km(r->lat, r->lon, u->lat, u->lon);
-
+    beds_option opt;
+    int64_t cost = unit_cost(b, counts, r, bd->unit, o, &opt);
+    opt.bed = bed;
+    /* the bed's own state comes first in the reasons: it is what a
+     * coordinator sees on the board */
     if (!beds_bed_offerable(bd))
         opt.why = BEDS_WHY_NOT_AVAILABLE;
-    else if (opt.fit == BEDS_FIT_NONE)
-        opt.why = BEDS_WHY_TYPE;
-    else if (u->sex != 'X' && u->sex != r->sex)
-        opt.why = BEDS_WHY_SEX_UNIT;
-    else if (bd->bay_sex && bd->bay_sex != r->sex)
+    else if (opt.why == BEDS_WHY_OK && bd->bay_sex && bd->bay_sex != r->sex)
         opt.why = BEDS_WHY_SEX_BAY;
-    else if (o->policy == BEDS_POLICY_BOROUGH && !commissioned(u, r->place))
-        opt.why = BEDS_WHY_NOT_COMMISSIONED;
-    else if (o->max_km > 0 && opt.km > o->max_km)
-        opt.why = BEDS_WHY_TOO_FAR;
-
-    int64_t cost = -1;
-    if (opt.why == BEDS_WHY_OK) {
-        int64_t tenths = opt.km > 0 ? llround(opt.km * 10.0) : 0;
-        cost = o->w.per_100m * tenths + (opt.fit == BEDS_FIT_ALT ? o->w.alt_fit : 0) +
-               llround((double)o->w.occupancy * opt.occupancy);
-    }
+    if (opt.why != BEDS_WHY_OK) cost = -1;
     opt.cost = cost;
     if (out) *out = opt;
     return cost;
@@ -200,37 +212,50 @@ void beds_plan_free(beds_plan *p)
     free(p);
 }
 
-/* The batch problem as a rectangular assignment. With a matching M,
+/* The batch problem as an assignment. With a matching M,
  *   total = sum_{ready r} u(r) + sum_{(r,b) in M} (c(r,b) - u(r)),
- * so it is enough to minimise the second sum over matchings. Put the
- * smaller side (ready referrals or offerable beds) on the rows and fill the
- * matrix with w = min(0, c - u) for suitable pairs and 0 otherwise: an
- * assignment of every row to a distinct column then reads as a matching
- * (pairs with w < 0) plus "bed left empty / referral unplaced" pairs at 0,
- * and any matching extends to such an assignment because the larger side
- * has enough spare columns. So the LSAP optimum is the batch optimum. */
+ * so it is enough to minimise the second sum over matchings. Beds of the
+ * same unit and bay designation are interchangeable (same cost for every
+ * referral), so each such class is one row with a capacity; columns are the
+ * ready referrals plus, when there are more beds than referrals, "bed left
+ * empty" columns. Entries are w = min(0, c - u) for suitable pairs and 0
+ * otherwise: an assignment filling every row's capacity reads as a matching
+ * (pairs with w < 0) plus "empty bed / unplaced referral" pairs at 0, and
+ * any matching extends to such an assignment because there are at least as
+ * many columns as beds. So the assignment optimum is the batch optimum. */
+typedef struct bed_class {
+    int unit;
+    char bay;
+    int first; /* index into the class's bed list */
+    int n;
+} bed_class;
+
 int beds_queue_match(const beds_board *b, const beds_referral *refs, size_t nrefs,
                      const beds_match_opts *o, progress_fn progress, void *pctx, beds_plan **out,
                      ics_err *e)
 {
     *out = NULL;
     int rc = ICS_ENOMEM;
+    size_t nu = b->nunits ? b->nunits : 1, nbd = b->nbeds ? b->nbeds : 1, nrf = nrefs ? nrefs : 1;
     beds_plan *p = calloc(1, sizeof *p);
-    beds_unit_count *counts = calloc(b->nunits ? b->nunits : 1, sizeof *counts);
-    int *ridx = malloc((nrefs ? nrefs : 1) * sizeof *ridx);
-    int *bidx = malloc((b->nbeds ? b->nbeds : 1) * sizeof *bidx);
-    int64_t *ucost = malloc((nrefs ? nrefs : 1) * sizeof *ucost);
+    beds_unit_count *counts = calloc(nu, sizeof *counts);
+    int *ridx = malloc(nrf * sizeof *ridx);
+    int *blist = malloc(nbd * sizeof *blist);
+    bed_class *cls = malloc(nbd * sizeof *cls);
+    int *cap = malloc(nbd * sizeof *cap);
+    int64_t *ucost = malloc(nrf * sizeof *ucost);
+    int64_t *uc = malloc(nu * sizeof *uc);
     int64_t *w = NULL;
-    int *c4r = NULL;
-    if (!p || !counts || !ridx || !bidx || !ucost) goto fail;
+    int *r4c = NULL;
+    if (!p || !counts || !ridx || !blist || !cls || !cap || !ucost || !uc) goto fail;
     p->nrefs = nrefs;
-    p->bed_of = malloc((nrefs ? nrefs : 1) * sizeof *p->bed_of);
-    p->cost_of = calloc(nrefs ? nrefs : 1, sizeof *p->cost_of);
-    p->ready = calloc(nrefs ? nrefs : 1, sizeof *p->ready);
+    p->bed_of = malloc(nrf * sizeof *p->bed_of);
+    p->cost_of = calloc(nrf, sizeof *p->cost_of);
+    p->ready = calloc(nrf, sizeof *p->ready);
     if (!p->bed_of || !p->cost_of || !p->ready) goto fail;
     beds_board_count(b, o->now, o->stale_after, counts);
 
-    size_t nr = 0, nb = 0;
+    size_t nr = 0;
     for (size_t i = 0; i < nrefs; i++) {
         p->bed_of[i] = -1;
         if (!beds_referral_ready(&refs[i], o->now)) continue;
@@ -240,45 +265,66 @@ int beds_queue_match(const beds_board *b, const beds_referral *refs, size_t nref
         p->unplaced_cost += ucost[nr];
         ridx[nr++] = (int)i;
     }
-    for (size_t j = 0; j < b->nbeds; j++)
-        if (beds_bed_offerable(&b->beds[j])) bidx[nb++] = (int)j;
     p->nready = nr;
+    /* classes of interchangeable offerable beds, in order of first appearance */
+    size_t ncls = 0, nb = 0;
+    for (size_t j = 0; j < b->nbeds; j++) {
+        const beds_bed *bd = &b->beds[j];
+        if (!beds_bed_offerable(bd) || bd->unit < 0 || (size_t)bd->unit >= b->nunits) continue;
+        size_t k = 0;
+        while (k < ncls && !(cls[k].unit == bd->unit && cls[k].bay == bd->bay_sex)) k++;
+        if (k == ncls) cls[ncls++] = (bed_class){bd->unit, bd->bay_sex, 0, 0};
+        cls[k].n++;
+        nb++;
+    }
+    for (size_t k = 0, at = 0; k < ncls; k++) {
+        cls[k].first = (int)at;
+        at += (size_t)cls[k].n;
+        cap[k] = 0;
+    }
+    for (size_t j = 0; j < b->nbeds; j++) {
+        const beds_bed *bd = &b->beds[j];
+        if (!beds_bed_offerable(bd) || bd->unit < 0 || (size_t)bd->unit >= b->nunits) continue;
+        size_t k = 0;
+        while (!(cls[k].unit == bd->unit && cls[k].bay == bd->bay_sex)) k++;
+        blist[cls[k].first + cap[k]++] = (int)j;
+    }
 
-    int refs_rows = nr <= nb;
-    size_t rows = refs_rows ? nr : nb, cols = refs_rows ? nb : nr;
-    if (rows > 0) {
-        w = malloc(rows * cols * sizeof *w);
-        c4r = malloc(rows * sizeof *c4r);
-        if (!w || !c4r) goto fail;
+    size_t cols = nr + (nb > nr ? nb - nr : 0);
+    if (ncls > 0 && nr > 0) {
+        w = calloc(ncls * cols, sizeof *w);
+        r4c = malloc(cols * sizeof *r4c);
+        if (!w || !r4c) goto fail;
         for (size_t i = 0; i < nr; i++) {
-            for (size_t j = 0; j < nb; j++) {
-                int64_t c = beds_option_cost(b, counts, &refs[ridx[i]], bidx[j], o, NULL);
-                int64_t v = c >= 0 && c < ucost[i] ? c - ucost[i] : 0;
-                if (refs_rows)
-                    w[i * cols + j] = v;
-                else
-                    w[j * cols + i] = v;
+            const beds_referral *r = &refs[ridx[i]];
+            for (size_t u = 0; u < b->nunits; u++) uc[u] = unit_cost(b, counts, r, (int)u, o, NULL);
+            for (size_t k = 0; k < ncls; k++) {
+                int64_t c = uc[cls[k].unit];
+                if (c < 0 || (cls[k].bay && cls[k].bay != r->sex)) continue;
+                if (c < ucost[i]) w[k * cols + i] = c - ucost[i];
             }
             if (progress && i % 256 == 0) progress(pctx, 0.1 * (double)i / (double)nr);
         }
         int64_t sum = 0;
-        rc = beds_lsap_solve(rows, cols, w, c4r, &sum, NULL, NULL, e);
+        rc = beds_lsap_solve_cap(ncls, cap, cols, w, r4c, &sum, NULL, NULL, e);
         if (rc) goto out;
-        for (size_t r = 0; r < rows; r++) {
-            size_t c = (size_t)c4r[r];
-            if (w[r * cols + c] >= 0) continue;
-            size_t ri = refs_rows ? r : c, bj = refs_rows ? c : r;
-            int ref = ridx[ri], bed = bidx[bj];
+        int *used = calloc(ncls, sizeof *used);
+        if (!used) goto fail;
+        for (size_t i = 0; i < nr; i++) {
+            int k = r4c[i];
+            if (k < 0 || w[(size_t)k * cols + i] >= 0) continue;
+            int ref = ridx[i], bed = blist[cls[k].first + used[k]++];
             beds_option opt;
             int64_t cost = beds_option_cost(b, counts, &refs[ref], bed, o, &opt);
             p->bed_of[ref] = bed;
             p->cost_of[ref] = cost;
             p->placed_cost += cost;
-            p->unplaced_cost -= ucost[ri];
+            p->unplaced_cost -= ucost[i];
             p->nplaced++;
             if (opt.km > 0) p->total_km += opt.km;
             p->alt_fits += opt.fit == BEDS_FIT_ALT;
         }
+        free(used);
     }
     if (progress) progress(pctx, 1.0);
     p->total_cost = p->placed_cost + p->unplaced_cost;
@@ -293,9 +339,12 @@ out:
     beds_plan_free(p);
     free(counts);
     free(ridx);
-    free(bidx);
+    free(blist);
+    free(cls);
+    free(cap);
     free(ucost);
+    free(uc);
     free(w);
-    free(c4r);
+    free(r4c);
     return rc;
 }

@@ -6,8 +6,9 @@
 
 #include "beds/beds.h"
 
-static const char *type_names[BEDS_TYPE_COUNT] = {"rehab", "stroke_rehab", "dementia", "palliative",
-                                                  "step_down"};
+/* The directory's vocabulary (directory_bed_types). */
+static const char *type_names[BEDS_TYPE_COUNT] = {"rehabilitation", "stroke_rehabilitation",
+                                                  "dementia", "palliative", "step_down"};
 static const char *status_names[BEDS_STATUS_COUNT] = {"available", "reserved", "occupied", "closed",
                                                       "cleaning"};
 static const char *closure_names[BEDS_CLOSE_COUNT] = {"", "infection_control", "staffing",
@@ -33,8 +34,8 @@ int beds_type_parse(const char *s, beds_type *out, ics_err *e)
     int i = lookup(type_names, BEDS_TYPE_COUNT, s);
     if (i < 0)
         return ics_err_set(e, ICS_EINVAL,
-                           "bed type '%s' is not one of rehab, stroke_rehab, dementia, "
-                           "palliative, step_down",
+                           "bed type '%s' is not one of rehabilitation, stroke_rehabilitation, "
+                           "dementia, palliative, step_down",
                            s ? s : "");
     *out = (beds_type)i;
     return 0;

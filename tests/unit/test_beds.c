@@ -88,7 +88,7 @@ static void test_beds_names_parse_and_reject(void **s)
     beds_closure c;
     beds_policy p;
     beds_ref_state rs;
-    assert_int_equal(beds_type_parse("stroke_rehab", &t, &e), 0);
+    assert_int_equal(beds_type_parse("stroke_rehabilitation", &t, &e), 0);
     assert_int_equal(t, BEDS_TYPE_STROKE);
     assert_string_equal(beds_type_name(BEDS_TYPE_STEPDOWN), "step_down");
     assert_int_equal(beds_type_parse("icu", &t, &e), ICS_EINVAL);
@@ -198,8 +198,8 @@ static void test_option_cost_worked_example(void **s)
     assert_int_equal(opt.fit, BEDS_FIT_ALT);
     char buf[256];
     beds_option_explain(&bd, &r, &opt, buf, sizeof buf);
-    assert_string_equal(buf, "alternative fit (rehab bed for stroke_rehab need); 1.1 km from "
-                             "home; unit 67% occupied");
+    assert_string_equal(buf, "alternative fit (rehabilitation bed for stroke_rehabilitation "
+                             "need); 1.1 km from home; unit 67% occupied");
     /* unknown home: no distance term */
     r.has_home = 0;
     assert_int_equal(beds_option_cost(&bd, &c, &r, 0, &o, &opt), 213);
@@ -362,6 +362,42 @@ static void test_lsap_equals_brute_force_on_random_matrices(void **s)
             seen |= 1u << col[i];
         }
     }
+}
+
+/* Rows with capacities must give the same optimum as the rows repeated
+ * (each copy capacity 1), checked by brute force over the expansion. */
+static void test_lsap_capacities_equal_expanded_rows(void **s)
+{
+    (void)s;
+    rng r;
+    rng_seed(&r, 5, 0);
+    ics_err e = {0};
+    for (int trial = 0; trial < 400; trial++) {
+        size_t nr = 1 + rng_below(&r, 3), units = 0;
+        int cap[3];
+        for (size_t i = 0; i < nr; i++) units += (size_t)(cap[i] = (int)rng_below(&r, 4));
+        size_t nc = units + rng_below(&r, 3);
+        if (nc == 0) nc = 1;
+        if (nc > 8) continue;
+        int64_t c[3 * 8], x[8 * 8];
+        int range = trial % 2 ? 4 : 500;
+        for (size_t k = 0; k < nr * nc; k++) c[k] = (int64_t)rng_below(&r, range) - range / 2;
+        size_t xr = 0;
+        for (size_t i = 0; i < nr; i++)
+            for (int k = 0; k < cap[i]; k++, xr++) memcpy(x + xr * nc, c + i * nc, nc * sizeof *c);
+        int r4c[8], held[3] = {0};
+        int64_t total;
+        assert_int_equal(beds_lsap_solve_cap(nr, cap, nc, c, r4c, &total, NULL, NULL, &e), 0);
+        assert_int_equal(total, brute(xr, nc, x, 0, 0));
+        for (size_t j = 0; j < nc; j++)
+            if (r4c[j] >= 0) held[r4c[j]]++;
+        for (size_t i = 0; i < nr; i++) assert_int_equal(held[i], cap[i]);
+    }
+    int cap[1] = {3};
+    int64_t c[2] = {1, 2};
+    int r4c[2];
+    int64_t total;
+    assert_int_equal(beds_lsap_solve_cap(1, cap, 2, c, r4c, &total, NULL, NULL, &e), ICS_EINVAL);
 }
 
 /* Two beds, three referrals, all referred NOW - 1 day (so u = 100000 + w * 2).
@@ -706,6 +742,7 @@ int main(void)
         cmocka_unit_test(test_rank_lists_suitable_by_cost_then_reasons),
         cmocka_unit_test(test_lsap_known_optimum),
         cmocka_unit_test(test_lsap_equals_brute_force_on_random_matrices),
+        cmocka_unit_test(test_lsap_capacities_equal_expanded_rows),
         cmocka_unit_test(test_queue_match_is_optimal_not_greedy),
         cmocka_unit_test(test_queue_match_skips_referrals_not_ready_and_beds_not_free),
         cmocka_unit_test(test_queue_match_equals_exhaustive_search),

@@ -1,0 +1,172 @@
+/* bench_beds.c - the icsflow side of the batch-matching benchmark: builds a
+ * deterministic instance (2,000 waiting referrals, 1,500 available beds in
+ * 60 units across North West London), solves it with the engine's exact
+ * assignment (beds_queue_match) and writes the same instance as a DIMACS
+ * minimum-cost-flow file for the reference solver (lemon_ns.cpp).
+ *
+ * Flow network: source -> each referral (cap 1); referral -> each suitable
+ * bed (cap 1, cost c(r,b)); referral -> "unplaced" (cap 1, cost u(r));
+ * bed -> sink and unplaced -> sink. Every referral sends one unit, so the
+ * minimum cost flow equals the engine's optimal total cost exactly. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "beds/beds.h"
+#include "core/rng.h"
+
+#define NOW 1767261600LL /* 2026-01-01 10:00 UTC */
+
+static const char *places[8] = {"E09000005", "E09000009", "E09000013", "E09000015",
+                                "E09000017", "E09000018", "E09000020", "E09000033"};
+
+static beds_type pick_type(rng *r)
+{
+    double x = rng_uniform(r);
+    return x < 0.40   ? BEDS_TYPE_REHAB
+           : x < 0.55 ? BEDS_TYPE_STROKE
+           : x < 0.70 ? BEDS_TYPE_DEMENTIA
+           : x < 0.80 ? BEDS_TYPE_PALLIATIVE
+                      : BEDS_TYPE_STEPDOWN;
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+int main(int argc, char **argv)
+{
+    int nrefs = 2000, nunits = 60, per_unit = 25, reps = 3;
+    const char *policy = "pooled", *dimacs = NULL;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--policy") == 0)
+            policy = argv[i + 1];
+        else if (strcmp(argv[i], "--dimacs") == 0)
+            dimacs = argv[i + 1];
+        else if (strcmp(argv[i], "--referrals") == 0)
+            nrefs = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--reps") == 0)
+            reps = atoi(argv[i + 1]);
+        else {
+            fprintf(stderr, "usage: bench_beds [--policy pooled|borough] [--dimacs FILE]\n");
+            return 2;
+        }
+    }
+    beds_match_opts o;
+    beds_match_opts_default(&o, NOW);
+    ics_err e = {0};
+    if (beds_policy_parse(policy, &o.policy, &e)) {
+        fprintf(stderr, "bench_beds: %s\n", e.msg);
+        return 2;
+    }
+    rng r;
+    rng_seed(&r, 2026, 0);
+    size_t nbeds = (size_t)nunits * (size_t)per_unit;
+    beds_unit *units = calloc((size_t)nunits, sizeof *units);
+    beds_bed *beds = calloc(nbeds, sizeof *beds);
+    beds_referral *refs = calloc((size_t)nrefs, sizeof *refs);
+    for (int u = 0; u < nunits; u++) {
+        beds_unit *un = &units[u];
+        snprintf(un->code, sizeof un->code, "U%02d", u);
+        un->type = pick_type(&r);
+        double s = rng_uniform(&r);
+        un->sex = s < 0.15 ? 'M' : s < 0.30 ? 'F' : 'X';
+        un->lat = 51.45 + 0.17 * rng_uniform(&r);
+        un->lon = -0.48 + 0.36 * rng_uniform(&r);
+        un->nplaces = 1 + (int)rng_below(&r, 3);
+        int first = (int)rng_below(&r, 8);
+        for (int k = 0; k < un->nplaces; k++)
+            snprintf(un->places[k], BEDS_PLACE_MAX, "%s", places[(first + k) % 8]);
+        un->confirmed_at = NOW - 3600;
+        for (int k = 0; k < per_unit; k++) {
+            beds_bed *b = &beds[u * per_unit + k];
+            b->id = u * per_unit + k + 1;
+            snprintf(b->code, sizeof b->code, "U%02d-%02d", u, k);
+            b->unit = u;
+            b->status = BEDS_AVAILABLE;
+            if (un->sex == 'X') b->bay_sex = k < 8 ? 'M' : k < 16 ? 'F' : 0;
+        }
+    }
+    for (int i = 0; i < nrefs; i++) {
+        beds_referral *f = &refs[i];
+        f->id = i + 1;
+        f->age = 60 + (int)rng_below(&r, 40);
+        f->sex = rng_uniform(&r) < 0.55 ? 'F' : 'M';
+        f->has_home = 1;
+        f->lat = 51.45 + 0.17 * rng_uniform(&r);
+        f->lon = -0.48 + 0.36 * rng_uniform(&r);
+        snprintf(f->place, sizeof f->place, "%s", places[rng_below(&r, 8)]);
+        f->type = pick_type(&r);
+        f->priority = 1 + (int)rng_below(&r, 3);
+        f->referred_at = NOW - (int64_t)rng_below(&r, 20 * 86400);
+        f->earliest_at = f->referred_at;
+    }
+    beds_board bd = {units, (size_t)nunits, beds, nbeds};
+
+    double best = 1e9;
+    beds_plan *p = NULL;
+    for (int k = 0; k < reps; k++) {
+        beds_plan_free(p);
+        double t0 = now_s();
+        if (beds_queue_match(&bd, refs, (size_t)nrefs, &o, NULL, NULL, &p, &e)) {
+            fprintf(stderr, "bench_beds: %s\n", e.msg);
+            return 1;
+        }
+        double t = now_s() - t0;
+        if (t < best) best = t;
+    }
+    printf("policy %s referrals %d beds %zu placed %zu total_cost %lld placed_cost %lld "
+           "unplaced_cost %lld seconds %.6f\n",
+           policy, nrefs, nbeds, p->nplaced, (long long)p->total_cost, (long long)p->placed_cost,
+           (long long)p->unplaced_cost, best);
+
+    if (dimacs) {
+        FILE *f = fopen(dimacs, "w");
+        if (!f) {
+            perror(dimacs);
+            return 1;
+        }
+        beds_unit_count *cnt = calloc((size_t)nunits, sizeof *cnt);
+        beds_board_count(&bd, NOW, o.stale_after, cnt);
+        /* nodes: 1 source, 2..n+1 referrals, then beds, then unplaced, then sink */
+        size_t src = 1, ref0 = 2, bed0 = ref0 + (size_t)nrefs, unpl = bed0 + nbeds, sink = unpl + 1;
+        size_t narcs = 0;
+        char *ok = malloc((size_t)nrefs * nbeds);
+        int64_t *cost = malloc((size_t)nrefs * nbeds * sizeof *cost);
+        for (int i = 0; i < nrefs; i++)
+            for (size_t j = 0; j < nbeds; j++) {
+                int64_t c = beds_option_cost(&bd, cnt, &refs[i], (int)j, &o, NULL);
+                ok[(size_t)i * nbeds + j] = c >= 0;
+                cost[(size_t)i * nbeds + j] = c;
+                narcs += c >= 0;
+            }
+        narcs += (size_t)nrefs * 2 + nbeds + 1;
+        fprintf(f, "c icsflow beds benchmark, policy %s\np min %zu %zu\n", policy, sink, narcs);
+        fprintf(f, "n %zu %d\nn %zu %d\n", src, nrefs, sink, -nrefs);
+        for (int i = 0; i < nrefs; i++) {
+            fprintf(f, "a %zu %zu 0 1 0\n", src, ref0 + (size_t)i);
+            fprintf(f, "a %zu %zu 0 1 %lld\n", ref0 + (size_t)i, unpl,
+                    (long long)beds_unplaced_cost(&refs[i], &o));
+            for (size_t j = 0; j < nbeds; j++)
+                if (ok[(size_t)i * nbeds + j])
+                    fprintf(f, "a %zu %zu 0 1 %lld\n", ref0 + (size_t)i, bed0 + j,
+                            (long long)cost[(size_t)i * nbeds + j]);
+        }
+        for (size_t j = 0; j < nbeds; j++) fprintf(f, "a %zu %zu 0 1 0\n", bed0 + j, sink);
+        fprintf(f, "a %zu %zu 0 %d 0\n", unpl, sink, nrefs);
+        fclose(f);
+        printf("dimacs %s nodes %zu arcs %zu\n", dimacs, sink, narcs);
+        free(ok);
+        free(cost);
+        free(cnt);
+    }
+    beds_plan_free(p);
+    free(units);
+    free(beds);
+    free(refs);
+    return 0;
+}
