@@ -1,0 +1,550 @@
+/* cmd_waitlist.c - `icsflow waitlist import|generate|allocate|equity|show|runs`:
+ * the joint elective waiting list from the command line (PTL and session
+ * imports, a synthetic PTL generator, optimal hub allocation runs and the
+ * equity report). Also seed_waitlist: a synthetic list, sessions and one run
+ * added to a new database. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/progress.h"
+#include "core/sb.h"
+#include "core/tz.h"
+#include "store/waitlist.h"
+
+#define SEED_ENTRIES 40000
+#define SEED_SEED    20260302u
+
+static const char usage[] =
+    "waitlist import FILE... [--source NAME]\n"
+    "       waitlist generate [--n N] [--seed S] [--as-of DATE] [--out FILE] [--sessions FILE]"
+    " [--days N] [--capacity SHARE]\n"
+    "       waitlist allocate [--as-of DATE] [--horizon DAYS] [--tfc CODE] [--travel-per-km N]"
+    " [--away-penalty N] [--late-penalty N] [--per-week N] [--max-km KM] [--threads N]"
+    " [--no-aggregate] [--format text|json]\n"
+    "       waitlist equity [--run ID] [--by trust|place|imd] [--as-of DATE] [--format "
+    "text|json|csv]\n"
+    "       waitlist show [--trust ODS] [--tfc CODE] [--priority 1-4] [--place ONS] [--status S]"
+    " [--run ID] [--limit N] [--offset N] [--format text|json]\n"
+    "       waitlist runs [--limit N] [--format text|json]\n"
+    "   all take [--db PATH]";
+
+static int64_t today(void)
+{
+    tz_local l;
+    tz_to_local(tz_now(), &l);
+    return l.date;
+}
+
+static int print_json(json_t *j)
+{
+    char *t = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (t) puts(t);
+    free(t);
+    return 0;
+}
+
+static const char *js(json_t *o, const char *k)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return v ? v : "-";
+}
+
+static long long ji(json_t *o, const char *k)
+{
+    return (long long)json_integer_value(json_object_get(o, k));
+}
+
+/* ---- import -------------------------------------------------------------- */
+
+static int do_import(store *s, int nfiles, char **files, const char *source)
+{
+    ics_err e = {0};
+    int rc = store_begin(s, &e);
+    json_t *all = json_array(), *errs = NULL;
+    for (int k = 0; k < nfiles && !rc; k++) {
+        csv_doc *doc = NULL;
+        rc = csv_read_file(files[k], &doc, &e);
+        if (rc) break;
+        json_t *sum = NULL;
+        rc = store_waitlist_import(s, doc, source ? source : files[k], &sum, &errs, &e);
+        csv_free(doc);
+        if (!rc) {
+            rc = store_audit(s, cli_actor(), "waitlist.import", "waitlist_import", files[k], NULL,
+                             sum, &e);
+            json_array_append_new(all, sum);
+            json_decref(errs);
+            errs = NULL;
+        }
+    }
+    if (!rc) rc = store_commit(s, &e);
+    if (rc) {
+        store_rollback(s);
+        size_t i;
+        json_t *v;
+        if (errs) json_array_foreach(errs, i, v)
+            {
+                if (i == 50) {
+                    fprintf(stderr, "... and more\n");
+                    break;
+                }
+                fprintf(stderr, "%s:%lld: column '%s': %s\n", js(v, "file"), ji(v, "line"),
+                        js(v, "column"), js(v, "reason"));
+            }
+        json_decref(errs);
+        json_decref(all);
+        return cli_fail("waitlist", &e);
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(all, i, v)
+        printf("%s: %s, %lld rows (%lld new, %lld updated)\n", js(v, "file"), js(v, "kind"),
+               ji(v, "rows"), ji(v, "inserted"), ji(v, "updated"));
+    json_decref(all);
+    return 0;
+}
+
+/* ---- generate ------------------------------------------------------------ */
+
+static int write_ptl(FILE *f, const waitlist_gen_entry *g, size_t n)
+{
+    fputs("pathway_id,nhs_number,postcode,trust,tfc,procedure,priority,priority_date,"
+          "clock_start,pause_days,clock_stop,status,max_travel_km,imd_quintile,synthetic\n",
+          f);
+    sb b;
+    sb_init(&b);
+    for (size_t i = 0; i < n; i++) {
+        char ps[11], cs[11];
+        tz_format_date(g[i].p.priority_date, ps, sizeof ps);
+        tz_format_date(g[i].p.clock_start, cs, sizeof cs);
+        b.len = 0;
+        sb_printf(&b, "%s,%s,%s,%s,%d,", g[i].local_id, g[i].nhs_number, g[i].postcode,
+                  g[i].p.trust, g[i].p.tfc);
+        sb_csv(&b, g[i].procedure);
+        sb_printf(&b, ",P%d,%s,%s,0,,waiting,%g,%d,1\n", g[i].p.priority, ps, cs, g[i].p.max_km,
+                  g[i].imd_quintile);
+        if (b.oom || fwrite(b.buf, 1, b.len, f) != b.len) {
+            sb_free(&b);
+            return -1;
+        }
+    }
+    sb_free(&b);
+    return 0;
+}
+
+static int do_generate(store *s, const char *n_s, const char *seed_s, const char *asof,
+                       const char *out, const char *sess_out, const char *days_s, const char *cap_s)
+{
+    long n = 300000, seed = 1, days = 56;
+    double cap = 0.25;
+    int64_t day = today();
+    ics_err e = {0};
+    if (n_s && cli_int("waitlist", "--n", n_s, 1, 5000000, &n)) return 2;
+    if (seed_s && cli_int("waitlist", "--seed", seed_s, 0, 2147483647, &seed)) return 2;
+    if (days_s && cli_int("waitlist", "--days", days_s, 1, 366, &days)) return 2;
+    if (cap_s && cli_double("waitlist", "--capacity", cap_s, &cap)) return 2;
+    if (!(cap > 0 && cap <= 10))
+        return cli_usage_error("waitlist", "--capacity must be in (0, 10]");
+    if (asof && tz_parse_date(asof, &day, &e))
+        return cli_usage_error("waitlist", "--as-of: %s", e.msg);
+    waitlist_district *d = NULL;
+    waitlist_place *pl = NULL;
+    waitlist_site *sites = NULL;
+    size_t nd, np, nsites;
+    int rc = store_waitlist_refdata(s, &d, &nd, &pl, &np, &sites, &nsites, 1, &e);
+    waitlist_gen_entry *g = NULL;
+    if (!rc)
+        rc = waitlist_gen_ptl(d, nd, pl, np, sites, nsites, (size_t)n, (uint64_t)seed, day, &g, &e);
+    if (!rc) {
+        FILE *f = out ? fopen(out, "w") : stdout;
+        if (!f || write_ptl(f, g, (size_t)n) || (out && fclose(f))) {
+            rc = ics_err_set(&e, ICS_EIO, "cannot write '%s'", out ? out : "stdout");
+        }
+    }
+    if (!rc && sess_out) {
+        waitlist_session *ss = NULL;
+        size_t nss = 0;
+        rc = waitlist_gen_sessions(sites, nsites, (size_t)n, cap, day, (int)days, (uint64_t)seed,
+                                   &ss, &nss, &e);
+        FILE *f = rc ? NULL : fopen(sess_out, "w");
+        if (!rc && !f) rc = ics_err_set(&e, ICS_EIO, "cannot write '%s'", sess_out);
+        if (f) {
+            fputs("site_code,tfc,date,slots,synthetic\n", f);
+            for (size_t k = 0; k < nss; k++) {
+                char dd[11];
+                tz_format_date(ss[k].date, dd, sizeof dd);
+                fprintf(f, "%s,%d,%s,%d,1\n", sites[ss[k].site].code, ss[k].tfc, dd, ss[k].slots);
+            }
+            if (fclose(f)) rc = ics_err_set(&e, ICS_EIO, "cannot write '%s'", sess_out);
+        }
+        if (!rc)
+            fprintf(stderr, "wrote %zu SYNTHETIC session lists (%ld days) to %s\n", nss, days,
+                    sess_out);
+        free(ss);
+    }
+    if (!rc)
+        fprintf(stderr, "wrote %ld SYNTHETIC PTL entries (seed %ld, as at %s)%s%s\n", n, seed,
+                asof ? asof : "today", out ? " to " : "", out ? out : "");
+    free(d);
+    free(pl);
+    free(sites);
+    free(g);
+    return rc ? cli_fail("waitlist", &e) : 0;
+}
+
+/* ---- allocate ------------------------------------------------------------ */
+
+static void print_equity_text(json_t *eq)
+{
+    json_t *before = json_object_get(eq, "before"), *after = json_object_get(eq, "after");
+    printf("equity by %s as at %s%s\n", js(eq, "by"), js(eq, "as_of"),
+           json_is_true(json_object_get(eq, "synthetic")) ? " (SYNTHETIC data)" : "");
+    if (after)
+        printf("%-42s %9s %9s %14s %14s %13s %9s %9s\n", "group", "waiting", "after", "median wks",
+               "p92 wks", "% <18 wks", ">52", ">78");
+    else
+        printf("%-42s %9s %8s %8s %9s %8s %8s %8s %8s\n", "group", "waiting", "median", "p92",
+               "% <18", ">18", ">52", ">65", ">78");
+    size_t i;
+    json_t *b;
+    json_array_foreach(before, i, b)
+    {
+        char name[64];
+        snprintf(name, sizeof name, "%s %s", js(b, "group"),
+                 strcmp(js(b, "group"), js(b, "name")) ? js(b, "name") : "");
+        if (!after) {
+            printf("%-42.42s %9lld %8.1f %8.1f %8.1f%% %8lld %8lld %8lld %8lld\n", name,
+                   ji(b, "count"), json_real_value(json_object_get(b, "median_weeks")),
+                   json_real_value(json_object_get(b, "p92_weeks")),
+                   json_real_value(json_object_get(b, "pct_under_18")), ji(b, "over_18"),
+                   ji(b, "over_52"), ji(b, "over_65"), ji(b, "over_78"));
+            continue;
+        }
+        json_t *a = NULL, *x;
+        size_t j;
+        json_array_foreach(after, j, x) if (!strcmp(js(x, "group"), js(b, "group"))) a = x;
+        char m[32], p[32], u[32], o52[32], o78[32];
+        snprintf(m, sizeof m, "%.1f->%.1f", json_real_value(json_object_get(b, "median_weeks")),
+                 a ? json_real_value(json_object_get(a, "median_weeks")) : 0.0);
+        snprintf(p, sizeof p, "%.1f->%.1f", json_real_value(json_object_get(b, "p92_weeks")),
+                 a ? json_real_value(json_object_get(a, "p92_weeks")) : 0.0);
+        snprintf(u, sizeof u, "%.1f->%.1f", json_real_value(json_object_get(b, "pct_under_18")),
+                 a ? json_real_value(json_object_get(a, "pct_under_18")) : 0.0);
+        snprintf(o52, sizeof o52, "%lld->%lld", ji(b, "over_52"), a ? ji(a, "over_52") : 0);
+        snprintf(o78, sizeof o78, "%lld->%lld", ji(b, "over_78"), a ? ji(a, "over_78") : 0);
+        printf("%-42.42s %9lld %9lld %14s %14s %13s %9s %9s\n", name, ji(b, "count"),
+               a ? ji(a, "count") : 0, m, p, u, o52, o78);
+    }
+}
+
+static void print_run(json_t *r)
+{
+    printf("run %lld as at %s by %s%s\n", ji(r, "id"), js(r, "as_of"), js(r, "created_by"),
+           json_is_true(json_object_get(r, "synthetic")) ? " (SYNTHETIC data)" : "");
+    printf("  input fingerprint (SHA-256) %s\n", js(r, "fingerprint"));
+    printf("  %lld patients waiting, %lld session lists with %lld slots\n", ji(r, "patients"),
+           ji(r, "sessions"), ji(r, "slots"));
+    printf("  booked %lld; P1/P2: %lld of %lld on time, %lld late\n", ji(r, "assigned"),
+           ji(r, "urgent_on_time"), ji(r, "urgent"), ji(r, "urgent_late"));
+    printf("  optimal cost %lld = travel %lld + away from own trust %lld + late %lld + left "
+           "waiting %lld (%lld ms)\n",
+           ji(r, "objective"), ji(r, "cost_travel"), ji(r, "cost_away"), ji(r, "cost_late"),
+           ji(r, "cost_unassigned"), ji(r, "elapsed_ms"));
+}
+
+static int do_allocate(store *s, const char **v, int no_agg, const char *fmt)
+{
+    /* v: as_of, horizon, tfc, travel, away, late, per_week, max_km, threads */
+    json_t *j = json_object();
+    if (v[0]) json_object_set_new(j, "as_of", json_string(v[0]));
+    static const char *const ik[] = {NULL,           "horizon_days", "tfc",      "travel_per_km",
+                                     "away_penalty", "late_penalty", "per_week", NULL,
+                                     "threads"};
+    static const char *const on[] = {NULL,
+                                     "--horizon",
+                                     "--tfc",
+                                     "--travel-per-km",
+                                     "--away-penalty",
+                                     "--late-penalty",
+                                     "--per-week",
+                                     NULL,
+                                     "--threads"};
+    for (int k = 1; k <= 8; k++) {
+        if (!v[k]) continue;
+        if (k == 7) {
+            double km;
+            if (cli_double("waitlist", "--max-km", v[k], &km)) {
+                json_decref(j);
+                return 2;
+            }
+            json_object_set_new(j, "default_max_km", json_real(km));
+            continue;
+        }
+        long x;
+        if (cli_int("waitlist", on[k], v[k], 0, 1000000000, &x)) {
+            json_decref(j);
+            return 2;
+        }
+        json_object_set_new(j, ik[k], json_integer(x));
+    }
+    if (no_agg) json_object_set_new(j, "aggregate", json_false());
+    store_waitlist_opts o;
+    ics_err e = {0};
+    int rc = store_waitlist_opts_parse(j, &o, &e);
+    json_decref(j);
+    if (rc) return cli_usage_error("waitlist", "%s", e.msg);
+    progress p;
+    progress_init(&p, "allocating");
+    json_t *run = NULL, *eq = NULL;
+    rc = store_begin(s, &e);
+    if (!rc) rc = store_waitlist_allocate(s, cli_actor(), &o, 0, progress_report, &p, &run, &e);
+    progress_done(&p);
+    if (!rc)
+        rc = store_audit(s, cli_actor(), "waitlist.allocate", "waitlist_run",
+                         json_string_value(json_object_get(run, "fingerprint")), NULL, run, &e);
+    if (!rc) rc = store_commit(s, &e);
+    if (rc) {
+        store_rollback(s);
+        json_decref(run);
+        return cli_fail("waitlist", &e);
+    }
+    rc = store_waitlist_equity(s, json_integer_value(json_object_get(run, "id")), "trust", 0, &eq,
+                               &e);
+    if (!rc) {
+        if (fmt && !strcmp(fmt, "json")) {
+            json_object_set_new(run, "equity", eq);
+            print_json(run);
+        } else {
+            print_run(run);
+            print_equity_text(eq);
+            json_decref(eq);
+        }
+    }
+    json_decref(run);
+    return rc ? cli_fail("waitlist", &e) : 0;
+}
+
+/* ---- equity, show, runs -------------------------------------------------- */
+
+static int do_equity(store *s, const char *run_s, const char *by, const char *asof, const char *fmt)
+{
+    long run = 0;
+    int64_t day = today();
+    ics_err e = {0};
+    if (run_s && cli_int("waitlist", "--run", run_s, 1, 2147483647, &run)) return 2;
+    if (asof && tz_parse_date(asof, &day, &e))
+        return cli_usage_error("waitlist", "--as-of: %s", e.msg);
+    if (by && strcmp(by, "trust") && strcmp(by, "place") && strcmp(by, "imd"))
+        return cli_usage_error("waitlist", "--by must be trust, place or imd");
+    json_t *eq;
+    int rc = store_waitlist_equity(s, run, by, day, &eq, &e);
+    if (rc) return cli_fail("waitlist", &e);
+    if (fmt && !strcmp(fmt, "json")) {
+        print_json(eq);
+    } else if (fmt && !strcmp(fmt, "csv")) {
+        printf("when,group,name,count,median_weeks,p92_weeks,pct_under_18,over_18,over_52,"
+               "over_65,over_78\n");
+        const char *when[2] = {"before", "after"};
+        for (int w = 0; w < 2; w++) {
+            size_t i;
+            json_t *r;
+            json_array_foreach(json_object_get(eq, when[w]), i, r)
+            {
+                sb b;
+                sb_init(&b);
+                sb_csv(&b, js(r, "name"));
+                printf("%s,%s,%s,%lld,%.2f,%.2f,%.1f,%lld,%lld,%lld,%lld\n", when[w],
+                       js(r, "group"), b.buf ? b.buf : "", ji(r, "count"),
+                       json_real_value(json_object_get(r, "median_weeks")),
+                       json_real_value(json_object_get(r, "p92_weeks")),
+                       json_real_value(json_object_get(r, "pct_under_18")), ji(r, "over_18"),
+                       ji(r, "over_52"), ji(r, "over_65"), ji(r, "over_78"));
+                sb_free(&b);
+            }
+        }
+    } else {
+        print_equity_text(eq);
+    }
+    json_decref(eq);
+    return 0;
+}
+
+static int do_show(store *s, const store_waitlist_filter *f, const char *run_s, const char *limit_s,
+                   const char *offset_s, const char *fmt)
+{
+    long limit = 20, offset = 0, run = 0;
+    if (limit_s && cli_int("waitlist", "--limit", limit_s, 1, 1000000, &limit)) return 2;
+    if (offset_s && cli_int("waitlist", "--offset", offset_s, 0, 100000000, &offset)) return 2;
+    if (run_s && cli_int("waitlist", "--run", run_s, 1, 2147483647, &run)) return 2;
+    ics_err e = {0};
+    json_t *out;
+    int rc = run ? store_waitlist_results(s, run, f->trust, limit, offset, &out, &e)
+                 : store_waitlist_entries(s, f, today(), limit, offset, &out, &e);
+    if (rc) return cli_fail("waitlist", &e);
+    if (fmt && !strcmp(fmt, "json")) {
+        print_json(out);
+        json_decref(out);
+        return 0;
+    }
+    size_t i;
+    json_t *r;
+    if (run) {
+        printf("%-8s %-5s %-12s %-4s %-3s %-6s %-11s %6s %5s %4s %8s\n", "entry", "trust",
+               "pathway", "tfc", "P", "site", "date", "km", "weeks", "late", "cost");
+        json_array_foreach(json_object_get(out, "items"), i, r)
+        {
+            long long cost = ji(r, "cost_travel") + ji(r, "cost_away") + ji(r, "cost_late") +
+                             ji(r, "cost_unassigned");
+            printf("%-8lld %-5s %-12s %-4lld P%-2lld %-6s %-11s %6.1f %5lld %4s %8lld\n",
+                   ji(r, "entry_id"), js(r, "trust"), js(r, "pathway_id"), ji(r, "tfc"),
+                   ji(r, "priority"), js(r, "site_code"), js(r, "session_date"),
+                   json_number_value(json_object_get(r, "km")), ji(r, "weeks"),
+                   ji(r, "late") ? "yes" : "", cost);
+        }
+    } else {
+        printf("%-8s %-5s %-12s %-12s %-9s %-4s %-3s %-11s %5s %-11s %s\n", "id", "trust",
+               "pathway", "nhs number", "postcode", "tfc", "P", "clock start", "weeks", "due",
+               "procedure");
+        json_array_foreach(json_object_get(out, "items"), i, r)
+        {
+            printf("%-8lld %-5s %-12s %-12s %-9s %-4lld P%-2lld %-11s %5lld %-11s %s%s\n",
+                   ji(r, "id"), js(r, "trust"), js(r, "pathway_id"), js(r, "nhs_number"),
+                   js(r, "postcode"), ji(r, "tfc"), ji(r, "priority"), js(r, "clock_start"),
+                   ji(r, "weeks_waited"), js(r, "due_date"), js(r, "procedure"),
+                   json_is_true(json_object_get(r, "synthetic")) ? " [synthetic]" : "");
+        }
+    }
+    printf("%zu of %lld shown (offset %ld)\n", json_array_size(json_object_get(out, "items")),
+           ji(out, "total"), offset);
+    json_decref(out);
+    return 0;
+}
+
+static int do_runs(store *s, const char *limit_s, const char *fmt)
+{
+    long limit = 20;
+    if (limit_s && cli_int("waitlist", "--limit", limit_s, 1, 1000, &limit)) return 2;
+    ics_err e = {0};
+    json_t *rows;
+    if (store_waitlist_run_list(s, limit, 0, &rows, &e)) return cli_fail("waitlist", &e);
+    if (fmt && !strcmp(fmt, "json")) {
+        print_json(rows);
+    } else {
+        printf("%-5s %-21s %-11s %-20s %9s %8s %14s %s\n", "run", "created", "as of", "by",
+               "patients", "booked", "cost", "fingerprint");
+        size_t i;
+        json_t *r;
+        json_array_foreach(rows, i, r)
+            printf("%-5lld %-21s %-11s %-20.20s %9lld %8lld %14lld %.16s%s\n", ji(r, "id"),
+                   js(r, "created_at"), js(r, "as_of"), js(r, "created_by"), ji(r, "patients"),
+                   ji(r, "assigned"), ji(r, "objective"), js(r, "fingerprint"),
+                   json_is_true(json_object_get(r, "synthetic")) ? " synthetic" : "");
+    }
+    json_decref(rows);
+    return 0;
+}
+
+int cmd_waitlist(int argc, char **argv)
+{
+    const char *db = cli_default_db(), *source = NULL, *n = NULL, *seed = NULL, *asof = NULL,
+               *out = NULL, *sess = NULL, *days = NULL, *cap = NULL, *horizon = NULL, *tfc = NULL,
+               *travel = NULL, *away = NULL, *late = NULL, *per_week = NULL, *max_km = NULL,
+               *threads = NULL, *fmt = NULL, *run = NULL, *by = NULL, *trust = NULL,
+               *priority = NULL, *place = NULL, *status = NULL, *limit = NULL, *offset = NULL;
+    int no_agg = 0;
+    const cli_opt opts[] = {
+        {"db", &db, NULL, "PATH  database file (default icsflow.db)"},
+        {"source", &source, NULL, "NAME  where the PTL came from (import; default the file)"},
+        {"n", &n, NULL, "N  synthetic entries (generate; default 300000)"},
+        {"seed", &seed, NULL, "S  generator seed (generate; default 1)"},
+        {"as-of", &asof, NULL, "DATE  the day waits are measured at (default today)"},
+        {"out", &out, NULL, "FILE  PTL CSV to write (generate; default stdout)"},
+        {"sessions", &sess, NULL, "FILE  also write synthetic theatre sessions (generate)"},
+        {"days", &days, NULL, "N  days of sessions (generate; default 56)"},
+        {"capacity", &cap, NULL, "SHARE  session slots / entries (generate; default 0.25)"},
+        {"horizon", &horizon, NULL, "DAYS  sessions used from --as-of (allocate; default 56)"},
+        {"tfc", &tfc, NULL, "CODE  one treatment function code only"},
+        {"travel-per-km", &travel, NULL, "N  cost points per km travelled (default 10)"},
+        {"away-penalty", &away, NULL, "N  cost of treatment at another trust (default 100)"},
+        {"late-penalty", &late, NULL, "N  cost of a P1/P2 booked after due (default 50000)"},
+        {"per-week", &per_week, NULL, "N  cost of leaving a patient, per week waited (500)"},
+        {"max-km", &max_km, NULL, "KM  travel limit when the PTL gives none (default 25)"},
+        {"threads", &threads, NULL, "N  worker threads (default 2)"},
+        {"no-aggregate", NULL, &no_agg, "solve one node per patient (slower; same optimum)"},
+        {"run", &run, NULL, "ID  an allocation run (equity, show)"},
+        {"by", &by, NULL, "trust|place|imd  equity groups (default trust)"},
+        {"trust", &trust, NULL, "ODS  one trust's entries (show)"},
+        {"priority", &priority, NULL, "1-4  one clinical priority (show)"},
+        {"place", &place, NULL, "ONS  one borough (show)"},
+        {"status", &status, NULL, "S  waiting, booked, treated or removed (show)"},
+        {"limit", &limit, NULL, "N  rows to show (show, runs; default 20)"},
+        {"offset", &offset, NULL, "N  rows to skip (show)"},
+        {"format", &fmt, NULL, "text|json|csv  output format (default text)"},
+        {NULL, NULL, NULL, NULL}};
+    int np, rc = cli_parse("waitlist", usage, argc, argv, opts, &np);
+    if (rc) return rc == 1 ? 0 : rc;
+    if (np < 1)
+        return cli_usage_error("waitlist",
+                               "name an action: import, generate, allocate, equity, show or runs");
+    const char *action = argv[1];
+    static const char *const actions[] = {"import", "generate", "allocate", "equity",
+                                          "show",   "runs",     NULL};
+    int known = 0;
+    for (int k = 0; actions[k]; k++) known |= !strcmp(actions[k], action);
+    if (!known)
+        return cli_usage_error("waitlist",
+                               "unknown action '%s' (import, generate, allocate, equity, show or "
+                               "runs)",
+                               action);
+    if (!strcmp(action, "import") && np < 2)
+        return cli_usage_error("waitlist", "import needs at least one CSV file");
+    if (strcmp(action, "import") && np > 1)
+        return cli_usage_error("waitlist", "unexpected argument '%s'", argv[2]);
+    if (fmt && strcmp(fmt, "text") && strcmp(fmt, "json") && strcmp(fmt, "csv"))
+        return cli_usage_error("waitlist", "--format must be text, json or csv");
+    if (priority && (strlen(priority) != 1 || priority[0] < '1' || priority[0] > '4'))
+        return cli_usage_error("waitlist", "--priority must be 1, 2, 3 or 4");
+    store *s;
+    if ((rc = cli_open("waitlist", db, &s))) return rc;
+    if (!strcmp(action, "import")) {
+        rc = do_import(s, np - 1, argv + 2, source);
+    } else if (!strcmp(action, "generate")) {
+        rc = do_generate(s, n, seed, asof, out, sess, days, cap);
+    } else if (!strcmp(action, "allocate")) {
+        const char *v[9] = {asof, horizon, tfc, travel, away, late, per_week, max_km, threads};
+        rc = do_allocate(s, v, no_agg, fmt);
+    } else if (!strcmp(action, "equity")) {
+        rc = do_equity(s, run, by, asof, fmt);
+    } else if (!strcmp(action, "show")) {
+        store_waitlist_filter f = {trust, tfc, priority, place, status};
+        rc = do_show(s, &f, run, limit, offset, fmt);
+    } else {
+        rc = do_runs(s, limit, fmt);
+    }
+    store_close(s);
+    return rc;
+}
+
+/* A new database gets a synthetic joint PTL as at its creation day, eight
+ * weeks of synthetic hub sessions and one allocation run over them. */
+int seed_waitlist(store *s, ics_err *e)
+{
+    int rc = store_begin(s, e);
+    if (rc) return rc;
+    rc = store_waitlist_seed(s, SEED_ENTRIES, SEED_SEED, today(), 56, e);
+    json_t *run = NULL;
+    if (!rc) {
+        store_waitlist_opts o;
+        store_waitlist_opts_parse(NULL, &o, e);
+        rc = store_waitlist_allocate(s, "seed", &o, 1, NULL, NULL, &run, e);
+    }
+    if (!rc)
+        rc = store_audit(s, "seed", "waitlist.allocate", "waitlist_run",
+                         json_string_value(json_object_get(run, "fingerprint")), NULL, run, e);
+    json_decref(run);
+    if (!rc) rc = store_commit(s, e);
+    if (rc) store_rollback(s);
+    return rc;
+}
