@@ -167,9 +167,10 @@ static void check_consistency(problems *p, const sitrep_submission *s)
             not_above(p, s, SITREP_F_ED_OVER_12H, att - VAL(s, SITREP_F_ED_WITHIN_4H),
                       "ed_attendances not seen within 4 hours");
     }
-    if (HAS(s, SITREP_F_GA_BEDS_CORE) && HAS(s, SITREP_F_GA_BEDS_ESCALATION) &&
-        HAS(s, SITREP_F_GA_BEDS_OCCUPIED)) {
-        double open = VAL(s, SITREP_F_GA_BEDS_CORE) + VAL(s, SITREP_F_GA_BEDS_ESCALATION);
+    if (HAS(s, SITREP_F_GA_BEDS_CORE) && HAS(s, SITREP_F_GA_BEDS_OCCUPIED)) {
+        double open =
+            VAL(s, SITREP_F_GA_BEDS_CORE) +
+            (HAS(s, SITREP_F_GA_BEDS_ESCALATION) ? VAL(s, SITREP_F_GA_BEDS_ESCALATION) : 0);
         double occ = VAL(s, SITREP_F_GA_BEDS_OCCUPIED);
         if (occ > open)
             problem(p,
