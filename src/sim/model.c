@@ -212,15 +212,34 @@ typedef struct patient {
     int place, urgent, unit;
 } patient;
 
-static double draw_los(rng *r, const sim_los *l)
+/* A LOS model ready to draw from: the lognormal's log-scale parameters are
+ * worked out once per place, not per patient (same numbers as
+ * rng_lognormal: sigma^2 = ln(1 + sd^2/mean^2), mu = ln(mean) - sigma^2/2). */
+typedef struct los_draw {
+    const sim_los *l;
+    double mu, sigma;
+} los_draw;
+
+static los_draw los_prepare(const sim_los *l)
 {
-    switch (l->kind) {
+    los_draw d = {l, 0, 0};
+    if (l->kind == SIM_LOS_LOGNORMAL) {
+        double s2 = log1p((l->sd * l->sd) / (l->mean * l->mean));
+        d.mu = log(l->mean) - s2 / 2.0;
+        d.sigma = sqrt(s2);
+    }
+    return d;
+}
+
+static double draw_los(rng *r, const los_draw *d)
+{
+    switch (d->l->kind) {
     case SIM_LOS_EXPONENTIAL:
-        return rng_exponential(r, l->mean);
+        return rng_exponential(r, d->l->mean);
     case SIM_LOS_LOGNORMAL:
-        return rng_lognormal(r, l->mean, l->sd);
+        return exp(d->mu + d->sigma * rng_normal(r));
     case SIM_LOS_EMPIRICAL:
-        return l->values[rng_below(r, (uint64_t)l->nvalues)];
+        return d->l->values[rng_below(r, (uint64_t)d->l->nvalues)];
     default:
         return 0;
     }
@@ -291,11 +310,43 @@ static patient *plist_add(plist *l)
     return memset(&l->p[l->n++], 0, sizeof(patient));
 }
 
+/* Order of replayed arrivals within a place: by time, then as given (the
+ * given index is parked in admit while sorting). */
 static int by_arrival(const void *a, const void *b)
 {
     const patient *x = a, *y = b;
     if (x->arrive != y->arrive) return x->arrive < y->arrive ? -1 : 1;
-    if (x->place != y->place) return x->place - y->place;
+    return (x->admit > y->admit) - (x->admit < y->admit);
+}
+
+/* Merge the places' runs (each already in time order) into one list in
+ * time order, ties to the lower place index: rounds of pairwise merges, as
+ * in a bottom-up merge sort, so O(n log k) for k places. */
+static int merge_places(plist *l, size_t *seg, int nplaces)
+{
+    if (nplaces == 1 || l->n == 0) return 0;
+    patient *a = l->p, *b = malloc(l->n * sizeof *b);
+    if (!b) return ICS_ENOMEM;
+    int k = nplaces;
+    while (k > 1) {
+        int m = 0;
+        for (int r = 0; r < k; r += 2, m++) {
+            size_t i = seg[r], ie = seg[r + 1], o = seg[r];
+            size_t j = r + 1 < k ? seg[r + 1] : ie, je = r + 1 < k ? seg[r + 2] : ie;
+            while (i < ie && j < je) b[o++] = a[j].arrive < a[i].arrive ? a[j++] : a[i++];
+            while (i < ie) b[o++] = a[i++];
+            while (j < je) b[o++] = a[j++];
+            seg[m] = seg[r];
+        }
+        seg[m] = l->n;
+        k = m;
+        patient *t = a;
+        a = b;
+        b = t;
+    }
+    free(b);
+    l->p = a;
+    l->cap = l->n;
     return 0;
 }
 
@@ -305,24 +356,40 @@ static int make_patients(const sim_scenario *sc, int rep, double end, plist *out
 {
     profile pf;
     profile_init(sc, &pf);
+    size_t seg[SIM_MAX_PLACES + 1];
+    /* room for the expected number and a margin, so growth is rare */
+    double expect = sc->nreplay;
+    for (int i = 0; i < sc->nplaces && !sc->nreplay; i++)
+        expect += sc->places[i].arrivals_per_day * end;
+    if (expect > 0 && expect < 1e8) {
+        size_t cap = (size_t)(expect + 4 * sqrt(expect) + 16);
+        out->p = malloc(cap * sizeof *out->p);
+        if (!out->p) return ICS_ENOMEM;
+        out->cap = cap;
+    }
     for (int i = 0; i < sc->nplaces; i++) {
         const sim_place *pl = &sc->places[i];
-        const sim_los *los = los_of(sc, &pl->los);
+        los_draw ld = los_prepare(los_of(sc, &pl->los)), *los = &ld;
         rng ra, rl, ru;
         rng_seed(&ra, sc->seed, stream_id(rep, i, 0));
         rng_seed(&rl, sc->seed, stream_id(rep, i, 1));
         rng_seed(&ru, sc->seed, stream_id(rep, i, 2));
+        seg[i] = out->n;
         if (sc->nreplay > 0) {
+            int sorted = 1;
             for (int k = 0; k < sc->nreplay; k++) {
                 const sim_arrival *v = &sc->replay[k];
                 if (v->place != i || v->day >= end) continue;
                 patient *p = plist_add(out);
                 if (!p) return ICS_ENOMEM;
                 p->arrive = v->day;
+                p->admit = k;
                 p->place = i;
                 p->los = v->los >= 0 ? v->los : draw_los(&rl, los);
                 p->urgent = v->urgent;
+                if (out->n - 1 > seg[i] && p[-1].arrive > p->arrive) sorted = 0;
             }
+            if (!sorted) qsort(out->p + seg[i], out->n - seg[i], sizeof(patient), by_arrival);
             continue;
         }
         double peak = pl->arrivals_per_day * pf.peak, t = 0;
@@ -339,8 +406,8 @@ static int make_patients(const sim_scenario *sc, int rep, double end, plist *out
             p->urgent = rng_uniform(&ru) < pl->urgent_share;
         }
     }
-    qsort(out->p, out->n, sizeof(patient), by_arrival);
-    return 0;
+    seg[sc->nplaces] = out->n;
+    return merge_places(out, seg, sc->nplaces);
 }
 
 int sim_patients_draw(const sim_scenario *sc, int rep, double end, sim_arrival **out, size_t *n)
@@ -361,33 +428,34 @@ int sim_patients_draw(const sim_scenario *sc, int rep, double end, sim_arrival *
 }
 
 /* ---- event queue ----------------------------------------------------------
- * A binary min-heap of events keyed by (time, sequence number): the
- * sequence number makes ties (a departure and an arrival at the same
- * instant) resolve in the order they were scheduled, so a run is exactly
+ * Future events are departures, kept in a binary min-heap keyed by (time,
+ * sequence number): the sequence number makes ties between departures
+ * resolve in the order they were scheduled, so a run is exactly
  * reproducible. Push and pop are O(log n) sift-up/sift-down (Williams 1964;
- * Cormen et al., Introduction to Algorithms, ch. 6). Only the next arrival
- * is ever scheduled, so the heap holds at most beds + 1 events. */
-
-enum { EV_ARRIVE, EV_DEPART };
+ * Cormen et al., Introduction to Algorithms, ch. 6); the heap never holds
+ * more than the number of beds. Arrivals are already in time order (drawn
+ * before the run), so the next event is the earlier of the next arrival and
+ * the heap's top; at equal times the departure goes first, so a bed freed
+ * at that instant can be taken. */
 
 typedef struct event {
     double t;
-    uint64_t seq;
-    int kind, who;
+    uint32_t seq;
+    int32_t who;
 } event;
 
 typedef struct heap {
     event *e;
     size_t n, cap;
-    uint64_t seq;
+    uint32_t seq;
 } heap;
 
-static int ev_less(const event *a, const event *b)
+static inline int ev_less(const event *a, const event *b)
 {
     return a->t < b->t || (a->t == b->t && a->seq < b->seq);
 }
 
-static int heap_push(heap *h, double t, int kind, int who)
+static int heap_push(heap *h, double t, int who)
 {
     if (h->n == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 256;
@@ -396,7 +464,7 @@ static int heap_push(heap *h, double t, int kind, int who)
         h->e = q;
         h->cap = cap;
     }
-    event v = {t, h->seq++, kind, who};
+    event v = {t, h->seq++, who};
     size_t i = h->n++;
     while (i > 0) {
         size_t up = (i - 1) / 2;
@@ -440,14 +508,39 @@ typedef struct model {
     size_t np;
     int order[SIM_MAX_PLACES][SIM_MAX_UNITS]; /* eligible units, nearest first */
     int norder[SIM_MAX_PLACES];
-    uint64_t takes[SIM_MAX_UNITS]; /* places each unit may take from */
+    uint64_t takes[SIM_MAX_UNITS];                   /* places each unit may take from */
+    int8_t take_list[SIM_MAX_UNITS][SIM_MAX_PLACES]; /* the same as a list */
+    int ntake[SIM_MAX_UNITS];
     int free_beds[SIM_MAX_UNITS], busy[SIM_MAX_UNITS];
     fifo q[SIM_MAX_PLACES][2];
     long waiting, max_waiting;
-    double wstart;
+    double wstart, wend;
     size_t pending; /* patients from the window still without a bed */
+    /* time integrals over the window, brought up to date lazily: a unit's
+     * busy beds and the number waiting only change at its own events */
+    double unit_last[SIM_MAX_UNITS], busy_area[SIM_MAX_UNITS];
+    double queue_last, queue_area;
     heap h;
 } model;
+
+static inline double overlap(const model *md, double a, double b)
+{
+    if (a < md->wstart) a = md->wstart;
+    if (b > md->wend) b = md->wend;
+    return b > a ? b - a : 0;
+}
+
+static inline void unit_touch(model *md, int u, double t)
+{
+    md->busy_area[u] += md->busy[u] * overlap(md, md->unit_last[u], t);
+    md->unit_last[u] = t;
+}
+
+static inline void queue_touch(model *md, double t)
+{
+    md->queue_area += md->waiting * overlap(md, md->queue_last, t);
+    md->queue_last = t;
+}
 
 static void build_orders(model *md)
 {
@@ -473,6 +566,9 @@ static void build_orders(model *md)
         }
         md->norder[i] = n;
     }
+    for (int u = 0; u < sc->nunits; u++)
+        for (int i = 0; i < sc->nplaces; i++)
+            if (md->takes[u] >> i & 1) md->take_list[u][md->ntake[u]++] = (int8_t)i;
 }
 
 static int admit(model *md, int who, int unit, double t)
@@ -481,9 +577,10 @@ static int admit(model *md, int who, int unit, double t)
     p->admit = t;
     p->unit = unit;
     if (p->arrive >= md->wstart) md->pending--;
+    unit_touch(md, unit, t);
     md->free_beds[unit]--;
     md->busy[unit]++;
-    return heap_push(&md->h, t + p->los, EV_DEPART, who);
+    return heap_push(&md->h, t + p->los, who);
 }
 
 static int on_arrive(model *md, int who, double t)
@@ -496,6 +593,7 @@ static int on_arrive(model *md, int who, double t)
     int cls = md->sc->queue == SIM_QUEUE_PRIORITY && !p->urgent;
     fifo *f = &md->q[p->place][cls];
     f->v[f->tail++] = who;
+    queue_touch(md, t);
     if (++md->waiting > md->max_waiting) md->max_waiting = md->waiting;
     return 0;
 }
@@ -503,14 +601,15 @@ static int on_arrive(model *md, int who, double t)
 static int on_depart(model *md, int who, double t)
 {
     int u = md->p[who].unit;
+    unit_touch(md, u, t);
     md->free_beds[u]++;
     md->busy[u]--;
+    if (md->waiting == 0) return 0;
     int best = -1;
     fifo *bf = NULL;
     for (int cls = 0; cls < 2 && best < 0; cls++) {
-        for (int i = 0; i < md->sc->nplaces; i++) {
-            if (!(md->takes[u] >> i & 1)) continue;
-            fifo *f = &md->q[i][cls];
+        for (int k = 0; k < md->ntake[u]; k++) {
+            fifo *f = &md->q[md->take_list[u][k]][cls];
             if (f->head == f->tail) continue;
             int c = f->v[f->head];
             if (best < 0 || md->p[c].arrive < md->p[best].arrive) {
@@ -521,19 +620,43 @@ static int on_depart(model *md, int who, double t)
     }
     if (best < 0) return 0;
     bf->head++;
+    queue_touch(md, t);
     md->waiting--;
     return admit(md, best, u, t);
 }
 
-static int cmp_double(const void *a, const void *b)
+/* The k-th smallest of v[0..n) (0-based), reordering v: Hoare's selection
+ * (Hoare 1961, "Algorithm 65: FIND"), expected O(n), for the percentile. */
+static double select_kth(double *v, size_t n, size_t k)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = v[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot) i++;
+            while (v[j] > pivot) j--;
+            if (i <= j) {
+                double x = v[i];
+                v[i] = v[j];
+                v[j] = x;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    return v[k];
 }
 
 /* Fill out from the patients and time integrals of a finished run. */
-static int summarise(model *md, double wstart, double wend, double hard, const double *busy_area,
-                     double queue_area, sim_rep *out)
+static int summarise(model *md, double hard, sim_rep *out)
 {
     const sim_scenario *sc = md->sc;
     size_t n = 0;
@@ -543,7 +666,7 @@ static int summarise(model *md, double wstart, double wend, double hard, const d
     double ps[SIM_MAX_PLACES] = {0}, pn[SIM_MAX_PLACES] = {0}, pov[SIM_MAX_PLACES] = {0};
     for (size_t k = 0; k < md->np; k++) {
         const patient *p = &md->p[k];
-        if (p->arrive < wstart || p->arrive >= wend) continue;
+        if (p->arrive < md->wstart || p->arrive >= md->wend) continue;
         double wt = p->admit >= 0 ? p->admit - p->arrive : hard - p->arrive;
         if (p->admit < 0) out->censored++;
         w[n++] = wt;
@@ -554,12 +677,12 @@ static int summarise(model *md, double wstart, double wend, double hard, const d
         pn[p->place]++;
         pov[p->place] += wt > sc->target_days;
     }
-    double run = wend - wstart;
+    double run = md->wend - md->wstart;
     int beds = sim_scenario_beds(sc);
     double busy = 0;
     for (int u = 0; u < sc->nunits; u++) {
-        busy += busy_area[u];
-        out->unit_occ[u] = sc->units[u].beds ? busy_area[u] / (sc->units[u].beds * run) : NAN;
+        busy += md->busy_area[u];
+        out->unit_occ[u] = sc->units[u].beds ? md->busy_area[u] / (sc->units[u].beds * run) : NAN;
     }
     for (int i = 0; i < sc->nplaces; i++) {
         out->place_wait[i] = pn[i] ? ps[i] / pn[i] : NAN;
@@ -570,11 +693,11 @@ static int summarise(model *md, double wstart, double wend, double hard, const d
     out->m[SIM_P_WAIT] = n ? pw / n : 0;
     out->m[SIM_P_OVER_TARGET] = n ? po / n : 0;
     if (n) {
-        qsort(w, n, sizeof *w, cmp_double);
+        /* nearest rank: the ceil(0.95 n)-th smallest */
         size_t r = (size_t)ceil(0.95 * n);
-        out->m[SIM_WAIT_P95] = w[r ? r - 1 : 0];
+        out->m[SIM_WAIT_P95] = select_kth(w, n, r ? r - 1 : 0);
     }
-    out->m[SIM_MEAN_QUEUE] = queue_area / run;
+    out->m[SIM_MEAN_QUEUE] = md->queue_area / run;
     out->m[SIM_MAX_QUEUE] = (double)md->max_waiting;
     out->m[SIM_OVER_TARGET] = po;
     out->m[SIM_PATIENTS] = (double)n;
@@ -591,16 +714,18 @@ static int summarise(model *md, double wstart, double wend, double hard, const d
 int sim_rep_run(const sim_scenario *sc, int rep, sim_rep *out)
 {
     memset(out, 0, sizeof *out);
-    double wstart = sc->warmup_days, wend = sc->warmup_days + sc->run_days;
-    double hard = wend + sc->run_days + 10 * sim_los_mean(sc, NULL);
+    double hard = sc->warmup_days + 2 * sc->run_days + 10 * sim_los_mean(sc, NULL);
     model *md = calloc(1, sizeof *md);
     if (!md) return ICS_ENOMEM;
     md->sc = sc;
+    md->wstart = sc->warmup_days;
+    md->wend = sc->warmup_days + sc->run_days;
     plist pl = {0};
-    int rc = make_patients(sc, rep, wend, &pl);
+    int rc = make_patients(sc, rep, md->wend, &pl);
     md->p = pl.p;
     md->np = pl.n;
     int *qmem = NULL;
+    if (!rc && md->np > (size_t)INT32_MAX) rc = ICS_ENOMEM;
     if (!rc && md->np) {
         qmem = malloc(md->np * sizeof *qmem);
         if (!qmem) rc = ICS_ENOMEM;
@@ -613,6 +738,7 @@ int sim_rep_run(const sim_scenario *sc, int rep, sim_rep *out)
             md->p[k].admit = -1;
             int cls = sc->queue == SIM_QUEUE_PRIORITY && !md->p[k].urgent;
             cnt[md->p[k].place][cls]++;
+            md->pending += md->p[k].arrive >= md->wstart;
         }
         for (int i = 0; i < sc->nplaces; i++)
             for (int c = 0; c < 2; c++) {
@@ -622,36 +748,23 @@ int sim_rep_run(const sim_scenario *sc, int rep, sim_rep *out)
     }
     build_orders(md);
     for (int u = 0; u < sc->nunits; u++) md->free_beds[u] = sc->units[u].beds;
-    md->wstart = wstart;
-    for (size_t k = 0; k < md->np; k++) md->pending += md->p[k].arrive >= wstart;
-    double busy_area[SIM_MAX_UNITS] = {0}, queue_area = 0, last = 0;
     size_t next = 0;
-    if (md->np) rc = heap_push(&md->h, md->p[0].arrive, EV_ARRIVE, 0);
-    while (!rc && md->h.n) {
-        double t = md->h.e[0].t;
-        if (t > hard || (t >= wend && md->pending == 0)) break;
-        /* time integrals over the part of [last, t] inside the window */
-        double a = last > wstart ? last : wstart, b = t < wend ? t : wend;
-        if (b > a) {
-            for (int u = 0; u < sc->nunits; u++) busy_area[u] += md->busy[u] * (b - a);
-            queue_area += md->waiting * (b - a);
-        }
-        last = t;
-        event ev = heap_pop(&md->h);
+    while (!rc) {
+        double ta = next < md->np ? md->p[next].arrive : INFINITY;
+        double td = md->h.n ? md->h.e[0].t : INFINITY;
+        int dep = td <= ta;
+        double t = dep ? td : ta;
+        if (isinf(t) || t > hard || (t >= md->wend && md->pending == 0)) break;
         out->events++;
-        if (ev.kind == EV_ARRIVE) {
-            if (++next < md->np) rc = heap_push(&md->h, md->p[next].arrive, EV_ARRIVE, (int)next);
-            if (!rc) rc = on_arrive(md, ev.who, t);
-        } else {
-            rc = on_depart(md, ev.who, t);
-        }
+        if (dep)
+            rc = on_depart(md, heap_pop(&md->h).who, t);
+        else
+            rc = on_arrive(md, (int)next++, t);
     }
     if (!rc) {
-        double a = last > wstart ? last : wstart;
-        if (wend > a)
-            for (int u = 0; u < sc->nunits; u++) busy_area[u] += md->busy[u] * (wend - a);
-        if (wend > a) queue_area += md->waiting * (wend - a);
-        rc = summarise(md, wstart, wend, hard, busy_area, queue_area, out);
+        for (int u = 0; u < sc->nunits; u++) unit_touch(md, u, md->wend);
+        queue_touch(md, md->wend);
+        rc = summarise(md, hard, out);
     }
 done:
     free(qmem);
