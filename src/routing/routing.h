@@ -48,6 +48,7 @@ typedef struct route_service {
     int min_age, max_age;                             /* inclusive, years; -1 = no limit */
     char exclusions[ROUTE_MAX_WORDS][ROUTE_CODE * 2]; /* presentations it does not take */
     int nexclusions;
+    char phone[24];
     int response_minutes; /* the response standard it commits to */
     int daily_capacity;   /* 0 = not limited */
     int active;
@@ -62,6 +63,7 @@ typedef struct route_service_text {
     const char *id, *name, *kind, *provider, *site;
     const char *places, *districts, *hours, *capabilities;
     const char *min_age, *max_age, *exclusions, *response_minutes, *daily_capacity;
+    const char *phone;
 } route_service_text;
 
 /* Parse and check one specification (every problem in e, '; '-separated).

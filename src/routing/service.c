@@ -200,6 +200,7 @@ int routing_service_parse(const route_service_text *t, route_service *s, ics_err
                 t->response_minutes ? t->response_minutes : "", "");
     if (int_field(t->daily_capacity, 0, 100000, 0, &s->daily_capacity))
         problem(&p, "daily_capacity '%s' must be 0-100000%s", t->daily_capacity, "");
+    copy(s->phone, sizeof s->phone, t->phone);
     s->active = 1;
     s->capacity_today = s->daily_capacity;
     if (p.len) {

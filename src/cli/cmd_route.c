@@ -1,0 +1,638 @@
+/* cmd_route.c - `icsflow route`, `icsflow referral ...` and `icsflow report
+ * ucr|harmonisation`: the rapid-response finder, referral tracking and the
+ * two reports from the command line, on the same database as the server.
+ * Also seed_routing: the synthetic year of referrals for a new database. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/progress.h"
+#include "core/tz.h"
+#include "core/valid.h"
+#include "store/routing.h"
+
+/* The synthetic history: a fixed year so every new database gets the same. */
+#define SEED_FROM    "2025-11-01"
+#define SEED_DAYS    365
+#define SEED_PER_DAY 7.0 /* referrals a day per borough (about NWL's scale) */
+#define SEED_SEED    20260301u
+
+static void print_json(json_t *j)
+{
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+    if (s) puts(s);
+    free(s);
+}
+
+static const char *local(int64_t t, char *buf, int n)
+{
+    if (!t) return "-";
+    tz_local l;
+    tz_to_local(t, &l);
+    snprintf(buf, (size_t)n, "%04d-%02d-%02d %02d:%02d", l.year, l.month, l.day, l.hour, l.min);
+    return buf;
+}
+
+static const char *pname(const routing_data *d, const char *code)
+{
+    int i = store_routing_place_index(d, code);
+    return i >= 0 ? d->place_names[i] : "outside the ICS";
+}
+
+/* ---- icsflow route ------------------------------------------------------ */
+
+static void print_answer(const routing_data *d, const route_query *q, const route_answer *a)
+{
+    char b1[32], caps[256];
+    static const char *wd[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+    tz_local l;
+    tz_to_local(q->at, &l);
+    int bh = 0;
+    for (int i = 0; i < d->nbh; i++) bh |= d->bh[i] == l.date;
+    routing_caps_format(q->needs, ", ", caps, sizeof caps);
+    printf("patient  %s (%s), age %d, needs %s\n", q->where.how,
+           q->where.place[0] ? pname(d, q->where.place) : "outside the ICS", q->age, caps);
+    printf("at       %s %s%s\n", wd[l.wday], local(q->at, b1, sizeof b1),
+           bh ? " (bank holiday)" : "");
+    printf("ranking  needs covered, trusted capacity, distance, response standard, id\n\n");
+    printf("ELIGIBLE %d\n", a->neligible);
+    if (a->neligible)
+        printf("  %-2s %-9s %-44s %6s %8s %-18s %s\n", "#", "service", "name", "km", "respond",
+               "open until", "capacity");
+    for (int i = 0; i < a->neligible; i++) {
+        const route_result *r = &a->items[i];
+        const route_service *s = &d->svc[r->service];
+        char km[16], cap[48], until[32];
+        snprintf(km, sizeof km, r->km < 0 ? "-" : "%.1f", r->km);
+        if (r->capacity_left < 0)
+            snprintf(cap, sizeof cap, "not limited");
+        else
+            snprintf(cap, sizeof cap, "%d/%d left%s", r->capacity_left, s->capacity_today,
+                     r->stale ? " (STALE)" : "");
+        snprintf(until, sizeof until, "%s",
+                 r->open_until ? local(r->open_until, b1, sizeof b1) : "open all week");
+        printf("  %-2d %-9s %-44.44s %6s %5d min %-18s %s\n", r->rank, s->id, s->name, km,
+               r->expected_minutes, until, cap);
+        printf("     phone %s; %s\n", s->phone[0] ? s->phone : "-", r->reason);
+    }
+    printf("\nEXCLUDED %d\n", a->n - a->neligible);
+    for (int i = a->neligible; i < a->n; i++) {
+        const route_result *r = &a->items[i];
+        printf("  %-9s %-18s %s\n", r->id, routing_filter_name(r->filter), r->reason);
+    }
+}
+
+int cmd_route(int argc, char **argv)
+{
+    const char *db = cli_default_db(), *postcode = NULL, *lat = NULL, *lon = NULL, *place = NULL;
+    const char *needs = NULL, *age = NULL, *at = NULL, *pres = NULL, *radius = NULL;
+    int json = 0, partial = 0;
+    const cli_opt opts[] = {
+        {"db", &db, NULL, "PATH  database file (default icsflow.db)"},
+        {"postcode", &postcode, NULL, "PC  patient's postcode or postcode district"},
+        {"lat", &lat, NULL, "DEG  patient's latitude (with --lon)"},
+        {"lon", &lon, NULL, "DEG  patient's longitude (with --lat)"},
+        {"place", &place, NULL, "ONS  patient's borough code when no postcode is known"},
+        {"needs", &needs, NULL, "LIST  capabilities needed, e.g. falls,frailty"},
+        {"age", &age, NULL, "YEARS  patient's age"},
+        {"at", &at, NULL, "TIME  when (ISO 8601, London time; default now)"},
+        {"presentations", &pres, NULL, "LIST  e.g. head_injury (checked against exclusions)"},
+        {"radius", &radius, NULL, "KM  search radius (default 60)"},
+        {"partial", NULL, &partial, "  accept services covering only some of the needs"},
+        {"json", NULL, &json, "  print the answer as JSON (as the API does)"},
+        {NULL, NULL, NULL, NULL}};
+    int np, rc = cli_parse("route",
+                           "route (--postcode PC | --lat DEG --lon DEG | --place ONS) --needs LIST "
+                           "--age YEARS [--at TIME] [--json]",
+                           argc, argv, opts, &np);
+    if (rc) return rc == 1 ? 0 : rc;
+    if (np) return cli_usage_error("route", "unexpected argument '%s'", argv[1]);
+    if (!needs) return cli_usage_error("route", "--needs is required (e.g. --needs falls,frailty)");
+    if (!age) return cli_usage_error("route", "--age is required");
+    if (!!lat != !!lon) return cli_usage_error("route", "give both --lat and --lon");
+    long agev;
+    routing_input in = {0};
+    if ((rc = cli_int("route", "age", age, 0, 130, &agev))) return rc;
+    if (lat && ((rc = cli_double("route", "lat", lat, &in.lat)) ||
+                (rc = cli_double("route", "lon", lon, &in.lon))))
+        return rc;
+    if (radius && (rc = cli_double("route", "radius", radius, &in.radius_km))) return rc;
+    in.postcode = postcode;
+    in.place = place;
+    in.has_ll = lat != NULL;
+    in.needs = needs;
+    in.presentations = pres;
+    in.at = at;
+    in.age = (int)agev;
+    in.allow_partial = partial;
+    store *s;
+    if ((rc = cli_open("route", db, &s))) return rc;
+    ics_err e = {0};
+    routing_data d;
+    route_query q;
+    route_answer a = {0};
+    rc = store_routing_load(s, &d, &e);
+    if (!rc) {
+        rc = store_routing_query(&d, &in, tz_now(), &q, &e);
+        if (!rc) rc = routing_find(d.svc, d.nsvc, d.bh, d.nbh, &q, &a, &e);
+        if (!rc) {
+            if (json) {
+                json_t *j = store_routing_answer_json(&d, &q, &a);
+                print_json(j);
+                json_decref(j);
+            } else {
+                print_answer(&d, &q, &a);
+            }
+        }
+        routing_answer_free(&a);
+        store_routing_data_free(&d);
+    }
+    store_close(s);
+    return rc ? cli_fail("route", &e) : 0;
+}
+
+/* ---- icsflow referral --------------------------------------------------- */
+
+static void print_referral_line(json_t *r)
+{
+    const char *at = json_string_value(json_object_get(r, "sent_at"));
+    json_t *mins = json_object_get(r, "response_minutes");
+    char m[16] = "-";
+    if (mins) snprintf(m, sizeof m, "%lld", (long long)json_integer_value(mins));
+    printf("%-7lld %-19.19s %-9s %-9s %-10s %-6s %-10s %5s\n",
+           (long long)json_integer_value(json_object_get(r, "id")), at ? at : "-",
+           json_string_value(json_object_get(r, "service_id")),
+           json_string_value(json_object_get(r, "referrer_org")),
+           json_string_value(json_object_get(r, "state")),
+           json_string_value(json_object_get(r, "district"))
+               ? json_string_value(json_object_get(r, "district"))
+               : "-",
+           json_string_value(json_object_get(r, "place_code"))
+               ? json_string_value(json_object_get(r, "place_code"))
+               : "-",
+           m);
+}
+
+static int referral_generate(store *s, const char *from_s, const char *days_s,
+                             const char *per_day_s, const char *seed_s, int replace, ics_err *e)
+{
+    int64_t from;
+    long days = SEED_DAYS, seed = SEED_SEED;
+    double per_day = SEED_PER_DAY;
+    if (tz_parse_date(from_s ? from_s : SEED_FROM, &from, e)) return ICS_EINVAL;
+    if (days_s && cli_int("referral", "days", days_s, 1, 3660, &days)) return 2;
+    if (per_day_s && cli_double("referral", "per-day", per_day_s, &per_day)) return 2;
+    if (per_day <= 0 || per_day > 500) {
+        cli_usage_error("referral", "--per-day must be above 0 and at most 500");
+        return 2;
+    }
+    if (seed_s && cli_int("referral", "seed", seed_s, 0, 2147483647L, &seed)) return 2;
+    routing_data d;
+    int rc = store_routing_load(s, &d, e);
+    if (rc) return rc;
+    route_gen_ref *g = NULL;
+    int n = 0, unrouted = 0;
+    progress p;
+    progress_init(&p, "generating referrals");
+    rc = routing_referrals_generate(d.svc, d.nsvc, d.dist, d.ndist, d.bh, d.nbh, from, (int)days,
+                                    per_day, (uint64_t)seed, &g, &n, &unrouted, progress_report, &p,
+                                    e);
+    progress_done(&p);
+    if (!rc) rc = store_begin(s, e);
+    if (!rc) {
+        if (replace) rc = store_exec(s, "DELETE FROM referrals WHERE synthetic = 1", e);
+        if (!rc) rc = store_referral_insert_generated(s, &d, g, n, e);
+        json_t *after =
+            json_pack("{si si sI sf si sb}", "referrals", n, "unrouted", unrouted, "seed",
+                      (json_int_t)seed, "per_day", per_day, "days", (int)days, "synthetic", 1);
+        if (!rc)
+            rc = store_audit(s, cli_actor(), "referrals.generate", "referrals", NULL, NULL, after,
+                             e);
+        json_decref(after);
+        if (!rc)
+            rc = store_commit(s, e);
+        else
+            store_rollback(s);
+    }
+    if (!rc) {
+        char b[16];
+        tz_format_date(from, b, sizeof b);
+        printf("generated %d synthetic referrals over %ld days from %s (seed %ld); %d had no "
+               "eligible service and were not sent\n",
+               n, days, b, seed, unrouted);
+    }
+    free(g);
+    store_routing_data_free(&d);
+    return rc;
+}
+
+int seed_routing(store *s, ics_err *e)
+{
+    routing_data d;
+    int rc = store_routing_load(s, &d, e);
+    if (rc) return rc;
+    int64_t from;
+    tz_parse_date(SEED_FROM, &from, NULL);
+    route_gen_ref *g = NULL;
+    int n = 0, unrouted = 0;
+    rc = routing_referrals_generate(d.svc, d.nsvc, d.dist, d.ndist, d.bh, d.nbh, from, SEED_DAYS,
+                                    SEED_PER_DAY, SEED_SEED, &g, &n, &unrouted, NULL, NULL, e);
+    if (!rc && n && (rc = store_begin(s, e)) == 0) {
+        rc = store_referral_insert_generated(s, &d, g, n, e);
+        if (!rc)
+            rc = store_commit(s, e);
+        else
+            store_rollback(s);
+    }
+    free(g);
+    store_routing_data_free(&d);
+    return rc;
+}
+
+int cmd_referral(int argc, char **argv)
+{
+    const char *db = cli_default_db(), *nhs = NULL, *age = NULL, *needs = NULL, *postcode = NULL;
+    const char *lat = NULL, *lon = NULL, *place = NULL, *service = NULL, *referrer = NULL;
+    const char *notes = NULL, *override = NULL, *reason = NULL, *at = NULL, *state = NULL;
+    const char *from = NULL, *to = NULL, *limit = NULL, *days = NULL, *per_day = NULL, *seed = NULL;
+    int json = 0, replace = 0;
+    const cli_opt opts[] = {
+        {"db", &db, NULL, "PATH  database file (default icsflow.db)"},
+        {"nhs", &nhs, NULL, "NUMBER  patient's NHS number (create)"},
+        {"age", &age, NULL, "YEARS  patient's age (create)"},
+        {"needs", &needs, NULL, "LIST  capabilities needed (create)"},
+        {"postcode", &postcode, NULL, "PC  patient's postcode (create)"},
+        {"lat", &lat, NULL, "DEG  latitude (create, with --lon)"},
+        {"lon", &lon, NULL, "DEG  longitude (create)"},
+        {"place", &place, NULL, "ONS  borough (create; list filter)"},
+        {"service", &service, NULL, "ID  receiving service (create; list filter)"},
+        {"referrer", &referrer, NULL, "ODS  referring organisation (create)"},
+        {"notes", &notes, NULL, "TEXT  free-text notes (create)"},
+        {"override", &override, NULL, "REASON  refer to a service the finder excludes (create)"},
+        {"reason", &reason, NULL, "TEXT  reason (decline, cancel)"},
+        {"at", &at, NULL, "TIME  attendance time (attend; default now)"},
+        {"state", &state, NULL, "STATE  list filter"},
+        {"from", &from, NULL, "TIME  list filter / generate start date"},
+        {"to", &to, NULL, "TIME  list filter"},
+        {"limit", &limit, NULL, "N  rows to list (default 50)"},
+        {"days", &days, NULL, "N  days to generate (default 365)"},
+        {"per-day", &per_day, NULL, "X  referrals a day per borough (default 7)"},
+        {"seed", &seed, NULL, "N  generator seed"},
+        {"replace", NULL, &replace, "  generate: delete earlier synthetic referrals first"},
+        {"json", NULL, &json, "  print JSON"},
+        {NULL, NULL, NULL, NULL}};
+    int np, rc = cli_parse(
+                "referral",
+                "referral create --nhs N --age Y --needs LIST (--postcode PC | --lat --lon | "
+                "--place ONS) --service ID --referrer ODS | referral accept|attend ID | "
+                "referral decline|cancel ID --reason TEXT | referral list | referral show ID | "
+                "referral generate [--days N --per-day X --seed N --replace]",
+                argc, argv, opts, &np);
+    if (rc) return rc == 1 ? 0 : rc;
+    if (np < 1)
+        return cli_usage_error("referral", "name an action: create, accept, decline, attend, "
+                                           "cancel, list, show or generate");
+    const char *action = argv[1];
+    int act = routing_action_find(action);
+    int64_t id = 0;
+    if (act >= 0 || strcmp(action, "show") == 0) {
+        if (np != 2) return cli_usage_error("referral", "%s needs one referral id", action);
+        long v;
+        if ((rc = cli_int("referral", "id", argv[2], 1, 2147483647L, &v))) return rc;
+        id = v;
+        if (act == REF_DECLINE && (!reason || !*reason))
+            return cli_usage_error("referral", "decline needs --reason");
+    } else if (strcmp(action, "create") == 0) {
+        if (!nhs || !age || !needs || !service || !referrer)
+            return cli_usage_error("referral",
+                                   "create needs --nhs, --age, --needs, --service and --referrer");
+        if (!!lat != !!lon) return cli_usage_error("referral", "give both --lat and --lon");
+    } else if (strcmp(action, "list") != 0 && strcmp(action, "generate") != 0) {
+        return cli_usage_error("referral", "unknown action '%s'", action);
+    }
+    if (np > 1 && act < 0 && strcmp(action, "show") != 0)
+        return cli_usage_error("referral", "unexpected argument '%s'", argv[2]);
+    store *s;
+    if ((rc = cli_open("referral", db, &s))) return rc;
+    ics_err e = {0};
+    json_t *row = NULL, *before = NULL;
+    int64_t now = tz_now();
+    if (strcmp(action, "generate") == 0) {
+        rc = referral_generate(s, from, days, per_day, seed, replace, &e);
+        store_close(s);
+        if (rc == 2) return 2;
+        return rc ? cli_fail("referral", &e) : 0;
+    }
+    if (strcmp(action, "show") == 0) {
+        rc = store_referral_get(s, id, &row, &e);
+    } else if (act >= 0) {
+        int64_t attended = now;
+        if (at && tz_parse(at, &attended, &e)) {
+            store_close(s);
+            return cli_fail("referral", &e);
+        }
+        char ids[32], an[48];
+        snprintf(ids, sizeof ids, "%lld", (long long)id);
+        snprintf(an, sizeof an, "referrals.%s", action);
+        rc = store_begin(s, &e);
+        if (!rc) rc = store_referral_step(s, id, act, reason, attended, now, &before, &row, &e);
+        if (!rc) rc = store_audit(s, cli_actor(), an, "referrals", ids, before, row, &e);
+        if (!rc)
+            rc = store_commit(s, &e);
+        else
+            store_rollback(s);
+    } else if (strcmp(action, "create") == 0) {
+        routing_data d;
+        route_query q;
+        routing_input in = {0};
+        long agev = -1;
+        if (cli_int("referral", "age", age, 0, 130, &agev)) {
+            store_close(s);
+            return 2;
+        }
+        in.age = (int)agev;
+        in.postcode = postcode;
+        in.place = place;
+        in.needs = needs;
+        if (lat) {
+            in.has_ll = 1;
+            if (cli_double("referral", "lat", lat, &in.lat) ||
+                cli_double("referral", "lon", lon, &in.lon)) {
+                store_close(s);
+                return 2;
+            }
+        }
+        char norm[11], pc[9] = "";
+        rc = valid_nhs_number(nhs, norm, &e);
+        if (!rc) rc = store_routing_load(s, &d, &e);
+        if (!rc) {
+            int si = store_routing_service_index(&d, service);
+            rc = store_routing_query(&d, &in, now, &q, &e);
+            if (!rc && si < 0)
+                rc = ics_err_set(&e, ICS_EINVAL, "no service with service_id '%s'", service);
+            route_answer a = {0};
+            if (!rc) rc = routing_find(d.svc, d.nsvc, d.bh, d.nbh, &q, &a, &e);
+            for (int i = 0; !rc && i < a.n; i++)
+                if (a.items[i].service == si && a.items[i].filter && !override)
+                    rc = ics_err_set(&e, ICS_EINVAL,
+                                     "service %s is not eligible for this patient now: %s (use "
+                                     "--override REASON to refer anyway)",
+                                     service, a.items[i].reason);
+            routing_answer_free(&a);
+            if (postcode && valid_postcode(postcode, pc, NULL)) pc[0] = '\0';
+            char nt[1024];
+            snprintf(nt, sizeof nt, "%s%s%s%s", notes ? notes : "", notes && override ? "; " : "",
+                     override ? "override: " : "", override ? override : "");
+            int64_t nid = 0;
+            if (!rc) {
+                store_referral_new r = {norm,     q.age,        q.needs,
+                                        NULL,     &q.where,     pc,
+                                        referrer, d.svc[si].id, d.svc[si].provider,
+                                        now,      cli_actor(),  nt};
+                char ids[32];
+                rc = store_begin(s, &e);
+                if (!rc) rc = store_referral_insert(s, &r, &nid, &e);
+                if (!rc) rc = store_referral_get(s, nid, &row, &e);
+                snprintf(ids, sizeof ids, "%lld", (long long)nid);
+                if (!rc)
+                    rc = store_audit(s, cli_actor(), "referrals.create", "referrals", ids, NULL,
+                                     row, &e);
+                if (!rc)
+                    rc = store_commit(s, &e);
+                else
+                    store_rollback(s);
+            }
+            store_routing_data_free(&d);
+        }
+    } else { /* list */
+        store_referral_filter f = {0};
+        f.state = state;
+        f.service = service;
+        f.place = place;
+        long lim = 50;
+        if (limit && cli_int("referral", "limit", limit, 1, 100000, &lim)) {
+            store_close(s);
+            return 2;
+        }
+        if (state && routing_state_find(state) < 0) {
+            store_close(s);
+            return cli_usage_error("referral",
+                                   "--state '%s' is not one of sent, accepted, "
+                                   "declined, attended, cancelled",
+                                   state);
+        }
+        if ((from && tz_parse(from, &f.from, &e)) || (to && tz_parse(to, &f.to, &e))) {
+            store_close(s);
+            return cli_fail("referral", &e);
+        }
+        json_t *rows;
+        int64_t total;
+        rc = store_referral_list(s, &f, lim, 0, &rows, &total, &e);
+        if (!rc) {
+            if (json) {
+                print_json(rows);
+            } else {
+                printf("%-7s %-19s %-9s %-9s %-10s %-6s %-10s %5s\n", "id", "sent", "service",
+                       "referrer", "state", "dist", "place", "mins");
+                size_t i;
+                json_t *r;
+                json_array_foreach(rows, i, r) print_referral_line(r);
+                printf("%zu of %lld referrals shown\n", json_array_size(rows), (long long)total);
+            }
+            json_decref(rows);
+        }
+    }
+    if (!rc && row) {
+        if (json || strcmp(action, "show") == 0) {
+            print_json(row);
+        } else {
+            printf("referral %lld is %s\n",
+                   (long long)json_integer_value(json_object_get(row, "id")),
+                   json_string_value(json_object_get(row, "state")));
+        }
+    }
+    json_decref(row);
+    json_decref(before);
+    store_close(s);
+    return rc ? cli_fail("referral", &e) : 0;
+}
+
+/* ---- icsflow report ----------------------------------------------------- */
+
+static void ucr_line(const char *code, const char *name, json_t *r)
+{
+    json_t *share = json_object_get(r, "share");
+    char sh[48] = "-";
+    if (json_is_number(share)) {
+        json_t *ci = json_object_get(r, "ci95");
+        snprintf(sh, sizeof sh, "%5.1f%% (%4.1f-%4.1f)", 100 * json_number_value(share),
+                 100 * json_number_value(json_array_get(ci, 0)),
+                 100 * json_number_value(json_array_get(ci, 1)));
+    }
+    json_t *med = json_object_get(r, "median_minutes");
+    char md[16] = "-";
+    if (json_is_number(med)) snprintf(md, sizeof md, "%.0f", json_number_value(med));
+    json_t *meets = json_object_get(r, "meets_ambition");
+    printf("%-10s %-44.44s %7lld %7lld %7lld  %-20s %6s %5s\n", code, name,
+           (long long)json_integer_value(json_object_get(r, "referrals")),
+           (long long)json_integer_value(json_object_get(r, "attended")),
+           (long long)json_integer_value(json_object_get(r, "within_standard")), sh, md,
+           json_is_true(meets)    ? "yes"
+           : json_is_false(meets) ? "NO"
+                                  : "-");
+}
+
+static void print_ucr(json_t *j)
+{
+    printf(
+        "2-hour urgent community response: %s to %s (standard %lld minutes, ambition %.0f%%)%s\n",
+        json_string_value(json_object_get(j, "from")), json_string_value(json_object_get(j, "to")),
+        (long long)json_integer_value(json_object_get(j, "standard_minutes")),
+        100 * json_number_value(json_object_get(j, "ambition")),
+        json_is_true(json_object_get(j, "synthetic")) ? "\nincludes SYNTHETIC referrals" : "");
+    printf("%-10s %-44s %7s %7s %7s  %-20s %6s %5s\n", "code", "name", "refs", "visited", "in 2h",
+           "share (95% CI)", "median", "meets");
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(j, "services"), i, r)
+        ucr_line(json_string_value(json_object_get(r, "service_id")),
+                 json_string_value(json_object_get(r, "name")), r);
+    printf("\n");
+    json_array_foreach(json_object_get(j, "places"), i, r)
+        ucr_line(json_string_value(json_object_get(r, "place_code")),
+                 json_string_value(json_object_get(r, "name")), r);
+    printf("\n");
+    ucr_line("ICS", "North West London", json_object_get(j, "ics"));
+}
+
+static void print_harm(const routing_data *d, const route_harm_report *r, const char *only)
+{
+    static const char *dn[8] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "BH"};
+    printf("Harmonisation: hours of the week (of 168) and of a bank holiday (of 24) with at least "
+           "one service\nfor each capability in each place; '.' marks a place with no service "
+           "for it at all.\n\n%-18s",
+           "capability");
+    for (int p = 0; p < r->nplaces; p++) printf(" %9.9s", d->place_names[p]);
+    printf("\n");
+    for (int c = 0; c < r->ncaps; c++) {
+        if (only && strcmp(only, directory_capabilities[c])) continue;
+        printf("%-18s", directory_capabilities[c]);
+        for (int p = 0; p < r->nplaces; p++) {
+            const route_harm_cell *x = &r->cells[c * r->nplaces + p];
+            char b[16];
+            if (x->nservices == 0)
+                snprintf(b, sizeof b, ".");
+            else
+                snprintf(b, sizeof b, "%d/%d", x->week_hours, x->bh_hours);
+            printf(" %9s", b);
+        }
+        printf("\n");
+    }
+    printf("\nGaps (place, capability: hours with no service)\n");
+    for (int c = 0; c < r->ncaps; c++) {
+        if (only && strcmp(only, directory_capabilities[c])) continue;
+        if (c >= 9 && !only) break; /* the nine national UCR conditions */
+        for (int p = 0; p < r->nplaces; p++) {
+            const route_harm_cell *x = &r->cells[c * r->nplaces + p];
+            if (x->week_hours == 168 && x->bh_hours == 24) continue;
+            printf("  %-24.24s %-17s", d->place_names[p], directory_capabilities[c]);
+            if (x->nservices == 0) {
+                printf(" no service at all\n");
+                continue;
+            }
+            int first = 1;
+            for (int k = 0; k < 8; k++)
+                for (int h = 0; h < 24;) {
+                    if (x->cover[k][h]) {
+                        h++;
+                        continue;
+                    }
+                    int s = h;
+                    while (h < 24 && !x->cover[k][h]) h++;
+                    printf("%s%s %02d-%02d", first ? " " : ", ", dn[k], s, h);
+                    first = 0;
+                }
+            printf("\n");
+        }
+    }
+    printf("\nDifferences between places' UCR offers (against the most common value)\n");
+    for (int i = 0; i < r->ndiffs; i++) {
+        const route_harm_diff *x = &r->diffs[i];
+        printf("  %-24.24s %-9s %-16s %s\n  %-24s %-9s %-16s (most places: %s)\n",
+               d->place_names[x->place], x->service >= 0 ? d->svc[x->service].id : "-", x->field,
+               x->value, "", "", "", x->common);
+    }
+}
+
+int cmd_report(int argc, char **argv)
+{
+    const char *db = cli_default_db(), *from = NULL, *to = NULL, *kind = NULL, *cap = NULL,
+               *standard = NULL;
+    int json = 0;
+    const cli_opt opts[] = {
+        {"db", &db, NULL, "PATH  database file (default icsflow.db)"},
+        {"from", &from, NULL, "TIME  period start (ucr; default a year ago)"},
+        {"to", &to, NULL, "TIME  period end, exclusive (ucr; default now)"},
+        {"standard", &standard, NULL, "MIN  response standard in minutes (ucr; default 120)"},
+        {"kind", &kind, NULL, "KIND  service kind compared (harmonisation; default ucr)"},
+        {"capability", &cap, NULL, "NAME  one capability only (harmonisation)"},
+        {"json", NULL, &json, "  print JSON (as the API does)"},
+        {NULL, NULL, NULL, NULL}};
+    int np, rc = cli_parse("report",
+                           "report ucr [--from TIME] [--to TIME] | report harmonisation "
+                           "[--capability NAME] [--kind KIND]   [--json] [--db PATH]",
+                           argc, argv, opts, &np);
+    if (rc) return rc == 1 ? 0 : rc;
+    if (np != 1) return cli_usage_error("report", "name one report: ucr or harmonisation");
+    int ucr = strcmp(argv[1], "ucr") == 0;
+    if (!ucr && strcmp(argv[1], "harmonisation") != 0 && strcmp(argv[1], "harmonization") != 0)
+        return cli_usage_error("report", "unknown report '%s' (ucr or harmonisation)", argv[1]);
+    if (cap && directory_capability_find(cap) < 0)
+        return cli_usage_error("report", "--capability '%s' is not a known capability", cap);
+    long stdm = ROUTE_UCR_STANDARD;
+    if (standard && (rc = cli_int("report", "standard", standard, 1, 10080, &stdm))) return rc;
+    ics_err e = {0};
+    int64_t now = tz_now(), t0 = now - 365 * 86400LL, t1 = now;
+    if ((from && tz_parse(from, &t0, &e)) || (to && tz_parse(to, &t1, &e)))
+        return cli_usage_error("report", "%s", e.msg);
+    store *s;
+    if ((rc = cli_open("report", db, &s))) return rc;
+    routing_data d;
+    rc = store_routing_load(s, &d, &e);
+    if (!rc && ucr) {
+        route_ref *refs = NULL;
+        int n = 0, nsyn = 0;
+        route_ucr_report r = {0};
+        rc = store_referral_refs(s, &d, t0, t1, &refs, &n, &nsyn, &e);
+        if (!rc)
+            rc = routing_ucr_report(refs, n, d.nsvc, d.nplaces, t0, t1, (int)stdm, now, &r, &e);
+        if (!rc) {
+            json_t *j = store_routing_ucr_json(&d, &r, t0, t1, (int)stdm, nsyn);
+            if (json)
+                print_json(j);
+            else
+                print_ucr(j);
+            json_decref(j);
+        }
+        free(refs);
+        routing_ucr_report_free(&r);
+    } else if (!rc) {
+        route_harm_report r = {0};
+        rc = routing_harm_report(d.svc, d.nsvc, (const char(*)[ROUTE_CODE])d.places, d.nplaces,
+                                 kind, &r, &e);
+        if (!rc) {
+            if (json) {
+                json_t *j = store_routing_harm_json(&d, &r, kind);
+                print_json(j);
+                json_decref(j);
+            } else {
+                print_harm(&d, &r, cap);
+            }
+        }
+        routing_harm_report_free(&r);
+    }
+    store_routing_data_free(&d);
+    store_close(s);
+    return rc ? cli_fail("report", &e) : 0;
+}

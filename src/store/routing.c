@@ -1,0 +1,761 @@
+/* store/routing.c - the routing module's tables (live service capacity and
+ * referrals), the SQL that reads and writes them, loading the directory into
+ * the finder's structs, and the JSON forms of answers and reports.
+ * Times are stored as integer epoch seconds (UTC) and shown in London time. */
+#include "store/routing.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/sb.h"
+#include "core/tz.h"
+
+const store_migration store_schema_routing[] = {
+    {"routing", 1,
+     "CREATE TABLE service_capacity ("
+     " service_id TEXT PRIMARY KEY REFERENCES services(service_id) ON DELETE CASCADE,"
+     " used_today INTEGER NOT NULL CHECK (used_today >= 0),"
+     " capacity INTEGER NOT NULL CHECK (capacity >= 0),"
+     " updated_at INTEGER NOT NULL, updated_by TEXT NOT NULL);"
+     "CREATE TABLE referrals ("
+     " id INTEGER PRIMARY KEY,"
+     " nhs_number TEXT NOT NULL, age INTEGER NOT NULL CHECK (age BETWEEN 0 AND 130),"
+     " needs TEXT NOT NULL, flags TEXT,"
+     " postcode TEXT, district TEXT, place_code TEXT REFERENCES places(code), lat REAL, lon REAL,"
+     " referrer_org TEXT NOT NULL REFERENCES organisations(ods_code),"
+     " service_id TEXT NOT NULL REFERENCES services(service_id),"
+     " provider_ods TEXT NOT NULL REFERENCES organisations(ods_code),"
+     " state TEXT NOT NULL CHECK (state IN ('sent','accepted','declined','attended','cancelled')),"
+     " sent_at INTEGER NOT NULL, decided_at INTEGER, attended_at INTEGER, closed_at INTEGER,"
+     " reason TEXT, notes TEXT, synthetic INTEGER NOT NULL DEFAULT 0, created_by TEXT NOT NULL);"
+     "CREATE INDEX referrals_sent ON referrals(sent_at);"
+     "CREATE INDEX referrals_referrer ON referrals(referrer_org, sent_at);"
+     "CREATE INDEX referrals_provider ON referrals(provider_ods, sent_at);"
+     "CREATE INDEX referrals_service ON referrals(service_id, sent_at);"},
+    {NULL, 0, NULL}};
+
+/* ---- loading the directory --------------------------------------------- */
+
+static int load_services(store *s, routing_data *d, ics_err *e)
+{
+    store_stmt *st;
+    int rc = store_prepare(
+        s,
+        "SELECT s.service_id, s.name, s.kind, s.provider_ods, s.site_code, s.places, s.districts,"
+        " s.hours, s.capabilities, s.min_age, s.max_age, s.exclusions, s.response_minutes,"
+        " s.daily_capacity, s.phone, si.lat, si.lon, c.used_today, c.capacity, c.updated_at"
+        " FROM services s LEFT JOIN sites si ON si.site_code = s.site_code"
+        " LEFT JOIN service_capacity c ON c.service_id = s.service_id ORDER BY s.service_id",
+        &st, e);
+    if (rc) return rc;
+    int cap = 32;
+    d->svc = calloc((size_t)cap, sizeof *d->svc);
+    if (!d->svc) {
+        store_finalize(st);
+        return ics_err_set(e, ICS_ENOMEM, "out of memory");
+    }
+    while ((rc = store_step(st, e)) == 1) {
+        if (d->nsvc == cap) {
+            cap *= 2;
+            route_service *n = realloc(d->svc, (size_t)cap * sizeof *n);
+            if (!n) {
+                rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
+                break;
+            }
+            d->svc = n;
+        }
+        char col[15][256];
+        for (int i = 0; i < 15; i++) snprintf(col[i], sizeof col[i], "%s", store_col_text(st, i));
+        route_service_text t = {col[0], col[1], col[2],  col[3],  col[4],  col[5],  col[6], col[7],
+                                col[8], col[9], col[10], col[11], col[12], col[13], col[14]};
+        route_service *sv = &d->svc[d->nsvc++];
+        ics_err sub = {0};
+        if (routing_service_parse(&t, sv, &sub)) {
+            /* a row the finder cannot read is shown as inactive, not dropped */
+            snprintf(sv->id, sizeof sv->id, "%.31s", col[0]);
+            snprintf(sv->name, sizeof sv->name, "%.95s", col[1]);
+            sv->active = 0;
+        }
+        if (!store_col_isnull(st, 15)) {
+            sv->has_loc = 1;
+            sv->lat = store_col_double(st, 15);
+            sv->lon = store_col_double(st, 16);
+        }
+        if (!store_col_isnull(st, 17)) {
+            sv->used_today = (int)store_col_int(st, 17);
+            sv->capacity_today = (int)store_col_int(st, 18);
+            sv->capacity_updated = store_col_int(st, 19);
+        }
+    }
+    store_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+static int load_rest(store *s, routing_data *d, ics_err *e)
+{
+    store_stmt *st;
+    int n = (int)store_query_int(s, "SELECT COUNT(*) FROM postcode_districts", NULL, 0, e);
+    d->dist = calloc((size_t)n + 1, sizeof *d->dist);
+    int rc = store_prepare(s,
+                           "SELECT district, lat, lon, COALESCE(place_code, '') FROM "
+                           "postcode_districts ORDER BY district",
+                           &st, e);
+    if (rc) return rc;
+    while ((rc = store_step(st, e)) == 1 && d->ndist < n) {
+        route_district *x = &d->dist[d->ndist++];
+        snprintf(x->district, sizeof x->district, "%s", store_col_text(st, 0));
+        x->lat = store_col_double(st, 1);
+        x->lon = store_col_double(st, 2);
+        snprintf(x->place, sizeof x->place, "%s", store_col_text(st, 3));
+    }
+    store_finalize(st);
+    if (rc < 0) return rc;
+
+    n = (int)store_query_int(s, "SELECT COUNT(*) FROM bank_holidays", NULL, 0, e);
+    d->bh = calloc((size_t)n + 1, sizeof *d->bh);
+    if ((rc = store_prepare(s, "SELECT date FROM bank_holidays ORDER BY date", &st, e))) return rc;
+    while ((rc = store_step(st, e)) == 1 && d->nbh < n)
+        if (tz_parse_date(store_col_text(st, 0), &d->bh[d->nbh], NULL) == 0) d->nbh++;
+    store_finalize(st);
+    if (rc < 0) return rc;
+
+    n = (int)store_query_int(s, "SELECT COUNT(*) FROM places", NULL, 0, e);
+    d->places = calloc((size_t)n + 1, sizeof *d->places);
+    d->place_names = calloc((size_t)n + 1, sizeof *d->place_names);
+    if ((rc = store_prepare(s, "SELECT code, name FROM places ORDER BY code", &st, e))) return rc;
+    while ((rc = store_step(st, e)) == 1 && d->nplaces < n) {
+        snprintf(d->places[d->nplaces], ROUTE_CODE, "%s", store_col_text(st, 0));
+        snprintf(d->place_names[d->nplaces], 64, "%s", store_col_text(st, 1));
+        d->nplaces++;
+    }
+    store_finalize(st);
+    if (!d->dist || !d->bh || !d->places || !d->place_names)
+        return ics_err_set(e, ICS_ENOMEM, "out of memory");
+    return rc < 0 ? rc : 0;
+}
+
+int store_routing_load(store *s, routing_data *d, ics_err *e)
+{
+    memset(d, 0, sizeof *d);
+    int rc = load_services(s, d, e);
+    if (!rc) rc = load_rest(s, d, e);
+    if (rc) store_routing_data_free(d);
+    return rc;
+}
+
+void store_routing_data_free(routing_data *d)
+{
+    if (!d) return;
+    free(d->svc);
+    free(d->dist);
+    free(d->bh);
+    free(d->places);
+    free(d->place_names);
+    memset(d, 0, sizeof *d);
+}
+
+int store_routing_service_index(const routing_data *d, const char *id)
+{
+    for (int i = 0; id && i < d->nsvc; i++)
+        if (strcmp(d->svc[i].id, id) == 0) return i;
+    return -1;
+}
+
+int store_routing_place_index(const routing_data *d, const char *code)
+{
+    for (int i = 0; code && i < d->nplaces; i++)
+        if (strcmp(d->places[i], code) == 0) return i;
+    return -1;
+}
+
+/* ---- JSON helpers ------------------------------------------------------ */
+
+static json_t *iso(int64_t t)
+{
+    if (!t) return json_null();
+    char b[32];
+    tz_format(t, b, sizeof b);
+    return json_string(b);
+}
+
+static json_t *caps_json(uint32_t caps)
+{
+    json_t *a = json_array();
+    for (int i = 0; directory_capabilities[i]; i++)
+        if (caps & (1u << i)) json_array_append_new(a, json_string(directory_capabilities[i]));
+    return a;
+}
+
+static json_t *words_json(const char *text)
+{
+    json_t *a = json_array();
+    char buf[512], *save = NULL;
+    snprintf(buf, sizeof buf, "%s", text ? text : "");
+    for (char *w = strtok_r(buf, " ,", &save); w; w = strtok_r(NULL, " ,", &save))
+        json_array_append_new(a, json_string(w));
+    return a;
+}
+
+static const char *place_name(const routing_data *d, const char *code)
+{
+    int i = store_routing_place_index(d, code);
+    return i >= 0 ? d->place_names[i] : NULL;
+}
+
+static json_t *km_json(double km)
+{
+    return km < 0 ? json_null() : json_real((double)(long)(km * 10 + 0.5) / 10);
+}
+
+json_t *store_routing_answer_json(const routing_data *d, const route_query *q,
+                                  const route_answer *a)
+{
+    const route_location *w = &q->where;
+    json_t *loc = json_pack("{ss* ss* ss}", "place_code", w->place[0] ? w->place : NULL, "district",
+                            w->district[0] ? w->district : NULL, "how", w->how);
+    const char *pn = place_name(d, w->place);
+    json_object_set_new(loc, "place_name", pn ? json_string(pn) : json_null());
+    json_object_set_new(loc, "inside_ics", json_boolean(w->place[0] != 0));
+    if (w->has_loc) {
+        json_object_set_new(loc, "lat", json_real(w->lat));
+        json_object_set_new(loc, "lon", json_real(w->lon));
+    }
+    json_t *flags = json_array();
+    for (int i = 0; i < q->nflags; i++) json_array_append_new(flags, json_string(q->flags[i]));
+    json_t *el = json_array(), *ex = json_array();
+    for (int i = 0; i < a->n; i++) {
+        const route_result *r = &a->items[i];
+        const route_service *s = &d->svc[r->service];
+        if (r->filter == ROUTE_ELIGIBLE) {
+            json_t *capj = json_null();
+            if (r->capacity_left >= 0) {
+                capj = json_pack("{si si so sb}", "left", r->capacity_left, "of", s->capacity_today,
+                                 "updated_at", iso(s->capacity_updated), "stale", r->stale);
+                json_object_set_new(capj, "age_minutes",
+                                    r->capacity_age >= 0 ? json_integer(r->capacity_age)
+                                                         : json_null());
+            }
+            json_t *o = json_pack(
+                "{si ss ss ss ss ss so si so so so so ss}", "rank", r->rank, "service_id", s->id,
+                "name", s->name, "kind", s->kind, "provider_ods", s->provider, "phone", s->phone,
+                "distance_km", km_json(r->km), "expected_response_minutes", r->expected_minutes,
+                "respond_by", iso(q->at + (int64_t)r->expected_minutes * 60), "open_until",
+                iso(r->open_until), "covers", caps_json(s->caps & q->needs), "capacity", capj,
+                "reason", r->reason);
+            json_object_set_new(o, "capacity_stale", json_boolean(r->stale));
+            json_array_append_new(el, o);
+        } else {
+            json_t *failed = json_array();
+            for (int f = 1; f < ROUTE_NFILTERS; f++)
+                if (r->failed & (1u << f))
+                    json_array_append_new(failed, json_string(routing_filter_name(f)));
+            json_t *o =
+                json_pack("{ss ss ss ss so so ss}", "service_id", s->id, "name", s->name, "kind",
+                          s->kind, "excluded_by", routing_filter_name(r->filter), "failed", failed,
+                          "distance_km", km_json(r->km), "reason", r->reason);
+            if (r->opens_next) json_object_set_new(o, "opens_next", iso(r->opens_next));
+            json_array_append_new(ex, o);
+        }
+    }
+    return json_pack(
+        "{so so si so so ss so so si si}", "at", iso(q->at), "location", loc, "age", q->age,
+        "needs", caps_json(q->needs), "presentations", flags, "ranking",
+        "needs covered (desc), trusted capacity before stale, distance (asc), response standard "
+        "(asc), service id",
+        "eligible", el, "excluded", ex, "eligible_count", a->neligible, "excluded_count",
+        a->n - a->neligible);
+}
+
+int store_routing_query(const routing_data *d, const routing_input *in, int64_t now, route_query *q,
+                        ics_err *e)
+{
+    routing_query_init(q);
+    sb p;
+    sb_init(&p);
+    ics_err sub = {0};
+    if (routing_locate(d->dist, d->ndist, in->postcode, in->has_ll, in->lat, in->lon, in->place,
+                       &q->where, &sub))
+        sb_printf(&p, "%s%s", p.len ? "; " : "", sub.msg);
+    if (in->age < 0 || in->age > 130)
+        sb_printf(&p, "%sage must be given as whole years 0-130", p.len ? "; " : "");
+    q->age = in->age;
+    if (!in->needs || !*in->needs)
+        sb_printf(&p, "%sneeds must name at least one capability", p.len ? "; " : "");
+    else if (routing_caps_parse(in->needs, &q->needs, &sub))
+        sb_printf(&p, "%s%s", p.len ? "; " : "", sub.msg);
+    else if (!q->needs)
+        sb_printf(&p, "%sneeds must name at least one capability", p.len ? "; " : "");
+    if (in->presentations) {
+        char buf[512], *save = NULL;
+        snprintf(buf, sizeof buf, "%s", in->presentations);
+        for (char *w = strtok_r(buf, " ,", &save); w; w = strtok_r(NULL, " ,", &save)) {
+            if (q->nflags == ROUTE_MAX_WORDS || strlen(w) >= sizeof q->flags[0]) {
+                sb_printf(&p, "%stoo many or too long presentations", p.len ? "; " : "");
+                break;
+            }
+            snprintf(q->flags[q->nflags++], sizeof q->flags[0], "%s", w);
+        }
+    }
+    q->now = now;
+    q->at = now;
+    if (in->at && tz_parse(in->at, &q->at, &sub)) sb_printf(&p, "%s%s", p.len ? "; " : "", sub.msg);
+    q->allow_partial = in->allow_partial;
+    if (in->radius_km < 0 || in->radius_km > 500)
+        sb_printf(&p, "%sradius_km must be 0-500", p.len ? "; " : "");
+    q->radius_km = in->radius_km;
+    int rc = 0;
+    if (p.len) rc = ics_err_set(e, ICS_EINVAL, "%s", p.buf);
+    sb_free(&p);
+    return rc;
+}
+
+/* ---- capacity ---------------------------------------------------------- */
+
+static int capacity_row(store *s, const char *id, json_t **row, ics_err *e)
+{
+    json_t *p = json_pack("[s]", id);
+    int rc = store_query_one(s,
+                             "SELECT service_id, used_today, capacity, updated_at, updated_by "
+                             "FROM service_capacity WHERE service_id = ?",
+                             p, row, e);
+    json_decref(p);
+    if (rc == 0) {
+        json_int_t t = json_integer_value(json_object_get(*row, "updated_at"));
+        json_object_set_new(*row, "updated_at", iso(t));
+    }
+    return rc;
+}
+
+int store_routing_capacity_set(store *s, const char *id, int used, int capacity, int64_t now,
+                               const char *by, json_t **before, json_t **after, ics_err *e)
+{
+    *before = *after = NULL;
+    json_t *p = json_pack("[s]", id);
+    int64_t n = store_query_int(s, "SELECT COUNT(*) FROM services WHERE service_id = ?", p, -1, e);
+    json_decref(p);
+    if (n < 0) return ICS_EDB;
+    if (n == 0) return ics_err_set(e, ICS_ENOTFOUND, "no service with service_id '%s'", id);
+    if (capacity_row(s, id, before, e) == ICS_ENOTFOUND) *before = NULL;
+    p = json_pack("[s i i I s]", id, used, capacity, (json_int_t)now, by);
+    int rc = store_exec_params(s,
+                               "INSERT INTO service_capacity (service_id, used_today, capacity, "
+                               "updated_at, updated_by) VALUES (?, ?, ?, ?, ?) ON CONFLICT "
+                               "(service_id) DO UPDATE SET used_today = excluded.used_today, "
+                               "capacity = excluded.capacity, updated_at = excluded.updated_at, "
+                               "updated_by = excluded.updated_by",
+                               p, e);
+    json_decref(p);
+    if (!rc) rc = capacity_row(s, id, after, e);
+    return rc;
+}
+
+/* ---- referrals --------------------------------------------------------- */
+
+static void caps_text(uint32_t caps, char *buf, int n)
+{
+    routing_caps_format(caps, " ", buf, n);
+}
+
+int store_referral_insert(store *s, const store_referral_new *r, int64_t *id, ics_err *e)
+{
+    char needs[400];
+    caps_text(r->needs, needs, sizeof needs);
+    const route_location *w = r->where;
+    store_stmt *st;
+    int rc = store_prepare(
+        s,
+        "INSERT INTO referrals (nhs_number, age, needs, flags, postcode, district, place_code, lat,"
+        " lon, referrer_org, service_id, provider_ods, state, sent_at, notes, created_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?, ?, ?)",
+        &st, e);
+    if (rc) return rc;
+    store_bind_text(st, 1, r->nhs_number);
+    store_bind_int(st, 2, r->age);
+    store_bind_text(st, 3, needs);
+    store_bind_text(st, 4, r->flags && *r->flags ? r->flags : NULL);
+    store_bind_text(st, 5, r->postcode && *r->postcode ? r->postcode : NULL);
+    store_bind_text(st, 6, w->district[0] ? w->district : NULL);
+    store_bind_text(st, 7, w->place[0] ? w->place : NULL);
+    if (w->has_loc) {
+        store_bind_double(st, 8, w->lat);
+        store_bind_double(st, 9, w->lon);
+    } else {
+        store_bind_null(st, 8);
+        store_bind_null(st, 9);
+    }
+    store_bind_text(st, 10, r->referrer_org);
+    store_bind_text(st, 11, r->service_id);
+    store_bind_text(st, 12, r->provider_ods);
+    store_bind_int(st, 13, r->sent_at);
+    store_bind_text(st, 14, r->notes && *r->notes ? r->notes : NULL);
+    store_bind_text(st, 15, r->created_by);
+    rc = store_step(st, e);
+    store_finalize(st);
+    if (rc < 0) return rc;
+    *id = store_last_id(s);
+    return 0;
+}
+
+#define REF_COLS                                                                                   \
+    "r.id, r.nhs_number, r.age, r.needs, r.flags, r.postcode, r.district, r.place_code,"           \
+    " r.referrer_org, r.service_id, sv.name AS service_name, r.provider_ods, r.state, r.sent_at,"  \
+    " r.decided_at, r.attended_at, r.closed_at, r.reason, r.notes, r.synthetic, r.created_by"
+
+/* Turn stored columns into their API form: times as London ISO strings,
+ * lists as arrays, minutes to attendance, and whether the 2 hours were met. */
+static void referral_fix(json_t *row)
+{
+    static const char *times[] = {"sent_at", "decided_at", "attended_at", "closed_at"};
+    json_int_t sent = json_integer_value(json_object_get(row, "sent_at"));
+    json_int_t att = json_integer_value(json_object_get(row, "attended_at"));
+    for (size_t i = 0; i < 4; i++) {
+        json_t *v = json_object_get(row, times[i]);
+        if (json_is_integer(v)) json_object_set_new(row, times[i], iso(json_integer_value(v)));
+    }
+    json_object_set_new(row, "needs", words_json(json_string_value(json_object_get(row, "needs"))));
+    json_object_set_new(row, "flags", words_json(json_string_value(json_object_get(row, "flags"))));
+    json_object_set_new(row, "synthetic",
+                        json_boolean(json_integer_value(json_object_get(row, "synthetic"))));
+    if (att) {
+        json_object_set_new(row, "response_minutes", json_integer((att - sent) / 60));
+        json_object_set_new(row, "within_standard",
+                            json_boolean(att - sent <= (json_int_t)ROUTE_UCR_STANDARD * 60));
+    }
+}
+
+int store_referral_get(store *s, int64_t id, json_t **row, ics_err *e)
+{
+    json_t *p = json_pack("[I]", (json_int_t)id);
+    int rc = store_query_one(s,
+                             "SELECT " REF_COLS " FROM referrals r LEFT JOIN services sv ON "
+                             "sv.service_id = r.service_id WHERE r.id = ?",
+                             p, row, e);
+    json_decref(p);
+    if (rc == ICS_ENOTFOUND)
+        return ics_err_set(e, ICS_ENOTFOUND, "no referral %lld", (long long)id);
+    if (!rc) referral_fix(*row);
+    return rc;
+}
+
+int store_referral_list(store *s, const store_referral_filter *f, int64_t limit, int64_t offset,
+                        json_t **rows, int64_t *total, ics_err *e)
+{
+    sb w;
+    sb_init(&w);
+    json_t *p = json_array();
+    sb_puts(&w, " WHERE 1 = 1");
+    if (f->referrer && f->provider) {
+        sb_puts(&w, " AND (r.referrer_org = ? OR r.provider_ods = ?)");
+        json_array_append_new(p, json_string(f->referrer));
+        json_array_append_new(p, json_string(f->provider));
+    } else if (f->referrer) {
+        sb_puts(&w, " AND r.referrer_org = ?");
+        json_array_append_new(p, json_string(f->referrer));
+    } else if (f->provider) {
+        sb_puts(&w, " AND r.provider_ods = ?");
+        json_array_append_new(p, json_string(f->provider));
+    }
+    if (f->state) {
+        sb_puts(&w, " AND r.state = ?");
+        json_array_append_new(p, json_string(f->state));
+    }
+    if (f->service) {
+        sb_puts(&w, " AND r.service_id = ?");
+        json_array_append_new(p, json_string(f->service));
+    }
+    if (f->place) {
+        sb_puts(&w, " AND r.place_code = ?");
+        json_array_append_new(p, json_string(f->place));
+    }
+    if (f->from) {
+        sb_puts(&w, " AND r.sent_at >= ?");
+        json_array_append_new(p, json_integer(f->from));
+    }
+    if (f->to) {
+        sb_puts(&w, " AND r.sent_at < ?");
+        json_array_append_new(p, json_integer(f->to));
+    }
+    sb q;
+    sb_init(&q);
+    sb_printf(&q, "SELECT COUNT(*) FROM referrals r%s", w.buf);
+    *total = store_query_int(s, q.buf, p, 0, e);
+    sb_free(&q);
+    sb_init(&q);
+    sb_printf(&q,
+              "SELECT " REF_COLS " FROM referrals r LEFT JOIN services sv ON sv.service_id = "
+              "r.service_id%s ORDER BY r.sent_at DESC, r.id DESC LIMIT ? OFFSET ?",
+              w.buf);
+    json_array_append_new(p, json_integer(limit));
+    json_array_append_new(p, json_integer(offset));
+    int rc = store_query_json(s, q.buf, p, rows, e);
+    sb_free(&q);
+    sb_free(&w);
+    json_decref(p);
+    if (rc) return rc;
+    size_t i;
+    json_t *r;
+    json_array_foreach(*rows, i, r) referral_fix(r);
+    return 0;
+}
+
+int store_referral_step(store *s, int64_t id, int action, const char *reason, int64_t attended_at,
+                        int64_t now, json_t **before, json_t **after, ics_err *e)
+{
+    *before = *after = NULL;
+    json_t *p = json_pack("[I]", (json_int_t)id);
+    json_t *raw;
+    int rc = store_query_one(s, "SELECT state, sent_at FROM referrals WHERE id = ?", p, &raw, e);
+    json_decref(p);
+    if (rc == ICS_ENOTFOUND)
+        return ics_err_set(e, ICS_ENOTFOUND, "no referral %lld", (long long)id);
+    if (rc) return rc;
+    int state = routing_state_find(json_string_value(json_object_get(raw, "state")));
+    int64_t sent = json_integer_value(json_object_get(raw, "sent_at"));
+    json_decref(raw);
+    int next;
+    if ((rc = routing_referral_step(state, action, sent, reason, attended_at, now, &next, e)))
+        return rc;
+    if ((rc = store_referral_get(s, id, before, e))) return rc;
+    /* decided_at: accept/decline; attended_at: attend; closed_at: any final state */
+    p = json_pack("[s I I I s? I s]", routing_state_name(next),
+                  (json_int_t)(action == REF_ACCEPT || action == REF_DECLINE ? now : 0),
+                  (json_int_t)(action == REF_ATTEND ? attended_at : 0),
+                  (json_int_t)(next != REF_ACCEPTED ? now : 0), reason && *reason ? reason : NULL,
+                  (json_int_t)id, routing_state_name(state));
+    rc = store_exec_params(s,
+                           "UPDATE referrals SET state = ?,"
+                           " decided_at = COALESCE(NULLIF(?, 0), decided_at),"
+                           " attended_at = COALESCE(NULLIF(?, 0), attended_at),"
+                           " closed_at = COALESCE(NULLIF(?, 0), closed_at),"
+                           " reason = COALESCE(?, reason) WHERE id = ? AND state = ?",
+                           p, e);
+    json_decref(p);
+    if (!rc && store_changes(s) != 1)
+        rc = ics_err_set(e, ICS_ECONFLICT, "referral %lld changed meanwhile: try again",
+                         (long long)id);
+    if (!rc) rc = store_referral_get(s, id, after, e);
+    return rc;
+}
+
+int store_referral_refs(store *s, const routing_data *d, int64_t from, int64_t to, route_ref **out,
+                        int *n, int *nsynthetic, ics_err *e)
+{
+    *out = NULL;
+    *n = *nsynthetic = 0;
+    store_stmt *st;
+    int rc = store_prepare(s,
+                           "SELECT service_id, COALESCE(place_code, ''), state, sent_at, "
+                           "COALESCE(attended_at, 0), synthetic FROM referrals WHERE sent_at >= ? "
+                           "AND sent_at < ?",
+                           &st, e);
+    if (rc) return rc;
+    store_bind_int(st, 1, from);
+    store_bind_int(st, 2, to);
+    size_t cap = 1024, len = 0;
+    route_ref *v = malloc(cap * sizeof *v);
+    if (!v) {
+        store_finalize(st);
+        return ics_err_set(e, ICS_ENOMEM, "out of memory");
+    }
+    while ((rc = store_step(st, e)) == 1) {
+        if (len == cap) {
+            cap *= 2;
+            route_ref *nv = realloc(v, cap * sizeof *v);
+            if (!nv) {
+                rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
+                break;
+            }
+            v = nv;
+        }
+        route_ref *r = &v[len++];
+        r->service = store_routing_service_index(d, store_col_text(st, 0));
+        r->place = store_routing_place_index(d, store_col_text(st, 1));
+        r->state = routing_state_find(store_col_text(st, 2));
+        r->sent_at = store_col_int(st, 3);
+        r->attended_at = store_col_int(st, 4);
+        *nsynthetic += store_col_int(st, 5) != 0;
+    }
+    store_finalize(st);
+    if (rc < 0) {
+        free(v);
+        return rc;
+    }
+    *out = v;
+    *n = (int)len;
+    return 0;
+}
+
+int store_referral_insert_generated(store *s, const routing_data *d, const route_gen_ref *g, int n,
+                                    ics_err *e)
+{
+    /* referrers: mostly the ambulance service, then the acute trusts */
+    static const char *const referrers[] = {"RRU", "RRU", "RRU", "R1K", "RYJ", "RQM", "RAS"};
+    store_stmt *st;
+    int rc = store_prepare(
+        s,
+        "INSERT INTO referrals (nhs_number, age, needs, district, place_code, lat, lon,"
+        " referrer_org, service_id, provider_ods, state, sent_at, decided_at, attended_at,"
+        " closed_at, reason, notes, synthetic, created_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'synthetic history', 1,"
+        " 'seed:routing')",
+        &st, e);
+    if (rc) return rc;
+    for (int i = 0; i < n && rc == 0; i++) {
+        const route_gen_ref *r = &g[i];
+        const route_district *di = &d->dist[r->district];
+        const route_service *sv = &d->svc[r->service];
+        char needs[400];
+        caps_text(r->needs, needs, sizeof needs);
+        store_reset(st);
+        store_bind_text(st, 1, r->nhs);
+        store_bind_int(st, 2, r->age);
+        store_bind_text(st, 3, needs);
+        store_bind_text(st, 4, di->district);
+        store_bind_text(st, 5, di->place[0] ? di->place : NULL);
+        store_bind_double(st, 6, di->lat);
+        store_bind_double(st, 7, di->lon);
+        store_bind_text(st, 8, referrers[i % 7]);
+        store_bind_text(st, 9, sv->id);
+        store_bind_text(st, 10, sv->provider);
+        store_bind_text(st, 11, routing_state_name(r->state));
+        store_bind_int(st, 12, r->sent_at);
+        if (r->decided_at)
+            store_bind_int(st, 13, r->decided_at);
+        else
+            store_bind_null(st, 13);
+        if (r->attended_at)
+            store_bind_int(st, 14, r->attended_at);
+        else
+            store_bind_null(st, 14);
+        int64_t closed = r->state == REF_ATTENDED                                ? r->attended_at
+                         : r->state == REF_DECLINED || r->state == REF_CANCELLED ? r->decided_at
+                                                                                 : 0;
+        if (closed)
+            store_bind_int(st, 15, closed);
+        else
+            store_bind_null(st, 15);
+        store_bind_text(st, 16, r->reason[0] ? r->reason : NULL);
+        rc = store_step(st, e);
+        rc = rc < 0 ? rc : 0;
+    }
+    store_finalize(st);
+    return rc;
+}
+
+/* ---- report JSON ------------------------------------------------------- */
+
+static json_t *ucr_row(const route_ucr_row *r)
+{
+    json_t *o =
+        json_pack("{si si si si si si si}", "referrals", r->referrals, "attended", r->attended,
+                  "within_standard", r->within, "declined", r->declined, "cancelled", r->cancelled,
+                  "open", r->open, "open_past_standard", r->open_breached);
+    if (r->attended) {
+        json_object_set_new(o, "share", json_real((double)(long)(r->share * 10000 + 0.5) / 10000));
+        json_object_set_new(o, "ci95",
+                            json_pack("[f f]", (double)(long)(r->lo * 10000 + .5) / 1e4,
+                                      (double)(long)(r->hi * 10000 + .5) / 1e4));
+        json_object_set_new(o, "median_minutes", json_real(r->median_minutes));
+        json_object_set_new(o, "meets_ambition", json_boolean(r->meets));
+    } else {
+        json_object_set_new(o, "share", json_null());
+        json_object_set_new(o, "ci95", json_null());
+        json_object_set_new(o, "median_minutes", json_null());
+        json_object_set_new(o, "meets_ambition", json_null());
+    }
+    return o;
+}
+
+json_t *store_routing_ucr_json(const routing_data *d, const route_ucr_report *r, int64_t from,
+                               int64_t to, int standard, int nsynthetic)
+{
+    json_t *sv = json_array(), *pl = json_array();
+    for (int i = 0; i < r->nservices; i++) {
+        if (r->by_service[i].referrals == 0) continue;
+        json_t *o = ucr_row(&r->by_service[i]);
+        json_object_set_new(o, "service_id", json_string(d->svc[i].id));
+        json_object_set_new(o, "name", json_string(d->svc[i].name));
+        json_object_set_new(o, "kind", json_string(d->svc[i].kind));
+        json_array_append_new(sv, o);
+    }
+    for (int i = 0; i < r->nplaces; i++) {
+        json_t *o = ucr_row(&r->by_place[i]);
+        json_object_set_new(o, "place_code", json_string(d->places[i]));
+        json_object_set_new(o, "name", json_string(d->place_names[i]));
+        json_array_append_new(pl, o);
+    }
+    return json_pack(
+        "{so so si sf ss so so so si sb}", "from", iso(from), "to", iso(to), "standard_minutes",
+        standard, "ambition", ROUTE_UCR_AMBITION, "measure",
+        "share of referrals sent in the period and attended whose first visit was within the "
+        "standard of the referral (declined and cancelled referrals are out of scope; 95% Wilson "
+        "interval)",
+        "ics", ucr_row(&r->ics), "places", pl, "services", sv, "synthetic_referrals", nsynthetic,
+        "synthetic", nsynthetic > 0);
+}
+
+static const char *const day_names[8] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "BH"};
+
+/* Runs of uncovered hours, one day kind at a time: "Sat 17:00-20:00". */
+static json_t *gaps_json(const route_harm_cell *c)
+{
+    json_t *a = json_array();
+    for (int k = 0; k < 8; k++) {
+        int h = 0;
+        while (h < 24) {
+            if (c->cover[k][h]) {
+                h++;
+                continue;
+            }
+            int s = h;
+            while (h < 24 && !c->cover[k][h]) h++;
+            char b[32];
+            snprintf(b, sizeof b, "%s %02d:00-%02d:00", day_names[k], s, h);
+            json_array_append_new(a, json_string(b));
+        }
+    }
+    return a;
+}
+
+json_t *store_routing_harm_json(const routing_data *d, const route_harm_report *r, const char *kind)
+{
+    json_t *caps = json_array();
+    for (int c = 0; c < r->ncaps; c++) {
+        json_t *places = json_array();
+        for (int p = 0; p < r->nplaces; p++) {
+            const route_harm_cell *cell = &r->cells[c * r->nplaces + p];
+            json_t *ids = json_array(), *cover = json_object();
+            for (int i = 0; i < cell->nservices; i++)
+                json_array_append_new(ids, json_string(d->svc[cell->services[i]].id));
+            for (int k = 0; k < 8; k++) {
+                char row[25];
+                for (int h = 0; h < 24; h++)
+                    row[h] = (char)('0' + (cell->cover[k][h] > 9 ? 9 : cell->cover[k][h]));
+                row[24] = '\0';
+                json_object_set_new(cover, day_names[k], json_string(row));
+            }
+            json_array_append_new(places, json_pack("{ss ss so si si so so}", "place_code",
+                                                    d->places[p], "name", d->place_names[p],
+                                                    "services", ids, "week_hours", cell->week_hours,
+                                                    "bank_holiday_hours", cell->bh_hours, "gaps",
+                                                    gaps_json(cell), "cover", cover));
+        }
+        json_array_append_new(
+            caps, json_pack("{ss so}", "capability", directory_capabilities[c], "places", places));
+    }
+    json_t *diffs = json_array();
+    for (int i = 0; i < r->ndiffs; i++) {
+        const route_harm_diff *x = &r->diffs[i];
+        json_array_append_new(diffs,
+                              json_pack("{ss ss ss? ss ss ss}", "place_code", d->places[x->place],
+                                        "name", d->place_names[x->place], "service_id",
+                                        x->service >= 0 ? d->svc[x->service].id : NULL, "field",
+                                        x->field, "value", x->value, "most_common", x->common));
+    }
+    return json_pack("{ss ss so so}", "kind_compared", kind ? kind : "ucr", "hours",
+                     "whole hours a service is open in an ordinary week, London wall-clock time; "
+                     "'cover' strings give the number of services open in each hour 00-23; BH is "
+                     "a bank holiday",
+                     "capabilities", caps, "differences", diffs);
+}

@@ -1,0 +1,109 @@
+/* store/routing.h - the routing module's storage: live service capacity and
+ * referrals, loading the directory into the finder's plain structs, and the
+ * JSON forms of the finder's answer and the reports (shared by the API and
+ * the CLI so both print the same thing). */
+#ifndef ICS_STORE_ROUTING_H
+#define ICS_STORE_ROUTING_H
+
+#include <jansson.h>
+
+#include "routing/routing.h"
+#include "store/store.h"
+
+/* Everything the finder needs, loaded from the directory tables. */
+typedef struct routing_data {
+    route_service *svc;
+    int nsvc;
+    route_district *dist;
+    int ndist;
+    int64_t *bh;
+    int nbh;
+    char (*places)[ROUTE_CODE];
+    char (*place_names)[64];
+    int nplaces;
+} routing_data;
+
+int store_routing_load(store *s, routing_data *out, ics_err *e);
+void store_routing_data_free(routing_data *d);
+int store_routing_service_index(const routing_data *d, const char *id);
+int store_routing_place_index(const routing_data *d, const char *code);
+
+/* Build a finder query from text inputs (API body or CLI options), collecting
+ * every problem into one ICS_EINVAL message: exactly one location (postcode,
+ * lat+lon, or place code), age 0-130, needs from the capability list,
+ * presentations (words), at as ISO 8601 London time (NULL = now). */
+typedef struct routing_input {
+    const char *postcode, *place, *needs, *presentations, *at;
+    int has_ll;
+    double lat, lon;
+    int age; /* -1 = missing */
+    int allow_partial;
+    double radius_km;
+} routing_input;
+int store_routing_query(const routing_data *d, const routing_input *in, int64_t now, route_query *q,
+                        ics_err *e);
+
+/* The finder's answer as JSON: {query, location, eligible: [...], excluded: [...]}. */
+json_t *store_routing_answer_json(const routing_data *d, const route_query *q,
+                                  const route_answer *a);
+
+/* Live capacity: used today out of capacity, reported now. Returns the row. */
+int store_routing_capacity_set(store *s, const char *service_id, int used, int capacity,
+                               int64_t now, const char *by, json_t **before, json_t **after,
+                               ics_err *e);
+
+/* ---- referrals ---------------------------------------------------------- */
+
+typedef struct store_referral_new {
+    const char *nhs_number; /* 10 digits, checked */
+    int age;
+    uint32_t needs;
+    const char *flags; /* space-separated presentations or NULL */
+    const route_location *where;
+    const char *postcode; /* as given, normalised, or NULL */
+    const char *referrer_org;
+    const char *service_id;
+    const char *provider_ods;
+    int64_t sent_at;
+    const char *created_by;
+    const char *notes;
+} store_referral_new;
+
+int store_referral_insert(store *s, const store_referral_new *r, int64_t *id, ics_err *e);
+/* One referral as JSON (times in London ISO form); ICS_ENOTFOUND. */
+int store_referral_get(store *s, int64_t id, json_t **row, ics_err *e);
+
+/* Filters for a list; NULL / 0 = any. referrer/provider: visibility. When
+ * both are set a referral matches either (a clinician of a provider sees
+ * what it sent and what it was sent). */
+typedef struct store_referral_filter {
+    const char *referrer, *provider, *state, *service, *place;
+    int64_t from, to;
+} store_referral_filter;
+
+int store_referral_list(store *s, const store_referral_filter *f, int64_t limit, int64_t offset,
+                        json_t **rows, int64_t *total, ics_err *e);
+
+/* Apply a lifecycle action (the engine checks it); before/after are the
+ * rows (new references). */
+int store_referral_step(store *s, int64_t id, int action, const char *reason, int64_t attended_at,
+                        int64_t now, json_t **before, json_t **after, ics_err *e);
+
+/* Referrals sent in [from, to) as the report engine's structs, indexed by
+ * d's services and places. */
+int store_referral_refs(store *s, const routing_data *d, int64_t from, int64_t to, route_ref **out,
+                        int *n, int *nsynthetic, ics_err *e);
+
+/* Insert a generated synthetic history (marked synthetic) in the caller's
+ * transaction; referrers are drawn from the acute trusts and LAS. */
+int store_referral_insert_generated(store *s, const routing_data *d, const route_gen_ref *g, int n,
+                                    ics_err *e);
+
+/* ---- report JSON -------------------------------------------------------- */
+
+json_t *store_routing_ucr_json(const routing_data *d, const route_ucr_report *r, int64_t from,
+                               int64_t to, int standard, int nsynthetic);
+json_t *store_routing_harm_json(const routing_data *d, const route_harm_report *r,
+                                const char *kind);
+
+#endif
