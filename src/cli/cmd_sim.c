@@ -188,13 +188,15 @@ static int sim_erlang_cmd(int argc, char **argv)
 
 static int sim_fit_cmd(int argc, char **argv)
 {
-    const char *db = cli_default_db(), *days = "365", *out = NULL;
+    const char *db = cli_default_db(), *days = "365", *out = NULL, *type = NULL;
     const cli_opt opts[] = {{"db", &db, NULL, "PATH  database file (default icsflow.db)"},
                             {"days", &days, NULL, "N  history to fit from (default 365)"},
+                            {"bed-type", &type, NULL, "TYPE  only units of this bed type"},
                             {"out", &out, NULL, "FILE  write the scenario here (default stdout)"},
                             {NULL, NULL, NULL, NULL}};
-    int np, rc = cli_parse("sim fit", "sim fit [--db PATH] [--days N] [--out FILE]", argc, argv,
-                           opts, &np);
+    int np,
+        rc = cli_parse("sim fit", "sim fit [--db PATH] [--days N] [--bed-type TYPE] [--out FILE]",
+                       argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np) return cli_usage_error("sim fit", "takes no positional arguments");
     long nd;
@@ -203,7 +205,7 @@ static int sim_fit_cmd(int argc, char **argv)
     if ((rc = cli_open("sim fit", db, &s))) return rc;
     store_sim_doc *d = NULL;
     ics_err e = {0};
-    rc = store_sim_fit(s, (int)nd, &d, &e);
+    rc = store_sim_fit(s, (int)nd, type, &d, &e);
     store_close(s);
     if (rc) return cli_fail("sim fit", &e);
     json_t *j = store_sim_doc_json(d);
@@ -261,7 +263,7 @@ int cmd_sim(int argc, char **argv)
         {NULL, NULL, NULL, NULL}};
     static const char usage[] =
         "sim SCENARIO.json [options]\n"
-        "       icsflow sim fit [--db PATH] [--days N] [--out FILE]\n"
+        "       icsflow sim fit [--db PATH] [--days N] [--bed-type TYPE] [--out FILE]\n"
         "       icsflow sim erlang --arrivals N --los DAYS [--beds N]\n\n"
         "Runs the scenario's replications on all cores under the borough and pooled\n"
         "policies (paired: the same patients), reports occupancy, waits and the\n"
@@ -292,17 +294,13 @@ int cmd_sim(int argc, char **argv)
     if (nreps) d->sc.reps = (int)nreps;
     if (nseed >= 0) d->sc.seed = (uint64_t)nseed;
     if (ndays) d->sc.run_days = (double)ndays;
-    if (pol & SIM_REVIEW_BOROUGH) {
-        sim_scenario chk = d->sc;
-        chk.policy = SIM_POLICY_BOROUGH;
-        ics_err e = {0};
-        if (sim_scenario_check(&chk, &e)) {
-            store_sim_doc_free(d);
-            return cli_fail("sim", &e);
-        }
+    ics_err e = {0};
+    pol = store_sim_doc_policies(d, pol, &e);
+    if (pol < 0) {
+        store_sim_doc_free(d);
+        return cli_fail("sim", &e);
     }
     sim_review r;
-    ics_err e = {0};
     progress pg;
     progress_init(&pg, "simulating");
     double t0 = now_s();
@@ -392,7 +390,7 @@ int cmd_sim(int argc, char **argv)
 int seed_sim(store *s, ics_err *e)
 {
     store_sim_doc *d = NULL;
-    int rc = store_sim_fit(s, 365, &d, e);
+    int rc = store_sim_fit(s, 365, NULL, &d, e);
     if (rc == ICS_ECONFLICT) { /* no bed units in this directory: nothing to review */
         ics_err_clear(e);
         return 0;
@@ -404,9 +402,11 @@ int seed_sim(store *s, ics_err *e)
     d->sc.warmup_days = 120;
     d->sc.seed = 2026;
     snprintf(d->name, sizeof d->name, "Example bed review (synthetic, seeded)");
-    sim_scenario chk = d->sc;
-    chk.policy = SIM_POLICY_BOROUGH;
-    int pol = sim_scenario_check(&chk, NULL) ? SIM_REVIEW_POOLED : 3;
+    int pol = store_sim_doc_policies(d, 3, e);
+    if (pol < 0) {
+        store_sim_doc_free(d);
+        return pol;
+    }
     sim_review r;
     rc = sim_review_run(&d->sc, pol, 1, 0, 0, NULL, NULL, &r, e);
     if (!rc) {

@@ -159,7 +159,9 @@ int sim_scenario_check(const sim_scenario *sc, ics_err *e)
         if (!(p->urgent_share >= 0 && p->urgent_share <= 1))
             sb_printf(&m, "; %s: urgent_share must be between 0 and 1", who);
         check_los(&p->los, who, &m);
-        if (sc->policy == SIM_POLICY_BOROUGH) {
+        int demand = p->arrivals_per_day > 0;
+        for (int k = 0; k < sc->nreplay && !demand; k++) demand = sc->replay[k].place == i;
+        if (sc->policy == SIM_POLICY_BOROUGH && demand) {
             int any = 0;
             for (int u = 0; u < nu; u++)
                 if (sc->units[u].places >> i & 1) any = 1;

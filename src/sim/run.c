@@ -57,7 +57,9 @@ static sim_stat stat_of(const sim_result *r, size_t off)
     }
     s.sd = s.n > 1 ? sqrt(ss / (s.n - 1)) : 0;
     double half = s.n > 1 ? sim_t975(s.n - 1) * s.sd / sqrt(s.n) : 0;
-    s.lo = s.mean - half;
+    /* every metric is >= 0: the interval is cut at 0 rather than show a
+     * negative wait or share */
+    s.lo = s.mean - half > 0 ? s.mean - half : 0;
     s.hi = s.mean + half;
     return s;
 }

@@ -405,6 +405,29 @@ int store_sim_doc_parse(const json_t *j, store_sim_doc **out, ics_err *e)
     return 0;
 }
 
+static void note(store_sim_doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int store_sim_doc_policies(store_sim_doc *d, int asked, ics_err *e)
+{
+    sim_scenario chk = d->sc;
+    int ok = 0;
+    for (int p = 0; p < 2; p++) {
+        if (!(asked >> p & 1)) continue;
+        chk.policy = p ? SIM_POLICY_POOLED : SIM_POLICY_BOROUGH;
+        ics_err pe = {0};
+        int rc = sim_scenario_check(&chk, &pe);
+        if (rc == 0) {
+            ok |= 1 << p;
+        } else if (p == 0 && (asked & 2) && strstr(pe.msg, "no unit is commissioned")) {
+            note(d, "borough policy not reviewed: %s", pe.msg);
+        } else {
+            if (e) *e = pe;
+            return rc;
+        }
+    }
+    return ok;
+}
+
 static json_t *num_or_null(double v)
 {
     return isfinite(v) ? json_real(v) : json_null();
@@ -508,7 +531,7 @@ static json_t *search_json(const sim_scenario *sc, const sim_search *s, int beds
 static json_t *policy_json(const sim_scenario *sc, const sim_review *r, int p)
 {
     const sim_result *res = r->res[p];
-    json_t *o = json_pack("{si sf sf sI sI}", "beds", res->beds, "offered_load", res->offered_load,
+    json_t *o = json_pack("{si sf si sI sI}", "beds", res->beds, "offered_load", res->offered_load,
                           "replications", res->reps, "censored", (json_int_t)res->censored,
                           "events", (json_int_t)res->events);
     for (int m = 0; m < SIM_NMETRICS; m++)
@@ -687,7 +710,7 @@ int store_sim_run_list(store *s, int64_t limit, int64_t offset, json_t **rows, i
 #define FIT_DEFAULT_OCCUPANCY 0.85
 #define FIT_MIN_STAYS         30
 
-static int fit_directory(store *s, store_sim_doc *d, ics_err *e)
+static int fit_directory(store *s, store_sim_doc *d, const char *bed_type, ics_err *e)
 {
     sim_scenario *sc = &d->sc;
     json_t *rows = NULL;
@@ -716,11 +739,18 @@ static int fit_directory(store *s, store_sim_doc *d, ics_err *e)
         p->lon = json_is_number(lon) ? json_number_value(lon) : NAN;
     }
     json_decref(rows);
+    json_t *p = json_pack("[s s]", bed_type ? bed_type : "", bed_type ? bed_type : "");
     rc = store_query_json(s,
                           "SELECT u.unit_code, u.name, u.beds, s.lat, s.lon FROM units u"
-                          " JOIN sites s ON s.site_code = u.site_code ORDER BY u.unit_code",
-                          NULL, &rows, e);
+                          " JOIN sites s ON s.site_code = u.site_code"
+                          " WHERE ? = '' OR u.bed_type = ? ORDER BY u.unit_code",
+                          p, &rows, e);
+    json_decref(p);
     if (rc) return rc;
+    if (json_array_size(rows) == 0 && bed_type) {
+        json_decref(rows);
+        return ics_err_set(e, ICS_EINVAL, "no bed units of type '%s' in the directory", bed_type);
+    }
     if (json_array_size(rows) == 0 || json_array_size(rows) > SIM_MAX_UNITS) {
         json_decref(rows);
         return ics_err_set(e, ICS_ECONFLICT,
@@ -781,7 +811,6 @@ static void commissioned_beds(const sim_scenario *sc, double *share)
     }
 }
 
-static void note(store_sim_doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(store_sim_doc *d, const char *fmt, ...)
 {
     char buf[400];
@@ -813,24 +842,129 @@ static void fit_defaults(store_sim_doc *d, const char *why)
          FIT_DEFAULT_OCCUPANCY * total / FIT_DEFAULT_LOS);
 }
 
-/* Demand from the bed bureau: 1 when fitted, 0 when there is not enough
- * history (the caller falls back to defaults), negative on error. */
-static int fit_history(store *s, store_sim_doc *d, int days, ics_err *e)
+/* The referral and unit vocabularies name two bed types differently. */
+static const char *referral_type(const char *unit_type)
 {
-    (void)s, (void)d, (void)days, (void)e;
-    return 0; /* bed bureau tables not yet available: see docs/sim.md */
+    if (!strcmp(unit_type, "rehabilitation")) return "rehab";
+    if (!strcmp(unit_type, "stroke_rehabilitation")) return "stroke_rehab";
+    return unit_type;
 }
 
-int store_sim_fit(store *s, int days, store_sim_doc **out, ics_err *e)
+/* Demand from the bed bureau over the last days days of its history (up to
+ * the newest referral): arrivals per place = referrals that wanted a bed
+ * (not cancelled or declined) / days covered; urgent share = priority 1;
+ * LOS = the empirical distribution of stays discharged in the window.
+ * Returns 1 when fitted, 0 when there is too little history (or no bed
+ * bureau tables) and the caller falls back to defaults, < 0 on error. */
+static int fit_history(store *s, store_sim_doc *d, int days, const char *bed_type, ics_err *e)
+{
+    sim_scenario *sc = &d->sc;
+    ics_err ignore = {0};
+    int64_t end =
+        store_query_int(s, "SELECT MAX(referred_at) FROM bed_referrals", NULL, -1, &ignore);
+    if (end <= 0) return 0; /* no table or no rows */
+    int64_t first = store_query_int(s, "SELECT MIN(referred_at) FROM bed_referrals", NULL, end, e);
+    int64_t start = end - (int64_t)days * 86400;
+    if (first > start) start = first;
+    double span = (double)(end - start) / 86400.0;
+    if (span < 7) return 0;
+    const char *rt = bed_type ? referral_type(bed_type) : "";
+    json_t *p = json_pack("[I I s s s]", (json_int_t)start, (json_int_t)end, bed_type ? "1" : "",
+                          bed_type ? bed_type : "", rt),
+           *rows = NULL;
+    int rc =
+        store_query_json(s,
+                         "SELECT place_code, COUNT(*) AS n,"
+                         " SUM(CASE WHEN priority = 1 THEN 1 ELSE 0 END) AS urgent"
+                         " FROM bed_referrals WHERE referred_at >= ? AND referred_at <= ?"
+                         " AND state NOT IN ('cancelled', 'declined') AND place_code IS NOT NULL"
+                         " AND (? = '' OR bed_type IN (?, ?))"
+                         " GROUP BY place_code ORDER BY place_code",
+                         p, &rows, e);
+    json_decref(p);
+    if (rc) return rc;
+    double lam[SIM_MAX_PLACES] = {0}, urg[SIM_MAX_PLACES] = {0};
+    long total = 0;
+    size_t k;
+    json_t *r;
+    json_array_foreach(rows, k, r)
+    {
+        int i = place_index(sc, json_string_value(json_object_get(r, "place_code")));
+        if (i < 0) continue;
+        long n = (long)json_integer_value(json_object_get(r, "n"));
+        lam[i] = n / span;
+        urg[i] = n ? (double)json_integer_value(json_object_get(r, "urgent")) / n : 0;
+        total += n;
+    }
+    json_decref(rows);
+    p = json_pack("[I I s s]", (json_int_t)start, (json_int_t)end, bed_type ? "1" : "",
+                  bed_type ? bed_type : "");
+    rc = store_query_json(s,
+                          "SELECT (st.discharged_at - st.admitted_at) AS secs FROM bed_stays st"
+                          " JOIN units u ON u.unit_code = st.unit_code"
+                          " WHERE st.discharged_at IS NOT NULL AND st.discharged_at >= ?"
+                          " AND st.discharged_at <= ? AND (? = '' OR u.bed_type = ?)"
+                          " ORDER BY st.stay_id",
+                          p, &rows, e);
+    json_decref(p);
+    if (rc) return rc;
+    size_t nst = json_array_size(rows);
+    if (total < FIT_MIN_STAYS || nst < FIT_MIN_STAYS) {
+        json_decref(rows);
+        note(d,
+             "the bed bureau's last %.0f days hold %ld referrals and %zu finished stays%s%s: "
+             "too few to fit (need %d of each)",
+             span, total, nst, bed_type ? " of type " : "", bed_type ? bed_type : "",
+             FIT_MIN_STAYS);
+        return 0;
+    }
+    double *v = malloc(nst * sizeof *v), sum = 0, ss = 0;
+    if (!v) {
+        json_decref(rows);
+        return ics_err_set(e, ICS_ENOMEM, "out of memory");
+    }
+    json_array_foreach(rows, k, r)
+    {
+        v[k] = json_number_value(json_object_get(r, "secs")) / 86400.0;
+        sum += v[k];
+    }
+    json_decref(rows);
+    double mean = sum / nst;
+    for (size_t i = 0; i < nst; i++) ss += (v[i] - mean) * (v[i] - mean);
+    free(d->values[0]);
+    d->values[0] = v;
+    sc->los = (sim_los){.kind = SIM_LOS_EMPIRICAL, .values = v, .nvalues = (int)nst};
+    for (int i = 0; i < sc->nplaces; i++) {
+        sc->places[i].arrivals_per_day = lam[i];
+        sc->places[i].urgent_share = urg[i];
+    }
+    snprintf(d->source, sizeof d->source, "beds-history");
+    char from[16], to[16];
+    time_t t0 = (time_t)start, t1 = (time_t)end;
+    struct tm tm;
+    strftime(from, sizeof from, "%Y-%m-%d", gmtime_r(&t0, &tm));
+    strftime(to, sizeof to, "%Y-%m-%d", gmtime_r(&t1, &tm));
+    note(d,
+         "demand fitted from the bed bureau, %s to %s (%.0f days): %ld referrals (%.2f a day), "
+         "%zu finished stays resampled as the LOS (mean %.1f days, sd %.1f)",
+         from, to, span, total, total / span, nst, mean, nst > 1 ? sqrt(ss / (nst - 1)) : 0.0);
+    return 1;
+}
+
+int store_sim_fit(store *s, int days, const char *bed_type, store_sim_doc **out, ics_err *e)
 {
     *out = NULL;
     if (days < 7 || days > 3660) return ics_err_set(e, ICS_EINVAL, "days must be 7 to 3660");
+    if (bed_type && !*bed_type) bed_type = NULL;
     store_sim_doc *d = store_sim_doc_new();
     if (!d) return ics_err_set(e, ICS_ENOMEM, "out of memory");
-    snprintf(d->name, sizeof d->name, "Bed review fitted from the database");
-    int rc = fit_directory(s, d, e);
+    snprintf(d->name, sizeof d->name, "Bed review fitted from the database%s%s",
+             bed_type ? ": " : " (all bed types)", bed_type ? bed_type : "");
+    int rc = fit_directory(s, d, bed_type, e);
+    if (!rc && !bed_type)
+        note(d, "all bed types are treated as interchangeable; fit one type with bed_type");
     if (!rc) {
-        rc = fit_history(s, d, days, e);
+        rc = fit_history(s, d, days, bed_type, e);
         if (rc == 0) {
             char why[160];
             snprintf(why, sizeof why, "the bed bureau has too little history in the last %d days",
@@ -839,13 +973,13 @@ int store_sim_fit(store *s, int days, store_sim_doc **out, ics_err *e)
         }
         rc = rc < 0 ? rc : 0;
     }
-    /* a place nobody commissions for cannot be simulated under borough
-     * rules; it keeps its demand for the pooled run and the review notes it */
+    /* a place with demand but no commissioned unit cannot be simulated
+     * under borough rules; it keeps its demand for the pooled run */
     for (int i = 0; !rc && i < d->sc.nplaces; i++) {
         int any = 0;
         for (int u = 0; u < d->sc.nunits; u++) any |= (int)(d->sc.units[u].places >> i & 1);
-        if (!any)
-            note(d, "place %s has no commissioned unit: borough policy not possible for it",
+        if (!any && d->sc.places[i].arrivals_per_day > 0)
+            note(d, "place %s has demand but no commissioned unit: borough policy not possible",
                  d->sc.places[i].code);
     }
     if (rc) {

@@ -32,6 +32,12 @@ int store_sim_doc_parse(const json_t *j, store_sim_doc **out, ics_err *e);
 /* The scenario as JSON (round-trips through store_sim_doc_parse). */
 json_t *store_sim_doc_json(const store_sim_doc *d);
 
+/* Which of the policies asked for (SIM_REVIEW_* bits) the scenario allows.
+ * When borough rules are impossible (a place with demand has no
+ * commissioned unit) and both were asked for, borough is dropped with a
+ * note; when it alone was asked for, ICS_EINVAL. Returns the bits or < 0. */
+int store_sim_doc_policies(store_sim_doc *d, int asked, ics_err *e);
+
 /* JSON of a stat {mean, sd, lo, hi, n}; NaN becomes null. */
 json_t *store_sim_stat_json(const sim_stat *s);
 /* The review as JSON: per policy the metrics, units, places and beds needed. */
@@ -39,11 +45,12 @@ json_t *store_sim_review_json(const store_sim_doc *d, const sim_review *r);
 /* The same as CSV rows: policy,scope,code,metric,mean,lo,hi,sd,n. */
 char *store_sim_review_csv(const store_sim_doc *d, const sim_review *r);
 
-/* Fit a scenario from the database: units and commissioning from the
- * directory; arrivals per place and LOS from the bed bureau's referrals and
- * stays over the last days days when that history exists, else defaults
- * from unit sizes (documented in docs/sim.md; the notes say which). */
-int store_sim_fit(store *s, int days, store_sim_doc **out, ics_err *e);
+/* Fit a scenario from the database: units (of bed_type, or all when NULL)
+ * and commissioning from the directory; arrivals per place and LOS from the
+ * bed bureau's referrals and stays over the last days days when that
+ * history exists, else defaults from unit sizes (documented in docs/sim.md;
+ * the notes say which). ICS_EINVAL for an unknown bed type. */
+int store_sim_fit(store *s, int days, const char *bed_type, store_sim_doc **out, ics_err *e);
 
 /* Store a run (scenario, seed, result) inside the caller's transaction;
  * *id receives its id. */
