@@ -1043,6 +1043,7 @@ int store_sitrep_aid_create(store *s, const json_t *body, const store_sitrep_act
     const char *note = str_member(body, "note", &b, &n);
     json_t *q = json_object_get(body, "quantity");
     if (!org) org = who->org && who->org[0] ? who->org : NULL;
+    int absent = n; /* type problems so far */
     if (!org) add_problem(&b, &n, "missing field 'org'");
     if (!res) add_problem(&b, &n, "missing field 'resource'");
     if (!q)
@@ -1052,7 +1053,8 @@ int store_sitrep_aid_create(store *s, const json_t *body, const store_sitrep_act
     if (!df) add_problem(&b, &n, "missing field 'date_from'");
     if (!dt) add_problem(&b, &n, "missing field 'date_to'");
     if (!urg) add_problem(&b, &n, "missing field 'urgency'");
-    if (n) return problems_done(&b, n, e);
+    /* unknown fields alone do not stop the value checks below */
+    if (n > absent || !org || !res || !q || !df || !dt || !urg) return problems_done(&b, n, e);
     if (!who->coordinator && strncmp(org, who->org ? who->org : "", 3) != 0) {
         sb_free(&b);
         return ics_err_set(e, ICS_EFORBID,
@@ -1070,15 +1072,19 @@ int store_sitrep_aid_create(store *s, const json_t *body, const store_sitrep_act
     r.urgency = sitrep_urgency_find(urg);
     ics_err de = {0};
     char msg[600];
+    int dates_ok = 1;
     if (tz_parse_date(df, &r.day_from, &de)) {
         snprintf(msg, sizeof msg, "field 'date_from': %s", de.msg);
         add_problem(&b, &n, msg);
+        dates_ok = 0;
     }
     if (tz_parse_date(dt, &r.day_to, &de)) {
         snprintf(msg, sizeof msg, "field 'date_to': %s", de.msg);
         add_problem(&b, &n, msg);
+        dates_ok = 0;
     }
-    if (!n && sitrep_aid_request_check(&r, today, &de)) add_problem(&b, &n, de.msg);
+    if (!dates_ok) r.day_from = r.day_to = today; /* reported above; keep the rest checked */
+    if (sitrep_aid_request_check(&r, today, &de)) add_problem(&b, &n, de.msg);
     if (n) return problems_done(&b, n, e);
     sb_free(&b);
     char now[32], f[16], t[16];
@@ -1192,14 +1198,15 @@ int store_sitrep_aid_act(store *s, int64_t id, int action, const json_t *body,
                 snprintf(offer_org_buf, sizeof offer_org_buf, "%s",
                          json_string_value(json_object_get(o, "org")));
         }
-        if (action == SITREP_AID_AGREE && !offer_org_buf[0])
-            return ics_err_set(e, ICS_EINVAL, "request %lld has no offer %lld", (long long)id,
-                               (long long)offer_id);
         offer_org = offer_org_buf;
     }
     sitrep_aid_actor actor = {who->coordinator, who->org ? who->org : ""};
     int next;
     if ((rc = sitrep_aid_step(state, action, requester, offer_org, &actor, &next, e))) return rc;
+    /* after the state and role checks, so agreeing too early is a conflict */
+    if (action == SITREP_AID_AGREE && !offer_org_buf[0])
+        return ics_err_set(e, ICS_EINVAL, "request %lld has no offer %lld", (long long)id,
+                           (long long)offer_id);
     char now[32];
     now_utc(now);
     json_t *p = NULL;

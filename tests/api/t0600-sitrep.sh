@@ -1,0 +1,232 @@
+#!/bin/sh
+# t0600-sitrep.sh - daily sitreps over real HTTP: the daily call view on the
+# seeded synthetic year, submissions and versioned amendments with their OPEL
+# level and drivers, bad submissions answered 4xx with nothing written,
+# history with SPC signals, and a mutual-aid request taken from open to
+# fulfilled with the right organisation able to act at each step.
+. "$(dirname "$0")/lib.sh"
+start_server
+TODAY=$(TZ=Europe/London date +%F)
+TOMORROW=$(TZ=Europe/London date -d tomorrow +%F)
+OLD=$(TZ=Europe/London date -d '20 days ago' +%F)
+IN3=$(TZ=Europe/London date -d '3 days' +%F)
+OPS_RYJ=$(mktoken ops_ryj trust_ops RYJ)
+OPS_R1K=$(mktoken ops_r1k trust_ops R1K)
+OPS_RAS=$(mktoken ops_ras trust_ops RAS)
+COORD=$(mktoken coord coordinator QRV)
+CLIN=$(mktoken clin clinician RRU)
+ANALYST=$(mktoken analyst analyst QRV)
+
+# ---- the daily call view on the seeded synthetic year ----
+api GET /api/v1/sitrep/today "$CLIN"
+expect "daily call view for a clinician" 200
+jqcheck "every NWL provider that submits is listed (12)" '.expected == 12 and (.providers | length) == 12'
+jqcheck "the view says its data is synthetic" '.synthetic == true'
+jqcheck "RAN and RY9 have not submitted yet today" '[.missing[].org] == ["RAN","RY9"]'
+jqcheck "every submitted provider has a level 1-4 and a 14-day trend" \
+    'all(.providers[] | select(.submitted); .level >= 1 and .level <= 4 and (.trend | length) == 14)'
+jqcheck "acute trusts show their drivers and figures" \
+    'all(.providers[] | select(.kind == "acute"); (.figures.ga_occ_pct > 0) and (.drivers | type) == "array")'
+jqcheck "an ICS level rolled up from the providers" '.ics.level >= 1 and .ics.level <= 4 and .ics.pillars.acute.providers == 4'
+jqcheck "thresholds labelled illustrative" '.thresholds_source | test("illustrative")'
+api GET "/api/v1/sitrep/today?day=yesterday" "$CLIN"
+expect "a day that is not a date" 422
+api GET /api/v1/sitrep/today ""
+expect "no token" 401
+
+api GET /api/v1/sitrep/fields "$ANALYST"
+expect "field definitions" 200
+jqcheck "acute G&A occupied beds is a required whole number" \
+    '.kinds.acute[] | select(.name == "ga_beds_occupied") | .required and .integer'
+api GET /api/v1/sitrep/thresholds "$ANALYST"
+expect "thresholds in force" 200
+jqcheck "22 parameter rules and 5 level cut-off rows" '(.rules | length) == 22 and (.levels | length) == 5'
+
+# ---- submissions ----
+GOOD='{"org":"RYJ","day":"'$TODAY'","fields":{"ambulance_arrivals":100,"handover_mean_min":32,"ed_attendances":400,"ed_expected":400,"ed_within_4h":300,"ed_over_12h":8,"ed_majors_spaces":40,"ed_majors_patients":50,"time_to_treatment_min":90,"ga_beds_core":950,"ga_beds_escalation":50,"ga_beds_occupied":960,"nctr_patients":96}}'
+rows() { sql "SELECT COUNT(*) FROM sitrep_submissions"; }
+R0=$(rows)
+A0=$(audit_count)
+api POST /api/v1/sitrep/submissions "$OPS_RYJ" "$GOOD"
+expect "trust ops submits Imperial's sitrep" 201
+jqcheck "the worked example scores 27 of 11-44: OPEL 3, computed" \
+    '.level == 3 and .score == 27 and .score_min == 11 and .score_max == 44 and .level_source == "computed"'
+jqcheck "a new version over the seeded one" '.version == 2 and .is_current == 1 and .source == "api"'
+jqcheck "drivers led by handover delays and G&A occupancy" \
+    '.drivers[0].parameter == "handover_mean_min" and .drivers[0].excess == 4 and .drivers[1].parameter == "ga_occ_pct" and .drivers[1].value == 96'
+check "one more row and one audit record" [ "$(rows)" -eq $((R0 + 1)) -a "$(audit_count)" -eq $((A0 + 1)) ]
+check "the audit names the submission (an amendment of the seeded version 1)" \
+    [ "$(sql "SELECT action || ' ' || object_id FROM audit ORDER BY id DESC LIMIT 1")" = "sitrep.amend RYJ/$TODAY/v2" ]
+
+AMEND=$(printf '%s' "$GOOD" | jq -c '.fields.ga_beds_occupied = 1000 | .fields.handover_mean_min = 65')
+api POST /api/v1/sitrep/submissions "$OPS_RYJ" "$AMEND"
+expect "a repeat for the same day is an amendment" 201
+jqcheck "version 3, now OPEL 3 with score 31" '.version == 3 and .score == 31 and .level == 3'
+check "history kept: three versions, one current" \
+    [ "$(sql "SELECT COUNT(*) || '/' || SUM(is_current) FROM sitrep_submissions WHERE org_code='RYJ' AND day='$TODAY'")" = "3/1" ]
+check "the amendment is audited with the version before" \
+    [ "$(sql "SELECT action || ' ' || (before_json IS NOT NULL) FROM audit ORDER BY id DESC LIMIT 1")" = "sitrep.amend 1" ]
+api GET "/api/v1/sitrep/providers/RYJ/days/$TODAY" "$CLIN"
+expect "every version of the day" 200
+jqcheck "newest first" '.versions == 3 and [.items[].version] == [3,2,1]'
+api GET "/api/v1/sitrep/providers/RYJ/days/$TOMORROW" "$CLIN"
+expect "no sitrep for tomorrow" 404
+
+R0=$(rows)
+A0=$(audit_count)
+bad() { # DESC STATUS BODY [TOKEN]
+    api POST /api/v1/sitrep/submissions "${4-$OPS_RYJ}" "$3"
+    expect "$1" "$2"
+}
+bad "malformed JSON" 400 '{"org":"RYJ",'
+bad "a JSON array" 400 '[1,2]'
+bad "missing figures" 422 "$(printf '%s' "$GOOD" | jq -c 'del(.fields.ed_expected, .fields.nctr_patients)')"
+jqcheck "names every missing field" '(.detail | test("ed_expected")) and (.detail | test("nctr_patients"))'
+bad "a negative count" 422 "$(printf '%s' "$GOOD" | jq -c '.fields.ed_over_12h = -3')"
+jqcheck "says counts cannot be negative" '.detail | test("cannot be negative")'
+bad "occupancy over 100%" 422 "$(printf '%s' "$GOOD" | jq -c '.fields.ga_beds_occupied = 1001')"
+jqcheck "says occupancy is over 100%" '.detail | test("occupancy over 100%")'
+bad "an unknown organisation" 422 "$(printf '%s' "$GOOD" | jq -c '.org = "ZZZ"')" "$COORD"
+jqcheck "names the organisation" '.detail | test("ZZZ")'
+bad "a day in the future" 422 "$(printf '%s' "$GOOD" | jq -c --arg d "$TOMORROW" '.day = $d')"
+jqcheck "says the day is in the future" '.detail | test("future")'
+bad "a day too old to amend" 422 "$(printf '%s' "$GOOD" | jq -c --arg d "$OLD" '.day = $d')"
+bad "a figure that is not a number" 422 "$(printf '%s' "$GOOD" | jq -c '.fields.ed_attendances = "lots"')"
+bad "a fractional count" 422 "$(printf '%s' "$GOOD" | jq -c '.fields.ed_attendances = 400.5')"
+bad "an unknown top-level field" 422 "$(printf '%s' "$GOOD" | jq -c '.colour = "red"')"
+bad "a field for community providers" 422 "$(printf '%s' "$GOOD" | jq -c '.fields.ucr_referrals = 3')"
+jqcheck "says it does not apply to acute providers" '.detail | test("does not apply to acute")'
+bad "trust ops submitting for another trust" 403 "$(printf '%s' "$GOOD" | jq -c '.org = "R1K"')"
+bad "a clinician submitting" 403 "$GOOD" "$CLIN"
+bad "no token" 401 "$GOOD" ""
+check "nothing written by the failed submissions (rows, audit)" \
+    [ "$(rows)" -eq "$R0" -a "$(audit_count)" -eq "$A0" ]
+
+# a site return, and a community provider's declared level
+SITE=$(printf '%s' "$GOOD" | jq -c '.org = "RYJ01"')
+api POST /api/v1/sitrep/submissions "$OPS_RYJ" "$SITE"
+expect "trust ops submits for one of its sites" 201
+jqcheck "stored under the site with the trust" '.org == "RYJ01" and .trust == "RYJ"'
+RY9='{"org":"RY9","fields":{"community_beds":60,"community_occupied":57,"ucr_referrals":40,"ucr_within_2h":30,"staff_absence_pct":7.5},"declared_level":4,"reason":"Half the rapid response team off sick"}'
+api POST /api/v1/sitrep/submissions "$COORD" "$(printf '%s' "$RY9" | jq -c 'del(.reason)')"
+expect "a declared level without a reason" 422
+api POST /api/v1/sitrep/submissions "$COORD" "$RY9"
+expect "a coordinator submits a community provider's declared level" 201
+jqcheck "the declared level stands, with its reason, beside the computed one" \
+    '.level == 4 and .level_source == "declared" and .level_computed == 2 and (.reason | test("sick"))'
+api GET /api/v1/sitrep/today "$CLIN"
+expect "the call view again" 200
+jqcheck "only RAN is missing now" '[.missing[].org] == ["RAN"]'
+jqcheck "RY9 shows OPEL 4 declared" '.providers[] | select(.org == "RY9") | .level == 4 and .level_source == "declared"'
+jqcheck "RYJ shows the amended version with its change since yesterday and its site" \
+    '.providers[] | select(.org == "RYJ") | .version == 3 and (.change | type) == "number" and (.changes.ga_occ_pct | type) == "number" and .sites[0].org == "RYJ01"'
+
+# ---- history with SPC ----
+api GET "/api/v1/sitrep/providers/R1K/history" "$ANALYST"
+expect "90 days of history" 200
+jqcheck "90 days and XmR limits for G&A occupancy" \
+    '(.days | length) == 90 and .spc.ga_occ_pct.ucl > .spc.ga_occ_pct.mean and .spc.ga_occ_pct.lcl < .spc.ga_occ_pct.mean and (.spc.ga_occ_pct.points | length) == 90'
+jqcheck "signals carry their rule names" \
+    '[.spc[].signals[].rules[]] | unique | all(. as $r | ["outside_limits","shift","trend","two_of_three"] | index($r))'
+api GET "/api/v1/sitrep/providers/R1K/history?from=$TODAY&to=$OLD" "$ANALYST"
+expect "from after to" 422
+api GET "/api/v1/sitrep/providers/ZZZ/history" "$ANALYST"
+expect "unknown provider" 404
+
+# ---- mutual aid: open -> offered -> agreed -> fulfilled ----
+REQ='{"resource":"beds","detail":"ga","quantity":10,"date_from":"'$TODAY'","date_to":"'$IN3'","urgency":"urgent","note":"winter surge"}'
+areq() { sql "SELECT COUNT(*) FROM sitrep_aid_requests"; }
+N0=$(areq)
+api POST /api/v1/sitrep/aid "$OPS_RYJ" "$(printf '%s' "$REQ" | jq -c '.quantity = 0 | .resource = "unicorns" | .shoe = 1')"
+expect "an invalid request" 422
+jqcheck "every problem named" '(.detail | test("shoe")) and (.detail | test("quantity")) and (.detail | test("resource"))'
+api POST /api/v1/sitrep/aid "$OPS_RYJ" "$(printf '%s' "$REQ" | jq -c '.org = "R1K"')"
+expect "trust ops asking for another organisation" 403
+api POST /api/v1/sitrep/aid "$OPS_RYJ" '{"resource":'
+expect "malformed JSON" 400
+api POST /api/v1/sitrep/aid "$ANALYST" "$REQ"
+expect "an analyst asking" 403
+check "no request written by the failures" [ "$(areq)" -eq "$N0" ]
+
+api POST /api/v1/sitrep/aid "$OPS_RYJ" "$REQ"
+expect "Imperial asks for 10 G&A beds" 201
+jqcheck "open, for RYJ by default" '.state == "open" and .org == "RYJ" and .quantity == 10'
+ID=$(jqb .id)
+api GET "/api/v1/sitrep/aid/$ID/suggestions" "$OPS_RYJ"
+expect "suggestions" 200
+jqcheck "never the requester, never OPEL 4, only providers with spare G&A beds" \
+    '(.suggestions | length) > 0 and all(.suggestions[]; .org != "RYJ" and .level < 4 and .spare_beds >= 1 and (.kind == "acute" or .kind == "specialist"))'
+jqcheck "ranked by level then pressure" \
+    '[.suggestions[] | [.level, .pressure]] as $k | $k == ($k | sort)'
+
+api POST "/api/v1/sitrep/aid/$ID/agree" "$OPS_RYJ" '{"offer_id":1}'
+expect "agree before any offer" 409
+api POST "/api/v1/sitrep/aid/$ID/offers" "$OPS_RYJ" '{"quantity":2}'
+expect "the requester offering to itself" 409
+api POST "/api/v1/sitrep/aid/$ID/offers" "$OPS_RAS" '{"org":"R1K","quantity":2}'
+expect "offering on behalf of another organisation" 403
+api POST "/api/v1/sitrep/aid/$ID/offers" "$OPS_R1K" '{"quantity":"six"}'
+expect "an offer with a bad quantity" 422
+api POST "/api/v1/sitrep/aid/$ID/offers" "$OPS_R1K" '{"quantity":6,"note":"Northwick Park can take 6"}'
+expect "London North West offers 6 beds" 201
+jqcheck "offered, with the offer listed" '.state == "offered" and .offers[0].org == "R1K" and .offers[0].quantity == 6'
+OFFER=$(jqb '.offers[0].id')
+api POST "/api/v1/sitrep/aid/$ID/agree" "$OPS_RAS" "{\"offer_id\":$OFFER}"
+expect "a bystander agreeing" 403
+api POST "/api/v1/sitrep/aid/$ID/agree" "$OPS_RYJ" '{"offer_id":999}'
+expect "agreeing an offer that does not exist" 422
+api POST "/api/v1/sitrep/aid/$ID/agree" "$OPS_RYJ" '{"offer":1}'
+expect "agree without offer_id" 422
+api POST "/api/v1/sitrep/aid/$ID/agree" "$OPS_RYJ" "{\"offer_id\":$OFFER}"
+expect "Imperial agrees the offer" 200
+jqcheck "agreed" ".state == \"agreed\" and .agreed_offer_id == $OFFER and .offers[0].state == \"agreed\""
+api POST "/api/v1/sitrep/aid/$ID/offers" "$OPS_RAS" '{"quantity":2}'
+expect "an offer after agreement" 409
+api POST "/api/v1/sitrep/aid/$ID/fulfil" "$OPS_RAS" '{}'
+expect "a bystander marking it fulfilled" 403
+api POST "/api/v1/sitrep/aid/$ID/fulfil" "$OPS_R1K" '{"note":"6 patients moved"}'
+expect "the offering trust marks it fulfilled" 200
+jqcheck "fulfilled, with the whole story in events" \
+    '.state == "fulfilled" and [.events[].action] == ["request","offer","agree","fulfil"]'
+api POST "/api/v1/sitrep/aid/$ID/withdraw" "$OPS_RYJ" '{}'
+expect "withdrawing a fulfilled request" 409
+check "four audit records for the request's lifecycle" \
+    [ "$(sql "SELECT COUNT(*) FROM audit WHERE object_type='sitrep_aid' AND object_id='$ID'")" -eq 4 ]
+
+# visibility and withdrawal
+api POST /api/v1/sitrep/aid "$OPS_R1K" '{"resource":"staff","detail":"nurse","quantity":3,"date_from":"'$TODAY'","date_to":"'$IN3'","urgency":"routine"}'
+expect "London North West asks for nurses" 201
+ID2=$(jqb .id)
+api POST "/api/v1/sitrep/aid/$ID2/withdraw" "$OPS_RYJ" '{}'
+expect "another trust withdrawing it" 403
+api POST "/api/v1/sitrep/aid/$ID2/withdraw" "$OPS_R1K" '{"note":"covered by bank staff"}'
+expect "the requester withdraws it" 200
+jqcheck "withdrawn" '.state == "withdrawn"'
+api GET "/api/v1/sitrep/aid/$ID2" "$OPS_RAS"
+expect "a closed request another trust is not party to" 403
+api GET "/api/v1/sitrep/aid/$ID2" "$COORD"
+expect "a coordinator sees it" 200
+api GET /api/v1/sitrep/aid "$OPS_RAS"
+expect "Hillingdon's list" 200
+jqcheck "hides requests closed to it" "all(.items[]; .id != $ID2 and .id != $ID)"
+api GET /api/v1/sitrep/aid "$COORD"
+expect "the coordinator's list" 200
+jqcheck "shows every request" "[.items[].id] == [$ID2, $ID]"
+api GET "/api/v1/sitrep/aid?state=lost" "$COORD"
+expect "an unknown state" 422
+api GET /api/v1/sitrep/aid "$ANALYST"
+expect "an analyst listing aid" 403
+api GET /api/v1/sitrep/aid/999 "$COORD"
+expect "no such request" 404
+api GET /api/v1/sitrep/aid/abc "$COORD"
+expect "a request id that is not a number" 404
+
+# ---- the CLI on the same database ----
+out=$("$BIN" sitrep today --db "$DB" 2>&1)
+check "icsflow sitrep today prints the call view" sh -c 'printf "%s" "$1" | grep -q "Daily call view for '"$TODAY"'"' _ "$out"
+"$BIN" sitrep today --db "$DB" --day 2026-02-30 >/dev/null 2>&1
+check "icsflow sitrep today with a bad day exits 2" [ $? -eq 2 ]
+"$BIN" sitrep submit --db "$DB" --org RYJ ga_beds_core=950 ga_beds_occupied=1200 >/dev/null 2>&1
+check "icsflow sitrep submit with bad figures exits 2" [ $? -eq 2 ]
+
+finish
