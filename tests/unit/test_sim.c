@@ -554,7 +554,9 @@ static void test_bad_scenarios_report_every_problem(void **s)
     sim_scenario *sc = two_boroughs();
     ics_err e = {0};
     assert_int_equal(sim_scenario_check(sc, &e), 0);
-    sc->units[1].places = 0; /* P2 has no commissioned unit */
+    sc->units[1].places = 0; /* P2 has no commissioned unit: fine while it has no demand */
+    assert_int_equal(sim_scenario_check(sc, &e), 0);
+    sc->places[1].arrivals_per_day = 0.5;
     sc->places[0].arrivals_per_day = -1;
     sc->los.mean = 0;
     sc->run_days = 0;
