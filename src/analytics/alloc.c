@@ -207,10 +207,10 @@ static const char *palette[] = {"#1b9e77", "#d95f02", "#7570b3", "#e7298a",
 int analytics_alloc_svg(const analytics_alloc *a, const analytics_chart_text *t, sb *b, ics_err *e)
 {
     size_t n = a->nplaces;
-    const int W = 960;
+    const int W = 1000;
     int rowh = 34;
     double plot_h = (double)n * rowh < 260 ? 260 : (double)n * rowh;
-    int H = (int)(90 + plot_h + 80 + (double)((n + 1) / 2) * 14);
+    int H = (int)(90 + plot_h + 70 + (double)((n + 1) / 2) * 14 + 20);
     chart_begin(b, W, H, t && t->title ? t->title : "Needs-based allocation",
                 t ? t->subtitle : NULL);
 
@@ -226,7 +226,8 @@ int analytics_alloc_svg(const analytics_alloc *a, const analytics_chart_text *t,
     lf.xmax = maxs * 100.0 * 1.15 + 1e-9;
     lf.ymin = 0.0;
     lf.ymax = 1.0;
-    sb_puts(b, "<text x=\"190\" y=\"78\" font-size=\"13\" font-weight=\"bold\">Share of budget: "
+    lf.no_yticks = 1;
+    sb_puts(b, "<text x=\"20\" y=\"72\" font-size=\"13\" font-weight=\"bold\">Share of budget: "
                "current and needs-based target (%)</text>\n");
     chart_axes(b, &lf, "Share of total (%)", NULL);
     for (size_t i = 0; i < n; i++) {
@@ -247,9 +248,9 @@ int analytics_alloc_svg(const analytics_alloc *a, const analytics_chart_text *t,
                   "<title>target %.2f%%</title></rect>\n",
                   lf.x0, y + 12, chart_px(&lf, ts) - lf.x0, ts);
         sb_printf(b,
-                  "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#333\">%.1f%% "
-                  "(%+.1f%% from target)</text>\n",
-                  chart_px(&lf, cs > ts ? cs : ts) + 4, y + 15, cs, r->distance * 100.0);
+                  "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"#333\">now %.1f%%, "
+                  "target %.1f%% (%+.1f%%)</text>\n",
+                  chart_px(&lf, cs > ts ? cs : ts) + 4, y + 15, cs, ts, r->distance * 100.0);
     }
     double ly = lf.y0 + lf.h + 56;
     sb_printf(b,
@@ -260,7 +261,7 @@ int analytics_alloc_svg(const analytics_alloc *a, const analytics_chart_text *t,
               ly, ly + 9, ly, ly + 9);
 
     /* right: distance from target by year under the pace-of-change scenario */
-    chart_frame rf = {.x0 = 620, .y0 = 90, .w = 300, .h = plot_h};
+    chart_frame rf = {.x0 = 660, .y0 = 90, .w = 300, .h = plot_h};
     double dmin = 0.0, dmax = 0.0;
     for (size_t i = 0; i < n; i++)
         for (int y = 0; y <= a->years; y++) {
@@ -276,12 +277,17 @@ int analytics_alloc_svg(const analytics_alloc *a, const analytics_chart_text *t,
     char hdr[160];
     if (a->years > 0)
         snprintf(hdr, sizeof hdr,
-                 "Distance from target (%%): pace %.0f%%, floor %.1f%%, cap %.1f%%, growth %.1f%%",
+                 "closing %.0f%% of the gap a year; growth floor %.1f%%, cap %.1f%%; budget "
+                 "+%.1f%% a year",
                  a->pace.pace * 100, a->pace.floor * 100, a->pace.cap * 100,
                  a->pace.budget_growth * 100);
     else
-        snprintf(hdr, sizeof hdr, "Distance from target (%%): no pace-of-change scenario");
-    sb_printf(b, "<text x=\"%.1f\" y=\"78\" font-size=\"13\" font-weight=\"bold\">", rf.x0 - 60);
+        snprintf(hdr, sizeof hdr, "no pace-of-change scenario (years = 0)");
+    sb_printf(b,
+              "<text x=\"%.1f\" y=\"66\" font-size=\"13\" font-weight=\"bold\">Distance from "
+              "target by year (%%)</text>\n<text x=\"%.1f\" y=\"80\" font-size=\"10\" "
+              "fill=\"#555\">",
+              rf.x0 - 60, rf.x0 - 60);
     sb_xml(b, hdr);
     sb_puts(b, "</text>\n");
     chart_axes(b, &rf, "Year", "Distance from target (%)");

@@ -294,20 +294,34 @@ int analytics_synth_nel(const analytics_synth_area *areas, size_t nareas, uint64
 
 /* A table of counts or populations by area x sex x age band. */
 typedef struct analytics_table {
-    size_t nareas;
-    char (*areas)[16];                               /* area codes, in the order given */
-    double (*v)[ANALYTICS_NSEXES][ANALYTICS_NBANDS]; /* values per area */
+    size_t nareas, cap;
+    char (*areas)[16];                               /* area codes, in the order first seen */
+    double (*v)[ANALYTICS_NSEXES][ANALYTICS_NBANDS]; /* values per area; NAN until given */
+    size_t *first;                                   /* row (line) where each area first appears */
 } analytics_table;
 
-/* Build a table from CSV rows with columns area_code (or place_code), sex,
- * age_band and a value column (value_col: "count" or "population"). Every
- * area must be one of known (nknown codes), every value a non-negative
- * number, each (area, sex, band) given once and every area complete:
- * errors name the line ("line 14: unknown area 'E09000099'"). */
-int analytics_table_from_csv(const csv_doc *d, const char *value_col, const char *const *known,
-                             size_t nknown, analytics_table **out, ics_err *e);
+analytics_table *analytics_table_new(void);
 void analytics_table_free(analytics_table *t);
 /* Index of an area code in the table, or -1. */
 long analytics_table_find(const analytics_table *t, const char *code);
+
+/* Add one value. where names the row in messages ("counts.csv line 14",
+ * "rows[3]"); row is its number, kept to name an incomplete area. known
+ * (nknown codes, may be NULL for any) lists the valid areas; whole asks for
+ * whole numbers (counts). ICS_EINVAL for an unknown area, sex or band, a
+ * negative, fractional or non-finite value, or a duplicate. */
+int analytics_table_add(analytics_table *t, const char *where, size_t row, const char *code,
+                        const char *sex, const char *band, double value, int whole,
+                        const char *const *known, size_t nknown, ics_err *e);
+/* ICS_EINVAL naming the first area, sex and band with no value. */
+int analytics_table_check_complete(const analytics_table *t, const char *rowword, ics_err *e);
+
+/* Build a table from CSV rows with columns area_code (or place_code), sex,
+ * age_band and a value column (value_col: "count" or "population"). Every
+ * area must be one of known, every value a non-negative number (whole for
+ * "count"), each (area, sex, band) given once and every area complete:
+ * errors name the line ("counts.csv line 14: unknown area 'E09000099'"). */
+int analytics_table_from_csv(const csv_doc *d, const char *value_col, const char *const *known,
+                             size_t nknown, analytics_table **out, ics_err *e);
 
 #endif

@@ -96,7 +96,7 @@ void chart_axes(sb *b, const chart_frame *f, const char *xlabel, const char *yla
                   "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
                   x, f->y0, x, f->y0 + f->h, x, f->y0 + f->h + 16, num);
     }
-    n = chart_ticks(f->ymin, f->ymax, 6, t, 32, &step);
+    n = f->no_yticks ? 0 : chart_ticks(f->ymin, f->ymax, 6, t, 32, &step);
     for (int i = 0; i < n; i++) {
         double y = chart_py(f, t[i]);
         chart_num(num, sizeof num, t[i], step);

@@ -21,6 +21,7 @@ void chart_end(sb *b);
 typedef struct chart_frame {
     double x0, y0, w, h; /* pixel box of the plotting area */
     double xmin, xmax, ymin, ymax;
+    int no_yticks; /* category axis: the caller writes its own labels */
 } chart_frame;
 
 double chart_px(const chart_frame *f, double x);

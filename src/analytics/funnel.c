@@ -322,15 +322,14 @@ static const char *sig_colour(analytics_sig s)
     }
 }
 
-typedef struct label {
-    double x, y;
-    size_t i;
-} label;
+/* A label's box on the chart, for the greedy placement below. */
+typedef struct box {
+    double x0, y0, x1, y1;
+} box;
 
-static int by_y(const void *a, const void *b)
+static int overlaps(box a, box b)
 {
-    double d = ((const label *)a)->y - ((const label *)b)->y;
-    return d < 0 ? -1 : d > 0;
+    return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
 }
 
 static void polyline(sb *b, const chart_frame *fr, const analytics_funnel_line *l, const char *dash)
@@ -398,11 +397,14 @@ int analytics_funnel_svg(const analytics_funnel *f, const analytics_chart_text *
     polyline(b, &fr, &f->lines[3], NULL);
     sb_puts(b, "</g>\n");
 
-    /* points, then labels nudged apart so names do not overprint */
-    label *lab = calloc(f->npoints ? f->npoints : 1, sizeof *lab);
-    if (!lab) return ics_err_set(e, ICS_ENOMEM, "out of memory");
-    size_t nl = 0;
-    for (size_t i = 0; i < f->npoints; i++) {
+    /* points, then labels: for each name try right, left, above, below,
+     * then further off with a leader line, keeping the first position that
+     * covers no point, no earlier label and stays inside the plot */
+    size_t np = f->npoints;
+    box *taken = calloc(2 * np + 1, sizeof *taken);
+    if (!taken) return ics_err_set(e, ICS_ENOMEM, "out of memory");
+    size_t nt = 0;
+    for (size_t i = 0; i < np; i++) {
         const analytics_funnel_point *p = &f->points[i];
         if (!isfinite(p->value) || !isfinite(p->x)) continue;
         double px = chart_px(&fr, p->x), py = chart_py(&fr, p->value);
@@ -412,35 +414,60 @@ int analytics_funnel_svg(const analytics_funnel *f, const analytics_chart_text *
                   px, py, sig_colour(p->sig));
         sb_xml(b, p->name);
         sb_printf(b, ": %.4g (%s)</title></circle>\n", p->value, analytics_sig_name(p->sig));
-        lab[nl++] = (label){px + 8, py + 4, i};
+        taken[nt++] = (box){px - 6, py - 6, px + 6, py + 6};
     }
-    qsort(lab, nl, sizeof *lab, by_y);
-    for (size_t i = 1; i < nl; i++)
-        for (size_t j = 0; j < i; j++)
-            if (fabs(lab[i].x - lab[j].x) < 120 && lab[i].y - lab[j].y < 13)
-                lab[i].y = lab[j].y + 13;
     sb_puts(b, "<g font-size=\"11\" fill=\"#222\">\n");
-    for (size_t i = 0; i < nl; i++) {
-        double x = lab[i].x;
-        const char *anchor = "start";
-        if (x > fr.x0 + fr.w - 90) {
-            x -= 16;
-            anchor = "end";
+    const box plot = {fr.x0, fr.y0, fr.x0 + fr.w, fr.y0 + fr.h};
+    for (size_t i = 0; i < np; i++) {
+        const analytics_funnel_point *p = &f->points[i];
+        if (!isfinite(p->value) || !isfinite(p->x)) continue;
+        double px = chart_px(&fr, p->x), py = chart_py(&fr, p->value);
+        double w = 6.2 * (double)strlen(p->name) + 2;
+        static const struct {
+            double dx, dy;
+            int anchor; /* 0 start, 1 end, 2 middle */
+        } cand[] = {{8, 4, 0},     {-8, 4, 1},    {0, -9, 2},   {0, 17, 2},   {10, -14, 0},
+                    {10, 22, 0},   {-10, -14, 1}, {-10, 22, 1}, {12, -28, 0}, {12, 36, 0},
+                    {-12, -28, 1}, {-12, 36, 1},  {14, -42, 0}, {14, 50, 0}};
+        size_t nc = sizeof cand / sizeof cand[0], k;
+        box lb = {0, 0, 0, 0};
+        for (k = 0; k < nc; k++) {
+            double tx = px + cand[k].dx, ty = py + cand[k].dy;
+            double x0 = cand[k].anchor == 0 ? tx : cand[k].anchor == 1 ? tx - w : tx - w / 2;
+            lb = (box){x0, ty - 10, x0 + w, ty + 2};
+            if (lb.x0 < plot.x0 || lb.x1 > plot.x1 || lb.y0 < plot.y0 || lb.y1 > plot.y1) continue;
+            size_t j = 0;
+            while (j < nt && !overlaps(lb, taken[j])) j++;
+            if (j == nt) break;
         }
-        sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">", x, lab[i].y, anchor);
-        sb_xml(b, f->points[lab[i].i].name);
+        if (k == nc) k = 0; /* nowhere free: accept the first place */
+        double tx = px + cand[k].dx, ty = py + cand[k].dy;
+        if (k == 0 || k == nc) lb = (box){tx, ty - 10, tx + w, ty + 2};
+        taken[nt++] = lb;
+        if (fabs(cand[k].dy) > 20)
+            sb_printf(b,
+                      "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\" "
+                      "stroke-width=\"0.7\"/>\n",
+                      px, py, tx, ty - 4);
+        sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">", tx, ty,
+                  cand[k].anchor == 0   ? "start"
+                  : cand[k].anchor == 1 ? "end"
+                                        : "middle");
+        sb_xml(b, p->name);
         sb_puts(b, "</text>\n");
     }
     sb_puts(b, "</g>\n");
-    free(lab);
+    free(taken);
 
     /* legend */
+    char overall[64];
+    chart_num(overall, sizeof overall, f->baseline, f->baseline >= 1000 ? 1 : 0.01);
     double lx = fr.x0 + fr.w + 24, ly = fr.y0 + 10;
     sb_printf(b, "<g font-size=\"11\" fill=\"#222\">\n");
     sb_printf(b,
               "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#1a9641\" "
-              "stroke-width=\"1.6\"/><text x=\"%.1f\" y=\"%.1f\">Overall (%.4g)</text>\n",
-              lx, ly, lx + 24, ly, lx + 30, ly + 4, f->baseline);
+              "stroke-width=\"1.6\"/><text x=\"%.1f\" y=\"%.1f\">Overall (%s)</text>\n",
+              lx, ly, lx + 24, ly, lx + 30, ly + 4, overall);
     ly += 20;
     sb_printf(b,
               "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#444\" "

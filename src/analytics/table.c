@@ -1,19 +1,26 @@
-/* table.c - counts and populations by area x sex x age band, built from a
- * parsed CSV and validated so that a bad file is refused with the line to
- * fix: unknown area, unknown sex or band, negative or non-numeric values,
- * duplicates, and areas that miss an age band. Used by import and the CLI. */
+/* table.c - counts and populations by area x sex x age band, validated as
+ * they are added so that bad input is refused with the row to fix: unknown
+ * area, sex or band, negative or non-numeric values, duplicates, and areas
+ * that miss an age band. CSV files and JSON bodies both come through here. */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analytics/analytics.h"
+
+analytics_table *analytics_table_new(void)
+{
+    return calloc(1, sizeof(analytics_table));
+}
 
 void analytics_table_free(analytics_table *t)
 {
     if (!t) return;
     free(t->areas);
     free(t->v);
+    free(t->first);
     free(t);
 }
 
@@ -32,6 +39,72 @@ static int known_area(const char *code, const char *const *known, size_t nknown)
     return 0;
 }
 
+static int grow(analytics_table *t)
+{
+    if (t->nareas < t->cap) return 0;
+    size_t cap = t->cap ? t->cap * 2 : 16;
+    void *a = realloc(t->areas, cap * sizeof *t->areas);
+    if (a) t->areas = a;
+    void *b = realloc(t->v, cap * sizeof *t->v);
+    if (b) t->v = b;
+    void *c = realloc(t->first, cap * sizeof *t->first);
+    if (c) t->first = c;
+    if (!a || !b || !c) return -1;
+    t->cap = cap;
+    return 0;
+}
+
+int analytics_table_add(analytics_table *t, const char *where, size_t row, const char *code,
+                        const char *sex, const char *band, double value, int whole,
+                        const char *const *known, size_t nknown, ics_err *e)
+{
+    if (!code || !*code) return ics_err_set(e, ICS_EINVAL, "%s: area code is empty", where);
+    if (strlen(code) >= sizeof t->areas[0] || !known_area(code, known, nknown))
+        return ics_err_set(e, ICS_EINVAL, "%s: unknown area '%s'", where, code);
+    int si = analytics_sex_index(sex);
+    if (si < 0)
+        return ics_err_set(e, ICS_EINVAL, "%s: sex '%s' must be M or F", where, sex ? sex : "");
+    int bi = analytics_band_index(band);
+    if (bi < 0)
+        return ics_err_set(e, ICS_EINVAL,
+                           "%s: age band '%s' is not one of 0-4, 5-9, ..., 85-89, 90+", where,
+                           band ? band : "");
+    if (!isfinite(value)) return ics_err_set(e, ICS_EINVAL, "%s: value is not a number", where);
+    if (value < 0.0) return ics_err_set(e, ICS_EINVAL, "%s: %g is negative", where, value);
+    if (whole && value != floor(value))
+        return ics_err_set(e, ICS_EINVAL, "%s: %g is not a whole number", where, value);
+    long ai = analytics_table_find(t, code);
+    if (ai < 0) {
+        if (grow(t)) return ics_err_set(e, ICS_ENOMEM, "out of memory");
+        ai = (long)t->nareas++;
+        strcpy(t->areas[ai], code);
+        for (int s = 0; s < ANALYTICS_NSEXES; s++)
+            for (int b = 0; b < ANALYTICS_NBANDS; b++) t->v[ai][s][b] = NAN;
+        t->first[ai] = row;
+    }
+    if (!isnan(t->v[ai][si][bi]))
+        return ics_err_set(e, ICS_EINVAL, "%s: duplicate row for %s, sex %s, age band %s", where,
+                           code, sex, band);
+    t->v[ai][si][bi] = value;
+    return 0;
+}
+
+int analytics_table_check_complete(const analytics_table *t, const char *rowword, ics_err *e)
+{
+    if (t->nareas == 0) return ics_err_set(e, ICS_EINVAL, "no data rows");
+    for (size_t a = 0; a < t->nareas; a++)
+        for (int s = 0; s < ANALYTICS_NSEXES; s++)
+            for (int b = 0; b < ANALYTICS_NBANDS; b++)
+                if (isnan(t->v[a][s][b]))
+                    return ics_err_set(e, ICS_EINVAL,
+                                       "area '%s' (first seen at %s %zu) has no row for sex %s, "
+                                       "age band %s: every area needs all 19 bands for M and F",
+                                       t->areas[a], rowword, t->first[a], s ? "F" : "M",
+                                       analytics_band_names[b]);
+    return 0;
+}
+
+/* 0, or -1 not a number, -2 negative, -3 fractional. */
 static int parse_value(const char *s, int whole, double *out)
 {
     if (!*s) return -1;
@@ -61,92 +134,32 @@ int analytics_table_from_csv(const csv_doc *d, const char *value_col, const char
     if (cv < 0) return ics_err_set(e, ICS_EINVAL, "%s: missing column '%s'", d->name, value_col);
     if (d->nrows == 0) return ics_err_set(e, ICS_EINVAL, "%s: no data rows", d->name);
     int whole = strcmp(value_col, "count") == 0;
-    analytics_table *t = calloc(1, sizeof *t);
+    analytics_table *t = analytics_table_new();
     if (!t) return ics_err_set(e, ICS_ENOMEM, "out of memory");
-    size_t cap = 16;
-    t->areas = calloc(cap, sizeof *t->areas);
-    t->v = calloc(cap, sizeof *t->v);
-    size_t *first_line = calloc(cap, sizeof *first_line);
     int rc = 0;
-    if (!t->areas || !t->v || !first_line) goto oom;
-    for (size_t r = 0; r < d->nrows; r++) {
+    char where[300];
+    for (size_t r = 0; r < d->nrows && !rc; r++) {
         char **row = d->rows[r];
-        size_t ln = d->line[r];
-        const char *code = row[ca], *sex = row[cs], *band = row[cb], *val = row[cv];
-        if (!*code) {
-            rc = ics_err_set(e, ICS_EINVAL, "%s line %zu: area code is empty", d->name, ln);
-            goto fail;
-        }
-        if (strlen(code) >= sizeof t->areas[0] || !known_area(code, known, nknown)) {
-            rc = ics_err_set(e, ICS_EINVAL, "%s line %zu: unknown area '%s'", d->name, ln, code);
-            goto fail;
-        }
-        int si = analytics_sex_index(sex);
-        if (si < 0) {
-            rc = ics_err_set(e, ICS_EINVAL, "%s line %zu: sex '%s' must be M or F", d->name, ln,
-                             sex);
-            goto fail;
-        }
-        int bi = analytics_band_index(band);
-        if (bi < 0) {
-            rc = ics_err_set(e, ICS_EINVAL,
-                             "%s line %zu: age band '%s' is not one of 0-4, 5-9, ..., 85-89, 90+",
-                             d->name, ln, band);
-            goto fail;
-        }
-        double v;
-        int pv = parse_value(val, whole, &v);
-        if (pv) {
-            rc = ics_err_set(e, ICS_EINVAL, "%s line %zu: %s '%s' %s", d->name, ln, value_col, val,
+        snprintf(where, sizeof where, "%s line %zu", d->name, d->line[r]);
+        double v = 0.0;
+        int pv = parse_value(row[cv], whole, &v);
+        if (pv)
+            rc = ics_err_set(e, ICS_EINVAL, "%s: %s '%s' %s", where, value_col, row[cv],
                              pv == -2   ? "is negative"
                              : pv == -3 ? "is not a whole number"
                                         : "is not a number");
-            goto fail;
-        }
-        long ai = analytics_table_find(t, code);
-        if (ai < 0) {
-            if (t->nareas == cap) {
-                cap *= 2;
-                void *a = realloc(t->areas, cap * sizeof *t->areas);
-                if (a) t->areas = a;
-                void *b = realloc(t->v, cap * sizeof *t->v);
-                if (b) t->v = b;
-                void *c = realloc(first_line, cap * sizeof *first_line);
-                if (c) first_line = c;
-                if (!a || !b || !c) goto oom;
-            }
-            ai = (long)t->nareas++;
-            strcpy(t->areas[ai], code);
-            for (int s = 0; s < ANALYTICS_NSEXES; s++)
-                for (int b = 0; b < ANALYTICS_NBANDS; b++) t->v[ai][s][b] = NAN;
-            first_line[ai] = ln;
-        }
-        if (!isnan(t->v[ai][si][bi])) {
-            rc =
-                ics_err_set(e, ICS_EINVAL, "%s line %zu: duplicate row for %s, sex %s, age band %s",
-                            d->name, ln, code, sex, band);
-            goto fail;
-        }
-        t->v[ai][si][bi] = v;
+        else
+            rc = analytics_table_add(t, where, d->line[r], row[ca], row[cs], row[cb], v, whole,
+                                     known, nknown, e);
     }
-    for (size_t a = 0; a < t->nareas; a++)
-        for (int s = 0; s < ANALYTICS_NSEXES; s++)
-            for (int b = 0; b < ANALYTICS_NBANDS; b++)
-                if (isnan(t->v[a][s][b])) {
-                    rc = ics_err_set(e, ICS_EINVAL,
-                                     "%s: area '%s' (first row at line %zu) has no row for sex "
-                                     "%s, age band %s: every area needs all 19 bands for M and F",
-                                     d->name, t->areas[a], first_line[a], s ? "F" : "M",
-                                     analytics_band_names[b]);
-                    goto fail;
-                }
-    free(first_line);
+    if (!rc) {
+        rc = analytics_table_check_complete(t, "line", e);
+        if (rc) ics_err_prefix(e, "%s: ", d->name);
+    }
+    if (rc) {
+        analytics_table_free(t);
+        return rc;
+    }
     *out = t;
     return 0;
-oom:
-    rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
-fail:
-    free(first_line);
-    analytics_table_free(t);
-    return rc;
 }

@@ -1,0 +1,682 @@
+/* cmd_analyse.c - `icsflow analyse rates|funnel|variation|allocation|import`:
+ * standardised rates with intervals, funnel plots as SVG, the NWL variation
+ * report and needs-based allocation, on the database or (rates, funnel) on
+ * CSV files; import loads counts or populations, validated, in one
+ * transaction. Also seed_analytics: the illustrative weights, synthetic
+ * current spend and synthetic NEL admissions for a new database. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/csv.h"
+#include "store/analytics.h"
+
+int seed_analytics(store *s, ics_err *e)
+{
+    return store_analytics_seed(s, cli_data_dir(), e);
+}
+
+/* ---- output helpers ------------------------------------------------------------ */
+
+static int write_text(const char *cmd, const char *path, const char *text)
+{
+    if (!path) {
+        fputs(text, stdout);
+        return 0;
+    }
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(text, f) == EOF || fclose(f) != 0) {
+        if (f) fclose(f);
+        fprintf(stderr, "icsflow %s: cannot write '%s'\n", cmd, path);
+        return 1;
+    }
+    return 0;
+}
+
+static int write_json(const char *cmd, const char *path, const json_t *j)
+{
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+    if (!s) {
+        fprintf(stderr, "icsflow %s: out of memory\n", cmd);
+        return 1;
+    }
+    sb b;
+    sb_init(&b);
+    sb_puts(&b, s);
+    sb_puts(&b, "\n");
+    free(s);
+    int rc = write_text(cmd, path, b.buf);
+    sb_free(&b);
+    return rc;
+}
+
+static double num(const json_t *o, const char *k)
+{
+    const json_t *v = json_object_get(o, k);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static const char *str(const json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : "";
+}
+
+static void fmt_ci(char *buf, size_t n, double lo, double hi, int dec)
+{
+    if (isfinite(lo) && isfinite(hi))
+        snprintf(buf, n, "%.*f-%.*f", dec, lo, dec, hi);
+    else
+        snprintf(buf, n, "-");
+}
+
+static void rates_text(sb *b, const json_t *r)
+{
+    int isr = strcmp(str(r, "statistic"), "isr") == 0;
+    int dec = isr ? 1 : 1;
+    const json_t *meta = json_object_get(r, "dataset");
+    sb_printf(b, "%s\n", str(r, "label"));
+    if (meta)
+        sb_printf(b, "dataset %s (%s)%s\n", str(meta, "dataset"), str(meta, "period"),
+                  json_is_true(json_object_get(meta, "synthetic"))
+                      ? " - SYNTHETIC data, not NHS figures"
+                      : "");
+    sb_printf(b, "%-10s %-24s %9s %11s %9s  %-19s %-19s %s\n", "area", "name", "events",
+              isr ? "expected" : "population", "value", "95% limits", "99.8% limits", "flag");
+    size_t i;
+    const json_t *it;
+    char c95[48], c998[48], val[32];
+    json_array_foreach(json_object_get(r, "items"), i, it)
+    {
+        fmt_ci(c95, sizeof c95, num(it, "lower95"), num(it, "upper95"), dec);
+        fmt_ci(c998, sizeof c998, num(it, "lower998"), num(it, "upper998"), dec);
+        double v = num(it, "value");
+        if (isfinite(v))
+            snprintf(val, sizeof val, "%.*f", dec, v);
+        else
+            snprintf(val, sizeof val, "%s", str(it, "status"));
+        sb_printf(b, "%-10s %-24.24s %9.0f %11.*f %9s  %-19s %-19s %s\n", str(it, "area_code"),
+                  str(it, "name"), num(it, "observed"), isr ? 1 : 0, num(it, "denominator"), val,
+                  c95, c998, str(it, "flag"));
+    }
+    const json_t *t = json_object_get(r, "total");
+    fmt_ci(c95, sizeof c95, num(t, "lower95"), num(t, "upper95"), dec);
+    fmt_ci(c998, sizeof c998, num(t, "lower998"), num(t, "upper998"), dec);
+    sb_printf(b, "%-10s %-24s %9.0f %11.*f %9.*f  %-19s %-19s\n", "ICS", "total",
+              num(t, "observed"), isr ? 1 : 0, num(t, "denominator"), dec, num(t, "value"), c95,
+              c998);
+    sb_printf(b, "limits: %s; flags from the OHID funnel-plot test (99.8%% = special cause)\n",
+              isr ? "exact Poisson below 10 events, Byar's from 10"
+              : strcmp(str(r, "statistic"), "dsr") == 0
+                  ? "Dobson (Byar's for the count); fewer than 10 events suppressed"
+                  : "exact Poisson below 10 events, Byar's from 10");
+}
+
+static void rates_csv(sb *b, const json_t *r)
+{
+    sb_puts(b, "area_code,name,observed,denominator,value,lower95,upper95,lower998,upper998,"
+               "status,method,flag\n");
+    size_t i;
+    const json_t *it;
+    json_array_foreach(json_object_get(r, "items"), i, it)
+    {
+        sb_csv(b, str(it, "area_code"));
+        sb_puts(b, ",");
+        sb_csv(b, str(it, "name"));
+        static const char *const cols[] = {"observed", "denominator", "value",   "lower95",
+                                           "upper95",  "lower998",    "upper998"};
+        for (size_t c = 0; c < sizeof cols / sizeof *cols; c++) {
+            double v = num(it, cols[c]);
+            if (isfinite(v))
+                sb_printf(b, ",%.10g", v);
+            else
+                sb_puts(b, ",");
+        }
+        sb_printf(b, ",%s,%s,%s\n", str(it, "status"), str(it, "method"), str(it, "flag"));
+    }
+}
+
+/* ---- rates and funnel --------------------------------------------------------------- */
+
+static int read_table(const char *cmd, const char *path, const char *col, analytics_table **t)
+{
+    csv_doc *d;
+    ics_err e = {0};
+    if (csv_read_file(path, &d, &e)) return cli_fail(cmd, &e);
+    int rc = analytics_table_from_csv(d, col, NULL, 0, t, &e);
+    csv_free(d);
+    return rc ? cli_fail(cmd, &e) : 0;
+}
+
+/* Rates (and the funnel) from the database or from two CSV files. */
+static int compute(const char *cmd, const char *db, const char *dataset, const char *counts,
+                   const char *pops, store_an_statistic st, json_t **out, analytics_funnel **f)
+{
+    ics_err e = {0};
+    int rc;
+    if (counts || pops) {
+        if (!counts || !pops)
+            return cli_usage_error(cmd, "give both --counts and --population, or neither");
+        analytics_table *tc = NULL, *tp = NULL;
+        if ((rc = read_table(cmd, counts, "count", &tc))) return rc;
+        if ((rc = read_table(cmd, pops, "population", &tp))) {
+            analytics_table_free(tc);
+            return rc;
+        }
+        rc = store_analytics_rates_compute(tc, tp, NULL, 0, st, out, f, &e);
+        analytics_table_free(tc);
+        analytics_table_free(tp);
+        if (!rc)
+            json_object_set_new(
+                *out, "dataset",
+                json_pack("{sssssb}", "dataset", counts, "period", "from files", "synthetic", 0));
+        return rc ? cli_fail(cmd, &e) : 0;
+    }
+    store *s;
+    if ((rc = cli_open(cmd, db, &s))) return rc;
+    rc = store_analytics_rates_json(s, dataset, st, out, f, &e);
+    store_close(s);
+    return rc ? cli_fail(cmd, &e) : 0;
+}
+
+static int rates_cmd(int argc, char **argv)
+{
+    const char *cmd = "analyse rates";
+    const char *db = cli_default_db(), *dataset = STORE_ANALYTICS_NEL, *stat = "dsr";
+    const char *format = "text", *out = NULL, *counts = NULL, *pops = NULL;
+    const cli_opt opts[] = {
+        {"db", &db, NULL, "PATH  database (default icsflow.db or $ICSFLOW_DB)"},
+        {"dataset", &dataset, NULL, "NAME  stored dataset (default nel_synthetic)"},
+        {"counts", &counts, NULL, "FILE  counts CSV: area_code,sex,age_band,count"},
+        {"population", &pops, NULL, "FILE  population CSV: area_code,sex,age_band,population"},
+        {"statistic", &stat, NULL, "S  dsr, crude or isr (default dsr)"},
+        {"format", &format, NULL, "F  text, json or csv (default text)"},
+        {"out", &out, NULL, "FILE  write here instead of stdout"},
+        {NULL, NULL, NULL, NULL}};
+    static const char usage[] =
+        "analyse rates [--dataset NAME | --counts FILE --population FILE] [options]\n\n"
+        "Rates for every area with 95% and 99.8% limits, as OHID Fingertips computes them:\n"
+        "dsr = directly standardised (ESP2013, Dobson limits, suppressed under 10 events),\n"
+        "crude = events per 100,000 (exact Poisson under 10 events, Byar's above),\n"
+        "isr = indirectly standardised ratio against all areas together (= 100).";
+    int np, rc = cli_parse(cmd, usage, argc, argv, opts, &np);
+    if (rc) return rc == 1 ? 0 : rc;
+    if (np) return cli_usage_error(cmd, "unexpected argument '%s'", argv[1]);
+    store_an_statistic st;
+    ics_err e = {0};
+    if (store_analytics_statistic_parse(stat, &st, &e))
+        return cli_usage_error(cmd, "--statistic: %s", e.msg);
+    if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "csv"))
+        return cli_usage_error(cmd, "--format '%s' is not text, json or csv", format);
+    json_t *r;
+    if ((rc = compute(cmd, db, dataset, counts, pops, st, &r, NULL))) return rc;
+    json_object_del(r, "funnel");
+    if (!strcmp(format, "json")) {
+        rc = write_json(cmd, out, r);
+    } else {
+        sb b;
+        sb_init(&b);
+        if (!strcmp(format, "csv"))
+            rates_csv(&b, r);
+        else
+            rates_text(&b, r);
+        rc = write_text(cmd, out, b.buf);
+        sb_free(&b);
+    }
+    json_decref(r);
+    return rc;
+}
+
+static int svg_write(const char *cmd, const char *path, const analytics_funnel *f, const json_t *r,
+                     store_an_statistic st)
+{
+    const json_t *meta = json_object_get(r, "dataset");
+    char sub[256];
+    snprintf(sub, sizeof sub, "Dataset %s (%s)%s", str(meta, "dataset"), str(meta, "period"),
+             json_is_true(json_object_get(meta, "synthetic")) ? " - SYNTHETIC data, not NHS figures"
+                                                              : "");
+    analytics_chart_text t = {str(r, "label"), sub,
+                              st == STORE_AN_ISR ? "Expected events" : "Population (per year)",
+                              str(r, "label")};
+    sb b;
+    sb_init(&b);
+    ics_err e = {0};
+    int rc = analytics_funnel_svg(f, &t, &b, &e);
+    if (!rc)
+        rc = write_text(cmd, path, b.buf);
+    else
+        rc = cli_fail(cmd, &e);
+    sb_free(&b);
+    return rc;
+}
+
+static int funnel_cmd(int argc, char **argv)
+{
+    const char *cmd = "analyse funnel";
+    const char *db = cli_default_db(), *dataset = STORE_ANALYTICS_NEL, *stat = "dsr";
+    const char *format = "text", *out = NULL, *svg = NULL, *counts = NULL, *pops = NULL;
+    const cli_opt opts[] = {
+        {"db", &db, NULL, "PATH  database (default icsflow.db or $ICSFLOW_DB)"},
+        {"dataset", &dataset, NULL, "NAME  stored dataset (default nel_synthetic)"},
+        {"counts", &counts, NULL, "FILE  counts CSV: area_code,sex,age_band,count"},
+        {"population", &pops, NULL, "FILE  population CSV: area_code,sex,age_band,population"},
+        {"statistic", &stat, NULL, "S  dsr, crude or isr (default dsr)"},
+        {"svg", &svg, NULL, "FILE  write the funnel plot as SVG"},
+        {"format", &format, NULL, "F  text or json: the points, flags and limits"},
+        {"out", &out, NULL, "FILE  write text/json here instead of stdout"},
+        {NULL, NULL, NULL, NULL}};
+    static const char usage[] =
+        "analyse funnel [--dataset NAME | --counts FILE --population FILE] [--svg FILE]\n\n"
+        "A funnel plot of the areas' rates (or ratios) against their size, with 95% and\n"
+        "99.8% control limits by OHID's method; areas outside 99.8% are special-cause\n"
+        "variation. --svg writes a chart ready for a board paper.";
+    int np, rc = cli_parse(cmd, usage, argc, argv, opts, &np);
+    if (rc) return rc == 1 ? 0 : rc;
+    if (np) return cli_usage_error(cmd, "unexpected argument '%s'", argv[1]);
+    store_an_statistic st;
+    ics_err e = {0};
+    if (store_analytics_statistic_parse(stat, &st, &e))
+        return cli_usage_error(cmd, "--statistic: %s", e.msg);
+    if (strcmp(format, "text") && strcmp(format, "json"))
+        return cli_usage_error(cmd, "--format '%s' is not text or json", format);
+    json_t *r;
+    analytics_funnel *f = NULL;
+    if ((rc = compute(cmd, db, dataset, counts, pops, st, &r, &f))) return rc;
+    if (!f) {
+        json_decref(r);
+        fprintf(stderr, "icsflow %s: no area has a value to plot\n", cmd);
+        return 2;
+    }
+    if (svg) rc = svg_write(cmd, svg, f, r, st);
+    if (!rc && !strcmp(format, "json")) {
+        rc = write_json(cmd, out, json_object_get(r, "funnel"));
+    } else if (!rc) {
+        sb b;
+        sb_init(&b);
+        sb_printf(&b, "%s: overall %.2f; 95%% and 99.8%% control limits by OHID's method\n",
+                  str(r, "label"), f->baseline);
+        for (size_t i = 0; i < f->npoints; i++)
+            sb_printf(&b, "  %-26s x %12.1f  value %10.2f  %s\n", f->points[i].name, f->points[i].x,
+                      f->points[i].value, analytics_sig_name(f->points[i].sig));
+        if (svg) sb_printf(&b, "funnel plot written to %s\n", svg);
+        rc = write_text(cmd, out, b.buf);
+        sb_free(&b);
+    }
+    analytics_funnel_free(f);
+    json_decref(r);
+    return rc;
+}
+
+/* ---- variation ------------------------------------------------------------------------ */
+
+static int variation_cmd(int argc, char **argv)
+{
+    const char *cmd = "analyse variation";
+    const char *db = cli_default_db(), *dataset = STORE_ANALYTICS_NEL, *format = "text";
+    const char *out = NULL, *svg = NULL;
+    const cli_opt opts[] = {
+        {"db", &db, NULL, "PATH  database (default icsflow.db or $ICSFLOW_DB)"},
+        {"dataset", &dataset, NULL, "NAME  admissions dataset (default nel_synthetic)"},
+        {"svg", &svg, NULL, "FILE  funnel plot of the standardised rates as SVG"},
+        {"format", &format, NULL, "F  text or json (default text)"},
+        {"out", &out, NULL, "FILE  write here instead of stdout"},
+        {NULL, NULL, NULL, NULL}};
+    static const char usage[] =
+        "analyse variation [--dataset NAME] [--svg FILE] [--format text|json]\n\n"
+        "The NWL variation report: age-standardised non-elective admission rates (DSR\n"
+        "per 100,000, ESP2013) and indirectly standardised ratios for the eight boroughs\n"
+        "with 95%/99.8% limits and funnel flags, and length-of-stay variation across the\n"
+        "community bed units from the bed bureau's stays.";
+    int np, rc = cli_parse(cmd, usage, argc, argv, opts, &np);
+    if (rc) return rc == 1 ? 0 : rc;
+    if (np) return cli_usage_error(cmd, "unexpected argument '%s'", argv[1]);
+    if (strcmp(format, "text") && strcmp(format, "json"))
+        return cli_usage_error(cmd, "--format '%s' is not text or json", format);
+    store *s;
+    if ((rc = cli_open(cmd, db, &s))) return rc;
+    ics_err e = {0};
+    json_t *v = NULL, *r = NULL;
+    analytics_funnel *f = NULL;
+    rc = store_analytics_variation_json(s, dataset, &v, &e);
+    if (!rc && svg) rc = store_analytics_rates_json(s, dataset, STORE_AN_DSR, &r, &f, &e);
+    store_close(s);
+    if (rc) return cli_fail(cmd, &e);
+    if (svg && f) rc = svg_write(cmd, svg, f, r, STORE_AN_DSR);
+    analytics_funnel_free(f);
+    json_decref(r);
+    if (!rc && !strcmp(format, "json")) {
+        rc = write_json(cmd, out, v);
+    } else if (!rc) {
+        sb b;
+        sb_init(&b);
+        sb_puts(&b, "NWL variation report: non-elective admissions\n\n");
+        rates_text(&b, json_object_get(v, "dsr"));
+        sb_puts(&b, "\n");
+        rates_text(&b, json_object_get(v, "isr"));
+        const json_t *los = json_object_get(v, "los");
+        sb_puts(&b, "\nLength of stay across community bed units\n");
+        if (!json_is_true(json_object_get(los, "available"))) {
+            sb_printf(&b, "not available: %s\n", str(los, "reason"));
+        } else if (!(num(los, "stays") > 0)) {
+            sb_puts(&b, "no discharged stays recorded in the bed bureau yet\n");
+        } else {
+            sb_printf(&b, "%.0f discharged stays, ICS mean %.1f days (sd %.1f)\n",
+                      num(los, "stays"), num(los, "mean_los"), num(los, "sd"));
+            sb_printf(&b, "%-10s %-34s %6s %7s  %-13s %-13s %s\n", "unit", "name", "stays", "mean",
+                      "95% limits", "99.8% limits", "flag");
+            size_t i;
+            const json_t *it;
+            char c95[40], c998[40];
+            json_array_foreach(json_object_get(los, "items"), i, it)
+            {
+                fmt_ci(c95, sizeof c95, num(it, "lower95"), num(it, "upper95"), 1);
+                fmt_ci(c998, sizeof c998, num(it, "lower998"), num(it, "upper998"), 1);
+                sb_printf(&b, "%-10s %-34.34s %6.0f %7.1f  %-13s %-13s %s\n", str(it, "unit_code"),
+                          str(it, "name"), num(it, "stays"), num(it, "mean_los"), c95, c998,
+                          str(it, "flag"));
+            }
+        }
+        if (svg) sb_printf(&b, "\nfunnel plot of the DSRs written to %s\n", svg);
+        rc = write_text(cmd, out, b.buf);
+        sb_free(&b);
+    }
+    json_decref(v);
+    return rc;
+}
+
+/* ---- allocation ---------------------------------------------------------------------- */
+
+static void alloc_text(sb *b, const json_t *a)
+{
+    const json_t *sc = json_object_get(a, "scenario");
+    sb_puts(b, "Needs-based allocation (weighted capitation)\n");
+    sb_printf(b,
+              "total current allocation %.0f; weights illustrative, current spend synthetic "
+              "unless replaced\n\n",
+              num(a, "total_current"));
+    sb_printf(b, "%-10s %-24s %10s %12s %6s %7s %10s %10s %9s\n", "place", "name", "population",
+              "weighted", "need", "target", "current", "target", "distance");
+    size_t i;
+    const json_t *p;
+    json_array_foreach(json_object_get(a, "places"), i, p)
+        sb_printf(b, "%-10s %-24.24s %10.0f %12.0f %6.3f %6.2f%% %10.0f %10.0f %+8.1f%%\n",
+                  str(p, "place_code"), str(p, "name"), num(p, "population"),
+                  num(p, "weighted_population"), num(p, "need_index"), 100 * num(p, "target_share"),
+                  num(p, "current"), num(p, "target"), 100 * num(p, "distance"));
+    int years = (int)num(a, "years");
+    if (years <= 0) return;
+    sb_printf(b,
+              "\npace of change: close %.0f%% of the gap a year, growth floor %.1f%%, cap "
+              "%.1f%%, budget growth %.1f%% a year\n",
+              100 * num(sc, "pace"), 100 * num(sc, "floor"), 100 * num(sc, "cap"),
+              100 * num(sc, "budget_growth"));
+    sb_printf(b, "%-24s", "distance from target");
+    for (int y = 0; y <= years; y++) sb_printf(b, "  year %-3d", y);
+    sb_puts(b, "\n");
+    json_array_foreach(json_object_get(a, "places"), i, p)
+    {
+        sb_printf(b, "%-24.24s", str(p, "name"));
+        const json_t *path = json_object_get(p, "path");
+        for (int y = 0; y <= years; y++)
+            sb_printf(b, "  %+7.1f%%", 100 * num(json_array_get(path, (size_t)y), "distance"));
+        sb_puts(b, "\n");
+    }
+}
+
+static void alloc_csv(sb *b, const json_t *a)
+{
+    sb_puts(b, "place_code,name,year,allocation,growth,distance,population,weighted_population,"
+               "need_index,target_share\n");
+    size_t i, j;
+    const json_t *p, *y;
+    json_array_foreach(json_object_get(a, "places"), i, p)
+        json_array_foreach(json_object_get(p, "path"), j, y)
+    {
+        sb_csv(b, str(p, "place_code"));
+        sb_puts(b, ",");
+        sb_csv(b, str(p, "name"));
+        sb_printf(b, ",%d,%.2f,%.6f,%.6f,%.0f,%.2f,%.6f,%.8f\n", (int)num(y, "year"),
+                  num(y, "allocation"), num(y, "growth"), num(y, "distance"), num(p, "population"),
+                  num(p, "weighted_population"), num(p, "need_index"), num(p, "target_share"));
+    }
+}
+
+static int allocation_cmd(int argc, char **argv)
+{
+    const char *cmd = "analyse allocation";
+    const char *db = cli_default_db(), *years = "5", *pace = "0.25", *floor_ = "0.01";
+    const char *cap = "0.06", *growth = "0.03", *format = "text", *out = NULL, *svg = NULL;
+    int save = 0;
+    const cli_opt opts[] = {
+        {"db", &db, NULL, "PATH  database (default icsflow.db or $ICSFLOW_DB)"},
+        {"years", &years, NULL, "N  years of pace of change, 0-20 (default 5)"},
+        {"pace", &pace, NULL, "P  share of the gap to target closed a year, 0-1 (default 0.25)"},
+        {"floor", &floor_, NULL, "F  minimum growth per place a year (default 0.01)"},
+        {"cap", &cap, NULL, "C  maximum growth per place a year (default 0.06)"},
+        {"growth", &growth, NULL, "G  budget growth a year (default 0.03)"},
+        {"svg", &svg, NULL, "FILE  chart of current vs target and distance by year"},
+        {"format", &format, NULL, "F  text, json or csv (default text)"},
+        {"out", &out, NULL, "FILE  write here instead of stdout"},
+        {"save", NULL, &save, "record the run in the database (audited)"},
+        {NULL, NULL, NULL, NULL}};
+    static const char usage[] =
+        "analyse allocation [--years N] [--pace P] [--floor F] [--cap C] [--growth G]\n\n"
+        "Each place's weighted population (population by age and sex x cost weight x\n"
+        "deprivation need index), its target share of the budget, the distance of the\n"
+        "current allocation from target, and a pace-of-change path toward target with a\n"
+        "growth floor and cap.";
+    int np, rc = cli_parse(cmd, usage, argc, argv, opts, &np);
+    if (rc) return rc == 1 ? 0 : rc;
+    if (np) return cli_usage_error(cmd, "unexpected argument '%s'", argv[1]);
+    if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "csv"))
+        return cli_usage_error(cmd, "--format '%s' is not text, json or csv", format);
+    long ny;
+    analytics_pace p;
+    if ((rc = cli_int(cmd, "years", years, 0, 20, &ny)) ||
+        (rc = cli_double(cmd, "pace", pace, &p.pace)) ||
+        (rc = cli_double(cmd, "floor", floor_, &p.floor)) ||
+        (rc = cli_double(cmd, "cap", cap, &p.cap)) ||
+        (rc = cli_double(cmd, "growth", growth, &p.budget_growth)))
+        return rc;
+    p.years = (int)ny;
+    if (p.pace < 0 || p.pace > 1) return cli_usage_error(cmd, "--pace must be between 0 and 1");
+    store *s;
+    if ((rc = cli_open(cmd, db, &s))) return rc;
+    ics_err e = {0};
+    analytics_alloc *a = NULL;
+    rc = store_analytics_alloc(s, &p, &a, &e);
+    json_t *j = rc ? NULL : store_analytics_alloc_json(a);
+    if (!rc && save) {
+        json_t *params = json_pack("{sisfsfsfsf}", "years", p.years, "pace", p.pace, "floor",
+                                   p.floor, "cap", p.cap, "growth", p.budget_growth);
+        int64_t id = 0;
+        char ids[32];
+        rc = store_begin(s, &e);
+        if (!rc) rc = store_analytics_run_save(s, cli_actor(), params, j, &id, &e);
+        snprintf(ids, sizeof ids, "%lld", (long long)id);
+        if (!rc)
+            rc = store_audit(s, cli_actor(), "analytics.allocation.run", "allocation_run", ids,
+                             NULL, params, &e);
+        if (!rc)
+            rc = store_commit(s, &e);
+        else
+            store_rollback(s);
+        if (!rc) fprintf(stderr, "saved as allocation run %lld\n", (long long)id);
+        json_decref(params);
+    }
+    store_close(s);
+    if (rc) {
+        json_decref(j);
+        analytics_alloc_free(a);
+        return cli_fail(cmd, &e);
+    }
+    if (svg) {
+        analytics_chart_text t = {"Needs-based allocation: current spend against "
+                                  "weighted-capitation target",
+                                  "Illustrative weights; current spend synthetic unless replaced",
+                                  NULL, NULL};
+        sb b;
+        sb_init(&b);
+        rc = analytics_alloc_svg(a, &t, &b, &e) ? cli_fail(cmd, &e) : write_text(cmd, svg, b.buf);
+        sb_free(&b);
+    }
+    if (!rc && !strcmp(format, "json")) {
+        rc = write_json(cmd, out, j);
+    } else if (!rc) {
+        sb b;
+        sb_init(&b);
+        if (!strcmp(format, "csv"))
+            alloc_csv(&b, j);
+        else
+            alloc_text(&b, j);
+        if (svg && strcmp(format, "csv")) sb_printf(&b, "\nchart written to %s\n", svg);
+        rc = write_text(cmd, out, b.buf);
+        sb_free(&b);
+    }
+    json_decref(j);
+    analytics_alloc_free(a);
+    return rc;
+}
+
+/* ---- import --------------------------------------------------------------------------- */
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    sb b;
+    sb_init(&b);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) sb_append(&b, buf, n);
+    fclose(f);
+    *len = b.len;
+    if (!b.buf) sb_append(&b, "", 0);
+    return sb_steal(&b);
+}
+
+static int import_cmd(int argc, char **argv)
+{
+    const char *cmd = "analyse import";
+    const char *db = cli_default_db(), *counts = NULL, *pops = NULL, *dataset = NULL;
+    const char *period = "", *desc = "";
+    int replace = 0;
+    const cli_opt opts[] = {
+        {"db", &db, NULL, "PATH  database (default icsflow.db or $ICSFLOW_DB)"},
+        {"counts", &counts, NULL, "FILE  counts CSV: area_code,sex,age_band,count"},
+        {"dataset", &dataset, NULL, "NAME  name for the counts (a-z, 0-9, _ and -)"},
+        {"period", &period, NULL, "TEXT  the period the counts cover, e.g. 2024-25"},
+        {"description", &desc, NULL, "TEXT  what the counts are"},
+        {"replace", NULL, &replace, "replace a dataset of the same name"},
+        {"population", &pops, NULL, "FILE  population CSV: area_code,sex,age_band,population"},
+        {NULL, NULL, NULL, NULL}};
+    static const char usage[] =
+        "analyse import --counts FILE --dataset NAME [--period P] [--description D]\n"
+        "       icsflow analyse import --population FILE\n\n"
+        "Loads event counts (or replaces the areas' populations) by area, sex and the 19\n"
+        "age bands. The file is checked whole - unknown areas, negative or fractional\n"
+        "counts, bad sexes or bands, duplicates and missing bands are refused naming the\n"
+        "line - and loaded in one transaction, audited.";
+    int np, rc = cli_parse(cmd, usage, argc, argv, opts, &np);
+    if (rc) return rc == 1 ? 0 : rc;
+    if (np) return cli_usage_error(cmd, "unexpected argument '%s'", argv[1]);
+    if (!counts == !pops) return cli_usage_error(cmd, "give one of --counts or --population");
+    if (counts && !dataset) return cli_usage_error(cmd, "--counts needs --dataset NAME");
+    if (dataset) {
+        size_t n = strlen(dataset);
+        int ok = n > 0 && n <= 64;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = (dataset[i] >= 'a' && dataset[i] <= 'z') ||
+                 (dataset[i] >= '0' && dataset[i] <= '9') || dataset[i] == '_' || dataset[i] == '-';
+        if (!ok)
+            return cli_usage_error(cmd, "--dataset '%s' must be 1-64 of a-z, 0-9, _ and -",
+                                   dataset);
+    }
+    const char *path = counts ? counts : pops;
+    size_t len;
+    char *text = slurp(path, &len);
+    if (!text) {
+        fprintf(stderr, "icsflow %s: cannot read '%s'\n", cmd, path);
+        return 2;
+    }
+    store *s;
+    if ((rc = cli_open(cmd, db, &s))) {
+        free(text);
+        return rc;
+    }
+    ics_err e = {0};
+    analytics_table *t = NULL;
+    rc =
+        store_analytics_table_from_csv(s, path, text, len, counts ? "count" : "population", &t, &e);
+    free(text);
+    json_t *after = NULL;
+    if (!rc) rc = store_begin(s, &e);
+    if (!rc && counts) {
+        rc = store_analytics_dataset_save(s, dataset, desc, period, 0, replace, cli_actor(), t, &e);
+        if (!rc) rc = store_analytics_dataset_json(s, dataset, &after, &e);
+        if (!rc)
+            rc = store_audit(s, cli_actor(), "analytics.dataset.create", "analytics_dataset",
+                             dataset, NULL, after, &e);
+        if (!rc)
+            rc = store_commit(s, &e);
+        else
+            store_rollback(s);
+        if (!rc)
+            printf("imported dataset %s: %lld areas, %lld events\n", dataset,
+                   (long long)json_integer_value(json_object_get(after, "areas")),
+                   (long long)json_integer_value(json_object_get(after, "events")));
+    } else if (!rc) {
+        rc = store_analytics_population_replace(s, t, &e);
+        json_t *areas = json_array();
+        for (size_t i = 0; i < t->nareas; i++)
+            json_array_append_new(areas, json_string(t->areas[i]));
+        after = json_pack("{so}", "areas", areas);
+        if (!rc)
+            rc = store_audit(s, cli_actor(), "analytics.population.replace", "place_population",
+                             path, NULL, after, &e);
+        if (!rc)
+            rc = store_commit(s, &e);
+        else
+            store_rollback(s);
+        if (!rc) printf("replaced the populations of %zu areas\n", t->nareas);
+    }
+    json_decref(after);
+    analytics_table_free(t);
+    store_close(s);
+    return rc ? cli_fail(cmd, &e) : 0;
+}
+
+int cmd_analyse(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } subs[] = {{"rates", rates_cmd},
+                {"funnel", funnel_cmd},
+                {"variation", variation_cmd},
+                {"allocation", allocation_cmd},
+                {"import", import_cmd}};
+    if (argc > 1)
+        for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
+            if (!strcmp(argv[1], subs[i].name)) return subs[i].fn(argc - 1, argv + 1);
+    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))) {
+        printf("usage: icsflow analyse rates|funnel|variation|allocation|import [options]\n\n"
+               "  rates       rates with 95%% and 99.8%% limits (DSR, crude, ISR)\n"
+               "  funnel      funnel plot with control limits and flags (SVG)\n"
+               "  variation   NWL non-elective admission and length-of-stay variation\n"
+               "  allocation  needs-based target shares and pace of change\n"
+               "  import      load counts or populations from CSV\n\n"
+               "icsflow analyse COMMAND --help shows each command's options.\n");
+        return 0;
+    }
+    if (argc < 2)
+        return cli_usage_error("analyse", "name a command: rates, funnel, variation, "
+                                          "allocation or import (see --help)");
+    return cli_usage_error("analyse",
+                           "unknown command '%s' (rates, funnel, variation, "
+                           "allocation or import)",
+                           argv[1]);
+}
