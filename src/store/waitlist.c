@@ -1205,6 +1205,7 @@ int store_waitlist_equity(store *s, int64_t run, const char *by, int64_t as_of, 
         json_decref(rows);
         static const char *qn[] = {"",   "Q1 (most deprived)", "Q2", "Q3",
                                    "Q4", "Q5 (least deprived)"};
+        json_object_set_new(names, "unknown", json_string("outside NWL or unknown"));
         if (!strcmp(by, "imd"))
             for (int k = 1; k <= 5; k++) {
                 char key[2] = {(char)('0' + k), 0};
