@@ -74,7 +74,7 @@ static int prepare(http_req *rq, const json_field *fields, routing_data *d, rout
     routing_input in;
     char needs[512], pres[512];
     input_from(rq, &in, needs, pres, sizeof needs, problems);
-    if (store_routing_load(rq->db, d, e)) return e->code;
+    if (store_routing_load_for(rq->db, &in, tz_now(), d, e)) return e->code;
     ics_err sub = {0};
     if (store_routing_query(d, &in, tz_now(), q, &sub))
         sb_printf(problems, "%s%s", problems->len ? "; " : "", sub.msg);

@@ -30,20 +30,39 @@ static int day_kind(const dir_hours *h, const int64_t *bh, int nbh, int64_t day)
     return tz_weekday(day);
 }
 
-/* A London wall-clock time (day number, minutes after midnight, possibly
- * >= 1440 for the next day) to an instant. A time inside the spring gap
- * (01:00-01:59 on the day the clocks go forward) does not exist; it maps to
- * the moment the gap ends, 02:00 BST (01:00 UTC), which is when a service
- * "opening at 01:30" can first be open. */
-static int64_t wall_to_utc(int64_t day, int minutes)
+/* The year's BST change instants (01:00 UTC on the last Sundays of March
+ * and October), so wall-clock times convert with arithmetic alone. */
+typedef struct bst_year {
+    int64_t start, end;
+} bst_year;
+
+static int64_t last_sunday(int y, int m)
 {
-    day += minutes / 1440;
-    minutes %= 1440;
-    int y, m, d;
-    tz_civil_from_days(day, &y, &m, &d);
-    int64_t t;
-    if (tz_local_to_utc(y, m, d, minutes / 60, minutes % 60, 0, &t, NULL) == 0) return t;
-    return day * 86400 + 3600;
+    int64_t d = tz_days_from_civil(y, m, 31);
+    return d - (tz_weekday(d) + 1) % 7;
+}
+
+static bst_year bst_of(int y)
+{
+    bst_year b = {last_sunday(y, 3) * 86400 + 3600, last_sunday(y, 10) * 86400 + 3600};
+    return b;
+}
+
+/* A London wall-clock time (day number, minutes after midnight, possibly
+ * >= 1440 for the next day) to an instant, with the same rules as
+ * tz_local_to_utc. A time inside the spring gap (01:00-01:59 on the day the
+ * clocks go forward) does not exist; it maps to the moment the gap ends,
+ * 02:00 BST (01:00 UTC), which is when a service "opening at 01:30" can
+ * first be open. In the autumn overlap the first (BST) reading is used.
+ * The window scanned is ten days, so one year's change instants serve it
+ * (no change falls near New Year). */
+static int64_t wall_to_utc(const bst_year *b, int64_t day, int minutes)
+{
+    int64_t w = day * 86400 + (int64_t)minutes * 60; /* wall clock read as if UTC */
+    if (w < b->start) return w;
+    if (w < b->start + 3600) return b->start; /* spring gap */
+    if (w < b->end + 3600) return w - 3600;   /* BST */
+    return w;
 }
 
 typedef struct span {
@@ -85,6 +104,7 @@ int routing_hours_open(const dir_hours *h, const int64_t *bh, int nbh, int64_t t
 {
     tz_local l;
     tz_to_local(t, &l);
+    bst_year by = bst_of(l.year);
     span sp[SCAN_DAYS * DIR_MAX_IV];
     int n = 0;
     for (int k = 0; k < SCAN_DAYS; k++) {
@@ -93,13 +113,13 @@ int routing_hours_open(const dir_hours *h, const int64_t *bh, int nbh, int64_t t
         for (int i = 0; i < h->n[kind]; i++) {
             int o = h->iv[kind][i].open, c = h->iv[kind][i].close;
             if (c <= o) c += 1440;
-            sp[n].s = wall_to_utc(day, o);
-            sp[n].e = wall_to_utc(day, c);
+            sp[n].s = wall_to_utc(&by, day, o);
+            sp[n].e = wall_to_utc(&by, day, c);
             if (sp[n].e > sp[n].s) n++;
         }
     }
     qsort(sp, (size_t)n, sizeof *sp, span_cmp);
-    int64_t horizon = wall_to_utc(l.date - 1 + SCAN_DAYS, 0);
+    int64_t horizon = wall_to_utc(&by, l.date - 1 + SCAN_DAYS, 0);
     int64_t end = 0;
     for (int i = 0; i < n; i++)
         if (sp[i].s <= t && t < sp[i].e && sp[i].e > end) end = sp[i].e;

@@ -10,6 +10,7 @@
 
 #include "core/sb.h"
 #include "core/tz.h"
+#include "core/valid.h"
 
 const store_migration store_schema_routing[] = {
     {"routing", 1,
@@ -92,17 +93,38 @@ static int load_services(store *s, routing_data *d, ics_err *e)
     return rc < 0 ? rc : 0;
 }
 
-static int load_rest(store *s, routing_data *d, ics_err *e)
+/* Grow an array by doubling; 0 or ICS_ENOMEM. */
+static int grow(void **p, int n, int *cap, size_t size)
 {
+    if (n < *cap) return 0;
+    int nc = *cap ? *cap * 2 : 16;
+    void *np = realloc(*p, (size_t)nc * size);
+    if (!np) return ICS_ENOMEM;
+    *p = np;
+    *cap = nc;
+    return 0;
+}
+
+/* Districts: all of them, or those matching the WHERE clause's one or two
+ * parameters (b may be NULL). */
+static int load_districts(store *s, routing_data *d, const char *where, const char *a,
+                          const char *b, ics_err *e)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT district, lat, lon, COALESCE(place_code, '') FROM postcode_districts%s "
+             "ORDER BY district",
+             where ? where : "");
     store_stmt *st;
-    int n = (int)store_query_int(s, "SELECT COUNT(*) FROM postcode_districts", NULL, 0, e);
-    d->dist = calloc((size_t)n + 1, sizeof *d->dist);
-    int rc = store_prepare(s,
-                           "SELECT district, lat, lon, COALESCE(place_code, '') FROM "
-                           "postcode_districts ORDER BY district",
-                           &st, e);
+    int rc = store_prepare(s, sql, &st, e), cap = 0;
     if (rc) return rc;
-    while ((rc = store_step(st, e)) == 1 && d->ndist < n) {
+    if (a) store_bind_text(st, 1, a);
+    if (b) store_bind_text(st, 2, b);
+    while ((rc = store_step(st, e)) == 1) {
+        if (grow((void **)&d->dist, d->ndist, &cap, sizeof *d->dist)) {
+            rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
+            break;
+        }
         route_district *x = &d->dist[d->ndist++];
         snprintf(x->district, sizeof x->district, "%s", store_col_text(st, 0));
         x->lat = store_col_double(st, 1);
@@ -110,28 +132,55 @@ static int load_rest(store *s, routing_data *d, ics_err *e)
         snprintf(x->place, sizeof x->place, "%s", store_col_text(st, 3));
     }
     store_finalize(st);
-    if (rc < 0) return rc;
+    return rc < 0 ? rc : 0;
+}
 
-    n = (int)store_query_int(s, "SELECT COUNT(*) FROM bank_holidays", NULL, 0, e);
-    d->bh = calloc((size_t)n + 1, sizeof *d->bh);
-    if ((rc = store_prepare(s, "SELECT date FROM bank_holidays ORDER BY date", &st, e))) return rc;
-    while ((rc = store_step(st, e)) == 1 && d->nbh < n)
+/* Bank holidays, all (from = to = 0) or those between two local days. */
+static int load_bank_holidays(store *s, routing_data *d, int64_t from, int64_t to, ics_err *e)
+{
+    store_stmt *st;
+    int ranged = from || to, cap = 0;
+    int rc = store_prepare(s,
+                           ranged ? "SELECT date FROM bank_holidays WHERE date >= ? AND date <= ? "
+                                    "ORDER BY date"
+                                  : "SELECT date FROM bank_holidays ORDER BY date",
+                           &st, e);
+    if (rc) return rc;
+    if (ranged) {
+        char f[16], t[16];
+        tz_format_date(from, f, sizeof f);
+        tz_format_date(to, t, sizeof t);
+        store_bind_text(st, 1, f);
+        store_bind_text(st, 2, t);
+    }
+    while ((rc = store_step(st, e)) == 1) {
+        if (grow((void **)&d->bh, d->nbh, &cap, sizeof *d->bh)) {
+            rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
+            break;
+        }
         if (tz_parse_date(store_col_text(st, 0), &d->bh[d->nbh], NULL) == 0) d->nbh++;
+    }
     store_finalize(st);
-    if (rc < 0) return rc;
+    return rc < 0 ? rc : 0;
+}
 
-    n = (int)store_query_int(s, "SELECT COUNT(*) FROM places", NULL, 0, e);
-    d->places = calloc((size_t)n + 1, sizeof *d->places);
-    d->place_names = calloc((size_t)n + 1, sizeof *d->place_names);
-    if ((rc = store_prepare(s, "SELECT code, name FROM places ORDER BY code", &st, e))) return rc;
-    while ((rc = store_step(st, e)) == 1 && d->nplaces < n) {
+static int load_places(store *s, routing_data *d, ics_err *e)
+{
+    store_stmt *st;
+    int cap = 0, cap2 = 0;
+    int rc = store_prepare(s, "SELECT code, name FROM places ORDER BY code", &st, e);
+    if (rc) return rc;
+    while ((rc = store_step(st, e)) == 1) {
+        if (grow((void **)&d->places, d->nplaces, &cap, sizeof *d->places) ||
+            grow((void **)&d->place_names, d->nplaces, &cap2, sizeof *d->place_names)) {
+            rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
+            break;
+        }
         snprintf(d->places[d->nplaces], ROUTE_CODE, "%s", store_col_text(st, 0));
         snprintf(d->place_names[d->nplaces], 64, "%s", store_col_text(st, 1));
         d->nplaces++;
     }
     store_finalize(st);
-    if (!d->dist || !d->bh || !d->places || !d->place_names)
-        return ics_err_set(e, ICS_ENOMEM, "out of memory");
     return rc < 0 ? rc : 0;
 }
 
@@ -139,7 +188,42 @@ int store_routing_load(store *s, routing_data *d, ics_err *e)
 {
     memset(d, 0, sizeof *d);
     int rc = load_services(s, d, e);
-    if (!rc) rc = load_rest(s, d, e);
+    if (!rc) rc = load_districts(s, d, NULL, NULL, NULL, e);
+    if (!rc) rc = load_bank_holidays(s, d, 0, 0, e);
+    if (!rc) rc = load_places(s, d, e);
+    if (rc) store_routing_data_free(d);
+    return rc;
+}
+
+/* Only what one query needs: its districts and the bank holidays around its
+ * time (the finder looks one day back and eight ahead), so a route request
+ * is a few small indexed reads. */
+int store_routing_load_for(store *s, const routing_input *in, int64_t now, routing_data *d,
+                           ics_err *e)
+{
+    memset(d, 0, sizeof *d);
+    int rc = load_services(s, d, e);
+    if (!rc && in->postcode && *in->postcode) {
+        char full[9], out[5] = "", shorter[5];
+        if (valid_postcode(in->postcode, full, NULL) == 0)
+            valid_postcode_outward(full, out);
+        else if (valid_postcode_district(in->postcode, out, NULL))
+            out[0] = '\0';
+        snprintf(shorter, sizeof shorter, "%s", out);
+        size_t n = strlen(shorter);
+        if (n >= 3 && shorter[n - 1] >= 'A' && shorter[n - 1] <= 'Z') shorter[n - 1] = '\0';
+        if (out[0]) rc = load_districts(s, d, " WHERE district IN (?, ?)", out, shorter, e);
+    } else if (!rc && in->place && *in->place && !in->has_ll) {
+        rc = load_districts(s, d, " WHERE place_code = ?", in->place, NULL, e);
+    } else if (!rc) {
+        rc = load_districts(s, d, NULL, NULL, NULL, e);
+    }
+    int64_t at = now;
+    if (in->at) tz_parse(in->at, &at, NULL);
+    tz_local l;
+    tz_to_local(at, &l);
+    if (!rc) rc = load_bank_holidays(s, d, l.date - 2, l.date + 10, e);
+    if (!rc) rc = load_places(s, d, e);
     if (rc) store_routing_data_free(d);
     return rc;
 }

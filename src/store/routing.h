@@ -24,6 +24,10 @@ typedef struct routing_data {
 } routing_data;
 
 int store_routing_load(store *s, routing_data *out, ics_err *e);
+struct routing_input;
+/* Only what one finder query needs (its districts, nearby bank holidays). */
+int store_routing_load_for(store *s, const struct routing_input *in, int64_t now, routing_data *out,
+                           ics_err *e);
 void store_routing_data_free(routing_data *d);
 int store_routing_service_index(const routing_data *d, const char *id);
 int store_routing_place_index(const routing_data *d, const char *code);

@@ -39,70 +39,75 @@ typedef struct fixture_row {
 /* The NWL services (synthetic specifications) and their base sites. */
 static const fixture_row rows[] = {
     {{"UCR-BRE", "Brent UCR", "ucr", "RYX", "RYXX2", BRE, "", "24/7", NINE " urgent_reablement",
-      "18", "", "fracture head_injury", "120", "45"},
+      "18", "", "fracture head_injury", "120", "45", "020 7946 0100"},
      51.54290,
      -0.23880},
     {{"UCR-EAL", "Ealing UCR", "ucr", "R1K", "R1KX1", EAL, "",
       "Mon-Sun 08:00-22:00; BH 08:00-22:00",
       "falls frailty reduced_function end_of_life urgent_equipment delirium diabetes "
       "carer_breakdown",
-      "18", "", "fracture head_injury", "120", "35"},
+      "18", "", "fracture head_injury", "120", "35", "020 7946 0100"},
      51.49490,
      -0.30620},
     {{"UCR-HAF", "Hammersmith and Fulham UCR", "ucr", "RYX", "RYXX3", HAF, "",
-      "Mon-Sun 08:00-20:00; BH 10:00-18:00", NINE, "18", "", "fracture head_injury", "120", "30"},
+      "Mon-Sun 08:00-20:00; BH 10:00-18:00", NINE, "18", "", "fracture head_injury", "120", "30",
+      "020 7946 0100"},
      51.51220,
      -0.23030},
     {{"UCR-HAR", "Harrow UCR", "ucr", "RV3", "RV3X2", HAR, "",
       "Mon-Fri 08:00-20:00; Sat-Sun 09:00-17:00; BH closed", NINE, "16", "", "fracture head_injury",
-      "120", "30"},
+      "120", "30", "020 7946 0100"},
      51.56290,
      -0.35930},
     {{"UCR-HIL", "Hillingdon UCR", "ucr", "RV3", "RV3X1", HIL, "",
-      "Mon-Sun 08:00-20:00; BH 08:00-20:00", NINE, "18", "", "fracture head_injury", "120", "40"},
+      "Mon-Sun 08:00-20:00; BH 08:00-20:00", NINE, "18", "", "fracture head_injury", "120", "40",
+      "020 7946 0100"},
      51.60700,
      -0.41580},
     {{"UCR-HOU", "Hounslow UCR", "ucr", "RY9", "RY9X1", HOU, "",
       "Mon-Sun 08:00-20:00; BH 08:00-20:00",
       "falls frailty reduced_function end_of_life urgent_equipment delirium catheter diabetes",
-      "18", "", "fracture head_injury", "120", "35"},
+      "18", "", "fracture head_injury", "120", "35", "020 7946 0100"},
      51.47070,
      -0.36760},
     {{"UCR-KAC", "Kensington and Chelsea UCR", "ucr", "RYX", "RYXX1", KAC, "",
-      "Mon-Sun 08:00-20:00; BH 08:00-20:00", NINE, "65", "", "fracture head_injury", "120", "25"},
+      "Mon-Sun 08:00-20:00; BH 08:00-20:00", NINE, "65", "", "fracture head_injury", "120", "25",
+      "020 7946 0100"},
      51.52160,
      -0.21510},
     {{"UCR-WES", "Westminster UCR", "ucr", "RYX", "RYXX4", WES, "",
-      "Mon-Sun 08:00-20:00; BH 09:00-17:00", NINE, "18", "", "fracture head_injury", "120", "30"},
+      "Mon-Sun 08:00-20:00; BH 09:00-17:00", NINE, "18", "", "fracture head_injury", "120", "30",
+      "020 7946 0100"},
      51.51440,
      -0.13120},
     {{"FALLS-HH", "Hillingdon and Harrow Falls and Frailty", "falls", "RV3", "RV3X1", HIL " " HAR,
       "", "24/7", "falls frailty reduced_function urgent_equipment", "60", "",
-      "fracture head_injury anticoagulated_head_injury", "60", "30"},
+      "fracture head_injury anticoagulated_head_injury", "60", "30", "020 7946 0100"},
      51.60700,
      -0.41580},
     {{"NIGHT-NW", "North West Night Nursing", "night_nursing", "RV3", "RV3X3", BRE " " HAR " " HIL,
       "", "Mon-Sun 20:00-08:00", "end_of_life catheter diabetes medication wound_care delirium",
-      "18", "", "", "120", "20"},
+      "18", "", "", "120", "20", "020 7946 0100"},
      51.54960,
      -0.29800},
     {{"NIGHT-CL", "Central London Night Nursing", "night_nursing", "RYX", "RYXX4",
       HAF " " KAC " " WES, "NW6 NW8", "Mon-Sun 22:00-07:00",
-      "end_of_life catheter diabetes medication wound_care", "18", "", "", "120", "20"},
+      "end_of_life catheter diabetes medication wound_care", "18", "", "", "120", "20",
+      "020 7946 0100"},
      51.51440,
      -0.13120},
     {{"PALL-NWL", "NWL Palliative", "palliative", "RYX", "RYXX1", ALL, "", "24/7",
-      "end_of_life carer_breakdown medication", "", "", "", "120", "25"},
+      "end_of_life carer_breakdown medication", "", "", "", "120", "25", "020 7946 0100"},
      51.52160,
      -0.21510},
     {{"VW-NWL", "NWL Virtual Ward", "virtual_ward", "RYJ", "RYJ03", ALL, "", "Mon-Sun 08:00-22:00",
-      "frailty respiratory delirium medication", "18", "", "", "240", "60"},
+      "frailty respiratory delirium medication", "18", "", "", "240", "60", "020 7946 0100"},
      51.51720,
      -0.23640},
     {{"REAB-EH", "Ealing and Hounslow Urgent Reablement", "reablement", "RY9", "RY9X2", EAL " " HOU,
       "", "Mon-Fri 08:00-18:00; Sat-Sun 09:00-17:00; BH closed",
       "urgent_reablement reduced_function urgent_equipment carer_breakdown", "18", "", "", "240",
-      "15"},
+      "15", "020 7946 0100"},
      51.48830,
      -0.31100},
 };
@@ -665,8 +670,8 @@ static void test_route_bad_inputs(void **s)
     routing_answer_free(&a);
     /* a specification with several problems reports all of them */
     route_service_text t = {
-        "X-1", "",   "ucr", "nope", "",  "E0900", "", "Mon-Fri 25:00-26:00", "falls teleport",
-        "70",  "20", "",    "0",    "-1"};
+        "X-1", "",   "ucr", "nope", "",   "E0900", "", "Mon-Fri 25:00-26:00", "falls teleport",
+        "70",  "20", "",    "0",    "-1", ""};
     route_service sv;
     assert_int_equal(routing_service_parse(&t, &sv, &e), ICS_EINVAL);
     assert_non_null(strstr(e.msg, "name is empty"));
@@ -695,9 +700,9 @@ static void test_shipped_services_csv_parses(void **s)
     int ucr = 0;
     for (size_t r = 0; r < d->nrows; r++) {
         char **c = d->rows[r];
-        route_service_text t = {c[idx[0]],  c[idx[1]],  c[idx[2]],  c[idx[3]], c[idx[4]],
-                                c[idx[5]],  c[idx[6]],  c[idx[7]],  c[idx[8]], c[idx[9]],
-                                c[idx[10]], c[idx[11]], c[idx[12]], c[idx[13]]};
+        route_service_text t = {c[idx[0]],  c[idx[1]],  c[idx[2]],  c[idx[3]],  c[idx[4]],
+                                c[idx[5]],  c[idx[6]],  c[idx[7]],  c[idx[8]],  c[idx[9]],
+                                c[idx[10]], c[idx[11]], c[idx[12]], c[idx[13]], c[idx[14]]};
         route_service sv;
         if (routing_service_parse(&t, &sv, &e)) fail_msg("line %zu: %s", d->line[r], e.msg);
         ucr += strcmp(sv.kind, "ucr") == 0;
