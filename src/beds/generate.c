@@ -214,6 +214,22 @@ int beds_history_generate(const beds_unit *units, size_t nunits, const beds_bed 
             waiting[keep++] = waiting[i];
         }
         nw = keep;
+        /* the last morning: some free beds are closed (staffing, infection
+         * control, maintenance) before the queue is placed */
+        if (last) {
+            long target = lround(o->closed_share * (double)nbeds), closed = 0;
+            size_t off = (size_t)rng_below(&g.r, nbeds);
+            for (size_t k = 0; k < nbeds && closed < target; k++) {
+                beds_bed *bd = &h->beds[(off + k * 7919) % nbeds];
+                if (bd->status != BEDS_AVAILABLE) continue;
+                double x = rng_uniform(&g.r);
+                bd->status = BEDS_CLOSED;
+                bd->closure = x < 0.5   ? BEDS_CLOSE_STAFFING
+                              : x < 0.8 ? BEDS_CLOSE_INFECTION
+                                        : BEDS_CLOSE_MAINTENANCE;
+                closed++;
+            }
+        }
         /* 10:00: place the queue, most urgent then longest waiting first */
         mo.now = day * 86400 + 10 * 3600;
         qsort_r(waiting, nw, sizeof *waiting, cmp_wait, h->eps);
@@ -276,15 +292,7 @@ int beds_history_generate(const beds_unit *units, size_t nunits, const beds_bed 
         kept++;
     }
     h->n = kept;
-    /* closures among free beds, and each unit's last confirmation */
-    for (size_t b = 0; b < nbeds; b++) {
-        if (h->beds[b].status != BEDS_AVAILABLE || rng_uniform(&g.r) >= o->closed_share) continue;
-        double x = rng_uniform(&g.r);
-        h->beds[b].status = BEDS_CLOSED;
-        h->beds[b].closure = x < 0.5   ? BEDS_CLOSE_STAFFING
-                             : x < 0.8 ? BEDS_CLOSE_INFECTION
-                                       : BEDS_CLOSE_MAINTENANCE;
-    }
+    /* each unit's last confirmation */
     for (size_t u = 0; u < nunits; u++)
         h->confirmed_at[u] = now - (int64_t)rng_below(&g.r, 36 * 3600);
     *out = h;
