@@ -363,10 +363,13 @@ static int variation_cmd(int argc, char **argv)
         } else if (!(num(los, "stays") > 0)) {
             sb_puts(&b, "no discharged stays recorded in the bed bureau yet\n");
         } else {
-            sb_printf(&b, "%.0f discharged stays, ICS mean %.1f days (sd %.1f)\n",
+            sb_printf(&b,
+                      "%.0f discharged stays, ICS mean %.1f days (sd %.1f); each unit is "
+                      "compared with units of its bed type\n",
                       num(los, "stays"), num(los, "mean_los"), num(los, "sd"));
-            sb_printf(&b, "%-10s %-34s %6s %7s  %-13s %-13s %s\n", "unit", "name", "stays", "mean",
-                      "95% limits", "99.8% limits", "flag");
+            sb_printf(&b, "%-10s %-34s %-14s %6s %7s %9s  %-13s %-13s %s\n", "unit", "name",
+                      "bed type", "stays", "mean", "type mean", "95% limits", "99.8% limits",
+                      "flag");
             size_t i;
             const json_t *it;
             char c95[40], c998[40];
@@ -374,9 +377,10 @@ static int variation_cmd(int argc, char **argv)
             {
                 fmt_ci(c95, sizeof c95, num(it, "lower95"), num(it, "upper95"), 1);
                 fmt_ci(c998, sizeof c998, num(it, "lower998"), num(it, "upper998"), 1);
-                sb_printf(&b, "%-10s %-34.34s %6.0f %7.1f  %-13s %-13s %s\n", str(it, "unit_code"),
-                          str(it, "name"), num(it, "stays"), num(it, "mean_los"), c95, c998,
-                          str(it, "flag"));
+                sb_printf(&b, "%-10s %-34.34s %-14.14s %6.0f %7.1f %9.1f  %-13s %-13s %s\n",
+                          str(it, "unit_code"), str(it, "name"), str(it, "bed_type"),
+                          num(it, "stays"), num(it, "mean_los"), num(it, "type_mean_los"), c95,
+                          c998, str(it, "flag"));
             }
         }
         if (svg) sb_printf(&b, "\nfunnel plot of the DSRs written to %s\n", svg);

@@ -694,7 +694,7 @@ int store_analytics_rates_json(store *s, const char *dataset, store_an_statistic
  * database the report says so instead of failing.
  */
 typedef struct los_unit {
-    char code[32], name[128];
+    char code[32], name[128], type[32];
     double n, sum, sumsq;
 } los_unit;
 
@@ -705,12 +705,27 @@ static int64_t london_day(int64_t t)
     return l.date;
 }
 
+/* Mean and sd of LOS over all units of one bed type (like is compared with
+ * like: a palliative unit is not held to a stroke unit's stays). */
+static void type_stats(const los_unit *u, size_t nu, const char *type, double *mean, double *sd)
+{
+    double n = 0, sum = 0, ss = 0;
+    for (size_t i = 0; i < nu; i++)
+        if (strcmp(u[i].type, type) == 0) {
+            n += u[i].n;
+            sum += u[i].sum;
+            ss += u[i].sumsq;
+        }
+    *mean = n > 0 ? sum / n : NAN;
+    *sd = n > 1 ? sqrt(fmax(0.0, (ss - n * *mean * *mean) / (n - 1))) : NAN;
+}
+
 static json_t *los_json(store *s)
 {
     ics_err e = {0};
     store_stmt *st;
     if (store_prepare(s,
-                      "SELECT st.unit_code, u.name, st.admitted_at, st.discharged_at"
+                      "SELECT st.unit_code, u.name, u.bed_type, st.admitted_at, st.discharged_at"
                       " FROM bed_stays st JOIN units u ON u.unit_code = st.unit_code"
                       " WHERE st.discharged_at IS NOT NULL ORDER BY st.unit_code",
                       &st, &e))
@@ -732,9 +747,10 @@ static json_t *los_json(store *s)
             memset(&u[nu], 0, sizeof u[nu]);
             snprintf(u[nu].code, sizeof u[nu].code, "%s", code);
             snprintf(u[nu].name, sizeof u[nu].name, "%s", store_col_text(st, 1));
+            snprintf(u[nu].type, sizeof u[nu].type, "%s", store_col_text(st, 2));
             nu++;
         }
-        double los = (double)(london_day(store_col_int(st, 3)) - london_day(store_col_int(st, 2)));
+        double los = (double)(london_day(store_col_int(st, 4)) - london_day(store_col_int(st, 3)));
         u[nu - 1].n += 1;
         u[nu - 1].sum += los;
         u[nu - 1].sumsq += los * los;
@@ -748,18 +764,27 @@ static json_t *los_json(store *s)
     json_t *items = json_array();
     for (size_t i = 0; i < nu; i++) {
         analytics_mean m;
-        if (analytics_mean_compute(u[i].n, u[i].sum, u[i].sumsq, mean, sd, &m, &e)) continue;
-        json_array_append_new(
-            items, json_pack("{sssssfsososososososs}", "unit_code", u[i].code, "name", u[i].name,
-                             "stays", m.n, "mean_los", jnum(m.mean), "sd", jnum(m.sd), "lower95",
-                             jnum(m.lo95), "upper95", jnum(m.hi95), "lower998", jnum(m.lo998),
-                             "upper998", jnum(m.hi998), "flag", analytics_sig_name(m.sig)));
+        double tm, tsd;
+        type_stats(u, nu, u[i].type, &tm, &tsd);
+        if (analytics_mean_compute(u[i].n, u[i].sum, u[i].sumsq, tm, tsd, &m, &e)) continue;
+        json_t *it = json_pack("{sssssssf}", "unit_code", u[i].code, "name", u[i].name, "bed_type",
+                               u[i].type, "stays", m.n);
+        json_object_set_new(it, "mean_los", jnum(m.mean));
+        json_object_set_new(it, "sd", jnum(m.sd));
+        json_object_set_new(it, "lower95", jnum(m.lo95));
+        json_object_set_new(it, "upper95", jnum(m.hi95));
+        json_object_set_new(it, "lower998", jnum(m.lo998));
+        json_object_set_new(it, "upper998", jnum(m.hi998));
+        json_object_set_new(it, "type_mean_los", jnum(tm));
+        json_object_set_new(it, "flag", json_string(analytics_sig_name(m.sig)));
+        json_array_append_new(items, it);
     }
     free(u);
     return json_pack("{sbsfsosososo}", "available", 1, "stays", N, "mean_los", jnum(mean), "sd",
                      jnum(sd), "method",
-                     json_string("unit mean LOS (London calendar days) with Student t limits; "
-                                 "flagged against ICS mean +/- z sd/sqrt(n) (normal funnel)"),
+                     json_string("unit mean LOS (London calendar days, discharge day - admission "
+                                 "day) with Student t limits; flagged against the mean of units "
+                                 "of the same bed type +/- z sd/sqrt(n) (normal funnel)"),
                      "items", items);
 }
 
