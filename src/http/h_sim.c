@@ -82,15 +82,15 @@ static void apply_options(const json_t *b, store_sim_doc *d, int *policies, int 
             char t[600];
             snprintf(t, sizeof t, "target: %s", te.msg);
             bad(msg, n, t);
-        } else {
-            json_t *w = json_object_get(v, "wait_days"), *p = json_object_get(v, "probability");
-            if (w) sc->target_days = json_number_value(w);
-            if (p) sc->target_prob = json_number_value(p);
-            if (!(sc->target_days >= 0 && sc->target_days <= 365))
-                bad(msg, n, "target: wait_days must be 0 to 365");
-            if (!(sc->target_prob > 0 && sc->target_prob < 1))
-                bad(msg, n, "target: probability must be between 0 and 1");
         }
+        /* the values too, so every problem is reported at once */
+        json_t *w = json_object_get(v, "wait_days"), *p = json_object_get(v, "probability");
+        if (json_is_number(w)) sc->target_days = json_number_value(w);
+        if (json_is_number(p)) sc->target_prob = json_number_value(p);
+        if (!(sc->target_days >= 0 && sc->target_days <= 365))
+            bad(msg, n, "target: wait_days must be 0 to 365");
+        if (!(sc->target_prob > 0 && sc->target_prob < 1))
+            bad(msg, n, "target: probability must be between 0 and 1");
     }
     if ((v = json_object_get(b, "search"))) *search = json_is_true(v);
     if ((v = json_object_get(b, "conservative"))) *conservative = json_is_true(v);

@@ -61,7 +61,7 @@ void store_sim_doc_free(store_sim_doc *d)
 static void bad(sb *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void bad(sb *m, const char *fmt, ...)
 {
-    char buf[300];
+    char buf[600];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
@@ -267,7 +267,9 @@ static void parse_units(const json_t *arr, store_sim_doc *d, sb *m)
         long long beds = -1;
         integer(o, "beds", w, &beds, m);
         if (!json_object_get(o, "beds")) bad(m, "%smissing field 'beds'", w);
-        un->beds = beds < 0 || beds > 100000 ? -1 : (int)beds;
+        if (json_is_integer(json_object_get(o, "beds")) && (beds < 0 || beds > 100000))
+            bad(m, "%sbeds must be 0 to 100000", w);
+        un->beds = beds < 0 || beds > 100000 ? 0 : (int)beds;
         num(o, "lat", w, &un->lat, m);
         num(o, "lon", w, &un->lon, m);
         json_t *ps = json_object_get(o, "places");
@@ -390,12 +392,13 @@ int store_sim_doc_parse(const json_t *j, store_sim_doc **out, ics_err *e)
         parse_units(units, d, &m);
     json_t *arr = json_object_get(j, "arrivals");
     if (arr && m.len == 0) parse_arrivals(arr, d, &m);
+    /* then the engine's own rules (ranges, commissioning), so every problem
+     * is reported at once; "scenario: " is the engine's prefix */
+    ics_err ce = {0};
+    if (sim_scenario_check(sc, &ce) && !strstr(m.buf ? m.buf : "", ce.msg + 10))
+        bad(&m, "%s", ce.msg + 10);
     int rc = 0;
-    if (m.len == 0) {
-        rc = sim_scenario_check(sc, e); /* the engine's own rules, all at once */
-    } else {
-        rc = ics_err_set(e, ICS_EINVAL, "scenario: %s", m.oom ? "out of memory" : m.buf + 2);
-    }
+    if (m.len) rc = ics_err_set(e, ICS_EINVAL, "scenario: %s", m.oom ? "out of memory" : m.buf + 2);
     sb_free(&m);
     if (rc) {
         store_sim_doc_free(d);
