@@ -121,6 +121,17 @@ jqcheck "RY9 shows OPEL 4 declared" '.providers[] | select(.org == "RY9") | .lev
 jqcheck "RYJ shows the amended version with its change since yesterday and its site" \
     '.providers[] | select(.org == "RYJ") | .version == 3 and (.change | type) == "number" and (.changes.ga_occ_pct | type) == "number" and .sites[0].org == "RYJ01"'
 
+# a trust with no return of its own: its level is computed from its sites' returns
+sql "DELETE FROM sitrep_submissions WHERE org_code = 'RAS' AND day = '$TODAY'"
+api POST /api/v1/sitrep/submissions "$OPS_RAS" "$(printf '%s' "$GOOD" | jq -c '.org = "RAS01"')"
+expect "Hillingdon Hospital's site return" 201
+api POST /api/v1/sitrep/submissions "$OPS_RAS" "$(printf '%s' "$GOOD" | jq -c '.org = "RAS02" | .fields.ga_beds_core = 100 | .fields.ga_beds_escalation = 0 | .fields.ga_beds_occupied = 80 | .fields.nctr_patients = 8')"
+expect "Mount Vernon's site return" 201
+api GET /api/v1/sitrep/today "$CLIN"
+expect "the call view with site returns" 200
+jqcheck "Hillingdon's trust level comes from its two sites: 1040 of 1100 beds, score 24, OPEL 3" \
+    '.providers[] | select(.org == "RAS") | .level_source == "computed from sites" and (.sites | length) == 2 and .figures.ga_occ_pct == 94.55 and .score == 24 and .level == 3'
+
 # ---- history with SPC ----
 api GET "/api/v1/sitrep/providers/R1K/history" "$ANALYST"
 expect "90 days of history" 200
