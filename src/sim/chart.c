@@ -6,7 +6,7 @@
 
 #include "sim/sim.h"
 
-enum { W = 960, H = 420, PW = 380, PH = 280, TOP = 70, LEFT0 = 70, GAP = 90 };
+enum { W = 960, H = 440, PW = 380, PH = 280, TOP = 90, LEFT0 = 70, GAP = 90 };
 
 static double nice_step(double range)
 {
@@ -69,6 +69,16 @@ static void panel(const sim_sweep *sw, int pol, double xmin, double xmax, double
                   X(p[i].total), Y(p[i].mean_wait.mean), colour[pol], p[i].total,
                   p[i].mean_wait.mean, p[i].mean_wait.lo, p[i].mean_wait.hi, sw->target_days,
                   p[i].p_over.mean);
+    if (sw->today >= xmin && sw->today <= xmax) {
+        sb_printf(o,
+                  "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#768692\" "
+                  "stroke-dasharray=\"2,3\"/>\n",
+                  X(sw->today), X(sw->today), TOP, TOP + PH);
+        sb_printf(o,
+                  "<text x=\"%.1f\" y=\"%d\" fill=\"#768692\" font-size=\"12\" "
+                  "text-anchor=\"end\">today %d</text>\n",
+                  X(sw->today) - 4, TOP + PH - 8, sw->today);
+    }
     int need = sw->needed[pol];
     if (need > 0 && need >= xmin && need <= xmax) {
         sb_printf(o,
@@ -112,7 +122,7 @@ void sim_chart_svg(const sim_sweep *sw, const char *title, sb *o)
     sb_printf(o,
               "<text x=\"20\" y=\"46\" font-size=\"12\" fill=\"#555\">Target: under %g%% of "
               "patients wait more than %g days. Shaded: 95%% confidence interval across "
-              "replications. Synthetic or fitted demand.</text>\n",
+              "replications; beds shared between units in proportion to demand.</text>\n",
               100 * sw->target_prob, sw->target_days);
     for (int pol = 0; pol < 2; pol++) panel(sw, pol, xmin, xmax, ymax, o);
     sb_puts(o, "</svg>\n");

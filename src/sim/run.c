@@ -263,6 +263,7 @@ int sim_sweep_run(const sim_scenario *sc0, int lo, int hi, int npoints, int thre
     out->npoints = npoints;
     out->target_days = sc0->target_days;
     out->target_prob = sc0->target_prob;
+    out->today = sim_scenario_beds(sc0);
     int rc = 0, step = 0, steps = 2 * npoints;
     double w[SIM_MAX_UNITS];
     sim_unit_loads(sc0, w);

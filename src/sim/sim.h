@@ -218,6 +218,7 @@ typedef struct sim_sweep {
     int npoints;
     sim_sweep_point pt[2][64]; /* [policy][i] */
     int needed[2];             /* beds needed per policy, 0 when not searched */
+    int today;                 /* the scenario's total beds */
     double target_days, target_prob;
 } sim_sweep;
 

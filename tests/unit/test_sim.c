@@ -543,6 +543,9 @@ static void test_sweep_and_chart(void **s)
     assert_non_null(strstr(o.buf, "NWL beds &lt;test&gt; &amp; review"));
     assert_non_null(strstr(o.buf, "needs 150 beds"));
     assert_non_null(strstr(o.buf, "needs 130 beds"));
+    /* today's beds: 14 + 15 + ... + 21 = 140 */
+    assert_int_equal(sw.today, 140);
+    assert_non_null(strstr(o.buf, "today 140"));
     assert_non_null(strstr(o.buf, "</svg>"));
     sb_free(&o);
     free(sc);
