@@ -506,6 +506,27 @@ static void print_ucr(json_t *j)
     ucr_line("ICS", "North West London", json_object_get(j, "ics"));
 }
 
+/* "+urgent_reablement -catheter": words of a not in b, and of b not in a. */
+static void word_diff(const char *a, const char *b, char *out, size_t n)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (int pass = 0; pass < 2; pass++) {
+        const char *x = pass ? b : a, *y = pass ? a : b;
+        char buf[400], *save = NULL;
+        snprintf(buf, sizeof buf, "%s", x);
+        for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+            char pad[420];
+            snprintf(pad, sizeof pad, " %s ", y);
+            char key[80];
+            snprintf(key, sizeof key, " %s ", w);
+            if (!strstr(pad, key) && len < n)
+                len += (size_t)snprintf(out + len, n - len, "%s%c%s", len ? " " : "",
+                                        pass ? '-' : '+', w);
+        }
+    }
+}
+
 static void print_harm(const routing_data *d, const route_harm_report *r, const char *only)
 {
     static const char *dn[8] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "BH"};
@@ -541,8 +562,11 @@ static void print_harm(const routing_data *d, const route_harm_report *r, const 
                 printf(" no service at all\n");
                 continue;
             }
-            int first = 1;
-            for (int k = 0; k < 8; k++)
+            /* days with the same gaps are grouped: "Mon-Sun 00-08 22-24; BH 00-10 18-24" */
+            char runs[8][96];
+            for (int k = 0; k < 8; k++) {
+                int len = 0;
+                runs[k][0] = '\0';
                 for (int h = 0; h < 24;) {
                     if (x->cover[k][h]) {
                         h++;
@@ -550,18 +574,35 @@ static void print_harm(const routing_data *d, const route_harm_report *r, const 
                     }
                     int s = h;
                     while (h < 24 && !x->cover[k][h]) h++;
-                    printf("%s%s %02d-%02d", first ? " " : ", ", dn[k], s, h);
+                    len += snprintf(runs[k] + len, sizeof runs[k] - (size_t)len, "%s%02d-%02d",
+                                    len ? " " : "", s, h);
+                }
+            }
+            int first = 1;
+            for (int k = 0; k < 8;) {
+                int j = k;
+                while (k < 7 && j + 1 < 7 && strcmp(runs[j + 1], runs[k]) == 0) j++;
+                if (runs[k][0]) {
+                    if (j > k)
+                        printf("%s%s-%s %s", first ? " " : "; ", dn[k], dn[j], runs[k]);
+                    else
+                        printf("%s%s %s", first ? " " : "; ", dn[k], runs[k]);
                     first = 0;
                 }
+                k = j + 1;
+            }
             printf("\n");
         }
     }
     printf("\nDifferences between places' UCR offers (against the most common value)\n");
     for (int i = 0; i < r->ndiffs; i++) {
         const route_harm_diff *x = &r->diffs[i];
-        printf("  %-24.24s %-9s %-16s %s\n  %-24s %-9s %-16s (most places: %s)\n",
-               d->place_names[x->place], x->service >= 0 ? d->svc[x->service].id : "-", x->field,
-               x->value, "", "", "", x->common);
+        char v[400];
+        snprintf(v, sizeof v, "%s", x->value);
+        if (strcmp(x->field, "capabilities") == 0) word_diff(x->value, x->common, v, sizeof v);
+        printf("  %-24.24s %-9s %-13s %s\n  %-24s %-9s %-13s (most places: %s)\n",
+               d->place_names[x->place], x->service >= 0 ? d->svc[x->service].id : "-", x->field, v,
+               "", "", "", x->common);
     }
 }
 

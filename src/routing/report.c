@@ -137,6 +137,32 @@ static int serves_place(const route_service *s, const char *place)
     return 0;
 }
 
+/* Opening hours with consecutive days that share hours grouped:
+ * "Mon-Sun 08:00-20:00; BH 09:00-17:00" (easier to compare than one clause
+ * a day). */
+static void hours_compact(const dir_hours *h, sb *b)
+{
+    static const char *const dn[8] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "BH"};
+    char day[8][96];
+    for (int k = 0; k < 8; k++) {
+        int len = 0;
+        day[k][0] = '\0';
+        if (h->n[k] == 0) snprintf(day[k], sizeof day[k], "closed");
+        for (int i = 0; i < h->n[k]; i++)
+            len += snprintf(day[k] + len, sizeof day[k] - (size_t)len, "%s%02d:%02d-%02d:%02d",
+                            i ? " " : "", h->iv[k][i].open / 60, h->iv[k][i].open % 60,
+                            h->iv[k][i].close / 60, h->iv[k][i].close % 60);
+    }
+    for (int k = 0; k < 7;) {
+        int j = k;
+        while (j + 1 < 7 && strcmp(day[j + 1], day[k]) == 0) j++;
+        sb_printf(b, "%s%s%s%s %s", k ? "; " : "", dn[k], j > k ? "-" : "", j > k ? dn[j] : "",
+                  day[k]);
+        k = j + 1;
+    }
+    if (h->bh_set) sb_printf(b, "; BH %s", day[7]);
+}
+
 /* The text of one compared field of a service. */
 static void field_value(const route_service *s, int f, char *buf, size_t n)
 {
@@ -144,7 +170,7 @@ static void field_value(const route_service *s, int f, char *buf, size_t n)
     sb_init(&b);
     switch (f) {
     case 0:
-        directory_hours_format(&s->hours, &b);
+        hours_compact(&s->hours, &b);
         break;
     case 1: {
         char caps[400];
