@@ -398,7 +398,8 @@ static void alloc_text(sb *b, const json_t *a)
     const json_t *sc = json_object_get(a, "scenario");
     sb_puts(b, "Needs-based allocation (weighted capitation)\n");
     sb_printf(b,
-              "total current allocation %.0f; weights illustrative, current spend synthetic "
+              "total current allocation %.0f (units as loaded; the shipped synthetic figures are "
+              "GBP thousands)\nweights illustrative, current spend synthetic "
               "unless replaced\n\n",
               num(a, "total_current"));
     sb_printf(b, "%-10s %-24s %10s %12s %6s %7s %10s %10s %9s\n", "place", "name", "population",

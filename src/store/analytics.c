@@ -285,7 +285,9 @@ int store_analytics_dataset_save(store *s, const char *dataset, const char *desc
     int rc = 0;
     if (have && !replace) {
         json_decref(p);
-        return ics_err_set(e, ICS_ECONFLICT, "dataset '%s' already exists; delete it first",
+        return ics_err_set(e, ICS_ECONFLICT,
+                           "dataset '%s' already exists: delete it first (or import with "
+                           "--replace)",
                            dataset);
     }
     if (have) {
