@@ -221,7 +221,10 @@ static void evaluate(const route_service *s, int idx, const int64_t *bh, int nbh
         else
             snprintf(t1, sizeof t1, "never");
         if (r->stale) {
-            if (la.date != ln.date)
+            if (!s->capacity_updated)
+                clause(&ok, "capacity never reported (%d a day): not trusted, phone to confirm",
+                       s->capacity_today);
+            else if (la.date != ln.date)
                 clause(&ok, "capacity for that day not known yet (updated %s): phone to confirm",
                        t1);
             else
