@@ -685,6 +685,7 @@ typedef struct input {
     int64_t *ids;
     size_t n, cap;
     int64_t slots;
+    int synthetic; /* any input row is synthetic */
 } input;
 
 static void input_free(input *in)
@@ -746,7 +747,7 @@ static int load_input(store *s, const store_waitlist_opts *o, input *in, ics_err
     if (rc < 0) return rc;
     rc = store_prepare(s,
                        "SELECT e.id, e.tfc, e.priority, e.trust, d.lat, d.lon, e.max_travel_km,"
-                       " e.clock_start, e.priority_date FROM waitlist_entries e"
+                       " e.clock_start, e.priority_date, e.synthetic FROM waitlist_entries e"
                        " LEFT JOIN postcode_districts d ON d.district = e.district"
                        " WHERE e.status = 'waiting' AND (? = 0 OR e.tfc = ?) ORDER BY e.id",
                        &st, e);
@@ -776,6 +777,7 @@ static int load_input(store *s, const store_waitlist_opts *o, input *in, ics_err
         x->max_km = store_col_isnull(st, 6) ? 0 : store_col_double(st, 6);
         tz_parse_date(store_col_text(st, 7), &x->clock_start, NULL);
         tz_parse_date(store_col_text(st, 8), &x->priority_date, NULL);
+        in->synthetic |= store_col_int(st, 9) != 0;
         in->n++;
     }
     store_finalize(st);
@@ -872,7 +874,7 @@ int store_waitlist_allocate(store *s, const char *actor, const store_waitlist_op
                           (int64_t)r->urgent_on_time,
                           (int64_t)r->urgent_late,
                           (int64_t)llround(ms),
-                          synthetic};
+                          synthetic || in.synthetic};
         store_bind_text(st, 1, now);
         store_bind_text(st, 2, actor);
         store_bind_text(st, 3, asof);

@@ -37,7 +37,8 @@ int store_waitlist_opts_parse(const json_t *j, store_waitlist_opts *o, ics_err *
 json_t *store_waitlist_opts_json(const store_waitlist_opts *o);
 
 /* Load the waiting entries and sessions, allocate, and store the run and its
- * per-patient results, inside the caller's transaction. *run (new
+ * per-patient results, inside the caller's transaction. The run is labelled
+ * synthetic when synthetic is set or any entry it used is synthetic. *run (new
  * reference) is the run summary as store_waitlist_run_get returns it. */
 int store_waitlist_allocate(store *s, const char *actor, const store_waitlist_opts *o,
                             int synthetic, progress_fn progress, void *pctx, json_t **run,
