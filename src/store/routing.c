@@ -618,6 +618,22 @@ int store_referral_step(store *s, int64_t id, int action, const char *reason, in
     if (!rc && store_changes(s) != 1)
         rc = ics_err_set(e, ICS_ECONFLICT, "referral %lld changed meanwhile: try again",
                          (long long)id);
+    /* an accepted referral uses one of today's places, when the provider
+     * has reported today's capacity (the report's time is kept: freshness
+     * is about the provider's own figure) */
+    if (!rc && action == REF_ACCEPT) {
+        tz_local l;
+        tz_to_local(now, &l);
+        int64_t midnight = 0;
+        tz_local_to_utc(l.year, l.month, l.day, 0, 0, 0, &midnight, NULL);
+        p = json_pack("[I I]", (json_int_t)id, (json_int_t)midnight);
+        rc = store_exec_params(s,
+                               "UPDATE service_capacity SET used_today = used_today + 1"
+                               " WHERE service_id = (SELECT service_id FROM referrals WHERE id = ?)"
+                               " AND updated_at >= ?",
+                               p, e);
+        json_decref(p);
+    }
     if (!rc) rc = store_referral_get(s, id, after, e);
     return rc;
 }

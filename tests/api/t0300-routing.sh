@@ -143,6 +143,8 @@ jqcheck "says to accept first" '.detail | test("accept it first")'
 api POST "/api/v1/referrals/$R1/accept" "$CNWL"
 expect "CNWL accepts" 200
 jqcheck "accepted with a decision time" '.state == "accepted" and .decided_at != null'
+check "accepting used one of FALLS-HH's places today (3 -> 4)" \
+    [ "$(sql "SELECT used_today FROM service_capacity WHERE service_id = 'FALLS-HH'")" = 4 ]
 api POST "/api/v1/referrals/$R1/accept" "$CNWL"
 expect "accepting twice" 409
 api POST "/api/v1/referrals/$R1/attend" "$CNWL" '{"attended_at":"2020-01-01T00:00"}'
