@@ -298,6 +298,7 @@ typedef struct analytics_table {
     char (*areas)[16];                               /* area codes, in the order first seen */
     double (*v)[ANALYTICS_NSEXES][ANALYTICS_NBANDS]; /* values per area; NAN until given */
     size_t *first;                                   /* row (line) where each area first appears */
+    size_t *hash, hcap; /* open-addressing index of areas (slot = index + 1) */
 } analytics_table;
 
 analytics_table *analytics_table_new(void);

@@ -322,6 +322,8 @@ static const char *sig_colour(analytics_sig s)
     }
 }
 
+#define MAX_LABELS 40 /* more areas than this: name only special-cause ones */
+
 /* A label's box on the chart, for the greedy placement below. */
 typedef struct box {
     double x0, y0, x1, y1;
@@ -418,9 +420,19 @@ int analytics_funnel_svg(const analytics_funnel *f, const analytics_chart_text *
     }
     sb_puts(b, "<g font-size=\"11\" fill=\"#222\">\n");
     const box plot = {fr.x0, fr.y0, fr.x0 + fr.w, fr.y0 + fr.h};
+    /* with many areas only the special-cause ones are named (names for
+     * hundreds of points would be unreadable, and the search quadratic) */
+    size_t nspecial = 0;
+    for (size_t i = 0; i < np; i++)
+        nspecial +=
+            f->points[i].sig == ANALYTICS_SIG_HIGH_998 || f->points[i].sig == ANALYTICS_SIG_LOW_998;
+    int only_special = np > MAX_LABELS;
     for (size_t i = 0; i < np; i++) {
         const analytics_funnel_point *p = &f->points[i];
         if (!isfinite(p->value) || !isfinite(p->x)) continue;
+        if (only_special && (nspecial > MAX_LABELS ||
+                             (p->sig != ANALYTICS_SIG_HIGH_998 && p->sig != ANALYTICS_SIG_LOW_998)))
+            continue;
         double px = chart_px(&fr, p->x), py = chart_py(&fr, p->value);
         double w = 6.2 * (double)strlen(p->name) + 2;
         static const struct {

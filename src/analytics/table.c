@@ -4,6 +4,7 @@
  * that miss an age band. CSV files and JSON bodies both come through here. */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +22,46 @@ void analytics_table_free(analytics_table *t)
     free(t->areas);
     free(t->v);
     free(t->first);
+    free(t->hash);
     free(t);
+}
+
+/* FNV-1a: area codes are short; a hash index keeps a 10,000-area import
+ * linear instead of quadratic. */
+static size_t code_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return (size_t)h;
+}
+
+static void hash_put(analytics_table *t, size_t i)
+{
+    size_t m = t->hcap - 1, k = code_hash(t->areas[i]) & m;
+    while (t->hash[k]) k = (k + 1) & m;
+    t->hash[k] = i + 1;
+}
+
+/* Keep the index at most half full. */
+static int hash_grow(analytics_table *t)
+{
+    if (2 * (t->nareas + 1) <= t->hcap) return 0;
+    size_t cap = t->hcap ? 2 * t->hcap : 64;
+    size_t *h = calloc(cap, sizeof *h);
+    if (!h) return -1;
+    free(t->hash);
+    t->hash = h;
+    t->hcap = cap;
+    for (size_t i = 0; i < t->nareas; i++) hash_put(t, i);
+    return 0;
 }
 
 long analytics_table_find(const analytics_table *t, const char *code)
 {
-    for (size_t i = 0; i < t->nareas; i++)
-        if (strcmp(t->areas[i], code) == 0) return (long)i;
+    if (!t->hcap) return -1;
+    size_t m = t->hcap - 1, k = code_hash(code) & m;
+    for (; t->hash[k]; k = (k + 1) & m)
+        if (strcmp(t->areas[t->hash[k] - 1], code) == 0) return (long)(t->hash[k] - 1);
     return -1;
 }
 
@@ -75,9 +109,10 @@ int analytics_table_add(analytics_table *t, const char *where, size_t row, const
         return ics_err_set(e, ICS_EINVAL, "%s: %g is not a whole number", where, value);
     long ai = analytics_table_find(t, code);
     if (ai < 0) {
-        if (grow(t)) return ics_err_set(e, ICS_ENOMEM, "out of memory");
+        if (grow(t) || hash_grow(t)) return ics_err_set(e, ICS_ENOMEM, "out of memory");
         ai = (long)t->nareas++;
         strcpy(t->areas[ai], code);
+        hash_put(t, (size_t)ai);
         for (int s = 0; s < ANALYTICS_NSEXES; s++)
             for (int b = 0; b < ANALYTICS_NBANDS; b++) t->v[ai][s][b] = NAN;
         t->first[ai] = row;

@@ -614,16 +614,24 @@ int store_analytics_rates_compute(const analytics_table *counts, const analytics
         rc = analytics_funnel_new(&fo, fin, nf, &f, e);
         if (rc) goto done;
     }
+    /* area -> funnel point, so each area finds its flag at once */
+    long *fpos = calloc(n ? n : 1, sizeof *fpos);
+    if (!fpos) {
+        analytics_funnel_free(f);
+        rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t a = 0; a < n; a++) fpos[a] = -1;
+    for (size_t k = 0; k < nf; k++) fpos[fmap[k]] = (long)k;
     json_t *items = json_array();
     for (size_t a = 0; a < n; a++) {
         const store_an_place *pl = place_find(places, nplaces, counts->areas[a]);
         json_t *it = estimate_json(counts->areas[a], pl ? pl->name : counts->areas[a], &est[a]);
-        const char *flag = analytics_sig_name(ANALYTICS_SIG_NA);
-        for (size_t k = 0; k < nf; k++)
-            if (fmap[k] == a) flag = analytics_sig_name(f->points[k].sig);
-        json_object_set_new(it, "flag", json_string(flag));
+        analytics_sig sg = fpos[a] >= 0 ? f->points[fpos[a]].sig : ANALYTICS_SIG_NA;
+        json_object_set_new(it, "flag", json_string(analytics_sig_name(sg)));
         json_array_append_new(items, it);
     }
+    free(fpos);
     *out = json_pack("{sssssoso}", "statistic",
                      stat == STORE_AN_DSR     ? "dsr"
                      : stat == STORE_AN_CRUDE ? "crude"

@@ -385,6 +385,12 @@ static void test_proportion_funnel_flags_outlier(void **s)
     /* all denominators equal: axis 1000 x 0.95 down and 1000 x 1.05 up, to 1 and 2 figures */
     assert_rel(f->xmin, 900, 0);
     assert_rel(f->xmax, 1100, 0);
+    /* Fingertips' grid: from 900, each step round((1100/prev)^(1/(100-j)) prev), >= prev + 1;
+     * step 1: 900 x (11/9)^(1/99) = 901.83 -> 902; the last reaches 1100 */
+    assert_rel(f->lines[0].x[0], 900, 0);
+    assert_rel(f->lines[0].x[1], 902, 0);
+    assert_rel(f->lines[0].x[99], 1100, 0);
+    assert_rel(f->lines[3].y[0], analytics_funnel_prop_limit(0.998, 900, 0.3525, 1) * 100, 1e-12);
     analytics_funnel_free(f);
 }
 
@@ -605,6 +611,52 @@ static void test_import_validates_and_names_the_row(void **s)
     csv_free(d);
 }
 
+static void test_table_indexes_many_areas(void **s)
+{
+    (void)s;
+    analytics_table *t = analytics_table_new();
+    ics_err e = {0};
+    char code[16], where[32];
+    for (int a = 0; a < 3000; a++)
+        for (int b = 0; b < 19; b++) {
+            snprintf(code, sizeof code, "A%04d", a);
+            snprintf(where, sizeof where, "row %d", a * 19 + b);
+            assert_int_equal(analytics_table_add(t, where, (size_t)a, code, "M",
+                                                 analytics_band_names[b], a + b, 1, NULL, 0, &e),
+                             0);
+        }
+    assert_int_equal(t->nareas, 3000);
+    assert_int_equal(analytics_table_find(t, "A2999"), 2999);
+    assert_int_equal(analytics_table_find(t, "A0000"), 0);
+    assert_int_equal(analytics_table_find(t, "B0000"), -1);
+    assert_rel(t->v[1234][0][5], 1239, 0);
+    /* females missing everywhere: the first area is named */
+    assert_int_equal(analytics_table_check_complete(t, "row", &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "area 'A0000' (first seen at row 0) has no row for sex F"));
+    assert_int_equal(analytics_table_add(t, "rows[7]", 7, "A0001", "M", "0-4", 1, 1, NULL, 0, &e),
+                     ICS_EINVAL);
+    assert_string_equal(e.msg, "rows[7]: duplicate row for A0001, sex M, age band 0-4");
+    analytics_table_free(t);
+}
+
+static void test_alloc_without_scenario_has_year_zero_only(void **s)
+{
+    (void)s;
+    analytics_alloc_place p[2];
+    analytics_alloc_weights w;
+    two_places(p, &w);
+    p[1].current = 0; /* no spend yet: fine without a scenario, refused with one */
+    analytics_alloc *a;
+    ics_err e = {0};
+    assert_int_equal(analytics_alloc_new(p, 2, &w, NULL, &a, &e), 0);
+    assert_int_equal(a->years, 0);
+    assert_rel(a->places[1].distance, -1.0, 1e-15);
+    analytics_alloc_free(a);
+    analytics_pace pc = {.budget_growth = 0.03, .pace = 0.5, .floor = 0.0, .cap = 0.1, .years = 2};
+    assert_int_equal(analytics_alloc_new(p, 2, &w, &pc, &a, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "place B"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -631,6 +683,8 @@ int main(void)
         cmocka_unit_test(test_alloc_pace_of_change_respects_floor_cap_and_budget),
         cmocka_unit_test(test_synthetic_nel_is_deterministic_and_follows_deprivation),
         cmocka_unit_test(test_import_validates_and_names_the_row),
+        cmocka_unit_test(test_table_indexes_many_areas),
+        cmocka_unit_test(test_alloc_without_scenario_has_year_zero_only),
     };
     return cmocka_run_group_tests_name("analytics", tests, NULL, NULL);
 }
