@@ -153,7 +153,9 @@ static int excl_word(void *ctx, const char *w)
 
 static void copy(char *dst, size_t n, const char *src)
 {
-    snprintf(dst, n, "%s", src ? src : "");
+    size_t len = src ? strnlen(src, n - 1) : 0;
+    memcpy(dst, src ? src : "", len);
+    dst[len] = '\0';
 }
 
 int routing_service_parse(const route_service_text *t, route_service *s, ics_err *e)

@@ -66,8 +66,8 @@ static int load_services(store *s, routing_data *d, ics_err *e)
             }
             d->svc = n;
         }
-        char col[15][256];
-        for (int i = 0; i < 15; i++) snprintf(col[i], sizeof col[i], "%s", store_col_text(st, i));
+        const char *col[15]; /* each valid until the next step */
+        for (int i = 0; i < 15; i++) col[i] = store_col_text(st, i);
         route_service_text t = {col[0], col[1], col[2],  col[3],  col[4],  col[5],  col[6], col[7],
                                 col[8], col[9], col[10], col[11], col[12], col[13], col[14]};
         route_service *sv = &d->svc[d->nsvc++];
