@@ -5,14 +5,16 @@ the pooled policy) it runs SimPy (bench/sim/simpy_model.py) and
 `icsflow sim` on the same scenario file, checks that each statistic agrees
 within the two 95% intervals (the intervals overlap: |a - b| <= ha + hb),
 compares the one-unit case with Erlang C, and prints
-`RATIO <name> <simpy seconds / icsflow seconds>` for icsflow as shipped
-(replications on every core), with the single-thread ratio beside it.
-icsflow's time is the whole command (start-up, JSON in and out), the median
-of five runs; SimPy's is the replication loop in this process.
+`RATIO <name> <SimPy CPU seconds / icsflow CPU seconds>`, both on one
+thread: CPU time, because the machine may be shared and wall time then
+measures the neighbours. Wall times, and icsflow on every core, are printed
+beside it. icsflow's time is the whole command (start-up, JSON in and out),
+the median of five runs; SimPy's is its replication loop in this process.
 Usage: compare.py ICSFLOW_BINARY [REPLICATIONS]
 """
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -34,25 +36,31 @@ def erlang_c(c, a):
     return b / (1 - rho * (1 - b))
 
 
+def child_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def run_icsflow(binary, path, policy, threads, times):
+    """Median wall and CPU seconds of the whole command, and its result."""
     cmd = [binary, "sim", path, "--policy", policy, "--no-search", "--format", "json",
            "--threads", str(threads), "--quiet"]
-    secs, out = [], None
+    wall, cpu, out = [], [], None
     for _ in range(times):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), child_cpu()
         p = subprocess.run(cmd, capture_output=True, text=True)
-        secs.append(time.perf_counter() - t0)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(child_cpu() - c0)
         if p.returncode != 0:
             sys.exit("icsflow failed: %s\n%s" % (" ".join(cmd), p.stderr))
         out = json.loads(p.stdout)["policies"][policy]
-    return statistics.median(secs), out
+    return statistics.median(wall), statistics.median(cpu), out
 
 
 def run_simpy(sc, policy):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     reps = [simpy_model.replicate(sc, policy, r) for r in range(sc["replications"])]
-    secs = time.perf_counter() - t0
-    return secs, simpy_model.summarise(reps)
+    return time.perf_counter() - t0, time.process_time() - c0, simpy_model.summarise(reps)
 
 
 def half(s):
@@ -67,9 +75,9 @@ def case(binary, name, path, policy, reps):
         json.dump(sc, f)
         tmp = f.name
     try:
-        ti, ics = run_icsflow(binary, tmp, policy, 1, 5)
-        tall, ics_all = run_icsflow(binary, tmp, policy, 0, 5)
-        ts, ref = run_simpy(sc, policy)
+        ti, ci, ics = run_icsflow(binary, tmp, policy, 1, 5)
+        tall, _, ics_all = run_icsflow(binary, tmp, policy, 0, 5)
+        ts, cs, ref = run_simpy(sc, policy)
     finally:
         os.unlink(tmp)
     # the thread count must not change a single number
@@ -98,12 +106,14 @@ def case(binary, name, path, policy, reps):
             print("  Erlang C %-9s %.4f: inside icsflow CI %s, inside SimPy CI %s" % (
                 m, v, "yes" if ins[0] else "NO", "yes" if ins[1] else "NO"))
             ok &= ins[0]
-    print("  time: SimPy %.3f s; icsflow %.4f s on 1 thread (%.0fx), %.4f s on %d cores (%.0fx); "
-          "%d events" % (ts, ti, ts / ti, tall, os.cpu_count(), ts / tall, ics["events"]))
+    print("  CPU time: SimPy %.3f s, icsflow %.4f s on one thread (%.0fx); %d events" % (
+        cs, ci, cs / ci, ics["events"]))
+    print("  wall time: SimPy %.3f s; icsflow %.4f s on 1 thread (%.0fx), %.4f s on %d cores (%.0fx)" % (
+        ts, ti, ts / ti, tall, os.cpu_count(), ts / tall))
     print("  %s" % ("statistics agree" if ok else "STATISTICS DISAGREE"))
-    print("RATIO %s %.1f" % (name, ts / tall))
+    print("RATIO %s %.1f" % (name, cs / ci))
     sys.stdout.flush()
-    return ok, ts, ti, tall
+    return ok, cs, ci, ts, tall
 
 
 def main():
@@ -113,16 +123,14 @@ def main():
     cases = [("sim_one_unit", os.path.join(data, "sim_bench_mmc.json"), "pooled"),
              ("sim_eight_units_borough", os.path.join(data, "sim_bench_8units.json"), "borough"),
              ("sim_eight_units_pooled", os.path.join(data, "sim_bench_8units.json"), "pooled")]
-    all_ok, tsum, isum, asum = True, 0.0, 0.0, 0.0
+    all_ok, cs, ci, ws, wa = True, 0.0, 0.0, 0.0, 0.0
     for name, path, policy in cases:
-        ok, ts, ti, ta = case(binary, name, path, policy, reps)
+        ok, a, b, c, d = case(binary, name, path, policy, reps)
         all_ok &= ok
-        tsum += ts
-        isum += ti
-        asum += ta
-    print("overall: SimPy %.2f s, icsflow %.3f s on 1 thread (%.0fx), %.3f s on %d cores" % (
-        tsum, isum, tsum / isum, asum, os.cpu_count()))
-    print("RATIO sim %.1f" % (tsum / asum))
+        cs, ci, ws, wa = cs + a, ci + b, ws + c, wa + d
+    print("overall: CPU SimPy %.2f s, icsflow %.3f s (%.0fx); wall SimPy %.2f s, icsflow on %d "
+          "cores %.3f s (%.0fx)" % (cs, ci, cs / ci, ws, os.cpu_count(), wa, ws / wa))
+    print("RATIO sim %.1f" % (cs / ci))
     print("sim benchmark: %s" % ("all statistics agree" if all_ok else "DISAGREEMENT"))
     sys.exit(0 if all_ok else 1)
 

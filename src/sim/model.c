@@ -215,8 +215,8 @@ typedef struct patient {
 } patient;
 
 /* A LOS model ready to draw from: the lognormal's log-scale parameters are
- * worked out once per place, not per patient (same numbers as
- * rng_lognormal: sigma^2 = ln(1 + sd^2/mean^2), mu = ln(mean) - sigma^2/2). */
+ * worked out once per place, not per patient (as in rng_lognormal:
+ * sigma^2 = ln(1 + sd^2/mean^2), mu = ln(mean) - sigma^2/2). */
 typedef struct los_draw {
     const sim_los *l;
     double mu, sigma;
@@ -237,9 +237,9 @@ static double draw_los(rng *r, const los_draw *d)
 {
     switch (d->l->kind) {
     case SIM_LOS_EXPONENTIAL:
-        return rng_exponential(r, d->l->mean);
+        return sim_draw_exponential(r, d->l->mean);
     case SIM_LOS_LOGNORMAL:
-        return exp(d->mu + d->sigma * rng_normal(r));
+        return exp(d->mu + d->sigma * sim_draw_normal(r));
     case SIM_LOS_EMPIRICAL:
         return d->l->values[rng_below(r, (uint64_t)d->l->nvalues)];
     default:
@@ -300,7 +300,7 @@ typedef struct plist {
     size_t n, cap;
 } plist;
 
-static patient *plist_add(plist *l)
+static inline patient *plist_add(plist *l)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 1024;
@@ -397,7 +397,7 @@ static int make_patients(const sim_scenario *sc, int rep, double end, plist *out
         double peak = pl->arrivals_per_day * pf.peak, t = 0;
         if (!(peak > 0)) continue;
         for (;;) {
-            t += rng_exponential(&ra, 1.0 / peak);
+            t += sim_draw_exponential(&ra, 1.0 / peak);
             if (t >= end) break;
             if (pf.on && rng_uniform(&ra) * pf.peak >= profile_at(&pf, t)) continue;
             patient *p = plist_add(out);
@@ -405,7 +405,8 @@ static int make_patients(const sim_scenario *sc, int rep, double end, plist *out
             p->arrive = t;
             p->place = i;
             p->los = draw_los(&rl, los);
-            p->urgent = rng_uniform(&ru) < pl->urgent_share;
+            /* its own stream, so skipping it when nobody is urgent changes nothing else */
+            p->urgent = pl->urgent_share > 0 && rng_uniform(&ru) < pl->urgent_share;
         }
     }
     seg[sc->nplaces] = out->n;
@@ -452,9 +453,11 @@ typedef struct heap {
     uint32_t seq;
 } heap;
 
+/* Without branches: which way a comparison goes is unpredictable, and a
+ * mispredicted branch costs more than evaluating both halves. */
 static inline int ev_less(const event *a, const event *b)
 {
-    return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+    return (a->t < b->t) | ((a->t == b->t) & (a->seq < b->seq));
 }
 
 static int heap_push(heap *h, double t, int who)
@@ -485,7 +488,7 @@ static event heap_pop(heap *h)
     for (;;) {
         size_t c = 2 * i + 1;
         if (c >= h->n) break;
-        if (c + 1 < h->n && ev_less(&h->e[c + 1], &h->e[c])) c++;
+        if (c + 1 < h->n) c += (size_t)ev_less(&h->e[c + 1], &h->e[c]);
         if (!ev_less(&h->e[c], &last)) break;
         h->e[i] = h->e[c];
         i = c;

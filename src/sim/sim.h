@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/progress.h"
+#include "core/rng.h"
 #include "core/sb.h"
 
 #define SIM_MAX_PLACES 32
@@ -241,6 +242,11 @@ double sim_erlang_wait(int c, double lambda, double los);
 double sim_erlang_p_over(int c, double lambda, double los, double t);
 /* Smallest c with P(wait > t) < p. */
 int sim_erlang_beds(double lambda, double los, double t, double p);
+
+/* Random variates for the model, from a core/rng.h stream (ziggurat.c):
+ * standard normal, and exponential with the given mean. */
+double sim_draw_normal(rng *r);
+double sim_draw_exponential(rng *r, double mean);
 
 /* Two-sided 95% Student t quantile (t_0.975) for df degrees of freedom. */
 double sim_t975(int df);
