@@ -146,7 +146,9 @@ static void evaluate(const route_service *s, int idx, const int64_t *bh, int nbh
         clause(&why, "outside catchment: base is %.1f km away (search radius %.0f km)", r->km,
                radius);
     } else if (by_place) {
-        clause(&ok, "serves %s (%s)", w->place, w->how);
+        clause(&ok, "serves %s%s%s%s (%s)", w->place_name[0] ? w->place_name : w->place,
+               w->place_name[0] ? " (" : "", w->place_name[0] ? w->place : "",
+               w->place_name[0] ? ")" : "", w->how);
     } else {
         clause(&ok, "serves postcode district %s (%s)", w->district, w->how);
     }

@@ -92,6 +92,7 @@ typedef struct route_location {
     double lat, lon;
     char place[ROUTE_CODE];    /* "" = outside the ICS (or unknown) */
     char district[ROUTE_CODE]; /* "" when not located by district */
+    char place_name[48];       /* for reasons; filled by the caller when known */
     char how[160];             /* "located by postcode district UB8" */
 } route_location;
 

@@ -361,6 +361,9 @@ int store_routing_query(const routing_data *d, const routing_input *in, int64_t 
     if (routing_locate(d->dist, d->ndist, in->postcode, in->has_ll, in->lat, in->lon, in->place,
                        &q->where, &sub))
         sb_printf(&p, "%s%s", p.len ? "; " : "", sub.msg);
+    int pi = store_routing_place_index(d, q->where.place);
+    if (pi >= 0)
+        snprintf(q->where.place_name, sizeof q->where.place_name, "%s", d->place_names[pi]);
     if (in->age < 0 || in->age > 130)
         sb_printf(&p, "%sage must be given as whole years 0-130", p.len ? "; " : "");
     q->age = in->age;
