@@ -151,17 +151,22 @@ static void grid(double lo, double hi, size_t steps, int offset, double *g)
     }
 }
 
+/*
+ * Control-limit curves as phe_funnels draws them. The axis runs from 0 (or,
+ * when the denominators are within a factor of two, the rounded-down
+ * smallest) to the rounded-up largest, per year for rates. Proportion limits
+ * are evaluated on a grid of denominators; ratio and rate limits on a grid
+ * of event counts v, each mapped to the denominator at which v sits exactly
+ * on the limit, so the curves are exact Poisson limits drawn parametrically.
+ */
 static int build_lines(analytics_funnel *f, double dmin, double dmax, size_t steps)
 {
     const double levels[2] = {0.95, 0.998};
-    double axmin = dmax > 2.0 * dmin ? 0.0 : signif_floor(dmin / f->years) * f->years;
-    double axmax = signif_ceiling(dmax / f->years) * f->years;
-    if (f->kind != ANALYTICS_FUNNEL_RATE) {
-        axmin = dmax > 2.0 * dmin ? 0.0 : signif_floor(dmin);
-        axmax = signif_ceiling(dmax);
-    }
-    f->xmin = axmin / (f->kind == ANALYTICS_FUNNEL_RATE ? f->years : 1.0);
-    f->xmax = axmax / (f->kind == ANALYTICS_FUNNEL_RATE ? f->years : 1.0);
+    double scale = f->kind == ANALYTICS_FUNNEL_RATE ? f->years : 1.0;
+    double axmin = dmax > 2.0 * dmin ? 0.0 : signif_floor(dmin / scale) * scale;
+    double axmax = signif_ceiling(dmax / scale) * scale;
+    f->xmin = axmin / scale;
+    f->xmax = axmax / scale;
     double *g = calloc(steps, sizeof *g);
     if (!g) return -1;
     double av = f->baseline / f->multiplier;

@@ -14,10 +14,14 @@
 
 #define WRITERS (ROLE_ANALYST | ROLE_ADMIN)
 
+/* Answer with a problem: fmt may hold one %s, filled with arg. */
 static int fail(http_resp *rs, int code, const char *fmt, const char *arg)
 {
     ics_err e = {0};
-    ics_err_set(&e, code, fmt, arg);
+    if (arg)
+        ics_err_set(&e, code, fmt, arg);
+    else
+        ics_err_set(&e, code, "%s", fmt);
     return http_error(rs, &e);
 }
 
@@ -67,7 +71,7 @@ static int dataset_create(http_req *rq, http_resp *rs)
         return fail(rs, ICS_EINVAL,
                     "dataset '%s' must be 1 to 64 characters of a-z, 0-9, '_' and '-'", name);
     if (!rows == !csv)
-        return fail(rs, ICS_EINVAL, "give the counts as exactly one of 'rows' or 'csv'%s", "");
+        return fail(rs, ICS_EINVAL, "give the counts as exactly one of 'rows' or 'csv'", NULL);
     analytics_table *t;
     int rc = rows
                  ? store_analytics_table_from_json(rq->db, rows, "count", &t, &e)
@@ -307,7 +311,7 @@ static int weights_put(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
     if (!rq->json || !json_is_object(rq->json))
-        return fail(rs, ICS_EBADREQ, "a JSON object body is required%s", "");
+        return fail(rs, ICS_EBADREQ, "a JSON object body is required", NULL);
     json_t *before = NULL, *after = NULL;
     int rc = store_begin(rq->db, &e);
     if (!rc) rc = store_analytics_weights_json(rq->db, &before, &e);
