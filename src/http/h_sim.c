@@ -16,6 +16,9 @@
 /* Bounds that keep one request to seconds, not minutes. */
 #define MAX_API_REPS     200
 #define MAX_API_RUN_DAYS 3650
+/* Patients simulated per evaluation (replications x days x arrivals a
+ * day): a bed search makes about twenty evaluations per policy. */
+#define MAX_API_PATIENTS 4e6
 
 static void bad(char *msg, size_t n, const char *what)
 {
@@ -97,6 +100,18 @@ static void apply_options(const json_t *b, store_sim_doc *d, int *policies, int 
     if ((v = json_object_get(b, "chart"))) *chart = json_is_true(v);
     if (sc->reps > MAX_API_REPS) bad(msg, n, "the scenario has more than 200 replications");
     if (sc->run_days > MAX_API_RUN_DAYS) bad(msg, n, "the scenario runs more than 3650 days");
+    double lam = 0;
+    for (int i = 0; i < sc->nplaces; i++) lam += sc->places[i].arrivals_per_day;
+    double work = sc->nreplay > 0 ? (double)sc->reps * sc->nreplay
+                                  : (double)sc->reps * (sc->warmup_days + sc->run_days) * lam;
+    if (!msg[0] && work > MAX_API_PATIENTS) {
+        char t[200];
+        snprintf(t, sizeof t,
+                 "%.0f simulated patients per evaluation is more than one request may ask "
+                 "(%.0f); use fewer replications or days, or `icsflow sim`",
+                 work, MAX_API_PATIENTS);
+        bad(msg, n, t);
+    }
 }
 
 static int chart_of(const store_sim_doc *d, const sim_review *r, char **svg, ics_err *e)

@@ -120,6 +120,10 @@ api POST /api/v1/sim/runs "$ANA" '{"replications": 0}'
 expect "zero replications" 422
 api POST /api/v1/sim/runs "$ANA" '{"replications": 100000}'
 expect "too many replications for one request" 422
+BIG=$(jq -c '.places[0].arrivals_per_day = 900' "$ROOT/data/sim_nwl_example.json")
+api POST /api/v1/sim/runs "$ANA" "{\"scenario\": $BIG, \"replications\": 200}"
+expect "more work than one request may ask" 422
+jqcheck "says how much and what to do" '.detail | test("icsflow sim")'
 api POST /api/v1/sim/runs "$ANA" '{"run_days": 5, "warmup_days": -1}'
 expect "run too short and negative warm-up" 422
 jqcheck "both named" '.detail | test("run_days") and test("warmup_days")'
