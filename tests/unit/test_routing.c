@@ -317,6 +317,67 @@ static void test_hours_week_cover_counts_whole_hours(void **s)
     assert_int_equal(c[2][9], 1);
 }
 
+/* Brute force for one local day's interval: tz_local_to_utc on each
+ * endpoint, with the spring gap mapped to its end (01:00 UTC). */
+static int64_t brute_wall(int64_t day, int minutes)
+{
+    day += minutes / 1440;
+    minutes %= 1440;
+    int y, m, d;
+    tz_civil_from_days(day, &y, &m, &d);
+    int64_t t;
+    if (tz_local_to_utc(y, m, d, minutes / 60, minutes % 60, 0, &t, NULL))
+        return day * 86400 + 3600;
+    return t;
+}
+
+static int brute_open(const dir_hours *h, int64_t t)
+{
+    tz_local l;
+    tz_to_local(t, &l);
+    for (int64_t day = l.date - 1; day <= l.date; day++) {
+        int k = tz_weekday(day);
+        for (int i = 0; i < h->n[k]; i++) {
+            int o = h->iv[k][i].open, c = h->iv[k][i].close;
+            if (c <= o) c += 1440;
+            if (brute_wall(day, o) <= t && t < brute_wall(day, c)) return 1;
+        }
+    }
+    return 0;
+}
+
+static void test_hours_match_brute_force_around_clock_changes(void **s)
+{
+    (void)s;
+    static const char *specs[] = {"Mon-Sun 20:00-08:00",
+                                  "Mon-Sun 01:30-05:00",
+                                  "Mon-Fri 08:00-20:00; Sat-Sun 00:30-01:45",
+                                  "Mon-Sun 22:00-07:00",
+                                  "Sat 23:00-03:00; Sun 01:00-02:30",
+                                  "24/7"};
+    static const char *weeks[] = {"2026-03-26T00:00:00Z", "2026-10-22T00:00:00Z",
+                                  "2027-03-25T00:00:00Z", "2027-10-28T00:00:00Z"};
+    int checked = 0;
+    for (size_t i = 0; i < sizeof specs / sizeof *specs; i++) {
+        dir_hours h;
+        ics_err e = {0};
+        assert_int_equal(directory_hours_parse(specs[i], &h, &e), 0);
+        for (size_t w = 0; w < sizeof weeks / sizeof *weeks; w++) {
+            int64_t t0 = at(weeks[w]);
+            for (int64_t t = t0; t < t0 + 7 * 86400; t += 300) {
+                int got = routing_hours_open(&h, NULL, 0, t, NULL, NULL);
+                if (got != brute_open(&h, t)) {
+                    char b[32];
+                    tz_format(t, b, sizeof b);
+                    fail_msg("'%s' at %s: engine says %s", specs[i], b, got ? "open" : "closed");
+                }
+                checked++;
+            }
+        }
+    }
+    assert_int_equal(checked, 6 * 4 * 7 * 288);
+}
+
 /* ---- the finder: NWL scenarios ---------------------------------------- */
 
 static void test_route_hillingdon_falls_at_3am(void **s)
@@ -939,6 +1000,7 @@ int main(void)
         cmocka_unit_test(test_hours_night_lasts_13_hours_when_clocks_go_back),
         cmocka_unit_test(test_hours_open_in_spring_gap_starts_at_gap_end),
         cmocka_unit_test(test_hours_247_open_all_week),
+        cmocka_unit_test(test_hours_match_brute_force_around_clock_changes),
         cmocka_unit_test(test_hours_week_cover_counts_whole_hours),
         cmocka_unit_test(test_route_hillingdon_falls_at_3am),
         cmocka_unit_test(test_route_hillingdon_daytime_ranks_by_distance_then_response),
