@@ -51,6 +51,10 @@ int main(int argc, char **argv)
         return 2;
     }
     int np = atoi(argv[1]), nd = atoi(argv[2]);
+    if (np < 1 || np > 1296 || nd < 2) {
+        fprintf(stderr, "PROVIDERS must be 1 to 1296 and DAYS at least 2\n");
+        return 2;
+    }
     ics_err e = {0};
     char path[1024], lpath[1024];
     snprintf(path, sizeof path, "%s/opel_thresholds.csv", argv[3]);
@@ -68,7 +72,9 @@ int main(int argc, char **argv)
     /* input: np acute providers of 300-1500 beds over nd days from 2025-04-01 */
     sitrep_synth_provider *p = calloc((size_t)np, sizeof *p);
     for (int i = 0; i < np; i++) {
-        snprintf(p[i].org, sizeof p[i].org, "B%04d", i);
+        /* trust-like 3-character codes (5 would make them sites of one trust) */
+        static const char d36[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        snprintf(p[i].org, sizeof p[i].org, "Z%c%c", d36[(i / 36) % 36], d36[i % 36]);
         p[i].kind = SITREP_ACUTE;
         p[i].size = 300 + (i * 7919) % 1200;
     }

@@ -295,6 +295,14 @@ static void print_today(json_t *v)
                       strcmp(json_string_value(json_object_get(dr, "unit")), "%") == 0 ? "%" : "",
                       json_number_value(json_object_get(dr, "excess")));
         }
+        json_t *site;
+        json_array_foreach(json_object_get(p, "sites"), j, site)
+        {
+            sb_printf(&d, "%s%s OPEL %lld",
+                      j ? ", " : " [sites: ", json_string_value(json_object_get(site, "org")),
+                      (long long)json_integer_value(json_object_get(site, "level")));
+            if (j + 1 == json_array_size(json_object_get(p, "sites"))) sb_puts(&d, "]");
+        }
         printf("%-5s %-13s %-4lld %-6s %-9s %-14s %s\n",
                json_string_value(json_object_get(p, "org")),
                json_string_value(json_object_get(p, "kind")),

@@ -369,7 +369,11 @@ typedef int (*sitrep_synth_fn)(void *ctx, const sitrep_submission *s);
  * pressure: a seasonal wave peaking in early January, a flu surge in
  * December-January, weekday patterns and a persistent (AR(1)) provider
  * effect; every figure consistent with the validation rules. Same seed,
- * same providers, same days: the same figures. */
+ * same providers, same days: the same figures. Acute sites (5-character
+ * codes) listed together are simulated each with its own size; after a
+ * trust's sites come the trust's returns, one a day, combining them
+ * (sitrep_submission_combine), so list a trust either as itself or by its
+ * sites, not both. Order: provider by provider, each in day order. */
 int sitrep_synth_generate(const sitrep_synth_provider *p, size_t n, int64_t day_from, int ndays,
                           uint64_t seed, sitrep_synth_fn fn, void *ctx, progress_fn prog,
                           void *prog_ctx, ics_err *e);

@@ -11,6 +11,8 @@
 #include "sitrep/sitrep.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/rng.h"
@@ -150,52 +152,112 @@ static void ambulance(sitrep_submission *s, rng *r, double size, double z, doubl
     SET(SITREP_F_STAFF_ABSENCE_PCT, round(10 * clamp(5 + 3 * w + 0.7 * rng_normal(r), 1, 20)) / 10);
 }
 
+/* One provider-day's figures into s. */
+static void simulate(const sitrep_synth_provider *p, rng *r, double z, double w, int64_t day,
+                     sitrep_submission *s)
+{
+    memset(s, 0, sizeof *s);
+    memcpy(s->org, p->org, sizeof s->org - 1);
+    s->kind = p->kind;
+    s->day = day;
+    switch (p->kind) {
+    case SITREP_ACUTE:
+        acute(s, r, p->size, z, w, day);
+        break;
+    case SITREP_SPECIALIST:
+        specialist(s, r, p->size, z);
+        break;
+    case SITREP_COMMUNITY:
+        community(s, r, p->size, z, w, day);
+        break;
+    case SITREP_MENTAL_HEALTH:
+        mental_health(s, r, p->size, z);
+        break;
+    default:
+        ambulance(s, r, p->size, z, w, day);
+        break;
+    }
+}
+
+/* Every day of one provider: into out[0..ndays) when out is set, else to fn. */
+static int one_provider(const sitrep_synth_provider *p, int64_t day_from, int ndays, uint64_t seed,
+                        double flu_centre, sitrep_submission *out, sitrep_synth_fn fn, void *ctx)
+{
+    rng r;
+    rng_seed(&r, seed, stream_of(p->org));
+    double bias = 0.12 * rng_normal(&r), ar = 0;
+    for (int k = 0; k < ndays; k++) {
+        int64_t day = day_from + k;
+        double w = season(day, flu_centre);
+        ar = 0.85 * ar + 0.527 * 0.5 * rng_normal(&r); /* sd of ar about 0.5 */
+        double z = clamp(w + 0.25 * ar + bias, 0, 1.1);
+        sitrep_submission s;
+        simulate(p, &r, z, w, day, &s);
+        if (out) {
+            out[k] = s;
+            continue;
+        }
+        int rc = fn(ctx, &s);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static int is_site(const sitrep_synth_provider *p)
+{
+    return strlen(p->org) == 5;
+}
+
 int sitrep_synth_generate(const sitrep_synth_provider *p, size_t n, int64_t day_from, int ndays,
                           uint64_t seed, sitrep_synth_fn fn, void *ctx, progress_fn prog,
                           void *prog_ctx, ics_err *e)
 {
     if (ndays < 0 || ndays > 20000) return ics_err_set(e, ICS_EINVAL, "days must be 0 to 20000");
+    for (size_t i = 0; i < n; i++)
+        if (p[i].kind < 0 || p[i].kind >= SITREP_NKINDS || !(p[i].size > 0) ||
+            (is_site(&p[i]) && p[i].kind != SITREP_ACUTE))
+            return ics_err_set(e, ICS_EINVAL,
+                               "provider %s: a kind and a size above 0 are needed (sites: acute)",
+                               p[i].org);
     rng g;
     rng_seed(&g, seed, 0);
     double flu_centre = 358 + 10 * rng_uniform(&g); /* late December */
-    for (size_t i = 0; i < n; i++) {
-        if (p[i].kind < 0 || p[i].kind >= SITREP_NKINDS || !(p[i].size > 0))
-            return ics_err_set(e, ICS_EINVAL, "provider %s: a kind and a size above 0 are needed",
-                               p[i].org);
-        rng r;
-        rng_seed(&r, seed, stream_of(p[i].org));
-        double bias = 0.12 * rng_normal(&r), ar = 0;
-        for (int k = 0; k < ndays; k++) {
-            int64_t day = day_from + k;
-            double w = season(day, flu_centre);
-            ar = 0.85 * ar + 0.527 * 0.5 * rng_normal(&r); /* sd of ar about 0.5 */
-            double z = clamp(w + 0.25 * ar + bias, 0, 1.1);
-            sitrep_submission s;
-            memset(&s, 0, sizeof s);
-            memcpy(s.org, p[i].org, sizeof s.org - 1);
-            s.kind = p[i].kind;
-            s.day = day;
-            switch (p[i].kind) {
-            case SITREP_ACUTE:
-                acute(&s, &r, p[i].size, z, w, day);
-                break;
-            case SITREP_SPECIALIST:
-                specialist(&s, &r, p[i].size, z);
-                break;
-            case SITREP_COMMUNITY:
-                community(&s, &r, p[i].size, z, w, day);
-                break;
-            case SITREP_MENTAL_HEALTH:
-                mental_health(&s, &r, p[i].size, z);
-                break;
-            default:
-                ambulance(&s, &r, p[i].size, z, w, day);
-                break;
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc;) {
+        if (!is_site(&p[i])) {
+            rc = one_provider(&p[i], day_from, ndays, seed, flu_centre, NULL, fn, ctx);
+            i++;
+        } else {
+            /* a block of sites of one trust: their returns, then the trust's
+             * return for each day combining them */
+            size_t j = i + 1;
+            while (j < n && is_site(&p[j]) && strncmp(p[j].org, p[i].org, 3) == 0) j++;
+            size_t m = j - i;
+            sitrep_submission *buf = malloc(m * (size_t)(ndays ? ndays : 1) * sizeof *buf);
+            sitrep_submission *day = malloc(m * sizeof *day);
+            if (!buf || !day) {
+                free(buf);
+                free(day);
+                return ics_err_set(e, ICS_ENOMEM, "out of memory");
             }
-            int rc = fn(ctx, &s);
-            if (rc) return rc < 0 ? rc : 0;
+            for (size_t k = 0; k < m; k++)
+                one_provider(&p[i + k], day_from, ndays, seed, flu_centre, buf + k * ndays, NULL,
+                             NULL);
+            for (size_t k = 0; k < m && !rc; k++)
+                for (int d = 0; d < ndays && !rc; d++) rc = fn(ctx, &buf[k * ndays + d]);
+            char trust[4];
+            snprintf(trust, sizeof trust, "%.3s", p[i].org);
+            for (int d = 0; d < ndays && !rc; d++) {
+                for (size_t k = 0; k < m; k++) day[k] = buf[k * ndays + d];
+                sitrep_submission t;
+                sitrep_submission_combine(day, m, trust, &t);
+                rc = fn(ctx, &t);
+            }
+            free(buf);
+            free(day);
+            i = j;
         }
-        if (prog) prog(prog_ctx, (double)(i + 1) / n);
+        if (prog) prog(prog_ctx, (double)i / n);
     }
-    return 0;
+    return rc < 0 ? rc : 0;
 }

@@ -847,48 +847,72 @@ static double default_size(int kind)
     return sz[kind];
 }
 
+static int size_of(const csv_doc *sizes, const char *code, double *size, int *late)
+{
+    int cs = sizes ? csv_col(sizes, "size") : -1, cc = sizes ? csv_col(sizes, "ods_code") : -1;
+    int cl = sizes ? csv_col(sizes, "late_last_day") : -1;
+    for (size_t r = 0; cs >= 0 && cc >= 0 && r < sizes->nrows; r++)
+        if (strcmp(sizes->rows[r][cc], code) == 0) {
+            *size = atof(sizes->rows[r][cs]);
+            *late = cl >= 0 && atoi(sizes->rows[r][cl]) != 0;
+            return *size > 0;
+        }
+    return 0;
+}
+
 int store_sitrep_synth_providers(store *s, const csv_doc *sizes, sitrep_synth_provider **out,
                                  int **late, size_t *n, ics_err *e)
 {
-    json_t *orgs;
+    json_t *rows;
     *out = NULL;
     *late = NULL;
     *n = 0;
-    int rc =
-        store_query_json(s,
-                         "SELECT ods_code, kind FROM organisations WHERE kind IN " SUBMITTING_KINDS
-                         " ORDER BY ods_code",
-                         NULL, &orgs, e);
+    /* organisations, and acute sites of acute trusts; sorted by code, a
+     * trust's sites follow it and each other */
+    int rc = store_query_json(s,
+                              "SELECT code, kind FROM (SELECT ods_code AS code, kind"
+                              " FROM organisations WHERE kind IN " SUBMITTING_KINDS
+                              " UNION ALL SELECT t.site_code AS code, 'acute' AS kind FROM sites t"
+                              " JOIN organisations o ON o.ods_code = t.org_code"
+                              " WHERE t.kind = 'acute' AND o.kind = 'acute') x ORDER BY code",
+                              NULL, &rows, e);
     if (rc) return rc;
-    size_t m = json_array_size(orgs), i;
+    size_t m = json_array_size(rows), i, k = 0;
     sitrep_synth_provider *p = calloc(m + 1, sizeof *p);
     int *lt = calloc(m + 1, sizeof *lt);
     if (!p || !lt) {
         free(p);
         free(lt);
-        json_decref(orgs);
+        json_decref(rows);
         return ics_err_set(e, ICS_ENOMEM, "out of memory");
     }
-    int cs = sizes ? csv_col(sizes, "size") : -1, cc = sizes ? csv_col(sizes, "ods_code") : -1;
-    int cl = sizes ? csv_col(sizes, "late_last_day") : -1;
     json_t *o;
-    json_array_foreach(orgs, i, o)
+    json_array_foreach(rows, i, o)
     {
-        snprintf(p[i].org, sizeof p[i].org, "%s",
-                 json_string_value(json_object_get(o, "ods_code")));
-        p[i].kind = sitrep_kind_find(json_string_value(json_object_get(o, "kind")));
-        p[i].size = default_size(p[i].kind);
-        for (size_t r = 0; sizes && cs >= 0 && cc >= 0 && r < sizes->nrows; r++)
-            if (strcmp(sizes->rows[r][cc], p[i].org) == 0) {
-                double v = atof(sizes->rows[r][cs]);
-                if (v > 0) p[i].size = v;
-                if (cl >= 0) lt[i] = atoi(sizes->rows[r][cl]) != 0;
-            }
+        const char *code = json_string_value(json_object_get(o, "code"));
+        int kind = sitrep_kind_find(json_string_value(json_object_get(o, "kind")));
+        double size = 0;
+        int lte = 0, listed = size_of(sizes, code, &size, &lte);
+        if (strlen(code) == 5 && !listed) continue; /* a site is simulated only when sized */
+        snprintf(p[k].org, sizeof p[k].org, "%s", code);
+        p[k].kind = kind;
+        p[k].size = listed ? size : default_size(kind);
+        lt[k++] = lte;
     }
-    json_decref(orgs);
+    json_decref(rows);
+    /* a trust simulated by its sites is not simulated itself */
+    size_t w = 0;
+    for (size_t r = 0; r < k; r++) {
+        int has_sites = 0;
+        for (size_t q = 0; q < k && strlen(p[r].org) == 3; q++)
+            has_sites |= strlen(p[q].org) == 5 && strncmp(p[q].org, p[r].org, 3) == 0;
+        if (has_sites) continue;
+        p[w] = p[r];
+        lt[w++] = lt[r];
+    }
     *out = p;
     *late = lt;
-    *n = m;
+    *n = w;
     return 0;
 }
 

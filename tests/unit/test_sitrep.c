@@ -610,7 +610,7 @@ typedef struct synth_acc {
     int bad;
     uint64_t hash;
     double winter_sum, summer_sum;
-    int winter_n, summer_n, count, declared;
+    int winter_n, summer_n, count, declared, trust_rows, trust_beds_ok;
     int levels[5];
 } synth_acc;
 
@@ -631,6 +631,10 @@ static int on_synth(void *ctx, const sitrep_submission *s)
     }
     a->count++;
     a->declared += sc.source == SITREP_LEVEL_DECLARED;
+    if (strcmp(s->org, "RYJ") == 0) {
+        a->trust_rows++;
+        a->trust_beds_ok += s->val.v[SITREP_F_GA_BEDS_CORE] == 1100;
+    }
     int y, m, d;
     tz_civil_from_days(s->day, &y, &m, &d);
     if (s->kind == SITREP_ACUTE) {
@@ -645,18 +649,21 @@ static void test_synthetic_year_is_valid_deterministic_and_winter_heavy(void **s
 {
     (void)st;
     sitrep_synth_provider p[] = {
-        {"RYJ", SITREP_ACUTE, 1100},        {"R1K", SITREP_ACUTE, 1200},
-        {"RAS", SITREP_ACUTE, 480},         {"RYX", SITREP_COMMUNITY, 120},
-        {"RV3", SITREP_MENTAL_HEALTH, 600}, {"RRU", SITREP_AMBULANCE, 5200},
-        {"RPY", SITREP_SPECIALIST, 200},
+        {"RYJ01", SITREP_ACUTE, 600},    {"RYJ02", SITREP_ACUTE, 500},
+        {"R1K", SITREP_ACUTE, 1200},     {"RAS", SITREP_ACUTE, 480},
+        {"RYX", SITREP_COMMUNITY, 120},  {"RV3", SITREP_MENTAL_HEALTH, 600},
+        {"RRU", SITREP_AMBULANCE, 5200}, {"RPY", SITREP_SPECIALIST, 200},
     };
     int64_t from = tz_days_from_civil(2025, 4, 1);
     ics_err e = {0};
     synth_acc a = {.t = shipped()}, b = {.t = a.t};
-    assert_int_equal(sitrep_synth_generate(p, 7, from, 365, 2026, on_synth, &a, NULL, NULL, &e), 0);
-    assert_int_equal(sitrep_synth_generate(p, 7, from, 365, 2026, on_synth, &b, NULL, NULL, &e), 0);
+    assert_int_equal(sitrep_synth_generate(p, 8, from, 365, 2026, on_synth, &a, NULL, NULL, &e), 0);
+    assert_int_equal(sitrep_synth_generate(p, 8, from, 365, 2026, on_synth, &b, NULL, NULL, &e), 0);
     assert_int_equal(a.bad, 0);
-    assert_int_equal(a.count, 7 * 365);
+    /* 6 providers + 2 sites + the trust combining its sites, every day */
+    assert_int_equal(a.count, 9 * 365);
+    assert_int_equal(a.trust_rows, 365);
+    assert_int_equal(a.trust_beds_ok, 365); /* 600 + 500 core beds */
     assert_true(a.hash == b.hash);
     double winter = a.winter_sum / a.winter_n, summer = a.summer_sum / a.summer_n;
     fprintf(stderr,
@@ -668,7 +675,7 @@ static void test_synthetic_year_is_valid_deterministic_and_winter_heavy(void **s
     assert_true(a.declared > 0);
     /* another seed gives other figures */
     synth_acc c = {.t = a.t};
-    assert_int_equal(sitrep_synth_generate(p, 7, from, 365, 7, on_synth, &c, NULL, NULL, &e), 0);
+    assert_int_equal(sitrep_synth_generate(p, 8, from, 365, 7, on_synth, &c, NULL, NULL, &e), 0);
     assert_true(c.hash != a.hash);
     sitrep_thresholds_free(a.t);
 }
