@@ -231,16 +231,14 @@ static int rates_cmd(int argc, char **argv)
 }
 
 static int svg_write(const char *cmd, const char *path, const analytics_funnel *f, const json_t *r,
-                     store_an_statistic st)
+                     const char *xlabel)
 {
     const json_t *meta = json_object_get(r, "dataset");
     char sub[256];
     snprintf(sub, sizeof sub, "Dataset %s (%s)%s", str(meta, "dataset"), str(meta, "period"),
              json_is_true(json_object_get(meta, "synthetic")) ? " - SYNTHETIC data, not NHS figures"
                                                               : "");
-    analytics_chart_text t = {str(r, "label"), sub,
-                              st == STORE_AN_ISR ? "Expected events" : "Population (per year)",
-                              str(r, "label")};
+    analytics_chart_text t = {str(r, "label"), sub, xlabel, str(r, "label")};
     sb b;
     sb_init(&b);
     ics_err e = {0};
@@ -253,23 +251,81 @@ static int svg_write(const char *cmd, const char *path, const analytics_funnel *
     return rc;
 }
 
+/* A funnel from a CSV of points (name, numerator, denominator and/or rate). */
+static int points_funnel(const char *cmd, const char *path, const char *kind, const char *mult,
+                         int dsr, analytics_funnel **out)
+{
+    analytics_funnel_opts o = {0};
+    if (!strcmp(kind, "proportion"))
+        o.kind = ANALYTICS_FUNNEL_PROPORTION;
+    else if (!strcmp(kind, "ratio"))
+        o.kind = ANALYTICS_FUNNEL_RATIO;
+    else if (!strcmp(kind, "rate"))
+        o.kind = ANALYTICS_FUNNEL_RATE;
+    else
+        return cli_usage_error(cmd, "--kind '%s' is not proportion, ratio or rate", kind);
+    o.dsr = dsr;
+    if (mult && cli_double(cmd, "multiplier", mult, &o.multiplier)) return 2;
+    csv_doc *d;
+    ics_err e = {0};
+    if (csv_read_file(path, &d, &e)) return cli_fail(cmd, &e);
+    int cn = csv_col(d, "name"), cx = csv_col(d, "numerator"), cd = csv_col(d, "denominator"),
+        cr = csv_col(d, "rate");
+    int rc = 0;
+    if (cn < 0 || cx < 0 || (cd < 0 && cr < 0))
+        rc = ics_err_set(&e, ICS_EINVAL,
+                         "%s: needs columns name, numerator and denominator (or rate)", path);
+    analytics_funnel_input *in = rc ? NULL : calloc(d->nrows ? d->nrows : 1, sizeof *in);
+    if (!rc && !in) rc = ics_err_set(&e, ICS_ENOMEM, "out of memory");
+    for (size_t r = 0; !rc && r < d->nrows; r++) {
+        char *end;
+        in[r].name = d->rows[r][cn];
+        in[r].numerator = strtod(d->rows[r][cx], &end);
+        if (!*d->rows[r][cx] || *end)
+            rc = ics_err_set(&e, ICS_EINVAL, "%s line %zu: numerator '%s' is not a number", path,
+                             d->line[r], d->rows[r][cx]);
+        const char *v = cd >= 0 ? d->rows[r][cd] : "";
+        in[r].denominator = *v ? strtod(v, &end) : 0.0;
+        if (!rc && *v && *end)
+            rc = ics_err_set(&e, ICS_EINVAL, "%s line %zu: denominator '%s' is not a number", path,
+                             d->line[r], v);
+        v = cr >= 0 ? d->rows[r][cr] : "";
+        in[r].rate = *v ? strtod(v, &end) : 0.0;
+        if (!rc && *v && *end)
+            rc = ics_err_set(&e, ICS_EINVAL, "%s line %zu: rate '%s' is not a number", path,
+                             d->line[r], v);
+    }
+    if (!rc) rc = analytics_funnel_new(&o, in, d->nrows, out, &e);
+    free(in);
+    csv_free(d);
+    return rc ? cli_fail(cmd, &e) : 0;
+}
+
 static int funnel_cmd(int argc, char **argv)
 {
     const char *cmd = "analyse funnel";
     const char *db = cli_default_db(), *dataset = STORE_ANALYTICS_NEL, *stat = "dsr";
     const char *format = "text", *out = NULL, *svg = NULL, *counts = NULL, *pops = NULL;
+    const char *points = NULL, *kind = "proportion", *mult = NULL, *title = NULL;
+    int dsr = 0;
     const cli_opt opts[] = {
         {"db", &db, NULL, "PATH  database (default icsflow.db or $ICSFLOW_DB)"},
         {"dataset", &dataset, NULL, "NAME  stored dataset (default nel_synthetic)"},
         {"counts", &counts, NULL, "FILE  counts CSV: area_code,sex,age_band,count"},
         {"population", &pops, NULL, "FILE  population CSV: area_code,sex,age_band,population"},
         {"statistic", &stat, NULL, "S  dsr, crude or isr (default dsr)"},
+        {"points", &points, NULL, "FILE  any indicator: CSV name,numerator,denominator[,rate]"},
+        {"kind", &kind, NULL, "K  with --points: proportion, ratio or rate (default proportion)"},
+        {"multiplier", &mult, NULL, "M  with --points: 100 for %, 100000 per 100,000"},
+        {"dsr", NULL, &dsr, "with --points --kind rate: the rates are DSRs"},
+        {"title", &title, NULL, "TEXT  chart title (with --points)"},
         {"svg", &svg, NULL, "FILE  write the funnel plot as SVG"},
         {"format", &format, NULL, "F  text or json: the points, flags and limits"},
         {"out", &out, NULL, "FILE  write text/json here instead of stdout"},
         {NULL, NULL, NULL, NULL}};
     static const char usage[] =
-        "analyse funnel [--dataset NAME | --counts FILE --population FILE] [--svg FILE]\n\n"
+        "analyse funnel [--dataset NAME | --counts FILE --population FILE] [--svg FILE]\n"
+        "       icsflow analyse funnel --points FILE --kind proportion|ratio|rate [--svg FILE]\n\n"
         "A funnel plot of the areas' rates (or ratios) against their size, with 95% and\n"
         "99.8% control limits by OHID's method; areas outside 99.8% are special-cause\n"
         "variation. --svg writes a chart ready for a board paper.";
@@ -284,13 +340,23 @@ static int funnel_cmd(int argc, char **argv)
         return cli_usage_error(cmd, "--format '%s' is not text or json", format);
     json_t *r;
     analytics_funnel *f = NULL;
-    if ((rc = compute(cmd, db, dataset, counts, pops, st, &r, &f))) return rc;
+    if (points) {
+        if ((rc = points_funnel(cmd, points, kind, mult, dsr, &f))) return rc;
+        const char *lbl = title ? title : "Funnel plot";
+        r = json_pack("{sss{ssssss}so}", "label", lbl, "dataset", "dataset", points, "period", kind,
+                      "synthetic", "", "funnel", store_analytics_funnel_json(f));
+    } else if ((rc = compute(cmd, db, dataset, counts, pops, st, &r, &f))) {
+        return rc;
+    }
     if (!f) {
         json_decref(r);
         fprintf(stderr, "icsflow %s: no area has a value to plot\n", cmd);
         return 2;
     }
-    if (svg) rc = svg_write(cmd, svg, f, r, st);
+    const char *xl = f->kind == ANALYTICS_FUNNEL_PROPORTION ? "Denominator (sample size)"
+                     : f->kind == ANALYTICS_FUNNEL_RATIO    ? "Expected events"
+                                                            : "Population (per year)";
+    if (svg) rc = svg_write(cmd, svg, f, r, xl);
     if (!rc && !strcmp(format, "json")) {
         rc = write_json(cmd, out, json_object_get(r, "funnel"));
     } else if (!rc) {
@@ -344,7 +410,7 @@ static int variation_cmd(int argc, char **argv)
     if (!rc && svg) rc = store_analytics_rates_json(s, dataset, STORE_AN_DSR, &r, &f, &e);
     store_close(s);
     if (rc) return cli_fail(cmd, &e);
-    if (svg && f) rc = svg_write(cmd, svg, f, r, STORE_AN_DSR);
+    if (svg && f) rc = svg_write(cmd, svg, f, r, "Population (per year)");
     analytics_funnel_free(f);
     json_decref(r);
     if (!rc && !strcmp(format, "json")) {

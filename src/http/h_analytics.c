@@ -196,6 +196,87 @@ static int funnel(http_req *rq, http_resp *rs)
     return 0;
 }
 
+/* A funnel from points in the body (any indicator, not only stored
+ * datasets): proportions, ratios (observed / expected) or rates. Computes
+ * and answers; writes nothing. */
+static int funnel_points(http_req *rq, http_resp *rs)
+{
+    static const json_field f[] = {
+        {"statistic", JF_STRING, 1}, {"points", JF_ARRAY, 1},  {"multiplier", JF_NUMBER, 0},
+        {"years", JF_NUMBER, 0},     {"dsr", JF_BOOL, 0},      {"title", JF_STRING, 0},
+        {"xlabel", JF_STRING, 0},    {"ylabel", JF_STRING, 0}, {NULL, 0, 0}};
+    static const json_field pf[] = {{"name", JF_STRING, 1},
+                                    {"numerator", JF_NUMBER, 1},
+                                    {"denominator", JF_NUMBER, 0},
+                                    {"rate", JF_NUMBER, 0},
+                                    {NULL, 0, 0}};
+    static const char *const allowed[] = {"format", NULL};
+    ics_err e = {0};
+    int svg;
+    if (http_query_only(rq, allowed, &e) || want_svg(rq, &svg, &e) || http_body_check(rq, f, &e))
+        return http_error(rs, &e);
+    const char *st = json_string_value(json_object_get(rq->json, "statistic"));
+    analytics_funnel_opts o = {0};
+    if (!strcmp(st, "proportion"))
+        o.kind = ANALYTICS_FUNNEL_PROPORTION;
+    else if (!strcmp(st, "ratio"))
+        o.kind = ANALYTICS_FUNNEL_RATIO;
+    else if (!strcmp(st, "rate"))
+        o.kind = ANALYTICS_FUNNEL_RATE;
+    else
+        return fail(rs, ICS_EINVAL, "statistic '%s' must be proportion, ratio or rate", st);
+    o.dsr = json_is_true(json_object_get(rq->json, "dsr"));
+    o.multiplier = json_number_value(json_object_get(rq->json, "multiplier"));
+    o.years = json_number_value(json_object_get(rq->json, "years"));
+    const json_t *pts = json_object_get(rq->json, "points");
+    size_t n = json_array_size(pts), i;
+    if (n == 0 || n > 10000) return fail(rs, ICS_EINVAL, "give 1 to 10,000 points", NULL);
+    analytics_funnel_input *in = calloc(n, sizeof *in);
+    if (!in) return fail(rs, ICS_ENOMEM, "out of memory", NULL);
+    char msg[1024] = "";
+    size_t used = 0;
+    int problems = 0;
+    const json_t *p;
+    json_array_foreach(pts, i, p)
+    {
+        ics_err pe = {0};
+        if (!json_is_object(p))
+            ics_err_set(&pe, ICS_EINVAL, "must be an object");
+        else if (!json_check_object(p, pf, &pe)) {
+            in[i].name = json_string_value(json_object_get(p, "name"));
+            in[i].numerator = json_number_value(json_object_get(p, "numerator"));
+            in[i].denominator = json_number_value(json_object_get(p, "denominator"));
+            in[i].rate = json_number_value(json_object_get(p, "rate"));
+            continue;
+        }
+        if (problems++ < 10 && used < sizeof msg) {
+            int k = snprintf(msg + used, sizeof msg - used, "%spoints[%zu]: %s", used ? "; " : "",
+                             i, pe.msg);
+            if (k > 0) used += (size_t)k;
+        }
+    }
+    analytics_funnel *fn = NULL;
+    int rc = problems ? ics_err_set(&e, ICS_EINVAL, "%s", msg)
+                      : analytics_funnel_new(&o, in, n, &fn, &e);
+    free(in);
+    if (rc) return http_error(rs, &e);
+    if (!svg) {
+        json_t *out = store_analytics_funnel_json(fn);
+        analytics_funnel_free(fn);
+        return http_json(rs, 200, out);
+    }
+    analytics_chart_text t = {json_string_value(json_object_get(rq->json, "title")), NULL,
+                              json_string_value(json_object_get(rq->json, "xlabel")),
+                              json_string_value(json_object_get(rq->json, "ylabel"))};
+    sb b;
+    sb_init(&b);
+    rc = analytics_funnel_svg(fn, &t, &b, &e);
+    analytics_funnel_free(fn);
+    if (!rc) http_text(rs, 200, "image/svg+xml", b.buf, b.len);
+    sb_free(&b);
+    return rc ? http_error(rs, &e) : 0;
+}
+
 static int variation(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
@@ -415,6 +496,8 @@ const http_route http_routes_analytics[] = {
      "Rates with 95% and 99.8% limits for every area"},
     {"GET", "/api/v1/analytics/funnel", ROLE_ANY, funnel,
      "Funnel plot: control limits and flagged areas (JSON or SVG)"},
+    {"POST", "/api/v1/analytics/funnel", ROLE_ANY, funnel_points,
+     "Funnel plot of posted points: proportions, ratios or rates (JSON or SVG)"},
     {"GET", "/api/v1/analytics/variation", ROLE_ANY, variation,
      "NWL variation report: standardised NEL rates and length-of-stay variation"},
     {"GET", "/api/v1/analytics/allocation", ROLE_ANY, allocation,

@@ -58,6 +58,30 @@ check "the SVG names boroughs, both limits and says synthetic" \
 api GET "/api/v1/analytics/funnel?format=png" "$CLIN"
 expect "unknown format" 422
 
+# a funnel for any indicator, from posted points (computes, writes nothing)
+before=$(audit_count)
+pts='{"statistic": "proportion", "multiplier": 100, "points": [{"name": "A", "numerator": 330, "denominator": 1000}, {"name": "B", "numerator": 335, "denominator": 1000}, {"name": "C", "numerator": 325, "denominator": 1000}, {"name": "D", "numerator": 420, "denominator": 1000}]}'
+api POST /api/v1/analytics/funnel "$CLIN" "$pts"
+expect "a proportion funnel from posted points" 200
+jqcheck "baseline 35.25%, D special-cause high, A within" \
+    '(.baseline - 35.25 | fabs) < 1e-9 and (.points[] | select(.name == "D") | .flag) == "high-99.8" and (.points[] | select(.name == "A") | .flag) == "not-significant"'
+jqcheck "axis from 900 to 1100 as Fingertips rounds it" '.xmin == 900 and .xmax == 1100'
+api POST "/api/v1/analytics/funnel?format=svg" "$CLIN" "$(echo "$pts" | jq -c '.title = "Test <indicator>"')"
+expect "the same as SVG" 200
+check "title escaped in the SVG" grep -q "Test &lt;indicator&gt;" "$T/body"
+api POST /api/v1/analytics/funnel "$CLIN" '{"statistic": "proportion", "points": [{"name": "A", "numerator": 5, "denominator": 2}]}'
+expect "a numerator above its denominator" 422
+jqcheck "names the area" '.detail | test("area .A.")'
+api POST /api/v1/analytics/funnel "$CLIN" '{"statistic": "ratio", "points": [{"name": 3, "numerator": "x"}, {"numerator": 1, "size": 2}]}'
+expect "wrong types, missing and unknown fields in points" 422
+jqcheck "every point's problems are listed" \
+    '.detail | test("points\\[0\\]") and test("points\\[1\\]") and test("size")'
+api POST /api/v1/analytics/funnel "$CLIN" '{"statistic": "median", "points": [{"name": "A", "numerator": 1, "denominator": 2}]}'
+expect "unknown statistic" 422
+api POST /api/v1/analytics/funnel "$CLIN" '{"statistic": "rate", "points": []}'
+expect "no points" 422
+check "posting funnels writes nothing" [ "$(audit_count)" -eq "$before" ]
+
 api GET "/api/v1/analytics/variation" "$CLIN"
 expect "variation report" 200
 jqcheck "DSR and ISR for the eight boroughs, labelled synthetic" \
