@@ -1,8 +1,9 @@
 /* test_sim.c - the bed simulator: Erlang B/C worked examples, hand-traced
  * runs with replayed arrivals and fixed stays, policies and queue
  * disciplines, the Erlang C validation (simulated M/M/c inside its 95%
- * interval), determinism across thread counts, paired streams, bed search,
- * sweep/chart and bad scenarios. */
+ * interval), determinism across thread counts, paired streams, the
+ * ziggurat variates, bed search, sweep/chart, bad scenarios and the
+ * scenario file format. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 
 #include "core/rng.h"
 #include "sim/sim.h"
+#include "store/sim.h"
 
 /* A scenario with one place and one unit of c beds next to it. */
 static sim_scenario *one_unit(int c, double lambda, double los)
@@ -638,6 +640,54 @@ static void test_bad_scenarios_report_every_problem(void **s)
     free(ok);
 }
 
+/* The scenario file format: the example parses, round-trips through JSON
+ * to the same scenario, and a file with several faults names them all. */
+static void test_scenario_json_round_trip_and_errors(void **s)
+{
+    (void)s;
+    json_error_t je;
+    json_t *j = json_load_file(ICS_SRC_DIR "/data/sim_nwl_example.json", 0, &je);
+    assert_non_null(j);
+    store_sim_doc *d = NULL, *d2 = NULL;
+    ics_err e = {0};
+    assert_int_equal(store_sim_doc_parse(j, &d, &e), 0);
+    assert_int_equal(d->sc.nplaces, 8);
+    assert_int_equal(d->sc.nunits, 8);
+    assert_int_equal(sim_scenario_beds(&d->sc), 160);
+    assert_int_equal(d->sc.queue, SIM_QUEUE_PRIORITY);
+    assert_true(d->sc.has_dow && d->sc.has_month && d->synthetic);
+    json_t *back = store_sim_doc_json(d);
+    assert_int_equal(store_sim_doc_parse(back, &d2, &e), 0);
+    assert_memory_equal(d->sc.places, d2->sc.places, sizeof d->sc.places);
+    assert_memory_equal(d->sc.units, d2->sc.units, sizeof d->sc.units);
+    assert_float_equal(d2->sc.los.mean, 21, 0);
+    assert_float_equal(d2->sc.month[11], 1.15, 0);
+    json_decref(back);
+    store_sim_doc_free(d2);
+    /* faults: unknown field, a place code no place has, negative beds,
+     * a wrong type and a bad LOS distribution, all in one message */
+    json_t *bad = json_deep_copy(j);
+    json_object_set_new(bad, "colour", json_string("blue"));
+    json_t *u0 = json_array_get(json_object_get(bad, "units"), 0);
+    json_object_set_new(u0, "places", json_pack("[s]", "E09999999"));
+    json_object_set_new(json_array_get(json_object_get(bad, "units"), 1), "beds", json_integer(-3));
+    json_object_set_new(bad, "replications", json_string("many"));
+    json_object_set_new(bad, "los", json_pack("{ss}", "distribution", "weibull"));
+    assert_int_equal(store_sim_doc_parse(bad, &d2, &e), ICS_EINVAL);
+    assert_null(d2);
+    assert_non_null(strstr(e.msg, "unknown field 'colour'"));
+    assert_non_null(strstr(e.msg, "units[0]: places[0] is not the code of a place"));
+    assert_non_null(strstr(e.msg, "units[1]: beds must be 0 to 100000"));
+    assert_non_null(strstr(e.msg, "'replications' must be an integer"));
+    assert_non_null(strstr(e.msg, "weibull"));
+    json_decref(bad);
+    assert_int_equal(store_sim_doc_parse(json_array_get(json_object_get(j, "units"), 0), &d2, &e),
+                     ICS_EINVAL); /* a unit is not a scenario */
+    json_decref(j);
+    store_sim_doc_free(d);
+    store_sim_doc_free(NULL);
+}
+
 static void count_progress(void *ctx, double f)
 {
     int *n = ctx;
@@ -684,6 +734,7 @@ int main(void)
         cmocka_unit_test(test_sweep_and_chart),
         cmocka_unit_test(test_bad_scenarios_report_every_problem),
         cmocka_unit_test(test_progress_is_reported),
+        cmocka_unit_test(test_scenario_json_round_trip_and_errors),
     };
     return cmocka_run_group_tests_name("sim", tests, NULL, NULL);
 }
