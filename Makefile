@@ -26,7 +26,7 @@ DB      ?= icsflow.db
 LISTEN  ?= 127.0.0.1:8080
 
 .PHONY: all deps test unit run bench format clean web
-all: $(BUILD)/icsflow
+all: $(BUILD)/icsflow web
 
 deps:
 	@scripts/deps.sh build
@@ -76,18 +76,32 @@ unit: $(UNITS)
 
 test:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory $(BUILD)/asan/icsflow $(BUILD)/icsflow unit
+	@$(MAKE) --no-print-directory $(BUILD)/asan/icsflow $(BUILD)/icsflow unit web
 	@BUILD=$(BUILD) tests/run.sh
 
 run:
 	@scripts/deps.sh build
-	@$(MAKE) --no-print-directory $(BUILD)/icsflow
+	@$(MAKE) --no-print-directory $(BUILD)/icsflow web
 	@scripts/run.sh "$(DB)" "$(LISTEN)"
 
 bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory $(BUILD)/icsflow
 	@bench/run.sh
+
+# The dashboard's vendor files come from npm (package-lock.json); npm ci
+# runs only when node_modules is missing or older than the lockfile.
+web: web/vendor/chart.umd.min.js
+
+node_modules/.package-lock.json: package-lock.json
+	@scripts/deps.sh web
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web/vendor/chart.umd.min.js: node_modules/.package-lock.json
+	@mkdir -p web/vendor
+	cp node_modules/chart.js/dist/chart.umd.min.js web/vendor/
+	cp node_modules/chart.js/LICENSE.md web/vendor/chart.js-LICENSE.md
 
 format:
 	clang-format -i $(SRCS) $(wildcard tests/unit/*.c tests/unit/*.h bench/*.c bench/*.cpp)

@@ -5,11 +5,17 @@ set -eu
 build="gcc make pkg-config curl jq libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev"
 test="$build libcmocka-dev curl jq sqlite3"
 bench="$build curl jq wrk nginx-light liblemon-dev g++ python3 python3-pandas python3-scipy python3-networkx python3-simpy"
+# The dashboard (make web) needs node and npm, and its browser tests
+# chromium. Machines with nodejs from elsewhere (which bundles npm) have the
+# commands without Debian's packages, so check for the commands.
+web=""
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || web="nodejs npm"
 case "${1:-build}" in
+web) want=$web ;;
 build) want=$build ;;
-test) want=$test ;;
+test) want="$test $web chromium" ;;
 bench) want=$bench ;;
-*) echo "deps.sh: unknown step '$1' (build, test or bench)" >&2; exit 2 ;;
+*) echo "deps.sh: unknown step '$1' (build, test, bench or web)" >&2; exit 2 ;;
 esac
 missing=""
 for p in $want; do

@@ -1,0 +1,67 @@
+#!/bin/sh
+# run.sh - the dashboard in a real browser: starts `icsflow serve` on a free
+# loopback port with a fresh seeded database, makes a token per role, and
+# runs tests/e2e/dashboard.mjs (playwright-core driving Debian's chromium).
+# Prints "ok N - ..." / "not ok N - ..."; screenshots go to $BUILD/e2e/.
+# Fails loudly (never skips) when chromium, node or the npm packages are missing.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+case ${BUILD:-build} in /*) B=$BUILD ;; *) B=$ROOT/${BUILD:-build} ;; esac
+BIN=${ICSFLOW_BIN:-$B/icsflow}
+[ -x "$BIN" ] || BIN=$B/asan/icsflow
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+OUT=$B/e2e
+export ICSFLOW_DATA=$ROOT/data
+
+die() { echo "not ok 1 - $1"; exit 1; }
+[ -x "$BIN" ] || die "no icsflow binary at $B/icsflow (run make)"
+command -v node >/dev/null 2>&1 || die "node is not installed (scripts/deps.sh test installs it)"
+[ -x "$CHROMIUM" ] || die "chromium is not installed at $CHROMIUM (scripts/deps.sh test installs it)"
+[ -f node_modules/playwright-core/package.json ] || die "node_modules/playwright-core is missing (run make web)"
+[ -f web/vendor/chart.umd.min.js ] || die "web/vendor/chart.umd.min.js is missing (run make web)"
+
+T=$(mktemp -d)
+DB=$T/e2e.db
+PID=""
+cleanup() { [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+mkdir -p "$OUT"
+rm -f "$OUT"/*.png
+
+"$BIN" db init --db "$DB" >"$T/init.log" 2>&1 || { cat "$T/init.log"; die "db init failed"; }
+tok() { "$BIN" user add --db "$DB" --name "$1" --role "$2" ${3:+--org "$3"} | tail -n 1; }
+ADMIN=$(tok e2e-admin admin QRV)
+COORD=$(tok e2e-coordinator coordinator QRV)
+CLIN=$(tok e2e-clinician clinician)
+OPS=$(tok e2e-ops trust_ops RYJ)
+ANALYST=$(tok e2e-analyst analyst QRV)
+export ADMIN COORD CLIN OPS ANALYST
+
+"$BIN" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$T/port" >"$T/server.log" 2>&1 &
+PID=$!
+i=0
+while [ ! -s "$T/port" ]; do
+    i=$((i + 1))
+    if [ $i -gt 600 ] || ! kill -0 "$PID" 2>/dev/null; then
+        cat "$T/server.log"; die "icsflow serve did not start"
+    fi
+    sleep 0.05
+done
+export ICS_URL="http://127.0.0.1:$(cat "$T/port")" ICS_DB="$DB" ICS_OUT="$OUT" CHROMIUM
+
+node tests/e2e/dashboard.mjs
+st=$?
+
+kill -TERM "$PID"
+wait "$PID"
+sst=$?
+PID=""
+if [ "$sst" -ne 0 ]; then
+    echo "not ok - server exited with status $sst on SIGTERM"; cat "$T/server.log"; st=1
+fi
+if grep -q "ERROR: AddressSanitizer\|runtime error:\|LeakSanitizer" "$T/server.log"; then
+    echo "not ok - sanitizer report in the server log"; cat "$T/server.log"; st=1
+fi
+echo "# screenshots in $OUT"
+exit $st

@@ -1,0 +1,85 @@
+// api.js - the dashboard's one way to talk to the icsflow API: adds the
+// bearer token kept in sessionStorage, parses JSON, and turns every
+// problem+json answer (RFC 9457) into an ApiError carrying its `detail`, so
+// views can show the server's own message to the user.
+
+const KEY = 'icsflow.token';
+
+export class ApiError extends Error {
+  constructor(status, detail, body) {
+    super(detail);
+    this.status = status;
+    this.detail = detail;
+    this.body = body;
+  }
+}
+
+export const token = {
+  get: () => sessionStorage.getItem(KEY),
+  set: (t) => sessionStorage.setItem(KEY, t),
+  clear: () => sessionStorage.removeItem(KEY),
+};
+
+// Calls with a 401 answer go here (the app signs the user out).
+let onUnauthorised = () => {};
+export function setUnauthorisedHandler(fn) { onUnauthorised = fn; }
+
+export async function api(method, path, body, opts = {}) {
+  const headers = { Accept: 'application/json' };
+  const t = opts.token ?? token.get();
+  if (t) headers.Authorization = `Bearer ${t}`;
+  const init = { method, headers };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch (err) {
+    throw new ApiError(0, `The server did not answer (${err.message}). Is icsflow still running?`);
+  }
+  const ctype = res.headers.get('Content-Type') || '';
+  let data = null;
+  if (ctype.includes('json')) {
+    try { data = await res.json(); } catch { data = null; }
+  } else {
+    data = await res.text();
+  }
+  if (!res.ok) {
+    const detail = (data && data.detail) || (data && data.title) ||
+      `${method} ${path} failed with status ${res.status}`;
+    if (res.status === 401 && !opts.token) onUnauthorised(detail);
+    throw new ApiError(res.status, detail, data);
+  }
+  return data;
+}
+
+export const get = (path, opts) => api('GET', path, undefined, opts);
+export const post = (path, body) => api('POST', path, body ?? {});
+export const put = (path, body) => api('PUT', path, body ?? {});
+export const patch = (path, body) => api('PATCH', path, body ?? {});
+export const del = (path) => api('DELETE', path);
+
+// Query string from an object, skipping empty values.
+export function qs(params) {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params || {}))
+    if (v !== undefined && v !== null && v !== '') u.set(k, v);
+  const s = u.toString();
+  return s ? `?${s}` : '';
+}
+
+// The merged OpenAPI document, fetched once: views use it to tell whether
+// a module's endpoints exist on this server before offering them.
+let openapi = null;
+export async function apiPaths() {
+  if (!openapi) {
+    try { openapi = await get('/api/v1/openapi.json', { token: '' }); } catch { openapi = { paths: {} }; }
+  }
+  return openapi.paths || {};
+}
+export async function hasPath(path, method = 'get') {
+  const p = (await apiPaths())[path];
+  return !!(p && p[method]);
+}

@@ -1,0 +1,140 @@
+// app.js - the dashboard's entry point: sign-in with a token (kept in
+// sessionStorage for this tab only), the role-aware navigation, and a
+// hash router (#/system, #/beds, ...) that renders one view at a time.
+// A view a role may not use is neither in the menu nor reachable by URL;
+// the API refuses it anyway, and views show a 403 in words.
+
+import { ApiError, get, setUnauthorisedHandler, token } from './api.js';
+import { clear, destroyCharts, errorBox, field, h } from './ui.js';
+import system from './views/system.js';
+import beds from './views/beds.js';
+import find from './views/find.js';
+import waitlist from './views/waitlist.js';
+import analytics from './views/analytics.js';
+import admin from './views/admin.js';
+
+const VIEWS = [system, beds, find, waitlist, analytics, admin];
+const ROLE_LABEL = {
+  admin: 'ICS administrator', coordinator: 'Bed bureau coordinator', clinician: 'Clinician',
+  trust_ops: 'Trust operations', analyst: 'ICS analyst',
+};
+
+const main = document.getElementById('main');
+const nav = document.getElementById('nav');
+const who = document.getElementById('who');
+let me = null;
+let routed = false;
+
+export function flash(text, kind = 'ok') {
+  const el = document.getElementById('flash');
+  el.className = `flash ${kind}`;
+  el.textContent = text;
+  el.hidden = false;
+  clearTimeout(flash.t);
+  flash.t = setTimeout(() => { el.hidden = true; }, 6000);
+}
+
+const allowed = (v) => me && v.roles.includes(me.role);
+
+function signInView(message) {
+  destroyCharts();
+  nav.hidden = true;
+  who.hidden = true;
+  const input = h('input', { type: 'password', name: 'token', autocomplete: 'off', required: true, spellcheck: 'false' });
+  const out = h('div', { class: 'out' }, message ? errorBox({ detail: message }) : null);
+  const btn = h('button', { type: 'submit' }, 'Sign in');
+  const form = h('form', { class: 'signin', 'aria-labelledby': 'signin-h' },
+    h('h1', { id: 'signin-h' }, 'Sign in to icsflow'),
+    h('p', {}, 'Paste the access token you were given (`make run` prints one for the administrator; ',
+      'an administrator creates others with `icsflow user add`). It is kept for this browser tab only.'),
+    field('Access token', input),
+    btn, out);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    btn.disabled = true;
+    clear(out, h('p', { class: 'loading' }, 'Checking…'));
+    try {
+      const u = await get('/api/v1/me', { token: input.value.trim() });
+      token.set(input.value.trim());
+      me = u;
+      start();
+    } catch (err) {
+      clear(out, errorBox(err.status === 401 ? { detail: `That token was not accepted: ${err.detail}` } : err));
+    } finally {
+      btn.disabled = false;
+    }
+  });
+  clear(main, form);
+  input.focus();
+}
+
+function buildNav() {
+  clear(nav, h('ul', {}, VIEWS.filter(allowed).map((v) =>
+    h('li', {}, h('a', { href: `#/${v.id}`, id: `nav-${v.id}` }, v.title)))));
+  nav.hidden = false;
+  document.getElementById('who-name').textContent =
+    `${me.name} · ${ROLE_LABEL[me.role] || me.role}${me.org ? ` · ${me.org}` : ''}`;
+  who.hidden = false;
+}
+
+async function route() {
+  if (!me) return;
+  destroyCharts();
+  const [, id, ...rest] = (location.hash || '').replace(/^#/, '').split('/');
+  const first = VIEWS.find(allowed);
+  const view = VIEWS.find((v) => v.id === id);
+  if (!view || !allowed(view)) {
+    if (view) flash(`Your role (${me.role}) cannot open ${view.title}.`, 'warn');
+    location.replace(`#/${first.id}`);
+    return;
+  }
+  for (const a of nav.querySelectorAll('a')) a.removeAttribute('aria-current');
+  nav.querySelector(`#nav-${view.id}`)?.setAttribute('aria-current', 'page');
+  document.title = `${view.title} · icsflow`;
+  const root = h('div', { class: `view view-${view.id}`, 'data-view': view.id });
+  clear(main, root);
+  try {
+    await view.render(root, { me, args: rest, flash });
+  } catch (err) {
+    clear(root, errorBox(err instanceof ApiError ? err : { detail: String(err) }));
+    console.error(err);
+  }
+  // Move focus to the new content, except on first load (so the first Tab
+  // still reaches the skip link).
+  if (routed) main.focus({ preventScroll: true });
+  routed = true;
+}
+
+async function start() {
+  buildNav();
+  if (!location.hash || location.hash === '#/' || location.hash === '#/signin') {
+    location.hash = `#/${VIEWS.find(allowed).id}`;
+  } else {
+    route();
+  }
+}
+
+setUnauthorisedHandler((detail) => {
+  token.clear();
+  me = null;
+  signInView(`You have been signed out: ${detail}`);
+});
+
+document.getElementById('signout').addEventListener('click', () => {
+  token.clear();
+  me = null;
+  location.hash = '#/signin';
+  signInView();
+});
+
+window.addEventListener('hashchange', route);
+
+(async () => {
+  if (!token.get()) return signInView();
+  try {
+    me = await get('/api/v1/me');
+    start();
+  } catch (err) {
+    if (err.status !== 401) signInView(err.detail);
+  }
+})();

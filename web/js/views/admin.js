@@ -1,0 +1,102 @@
+// admin.js - the Admin view: users and their roles (list, add with a
+// one-time token, revoke) and the audit log with filters. Admin only; the
+// API refuses anyone else with 403.
+
+import { del, get, post, qs } from '../api.js';
+import { busy, clear, errorBox, field, fmt, h, loading, panel, select, table } from '../ui.js';
+
+const ROLES = ['admin', 'coordinator', 'clinician', 'trust_ops', 'analyst'];
+
+async function usersPanel(ctx) {
+  const list = h('div');
+  const refresh = () => loading(list, async () => {
+    const r = await get('/api/v1/users');
+    return table([
+      { key: 'name', label: 'Name', head: true },
+      { key: 'role', label: 'Role' },
+      { key: 'org_code', label: 'Organisation' },
+      { key: 'created_at', label: 'Created' },
+      { key: 'revoked_at', label: 'Revoked' },
+      {
+        key: (u) => u, label: 'Action', fmt: (u) => (u.revoked_at ? '' :
+          h('button', { type: 'button', class: 'small danger', 'aria-label': `Revoke ${u.name}`,
+            onclick: async (ev) => {
+              if (!confirm(`Revoke ${u.name}? Their token stops working at once.`)) return;
+              await busy(ev.target, msg, () => del(`/api/v1/users/${encodeURIComponent(u.name)}`));
+              ctx.flash(`Revoked ${u.name}.`);
+              refresh();
+            } }, 'Revoke')),
+      },
+    ], r.items, { caption: `${r.items.length} users` });
+  });
+
+  const name = h('input', { name: 'name', required: true, autocomplete: 'off' });
+  const role = select('role', ROLES, 'analyst');
+  const org = h('input', { name: 'org', placeholder: 'e.g. RYJ', autocomplete: 'off' });
+  const msg = h('div', { class: 'out', 'aria-live': 'polite' });
+  const btn = h('button', { type: 'submit' }, 'Add user');
+  const form = h('form', { 'aria-label': 'Add a user' },
+    h('div', { class: 'fields' }, field('Name', name), field('Role', role),
+      field('Organisation (ODS code)', org, 'optional')),
+    h('div', { class: 'actions' }, btn), msg);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = { name: name.value.trim(), role: role.value };
+    if (org.value.trim()) body.org = org.value.trim().toUpperCase();
+    const r = await busy(btn, msg, () => post('/api/v1/users', body));
+    if (!r) return;
+    clear(msg, h('div', { class: 'success', role: 'status' },
+      `Created ${r.name || body.name} (${r.role || body.role}). Their token, shown only once: `,
+      h('code', { class: 'token' }, r.token || JSON.stringify(r))));
+    name.value = '';
+    refresh();
+  });
+  refresh();
+  return panel('Users and roles', form, list);
+}
+
+function auditPanel() {
+  const out = h('div');
+  const action = h('input', { name: 'action', placeholder: 'e.g. user.add', autocomplete: 'off' });
+  const actor = h('input', { name: 'actor', autocomplete: 'off' });
+  const limit = select('limit', [25, 50, 100, 500], 50);
+  let offset = 0;
+  const load = () => loading(out, async () => {
+    const r = await get(`/api/v1/audit${qs({ limit: limit.value, offset })}`);
+    let items = r.items;
+    // Filters the API may not take are applied here, on the page shown.
+    if (action.value) items = items.filter((a) => a.action.includes(action.value));
+    if (actor.value) items = items.filter((a) => (a.actor || '').includes(actor.value));
+    const prev = h('button', { type: 'button', class: 'secondary small', disabled: offset === 0 || undefined,
+      onclick: () => { offset = Math.max(0, offset - Number(limit.value)); load(); } }, 'Newer');
+    const next = h('button', { type: 'button', class: 'secondary small', disabled: r.items.length < Number(limit.value) || undefined,
+      onclick: () => { offset += Number(limit.value); load(); } }, 'Older');
+    return [table([
+      { key: 'id', label: '#', num: true },
+      { key: 'at', label: 'When' },
+      { key: 'actor', label: 'Who' },
+      { key: 'action', label: 'Action' },
+      { key: (a) => `${a.object_type || ''} ${a.object_id || ''}`, label: 'Object' },
+      { key: (a) => a, label: 'Change', fmt: (a) => (a.before || a.after ? h('details', {}, h('summary', {}, 'show'),
+        a.before ? h('pre', { class: 'json' }, `before: ${JSON.stringify(a.before, null, 1)}`) : null,
+        a.after ? h('pre', { class: 'json' }, `after: ${JSON.stringify(a.after, null, 1)}`) : null) : '—') },
+    ], items, { caption: `Audit records ${fmt(offset + 1)}–${fmt(offset + r.items.length)}`, empty: 'No audit records match.' }),
+    h('div', { class: 'actions' }, prev, next)];
+  });
+  const form = h('form', { 'aria-label': 'Filter the audit log' },
+    h('div', { class: 'fields' }, field('Action contains', action), field('Actor contains', actor), field('Rows', limit),
+      h('div', { class: 'field' }, h('button', { type: 'submit' }, 'Show'))));
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); offset = 0; load(); });
+  load();
+  return panel('Audit log', form, out);
+}
+
+export default {
+  id: 'admin',
+  title: 'Admin',
+  roles: ['admin'],
+  async render(root, ctx) {
+    clear(root, h('div', { class: 'view-head' }, h('h1', {}, 'Admin')),
+      h('div', { class: 'cols' }, await usersPanel(ctx).catch(errorBox), auditPanel()));
+  },
+};

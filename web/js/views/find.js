@@ -1,0 +1,167 @@
+// find.js - "Find a service": where to refer this patient, now. The form
+// takes a postcode, age, needs and presentations (and optionally a time);
+// POST /api/v1/route answers with the ranked eligible services and the
+// excluded ones, each with its reason. A clinician refers to a chosen
+// service (POST /api/v1/referrals); the referrals they can see are listed
+// with their state and the actions the lifecycle allows.
+
+import { get, post, qs } from '../api.js';
+import { busy, clear, errorBox, field, fmt, h, loading, note, panel, table } from '../ui.js';
+
+const FINDERS = ['admin', 'clinician'];
+const CAPS = ['falls', 'frailty', 'reduced_function', 'end_of_life', 'urgent_equipment', 'delirium', 'catheter',
+  'diabetes', 'carer_breakdown', 'urgent_reablement', 'wound_care', 'respiratory', 'medication', 'mental_health'];
+const words = (s) => s.replace(/_/g, ' ');
+
+function checks(legend, name, values, checked = []) {
+  return h('fieldset', { class: 'checks' }, h('legend', {}, legend), values.map((v) => {
+    const id = `${name}-${v}`;
+    return h('span', {}, h('input', { type: 'checkbox', id, name, value: v, checked: checked.includes(v) || undefined }),
+      ' ', h('label', { for: id }, words(v)));
+  }));
+}
+const ticked = (form, name) => [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
+
+function reasonsOf(r) {
+  return h('span', {}, r.reason || '');
+}
+
+function answerView(ans, body, ctx, onReferred) {
+  const loc = ans.location || {};
+  const head = h('p', {}, `${ans.eligible_count ?? ans.eligible.length} eligible, `,
+    `${ans.excluded_count ?? ans.excluded.length} excluded for a patient aged ${ans.age} at `,
+    `${loc.place_name || loc.place_code || 'an unknown place'}${loc.district ? ` (${loc.district})` : ''}, `,
+    `at ${fmt(ans.at)}. Ranking: ${ans.ranking || ''}.`);
+  const refer = h('div', { class: 'out' });
+  const eligible = table([
+    { key: 'rank', label: 'Rank', num: true },
+    { key: 'name', label: 'Service', head: true, fmt: (v, r) => [v, h('br'), h('small', { class: 'muted' }, `${r.service_id} · ${r.provider_ods} · ${r.phone || ''}`)] },
+    { key: 'covers', label: 'Covers', fmt: (v) => (v || []).map((c) => h('span', { class: 'pill' }, words(c))) },
+    { key: 'distance_km', label: 'km', num: true },
+    { key: 'expected_response_minutes', label: 'Response (min)', num: true },
+    { key: 'capacity', label: 'Capacity today', fmt: (c, r) => (c ? `${c.left} of ${c.of}${r.capacity_stale ? ' (stale)' : ''}` : 'not limited') },
+    { key: 'reason', label: 'Why', fmt: (v, r) => reasonsOf(r) },
+    { key: (r) => r, label: 'Refer', fmt: (r) => (FINDERS.includes(ctx.me.role)
+      ? h('button', { type: 'button', class: 'small', 'aria-label': `Refer to ${r.name}`,
+        onclick: () => clear(refer, referralForm(r, body, ctx, onReferred)) }, 'Refer') : '') },
+  ], ans.eligible, { caption: 'Eligible services, best first', empty: 'No service can take this patient now; see the excluded list for why.', class: 'eligible' });
+  const excluded = table([
+    { key: 'name', label: 'Service', head: true, fmt: (v, r) => [v, h('br'), h('small', { class: 'muted' }, r.service_id)] },
+    { key: 'excluded_by', label: 'Excluded by', fmt: (v) => h('span', { class: 'pill closed' }, words(v || '')) },
+    { key: 'reason', label: 'Reason' },
+    { key: 'opens_next', label: 'Opens next' },
+  ], ans.excluded, { caption: 'Excluded services and why', class: 'excluded' });
+  return [head, eligible, refer, h('details', { open: ans.eligible.length === 0 || undefined },
+    h('summary', {}, `Excluded services (${ans.excluded.length})`), excluded)];
+}
+
+function referralForm(svc, body, ctx, onReferred) {
+  const nhs = h('input', { name: 'nhs_number', inputmode: 'numeric', autocomplete: 'off', required: true });
+  const notes = h('textarea', { name: 'notes', rows: 2 });
+  const out = h('div', { class: 'out', 'aria-live': 'polite' });
+  const btn = h('button', { type: 'submit' }, 'Send referral');
+  const form = h('form', { class: 'panel', 'aria-label': `Referral to ${svc.name}` },
+    h('h3', {}, `Refer to ${svc.name}`),
+    h('div', { class: 'fields' }, field('NHS number', nhs, '10 digits, e.g. 943 476 5919'), field('Notes', notes)),
+    h('div', { class: 'actions' }, btn, h('button', { type: 'button', class: 'secondary', onclick: () => form.remove() }, 'Cancel')), out);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const b = { ...body, service_id: svc.service_id, nhs_number: nhs.value.replace(/\s+/g, '') };
+    delete b.at;
+    delete b.allow_partial;
+    delete b.radius_km;
+    if (notes.value.trim()) b.notes = notes.value.trim();
+    const r = await busy(btn, out, () => post('/api/v1/referrals', b));
+    if (!r) return;
+    clear(out, h('div', { class: 'success', role: 'status' },
+      `Referral ${r.id ?? ''} sent to ${svc.name}: ${r.state || 'sent'}.`,
+      r.respond_by ? ` Respond by ${r.respond_by}.` : ''));
+    ctx.flash(`Referral sent to ${svc.name}.`);
+    onReferred();
+  });
+  setTimeout(() => nhs.focus(), 0);
+  return form;
+}
+
+function finderPanel(ctx, services, onReferred) {
+  const exclusions = [...new Set(services.flatMap((s) => s.exclusions || []))].sort();
+  const caps = [...new Set([...CAPS, ...services.flatMap((s) => s.capabilities || [])])];
+  const postcode = h('input', { name: 'postcode', autocomplete: 'postal-code', placeholder: 'e.g. HA1 3UJ', required: true });
+  const age = h('input', { name: 'age', type: 'number', min: 0, max: 130, required: true });
+  const at = h('input', { name: 'at', type: 'datetime-local' });
+  const partial = h('input', { type: 'checkbox', name: 'allow_partial', id: 'allow-partial' });
+  const out = h('div', { class: 'out', 'aria-live': 'polite' });
+  const btn = h('button', { type: 'submit' }, 'Find services');
+  const form = h('form', { 'aria-label': 'Find a service', novalidate: true },
+    h('div', { class: 'fields' }, field('Postcode', postcode), field('Age (years)', age),
+      field('When', at, 'leave empty for now')),
+    checks('Needs', 'needs', caps),
+    checks('Presentations (rule services out)', 'presentations', exclusions),
+    h('div', { class: 'actions' }, h('span', {}, partial, ' ', h('label', { for: 'allow-partial' }, 'Show services that cover only some needs')), btn),
+    out);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = { postcode: postcode.value.trim(), age: age.value === '' ? null : Number(age.value),
+      needs: ticked(form, 'needs'), presentations: ticked(form, 'presentations') };
+    if (!body.postcode) delete body.postcode;
+    if (at.value) body.at = at.value;
+    if (partial.checked) body.allow_partial = true;
+    if (body.age === null) delete body.age;
+    clear(out, h('p', { class: 'loading' }, 'Finding services…'));
+    out.setAttribute('aria-busy', 'true');
+    const ans = await busy(btn, out, () => post('/api/v1/route', body));
+    out.removeAttribute('aria-busy');
+    if (ans) clear(out, answerView(ans, body, ctx, onReferred));
+  });
+  return panel('Where can this patient be seen?', form);
+}
+
+function referralsPanel(ctx) {
+  const out = h('div');
+  const act = async (btn, r, action, extra) => {
+    const res = await busy(btn, msg, () => post(`/api/v1/referrals/${r.id}/${action}`, extra || {}));
+    if (res) { ctx.flash(`Referral ${r.id}: ${res.state || action}.`); load(); }
+  };
+  const msg = h('div', { class: 'out' });
+  const load = () => loading(out, async () => {
+    const r = await get(`/api/v1/referrals${qs({ limit: 50 })}`);
+    const items = r.items || r;
+    return table([
+      { key: 'id', label: '#', num: true },
+      { key: 'sent_at', label: 'Sent' },
+      { key: 'service_id', label: 'Service' },
+      { key: 'age', label: 'Age', num: true },
+      { key: 'needs', label: 'Needs', fmt: (v) => fmt(v) },
+      { key: 'state', label: 'State', fmt: (v) => h('span', { class: `pill ${v}` }, v) },
+      { key: 'respond_by', label: 'Respond by' },
+      { key: (x) => x, label: 'Actions', fmt: (x) => h('span', { class: 'actions' },
+        ['sent', 'pending'].includes(x.state) ? [
+          h('button', { type: 'button', class: 'small', onclick: (e) => act(e.target, x, 'accept') }, 'Accept'),
+          h('button', { type: 'button', class: 'small secondary', onclick: (e) => {
+            const why = prompt('Why is it declined?');
+            if (why) act(e.target, x, 'decline', { reason: why });
+          } }, 'Decline')] : null,
+        x.state === 'accepted' ? h('button', { type: 'button', class: 'small', onclick: (e) => act(e.target, x, 'attend') }, 'Attended') : null,
+        ['sent', 'pending', 'accepted'].includes(x.state) ? h('button', { type: 'button', class: 'small danger', onclick: (e) => act(e.target, x, 'cancel') }, 'Cancel') : null) },
+    ], items, { caption: `Referrals you can see (${r.total ?? items.length})`, empty: 'No referrals yet.' });
+  });
+  load();
+  return { node: panel('Referrals', msg, out), load };
+}
+
+export default {
+  id: 'find',
+  title: 'Find a service',
+  roles: ['admin', 'clinician', 'coordinator', 'trust_ops'],
+  async render(root, ctx) {
+    clear(root, h('div', { class: 'view-head' }, h('h1', {}, 'Find a service'),
+      note('Urgent community response: the right service for this patient, now, with the reasons.')));
+    const refs = referralsPanel(ctx);
+    if (FINDERS.includes(ctx.me.role)) {
+      let services = [];
+      try { services = (await get('/api/v1/services?limit=1000')).items; } catch (err) { root.append(errorBox(err)); }
+      root.append(finderPanel(ctx, services, refs.load));
+    }
+    root.append(refs.node);
+  },
+};

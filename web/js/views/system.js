@@ -1,0 +1,160 @@
+// system.js - the System view for the daily call: every provider's OPEL
+// level today with its drivers, change since yesterday and a 14-day trend
+// sparkline; who has not submitted; the ICS roll-up; the eight boroughs as
+// a tile map coloured by the highest level of the providers with a site
+// there. Trust operations (own organisation), coordinators and admins can
+// submit or amend a sitrep here and see the level change at once.
+
+import { get, hasPath, post, qs } from '../api.js';
+import { busy, chart, clear, field, fmt, h, loading, note, opelBadge, panel, select, sparkline, table, today } from '../ui.js';
+
+const SUBMITTERS = ['admin', 'coordinator', 'trust_ops'];
+// Rough geography of North West London, west to east (grid areas in app.css terms).
+const BOROUGH_AREA = {
+  E09000017: 'hil', E09000015: 'har', E09000005: 'bre', E09000009: 'eal',
+  E09000033: 'wes', E09000018: 'hou', E09000013: 'ham', E09000020: 'ken',
+};
+
+function boroughTiles(places, sites, providers) {
+  const levelOf = Object.fromEntries(providers.map((p) => [p.org, p.level]));
+  const grid = h('div', { class: 'tiles boroughs', role: 'list', 'aria-label': 'Boroughs' });
+  for (const pl of places) {
+    const orgs = [...new Set(sites.filter((s) => s.place_code === pl.code).map((s) => s.org_code))];
+    const lv = orgs.map((o) => levelOf[o]).filter((x) => typeof x === 'number');
+    const top = lv.length ? Math.max(...lv) : 0;
+    grid.append(h('div', { class: `tile lvl-${top}`, role: 'listitem', style: BOROUGH_AREA[pl.code] ? `grid-area:${BOROUGH_AREA[pl.code]}` : undefined,
+      'data-place': pl.code },
+    h('h3', {}, pl.name),
+    h('div', {}, top ? opelBadge(top) : h('span', { class: 'muted' }, 'no provider sitrep')),
+    h('small', { class: 'muted' }, orgs.length ? `providers: ${orgs.map((o) => `${o}${levelOf[o] ? ` (${levelOf[o]})` : ''}`).join(', ')}` : 'no acute or community site',
+      h('br'), `IMD 2019 average score ${fmt(pl.imd2019_avg_score)}`)));
+  }
+  return grid;
+}
+
+function providerTable(day, onPick) {
+  return table([
+    { key: 'name', label: 'Provider', head: true, fmt: (v, p) => [h('a', { href: '#', onclick: (e) => { e.preventDefault(); onPick(p); } }, v),
+      h('br'), h('small', { class: 'muted' }, `${p.org} · ${(p.kind || '').replace('_', ' ')}`)] },
+    { key: 'level', label: 'Level', fmt: (v, p) => [opelBadge(v), p.level_source === 'declared' ? h('small', { class: 'muted' }, ` declared (computed ${p.level_computed})`) : null] },
+    { key: 'change', label: 'Since yesterday', fmt: (v, p) => (!p.submitted ? 'not submitted' : v === null || v === undefined ? '—' : v > 0 ? `▲ up ${v}` : v < 0 ? `▼ down ${-v}` : 'no change') },
+    { key: 'trend', label: '14 days', fmt: (v, p) => sparkline(v || [], { min: 1, max: 4, label: `${p.name} OPEL levels over 14 days: ${(v || []).map((x) => x ?? '–').join(', ')}` }) },
+    { key: 'drivers', label: 'Drivers', fmt: (v) => ((v || []).length ? h('ul', { class: 'reasons' }, v.map((d) => h('li', {}, `${d.label}: ${fmt(d.value)}${d.unit ? ` ${d.unit}` : ''}`))) : '—') },
+    { key: 'submitted_at', label: 'Submitted', fmt: (v, p) => (p.submitted ? [fmt(v), h('br'), h('small', { class: 'muted' }, `${p.submitted_by || ''} v${p.version || 1}${p.source === 'synthetic' ? ' · synthetic' : ''}`)] : h('span', { class: 'pill closed' }, 'missing')) },
+  ], day.providers, { caption: `Providers on ${day.day}`, rowAttrs: (p) => ({ 'data-org': p.org }) });
+}
+
+async function historyPanel(out, p) {
+  await loading(out, async () => {
+    const hist = await get(`/api/v1/sitrep/providers/${encodeURIComponent(p.org)}/history`);
+    const days = hist.days || [];
+    const params = Object.entries(hist.spc || {});
+    const first = params[0];
+    const kids = [h('h3', {}, `${hist.name}: last ${days.length} days`),
+      chart({
+        type: 'line',
+        data: { labels: days.map((d) => d.day), datasets: [{ label: 'OPEL level', data: days.map((d) => d.level), stepped: true, borderColor: '#005eb8', pointRadius: 0 }] },
+        options: { scales: { y: { min: 0, max: 4, ticks: { stepSize: 1 } } }, plugins: { legend: { display: false } } },
+      }, { class: 'short', label: `${hist.name} OPEL level by day` })];
+    if (first) {
+      const [name, s] = first;
+      kids.push(h('h3', {}, `${s.label} with control limits (XmR), ${s.signal_points} special-cause points`));
+      kids.push(chart({
+        type: 'line',
+        data: { labels: s.points.map((x) => x.day), datasets: [
+          { label: s.label, data: s.points.map((x) => x.value), borderColor: '#005eb8', pointRadius: 0 },
+          { label: 'mean', data: s.points.map(() => s.mean), borderColor: '#4c6272', borderDash: [4, 4], pointRadius: 0 },
+          { label: 'upper limit', data: s.points.map(() => s.ucl), borderColor: '#d5281b', borderDash: [2, 2], pointRadius: 0 },
+          { label: 'lower limit', data: s.points.map(() => s.lcl), borderColor: '#d5281b', borderDash: [2, 2], pointRadius: 0 },
+        ] },
+      }, { class: 'short', label: `${name} SPC chart` }));
+    }
+    kids.push(note(`${hist.signal_points} special-cause points across all figures from ${hist.from} to ${hist.to}.`));
+    return kids;
+  }, 'Loading history…');
+}
+
+function submitPanel(ctx, day, fields, onSaved) {
+  const mine = ctx.me.role === 'trust_ops';
+  const providers = day.providers.filter((p) => !mine || p.org.slice(0, 3) === (ctx.me.org || '').slice(0, 3));
+  if (!providers.length) return panel('Submit a sitrep', note(`No provider matches your organisation (${ctx.me.org || 'none'}).`));
+  const org = select('org', providers.map((p) => [p.org, `${p.name} (${p.org})`]), providers[0].org);
+  const dayIn = h('input', { type: 'date', name: 'day', value: day.day, max: today() });
+  const declared = select('declared_level', [['', 'use the computed level'], [1, 'OPEL 1'], [2, 'OPEL 2'], [3, 'OPEL 3'], [4, 'OPEL 4']], '');
+  const reason = h('input', { name: 'reason', autocomplete: 'off' });
+  const box = h('div', { class: 'fields' });
+  const out = h('div', { class: 'out', 'aria-live': 'polite' });
+  const btn = h('button', { type: 'submit' }, 'Submit sitrep');
+  const fill = () => {
+    const p = day.providers.find((x) => x.org === org.value) || {};
+    const defs = fields.kinds[p.kind] || [];
+    clear(box, defs.map((d) => field(`${d.label}${d.required ? '' : ' (optional)'}`,
+      h('input', { type: 'number', name: d.name, step: d.integer ? 1 : 'any', min: d.min, max: d.max,
+        value: p.figures && p.figures[d.name] !== undefined ? p.figures[d.name] : undefined, required: d.required || undefined }))));
+  };
+  org.addEventListener('change', fill);
+  fill();
+  const form = h('form', { 'aria-label': 'Submit a sitrep', novalidate: true },
+    h('div', { class: 'fields' }, field('Provider', org), field('Day', dayIn), field('Declared level', declared),
+      field('Reason for a declared level', reason)),
+    h('h3', {}, 'Figures'), box, h('div', { class: 'actions' }, btn), out);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const figs = {};
+    for (const i of box.querySelectorAll('input')) if (i.value !== '') figs[i.name] = Number(i.value);
+    const body = { org: org.value, day: dayIn.value, fields: figs };
+    if (declared.value) body.declared_level = Number(declared.value);
+    if (reason.value.trim()) body.reason = reason.value.trim();
+    const r = await busy(btn, out, () => post('/api/v1/sitrep/submissions', body));
+    if (!r) return;
+    ctx.flash(`Sitrep saved for ${r.org} on ${r.day} (version ${r.version}): OPEL ${r.level}.`);
+    onSaved(r);
+  });
+  return panel('Submit or amend a sitrep', form);
+}
+
+export default {
+  id: 'system',
+  title: 'System',
+  roles: ['admin', 'coordinator', 'clinician', 'trust_ops', 'analyst'],
+  async render(root, ctx) {
+    const dayIn = h('input', { type: 'date', name: 'day', value: ctx.day || today(), max: today() });
+    const body = h('div');
+    clear(root, h('div', { class: 'view-head' }, h('h1', {}, 'System today'),
+      h('form', { class: 'actions', onsubmit: (e) => { e.preventDefault(); ctx.day = dayIn.value; load(); } },
+        field('Day', dayIn), h('button', { type: 'submit', class: 'secondary' }, 'Show'))), body);
+    if (!(await hasPath('/api/v1/sitrep/today'))) {
+      const places = (await get('/api/v1/places')).items, sites = (await get('/api/v1/sites?limit=1000')).items;
+      clear(body, panel('Boroughs', boroughTiles(places, sites, [])),
+        note('Daily sitreps are not available on this server yet.', 'notice'));
+      return;
+    }
+    const load = () => loading(body, async () => {
+      const [day, places, sites] = await Promise.all([get(`/api/v1/sitrep/today${qs({ day: dayIn.value })}`),
+        get('/api/v1/places'), get('/api/v1/sites?limit=1000')]);
+      const hist = h('div', { class: 'history' });
+      const ics = day.ics || {};
+      const summary = h('div', { class: 'summary' },
+        h('span', { class: 'stat' }, 'ICS level', h('b', { id: 'ics-level' }, opelBadge(ics.level))),
+        h('span', { class: 'stat' }, 'Sitreps in', h('b', {}, `${day.submitted} of ${day.expected}`)),
+        h('span', { class: 'stat' }, 'Missing', h('b', {}, day.missing.length)),
+        Object.entries(ics.pillars || {}).map(([k, v]) => h('span', { class: 'stat' }, k.replace('_', ' '), h('b', {}, opelBadge(v.level)))),
+        day.synthetic ? h('p', { class: 'notice' }, 'Synthetic data: these figures were generated for demonstration, not reported by providers.') : null,
+        ics.method ? note(`ICS level: ${ics.method}.`) : null);
+      const kids = [panel(`OPEL on ${day.day}`, summary),
+        h('div', { class: 'cols wide' },
+          panel('Boroughs', boroughTiles(places.items, sites.items, day.providers),
+            note('Each borough shows the highest level among providers with a hospital or community site there.')),
+          panel('Missing sitreps', day.missing.length
+            ? h('ul', { id: 'missing' }, day.missing.map((m) => h('li', {}, `${m.name} (${m.org})`)))
+            : note('Every provider has submitted.'))),
+        panel('Providers', providerTable(day, (p) => historyPanel(hist, p)), hist)];
+      if (SUBMITTERS.includes(ctx.me.role)) {
+        const fields = await get('/api/v1/sitrep/fields');
+        kids.push(submitPanel(ctx, day, fields, (r) => { dayIn.value = r.day; load(); }));
+      }
+      return kids;
+    });
+    await load();
+  },
+};
