@@ -177,9 +177,6 @@ static int referral_create(http_req *rq, http_resp *rs)
                       ref);
         json_decref(p);
     }
-    if (json_object_get(b, "at"))
-        sb_printf(&problems, "%sa referral is sent now: 'at' is not accepted",
-                  problems.len ? "; " : "");
     /* the chosen service must be eligible now, unless a clinician overrides
      * with a reason (kept in the notes) */
     const char *override = json_string_value(json_object_get(b, "override_reason"));
