@@ -1140,13 +1140,14 @@ int store_sitrep_aid_list(store *s, const store_sitrep_actor *who, const char *s
                            "state '%s' is not one of open, offered, agreed, fulfilled, withdrawn",
                            state);
     const char *org = who->org ? who->org : "";
-    json_t *p = json_pack("[s?s?iss]", state, state, who->coordinator, org, org);
+    /* LIKE '%' for no state filter: "? IS NULL" leaves the parameter untyped in PostgreSQL */
+    json_t *p = json_pack("[siss]", state ? state : "%", who->coordinator, org, org);
     int rc = store_query_json(s,
                               "SELECT " AID_COLS
                               ", (SELECT COUNT(*) FROM sitrep_aid_offers f WHERE f.request_id ="
                               " r.id) AS offers FROM sitrep_aid_requests r"
                               " LEFT JOIN organisations o ON o.ods_code = r.org_code"
-                              " WHERE (? IS NULL OR r.state = ?)"
+                              " WHERE r.state LIKE ?"
                               " AND (? = 1 OR r.state IN ('open', 'offered')"
                               " OR substr(r.org_code, 1, 3) = substr(?, 1, 3)"
                               " OR r.id IN (SELECT request_id FROM sitrep_aid_offers"
