@@ -431,33 +431,33 @@ int sim_patients_draw(const sim_scenario *sc, int rep, double end, sim_arrival *
 }
 
 /* ---- event queue ----------------------------------------------------------
- * Future events are departures, kept in a binary min-heap keyed by (time,
- * sequence number): the sequence number makes ties between departures
- * resolve in the order they were scheduled, so a run is exactly
- * reproducible. Push and pop are O(log n) sift-up/sift-down (Williams 1964;
- * Cormen et al., Introduction to Algorithms, ch. 6); the heap never holds
- * more than the number of beds. Arrivals are already in time order (drawn
- * before the run), so the next event is the earlier of the next arrival and
- * the heap's top; at equal times the departure goes first, so a bed freed
- * at that instant can be taken. */
+ * Future events are departures, kept in a binary min-heap keyed by time.
+ * Push and pop are O(log n) sift-up/sift-down (Williams 1964; Cormen et
+ * al., Introduction to Algorithms, ch. 6); the heap never holds more than
+ * the number of beds. Departures at exactly the same time (possible only
+ * with replayed or empirical stays) leave in the heap's order, which is
+ * fixed by the sequence of pushes and pops, so a run is still exactly
+ * reproducible. Arrivals are already in time order (drawn before the run),
+ * so the next event is the earlier of the next arrival and the heap's top;
+ * at equal times the departure goes first, so a bed freed at that instant
+ * can be taken. */
 
 typedef struct event {
     double t;
-    uint32_t seq;
     int32_t who;
 } event;
 
 typedef struct heap {
     event *e;
     size_t n, cap;
-    uint32_t seq;
 } heap;
 
-/* Without branches: which way a comparison goes is unpredictable, and a
- * mispredicted branch costs more than evaluating both halves. */
-static inline int ev_less(const event *a, const event *b)
+/* The index of the smaller of two siblings without a branch: which way
+ * the comparison goes is unpredictable, and a mispredicted branch costs
+ * more than the arithmetic. */
+static inline size_t smaller(const event *e, size_t c)
 {
-    return (a->t < b->t) | ((a->t == b->t) & (a->seq < b->seq));
+    return c + (size_t)(e[c + 1].t < e[c].t);
 }
 
 static int heap_push(heap *h, double t, int who)
@@ -469,11 +469,11 @@ static int heap_push(heap *h, double t, int who)
         h->e = q;
         h->cap = cap;
     }
-    event v = {t, h->seq++, who};
+    event v = {t, who};
     size_t i = h->n++;
     while (i > 0) {
         size_t up = (i - 1) / 2;
-        if (!ev_less(&v, &h->e[up])) break;
+        if (!(v.t < h->e[up].t)) break;
         h->e[i] = h->e[up];
         i = up;
     }
@@ -484,16 +484,16 @@ static int heap_push(heap *h, double t, int who)
 static event heap_pop(heap *h)
 {
     event top = h->e[0], last = h->e[--h->n];
-    size_t i = 0;
+    size_t i = 0, n = h->n;
     for (;;) {
         size_t c = 2 * i + 1;
-        if (c >= h->n) break;
-        if (c + 1 < h->n) c += (size_t)ev_less(&h->e[c + 1], &h->e[c]);
-        if (!ev_less(&h->e[c], &last)) break;
+        if (c >= n) break;
+        if (c + 1 < n) c = smaller(h->e, c);
+        if (!(h->e[c].t < last.t)) break;
         h->e[i] = h->e[c];
         i = c;
     }
-    if (h->n) h->e[i] = last;
+    if (n) h->e[i] = last;
     return top;
 }
 
