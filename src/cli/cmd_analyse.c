@@ -76,7 +76,7 @@ static void fmt_ci(char *buf, size_t n, double lo, double hi, int dec)
 static void rates_text(sb *b, const json_t *r)
 {
     int isr = strcmp(str(r, "statistic"), "isr") == 0;
-    int dec = isr ? 1 : 1;
+    const int dec = 1;
     const json_t *meta = json_object_get(r, "dataset");
     sb_printf(b, "%s\n", str(r, "label"));
     if (meta)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "analytics/analytics.h"
+#include "analytics/chart.h"
 #include "core/csv.h"
 
 #define assert_rel(got, want, tol)                                                                 \
@@ -657,6 +658,28 @@ static void test_alloc_without_scenario_has_year_zero_only(void **s)
     assert_non_null(strstr(e.msg, "place B"));
 }
 
+static void test_chart_ticks_and_numbers_read_well(void **s)
+{
+    (void)s;
+    double t[32], step;
+    int n = chart_ticks(0, 370000, 6, t, 32, &step);
+    assert_rel(step, 100000, 0); /* 370,000 / 6 = 61,667 -> 100,000 */
+    assert_int_equal(n, 4);
+    assert_rel(t[3], 300000, 0);
+    n = chart_ticks(10433.5, 11939.1, 6, t, 32, &step);
+    assert_rel(step, 500, 0);
+    assert_rel(t[0], 10500, 0);
+    char buf[64];
+    chart_num(buf, sizeof buf, 1234567, 100000);
+    assert_string_equal(buf, "1,234,567");
+    chart_num(buf, sizeof buf, -2.5, 0.5);
+    assert_string_equal(buf, "-2.5");
+    chart_num(buf, sizeof buf, 0.126, 0.05);
+    assert_string_equal(buf, "0.13");
+    chart_num(buf, sizeof buf, 999.96, 0.1);
+    assert_string_equal(buf, "1,000.0");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -685,6 +708,7 @@ int main(void)
         cmocka_unit_test(test_import_validates_and_names_the_row),
         cmocka_unit_test(test_table_indexes_many_areas),
         cmocka_unit_test(test_alloc_without_scenario_has_year_zero_only),
+        cmocka_unit_test(test_chart_ticks_and_numbers_read_well),
     };
     return cmocka_run_group_tests_name("analytics", tests, NULL, NULL);
 }
