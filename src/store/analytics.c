@@ -522,6 +522,21 @@ json_t *store_analytics_funnel_json(const analytics_funnel *f)
                      line_json(&f->lines[3]));
 }
 
+/* One area's estimate over the 38 age-sex strata. */
+static int estimate(store_an_statistic stat, const double *o, const double *n, const double *ref_o,
+                    const double *ref_n, const double *w, analytics_estimate *out, ics_err *e)
+{
+    enum { K = ANALYTICS_NSEXES * ANALYTICS_NBANDS };
+    if (stat == STORE_AN_DSR) return analytics_dsr(o, n, w, K, 100000.0, out, e);
+    if (stat == STORE_AN_ISR) return analytics_isr(o, 0, n, ref_o, ref_n, K, 100.0, out, e);
+    double so = 0, sn = 0;
+    for (int i = 0; i < K; i++) {
+        so += o[i];
+        sn += n[i];
+    }
+    return analytics_rate_crude(so, sn, 100000.0, out, e);
+}
+
 /*
  * Rates for each area of the counts table. The ISR's reference is every
  * area in the table together (so 100 is the ICS average). Funnel flags use
@@ -565,34 +580,10 @@ int store_analytics_rates_compute(const analytics_table *counts, const analytics
             }
     }
     analytics_estimate total;
-    for (size_t a = 0; a < n && !rc; a++) {
-        if (stat == STORE_AN_DSR)
-            rc = analytics_dsr(o[a], pn[a], w, K, 100000.0, &est[a], e);
-        else if (stat == STORE_AN_ISR)
-            rc = analytics_isr(o[a], 0, pn[a], ref_o, ref_n, K, 100.0, &est[a], e);
-        else {
-            double so = 0, sn = 0;
-            for (int i = 0; i < K; i++) {
-                so += o[a][i];
-                sn += pn[a][i];
-            }
-            rc = analytics_rate_crude(so, sn, 100000.0, &est[a], e);
-        }
-        if (rc) ics_err_prefix(e, "area '%s': ", counts->areas[a]);
-    }
-    if (rc) goto done;
-    if (stat == STORE_AN_DSR)
-        rc = analytics_dsr(ref_o, ref_n, w, K, 100000.0, &total, e);
-    else if (stat == STORE_AN_ISR)
-        rc = analytics_isr(ref_o, 0, ref_n, ref_o, ref_n, K, 100.0, &total, e);
-    else {
-        double so = 0, sn = 0;
-        for (int i = 0; i < K; i++) {
-            so += ref_o[i];
-            sn += ref_n[i];
-        }
-        rc = analytics_rate_crude(so, sn, 100000.0, &total, e);
-    }
+    for (size_t a = 0; a < n && !rc; a++)
+        if ((rc = estimate(stat, o[a], pn[a], ref_o, ref_n, w, &est[a], e)))
+            ics_err_prefix(e, "area '%s': ", counts->areas[a]);
+    if (!rc) rc = estimate(stat, ref_o, ref_n, ref_o, ref_n, w, &total, e);
     if (rc) goto done;
     /* the funnel over the areas that have a value */
     size_t nf = 0;
