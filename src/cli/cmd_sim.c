@@ -136,6 +136,28 @@ static void print_text(FILE *f, const store_sim_doc *d, const sim_review *r)
     json_array_foreach(d->notes, k, n) fprintf(f, "note: %s\n", json_string_value(n));
 }
 
+/* The summary as a string, without the column padding at line ends. */
+static char *text_summary(const store_sim_doc *d, const sim_review *r)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *mf = open_memstream(&buf, &n);
+    if (!mf) return NULL;
+    print_text(mf, d, r);
+    if (fclose(mf) != 0) {
+        free(buf);
+        return NULL;
+    }
+    char *w = buf;
+    for (char *p = buf; *p; p++) {
+        if (*p == '\n')
+            while (w > buf && w[-1] == ' ') w--;
+        *w++ = *p;
+    }
+    *w = '\0';
+    return buf;
+}
+
 static const char *ext_of(const char *path)
 {
     const char *dot = strrchr(path, '.');
@@ -353,21 +375,16 @@ int cmd_sim(int argc, char **argv)
     } else if (!strcmp(format, "csv")) {
         txt = store_sim_review_csv(d, &r);
     } else {
-        char *buf = NULL;
-        size_t n = 0;
-        FILE *mf = open_memstream(&buf, &n);
-        if (mf) {
-            print_text(mf, d, &r);
-            fclose(mf);
-        }
-        txt = buf;
+        txt = text_summary(d, &r);
     }
     rc = 0;
     if (!txt) {
         rc = 1;
     } else if (out) {
         rc = write_file("sim", out, txt);
-        if (!rc && strcmp(format, "text")) print_text(stdout, d, &r);
+        char *sum = strcmp(format, "text") ? text_summary(d, &r) : NULL;
+        if (sum) fputs(sum, stdout);
+        free(sum);
     } else {
         fputs(txt, stdout);
         if (!strcmp(format, "json")) fputc('\n', stdout);
