@@ -627,6 +627,10 @@ int store_sitrep_day_json(store *s, const sitrep_thresholds *t, int64_t day, jso
         const char *src = json_string_value(json_object_get(today, "source"));
         if (src && strcmp(src, "synthetic") == 0) synthetic = 1;
         json_t *params = json_object_get(today, "params");
+        /* figures: the derived parameters and every submitted figure */
+        json_t *figures = json_deep_copy(params);
+        if (json_is_object(json_object_get(today, "fields")))
+            json_object_update_missing(figures, json_object_get(today, "fields"));
         json_t *changes = json_object();
         if (prev) {
             const char *k;
@@ -646,14 +650,14 @@ int store_sitrep_day_json(store *s, const sitrep_thresholds *t, int64_t day, jso
             prev ? json_integer(level - json_integer_value(json_object_get(prev, "level")))
                  : json_null();
         json_t *entry = json_pack(
-            "{sssO?sO?sbsIsO?sO?sO?sO?sO?sO?sO?sO?sO?soso}", "org", org, "name",
+            "{sssO?sO?sbsIsO?sO?sO?sO?sO?sO?sO?sosO?soso}", "org", org, "name",
             json_object_get(o, "name"), "kind", json_object_get(o, "kind"), "submitted", 1, "level",
             level, "level_source", json_object_get(today, "level_source"), "level_computed",
             json_object_get(today, "level_computed"), "score", json_object_get(today, "score"),
             "score_min", json_object_get(today, "score_min"), "score_max",
             json_object_get(today, "score_max"), "declared_level",
             json_object_get(today, "declared_level"), "reason", json_object_get(today, "reason"),
-            "figures", params, "yesterday_level",
+            "figures", figures, "yesterday_level",
             prev ? json_object_get(prev, "level") : json_null(), "change", change, "changes",
             changes);
         json_object_set_new(entry, "drivers", top_drivers(json_object_get(today, "drivers"), 3));

@@ -26,7 +26,7 @@ jqcheck "RAN and RY9 have not submitted yet today" '[.missing[].org] == ["RAN","
 jqcheck "every submitted provider has a level 1-4 and a 14-day trend" \
     'all(.providers[] | select(.submitted); .level >= 1 and .level <= 4 and (.trend | length) == 14)'
 jqcheck "acute trusts show their drivers and figures" \
-    'all(.providers[] | select(.kind == "acute"); (.figures.ga_occ_pct > 0) and (.drivers | type) == "array")'
+    'all(.providers[] | select(.kind == "acute"); (.figures.ga_occ_pct > 0) and (.figures.ga_beds_core > 0) and (.drivers | type) == "array")'
 jqcheck "an ICS level rolled up from the providers" '.ics.level >= 1 and .ics.level <= 4 and .ics.pillars.acute.providers == 4'
 jqcheck "thresholds labelled illustrative" '.thresholds_source | test("illustrative")'
 api GET "/api/v1/sitrep/today?day=yesterday" "$CLIN"
