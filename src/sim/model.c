@@ -178,6 +178,16 @@ int sim_scenario_check(const sim_scenario *sc, ics_err *e)
             break;
         }
     }
+    /* memory grows with the patients in a replication: keep it bounded */
+    double expect = sc->nreplay;
+    for (int i = 0; i < np && !sc->nreplay; i++)
+        if (sc->places[i].arrivals_per_day > 0)
+            expect += sc->places[i].arrivals_per_day * (sc->warmup_days + sc->run_days);
+    if (expect > SIM_MAX_PATIENTS)
+        sb_printf(&m,
+                  "; about %.3g patients per replication is more than the simulator takes "
+                  "(%g): fewer days or lower arrival rates",
+                  expect, (double)SIM_MAX_PATIENTS);
     if (!(sc->run_days > 0) || sc->run_days > 1e6)
         sb_printf(&m, "; run_days must be > 0 and at most 1000000");
     if (!(sc->warmup_days >= 0) || sc->warmup_days > 1e6)

@@ -617,6 +617,12 @@ static void test_bad_scenarios_report_every_problem(void **s)
     assert_non_null(strstr(e.msg, "run_days"));
     assert_non_null(strstr(e.msg, "target probability"));
     assert_non_null(strstr(e.msg, "replications"));
+    /* more patients than memory should hold is refused before running */
+    sim_scenario *big = two_boroughs();
+    big->places[0].arrivals_per_day = 1e9;
+    assert_int_equal(sim_scenario_check(big, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "patients per replication"));
+    free(big);
     /* pooled: no commissioning needed */
     sim_scenario *ok = two_boroughs();
     ok->units[1].places = 0;
