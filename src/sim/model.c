@@ -221,8 +221,9 @@ int sim_scenario_check(const sim_scenario *sc, ics_err *e)
 
 typedef struct patient {
     double arrive, los, admit;
-    int place, urgent, unit;
-} patient;
+    int16_t place, unit; /* SIM_MAX_PLACES, SIM_MAX_UNITS fit */
+    int32_t urgent;
+} patient; /* 32 bytes: the merge and the run walk arrays of these */
 
 /* A LOS model ready to draw from: the lognormal's log-scale parameters are
  * worked out once per place, not per patient (as in rng_lognormal:
