@@ -156,6 +156,41 @@ static int get_thresholds(http_req *rq, http_resp *rs)
     return http_json(rs, 200, out);
 }
 
+/* Replace the thresholds in force (an ICS loading the official values). */
+static int put_thresholds(http_req *rq, http_resp *rs)
+{
+    ics_err e = {0};
+    if (!rq->json) {
+        ics_err_set(&e, ICS_EBADREQ, "a JSON object body is required");
+        return http_error(rs, &e);
+    }
+    sitrep_thresholds *t;
+    char source[256];
+    if (store_sitrep_thresholds_parse(rq->json, &t, source, sizeof source, &e))
+        return http_error(rs, &e);
+    json_t *before = NULL, *after = NULL;
+    int rc = store_begin(rq->db, &e);
+    if (!rc) {
+        rc = store_sitrep_thresholds_json(rq->db, &before, &e);
+        if (!rc) rc = store_sitrep_thresholds_save(rq->db, t, source, &e);
+        if (!rc) rc = store_sitrep_thresholds_json(rq->db, &after, &e);
+        if (!rc)
+            rc = http_audit(rq, "sitrep.thresholds.load", "sitrep_thresholds", source, before,
+                            after, &e);
+        if (!rc)
+            rc = store_commit(rq->db, &e);
+        else
+            store_rollback(rq->db);
+    }
+    sitrep_thresholds_free(t);
+    json_decref(before);
+    if (rc) {
+        json_decref(after);
+        return http_error(rs, &e);
+    }
+    return http_json(rs, 200, after);
+}
+
 static int get_fields(http_req *rq, http_resp *rs)
 {
     (void)rq;
@@ -339,6 +374,8 @@ const http_route http_routes_sitrep[] = {
      "Every version of one provider-day, newest first"},
     {"GET", "/api/v1/sitrep/thresholds", ROLE_ANY, get_thresholds,
      "The OPEL thresholds, weights and level cut-offs in force"},
+    {"PUT", "/api/v1/sitrep/thresholds", ROLE_ADMIN, put_thresholds,
+     "Replace the OPEL thresholds and cut-offs (earlier sitreps keep their levels)"},
     {"GET", "/api/v1/sitrep/fields", ROLE_ANY, get_fields,
      "The figures each kind of provider submits"},
     {"GET", "/api/v1/sitrep/aid", OPS, list_aid, "List mutual-aid requests"},

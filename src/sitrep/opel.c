@@ -124,6 +124,16 @@ static int kind_cell(const csv_doc *d, size_t row, int col, int *kind, ics_err *
     return 0;
 }
 
+int sitrep_thresholds_check(const sitrep_thresholds *t, ics_err *e)
+{
+    for (int k = 0; k < SITREP_NKINDS; k++)
+        if (kind_has_rules(t, k) != t->has_levels[k])
+            return ics_err_set(e, ICS_EINVAL, "%s providers have %s but no %s", sitrep_kind_name(k),
+                               t->has_levels[k] ? "level cut-offs" : "parameter thresholds",
+                               t->has_levels[k] ? "parameter thresholds" : "level cut-offs");
+    return 0;
+}
+
 int sitrep_thresholds_from_csv(const csv_doc *rules, const csv_doc *levels, sitrep_thresholds **out,
                                ics_err *e)
 {
@@ -178,13 +188,7 @@ int sitrep_thresholds_from_csv(const csv_doc *rules, const csv_doc *levels, sitr
             goto fail;
         }
     }
-    for (int k = 0; k < SITREP_NKINDS; k++)
-        if (kind_has_rules(t, k) != t->has_levels[k]) {
-            ics_err_set(e, ICS_EINVAL, "%s providers have %s but no %s", sitrep_kind_name(k),
-                        t->has_levels[k] ? "level cut-offs" : "parameter thresholds",
-                        t->has_levels[k] ? "parameter thresholds" : "level cut-offs");
-            goto fail;
-        }
+    if (sitrep_thresholds_check(t, e)) goto fail;
     *out = t;
     return 0;
 fail:

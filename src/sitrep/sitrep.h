@@ -185,6 +185,8 @@ size_t sitrep_thresholds_count(const sitrep_thresholds *t);
 const sitrep_rule *sitrep_thresholds_rule(const sitrep_thresholds *t, size_t i);
 /* 1 and the cut-offs when a kind has rules and levels. */
 int sitrep_thresholds_kind(const sitrep_thresholds *t, int kind, double max[3]);
+/* A complete set: every kind with rules has level cut-offs and the reverse. */
+int sitrep_thresholds_check(const sitrep_thresholds *t, ics_err *e);
 /* Load from the two CSV documents of data/opel_thresholds.csv and
  * data/opel_levels.csv (columns documented in docs/sitrep.md); errors name
  * the line. A kind with rules but no levels (or the reverse) is an error. */

@@ -81,6 +81,9 @@ static int problems_done(sb *b, int n, ics_err *e)
     return rc;
 }
 
+static const char *str_member(const json_t *body, const char *k, sb *b, int *n);
+static int unknown_members(const json_t *body, const char *const *known, sb *b, int *n);
+
 /* ---- providers ---------------------------------------------------------- */
 
 int store_sitrep_provider_find(store *s, const char *code, store_sitrep_provider *out, ics_err *e)
@@ -349,6 +352,108 @@ int store_sitrep_thresholds_save(store *s, const sitrep_thresholds *t, const cha
         json_decref(p);
     }
     return rc;
+}
+
+/* A number member of a rule or level row, with a problem when it is not. */
+static double num_member(const json_t *o, const char *k, const char *what, size_t i, sb *b, int *n)
+{
+    json_t *v = json_object_get(o, k);
+    if (json_is_number(v)) return json_number_value(v);
+    char msg[160];
+    snprintf(msg, sizeof msg, "%s[%zu]: field '%s' must be a number", what, i, k);
+    add_problem(b, n, msg);
+    return 0;
+}
+
+int store_sitrep_thresholds_parse(const json_t *body, sitrep_thresholds **out, char *source,
+                                  size_t srcn, ics_err *e)
+{
+    static const char *const top[] = {"source", "rules", "levels", NULL};
+    static const char *const rk[] = {"kind",       "parameter",  "direction", "band2_from",
+                                     "band3_from", "band4_from", "points1",   "points2",
+                                     "points3",    "points4",    "weight",    NULL};
+    static const char *const lk[] = {"kind", "opel1_max", "opel2_max", "opel3_max", NULL};
+    *out = NULL;
+    if (!json_is_object(body)) return ics_err_set(e, ICS_EBADREQ, "the body must be a JSON object");
+    sb b;
+    sb_init(&b);
+    int n = 0;
+    char msg[600];
+    unknown_members(body, top, &b, &n);
+    const char *src = str_member(body, "source", &b, &n);
+    if (source && srcn) snprintf(source, srcn, "%s", src ? src : "loaded through the API");
+    json_t *rules = json_object_get(body, "rules"), *levels = json_object_get(body, "levels");
+    if (!json_is_array(rules) || !json_array_size(rules))
+        add_problem(&b, &n, "field 'rules' must be a non-empty array");
+    if (!json_is_array(levels) || !json_array_size(levels))
+        add_problem(&b, &n, "field 'levels' must be a non-empty array");
+    sitrep_thresholds *t = sitrep_thresholds_new();
+    size_t i;
+    json_t *r;
+    if (json_is_array(rules)) json_array_foreach(rules, i, r)
+        {
+            if (!json_is_object(r)) {
+                snprintf(msg, sizeof msg, "rules[%zu] must be an object", i);
+                add_problem(&b, &n, msg);
+                continue;
+            }
+            int before = n;
+            unknown_members(r, rk, &b, &n);
+            sitrep_rule x = {0};
+            const char *kind = json_string_value(json_object_get(r, "kind"));
+            const char *prm = json_string_value(json_object_get(r, "parameter"));
+            const char *dir = json_string_value(json_object_get(r, "direction"));
+            x.kind = sitrep_kind_find(kind);
+            x.param = sitrep_param_find(prm);
+            if (x.kind < 0 || x.param < 0 || !dir ||
+                (strcmp(dir, "higher_worse") && strcmp(dir, "lower_worse"))) {
+                snprintf(msg, sizeof msg,
+                         "rules[%zu]: kind, parameter and direction (higher_worse or lower_worse)"
+                         " must be known names",
+                         i);
+                add_problem(&b, &n, msg);
+            }
+            x.lower_worse = dir && strcmp(dir, "lower_worse") == 0;
+            for (int k = 0; k < 3; k++) x.from[k] = num_member(r, rk[3 + k], "rules", i, &b, &n);
+            for (int k = 0; k < 4; k++) x.points[k] = num_member(r, rk[6 + k], "rules", i, &b, &n);
+            x.weight = num_member(r, "weight", "rules", i, &b, &n);
+            ics_err re = {0};
+            if (n == before && sitrep_thresholds_add(t, &x, &re)) {
+                snprintf(msg, sizeof msg, "rules[%zu]: %s", i, re.msg);
+                add_problem(&b, &n, msg);
+            }
+        }
+    if (json_is_array(levels)) json_array_foreach(levels, i, r)
+        {
+            if (!json_is_object(r)) {
+                snprintf(msg, sizeof msg, "levels[%zu] must be an object", i);
+                add_problem(&b, &n, msg);
+                continue;
+            }
+            int before = n;
+            unknown_members(r, lk, &b, &n);
+            int kind = sitrep_kind_find(json_string_value(json_object_get(r, "kind")));
+            if (kind < 0) {
+                snprintf(msg, sizeof msg, "levels[%zu]: unknown kind", i);
+                add_problem(&b, &n, msg);
+            }
+            double max[3];
+            for (int k = 0; k < 3; k++) max[k] = num_member(r, lk[1 + k], "levels", i, &b, &n);
+            ics_err le = {0};
+            if (n == before && sitrep_thresholds_levels(t, kind, max, &le)) {
+                snprintf(msg, sizeof msg, "levels[%zu]: %s", i, le.msg);
+                add_problem(&b, &n, msg);
+            }
+        }
+    ics_err ce = {0};
+    if (!n && sitrep_thresholds_check(t, &ce)) add_problem(&b, &n, ce.msg);
+    if (n) {
+        sitrep_thresholds_free(t);
+        return problems_done(&b, n, e);
+    }
+    sb_free(&b);
+    *out = t;
+    return 0;
 }
 
 static json_t *thresholds_source(store *s)

@@ -38,6 +38,11 @@ int store_sitrep_thresholds_load(store *s, sitrep_thresholds **out, ics_err *e);
 /* Replace every threshold and cut-off with t; source labels the set. */
 int store_sitrep_thresholds_save(store *s, const sitrep_thresholds *t, const char *source,
                                  ics_err *e);
+/* Parse {source?, rules: [...], levels: [...]} (the form thresholds_json
+ * returns) into a checked set; every problem in one ICS_EINVAL message.
+ * source (may be NULL, size n) receives the label. */
+int store_sitrep_thresholds_parse(const json_t *body, sitrep_thresholds **out, char *source,
+                                  size_t n, ics_err *e);
 /* {source, rules: [...], levels: [...]}. */
 int store_sitrep_thresholds_json(store *s, json_t **out, ics_err *e);
 

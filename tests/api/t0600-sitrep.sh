@@ -232,6 +232,29 @@ expect "no such request" 404
 api GET /api/v1/sitrep/aid/abc "$COORD"
 expect "a request id that is not a number" 404
 
+# ---- an ICS loads its own thresholds ----
+api GET /api/v1/sitrep/thresholds "$ADMIN"
+CUR=$(cat "$T/body")
+NEW=$(printf '%s' "$CUR" | jq -c '.source = "NWL ICS agreed values 2026" | (.rules[] | select(.kind == "acute" and .parameter == "ga_occ_pct")) |= (.band2_from = 85 | .band3_from = 90 | .band4_from = 93)')
+api PUT /api/v1/sitrep/thresholds "$OPS_RYJ" "$NEW"
+expect "trust ops replacing the thresholds" 403
+A0=$(audit_count)
+api PUT /api/v1/sitrep/thresholds "$ADMIN" "$(printf '%s' "$CUR" | jq -c '.rules[0].band3_from = -100 | .rules[1].weight = "heavy" | .colour = 1')"
+expect "thresholds out of order, a weight that is not a number, an unknown field" 422
+jqcheck "every problem named" '(.detail | test("strictly increasing")) and (.detail | test("weight")) and (.detail | test("colour"))'
+api PUT /api/v1/sitrep/thresholds "$ADMIN" "$(printf '%s' "$CUR" | jq -c '.levels |= map(select(.kind != "ambulance"))')"
+expect "ambulance thresholds without cut-offs" 422
+check "nothing changed by the failed loads" \
+    [ "$(audit_count)" -eq "$A0" -a "$(sql "SELECT COUNT(*) FROM sitrep_levels")" -eq 5 ]
+api PUT /api/v1/sitrep/thresholds "$ADMIN" "$NEW"
+expect "an admin loads the ICS's values" 200
+jqcheck "the new set is in force with its source" \
+    '.source == "NWL ICS agreed values 2026" and (.rules[] | select(.kind == "acute" and .parameter == "ga_occ_pct") | .band4_from == 93)'
+check "the load is audited" [ "$(sql "SELECT COUNT(*) FROM audit WHERE action = 'sitrep.thresholds.load'")" -eq 1 ]
+api POST /api/v1/sitrep/submissions "$OPS_RYJ" "$GOOD"
+expect "the worked example again" 201
+jqcheck "96% occupancy is now band 4: score 29" '.score == 29 and .level == 3 and (.drivers[] | select(.parameter == "ga_occ_pct") | .band == 4)'
+
 # ---- the CLI on the same database ----
 out=$("$BIN" sitrep today --db "$DB" 2>&1)
 check "icsflow sitrep today prints the call view" sh -c 'printf "%s" "$1" | grep -q "Daily call view for '"$TODAY"'"' _ "$out"
