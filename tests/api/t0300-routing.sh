@@ -49,6 +49,12 @@ jqcheck "a head injury is excluded by every falls service" \
 api POST /api/v1/route "$LAS" '{"lat":51.5257,"lon":-0.461,"needs":["catheter"],"age":70,"at":"2026-11-24T23:00"}'
 jqcheck "a point by Hillingdon Hospital is placed in Hillingdon; night nursing at 23:00" \
     '.location.place_code == "E09000017" and (.location.how | test("nearest postcode district")) and .eligible[0].service_id == "NIGHT-NW"'
+api POST /api/v1/route "$LAS" '{"postcode":"HA1 3UJ","needs":["catheter"],"age":70,"at":"2026-03-28T20:00"}'
+jqcheck "the night the clocks go forward: night nursing from 20:00 GMT runs to 08:00 BST, 11 hours" \
+    '.eligible[] | select(.service_id == "NIGHT-NW") | .open_until == "2026-03-29T08:00:00+01:00"'
+api POST /api/v1/route "$LAS" '{"postcode":"HA1 3UJ","needs":["catheter"],"age":70,"at":"2026-10-25T07:30"}'
+jqcheck "the night the clocks go back: still open at 07:30 GMT, until 08:00 GMT" \
+    '.eligible[] | select(.service_id == "NIGHT-NW") | .open_until == "2026-10-25T08:00:00+00:00"'
 api POST /api/v1/route "$LAS" '{"place":"E09000009","needs":["catheter"],"age":70,"at":"2026-11-24T11:00"}'
 jqcheck "Ealing has no urgent catheter care (the harmonisation gap)" \
     '.eligible_count == 0 and (.excluded[] | select(.service_id == "UCR-EAL") | .excluded_by == "lacks_capability")'
