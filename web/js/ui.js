@@ -104,6 +104,7 @@ export function errorBox(err) {
 // Errors (including 403) end up in the same place, in words.
 export async function loading(el, fn, label = 'Loading…') {
   el.setAttribute('aria-busy', 'true');
+  destroyCharts(el);
   clear(el, h('p', { class: 'loading' }, label));
   try {
     const out = await fn();
@@ -192,9 +193,15 @@ export function chart(config, opts = {}) {
   requestAnimationFrame(() => { if (canvas.isConnected) charts.add(new window.Chart(canvas, config)); });
   return box;
 }
-export function destroyCharts() {
-  for (const c of charts) c.destroy();
-  charts.clear();
+// Destroy the charts inside el (all of them when el is not given), and any
+// whose canvas has left the page.
+export function destroyCharts(el) {
+  for (const c of charts) {
+    if (!el || !c.canvas || !c.canvas.isConnected || el.contains(c.canvas)) {
+      c.destroy();
+      charts.delete(c);
+    }
+  }
 }
 
 export const today = () => new Date().toISOString().slice(0, 10);

@@ -1,12 +1,194 @@
-// analytics.js - the Analytics view (being built as the module's API lands).
-import { clear, h, note } from '../ui.js';
+// analytics.js - the Analytics view: the funnel plot of standardised rates
+// by borough (Spiegelhalter 2005: 95% and 99.8% control limits around the
+// ICS rate) with its table of rates and confidence intervals; needs-based
+// (weighted capitation) target shares against current spend with a pace
+// of change; and the bed review simulation (pooled against borough-
+// restricted beds), with a form to run a new one.
+
+import { get, post, qs } from '../api.js';
+import { busy, chart, clear, field, fmt, h, loading, note, panel, pct, select, table } from '../ui.js';
+
+const SIM = ['admin', 'coordinator', 'analyst'];
+const ALLOC_RUN = ['admin', 'analyst'];
+const FLAG_COLOUR = { 'high-99.8': '#d5281b', 'high-95': '#ed8b00', within: '#005eb8', 'low-95': '#41b6e6', 'low-99.8': '#007f3b' };
+const money = (v) => (v === null || v === undefined ? '—' : `£${Math.round(v).toLocaleString('en-GB')}k`);
+const ci = (s) => (s ? `${fmt(s.mean, 3)} (${fmt(s.lo, 3)}–${fmt(s.hi, 3)})` : '—');
+
+function funnelChart(f, label) {
+  const line = (pts, text, colour, dash) => ({ type: 'line', label: text, data: pts.map(([x, y]) => ({ x, y })), borderColor: colour,
+    borderDash: dash, borderWidth: 1.5, pointRadius: 0, fill: false, tension: 0 });
+  const ys = f.points.map((p) => p.value);
+  const span = Math.max(...ys.map((y) => Math.abs(y - f.baseline))) * 1.8 || f.baseline * 0.2;
+  return chart({
+    type: 'scatter',
+    data: { datasets: [
+      { label: 'boroughs', data: f.points.map((p) => ({ x: p.x, y: p.value, name: p.name, flag: p.flag })),
+        backgroundColor: f.points.map((p) => FLAG_COLOUR[p.flag] || '#212b32'), pointRadius: 6, pointHoverRadius: 8 },
+      line([[f.xmin, f.baseline], [f.xmax, f.baseline]], 'ICS rate', '#212b32', []),
+      line(f.limits.upper95, '95% limits', '#ed8b00', [6, 4]),
+      line(f.limits.lower95, '95% lower', '#ed8b00', [6, 4]),
+      line(f.limits.upper998, '99.8% limits', '#d5281b', [2, 3]),
+      line(f.limits.lower998, '99.8% lower', '#d5281b', [2, 3]),
+    ] },
+    options: {
+      scales: { x: { type: 'linear', title: { display: true, text: 'population (person-years, standardised)' }, min: 0, max: f.xmax },
+        y: { title: { display: true, text: `rate per ${fmt(f.multiplier)}` }, min: f.baseline - span, max: f.baseline + span } },
+      plugins: {
+        legend: { labels: { filter: (i) => !/lower/.test(i.text) } },
+        tooltip: { callbacks: { label: (c) => (c.raw.name ? `${c.raw.name}: ${fmt(c.raw.y)} (${c.raw.flag})` : `${fmt(c.raw.y)}`) } },
+      },
+    },
+  }, { label, class: 'funnel' });
+}
+
+function funnelPanel(ctx) {
+  const stat = select('statistic', [['dsr', 'directly standardised rate'], ['isr', 'indirectly standardised ratio'], ['crude', 'crude rate']], ctx.stat || 'dsr');
+  const dataset = select('dataset', [['nel_synthetic', 'nel_synthetic']], 'nel_synthetic');
+  const out = h('div', { class: 'out', 'aria-live': 'polite' });
+  const load = () => loading(out, async () => {
+    ctx.stat = stat.value;
+    const q = qs({ dataset: dataset.value, statistic: stat.value });
+    const [fun, rates] = await Promise.all([get(`/api/v1/analytics/funnel${q}`), get(`/api/v1/analytics/rates${q}`)]);
+    const ds = fun.dataset || {};
+    return [
+      ds.synthetic ? note(`Synthetic: ${ds.description}`, 'notice') : note(ds.description || ''),
+      funnelChart(fun.funnel, `Funnel plot of ${rates.label}`),
+      note('Points outside the dashed (95%) lines are worth a look; outside the dotted (99.8%) lines, the variation is unlikely to be chance.'),
+      table([
+        { key: 'name', label: 'Borough', head: true },
+        { key: 'observed', label: 'Events', num: true },
+        { key: 'denominator', label: 'Population', num: true, fmt: (v) => fmt(Math.round(v)) },
+        { key: 'value', label: rates.label, num: true, fmt: (v) => fmt(v, 1) },
+        { key: (r) => r, label: '95% CI', num: true, fmt: (r) => `${fmt(r.lower95, 1)} – ${fmt(r.upper95, 1)}` },
+        { key: (r) => r, label: '99.8% CI', num: true, fmt: (r) => `${fmt(r.lower998, 1)} – ${fmt(r.upper998, 1)}` },
+        { key: 'method', label: 'Method' },
+        { key: 'flag', label: 'Funnel', fmt: (v) => h('span', { class: `pill ${v && v !== 'within' ? 'closed' : ''}` }, v || '—') },
+      ], [...rates.items, { ...rates.total, flag: '' }], { caption: `${rates.label}, ${ds.period || ''}`, class: 'rates',
+        rowAttrs: (r) => ({ class: r.flag && r.flag.startsWith('high') ? 'flag-high' : r.flag && r.flag.startsWith('low') ? 'flag-low' : undefined }) }),
+    ];
+  }, 'Computing rates…');
+  const form = h('form', { 'aria-label': 'Choose the rates', onsubmit: (e) => { e.preventDefault(); load(); } },
+    h('div', { class: 'fields' }, field('Dataset', dataset), field('Statistic', stat), h('div', { class: 'field' }, h('button', { type: 'submit', class: 'secondary' }, 'Show'))));
+  get('/api/v1/analytics/datasets').then((d) => {
+    clear(dataset, d.items.map((x) => h('option', { value: x.dataset }, `${x.dataset}${x.synthetic ? ' (synthetic)' : ''}`)));
+  }).catch(() => {});
+  load();
+  return panel('Variation: funnel plot of standardised rates', form, out);
+}
+
+function allocationPanel(ctx) {
+  const years = h('input', { type: 'number', name: 'years', min: 0, max: 20, value: 5 });
+  const pace = h('input', { type: 'number', name: 'pace', min: 0, max: 1, step: 0.05, value: 0.25 });
+  const floor = h('input', { type: 'number', name: 'floor', step: 0.005, value: 0.01 });
+  const cap = h('input', { type: 'number', name: 'cap', step: 0.005, value: 0.06 });
+  const growth = h('input', { type: 'number', name: 'growth', step: 0.005, value: 0.03 });
+  const out = h('div', { class: 'out', 'aria-live': 'polite' });
+  const params = () => ({ years: years.value, pace: pace.value, floor: floor.value, cap: cap.value, growth: growth.value });
+  const load = () => loading(out, async () => {
+    const a = await get(`/api/v1/analytics/allocation${qs(params())}`);
+    const last = a.years;
+    const saveOut = h('div', { class: 'out' });
+    const save = ALLOC_RUN.includes(ctx.me.role) ? h('button', { type: 'button', class: 'secondary', onclick: async (e) => {
+      const p = params();
+      const body = { years: Number(p.years), pace: Number(p.pace), floor: Number(p.floor), cap: Number(p.cap), growth: Number(p.growth), label: 'from the dashboard' };
+      const r = await busy(e.target, saveOut, () => post('/api/v1/analytics/allocation/runs', body));
+      if (r) clear(saveOut, h('div', { class: 'success', role: 'status' }, `Saved as allocation run ${r.id ?? ''}.`));
+    } }, 'Save this allocation run') : null;
+    return [
+      chart({
+        type: 'bar',
+        data: { labels: a.places.map((p) => p.name), datasets: [
+          { label: 'current share', data: a.places.map((p) => (100 * p.current) / a.total_current), backgroundColor: '#aeb7bd' },
+          { label: 'needs-based target share', data: a.places.map((p) => 100 * p.target_share), backgroundColor: '#005eb8' },
+          { label: `share in year ${last}`, data: a.places.map((p) => (100 * p.path[p.path.length - 1].allocation) / a.budget[a.budget.length - 1]), backgroundColor: '#41b6e6' },
+        ] },
+        options: { scales: { y: { title: { display: true, text: '% of the budget' } } } },
+      }, { label: 'Current spend against needs-based target share', class: 'short' }),
+      table([
+        { key: 'name', label: 'Borough', head: true },
+        { key: 'population', label: 'Population', num: true },
+        { key: 'need_index', label: 'Need index', num: true, fmt: (v) => fmt(v, 3) },
+        { key: 'current', label: 'Current', num: true, fmt: money },
+        { key: 'target', label: 'Target', num: true, fmt: money },
+        { key: 'distance', label: 'Distance from target', num: true, fmt: (v) => pct(v) },
+        { key: (p) => p.path[p.path.length - 1], label: `Year ${last}`, num: true, fmt: (y) => `${money(y.allocation)} (${pct(y.distance)})` },
+      ], a.places, { caption: `Budget ${money(a.budget[0])} growing ${pct(a.scenario.budget_growth)} a year; pace ${pct(a.scenario.pace, 0)} of the gap a year, growth between ${pct(a.scenario.floor)} and ${pct(a.scenario.cap)}` }),
+      note('Weighted capitation: population weighted by age-sex cost and deprivation need; distance from target = (current - target) / target. Weights and spend are illustrative (synthetic).'),
+      save, saveOut];
+  }, 'Computing allocation…');
+  const form = h('form', { 'aria-label': 'Allocation scenario', onsubmit: (e) => { e.preventDefault(); load(); } },
+    h('div', { class: 'fields' }, field('Years', years), field('Pace (share of gap closed a year)', pace), field('Floor growth', floor),
+      field('Cap growth', cap), field('Budget growth', growth), h('div', { class: 'field' }, h('button', { type: 'submit', class: 'secondary' }, 'Recalculate'))));
+  load();
+  return panel('Needs-based allocation against current spend', form, out);
+}
+
+function simResult(run) {
+  const r = run.result;
+  const pol = Object.entries(r.policies);
+  const row = (label, key, f = ci) => ({ label, ...Object.fromEntries(pol.map(([k, v]) => [k, f(v[key])])) });
+  const rows = [
+    row('Beds', 'beds', (v) => fmt(v)), row('Offered load (beds busy)', 'offered_load', (v) => fmt(v)),
+    row('Occupancy', 'occupancy'), row('Mean wait (days)', 'mean_wait'), row('Share who wait', 'p_wait'),
+    row(`Share waiting over ${r.target.wait_days} days`, 'p_over_target'), row('95th percentile wait (days)', 'wait_p95'),
+    row('Mean queue', 'mean_queue'), row('Target met', 'target_met', (v) => (v ? 'yes' : 'no')),
+  ];
+  const units = pol[0][1].units || [];
+  return [
+    h('p', {}, `${r.scenario}: ${r.replications} replications of ${r.run_days} days after ${r.warmup_days} days warm-up, seed ${r.seed}. `,
+      `Target: no more than ${pct(r.target.probability, 0)} wait over ${r.target.wait_days} days.`),
+    table([{ key: 'label', label: 'Measure (mean and 95% CI)', head: true }, ...pol.map(([k]) => ({ key: k, label: k === 'pooled' ? 'Pooled (ICS-wide)' : k === 'borough' ? 'Borough-restricted' : k, num: true }))],
+      rows, { caption: 'Policies compared', class: 'sim' }),
+    r.pooling_saves_beds !== undefined && r.pooling_saves_beds !== null ? h('div', { class: 'success' }, `Pooling the beds across the ICS does the same job with ${r.pooling_saves_beds} fewer beds.`) : null,
+    r.erlang_check ? note(`Check: ${r.erlang_check.arrivals_per_day.toFixed(2)} referrals a day, mean stay ${r.erlang_check.mean_los.toFixed(1)} days; Erlang C says ${r.erlang_check.pooled_mmc_beds} pooled beds (${r.erlang_check.note}).`) : null,
+    units.length ? chart({
+      type: 'bar',
+      data: { labels: units.map((u) => u.code), datasets: pol.map(([k, v], i) => ({ label: k, data: (v.units || []).map((u) => 100 * u.occupancy.mean), backgroundColor: i ? '#41b6e6' : '#005eb8' })) },
+      options: { scales: { y: { min: 0, max: 100, title: { display: true, text: 'occupancy %' } } } },
+    }, { label: 'Unit occupancy by policy', class: 'short' }) : null,
+    (r.notes || []).length ? h('ul', { class: 'reasons' }, r.notes.map((n) => h('li', {}, n))) : null,
+  ];
+}
+
+function simPanel(ctx) {
+  const pick = select('sim_run', [], '');
+  const out = h('div', { class: 'out', 'aria-live': 'polite' });
+  const show = () => loading(out, async () => { return simResult(await get(`/api/v1/sim/runs/${pick.value}`)); }, 'Loading the review…');
+  const refresh = async (select) => {
+    const runs = (await get('/api/v1/sim/runs?limit=50')).items;
+    clear(pick, runs.map((r) => h('option', { value: r.id }, `run ${r.id}: ${r.created_at.slice(0, 16).replace('T', ' ')} by ${r.created_by}, ${r.replications} reps${r.synthetic ? ' (synthetic)' : ''}`)));
+    if (select) pick.value = String(select);
+    if (runs.length) show(); else clear(out, note('No bed review has been run yet.'));
+  };
+  pick.addEventListener('change', show);
+  const reps = h('input', { type: 'number', name: 'replications', min: 1, max: 200, value: 8 });
+  const days = h('input', { type: 'number', name: 'run_days', min: 30, max: 3650, value: 365 });
+  const seed = h('input', { type: 'number', name: 'seed', min: 0, value: 2026 });
+  const runOut = h('div', { class: 'out', 'aria-live': 'polite' });
+  const btn = h('button', { type: 'submit' }, 'Run a bed review');
+  const form = h('form', { 'aria-label': 'Run a bed review' },
+    note('Fits demand and stays from the bed bureau\'s last year and simulates pooled and borough-restricted beds.'),
+    h('div', { class: 'fields' }, field('Replications', reps), field('Days simulated', days), field('Seed', seed)),
+    h('div', { class: 'actions' }, btn), runOut);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clear(runOut, h('p', { class: 'loading' }, 'Simulating…'));
+    const r = await busy(btn, runOut, () => post('/api/v1/sim/runs', { replications: Number(reps.value), run_days: Number(days.value), seed: Number(seed.value) }));
+    if (!r) return;
+    clear(runOut, h('div', { class: 'success', role: 'status' }, `Bed review run ${r.id} stored.`));
+    refresh(r.id);
+  });
+  refresh();
+  return panel('Bed review simulation', h('div', { class: 'fields' }, field('Review', pick)), out, h('h3', {}, 'New review'), form);
+}
 
 export default {
   id: 'analytics',
   title: 'Analytics',
-  roles: ['admin','analyst'],
-  async render(root) {
-    clear(root, h('div', { class: 'view-head' }, h('h1', {}, 'Analytics')),
-      note('This module\'s API is not available on this server yet.', 'notice'));
+  roles: ['admin', 'analyst', 'coordinator', 'trust_ops'],
+  async render(root, ctx) {
+    clear(root, h('div', { class: 'view-head' }, h('h1', {}, 'Analytics'),
+      note('Population variation, resources following need, and capacity planning.')),
+    funnelPanel(ctx), allocationPanel(ctx), SIM.includes(ctx.me.role) ? simPanel(ctx) : null);
   },
 };

@@ -1,12 +1,302 @@
-// beds.js - the Beds view (being built as the module's API lands).
-import { clear, h, note } from '../ui.js';
+// beds.js - the Beds view for the community bed bureau: the live board by
+// unit and bed type (with each unit's beds), the waiting queue, matching a
+// referral to ranked beds with the reason for every bed, the offer ->
+// accept -> admit -> discharge steps, matching the whole queue pooled
+// against borough-restricted commissioning, length-of-stay variation, and
+// a referral form. Analysts see the board and stays read-only; clinicians
+// refer and follow their referrals.
+
+import { get, patch, post, qs } from '../api.js';
+import { busy, chart, clear, destroyCharts, field, fmt, h, loading, localDateTime, note, panel, pct, select, sparkline, table } from '../ui.js';
+
+const TYPES = ['rehabilitation', 'stroke_rehabilitation', 'dementia', 'palliative', 'step_down'];
+const DESTS = ['home', 'home_with_support', 'care_home', 'acute_readmission', 'died', 'other'];
+const words = (s) => String(s ?? '').replace(/_/g, ' ');
+const can = (ctx, what) => ({
+  board: ['admin', 'coordinator', 'analyst'],
+  act: ['admin', 'coordinator'],
+  referrals: ['admin', 'coordinator', 'clinician'],
+})[what].includes(ctx.me.role);
+const days = (d) => (d === null || d === undefined ? '—' : `${d.toFixed(1)} d`);
+const stateTag = (s) => h('span', { class: `pill ${s}` }, words(s));
+
+function summary(board) {
+  const t = board.totals;
+  return h('div', { class: 'summary', id: 'bed-totals' },
+    [['Beds', t.beds], ['Available', t.available], ['Reserved', t.reserved], ['Occupied', t.occupied],
+      ['Closed', t.closed], ['Cleaning', t.cleaning], ['Occupancy', pct(t.occupancy)], ['Waiting', t.waiting],
+      ['Longest wait', days(t.oldest_wait_days)]].map(([k, v]) =>
+      h('span', { class: 'stat', dataset: { stat: k.toLowerCase().replace(' ', '-') } }, k, h('b', {}, v))));
+}
+
+function boardTable(board, type, onUnit) {
+  const units = board.units.filter((u) => !type || u.bed_type === type);
+  return table([
+    { key: 'name', label: 'Unit', head: true, fmt: (v, u) => [h('a', { href: '#', onclick: (e) => { e.preventDefault(); onUnit(u); } }, v),
+      h('br'), h('small', { class: 'muted' }, `${u.unit_code} · ${u.sex}`)] },
+    { key: 'bed_type', label: 'Type', fmt: words },
+    { key: 'beds', label: 'Beds', num: true },
+    { key: 'available', label: 'Available', num: true },
+    { key: 'reserved', label: 'Reserved', num: true },
+    { key: 'occupied', label: 'Occupied', num: true },
+    { key: 'closed', label: 'Closed', num: true },
+    { key: 'occupancy', label: 'Occupancy', num: true, fmt: (v) => pct(v, 0) },
+    { key: 'occupied_history', label: '14 days', fmt: (v, u) => sparkline(v || [], { min: 0, max: u.beds, label: `${u.name} occupied beds over 14 days` }) },
+    { key: 'waiting', label: 'Waiting', num: true },
+    { key: 'confirmed_at', label: 'Confirmed', fmt: (v, u) => [fmt(v ? v.slice(0, 16).replace('T', ' ') : null), u.stale ? h('span', { class: 'pill closed' }, 'stale') : null] },
+  ], units, { caption: `${units.length} units`, rowAttrs: (u) => ({ 'data-unit': u.unit_code }) });
+}
+
+async function unitBeds(out, unit, ctx, reload) {
+  await loading(out, async () => {
+    const beds = (await get(`/api/v1/beds${qs({ unit: unit.unit_code })}`)).items;
+    const edit = h('div', { class: 'out' });
+    const grid = h('div', { class: 'bedgrid', role: 'list', 'aria-label': `Beds of ${unit.name}` }, beds.map((b) =>
+      h('button', { type: 'button', role: 'listitem', class: `bed ${b.status}`, title: `${b.bed_code}: ${b.status}${b.closure ? ` (${b.closure})` : ''}${b.bay_sex ? `, bay ${b.bay_sex}` : ''}`,
+        'aria-label': `${b.bed_code} ${b.status}`, dataset: { bed: b.bed_id, status: b.status },
+        onclick: () => clear(edit, bedForm(b, ctx, reload)) }, b.bed_code.slice(-2))));
+    const counts = {};
+    for (const b of beds) counts[b.status] = (counts[b.status] || 0) + 1;
+    return [h('h3', {}, `${unit.name} (${unit.unit_code})`), grid,
+      h('p', {}, Object.entries(counts).map(([k, v]) => h('span', { class: `pill ${k}` }, `${v} ${k}`))), edit];
+  }, 'Loading beds…');
+}
+
+function bedForm(bed, ctx, reload) {
+  if (!can(ctx, 'act')) return note(`${bed.bed_code}: ${bed.status}${bed.referral_id ? `, referral ${bed.referral_id}` : ''}.`);
+  const status = select('status', ['available', 'closed', 'cleaning'], bed.status === 'closed' ? 'available' : 'closed');
+  const closure = select('closure', [['', '—'], 'infection', 'staffing', 'maintenance'], '');
+  const noteIn = h('input', { name: 'note', autocomplete: 'off' });
+  const out = h('div', { class: 'out' });
+  const btn = h('button', { type: 'submit' }, 'Change status');
+  const form = h('form', { 'aria-label': `Change ${bed.bed_code}` },
+    h('p', {}, `${bed.bed_code} is ${bed.status}${bed.referral_id ? ` (referral ${bed.referral_id})` : ''}.`),
+    h('div', { class: 'fields' }, field('New status', status), field('Closure reason', closure, 'when closing'), field('Note', noteIn)),
+    h('div', { class: 'actions' }, btn), out);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = { status: status.value };
+    if (closure.value) body.closure = closure.value;
+    if (noteIn.value.trim()) body.note = noteIn.value.trim();
+    const r = await busy(btn, out, () => patch(`/api/v1/beds/${bed.bed_id}`, body));
+    if (r) { ctx.flash(`${bed.bed_code} is now ${r.status || body.status}.`); reload(); }
+  });
+  return form;
+}
+
+function matchView(m, ctx, reload) {
+  const r = m.referral;
+  const ok = m.beds.filter((b) => b.suitable);
+  const bad = m.beds.filter((b) => !b.suitable);
+  const offer = async (btn, b) => {
+    const res = await busy(btn, out, () => post(`/api/v1/beds/referrals/${r.referral_id}/offer`, { bed_id: b.bed_id }));
+    if (res) { ctx.flash(`Offered ${b.bed_code} to referral ${r.referral_id}.`); reload(); }
+  };
+  const out = h('div', { class: 'out' });
+  return [h('h3', {}, `Referral ${r.referral_id}: ${r.age} ${r.sex}, ${words(r.bed_type)}, priority ${r.priority}, from ${r.district || r.place_code || '?'}`),
+    h('p', {}, `${m.suitable} suitable beds, ${m.unsuitable} not (${Object.entries(m.unsuitable_by_reason || {}).map(([k, v]) => `${words(k)} ${v}`).join(', ')}). Policy: ${m.policy}.`),
+    out,
+    table([
+      { key: 'bed_code', label: 'Bed', head: true },
+      { key: 'unit_name', label: 'Unit' },
+      { key: 'km', label: 'km', num: true, fmt: (v) => fmt(v) },
+      { key: 'occupancy', label: 'Unit occupancy', num: true, fmt: (v) => pct(v, 0) },
+      { key: 'explanation', label: 'Why' },
+      { key: (b) => b, label: 'Offer', fmt: (b) => (can(ctx, 'act') ? h('button', { type: 'button', class: 'small', 'aria-label': `Offer ${b.bed_code}`, onclick: (e) => offer(e.target, b) }, 'Offer') : '') },
+    ], ok.slice(0, 15), { caption: 'Suitable beds, best first', empty: 'No suitable bed is free now.', class: 'suitable' }),
+    h('details', {}, h('summary', {}, `Beds that do not fit and why (${bad.length})`),
+      table([{ key: 'bed_code', label: 'Bed', head: true }, { key: 'unit_name', label: 'Unit' },
+        { key: 'reason', label: 'Reason', fmt: words }, { key: 'explanation', label: 'Detail' }], bad.slice(0, 60)))];
+}
+
+function queuePanel(ctx, reload) {
+  const out = h('div');
+  const matchOut = h('div', { class: 'match', 'aria-live': 'polite' });
+  const msg = h('div', { class: 'out' });
+  const step = async (btn, r, action, body, text) => {
+    const res = await busy(btn, msg, () => post(`/api/v1/beds/referrals/${r.referral_id}/${action}`, body || {}));
+    if (res) { ctx.flash(`Referral ${r.referral_id}: ${text}.`); reload(); }
+  };
+  const load = () => loading(out, async () => {
+    const lists = await Promise.all(['waiting', 'offered', 'accepted'].map((s) => get(`/api/v1/beds/referrals${qs({ state: s, limit: 200 })}`)));
+    const items = lists.flatMap((l) => l.items).filter((r) => ['waiting', 'offered', 'accepted'].includes(r.state))
+      .sort((a, b) => a.priority - b.priority || b.wait_days - a.wait_days);
+    return table([
+      { key: 'referral_id', label: '#', num: true },
+      { key: 'state', label: 'State', fmt: (v, r) => [stateTag(v), r.bed_code ? h('small', {}, ` ${r.bed_code}`) : null] },
+      { key: 'priority', label: 'Priority', num: true },
+      { key: (r) => `${r.age} ${r.sex}`, label: 'Patient' },
+      { key: 'bed_type', label: 'Needs', fmt: words },
+      { key: (r) => r.district || r.place_code, label: 'From' },
+      { key: 'wait_days', label: 'Waiting', num: true, fmt: days },
+      { key: (r) => r, label: 'Next step', fmt: (r) => (!can(ctx, 'act') ? '' : h('span', { class: 'actions' },
+        r.state === 'waiting' ? h('button', { type: 'button', class: 'small', 'aria-label': `Match referral ${r.referral_id}`,
+          onclick: () => loading(matchOut, async () => matchView(await get(`/api/v1/beds/referrals/${r.referral_id}/match`), ctx, reload), 'Matching…') }, 'Match') : null,
+        r.state === 'offered' ? [h('button', { type: 'button', class: 'small', onclick: (e) => step(e.target, r, 'accept', {}, 'offer accepted') }, 'Accept'),
+          h('button', { type: 'button', class: 'small secondary', onclick: (e) => step(e.target, r, 'reject-offer', { reason: 'declined by patient or ward' }, 'offer rejected') }, 'Reject')] : null,
+        r.state === 'accepted' ? h('button', { type: 'button', class: 'small', onclick: (e) => step(e.target, r, 'admit', {}, 'admitted') }, 'Admit') : null)) },
+    ], items, { caption: `${items.length} referrals waiting or in progress`, rowAttrs: (r) => ({ 'data-referral': r.referral_id }), empty: 'Nobody is waiting.' });
+  });
+  load();
+  return panel('Waiting queue', msg, out, matchOut);
+}
+
+function inBedsPanel(ctx, reload) {
+  const out = h('div');
+  const msg = h('div', { class: 'out' });
+  const load = () => loading(out, async () => {
+    const items = (await get(`/api/v1/beds/referrals${qs({ state: 'admitted', limit: 1000 })}`)).items
+      .filter((r) => r.state === 'admitted').sort((a, b) => a.admitted_at.localeCompare(b.admitted_at));
+    const stay = (r) => (Date.now() - Date.parse(r.admitted_at)) / 86400000;
+    return table([
+      { key: 'referral_id', label: '#', num: true },
+      { key: 'bed_code', label: 'Bed', head: true },
+      { key: (r) => `${r.age} ${r.sex}`, label: 'Patient' },
+      { key: 'admitted_at', label: 'Admitted', fmt: (v) => v.slice(0, 10) },
+      { key: stay, label: 'Stay', num: true, fmt: days },
+      { key: (r) => r, label: 'Discharge', fmt: (r) => (!can(ctx, 'act') ? '' : h('span', { class: 'actions' },
+        h('select', { name: 'destination', 'aria-label': `Destination for referral ${r.referral_id}` }, DESTS.map((d) => h('option', { value: d }, words(d)))),
+        h('button', { type: 'button', class: 'small', 'aria-label': `Discharge referral ${r.referral_id}`, onclick: async (e) => {
+          const dest = e.target.previousSibling.value;
+          const res = await busy(e.target, msg, () => post(`/api/v1/beds/referrals/${r.referral_id}/discharge`, { destination: dest }));
+          if (res) { ctx.flash(`Referral ${r.referral_id} discharged (${words(dest)}); ${r.bed_code} is ${res.bed_status || 'being cleaned'}.`); reload(); }
+        } }, 'Discharge'))) },
+    ], items.slice(0, 15), { caption: `${items.length} patients in beds (longest stays first${items.length > 15 ? ', first 15 shown' : ''})`, rowAttrs: (r) => ({ 'data-referral': r.referral_id }) });
+  });
+  load();
+  return panel('In beds', msg, out);
+}
+
+function batchPanel(ctx, reload) {
+  const policy = select('policy', [['both', 'compare pooled and borough-restricted'], ['pooled', 'pooled (ICS-wide)'], ['borough', 'borough-restricted']], 'both');
+  const apply = h('input', { type: 'checkbox', name: 'apply', id: 'match-apply' });
+  const out = h('div', { class: 'out', 'aria-live': 'polite' });
+  const btn = h('button', { type: 'submit' }, 'Match the queue');
+  const form = h('form', { 'aria-label': 'Match the whole queue' },
+    h('div', { class: 'fields' }, field('Policy', policy)),
+    h('p', {}, apply, ' ', h('label', { for: 'match-apply' }, 'Make the offers (pooled plan) — otherwise only show the plan')),
+    h('div', { class: 'actions' }, btn), out);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = { policy: policy.value };
+    if (apply.checked) body.apply = true;
+    const r = await busy(btn, out, () => post('/api/v1/beds/match', body));
+    if (!r) return;
+    clear(out, table([
+      { key: 'policy', label: 'Policy', head: true },
+      { key: 'ready', label: 'Ready', num: true }, { key: 'placed', label: 'Placed', num: true },
+      { key: 'unplaced', label: 'Unplaced', num: true }, { key: 'mean_km', label: 'Mean km', num: true },
+      { key: 'alternative_fits', label: 'Alternative bed types', num: true }, { key: 'total_cost', label: 'Cost', num: true },
+    ], r.plans, { caption: 'Plans' }),
+    r.pooling_gain ? note(`Pooling gain: ${Object.entries(r.pooling_gain).map(([k, v]) => `${words(k)} ${fmt(v)}`).join(', ')}.`) : null,
+    r.applied ? h('div', { class: 'success' }, `${r.offers.length} offers made.`) : null);
+    if (r.applied) reload();
+  });
+  return panel('Match the whole queue', form);
+}
+
+function losPanel() {
+  const out = h('div');
+  loading(out, async () => {
+    const los = await get('/api/v1/beds/los');
+    const u = los.units.filter((x) => x.stays > 0);
+    return [note(`Stays discharged ${los.from} to ${los.to}. Funnel: each unit's mean length of stay against the ICS mean for its bed type, 95% and 99.8% limits.`),
+      chart({
+        type: 'bar',
+        data: { labels: u.map((x) => x.unit_code), datasets: [
+          { label: 'mean (days)', data: u.map((x) => x.mean), backgroundColor: '#005eb8' },
+          { label: 'median', data: u.map((x) => x.median), backgroundColor: '#41b6e6' },
+          { label: '90th percentile', data: u.map((x) => x.p90), backgroundColor: '#aeb7bd' },
+          { label: 'expected (type mean)', type: 'line', data: u.map((x) => x.funnel?.target), borderColor: '#d5281b', pointRadius: 3, showLine: false },
+        ] },
+      }, { label: 'Length of stay by unit' }),
+      table([
+        { key: 'name', label: 'Unit', head: true }, { key: 'bed_type', label: 'Type', fmt: words },
+        { key: 'stays', label: 'Stays', num: true }, { key: 'mean', label: 'Mean', num: true, fmt: (v) => fmt(v) },
+        { key: 'median', label: 'Median', num: true }, { key: 'sd', label: 'SD', num: true, fmt: (v) => fmt(v) },
+        { key: 'delayed_days', label: 'Delayed days', num: true },
+        { key: (x) => x.funnel, label: 'Funnel', fmt: (f) => (f ? h('span', { class: `pill ${f.flag === 'within' ? '' : 'closed'}` }, `${f.flag} (z ${fmt(f.z, 2)})`) : '—') },
+        { key: 'predicted_free_beds', label: 'Beds expected free in 7 days', num: true, fmt: (v) => (v ? fmt(v[v.length - 1]) : '—') },
+      ], u, { caption: 'Length-of-stay variation', rowAttrs: (x) => ({ class: x.funnel && x.funnel.flag !== 'within' ? `flag-${x.funnel.flag.includes('high') ? 'high' : 'low'}` : undefined }) })];
+  });
+  return panel('Length of stay', out);
+}
+
+async function referForm(ctx, reload) {
+  const sites = (await get('/api/v1/sites?kind=acute&limit=100')).items;
+  const nhs = h('input', { name: 'nhs_number', inputmode: 'numeric', autocomplete: 'off', required: true });
+  const age = h('input', { name: 'age', type: 'number', min: 18, max: 120, required: true });
+  const sex = select('sex', [['F', 'female'], ['M', 'male']], 'F');
+  const postcode = h('input', { name: 'postcode', autocomplete: 'postal-code', required: true });
+  const site = select('referring_site', sites.map((s) => [s.site_code, `${s.name} (${s.site_code})`]), sites[0]?.site_code);
+  const type = select('bed_type', TYPES.map((t) => [t, words(t)]), 'rehabilitation');
+  const prio = select('priority', [[1, '1 – urgent'], [2, '2 – soon'], [3, '3 – routine']], 2);
+  const earliest = h('input', { name: 'earliest_transfer', type: 'datetime-local', value: localDateTime() });
+  const notesIn = h('input', { name: 'notes', autocomplete: 'off' });
+  const out = h('div', { class: 'out', 'aria-live': 'polite' });
+  const btn = h('button', { type: 'submit' }, 'Refer to the bed bureau');
+  const form = h('form', { 'aria-label': 'Refer a patient for a community bed', novalidate: true },
+    h('div', { class: 'fields' }, field('NHS number', nhs), field('Age', age), field('Sex', sex), field('Home postcode', postcode),
+      field('Referring site', site), field('Bed type needed', type), field('Priority', prio), field('Earliest transfer', earliest), field('Notes', notesIn)),
+    h('div', { class: 'actions' }, btn), out);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = { nhs_number: nhs.value.replace(/\s+/g, ''), age: age.value === '' ? undefined : Number(age.value), sex: sex.value,
+      postcode: postcode.value.trim(), referring_site: site.value, bed_type: type.value, priority: Number(prio.value) };
+    if (earliest.value) body.earliest_transfer = earliest.value;
+    if (notesIn.value.trim()) body.notes = notesIn.value.trim();
+    const r = await busy(btn, out, () => post('/api/v1/beds/referrals', body));
+    if (!r) return;
+    clear(out, h('div', { class: 'success', role: 'status' }, `Referral ${r.referral_id} is on the queue (${r.state}).`));
+    ctx.flash(`Referral ${r.referral_id} added to the bed queue.`);
+    reload();
+  });
+  return panel('Refer a patient for a community bed', form);
+}
+
+function myReferrals(ctx) {
+  const out = h('div');
+  loading(out, async () => {
+    const r = await get(`/api/v1/beds/referrals${qs({ limit: 50 })}`);
+    const items = r.items.slice().sort((a, b) => b.referral_id - a.referral_id).slice(0, 25);
+    return table([{ key: 'referral_id', label: '#', num: true }, { key: 'referred_at', label: 'Referred', fmt: (v) => v.slice(0, 16).replace('T', ' ') },
+      { key: 'bed_type', label: 'Type', fmt: words }, { key: 'state', label: 'State', fmt: stateTag }, { key: 'bed_code', label: 'Bed' }], items,
+    { caption: 'Latest referrals' });
+  });
+  return panel('Referrals', out);
+}
 
 export default {
   id: 'beds',
   title: 'Beds',
-  roles: ['admin','coordinator'],
-  async render(root) {
-    clear(root, h('div', { class: 'view-head' }, h('h1', {}, 'Beds')),
-      note('This module\'s API is not available on this server yet.', 'notice'));
+  roles: ['admin', 'coordinator', 'analyst', 'clinician'],
+  async render(root, ctx) {
+    const reload = () => { destroyCharts(); return this.render(root, ctx); };
+    const head = h('div', { class: 'view-head' }, h('h1', {}, 'Community beds'));
+    clear(root, head);
+    if (!can(ctx, 'board')) {
+      root.append(await referForm(ctx, reload), myReferrals(ctx));
+      return;
+    }
+    const boardBox = h('div');
+    const unitBox = h('div', { class: 'unit-beds', 'aria-live': 'polite' });
+    const type = select('type', [['', 'all types'], ...TYPES.map((t) => [t, words(t)])], ctx.bedType || '');
+    const boardPanel = panel('Board', h('div', { class: 'fields' }, field('Bed type', type)), boardBox, unitBox);
+    root.append(h('div', { id: 'bed-summary' }), boardPanel);
+    await loading(boardBox, async () => {
+      const board = await get('/api/v1/beds/board');
+      clear(root.querySelector('#bed-summary'), panel(`Beds now (${board.generated_at.slice(0, 16).replace('T', ' ')})`, summary(board),
+        note('Bed states and stays are synthetic unless the bureau has loaded its own.')));
+      const draw = () => boardTable(board, type.value, (u) => { ctx.unit = u.unit_code; unitBeds(unitBox, u, ctx, reload); });
+      type.addEventListener('change', () => { ctx.bedType = type.value; clear(boardBox, draw()); });
+      const u = board.units.find((x) => x.unit_code === ctx.unit);
+      if (u) unitBeds(unitBox, u, ctx, reload);
+      return draw();
+    });
+    if (can(ctx, 'act')) {
+      root.append(queuePanel(ctx, reload), inBedsPanel(ctx, reload), batchPanel(ctx, reload));
+    }
+    root.append(losPanel());
+    if (can(ctx, 'referrals')) root.append(await referForm(ctx, reload));
   },
 };

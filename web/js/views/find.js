@@ -6,7 +6,7 @@
 // with their state and the actions the lifecycle allows.
 
 import { get, post, qs } from '../api.js';
-import { busy, clear, errorBox, field, fmt, h, loading, note, panel, table } from '../ui.js';
+import { busy, clear, errorBox, field, fmt, h, loading, note, panel, select, table } from '../ui.js';
 
 const FINDERS = ['admin', 'clinician'];
 const CAPS = ['falls', 'frailty', 'reduced_function', 'end_of_life', 'urgent_equipment', 'delirium', 'catheter',
@@ -22,8 +22,9 @@ function checks(legend, name, values, checked = []) {
 }
 const ticked = (form, name) => [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
 
+// The finder's reason is one sentence per rule, joined by "; ".
 function reasonsOf(r) {
-  return h('span', {}, r.reason || '');
+  return h('ul', { class: 'reasons' }, String(r.reason || '').split('; ').map((x) => h('li', {}, x)));
 }
 
 function answerView(ans, body, ctx, onReferred) {
@@ -31,7 +32,7 @@ function answerView(ans, body, ctx, onReferred) {
   const head = h('p', {}, `${ans.eligible_count ?? ans.eligible.length} eligible, `,
     `${ans.excluded_count ?? ans.excluded.length} excluded for a patient aged ${ans.age} at `,
     `${loc.place_name || loc.place_code || 'an unknown place'}${loc.district ? ` (${loc.district})` : ''}, `,
-    `at ${fmt(ans.at)}. Ranking: ${ans.ranking || ''}.`);
+    `at ${String(ans.at).slice(0, 16).replace('T', ' ')}. Ranking: ${ans.ranking || ''}.`);
   const refer = h('div', { class: 'out' });
   const eligible = table([
     { key: 'rank', label: 'Rank', num: true },
@@ -48,8 +49,8 @@ function answerView(ans, body, ctx, onReferred) {
   const excluded = table([
     { key: 'name', label: 'Service', head: true, fmt: (v, r) => [v, h('br'), h('small', { class: 'muted' }, r.service_id)] },
     { key: 'excluded_by', label: 'Excluded by', fmt: (v) => h('span', { class: 'pill closed' }, words(v || '')) },
-    { key: 'reason', label: 'Reason' },
-    { key: 'opens_next', label: 'Opens next' },
+    { key: 'reason', label: 'Reasons', fmt: (v, r) => reasonsOf(r) },
+    { key: 'opens_next', label: 'Opens next', fmt: (v) => (v ? v.slice(0, 16).replace('T', ' ') : '—') },
   ], ans.excluded, { caption: 'Excluded services and why', class: 'excluded' });
   return [head, eligible, refer, h('details', { open: ans.eligible.length === 0 || undefined },
     h('summary', {}, `Excluded services (${ans.excluded.length})`), excluded)];
@@ -74,8 +75,8 @@ function referralForm(svc, body, ctx, onReferred) {
     const r = await busy(btn, out, () => post('/api/v1/referrals', b));
     if (!r) return;
     clear(out, h('div', { class: 'success', role: 'status' },
-      `Referral ${r.id ?? ''} sent to ${svc.name}: ${r.state || 'sent'}.`,
-      r.respond_by ? ` Respond by ${r.respond_by}.` : ''));
+      `Referral ${r.id} sent to ${r.service_name || svc.name} (${r.provider_ods || svc.provider_ods}): ${r.state}. `,
+      `Expected response within ${svc.expected_response_minutes} minutes, by ${String(svc.respond_by || '').slice(11, 16)}.`));
     ctx.flash(`Referral sent to ${svc.name}.`);
     onReferred();
   });
@@ -123,30 +124,32 @@ function referralsPanel(ctx) {
     if (res) { ctx.flash(`Referral ${r.id}: ${res.state || action}.`); load(); }
   };
   const msg = h('div', { class: 'out' });
+  const state = select('state', [['', 'any state'], 'sent', 'accepted', 'declined', 'attended', 'cancelled'], '');
+  state.addEventListener('change', () => load());
   const load = () => loading(out, async () => {
-    const r = await get(`/api/v1/referrals${qs({ limit: 50 })}`);
+    const r = await get(`/api/v1/referrals${qs({ limit: 15, state: state.value })}`);
     const items = r.items || r;
     return table([
       { key: 'id', label: '#', num: true },
-      { key: 'sent_at', label: 'Sent' },
-      { key: 'service_id', label: 'Service' },
+      { key: 'sent_at', label: 'Sent', fmt: (v) => (v ? v.slice(0, 16).replace('T', ' ') : '—') },
+      { key: 'service_name', label: 'Service', fmt: (v, x) => [v || x.service_id, h('br'), h('small', { class: 'muted' }, x.service_id)] },
       { key: 'age', label: 'Age', num: true },
       { key: 'needs', label: 'Needs', fmt: (v) => fmt(v) },
       { key: 'state', label: 'State', fmt: (v) => h('span', { class: `pill ${v}` }, v) },
-      { key: 'respond_by', label: 'Respond by' },
+      { key: 'created_by', label: 'By' },
       { key: (x) => x, label: 'Actions', fmt: (x) => h('span', { class: 'actions' },
-        ['sent', 'pending'].includes(x.state) ? [
+        x.state === 'sent' ? [
           h('button', { type: 'button', class: 'small', onclick: (e) => act(e.target, x, 'accept') }, 'Accept'),
           h('button', { type: 'button', class: 'small secondary', onclick: (e) => {
             const why = prompt('Why is it declined?');
             if (why) act(e.target, x, 'decline', { reason: why });
           } }, 'Decline')] : null,
         x.state === 'accepted' ? h('button', { type: 'button', class: 'small', onclick: (e) => act(e.target, x, 'attend') }, 'Attended') : null,
-        ['sent', 'pending', 'accepted'].includes(x.state) ? h('button', { type: 'button', class: 'small danger', onclick: (e) => act(e.target, x, 'cancel') }, 'Cancel') : null) },
-    ], items, { caption: `Referrals you can see (${r.total ?? items.length})`, empty: 'No referrals yet.' });
+        ['sent', 'accepted'].includes(x.state) ? h('button', { type: 'button', class: 'small danger', onclick: (e) => act(e.target, x, 'cancel') }, 'Cancel') : null) },
+    ], items, { caption: `Latest ${items.length} of ${r.total ?? items.length} referrals you can see`, empty: 'No referrals.' });
   });
   load();
-  return { node: panel('Referrals', msg, out), load };
+  return { node: panel('Referrals', h('div', { class: 'fields' }, field('State', state)), msg, out), load };
 }
 
 export default {

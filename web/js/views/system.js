@@ -74,6 +74,8 @@ async function historyPanel(out, p) {
   }, 'Loading history…');
 }
 
+const isoDay = (d, k) => new Date(Date.parse(`${d}T12:00:00Z`) + k * 86400000).toISOString().slice(0, 10);
+
 function submitPanel(ctx, day, fields, onSaved) {
   const mine = ctx.me.role === 'trust_ops';
   const providers = day.providers.filter((p) => !mine || p.org.slice(0, 3) === (ctx.me.org || '').slice(0, 3));
@@ -85,14 +87,25 @@ function submitPanel(ctx, day, fields, onSaved) {
   const box = h('div', { class: 'fields' });
   const out = h('div', { class: 'out', 'aria-live': 'polite' });
   const btn = h('button', { type: 'submit' }, 'Submit sitrep');
-  const fill = () => {
+  // Prefill with the provider's latest figures for that day (or the day
+  // before), so an amendment changes only what is new.
+  const fill = async () => {
     const p = day.providers.find((x) => x.org === org.value) || {};
     const defs = fields.kinds[p.kind] || [];
+    let prev = {};
+    for (const d of [dayIn.value, isoDay(dayIn.value, -1)]) {
+      try {
+        prev = (await get(`/api/v1/sitrep/providers/${encodeURIComponent(org.value)}/days/${d}`)).items[0].fields || {};
+        break;
+      } catch { /* none that day */ }
+    }
     clear(box, defs.map((d) => field(`${d.label}${d.required ? '' : ' (optional)'}`,
       h('input', { type: 'number', name: d.name, step: d.integer ? 1 : 'any', min: d.min, max: d.max,
-        value: p.figures && p.figures[d.name] !== undefined ? p.figures[d.name] : undefined, required: d.required || undefined }))));
+        value: prev[d.name] === undefined ? undefined : d.integer ? prev[d.name] : Math.round(prev[d.name] * 100) / 100,
+        required: d.required || undefined }))));
   };
   org.addEventListener('change', fill);
+  dayIn.addEventListener('change', fill);
   fill();
   const form = h('form', { 'aria-label': 'Submit a sitrep', novalidate: true },
     h('div', { class: 'fields' }, field('Provider', org), field('Day', dayIn), field('Declared level', declared),
