@@ -592,7 +592,7 @@ static int admit(model *md, int who, int unit, double t)
     patient *p = &md->p[who];
     p->admit = t;
     p->unit = unit;
-    if (p->arrive >= md->wstart) md->pending--;
+    if (p->arrive >= md->wstart && p->arrive < md->wend) md->pending--;
     unit_touch(md, unit, t);
     md->free_beds[unit]--;
     md->busy[unit]++;
@@ -610,7 +610,8 @@ static int on_arrive(model *md, int who, double t)
     fifo *f = &md->q[p->place][cls];
     f->v[f->tail++] = who;
     queue_touch(md, t);
-    if (++md->waiting > md->max_waiting) md->max_waiting = md->waiting;
+    if (++md->waiting > md->max_waiting && t >= md->wstart && t < md->wend)
+        md->max_waiting = md->waiting;
     return 0;
 }
 
@@ -722,11 +723,13 @@ static int summarise(model *md, double hard, sim_rep *out)
 }
 
 /* Run until every patient who arrived in the window has a bed and the
- * window is over (arrivals stop at the window's end, so with a priority
- * queue the last few routine waits are slightly optimistic). A patient still
- * waiting at the hard stop (window end plus another run length plus ten mean
- * stays) is counted as waiting until then and reported as censored: it means
- * the beds cannot keep up. */
+ * window is over. With FIFO no later arrival can overtake a waiting
+ * patient (a bed is only free when nobody who may use it waits), so
+ * arrivals stop at the window's end; with a priority queue later urgent
+ * patients can, so arrivals go on for three mean stays more. A patient
+ * still waiting at the hard stop (window end plus another run length plus
+ * ten mean stays) is counted as waiting until then and reported as
+ * censored: it means the beds cannot keep up. */
 int sim_rep_run(const sim_scenario *sc, int rep, sim_rep *out)
 {
     memset(out, 0, sizeof *out);
@@ -737,7 +740,8 @@ int sim_rep_run(const sim_scenario *sc, int rep, sim_rep *out)
     md->wstart = sc->warmup_days;
     md->wend = sc->warmup_days + sc->run_days;
     plist pl = {0};
-    int rc = make_patients(sc, rep, md->wend, &pl);
+    double tail = sc->queue == SIM_QUEUE_PRIORITY ? 3 * sim_los_mean(sc, NULL) : 0;
+    int rc = make_patients(sc, rep, md->wend + tail, &pl);
     md->p = pl.p;
     md->np = pl.n;
     int *qmem = NULL;
@@ -754,7 +758,7 @@ int sim_rep_run(const sim_scenario *sc, int rep, sim_rep *out)
             md->p[k].admit = -1;
             int cls = sc->queue == SIM_QUEUE_PRIORITY && !md->p[k].urgent;
             cnt[md->p[k].place][cls]++;
-            md->pending += md->p[k].arrive >= md->wstart;
+            md->pending += md->p[k].arrive >= md->wstart && md->p[k].arrive < md->wend;
         }
         for (int i = 0; i < sc->nplaces; i++)
             for (int c = 0; c < 2; c++) {
@@ -765,12 +769,18 @@ int sim_rep_run(const sim_scenario *sc, int rep, sim_rep *out)
     build_orders(md);
     for (int u = 0; u < sc->nunits; u++) md->free_beds[u] = sc->units[u].beds;
     size_t next = 0;
+    int in_window = md->wstart <= 0;
     while (!rc) {
         double ta = next < md->np ? md->p[next].arrive : INFINITY;
         double td = md->h.n ? md->h.e[0].t : INFINITY;
         int dep = td <= ta;
         double t = dep ? td : ta;
         if (isinf(t) || t > hard || (t >= md->wend && md->pending == 0)) break;
+        if (!in_window && t >= md->wstart) {
+            /* those still waiting from the warm-up count towards the maximum */
+            in_window = 1;
+            if (md->waiting > md->max_waiting) md->max_waiting = md->waiting;
+        }
         out->events++;
         if (dep)
             rc = on_depart(md, heap_pop(&md->h).who, t);

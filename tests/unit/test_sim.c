@@ -155,6 +155,10 @@ static void test_warmup_is_discarded(void **s)
     assert_float_equal(r.m[SIM_PATIENTS], 1, 0);
     assert_float_equal(r.m[SIM_MEAN_WAIT], 3, 1e-12);
     assert_float_equal(r.m[SIM_OCCUPANCY], 6.0 / 10, 1e-12); /* busy 1.5 .. 7.5 */
+    /* patient 2 was already waiting at 1.5, patient 3 joined at 2 */
+    assert_float_equal(r.m[SIM_MAX_QUEUE], 2, 0);
+    /* queue in the window: 1 on [1.5,2), 2 on [2,2.5), 1 on [2.5,5) = 0.5+1+2.5 */
+    assert_float_equal(r.m[SIM_MEAN_QUEUE], 4.0 / 10, 1e-12);
     free(sc);
 }
 
@@ -226,6 +230,30 @@ static void test_priority_queue_lets_urgent_go_first(void **s)
     assert_int_equal(sim_rep_run(sc, 0, &r), 0);
     assert_float_equal(r.m[SIM_MEAN_WAIT], (0 + 3.5 + 1) / 3, 1e-12);
     assert_float_equal(r.m[SIM_OVER_TARGET], 1, 0);
+    free(sc);
+}
+
+/* With a priority queue, arrivals after the window still count: one bed
+ * busy until day 12; a routine patient arrives on day 9 (window ends at 10)
+ * and an urgent one on day 11. Priority: the urgent one goes first at 12
+ * (stays 5), so the routine patient waits until 17: 8 days. FIFO: 3 days. */
+static void test_priority_waits_include_later_urgent_arrivals(void **s)
+{
+    (void)s;
+    sim_scenario *sc = one_unit(1, 0, 1);
+    sim_arrival arr[] = {{0, 0, 12, 0}, {9, 0, 1, 0}, {11, 0, 5, 1}};
+    sc->replay = arr;
+    sc->nreplay = 3;
+    sc->warmup_days = 0;
+    sc->run_days = 10;
+    sim_rep r;
+    sc->queue = SIM_QUEUE_PRIORITY;
+    assert_int_equal(sim_rep_run(sc, 0, &r), 0);
+    assert_float_equal(r.m[SIM_PATIENTS], 2, 0);
+    assert_float_equal(r.m[SIM_MEAN_WAIT], (0 + 8) / 2.0, 1e-12);
+    sc->queue = SIM_QUEUE_FIFO;
+    assert_int_equal(sim_rep_run(sc, 0, &r), 0);
+    assert_float_equal(r.m[SIM_MEAN_WAIT], (0 + 3) / 2.0, 1e-12);
     free(sc);
 }
 
@@ -726,6 +754,7 @@ int main(void)
         cmocka_unit_test(test_warmup_is_discarded),
         cmocka_unit_test(test_borough_waits_where_pooled_uses_neighbour),
         cmocka_unit_test(test_priority_queue_lets_urgent_go_first),
+        cmocka_unit_test(test_priority_waits_include_later_urgent_arrivals),
         cmocka_unit_test(test_no_beds_censors_and_fails_target),
         cmocka_unit_test(test_mmc_matches_erlang_c_within_interval),
         cmocka_unit_test(test_results_identical_for_any_thread_count),
