@@ -186,6 +186,23 @@ expect "no such referral" 404
 api POST "/api/v1/referrals/abc/accept" "$CNWL"
 expect "a referral id that is not a number" 404
 
+api GET "/api/v1/fhir/ServiceRequest/$R1" "$CNWL"
+expect "the referral as a FHIR ServiceRequest" 200
+check "served as application/fhir+json" [ "$CTYPE" = "application/fhir+json" ]
+jqcheck "completed, NHS number identifier, requester LAS, performer FALLS-HH and CNWL" \
+    '.resourceType == "ServiceRequest" and .status == "completed" and .intent == "order"
+     and .subject.identifier.system == "https://fhir.nhs.uk/Id/nhs-number" and .subject.identifier.value == "9434765919"
+     and .requester.reference == "Organization/RRU" and .performer[0].reference == "HealthcareService/FALLS-HH"
+     and .performer[1].reference == "Organization/RV3" and ([.reasonCode[].text] == ["falls","frailty"]) and .occurrenceDateTime != null'
+api GET "/api/v1/fhir/ServiceRequest/$R1" "$IMP"
+expect "not visible to another organisation as FHIR either" 404
+api GET "/api/v1/fhir/ServiceRequest?status=revoked&_count=5" "$CLCH"
+expect "FHIR search for revoked referrals" 200
+jqcheck "a searchset of revoked ServiceRequests CLCH sent or received" \
+    '.resourceType == "Bundle" and .type == "searchset" and .total == (.entry | length) and .total > 0 and .total <= 5
+     and all(.entry[].resource; .status == "revoked")'
+api GET "/api/v1/fhir/ServiceRequest?status=lost" "$CLCH"
+expect "FHIR search with an unknown status" 422
 api GET "/api/v1/referrals?state=sent&limit=5" "$IMP"
 expect "Imperial lists its referrals" 200
 jqcheck "only ones Imperial sent or received" \
