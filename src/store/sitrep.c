@@ -610,7 +610,7 @@ static json_t *row_for(json_t *rows, const char *org, const char *day)
 static json_t *combined_row(const sitrep_thresholds *t, json_t *rows, const char *trust,
                             const char *day, json_t *sites_out)
 {
-    sitrep_submission subs[16];
+    sitrep_submission subs[16]; /* NWL trusts have 1-5 acute sites; beyond 16 are not combined */
     size_t n = 0, i;
     json_t *r;
     json_array_foreach(rows, i, r)
@@ -682,7 +682,7 @@ int store_sitrep_day_json(store *s, const sitrep_thresholds *t, int64_t day, jso
         return rc;
     }
     json_t *providers = json_array(), *missing = json_array();
-    sitrep_rollup_item items[64];
+    sitrep_rollup_item *items = calloc(json_array_size(orgs) + 1, sizeof *items);
     size_t nitems = 0, i;
     int synthetic = 0, submitted = 0;
     json_t *o;
@@ -773,7 +773,7 @@ int store_sitrep_day_json(store *s, const sitrep_thresholds *t, int64_t day, jso
         json_object_set_new(entry, "trend", trend);
         json_object_set_new(entry, "sites", sites);
         json_array_append_new(providers, entry);
-        if (nitems < 64)
+        if (items)
             items[nitems++] =
                 (sitrep_rollup_item){sitrep_kind_find(kind), (int)level,
                                      json_number_value(json_object_get(today, "beds"))};
@@ -781,6 +781,7 @@ int store_sitrep_day_json(store *s, const sitrep_thresholds *t, int64_t day, jso
     }
     sitrep_rollup ru;
     sitrep_rollup_compute(items, nitems, &ru);
+    free(items);
     json_t *pillars = json_object();
     for (int k = 0; k < SITREP_NKINDS; k++) {
         if (!ru.pillar_n[k]) continue;
