@@ -105,23 +105,40 @@ static int grow(void **p, int n, int *cap, size_t size)
     return 0;
 }
 
-/* Districts: all of them, or those matching the WHERE clause's one or two
- * parameters (b may be NULL). */
-static int load_districts(store *s, routing_data *d, const char *where, const char *a,
-                          const char *b, ics_err *e)
+/* Add a place (code and name) unless it is already listed. */
+static int add_place(routing_data *d, int *cap, const char *code, const char *name)
 {
-    char sql[256];
+    if (!*code || store_routing_place_index(d, code) >= 0) return 0;
+    int cap2 = *cap;
+    if (grow((void **)&d->places, d->nplaces, cap, sizeof *d->places) ||
+        grow((void **)&d->place_names, d->nplaces, &cap2, sizeof *d->place_names))
+        return ICS_ENOMEM;
+    snprintf(d->places[d->nplaces], ROUTE_CODE, "%s", code);
+    snprintf(d->place_names[d->nplaces], 64, "%s", name);
+    d->nplaces++;
+    return 0;
+}
+
+/* Districts: all of them, or those matching the WHERE clause's one or two
+ * parameters (b may be NULL). With with_places, the districts' places (and
+ * their names) are listed too, so a route request needs no places query. */
+static int load_districts(store *s, routing_data *d, const char *where, const char *a,
+                          const char *b, int with_places, ics_err *e)
+{
+    char sql[320];
     snprintf(sql, sizeof sql,
-             "SELECT district, lat, lon, COALESCE(place_code, '') FROM postcode_districts%s "
-             "ORDER BY district",
+             "SELECT pd.district, pd.lat, pd.lon, COALESCE(pd.place_code, ''), COALESCE(p.name, "
+             "'') FROM postcode_districts pd LEFT JOIN places p ON p.code = pd.place_code%s "
+             "ORDER BY pd.district",
              where ? where : "");
     store_stmt *st;
-    int rc = store_prepare(s, sql, &st, e), cap = 0;
+    int rc = store_prepare(s, sql, &st, e), cap = 0, pcap = 0;
     if (rc) return rc;
     if (a) store_bind_text(st, 1, a);
     if (b) store_bind_text(st, 2, b);
     while ((rc = store_step(st, e)) == 1) {
-        if (grow((void **)&d->dist, d->ndist, &cap, sizeof *d->dist)) {
+        if (grow((void **)&d->dist, d->ndist, &cap, sizeof *d->dist) ||
+            (with_places && add_place(d, &pcap, store_col_text(st, 3), store_col_text(st, 4)))) {
             rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
             break;
         }
@@ -188,7 +205,7 @@ int store_routing_load(store *s, routing_data *d, ics_err *e)
 {
     memset(d, 0, sizeof *d);
     int rc = load_services(s, d, e);
-    if (!rc) rc = load_districts(s, d, NULL, NULL, NULL, e);
+    if (!rc) rc = load_districts(s, d, NULL, NULL, NULL, 0, e);
     if (!rc) rc = load_bank_holidays(s, d, 0, 0, e);
     if (!rc) rc = load_places(s, d, e);
     if (rc) store_routing_data_free(d);
@@ -212,18 +229,17 @@ int store_routing_load_for(store *s, const routing_input *in, int64_t now, routi
         snprintf(shorter, sizeof shorter, "%s", out);
         size_t n = strlen(shorter);
         if (n >= 3 && shorter[n - 1] >= 'A' && shorter[n - 1] <= 'Z') shorter[n - 1] = '\0';
-        if (out[0]) rc = load_districts(s, d, " WHERE district IN (?, ?)", out, shorter, e);
+        if (out[0]) rc = load_districts(s, d, " WHERE pd.district IN (?, ?)", out, shorter, 1, e);
     } else if (!rc && in->place && *in->place && !in->has_ll) {
-        rc = load_districts(s, d, " WHERE place_code = ?", in->place, NULL, e);
+        rc = load_districts(s, d, " WHERE pd.place_code = ?", in->place, NULL, 1, e);
     } else if (!rc) {
-        rc = load_districts(s, d, NULL, NULL, NULL, e);
+        rc = load_districts(s, d, NULL, NULL, NULL, 1, e);
     }
     int64_t at = now;
     if (in->at) tz_parse(in->at, &at, NULL);
     tz_local l;
     tz_to_local(at, &l);
     if (!rc) rc = load_bank_holidays(s, d, l.date - 2, l.date + 10, e);
-    if (!rc) rc = load_places(s, d, e);
     if (rc) store_routing_data_free(d);
     return rc;
 }
