@@ -59,7 +59,8 @@ int store_sim_run_save(store *s, const char *actor, const store_sim_doc *d, cons
 /* {id, created_at, created_by, seed, replications, source, synthetic,
  * scenario, result}; ICS_ENOTFOUND when there is no such run. */
 int store_sim_run_get(store *s, int64_t id, json_t **out, ics_err *e);
-/* Newest first: {id, created_at, created_by, seed, replications, source}. */
+/* Newest first: {id, created_at, created_by, seed, replications, source,
+ * synthetic}. */
 int store_sim_run_list(store *s, int64_t limit, int64_t offset, json_t **rows, ics_err *e);
 
 #endif

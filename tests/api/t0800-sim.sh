@@ -26,8 +26,8 @@ jqcheck "both policies reviewed, on the same patients" \
     '(.policies.borough.patients.mean == .policies.pooled.patients.mean) and .policies.borough.beds == .policies.pooled.beds'
 jqcheck "fitted from the bed bureau or, without it, from unit sizes, and says which" \
     '(.source == "beds-history" or .source == "unit-sizes") and (.notes | length) > 0'
-jqcheck "demand from unit sizes is labelled synthetic" \
-    '(.source != "unit-sizes") or .synthetic == true'
+jqcheck "demand from unit sizes, or from synthetic history, is labelled synthetic" \
+    '(.source == "unit-sizes" or ([.notes[] | test("history used is synthetic")] | any)) == .synthetic'
 jqcheck "statistics carry 95% intervals" \
     '.policies.pooled.mean_wait | (.lo <= .mean and .mean <= .hi and .n == 4)'
 jqcheck "beds needed found for both, pooling needs no more than borough" \
@@ -50,6 +50,7 @@ jqcheck "the stored scenario is the one simulated" '.scenario.run_days == 120 an
 api GET "/api/v1/sim/runs" "$COORD"
 expect "coordinator lists runs" 200
 jqcheck "newest first" ".items[0].id == $ID and (.items | length) >= 2"
+jqcheck "each says whether its demand is synthetic" 'all(.items[]; (.synthetic | type) == "boolean")'
 api GET "/api/v1/sim/runs?limit=1" "$ANA"
 expect "paged" 200
 jqcheck "one item" '(.items | length) == 1'
