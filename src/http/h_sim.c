@@ -232,7 +232,7 @@ static int parse_id(http_req *rq, int64_t *id, ics_err *e)
 static int run_get(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
-    int64_t id;
+    int64_t id = 0;
     json_t *row;
     if (parse_id(rq, &id, &e) || store_sim_run_get(rq->db, id, &row, &e)) return http_error(rs, &e);
     /* the chart is served on its own URL, not inside the JSON */
@@ -249,7 +249,7 @@ static int run_get(http_req *rq, http_resp *rs)
 static int run_chart(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
-    int64_t id;
+    int64_t id = 0;
     json_t *row;
     if (parse_id(rq, &id, &e) || store_sim_run_get(rq->db, id, &row, &e)) return http_error(rs, &e);
     const char *svg =
