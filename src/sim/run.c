@@ -155,10 +155,10 @@ int sim_target_met(const sim_scenario *sc, const sim_result *r, int conservative
 /* ---- search ----------------------------------------------------------------
  * The fewest beds that meet the target. With common random numbers the
  * estimated P(wait > target) falls (almost always monotonically) as beds are
- * added, so an upward doubling phase brackets the answer and a bisection
- * finds it: about 2 log2(answer) evaluations of the full replication set.
- * Below the offered load no number of beds can meet a target in the long
- * run, so the search starts there. */
+ * added, so an upward phase (a quarter more beds each step) brackets the
+ * answer and a bisection finds it: typically ten to fifteen evaluations of
+ * the whole replication set. Below the offered load no number of beds can
+ * meet a target in the long run, so the search starts there. */
 
 typedef struct search_ctx {
     progress_fn fn;
