@@ -101,12 +101,11 @@ int64_t beds_option_cost(const beds_board *b, const beds_unit_count *counts, con
     beds_option opt;
     int64_t cost = unit_cost(b, counts, r, bd->unit, o, &opt);
     opt.bed = bed;
-    /* the bed's own state comes first in the reasons: it is what a
-     * coordinator sees on the board */
-    if (!beds_bed_offerable(bd))
-        opt.why = BEDS_WHY_NOT_AVAILABLE;
-    else if (opt.why == BEDS_WHY_OK && bd->bay_sex && bd->bay_sex != r->sex)
-        opt.why = BEDS_WHY_SEX_BAY;
+    /* lasting reasons (type, sex of unit or bay, commissioning, distance)
+     * come before the bed's current status: "male-only unit" says more
+     * than "occupied" about a bed that will never suit this patient */
+    if (opt.why == BEDS_WHY_OK && bd->bay_sex && bd->bay_sex != r->sex) opt.why = BEDS_WHY_SEX_BAY;
+    if (opt.why == BEDS_WHY_OK && !beds_bed_offerable(bd)) opt.why = BEDS_WHY_NOT_AVAILABLE;
     if (opt.why != BEDS_WHY_OK) cost = -1;
     opt.cost = cost;
     if (out) *out = opt;

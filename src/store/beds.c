@@ -698,6 +698,8 @@ int store_beds_offer(store *s, const beds_actor *a, int64_t ref, int64_t bed, in
     if (rc) return rc;
     if (!beds_ref_can_move(ri.state, BEDS_REF_OFFERED)) rc = illegal(&ri, "offered a bed", e);
     if (!rc) rc = bed_load(s, bed, &bi, e);
+    /* a bed that is not free is a conflict (409) before any question of fit */
+    if (!rc && strcmp(bi.status, "available") != 0) rc = bed_not_free(&bi, e);
     if (!rc) rc = bed_suits(s, &ri.r, bed, e);
     if (!rc) {
         /* the reservation: only one UPDATE can find the bed available */
@@ -800,7 +802,9 @@ int store_beds_admit(store *s, const beds_actor *a, int64_t ref, int64_t bed, in
         }
     } else {
         /* admitted to another bed than the one offered: it must be free */
-        if ((rc = bed_load(s, bed, &bi, e)) == 0 && (rc = bed_suits(s, &ri.r, bed, e)) == 0) {
+        if ((rc = bed_load(s, bed, &bi, e)) == 0 && strcmp(bi.status, "available") != 0)
+            rc = bed_not_free(&bi, e);
+        if (!rc && (rc = bed_suits(s, &ri.r, bed, e)) == 0) {
             rc = bed_move(s, a, bed, "available", "occupied", ref, "admitted", now, e);
             if (rc == 0) rc = bed_not_free(&bi, e);
         }
@@ -1594,8 +1598,8 @@ static int create_beds(store *s, const beds_actor *a, int64_t now, ics_err *e)
         int n = (int)jint(u, "beds");
         int mixed = strcmp(jstr(u, "sex"), "mixed") == 0;
         for (int k = 0; k < n && !rc; k++) {
-            char code[BEDS_CODE_MAX];
-            snprintf(code, sizeof code, "%.18s-%02d", jstr(u, "unit_code"), k + 1);
+            char code[BEDS_CODE_MAX + 16];
+            snprintf(code, sizeof code, "%.18s-%02d", jstr(u, "unit_code"), (k + 1) % 1000);
             const char *bay = !mixed ? NULL : k < n * 2 / 5 ? "M" : k < n * 4 / 5 ? "F" : NULL;
             rc = run(
                 s,

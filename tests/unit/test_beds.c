@@ -244,13 +244,16 @@ static void test_option_reasons_for_unsuitable_beds(void **s)
     beds_option_explain(&bd, &r, &opt, buf, sizeof buf);
     assert_non_null(strstr(buf, "not commissioned for place E09000009"));
     o.policy = BEDS_POLICY_POOLED;
-    /* closed for infection control: not available, said so */
-    assert_int_equal(beds_option_cost(&bd, c, &r, 3, &o, &opt), -1);
-    beds_option_explain(&bd, &r, &opt, buf, sizeof buf);
-    assert_string_equal(buf, "bed is closed (infection_control)");
-    b[3].status = BEDS_AVAILABLE;
+    /* a dementia bed is the wrong type whatever its status */
     assert_int_equal(beds_option_cost(&bd, c, &r, 3, &o, &opt), -1);
     assert_int_equal(opt.why, BEDS_WHY_TYPE);
+    /* closed for infection control: a suitable unit, but not available */
+    r.type = BEDS_TYPE_DEMENTIA;
+    assert_int_equal(beds_option_cost(&bd, c, &r, 3, &o, &opt), -1);
+    assert_int_equal(opt.why, BEDS_WHY_NOT_AVAILABLE);
+    beds_option_explain(&bd, &r, &opt, buf, sizeof buf);
+    assert_string_equal(buf, "bed is closed (infection_control)");
+    r.type = BEDS_TYPE_REHAB;
     /* distance limit: MIX is 0.1 degree of longitude west, about 6.9 km */
     o.max_km = 5;
     assert_int_equal(beds_option_cost(&bd, c, &r, 2, &o, &opt), -1);
