@@ -175,7 +175,188 @@ await check('a duplicate user name shows the API\'s problem detail and writes no
   assert.equal(sql('SELECT COUNT(*) FROM users'), before);
 });
 
+// ---- module workflows, each as the role that does it --------------------------
+async function apiCall(method, path, token, body) {
+  const res = await fetch(`${URL}${path}`, { method, headers: { Authorization: `Bearer ${token}`,
+    ...(body ? { 'Content-Type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  return res.json();
+}
+const stat = async (p, name) => Number((await p.locator(`[data-stat="${name}"] b`).textContent()).replace(/,/g, ''));
+
+await check('clinician: find a service for a scenario shows the API\'s ranking, reasons and exclusions', page, async () => {
+  await page.evaluate(() => sessionStorage.clear());
+  await signIn(page, 'clinician');
+  await openView(page, 'Find a service', 'find');
+  await page.getByLabel('Postcode').fill('HA1 3UJ');
+  await page.getByLabel('Age (years)').fill('82');
+  await page.getByLabel('falls', { exact: true }).check();
+  await page.getByRole('button', { name: 'Find services' }).click();
+  await page.locator('table.eligible tbody tr').first().waitFor({ timeout: WAIT });
+  const api = await apiCall('POST', '/api/v1/route', TOK.clinician, { postcode: 'HA1 3UJ', age: 82, needs: ['falls'], presentations: [] });
+  assert.ok(api.eligible.length > 0, 'the scenario has eligible services');
+  const shown = await page.locator('table.eligible tbody th').allTextContents();
+  assert.deepEqual(shown.map((t) => t.split(api.eligible[0].service_id)[0] && t.slice(0, 0)), shown.map(() => ''));
+  api.eligible.forEach((e, i) => assert.ok(shown[i].startsWith(e.name), `rank ${i + 1}: '${shown[i]}' is not '${e.name}'`));
+  assert.ok(await page.locator('table.eligible tbody tr').first().locator('ul.reasons li').count() >= 3, 'reasons listed');
+  assert.match(await page.locator('details summary', { hasText: 'Excluded services' }).textContent(), new RegExp(`\\(${api.excluded.length}\\)`));
+  await page.locator('details summary', { hasText: 'Excluded services' }).click();
+  assert.equal(await page.locator('table.excluded tbody tr').count(), api.excluded.length);
+  await shot(page, 'find-result');
+});
+
+await check('clinician: a bad NHS number shows the API\'s detail and writes no referral', page, async () => {
+  const before = sql('SELECT COUNT(*) FROM referrals');
+  await page.locator('table.eligible tbody tr').first().getByRole('button', { name: /^Refer to/ }).click();
+  await page.getByLabel('NHS number').fill('1234567890');
+  await page.getByRole('button', { name: 'Send referral' }).click();
+  const err = page.locator('form .error');
+  await err.waitFor({ timeout: WAIT });
+  assert.match(await err.textContent(), /NHS number/i);
+  assert.equal(sql('SELECT COUNT(*) FROM referrals'), before);
+});
+
+await check('clinician: makes a referral to the top service and sees it listed', page, async () => {
+  const top = await apiCall('POST', '/api/v1/route', TOK.clinician, { postcode: 'HA1 3UJ', age: 82, needs: ['falls'] });
+  await page.getByLabel('NHS number').fill('943 476 5919');
+  await page.getByRole('button', { name: 'Send referral' }).click();
+  await page.locator('form .success').waitFor({ timeout: WAIT });
+  assert.equal(sql("SELECT service_id || ' ' || state || ' ' || created_by FROM referrals ORDER BY id DESC LIMIT 1"),
+    `${top.eligible[0].service_id} sent e2e-clinician`);
+  const id = sql('SELECT MAX(id) FROM referrals');
+  await page.locator('table tbody tr', { hasText: Number(id).toLocaleString('en-GB') }).first().waitFor({ timeout: WAIT });
+  await shot(page, 'find-referred');
+});
+
+await check('trust_ops: submits a sitrep with severe figures and sees the level change to OPEL 4', page, async () => {
+  await page.evaluate(() => sessionStorage.clear());
+  await signIn(page, 'trust_ops');
+  const row = page.locator('tr[data-org="RYJ"]');
+  await row.waitFor({ timeout: WAIT });
+  const before = (await row.locator('.opel').first().textContent()).trim();
+  const versions = Number(sql("SELECT COUNT(*) FROM sitrep_submissions WHERE org_code = 'RYJ' AND day = date('now')"));
+  const form = page.getByRole('form', { name: 'Submit a sitrep' });
+  await form.locator('input[name="handover_mean_min"]').waitFor({ timeout: WAIT });
+  await page.waitForFunction(() => document.querySelector('form input[name="ed_expected"]')?.value !== '', null, { timeout: WAIT });
+  // A bad value first: the API's message is shown and nothing is stored.
+  await form.locator('input[name="handover_mean_min"]').fill('-5');
+  await form.getByRole('button', { name: 'Submit sitrep' }).click();
+  await form.locator('.error').waitFor({ timeout: WAIT });
+  assert.match(await form.locator('.error').textContent(), /handover/i);
+  assert.equal(Number(sql("SELECT COUNT(*) FROM sitrep_submissions WHERE org_code = 'RYJ' AND day = date('now')")), versions);
+  const v = async (n) => Number(await form.locator(`input[name="${n}"]`).inputValue());
+  const fill = (n, x) => form.locator(`input[name="${n}"]`).fill(String(x));
+  const expected = await v('ed_expected'), spaces = await v('ed_majors_spaces');
+  const att = Math.floor(expected * 1.4);
+  await fill('handover_mean_min', 240); await fill('handovers_over_60', 120); await fill('ed_attendances', att);
+  await fill('ed_within_4h', Math.floor(att * 0.4)); await fill('ed_over_12h', 200); await fill('ed_majors_patients', spaces * 2);
+  await fill('time_to_treatment_min', 300); await fill('ga_beds_occupied', (await v('ga_beds_core')) + (await v('ga_beds_escalation')));
+  await fill('nctr_patients', 300); await fill('cc_occupied', await v('cc_beds')); await fill('staff_absence_pct', 15);
+  await form.getByRole('button', { name: 'Submit sitrep' }).click();
+  await page.locator('.flash', { hasText: 'OPEL 4' }).waitFor({ timeout: WAIT });
+  await settled(page);
+  await page.locator('tr[data-org="RYJ"] .opel', { hasText: 'OPEL 4' }).first().waitFor({ timeout: WAIT });
+  assert.equal(sql("SELECT level || ' ' || version || ' ' || submitted_by FROM sitrep_submissions WHERE org_code = 'RYJ' AND day = date('now') AND is_current = 1"),
+    `4 ${versions + 1} e2e-ops`);
+  if (before !== 'OPEL 4') assert.match(await page.locator('tr[data-org="RYJ"]').textContent(), /▲ up/);
+  await shot(page, 'system-after-sitrep');
+});
+
+await check('coordinator: discharges a patient and the board shows one more bed available', page, async () => {
+  await page.evaluate(() => sessionStorage.clear());
+  await signIn(page, 'coordinator');
+  await openView(page, 'Beds', 'beds');
+  const avail = await stat(page, 'available');
+  const row = page.getByRole('region', { name: 'In beds' }).locator('tbody tr').first();
+  const ref = await row.getAttribute('data-referral');
+  const bed = (await row.locator('th').textContent()).trim();
+  await row.getByRole('button', { name: `Discharge referral ${ref}` }).click();
+  await page.locator('.flash', { hasText: `Referral ${ref} discharged` }).waitFor({ timeout: WAIT });
+  await settled(page);
+  assert.equal(await stat(page, 'available'), avail + 1);
+  assert.equal(sql(`SELECT state FROM bed_referrals WHERE referral_id = ${ref}`), 'discharged');
+  assert.equal(sql(`SELECT status FROM beds WHERE bed_code = '${bed}'`), 'available');
+  process.env.E2E_BED = bed;
+});
+
+await check('coordinator: refers a patient, matches them with reasons, offers the free bed, and the board changes', page, async () => {
+  const bed = process.env.E2E_BED;
+  assert.ok(bed, 'a bed was freed by the previous check');
+  const [type, sex, postcode] = sql(`SELECT u.bed_type, COALESCE(b.bay_sex, 'F'), s.postcode FROM beds b JOIN units u ON u.unit_code = b.unit_code JOIN sites s ON s.site_code = u.site_code WHERE b.bed_code = '${bed}'`).split('|');
+  const avail = await stat(page, 'available'), reserved = await stat(page, 'reserved');
+  const form = page.getByRole('form', { name: 'Refer a patient for a community bed' });
+  await form.getByLabel('NHS number').fill('9434765870');
+  await form.getByLabel('Age').fill('81');
+  await form.getByLabel('Sex').selectOption(sex);
+  await form.getByLabel('Home postcode').fill(postcode);
+  await form.getByLabel('Bed type needed').selectOption(type);
+  await form.getByLabel('Priority').selectOption('1');
+  await form.getByRole('button', { name: 'Refer to the bed bureau' }).click();
+  await page.locator('.flash', { hasText: 'added to the bed queue' }).waitFor({ timeout: WAIT });
+  await settled(page);
+  const id = sql("SELECT MAX(referral_id) FROM bed_referrals WHERE nhs_number = '9434765870'");
+  await page.getByRole('button', { name: `Match referral ${id}` }).click();
+  const suitable = page.locator('table.suitable');
+  await suitable.waitFor({ timeout: WAIT });
+  await settled(page);
+  assert.ok(await page.locator('.match').getByText(/suitable beds/).count() > 0);
+  const offer = suitable.getByRole('button', { name: `Offer ${bed}` });
+  assert.equal(await offer.count(), 1, `${bed} is offered as suitable`);
+  assert.ok((await page.locator('.match details summary').textContent()).includes('do not fit'));
+  await shot(page, 'beds-match');
+  await offer.click();
+  await page.locator('.flash', { hasText: `Offered ${bed}` }).waitFor({ timeout: WAIT });
+  await settled(page);
+  assert.equal(await stat(page, 'available'), avail - 1);
+  assert.equal(await stat(page, 'reserved'), reserved + 1);
+  assert.equal(sql(`SELECT state || ' ' || bed_code FROM bed_referrals r JOIN beds b ON b.bed_id = r.bed_id WHERE r.referral_id = ${id}`), `offered ${bed}`);
+  assert.equal(sql(`SELECT status FROM beds WHERE bed_code = '${bed}'`), 'reserved');
+  await page.locator(`tr[data-referral="${id}"] .pill.offered`).waitFor({ timeout: WAIT });
+  await shot(page, 'beds-offered');
+});
+
+await check('coordinator: runs a waiting-list allocation and sees before and after by trust, borough and deprivation', page, async () => {
+  const runs = Number(sql('SELECT COUNT(*) FROM waitlist_runs'));
+  await openView(page, 'Waiting list', 'waitlist');
+  await page.getByRole('button', { name: 'Run allocation' }).click();
+  await page.locator('.flash', { hasText: 'Allocation run' }).waitFor({ timeout: 60000 });
+  await settled(page);
+  assert.equal(Number(sql('SELECT COUNT(*) FROM waitlist_runs')), runs + 1);
+  for (const by of ['trust', 'place', 'imd']) {
+    const cells = await page.locator(`.equity-row[data-by="${by}"] tbody td`).allTextContents();
+    assert.ok(cells.some((c) => c.includes('→')), `${by}: before → after shown`);
+  }
+  await shot(page, 'waitlist-after-run');
+});
+
+await check('analyst: the funnel plot draws every borough with its limits and the rates table agrees with the API', page, async () => {
+  await page.evaluate(() => sessionStorage.clear());
+  await signIn(page, 'analyst');
+  await openView(page, 'Analytics', 'analytics');
+  const canvas = page.locator('.funnel canvas');
+  await canvas.waitFor({ timeout: WAIT });
+  await page.waitForFunction(() => window.Chart.getChart(document.querySelector('.funnel canvas')), null, { timeout: WAIT });
+  const api = await apiCall('GET', '/api/v1/analytics/funnel', TOK.analyst);
+  const drawn = await canvas.evaluate((c) => window.Chart.getChart(c).data.datasets.map((d) => d.data.length));
+  assert.equal(drawn[0], api.funnel.points.length);
+  assert.equal(drawn.length, 6, 'points, baseline and four limit curves');
+  for (const p of api.funnel.points) {
+    const tr = page.locator('table.rates tbody tr', { hasText: p.name }).first();
+    assert.ok((await tr.textContent()).includes(p.flag), `${p.name} flagged ${p.flag}`);
+  }
+  await canvas.scrollIntoViewIfNeeded();
+  await page.locator('.funnel').screenshot({ path: join(OUT, 'analytics-funnel.png') });
+  await shot(page, 'analytics-analyst');
+});
+
+await check('analyst: may not run a waiting-list allocation, so the form is not shown', page, async () => {
+  await openView(page, 'Waiting list', 'waitlist');
+  assert.equal(await page.getByRole('button', { name: 'Run allocation' }).count(), 0);
+  assert.ok(await page.locator('.equity-row').count() >= 3);
+});
+
 await check('keyboard: the skip link and the menu work without a mouse', page, async () => {
+  await page.evaluate(() => sessionStorage.clear());
+  await signIn(page, 'admin');
   await page.goto(`${URL}/#/system`);
   await page.reload();
   await settled(page);
@@ -190,6 +371,8 @@ await check('keyboard: the skip link and the menu work without a mouse', page, a
 });
 
 await check('every form control on every view has a label', page, async () => {
+  await page.evaluate(() => sessionStorage.clear());
+  await signIn(page, 'admin');
   for (const [title, id] of VIEWS) {
     await openView(page, title, id);
     const bad = await page.evaluate(() => [...document.querySelectorAll('main input, main select, main textarea')]
@@ -200,7 +383,7 @@ await check('every form control on every view has a label', page, async () => {
 });
 
 // ---- roles -----------------------------------------------------------------
-for (const [role, views] of [['clinician', ['System', 'Find a service']], ['analyst', null], ['trust_ops', null], ['coordinator', null]]) {
+for (const [role, views] of [['clinician', ['System', 'Beds', 'Find a service']], ['analyst', null], ['trust_ops', null], ['coordinator', null]]) {
   await check(`${role}: no Admin in the menu, and #/admin sends them back`, page, async () => {
     await page.evaluate(() => sessionStorage.clear());
     await signIn(page, role);

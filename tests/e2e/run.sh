@@ -33,7 +33,7 @@ rm -f "$OUT"/*.png
 tok() { "$BIN" user add --db "$DB" --name "$1" --role "$2" ${3:+--org "$3"} | tail -n 1; }
 ADMIN=$(tok e2e-admin admin QRV)
 COORD=$(tok e2e-coordinator coordinator QRV)
-CLIN=$(tok e2e-clinician clinician)
+CLIN=$(tok e2e-clinician clinician RRU)
 OPS=$(tok e2e-ops trust_ops RYJ)
 ANALYST=$(tok e2e-analyst analyst QRV)
 export ADMIN COORD CLIN OPS ANALYST

@@ -65,7 +65,7 @@ async function unitBeds(out, unit, ctx, reload) {
 function bedForm(bed, ctx, reload) {
   if (!can(ctx, 'act')) return note(`${bed.bed_code}: ${bed.status}${bed.referral_id ? `, referral ${bed.referral_id}` : ''}.`);
   const status = select('status', ['available', 'closed', 'cleaning'], bed.status === 'closed' ? 'available' : 'closed');
-  const closure = select('closure', [['', '—'], 'infection', 'staffing', 'maintenance'], '');
+  const closure = select('closure', [['', '—'], ['infection_control', 'infection control'], 'staffing', 'maintenance'], '');
   const noteIn = h('input', { name: 'note', autocomplete: 'off' });
   const out = h('div', { class: 'out' });
   const btn = h('button', { type: 'submit' }, 'Change status');

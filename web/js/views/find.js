@@ -59,11 +59,14 @@ function answerView(ans, body, ctx, onReferred) {
 function referralForm(svc, body, ctx, onReferred) {
   const nhs = h('input', { name: 'nhs_number', inputmode: 'numeric', autocomplete: 'off', required: true });
   const notes = h('textarea', { name: 'notes', rows: 2 });
+  // Users without an organisation (e.g. an ICS administrator) name the referrer.
+  const org = ctx.me.org ? null : h('input', { name: 'referrer_org', autocomplete: 'off', placeholder: 'e.g. RRU' });
   const out = h('div', { class: 'out', 'aria-live': 'polite' });
   const btn = h('button', { type: 'submit' }, 'Send referral');
   const form = h('form', { class: 'panel', 'aria-label': `Referral to ${svc.name}` },
     h('h3', {}, `Refer to ${svc.name}`),
-    h('div', { class: 'fields' }, field('NHS number', nhs, '10 digits, e.g. 943 476 5919'), field('Notes', notes)),
+    h('div', { class: 'fields' }, field('NHS number', nhs, '10 digits, e.g. 943 476 5919'),
+      org ? field('Referring organisation (ODS)', org) : null, field('Notes', notes)),
     h('div', { class: 'actions' }, btn, h('button', { type: 'button', class: 'secondary', onclick: () => form.remove() }, 'Cancel')), out);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -72,6 +75,7 @@ function referralForm(svc, body, ctx, onReferred) {
     delete b.allow_partial;
     delete b.radius_km;
     if (notes.value.trim()) b.notes = notes.value.trim();
+    if (org && org.value.trim()) b.referrer_org = org.value.trim().toUpperCase();
     const r = await busy(btn, out, () => post('/api/v1/referrals', b));
     if (!r) return;
     clear(out, h('div', { class: 'success', role: 'status' },
