@@ -311,6 +311,26 @@ check "beds match compares the policies" grep -q '^borough' "$T/match.txt"
 "$BIN" beds admit --db "$DB" --referral 999999 >/dev/null 2>"$T/err"; st=$?
 check "admit an unknown referral from the CLI fails (exit $st)" [ "$st" = 2 ] && grep -q "no bed referral" "$T/err"
 
+# CSV imports: a snapshot and historic stays; a bad row leaves all as it was
+FREE=$(sql "SELECT bed_code FROM beds WHERE status = 'available' AND referral_id IS NULL LIMIT 1")
+printf 'bed_code,unit_code,status,closure,bay_sex\n%s,U-CLAY-REH,closed,staffing,\nU-CLAY-REH-99,U-CLAY-REH,available,,F\n' "$FREE" >"$T/snap.csv"
+"$BIN" beds import --db "$DB" --snapshot "$T/snap.csv" >"$T/out" 2>&1
+check "snapshot import: $(cat "$T/out")" grep -q "imported 2 bed states" "$T/out"
+check "the snapshot closed one bed and added another" \
+    [ "$(sql "SELECT status || '/' || closure FROM beds WHERE bed_code = '$FREE'")" = "closed/staffing" ] &&
+    [ "$(sql "SELECT bay_sex FROM beds WHERE bed_code = 'U-CLAY-REH-99'")" = F ]
+before=$(snapshot)
+printf 'bed_code,unit_code,status,closure,bay_sex\nU-CLAY-REH-98,U-CLAY-REH,available,,\nU-CLAY-REH-97,U-NOWHERE,available,,\n' >"$T/bad.csv"
+"$BIN" beds import --db "$DB" --snapshot "$T/bad.csv" >/dev/null 2>"$T/err"; st=$?
+check "a snapshot with an unknown unit fails (exit $st) naming the line" [ "$st" = 2 ] && grep -q "line 3" "$T/err"
+check "and writes nothing, not even its good first row" [ "$before" = "$(snapshot)" ]
+printf 'unit_code,admitted,discharged,ready,destination\nU-PARK-STD,2026-01-05T10:00,2026-01-19T12:00,2026-01-16,home\nU-PARK-STD,2026-02-01,,,\n' >"$T/stays.csv"
+"$BIN" beds import --db "$DB" --stays "$T/stays.csv" >"$T/out" 2>&1
+check "stays import: $(cat "$T/out")" grep -q "imported 2 stays" "$T/out"
+printf 'unit_code,admitted,discharged,ready,destination\nU-PARK-STD,2026-01-05,2026-01-01,,home\n' >"$T/stays.csv"
+"$BIN" beds import --db "$DB" --stays "$T/stays.csv" >/dev/null 2>&1; st=$?
+check "a stay discharged before admission is refused (exit $st)" [ "$st" = 2 ]
+
 # ---- the OpenAPI document lists every beds route --------------------------
 api GET /api/v1/openapi.json ""
 missing=$("$BIN" serve --routes | grep ' /api/v1/beds' | while read -r m p r; do
