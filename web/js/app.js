@@ -91,13 +91,16 @@ async function route() {
   for (const a of nav.querySelectorAll('a')) a.removeAttribute('aria-current');
   nav.querySelector(`#nav-${view.id}`)?.setAttribute('aria-current', 'page');
   document.title = `${view.title} · icsflow`;
-  const root = h('div', { class: `view view-${view.id}`, 'data-view': view.id });
+  // Busy until the view has rendered; its panels mark their own loads.
+  const root = h('div', { class: `view view-${view.id}`, 'data-view': view.id, 'aria-busy': 'true' });
   clear(main, root);
   try {
     await view.render(root, { me, args: rest, flash });
   } catch (err) {
     clear(root, errorBox(err instanceof ApiError ? err : { detail: String(err) }));
     console.error(err);
+  } finally {
+    root.removeAttribute('aria-busy');
   }
   // Move focus to the new content, except on first load (so the first Tab
   // still reaches the skip link).

@@ -97,7 +97,7 @@ function matchView(m, ctx, reload) {
     h('p', {}, `${m.suitable} suitable beds, ${m.unsuitable} not (${Object.entries(m.unsuitable_by_reason || {}).map(([k, v]) => `${words(k)} ${v}`).join(', ')}). Policy: ${m.policy}.`),
     out,
     table([
-      { key: 'bed_code', label: 'Bed', head: true },
+      { key: 'bed_code', label: 'Bed', head: true, fmt: (v) => h('span', { class: 'code' }, v) },
       { key: 'unit_name', label: 'Unit' },
       { key: 'km', label: 'km', num: true, fmt: (v) => fmt(v) },
       { key: 'occupancy', label: 'Unit occupancy', num: true, fmt: (v) => pct(v, 0) },
@@ -131,7 +131,10 @@ function queuePanel(ctx, reload) {
       { key: 'wait_days', label: 'Waiting', num: true, fmt: days },
       { key: (r) => r, label: 'Next step', fmt: (r) => (!can(ctx, 'act') ? '' : h('span', { class: 'actions' },
         r.state === 'waiting' ? h('button', { type: 'button', class: 'small', 'aria-label': `Match referral ${r.referral_id}`,
-          onclick: () => loading(matchOut, async () => matchView(await get(`/api/v1/beds/referrals/${r.referral_id}/match`), ctx, reload), 'Matching…') }, 'Match') : null,
+          onclick: async () => {
+            await loading(matchOut, async () => matchView(await get(`/api/v1/beds/referrals/${r.referral_id}/match`), ctx, reload), 'Matching…');
+            matchOut.scrollIntoView({ block: 'nearest' });
+          } }, 'Match') : null,
         r.state === 'offered' ? [h('button', { type: 'button', class: 'small', onclick: (e) => step(e.target, r, 'accept', {}, 'offer accepted') }, 'Accept'),
           h('button', { type: 'button', class: 'small secondary', onclick: (e) => step(e.target, r, 'reject-offer', { reason: 'declined by patient or ward' }, 'offer rejected') }, 'Reject')] : null,
         r.state === 'accepted' ? h('button', { type: 'button', class: 'small', onclick: (e) => step(e.target, r, 'admit', {}, 'admitted') }, 'Admit') : null)) },
@@ -150,7 +153,7 @@ function inBedsPanel(ctx, reload) {
     const stay = (r) => (Date.now() - Date.parse(r.admitted_at)) / 86400000;
     return table([
       { key: 'referral_id', label: '#', num: true },
-      { key: 'bed_code', label: 'Bed', head: true },
+      { key: 'bed_code', label: 'Bed', head: true, fmt: (v) => h('span', { class: 'code' }, v) },
       { key: (r) => `${r.age} ${r.sex}`, label: 'Patient' },
       { key: 'admitted_at', label: 'Admitted', fmt: (v) => v.slice(0, 10) },
       { key: stay, label: 'Stay', num: true, fmt: days },
