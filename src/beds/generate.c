@@ -7,7 +7,9 @@
  * that mean occupancy is near the target (rate = occupancy * beds / mean
  * LOS); each morning at 10:00 the waiting queue, most urgent then longest
  * waiting first, takes the cheapest suitable bed under the pooled policy;
- * LOS is lognormal by bed type; about a third of stays end with
+ * LOS is lognormal by bed type, scaled by a per-unit factor (0.8 to
+ * 1.25, so units differ as real ones do and the funnel has something to
+ * find); about a third of stays end with
  * delayed-discharge days; a few referrals are cancelled or declined. The
  * run starts 60 days before the window so the units are full when it
  * opens. On the last morning placements become offers (beds reserved). */
@@ -149,6 +151,7 @@ int beds_history_generate(const beds_unit *units, size_t nunits, const beds_bed 
     rng_seed(&g.r, o->seed, 4);
     beds_history *h = calloc(1, sizeof *h);
     int *waiting = NULL, *occ = NULL;
+    double *los_factor = NULL;
     beds_unit_count *counts = NULL;
     if (!h) goto fail;
     g.h = h;
@@ -162,6 +165,9 @@ int beds_history_generate(const beds_unit *units, size_t nunits, const beds_bed 
     memcpy(h->beds, beds, nbeds * sizeof *beds);
     h->nbeds = nbeds;
     double type_beds[BEDS_TYPE_COUNT] = {0};
+    los_factor = malloc(nunits * sizeof *los_factor);
+    if (!los_factor) goto fail;
+    for (size_t u = 0; u < nunits; u++) los_factor[u] = 0.8 + 0.45 * rng_uniform(&g.r);
     for (size_t i = 0; i < nbeds; i++) {
         h->beds[i].status = BEDS_AVAILABLE;
         h->beds[i].closure = BEDS_CLOSE_NONE;
@@ -263,7 +269,7 @@ int beds_history_generate(const beds_unit *units, size_t nunits, const beds_bed 
             ep->state = BEDS_REF_ADMITTED;
             h->beds[best].status = BEDS_OCCUPIED;
             ep->admitted_at = day * 86400 + 13 * 3600 + (int64_t)rng_below(&g.r, 4 * 3600);
-            double m = mean_los[ep->ref.type];
+            double m = mean_los[ep->ref.type] * los_factor[h->beds[best].unit];
             int64_t los = llround(rng_lognormal(&g.r, m, 0.7 * m));
             if (los < 1) los = 1;
             g.ax[k].plan_dis = day + los;
@@ -307,5 +313,6 @@ done:
     free(waiting);
     free(occ);
     free(counts);
+    free(los_factor);
     return rc;
 }
