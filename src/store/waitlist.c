@@ -650,7 +650,7 @@ int store_waitlist_refdata(store *s, waitlist_district **d, size_t *nd, waitlist
         waitlist_place *x = &(*pl)[i];
         snprintf(x->code, sizeof x->code, "%s", json_string_value(json_object_get(v, "code")));
         for (int q = 0; q < 5; q++) {
-            char k[16];
+            char k[24];
             snprintf(k, sizeof k, "lsoa_q%d", q + 1);
             x->lsoa_q[q] = (int)json_integer_value(json_object_get(v, k));
         }
