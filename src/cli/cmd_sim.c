@@ -211,13 +211,16 @@ static int sim_erlang_cmd(int argc, char **argv)
 static int sim_fit_cmd(int argc, char **argv)
 {
     const char *db = cli_default_db(), *days = "365", *out = NULL, *type = NULL;
+    int replay = 0;
     const cli_opt opts[] = {{"db", &db, NULL, "PATH  database file (default icsflow.db)"},
                             {"days", &days, NULL, "N  history to fit from (default 365)"},
                             {"bed-type", &type, NULL, "TYPE  only units of this bed type"},
+                            {"replay", NULL, &replay, "replay the referrals, not Poisson arrivals"},
                             {"out", &out, NULL, "FILE  write the scenario here (default stdout)"},
                             {NULL, NULL, NULL, NULL}};
     int np,
-        rc = cli_parse("sim fit", "sim fit [--db PATH] [--days N] [--bed-type TYPE] [--out FILE]",
+        rc = cli_parse("sim fit",
+                       "sim fit [--db PATH] [--days N] [--bed-type TYPE] [--replay] [--out FILE]",
                        argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np) return cli_usage_error("sim fit", "takes no positional arguments");
@@ -227,7 +230,7 @@ static int sim_fit_cmd(int argc, char **argv)
     if ((rc = cli_open("sim fit", db, &s))) return rc;
     store_sim_doc *d = NULL;
     ics_err e = {0};
-    rc = store_sim_fit(s, (int)nd, type, &d, &e);
+    rc = store_sim_fit(s, (int)nd, type, replay, &d, &e);
     store_close(s);
     if (rc) return cli_fail("sim fit", &e);
     json_t *j = store_sim_doc_json(d);
@@ -285,7 +288,7 @@ int cmd_sim(int argc, char **argv)
         {NULL, NULL, NULL, NULL}};
     static const char usage[] =
         "sim SCENARIO.json [options]\n"
-        "       icsflow sim fit [--db PATH] [--days N] [--bed-type TYPE] [--out FILE]\n"
+        "       icsflow sim fit [--db PATH] [--days N] [--bed-type TYPE] [--replay] [--out FILE]\n"
         "       icsflow sim erlang --arrivals N --los DAYS [--beds N]\n\n"
         "Runs the scenario's replications on all cores under the borough and pooled\n"
         "policies (paired: the same patients), reports occupancy, waits and the\n"
@@ -407,7 +410,7 @@ int cmd_sim(int argc, char **argv)
 int seed_sim(store *s, ics_err *e)
 {
     store_sim_doc *d = NULL;
-    int rc = store_sim_fit(s, 365, NULL, &d, e);
+    int rc = store_sim_fit(s, 365, NULL, 0, &d, e);
     if (rc == ICS_ECONFLICT) { /* no bed units in this directory: nothing to review */
         ics_err_clear(e);
         return 0;

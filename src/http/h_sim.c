@@ -141,28 +141,29 @@ static int chart_of(const store_sim_doc *d, const sim_review *r, char **svg, ics
 
 static int run_create(http_req *rq, http_resp *rs)
 {
-    static const json_field f[] = {{"days", JF_INT, 0},           {"replications", JF_INT, 0},
-                                   {"seed", JF_INT, 0},           {"run_days", JF_NUMBER, 0},
-                                   {"warmup_days", JF_NUMBER, 0}, {"policy", JF_STRING, 0},
-                                   {"queue", JF_STRING, 0},       {"target", JF_OBJECT, 0},
-                                   {"search", JF_BOOL, 0},        {"conservative", JF_BOOL, 0},
-                                   {"chart", JF_BOOL, 0},         {"scenario", JF_OBJECT, 0},
-                                   {"bed_type", JF_STRING, 0},    {NULL, 0, 0}};
+    static const json_field f[] = {
+        {"days", JF_INT, 0},          {"replications", JF_INT, 0},   {"seed", JF_INT, 0},
+        {"run_days", JF_NUMBER, 0},   {"warmup_days", JF_NUMBER, 0}, {"policy", JF_STRING, 0},
+        {"queue", JF_STRING, 0},      {"target", JF_OBJECT, 0},      {"search", JF_BOOL, 0},
+        {"conservative", JF_BOOL, 0}, {"chart", JF_BOOL, 0},         {"scenario", JF_OBJECT, 0},
+        {"bed_type", JF_STRING, 0},   {"replay", JF_BOOL, 0},        {NULL, 0, 0}};
     ics_err e = {0};
     if (http_body_check(rq, f, &e)) return http_error(rs, &e);
     const json_t *b = rq->json;
     json_t *dv = json_object_get(b, "days"), *given = json_object_get(b, "scenario");
     const char *type = json_string_value(json_object_get(b, "bed_type"));
+    int replay = json_is_true(json_object_get(b, "replay"));
     json_int_t days = dv ? json_integer_value(dv) : 365;
-    if ((dv || type) && given)
+    if ((dv || type || json_object_get(b, "replay")) && given)
         return http_problem(
-            rs, 422, "give either 'days'/'bed_type' (fit from history) or 'scenario', not both",
+            rs, 422,
+            "give either 'days'/'bed_type'/'replay' (fit from history) or 'scenario', not both",
             NULL);
     if (days < 7 || days > 3660)
         return http_problem(rs, 422, "field 'days' must be 7 to 3660", NULL);
     store_sim_doc *d = NULL;
-    int rc =
-        given ? store_sim_doc_parse(given, &d, &e) : store_sim_fit(rq->db, (int)days, type, &d, &e);
+    int rc = given ? store_sim_doc_parse(given, &d, &e)
+                   : store_sim_fit(rq->db, (int)days, type, replay, &d, &e);
     if (rc) return http_error(rs, &e);
     if (given) snprintf(d->source, sizeof d->source, "request");
     int policies = 3, search = 1, conservative = 0, chart = 0;

@@ -49,8 +49,10 @@ char *store_sim_review_csv(const store_sim_doc *d, const sim_review *r);
  * and commissioning from the directory; arrivals per place and LOS from the
  * bed bureau's referrals and stays over the last days days when that
  * history exists, else defaults from unit sizes (documented in docs/sim.md;
- * the notes say which). ICS_EINVAL for an unknown bed type. */
-int store_sim_fit(store *s, int days, const char *bed_type, store_sim_doc **out, ics_err *e);
+ * the notes say which). With replay set, the referrals themselves are
+ * replayed instead of Poisson arrivals. ICS_EINVAL for an unknown bed type. */
+int store_sim_fit(store *s, int days, const char *bed_type, int replay, store_sim_doc **out,
+                  ics_err *e);
 
 /* Store a run (scenario, seed, result) inside the caller's transaction;
  * *id receives its id. */

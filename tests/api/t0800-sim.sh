@@ -79,6 +79,14 @@ api POST /api/v1/sim/runs "$ANA" "{$SMALL, \"bed_type\": \"rehabilitation\", \"s
 expect "rehabilitation units only" 201
 jqcheck "six rehabilitation units" '(.scenario_used.units | length) == 6'
 
+# --- replaying the bed bureau's referrals --------------------------------------
+api POST /api/v1/sim/runs "$ANA" '{"replay": true, "replications": 3, "search": false}'
+expect "replay the referrals instead of Poisson arrivals" 201
+jqcheck "replayed from history (or, without any, says it fell back to Poisson)" \
+    'if .source == "beds-history" then ((.scenario_used.arrivals | length) > 100 and any(.notes[]; test("arrivals replayed"))) else any(.notes[]; test("no bed bureau history to replay")) end'
+api POST /api/v1/sim/runs "$ANA" '{"replay": "yes"}'
+expect "replay must be true or false" 422
+
 # --- chart ---------------------------------------------------------------------
 api POST /api/v1/sim/runs "$ANA" "{$SMALL, \"chart\": true, \"policy\": \"both\"}"
 expect "a review with its chart" 201
@@ -140,6 +148,8 @@ api POST /api/v1/sim/runs "$ANA" '{"days": 3}'
 expect "history window too short" 422
 api POST /api/v1/sim/runs "$ANA" "{\"days\": 30, \"scenario\": $SC}"
 expect "fit and scenario both given" 422
+api POST /api/v1/sim/runs "$ANA" "{\"replay\": true, \"scenario\": $SC}"
+expect "replay and scenario both given" 422
 BAD=$(jq -c '.units[0].places = ["E09999999"] | .units[1].beds = -3 | del(.los) | .colour = 1' "$ROOT/data/sim_nwl_example.json")
 api POST /api/v1/sim/runs "$ANA" "{\"scenario\": $BAD}"
 expect "a scenario with several faults" 422
