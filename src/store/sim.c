@@ -591,7 +591,15 @@ static void csv_stat(sb *o, const char *pol, const char *scope, const char *code
 {
     sb_printf(o, "%s,%s,", pol, scope);
     sb_csv(o, code);
-    sb_printf(o, ",%s,%.6g,%.6g,%.6g,%.6g,%d\n", metric, s->mean, s->lo, s->hi, s->sd, s->n);
+    sb_printf(o, ",%s", metric);
+    const double v[4] = {s->mean, s->lo, s->hi, s->sd};
+    for (int i = 0; i < 4; i++) {
+        if (isfinite(v[i]))
+            sb_printf(o, ",%.6g", v[i]);
+        else
+            sb_puts(o, ","); /* no value: no patients from that place */
+    }
+    sb_printf(o, ",%d\n", s->n);
 }
 
 char *store_sim_review_csv(const store_sim_doc *d, const sim_review *r)
