@@ -79,7 +79,7 @@ static int in_tx(const char *cmd, store *s, write_fn fn, void *ctx, int as_json)
     if (rc) return cli_fail(cmd, &e);
     if (as_json) {
         print_json(after);
-    } else if (json_object_get(after, "referral_id")) {
+    } else if (json_object_get(after, "state")) {
         printf("bed referral %lld: %s", (long long)num(after, "referral_id"), str(after, "state"));
         if (*str(after, "bed_code"))
             printf(", bed %s (%s)", str(after, "bed_code"), str(after, "unit_code"));
@@ -87,6 +87,9 @@ static int in_tx(const char *cmd, store *s, write_fn fn, void *ctx, int as_json)
     } else if (json_object_get(after, "bed_code")) {
         printf("bed %s (%s): %s %s\n", str(after, "bed_code"), str(after, "unit_code"),
                str(after, "status"), str(after, "closure"));
+    } else if (json_object_get(after, "confirmed_at")) {
+        printf("unit %s: figures confirmed at %s by %s\n", str(after, "unit_code"),
+               str(after, "confirmed_at"), str(after, "confirmed_by"));
     } else {
         print_json(after);
     }
