@@ -223,7 +223,11 @@ int sim_beds_search(const sim_scenario *sc0, sim_search_mode mode, int conservat
     int per = mode == SIM_SEARCH_PER_UNIT;
     /* lo: known (or assumed, below the load) not to meet; hi: meets */
     int lo = per ? (int)floor(load / sc->nunits) : (int)floor(load);
-    int limit = per ? 100000 / sc->nunits : 100000;
+    /* a target not met with four times the offered load (or twice today's
+     * beds) is a structural problem, such as a place whose only unit has no
+     * beds in today's split: report it not found rather than search on */
+    double cap = fmax(4 * load, 2.0 * sim_scenario_beds(sc0)) + 50;
+    int limit = (int)fmin(per ? cap / sc->nunits + 1 : cap, per ? 100000.0 / sc->nunits : 100000);
     int hi = lo + 1, met = 0;
     if (hi < 1) hi = 1;
     for (;;) {

@@ -561,6 +561,23 @@ static void test_search_agrees_with_erlang(void **s)
     sim_search pu;
     assert_int_equal(sim_beds_search(sc, SIM_SEARCH_PER_UNIT, 0, 0, NULL, NULL, &pu, &e), 0);
     assert_int_equal(pu.per_unit, want);
+    /* a place whose only unit has no beds today cannot be helped by
+     * scaling today's split: not found, after a bounded search */
+    sim_scenario *two = two_boroughs();
+    two->los = (sim_los){.kind = SIM_LOS_EXPONENTIAL, .mean = 3};
+    two->places[0].arrivals_per_day = two->places[1].arrivals_per_day = 1;
+    two->units[0].beds = 10;
+    two->units[1].beds = 0;
+    two->run_days = 100;
+    two->reps = 2;
+    sim_search nf;
+    assert_int_equal(sim_beds_search(two, SIM_SEARCH_TOTAL, 0, 0, NULL, NULL, &nf, &e), 0);
+    assert_false(nf.found);
+    assert_true(nf.evaluations < 30);
+    /* shared by demand, the same system is sized */
+    assert_int_equal(sim_beds_search(two, SIM_SEARCH_BY_LOAD, 0, 0, NULL, NULL, &nf, &e), 0);
+    assert_true(nf.found && nf.unit_beds[1] > 0);
+    free(two);
     /* the conservative answer (upper end of the interval) is never smaller */
     sim_search cons;
     assert_int_equal(sim_beds_search(sc, SIM_SEARCH_TOTAL, 1, 0, NULL, NULL, &cons, &e), 0);
