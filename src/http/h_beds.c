@@ -113,8 +113,12 @@ static int los(http_req *rq, http_resp *rs)
     from = today - 365;
     to = today;
     const char *f = http_query(rq, "from"), *t = http_query(rq, "to");
-    if ((f && tz_parse_date(f, &from, &e)) || (t && tz_parse_date(t, &to, &e))) {
-        ics_err_prefix(&e, "%s: ", f && tz_parse_date(f, &from, NULL) ? "from" : "to");
+    if (f && tz_parse_date(f, &from, &e)) {
+        ics_err_prefix(&e, "from: ");
+        return http_error(rs, &e);
+    }
+    if (t && tz_parse_date(t, &to, &e)) {
+        ics_err_prefix(&e, "to: ");
         return http_error(rs, &e);
     }
     json_t *out;

@@ -421,12 +421,11 @@ int store_beds_referral_list(store *s, const beds_actor *a, const char *state, i
     const char *where = " WHERE (? IS NULL OR r.state = ?) AND (? IS NULL OR r.referring_org = ?)";
     char sql[1024];
     snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM bed_referrals r%s", where);
-    *total = qint(s, sql, json_pack("[ssss]", state, state, org, org), 0, e);
+    *total = qint(s, sql, json_pack("[s?s?s?s?]", state, state, org, org), 0, e);
     snprintf(sql, sizeof sql,
              "SELECT " REF_COLS " FROM bed_referrals r LEFT JOIN beds b ON b.bed_id = r.bed_id%s"
              " ORDER BY r.priority, r.referred_at, r.referral_id LIMIT ? OFFSET ?",
              where);
-    /* json_pack "s" rejects NULL: use "s?" for optional strings */
     json_t *p =
         json_pack("[s?s?s?s?II]", state, state, org, org, (json_int_t)limit, (json_int_t)offset);
     int rc = qrows(s, sql, p, rows, e);

@@ -90,6 +90,12 @@ expect "another trust's clinician cannot see it" 404
 api GET "/api/v1/beds/referrals?state=waiting" "$CLIN"
 expect "clinician's list" 200
 jqcheck "only their organisation's referrals" 'all(.items[]; .referring_org == "RYJ") and .total >= 1'
+check "the total counts only their waiting referrals" [ "$(jqb .total)" = \
+    "$(sql "SELECT COUNT(*) FROM bed_referrals WHERE referring_org = 'RYJ' AND state = 'waiting'")" ]
+api GET "/api/v1/beds/referrals?state=discharged&limit=5" "$COORD"
+expect "coordinator's list of discharged referrals" 200
+check "its total counts every discharged referral" [ "$(jqb .total)" = \
+    "$(sql "SELECT COUNT(*) FROM bed_referrals WHERE state = 'discharged'")" ] && [ "$(jqb '.items | length')" = 5 ]
 api GET "/api/v1/beds/referrals?state=lost" "$COORD"
 expect "unknown state filter" 422
 api GET /api/v1/beds/referrals/999999 "$COORD"
