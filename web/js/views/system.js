@@ -32,25 +32,42 @@ function boroughTiles(places, sites, providers) {
   return grid;
 }
 
+// The headline figures for each kind of provider (the rest are in the detail).
+const KEY_FIGURES = {
+  acute: [['ed_4h_pct', 'ED 4h', '%'], ['ga_occ_pct', 'G&A occupied', '%'], ['handover_mean_min', 'handover', ' min']],
+  specialist: [['ga_occ_pct', 'G&A occupied', '%'], ['nctr_pct', 'no criteria to reside', '%']],
+  community: [['community_occ_pct', 'beds occupied', '%'], ['ucr_2h_pct', 'UCR in 2h', '%']],
+  mental_health: [['mh_occ_pct', 'beds occupied', '%'], ['mh_out_of_area', 'out of area', '']],
+  ambulance: [['cat2_mean_min', 'Cat 2 mean', ' min'], ['handover_hours_lost', 'hours lost', '']],
+};
+const keyFigures = (p) => (KEY_FIGURES[p.kind] || []).filter(([k]) => p.figures && p.figures[k] !== undefined)
+  .map(([k, label, unit]) => h('div', { class: 'kf' }, `${label} `, h('b', {}, `${fmt(p.figures[k])}${unit}`),
+    p.changes && p.changes[k] ? h('small', { class: 'muted' }, ` (${p.changes[k] > 0 ? '+' : ''}${fmt(p.changes[k])})`) : null));
+
 function providerTable(day, onPick) {
   return table([
     { key: 'name', label: 'Provider', head: true, fmt: (v, p) => [h('a', { href: '#', onclick: (e) => { e.preventDefault(); onPick(p); } }, v),
       h('br'), h('small', { class: 'muted' }, `${p.org} · ${(p.kind || '').replace('_', ' ')}`)] },
     { key: 'level', label: 'Level', fmt: (v, p) => [opelBadge(v), p.level_source === 'declared' ? h('small', { class: 'muted' }, ` declared (computed ${p.level_computed})`) : null] },
     { key: 'change', label: 'Since yesterday', fmt: (v, p) => (!p.submitted ? 'not submitted' : v === null || v === undefined ? '—' : v > 0 ? `▲ up ${v}` : v < 0 ? `▼ down ${-v}` : 'no change') },
+    { key: (p) => p, label: 'Key figures (change)', fmt: (p) => (p.submitted ? keyFigures(p) : '—') },
     { key: 'trend', label: '14 days', fmt: (v, p) => sparkline(v || [], { min: 1, max: 4, label: `${p.name} OPEL levels over 14 days: ${(v || []).map((x) => x ?? '–').join(', ')}` }) },
     { key: 'drivers', label: 'Drivers', fmt: (v) => ((v || []).length ? h('ul', { class: 'reasons' }, v.map((d) => h('li', {}, `${d.label}: ${fmt(d.value)}${d.unit ? ` ${d.unit}` : ''}`))) : '—') },
-    { key: 'submitted_at', label: 'Submitted', fmt: (v, p) => (p.submitted ? [fmt(v), h('br'), h('small', { class: 'muted' }, `${p.submitted_by || ''} v${p.version || 1}${p.source === 'synthetic' ? ' · synthetic' : ''}`)] : h('span', { class: 'pill closed' }, 'missing')) },
+    { key: 'submitted_at', label: 'Submitted', fmt: (v, p) => (p.submitted ? [String(v || '').slice(0, 16).replace('T', ' '), h('br'), h('small', { class: 'muted' }, `by ${p.submitted_by || '?'}, version ${p.version || 1}`)] : h('span', { class: 'pill closed' }, 'missing')) },
   ], day.providers, { caption: `Providers on ${day.day}`, rowAttrs: (p) => ({ 'data-org': p.org }) });
 }
 
 async function historyPanel(out, p) {
   await loading(out, async () => {
+    const figs = p.figures ? table([{ key: 'k', label: 'Figure', head: true }, { key: 'v', label: 'Today', num: true },
+      { key: 'c', label: 'Change since yesterday', num: true }],
+    Object.entries(p.figures).map(([k, v]) => ({ k: k.replace(/_/g, ' '), v: fmt(v), c: p.changes && p.changes[k] !== undefined ? fmt(p.changes[k]) : '—' })),
+    { caption: `${p.name}: figures on which the level was scored` }) : null;
     const hist = await get(`/api/v1/sitrep/providers/${encodeURIComponent(p.org)}/history`);
     const days = hist.days || [];
     const params = Object.entries(hist.spc || {});
     const first = params[0];
-    const kids = [h('h3', {}, `${hist.name}: last ${days.length} days`),
+    const kids = [figs, h('h3', {}, `${hist.name}: last ${days.length} days`),
       chart({
         type: 'line',
         data: { labels: days.map((d) => d.day), datasets: [{ label: 'OPEL level', data: days.map((d) => d.level), stepped: true, borderColor: '#005eb8', pointRadius: 0 }] },
