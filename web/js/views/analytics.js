@@ -3,7 +3,8 @@
 // ICS rate) with its table of rates and confidence intervals; needs-based
 // (weighted capitation) target shares against current spend with a pace
 // of change; and the bed review simulation (pooled against borough-
-// restricted beds), with a form to run a new one.
+// restricted beds), with a form to run a new one; and the urgent community
+// response two-hour standard by borough.
 
 import { get, post, qs } from '../api.js';
 import { busy, chart, clear, field, fmt, h, loading, note, panel, pct, select, table } from '../ui.js';
@@ -123,6 +124,32 @@ function allocationPanel(ctx) {
   return panel('Needs-based allocation against current spend', form, out);
 }
 
+function ucrPanel() {
+  const out = h('div');
+  loading(out, async () => {
+    const r = await get('/api/v1/reports/ucr');
+    const rows = [...r.places, { ...r.ics, name: 'ICS' }];
+    return [
+      note(`Urgent community response: ${r.measure}. Ambition ${pct(r.ambition, 0)} within ${r.standard_minutes} minutes; ${r.from.slice(0, 10)} to ${r.to.slice(0, 10)}.`),
+      chart({
+        type: 'bar',
+        data: { labels: rows.map((x) => x.name), datasets: [
+          { label: `share within ${r.standard_minutes} min`, data: rows.map((x) => 100 * x.share), backgroundColor: rows.map((x) => (x.meets_ambition ? '#005eb8' : '#d5281b')) },
+          { label: 'ambition', type: 'line', data: rows.map(() => 100 * r.ambition), borderColor: '#212b32', borderDash: [4, 4], pointRadius: 0 },
+        ] },
+        options: { scales: { y: { min: 0, max: 100, title: { display: true, text: '%' } } } },
+      }, { class: 'short', label: 'UCR two-hour standard by borough' }),
+      table([
+        { key: 'name', label: 'Borough', head: true }, { key: 'referrals', label: 'Referrals', num: true },
+        { key: 'attended', label: 'Attended', num: true }, { key: 'share', label: 'Within standard', num: true, fmt: (v) => pct(v) },
+        { key: 'ci95', label: '95% CI (Wilson)', num: true, fmt: (v) => (v ? `${pct(v[0])} – ${pct(v[1])}` : '—') },
+        { key: 'median_minutes', label: 'Median minutes', num: true },
+        { key: 'meets_ambition', label: 'Meets ambition', fmt: (v) => (v ? 'yes' : h('span', { class: 'pill closed' }, 'no')) },
+      ], rows, { caption: 'Two-hour urgent community response' })];
+  });
+  return panel('Urgent community response: 2-hour standard', out);
+}
+
 function simResult(run) {
   const r = run.result;
   const pol = Object.entries(r.policies);
@@ -189,6 +216,6 @@ export default {
   async render(root, ctx) {
     clear(root, h('div', { class: 'view-head' }, h('h1', {}, 'Analytics'),
       note('Population variation, resources following need, and capacity planning.')),
-    funnelPanel(ctx), allocationPanel(ctx), SIM.includes(ctx.me.role) ? simPanel(ctx) : null);
+    funnelPanel(ctx), allocationPanel(ctx), SIM.includes(ctx.me.role) ? ucrPanel() : null, SIM.includes(ctx.me.role) ? simPanel(ctx) : null);
   },
 };
