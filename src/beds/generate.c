@@ -157,11 +157,11 @@ int beds_history_generate(const beds_unit *units, size_t nunits, const beds_bed 
     g.h = h;
     h->beds = malloc(nbeds * sizeof *h->beds);
     h->confirmed_at = calloc(nunits, sizeof *h->confirmed_at);
-    waiting = malloc(nbeds * 64 * sizeof *waiting + 64 * sizeof *waiting);
+    size_t wcap = nbeds + 64, nw = 0;
+    waiting = malloc(wcap * sizeof *waiting);
     occ = malloc(nbeds * sizeof *occ);
     counts = calloc(nunits, sizeof *counts);
     if (!h->beds || !h->confirmed_at || !waiting || !occ || !counts) goto fail;
-    size_t wcap = nbeds * 64 + 64, nw = 0;
     memcpy(h->beds, beds, nbeds * sizeof *beds);
     h->nbeds = nbeds;
     double type_beds[BEDS_TYPE_COUNT] = {0};
@@ -200,7 +200,12 @@ int beds_history_generate(const beds_unit *units, size_t nunits, const beds_bed 
             unsigned k = lambda > 0 ? rng_poisson(&g.r, lambda) : 0;
             for (unsigned i = 0; i < k; i++) {
                 int at = push(&g);
-                if (at < 0 || nw == wcap) goto fail;
+                if (at < 0) goto fail;
+                if (nw == wcap) {
+                    int *grown = realloc(waiting, (wcap *= 2) * sizeof *grown);
+                    if (!grown) goto fail;
+                    waiting = grown;
+                }
                 new_referral(&g, &h->eps[at], &g.ax[at], (beds_type)t, day, d, nd);
                 h->eps[at].ref.id = at + 1;
                 waiting[nw++] = at;
