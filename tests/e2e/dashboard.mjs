@@ -314,6 +314,34 @@ await check('coordinator: refers a patient, matches them with reasons, offers th
   await shot(page, 'beds-offered');
 });
 
+await check('coordinator: the patient accepts the offer and is admitted; the board shows the bed occupied', page, async () => {
+  const bed = process.env.E2E_BED;
+  const id = sql("SELECT MAX(referral_id) FROM bed_referrals WHERE nhs_number = '9434765870'");
+  const occupied = await stat(page, 'occupied'), reserved = await stat(page, 'reserved');
+  await page.locator(`tr[data-referral="${id}"]`).getByRole('button', { name: 'Accept' }).click();
+  await page.locator('.flash', { hasText: `Referral ${id}: offer accepted` }).waitFor({ timeout: WAIT });
+  await settled(page);
+  await page.locator(`tr[data-referral="${id}"]`).getByRole('button', { name: 'Admit' }).click();
+  await page.locator('.flash', { hasText: `Referral ${id}: admitted` }).waitFor({ timeout: WAIT });
+  await settled(page);
+  assert.equal(await stat(page, 'occupied'), occupied + 1);
+  assert.equal(await stat(page, 'reserved'), reserved - 1);
+  assert.equal(sql(`SELECT r.state || ' ' || b.status FROM bed_referrals r JOIN beds b ON b.bed_id = r.bed_id WHERE r.referral_id = ${id}`), 'admitted occupied');
+  assert.ok(sql(`SELECT COUNT(*) FROM audit WHERE object_id = '${id}' AND actor = 'e2e-coordinator'`) >= 3, 'offer, accept and admit audited');
+});
+
+await check('a refused API call (403) is shown in words and the rest of the view still works', page, async () => {
+  await page.route('**/api/v1/beds/los*', (route) => route.fulfill({ status: 403, contentType: 'application/problem+json',
+    body: JSON.stringify({ type: 'about:blank', title: 'Forbidden', status: 403, detail: "the role 'coordinator' may not GET /api/v1/beds/los" }) }));
+  await openView(page, 'Analytics', 'analytics');
+  await openView(page, 'Beds', 'beds');
+  const notice = page.getByRole('region', { name: 'Length of stay' }).locator('.notice');
+  await notice.waitFor({ timeout: WAIT });
+  assert.match(await notice.textContent(), /Not available to your role: the role 'coordinator' may not GET/);
+  assert.ok(await page.locator('[data-stat="available"]').count() === 1, 'the board still shows');
+  await page.unroute('**/api/v1/beds/los*');
+});
+
 await check('coordinator: runs a waiting-list allocation and sees before and after by trust, borough and deprivation', page, async () => {
   const runs = Number(sql('SELECT COUNT(*) FROM waitlist_runs'));
   await openView(page, 'Waiting list', 'waitlist');
@@ -398,6 +426,21 @@ for (const [role, views] of [['clinician', ['System', 'Beds', 'Find a service']]
   });
 }
 
+await check('a token revoked while signed in signs the user out with the server\'s message', page, async () => {
+  const res = await fetch(`${URL}/api/v1/users`, { method: 'POST', headers: { Authorization: `Bearer ${TOK.admin}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'e2e-short-lived', role: 'analyst', org: 'QRV' }) });
+  const { token } = await res.json();
+  await page.evaluate(() => sessionStorage.clear());
+  TOK.short = token;
+  await signIn(page, 'short');
+  await fetch(`${URL}/api/v1/users/e2e-short-lived`, { method: 'DELETE', headers: { Authorization: `Bearer ${TOK.admin}` } });
+  await page.locator('#nav').getByRole('link', { name: 'Analytics' }).click();
+  await page.getByRole('heading', { name: 'Sign in to icsflow' }).waitFor({ timeout: WAIT });
+  assert.match(await page.locator('form.signin [role=alert]').textContent(), /signed out/);
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('icsflow.token')), null);
+  await signIn(page, 'coordinator');
+});
+
 await check('signing out forgets the token and shows the sign-in form', page, async () => {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in to icsflow' }).waitFor({ timeout: WAIT });
@@ -421,7 +464,7 @@ await check('no request left the test server (nothing from a CDN)', null, async 
   assert.deepEqual(external, []);
 });
 await check('no script errors in the browser console', null, async () => {
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(pageErrors, [], JSON.stringify(pageErrors));
 });
 
 await browser.close();

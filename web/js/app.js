@@ -97,8 +97,9 @@ async function route() {
   try {
     await view.render(root, { me, args: rest, flash });
   } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return; // already signed out
     clear(root, errorBox(err instanceof ApiError ? err : { detail: String(err) }));
-    console.error(err);
+    if (!(err instanceof ApiError)) console.error(err);
   } finally {
     root.removeAttribute('aria-busy');
   }
@@ -131,6 +132,10 @@ document.getElementById('signout').addEventListener('click', () => {
 });
 
 window.addEventListener('hashchange', route);
+// A 401 met by a background load has already signed the user out.
+window.addEventListener('unhandledrejection', (ev) => {
+  if (ev.reason instanceof ApiError && ev.reason.status === 401) ev.preventDefault();
+});
 
 (async () => {
   if (!token.get()) return signInView();

@@ -7,7 +7,7 @@
 // response two-hour standard by borough.
 
 import { get, post, qs } from '../api.js';
-import { busy, chart, clear, field, fmt, h, loading, note, panel, pct, select, table } from '../ui.js';
+import { busy, chart, clear, errorBox, field, fmt, h, loading, note, panel, pct, select, table } from '../ui.js';
 
 const SIM = ['admin', 'coordinator', 'analyst'];
 const ALLOC_RUN = ['admin', 'analyst'];
@@ -205,7 +205,7 @@ function simPanel(ctx) {
     clear(runOut, h('div', { class: 'success', role: 'status' }, `Bed review run ${r.id} stored.`));
     refresh(r.id);
   });
-  refresh();
+  refresh().catch((err) => clear(out, errorBox(err)));
   return panel('Bed review simulation', h('div', { class: 'fields' }, field('Review', pick)), out, h('h3', {}, 'New review'), form);
 }
 
