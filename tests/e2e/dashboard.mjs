@@ -330,6 +330,19 @@ await check('coordinator: the patient accepts the offer and is admitted; the boa
   assert.ok(sql(`SELECT COUNT(*) FROM audit WHERE object_id = '${id}' AND actor = 'e2e-coordinator'`) >= 3, 'offer, accept and admit audited');
 });
 
+await check('coordinator: declines a waiting referral with a reason typed in place', page, async () => {
+  const row = page.locator('tr[data-referral]', { has: page.locator('.pill.waiting') }).first();
+  const id = await row.getAttribute('data-referral');
+  await row.getByRole('button', { name: `Decline referral ${id}` }).click();
+  const reason = row.getByLabel(`Reason to decline referral ${id}`);
+  await reason.fill('needs an acute bed, not a community one');
+  await reason.press('Enter');
+  await page.locator('.flash', { hasText: `Referral ${id}: declined` }).waitFor({ timeout: WAIT });
+  await settled(page);
+  assert.equal(sql(`SELECT state || ': ' || reason FROM bed_referrals WHERE referral_id = ${id}`), 'declined: needs an acute bed, not a community one');
+  assert.equal(await page.locator(`tr[data-referral="${id}"]`).count(), 0, 'gone from the queue');
+});
+
 await check('a refused API call (403) is shown in words and the rest of the view still works', page, async () => {
   await page.route('**/api/v1/beds/los*', (route) => route.fulfill({ status: 403, contentType: 'application/problem+json',
     body: JSON.stringify({ type: 'about:blank', title: 'Forbidden', status: 403, detail: "the role 'coordinator' may not GET /api/v1/beds/los" }) }));

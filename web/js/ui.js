@@ -209,3 +209,26 @@ export function localDateTime(d = new Date()) {
   const z = new Date(d.getTime() - d.getTimezoneOffset() * 60000);
   return z.toISOString().slice(0, 16);
 }
+
+// A button for an action that needs a reason: a click opens a labelled
+// input in place; Enter or OK sends it, Escape or Back closes it.
+export function reasonButton(label, what, onSubmit, cls = 'small secondary') {
+  const box = h('span', { class: 'actions reason' });
+  const closed = () => clear(box, h('button', { type: 'button', class: cls, 'aria-label': `${label} ${what}`, onclick: open }, label));
+  function open() {
+    const input = h('input', { type: 'text', name: 'reason', 'aria-label': `Reason to ${label.toLowerCase()} ${what}`, placeholder: 'reason', required: true });
+    const ok = h('button', { type: 'submit', class: 'small' }, 'OK');
+    const form = h('form', { class: 'actions' }, input, ok,
+      h('button', { type: 'button', class: 'small secondary', onclick: closed }, 'Back'));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      if (!input.value.trim()) { input.focus(); return; }
+      await onSubmit(input.value.trim(), ok);
+    });
+    input.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') closed(); });
+    clear(box, form);
+    input.focus();
+  }
+  closed();
+  return box;
+}

@@ -7,7 +7,7 @@
 // refer and follow their referrals.
 
 import { get, patch, post, qs } from '../api.js';
-import { busy, chart, clear, destroyCharts, field, fmt, h, loading, localDateTime, note, panel, pct, select, sparkline, table } from '../ui.js';
+import { busy, chart, clear, destroyCharts, field, reasonButton, fmt, h, loading, localDateTime, note, panel, pct, select, sparkline, table } from '../ui.js';
 
 const TYPES = ['rehabilitation', 'stroke_rehabilitation', 'dementia', 'palliative', 'step_down'];
 const DESTS = ['home', 'home_with_support', 'care_home', 'acute_readmission', 'died', 'other'];
@@ -130,13 +130,15 @@ function queuePanel(ctx, reload) {
       { key: (r) => r.district || r.place_code, label: 'From' },
       { key: 'wait_days', label: 'Waiting', num: true, fmt: days },
       { key: (r) => r, label: 'Next step', fmt: (r) => (!can(ctx, 'act') ? '' : h('span', { class: 'actions' },
+        reasonButton(r.state === 'waiting' ? 'Decline' : 'Cancel', `referral ${r.referral_id}`,
+          (why, btn) => step(btn, r, r.state === 'waiting' ? 'decline' : 'cancel', { reason: why }, r.state === 'waiting' ? 'declined' : 'cancelled'), 'small danger'),
         r.state === 'waiting' ? h('button', { type: 'button', class: 'small', 'aria-label': `Match referral ${r.referral_id}`,
           onclick: async () => {
             await loading(matchOut, async () => matchView(await get(`/api/v1/beds/referrals/${r.referral_id}/match`), ctx, reload), 'Matching…');
             matchOut.scrollIntoView({ block: 'nearest' });
           } }, 'Match') : null,
         r.state === 'offered' ? [h('button', { type: 'button', class: 'small', onclick: (e) => step(e.target, r, 'accept', {}, 'offer accepted') }, 'Accept'),
-          h('button', { type: 'button', class: 'small secondary', onclick: (e) => step(e.target, r, 'reject-offer', { reason: 'declined by patient or ward' }, 'offer rejected') }, 'Reject')] : null,
+          reasonButton('Reject', `the offer to referral ${r.referral_id}`, (why, btn) => step(btn, r, 'reject-offer', { reason: why }, 'offer rejected'))] : null,
         r.state === 'accepted' ? h('button', { type: 'button', class: 'small', onclick: (e) => step(e.target, r, 'admit', {}, 'admitted') }, 'Admit') : null)) },
     ], items, { caption: `${items.length} referrals waiting or in progress`, rowAttrs: (r) => ({ 'data-referral': r.referral_id }), empty: 'Nobody is waiting.' });
   });

@@ -6,7 +6,7 @@
 // with their state and the actions the lifecycle allows.
 
 import { get, post, qs } from '../api.js';
-import { busy, clear, errorBox, field, fmt, h, loading, note, panel, select, table } from '../ui.js';
+import { busy, clear, errorBox, field, fmt, h, loading, note, panel, reasonButton, select, table } from '../ui.js';
 
 const FINDERS = ['admin', 'clinician'];
 const CAPS = ['falls', 'frailty', 'reduced_function', 'end_of_life', 'urgent_equipment', 'delirium', 'catheter',
@@ -144,10 +144,7 @@ function referralsPanel(ctx) {
       { key: (x) => x, label: 'Actions', fmt: (x) => h('span', { class: 'actions' },
         x.state === 'sent' ? [
           h('button', { type: 'button', class: 'small', onclick: (e) => act(e.target, x, 'accept') }, 'Accept'),
-          h('button', { type: 'button', class: 'small secondary', onclick: (e) => {
-            const why = prompt('Why is it declined?');
-            if (why) act(e.target, x, 'decline', { reason: why });
-          } }, 'Decline')] : null,
+          reasonButton('Decline', `referral ${x.id}`, (why, btn) => act(btn, x, 'decline', { reason: why }))] : null,
         x.state === 'accepted' ? h('button', { type: 'button', class: 'small', onclick: (e) => act(e.target, x, 'attend') }, 'Attended') : null,
         ['sent', 'accepted'].includes(x.state) ? h('button', { type: 'button', class: 'small danger', onclick: (e) => act(e.target, x, 'cancel') }, 'Cancel') : null) },
     ], items, { caption: `Latest ${items.length} of ${r.total ?? items.length} referrals you can see`, empty: 'No referrals.' });
