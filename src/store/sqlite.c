@@ -10,15 +10,31 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Prepared statements are cached per connection by their SQL text: a
+ * handler runs the same few statements on every request, and preparing
+ * them again each time was a large share of a request's cost. A cached
+ * statement in use by an outer loop is never handed out twice; the inner
+ * use gets a fresh, uncached one. */
+#define STMT_CACHE 64
+
+typedef struct cached {
+    char *sql;
+    sqlite3_stmt *st;
+    int busy;
+} cached;
+
 struct store {
     sqlite3 *db;
     char *path;
     int in_tx;
+    cached cache[STMT_CACHE];
+    int next; /* round-robin victim when the cache is full */
 };
 
 struct store_stmt {
     sqlite3_stmt *st;
     store *s;
+    cached *c; /* NULL when not cached */
 };
 
 int store_migrate(store *s, ics_err *e); /* schema.c */
@@ -67,6 +83,10 @@ int store_open(const char *path, store **out, int *created, ics_err *e)
 void store_close(store *s)
 {
     if (!s) return;
+    for (int i = 0; i < STMT_CACHE; i++) {
+        if (s->cache[i].st) sqlite3_finalize(s->cache[i].st);
+        free(s->cache[i].sql);
+    }
     if (s->db) sqlite3_close_v2(s->db);
     free(s->path);
     free(s);
@@ -114,12 +134,47 @@ int store_prepare(store *s, const char *sql, store_stmt **out, ics_err *e)
 {
     store_stmt *st = calloc(1, sizeof *st);
     if (!st) return ics_err_set(e, ICS_ENOMEM, "out of memory");
+    st->s = s;
+    cached *free_slot = NULL;
+    for (int i = 0; i < STMT_CACHE; i++) {
+        cached *c = &s->cache[i];
+        if (!c->sql) {
+            if (!free_slot) free_slot = c;
+            continue;
+        }
+        if (!c->busy && strcmp(c->sql, sql) == 0) {
+            c->busy = 1;
+            st->st = c->st;
+            st->c = c;
+            *out = st;
+            return 0;
+        }
+    }
     int rc = sqlite3_prepare_v2(s->db, sql, -1, &st->st, NULL);
     if (rc != SQLITE_OK) {
         free(st);
         return db_err(s, rc, "preparing a statement", e);
     }
-    st->s = s;
+    if (!free_slot) { /* evict an idle entry, round robin */
+        for (int k = 0; k < STMT_CACHE && !free_slot; k++) {
+            cached *c = &s->cache[(s->next + k) % STMT_CACHE];
+            if (!c->busy) {
+                free_slot = c;
+                s->next = (int)((c - s->cache) + 1) % STMT_CACHE;
+            }
+        }
+        if (free_slot) {
+            sqlite3_finalize(free_slot->st);
+            free(free_slot->sql);
+            free_slot->sql = NULL;
+            free_slot->st = NULL;
+        }
+    }
+    if (free_slot && (free_slot->sql = strdup(sql)) != NULL) {
+        free_slot->st = st->st;
+        free_slot->busy = 1;
+        st->c = free_slot;
+    }
     *out = st;
     return 0;
 }
@@ -228,7 +283,13 @@ json_t *store_col_json(store_stmt *st, int i)
 void store_finalize(store_stmt *st)
 {
     if (!st) return;
-    sqlite3_finalize(st->st);
+    if (st->c) {
+        sqlite3_reset(st->st);
+        sqlite3_clear_bindings(st->st);
+        st->c->busy = 0;
+    } else {
+        sqlite3_finalize(st->st);
+    }
     free(st);
 }
 
