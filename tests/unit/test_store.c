@@ -160,6 +160,35 @@ static void test_tokens_are_hashed_and_revocable(void **st)
     assert_int_equal(store_user_revoke(s, "test", "ana", &e), ICS_ENOTFOUND);
 }
 
+static void test_same_statement_nested_is_independent(void **st)
+{
+    store *s = *st;
+    ics_err e = {0};
+    add_place(s, "E09000005", "Brent");
+    add_place(s, "E09000009", "Ealing");
+    const char *sql = "SELECT code FROM places ORDER BY code";
+    store_stmt *outer, *inner;
+    int pairs = 0;
+    assert_int_equal(store_prepare(s, sql, &outer, &e), 0);
+    while (store_step(outer, &e) == 1) {
+        /* the same SQL while the outer statement is mid-way: a separate statement */
+        assert_int_equal(store_prepare(s, sql, &inner, &e), 0);
+        while (store_step(inner, &e) == 1) pairs++;
+        store_finalize(inner);
+    }
+    store_finalize(outer);
+    assert_int_equal(pairs, 4);
+    /* cached statements come back reset and unbound */
+    for (int i = 0; i < 3; i++) {
+        store_stmt *q;
+        assert_int_equal(store_prepare(s, "SELECT COUNT(*) FROM places WHERE code = ?", &q, &e), 0);
+        if (i == 0) store_bind_text(q, 1, "E09000005");
+        assert_int_equal(store_step(q, &e), 1);
+        assert_int_equal(store_col_int(q, 0), i == 0 ? 1 : 0);
+        store_finalize(q);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -170,6 +199,7 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_query_json_and_audit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tokens_are_hashed_and_revocable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_same_statement_nested_is_independent, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
