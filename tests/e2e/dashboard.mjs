@@ -261,6 +261,26 @@ await check('trust_ops: submits a sitrep with severe figures and sees the level 
   await shot(page, 'system-after-sitrep');
 });
 
+await check('trust_ops: asks for mutual aid for their trust and sees who could help', page, async () => {
+  const aid = page.getByRole('region', { name: 'Mutual aid' });
+  await aid.locator('summary', { hasText: 'Ask for aid' }).click();
+  const form = page.getByRole('form', { name: 'Ask for mutual aid' });
+  assert.deepEqual(await form.getByLabel('For').locator('option').allTextContents(), ['Imperial College Healthcare NHS Trust (RYJ)']);
+  await form.getByLabel('Resource').selectOption('beds');
+  await form.getByLabel('What exactly').fill('ga');
+  await form.getByLabel('Quantity').fill('4');
+  await form.getByRole('button', { name: 'Ask for aid' }).click();
+  await page.locator('.flash', { hasText: 'Mutual-aid request' }).waitFor({ timeout: WAIT });
+  await settled(page);
+  const id = sql("SELECT MAX(id) FROM sitrep_aid_requests WHERE org_code = 'RYJ'");
+  assert.ok(Number(id) > 0, 'request stored');
+  await aid.getByRole('button', { name: `Open request ${id}` }).click();
+  await aid.getByRole('button', { name: 'Who could help?' }).click();
+  await aid.locator('table', { hasText: 'Best placed to help' }).locator('tbody tr').first().waitFor({ timeout: WAIT });
+  assert.ok(await aid.locator('table', { hasText: 'Best placed to help' }).locator('tbody tr').count() >= 1);
+  await aid.screenshot({ path: join(OUT, 'system-mutual-aid.png') });
+});
+
 await check('coordinator: discharges a patient and the board shows one more bed available', page, async () => {
   await page.evaluate(() => sessionStorage.clear());
   await signIn(page, 'coordinator');

@@ -6,6 +6,7 @@
 // submit or amend a sitrep here and see the level change at once.
 
 import { get, hasPath, post, qs } from '../api.js';
+import { aidPanel } from './aid.js';
 import { busy, chart, clear, field, fmt, h, loading, note, opelBadge, panel, select, sparkline, table, today } from '../ui.js';
 
 const SUBMITTERS = ['admin', 'coordinator', 'trust_ops'];
@@ -181,7 +182,7 @@ export default {
         panel('Providers', providerTable(day, (p) => historyPanel(hist, p)), hist)];
       if (SUBMITTERS.includes(ctx.me.role)) {
         const fields = await get('/api/v1/sitrep/fields');
-        kids.push(submitPanel(ctx, day, fields, (r) => { dayIn.value = r.day; load(); }));
+        kids.push(submitPanel(ctx, day, fields, (r) => { dayIn.value = r.day; load(); }), aidPanel(ctx, day));
       }
       return kids;
     });
