@@ -3,7 +3,7 @@
 # those missing, so `make run` and `make test` work on a fresh Debian 12.
 set -eu
 build="gcc make pkg-config curl jq libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev"
-test="$build libcmocka-dev curl jq sqlite3"
+test="$build libcmocka-dev curl jq sqlite3 tzdata"
 bench="$build curl jq wrk nginx-light liblemon-dev g++ python3 python3-pandas python3-scipy python3-networkx python3-simpy"
 # The dashboard (make web) needs node and npm, and its browser tests
 # chromium. Machines with nodejs from elsewhere (which bundles npm) have the
