@@ -52,7 +52,7 @@ int main(int argc, char **argv)
     double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    std::printf("objective %lld time %.3f nodes %d arcs %d maxrss_kb %ld\n",
-                total, t, countNodes(g), countArcs(g), ru.ru_maxrss);
+    std::printf("objective %lld time %.3f nodes %d arcs %d maxrss_kb %ld\n", total, t,
+                countNodes(g), countArcs(g), ru.ru_maxrss);
     return 0;
 }

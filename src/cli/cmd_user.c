@@ -33,8 +33,7 @@ int cmd_user(int argc, char **argv)
     } else if (strcmp(action, "revoke") == 0 || strcmp(action, "token") == 0) {
         if (!name) return cli_usage_error("user", "%s needs --name", action);
     } else if (strcmp(action, "list") != 0) {
-        return cli_usage_error("user", "unknown action '%s' (add, list, token or revoke)",
-                               action);
+        return cli_usage_error("user", "unknown action '%s' (add, list, token or revoke)", action);
     }
     store *s;
     if ((rc = cli_open("user", db, &s))) return rc;

@@ -119,8 +119,8 @@ int csv_parse(const char *text, size_t len, const char *name, csv_doc **out, ics
         }
         while (p < end && *p != ',' && *p != '\n' && *p != '\r') {
             if (quoted) {
-                rc = ics_err_set(e, ICS_EINVAL, "%s: line %zu: text after a closing quote",
-                                 d->name, row_line);
+                rc = ics_err_set(e, ICS_EINVAL, "%s: line %zu: text after a closing quote", d->name,
+                                 row_line);
                 goto done;
             }
             *w++ = *p++;
@@ -144,7 +144,8 @@ int csv_parse(const char *text, size_t len, const char *name, csv_doc **out, ics
         row_line = line;
         if (p >= end) break;
     }
-    if (!d->header) rc = ics_err_set(e, ICS_EINVAL, "%s: the file is empty (no header row)", d->name);
+    if (!d->header)
+        rc = ics_err_set(e, ICS_EINVAL, "%s: the file is empty (no header row)", d->name);
 done:
     free(r.cells);
     if (rc) {

@@ -12,13 +12,13 @@
 #include "core/error.h"
 
 typedef struct csv_doc {
-    char *name;      /* file name used in messages */
-    size_t ncols;    /* columns in the header */
-    char **header;   /* ncols names */
-    size_t nrows;    /* data rows */
-    char ***rows;    /* rows[i][j]: cell j of data row i ("" when short) */
-    size_t *line;    /* line[i]: line number of data row i */
-    char *buf;       /* owns all cell text */
+    char *name;    /* file name used in messages */
+    size_t ncols;  /* columns in the header */
+    char **header; /* ncols names */
+    size_t nrows;  /* data rows */
+    char ***rows;  /* rows[i][j]: cell j of data row i ("" when short) */
+    size_t *line;  /* line[i]: line number of data row i */
+    char *buf;     /* owns all cell text */
 } csv_doc;
 
 /* Parse text (need not be NUL-terminated). A row with more cells than the

@@ -44,17 +44,29 @@ void ics_err_clear(ics_err *e)
 const char *ics_err_name(int code)
 {
     switch (code) {
-    case ICS_OK: return "ok";
-    case ICS_EINVAL: return "invalid";
-    case ICS_EBADREQ: return "bad-request";
-    case ICS_ENOTFOUND: return "not-found";
-    case ICS_ECONFLICT: return "conflict";
-    case ICS_EAUTH: return "unauthorised";
-    case ICS_EFORBID: return "forbidden";
-    case ICS_ETOOBIG: return "too-large";
-    case ICS_EIO: return "io";
-    case ICS_ENOMEM: return "out-of-memory";
-    case ICS_EDB: return "database";
-    default: return "internal";
+    case ICS_OK:
+        return "ok";
+    case ICS_EINVAL:
+        return "invalid";
+    case ICS_EBADREQ:
+        return "bad-request";
+    case ICS_ENOTFOUND:
+        return "not-found";
+    case ICS_ECONFLICT:
+        return "conflict";
+    case ICS_EAUTH:
+        return "unauthorised";
+    case ICS_EFORBID:
+        return "forbidden";
+    case ICS_ETOOBIG:
+        return "too-large";
+    case ICS_EIO:
+        return "io";
+    case ICS_ENOMEM:
+        return "out-of-memory";
+    case ICS_EDB:
+        return "database";
+    default:
+        return "internal";
     }
 }

@@ -27,8 +27,7 @@ typedef struct ics_err {
 } ics_err;
 
 /* Record code and a printf-style message in e (e may be NULL); returns code. */
-int ics_err_set(ics_err *e, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int ics_err_set(ics_err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Prefix the message already in e with more context ("data/sites.csv: "). */
 void ics_err_prefix(ics_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

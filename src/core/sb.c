@@ -63,11 +63,20 @@ void sb_xml(sb *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '<': sb_puts(b, "&lt;"); break;
-        case '>': sb_puts(b, "&gt;"); break;
-        case '&': sb_puts(b, "&amp;"); break;
-        case '"': sb_puts(b, "&quot;"); break;
-        default: sb_append(b, s, 1);
+        case '<':
+            sb_puts(b, "&lt;");
+            break;
+        case '>':
+            sb_puts(b, "&gt;");
+            break;
+        case '&':
+            sb_puts(b, "&amp;");
+            break;
+        case '"':
+            sb_puts(b, "&quot;");
+            break;
+        default:
+            sb_append(b, s, 1);
         }
     }
 }

@@ -121,8 +121,7 @@ int tz_parse_date(const char *s, int64_t *days, ics_err *e)
 {
     int y, m, d, n = 0;
     if (!s || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || s[n] != '\0')
-        return ics_err_set(e, ICS_EINVAL, "'%s' is not a date in the form YYYY-MM-DD",
-                           s ? s : "");
+        return ics_err_set(e, ICS_EINVAL, "'%s' is not a date in the form YYYY-MM-DD", s ? s : "");
     if (check_fields(y, m, d, 0, 0, 0, e)) return ICS_EINVAL;
     *days = tz_days_from_civil(y, m, d);
     return 0;
@@ -131,8 +130,7 @@ int tz_parse_date(const char *s, int64_t *days, ics_err *e)
 int tz_parse(const char *s, int64_t *out, ics_err *e)
 {
     int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
-    if (!s || sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
-        goto bad;
+    if (!s || sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) goto bad;
     const char *p = s + 10;
     if (*p == '\0') return tz_local_to_utc(y, mo, d, 0, 0, 0, out, e);
     if (*p != 'T' && *p != ' ') goto bad;
@@ -143,7 +141,8 @@ int tz_parse(const char *s, int64_t *out, ics_err *e)
         if (sscanf(p + 1, "%2d%n", &sec, &n) != 1 || n != 2) goto bad;
         p += 3;
         if (*p == '.') /* fractional seconds are accepted and dropped */
-            for (p++; *p >= '0' && *p <= '9'; p++) {}
+            for (p++; *p >= '0' && *p <= '9'; p++) {
+            }
     }
     if (*p == '\0') return tz_local_to_utc(y, mo, d, h, mi, sec, out, e);
     if (check_fields(y, mo, d, h, mi, sec, e)) return ICS_EINVAL;

@@ -12,11 +12,11 @@
 #include "core/error.h"
 
 typedef struct tz_local {
-    int year, month, day;   /* month 1..12 */
+    int year, month, day; /* month 1..12 */
     int hour, min, sec;
-    int wday;               /* 0 = Monday .. 6 = Sunday (ISO) */
-    int offset_min;         /* 0 in GMT, 60 in BST */
-    int64_t date;           /* local calendar day as days since 1970-01-01 */
+    int wday;       /* 0 = Monday .. 6 = Sunday (ISO) */
+    int offset_min; /* 0 in GMT, 60 in BST */
+    int64_t date;   /* local calendar day as days since 1970-01-01 */
 } tz_local;
 
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back. */

@@ -21,15 +21,15 @@ int valid_nhs_number(const char *s, char out[11], ics_err *e)
     if (!s || !*s) return ics_err_set(e, ICS_EINVAL, "NHS number is empty");
     for (const char *p = s; *p; p++) {
         if (isdigit((unsigned char)*p)) {
-            if (n == 10) return ics_err_set(e, ICS_EINVAL, "NHS number '%s' has more than 10 digits", s);
+            if (n == 10)
+                return ics_err_set(e, ICS_EINVAL, "NHS number '%s' has more than 10 digits", s);
             d[n++] = *p;
         } else if (*p != ' ' && *p != '-') {
-            return ics_err_set(e, ICS_EINVAL, "NHS number '%s' contains '%c': only digits are allowed",
-                               s, *p);
+            return ics_err_set(e, ICS_EINVAL,
+                               "NHS number '%s' contains '%c': only digits are allowed", s, *p);
         }
     }
-    if (n != 10)
-        return ics_err_set(e, ICS_EINVAL, "NHS number '%s' has %d digits, not 10", s, n);
+    if (n != 10) return ics_err_set(e, ICS_EINVAL, "NHS number '%s' has %d digits, not 10", s, n);
     d[10] = '\0';
     int check = valid_nhs_check_digit(d);
     if (check < 0 || check != d[9] - '0')
@@ -110,8 +110,8 @@ int valid_ods_code(const char *s, ics_err *e)
 {
     size_t n = s ? strlen(s) : 0;
     if (n != 3 && n != 5)
-        return ics_err_set(e, ICS_EINVAL,
-                           "ODS code '%s' must be 3 characters (trust) or 5 (site)", s ? s : "");
+        return ics_err_set(e, ICS_EINVAL, "ODS code '%s' must be 3 characters (trust) or 5 (site)",
+                           s ? s : "");
     if (!isupper((unsigned char)s[0]))
         return ics_err_set(e, ICS_EINVAL, "ODS code '%s' must start with an upper-case letter", s);
     for (size_t i = 1; i < n; i++)

@@ -79,8 +79,8 @@ int store_user_token(store *s, const char *actor, const char *name, char token[T
     int rc = store_begin(s, e);
     if (rc) return rc;
     json_t *p = json_pack("[s]", name);
-    int64_t uid = store_query_int(
-        s, "SELECT id FROM users WHERE name = ? AND revoked_at IS NULL", p, 0, e);
+    int64_t uid =
+        store_query_int(s, "SELECT id FROM users WHERE name = ? AND revoked_at IS NULL", p, 0, e);
     json_decref(p);
     if (!uid) {
         store_rollback(s);
