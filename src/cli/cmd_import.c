@@ -123,14 +123,7 @@ int cmd_import(int argc, char **argv)
         stat(argv[i], &st);
         int n = 0;
         if (S_ISDIR(st.st_mode)) {
-            for (const dir_collection *c = directory_collections; c->name && !rc; c++) {
-                char path[1024];
-                snprintf(path, sizeof path, "%s/%s.csv", argv[i], c->name);
-                if (stat(path, &st) != 0) continue;
-                int k = 0;
-                rc = import_csv(s, path, c->name, &k, &e);
-                n += k;
-            }
+            rc = store_dir_import_files(s, argv[i], 0, &n, &e);
         } else if (ends_with(argv[i], ".json")) {
             rc = import_json(s, argv[i], &n, &e);
         } else {

@@ -414,10 +414,9 @@ int store_dir_delete(store *s, const dir_collection *c, const char *key, json_t 
     return rc;
 }
 
-int store_dir_import_dir(store *s, const char *dir, int required, int *total, ics_err *e)
+int store_dir_import_files(store *s, const char *dir, int required, int *total, ics_err *e)
 {
-    int rc = store_begin(s, e);
-    if (rc) return rc;
+    int rc = 0;
     *total = 0;
     for (const dir_collection *c = directory_collections; c->name && !rc; c++) {
         char path[1024];
@@ -436,6 +435,13 @@ int store_dir_import_dir(store *s, const char *dir, int required, int *total, ic
         csv_free(doc);
         *total += n;
     }
+    return rc;
+}
+
+int store_dir_import_dir(store *s, const char *dir, int required, int *total, ics_err *e)
+{
+    int rc = store_begin(s, e);
+    if (!rc) rc = store_dir_import_files(s, dir, required, total, e);
     if (rc) {
         store_rollback(s);
         return rc;

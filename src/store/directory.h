@@ -35,5 +35,7 @@ int store_dir_delete(store *s, const dir_collection *c, const char *key, json_t 
  * transaction; *total receives the rows written. Missing files are skipped
  * unless required is set. */
 int store_dir_import_dir(store *s, const char *dir, int required, int *total, ics_err *e);
+/* The same, inside the caller's transaction. */
+int store_dir_import_files(store *s, const char *dir, int required, int *total, ics_err *e);
 
 #endif

@@ -58,6 +58,8 @@ check "json export has 14 sites plus community" [ "$(jq '.sites | length' "$T/ex
 ICSFLOW_DATA="$T/exp" "$BIN" db init --db "$T/copy.db" >/dev/null 2>&1
 check "a database seeded from the CSV export has the same sites" \
     [ "$(sqlite3 "$T/copy.db" 'SELECT COUNT(*) FROM sites')" = "$((sites + 2))" ]
+"$BIN" import --db "$T/copy.db" "$T/exp" >"$T/out" 2>&1
+check "the CSV export folder imports back in one go" grep -q "imported [0-9][0-9]* rows" "$T/out"
 "$BIN" import --db "$T/copy.db" "$T/exp.json" >"$T/out" 2>&1
 check "the JSON export imports back" grep -q "imported" "$T/out"
 echo '{"sites":[{"site_code":"RYJ60","name":"X"}]}' >"$T/bad.json"
