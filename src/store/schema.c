@@ -19,23 +19,6 @@ SCHEMA(analytics);
 SCHEMA(sim);
 #undef SCHEMA
 
-/* Order matters: later modules reference the directory's tables. */
-static const store_migration *const *modules(void)
-{
-    static const store_migration *list[9];
-    int n = 0;
-    list[n++] = store_schema_core;
-    list[n++] = store_schema_directory;
-    list[n++] = store_schema_routing;
-    list[n++] = store_schema_beds;
-    list[n++] = store_schema_waitlist;
-    list[n++] = store_schema_sitrep;
-    list[n++] = store_schema_analytics;
-    list[n++] = store_schema_sim;
-    list[n] = NULL;
-    return list;
-}
-
 int store_migrate(store *s, ics_err *e)
 {
     int rc = store_exec(s,
@@ -44,8 +27,11 @@ int store_migrate(store *s, ics_err *e)
                         " PRIMARY KEY (module, version))",
                         e);
     if (rc) return rc;
-    const store_migration *const *mods = modules();
-    for (int m = 0; m < 8; m++) {
+    /* Order matters: later modules reference the directory's tables. */
+    const store_migration *const mods[] = {
+        store_schema_core,     store_schema_directory, store_schema_routing,   store_schema_beds,
+        store_schema_waitlist, store_schema_sitrep,    store_schema_analytics, store_schema_sim};
+    for (size_t m = 0; m < sizeof mods / sizeof *mods; m++) {
         const store_migration *steps = mods[m];
         if (!steps) continue;
         for (const store_migration *st = steps; st->module; st++) {
