@@ -1,9 +1,21 @@
 /* error.c - filling and naming ics_err values. */
 #include "core/error.h"
 
+#include "core/utf8.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+/* A message may quote input: when it was cut at the buffer's end, drop any
+ * half character, then replace every byte that is not UTF-8 so the message
+ * is always safe to put in JSON, a log line or a terminal. */
+static void tidy(char *msg, int wanted)
+{
+    size_t n = strlen(msg);
+    if (wanted > 0 && (size_t)wanted > n) msg[utf8_clip(msg, n)] = '\0';
+    utf8_scrub(msg);
+}
 
 int ics_err_set(ics_err *e, int code, const char *fmt, ...)
 {
@@ -11,8 +23,9 @@ int ics_err_set(ics_err *e, int code, const char *fmt, ...)
     e->code = code;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    int n = vsnprintf(e->msg, sizeof e->msg, fmt, ap);
     va_end(ap);
+    tidy(e->msg, n);
     return code;
 }
 
@@ -32,6 +45,7 @@ void ics_err_prefix(ics_err *e, const char *fmt, ...)
     if (m > sizeof e->msg - 1 - n) m = sizeof e->msg - 1 - n;
     memcpy(e->msg + n, old, m);
     e->msg[n + m] = '\0';
+    tidy(e->msg, (int)(strlen(pre) + strlen(old)));
 }
 
 void ics_err_clear(ics_err *e)

@@ -4,6 +4,8 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "core/utf8.h"
+
 int valid_nhs_check_digit(const char d[9])
 {
     int sum = 0;
@@ -25,8 +27,10 @@ int valid_nhs_number(const char *s, char out[11], ics_err *e)
                 return ics_err_set(e, ICS_EINVAL, "NHS number '%s' has more than 10 digits", s);
             d[n++] = *p;
         } else if (*p != ' ' && *p != '-') {
+            size_t k = utf8_char_len(p, strlen(p));
             return ics_err_set(e, ICS_EINVAL,
-                               "NHS number '%s' contains '%c': only digits are allowed", s, *p);
+                               "NHS number '%s' contains '%.*s': only digits are allowed", s,
+                               (int)(k ? k : 1), p);
         }
     }
     if (n != 10) return ics_err_set(e, ICS_EINVAL, "NHS number '%s' has %d digits, not 10", s, n);

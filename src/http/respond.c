@@ -1,11 +1,13 @@
 /* respond.c - the helpers every handler uses to read input and answer:
  * JSON and problem responses, the one error-code-to-status table, paging,
  * and the body schema check. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/sb.h"
+#include "core/utf8.h"
 #include "http/http.h"
 
 int http_status_of(int code)
@@ -87,8 +89,14 @@ int http_problem(http_resp *rs, int status, const char *detail, json_t *extra)
 {
     char type[64];
     snprintf(type, sizeof type, "https://icsflow.org/problems/%d", status);
+    /* detail may quote input: scrub a copy so the problem is always valid
+     * UTF-8 (json_pack would refuse it and leave the response empty). */
+    char *safe = strdup(detail ? detail : title_of(status));
+    if (safe) utf8_scrub(safe);
     json_t *p = json_pack("{sssssiss}", "type", type, "title", title_of(status), "status", status,
-                          "detail", detail ? detail : title_of(status));
+                          "detail", safe ? safe : title_of(status));
+    free(safe);
+    assert(p);
     if (extra) {
         json_object_update(p, extra);
         json_decref(extra);

@@ -1,33 +1,25 @@
 /* routes.c - the route table: every module's routes in one list, and the
  * matcher that fills a request's {params}. Each handler file defines
- * http_routes_<module>[]; they are weak here so a missing module adds none. */
+ * http_routes_<module>[] and is named once in the list below. */
 #include <string.h>
 
 #include "http/routes.h"
 
-#define ROUTES(m) extern const http_route http_routes_##m[] __attribute__((weak))
-ROUTES(core);
-ROUTES(directory);
-ROUTES(fhir);
-ROUTES(routing);
-ROUTES(beds);
-ROUTES(waitlist);
-ROUTES(sitrep);
-ROUTES(analytics);
-ROUTES(sim);
-#undef ROUTES
+extern const http_route http_routes_core[], http_routes_directory[], http_routes_fhir[],
+    http_routes_routing[], http_routes_beds[], http_routes_waitlist[], http_routes_sitrep[],
+    http_routes_analytics[], http_routes_sim[];
+
+/* The one list of modules' routes, fixed at build time: read-only, so any
+ * number of server threads may walk it at once. */
+static const http_route *const tables[] = {http_routes_core,   http_routes_directory,
+                                           http_routes_fhir,   http_routes_routing,
+                                           http_routes_beds,   http_routes_waitlist,
+                                           http_routes_sitrep, http_routes_analytics,
+                                           http_routes_sim,    NULL};
 
 const http_route *const *http_route_tables(void)
 {
-    static const http_route *t[10];
-    int n = 0;
-    const http_route *all[] = {http_routes_core,    http_routes_directory, http_routes_fhir,
-                               http_routes_routing, http_routes_beds,      http_routes_waitlist,
-                               http_routes_sitrep,  http_routes_analytics, http_routes_sim};
-    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
-        if (all[i]) t[n++] = all[i];
-    t[n] = NULL;
-    return t;
+    return tables;
 }
 
 /* Match one pattern segment by segment; {x} matches any non-empty segment. */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/utf8.h"
 #include "http/http.h"
 #include "http/routes.h"
 
@@ -118,11 +119,16 @@ static int send_resp(struct MHD_Connection *mc, http_resp *rs)
         rs->body = NULL;
         n = rs->body_len;
     }
+    /* Only a buffer we allocated may be handed over to be freed: an empty
+     * body (or a JSON value that could not be serialised) is a static "". */
     struct MHD_Response *r =
-        MHD_create_response_from_buffer(n, text ? text : (char *)"", MHD_RESPMEM_MUST_FREE);
-    if (!text) {
-        MHD_destroy_response(r);
-        r = MHD_create_response_from_buffer(0, (char *)"", MHD_RESPMEM_PERSISTENT);
+        text ? MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE)
+             : MHD_create_response_from_buffer(0, (char *)"", MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        free(text);
+        json_decref(rs->json);
+        free(rs->body);
+        return MHD_NO;
     }
     MHD_add_response_header(r, "Content-Type", rs->content_type ? rs->content_type : "text/plain");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
@@ -201,8 +207,43 @@ static int authenticate(struct MHD_Connection *mc, store *db, auth_user *u, ics_
     return store_user_by_token(db, tok, u, e);
 }
 
+/* The first query parameter whose name or value is not UTF-8, if any. */
+static enum MHD_Result q_utf8(void *cls, enum MHD_ValueKind kind, const char *key,
+                              const char *value)
+{
+    (void)kind;
+    const char **bad = cls;
+    if (utf8_valid(key) && (!value || utf8_valid(value))) return MHD_YES;
+    *bad = key;
+    return MHD_NO;
+}
+
+/* Input is text: the path and every query parameter must be UTF-8 before
+ * any handler sees them (bodies are checked by the JSON parser or the CSV
+ * reader). */
+static int text_ok(struct MHD_Connection *mc, const char *url, int *sent)
+{
+    if (!utf8_valid(url)) {
+        *sent = problem_now(mc, 400, "the request path is not valid UTF-8");
+        return 0;
+    }
+    const char *bad = NULL;
+    MHD_get_connection_values(mc, MHD_GET_ARGUMENT_KIND, q_utf8, &bad);
+    if (!bad) return 1;
+    char msg[160];
+    char name[64];
+    snprintf(name, sizeof name, "%s", bad);
+    name[utf8_clip(name, strlen(name))] = '\0';
+    utf8_scrub(name);
+    snprintf(msg, sizeof msg, "query parameter '%s' is not valid UTF-8", name);
+    *sent = problem_now(mc, 400, msg);
+    return 0;
+}
+
 static int dispatch(struct MHD_Connection *mc, const char *method, const char *url, conn *c)
 {
+    int sent;
+    if (!text_ok(mc, url, &sent)) return sent;
     http_req rq = {0};
     http_resp rs = {0};
     int known = 0;

@@ -13,7 +13,49 @@
 #include "core/rng.h"
 #include "core/sb.h"
 #include "core/tz.h"
+#include "core/utf8.h"
 #include "core/valid.h"
+
+static void test_utf8_validates_rfc3629(void **s)
+{
+    (void)s;
+    assert_true(utf8_valid("plain"));
+    assert_true(
+        utf8_valid("\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9a\x91")); /* été € ambulance */
+    assert_int_equal(utf8_invalid_at("ab\xc3", 3), 2);                  /* cut mid-character */
+    assert_int_equal(utf8_invalid_at("\xc0\xaf", 2), 0);                /* overlong '/' */
+    assert_int_equal(utf8_invalid_at("\xed\xa0\x80", 3), 0);            /* UTF-16 surrogate */
+    assert_int_equal(utf8_invalid_at("\xf4\x90\x80\x80", 4), 0);        /* above U+10FFFF */
+    assert_int_equal(utf8_invalid_at("x\xff", 2), 1);
+}
+
+static void test_utf8_clip_and_scrub_keep_text_whole(void **s)
+{
+    (void)s;
+    const char *t = "a\xc3\xa9\xe2\x82\xac"; /* a é € : 1 + 2 + 3 bytes */
+    assert_int_equal(utf8_clip(t, 6), 6);
+    assert_int_equal(utf8_clip(t, 5), 3); /* inside € -> before it */
+    assert_int_equal(utf8_clip(t, 2), 1); /* inside é -> before it */
+    char b[] = "ok\xff\xc3";
+    assert_int_equal(utf8_scrub(b), 2);
+    assert_string_equal(b, "ok??");
+}
+
+static void test_error_message_cut_on_character_boundary(void **s)
+{
+    (void)s;
+    ics_err e;
+    char big[1200];
+    size_t n = 0;
+    while (n + 2 < sizeof big) big[n++] = '\xc3', big[n++] = '\xa9';
+    big[n] = '\0';
+    ics_err_set(&e, ICS_EINVAL, "x%s", big); /* 'x' shifts every é to straddle byte 511 */
+    assert_true(strlen(e.msg) < sizeof e.msg);
+    assert_true(utf8_valid(e.msg));
+    assert_true(strlen(e.msg) >= sizeof e.msg - 3);
+    ics_err_set(&e, ICS_EINVAL, "bad byte \xff here");
+    assert_string_equal(e.msg, "bad byte ? here");
+}
 
 static void test_nhs_number_accepts_valid_and_grouped(void **s)
 {
@@ -205,6 +247,9 @@ static void test_sb_escapes(void **s)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_utf8_validates_rfc3629),
+        cmocka_unit_test(test_utf8_clip_and_scrub_keep_text_whole),
+        cmocka_unit_test(test_error_message_cut_on_character_boundary),
         cmocka_unit_test(test_nhs_number_accepts_valid_and_grouped),
         cmocka_unit_test(test_nhs_number_rejects_bad_check_digit_and_shape),
         cmocka_unit_test(test_postcode_normalises_and_rejects),
