@@ -9,6 +9,7 @@
 
 #include "core/geo.h"
 #include "core/rng.h"
+#include "sim/draw.h"
 #include "sim/sim.h"
 
 const char *const sim_metric_names[SIM_NMETRICS] = {"occupancy",     "mean_wait",   "p_wait",
@@ -219,23 +220,25 @@ int sim_scenario_check(const sim_scenario *sc, ics_err *e)
 
 /* ---- patients ------------------------------------------------------------- */
 
+/* A replayed patient, kept in a list in arrival order. */
 typedef struct patient {
-    double arrive, los, admit;
-    int16_t place, unit; /* SIM_MAX_PLACES, SIM_MAX_UNITS fit */
-    int32_t urgent;
-} patient; /* 32 bytes: the merge and the run walk arrays of these */
+    double arrive, los, given; /* given: index in sc->replay, for a stable sort */
+    int32_t place, urgent;
+} patient;
 
 /* A LOS model ready to draw from: the lognormal's log-scale parameters are
  * worked out once per place, not per patient (as in rng_lognormal:
  * sigma^2 = ln(1 + sd^2/mean^2), mu = ln(mean) - sigma^2/2). */
 typedef struct los_draw {
-    const sim_los *l;
-    double mu, sigma;
+    sim_los_kind kind;
+    double mean, mu, sigma;
+    const double *values;
+    uint64_t nvalues;
 } los_draw;
 
 static los_draw los_prepare(const sim_los *l)
 {
-    los_draw d = {l, 0, 0};
+    los_draw d = {l->kind, l->mean, 0, 0, l->values, (uint64_t)(l->nvalues > 0 ? l->nvalues : 0)};
     if (l->kind == SIM_LOS_LOGNORMAL) {
         double s2 = log1p((l->sd * l->sd) / (l->mean * l->mean));
         d.mu = log(l->mean) - s2 / 2.0;
@@ -244,15 +247,15 @@ static los_draw los_prepare(const sim_los *l)
     return d;
 }
 
-static double draw_los(rng *r, const los_draw *d)
+static inline double draw_los(rng *r, const los_draw *d)
 {
-    switch (d->l->kind) {
+    switch (d->kind) {
     case SIM_LOS_EXPONENTIAL:
-        return sim_draw_exponential(r, d->l->mean);
+        return sim_zig_exp(r, d->mean);
     case SIM_LOS_LOGNORMAL:
-        return exp(d->mu + d->sigma * sim_draw_normal(r));
+        return exp(d->mu + d->sigma * sim_zig_normal(r));
     case SIM_LOS_EMPIRICAL:
-        return d->l->values[rng_below(r, (uint64_t)d->l->nvalues)];
+        return d->values[sim_rng_below(r, d->nvalues)];
     default:
         return 0;
     }
@@ -300,144 +303,219 @@ static double profile_at(const profile *pf, double t)
 /* Streams: each (replication, place, purpose) has its own generator, so the
  * patients a replication sees do not depend on the policy, the bed numbers
  * or the queue discipline (common random numbers: comparisons are paired),
- * nor on what other places do. */
+ * nor on what other places do, nor on when in the run they are drawn. */
 static uint64_t stream_id(int rep, int place, int purpose)
 {
     return ((uint64_t)rep << 12) | ((uint64_t)place << 2) | (uint64_t)purpose;
 }
 
-typedef struct plist {
-    patient *p;
-    size_t n, cap;
-} plist;
-
-static inline patient *plist_add(plist *l)
-{
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 1024;
-        patient *q = realloc(l->p, cap * sizeof *q);
-        if (!q) return NULL;
-        l->p = q;
-        l->cap = cap;
-    }
-    return memset(&l->p[l->n++], 0, sizeof(patient));
-}
-
-/* Order of replayed arrivals within a place: by time, then as given (the
- * given index is parked in admit while sorting). */
+/* Order of replayed arrivals within a place: by time, then as given. */
 static int by_arrival(const void *a, const void *b)
 {
     const patient *x = a, *y = b;
     if (x->arrive != y->arrive) return x->arrive < y->arrive ? -1 : 1;
-    return (x->admit > y->admit) - (x->admit < y->admit);
+    return (x->given > y->given) - (x->given < y->given);
 }
 
-/* Merge the places' runs (each already in time order) into one list in
- * time order, ties to the lower place index: rounds of pairwise merges, as
- * in a bottom-up merge sort, so O(n log k) for k places. */
-static int merge_places(plist *l, size_t *seg, int nplaces)
+/* ---- arrivals --------------------------------------------------------------
+ * Drawn as the run needs them, not all before it: a replication then needs
+ * memory for the beds and the queue only, not for every patient (which
+ * cost more in page faults than the simulation itself). Each place draws
+ * from its own streams in the same order as drawing them all first would,
+ * so the numbers do not depend on when they are drawn. Poisson arrivals
+ * per place; with day-of-week or seasonal profiles non-homogeneous, by
+ * thinning (Lewis and Shedler 1979): candidates at the peak rate, each kept
+ * with probability rate(t) / peak. The next arrival overall is the earliest
+ * of the places' next arrivals, ties to the lower place index. Replayed
+ * arrivals are sorted into a list first (there are few). */
+
+typedef struct place_src {
+    rng ra, rl, ru;
+    los_draw los;
+    double t, gap, urgent_share; /* gap: mean time between candidates */
+} place_src;
+
+typedef struct arrivals {
+    int nplaces, place; /* place: where the next arrival comes from, -1: none */
+    double t;           /* its time (INFINITY: none) */
+    double end;
+    profile pf;
+    double next[SIM_MAX_PLACES]; /* each place's next arrival, INFINITY: none */
+    place_src ps[SIM_MAX_PLACES];
+    patient *list; /* replay */
+    size_t n, k;
+} arrivals;
+
+/* Advance place i to its next kept candidate before end. */
+static inline void place_next(arrivals *a, int i)
 {
-    if (nplaces == 1 || l->n == 0) return 0;
-    patient *a = l->p, *b = malloc(l->n * sizeof *b);
-    if (!b) return ICS_ENOMEM;
-    int k = nplaces;
-    while (k > 1) {
-        int m = 0;
-        for (int r = 0; r < k; r += 2, m++) {
-            size_t i = seg[r], ie = seg[r + 1], o = seg[r];
-            size_t j = r + 1 < k ? seg[r + 1] : ie, je = r + 1 < k ? seg[r + 2] : ie;
-            while (i < ie && j < je) b[o++] = a[j].arrive < a[i].arrive ? a[j++] : a[i++];
-            while (i < ie) b[o++] = a[i++];
-            while (j < je) b[o++] = a[j++];
-            seg[m] = seg[r];
+    place_src *s = &a->ps[i];
+    double t = s->t;
+    for (;;) {
+        t += sim_zig_exp(&s->ra, s->gap);
+        if (t >= a->end) {
+            t = INFINITY;
+            break;
         }
-        seg[m] = l->n;
-        k = m;
-        patient *t = a;
-        a = b;
-        b = t;
+        if (!a->pf.on || sim_rng_uniform(&s->ra) * a->pf.peak < profile_at(&a->pf, t)) break;
     }
-    free(b);
-    l->p = a;
-    l->cap = l->n;
+    s->t = t;
+    a->next[i] = t;
+}
+
+static inline void arrivals_pick(arrivals *a)
+{
+    int best = 0;
+    for (int i = 1; i < a->nplaces; i++)
+        if (a->next[i] < a->next[best]) best = i;
+    a->t = a->next[best];
+    a->place = isinf(a->t) ? -1 : best;
+}
+
+static int replay_list(arrivals *a, const sim_scenario *sc)
+{
+    size_t cap = (size_t)sc->nreplay + 1, n = 0;
+    patient *l = malloc(cap * sizeof *l);
+    if (!l) return ICS_ENOMEM;
+    for (int i = 0; i < sc->nplaces; i++) {
+        size_t from = n;
+        int sorted = 1;
+        for (int k = 0; k < sc->nreplay; k++) {
+            const sim_arrival *v = &sc->replay[k];
+            if (v->place != i || v->day >= a->end) continue;
+            patient *p = &l[n++];
+            p->arrive = v->day;
+            p->given = k;
+            p->place = i;
+            p->los = v->los >= 0 ? v->los : draw_los(&a->ps[i].rl, &a->ps[i].los);
+            p->urgent = v->urgent;
+            if (n - 1 > from && p[-1].arrive > p->arrive) sorted = 0;
+        }
+        if (!sorted) qsort(l + from, n - from, sizeof *l, by_arrival);
+    }
+    /* all places in time order, ties to the lower place (stable merge by
+     * the sort key (arrive, place, given)) */
+    patient *b = malloc(cap * sizeof *b);
+    if (!b) {
+        free(l);
+        return ICS_ENOMEM;
+    }
+    size_t start[SIM_MAX_PLACES + 1], at[SIM_MAX_PLACES];
+    size_t c = 0;
+    for (int i = 0; i < sc->nplaces; i++) {
+        start[i] = c;
+        while (c < n && l[c].place == i) c++;
+    }
+    start[sc->nplaces] = n;
+    for (int i = 0; i < sc->nplaces; i++) at[i] = start[i];
+    for (size_t o = 0; o < n; o++) {
+        int best = -1;
+        for (int i = 0; i < sc->nplaces; i++)
+            if (at[i] < start[i + 1] && (best < 0 || l[at[i]].arrive < l[at[best]].arrive))
+                best = i;
+        b[o] = l[at[best]++];
+    }
+    free(l);
+    a->list = b;
+    a->n = n;
+    a->k = 0;
+    a->t = n ? b[0].arrive : INFINITY;
+    a->place = n ? b[0].place : -1;
     return 0;
 }
 
-/* Non-homogeneous Poisson arrivals by thinning (Lewis and Shedler 1979):
- * candidates at the peak rate, each kept with probability rate(t) / peak. */
-static int make_patients(const sim_scenario *sc, int rep, double end, plist *out)
+static int arrivals_init(arrivals *a, const sim_scenario *sc, int rep, double end)
 {
-    profile pf;
-    profile_init(sc, &pf);
-    size_t seg[SIM_MAX_PLACES + 1];
-    /* room for the expected number and a margin, so growth is rare */
-    double expect = sc->nreplay;
-    for (int i = 0; i < sc->nplaces && !sc->nreplay; i++)
-        expect += sc->places[i].arrivals_per_day * end;
-    if (expect > 0 && expect < 1e8) {
-        size_t cap = (size_t)(expect + 4 * sqrt(expect) + 16);
-        out->p = malloc(cap * sizeof *out->p);
-        if (!out->p) return ICS_ENOMEM;
-        out->cap = cap;
-    }
+    memset(a, 0, sizeof *a);
+    a->nplaces = sc->nplaces;
+    a->end = end;
+    profile_init(sc, &a->pf);
     for (int i = 0; i < sc->nplaces; i++) {
+        place_src *s = &a->ps[i];
         const sim_place *pl = &sc->places[i];
-        los_draw ld = los_prepare(los_of(sc, &pl->los)), *los = &ld;
-        rng ra, rl, ru;
-        rng_seed(&ra, sc->seed, stream_id(rep, i, 0));
-        rng_seed(&rl, sc->seed, stream_id(rep, i, 1));
-        rng_seed(&ru, sc->seed, stream_id(rep, i, 2));
-        seg[i] = out->n;
-        if (sc->nreplay > 0) {
-            int sorted = 1;
-            for (int k = 0; k < sc->nreplay; k++) {
-                const sim_arrival *v = &sc->replay[k];
-                if (v->place != i || v->day >= end) continue;
-                patient *p = plist_add(out);
-                if (!p) return ICS_ENOMEM;
-                p->arrive = v->day;
-                p->admit = k;
-                p->place = i;
-                p->los = v->los >= 0 ? v->los : draw_los(&rl, los);
-                p->urgent = v->urgent;
-                if (out->n - 1 > seg[i] && p[-1].arrive > p->arrive) sorted = 0;
-            }
-            if (!sorted) qsort(out->p + seg[i], out->n - seg[i], sizeof(patient), by_arrival);
-            continue;
-        }
-        double peak = pl->arrivals_per_day * pf.peak, t = 0;
-        if (!(peak > 0)) continue;
-        for (;;) {
-            t += sim_draw_exponential(&ra, 1.0 / peak);
-            if (t >= end) break;
-            if (pf.on && rng_uniform(&ra) * pf.peak >= profile_at(&pf, t)) continue;
-            patient *p = plist_add(out);
-            if (!p) return ICS_ENOMEM;
-            p->arrive = t;
-            p->place = i;
-            p->los = draw_los(&rl, los);
-            /* its own stream, so skipping it when nobody is urgent changes nothing else */
-            p->urgent = pl->urgent_share > 0 && rng_uniform(&ru) < pl->urgent_share;
-        }
+        s->los = los_prepare(los_of(sc, &pl->los));
+        rng_seed(&s->ra, sc->seed, stream_id(rep, i, 0));
+        rng_seed(&s->rl, sc->seed, stream_id(rep, i, 1));
+        rng_seed(&s->ru, sc->seed, stream_id(rep, i, 2));
+        s->urgent_share = pl->urgent_share;
+        double peak = pl->arrivals_per_day * a->pf.peak;
+        s->gap = peak > 0 ? 1.0 / peak : 0;
+        a->next[i] = INFINITY;
+        if (!sc->nreplay && peak > 0) place_next(a, i);
     }
-    seg[sc->nplaces] = out->n;
-    return merge_places(out, seg, sc->nplaces);
+    if (sc->nreplay > 0) return replay_list(a, sc);
+    if (a->nplaces > 0) {
+        arrivals_pick(a);
+    } else {
+        a->t = INFINITY;
+        a->place = -1;
+    }
+    return 0;
+}
+
+/* Take the next arrival (a->t, a->place) with its stay and urgency. */
+static inline void arrivals_take(arrivals *a, double *los, int *urgent)
+{
+    if (a->list) {
+        const patient *p = &a->list[a->k++];
+        *los = p->los;
+        *urgent = p->urgent;
+        a->t = a->k < a->n ? a->list[a->k].arrive : INFINITY;
+        a->place = a->k < a->n ? a->list[a->k].place : -1;
+        return;
+    }
+    int i = a->place;
+    place_src *s = &a->ps[i];
+    *los = draw_los(&s->rl, &s->los);
+    /* its own stream, so skipping it when nobody is urgent changes nothing else */
+    *urgent = s->urgent_share > 0 && sim_rng_uniform(&s->ru) < s->urgent_share;
+    place_next(a, i);
+    if (a->nplaces == 1) {
+        a->t = a->next[0];
+        a->place = isinf(a->t) ? -1 : 0;
+    } else {
+        arrivals_pick(a);
+    }
+}
+
+static void arrivals_free(arrivals *a)
+{
+    free(a->list);
 }
 
 int sim_patients_draw(const sim_scenario *sc, int rep, double end, sim_arrival **out, size_t *n)
 {
-    plist pl = {0};
     *out = NULL;
     *n = 0;
-    int rc = make_patients(sc, rep, end, &pl);
-    sim_arrival *a = rc ? NULL : malloc((pl.n ? pl.n : 1) * sizeof *a);
-    if (!rc && !a) rc = ICS_ENOMEM;
-    for (size_t k = 0; !rc && k < pl.n; k++)
-        a[k] = (sim_arrival){pl.p[k].arrive, pl.p[k].place, pl.p[k].los, pl.p[k].urgent};
-    free(pl.p);
-    if (rc) return rc;
-    *out = a;
-    *n = pl.n;
+    arrivals *a = malloc(sizeof *a);
+    if (!a) return ICS_ENOMEM;
+    int rc = arrivals_init(a, sc, rep, end);
+    size_t cap = 1024, k = 0;
+    sim_arrival *v = rc ? NULL : malloc(cap * sizeof *v);
+    if (!rc && !v) rc = ICS_ENOMEM;
+    while (!rc && a->place >= 0) {
+        if (k == cap) {
+            sim_arrival *q = realloc(v, 2 * cap * sizeof *q);
+            if (!q) {
+                rc = ICS_ENOMEM;
+                break;
+            }
+            v = q;
+            cap *= 2;
+        }
+        double t = a->t, los;
+        int place = a->place, urgent;
+        arrivals_take(a, &los, &urgent);
+        v[k++] = (sim_arrival){t, place, los, urgent};
+    }
+    arrivals_free(a);
+    free(a);
+    if (rc) {
+        free(v);
+        return rc;
+    }
+    *out = v;
+    *n = k;
     return 0;
 }
 
@@ -445,22 +523,22 @@ int sim_patients_draw(const sim_scenario *sc, int rep, double end, sim_arrival *
  * Future events are departures, kept in a binary min-heap keyed by time.
  * Push and pop are O(log n) sift-up/sift-down (Williams 1964; Cormen et
  * al., Introduction to Algorithms, ch. 6); the heap never holds more than
- * the number of beds. Departures at exactly the same time (possible only
- * with replayed or empirical stays) leave in the heap's order, which is
- * fixed by the sequence of pushes and pops, so a run is still exactly
- * reproducible. Arrivals are already in time order (drawn before the run),
- * so the next event is the earlier of the next arrival and the heap's top;
- * at equal times the departure goes first, so a bed freed at that instant
- * can be taken. */
+ * the number of beds, so it is allocated once. Departures at exactly the
+ * same time (possible only with replayed or empirical stays) leave in the
+ * heap's order, which is fixed by the sequence of pushes and pops, so a run
+ * is still exactly reproducible. The next arrival is known (see above), so
+ * the next event is the earlier of the next arrival and the heap's top; at
+ * equal times the departure goes first, so a bed freed at that instant can
+ * be taken. */
 
 typedef struct event {
     double t;
-    int32_t who;
+    int64_t unit; /* where the bed is free again */
 } event;
 
 typedef struct heap {
     event *e;
-    size_t n, cap;
+    size_t n;
 } heap;
 
 /* The index of the smaller of two siblings without a branch: which way
@@ -471,16 +549,9 @@ static inline size_t smaller(const event *e, size_t c)
     return c + (size_t)(e[c + 1].t < e[c].t);
 }
 
-static int heap_push(heap *h, double t, int who)
+static inline void heap_push(heap *h, double t, int unit)
 {
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 256;
-        event *q = realloc(h->e, cap * sizeof *q);
-        if (!q) return ICS_ENOMEM;
-        h->e = q;
-        h->cap = cap;
-    }
-    event v = {t, who};
+    event v = {t, unit};
     size_t i = h->n++;
     while (i > 0) {
         size_t up = (i - 1) / 2;
@@ -489,22 +560,37 @@ static int heap_push(heap *h, double t, int who)
         i = up;
     }
     h->e[i] = v;
-    return 0;
 }
 
-static event heap_pop(heap *h)
+/* Pop the earliest departure "bottom-up" (Wegener 1993, "Bottom-up
+ * heapsort"): the hole left at the top goes down to a leaf along the
+ * smaller children, without comparing with the last element, so the loop
+ * runs a fixed number of levels and its exit is never mispredicted; the
+ * last element then goes into the hole and up (rarely more than a level,
+ * as it is one of the latest departures). */
+static inline int heap_pop(heap *h)
 {
-    event top = h->e[0], last = h->e[--h->n];
-    size_t i = 0, n = h->n;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= n) break;
-        if (c + 1 < n) c = smaller(h->e, c);
-        if (!(h->e[c].t < last.t)) break;
-        h->e[i] = h->e[c];
+    event *e = h->e;
+    int top = (int)e[0].unit;
+    size_t n = --h->n, i = 0, c;
+    if (n == 0) return top;
+    event last = e[n];
+    while ((c = 2 * i + 1) + 1 < n) {
+        c = smaller(e, c);
+        e[i] = e[c];
         i = c;
     }
-    if (n) h->e[i] = last;
+    if (c < n) {
+        e[i] = e[c];
+        i = c;
+    }
+    while (i > 0) {
+        size_t up = (i - 1) / 2;
+        if (!(last.t < e[up].t)) break;
+        e[i] = e[up];
+        i = up;
+    }
+    e[i] = last;
     return top;
 }
 
@@ -513,15 +599,36 @@ static event heap_pop(heap *h)
 /* Waiting patients: one FIFO per (place, class), each in arrival order, so
  * the next patient for a freed bed is the best head among the places the
  * unit may take: urgent before routine (priority queue), then earliest. */
+typedef struct waiter {
+    double arrive, los;
+} waiter;
+
 typedef struct fifo {
-    int *v;
-    size_t head, tail;
+    waiter *v;
+    size_t head, tail, cap;
 } fifo;
+
+static int fifo_push(fifo *f, double arrive, double los)
+{
+    if (f->tail == f->cap) {
+        if (f->head > 0 && f->head >= f->cap / 2) {
+            memmove(f->v, f->v + f->head, (f->tail - f->head) * sizeof *f->v);
+            f->tail -= f->head;
+            f->head = 0;
+        } else {
+            size_t cap = f->cap ? 2 * f->cap : 64;
+            waiter *q = realloc(f->v, cap * sizeof *q);
+            if (!q) return ICS_ENOMEM;
+            f->v = q;
+            f->cap = cap;
+        }
+    }
+    f->v[f->tail++] = (waiter){arrive, los};
+    return 0;
+}
 
 typedef struct model {
     const sim_scenario *sc;
-    patient *p;
-    size_t np;
     int order[SIM_MAX_PLACES][SIM_MAX_UNITS]; /* eligible units, nearest first */
     int norder[SIM_MAX_PLACES];
     uint64_t takes[SIM_MAX_UNITS];                   /* places each unit may take from */
@@ -530,32 +637,39 @@ typedef struct model {
     int free_beds[SIM_MAX_UNITS], busy[SIM_MAX_UNITS];
     fifo q[SIM_MAX_PLACES][2];
     long waiting, max_waiting;
-    double wstart, wend;
+    double wstart, wend, target;
     size_t pending; /* patients from the window still without a bed */
     /* time integrals over the window, brought up to date lazily: a unit's
      * busy beds and the number waiting only change at its own events */
     double unit_last[SIM_MAX_UNITS], busy_area[SIM_MAX_UNITS];
     double queue_last, queue_area;
+    /* waits of the window's patients, added up as they are admitted */
+    double sum, pw, po, n;
+    double ps[SIM_MAX_PLACES], pn[SIM_MAX_PLACES], pov[SIM_MAX_PLACES];
+    double *pos; /* the waits above zero, for the 95th percentile */
+    size_t npos, cappos;
     heap h;
 } model;
 
-static inline double overlap(const model *md, double a, double b)
+/* Time t cut to the window: integrals over the window add up busy beds x
+ * (clamp(t) - clamp(last)), without branches. */
+static inline double clamp_window(const model *md, double t)
 {
-    if (a < md->wstart) a = md->wstart;
-    if (b > md->wend) b = md->wend;
-    return b > a ? b - a : 0;
+    return t < md->wstart ? md->wstart : t > md->wend ? md->wend : t;
 }
 
 static inline void unit_touch(model *md, int u, double t)
 {
-    md->busy_area[u] += md->busy[u] * overlap(md, md->unit_last[u], t);
-    md->unit_last[u] = t;
+    double c = clamp_window(md, t);
+    md->busy_area[u] += md->busy[u] * (c - md->unit_last[u]);
+    md->unit_last[u] = c;
 }
 
 static inline void queue_touch(model *md, double t)
 {
-    md->queue_area += md->waiting * overlap(md, md->queue_last, t);
-    md->queue_last = t;
+    double c = clamp_window(md, t);
+    md->queue_area += md->waiting * (c - md->queue_last);
+    md->queue_last = c;
 }
 
 static void build_orders(model *md)
@@ -587,59 +701,86 @@ static void build_orders(model *md)
             if (md->takes[u] >> i & 1) md->take_list[u][md->ntake[u]++] = (int8_t)i;
 }
 
-static int admit(model *md, int who, int unit, double t)
+static int grow_waits(model *md)
 {
-    patient *p = &md->p[who];
-    p->admit = t;
-    p->unit = unit;
-    if (p->arrive >= md->wstart && p->arrive < md->wend) md->pending--;
+    size_t cap = md->cappos ? 2 * md->cappos : 1024;
+    double *q = realloc(md->pos, cap * sizeof *q);
+    if (!q) return ICS_ENOMEM;
+    md->pos = q;
+    md->cappos = cap;
+    return 0;
+}
+
+/* A patient of the window got a bed (or the run stopped) after waiting wt. */
+static inline int record(model *md, int place, double wt)
+{
+    md->sum += wt;
+    md->n++;
+    md->pw += wt > 0;
+    md->po += wt > md->target;
+    md->ps[place] += wt;
+    md->pn[place]++;
+    md->pov[place] += wt > md->target;
+    if (!(wt > 0)) return 0;
+    if (md->npos == md->cappos && grow_waits(md)) return ICS_ENOMEM;
+    md->pos[md->npos++] = wt;
+    return 0;
+}
+
+static inline int admit(model *md, int unit, int place, double arrive, double los, double t)
+{
+    int rc = 0;
+    if (arrive >= md->wstart && arrive < md->wend) {
+        md->pending--;
+        rc = record(md, place, t - arrive);
+    }
     unit_touch(md, unit, t);
     md->free_beds[unit]--;
     md->busy[unit]++;
-    return heap_push(&md->h, t + p->los, who);
+    heap_push(&md->h, t + los, unit);
+    return rc;
 }
 
-static int on_arrive(model *md, int who, double t)
+static inline int on_arrive(model *md, int place, double los, int urgent, double t)
 {
-    patient *p = &md->p[who];
-    for (int k = 0; k < md->norder[p->place]; k++) {
-        int u = md->order[p->place][k];
-        if (md->free_beds[u] > 0) return admit(md, who, u, t);
+    md->pending += t >= md->wstart && t < md->wend;
+    const int *ord = md->order[place];
+    for (int k = 0; k < md->norder[place]; k++) {
+        int u = ord[k];
+        if (md->free_beds[u] > 0) return admit(md, u, place, t, los, t);
     }
-    int cls = md->sc->queue == SIM_QUEUE_PRIORITY && !p->urgent;
-    fifo *f = &md->q[p->place][cls];
-    f->v[f->tail++] = who;
+    int cls = md->sc->queue == SIM_QUEUE_PRIORITY && !urgent;
+    if (fifo_push(&md->q[place][cls], t, los)) return ICS_ENOMEM;
     queue_touch(md, t);
     if (++md->waiting > md->max_waiting && t >= md->wstart && t < md->wend)
         md->max_waiting = md->waiting;
     return 0;
 }
 
-static int on_depart(model *md, int who, double t)
+static inline int on_depart(model *md, int u, double t)
 {
-    int u = md->p[who].unit;
     unit_touch(md, u, t);
     md->free_beds[u]++;
     md->busy[u]--;
     if (md->waiting == 0) return 0;
-    int best = -1;
     fifo *bf = NULL;
-    for (int cls = 0; cls < 2 && best < 0; cls++) {
+    int bp = -1;
+    for (int cls = 0; cls < 2 && !bf; cls++) {
         for (int k = 0; k < md->ntake[u]; k++) {
-            fifo *f = &md->q[md->take_list[u][k]][cls];
+            int i = md->take_list[u][k];
+            fifo *f = &md->q[i][cls];
             if (f->head == f->tail) continue;
-            int c = f->v[f->head];
-            if (best < 0 || md->p[c].arrive < md->p[best].arrive) {
-                best = c;
+            if (!bf || f->v[f->head].arrive < bf->v[bf->head].arrive) {
                 bf = f;
+                bp = i;
             }
         }
     }
-    if (best < 0) return 0;
-    bf->head++;
+    if (!bf) return 0;
+    waiter w = bf->v[bf->head++];
     queue_touch(md, t);
     md->waiting--;
-    return admit(md, best, u, t);
+    return admit(md, u, bp, w.arrive, w.los, t);
 }
 
 /* The k-th smallest of v[0..n) (0-based), reordering v: Hoare's selection
@@ -672,29 +813,23 @@ static double select_kth(double *v, size_t n, size_t k)
     return v[k];
 }
 
-/* Fill out from the patients and time integrals of a finished run. */
+/* Fill out from the accumulated waits and time integrals of a finished run;
+ * patients of the window still waiting at the hard stop count as waiting
+ * until then (censored). */
 static int summarise(model *md, double hard, sim_rep *out)
 {
     const sim_scenario *sc = md->sc;
-    size_t n = 0;
-    double *w = malloc((md->np ? md->np : 1) * sizeof *w);
-    if (!w) return ICS_ENOMEM;
-    double sum = 0, pw = 0, po = 0;
-    double ps[SIM_MAX_PLACES] = {0}, pn[SIM_MAX_PLACES] = {0}, pov[SIM_MAX_PLACES] = {0};
-    for (size_t k = 0; k < md->np; k++) {
-        const patient *p = &md->p[k];
-        if (p->arrive < md->wstart || p->arrive >= md->wend) continue;
-        double wt = p->admit >= 0 ? p->admit - p->arrive : hard - p->arrive;
-        if (p->admit < 0) out->censored++;
-        w[n++] = wt;
-        sum += wt;
-        pw += wt > 0;
-        po += wt > sc->target_days;
-        ps[p->place] += wt;
-        pn[p->place]++;
-        pov[p->place] += wt > sc->target_days;
-    }
-    double run = md->wend - md->wstart;
+    for (int i = 0; i < sc->nplaces; i++)
+        for (int c = 0; c < 2; c++) {
+            const fifo *f = &md->q[i][c];
+            for (size_t k = f->head; k < f->tail; k++) {
+                double a = f->v[k].arrive;
+                if (a < md->wstart || a >= md->wend) continue;
+                out->censored++;
+                if (record(md, i, hard - a)) return ICS_ENOMEM;
+            }
+        }
+    double run = md->wend - md->wstart, n = md->n;
     int beds = sim_scenario_beds(sc);
     double busy = 0;
     for (int u = 0; u < sc->nunits; u++) {
@@ -702,23 +837,23 @@ static int summarise(model *md, double hard, sim_rep *out)
         out->unit_occ[u] = sc->units[u].beds ? md->busy_area[u] / (sc->units[u].beds * run) : NAN;
     }
     for (int i = 0; i < sc->nplaces; i++) {
-        out->place_wait[i] = pn[i] ? ps[i] / pn[i] : NAN;
-        out->place_over[i] = pn[i] ? pov[i] / pn[i] : NAN;
+        out->place_wait[i] = md->pn[i] ? md->ps[i] / md->pn[i] : NAN;
+        out->place_over[i] = md->pn[i] ? md->pov[i] / md->pn[i] : NAN;
     }
     out->m[SIM_OCCUPANCY] = beds ? busy / (beds * run) : 0;
-    out->m[SIM_MEAN_WAIT] = n ? sum / n : 0;
-    out->m[SIM_P_WAIT] = n ? pw / n : 0;
-    out->m[SIM_P_OVER_TARGET] = n ? po / n : 0;
+    out->m[SIM_MEAN_WAIT] = n ? md->sum / n : 0;
+    out->m[SIM_P_WAIT] = n ? md->pw / n : 0;
+    out->m[SIM_P_OVER_TARGET] = n ? md->po / n : 0;
     if (n) {
-        /* nearest rank: the ceil(0.95 n)-th smallest */
-        size_t r = (size_t)ceil(0.95 * n);
-        out->m[SIM_WAIT_P95] = select_kth(w, n, r ? r - 1 : 0);
+        /* nearest rank: the ceil(0.95 n)-th smallest; the waits of zero
+         * (not stored) are the smallest */
+        size_t r = (size_t)ceil(0.95 * n), k = r ? r - 1 : 0, zeros = (size_t)n - md->npos;
+        out->m[SIM_WAIT_P95] = k < zeros ? 0 : select_kth(md->pos, md->npos, k - zeros);
     }
     out->m[SIM_MEAN_QUEUE] = md->queue_area / run;
     out->m[SIM_MAX_QUEUE] = (double)md->max_waiting;
-    out->m[SIM_OVER_TARGET] = po;
-    out->m[SIM_PATIENTS] = (double)n;
-    free(w);
+    out->m[SIM_OVER_TARGET] = md->po;
+    out->m[SIM_PATIENTS] = n;
     return 0;
 }
 
@@ -735,43 +870,30 @@ int sim_rep_run(const sim_scenario *sc, int rep, sim_rep *out)
     memset(out, 0, sizeof *out);
     double hard = sc->warmup_days + 2 * sc->run_days + 10 * sim_los_mean(sc, NULL);
     model *md = calloc(1, sizeof *md);
-    if (!md) return ICS_ENOMEM;
+    arrivals *av = calloc(1, sizeof *av);
+    int beds = sim_scenario_beds(sc), rc = 0;
+    if (md) md->h.e = malloc(((size_t)beds + 1) * sizeof *md->h.e);
+    if (!md || !av || !md->h.e) {
+        rc = ICS_ENOMEM;
+        goto done;
+    }
     md->sc = sc;
     md->wstart = sc->warmup_days;
     md->wend = sc->warmup_days + sc->run_days;
-    plist pl = {0};
+    md->target = sc->target_days;
     double tail = sc->queue == SIM_QUEUE_PRIORITY ? 3 * sim_los_mean(sc, NULL) : 0;
-    int rc = make_patients(sc, rep, md->wend + tail, &pl);
-    md->p = pl.p;
-    md->np = pl.n;
-    int *qmem = NULL;
-    if (!rc && md->np > (size_t)INT32_MAX) rc = ICS_ENOMEM;
-    if (!rc && md->np) {
-        qmem = malloc(md->np * sizeof *qmem);
-        if (!qmem) rc = ICS_ENOMEM;
-    }
+    rc = arrivals_init(av, sc, rep, md->wend + tail);
     if (rc) goto done;
-    {
-        /* each queue gets a slice sized by how many patients it could hold */
-        size_t cnt[SIM_MAX_PLACES][2] = {{0}}, off = 0;
-        for (size_t k = 0; k < md->np; k++) {
-            md->p[k].admit = -1;
-            int cls = sc->queue == SIM_QUEUE_PRIORITY && !md->p[k].urgent;
-            cnt[md->p[k].place][cls]++;
-            md->pending += md->p[k].arrive >= md->wstart && md->p[k].arrive < md->wend;
-        }
-        for (int i = 0; i < sc->nplaces; i++)
-            for (int c = 0; c < 2; c++) {
-                md->q[i][c].v = qmem + off;
-                off += cnt[i][c];
-            }
-    }
     build_orders(md);
-    for (int u = 0; u < sc->nunits; u++) md->free_beds[u] = sc->units[u].beds;
-    size_t next = 0;
+    for (int u = 0; u < sc->nunits; u++) {
+        md->free_beds[u] = sc->units[u].beds;
+        md->unit_last[u] = md->wstart;
+    }
+    md->queue_last = md->wstart;
     int in_window = md->wstart <= 0;
+    long events = 0;
     while (!rc) {
-        double ta = next < md->np ? md->p[next].arrive : INFINITY;
+        double ta = av->t;
         double td = md->h.n ? md->h.e[0].t : INFINITY;
         int dep = td <= ta;
         double t = dep ? td : ta;
@@ -781,21 +903,33 @@ int sim_rep_run(const sim_scenario *sc, int rep, sim_rep *out)
             in_window = 1;
             if (md->waiting > md->max_waiting) md->max_waiting = md->waiting;
         }
-        out->events++;
-        if (dep)
-            rc = on_depart(md, heap_pop(&md->h).who, t);
-        else
-            rc = on_arrive(md, (int)next++, t);
+        events++;
+        if (dep) {
+            rc = on_depart(md, heap_pop(&md->h), t);
+        } else {
+            int place = av->place, urgent;
+            double los;
+            arrivals_take(av, &los, &urgent);
+            rc = on_arrive(md, place, los, urgent, t);
+        }
     }
+    out->events = events;
     if (!rc) {
         for (int u = 0; u < sc->nunits; u++) unit_touch(md, u, md->wend);
         queue_touch(md, md->wend);
         rc = summarise(md, hard, out);
     }
 done:
-    free(qmem);
-    free(md->h.e);
-    free(md->p);
+    if (av) arrivals_free(av);
+    free(av);
+    if (md) {
+        for (int i = 0; i < SIM_MAX_PLACES; i++) {
+            free(md->q[i][0].v);
+            free(md->q[i][1].v);
+        }
+        free(md->pos);
+        free(md->h.e);
+    }
     free(md);
     return rc;
 }

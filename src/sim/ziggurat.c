@@ -17,13 +17,14 @@
  * V = 0.0039496598225815571993 (exponential), computed in double precision. */
 #include <math.h>
 
+#include "sim/draw.h"
 #include "sim/sim.h"
 
 #define NORM_R 3.6541528853610088
 #define EXP_R  7.697117470131487
 
 /* clang-format off */
-static const double norm_x[257] = {
+const double sim_zig_norm_x[257] = {
     3.91075795953709, 3.654152885361009, 3.4492782985609645, 3.320244733839166, 3.224575052047029,
     3.14788928951715, 3.083526132001233, 3.0278377917686354, 2.978603279880845,
     2.9343668672078542, 2.894121053612348, 2.8571387308721325, 2.822877396825325,
@@ -89,7 +90,7 @@ static const double norm_x[257] = {
     0.43751840218666266, 0.40838913458800075, 0.3751213328504657, 0.33573751918045946,
     0.2861745917472605, 0.2152418959132738, 0.0,
 };
-static const double norm_f[257] = {
+const double sim_zig_norm_f[257] = {
     0.0004774677645866553, 0.001260285930498598, 0.002609072746106363, 0.0040379725933718715,
     0.005522403299264754, 0.00705087547139211, 0.008616582769422917, 0.0102149714397311,
     0.011842757857943104, 0.013497450601780807, 0.015177088307982072, 0.01688008315259584,
@@ -155,7 +156,7 @@ static const double norm_f[257] = {
     0.8879846607633999, 0.898095921906304, 0.9087264400605629, 0.9199915050483602,
     0.9320600759689902, 0.945198953453078, 0.9598790918124159, 0.9771017012827313, 1.0,
 };
-static const double exp_x[257] = {
+const double sim_zig_exp_x[257] = {
     8.697117470134852, 7.697117470131487, 6.941033629377448, 6.4783784938327305,
     6.144164665772595, 5.8821443157954985, 5.666410167454116, 5.482890627526134,
     5.323090505754461, 5.181487281301557, 5.054288489981356, 4.938777085901298, 4.832939741025155,
@@ -221,7 +222,7 @@ static const double exp_x[257] = {
     0.18995868962244125, 0.16512762256419763, 0.1373049809400244, 0.10483850756583295,
     0.06385216381502062, 0.0,
 };
-static const double exp_f[257] = {
+const double sim_zig_exp_f[257] = {
     0.00016706669230732857, 0.00045413435384129814, 0.0009672692823269466, 0.0015362997803013256,
     0.002145967743718644, 0.0027887987935738007, 0.0034602647778366183, 0.004157295120833498,
     0.004877655983542088, 0.005619642207205169, 0.006381905937318855, 0.007163353183634653,
@@ -289,42 +290,53 @@ static const double exp_f[257] = {
 };
 /* clang-format on */
 
-/* Uniform in (0, 1) from the high 52 bits (the low 8 pick the layer). */
-static inline double open01(uint64_t bits)
-{
-    return ((double)(bits >> 12) + 0.5) * 0x1.0p-52;
-}
-
-double sim_draw_normal(rng *r)
+/* The rare paths of the ziggurat (about 1% of draws): bits was the first
+ * draw, already rejected by the rectangle test in draw.h; the loop goes on
+ * from there exactly as a single loop would. */
+double sim_zig_normal_slow(rng *r, uint64_t bits)
 {
     for (;;) {
-        uint64_t bits = rng_next(r);
         int i = (int)(bits & 0xff);
-        double u = 2.0 * open01(bits) - 1.0, x = u * norm_x[i];
-        if (fabs(x) < norm_x[i + 1]) return x;
+        double u = 2.0 * sim_open01(bits) - 1.0, x = u * sim_zig_norm_x[i];
+        if (fabs(x) < sim_zig_norm_x[i + 1]) return x;
         if (i == 0) {
             /* the tail beyond R (Marsaglia 1964) */
             double tx, ty;
             do {
-                tx = log(open01(rng_next(r))) / NORM_R;
-                ty = log(open01(rng_next(r)));
+                tx = log(sim_open01(sim_rng_next(r))) / NORM_R;
+                ty = log(sim_open01(sim_rng_next(r)));
             } while (-2.0 * ty < tx * tx);
             return u < 0 ? tx - NORM_R : NORM_R - tx;
         }
-        if (norm_f[i + 1] + (norm_f[i] - norm_f[i + 1]) * open01(rng_next(r)) < exp(-0.5 * x * x))
+        if (sim_zig_norm_f[i + 1] +
+                (sim_zig_norm_f[i] - sim_zig_norm_f[i + 1]) * sim_open01(sim_rng_next(r)) <
+            exp(-0.5 * x * x))
             return x;
+        bits = sim_rng_next(r);
     }
+}
+
+double sim_zig_exp_slow(rng *r, uint64_t bits)
+{
+    for (;;) {
+        int i = (int)(bits & 0xff);
+        double x = sim_open01(bits) * sim_zig_exp_x[i];
+        if (x < sim_zig_exp_x[i + 1]) return x;
+        if (i == 0) return EXP_R - log(sim_open01(sim_rng_next(r)));
+        if (sim_zig_exp_f[i + 1] +
+                (sim_zig_exp_f[i] - sim_zig_exp_f[i + 1]) * sim_open01(sim_rng_next(r)) <
+            exp(-x))
+            return x;
+        bits = sim_rng_next(r);
+    }
+}
+
+double sim_draw_normal(rng *r)
+{
+    return sim_zig_normal(r);
 }
 
 double sim_draw_exponential(rng *r, double mean)
 {
-    for (;;) {
-        uint64_t bits = rng_next(r);
-        int i = (int)(bits & 0xff);
-        double x = open01(bits) * exp_x[i];
-        if (x < exp_x[i + 1]) return mean * x;
-        if (i == 0) return mean * (EXP_R - log(open01(rng_next(r))));
-        if (exp_f[i + 1] + (exp_f[i] - exp_f[i + 1]) * open01(rng_next(r)) < exp(-x))
-            return mean * x;
-    }
+    return sim_zig_exp(r, mean);
 }
