@@ -247,7 +247,7 @@ static los_draw los_prepare(const sim_los *l)
     return d;
 }
 
-static inline double draw_los(rng *r, const los_draw *d)
+static inline __attribute__((always_inline)) double draw_los(rng *r, const los_draw *d)
 {
     switch (d->kind) {
     case SIM_LOS_EXPONENTIAL:
@@ -341,13 +341,17 @@ typedef struct arrivals {
     double end;
     profile pf;
     double next[SIM_MAX_PLACES]; /* each place's next arrival, INFINITY: none */
+    int ph[SIM_MAX_PLACES];      /* places in a min-heap by (next, index) */
     place_src ps[SIM_MAX_PLACES];
     patient *list; /* replay */
     size_t n, k;
 } arrivals;
 
+/* The inner loop's helpers are inlined even where they are called twice. */
+#define HOT static inline __attribute__((always_inline))
+
 /* Advance place i to its next kept candidate before end. */
-static inline void place_next(arrivals *a, int i)
+HOT void place_next(arrivals *a, int i)
 {
     place_src *s = &a->ps[i];
     double t = s->t;
@@ -363,13 +367,27 @@ static inline void place_next(arrivals *a, int i)
     a->next[i] = t;
 }
 
-static inline void arrivals_pick(arrivals *a)
+/* Place x's next arrival comes before place y's (ties: lower index). */
+HOT int place_before(const arrivals *a, int x, int y)
 {
-    int best = 0;
-    for (int i = 1; i < a->nplaces; i++)
-        if (a->next[i] < a->next[best]) best = i;
-    a->t = a->next[best];
-    a->place = isinf(a->t) ? -1 : best;
+    return a->next[x] < a->next[y] || (a->next[x] == a->next[y] && x < y);
+}
+
+/* The top of the places' heap has a new next arrival: sift it down. */
+HOT void arrivals_pick(arrivals *a)
+{
+    int *h = a->ph, n = a->nplaces, i = 0, x = h[0];
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && place_before(a, h[c + 1], h[c])) c++;
+        if (!place_before(a, h[c], x)) break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = x;
+    a->t = a->next[h[0]];
+    a->place = isinf(a->t) ? -1 : h[0];
 }
 
 static int replay_list(arrivals *a, const sim_scenario *sc)
@@ -445,7 +463,16 @@ static int arrivals_init(arrivals *a, const sim_scenario *sc, int rep, double en
     }
     if (sc->nreplay > 0) return replay_list(a, sc);
     if (a->nplaces > 0) {
-        arrivals_pick(a);
+        for (int i = 0; i < a->nplaces; i++) {
+            int k = i;
+            while (k > 0 && place_before(a, i, a->ph[(k - 1) / 2])) {
+                a->ph[k] = a->ph[(k - 1) / 2];
+                k = (k - 1) / 2;
+            }
+            a->ph[k] = i;
+        }
+        a->t = a->next[a->ph[0]];
+        a->place = isinf(a->t) ? -1 : a->ph[0];
     } else {
         a->t = INFINITY;
         a->place = -1;
@@ -453,8 +480,10 @@ static int arrivals_init(arrivals *a, const sim_scenario *sc, int rep, double en
     return 0;
 }
 
-/* Take the next arrival (a->t, a->place) with its stay and urgency. */
-static inline void arrivals_take(arrivals *a, double *los, int *urgent)
+/* Take the next arrival (a->t, a->place) with its stay and, when
+ * need_urgent is set, its urgency (FIFO has no use for it and skips its
+ * stream). */
+HOT void arrivals_take(arrivals *a, double *los, int *urgent, int need_urgent)
 {
     if (a->list) {
         const patient *p = &a->list[a->k++];
@@ -468,7 +497,7 @@ static inline void arrivals_take(arrivals *a, double *los, int *urgent)
     place_src *s = &a->ps[i];
     *los = draw_los(&s->rl, &s->los);
     /* its own stream, so skipping it when nobody is urgent changes nothing else */
-    *urgent = s->urgent_share > 0 && sim_rng_uniform(&s->ru) < s->urgent_share;
+    *urgent = need_urgent && s->urgent_share > 0 && sim_rng_uniform(&s->ru) < s->urgent_share;
     place_next(a, i);
     if (a->nplaces == 1) {
         a->t = a->next[0];
@@ -505,7 +534,7 @@ int sim_patients_draw(const sim_scenario *sc, int rep, double end, sim_arrival *
         }
         double t = a->t, los;
         int place = a->place, urgent;
-        arrivals_take(a, &los, &urgent);
+        arrivals_take(a, &los, &urgent, 1);
         v[k++] = (sim_arrival){t, place, los, urgent};
     }
     arrivals_free(a);
@@ -865,7 +894,7 @@ static int summarise(model *md, double hard, sim_rep *out)
  * still waiting at the hard stop (window end plus another run length plus
  * ten mean stays) is counted as waiting until then and reported as
  * censored: it means the beds cannot keep up. */
-int sim_rep_run(const sim_scenario *sc, int rep, sim_rep *out)
+int sim_rep_run_events(const sim_scenario *sc, int rep, sim_rep *out)
 {
     memset(out, 0, sizeof *out);
     double hard = sc->warmup_days + 2 * sc->run_days + 10 * sim_los_mean(sc, NULL);
@@ -909,7 +938,7 @@ int sim_rep_run(const sim_scenario *sc, int rep, sim_rep *out)
         } else {
             int place = av->place, urgent;
             double los;
-            arrivals_take(av, &los, &urgent);
+            arrivals_take(av, &los, &urgent, 1);
             rc = on_arrive(md, place, los, urgent, t);
         }
     }
@@ -930,6 +959,258 @@ done:
         free(md->pos);
         free(md->h.e);
     }
+    free(md);
+    return rc;
+}
+
+/* ---- the FIFO replication, patient by patient ------------------------------
+ * With first-come first-served queues a bed goes to the patient who has
+ * waited longest among those who may use it, so each patient's admission
+ * is settled when it arrives, given those who came before (the recursion
+ * of Kiefer and Wolfowitz, "On the theory of queues with many servers",
+ * Trans. AMS 78, 1955, for one pool; here per unit): each unit keeps its
+ * beds' next free times in a min-heap; an arrival takes the nearest
+ * eligible unit with a bed free now, or else waits for the eligible unit
+ * whose bed frees first, and that bed's free time moves on by the stay. One
+ * heap update per patient replaces a departure event and the queue, and
+ * every statistic is the event engine's (sim_rep_run_events; the unit tests
+ * compare the two): waits as they are settled, busy bed-days and queue
+ * length as each patient's overlap with the window, the longest queue from
+ * a heap of the waiting patients' admission times, and the events the event
+ * engine would have handled. Only exact ties (replayed or empirical stays)
+ * may go to another unit than there, with the same waits. */
+
+typedef struct dheap {
+    double *v;
+    size_t n, cap;
+} dheap;
+
+static int dheap_grow(dheap *h)
+{
+    size_t cap = h->cap ? 2 * h->cap : 256;
+    double *q = realloc(h->v, cap * sizeof *q);
+    if (!q) return ICS_ENOMEM;
+    h->v = q;
+    h->cap = cap;
+    return 0;
+}
+
+static inline int dheap_push(dheap *h, double x)
+{
+    if (h->n == h->cap && dheap_grow(h)) return ICS_ENOMEM;
+    size_t i = h->n++;
+    while (i > 0) {
+        size_t up = (i - 1) / 2;
+        if (!(x < h->v[up])) break;
+        h->v[i] = h->v[up];
+        i = up;
+    }
+    h->v[i] = x;
+    return 0;
+}
+
+/* Replace the smallest of v[0..n) by x, bottom-up as heap_pop above: x is a
+ * bed's next free time, usually later than most, so it comes back up from
+ * the leaf at most a level or two. */
+static inline void dheap_replace_top(double *v, size_t n, double x)
+{
+    size_t i = 0, c;
+    while ((c = 2 * i + 1) + 1 < n) {
+        c += (size_t)(v[c + 1] < v[c]);
+        v[i] = v[c];
+        i = c;
+    }
+    if (c < n) {
+        v[i] = v[c];
+        i = c;
+    }
+    while (i > 0) {
+        size_t up = (i - 1) / 2;
+        if (!(x < v[up])) break;
+        v[i] = v[up];
+        i = up;
+    }
+    v[i] = x;
+}
+
+/* Admission times of the patients waiting for each unit. A unit's
+ * admissions come in arrival order and never go back in time (its earliest
+ * free time only grows), so each unit's are a FIFO in time order and the
+ * number waiting at t is what is left after dropping the heads up to t. */
+typedef struct aring {
+    double *v;
+    size_t head, tail, cap;
+} aring;
+
+static int aring_push(aring *r, double x)
+{
+    if (r->tail == r->cap) {
+        if (r->head > 0 && r->head >= r->cap / 2) {
+            memmove(r->v, r->v + r->head, (r->tail - r->head) * sizeof *r->v);
+            r->tail -= r->head;
+            r->head = 0;
+        } else {
+            size_t cap = r->cap ? 2 * r->cap : 64;
+            double *q = realloc(r->v, cap * sizeof *q);
+            if (!q) return ICS_ENOMEM;
+            r->v = q;
+            r->cap = cap;
+        }
+    }
+    r->v[r->tail++] = x;
+    return 0;
+}
+
+/* Patients waiting at t: admitted after t (strict: from t on). */
+static long waiting_at(aring *r, int nunits, double t, int strict)
+{
+    long n = 0;
+    for (int u = 0; u < nunits; u++) {
+        aring *q = &r[u];
+        while (q->head < q->tail && (strict ? q->v[q->head] < t : q->v[q->head] <= t)) q->head++;
+        n += (long)(q->tail - q->head);
+    }
+    return n;
+}
+
+/* Overlap of [a, b) with the window. */
+static inline double window_overlap(const model *md, double a, double b)
+{
+    return clamp_window(md, b) - clamp_window(md, a);
+}
+
+static int run_fifo(model *md, arrivals *av, double hard, sim_rep *out)
+{
+    const sim_scenario *sc = md->sc;
+    int beds = sim_scenario_beds(sc), rc = 0;
+    double *fr = calloc((size_t)beds + 1, sizeof *fr); /* every bed free from day 0 */
+    size_t off[SIM_MAX_UNITS], nb[SIM_MAX_UNITS], at = 0;
+    for (int u = 0; u < sc->nunits; u++) {
+        off[u] = at;
+        nb[u] = (size_t)sc->units[u].beds;
+        at += nb[u];
+    }
+    dheap late = {0}; /* departures from wend on */
+    aring *wq = calloc(SIM_MAX_UNITS, sizeof *wq);
+    long stuck = 0; /* waiting for ever: no eligible unit has a bed */
+    if (!fr || !wq) {
+        free(fr);
+        free(wq);
+        return ICS_ENOMEM;
+    }
+    const double wstart = md->wstart, wend = md->wend;
+    long arrivals_n = 0, early = 0;
+    double last_admit = -INFINITY;
+    int started = 0;
+    while (av->place >= 0) {
+        double t = av->t, los;
+        int p = av->place, urgent;
+        arrivals_take(av, &los, &urgent, 0);
+        arrivals_n++;
+        if (!started && t >= wstart) {
+            /* those still waiting from the warm-up count towards the maximum */
+            started = 1;
+            long w = stuck + waiting_at(wq, sc->nunits, wstart, 1);
+            if (w > md->max_waiting) md->max_waiting = w;
+        }
+        /* nearest unit with a bed free now, else the one whose bed frees first */
+        const int *ord = md->order[p];
+        int bu = -1;
+        double a = INFINITY;
+        for (int k = 0, n = md->norder[p]; k < n; k++) {
+            int u = ord[k];
+            if (!nb[u]) continue;
+            double f = fr[off[u]];
+            if (f <= t) {
+                bu = u;
+                a = t;
+                break;
+            }
+            if (f < a) {
+                a = f;
+                bu = u;
+            }
+        }
+        int in = t >= wstart && t < wend;
+        if (a > t) {
+            md->queue_area += window_overlap(md, t, a);
+            if (bu < 0)
+                stuck++;
+            else if (aring_push(&wq[bu], a)) {
+                rc = ICS_ENOMEM;
+                break;
+            }
+            if (in) {
+                long w = stuck + waiting_at(wq, sc->nunits, t, 0);
+                if (w > md->max_waiting) md->max_waiting = w;
+            }
+        }
+        if (a > hard) {
+            /* never admitted before the simulation stops */
+            if (in) {
+                out->censored++;
+                if ((rc = record(md, p, hard - t))) break;
+            }
+            continue;
+        }
+        if (in) {
+            if (a > last_admit) last_admit = a;
+            if ((rc = record(md, p, a - t))) break;
+        }
+        double d = a + los;
+        md->busy_area[bu] += window_overlap(md, a, d);
+        dheap_replace_top(fr + off[bu], nb[bu], d);
+        if (d < wend)
+            early++;
+        else if (dheap_push(&late, d)) {
+            rc = ICS_ENOMEM;
+            break;
+        }
+    }
+    if (!rc && !started) {
+        long w = stuck + waiting_at(wq, sc->nunits, wstart, 1);
+        if (w > md->max_waiting) md->max_waiting = w;
+    }
+    /* the event engine stops at its first event from wend on once every
+     * patient of the window has a bed, or past the hard stop */
+    double stop = out->censored ? hard : last_admit;
+    long dep = early;
+    for (size_t k = 0; k < late.n; k++) dep += late.v[k] <= stop;
+    out->events = arrivals_n + dep;
+    free(fr);
+    for (int u = 0; u < SIM_MAX_UNITS; u++) free(wq[u].v);
+    free(wq);
+    free(late.v);
+    return rc;
+}
+
+/* One replication: FIFO queues patient by patient, priority queues event
+ * by event (a later urgent patient can overtake). */
+int sim_rep_run(const sim_scenario *sc, int rep, sim_rep *out)
+{
+    if (sc->queue == SIM_QUEUE_PRIORITY) return sim_rep_run_events(sc, rep, out);
+    memset(out, 0, sizeof *out);
+    double hard = sc->warmup_days + 2 * sc->run_days + 10 * sim_los_mean(sc, NULL);
+    model *md = calloc(1, sizeof *md);
+    arrivals *av = calloc(1, sizeof *av);
+    int rc = 0;
+    if (!md || !av) {
+        rc = ICS_ENOMEM;
+        goto done;
+    }
+    md->sc = sc;
+    md->wstart = sc->warmup_days;
+    md->wend = sc->warmup_days + sc->run_days;
+    md->target = sc->target_days;
+    rc = arrivals_init(av, sc, rep, md->wend);
+    if (rc) goto done;
+    build_orders(md);
+    rc = run_fifo(md, av, hard, out);
+    if (!rc) rc = summarise(md, hard, out);
+done:
+    if (av) arrivals_free(av);
+    free(av);
+    if (md) free(md->pos);
     free(md);
     return rc;
 }

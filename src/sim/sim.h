@@ -159,6 +159,11 @@ int sim_patients_draw(const sim_scenario *sc, int rep, double end, sim_arrival *
 
 /* One replication (stream rep of the seed). ICS_ENOMEM on allocation failure. */
 int sim_rep_run(const sim_scenario *sc, int rep, sim_rep *out);
+/* The same replication simulated event by event (arrivals and departures in
+ * time order), whatever the queue discipline: what sim_rep_run does for a
+ * priority queue; with FIFO queues the reference its faster patient-by-
+ * patient recursion is tested against. */
+int sim_rep_run_events(const sim_scenario *sc, int rep, sim_rep *out);
 
 /* All sc->reps replications on threads (<= 0: one per core); progress may be
  * NULL. Results do not depend on the number of threads. */
