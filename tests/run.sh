@@ -9,6 +9,12 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 passed=0 failed=0
 mkdir -p "${BUILD:-build}/test-logs"
 B=${BUILD:-build}
+# The layering rules of docs/architecture.md count as one check.
+if scripts/layers.sh >"$B/test-logs/layers.log" 2>&1; then
+    passed=$((passed + 1)); echo "ok   layers"
+else
+    failed=$((failed + 1)); echo "FAIL layers"; cat "$B/test-logs/layers.log"
+fi
 for t in "$B"/asan/tests/test_*; do
     [ -x "$t" ] || continue
     name=$(basename "$t")

@@ -2,6 +2,8 @@
  * codes, and opening (creating and seeding) the database. */
 #include "cli/cli.h"
 
+#include "app/app.h"
+
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -143,43 +145,16 @@ const char *cli_actor(void)
     return actor;
 }
 
-typedef int (*seed_fn)(store *, ics_err *);
-
 int cli_open(const char *cmd, const char *path, store **out)
 {
     ics_err e = {0};
-    int created = 0;
     if (token_init()) {
         fprintf(stderr, "icsflow %s: cannot initialise libsodium\n", cmd);
         return 1;
     }
-    if (store_open(path, out, &created, &e)) return cli_fail(cmd, &e);
-    /* a new file, or one whose directory is empty, gets the NWL dataset */
-    if (!created && store_query_int(*out, "SELECT COUNT(*) FROM places", NULL, 0, &e) > 0) return 0;
-    int total = 0;
-    if (store_dir_import_dir(*out, cli_data_dir(), 1, &total, &e)) {
-        ics_err_prefix(&e, "seeding %s from %s: ", path, cli_data_dir());
-        store_close(*out);
-        *out = NULL;
-        return cli_fail(cmd, &e);
-    }
-    ics_log("info", "created %s and loaded %d NWL directory rows from %s", path, total,
-            cli_data_dir());
-    const struct {
-        const char *name;
-        seed_fn fn;
-    } seeds[] = {{"routing", seed_routing},     {"beds", seed_beds},
-                 {"waitlist", seed_waitlist},   {"sitrep", seed_sitrep},
-                 {"analytics", seed_analytics}, {"sim", seed_sim}};
-    for (size_t i = 0; i < sizeof seeds / sizeof *seeds; i++) {
-        if (!seeds[i].fn) continue;
-        if (seeds[i].fn(*out, &e)) {
-            ics_err_prefix(&e, "seeding %s synthetic data: ", seeds[i].name);
-            store_close(*out);
-            *out = NULL;
-            return cli_fail(cmd, &e);
-        }
-        ics_log("info", "seeded synthetic %s data", seeds[i].name);
-    }
+    int seeded = 0;
+    if (app_db_open(path, cli_data_dir(), out, &seeded, &e)) return cli_fail(cmd, &e);
+    if (seeded)
+        ics_log("info", "%s: %d seeding steps completed from %s", path, seeded, cli_data_dir());
     return 0;
 }

@@ -41,21 +41,12 @@ int cli_double(const char *cmd, const char *opt, const char *v, double *out);
 const char *cli_default_db(void);
 const char *cli_data_dir(void);
 
-/* Open the database, creating, migrating and seeding it with the NWL data
- * set when it is new. Prints the error and returns its exit status. */
+/* Open the database through app_db_open: created, migrated and seeded
+ * with the NWL dataset when new, an interrupted seeding completed. Prints
+ * the error and returns its exit status. */
 int cli_open(const char *cmd, const char *path, store **out);
 
 /* The CLI's audit actor: "cli:<login name>". */
 const char *cli_actor(void);
-
-/* Seed hooks: after the NWL directory is loaded into a new database, each
- * module that defines seed_<module> adds its deterministic synthetic
- * history (labelled synthetic). Declared weak so a module may not exist. */
-int seed_routing(store *s, ics_err *e) __attribute__((weak));
-int seed_beds(store *s, ics_err *e) __attribute__((weak));
-int seed_waitlist(store *s, ics_err *e) __attribute__((weak));
-int seed_sitrep(store *s, ics_err *e) __attribute__((weak));
-int seed_analytics(store *s, ics_err *e) __attribute__((weak));
-int seed_sim(store *s, ics_err *e) __attribute__((weak));
 
 #endif

@@ -14,10 +14,6 @@
 #include "core/csv.h"
 #include "store/analytics.h"
 
-int seed_analytics(store *s, ics_err *e)
-{
-    return store_analytics_seed(s, cli_data_dir(), e);
-}
 
 /* ---- output helpers ------------------------------------------------------------ */
 

@@ -359,10 +359,6 @@ static int generate(store *s, uint64_t seed, int days, ics_err *e)
     return rc;
 }
 
-int seed_beds(store *s, ics_err *e)
-{
-    return generate(s, SEED_DEFAULT, SEED_DAYS, e);
-}
 
 /* ---- dispatch ----------------------------------------------------------- */
 

@@ -1,9 +1,13 @@
-/* cmd_db.c - `icsflow db init|migrate`: create, seed and migrate databases. */
+/* cmd_db.c - `icsflow db init|migrate`: create, seed and migrate databases.
+ * Opening through the application layer completes any seeding step an
+ * earlier, interrupted start left undone. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "app/app.h"
 #include "cli/cli.h"
+#include "core/token.h"
 
 int cmd_db(int argc, char **argv)
 {
@@ -19,13 +23,22 @@ int cmd_db(int argc, char **argv)
         return cli_usage_error("db", "no database at '%s' to migrate (use 'db init')", db);
     if (strcmp(action, "init") != 0 && strcmp(action, "migrate") != 0)
         return cli_usage_error("db", "unknown action '%s' (init or migrate)", action);
+    if (token_init()) {
+        fprintf(stderr, "icsflow db: cannot initialise libsodium\n");
+        return 1;
+    }
     store *s;
-    if ((rc = cli_open("db", db, &s))) return rc;
     ics_err e = {0};
-    long long places = store_query_int(s, "SELECT COUNT(*) FROM places", NULL, 0, &e);
-    long long steps = store_query_int(s, "SELECT COUNT(*) FROM schema_migrations", NULL, 0, &e);
-    printf("%s: %s, %lld schema steps applied, %lld places\n", db,
-           existed ? "up to date" : "created and seeded with the NWL dataset", steps, places);
+    int seeded = 0;
+    if (app_db_open(db, cli_data_dir(), &s, &seeded, &e)) return cli_fail("db", &e);
+    int64_t steps = 0, places = 0, seed_steps = 0;
+    rc = app_db_summary(s, &steps, &places, &seed_steps, &e);
     store_close(s);
+    if (rc) return cli_fail("db", &e);
+    const char *what = !existed ? "created and seeded with the NWL dataset"
+                       : seeded ? "seeding completed (an earlier start was interrupted)"
+                                : "up to date";
+    printf("%s: %s, %lld schema steps applied, %lld places, %lld of %d seeding steps done\n", db,
+           what, (long long)steps, (long long)places, (long long)seed_steps, app_seed_count());
     return 0;
 }

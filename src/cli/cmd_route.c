@@ -227,28 +227,6 @@ static int referral_generate(store *s, const char *from_s, const char *days_s,
     return rc;
 }
 
-int seed_routing(store *s, ics_err *e)
-{
-    routing_data d;
-    int rc = store_routing_load(s, &d, e);
-    if (rc) return rc;
-    int64_t from;
-    tz_parse_date(SEED_FROM, &from, NULL);
-    route_gen_ref *g = NULL;
-    int n = 0, unrouted = 0;
-    rc = routing_referrals_generate(d.svc, d.nsvc, d.dist, d.ndist, d.bh, d.nbh, from, SEED_DAYS,
-                                    SEED_PER_DAY, SEED_SEED, &g, &n, &unrouted, NULL, NULL, e);
-    if (!rc && n && (rc = store_begin(s, e)) == 0) {
-        rc = store_referral_insert_generated(s, &d, g, n, e);
-        if (!rc)
-            rc = store_commit(s, e);
-        else
-            store_rollback(s);
-    }
-    free(g);
-    store_routing_data_free(&d);
-    return rc;
-}
 
 int cmd_referral(int argc, char **argv)
 {

@@ -65,46 +65,6 @@ static int load_csv_pair(const char *rules, const char *levels, sitrep_threshold
 
 /* ---- seed ---------------------------------------------------------------- */
 
-int seed_sitrep(store *s, ics_err *e)
-{
-    char rules[1024], levels[1024], sizes[1024];
-    snprintf(rules, sizeof rules, "%s/opel_thresholds.csv", cli_data_dir());
-    snprintf(levels, sizeof levels, "%s/opel_levels.csv", cli_data_dir());
-    snprintf(sizes, sizeof sizes, "%s/sitrep_providers.csv", cli_data_dir());
-    sitrep_thresholds *t = NULL;
-    int rc = load_csv_pair(rules, levels, &t, e);
-    if (rc) return rc;
-    csv_doc *sz = NULL;
-    ics_err ignore = {0};
-    csv_read_file(sizes, &sz, &ignore); /* optional: kinds have default sizes */
-    sitrep_synth_provider *p = NULL;
-    int *late = NULL, count = 0;
-    size_t n = 0;
-    progress pr;
-    progress_init(&pr, "synthetic sitreps");
-    rc = store_begin(s, e);
-    if (!rc) {
-        rc = store_sitrep_thresholds_save(s, t, "data/opel_thresholds.csv (illustrative default)",
-                                          e);
-        if (!rc) rc = store_sitrep_synth_providers(s, sz, &p, &late, &n, e);
-        if (!rc)
-            rc = store_sitrep_seed(s, t, p, late, n, today(), SEED_DAYS, SEED, progress_report, &pr,
-                                   &count, e);
-        if (!rc) {
-            json_t *after = json_pack("{sisiss}", "rows", count, "days", SEED_DAYS, "note",
-                                      "SYNTHETIC sitreps generated for demonstration");
-            rc = store_audit(s, "seed", "sitrep.seed", "sitrep", NULL, NULL, after, e);
-            json_decref(after);
-        }
-        rc = finish_tx(s, rc, e);
-    }
-    progress_done(&pr);
-    free(p);
-    free(late);
-    csv_free(sz);
-    sitrep_thresholds_free(t);
-    return rc;
-}
 
 /* ---- submit -------------------------------------------------------------- */
 

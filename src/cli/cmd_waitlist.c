@@ -527,24 +527,3 @@ int cmd_waitlist(int argc, char **argv)
     return rc;
 }
 
-/* A new database gets a synthetic joint PTL as at its creation day, eight
- * weeks of synthetic hub sessions and one allocation run over them. */
-int seed_waitlist(store *s, ics_err *e)
-{
-    int rc = store_begin(s, e);
-    if (rc) return rc;
-    rc = store_waitlist_seed(s, SEED_ENTRIES, SEED_SEED, today(), 56, e);
-    json_t *run = NULL;
-    if (!rc) {
-        store_waitlist_opts o;
-        store_waitlist_opts_parse(NULL, &o, e);
-        rc = store_waitlist_allocate(s, "seed", &o, 1, NULL, NULL, &run, e);
-    }
-    if (!rc)
-        rc = store_audit(s, "seed", "waitlist.allocate", "waitlist_run",
-                         json_string_value(json_object_get(run, "fingerprint")), NULL, run, e);
-    json_decref(run);
-    if (!rc) rc = store_commit(s, e);
-    if (rc) store_rollback(s);
-    return rc;
-}

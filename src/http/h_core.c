@@ -12,8 +12,8 @@ extern const size_t ics_openapi_json_len;
 static int healthz(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
-    int64_t n = store_query_int(rq->db, "SELECT COUNT(*) FROM schema_migrations", NULL, -1, &e);
-    if (n < 0) return http_problem(rs, 503, "the database is not answering", NULL);
+    if (app_db_ping(rq->db, &e))
+        return http_problem(rs, 503, "the database is not answering", NULL);
     return http_json(rs, 200, json_pack("{ssss}", "status", "ok", "version", ICS_VERSION));
 }
 
@@ -72,17 +72,9 @@ static int audit_list(http_req *rq, http_resp *rs)
     if (http_page(rq, &limit, &offset, &e)) return http_error(rs, &e);
     const char *type = http_query(rq, "object_type"), *id = http_query(rq, "object_id"),
                *actor = http_query(rq, "actor");
-    json_t *p =
-        json_pack("[ssssssII]", type ? type : "", type ? type : "", id ? id : "", id ? id : "",
-                  actor ? actor : "", actor ? actor : "", (json_int_t)limit, (json_int_t)offset);
     json_t *rows;
-    int rc = store_query_json(rq->db,
-                              "SELECT id, at, actor, action, object_type, object_id, "
-                              "before_json, after_json FROM audit "
-                              "WHERE (? = '' OR object_type = ?) AND (? = '' OR object_id = ?) "
-                              "AND (? = '' OR actor = ?) ORDER BY id DESC LIMIT ? OFFSET ?",
-                              p, &rows, &e);
-    json_decref(p);
+    app_ctx c = http_app(rq);
+    int rc = app_audit_list(&c, type, id, actor, limit, offset, &rows, &e);
     if (rc) return http_error(rs, &e);
     return http_json(rs, 200,
                      json_pack("{sosIsI}", "items", rows, "limit", (json_int_t)limit, "offset",
@@ -90,11 +82,12 @@ static int audit_list(http_req *rq, http_resp *rs)
 }
 
 const http_route http_routes_core[] = {
-    {"GET", "/healthz", ROLE_PUBLIC, healthz, "Liveness and database check"},
-    {"GET", "/api/v1/openapi.json", ROLE_PUBLIC, openapi, "This API's OpenAPI 3 document"},
-    {"GET", "/api/v1/me", ROLE_ANY, me, "The calling user"},
-    {"GET", "/api/v1/users", ROLE_ADMIN, users_list, "List users"},
-    {"POST", "/api/v1/users", ROLE_ADMIN, users_add, "Create a user and return its token once"},
-    {"DELETE", "/api/v1/users/{name}", ROLE_ADMIN, users_revoke, "Revoke a user"},
-    {"GET", "/api/v1/audit", ROLE_ADMIN, audit_list, "Read the audit log"},
-    {NULL, NULL, 0, NULL, NULL}};
+    {"GET", "/healthz", ROLE_PUBLIC, healthz, "Liveness and database check", NULL},
+    {"GET", "/api/v1/openapi.json", ROLE_PUBLIC, openapi, "This API's OpenAPI 3 document", NULL},
+    {"GET", "/api/v1/me", ROLE_ANY, me, "The calling user", NULL},
+    {"GET", "/api/v1/users", ROLE_ADMIN, users_list, "List users", NULL},
+    {"POST", "/api/v1/users", ROLE_ADMIN, users_add, "Create a user and return its token once",
+     NULL},
+    {"DELETE", "/api/v1/users/{name}", ROLE_ADMIN, users_revoke, "Revoke a user", NULL},
+    {"GET", "/api/v1/audit", 0, audit_list, "Read the audit log", &APP_AUDIT_LIST},
+    {NULL, NULL, 0, NULL, NULL, NULL}};

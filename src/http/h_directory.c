@@ -156,15 +156,15 @@ static int del(http_req *rq, http_resp *rs)
     return http_text(rs, 204, "application/json", "", 0);
 }
 
-#define COLLECTION(name)                                                                           \
-    {"GET", "/api/v1/" name, ROLE_ANY, list, "List " name},                                        \
-        {"GET", "/api/v1/" name "/{id}", ROLE_ANY, get, "Read one of " name},                      \
-        {"POST", "/api/v1/" name, ROLE_ADMIN, create, "Create one of " name},                      \
-        {"PUT", "/api/v1/" name "/{id}", ROLE_ADMIN, replace, "Create or replace one of " name},   \
-    {                                                                                              \
-        "DELETE", "/api/v1/" name "/{id}", ROLE_ADMIN, del, "Delete one of " name                  \
-    }
+/* clang-format off */
+#define COLLECTION(name)                                                                       \
+    {"GET", "/api/v1/" name, ROLE_ANY, list, "List " name, NULL},                              \
+    {"GET", "/api/v1/" name "/{id}", ROLE_ANY, get, "Read one of " name, NULL},                \
+    {"POST", "/api/v1/" name, ROLE_ADMIN, create, "Create one of " name, NULL},                \
+    {"PUT", "/api/v1/" name "/{id}", ROLE_ADMIN, replace, "Create or replace one of " name, NULL}, \
+    {"DELETE", "/api/v1/" name "/{id}", ROLE_ADMIN, del, "Delete one of " name, NULL}
+/* clang-format on */
 
-const http_route http_routes_directory[] = {COLLECTION("places"), COLLECTION("organisations"),
-                                            COLLECTION("sites"),  COLLECTION("services"),
-                                            COLLECTION("units"),  {NULL, NULL, 0, NULL, NULL}};
+const http_route http_routes_directory[] = {
+    COLLECTION("places"),   COLLECTION("organisations"), COLLECTION("sites"),
+    COLLECTION("services"), COLLECTION("units"),         {NULL, NULL, 0, NULL, NULL, NULL}};

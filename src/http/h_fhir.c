@@ -197,10 +197,13 @@ static int read_one(http_req *rq, http_resp *rs)
 }
 
 const http_route http_routes_fhir[] = {
-    {"GET", "/api/v1/fhir/Organization", ROLE_ANY, search, "FHIR Organization searchset"},
-    {"GET", "/api/v1/fhir/Organization/{id}", ROLE_ANY, read_one, "FHIR Organization"},
-    {"GET", "/api/v1/fhir/Location", ROLE_ANY, search, "FHIR Location searchset (sites, units)"},
-    {"GET", "/api/v1/fhir/Location/{id}", ROLE_ANY, read_one, "FHIR Location"},
-    {"GET", "/api/v1/fhir/HealthcareService", ROLE_ANY, search, "FHIR HealthcareService searchset"},
-    {"GET", "/api/v1/fhir/HealthcareService/{id}", ROLE_ANY, read_one, "FHIR HealthcareService"},
-    {NULL, NULL, 0, NULL, NULL}};
+    {"GET", "/api/v1/fhir/Organization", ROLE_ANY, search, "FHIR Organization searchset", NULL},
+    {"GET", "/api/v1/fhir/Organization/{id}", ROLE_ANY, read_one, "FHIR Organization", NULL},
+    {"GET", "/api/v1/fhir/Location", ROLE_ANY, search, "FHIR Location searchset (sites, units)",
+     NULL},
+    {"GET", "/api/v1/fhir/Location/{id}", ROLE_ANY, read_one, "FHIR Location", NULL},
+    {"GET", "/api/v1/fhir/HealthcareService", ROLE_ANY, search, "FHIR HealthcareService searchset",
+     NULL},
+    {"GET", "/api/v1/fhir/HealthcareService/{id}", ROLE_ANY, read_one, "FHIR HealthcareService",
+     NULL},
+    {NULL, NULL, 0, NULL, NULL, NULL}};

@@ -281,9 +281,9 @@ static int run_list(http_req *rq, http_resp *rs)
 
 const http_route http_routes_sim[] = {
     {"POST", "/api/v1/sim/runs", RUN_ROLES, run_create,
-     "Run a bed review (fitted from the bed bureau or given) and store it"},
-    {"GET", "/api/v1/sim/runs", RUN_ROLES, run_list, "List stored bed-review runs"},
-    {"GET", "/api/v1/sim/runs/{id}", RUN_ROLES, run_get, "Read one bed-review run"},
+     "Run a bed review (fitted from the bed bureau or given) and store it", NULL},
+    {"GET", "/api/v1/sim/runs", RUN_ROLES, run_list, "List stored bed-review runs", NULL},
+    {"GET", "/api/v1/sim/runs/{id}", RUN_ROLES, run_get, "Read one bed-review run", NULL},
     {"GET", "/api/v1/sim/runs/{id}/chart", RUN_ROLES, run_chart,
-     "The run's chart of wait against beds (SVG)"},
+     "The run's chart of wait against beds (SVG)", NULL},
     {0}};

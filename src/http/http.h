@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "store/store.h"
+#include "app/app.h"
 #include "store/users.h" /* auth_user, ROLE_* */
 
 #define HTTP_MAX_PARAMS 4
@@ -46,10 +47,20 @@ typedef int (*http_handler)(http_req *rq, http_resp *rs);
 typedef struct http_route {
     const char *method;  /* "GET", "POST", "PUT", "PATCH", "DELETE" */
     const char *pattern; /* "/api/v1/sites/{id}" */
-    unsigned roles;      /* ROLE_* bits allowed; ROLE_PUBLIC for none needed */
+    unsigned roles;      /* ROLE_* bits allowed when use is NULL; ROLE_PUBLIC for none needed */
     http_handler fn;
     const char *summary; /* one line, also checked against the OpenAPI file */
+    /* The use case the route runs (src/app): its roles and organisation
+     * scope are the route's, and the server checks the role before the
+     * handler parses anything (403 before 422). */
+    const app_use *use;
 } http_route;
+
+/* The roles a route admits: its use case's when it has one. */
+unsigned http_route_roles(const http_route *r);
+
+/* An application context for this request's user, acting now. */
+app_ctx http_app(http_req *rq);
 
 /* Query-string value or NULL. */
 const char *http_query(http_req *rq, const char *name);

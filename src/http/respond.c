@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/sb.h"
+#include "core/tz.h"
 #include "core/utf8.h"
 #include "http/http.h"
 
@@ -194,6 +195,17 @@ int http_body_check(http_req *rq, const json_field *fields, ics_err *e)
                            "a JSON object body is required (Content-Type: "
                            "application/json)");
     return json_check_object(rq->json, fields, e);
+}
+
+unsigned http_route_roles(const http_route *r)
+{
+    return r->use ? r->use->roles : r->roles;
+}
+
+app_ctx http_app(http_req *rq)
+{
+    assert(rq->user && rq->db);
+    return app_ctx_user(rq->db, rq->user, "api", tz_now());
 }
 
 int http_audit(http_req *rq, const char *action, const char *object_type, const char *object_id,

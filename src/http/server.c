@@ -49,6 +49,12 @@ static store *pool_get(ics_err *e)
 static void pool_put(store *s)
 {
     if (!s) return;
+    /* A connection goes back with no transaction open: a handler that
+     * forgot to end one must not hand its lock to the next request. */
+    if (store_tx_depth(s) > 0) {
+        ics_log("error", "a request left a transaction open; rolled back");
+        while (store_tx_depth(s) > 0) store_rollback(s);
+    }
     pthread_mutex_lock(&P.mu);
     if (P.nfree < P.cap)
         P.free[P.nfree++] = s;
@@ -282,13 +288,14 @@ static int dispatch(struct MHD_Connection *mc, const char *method, const char *u
     }
     rq.db = db;
     auth_user u;
-    if (r->roles != ROLE_PUBLIC) {
+    unsigned roles = http_route_roles(r);
+    if (roles != ROLE_PUBLIC) {
         if (authenticate(mc, db, &u, &e)) {
             http_error(&rs, &e);
             goto done;
         }
         rq.user = &u;
-        if (!(u.role_bit & r->roles)) {
+        if (!(u.role_bit & roles)) {
             char msg[200];
             snprintf(msg, sizeof msg, "the role '%s' may not %s %s", u.role, method, r->pattern);
             http_problem(&rs, 403, msg, NULL);

@@ -114,3 +114,27 @@ int store_audit(store *s, const char *actor, const char *action, const char *obj
     store_finalize(st);
     return rc < 0 ? rc : 0;
 }
+
+int store_audit_list(store *s, const char *type, const char *id, const char *actor, int64_t limit,
+                     int64_t offset, json_t **rows, ics_err *e)
+{
+    json_t *p =
+        json_pack("[ssssssII]", type ? type : "", type ? type : "", id ? id : "", id ? id : "",
+                  actor ? actor : "", actor ? actor : "", (json_int_t)limit, (json_int_t)offset);
+    int rc = store_query_json(s,
+                              "SELECT id, at, actor, action, object_type, object_id, "
+                              "before_json, after_json FROM audit "
+                              "WHERE (? = '' OR object_type = ?) AND (? = '' OR object_id = ?) "
+                              "AND (? = '' OR actor = ?) ORDER BY id DESC LIMIT ? OFFSET ?",
+                              p, rows, e);
+    json_decref(p);
+    return rc;
+}
+
+int store_ping(store *s, ics_err *e)
+{
+    json_t *rows = NULL;
+    int rc = store_query_json(s, "SELECT COUNT(*) AS n FROM schema_migrations", NULL, &rows, e);
+    json_decref(rows);
+    return rc;
+}

@@ -1,23 +1,15 @@
 /* schema.c - versioned schema migrations, applied on every open.
  *
  * Each module owns an array store_schema_<module>[] in its own
- * src/store/<module>.c; the arrays are declared weak here so a module that
- * does not exist yet simply contributes nothing. Applied versions are kept
+ * src/store/<module>.c and is named once in the list below. Applied versions are kept
  * per module in schema_migrations, and each step runs in one transaction. */
 #include <stdio.h>
 
 #include "store/store.h"
 
-#define SCHEMA(m) extern const store_migration store_schema_##m[] __attribute__((weak))
-SCHEMA(core);
-SCHEMA(directory);
-SCHEMA(routing);
-SCHEMA(beds);
-SCHEMA(waitlist);
-SCHEMA(sitrep);
-SCHEMA(analytics);
-SCHEMA(sim);
-#undef SCHEMA
+extern const store_migration store_schema_core[], store_schema_events[], store_schema_directory[],
+    store_schema_routing[], store_schema_beds[], store_schema_waitlist[], store_schema_sitrep[],
+    store_schema_analytics[], store_schema_sim[];
 
 int store_migrate(store *s, ics_err *e)
 {
@@ -29,11 +21,11 @@ int store_migrate(store *s, ics_err *e)
     if (rc) return rc;
     /* Order matters: later modules reference the directory's tables. */
     const store_migration *const mods[] = {
-        store_schema_core,     store_schema_directory, store_schema_routing,   store_schema_beds,
-        store_schema_waitlist, store_schema_sitrep,    store_schema_analytics, store_schema_sim};
+        store_schema_core,    store_schema_events,    store_schema_directory,
+        store_schema_routing, store_schema_beds,      store_schema_waitlist,
+        store_schema_sitrep,  store_schema_analytics, store_schema_sim};
     for (size_t m = 0; m < sizeof mods / sizeof *mods; m++) {
         const store_migration *steps = mods[m];
-        if (!steps) continue;
         for (const store_migration *st = steps; st->module; st++) {
             json_t *p = json_pack("[si]", st->module, st->version);
             int64_t done = store_query_int(

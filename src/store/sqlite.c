@@ -5,7 +5,9 @@
  * so concurrent writers wait rather than fail, then schema migrations. */
 #include "store/store.h"
 
+#include <assert.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -97,15 +99,36 @@ const char *store_path(const store *s)
     return s->path;
 }
 
+/* Transactions nest: the outermost begin takes the write lock (BEGIN
+ * IMMEDIATE), an inner one is a savepoint. A use case can then call
+ * functions that keep their own begin/commit (a seeding step, an import)
+ * and still commit, with its audit record and change event, all at once. */
 int store_begin(store *s, ics_err *e)
 {
-    int rc = store_exec(s, "BEGIN IMMEDIATE", e);
-    if (!rc) s->in_tx = 1;
+    char sql[32];
+    if (s->in_tx == 0)
+        snprintf(sql, sizeof sql, "BEGIN IMMEDIATE");
+    else
+        snprintf(sql, sizeof sql, "SAVEPOINT sp%d", s->in_tx);
+    int rc = store_exec(s, sql, e);
+    if (!rc) s->in_tx++;
     return rc;
 }
 
 int store_commit(store *s, ics_err *e)
 {
+    assert(s->in_tx > 0);
+    if (s->in_tx > 1) {
+        char sql[32];
+        snprintf(sql, sizeof sql, "RELEASE sp%d", s->in_tx - 1);
+        int rc = store_exec(s, sql, e);
+        if (rc) {
+            store_rollback(s);
+            return rc;
+        }
+        s->in_tx--;
+        return 0;
+    }
     int rc = store_exec(s, "COMMIT", e);
     if (rc) store_rollback(s);
     s->in_tx = 0;
@@ -114,8 +137,20 @@ int store_commit(store *s, ics_err *e)
 
 void store_rollback(store *s)
 {
+    if (s->in_tx > 1) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "ROLLBACK TO sp%d; RELEASE sp%d", s->in_tx - 1, s->in_tx - 1);
+        sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+        s->in_tx--;
+        return;
+    }
     if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     s->in_tx = 0;
+}
+
+int store_tx_depth(const store *s)
+{
+    return s->in_tx;
 }
 
 int store_exec(store *s, const char *sql, ics_err *e)

@@ -34,11 +34,15 @@ int store_open(const char *path, store **out, int *created, ics_err *e);
 void store_close(store *s);
 const char *store_path(const store *s);
 
-/* Transactions. store_begin takes the write lock at once (BEGIN IMMEDIATE),
- * so two writers serialise instead of failing at commit. Not nestable. */
+/* Transactions. The outermost store_begin takes the write lock at once
+ * (BEGIN IMMEDIATE), so two writers serialise instead of failing at commit.
+ * Calls nest: an inner begin is a savepoint that its commit releases and
+ * its rollback undoes, so only the outermost commit makes changes durable.
+ * store_tx_depth is 0 outside any transaction. */
 int store_begin(store *s, ics_err *e);
 int store_commit(store *s, ics_err *e);
 void store_rollback(store *s);
+int store_tx_depth(const store *s);
 
 /* Run SQL without parameters (may hold several statements). */
 int store_exec(store *s, const char *sql, ics_err *e);
@@ -84,5 +88,12 @@ int64_t store_query_int(store *s, const char *sql, json_t *params, int64_t def, 
  * are not stolen. */
 int store_audit(store *s, const char *actor, const char *action, const char *object_type,
                 const char *object_id, const json_t *before, const json_t *after, ics_err *e);
+
+/* The audit log, newest first; NULL filters match everything. */
+int store_audit_list(store *s, const char *object_type, const char *object_id, const char *actor,
+                     int64_t limit, int64_t offset, json_t **rows, ics_err *e);
+
+/* 0 when the database answers a trivial query. */
+int store_ping(store *s, ics_err *e);
 
 #endif

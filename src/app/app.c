@@ -1,0 +1,171 @@
+/* app.c - the application layer's common part: actors and contexts, the
+ * central role and organisation-scope checks, and the one transaction tail
+ * (audit record + change event + commit) every use case ends with. */
+#include "app/app.h"
+
+#include <assert.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/events.h"
+
+/* The ICS this deployment serves (one today: North West London). */
+#define APP_ICS "QRV"
+
+app_ctx app_ctx_user(store *db, const auth_user *u, const char *via, int64_t now)
+{
+    assert(db && u);
+    app_ctx c = {db, {u->name, u->role, u->role_bit, u->org, via ? via : "api"}, now};
+    return c;
+}
+
+app_ctx app_ctx_cli(store *db, int64_t now)
+{
+    static _Thread_local char name[80];
+    if (!name[0]) {
+        struct passwd *pw = getpwuid(getuid());
+        snprintf(name, sizeof name, "cli:%s", pw ? pw->pw_name : "unknown");
+    }
+    app_ctx c = {db, {name, "admin", ROLE_ADMIN, "", "cli"}, now};
+    return c;
+}
+
+app_ctx app_ctx_seed(store *db, int64_t now)
+{
+    app_ctx c = {db, {"seed", "admin", ROLE_ADMIN, "", "seed"}, now};
+    return c;
+}
+
+int app_allow(const app_ctx *c, const app_use *u, ics_err *e)
+{
+    assert(c && u);
+    if (c->who.role_bit & u->roles) return 0;
+    return ics_err_set(e, ICS_EFORBID, "the role '%s' may not do %s", c->who.role, u->name);
+}
+
+int app_sees_ics(const app_ctx *c)
+{
+    return (c->who.role_bit & (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_ANALYST)) != 0;
+}
+
+int app_org_matches(const char *mine, const char *org)
+{
+    if (!mine || !*mine || !org || !*org) return 0;
+    size_t n = strlen(mine);
+    if (strcmp(mine, org) == 0) return 1;
+    /* a trust (3 characters) owns its sites (trust code + 2) */
+    return n == 3 && strlen(org) == 5 && strncmp(mine, org, 3) == 0;
+}
+
+int app_in_scope(const app_ctx *c, const app_use *u, const char *const *parties)
+{
+    assert(c && u);
+    if (u->scope == APP_SCOPE_NONE || u->scope == APP_SCOPE_ICS || app_sees_ics(c)) return 1;
+    if (!parties) return 0;
+    const char *mine = c->who.org;
+    switch (u->scope) {
+    case APP_SCOPE_OWN_ORG:
+        return parties[0] && app_org_matches(mine, parties[0]);
+    case APP_SCOPE_OWN_TRUST: {
+        if (!parties[0] || !mine || strlen(mine) < 3) return 0;
+        return strncmp(mine, parties[0], 3) == 0;
+    }
+    case APP_SCOPE_PARTY:
+        for (const char *const *p = parties; *p; p++)
+            if (app_org_matches(mine, *p)) return 1;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+int app_scope_check(const app_ctx *c, const app_use *u, const char *const *parties,
+                    const char *what, const char *id, ics_err *e)
+{
+    if (app_in_scope(c, u, parties)) return 0;
+    return ics_err_set(e, ICS_ENOTFOUND, "no %s '%s'", what, id ? id : "");
+}
+
+int app_begin(app_ctx *c, ics_err *e)
+{
+    assert(c && c->db);
+    return store_begin(c->db, e);
+}
+
+int app_end(app_ctx *c, int rc, ics_err *e)
+{
+    assert(store_tx_depth(c->db) > 0);
+    if (rc) {
+        store_rollback(c->db);
+        return rc;
+    }
+    return store_commit(c->db, e);
+}
+
+int app_audit(app_ctx *c, const char *action, const char *object_type, const char *object_id,
+              const json_t *before, const json_t *after, ics_err *e)
+{
+    assert(store_tx_depth(c->db) > 0); /* audited in the change's transaction */
+    return store_audit(c->db, c->who.name, action, object_type, object_id, before, after, e);
+}
+
+int app_emit(app_ctx *c, const char *type, const char *object_type, const char *object_id,
+             const char *const *orgs, json_t *payload, ics_err *e)
+{
+    assert(store_tx_depth(c->db) > 0); /* an event is never emitted for a change not made */
+    char list[512] = "";
+    size_t n = 0;
+    for (const char *const *o = orgs; o && *o; o++) {
+        if (!**o) continue;
+        int w = snprintf(list + n, sizeof list - n, "%s%s,", n ? "" : ",", *o);
+        if (w < 0 || (size_t)w >= sizeof list - n) break;
+        n += (size_t)w;
+    }
+    int rc = store_event_insert(c->db, c->now, type, object_type, object_id, n ? list : NULL,
+                                APP_ICS, payload, NULL, e);
+    json_decref(payload);
+    return rc;
+}
+
+int app_record(app_ctx *c, const app_use *u, const char *object_type, const char *object_id,
+               const json_t *before, const json_t *after, const char *event_type,
+               const char *const *orgs, json_t *payload, ics_err *e)
+{
+    int rc = app_audit(c, u->name, object_type, object_id, before, after, e);
+    if (!rc && event_type) return app_emit(c, event_type, object_type, object_id, orgs, payload, e);
+    json_decref(payload);
+    return rc;
+}
+
+const app_use APP_EVENTS_LIST = {"events.list", ROLE_ANY, APP_SCOPE_PARTY};
+
+int app_events_list(app_ctx *c, int64_t after, int64_t limit, json_t **rows, int64_t *last,
+                    ics_err *e)
+{
+    int rc = app_allow(c, &APP_EVENTS_LIST, e);
+    if (rc) return rc;
+    if (after < 0) return ics_err_set(e, ICS_EINVAL, "after must be 0 or more");
+    if (limit < 1 || limit > 1000) return ics_err_set(e, ICS_EINVAL, "limit must be 1 to 1000");
+    /* organisation-bound roles see ICS-wide events and their own */
+    rc = store_events_since(c->db, after, limit, app_sees_ics(c) ? NULL : c->who.org, rows, e);
+    if (!rc && last) *last = store_events_last_id(c->db, e);
+    return rc;
+}
+
+const app_use APP_AUDIT_LIST = {"audit.list", ROLE_ADMIN, APP_SCOPE_ICS};
+
+int app_audit_list(app_ctx *c, const char *object_type, const char *object_id, const char *actor,
+                   int64_t limit, int64_t offset, json_t **rows, ics_err *e)
+{
+    int rc = app_allow(c, &APP_AUDIT_LIST, e);
+    if (rc) return rc;
+    assert(limit >= 1 && offset >= 0);
+    return store_audit_list(c->db, object_type, object_id, actor, limit, offset, rows, e);
+}
+
+int app_db_ping(store *s, ics_err *e)
+{
+    return store_ping(s, e);
+}

@@ -1,0 +1,136 @@
+/* app.h - the application layer's contract: who is acting, what a use case
+ * may do, and the one way a change is committed.
+ *
+ * Every entry point (HTTP handler, CLI command, and later FHIR and HL7)
+ * builds an app_ctx and calls one app_<module>_<verb>() function per use
+ * case. That function, and only it, does: validate (collect every problem)
+ * -> authorise (role, then organisation scope) -> app_begin -> store calls
+ * and engines -> app_audit + app_emit -> app_end. So an action is checked,
+ * audited and announced once, whichever door it came in by. */
+#ifndef ICS_APP_APP_H
+#define ICS_APP_APP_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "store/store.h"
+#include "store/users.h" /* ROLE_* and auth_user */
+
+/* Who is acting. Strings are borrowed from the caller for the call. */
+typedef struct app_actor {
+    const char *name; /* user name, or "cli:<login>" for the command line */
+    const char *role; /* "admin", "coordinator", "clinician", "trust_ops", "analyst" */
+    unsigned role_bit;
+    const char *org; /* ODS code of the user's organisation, "" when none */
+    const char *via; /* the door: "api", "cli", "fhir", "hl7", "seed" */
+} app_actor;
+
+typedef struct app_ctx {
+    store *db;
+    app_actor who;
+    int64_t now; /* the time of the action (UTC seconds); fixed for the call */
+} app_ctx;
+
+/* A context for an authenticated API user. */
+app_ctx app_ctx_user(store *db, const auth_user *u, const char *via, int64_t now);
+/* A context for the command line: the login user acting as an
+ * administrator (whoever can open the database file can change it). */
+app_ctx app_ctx_cli(store *db, int64_t now);
+/* A context for first-start seeding. */
+app_ctx app_ctx_seed(store *db, int64_t now);
+
+/* Organisation scope of a use case. ICS-wide roles (admin, coordinator,
+ * analyst) pass every scope within their ICS; organisation-bound roles
+ * (clinician, trust_ops) are held to it. */
+typedef enum {
+    APP_SCOPE_NONE,      /* the role is enough */
+    APP_SCOPE_OWN_ORG,   /* the object belongs to the caller's organisation */
+    APP_SCOPE_OWN_TRUST, /* the object is the caller's trust or one of its sites */
+    APP_SCOPE_PARTY,     /* the caller's organisation is a party to the object */
+    APP_SCOPE_ICS        /* the object is in the caller's ICS (one ICS today) */
+} app_scope;
+
+/* A use case, declared once (a static const in src/app/<module>.c, exported
+ * in its header so the route table and the CLI can name it). Its name is
+ * the audit action and appears in the route table. */
+typedef struct app_use {
+    const char *name; /* "beds.referral.offer" */
+    unsigned roles;   /* ROLE_* bits allowed */
+    app_scope scope;
+} app_use;
+
+/* Role check: ICS_EFORBID naming the role and what it may not do. The HTTP
+ * server calls it before the handler (403 before 422), and every app
+ * function calls it first, so the CLI and message feeds get the same. */
+int app_allow(const app_ctx *c, const app_use *u, ics_err *e);
+
+/* Scope check for an object whose parties are the NULL-terminated ODS codes
+ * (owner first). 1 when the caller may see it. An organisation matches a
+ * party equal to it or, for a 3-character trust code, any of its sites. */
+int app_in_scope(const app_ctx *c, const app_use *u, const char *const *parties);
+/* The same as an error: ICS_ENOTFOUND "no <what> <id>" when out of scope, so
+ * a caller cannot learn that an object they may not see exists. */
+int app_scope_check(const app_ctx *c, const app_use *u, const char *const *parties,
+                    const char *what, const char *id, ics_err *e);
+/* 1 when the caller's role sees the whole ICS (no organisation filter). */
+int app_sees_ics(const app_ctx *c);
+/* 1 when ODS code org is, or is a site of, the caller's organisation. */
+int app_org_matches(const char *mine, const char *org);
+
+/* The one transaction of a use case. app_end commits when rc is 0 and rolls
+ * back otherwise, and returns rc (or the commit's error). */
+int app_begin(app_ctx *c, ics_err *e);
+int app_end(app_ctx *c, int rc, ics_err *e);
+
+/* Inside the transaction: one audit record (action = the use case's name)
+ * and one change event for the outbox. before/after/payload may be NULL;
+ * payload is stolen. orgs: NULL-terminated ODS codes that own or are
+ * party to the object (NULL: an ICS-wide event). */
+int app_audit(app_ctx *c, const char *action, const char *object_type, const char *object_id,
+              const json_t *before, const json_t *after, ics_err *e);
+int app_emit(app_ctx *c, const char *type, const char *object_type, const char *object_id,
+             const char *const *orgs, json_t *payload, ics_err *e);
+/* Both at once, the usual tail of a write. */
+int app_record(app_ctx *c, const app_use *u, const char *object_type, const char *object_id,
+               const json_t *before, const json_t *after, const char *event_type,
+               const char *const *orgs, json_t *payload, ics_err *e);
+
+/* Events the caller may see with id > after, oldest first (at most limit),
+ * and the newest id overall in *last. */
+extern const app_use APP_EVENTS_LIST;
+int app_events_list(app_ctx *c, int64_t after, int64_t limit, json_t **rows, int64_t *last,
+                    ics_err *e);
+
+/* The audit log, newest first, filtered by object type, id and actor
+ * (each may be NULL). Administrators only. */
+extern const app_use APP_AUDIT_LIST;
+int app_audit_list(app_ctx *c, const char *object_type, const char *object_id, const char *actor,
+                   int64_t limit, int64_t offset, json_t **rows, ics_err *e);
+
+/* 0 when the database answers (the liveness check). */
+int app_db_ping(store *s, ics_err *e);
+
+/* ---- the database and its first start ---------------------------------- */
+
+/* Open (creating if needed), migrate, and complete seeding: a new database
+ * gets the directory from data_dir and the synthetic history, one step per
+ * transaction, each step recorded with its completion so that a start that
+ * was interrupted is finished by the next one. *seeded counts the steps run
+ * now. ICSFLOW_STOP_AFTER_STEP=N (tests only) exits with status 3 after
+ * step N commits. */
+int app_db_open(const char *path, const char *data_dir, store **out, int *seeded, ics_err *e);
+
+/* Seeding steps, in order. */
+typedef struct app_seed_step {
+    const char *name;
+    int (*run)(app_ctx *c, const char *data_dir, ics_err *e);
+} app_seed_step;
+extern const app_seed_step app_seed_steps[];
+int app_seed_count(void);
+
+/* Schema steps applied, places in the directory, seeding steps done. */
+int app_db_summary(store *s, int64_t *schema_steps, int64_t *places, int64_t *seed_steps,
+                   ics_err *e);
+
+#endif

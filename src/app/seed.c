@@ -1,0 +1,106 @@
+/* seed.c - a new database's first start: the NWL directory from data/ and
+ * the synthetic operational history, as an ordered list of steps.
+ *
+ * Each step runs in one transaction together with the row that records it
+ * as done (seed_steps), so a start interrupted anywhere (Ctrl-C, kill -9,
+ * a full disk) leaves whole steps only, and the next start runs exactly the
+ * steps still missing. Seeding used to live in the CLI and was skipped for
+ * good once the directory existed. Each module's step function lives in
+ * src/app/<module>.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "app/seed.h"
+#include "core/log.h"
+#include "core/token.h"
+#include "core/tz.h"
+#include "store/events.h"
+
+const app_seed_step app_seed_steps[] = {{"directory", app_directory_seed},
+                                        {"routing", app_routing_seed},
+                                        {"beds", app_beds_seed},
+                                        {"waitlist", app_waitlist_seed},
+                                        {"sitrep", app_sitrep_seed},
+                                        {"analytics", app_analytics_seed},
+                                        {"sim", app_sim_seed},
+                                        {NULL, NULL}};
+
+/* A database made before steps were recorded already has its directory
+ * and history: mark every step done rather than seeding twice. */
+static int adopt_legacy(store *s, int64_t now, ics_err *e)
+{
+    int any = 0, rc = store_seed_step_done(s, "directory", &any, e);
+    if (rc || any) return rc;
+    int has_dir = 0;
+    if ((rc = store_seed_has_directory(s, &has_dir, e)) || !has_dir) return rc;
+    if ((rc = store_begin(s, e))) return rc;
+    for (const app_seed_step *st = app_seed_steps; st->name && !rc; st++)
+        rc = store_seed_step_mark(s, st->name, now, e);
+    if (rc) {
+        store_rollback(s);
+        return rc;
+    }
+    return store_commit(s, e);
+}
+
+static int stop_after(void)
+{
+    const char *v = getenv("ICSFLOW_STOP_AFTER_STEP");
+    return v && *v ? atoi(v) : 0;
+}
+
+int app_db_open(const char *path, const char *data_dir, store **out, int *seeded, ics_err *e)
+{
+    int created = 0, n = 0;
+    store *s = NULL;
+    if (seeded) *seeded = 0;
+    int rc = store_open(path, &s, &created, e);
+    if (rc) return rc;
+    int64_t now = tz_now();
+    if (!created) rc = adopt_legacy(s, now, e);
+    int stop = stop_after(), index = 0;
+    for (const app_seed_step *st = app_seed_steps; st->name && !rc; st++) {
+        index++;
+        int done = 0;
+        if ((rc = store_seed_step_done(s, st->name, &done, e)) || done) continue;
+        app_ctx c = app_ctx_seed(s, now);
+        if ((rc = app_begin(&c, e))) break;
+        rc = st->run(&c, data_dir, e);
+        if (!rc) rc = store_seed_step_mark(s, st->name, now, e);
+        if ((rc = app_end(&c, rc, e))) {
+            ics_err_prefix(e, "seeding %s (step %s): ", path, st->name);
+            break;
+        }
+        n++;
+        ics_log("info", "seeded %s%s", st->name,
+                strcmp(st->name, "directory") ? " (synthetic)" : " from the data folder");
+        if (stop == index) {
+            fprintf(stderr, "icsflow: stopping after seeding step %d (%s) as asked\n", index,
+                    st->name);
+            store_close(s);
+            exit(3);
+        }
+    }
+    if (rc) {
+        store_close(s);
+        return rc;
+    }
+    if (seeded) *seeded = n;
+    *out = s;
+    return 0;
+}
+
+int app_seed_count(void)
+{
+    int n = 0;
+    while (app_seed_steps[n].name) n++;
+    return n;
+}
+
+int app_db_summary(store *s, int64_t *schema_steps, int64_t *places, int64_t *seed_steps,
+                   ics_err *e)
+{
+    return store_db_summary(s, schema_steps, places, seed_steps, e);
+}

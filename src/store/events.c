@@ -1,0 +1,119 @@
+/* events.c - SQL for the change-event outbox and the seeding record.
+ *
+ * Event ids are assigned by the database inside the writer's transaction.
+ * SQLite admits one writer at a time (BEGIN IMMEDIATE), so ids are handed
+ * out in commit order and a reader that resumes after id N never misses a
+ * later commit with a smaller id. (A backend with concurrent writers must
+ * serialise event inserts, e.g. with a transaction-scoped advisory lock.) */
+#include "store/events.h"
+
+#include <stdlib.h>
+
+const store_migration store_schema_events[] = {{"events", 1,
+                                                "CREATE TABLE events ("
+                                                " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                                                " at INTEGER NOT NULL,"
+                                                " type TEXT NOT NULL,"
+                                                " object_type TEXT NOT NULL,"
+                                                " object_id TEXT,"
+                                                " orgs TEXT,"
+                                                " ics TEXT NOT NULL,"
+                                                " payload_json TEXT);"
+                                                "CREATE TABLE seed_steps ("
+                                                " step TEXT PRIMARY KEY,"
+                                                " done_at INTEGER NOT NULL);"},
+                                               {NULL, 0, NULL}};
+
+int store_event_insert(store *s, int64_t at, const char *type, const char *object_type,
+                       const char *object_id, const char *orgs, const char *ics,
+                       const json_t *payload, int64_t *id, ics_err *e)
+{
+    store_stmt *st;
+    int rc = store_prepare(s,
+                           "INSERT INTO events (at, type, object_type, object_id, orgs, ics,"
+                           " payload_json) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                           &st, e);
+    if (rc) return rc;
+    char *p = payload ? json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    store_bind_int(st, 1, at);
+    store_bind_text(st, 2, type);
+    store_bind_text(st, 3, object_type);
+    store_bind_text(st, 4, object_id);
+    store_bind_text(st, 5, orgs);
+    store_bind_text(st, 6, ics);
+    store_bind_text(st, 7, p);
+    rc = store_step(st, e);
+    if (rc == 1 && id) *id = store_col_int(st, 0);
+    free(p);
+    store_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+int store_events_since(store *s, int64_t after, int64_t limit, const char *org, json_t **rows,
+                       ics_err *e)
+{
+    /* orgs is ",RYJ,RYJ01," so a trust matches itself and, by prefix, its
+     * five-character sites. */
+    json_t *p =
+        json_pack("[IssI]", (json_int_t)after, org ? org : "", org ? org : "", (json_int_t)limit);
+    int rc = store_query_json(s,
+                              "SELECT id, at, type, object_type, object_id, orgs, ics,"
+                              " payload_json FROM events WHERE id > ?"
+                              " AND (? = '' OR orgs IS NULL"
+                              "      OR instr(orgs, ',' || ?) > 0)"
+                              " ORDER BY id LIMIT ?",
+                              p, rows, e);
+    json_decref(p);
+    return rc;
+}
+
+int64_t store_events_last_id(store *s, ics_err *e)
+{
+    return store_query_int(s, "SELECT COALESCE(MAX(id), 0) FROM events", NULL, 0, e);
+}
+
+int store_seed_step_done(store *s, const char *step, int *done, ics_err *e)
+{
+    json_t *p = json_pack("[s]", step);
+    json_t *rows = NULL;
+    int rc = store_query_json(s, "SELECT 1 FROM seed_steps WHERE step = ?", p, &rows, e);
+    json_decref(p);
+    if (!rc) *done = json_array_size(rows) > 0;
+    json_decref(rows);
+    return rc;
+}
+
+int store_seed_step_mark(store *s, const char *step, int64_t at, ics_err *e)
+{
+    json_t *p = json_pack("[sI]", step, (json_int_t)at);
+    int rc = store_exec_params(s, "INSERT INTO seed_steps (step, done_at) VALUES (?, ?)", p, e);
+    json_decref(p);
+    return rc;
+}
+
+int store_seed_has_directory(store *s, int *yes, ics_err *e)
+{
+    json_t *rows = NULL;
+    int rc = store_query_json(s, "SELECT 1 FROM places LIMIT 1", NULL, &rows, e);
+    if (!rc) *yes = json_array_size(rows) > 0;
+    json_decref(rows);
+    return rc;
+}
+
+int store_db_summary(store *s, int64_t *schema_steps, int64_t *places, int64_t *seed_steps,
+                     ics_err *e)
+{
+    json_t *rows = NULL;
+    int rc = store_query_json(s,
+                              "SELECT (SELECT COUNT(*) FROM schema_migrations) AS m,"
+                              " (SELECT COUNT(*) FROM places) AS p,"
+                              " (SELECT COUNT(*) FROM seed_steps) AS s",
+                              NULL, &rows, e);
+    if (rc) return rc;
+    json_t *r = json_array_get(rows, 0);
+    *schema_steps = json_integer_value(json_object_get(r, "m"));
+    *places = json_integer_value(json_object_get(r, "p"));
+    *seed_steps = json_integer_value(json_object_get(r, "s"));
+    json_decref(rows);
+    return 0;
+}
