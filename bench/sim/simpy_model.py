@@ -8,8 +8,11 @@ commissioned for the patient's place) or pooled (any unit), nearest unit
 first on arrival; one FIFO across the places a freed bed may take; warm-up
 discarded; waits of patients arriving in [warmup, warmup + run); arrivals
 stop at the window's end and the run continues until those patients have a
-bed. Its own random numbers (Python's Mersenne Twister): the statistics
-must agree with icsflow within their 95% intervals, not path by path.
+bed. Either its own random numbers (Python's Mersenne Twister: the
+statistics must agree with icsflow within their 95% intervals), or, given
+`patients` (icsflow's own draws: day, place, stay for each patient, from
+`bench_sim dump`), exactly the same patients: then every replication's
+statistics must equal icsflow's (to rounding).
 """
 import json
 import math
@@ -82,7 +85,7 @@ class Patient(Process):
 
     def run(self):
         m = self.m
-        arrive = m.now()
+        arrive, waited = self.arrive_at, False
         for u in m.order[self.place]:
             if m.free[u] > 0:
                 m.free[u] -= 1
@@ -92,8 +95,9 @@ class Patient(Process):
         if self.unit is None:
             m.queue[self.place].append(self)
             yield passivate, self  # a leaving patient hands over the bed
+            waited = True
         if arrive >= m.wstart:
-            m.waits.append(m.now() - arrive)
+            m.waits.append(m.now() - arrive if waited else 0.0)
         yield hold, self, self.los
         m.account(-1)
         u, best = self.unit, None
@@ -127,11 +131,34 @@ class Arrivals(Process):
             m.activate(p, p.run())
 
 
-def replicate(sc, policy, rep):
+class Replay(Process):
+    """Given patients (day, place, stay) in arrival order."""
+
+    def __init__(self, m, patients):
+        Process.__init__(self, sim=m)
+        self.m, self.patients = m, patients
+
+    def run(self):
+        m = self.m
+        for day, place, los in self.patients:
+            if day > m.now():
+                yield hold, self, day - m.now()
+            if day >= m.wend:
+                return
+            p = Patient(m, place)
+            p.arrive_at = day
+            p.los = los
+            m.activate(p, p.run())
+
+
+def replicate(sc, policy, rep, patients=None):
     m = Model(sc, policy, rep)
     m.initialize()
+    if patients is not None:
+        a = Replay(m, patients)
+        m.activate(a, a.run())
     for i, p in enumerate(sc["places"]):
-        if p.get("arrivals_per_day", 0) > 0:
+        if patients is None and p.get("arrivals_per_day", 0) > 0:
             a = Arrivals(m, i, p["arrivals_per_day"])
             m.activate(a, a.run())
     mean_los = sc["los"].get("mean") or (sum(sc["los"]["values"]) / len(sc["los"]["values"]))
@@ -140,7 +167,9 @@ def replicate(sc, policy, rep):
     w = m.waits
     n = len(w) or 1
     run = m.wend - m.wstart
+    ws = sorted(w)
     return {
+        "wait_p95": ws[max(math.ceil(0.95 * len(ws)) - 1, 0)] if ws else 0.0,
         "mean_wait": sum(w) / n,
         "p_wait": sum(1 for x in w if x > 0) / n,
         "p_over_target": sum(1 for x in w if x > m.target) / n,
