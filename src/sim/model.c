@@ -535,7 +535,12 @@ int sim_patients_draw(const sim_scenario *sc, int rep, double end, sim_arrival *
         double t = a->t, los;
         int place = a->place, urgent;
         arrivals_take(a, &los, &urgent, 1);
-        v[k++] = (sim_arrival){t, place, los, urgent};
+        /* field by field into zeroed memory: the padding is compared too */
+        sim_arrival *o = memset(&v[k++], 0, sizeof *v);
+        o->day = t;
+        o->place = place;
+        o->los = los;
+        o->urgent = urgent;
     }
     arrivals_free(a);
     free(a);
@@ -678,6 +683,8 @@ typedef struct model {
     double *pos; /* the waits above zero, for the 95th percentile */
     size_t npos, cappos;
     heap h;
+    double *day_w, *day_n; /* when set: waits and patients by arrival day */
+    size_t ndays;
 } model;
 
 /* Time t cut to the window: integrals over the window add up busy beds x
@@ -1156,6 +1163,10 @@ static int run_fifo(model *md, arrivals *av, double hard, sim_rep *out)
         if (in) {
             if (a > last_admit) last_admit = a;
             if ((rc = record(md, p, a - t))) break;
+            if (md->day_w && (size_t)t < md->ndays) {
+                md->day_w[(size_t)t] += a - t;
+                md->day_n[(size_t)t]++;
+            }
         }
         double d = a + los;
         md->busy_area[bu] += window_overlap(md, a, d);
@@ -1212,5 +1223,105 @@ done:
     free(av);
     if (md) free(md->pos);
     free(md);
+    return rc;
+}
+
+/* ---- warm-up from the data --------------------------------------------------
+ * MSER-5 (White 1997, "An effective truncation heuristic for bias reduction
+ * in simulation output", Simulation 69(6); Franklin and White 2008,
+ * "Stationarity tests and MSER-5", Proc. Winter Simulation Conference):
+ * batch the output series in means of 5, and delete the first d batches
+ * where d minimises the squared standard error of the mean of what is left,
+ * sum_{j>d} (Z_j - mean)^2 / (m - d)^2, searching the first half only. */
+size_t sim_mser5(const double *x, size_t n)
+{
+    size_t m = n / 5;
+    if (m < 2) return 0;
+    double s1 = 0, s2 = 0, best = INFINITY;
+    size_t bestd = 0;
+    double *z = malloc(m * sizeof *z);
+    if (!z) return 0;
+    for (size_t j = 0; j < m; j++) {
+        double b = 0;
+        for (int k = 0; k < 5; k++) b += x[5 * j + k];
+        z[j] = b / 5;
+    }
+    /* from the end backwards, so each d costs O(1) */
+    for (size_t j = m; j-- > 0;) {
+        s1 += z[j];
+        s2 += z[j] * z[j];
+        size_t left = m - j;
+        if (j > m / 2) continue;
+        double sse = s2 - s1 * s1 / (double)left;
+        double v = sse / ((double)left * (double)left);
+        if (v <= best) {
+            best = v;
+            bestd = j;
+        }
+    }
+    free(z);
+    return 5 * bestd;
+}
+
+int sim_warmup_mser5(const sim_scenario *sc, double *days, ics_err *e)
+{
+    *days = 0;
+    int rc = sim_scenario_check(sc, e);
+    if (rc) return rc;
+    if (sc->queue == SIM_QUEUE_PRIORITY || sc->nreplay > 0)
+        return ics_err_set(e, ICS_EINVAL, "MSER-5 warm-up: FIFO queues with Poisson arrivals only");
+    sim_scenario *pc = malloc(sizeof *pc);
+    size_t nd = (size_t)ceil(sc->warmup_days + sc->run_days);
+    double *w = calloc(nd + 1, sizeof *w), *n = calloc(nd + 1, sizeof *n);
+    model *md = calloc(1, sizeof *md);
+    arrivals *av = calloc(1, sizeof *av);
+    if (!pc || !w || !n || !md || !av) {
+        rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
+        goto done;
+    }
+    /* a pilot from empty over the whole horizon, on streams of its own */
+    *pc = *sc;
+    pc->warmup_days = 0;
+    pc->run_days = sc->warmup_days + sc->run_days;
+    pc->seed = sc->seed ^ 0x6d7365723521ULL;
+    double hard = 2 * pc->run_days + 10 * sim_los_mean(pc, NULL);
+    for (int k = 0; k < pc->reps && !rc; k++) {
+        memset(md, 0, sizeof *md);
+        md->sc = pc;
+        md->wstart = 0;
+        md->wend = pc->run_days;
+        md->target = pc->target_days;
+        md->day_w = w;
+        md->day_n = n;
+        md->ndays = nd;
+        sim_rep rep;
+        memset(&rep, 0, sizeof rep);
+        rc = arrivals_init(av, pc, k, md->wend);
+        if (!rc) {
+            build_orders(md);
+            rc = run_fifo(md, av, hard, &rep);
+        }
+        arrivals_free(av);
+        free(md->pos);
+        md->pos = NULL;
+    }
+    if (rc) {
+        rc = ics_err_set(e, rc, "out of memory");
+        goto done;
+    }
+    /* the replications' mean wait by arrival day (a day nobody arrived on
+     * takes the day before's) */
+    double last = 0;
+    for (size_t d = 0; d < nd; d++) {
+        if (n[d] > 0) last = w[d] / n[d];
+        w[d] = last;
+    }
+    *days = (double)sim_mser5(w, nd);
+done:
+    free(pc);
+    free(w);
+    free(n);
+    free(md);
+    free(av);
     return rc;
 }

@@ -165,6 +165,15 @@ int sim_rep_run(const sim_scenario *sc, int rep, sim_rep *out);
  * patient recursion is tested against. */
 int sim_rep_run_events(const sim_scenario *sc, int rep, sim_rep *out);
 
+/* Warm-up chosen from the data by MSER-5 (White 1997; Franklin and White
+ * 2008): sim_mser5 returns how many leading observations of x[0..n) to
+ * delete (a multiple of 5, at most half); sim_warmup_mser5 runs sc->reps
+ * pilot replications from empty over warmup_days + run_days (streams of
+ * their own), takes their mean wait by arrival day and puts the days to
+ * delete in *days. FIFO queues with Poisson arrivals only (ICS_EINVAL). */
+size_t sim_mser5(const double *x, size_t n);
+int sim_warmup_mser5(const sim_scenario *sc, double *days, ics_err *e);
+
 /* All sc->reps replications on threads (<= 0: one per core); progress may be
  * NULL. Results do not depend on the number of threads. */
 int sim_run(const sim_scenario *sc, int threads, progress_fn progress, void *ctx, sim_result **out,

@@ -761,10 +761,116 @@ static void test_progress_is_reported(void **s)
     free(sc);
 }
 
+/* FIFO replications are settled patient by patient (sim_rep_run); the
+ * event engine (sim_rep_run_events) must give the same statistics, events
+ * and longest queue: borough and pooled, a day-of-week profile, a unit too
+ * small to keep up (censored patients). */
+static void close_to(double a, double b)
+{
+    if (isnan(a)) {
+        assert_true(isnan(b));
+        return;
+    }
+    assert_true(fabs(a - b) <= 1e-9 * fmax(1.0, fabs(a)));
+}
+
+static void test_fifo_recursion_matches_event_engine(void **s)
+{
+    (void)s;
+    sim_scenario *sc = eight_units();
+    for (int variant = 0; variant < 4; variant++) {
+        sc->policy = variant & 1 ? SIM_POLICY_POOLED : SIM_POLICY_BOROUGH;
+        if (variant >= 2) {
+            sc->has_dow = 1;
+            for (int d = 0; d < 7; d++) sc->dow[d] = d < 5 ? 1.2 : 0.5;
+            sc->units[3].beds = 2; /* cannot keep up: some are censored */
+        }
+        for (int k = 0; k < 4; k++) {
+            sim_rep a, b;
+            assert_int_equal(sim_rep_run(sc, k, &a), 0);
+            assert_int_equal(sim_rep_run_events(sc, k, &b), 0);
+            for (int m = 0; m < SIM_NMETRICS; m++) close_to(a.m[m], b.m[m]);
+            for (int u = 0; u < sc->nunits; u++) close_to(a.unit_occ[u], b.unit_occ[u]);
+            for (int i = 0; i < sc->nplaces; i++) {
+                close_to(a.place_wait[i], b.place_wait[i]);
+                close_to(a.place_over[i], b.place_over[i]);
+            }
+            assert_int_equal(a.events, b.events);
+            assert_int_equal(a.censored, b.censored);
+        }
+    }
+    free(sc);
+}
+
+/* MSER-5 deletes a decaying start-up transient and keeps a stationary
+ * series: 2,000 points of noise around 1 after an exponential transient
+ * (time constant 100) deletes between 200 and 1,000; without the transient
+ * at most a few batches; never more than half. */
+static void test_mser5_truncates_transient(void **s)
+{
+    (void)s;
+    enum { N = 2000 };
+    double *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y);
+    rng r;
+    rng_seed(&r, 5, 0);
+    for (int i = 0; i < N; i++) {
+        y[i] = 1 + 0.1 * sim_draw_normal(&r);
+        x[i] = y[i] - 3 * exp(-i / 100.0);
+    }
+    size_t d = sim_mser5(x, N);
+    print_message("MSER-5 truncation: %zu of %d (transient), %zu (stationary)\n", d, N,
+                  sim_mser5(y, N));
+    assert_true(d >= 200);
+    assert_true(d <= 1000);
+    assert_int_equal(d % 5, 0);
+    assert_true(sim_mser5(y, N) <= 100);
+    assert_int_equal(sim_mser5(x, 4), 0);
+    sim_scenario *sc = one_unit(12, 2.0, 5.0);
+    double days = -1;
+    ics_err e = {0};
+    assert_int_equal(sim_warmup_mser5(sc, &days, &e), 0);
+    assert_true(days >= 0 && days <= (sc->warmup_days + sc->run_days) / 2);
+    sc->queue = SIM_QUEUE_PRIORITY;
+    assert_int_equal(sim_warmup_mser5(sc, &days, &e), ICS_EINVAL);
+    free(sc);
+    free(x);
+    free(y);
+}
+
+/* Validity at high load: M/M/12 at 95% occupancy, 50 replications of 20
+ * years after 5,000 days (docs/sim.md), the benchmark's first 10 seeds (it
+ * runs 100): the 95% interval of the mean wait contains Erlang C's exact
+ * value for at least 9 of them. */
+static void test_high_load_intervals_cover_erlang_c(void **s)
+{
+    (void)s;
+    sim_scenario *sc = one_unit(12, 0.95 * 12 / 5.0, 5.0);
+    sc->warmup_days = 5000;
+    sc->run_days = 20 * 365;
+    sc->reps = 50;
+    sc->target_days = 1;
+    double w = sim_erlang_wait(12, sc->places[0].arrivals_per_day, 5.0);
+    int hit = 0;
+    for (int k = 0; k < 10; k++) {
+        sc->seed = 1000 + (uint64_t)k;
+        sim_result *r = NULL;
+        ics_err e = {0};
+        assert_int_equal(sim_run(sc, 0, NULL, NULL, &r, &e), 0);
+        hit += r->m[SIM_MEAN_WAIT].lo <= w && w <= r->m[SIM_MEAN_WAIT].hi;
+        sim_result_free(r);
+    }
+    print_message("rho 0.95: Erlang C mean wait %.4f inside %d of 10 intervals\n", w, hit);
+    assert_true(hit >= 9);
+    free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_erlang_b_and_c_worked_examples),
+        cmocka_unit_test(test_fifo_recursion_matches_event_engine),
+        cmocka_unit_test(test_mser5_truncates_transient),
+        cmocka_unit_test(test_high_load_intervals_cover_erlang_c),
         cmocka_unit_test(test_erlang_beds_smallest_meeting_target),
         cmocka_unit_test(test_t_quantile_table_and_expansion),
         cmocka_unit_test(test_hand_traced_single_bed),
