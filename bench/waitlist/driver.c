@@ -138,7 +138,7 @@ int main(int argc, char **argv)
             if (net->supply[u]) fprintf(f, "n %d %lld\n", u + 1, (long long)net->supply[u]);
         for (size_t a = 0; a < net->arcs; a++)
             fprintf(f, "a %d %d 0 %lld %lld\n", net->from[a] + 1, net->to[a] + 1,
-                    net->cap[a] == WAITLIST_CAP_INF ? -1LL : (long long)net->cap[a],
+                    net->cap[a] == FLOW_CAP_INF ? -1LL : (long long)net->cap[a],
                     (long long)net->cost[a]);
         fclose(f);
         printf("nodes %d arcs %zu sessions %zu\n", net->nodes, net->arcs, I.nss);

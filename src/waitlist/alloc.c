@@ -132,7 +132,7 @@ typedef struct spec_net {
     int *arc_site;     /* per arc: index into sp, -1 for unassigned */
     int *arc_late;     /* per arc: 1 for a late arc */
     int64_t *arc_km10; /* km x 1000 rounded (metres) for reporting */
-    waitlist_mcf *g;
+    flow_mcf *g;
 } spec_net;
 
 static int cmp_session(const void *x, const void *y, void *arg)
@@ -216,7 +216,7 @@ static void spec_net_free(spec_net *s)
     free(s->arc_site);
     free(s->arc_late);
     free(s->arc_km10);
-    waitlist_mcf_free(s->g);
+    flow_mcf_free(s->g);
 }
 
 /* Build pools, classes and the flow network of one specialty. */
@@ -299,7 +299,7 @@ static int spec_build(actx *c, spec_work *w, int aggregate, spec_net *s, ics_err
         return ics_err_set(e, ICS_EINVAL, "too many patients in one specialty");
     int sink = (int)s->nclass + nchain;
     size_t hint = s->nclass * (size_t)(2 * s->nsp + 2) + (size_t)nchain * 2 + 16;
-    s->g = waitlist_mcf_new(sink + 1, hint);
+    s->g = flow_mcf_new(sink + 1, hint);
     size_t acap = hint;
     s->arc_site = malloc(acap * sizeof *s->arc_site);
     s->arc_late = malloc(acap * sizeof *s->arc_late);
@@ -312,7 +312,7 @@ static int spec_build(actx *c, spec_work *w, int aggregate, spec_net *s, ics_err
 
 #define ADD_ARC(from, to, cap, cost, site, late, km)                                               \
     do {                                                                                           \
-        long id_ = waitlist_mcf_arc_add(s->g, (from), (to), (cap), (cost));                        \
+        long id_ = flow_mcf_arc_add(s->g, (from), (to), (cap), (cost));                        \
         if (id_ < 0) return ics_err_set(e, ICS_ENOMEM, "out of memory");                           \
         if ((size_t)id_ >= acap) {                                                                 \
             size_t nc_ = acap * 2;                                                                 \
@@ -337,8 +337,8 @@ static int spec_build(actx *c, spec_work *w, int aggregate, spec_net *s, ics_err
         const waitlist_patient *pt = &c->pts[i];
         int due = s->dueidx[k0];
         double lim = max_km(c, i);
-        waitlist_mcf_supply_set(s->g, (int)cl, (int64_t)(k1 - k0));
-        s->sa0[cl] = waitlist_mcf_arcs(s->g);
+        flow_mcf_supply_set(s->g, (int)cl, (int64_t)(k1 - k0));
+        s->sa0[cl] = flow_mcf_arcs(s->g);
         for (int k = 0; k < s->nsp; k++) {
             const waitlist_site *st = &c->sites[s->sp[k].site];
             int own = strcmp(st->trust, pt->trust) == 0;
@@ -364,12 +364,12 @@ static int spec_build(actx *c, spec_work *w, int aggregate, spec_net *s, ics_err
                     }
             }
             if (ontime >= 0)
-                ADD_ARC((int)cl, s->sp[k].chain0 + ontime, WAITLIST_CAP_INF, cost, k, 0, metres);
+                ADD_ARC((int)cl, s->sp[k].chain0 + ontime, FLOW_CAP_INF, cost, k, 0, metres);
             if (ontime < last)
-                ADD_ARC((int)cl, s->sp[k].chain0 + last, WAITLIST_CAP_INF, cost + P->late_penalty,
+                ADD_ARC((int)cl, s->sp[k].chain0 + last, FLOW_CAP_INF, cost + P->late_penalty,
                         k, 1, metres);
         }
-        s->ua0[cl] = waitlist_mcf_arcs(s->g);
+        s->ua0[cl] = flow_mcf_arcs(s->g);
         for (size_t k = k0; k < k1;) {
             int64_t u = c->pen[s->order[k]];
             size_t j = k;
@@ -377,18 +377,18 @@ static int spec_build(actx *c, spec_work *w, int aggregate, spec_net *s, ics_err
             ADD_ARC((int)cl, sink, (int64_t)(j - k), u, -1, 0, 0);
             k = j;
         }
-        s->uend[cl] = waitlist_mcf_arcs(s->g);
+        s->uend[cl] = flow_mcf_arcs(s->g);
     }
     for (int k = 0; k < s->nsp; k++) {
         for (int t = 0; t < s->sp[k].npools; t++) {
             int node = s->sp[k].chain0 + t;
             if (s->sp[k].pools[t].slots > 0)
                 ADD_ARC(node, sink, s->sp[k].pools[t].slots, 0, k, 0, 0);
-            if (t > 0) ADD_ARC(node, node - 1, WAITLIST_CAP_INF, 0, k, 0, 0);
+            if (t > 0) ADD_ARC(node, node - 1, FLOW_CAP_INF, 0, k, 0, 0);
         }
     }
 #undef ADD_ARC
-    waitlist_mcf_supply_set(s->g, sink, -(int64_t)w->np);
+    flow_mcf_supply_set(s->g, sink, -(int64_t)w->np);
     return 0;
 }
 
@@ -440,17 +440,17 @@ static int spec_decode(actx *c, spec_work *w, spec_net *s, ics_err *e)
         for (size_t arc = s->ua0[cl]; arc < s->uend[cl]; arc++) {
             int from, to;
             int64_t cap, cost;
-            waitlist_mcf_arc_get(s->g, arc, &from, &to, &cap, &cost);
-            int64_t f = waitlist_mcf_flow(s->g, arc);
+            flow_mcf_arc_get(s->g, arc, &from, &to, &cap, &cost);
+            int64_t f = flow_mcf_flow(s->g, arc);
             for (int64_t j = 0; j < cap; j++, k++)
                 if (j < cap - f) assigned[na++] = s->order[k];
         }
         size_t next = 0;
         for (size_t arc = s->sa0[cl]; arc < s->ua0[cl]; arc++) {
-            int64_t f = waitlist_mcf_flow(s->g, arc);
+            int64_t f = flow_mcf_flow(s->g, arc);
             int from, to;
             int64_t cap, cost;
-            waitlist_mcf_arc_get(s->g, arc, &from, &to, &cap, &cost);
+            flow_mcf_arc_get(s->g, arc, &from, &to, &cap, &cost);
             int k2 = s->arc_site[arc];
             for (int64_t j = 0; j < f && next < na; j++) {
                 size_t i = assigned[next++];
@@ -514,13 +514,13 @@ static int spec_solve(actx *c, spec_work *w, ics_err *e)
 {
     spec_net s;
     int rc = spec_build(c, w, c->p->aggregate, &s, e);
-    if (!rc) rc = waitlist_mcf_solve(s.g, e);
+    if (!rc) rc = flow_mcf_solve(s.g, e);
     if (!rc) rc = spec_decode(c, w, &s, e);
     if (!rc) {
         pthread_mutex_lock(&c->mu);
-        c->net_nodes += (size_t)waitlist_mcf_nodes(s.g);
-        c->net_arcs += waitlist_mcf_arcs(s.g);
-        c->pivots += waitlist_mcf_pivots(s.g);
+        c->net_nodes += (size_t)flow_mcf_nodes(s.g);
+        c->net_arcs += flow_mcf_arcs(s.g);
+        c->pivots += flow_mcf_pivots(s.g);
         pthread_mutex_unlock(&c->mu);
     }
     spec_net_free(&s);
@@ -764,8 +764,8 @@ int waitlist_net_build(const waitlist_site *sites, size_t nsites, const waitlist
     /* patients first (input order), then each specialty's chain and sink */
     size_t extra = 0, arcs = 0;
     for (size_t k = 0; k < built && !rc; k++) {
-        extra += (size_t)waitlist_mcf_nodes(sn[k].g) - sn[k].nclass;
-        arcs += waitlist_mcf_arcs(sn[k].g);
+        extra += (size_t)flow_mcf_nodes(sn[k].g) - sn[k].nclass;
+        arcs += flow_mcf_arcs(sn[k].g);
     }
     if (!rc) {
         net->nodes = (int)(n + extra);
@@ -784,16 +784,16 @@ int waitlist_net_build(const waitlist_site *sites, size_t nsites, const waitlist
         int nc = (int)s->nclass;
         /* class cl is the single patient order[cl] */
 #define MAPN(v) ((v) < nc ? (int)s->order[(v)] : (int)(base + (size_t)((v)-nc)))
-        for (int v = 0; v < waitlist_mcf_nodes(s->g); v++)
-            net->supply[MAPN(v)] = waitlist_mcf_supply_get(s->g, v);
-        for (size_t j = 0; j < waitlist_mcf_arcs(s->g); j++, a++) {
+        for (int v = 0; v < flow_mcf_nodes(s->g); v++)
+            net->supply[MAPN(v)] = flow_mcf_supply_get(s->g, v);
+        for (size_t j = 0; j < flow_mcf_arcs(s->g); j++, a++) {
             int f, t;
-            waitlist_mcf_arc_get(s->g, j, &f, &t, &net->cap[a], &net->cost[a]);
+            flow_mcf_arc_get(s->g, j, &f, &t, &net->cap[a], &net->cost[a]);
             net->from[a] = MAPN(f);
             net->to[a] = MAPN(t);
         }
 #undef MAPN
-        base += (size_t)waitlist_mcf_nodes(s->g) - s->nclass;
+        base += (size_t)flow_mcf_nodes(s->g) - s->nclass;
     }
     for (size_t k = 0; k < built; k++) spec_net_free(&sn[k]);
     free(sn);

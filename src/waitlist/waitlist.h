@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/progress.h"
+#include "flow/flow.h"
 
 /* ---- RTT clocks and clinical priority ---------------------------------- */
 
@@ -27,30 +28,6 @@ int waitlist_priority_days(int priority);
 /* Clinically due day = priority (review) date + the priority's window, or
  * INT64_MAX for P4. */
 int64_t waitlist_due_day(int priority, int64_t priority_date);
-
-/* ---- minimum-cost flow (network simplex) --------------------------------- */
-
-/* An exact min-cost flow solver on integer capacities and non-negative
- * integer costs; supplies must sum to zero (positive = source). */
-typedef struct waitlist_mcf waitlist_mcf;
-
-#define WAITLIST_CAP_INF INT64_MAX
-
-waitlist_mcf *waitlist_mcf_new(int nodes, size_t arcs_hint);
-void waitlist_mcf_free(waitlist_mcf *g);
-/* Add an arc; returns its index or -1 (bad node, negative capacity, no memory). */
-long waitlist_mcf_arc_add(waitlist_mcf *g, int from, int to, int64_t cap, int64_t cost);
-void waitlist_mcf_supply_set(waitlist_mcf *g, int node, int64_t supply);
-/* Solve. ICS_EINVAL when infeasible or unbalanced, ICS_ENOMEM. */
-int waitlist_mcf_solve(waitlist_mcf *g, ics_err *e);
-int waitlist_mcf_nodes(const waitlist_mcf *g);
-size_t waitlist_mcf_arcs(const waitlist_mcf *g);
-int64_t waitlist_mcf_flow(const waitlist_mcf *g, size_t arc);
-int64_t waitlist_mcf_total(const waitlist_mcf *g); /* sum of flow x cost */
-void waitlist_mcf_arc_get(const waitlist_mcf *g, size_t arc, int *from, int *to, int64_t *cap,
-                          int64_t *cost);
-int64_t waitlist_mcf_supply_get(const waitlist_mcf *g, int node);
-uint64_t waitlist_mcf_pivots(const waitlist_mcf *g);
 
 /* ---- allocation ---------------------------------------------------------- */
 

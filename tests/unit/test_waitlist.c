@@ -47,49 +47,49 @@ static void test_mcf_worked_example(void **s)
 {
     (void)s;
     ics_err e = {0};
-    waitlist_mcf *g = waitlist_mcf_new(4, 4);
-    waitlist_mcf_supply_set(g, 0, 3);
-    waitlist_mcf_supply_set(g, 1, 2);
-    waitlist_mcf_supply_set(g, 2, -4);
-    waitlist_mcf_supply_set(g, 3, -1);
-    long a = waitlist_mcf_arc_add(g, 0, 2, 2, 1);
-    long b = waitlist_mcf_arc_add(g, 0, 3, WAITLIST_CAP_INF, 4);
-    long c = waitlist_mcf_arc_add(g, 1, 2, WAITLIST_CAP_INF, 3);
-    long d = waitlist_mcf_arc_add(g, 1, 3, WAITLIST_CAP_INF, 2);
-    assert_int_equal(waitlist_mcf_solve(g, &e), 0);
-    assert_true(waitlist_mcf_total(g) == 12);
-    assert_true(waitlist_mcf_flow(g, (size_t)a) == 2);
-    assert_true(waitlist_mcf_flow(g, (size_t)b) == 1);
-    assert_true(waitlist_mcf_flow(g, (size_t)c) == 2);
-    assert_true(waitlist_mcf_flow(g, (size_t)d) == 0);
-    waitlist_mcf_free(g);
+    flow_mcf *g = flow_mcf_new(4, 4);
+    flow_mcf_supply_set(g, 0, 3);
+    flow_mcf_supply_set(g, 1, 2);
+    flow_mcf_supply_set(g, 2, -4);
+    flow_mcf_supply_set(g, 3, -1);
+    long a = flow_mcf_arc_add(g, 0, 2, 2, 1);
+    long b = flow_mcf_arc_add(g, 0, 3, FLOW_CAP_INF, 4);
+    long c = flow_mcf_arc_add(g, 1, 2, FLOW_CAP_INF, 3);
+    long d = flow_mcf_arc_add(g, 1, 3, FLOW_CAP_INF, 2);
+    assert_int_equal(flow_mcf_solve(g, &e), 0);
+    assert_true(flow_mcf_total(g) == 12);
+    assert_true(flow_mcf_flow(g, (size_t)a) == 2);
+    assert_true(flow_mcf_flow(g, (size_t)b) == 1);
+    assert_true(flow_mcf_flow(g, (size_t)c) == 2);
+    assert_true(flow_mcf_flow(g, (size_t)d) == 0);
+    flow_mcf_free(g);
 }
 
 static void test_mcf_rejects_unbalanced_infeasible_and_negative(void **s)
 {
     (void)s;
     ics_err e = {0};
-    waitlist_mcf *g = waitlist_mcf_new(2, 1);
-    waitlist_mcf_supply_set(g, 0, 2);
-    waitlist_mcf_supply_set(g, 1, -1);
-    waitlist_mcf_arc_add(g, 0, 1, 5, 1);
-    assert_int_equal(waitlist_mcf_solve(g, &e), ICS_EINVAL);
+    flow_mcf *g = flow_mcf_new(2, 1);
+    flow_mcf_supply_set(g, 0, 2);
+    flow_mcf_supply_set(g, 1, -1);
+    flow_mcf_arc_add(g, 0, 1, 5, 1);
+    assert_int_equal(flow_mcf_solve(g, &e), ICS_EINVAL);
     assert_non_null(strstr(e.msg, "balance"));
-    waitlist_mcf_free(g);
+    flow_mcf_free(g);
 
-    g = waitlist_mcf_new(2, 1);
-    waitlist_mcf_supply_set(g, 0, 2);
-    waitlist_mcf_supply_set(g, 1, -2);
-    waitlist_mcf_arc_add(g, 0, 1, 1, 1); /* only 1 can get through */
-    assert_int_equal(waitlist_mcf_solve(g, &e), ICS_EINVAL);
+    g = flow_mcf_new(2, 1);
+    flow_mcf_supply_set(g, 0, 2);
+    flow_mcf_supply_set(g, 1, -2);
+    flow_mcf_arc_add(g, 0, 1, 1, 1); /* only 1 can get through */
+    assert_int_equal(flow_mcf_solve(g, &e), ICS_EINVAL);
     assert_non_null(strstr(e.msg, "feasible"));
-    waitlist_mcf_free(g);
+    flow_mcf_free(g);
 
-    g = waitlist_mcf_new(2, 1);
-    waitlist_mcf_arc_add(g, 0, 1, 1, -1);
-    assert_int_equal(waitlist_mcf_solve(g, &e), ICS_EINVAL);
-    assert_true(waitlist_mcf_arc_add(g, 0, 7, 1, 1) < 0);
-    waitlist_mcf_free(g);
+    g = flow_mcf_new(2, 1);
+    flow_mcf_arc_add(g, 0, 1, 1, -1);
+    assert_int_equal(flow_mcf_solve(g, &e), ICS_EINVAL);
+    assert_true(flow_mcf_arc_add(g, 0, 7, 1, 1) < 0);
+    flow_mcf_free(g);
 }
 
 /* Reference: successive shortest paths with Bellman-Ford on the residual
@@ -171,27 +171,27 @@ static void test_mcf_matches_reference_on_random_networks(void **s)
         }
         sup[n - 1] = -bal;
         ref_arc *a = calloc((size_t)m, sizeof *a);
-        waitlist_mcf *g = waitlist_mcf_new(n, (size_t)m);
-        for (int u = 0; u < n; u++) waitlist_mcf_supply_set(g, u, sup[u]);
+        flow_mcf *g = flow_mcf_new(n, (size_t)m);
+        for (int u = 0; u < n; u++) flow_mcf_supply_set(g, u, sup[u]);
         for (int j = 0; j < m; j++) {
             int u = (int)rng_below(&r, (uint64_t)n), v = (int)rng_below(&r, (uint64_t)n);
             if (u == v) v = (v + 1) % n;
             int64_t cap = rng_below(&r, 4) == 0 ? 1000 : (int64_t)rng_below(&r, 6);
             int64_t cost = (int64_t)rng_below(&r, 30);
             a[j] = (ref_arc){u, v, cap, cost, 0};
-            waitlist_mcf_arc_add(g, u, v, cap, cost);
+            flow_mcf_arc_add(g, u, v, cap, cost);
         }
         int feasible;
         int64_t want = ref_mincost(n, sup, a, m, &feasible);
         ics_err e = {0};
-        int rc = waitlist_mcf_solve(g, &e);
+        int rc = flow_mcf_solve(g, &e);
         if (feasible) {
             assert_int_equal(rc, 0);
-            assert_true(waitlist_mcf_total(g) == want);
+            assert_true(flow_mcf_total(g) == want);
             /* conservation and bounds */
             int64_t *net = calloc((size_t)n, sizeof *net);
             for (int j = 0; j < m; j++) {
-                int64_t f = waitlist_mcf_flow(g, (size_t)j);
+                int64_t f = flow_mcf_flow(g, (size_t)j);
                 assert_true(f >= 0 && f <= a[j].cap);
                 net[a[j].u] += f;
                 net[a[j].v] -= f;
@@ -201,7 +201,7 @@ static void test_mcf_matches_reference_on_random_networks(void **s)
         } else {
             assert_int_equal(rc, ICS_EINVAL);
         }
-        waitlist_mcf_free(g);
+        flow_mcf_free(g);
         free(a);
         free(sup);
     }
@@ -456,12 +456,12 @@ static void test_allocate_aggregation_is_exact(void **s)
     assert_true(r1->net_nodes < r2->net_nodes);
     waitlist_net *net = NULL;
     assert_int_equal(waitlist_net_build(nwl_sites, 6, ss, nss, p, n, &prm, &net, &e), 0);
-    waitlist_mcf *mg = waitlist_mcf_new(net->nodes, net->arcs);
-    for (int u = 0; u < net->nodes; u++) waitlist_mcf_supply_set(mg, u, net->supply[u]);
+    flow_mcf *mg = flow_mcf_new(net->nodes, net->arcs);
+    for (int u = 0; u < net->nodes; u++) flow_mcf_supply_set(mg, u, net->supply[u]);
     for (size_t a = 0; a < net->arcs; a++)
-        waitlist_mcf_arc_add(mg, net->from[a], net->to[a], net->cap[a], net->cost[a]);
-    assert_int_equal(waitlist_mcf_solve(mg, &e), 0);
-    assert_true(waitlist_mcf_total(mg) == r1->objective);
+        flow_mcf_arc_add(mg, net->from[a], net->to[a], net->cap[a], net->cost[a]);
+    assert_int_equal(flow_mcf_solve(mg, &e), 0);
+    assert_true(flow_mcf_total(mg) == r1->objective);
     /* slot capacities hold, specialties match, distances respected, urgent lateness consistent */
     int *used = calloc(nss, sizeof *used);
     for (size_t i = 0; i < n; i++) {
@@ -479,7 +479,7 @@ static void test_allocate_aggregation_is_exact(void **s)
     for (size_t k = 0; k < nss; k++) assert_true(used[k] <= ss[k].slots);
     assert_true(r1->assigned > 0 && r1->assigned < n);
     free(used);
-    waitlist_mcf_free(mg);
+    flow_mcf_free(mg);
     waitlist_net_free(net);
     waitlist_result_free(r1);
     waitlist_result_free(r2);

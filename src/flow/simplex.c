@@ -1,9 +1,10 @@
-/* simplex.c - exact minimum-cost flow by the primal network simplex method.
+/* simplex.c - exact minimum-cost flow by the primal network simplex method
+ * (flow.h), shared by the bed-matching and hub-allocation engines.
  *
  * The allocation engine turns each specialty's waiting list into a
  * transportation network and solves it here. Integer capacities and costs,
  * so the optimum is exact and equal, to the unit, to any other exact solver. */
-#include "waitlist/waitlist.h"
+#include "flow/flow.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -38,7 +39,7 @@
 enum { ST_UPPER = -1, ST_TREE = 0, ST_LOWER = 1 };
 enum { DIR_DOWN = -1, DIR_UP = 1 };
 
-struct waitlist_mcf {
+struct flow_mcf {
     int n;       /* real nodes; the root is node n */
     size_t m;    /* real arcs */
     size_t mcap; /* allocated real arcs */
@@ -61,9 +62,9 @@ struct waitlist_mcf {
 
 #define INF_CAP INT64_MAX
 
-waitlist_mcf *waitlist_mcf_new(int nodes, size_t arcs_hint)
+flow_mcf *flow_mcf_new(int nodes, size_t arcs_hint)
 {
-    waitlist_mcf *g = calloc(1, sizeof *g);
+    flow_mcf *g = calloc(1, sizeof *g);
     if (!g) return NULL;
     g->n = nodes;
     g->supply = calloc((size_t)nodes + 1, sizeof *g->supply);
@@ -73,13 +74,13 @@ waitlist_mcf *waitlist_mcf_new(int nodes, size_t arcs_hint)
     g->cap = malloc(g->mcap * sizeof *g->cap);
     g->cost = malloc(g->mcap * sizeof *g->cost);
     if (!g->supply || !g->source || !g->target || !g->cap || !g->cost) {
-        waitlist_mcf_free(g);
+        flow_mcf_free(g);
         return NULL;
     }
     return g;
 }
 
-void waitlist_mcf_free(waitlist_mcf *g)
+void flow_mcf_free(flow_mcf *g)
 {
     if (!g) return;
     free(g->supply);
@@ -109,7 +110,7 @@ static int grow(void **p, size_t n, size_t size)
     return 0;
 }
 
-long waitlist_mcf_arc_add(waitlist_mcf *g, int from, int to, int64_t cap, int64_t cost)
+long flow_mcf_arc_add(flow_mcf *g, int from, int to, int64_t cap, int64_t cost)
 {
     if (from < 0 || from >= g->n || to < 0 || to >= g->n || cap < 0) return -1;
     if (g->m == g->mcap) {
@@ -128,38 +129,38 @@ long waitlist_mcf_arc_add(waitlist_mcf *g, int from, int to, int64_t cap, int64_
     return (long)g->m++;
 }
 
-void waitlist_mcf_supply_set(waitlist_mcf *g, int node, int64_t supply)
+void flow_mcf_supply_set(flow_mcf *g, int node, int64_t supply)
 {
     if (node >= 0 && node < g->n) g->supply[node] = supply;
 }
 
-int waitlist_mcf_nodes(const waitlist_mcf *g)
+int flow_mcf_nodes(const flow_mcf *g)
 {
     return g->n;
 }
 
-size_t waitlist_mcf_arcs(const waitlist_mcf *g)
+size_t flow_mcf_arcs(const flow_mcf *g)
 {
     return g->m;
 }
 
-int64_t waitlist_mcf_flow(const waitlist_mcf *g, size_t arc)
+int64_t flow_mcf_flow(const flow_mcf *g, size_t arc)
 {
     return g->flow && arc < g->m ? g->flow[arc] : 0;
 }
 
-int64_t waitlist_mcf_total(const waitlist_mcf *g)
+int64_t flow_mcf_total(const flow_mcf *g)
 {
     return g->total;
 }
 
-uint64_t waitlist_mcf_pivots(const waitlist_mcf *g)
+uint64_t flow_mcf_pivots(const flow_mcf *g)
 {
     return g->pivots;
 }
 
 /* Allocate the arc arrays for real + artificial arcs and the tree. */
-static int prepare(waitlist_mcf *g)
+static int prepare(flow_mcf *g)
 {
     size_t all = g->m + (size_t)g->n;
     size_t nn = (size_t)g->n + 1;
@@ -189,7 +190,7 @@ static int prepare(waitlist_mcf *g)
 }
 
 /* The starting basis: every node hangs from the root by an artificial arc. */
-static void init_tree(waitlist_mcf *g, int64_t art_cost)
+static void init_tree(flow_mcf *g, int64_t art_cost)
 {
     int n = g->n, root = n;
     for (size_t e = 0; e < g->m; e++) g->state[e] = ST_LOWER;
@@ -230,7 +231,7 @@ static void init_tree(waitlist_mcf *g, int64_t art_cost)
 }
 
 /* Block search: the most negative reduced cost in the first block that has one. */
-static int find_entering(waitlist_mcf *g)
+static int find_entering(flow_mcf *g)
 {
     size_t m = g->m, e, cnt = g->block;
     int64_t min = 0;
@@ -265,7 +266,7 @@ found:
     return 1;
 }
 
-static void find_join(waitlist_mcf *g)
+static void find_join(flow_mcf *g)
 {
     int u = g->source[g->in_arc], v = g->target[g->in_arc];
     while (u != v) {
@@ -278,7 +279,7 @@ static void find_join(waitlist_mcf *g)
 }
 
 /* Returns 1 when a tree arc leaves, 0 when the entering arc only flips bounds. */
-static int find_leaving(waitlist_mcf *g)
+static int find_leaving(flow_mcf *g)
 {
     int first, second, result = 0;
     if (g->state[g->in_arc] == ST_LOWER) {
@@ -319,7 +320,7 @@ static int find_leaving(waitlist_mcf *g)
     return result != 0;
 }
 
-static void change_flow(waitlist_mcf *g, int change)
+static void change_flow(flow_mcf *g, int change)
 {
     if (g->delta > 0) {
         int64_t val = g->state[g->in_arc] * g->delta;
@@ -340,7 +341,7 @@ static void change_flow(waitlist_mcf *g, int change)
 
 /* Re-hang the subtree cut off by the leaving arc below u_in, reversing the
  * stem from u_in up to u_out, and repair thread, sizes and last successors. */
-static void update_tree(waitlist_mcf *g)
+static void update_tree(flow_mcf *g)
 {
     int *parent = g->parent, *thread = g->thread, *rev = g->rev_thread;
     int *succ = g->succ_num, *last_succ = g->last_succ;
@@ -426,14 +427,14 @@ static void update_tree(waitlist_mcf *g)
 }
 
 /* Shift the potentials of the moved subtree so the entering arc has zero reduced cost. */
-static void update_potential(waitlist_mcf *g)
+static void update_potential(flow_mcf *g)
 {
     int64_t sigma = g->pi[g->v_in] - g->pi[g->u_in] - g->pred_dir[g->u_in] * g->cost[g->in_arc];
     int end = g->thread[g->last_succ[g->u_in]];
     for (int u = g->u_in; u != end; u = g->thread[u]) g->pi[u] += sigma;
 }
 
-int waitlist_mcf_solve(waitlist_mcf *g, ics_err *e)
+int flow_mcf_solve(flow_mcf *g, ics_err *e)
 {
     int64_t sum = 0, maxc = 0;
     for (int u = 0; u < g->n; u++) sum += g->supply[u];
@@ -476,7 +477,7 @@ int waitlist_mcf_solve(waitlist_mcf *g, ics_err *e)
     return 0;
 }
 
-void waitlist_mcf_arc_get(const waitlist_mcf *g, size_t arc, int *from, int *to, int64_t *cap,
+void flow_mcf_arc_get(const flow_mcf *g, size_t arc, int *from, int *to, int64_t *cap,
                           int64_t *cost)
 {
     *from = g->source[arc];
@@ -485,7 +486,7 @@ void waitlist_mcf_arc_get(const waitlist_mcf *g, size_t arc, int *from, int *to,
     *cost = g->cost[arc];
 }
 
-int64_t waitlist_mcf_supply_get(const waitlist_mcf *g, int node)
+int64_t flow_mcf_supply_get(const flow_mcf *g, int node)
 {
     return node >= 0 && node < g->n ? g->supply[node] : 0;
 }
