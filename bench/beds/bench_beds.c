@@ -1,13 +1,14 @@
 /* bench_beds.c - the icsflow side of the batch-matching benchmark: builds a
- * deterministic instance (2,000 waiting referrals, 1,500 available beds in
- * 60 units across North West London), solves it with the engine's exact
- * assignment (beds_queue_match) and writes the same instance as a DIMACS
- * minimum-cost-flow file for the reference solver (lemon_ns.cpp).
+ * deterministic instance (at scale S: 2,000 S waiting referrals and
+ * 1,500 S available beds in 60 S units across North West London), times the
+ * engine's exact assignment (beds_queue_match) and icsflow's solver alone
+ * on the bed-class network the engine solves (beds_queue_net), and writes
+ * that same network as a DIMACS minimum-cost-flow file for the reference
+ * solver (lemon_ns.cpp), so both solve exactly the same problem.
  *
- * Flow network: source -> each referral (cap 1); referral -> each suitable
- * bed (cap 1, cost c(r,b)); referral -> "unplaced" (cap 1, cost u(r));
- * bed -> sink and unplaced -> sink. Every referral sends one unit, so the
- * minimum cost flow equals the engine's optimal total cost exactly. */
+ * --per-bed FILE also writes the larger one-node-per-bed network (source ->
+ * referral -> each suitable bed -> sink, and referral -> unplaced -> sink),
+ * a different problem with the same optimum, for a labelled comparison. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,31 +32,85 @@ static beds_type pick_type(rng *r)
                       : BEDS_TYPE_STEPDOWN;
 }
 
-static double now_s(void)
+static double clock_s(clockid_t id)
 {
     struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t); /* CPU time: fair on a busy machine */
+    clock_gettime(id, &t);
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void write_class_net(const flow_mcf *g, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        exit(1);
+    }
+    int n = flow_mcf_nodes(g);
+    size_t m = flow_mcf_arcs(g);
+    fprintf(f, "c icsflow beds benchmark: the bed-class network the engine solves\n");
+    fprintf(f, "p min %d %zu\n", n, m);
+    for (int u = 0; u < n; u++)
+        if (flow_mcf_supply_get(g, u))
+            fprintf(f, "n %d %lld\n", u + 1, (long long)flow_mcf_supply_get(g, u));
+    for (size_t a = 0; a < m; a++) {
+        int from, to;
+        int64_t cap, cost;
+        flow_mcf_arc_get(g, a, &from, &to, &cap, &cost);
+        fprintf(f, "a %d %d 0 %lld %lld\n", from + 1, to + 1,
+                cap == FLOW_CAP_INF ? -1LL : (long long)cap, (long long)cost);
+    }
+    fclose(f);
+}
+
+/* icsflow's solver alone on a copy of the network (copying the arcs in
+ * and solving, as the reference builds its solver and runs it). */
+static void solve_copy(const flow_mcf *net, double *cpu, double *wall, int64_t *total)
+{
+    double c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID), w0 = clock_s(CLOCK_MONOTONIC);
+    int n = flow_mcf_nodes(net);
+    size_t m = flow_mcf_arcs(net);
+    flow_mcf *g = flow_mcf_new(n, m);
+    for (int u = 0; u < n; u++) flow_mcf_supply_set(g, u, flow_mcf_supply_get(net, u));
+    for (size_t a = 0; a < m; a++) {
+        int from, to;
+        int64_t cap, cost;
+        flow_mcf_arc_get(net, a, &from, &to, &cap, &cost);
+        flow_mcf_arc_add(g, from, to, cap, cost);
+    }
+    ics_err e = {0};
+    if (flow_mcf_solve(g, &e)) {
+        fprintf(stderr, "bench_beds: %s\n", e.msg);
+        exit(1);
+    }
+    *cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+    *wall = clock_s(CLOCK_MONOTONIC) - w0;
+    *total = flow_mcf_total(g);
+    flow_mcf_free(g);
 }
 
 int main(int argc, char **argv)
 {
-    int nrefs = 2000, nunits = 60, per_unit = 25, reps = 3;
-    const char *policy = "pooled", *dimacs = NULL;
+    int scale = 1, reps = 3, per_unit = 25;
+    const char *policy = "pooled", *dimacs = NULL, *per_bed = NULL;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--policy") == 0)
             policy = argv[i + 1];
         else if (strcmp(argv[i], "--dimacs") == 0)
             dimacs = argv[i + 1];
-        else if (strcmp(argv[i], "--referrals") == 0)
-            nrefs = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--per-bed") == 0)
+            per_bed = argv[i + 1];
+        else if (strcmp(argv[i], "--scale") == 0)
+            scale = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--reps") == 0)
             reps = atoi(argv[i + 1]);
         else {
-            fprintf(stderr, "usage: bench_beds [--policy pooled|borough] [--dimacs FILE]\n");
+            fprintf(stderr, "usage: bench_beds [--policy pooled|borough] [--scale S] [--reps R] "
+                            "[--dimacs FILE] [--per-bed FILE]\n");
             return 2;
         }
     }
+    int nrefs = 2000 * scale, nunits = 60 * scale;
     beds_match_opts o;
     beds_match_opts_default(&o, NOW);
     ics_err e = {0};
@@ -107,27 +162,44 @@ int main(int argc, char **argv)
     }
     beds_board bd = {units, (size_t)nunits, beds, nbeds};
 
-    double best = 1e9;
+    double best_cpu = 1e9, best_wall = 1e9;
     beds_plan *p = NULL;
     for (int k = 0; k < reps; k++) {
         beds_plan_free(p);
-        double t0 = now_s();
+        double c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID), w0 = clock_s(CLOCK_MONOTONIC);
         if (beds_queue_match(&bd, refs, (size_t)nrefs, &o, NULL, NULL, &p, &e)) {
             fprintf(stderr, "bench_beds: %s\n", e.msg);
             return 1;
         }
-        double t = now_s() - t0;
-        if (t < best) best = t;
+        double c = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0, w = clock_s(CLOCK_MONOTONIC) - w0;
+        if (c < best_cpu) best_cpu = c;
+        if (w < best_wall) best_wall = w;
     }
-    printf("policy %s referrals %d beds %zu placed %zu total_cost %lld placed_cost %lld "
-           "unplaced_cost %lld seconds %.6f\n",
-           policy, nrefs, nbeds, p->nplaced, (long long)p->total_cost, (long long)p->placed_cost,
-           (long long)p->unplaced_cost, best);
+    flow_mcf *net = NULL;
+    if (beds_queue_net(&bd, refs, (size_t)nrefs, &o, &net, &e)) {
+        fprintf(stderr, "bench_beds: %s\n", e.msg);
+        return 1;
+    }
+    printf("engine policy %s scale %d referrals %d beds %zu placed %zu total_cost %lld cpu %.6f "
+           "wall %.6f\n",
+           policy, scale, nrefs, nbeds, p->nplaced, (long long)p->total_cost, best_cpu, best_wall);
+    double scpu = 1e9, swall = 1e9;
+    int64_t stotal = 0;
+    for (int k = 0; k < reps; k++) {
+        double c, w;
+        solve_copy(net, &c, &w, &stotal);
+        if (c < scpu) scpu = c;
+        if (w < swall) swall = w;
+    }
+    printf("solver nodes %d arcs %zu total_cost %lld cpu %.6f wall %.6f\n", flow_mcf_nodes(net),
+           flow_mcf_arcs(net), (long long)stotal, scpu, swall);
+    if (dimacs) write_class_net(net, dimacs);
+    flow_mcf_free(net);
 
-    if (dimacs) {
-        FILE *f = fopen(dimacs, "w");
+    if (per_bed) {
+        FILE *f = fopen(per_bed, "w");
         if (!f) {
-            perror(dimacs);
+            perror(per_bed);
             return 1;
         }
         beds_unit_count *cnt = calloc((size_t)nunits, sizeof *cnt);
@@ -159,7 +231,7 @@ int main(int argc, char **argv)
         for (size_t j = 0; j < nbeds; j++) fprintf(f, "a %zu %zu 0 1 0\n", bed0 + j, sink);
         fprintf(f, "a %zu %zu 0 %d 0\n", unpl, sink, nrefs);
         fclose(f);
-        printf("dimacs %s nodes %zu arcs %zu\n", dimacs, sink, narcs);
+        printf("per_bed nodes %zu arcs %zu\n", sink, narcs);
         free(ok);
         free(cost);
         free(cnt);

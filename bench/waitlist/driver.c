@@ -1,8 +1,10 @@
 /* driver.c - benchmark driver for the waitlist allocation engine: builds a
  * deterministic NWL instance (synthetic PTL of N patients, 8 weeks of
  * synthetic hub sessions at the twelve acute sites) from data/, and either
- * writes it as a DIMACS min-cost-flow file for the reference solvers or
- * solves it with icsflow's engine and prints the objective and time. */
+ * writes the networks the engine solves as DIMACS min-cost-flow files for
+ * the reference solvers, solves those same networks with icsflow's solver,
+ * or runs the whole engine; it prints objectives, CPU and wall time and
+ * memory. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,11 +111,67 @@ static void build(const char *dir, size_t n, uint64_t seed, inst *I)
     I->prm.today = today;
 }
 
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* VmRSS or VmHWM from /proc/self/status in kB (0 when unavailable). */
+static long status_kb(const char *key)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long v = 0;
+    size_t kl = strlen(key);
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, key, kl) && line[kl] == ':') v = atol(line + kl + 1);
+    if (f) fclose(f);
+    return v;
+}
+
+/* Reset the peak RSS so VmHWM measures only what follows (Linux >= 4.0). */
+static void peak_reset(void)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (f) {
+        fputs("5", f);
+        fclose(f);
+    }
+}
+
+/* One part of the network as a DIMACS file with its nodes renumbered 1.. */
+static void write_part(const waitlist_net *net, size_t k, const char *path, int *map)
+{
+    size_t a0 = net->part_arc[k], a1 = net->part_arc[k + 1];
+    int nn = 0;
+    for (size_t a = a0; a < a1; a++) {
+        if (!map[net->from[a]]) map[net->from[a]] = ++nn;
+        if (!map[net->to[a]]) map[net->to[a]] = ++nn;
+    }
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        exit(1);
+    }
+    fprintf(f, "c waitlist allocation, one specialty's network\np min %d %zu\n", nn, a1 - a0);
+    for (int u = 0; u < net->nodes; u++)
+        if (map[u] && net->supply[u]) fprintf(f, "n %d %lld\n", map[u], (long long)net->supply[u]);
+    for (size_t a = a0; a < a1; a++)
+        fprintf(f, "a %d %d 0 %lld %lld\n", map[net->from[a]], map[net->to[a]],
+                net->cap[a] == FLOW_CAP_INF ? -1LL : (long long)net->cap[a],
+                (long long)net->cost[a]);
+    fclose(f);
+    for (size_t a = a0; a < a1; a++) map[net->from[a]] = map[net->to[a]] = 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 5) {
-        fprintf(stderr, "usage: driver DATA_DIR write|solve N SEED [FILE | --no-aggregate] "
-                        "[--threads T]\n");
+        fprintf(stderr, "usage: driver DATA_DIR write N SEED PREFIX [--patient-level]\n"
+                        "       driver DATA_DIR solve N SEED [--no-aggregate] [--threads T]\n"
+                        "       driver DATA_DIR solvenet N SEED\n");
         return 2;
     }
     const char *dir = argv[1], *mode = argv[2];
@@ -122,26 +180,65 @@ int main(int argc, char **argv)
     inst I;
     build(dir, n, seed, &I);
     ics_err e = {0};
-    if (!strcmp(mode, "write")) {
-        if (argc < 6) return 2;
+    if (!strcmp(mode, "write") || !strcmp(mode, "solvenet")) {
+        int write = !strcmp(mode, "write");
+        if (write && argc < 6) return 2;
+        I.prm.aggregate = !(argc > 6 && !strcmp(argv[6], "--patient-level"));
         waitlist_net *net = NULL;
         if (waitlist_net_build(I.sites, I.nsites, I.ss, I.nss, I.p, I.n, &I.prm, &net, &e)) {
             fprintf(stderr, "driver: %s\n", e.msg);
             return 1;
         }
-        FILE *f = fopen(argv[5], "w");
-        if (!f) return 1;
-        fprintf(f, "c waitlist allocation instance: %zu synthetic patients, seed %llu\n", n,
-                (unsigned long long)seed);
-        fprintf(f, "p min %d %zu\n", net->nodes, net->arcs);
-        for (int u = 0; u < net->nodes; u++)
-            if (net->supply[u]) fprintf(f, "n %d %lld\n", u + 1, (long long)net->supply[u]);
-        for (size_t a = 0; a < net->arcs; a++)
-            fprintf(f, "a %d %d 0 %lld %lld\n", net->from[a] + 1, net->to[a] + 1,
-                    net->cap[a] == FLOW_CAP_INF ? -1LL : (long long)net->cap[a],
-                    (long long)net->cost[a]);
-        fclose(f);
-        printf("nodes %d arcs %zu sessions %zu\n", net->nodes, net->arcs, I.nss);
+        if (write) {
+            /* aggregated: one file per specialty (PREFIX-K.dimacs), the
+             * networks the engine solves one at a time; patient level: the
+             * whole network in PREFIX-0.dimacs */
+            int *map = calloc((size_t)net->nodes + 1, sizeof *map);
+            if (!I.prm.aggregate) {
+                size_t last = net->nparts;
+                net->part_arc[1] = net->part_arc[last];
+                net->nparts = 1;
+            }
+            for (size_t k = 0; k < net->nparts; k++) {
+                char path[512];
+                snprintf(path, sizeof path, "%s-%zu.dimacs", argv[5], k);
+                write_part(net, k, path, map);
+            }
+            free(map);
+            printf("nodes %d arcs %zu parts %zu sessions %zu\n", net->nodes, net->arcs, net->nparts,
+                   I.nss);
+        } else {
+            /* the engine's solver on exactly the networks written above,
+             * timed like the reference: loading the arcs and solving */
+            double c0 = cpu_now(), w0 = now();
+            int64_t total = 0;
+            uint64_t pivots = 0;
+            for (size_t k = 0; k < net->nparts; k++) {
+                size_t a0 = net->part_arc[k], a1 = net->part_arc[k + 1];
+                int lo = INT32_MAX, hi = -1;
+                for (size_t a = a0; a < a1; a++) {
+                    if (net->from[a] < lo) lo = net->from[a];
+                    if (net->to[a] < lo) lo = net->to[a];
+                    if (net->from[a] > hi) hi = net->from[a];
+                    if (net->to[a] > hi) hi = net->to[a];
+                }
+                if (hi < 0) continue;
+                flow_mcf *g = flow_mcf_new(hi - lo + 1, a1 - a0);
+                for (int u = lo; u <= hi; u++) flow_mcf_supply_set(g, u - lo, net->supply[u]);
+                for (size_t a = a0; a < a1; a++)
+                    flow_mcf_arc_add(g, net->from[a] - lo, net->to[a] - lo, net->cap[a],
+                                     net->cost[a]);
+                if (flow_mcf_solve(g, &e)) {
+                    fprintf(stderr, "driver: %s\n", e.msg);
+                    return 1;
+                }
+                total += flow_mcf_total(g);
+                pivots += flow_mcf_pivots(g);
+                flow_mcf_free(g);
+            }
+            printf("objective %lld cpu %.3f wall %.3f pivots %llu\n", (long long)total,
+                   cpu_now() - c0, now() - w0, (unsigned long long)pivots);
+        }
         waitlist_net_free(net);
     } else {
         for (int k = 5; k < argc; k++) {
@@ -149,17 +246,20 @@ int main(int argc, char **argv)
             if (!strcmp(argv[k], "--threads") && k + 1 < argc) I.prm.threads = atoi(argv[++k]);
         }
         waitlist_result *r = NULL;
-        double t0 = now();
+        long base_kb = status_kb("VmRSS");
+        peak_reset();
+        double c0 = cpu_now(), t0 = now();
         if (waitlist_allocate(I.sites, I.nsites, I.ss, I.nss, I.p, I.n, &I.prm, NULL, NULL, &r,
                               &e)) {
             fprintf(stderr, "driver: %s\n", e.msg);
             return 1;
         }
-        double t = now() - t0;
-        printf("objective %lld time %.3f assigned %zu nodes %zu arcs %zu pivots %llu maxrss_kb "
-               "%ld\n",
-               (long long)r->objective, t, r->assigned, r->net_nodes, r->net_arcs,
-               (unsigned long long)r->pivots, maxrss_kb());
+        double t = now() - t0, c = cpu_now() - c0;
+        long peak_kb = status_kb("VmHWM");
+        printf("objective %lld cpu %.3f wall %.3f assigned %zu nodes %zu arcs %zu pivots %llu "
+               "engine_kb %ld maxrss_kb %ld\n",
+               (long long)r->objective, c, t, r->assigned, r->net_nodes, r->net_arcs,
+               (unsigned long long)r->pivots, peak_kb - base_kb, maxrss_kb());
         waitlist_result_free(r);
     }
     free(I.ss);

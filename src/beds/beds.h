@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/progress.h"
+#include "flow/flow.h"
 
 #define BEDS_CODE_MAX   24
 #define BEDS_PLACE_MAX  10 /* ONS code + NUL */
@@ -234,6 +235,13 @@ int beds_queue_match(const beds_board *b, const beds_referral *refs, size_t nref
                      const beds_match_opts *o, progress_fn progress, void *pctx, beds_plan **out,
                      ics_err *e);
 void beds_plan_free(beds_plan *p);
+
+/* The minimum-cost flow network over bed classes that the batch
+ * assignment solves (see match.c for the model), unsolved: for checking
+ * and benchmarking against other solvers. Its optimum equals the plan's
+ * total_cost. Free *out with flow_mcf_free. */
+int beds_queue_net(const beds_board *b, const beds_referral *refs, size_t nrefs,
+                   const beds_match_opts *o, flow_mcf **out, ics_err *e);
 
 /* Rectangular linear sum assignment: nr rows, nc columns, nr <= nc, cost
  * row-major nr x nc (every entry finite). Fills col4row[nr] and *total.

@@ -79,7 +79,10 @@ static int64_t unit_cost(const beds_board *b, const beds_unit_count *counts, con
     opt->fit = beds_type_fit(r->type, u->type);
     opt->occupancy = counts[unit].occupancy;
     opt->stale = counts[unit].stale;
-    if (r->has_home) opt->km = geo_km(r->lat, r->lon, u->lat, u->lon);
+    /* the distance is the dear part: a caller that wants no details (the
+     * batch) gets it only for units that pass the other rules */
+    int lazy = opt == &tmp && !(o->max_km > 0);
+    if (r->has_home && !lazy) opt->km = geo_km(r->lat, r->lon, u->lat, u->lon);
     if (opt->fit == BEDS_FIT_NONE)
         opt->why = BEDS_WHY_TYPE;
     else if (u->sex != 'X' && u->sex != r->sex)
@@ -89,6 +92,7 @@ static int64_t unit_cost(const beds_board *b, const beds_unit_count *counts, con
     else if (o->max_km > 0 && opt->km > o->max_km)
         opt->why = BEDS_WHY_TOO_FAR;
     if (opt->why != BEDS_WHY_OK) return -1;
+    if (r->has_home && lazy) opt->km = geo_km(r->lat, r->lon, u->lat, u->lon);
     int64_t tenths = opt->km > 0 ? llround(opt->km * 10.0) : 0;
     return o->w.per_100m * tenths + (opt->fit == BEDS_FIT_ALT ? o->w.alt_fit : 0) +
            llround((double)o->w.occupancy * opt->occupancy);
@@ -211,23 +215,167 @@ void beds_plan_free(beds_plan *p)
     free(p);
 }
 
-/* The batch problem as an assignment. With a matching M,
- *   total = sum_{ready r} u(r) + sum_{(r,b) in M} (c(r,b) - u(r)),
- * so it is enough to minimise the second sum over matchings. Beds of the
+/* The batch problem as a minimum-cost flow over bed classes. Beds of the
  * same unit and bay designation are interchangeable (same cost for every
- * referral), so each such class is one row with a capacity; columns are the
- * ready referrals plus, when there are more beds than referrals, "bed left
- * empty" columns. Entries are w = min(0, c - u) for suitable pairs and 0
- * otherwise: an assignment filling every row's capacity reads as a matching
- * (pairs with w < 0) plus "empty bed / unplaced referral" pairs at 0, and
- * any matching extends to such an assignment because there are at least as
- * many columns as beds. So the assignment optimum is the batch optimum. */
+ * referral), so each such class is one node that can take as many
+ * referrals as it has offerable beds:
+ *
+ *   referral r (supply 1) --(cap 1, c(r,k))--> class k --(cap n_k, 0)--> SINK
+ *   referral r ------------(cap 1, u(r))-----------------------------> SINK
+ *
+ * with SINK's demand the number of ready referrals. A flow of cost C is a
+ * plan of total cost C and back, so the minimum-cost flow is the batch
+ * optimum. A pair with c(r,k) >= u(r) gets no arc: leaving r unplaced and
+ * the bed empty is never dearer. Nodes: ready referrals 0..nr-1 in input
+ * order, classes nr..nr+ncls-1 in order of first appearance, then SINK. */
 typedef struct bed_class {
     int unit;
     char bay;
     int first; /* index into the class's bed list */
     int n;
 } bed_class;
+
+typedef struct qnet {
+    size_t nr, ncls;
+    int *ridx;      /* node i -> referral index */
+    int64_t *ucost; /* node i -> unplaced cost */
+    size_t *arc0;   /* node i's arcs: [arc0[i], arc0[i + 1]), the last to SINK */
+    bed_class *cls;
+    int *blist; /* offerable beds grouped by class */
+    beds_unit_count *counts;
+    flow_mcf *g;
+} qnet;
+
+static void qnet_free(qnet *q)
+{
+    free(q->ridx);
+    free(q->ucost);
+    free(q->arc0);
+    free(q->cls);
+    free(q->blist);
+    free(q->counts);
+    flow_mcf_free(q->g);
+    memset(q, 0, sizeof *q);
+}
+
+static int bay_slot(char bay)
+{
+    return bay == 0 ? 0 : bay == 'M' ? 1 : bay == 'F' ? 2 : 3;
+}
+
+/* Group the offerable beds into classes (unit, bay) in order of first
+ * appearance; blist lists the beds class by class. */
+static int classes_build(const beds_board *b, qnet *q)
+{
+    size_t nu = b->nunits ? b->nunits : 1, nbd = b->nbeds ? b->nbeds : 1;
+    int *of = malloc(nu * 4 * sizeof *of), *fill = NULL;
+    q->cls = malloc(nbd * sizeof *q->cls);
+    q->blist = malloc(nbd * sizeof *q->blist);
+    if (!of || !q->cls || !q->blist) goto fail;
+    for (size_t k = 0; k < nu * 4; k++) of[k] = -1;
+    size_t ncls = 0;
+    for (size_t j = 0; j < b->nbeds; j++) {
+        const beds_bed *bd = &b->beds[j];
+        if (!beds_bed_offerable(bd) || bd->unit < 0 || (size_t)bd->unit >= b->nunits) continue;
+        int slot = bay_slot(bd->bay_sex), k = of[(size_t)bd->unit * 4 + (size_t)slot];
+        if (slot == 3) /* an unusual designation: look it up */
+            for (k = 0; k < (int)ncls; k++)
+                if (q->cls[k].unit == bd->unit && q->cls[k].bay == bd->bay_sex) break;
+        if (k < 0 || k == (int)ncls) {
+            k = (int)ncls++;
+            q->cls[k] = (bed_class){bd->unit, bd->bay_sex, 0, 0};
+            if (slot < 3) of[(size_t)bd->unit * 4 + (size_t)slot] = k;
+        }
+        q->cls[k].n++;
+    }
+    q->ncls = ncls;
+    fill = calloc(ncls + 1, sizeof *fill);
+    if (!fill) goto fail;
+    for (size_t k = 0, at = 0; k < ncls; k++) {
+        q->cls[k].first = (int)at;
+        at += (size_t)q->cls[k].n;
+    }
+    for (size_t j = 0; j < b->nbeds; j++) {
+        const beds_bed *bd = &b->beds[j];
+        if (!beds_bed_offerable(bd) || bd->unit < 0 || (size_t)bd->unit >= b->nunits) continue;
+        int slot = bay_slot(bd->bay_sex), k = of[(size_t)bd->unit * 4 + (size_t)slot];
+        if (slot == 3)
+            for (k = 0; k < (int)ncls; k++)
+                if (q->cls[k].unit == bd->unit && q->cls[k].bay == bd->bay_sex) break;
+        q->blist[q->cls[k].first + fill[k]++] = (int)j;
+    }
+    free(of);
+    free(fill);
+    return 0;
+fail:
+    free(of);
+    free(fill);
+    return -1;
+}
+
+static int qnet_build(const beds_board *b, const beds_referral *refs, size_t nrefs,
+                      const beds_match_opts *o, qnet *q, ics_err *e)
+{
+    memset(q, 0, sizeof *q);
+    size_t nu = b->nunits ? b->nunits : 1, nrf = nrefs ? nrefs : 1;
+    int64_t *uc = malloc(nu * sizeof *uc);
+    q->counts = calloc(nu, sizeof *q->counts);
+    q->ridx = malloc(nrf * sizeof *q->ridx);
+    q->ucost = malloc(nrf * sizeof *q->ucost);
+    q->arc0 = malloc((nrf + 1) * sizeof *q->arc0);
+    if (!uc || !q->counts || !q->ridx || !q->ucost || !q->arc0 || classes_build(b, q)) goto fail;
+    beds_board_count(b, o->now, o->stale_after, q->counts);
+    for (size_t i = 0; i < nrefs; i++) {
+        if (!beds_referral_ready(&refs[i], o->now)) continue;
+        q->ucost[q->nr] = beds_unplaced_cost(&refs[i], o);
+        q->ridx[q->nr++] = (int)i;
+    }
+    if (q->nr + q->ncls + 1 > (size_t)INT32_MAX) {
+        free(uc);
+        qnet_free(q);
+        return ics_err_set(e, ICS_EINVAL, "too many referrals and bed classes for one network");
+    }
+    int nr = (int)q->nr, sink = nr + (int)q->ncls;
+    q->g = flow_mcf_new(sink + 1, q->nr * 8 + q->ncls + 16);
+    if (!q->g) goto fail;
+    for (int i = 0; i < nr; i++) {
+        const beds_referral *r = &refs[q->ridx[i]];
+        int64_t u = q->ucost[i];
+        for (size_t k = 0; k < b->nunits; k++) uc[k] = unit_cost(b, q->counts, r, (int)k, o, NULL);
+        q->arc0[i] = flow_mcf_arcs(q->g);
+        flow_mcf_supply_set(q->g, i, 1);
+        for (size_t k = 0; k < q->ncls; k++) {
+            int64_t c = uc[q->cls[k].unit];
+            if (c < 0 || c >= u || (q->cls[k].bay && q->cls[k].bay != r->sex)) continue;
+            if (flow_mcf_arc_add(q->g, i, nr + (int)k, 1, c) < 0) goto fail;
+        }
+        if (flow_mcf_arc_add(q->g, i, sink, 1, u) < 0) goto fail;
+    }
+    q->arc0[nr] = flow_mcf_arcs(q->g);
+    for (size_t k = 0; k < q->ncls; k++)
+        if (flow_mcf_arc_add(q->g, nr + (int)k, sink, q->cls[k].n, 0) < 0) goto fail;
+    flow_mcf_supply_set(q->g, sink, -(int64_t)nr);
+    free(uc);
+    return 0;
+fail:
+    free(uc);
+    qnet_free(q);
+    return ics_err_set(e, ICS_ENOMEM, "out of memory matching %zu referrals to %zu beds", nrefs,
+                       b->nbeds);
+}
+
+int beds_queue_net(const beds_board *b, const beds_referral *refs, size_t nrefs,
+                   const beds_match_opts *o, flow_mcf **out, ics_err *e)
+{
+    qnet q;
+    *out = NULL;
+    int rc = qnet_build(b, refs, nrefs, o, &q, e);
+    if (rc) return rc;
+    *out = q.g;
+    q.g = NULL;
+    qnet_free(&q);
+    return 0;
+}
 
 int beds_queue_match(const beds_board *b, const beds_referral *refs, size_t nrefs,
                      const beds_match_opts *o, progress_fn progress, void *pctx, beds_plan **out,

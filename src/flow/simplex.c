@@ -478,7 +478,7 @@ int flow_mcf_solve(flow_mcf *g, ics_err *e)
 }
 
 void flow_mcf_arc_get(const flow_mcf *g, size_t arc, int *from, int *to, int64_t *cap,
-                          int64_t *cost)
+                      int64_t *cost)
 {
     *from = g->source[arc];
     *to = g->target[arc];

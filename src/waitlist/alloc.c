@@ -312,7 +312,7 @@ static int spec_build(actx *c, spec_work *w, int aggregate, spec_net *s, ics_err
 
 #define ADD_ARC(from, to, cap, cost, site, late, km)                                               \
     do {                                                                                           \
-        long id_ = flow_mcf_arc_add(s->g, (from), (to), (cap), (cost));                        \
+        long id_ = flow_mcf_arc_add(s->g, (from), (to), (cap), (cost));                            \
         if (id_ < 0) return ics_err_set(e, ICS_ENOMEM, "out of memory");                           \
         if ((size_t)id_ >= acap) {                                                                 \
             size_t nc_ = acap * 2;                                                                 \
@@ -366,8 +366,8 @@ static int spec_build(actx *c, spec_work *w, int aggregate, spec_net *s, ics_err
             if (ontime >= 0)
                 ADD_ARC((int)cl, s->sp[k].chain0 + ontime, FLOW_CAP_INF, cost, k, 0, metres);
             if (ontime < last)
-                ADD_ARC((int)cl, s->sp[k].chain0 + last, FLOW_CAP_INF, cost + P->late_penalty,
-                        k, 1, metres);
+                ADD_ARC((int)cl, s->sp[k].chain0 + last, FLOW_CAP_INF, cost + P->late_penalty, k, 1,
+                        metres);
         }
         s->ua0[cl] = flow_mcf_arcs(s->g);
         for (size_t k = k0; k < k1;) {
@@ -758,32 +758,36 @@ int waitlist_net_build(const waitlist_site *sites, size_t nsites, const waitlist
     if (!rc && !sn) rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
     size_t built = 0;
     for (size_t k = 0; k < c.nwork && !rc; k++) {
-        rc = spec_build(&c, &c.work[k], 0, &sn[k], e);
+        rc = spec_build(&c, &c.work[k], p->aggregate, &sn[k], e);
         built = k + 1;
     }
-    /* patients first (input order), then each specialty's chain and sink */
+    /* without aggregation: patients first (input order), then each
+     * specialty's chain and sink; with it: each specialty's nodes in turn */
     size_t extra = 0, arcs = 0;
     for (size_t k = 0; k < built && !rc; k++) {
-        extra += (size_t)flow_mcf_nodes(sn[k].g) - sn[k].nclass;
+        extra += (size_t)flow_mcf_nodes(sn[k].g) - (p->aggregate ? 0 : sn[k].nclass);
         arcs += flow_mcf_arcs(sn[k].g);
     }
     if (!rc) {
-        net->nodes = (int)(n + extra);
+        net->nodes = (int)((p->aggregate ? 0 : n) + extra);
         net->arcs = arcs;
+        net->nparts = built;
         net->supply = calloc((size_t)net->nodes + 1, sizeof *net->supply);
         net->from = malloc((arcs + 1) * sizeof *net->from);
         net->to = malloc((arcs + 1) * sizeof *net->to);
         net->cap = malloc((arcs + 1) * sizeof *net->cap);
         net->cost = malloc((arcs + 1) * sizeof *net->cost);
-        if (!net->supply || !net->from || !net->to || !net->cap || !net->cost)
+        net->part_arc = malloc((built + 1) * sizeof *net->part_arc);
+        if (!net->supply || !net->from || !net->to || !net->cap || !net->cost || !net->part_arc)
             rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
     }
-    size_t base = n, a = 0;
+    size_t base = p->aggregate ? 0 : n, a = 0;
     for (size_t k = 0; k < built && !rc; k++) {
         spec_net *s = &sn[k];
-        int nc = (int)s->nclass;
-        /* class cl is the single patient order[cl] */
+        /* without aggregation class cl is the single patient order[cl] */
+        int nc = p->aggregate ? 0 : (int)s->nclass;
 #define MAPN(v) ((v) < nc ? (int)s->order[(v)] : (int)(base + (size_t)((v)-nc)))
+        net->part_arc[k] = a;
         for (int v = 0; v < flow_mcf_nodes(s->g); v++)
             net->supply[MAPN(v)] = flow_mcf_supply_get(s->g, v);
         for (size_t j = 0; j < flow_mcf_arcs(s->g); j++, a++) {
@@ -793,8 +797,9 @@ int waitlist_net_build(const waitlist_site *sites, size_t nsites, const waitlist
             net->to[a] = MAPN(t);
         }
 #undef MAPN
-        base += (size_t)flow_mcf_nodes(s->g) - s->nclass;
+        base += (size_t)flow_mcf_nodes(s->g) - (size_t)nc;
     }
+    if (!rc) net->part_arc[built] = a;
     for (size_t k = 0; k < built; k++) spec_net_free(&sn[k]);
     free(sn);
     work_free(&c);
@@ -814,5 +819,6 @@ void waitlist_net_free(waitlist_net *net)
     free(net->to);
     free(net->cap);
     free(net->cost);
+    free(net->part_arc);
     free(net);
 }

@@ -104,15 +104,21 @@ int waitlist_allocate(const waitlist_site *sites, size_t nsites, const waitlist_
                       waitlist_result **out, ics_err *e);
 void waitlist_result_free(waitlist_result *r);
 
-/* The whole problem as one flow network exactly as the engine models it
- * without aggregation (one node per patient): for checking against other
- * solvers. Node 0.. are patients in input order. */
+/* The whole problem as one flow network, exactly the networks the engine
+ * solves: for checking against other solvers. With p->aggregate 0, one
+ * node per patient (nodes 0..n-1 are patients in input order, then each
+ * specialty's chain and sink nodes); with p->aggregate set, one node per
+ * class of interchangeable patients, as waitlist_allocate solves it
+ * (each specialty's class, chain and sink nodes in turn). Specialties are
+ * independent parts: part k holds arcs [part_arc[k], part_arc[k + 1]). */
 typedef struct waitlist_net {
     int nodes;
     int64_t *supply;
     size_t arcs;
     int *from, *to;
     int64_t *cap, *cost;
+    size_t nparts;
+    size_t *part_arc; /* nparts + 1 entries */
 } waitlist_net;
 
 int waitlist_net_build(const waitlist_site *sites, size_t nsites, const waitlist_session *sessions,
