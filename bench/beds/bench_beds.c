@@ -72,6 +72,7 @@ static void solve_copy(const flow_mcf *net, double *cpu, double *wall, int64_t *
     size_t m = flow_mcf_arcs(net);
     flow_mcf *g = flow_mcf_new(n, m);
     for (int u = 0; u < n; u++) flow_mcf_supply_set(g, u, flow_mcf_supply_get(net, u));
+    flow_mcf_root_hint(g, n - 1); /* the sink, as the engine does */
     for (size_t a = 0; a < m; a++) {
         int from, to;
         int64_t cap, cost;

@@ -1,6 +1,7 @@
 /* match.c - matching referrals to community beds: the suitability rules,
  * the cost model, the ranked list with reasons for one referral and the
- * exact optimal assignment of the whole queue.
+ * exact optimal assignment of the whole queue (a min-cost flow over bed
+ * classes, solved by the shared network simplex in src/flow).
  *
  * Cost model (all integers so optimal totals are exact and reproducible):
  *   placing referral r in bed b   c(r,b) = per_100m * round(km * 10)
@@ -14,6 +15,7 @@
  * longest-waiting and most urgent (their u is larger), then beds near home
  * of the exact type in less busy units. Suitability is a hard rule, not a
  * cost: an unsuitable pair is never chosen. */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -355,6 +357,7 @@ static int qnet_build(const beds_board *b, const beds_referral *refs, size_t nre
     for (size_t k = 0; k < q->ncls; k++)
         if (flow_mcf_arc_add(q->g, nr + (int)k, sink, q->cls[k].n, 0) < 0) goto fail;
     flow_mcf_supply_set(q->g, sink, -(int64_t)nr);
+    flow_mcf_root_hint(q->g, sink); /* start from "nobody placed" */
     free(uc);
     return 0;
 fail:
@@ -382,116 +385,72 @@ int beds_queue_match(const beds_board *b, const beds_referral *refs, size_t nref
                      ics_err *e)
 {
     *out = NULL;
-    int rc = ICS_ENOMEM;
-    size_t nu = b->nunits ? b->nunits : 1, nbd = b->nbeds ? b->nbeds : 1, nrf = nrefs ? nrefs : 1;
+    size_t nrf = nrefs ? nrefs : 1;
+    qnet q;
+    int *used = NULL;
     beds_plan *p = calloc(1, sizeof *p);
-    beds_unit_count *counts = calloc(nu, sizeof *counts);
-    int *ridx = malloc(nrf * sizeof *ridx);
-    int *blist = malloc(nbd * sizeof *blist);
-    bed_class *cls = malloc(nbd * sizeof *cls);
-    int *cap = malloc(nbd * sizeof *cap);
-    int64_t *ucost = malloc(nrf * sizeof *ucost);
-    int64_t *uc = malloc(nu * sizeof *uc);
-    int64_t *w = NULL;
-    int *r4c = NULL;
-    if (!p || !counts || !ridx || !blist || !cls || !cap || !ucost || !uc) goto fail;
+    if (!p) return ics_err_set(e, ICS_ENOMEM, "out of memory matching %zu referrals", nrefs);
+    int rc = qnet_build(b, refs, nrefs, o, &q, e);
+    if (rc) {
+        free(p);
+        return rc;
+    }
+    if (progress) progress(pctx, 0.1);
     p->nrefs = nrefs;
     p->bed_of = malloc(nrf * sizeof *p->bed_of);
     p->cost_of = calloc(nrf, sizeof *p->cost_of);
     p->ready = calloc(nrf, sizeof *p->ready);
-    if (!p->bed_of || !p->cost_of || !p->ready) goto fail;
-    beds_board_count(b, o->now, o->stale_after, counts);
-
-    size_t nr = 0;
-    for (size_t i = 0; i < nrefs; i++) {
-        p->bed_of[i] = -1;
-        if (!beds_referral_ready(&refs[i], o->now)) continue;
-        p->ready[i] = 1;
-        ucost[nr] = beds_unplaced_cost(&refs[i], o);
-        p->cost_of[i] = ucost[nr];
-        p->unplaced_cost += ucost[nr];
-        ridx[nr++] = (int)i;
+    used = calloc(q.ncls + 1, sizeof *used);
+    if (!p->bed_of || !p->cost_of || !p->ready || !used) {
+        rc = ics_err_set(e, ICS_ENOMEM, "out of memory matching %zu referrals", nrefs);
+        goto out;
     }
-    p->nready = nr;
-    /* classes of interchangeable offerable beds, in order of first appearance */
-    size_t ncls = 0, nb = 0;
-    for (size_t j = 0; j < b->nbeds; j++) {
-        const beds_bed *bd = &b->beds[j];
-        if (!beds_bed_offerable(bd) || bd->unit < 0 || (size_t)bd->unit >= b->nunits) continue;
-        size_t k = 0;
-        while (k < ncls && !(cls[k].unit == bd->unit && cls[k].bay == bd->bay_sex)) k++;
-        if (k == ncls) cls[ncls++] = (bed_class){bd->unit, bd->bay_sex, 0, 0};
-        cls[k].n++;
-        nb++;
-    }
-    for (size_t k = 0, at = 0; k < ncls; k++) {
-        cls[k].first = (int)at;
-        at += (size_t)cls[k].n;
-        cap[k] = 0;
-    }
-    for (size_t j = 0; j < b->nbeds; j++) {
-        const beds_bed *bd = &b->beds[j];
-        if (!beds_bed_offerable(bd) || bd->unit < 0 || (size_t)bd->unit >= b->nunits) continue;
-        size_t k = 0;
-        while (!(cls[k].unit == bd->unit && cls[k].bay == bd->bay_sex)) k++;
-        blist[cls[k].first + cap[k]++] = (int)j;
-    }
-
-    size_t cols = nr + (nb > nr ? nb - nr : 0);
-    if (ncls > 0 && nr > 0) {
-        w = calloc(ncls * cols, sizeof *w);
-        r4c = malloc(cols * sizeof *r4c);
-        if (!w || !r4c) goto fail;
-        for (size_t i = 0; i < nr; i++) {
-            const beds_referral *r = &refs[ridx[i]];
-            for (size_t u = 0; u < b->nunits; u++) uc[u] = unit_cost(b, counts, r, (int)u, o, NULL);
-            for (size_t k = 0; k < ncls; k++) {
-                int64_t c = uc[cls[k].unit];
-                if (c < 0 || (cls[k].bay && cls[k].bay != r->sex)) continue;
-                if (c < ucost[i]) w[k * cols + i] = c - ucost[i];
+    for (size_t i = 0; i < nrefs; i++) p->bed_of[i] = -1;
+    rc = flow_mcf_solve(q.g, e);
+    if (rc) goto out;
+    /* a referral's arcs are its class arcs then its unplaced arc; the one
+     * class arc with flow 1, if any, names its class, and the class's beds
+     * are handed out in list order */
+    int nr = (int)q.nr;
+    for (int i = 0; i < nr; i++) {
+        int ref = q.ridx[i], k = -1;
+        p->ready[ref] = 1;
+        for (size_t a = q.arc0[i]; a + 1 < q.arc0[i + 1]; a++)
+            if (flow_mcf_flow(q.g, a) > 0) {
+                int from, to;
+                int64_t cap, cost;
+                flow_mcf_arc_get(q.g, a, &from, &to, &cap, &cost);
+                k = to - nr;
+                break;
             }
-            if (progress && i % 256 == 0) progress(pctx, 0.1 * (double)i / (double)nr);
+        if (k < 0 || used[k] >= q.cls[k].n) {
+            if (k >= 0) {
+                rc = ics_err_set(e, ICS_EINTERNAL, "bed class %d over its capacity", k);
+                goto out;
+            }
+            p->cost_of[ref] = q.ucost[i];
+            p->unplaced_cost += q.ucost[i];
+            continue;
         }
-        int64_t sum = 0;
-        rc = beds_lsap_solve_cap(ncls, cap, cols, w, r4c, &sum, NULL, NULL, e);
-        if (rc) goto out;
-        int *used = calloc(ncls, sizeof *used);
-        if (!used) goto fail;
-        for (size_t i = 0; i < nr; i++) {
-            int k = r4c[i];
-            if (k < 0 || w[(size_t)k * cols + i] >= 0) continue;
-            int ref = ridx[i], bed = blist[cls[k].first + used[k]++];
-            beds_option opt;
-            int64_t cost = beds_option_cost(b, counts, &refs[ref], bed, o, &opt);
-            p->bed_of[ref] = bed;
-            p->cost_of[ref] = cost;
-            p->placed_cost += cost;
-            p->unplaced_cost -= ucost[i];
-            p->nplaced++;
-            if (opt.km > 0) p->total_km += opt.km;
-            p->alt_fits += opt.fit == BEDS_FIT_ALT;
-        }
-        free(used);
+        int bed = q.blist[q.cls[k].first + used[k]++];
+        beds_option opt;
+        int64_t cost = beds_option_cost(b, q.counts, &refs[ref], bed, o, &opt);
+        assert(cost >= 0);
+        p->bed_of[ref] = bed;
+        p->cost_of[ref] = cost;
+        p->placed_cost += cost;
+        p->nplaced++;
+        if (opt.km > 0) p->total_km += opt.km;
+        p->alt_fits += opt.fit == BEDS_FIT_ALT;
     }
-    if (progress) progress(pctx, 1.0);
+    p->nready = q.nr;
     p->total_cost = p->placed_cost + p->unplaced_cost;
+    if (progress) progress(pctx, 1.0);
     *out = p;
     p = NULL;
-    rc = 0;
-    goto out;
-fail:
-    rc = ics_err_set(e, ICS_ENOMEM, "out of memory matching %zu referrals to %zu beds", nrefs,
-                     b->nbeds);
 out:
     beds_plan_free(p);
-    free(counts);
-    free(ridx);
-    free(blist);
-    free(cls);
-    free(cap);
-    free(ucost);
-    free(uc);
-    free(w);
-    free(r4c);
+    free(used);
+    qnet_free(&q);
     return rc;
 }

@@ -6,6 +6,10 @@
  * so the optimum is exact and equal, to the unit, to any other exact solver. */
 #include "flow/flow.h"
 
+#include <assert.h>
+#ifdef FLOW_DEBUG
+#include <stdio.h>
+#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +59,10 @@ struct flow_mcf {
     int in_arc, join, u_in, v_in, u_out, v_out;
     int64_t delta;
     size_t next_arc, block;
+    size_t mc;   /* core arcs: internal positions [0, mc) */
+    int hint;    /* node to hang the others from at the start, or -1 */
+    int *int_of; /* external arc index -> internal position; NULL: same */
+    int *ext_of; /* internal position -> external arc index */
     int *dirty;
     int64_t total;
     uint64_t pivots;
@@ -67,6 +75,7 @@ flow_mcf *flow_mcf_new(int nodes, size_t arcs_hint)
     flow_mcf *g = calloc(1, sizeof *g);
     if (!g) return NULL;
     g->n = nodes;
+    g->hint = -1;
     g->supply = calloc((size_t)nodes + 1, sizeof *g->supply);
     g->mcap = arcs_hint > 16 ? arcs_hint : 16;
     g->source = malloc(g->mcap * sizeof *g->source);
@@ -99,6 +108,8 @@ void flow_mcf_free(flow_mcf *g)
     free(g->pred_dir);
     free(g->pi);
     free(g->dirty);
+    free(g->int_of);
+    free(g->ext_of);
     free(g);
 }
 
@@ -112,6 +123,7 @@ static int grow(void **p, size_t n, size_t size)
 
 long flow_mcf_arc_add(flow_mcf *g, int from, int to, int64_t cap, int64_t cost)
 {
+    assert(!g->int_of); /* no arcs after solving */
     if (from < 0 || from >= g->n || to < 0 || to >= g->n || cap < 0) return -1;
     if (g->m == g->mcap) {
         size_t nc = g->mcap * 2;
@@ -134,6 +146,11 @@ void flow_mcf_supply_set(flow_mcf *g, int node, int64_t supply)
     if (node >= 0 && node < g->n) g->supply[node] = supply;
 }
 
+void flow_mcf_root_hint(flow_mcf *g, int node)
+{
+    g->hint = node;
+}
+
 int flow_mcf_nodes(const flow_mcf *g)
 {
     return g->n;
@@ -144,9 +161,14 @@ size_t flow_mcf_arcs(const flow_mcf *g)
     return g->m;
 }
 
+static size_t pos(const flow_mcf *g, size_t arc)
+{
+    return g->int_of ? (size_t)g->int_of[arc] : arc;
+}
+
 int64_t flow_mcf_flow(const flow_mcf *g, size_t arc)
 {
-    return g->flow && arc < g->m ? g->flow[arc] : 0;
+    return g->flow && arc < g->m ? g->flow[pos(g, arc)] : 0;
 }
 
 int64_t flow_mcf_total(const flow_mcf *g)
@@ -186,6 +208,127 @@ static int prepare(flow_mcf *g)
     if (!g->flow || !g->state || !g->parent || !g->pred || !g->thread || !g->rev_thread ||
         !g->succ_num || !g->last_succ || !g->dirty || !g->pred_dir || !g->pi)
         return -1;
+    return 0;
+}
+
+/* k-th smallest (0-based) of v[0..n) by quickselect; v is reordered. */
+static int64_t kth(int64_t *v, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        int64_t piv = v[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < piv) i++;
+            while (v[j] > piv) j--;
+            if (i <= j) {
+                int64_t t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    return v[k];
+}
+
+/* Order the arcs for pricing: the core (each node's CORE_ARCS cheapest
+ * out-arcs, all of them for nodes with fewer) first, spread out so that
+ * consecutive arcs leave different nodes (as LEMON's arc mixing does: a
+ * block then samples the whole network), then the rest by source. The
+ * arrays are permuted in place of the caller's order; int_of and ext_of
+ * translate. */
+#define CORE_ARCS 8
+static int order_arcs(flow_mcf *g)
+{
+    size_t m = g->m, n = (size_t)g->n;
+    size_t *start = calloc(n + 2, sizeof *start);
+    int *bysrc = malloc((m + 1) * sizeof *bysrc);
+    int64_t *tmp = malloc((m + 1) * sizeof *tmp);
+    g->int_of = malloc((m + 1) * sizeof *g->int_of);
+    g->ext_of = malloc((m + 1) * sizeof *g->ext_of);
+    if (!start || !bysrc || !tmp || !g->int_of || !g->ext_of) {
+        free(start);
+        free(bysrc);
+        free(tmp);
+        return -1;
+    }
+    for (size_t e = 0; e < m; e++) start[g->source[e] + 1]++;
+    for (size_t u = 0; u < n; u++) start[u + 1] += start[u];
+    for (size_t e = 0; e < m; e++) bysrc[start[g->source[e]]++] = (int)e;
+    for (size_t u = n; u > 0; u--) start[u] = start[u - 1];
+    start[0] = 0;
+    /* mark the core in int_of (1 core, 0 not) */
+    size_t mc = 0;
+    for (size_t u = 0; u < n; u++) {
+        size_t d = start[u + 1] - start[u];
+        const int *a = bysrc + start[u];
+        if (d <= CORE_ARCS) {
+            for (size_t k = 0; k < d; k++) g->int_of[a[k]] = 1;
+            mc += d;
+            continue;
+        }
+        for (size_t k = 0; k < d; k++) tmp[k] = g->cost[a[k]];
+        int64_t t = kth(tmp, d, CORE_ARCS - 1);
+        size_t taken = 0;
+        for (size_t k = 0; k < d; k++) {
+            int in = g->cost[a[k]] < t;
+            g->int_of[a[k]] = in;
+            taken += (size_t)in;
+        }
+        for (size_t k = 0; k < d && taken < CORE_ARCS; k++)
+            if (!g->int_of[a[k]] && g->cost[a[k]] == t) {
+                g->int_of[a[k]] = 1;
+                taken++;
+            }
+        /* and the dearest: often the node's way out when all else is full
+         * (an "unplaced" arc), which keeps the core feasible */
+        size_t dear = 0;
+        for (size_t k = 1; k < d; k++)
+            if (g->cost[a[k]] > g->cost[a[dear]]) dear = k;
+        if (!g->int_of[a[dear]]) {
+            g->int_of[a[dear]] = 1;
+            taken++;
+        }
+        mc += taken;
+    }
+    /* positions: core arcs by source, spread with a stride; then the rest */
+    size_t skip = n ? mc / n : 0, j = 0, i = 0, rest = mc;
+    if (skip < 3) skip = 3;
+    for (size_t k = 0; k < m; k++) {
+        int e = bysrc[k];
+        if (g->int_of[e]) {
+            g->ext_of[i] = e;
+            if ((i += skip) >= mc) i = ++j;
+        } else {
+            g->ext_of[rest++] = e;
+        }
+    }
+    for (size_t p = 0; p < m; p++) g->int_of[g->ext_of[p]] = (int)p;
+    /* permute the arc arrays into the new order */
+    int *itmp = (int *)bysrc;
+#define PERMUTE(arr, buf)                                                                          \
+    do {                                                                                           \
+        for (size_t p = 0; p < m; p++) buf[p] = g->arr[g->ext_of[p]];                              \
+        for (size_t p = 0; p < m; p++) g->arr[p] = buf[p];                                         \
+    } while (0)
+    PERMUTE(source, itmp);
+    PERMUTE(target, itmp);
+    PERMUTE(cap, tmp);
+    PERMUTE(cost, tmp);
+#undef PERMUTE
+    g->mc = mc;
+    free(start);
+    free(bysrc);
+    free(tmp);
     return 0;
 }
 
@@ -230,14 +373,118 @@ static void init_tree(flow_mcf *g, int64_t art_cost)
     if (n == 0) g->thread[root] = root;
 }
 
-/* Block search: the most negative reduced cost in the first block that has one. */
-static int find_entering(flow_mcf *g)
+/* The warm start (flow_mcf_root_hint): hang every node u with supply >= 0
+ * from the hinted node r by its direct arcs u -> r, filled cheapest first,
+ * the last one used (with room to spare when there is one) as its tree
+ * arc and the full ones before it at their upper bound; r hangs from the
+ * artificial root carrying the balance. In the models this is "nobody
+ * placed yet": a real feasible flow, so no big-M pivots are needed to get
+ * rid of artificial flow, and the potentials start at the real costs.
+ * Nodes without such arcs keep their artificial arcs. The tree has depth
+ * two, so thread order, sizes and last successors are rebuilt directly. */
+static int hang_on_hint(flow_mcf *g, int64_t art_cost)
 {
-    size_t m = g->m, e, cnt = g->block;
+    int n = g->n, root = n, r = g->hint;
+    size_t m = g->m;
+    size_t *start = calloc((size_t)n + 2, sizeof *start);
+    int *list = malloc((m + 1) * sizeof *list);
+    if (!start || !list) {
+        free(start);
+        free(list);
+        return -1;
+    }
+    for (size_t e = 0; e < m; e++)
+        if (g->target[e] == r && g->source[e] != r) start[g->source[e] + 1]++;
+    for (int u = 0; u < n; u++) start[u + 1] += start[u];
+    for (size_t e = 0; e < m; e++)
+        if (g->target[e] == r && g->source[e] != r) list[start[g->source[e]]++] = (int)e;
+    for (int u = n; u > 0; u--) start[u] = start[u - 1];
+    start[0] = 0;
+    int64_t net = g->supply[r];
+    for (int u = 0; u < n; u++) {
+        if (u == r || g->supply[u] < 0 || start[u] == start[u + 1]) continue;
+        int *a = list + start[u];
+        size_t d = start[u + 1] - start[u];
+        for (size_t i = 1; i < d; i++) /* by cost: lists are short */
+            for (size_t j = i; j > 0 && g->cost[a[j]] < g->cost[a[j - 1]]; j--) {
+                int t = a[j];
+                a[j] = a[j - 1];
+                a[j - 1] = t;
+            }
+        int64_t left = g->supply[u];
+        size_t k = 0;
+        while (k < d && g->cap[a[k]] != FLOW_CAP_INF && g->cap[a[k]] < left) left -= g->cap[a[k++]];
+        if (k == d) continue; /* cannot ship it all: keep the artificial arc */
+        for (size_t j = 0; j < k; j++) {
+            g->flow[a[j]] = g->cap[a[j]];
+            g->state[a[j]] = ST_UPPER;
+        }
+        int e = a[k];
+        g->flow[e] = left;
+        g->state[e] = ST_TREE;
+        g->flow[g->pred[u]] = 0;
+        g->state[g->pred[u]] = ST_LOWER;
+        g->parent[u] = r;
+        g->pred[u] = e;
+        g->pred_dir[u] = DIR_UP;
+        net += g->supply[u];
+    }
+    /* r's artificial arc carries the balance of its subtree */
+    size_t ar = m + (size_t)r;
+    if (net >= 0) {
+        g->pred_dir[r] = DIR_UP;
+        g->pi[r] = 0;
+        g->source[ar] = r;
+        g->target[ar] = root;
+        g->flow[ar] = net;
+        g->cost[ar] = 0;
+    } else {
+        g->pred_dir[r] = DIR_DOWN;
+        g->pi[r] = art_cost;
+        g->source[ar] = root;
+        g->target[ar] = r;
+        g->flow[ar] = -net;
+        g->cost[ar] = art_cost;
+    }
+    /* thread: root, r and its children, then the other children of root */
+    int prev = root, nchild = 0, lastr = r;
+    g->thread[prev] = r;
+    g->rev_thread[r] = prev;
+    prev = r;
+    for (int u = 0; u < n; u++)
+        if (u != r && g->parent[u] == r) {
+            g->pi[u] = g->pi[r] - g->cost[g->pred[u]];
+            g->thread[prev] = u;
+            g->rev_thread[u] = prev;
+            prev = lastr = u;
+            nchild++;
+        }
+    for (int u = 0; u < n; u++)
+        if (u != r && g->parent[u] == root) {
+            g->thread[prev] = u;
+            g->rev_thread[u] = prev;
+            prev = u;
+        }
+    g->thread[prev] = root;
+    g->rev_thread[root] = prev;
+    g->last_succ[root] = prev;
+    g->succ_num[r] = nchild + 1;
+    g->last_succ[r] = lastr;
+    free(start);
+    free(list);
+    return 0;
+}
+
+/* Block search over the core: the most negative reduced cost in the first
+ * block that has one. */
+static int core_entering(flow_mcf *g)
+{
+    size_t m = g->mc, e, cnt = g->block;
     int64_t min = 0;
     const int *src = g->source, *tgt = g->target;
     const int64_t *cost = g->cost, *pi = g->pi;
     const signed char *st = g->state;
+    if (g->next_arc >= m) g->next_arc = 0;
     for (e = g->next_arc; e < m; e++) {
         int64_t c = st[e] * (cost[e] + pi[src[e]] - pi[tgt[e]]);
         if (c < min) {
@@ -264,6 +511,60 @@ static int find_entering(flow_mcf *g)
 found:
     g->next_arc = e;
     return 1;
+}
+
+static void arc_swap(flow_mcf *g, size_t a, size_t b)
+{
+#define SWAP(T, arr)                                                                               \
+    do {                                                                                           \
+        T t_ = g->arr[a];                                                                          \
+        g->arr[a] = g->arr[b];                                                                     \
+        g->arr[b] = t_;                                                                            \
+    } while (0)
+    SWAP(int, source);
+    SWAP(int, target);
+    SWAP(int64_t, cap);
+    SWAP(int64_t, cost);
+    SWAP(int64_t, flow);
+    SWAP(signed char, state);
+    SWAP(int, ext_of);
+#undef SWAP
+    g->int_of[g->ext_of[a]] = (int)a;
+    g->int_of[g->ext_of[b]] = (int)b;
+}
+
+/* The core is exhausted: price every arc outside it once, move each one
+ * with a negative reduced cost into the core, and enter the best of them.
+ * None at all means the whole network is optimal. Arcs outside the core
+ * are never in the tree (an arc joins the core before it can enter), so
+ * moving them leaves the tree's arc indices intact. */
+static int outer_entering(flow_mcf *g)
+{
+    int64_t min = 0;
+    const int64_t *pi = g->pi;
+    for (size_t e = g->mc; e < g->m; e++) {
+        int64_t c = g->state[e] * (g->cost[e] + pi[g->source[e]] - pi[g->target[e]]);
+        if (c >= 0) continue;
+        assert(g->state[e] != ST_TREE);
+        arc_swap(g, e, g->mc);
+        if (c < min) {
+            min = c;
+            g->in_arc = (int)g->mc;
+        }
+        g->mc++;
+    }
+    g->block = (size_t)sqrt((double)g->mc);
+    if (g->block < 10) g->block = 10;
+#ifdef FLOW_DEBUG
+    fprintf(stderr, "outer pass at pivot %llu: core %zu of %zu\n", (unsigned long long)g->pivots,
+            g->mc, g->m);
+#endif
+    return min < 0;
+}
+
+static int find_entering(flow_mcf *g)
+{
+    return core_entering(g) || (g->mc < g->m && outer_entering(g));
 }
 
 static void find_join(flow_mcf *g)
@@ -448,10 +749,19 @@ int flow_mcf_solve(flow_mcf *g, ics_err *e)
     if (maxc > INT64_MAX / 4 / ((int64_t)g->n + 2))
         return ics_err_set(e, ICS_EINVAL, "costs too large for exact 64-bit arithmetic");
     int64_t art = (maxc + 1) * ((int64_t)g->n + 1);
-    if (prepare(g)) return ics_err_set(e, ICS_ENOMEM, "out of memory for the flow network");
+    if (prepare(g) || (!g->int_of && order_arcs(g)))
+        return ics_err_set(e, ICS_ENOMEM, "out of memory for the flow network");
+    /* The warm start's tree need not be strongly feasible (a node's last
+     * direct arc may be full), so the anti-cycling argument does not cover
+     * it: after a long run of degenerate pivots, start again cold. */
+    int warm = g->hint >= 0 && g->hint < g->n;
+    uint64_t degenerate = 0, limit = 4 * ((uint64_t)g->m + (uint64_t)g->n) + 1000;
+restart:
     init_tree(g, art);
+    if (warm && hang_on_hint(g, art))
+        return ics_err_set(e, ICS_ENOMEM, "out of memory for the flow network");
     g->next_arc = 0;
-    g->block = (size_t)sqrt((double)g->m);
+    g->block = (size_t)sqrt((double)g->mc);
     if (g->block < 10) g->block = 10;
     g->pivots = 0;
     if (g->m > 0) {
@@ -465,6 +775,12 @@ int flow_mcf_solve(flow_mcf *g, ics_err *e)
                 update_potential(g);
             }
             g->pivots++;
+            degenerate = g->delta ? 0 : degenerate + 1;
+            if (warm && degenerate > limit) {
+                warm = 0;
+                memset(g->flow, 0, g->m * sizeof *g->flow);
+                goto restart;
+            }
         }
     }
     for (int u = 0; u < g->n; u++)
@@ -480,6 +796,8 @@ int flow_mcf_solve(flow_mcf *g, ics_err *e)
 void flow_mcf_arc_get(const flow_mcf *g, size_t arc, int *from, int *to, int64_t *cap,
                       int64_t *cost)
 {
+    assert(arc < g->m);
+    arc = pos(g, arc);
     *from = g->source[arc];
     *to = g->target[arc];
     *cap = g->cap[arc];

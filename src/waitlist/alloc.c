@@ -389,6 +389,7 @@ static int spec_build(actx *c, spec_work *w, int aggregate, spec_net *s, ics_err
     }
 #undef ADD_ARC
     flow_mcf_supply_set(s->g, sink, -(int64_t)w->np);
+    flow_mcf_root_hint(s->g, sink); /* start from "nobody booked" */
     return 0;
 }
 

@@ -548,6 +548,93 @@ static void test_queue_match_equals_exhaustive_search(void **s)
     }
 }
 
+/* The sparse flow over bed classes (beds_queue_match) against the old
+ * dense solver on the per-bed problem: rows are the offerable beds,
+ * columns the ready referrals plus one "left empty" column per bed, entries
+ * min(0, c - u) for suitable pairs, so the optimum is sum u + the
+ * assignment's total. Boards big enough that each referral has more
+ * classes than the solver prices first, with bays, closed beds and
+ * referrals not yet ready. */
+static void test_queue_match_equals_dense_solver_on_random_boards(void **s)
+{
+    (void)s;
+    rng g;
+    rng_seed(&g, 2026, 0);
+    ics_err e = {0};
+    const char *places[4] = {"E09000005", "E09000009", "E09000017", "E09000033"};
+    for (int trial = 0; trial < 30; trial++) {
+        size_t nu = 4 + rng_below(&g, 20), nb = 0, nr = 5 + rng_below(&g, 60);
+        beds_unit u[24];
+        beds_bed b[24 * 6];
+        for (size_t k = 0; k < nu; k++) {
+            u[k] = mk_unit("U", (beds_type)rng_below(&g, BEDS_TYPE_COUNT),
+                           "MFXXX"[rng_below(&g, 5)], 51.4 + 0.2 * rng_uniform(&g),
+                           -0.4 + 0.3 * rng_uniform(&g), places[rng_below(&g, 4)]);
+            size_t per = 1 + rng_below(&g, 6);
+            for (size_t j = 0; j < per; j++, nb++) {
+                b[nb] = mk_bed((int64_t)nb + 1, "B", (int)k,
+                               rng_below(&g, 5) ? BEDS_AVAILABLE : BEDS_CLOSED);
+                snprintf(b[nb].code, sizeof b[nb].code, "B%zu", nb);
+                if (u[k].sex == 'X') b[nb].bay_sex = "\0MF"[rng_below(&g, 3)];
+            }
+        }
+        beds_referral r[64];
+        for (size_t i = 0; i < nr; i++) {
+            r[i] = mk_ref((int64_t)i + 1, (beds_type)rng_below(&g, BEDS_TYPE_COUNT),
+                          rng_below(&g, 2) ? 'M' : 'F', 51.4 + 0.2 * rng_uniform(&g),
+                          -0.4 + 0.3 * rng_uniform(&g), places[rng_below(&g, 4)],
+                          1 + (int)rng_below(&g, 3), NOW - (int64_t)rng_below(&g, 10 * 86400));
+            if (rng_below(&g, 8) == 0) r[i].earliest_at = NOW + 86400; /* not ready */
+        }
+        beds_board bd = {u, nu, b, nb};
+        for (int pol = 0; pol < 2; pol++) {
+            beds_match_opts o;
+            beds_match_opts_default(&o, NOW);
+            o.policy = (beds_policy)pol;
+            if (trial % 3 == 0) o.w.unplaced = 150;
+            beds_unit_count cnt[24];
+            beds_board_count(&bd, NOW, o.stale_after, cnt);
+            size_t rows = 0, ready = 0;
+            int bedrow[24 * 6], refcol[64];
+            int64_t base = 0;
+            for (size_t j = 0; j < nb; j++)
+                if (beds_bed_offerable(&b[j])) bedrow[rows++] = (int)j;
+            for (size_t i = 0; i < nr; i++)
+                if (beds_referral_ready(&r[i], NOW)) {
+                    refcol[ready++] = (int)i;
+                    base += beds_unplaced_cost(&r[i], &o);
+                }
+            size_t cols = ready + rows;
+            int64_t *w = calloc(rows * cols + 1, sizeof *w);
+            for (size_t x = 0; x < rows; x++)
+                for (size_t y = 0; y < ready; y++) {
+                    const beds_referral *rf = &r[refcol[y]];
+                    int64_t c = beds_option_cost(&bd, cnt, rf, bedrow[x], &o, NULL);
+                    int64_t un = beds_unplaced_cost(rf, &o);
+                    if (c >= 0 && c < un) w[x * cols + y] = c - un;
+                }
+            int col[24 * 6];
+            int64_t dense = 0;
+            assert_int_equal(beds_lsap_solve(rows, cols, w, col, &dense, NULL, NULL, &e), 0);
+            beds_plan *p;
+            assert_int_equal(beds_queue_match(&bd, r, nr, &o, NULL, NULL, &p, &e), 0);
+            assert_true(p->total_cost == base + dense);
+            int used[24 * 6] = {0};
+            int64_t sum = 0;
+            for (size_t i = 0; i < nr; i++) {
+                sum += p->cost_of[i];
+                if (p->bed_of[i] < 0) continue;
+                assert_int_equal(used[p->bed_of[i]]++, 0);
+                assert_true(beds_option_cost(&bd, cnt, &r[i], p->bed_of[i], &o, NULL) ==
+                            p->cost_of[i]);
+            }
+            assert_true(sum == p->total_cost);
+            beds_plan_free(p);
+            free(w);
+        }
+    }
+}
+
 static beds_stay mk_stay(int unit, int64_t admit, int64_t dis, int64_t ready)
 {
     beds_stay s = {unit, admit, dis, ready, -1};
@@ -758,6 +845,7 @@ int main(void)
         cmocka_unit_test(test_queue_match_is_optimal_not_greedy),
         cmocka_unit_test(test_queue_match_skips_referrals_not_ready_and_beds_not_free),
         cmocka_unit_test(test_queue_match_equals_exhaustive_search),
+        cmocka_unit_test(test_queue_match_equals_dense_solver_on_random_boards),
         cmocka_unit_test(test_los_statistics_worked_example),
         cmocka_unit_test(test_percentile_edges),
         cmocka_unit_test(test_los_funnel_flags_units_by_bed_type),

@@ -207,6 +207,73 @@ static void test_mcf_matches_reference_on_random_networks(void **s)
     }
 }
 
+/* The shared solver's warm start (root hint) and its pricing of cheap arcs
+ * first: random transportation-like networks (every source has a direct,
+ * dear arc to the sink, some parallel and exactly filling its supply, and
+ * many cheap arcs through middle nodes) against the reference, with and
+ * without the hint; the flows must respect bounds and conservation. */
+static void test_mcf_warm_start_and_core_pricing_match_reference(void **s)
+{
+    (void)s;
+    rng r;
+    rng_seed(&r, 77, 0);
+    for (int round = 0; round < 200; round++) {
+        int ns = 2 + (int)rng_below(&r, 10), nm = 1 + (int)rng_below(&r, 14);
+        int n = ns + nm + 1, sink = n - 1, m = 0;
+        int64_t *sup = calloc((size_t)n, sizeof *sup), tot = 0;
+        ref_arc *a = calloc((size_t)(ns * (nm + 3) + nm), sizeof *a);
+        for (int u = 0; u < ns; u++) {
+            sup[u] = 1 + (int64_t)rng_below(&r, 3);
+            tot += sup[u];
+            for (int k = 0; k < nm; k++)
+                if (rng_below(&r, 3))
+                    a[m++] = (ref_arc){u, ns + k,
+                                       rng_below(&r, 2) ? 1000 : 1 + (int64_t)rng_below(&r, 2),
+                                       (int64_t)rng_below(&r, 40), 0};
+            if (sup[u] > 1 && rng_below(&r, 2)) { /* two parallel arcs filling the supply */
+                a[m++] = (ref_arc){u, sink, 1, 40 + (int64_t)rng_below(&r, 20), 0};
+                a[m++] = (ref_arc){u, sink, sup[u] - 1, 40 + (int64_t)rng_below(&r, 20), 0};
+            } else {
+                a[m++] = (ref_arc){u, sink, rng_below(&r, 2) ? 1000 : sup[u],
+                                   40 + (int64_t)rng_below(&r, 20), 0};
+            }
+        }
+        for (int k = 0; k < nm; k++)
+            a[m++] = (ref_arc){ns + k, sink, (int64_t)rng_below(&r, 4), 0, 0};
+        sup[sink] = -tot;
+        int feasible;
+        int64_t want = ref_mincost(n, sup, a, m, &feasible);
+        assert_true(feasible);
+        for (int hint = 0; hint < 2; hint++) {
+            flow_mcf *g = flow_mcf_new(n, (size_t)m);
+            for (int u = 0; u < n; u++) flow_mcf_supply_set(g, u, sup[u]);
+            for (int j = 0; j < m; j++) flow_mcf_arc_add(g, a[j].u, a[j].v, a[j].cap, a[j].cost);
+            if (hint) flow_mcf_root_hint(g, sink);
+            ics_err e = {0};
+            assert_int_equal(flow_mcf_solve(g, &e), 0);
+            assert_true(flow_mcf_total(g) == want);
+            int64_t *net = calloc((size_t)n, sizeof *net);
+            for (int j = 0; j < m; j++) {
+                int64_t f = flow_mcf_flow(g, (size_t)j);
+                int from, to;
+                int64_t cap, cost;
+                flow_mcf_arc_get(g, (size_t)j, &from, &to, &cap, &cost);
+                assert_int_equal(from, a[j].u); /* arc indices survive the solver's reordering */
+                assert_true(cost == a[j].cost);
+                assert_true(f >= 0);
+                assert_true(f <= a[j].cap);
+                net[a[j].u] += f;
+                net[a[j].v] -= f;
+            }
+            for (int u = 0; u < n; u++) assert_true(net[u] == sup[u]);
+            free(net);
+            flow_mcf_free(g);
+        }
+        free(a);
+        free(sup);
+    }
+}
+
 /* Two sites 0.1 degree of longitude apart at latitude 51.5 (about 6.92 km). */
 static void two_sites(waitlist_site st[2])
 {
@@ -540,6 +607,7 @@ int main(void)
         cmocka_unit_test(test_mcf_worked_example),
         cmocka_unit_test(test_mcf_rejects_unbalanced_infeasible_and_negative),
         cmocka_unit_test(test_mcf_matches_reference_on_random_networks),
+        cmocka_unit_test(test_mcf_warm_start_and_core_pricing_match_reference),
         cmocka_unit_test(test_allocate_worked_example),
         cmocka_unit_test(test_allocate_books_urgent_before_due_or_late),
         cmocka_unit_test(test_allocate_ignores_past_and_other_specialty_sessions),
