@@ -9,7 +9,7 @@ CC      ?= cc
 CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror
 INCS    := -Isrc -I$(BUILD)/gen
-DEFS    := -DICS_SRC_DIR=\"$(CURDIR)\" -DICS_VERSION=\"$(shell cat VERSION)\"
+DEFS    := -DICS_VERSION=\"$(shell cat VERSION)\"
 LDLIBS  := -lmicrohttpd -ljansson -lsqlite3 -lsodium -lm -lpthread
 OPT     := -O2 -g
 ASAN    := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -25,7 +25,7 @@ UNITS   := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(wildcard tests/unit
 DB      ?= icsflow.db
 LISTEN  ?= 127.0.0.1:8080
 
-.PHONY: all deps test unit run bench format clean web
+.PHONY: all deps test unit run bench format clean web install
 all: $(BUILD)/icsflow web
 
 deps:
@@ -70,7 +70,7 @@ $(BUILD)/asan/icsflow: $(BUILD)/asan/obj/$(MAIN:.c=.o) $(BUILD)/asan/libicsflow.
 
 $(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libicsflow.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(ASAN) $(INCS) $(DEFS) -Itests -o $@ $< -Wl,--whole-archive $(BUILD)/asan/libicsflow.a -Wl,--no-whole-archive $(LDLIBS) -lcmocka
+	$(CC) $(CSTD) $(WARN) $(ASAN) $(INCS) $(DEFS) -DICS_SRC_DIR=\"$(CURDIR)\" -Itests -o $@ $< -Wl,--whole-archive $(BUILD)/asan/libicsflow.a -Wl,--no-whole-archive $(LDLIBS) -lcmocka
 
 unit: $(UNITS)
 
@@ -102,6 +102,16 @@ web/vendor/chart.umd.min.js: node_modules/.package-lock.json
 	@mkdir -p web/vendor
 	cp node_modules/chart.js/dist/chart.umd.min.js web/vendor/
 	cp node_modules/chart.js/LICENSE.md web/vendor/chart.js-LICENSE.md
+
+# make install PREFIX=P: P/bin/icsflow and P/share/icsflow/{data,web}; the
+# binary finds the folders beside itself (docs/architecture.md).
+PREFIX ?= /usr/local
+install: $(BUILD)/icsflow web
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/icsflow
+	install -m 755 $(BUILD)/icsflow $(DESTDIR)$(PREFIX)/bin/icsflow
+	rm -rf $(DESTDIR)$(PREFIX)/share/icsflow/data $(DESTDIR)$(PREFIX)/share/icsflow/web
+	cp -R data $(DESTDIR)$(PREFIX)/share/icsflow/data
+	cp -R web $(DESTDIR)$(PREFIX)/share/icsflow/web
 
 format:
 	clang-format -i $(SRCS) $(wildcard tests/unit/*.c tests/unit/*.h bench/*.c bench/*.cpp)

@@ -1,11 +1,282 @@
 /* app/directory.c - use cases of the service directory (places,
- * organisations, sites, services, bed units): seeding from data/, imports
- * and administrative changes. */
+ * organisations, sites, services, bed units): seeding from data/, reads,
+ * administrative changes, imports and exports. Every change is audited
+ * with before and after and announced as `directory.changed`. */
+#include "app/directory.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
 #include "app/seed.h"
+#include "core/csv.h"
 #include "store/directory.h"
+
+const app_use APP_DIR_READ = {"directory.read", ROLE_ANY, APP_SCOPE_ICS};
+const app_use APP_DIR_WRITE = {"directory.write", ROLE_ADMIN, APP_SCOPE_ICS};
+const app_use APP_DIR_IMPORT = {"directory.import", ROLE_ADMIN, APP_SCOPE_ICS};
 
 int app_directory_seed(app_ctx *c, const char *data_dir, ics_err *e)
 {
     int total = 0;
     return store_dir_import_dir(c->db, data_dir, 1, &total, e);
+}
+
+int app_dir_list(app_ctx *c, const dir_collection *coll, const json_t *filters, int64_t limit,
+                 int64_t offset, json_t **rows, int64_t *total, ics_err *e)
+{
+    assert(coll);
+    int rc = app_allow(c, &APP_DIR_READ, e);
+    if (rc) return rc;
+    return store_dir_list(c->db, coll, filters, limit, offset, rows, total, e);
+}
+
+/* Population rows by sex, then age band in age order ("5-9" before "10-14"). */
+static int band_cmp(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    int s = strcmp(json_string_value(json_object_get(x, "sex")),
+                   json_string_value(json_object_get(y, "sex")));
+    if (s) return s;
+    int bx = atoi(json_string_value(json_object_get(x, "age_band")));
+    int by = atoi(json_string_value(json_object_get(y, "age_band")));
+    return (bx > by) - (bx < by);
+}
+
+static json_t *sorted_bands(json_t *rows)
+{
+    size_t n = json_array_size(rows);
+    json_t **v = calloc(n ? n : 1, sizeof *v);
+    json_t *out = json_array();
+    if (!v) return rows;
+    for (size_t i = 0; i < n; i++) v[i] = json_array_get(rows, i);
+    qsort(v, n, sizeof *v, band_cmp);
+    for (size_t i = 0; i < n; i++) json_array_append(out, v[i]);
+    free(v);
+    json_decref(rows);
+    return out;
+}
+
+int app_dir_get(app_ctx *c, const dir_collection *coll, const char *key, json_t **row, ics_err *e)
+{
+    assert(coll && key);
+    int rc = app_allow(c, &APP_DIR_READ, e);
+    if (rc) return rc;
+    if ((rc = store_dir_get(c->db, coll, key, row, e))) return rc;
+    if (strcmp(coll->name, "places") != 0) return 0;
+    json_t *pop = NULL;
+    if ((rc = store_dir_place_population(c->db, key, &pop, e))) {
+        json_decref(*row);
+        *row = NULL;
+        return rc;
+    }
+    pop = sorted_bands(pop);
+    json_int_t total = 0;
+    size_t i;
+    json_t *r;
+    json_array_foreach(pop, i, r) total += json_integer_value(json_object_get(r, "population"));
+    json_object_set_new(*row, "population_total", json_integer(total));
+    json_object_set_new(*row, "population", pop);
+    return 0;
+}
+
+/* The organisations a directory row belongs to, for the change event. */
+static void row_orgs(const json_t *row, const char *orgs[3])
+{
+    static const char *const cols[] = {"ods_code", "org_code", "provider_ods", NULL};
+    int n = 0;
+    for (const char *const *k = cols; *k && n < 2; k++) {
+        const char *v = json_string_value(json_object_get(row, *k));
+        if (v && *v) orgs[n++] = v;
+    }
+    orgs[n] = NULL;
+}
+
+static int changed(app_ctx *c, const dir_collection *coll, const char *action, const char *key,
+                   const json_t *before, const json_t *after, ics_err *e)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s.%s", coll->name, action);
+    const char *orgs[3];
+    row_orgs(after ? after : before, orgs);
+    int rc = app_audit(c, name, coll->name, key, before, after, e);
+    if (!rc)
+        rc = app_emit(c, "directory.changed", coll->name, key, orgs[0] ? orgs : NULL,
+                      json_pack("{ssss}", "collection", coll->name, "action", action), e);
+    return rc;
+}
+
+int app_dir_put(app_ctx *c, const dir_collection *coll, const json_t *body, const char *key,
+                json_t **after, int *created, ics_err *e)
+{
+    assert(coll && after && created);
+    int rc = app_allow(c, &APP_DIR_WRITE, e);
+    if (rc) return rc;
+    if (!json_is_object(body))
+        return ics_err_set(e, ICS_EBADREQ, "the body must be a JSON object describing one of %s",
+                           coll->name);
+    json_t *before = NULL;
+    *after = NULL;
+    if ((rc = app_begin(c, e))) return rc;
+    const char *k = key ? key : json_string_value(json_object_get(body, coll->key));
+    if (k && store_dir_get(c->db, coll, k, &before, NULL) == 0 && !key)
+        rc = ics_err_set(e, ICS_ECONFLICT, "%s '%s' already exists; use PUT to replace it",
+                         coll->name, k);
+    if (!rc) rc = store_dir_upsert_json(c->db, coll, body, key, after, e);
+    if (!rc)
+        rc = changed(c, coll, before ? "update" : "create",
+                     json_string_value(json_object_get(*after, coll->key)), before, *after, e);
+    *created = before == NULL;
+    json_decref(before);
+    rc = app_end(c, rc, e);
+    if (rc) {
+        json_decref(*after);
+        *after = NULL;
+    }
+    return rc;
+}
+
+int app_dir_delete(app_ctx *c, const dir_collection *coll, const char *key, ics_err *e)
+{
+    int rc = app_allow(c, &APP_DIR_WRITE, e);
+    if (rc) return rc;
+    json_t *before = NULL;
+    if ((rc = app_begin(c, e))) return rc;
+    rc = store_dir_delete(c->db, coll, key, &before, e);
+    if (!rc) rc = changed(c, coll, "delete", key, before, NULL, e);
+    json_decref(before);
+    return app_end(c, rc, e);
+}
+
+/* ---- import and export --------------------------------------------------- */
+
+static const char *base_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    return b ? b + 1 : path;
+}
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+static int import_csv(store *s, const char *path, const char *coll, int *count, ics_err *e)
+{
+    char name[128];
+    if (!coll) {
+        snprintf(name, sizeof name, "%s", base_name(path));
+        size_t n = strlen(name);
+        if (n > 4) name[n - 4] = '\0';
+        coll = name;
+    }
+    const dir_collection *c = directory_collection_find(coll);
+    if (!c)
+        return ics_err_set(e, ICS_EINVAL,
+                           "%s: '%s' is not a directory collection (places, population, "
+                           "organisations, sites, services, units, postcode_districts, "
+                           "bank_holidays); name the file after one or pass --collection",
+                           path, coll);
+    csv_doc *doc;
+    int rc = csv_read_file(path, &doc, e);
+    if (rc) return rc;
+    rc = store_dir_import_csv(s, c, doc, count, e);
+    csv_free(doc);
+    return rc;
+}
+
+static int import_json(store *s, const char *path, int *count, ics_err *e)
+{
+    json_error_t je;
+    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!doc)
+        return ics_err_set(e, ICS_EINVAL, "%s: line %d: not valid JSON: %s", path, je.line,
+                           je.text);
+    int rc = 0;
+    if (!json_is_object(doc))
+        rc = ics_err_set(e, ICS_EINVAL, "%s: expected an object of collections", path);
+    const char *k;
+    json_t *v;
+    json_object_foreach(doc, k, v)
+    {
+        if (!directory_collection_find(k)) {
+            rc = ics_err_set(e, ICS_EINVAL, "%s: unknown collection '%s'", path, k);
+            break;
+        }
+    }
+    /* load in dependency order, whatever order the file lists them in */
+    for (const dir_collection *c = directory_collections; c->name && !rc; c++) {
+        json_t *rows = json_object_get(doc, c->name);
+        if (!rows) continue;
+        if (!json_is_array(rows)) {
+            rc = ics_err_set(e, ICS_EINVAL, "%s: '%s' must be an array of objects", path, c->name);
+            break;
+        }
+        size_t i;
+        json_array_foreach(rows, i, v)
+        {
+            json_t *after = NULL;
+            rc = store_dir_upsert_json(s, c, v, NULL, &after, e);
+            json_decref(after);
+            if (rc) {
+                ics_err_prefix(e, "%s: %s[%zu]: ", path, c->name, i);
+                break;
+            }
+            (*count)++;
+        }
+    }
+    json_decref(doc);
+    return rc;
+}
+
+int app_dir_import(app_ctx *c, char *const *paths, int n, const char *coll, int *rows, ics_err *e)
+{
+    int rc = app_allow(c, &APP_DIR_IMPORT, e);
+    if (rc) return rc;
+    *rows = 0;
+    if ((rc = app_begin(c, e))) return rc;
+    for (int i = 0; i < n && !rc; i++) {
+        struct stat st;
+        int k = 0;
+        if (stat(paths[i], &st) != 0)
+            rc = ics_err_set(e, ICS_EIO, "cannot read '%s'", paths[i]);
+        else if (S_ISDIR(st.st_mode))
+            rc = store_dir_import_files(c->db, paths[i], 0, &k, e);
+        else if (ends_with(paths[i], ".json"))
+            rc = import_json(c->db, paths[i], &k, e);
+        else
+            rc = import_csv(c->db, paths[i], coll, &k, e);
+        *rows += k;
+    }
+    if (!rc) {
+        json_t *after = json_pack("{si}", "rows", *rows);
+        rc = app_audit(c, APP_DIR_IMPORT.name, "directory", NULL, NULL, after, e);
+        json_decref(after);
+    }
+    if (!rc)
+        rc = app_emit(c, "directory.changed", "directory", NULL, NULL,
+                      json_pack("{sssi}", "action", "import", "rows", *rows), e);
+    return app_end(c, rc, e);
+}
+
+int app_dir_export(app_ctx *c, json_t **doc, ics_err *e)
+{
+    int rc = app_allow(c, &APP_DIR_READ, e);
+    if (rc) return rc;
+    *doc = json_object();
+    for (const dir_collection *k = directory_collections; k->name && !rc; k++) {
+        json_t *rows, *none = json_object();
+        int64_t total;
+        rc = store_dir_list(c->db, k, none, INT64_MAX, 0, &rows, &total, e);
+        json_decref(none);
+        if (!rc) json_object_set_new(*doc, k->name, rows);
+    }
+    if (rc) {
+        json_decref(*doc);
+        *doc = NULL;
+    }
+    return rc;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/paths.h"
 #include "core/token.h"
 #include "store/directory.h"
 
@@ -129,10 +130,37 @@ const char *cli_default_db(void)
     return d && *d ? d : "icsflow.db";
 }
 
+static const char *data_flag, *web_flag;
+
+void cli_set_dirs(const char *data, const char *web)
+{
+    data_flag = data;
+    web_flag = web;
+}
+
+/* Resolve a resource folder once; the CLI cannot go on without it. */
+static const char *resolve(const char *kind, const char *flag, const char *marker, char *buf,
+                           size_t cap)
+{
+    if (buf[0]) return buf;
+    ics_err e = {0};
+    if (paths_find(kind, flag, marker, buf, cap, &e)) {
+        fprintf(stderr, "icsflow: %s\n", e.msg);
+        exit(2);
+    }
+    return buf;
+}
+
 const char *cli_data_dir(void)
 {
-    const char *d = getenv("ICSFLOW_DATA");
-    return d && *d ? d : ICS_SRC_DIR "/data";
+    static char dir[4096];
+    return resolve("data", data_flag, "places.csv", dir, sizeof dir);
+}
+
+const char *cli_web_dir(const char *flag)
+{
+    static char dir[4096];
+    return resolve("web", flag ? flag : web_flag, "index.html", dir, sizeof dir);
 }
 
 const char *cli_actor(void)

@@ -40,6 +40,11 @@ int cli_double(const char *cmd, const char *opt, const char *v, double *out);
 /* The default database path (ICSFLOW_DB or "icsflow.db") and data folder. */
 const char *cli_default_db(void);
 const char *cli_data_dir(void);
+/* The dashboard folder: the flag when given, else as for data (marker
+ * index.html). Both exit with status 2 and a message when not found. */
+const char *cli_web_dir(const char *flag);
+/* The global --data and --web options (before the command). */
+void cli_set_dirs(const char *data, const char *web);
 
 /* Open the database through app_db_open: created, migrated and seeded
  * with the NWL dataset when new, an interrupted seeding completed. Prints

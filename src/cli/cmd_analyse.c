@@ -14,7 +14,6 @@
 #include "core/csv.h"
 #include "store/analytics.h"
 
-
 /* ---- output helpers ------------------------------------------------------------ */
 
 static int write_text(const char *cmd, const char *path, const char *text)

@@ -359,7 +359,6 @@ static int generate(store *s, uint64_t seed, int days, ics_err *e)
     return rc;
 }
 
-
 /* ---- dispatch ----------------------------------------------------------- */
 
 int cmd_beds(int argc, char **argv)

@@ -10,85 +10,13 @@
 
 #include "cli/cli.h"
 #include "core/sb.h"
-#include "store/directory.h"
-
-static const char *base_name(const char *path)
-{
-    const char *b = strrchr(path, '/');
-    return b ? b + 1 : path;
-}
+#include "app/directory.h"
+#include "core/tz.h"
 
 static int ends_with(const char *s, const char *suf)
 {
     size_t n = strlen(s), m = strlen(suf);
     return n >= m && strcmp(s + n - m, suf) == 0;
-}
-
-static int import_csv(store *s, const char *path, const char *coll, int *count, ics_err *e)
-{
-    char name[128];
-    if (!coll) {
-        snprintf(name, sizeof name, "%s", base_name(path));
-        name[strlen(name) - 4] = '\0';
-        coll = name;
-    }
-    const dir_collection *c = directory_collection_find(coll);
-    if (!c)
-        return ics_err_set(e, ICS_EINVAL,
-                           "%s: '%s' is not a directory collection (places, population, "
-                           "organisations, sites, services, units, postcode_districts, "
-                           "bank_holidays); name the file after one or pass --collection",
-                           path, coll);
-    csv_doc *doc;
-    int rc = csv_read_file(path, &doc, e);
-    if (rc) return rc;
-    rc = store_dir_import_csv(s, c, doc, count, e);
-    csv_free(doc);
-    return rc;
-}
-
-static int import_json(store *s, const char *path, int *count, ics_err *e)
-{
-    json_error_t je;
-    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    if (!doc)
-        return ics_err_set(e, ICS_EINVAL, "%s: line %d: not valid JSON: %s", path, je.line,
-                           je.text);
-    int rc = 0;
-    if (!json_is_object(doc))
-        rc = ics_err_set(e, ICS_EINVAL, "%s: expected an object of collections", path);
-    const char *k;
-    json_t *v;
-    json_object_foreach(doc, k, v)
-    {
-        if (!directory_collection_find(k)) {
-            rc = ics_err_set(e, ICS_EINVAL, "%s: unknown collection '%s'", path, k);
-            break;
-        }
-    }
-    /* load in dependency order, whatever order the file lists them in */
-    for (const dir_collection *c = directory_collections; c->name && !rc; c++) {
-        json_t *rows = json_object_get(doc, c->name);
-        if (!rows) continue;
-        if (!json_is_array(rows)) {
-            rc = ics_err_set(e, ICS_EINVAL, "%s: '%s' must be an array of objects", path, c->name);
-            break;
-        }
-        size_t i;
-        json_array_foreach(rows, i, v)
-        {
-            json_t *after = NULL;
-            rc = store_dir_upsert_json(s, c, v, NULL, &after, e);
-            json_decref(after);
-            if (rc) {
-                ics_err_prefix(e, "%s: %s[%zu]: ", path, c->name, i);
-                break;
-            }
-            (*count)++;
-        }
-    }
-    json_decref(doc);
-    return rc;
 }
 
 int cmd_import(int argc, char **argv)
@@ -117,28 +45,8 @@ int cmd_import(int argc, char **argv)
     if ((rc = cli_open("import", db, &s))) return rc;
     ics_err e = {0};
     int total = 0;
-    rc = store_begin(s, &e);
-    for (int i = 1; i <= np && !rc; i++) {
-        struct stat st;
-        stat(argv[i], &st);
-        int n = 0;
-        if (S_ISDIR(st.st_mode)) {
-            rc = store_dir_import_files(s, argv[i], 0, &n, &e);
-        } else if (ends_with(argv[i], ".json")) {
-            rc = import_json(s, argv[i], &n, &e);
-        } else {
-            rc = import_csv(s, argv[i], coll, &n, &e);
-        }
-        total += n;
-    }
-    if (!rc) {
-        json_t *after = json_pack("{si}", "rows", total);
-        rc = store_audit(s, cli_actor(), "directory.import", "directory", NULL, NULL, after, &e);
-        json_decref(after);
-    }
-    if (!rc) rc = store_commit(s, &e);
-    if (rc) {
-        store_rollback(s);
+    app_ctx c = app_ctx_cli(s, tz_now());
+    if (app_dir_import(&c, argv + 1, np, coll, &total, &e)) {
         store_close(s);
         fprintf(stderr, "icsflow import: nothing was imported: %s\n", e.msg);
         return 2;
@@ -200,38 +108,29 @@ int cmd_export(int argc, char **argv)
     store *s;
     if ((rc = cli_open("export", db, &s))) return rc;
     ics_err e = {0};
-    json_t *doc = json_object();
-    for (const dir_collection *c = directory_collections; c->name && !rc; c++) {
-        json_t *rows;
-        int64_t total;
-        json_t *none = json_object();
-        rc = store_dir_list(s, c, none, INT64_MAX, 0, &rows, &total, &e);
-        json_decref(none);
-        if (rc) break;
-        if (csv) {
-            sb b;
-            sb_init(&b);
-            for (int i = 0; c->cols[i].name; i++)
-                sb_printf(&b, "%s%s", i ? "," : "", c->cols[i].name);
-            sb_puts(&b, "\n");
-            size_t k;
-            json_t *r;
-            json_array_foreach(rows, k, r)
-            {
-                for (int i = 0; c->cols[i].name; i++) {
-                    if (i) sb_puts(&b, ",");
-                    csv_value(&b, json_object_get(r, c->cols[i].name));
-                }
-                sb_puts(&b, "\n");
+    json_t *doc = NULL;
+    app_ctx ac = app_ctx_cli(s, tz_now());
+    rc = app_dir_export(&ac, &doc, &e);
+    for (const dir_collection *c = directory_collections; c->name && !rc && csv; c++) {
+        json_t *rows = json_object_get(doc, c->name);
+        sb b;
+        sb_init(&b);
+        for (int i = 0; c->cols[i].name; i++) sb_printf(&b, "%s%s", i ? "," : "", c->cols[i].name);
+        sb_puts(&b, "\n");
+        size_t k;
+        json_t *r;
+        json_array_foreach(rows, k, r)
+        {
+            for (int i = 0; c->cols[i].name; i++) {
+                if (i) sb_puts(&b, ",");
+                csv_value(&b, json_object_get(r, c->cols[i].name));
             }
-            char path[1024];
-            snprintf(path, sizeof path, "%s/%s.csv", out, c->name);
-            rc = write_file(path, b.buf, &e);
-            sb_free(&b);
-            json_decref(rows);
-        } else {
-            json_object_set_new(doc, c->name, rows);
+            sb_puts(&b, "\n");
         }
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s.csv", out, c->name);
+        rc = write_file(path, b.buf, &e);
+        sb_free(&b);
     }
     if (!rc && !csv) {
         char *text = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);

@@ -227,7 +227,6 @@ static int referral_generate(store *s, const char *from_s, const char *days_s,
     return rc;
 }
 
-
 int cmd_referral(int argc, char **argv)
 {
     const char *db = cli_default_db(), *nhs = NULL, *age = NULL, *needs = NULL, *postcode = NULL;

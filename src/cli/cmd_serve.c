@@ -29,13 +29,14 @@ static int print_routes(void)
 
 int cmd_serve(int argc, char **argv)
 {
-    const char *listen = "127.0.0.1:8080", *db = cli_default_db(), *web = ICS_SRC_DIR "/web",
-               *limit = "1048576", *threads = "4", *port_file = NULL;
+    const char *listen = "127.0.0.1:8080", *db = cli_default_db(), *web = NULL, *limit = "1048576",
+               *threads = "4", *port_file = NULL;
     int routes = 0;
     const cli_opt opts[] = {
         {"listen", &listen, NULL, "HOST:PORT  address to listen on (default 127.0.0.1:8080)"},
         {"db", &db, NULL, "PATH  database file, created and seeded if new (default icsflow.db)"},
-        {"web", &web, NULL, "DIR  dashboard files to serve at / (default the source web/)"},
+        {"web", &web, NULL,
+         "DIR  dashboard files to serve at / (default: found like --data, see docs)"},
         {"body-limit", &limit, NULL, "BYTES  largest request body accepted (default 1048576)"},
         {"threads", &threads, NULL, "N  worker threads (default 4)"},
         {"port-file", &port_file, NULL, "FILE  write the bound port there (for tests)"},
@@ -59,7 +60,7 @@ int cmd_serve(int argc, char **argv)
     store *s;
     if ((rc = cli_open("serve", db, &s))) return rc;
     store_close(s); /* the server keeps its own pool of connections */
-    if (access(web, R_OK) != 0) web = NULL;
+    web = cli_web_dir(web);
     http_config cfg = {db, host, (int)port, web, (size_t)body, (int)nthreads, port_file};
     ics_err e = {0};
     if (http_serve(&cfg, &e)) return cli_fail("serve", &e);

@@ -403,4 +403,3 @@ int cmd_sim(int argc, char **argv)
     store_sim_doc_free(d);
     return rc;
 }
-

@@ -65,7 +65,6 @@ static int load_csv_pair(const char *rules, const char *levels, sitrep_threshold
 
 /* ---- seed ---------------------------------------------------------------- */
 
-
 /* ---- submit -------------------------------------------------------------- */
 
 static void print_saved(json_t *row)

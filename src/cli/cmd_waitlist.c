@@ -526,4 +526,3 @@ int cmd_waitlist(int argc, char **argv)
     store_close(s);
     return rc;
 }
-

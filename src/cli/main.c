@@ -1,25 +1,15 @@
 /* main.c - the icsflow binary: a table of subcommands, each in its own
- * src/cli/cmd_<name>.c (declared weak here so a module can be absent). */
+ * src/cli/cmd_<name>.c, named once in the table below. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 
-#define CMD(n) int cmd_##n(int argc, char **argv) __attribute__((weak))
-CMD(serve);
-CMD(db);
-CMD(import);
-CMD(export);
-CMD(user);
-CMD(route);
-CMD(referral);
-CMD(report);
-CMD(beds);
-CMD(waitlist);
-CMD(sitrep);
-CMD(analyse);
-CMD(sim);
-#undef CMD
+int cmd_serve(int, char **), cmd_db(int, char **), cmd_import(int, char **),
+    cmd_export(int, char **), cmd_user(int, char **), cmd_route(int, char **),
+    cmd_referral(int, char **), cmd_report(int, char **), cmd_beds(int, char **),
+    cmd_waitlist(int, char **), cmd_sitrep(int, char **), cmd_analyse(int, char **),
+    cmd_sim(int, char **);
 
 static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
@@ -30,36 +20,29 @@ typedef struct command {
     const char *summary;
 } command;
 
-static const command *commands(void)
-{
-    static command t[] = {
-        {"serve", NULL, "run the HTTP API and dashboard"},
-        {"db", NULL, "create or migrate a database (db init|migrate)"},
-        {"import", NULL, "load directory CSV or JSON into the database"},
-        {"export", NULL, "write the directory as CSV or JSON"},
-        {"user", NULL, "add, list and revoke users and their tokens"},
-        {"route", NULL, "find the right rapid-response service for a patient"},
-        {"referral", NULL, "create and track urgent community response referrals"},
-        {"report", NULL, "UCR 2-hour standard and harmonisation reports"},
-        {"beds", NULL, "community bed bureau: board, matching, stays"},
-        {"waitlist", NULL, "joint waiting list, hub allocation, equity"},
-        {"sitrep", NULL, "daily sitreps, OPEL levels and mutual aid"},
-        {"analyse", NULL, "standardised rates, funnel plots, needs-based allocation"},
-        {"sim", NULL, "bed-review capacity simulation"},
-        {"version", cmd_version, "print the version"},
-        {"help", cmd_help, "list commands, or show one command's help"},
-        {NULL, NULL, NULL}};
-    int (*fns[])(int, char **) = {cmd_serve,  cmd_db,       cmd_import, cmd_export, cmd_user,
-                                  cmd_route,  cmd_referral, cmd_report, cmd_beds,   cmd_waitlist,
-                                  cmd_sitrep, cmd_analyse,  cmd_sim};
-    for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) t[i].fn = fns[i];
-    return t;
-}
+/* The one list of commands, in the order `icsflow help` shows them. */
+static const command commands[] = {
+    {"serve", cmd_serve, "run the HTTP API and dashboard"},
+    {"db", cmd_db, "create or migrate a database (db init|migrate)"},
+    {"import", cmd_import, "load directory CSV or JSON into the database"},
+    {"export", cmd_export, "write the directory as CSV or JSON"},
+    {"user", cmd_user, "add, list and revoke users and their tokens"},
+    {"route", cmd_route, "find the right rapid-response service for a patient"},
+    {"referral", cmd_referral, "create and track urgent community response referrals"},
+    {"report", cmd_report, "UCR 2-hour standard and harmonisation reports"},
+    {"beds", cmd_beds, "community bed bureau: board, matching, stays"},
+    {"waitlist", cmd_waitlist, "joint waiting list, hub allocation, equity"},
+    {"sitrep", cmd_sitrep, "daily sitreps, OPEL levels and mutual aid"},
+    {"analyse", cmd_analyse, "standardised rates, funnel plots, needs-based allocation"},
+    {"sim", cmd_sim, "bed-review capacity simulation"},
+    {"version", cmd_version, "print the version"},
+    {"help", cmd_help, "list commands, or show one command's help"},
+    {NULL, NULL, NULL}};
 
 static const command *find(const char *name)
 {
-    for (const command *c = commands(); c->name; c++)
-        if (c->fn && strcmp(c->name, name) == 0) return c;
+    for (const command *c = commands; c->name; c++)
+        if (strcmp(c->name, name) == 0) return c;
     return NULL;
 }
 
@@ -84,14 +67,32 @@ static int cmd_help(int argc, char **argv)
     }
     printf("icsflow %s - one operational system for an Integrated Care System\n\n", ICS_VERSION);
     printf("usage: icsflow COMMAND [OPTIONS]\n\ncommands:\n");
-    for (const command *c = commands(); c->name; c++)
-        if (c->fn) printf("  %-10s %s\n", c->name, c->summary);
+    for (const command *c = commands; c->name; c++) printf("  %-10s %s\n", c->name, c->summary);
+    printf("\nglobal options (before the command):\n"
+           "  --data DIR  the reference data folder (else $ICSFLOW_DATA, ../share/icsflow/data\n"
+           "              beside the program, or ./data)\n"
+           "  --web DIR   the dashboard folder, found the same way\n");
     printf("\n'icsflow COMMAND --help' shows a command's options.\n");
     return 0;
 }
 
 int main(int argc, char **argv)
 {
+    const char *data = NULL, *web = NULL;
+    while (argc > 2 && (strcmp(argv[1], "--data") == 0 || strcmp(argv[1], "--web") == 0)) {
+        if (strcmp(argv[1], "--data") == 0)
+            data = argv[2];
+        else
+            web = argv[2];
+        argv[2] = argv[0];
+        argv += 2;
+        argc -= 2;
+    }
+    if (argc > 1 && (strcmp(argv[1], "--data") == 0 || strcmp(argv[1], "--web") == 0)) {
+        fprintf(stderr, "icsflow: %s needs a folder\n", argv[1]);
+        return 2;
+    }
+    cli_set_dirs(data, web);
     if (argc < 2) {
         cmd_help(1, argv);
         return 2;

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "http/http.h"
-#include "store/directory.h"
+#include "app/directory.h"
 
 /* "/api/v1/sites/RYJ01" -> the sites collection. */
 static const dir_collection *coll_of(http_req *rq)
@@ -45,7 +45,8 @@ static int list(http_req *rq, http_resp *rs)
         if (v) json_object_set_new(filters, col->name, json_string(v));
     }
     json_t *rows;
-    int rc = store_dir_list(rq->db, c, filters, limit, offset, &rows, &total, &e);
+    app_ctx ac = http_app(rq);
+    int rc = app_dir_list(&ac, c, filters, limit, offset, &rows, &total, &e);
     json_decref(filters);
     if (rc) return http_error(rs, &e);
     return http_json(rs, 200,
@@ -55,26 +56,10 @@ static int list(http_req *rq, http_resp *rs)
 
 static int get(http_req *rq, http_resp *rs)
 {
-    const dir_collection *c = coll_of(rq);
     ics_err e = {0};
     json_t *row;
-    if (store_dir_get(rq->db, c, rq->params[0], &row, &e)) return http_error(rs, &e);
-    if (strcmp(c->name, "places") == 0) {
-        json_t *pop, *p = json_pack("[s]", rq->params[0]);
-        if (store_query_json(rq->db,
-                             "SELECT sex, age_band, population FROM place_population "
-                             "WHERE place_code = ? ORDER BY sex, rowid",
-                             p, &pop, &e) == 0) {
-            json_int_t total = 0;
-            size_t i;
-            json_t *r;
-            json_array_foreach(pop, i, r) total +=
-                json_integer_value(json_object_get(r, "population"));
-            json_object_set_new(row, "population_total", json_integer(total));
-            json_object_set_new(row, "population", pop);
-        }
-        json_decref(p);
-    }
+    app_ctx ac = http_app(rq);
+    if (app_dir_get(&ac, coll_of(rq), rq->params[0], &row, &e)) return http_error(rs, &e);
     return http_json(rs, 200, row);
 }
 
@@ -87,41 +72,14 @@ static int write_one(http_req *rq, http_resp *rs, int create)
         ics_err_set(&e, ICS_EBADREQ, "a JSON object body is required");
         return http_error(rs, &e);
     }
-    const char *key = create ? NULL : rq->params[0];
-    json_t *before = NULL, *after = NULL;
-    int rc = store_begin(rq->db, &e);
-    if (rc) return http_error(rs, &e);
-    const char *k = key ? key : json_string_value(json_object_get(rq->json, c->key));
-    if (k) {
-        int have = store_dir_get(rq->db, c, k, &before, &e) == 0;
-        if (have && create) {
-            store_rollback(rq->db);
-            json_decref(before);
-            char msg[300];
-            snprintf(msg, sizeof msg, "%s '%s' already exists; use PUT to replace it", c->name, k);
-            return http_problem(rs, 409, msg, NULL);
-        }
-    }
-    rc = store_dir_upsert_json(rq->db, c, rq->json, key, &after, &e);
-    if (!rc) {
-        char action[64];
-        snprintf(action, sizeof action, "%s.%s", c->name, before ? "update" : "create");
-        rc = http_audit(rq, action, c->name, json_string_value(json_object_get(after, c->key)),
-                        before, after, &e);
-    }
-    if (!rc)
-        rc = store_commit(rq->db, &e);
-    else
-        store_rollback(rq->db);
-    int status = before ? 200 : 201;
-    json_decref(before);
-    if (rc) {
-        json_decref(after);
+    json_t *after = NULL;
+    int created = 0;
+    app_ctx ac = http_app(rq);
+    if (app_dir_put(&ac, c, rq->json, create ? NULL : rq->params[0], &after, &created, &e))
         return http_error(rs, &e);
-    }
     snprintf(rs->location, sizeof rs->location, "/api/v1/%s/%s", c->name,
              json_string_value(json_object_get(after, c->key)));
-    return http_json(rs, status, after);
+    return http_json(rs, created ? 201 : 200, after);
 }
 
 static int create(http_req *rq, http_resp *rs)
@@ -136,33 +94,20 @@ static int replace(http_req *rq, http_resp *rs)
 
 static int del(http_req *rq, http_resp *rs)
 {
-    const dir_collection *c = coll_of(rq);
     ics_err e = {0};
-    json_t *before = NULL;
-    int rc = store_begin(rq->db, &e);
-    if (!rc) rc = store_dir_delete(rq->db, c, rq->params[0], &before, &e);
-    if (!rc) {
-        char action[64];
-        snprintf(action, sizeof action, "%s.delete", c->name);
-        rc = http_audit(rq, action, c->name, rq->params[0], before, NULL, &e);
-    }
-    if (!rc)
-        rc = store_commit(rq->db, &e);
-    else
-        store_rollback(rq->db);
-    json_decref(before);
-    if (rc) return http_error(rs, &e);
+    app_ctx ac = http_app(rq);
+    if (app_dir_delete(&ac, coll_of(rq), rq->params[0], &e)) return http_error(rs, &e);
     rs->status = 204;
     return http_text(rs, 204, "application/json", "", 0);
 }
 
 /* clang-format off */
 #define COLLECTION(name)                                                                       \
-    {"GET", "/api/v1/" name, ROLE_ANY, list, "List " name, NULL},                              \
-    {"GET", "/api/v1/" name "/{id}", ROLE_ANY, get, "Read one of " name, NULL},                \
-    {"POST", "/api/v1/" name, ROLE_ADMIN, create, "Create one of " name, NULL},                \
-    {"PUT", "/api/v1/" name "/{id}", ROLE_ADMIN, replace, "Create or replace one of " name, NULL}, \
-    {"DELETE", "/api/v1/" name "/{id}", ROLE_ADMIN, del, "Delete one of " name, NULL}
+    {"GET", "/api/v1/" name, 0, list, "List " name, &APP_DIR_READ},                              \
+    {"GET", "/api/v1/" name "/{id}", 0, get, "Read one of " name, &APP_DIR_READ},                \
+    {"POST", "/api/v1/" name, 0, create, "Create one of " name, &APP_DIR_WRITE},                \
+    {"PUT", "/api/v1/" name "/{id}", 0, replace, "Create or replace one of " name, &APP_DIR_WRITE}, \
+    {"DELETE", "/api/v1/" name "/{id}", 0, del, "Delete one of " name, &APP_DIR_WRITE}
 /* clang-format on */
 
 const http_route http_routes_directory[] = {

@@ -7,7 +7,7 @@
 
 #include "directory/directory.h"
 #include "http/http.h"
-#include "store/directory.h"
+#include "app/directory.h"
 
 #define ODS_ORG  "https://fhir.nhs.uk/Id/ods-organization-code"
 #define ODS_SITE "https://fhir.nhs.uk/Id/ods-site-code"
@@ -152,8 +152,9 @@ static int search(http_req *rq, http_resp *rs)
         if (strcmp(k->type, type) != 0) continue;
         json_t *rows, *none = json_object();
         int64_t total;
-        int rc = store_dir_list(rq->db, directory_collection_find(k->collection), none, 100000, 0,
-                                &rows, &total, &e);
+        app_ctx ac = http_app(rq);
+        int rc = app_dir_list(&ac, directory_collection_find(k->collection), none, 100000, 0, &rows,
+                              &total, &e);
         json_decref(none);
         if (rc) {
             json_decref(entries);
@@ -182,8 +183,9 @@ static int read_one(http_req *rq, http_resp *rs)
     for (const fhir_kind *k = kinds; k->type; k++) {
         if (strcmp(k->type, type) != 0) continue;
         json_t *row;
-        if (store_dir_get(rq->db, directory_collection_find(k->collection), rq->params[0], &row,
-                          &e) == 0) {
+        app_ctx ac = http_app(rq);
+        if (app_dir_get(&ac, directory_collection_find(k->collection), rq->params[0], &row, &e) ==
+            0) {
             json_t *res = k->map(row);
             json_decref(row);
             http_json(rs, 200, res);
@@ -197,13 +199,13 @@ static int read_one(http_req *rq, http_resp *rs)
 }
 
 const http_route http_routes_fhir[] = {
-    {"GET", "/api/v1/fhir/Organization", ROLE_ANY, search, "FHIR Organization searchset", NULL},
-    {"GET", "/api/v1/fhir/Organization/{id}", ROLE_ANY, read_one, "FHIR Organization", NULL},
-    {"GET", "/api/v1/fhir/Location", ROLE_ANY, search, "FHIR Location searchset (sites, units)",
-     NULL},
-    {"GET", "/api/v1/fhir/Location/{id}", ROLE_ANY, read_one, "FHIR Location", NULL},
-    {"GET", "/api/v1/fhir/HealthcareService", ROLE_ANY, search, "FHIR HealthcareService searchset",
-     NULL},
-    {"GET", "/api/v1/fhir/HealthcareService/{id}", ROLE_ANY, read_one, "FHIR HealthcareService",
-     NULL},
+    {"GET", "/api/v1/fhir/Organization", 0, search, "FHIR Organization searchset", &APP_DIR_READ},
+    {"GET", "/api/v1/fhir/Organization/{id}", 0, read_one, "FHIR Organization", &APP_DIR_READ},
+    {"GET", "/api/v1/fhir/Location", 0, search, "FHIR Location searchset (sites, units)",
+     &APP_DIR_READ},
+    {"GET", "/api/v1/fhir/Location/{id}", 0, read_one, "FHIR Location", &APP_DIR_READ},
+    {"GET", "/api/v1/fhir/HealthcareService", 0, search, "FHIR HealthcareService searchset",
+     &APP_DIR_READ},
+    {"GET", "/api/v1/fhir/HealthcareService/{id}", 0, read_one, "FHIR HealthcareService",
+     &APP_DIR_READ},
     {NULL, NULL, 0, NULL, NULL, NULL}};

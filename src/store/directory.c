@@ -448,3 +448,14 @@ int store_dir_import_dir(store *s, const char *dir, int required, int *total, ic
     }
     return store_commit(s, e);
 }
+
+int store_dir_place_population(store *s, const char *place, json_t **rows, ics_err *e)
+{
+    json_t *p = json_pack("[s]", place);
+    int rc = store_query_json(s,
+                              "SELECT sex, age_band, population FROM place_population"
+                              " WHERE place_code = ?",
+                              p, rows, e);
+    json_decref(p);
+    return rc;
+}

@@ -27,6 +27,8 @@ int store_dir_upsert_json(store *s, const dir_collection *c, const json_t *obj, 
 int store_dir_list(store *s, const dir_collection *c, const json_t *filters, int64_t limit,
                    int64_t offset, json_t **rows, int64_t *total, ics_err *e);
 int store_dir_get(store *s, const dir_collection *c, const char *key, json_t **row, ics_err *e);
+/* A place's population rows {sex, age_band, population} (any order). */
+int store_dir_place_population(store *s, const char *place, json_t **rows, ics_err *e);
 /* Delete one row; ICS_ECONFLICT when other rows still refer to it. */
 int store_dir_delete(store *s, const dir_collection *c, const char *key, json_t **before,
                      ics_err *e);

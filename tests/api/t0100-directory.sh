@@ -79,8 +79,24 @@ expect "admin replaces it" 200
 check "two audit records for two writes" [ "$(audit_count)" -eq $((before + 2)) ]
 check "the update's audit record has before and after" \
     [ "$(sql "SELECT json_extract(before_json,'$.name') || '>' || json_extract(after_json,'$.name') FROM audit WHERE action='organisations.update'")" = "Test Community Trust>Renamed Trust" ]
+evs() { sql "SELECT COUNT(*) FROM events"; }
+check "each write also wrote one change event" [ "$(sql "SELECT COUNT(*) FROM events WHERE type = 'directory.changed' AND object_id = 'RT4'")" -eq 2 ]
+api GET "/api/v1/events?after=0&limit=1000" "$ADMIN"
+expect "admin reads the change events" 200
+jqcheck "the events name the organisation and the action" \
+    '[.items[] | select(.object_id == "RT4") | .payload.action] == ["create", "update"]'
+RYJCLIN=$(mktoken ryjclin clinician RYJ)
+api GET "/api/v1/events?after=0&limit=1000" "$RYJCLIN"
+jqcheck "a clinician of another organisation does not see RT4's events" \
+    '[.items[] | select(.object_id == "RT4")] | length == 0'
+api GET "/api/v1/events?after=-1" "$ADMIN"
+expect "events after a negative id" 422
+api GET "/api/v1/events?limit=5000" "$ADMIN"
+expect "events with a limit over 1000" 422
+ev_before=$(evs)
 api DELETE /api/v1/organisations/RYJ "$ADMIN"
 expect "deleting a trust that sites refer to" 409
+check "a refused delete writes no event" [ "$(evs)" -eq "$ev_before" ]
 check "RYJ still there" [ "$(sql "SELECT COUNT(*) FROM organisations WHERE ods_code='RYJ'")" = 1 ]
 api DELETE /api/v1/organisations/RT4 "$ADMIN"
 expect "deleting an unreferenced organisation" 204
@@ -142,6 +158,12 @@ api DELETE /api/v1/users/ops1 "$ADMIN"
 expect "revoke" 200
 api GET /api/v1/me "$OPS"
 expect "revoked token" 401
+
+# only the health check and the API description are public: a route that
+# forgot its roles (0 without a use case) would show up here
+public=$("$BIN" serve --routes | awk '$3 == "public" {print $1, $2}' | tr '\n' ';')
+check "public routes are exactly the health check and OpenAPI (got: $public)" \
+    [ "$public" = "GET /healthz;GET /api/v1/openapi.json;" ]
 
 # the OpenAPI document describes every route in the table
 api GET /api/v1/openapi.json ""

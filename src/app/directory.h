@@ -1,0 +1,32 @@
+/* app/directory.h - use cases of the service directory: read, write and
+ * delete rows of a collection (places, organisations, sites, services,
+ * units, ...), import and export. */
+#ifndef ICS_APP_DIRECTORY_H
+#define ICS_APP_DIRECTORY_H
+
+#include "app/app.h"
+#include "directory/directory.h"
+
+extern const app_use APP_DIR_READ;   /* any signed-in role */
+extern const app_use APP_DIR_WRITE;  /* administrators */
+extern const app_use APP_DIR_IMPORT; /* administrators */
+
+/* A page of a collection; filters maps column names to values. */
+int app_dir_list(app_ctx *c, const dir_collection *coll, const json_t *filters, int64_t limit,
+                 int64_t offset, json_t **rows, int64_t *total, ics_err *e);
+/* One row; a place carries its population by sex and age band. */
+int app_dir_get(app_ctx *c, const dir_collection *coll, const char *key, json_t **row, ics_err *e);
+/* Create (key NULL: the body's key must be new, else ICS_ECONFLICT) or
+ * replace the row at key. *created says which. Audited, event
+ * `directory.changed`. */
+int app_dir_put(app_ctx *c, const dir_collection *coll, const json_t *body, const char *key,
+                json_t **after, int *created, ics_err *e);
+int app_dir_delete(app_ctx *c, const dir_collection *coll, const char *key, ics_err *e);
+/* Import folders (every <collection>.csv in it), .csv files (collection from
+ * the file name, or coll) and .json documents ({collection: [rows]}), all in
+ * one transaction: any bad row rejects the whole import. */
+int app_dir_import(app_ctx *c, char *const *paths, int n, const char *coll, int *rows, ics_err *e);
+/* Every collection as {name: [rows]}, in dependency order. */
+int app_dir_export(app_ctx *c, json_t **doc, ics_err *e);
+
+#endif
