@@ -14,24 +14,59 @@
 
 /* Prepared statements are cached per connection by their SQL text: a
  * handler runs the same few statements on every request, and preparing
- * them again each time was a large share of a request's cost. A cached
- * statement in use by an outer loop is never handed out twice; the inner
- * use gets a fresh, uncached one. */
+ * them again each time was a large share of a request's cost.
+ *
+ * The cache is an LRU, as in SQLite's own tclsqlite.c: idle statements sit
+ * on a list, most recently used first; a hit takes the statement off the
+ * list while it is in use (so a nested use of the same SQL gets a fresh,
+ * uncached statement and the two never share bindings), and finalizing
+ * puts it back at the front. When the cache is full, the least recently
+ * used idle statement is evicted; statements in use are never evicted. */
 #define STMT_CACHE 64
 
 typedef struct cached {
     char *sql;
     sqlite3_stmt *st;
-    int busy;
+    struct cached *prev, *next; /* on the idle list only while not in use */
 } cached;
 
 struct store {
     sqlite3 *db;
     char *path;
     int in_tx;
-    cached cache[STMT_CACHE];
-    int next; /* round-robin victim when the cache is full */
+    cached *idle_head, *idle_tail; /* idle cached statements, most recent first */
+    int ncached;                   /* cached statements, idle or in use */
 };
+
+static void idle_unlink(store *s, cached *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->idle_head = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    else
+        s->idle_tail = c->prev;
+    c->prev = c->next = NULL;
+}
+
+static void idle_push_front(store *s, cached *c)
+{
+    assert(!c->prev && !c->next && s->idle_head != c);
+    c->next = s->idle_head;
+    if (s->idle_head) s->idle_head->prev = c;
+    s->idle_head = c;
+    if (!s->idle_tail) s->idle_tail = c;
+}
+
+static void cached_free(store *s, cached *c)
+{
+    sqlite3_finalize(c->st);
+    free(c->sql);
+    free(c);
+    s->ncached--;
+}
 
 struct store_stmt {
     sqlite3_stmt *st;
@@ -85,10 +120,13 @@ int store_open(const char *path, store **out, int *created, ics_err *e)
 void store_close(store *s)
 {
     if (!s) return;
-    for (int i = 0; i < STMT_CACHE; i++) {
-        if (s->cache[i].st) sqlite3_finalize(s->cache[i].st);
-        free(s->cache[i].sql);
+    /* every statement is finalized by now, so every cached one is idle */
+    while (s->idle_head) {
+        cached *c = s->idle_head;
+        idle_unlink(s, c);
+        cached_free(s, c);
     }
+    assert(s->ncached == 0);
     if (s->db) sqlite3_close_v2(s->db);
     free(s->path);
     free(s);
@@ -170,45 +208,33 @@ int store_prepare(store *s, const char *sql, store_stmt **out, ics_err *e)
     store_stmt *st = calloc(1, sizeof *st);
     if (!st) return ics_err_set(e, ICS_ENOMEM, "out of memory");
     st->s = s;
-    cached *free_slot = NULL;
-    for (int i = 0; i < STMT_CACHE; i++) {
-        cached *c = &s->cache[i];
-        if (!c->sql) {
-            if (!free_slot) free_slot = c;
-            continue;
-        }
-        if (!c->busy && strcmp(c->sql, sql) == 0) {
-            c->busy = 1;
-            st->st = c->st;
-            st->c = c;
-            *out = st;
-            return 0;
-        }
+    for (cached *c = s->idle_head; c; c = c->next) {
+        if (strcmp(c->sql, sql) != 0) continue;
+        idle_unlink(s, c); /* in use: off the list */
+        st->st = c->st;
+        st->c = c;
+        *out = st;
+        return 0;
     }
     int rc = sqlite3_prepare_v2(s->db, sql, -1, &st->st, NULL);
     if (rc != SQLITE_OK) {
         free(st);
         return db_err(s, rc, "preparing a statement", e);
     }
-    if (!free_slot) { /* evict an idle entry, round robin */
-        for (int k = 0; k < STMT_CACHE && !free_slot; k++) {
-            cached *c = &s->cache[(s->next + k) % STMT_CACHE];
-            if (!c->busy) {
-                free_slot = c;
-                s->next = (int)((c - s->cache) + 1) % STMT_CACHE;
-            }
-        }
-        if (free_slot) {
-            sqlite3_finalize(free_slot->st);
-            free(free_slot->sql);
-            free_slot->sql = NULL;
-            free_slot->st = NULL;
-        }
+    if (s->ncached >= STMT_CACHE && s->idle_tail) { /* evict the least recently used */
+        cached *lru = s->idle_tail;
+        idle_unlink(s, lru);
+        cached_free(s, lru);
     }
-    if (free_slot && (free_slot->sql = strdup(sql)) != NULL) {
-        free_slot->st = st->st;
-        free_slot->busy = 1;
-        st->c = free_slot;
+    if (s->ncached < STMT_CACHE) {
+        cached *c = calloc(1, sizeof *c);
+        if (c && (c->sql = strdup(sql)) != NULL) {
+            c->st = st->st;
+            st->c = c;
+            s->ncached++;
+        } else {
+            free(c);
+        }
     }
     *out = st;
     return 0;
@@ -321,11 +347,18 @@ void store_finalize(store_stmt *st)
     if (st->c) {
         sqlite3_reset(st->st);
         sqlite3_clear_bindings(st->st);
-        st->c->busy = 0;
+        idle_push_front(st->s, st->c);
     } else {
         sqlite3_finalize(st->st);
     }
     free(st);
+}
+
+int store_stmt_cached(const store *s, const char *sql)
+{
+    for (const cached *c = s->idle_head; c; c = c->next)
+        if (strcmp(c->sql, sql) == 0) return 1;
+    return 0;
 }
 
 int64_t store_last_id(store *s)

@@ -70,6 +70,9 @@ json_t *store_col_json(store_stmt *st, int i);
 void store_finalize(store_stmt *st);
 
 int64_t store_last_id(store *s);
+
+/* 1 when a statement for sql is cached and idle (for tests and metrics). */
+int store_stmt_cached(const store *s, const char *sql);
 int store_changes(store *s);
 
 /* Convenience: run sql with a JSON array of parameters (may be NULL).

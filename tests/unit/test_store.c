@@ -189,10 +189,80 @@ static void test_same_statement_nested_is_independent(void **st)
     }
 }
 
+/* Run sql once through the cache. */
+static void run_once(store *s, const char *sql)
+{
+    store_stmt *q;
+    ics_err e = {0};
+    assert_int_equal(store_prepare(s, sql, &q, &e), 0);
+    assert_int_equal(store_step(q, &e), 1);
+    store_finalize(q);
+}
+
+static void test_statement_cache_evicts_least_recently_used(void **st)
+{
+    store *s = *st;
+    char sql[80], first[80];
+    snprintf(first, sizeof first, "SELECT %d", 0);
+    for (int i = 0; i < 64; i++) { /* fill the 64 places */
+        snprintf(sql, sizeof sql, "SELECT %d", i);
+        run_once(s, sql);
+    }
+    assert_true(store_stmt_cached(s, first));
+    run_once(s, first); /* now the most recent: "SELECT 1" is the oldest */
+    run_once(s, "SELECT 1000");
+    assert_true(store_stmt_cached(s, first));
+    assert_false(store_stmt_cached(s, "SELECT 1"));
+    assert_true(store_stmt_cached(s, "SELECT 2"));
+    assert_true(store_stmt_cached(s, "SELECT 1000"));
+    /* a statement in use is off the list: never evicted, never handed out twice */
+    store_stmt *busy;
+    ics_err e = {0};
+    assert_int_equal(store_prepare(s, first, &busy, &e), 0);
+    assert_false(store_stmt_cached(s, first));
+    for (int i = 2000; i < 2100; i++) {
+        snprintf(sql, sizeof sql, "SELECT %d", i);
+        run_once(s, sql);
+    }
+    assert_int_equal(store_step(busy, &e), 1);
+    assert_int_equal(store_col_int(busy, 0), 0);
+    store_finalize(busy);
+    assert_true(store_stmt_cached(s, first));
+}
+
+static void test_nested_transaction_rolls_back_inner_only(void **st)
+{
+    store *s = *st;
+    ics_err e = {0};
+    assert_int_equal(store_begin(s, &e), 0);
+    add_place(s, "E09000005", "Brent");
+    assert_int_equal(store_begin(s, &e), 0);
+    assert_int_equal(store_tx_depth(s), 2);
+    add_place(s, "E09000009", "Ealing");
+    store_rollback(s); /* undoes Ealing only */
+    assert_int_equal(store_tx_depth(s), 1);
+    assert_int_equal(store_begin(s, &e), 0);
+    add_place(s, "E09000013", "Hammersmith and Fulham");
+    assert_int_equal(store_commit(s, &e), 0); /* releases the savepoint, not durable yet */
+    assert_int_equal(store_commit(s, &e), 0);
+    assert_int_equal(store_tx_depth(s), 0);
+    json_t *rows = NULL;
+    assert_int_equal(store_query_json(s, "SELECT code FROM places ORDER BY code", NULL, &rows, &e),
+                     0);
+    assert_int_equal(json_array_size(rows), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 1), "code")),
+                        "E09000013");
+    json_decref(rows);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_migrations_are_recorded_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_statement_cache_evicts_least_recently_used, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_nested_transaction_rolls_back_inner_only, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_constraint_errors_have_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upsert_rejects_unknown_reference_and_lists_problems,
