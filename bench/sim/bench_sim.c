@@ -268,6 +268,27 @@ static int cmd_coverage(int argc, char **argv)
     return 0;
 }
 
+/* The warm-up MSER-5 picks for the rho = 0.95 model from a pilot of REPS
+ * replications over WARM + YEARS. */
+static int cmd_mser(int argc, char **argv)
+{
+    int reps = argc > 2 ? atoi(argv[2]) : 1000;
+    double years = argc > 3 ? atof(argv[3]) : 20, warm = argc > 4 ? atof(argv[4]) : 5000;
+    sim_scenario *sc = mm12();
+    sc->reps = reps;
+    sc->run_days = 365 * years;
+    sc->warmup_days = warm;
+    sc->seed = 77;
+    double d, c0 = cpu_now();
+    ics_err e = {0};
+    if (sim_warmup_mser5(sc, &d, &e)) return 1;
+    printf("MSER-5 warm-up for M/M/12 at rho 0.95 from %d pilot replications of %g days: %.0f days "
+           "(%.1f s CPU)\n",
+           reps, warm + 365 * years, d, cpu_now() - c0);
+    free(sc);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) return usage();
@@ -276,5 +297,6 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "dump") == 0) return cmd_dump(argc, argv);
     if (strcmp(argv[1], "coverage") == 0) return cmd_coverage(argc, argv);
     if (strcmp(argv[1], "big") == 0) return cmd_big(argc, argv);
+    if (strcmp(argv[1], "mser") == 0) return cmd_mser(argc, argv);
     return usage();
 }

@@ -341,7 +341,8 @@ typedef struct arrivals {
     double end;
     profile pf;
     double next[SIM_MAX_PLACES]; /* each place's next arrival, INFINITY: none */
-    int ph[SIM_MAX_PLACES];      /* places in a min-heap by (next, index) */
+    int tw[2 * SIM_MAX_PLACES];  /* winner tree over the places (below) */
+    int np;                      /* its leaves: places rounded up to a power of 2 */
     place_src ps[SIM_MAX_PLACES];
     patient *list; /* replay */
     size_t n, k;
@@ -367,27 +368,20 @@ HOT void place_next(arrivals *a, int i)
     a->next[i] = t;
 }
 
-/* Place x's next arrival comes before place y's (ties: lower index). */
-HOT int place_before(const arrivals *a, int x, int y)
+/* The places' next arrivals in a winner tree (Knuth, TAOCP vol. 3,
+ * 5.4.1): leaves tw[np + i] = place i, each inner node the earlier of its
+ * two children, ties to the left (the lower place index). After place i
+ * draws its next arrival only the path from its leaf to the root changes:
+ * a fixed log2(places) comparisons of times, without branches. */
+HOT void arrivals_pick(arrivals *a, int i)
 {
-    return a->next[x] < a->next[y] || (a->next[x] == a->next[y] && x < y);
-}
-
-/* The top of the places' heap has a new next arrival: sift it down. */
-HOT void arrivals_pick(arrivals *a)
-{
-    int *h = a->ph, n = a->nplaces, i = 0, x = h[0];
-    for (;;) {
-        int c = 2 * i + 1;
-        if (c >= n) break;
-        if (c + 1 < n && place_before(a, h[c + 1], h[c])) c++;
-        if (!place_before(a, h[c], x)) break;
-        h[i] = h[c];
-        i = c;
+    for (int k = (a->np + i) >> 1; k >= 1; k >>= 1) {
+        int l = a->tw[2 * k], r = a->tw[2 * k + 1];
+        a->tw[k] = a->next[r] < a->next[l] ? r : l;
     }
-    h[i] = x;
-    a->t = a->next[h[0]];
-    a->place = isinf(a->t) ? -1 : h[0];
+    int w = a->tw[1];
+    a->t = a->next[w];
+    a->place = isinf(a->t) ? -1 : w;
 }
 
 static int replay_list(arrivals *a, const sim_scenario *sc)
@@ -463,16 +457,17 @@ static int arrivals_init(arrivals *a, const sim_scenario *sc, int rep, double en
     }
     if (sc->nreplay > 0) return replay_list(a, sc);
     if (a->nplaces > 0) {
-        for (int i = 0; i < a->nplaces; i++) {
-            int k = i;
-            while (k > 0 && place_before(a, i, a->ph[(k - 1) / 2])) {
-                a->ph[k] = a->ph[(k - 1) / 2];
-                k = (k - 1) / 2;
-            }
-            a->ph[k] = i;
+        for (int i = 0; i < SIM_MAX_PLACES; i++)
+            if (i >= a->nplaces) a->next[i] = INFINITY;
+        a->np = 1;
+        while (a->np < a->nplaces) a->np *= 2;
+        for (int i = 0; i < a->np; i++) a->tw[a->np + i] = i;
+        for (int k = a->np - 1; k >= 1; k--) {
+            int l = a->tw[2 * k], r = a->tw[2 * k + 1];
+            a->tw[k] = a->next[r] < a->next[l] ? r : l;
         }
-        a->t = a->next[a->ph[0]];
-        a->place = isinf(a->t) ? -1 : a->ph[0];
+        a->t = a->next[a->tw[1]];
+        a->place = isinf(a->t) ? -1 : a->tw[1];
     } else {
         a->t = INFINITY;
         a->place = -1;
@@ -503,7 +498,7 @@ HOT void arrivals_take(arrivals *a, double *los, int *urgent, int need_urgent)
         a->t = a->next[0];
         a->place = isinf(a->t) ? -1 : 0;
     } else {
-        arrivals_pick(a);
+        arrivals_pick(a, i);
     }
 }
 
@@ -750,10 +745,8 @@ static int grow_waits(model *md)
 /* A patient of the window got a bed (or the run stopped) after waiting wt. */
 static inline int record(model *md, int place, double wt)
 {
-    md->sum += wt;
-    md->n++;
-    md->pw += wt > 0;
-    md->po += wt > md->target;
+    /* the totals are the places' sums, added up at the end; those who
+     * waited at all are the waits kept for the percentile */
     md->ps[place] += wt;
     md->pn[place]++;
     md->pov[place] += wt > md->target;
@@ -865,6 +858,12 @@ static int summarise(model *md, double hard, sim_rep *out)
                 if (record(md, i, hard - a)) return ICS_ENOMEM;
             }
         }
+    for (int i = 0; i < sc->nplaces; i++) {
+        md->sum += md->ps[i];
+        md->n += md->pn[i];
+        md->po += md->pov[i];
+    }
+    md->pw = (double)md->npos;
     double run = md->wend - md->wstart, n = md->n;
     int beds = sim_scenario_beds(sc);
     double busy = 0;
