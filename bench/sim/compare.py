@@ -17,8 +17,10 @@ the pooled policy), on the same scenario file:
    file reading not counted) on 1 process, and the same replications on a
    pool of one process per core. The headline `RATIO sim_<case>` is SimPy
    CPU / icsflow CPU on one thread each, both drawing their own numbers:
-   the same work on the same problem. SimPy replaying icsflow's draws (it
-   then draws nothing) is printed beside it, labelled.
+   the same work on the same problem; the machine is shared, so it is the
+   median over PAIRS interleaved pairs of runs (icsflow, then SimPy).
+   SimPy replaying icsflow's draws (it then draws nothing) is printed
+   beside it, labelled.
 
 Usage: compare.py BENCH_SIM_BINARY [REPLICATIONS]
 """
@@ -36,6 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import simpy_model  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+PAIRS = 3
 METRICS = ["mean_wait", "p_wait", "p_over_target", "occupancy"]
 # bench_sim reps: replication, then the metrics in sim.h order
 REP_FIELDS = ["occupancy", "mean_wait", "p_wait", "p_over_target", "wait_p95", "mean_queue",
@@ -133,7 +136,6 @@ def case(binary, name, path, policy, reps, procs):
         subprocess.run([binary, "dump", tmp, policy, str(n), dump], check=True)
         patients = read_dump(dump)
     finally:
-        os.unlink(tmp)
         if os.path.exists(dump):
             os.unlink(dump)
     print("%s: %s, policy %s, %d replications of %g days after %g warm-up" % (
@@ -152,8 +154,16 @@ def case(binary, name, path, policy, reps, procs):
     print("  same patients (icsflow's draws replayed in SimPy): %d replications x %d statistics, "
           "%s" % (n, len(EXACT), "all equal" if ok else "%d DIFFER" % bad))
 
-    # 2. each drawing its own numbers: statistics agree within intervals
-    ts, cs, own = run_simpy(sc, policy)
+    # 2. each drawing its own numbers: statistics agree within intervals;
+    # interleaved pairs of single-threaded runs for the time
+    pairs = []
+    for k in range(PAIRS):
+        ik = ics1 if k == 0 else icsflow_run(binary, tmp, policy, 1, n)
+        ts, cs, own = run_simpy(sc, policy)
+        pairs.append((cs / ik["cpu_seconds"], cs, ik["cpu_seconds"], ts, ik["wall_seconds"]))
+    os.unlink(tmp)
+    pairs.sort()
+    ratio, cs, ci, ts, wi = pairs[len(pairs) // 2]
     tp, cp, _ = run_simpy_pool(sc, policy, procs)
     ref = simpy_model.summarise(own)
     print("  %-14s %-30s %-30s %s" % ("metric", "icsflow mean [95% CI]", "SimPy mean [95% CI]",
@@ -182,18 +192,18 @@ def case(binary, name, path, policy, reps, procs):
             ok &= ins[0]
 
     # 3. time
-    ci, wi = ics1["cpu_seconds"], ics1["wall_seconds"]
     cn, wn = icsn["cpu_seconds"], icsn["wall_seconds"]
     ev = ics1["events"]
-    print("  single-threaded CPU: SimPy %.3f s, icsflow %.4f s (%.0fx; %.1f ns an event, %d events)"
-          % (cs, ci, cs / ci, 1e9 * ci / ev, ev))
+    print("  single-threaded CPU: SimPy %.3f s, icsflow %.4f s (%.0fx; %.1f ns an event, %d events); "
+          "the median of %d interleaved pairs, whose ratios were %s"
+          % (cs, ci, ratio, 1e9 * ci / ev, ev, PAIRS, ", ".join("%.0fx" % p[0] for p in pairs)))
     print("  single-threaded wall: SimPy %.3f s, icsflow %.4f s (%.0fx)" % (ts, wi, ts / wi))
     print("  multi-threaded (%d): wall SimPy %d processes %.3f s, icsflow %d threads %.4f s (%.0fx); "
           "CPU SimPy %.3f s, icsflow %.4f s" % (procs, procs, tp, procs, wn, tp / wn, cp, cn))
     print("  labelled, not the headline: SimPy replaying icsflow's draws (drawing nothing itself) "
           "CPU %.3f s (%.0fx), wall %.3f s" % (cs_rep, cs_rep / ci, ts_rep))
     print("  %s" % ("statistics agree" if ok else "STATISTICS DISAGREE"))
-    print("RATIO %s %.1f" % (name, cs / ci))
+    print("RATIO %s %.1f" % (name, ratio))
     sys.stdout.flush()
     return ok, cs, ci
 

@@ -31,10 +31,12 @@ static inline uint64_t sim_rng_next(rng *r)
     return result;
 }
 
-/* As rng_uniform: [0, 1) from the high 53 bits. */
+/* As rng_uniform: [0, 1) from the high 53 bits. The shifted value fits in
+ * a signed 64-bit integer, whose conversion to double is one instruction
+ * (an unsigned one is a branchy sequence); the value is the same. */
 static inline double sim_rng_uniform(rng *r)
 {
-    return (double)(sim_rng_next(r) >> 11) * 0x1.0p-53;
+    return (double)(int64_t)(sim_rng_next(r) >> 11) * 0x1.0p-53;
 }
 
 /* As rng_below: uniform in [0, n), unbiased by rejection. */
@@ -50,7 +52,7 @@ static inline uint64_t sim_rng_below(rng *r, uint64_t n)
 /* Uniform in (0, 1) from the high 52 bits (the low 8 pick the layer). */
 static inline double sim_open01(uint64_t bits)
 {
-    return ((double)(bits >> 12) + 0.5) * 0x1.0p-52;
+    return ((double)(int64_t)(bits >> 12) + 0.5) * 0x1.0p-52;
 }
 
 extern const double sim_zig_norm_x[257], sim_zig_norm_f[257];
