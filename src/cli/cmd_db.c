@@ -1,28 +1,62 @@
-/* cmd_db.c - `icsflow db init|migrate`: create, seed and migrate databases.
+/* cmd_db.c - `icsflow db init|migrate|purge`: create, seed and migrate
+ * databases, and purge patient identifiers past retention.
  * Opening through the application layer completes any seeding step an
  * earlier, interrupted start left undone. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "app/app.h"
+#include "app/governance.h"
 #include "cli/cli.h"
 #include "core/token.h"
+#include "core/tz.h"
+
+/* `db purge`: a dry run unless --apply. */
+static int purge(const char *db, const char *retention, int apply)
+{
+    if (access(db, F_OK) != 0) return cli_usage_error("db", "no database at '%s'", db);
+    if (!retention) retention = getenv("ICSFLOW_RETENTION_DAYS");
+    long days = APP_RETENTION_DAYS_DEFAULT;
+    if (retention && cli_int("db", "retention-days", retention, 1, 36525, &days)) return 2;
+    store *s;
+    int rc = cli_open("db", db, &s);
+    if (rc) return rc;
+    app_ctx c = app_ctx_cli(s, tz_now());
+    store_purge_counts n = {0};
+    ics_err e = {0};
+    rc = app_purge(&c, (int)days, apply, &n, &e);
+    store_close(s);
+    if (rc) return cli_fail("db", &e);
+    printf("%s identifiers of records closed more than %ld days ago:\n"
+           "  UCR referrals      %lld\n  bed referrals      %lld\n  waiting-list entries %lld\n",
+           apply ? "purged the" : "would purge the (dry run; --apply to purge)", days,
+           (long long)n.referrals, (long long)n.bed_referrals, (long long)n.waitlist_entries);
+    return 0;
+}
 
 int cmd_db(int argc, char **argv)
 {
-    const char *db = cli_default_db();
-    const cli_opt opts[] = {{"db", &db, NULL, "PATH  database file (default icsflow.db)"},
-                            {NULL, NULL, NULL, NULL}};
-    int np, rc = cli_parse("db", "db init|migrate [--db PATH]", argc, argv, opts, &np);
+    const char *db = cli_default_db(), *retention = NULL;
+    int apply = 0;
+    const cli_opt opts[] = {
+        {"db", &db, NULL, "PATH  database file (default icsflow.db)"},
+        {"retention-days", &retention, NULL,
+         "N  purge: keep identifiers N days after a record closes (default $ICSFLOW_RETENTION_DAYS "
+         "or 2922, 8 years)"},
+        {"apply", NULL, &apply, "purge: remove them (without it, only count: a dry run)"},
+        {NULL, NULL, NULL, NULL}};
+    int np, rc = cli_parse("db", "db init|migrate|purge [--db PATH]", argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
-    if (np != 1) return cli_usage_error("db", "name one action: init or migrate");
+    if (np != 1) return cli_usage_error("db", "name one action: init, migrate or purge");
     const char *action = argv[1];
+    if (strcmp(action, "purge") == 0) return purge(db, retention, apply);
     int existed = access(db, F_OK) == 0;
     if (strcmp(action, "migrate") == 0 && !existed)
         return cli_usage_error("db", "no database at '%s' to migrate (use 'db init')", db);
     if (strcmp(action, "init") != 0 && strcmp(action, "migrate") != 0)
-        return cli_usage_error("db", "unknown action '%s' (init or migrate)", action);
+        return cli_usage_error("db", "unknown action '%s' (init, migrate or purge)", action);
     if (token_init()) {
         fprintf(stderr, "icsflow db: cannot initialise libsodium\n");
         return 1;
