@@ -139,6 +139,19 @@ int app_record(app_ctx *c, const app_use *u, const char *object_type, const char
     return rc;
 }
 
+int app_audit_read(app_ctx *c, const char *action, const char *object_type, const char *object_id,
+                   json_t *detail, ics_err *e)
+{
+    int own = store_tx_depth(c->db) == 0, rc = 0;
+    if (own && (rc = app_begin(c, e))) {
+        json_decref(detail);
+        return rc;
+    }
+    rc = app_audit(c, action, object_type, object_id, NULL, detail, e);
+    json_decref(detail);
+    return own ? app_end(c, rc, e) : rc;
+}
+
 const app_use APP_EVENTS_LIST = {"events.list", ROLE_ANY, APP_SCOPE_PARTY};
 
 int app_events_list(app_ctx *c, int64_t after, int64_t limit, json_t **rows, int64_t *last,

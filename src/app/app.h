@@ -96,6 +96,15 @@ int app_record(app_ctx *c, const app_use *u, const char *object_type, const char
                const json_t *before, const json_t *after, const char *event_type,
                const char *const *orgs, json_t *payload, ics_err *e);
 
+/* A read of patient-identifiable data (anything carrying an NHS number),
+ * audited like a write: who, what and when. action is e.g.
+ * "read.bed_referral"; object_id the one object read, or NULL for a list,
+ * with detail saying which (filters, count). Runs in its own transaction
+ * when none is open. Call it from every use case that returns NHS numbers,
+ * whichever door it came in by. */
+int app_audit_read(app_ctx *c, const char *action, const char *object_type, const char *object_id,
+                   json_t *detail, ics_err *e);
+
 /* Events the caller may see with id > after, oldest first (at most limit),
  * and the newest id overall in *last. */
 extern const app_use APP_EVENTS_LIST;
