@@ -13,6 +13,8 @@ DEFS    := -DICS_VERSION=\"$(shell cat VERSION)\"
 LDLIBS  := -lmicrohttpd -ljansson -lsqlite3 -lsodium -lm -lpthread
 OPT     := -O2 -g
 ASAN    := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# ThreadSanitizer build of the server for the concurrent tests (tests/tsan.sh)
+TSAN    := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
 
 SRCS    := $(shell find src -name '*.c' | sort)
 MAIN    := src/cli/main.c
@@ -20,6 +22,7 @@ LIBSRCS := $(filter-out $(MAIN),$(SRCS))
 GENSRCS := $(BUILD)/gen/openapi.c
 OBJS    := $(LIBSRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/openapi.o
 AOBJS   := $(LIBSRCS:%.c=$(BUILD)/asan/obj/%.o) $(BUILD)/asan/obj/gen/openapi.o
+TOBJS   := $(SRCS:%.c=$(BUILD)/tsan/obj/%.o) $(BUILD)/tsan/obj/gen/openapi.o
 UNITS   := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(wildcard tests/unit/test_*.c))
 
 DB      ?= icsflow.db
@@ -47,6 +50,17 @@ $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 $(BUILD)/asan/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(ASAN) -c $< -o $@
+
+$(BUILD)/tsan/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(TSAN) -c $< -o $@
+
+$(BUILD)/tsan/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(TSAN) $(INCS) $(DEFS) -MMD -MP -c $< -o $@
+
+$(BUILD)/tsan/icsflow: $(TOBJS)
+	$(CC) $(TSAN) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -76,7 +90,7 @@ unit: $(UNITS)
 
 test:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory $(BUILD)/asan/icsflow $(BUILD)/icsflow unit web
+	@$(MAKE) --no-print-directory $(BUILD)/asan/icsflow $(BUILD)/tsan/icsflow $(BUILD)/icsflow unit web
 	@BUILD=$(BUILD) tests/run.sh
 
 run:

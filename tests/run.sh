@@ -1,6 +1,8 @@
 #!/bin/sh
-# run.sh - run every test: unit tests (cmocka, built with ASan/UBSan), then
-# the API tests against a real server, then the browser tests when present.
+# run.sh - run every test: the chain-lint of the test scripts, unit tests
+# (cmocka, built with ASan/UBSan), the API tests against a real server, the
+# concurrent tests against the ThreadSanitizer build, then the browser tests
+# when present.
 # Prints one closing line "N passed, N failed" and exits non-zero on failure.
 set -u
 cd "$(dirname "$0")/.."
@@ -14,6 +16,15 @@ if scripts/layers.sh >"$B/test-logs/layers.log" 2>&1; then
     passed=$((passed + 1)); echo "ok   layers"
 else
     failed=$((failed + 1)); echo "FAIL layers"; cat "$B/test-logs/layers.log"
+fi
+# chain-lint first: a test script whose checks can pass without asserting
+# everything fails the run (the lint is itself checked on two samples)
+log=$B/test-logs/chainlint.log
+if sh tests/chainlint.sh >"$log" 2>&1 && sh tests/chainlint.sh tests/lint/good.sample >>"$log" 2>&1 &&
+    [ "$(sh tests/chainlint.sh tests/lint/bad.sample | sed 's/: .*//')" = "$(cat tests/lint/bad.expected)" ]; then
+    passed=$((passed + 1)); echo "ok   chainlint"
+else
+    failed=$((failed + 1)); echo "FAIL chainlint"; cat "$log"
 fi
 for t in "$B"/asan/tests/test_*; do
     [ -x "$t" ] || continue
@@ -31,20 +42,32 @@ for t in "$B"/asan/tests/test_*; do
         echo "ok   $name ($p tests)"
     fi
 done
-for t in tests/api/t[0-9]*.sh; do
-    [ -f "$t" ] || continue
-    name=$(basename "$t" .sh)
-    log=${BUILD:-build}/test-logs/$name.log
-    if sh "$t" >"$log" 2>&1; then st=0; else st=$?; fi
+# script NAME FILE: run one TAP-style test script and count its checks
+script() {
+    log=$B/test-logs/$1.log
+    if sh "$2" >"$log" 2>&1; then st=0; else st=$?; fi
     p=$(grep -c '^ok ' "$log")
     f=$(grep -c '^not ok ' "$log")
     if [ "$st" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
     passed=$((passed + p)) failed=$((failed + f))
     if [ "$f" -ne 0 ]; then
-        echo "FAIL $name ($p passed, $f failed)"; cat "$log"
+        echo "FAIL $1 ($p passed, $f failed)"; cat "$log"
     else
-        echo "ok   $name ($p checks)"
+        echo "ok   $1 ($p checks)"
     fi
+}
+for t in tests/api/t[0-9]*.sh; do
+    [ -f "$t" ] && script "$(basename "$t" .sh)" "$t"
+done
+# the concurrent tests against the ThreadSanitizer build of the server
+for t in tests/tsan/t[0-9]*.sh; do
+    [ -f "$t" ] || continue
+    if [ ! -x "$B/tsan/icsflow" ]; then
+        failed=$((failed + 1)); echo "FAIL tsan: no $B/tsan/icsflow (make test builds it)"; continue
+    fi
+    export ICSFLOW_SERVE_BIN="$B/tsan/icsflow"
+    script "tsan-$(basename "$t" .sh)" "$t"
+    unset ICSFLOW_SERVE_BIN
 done
 if [ -x tests/e2e/run.sh ] && [ "${ICS_SKIP_E2E:-0}" != 1 ]; then
     log=${BUILD:-build}/test-logs/e2e.log

@@ -163,7 +163,10 @@ int app_events_list(app_ctx *c, int64_t after, int64_t limit, json_t **rows, int
     if (limit < 1 || limit > 1000) return ics_err_set(e, ICS_EINVAL, "limit must be 1 to 1000");
     /* organisation-bound roles see ICS-wide events and their own */
     rc = store_events_since(c->db, after, limit, app_sees_ics(c) ? NULL : c->who.org, rows, e);
-    if (!rc && last) *last = store_events_last_id(c->db, e);
+    if (!rc && last && (rc = store_events_last_id(c->db, last, e))) {
+        json_decref(*rows);
+        *rows = NULL;
+    }
     return rc;
 }
 

@@ -473,7 +473,10 @@ int cmd_beds(int argc, char **argv)
     else if (!strcmp(act, "import"))
         rc = do_import(s, snapshot, stays);
     else if (!strcmp(act, "generate")) {
-        if (store_query_int(s, "SELECT COUNT(*) FROM bed_referrals", NULL, 0, &e) > 0) {
+        int64_t have = 0;
+        if (store_query_int(s, "SELECT COUNT(*) FROM bed_referrals", NULL, 0, &have, &e)) {
+            rc = cli_fail("beds generate", &e);
+        } else if (have > 0) {
             rc = cli_usage_error("beds", "the database already has a bed history");
         } else {
             progress pr;

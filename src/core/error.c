@@ -78,6 +78,8 @@ const char *ics_err_name(int code)
         return "io";
     case ICS_ENOMEM:
         return "out-of-memory";
+    case ICS_EBUSY:
+        return "busy";
     case ICS_EDB:
         return "database";
     default:

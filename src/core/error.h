@@ -8,17 +8,18 @@
 
 enum {
     ICS_OK = 0,
-    ICS_EINVAL = -1,    /* well-formed request, invalid content (422) */
-    ICS_EBADREQ = -2,   /* malformed request: bad JSON, unknown field (400) */
-    ICS_ENOTFOUND = -3, /* no such object (404) */
-    ICS_ECONFLICT = -4, /* state does not allow it: illegal transition (409) */
-    ICS_EAUTH = -5,     /* no or bad credentials (401) */
-    ICS_EFORBID = -6,   /* role not allowed (403) */
-    ICS_ETOOBIG = -7,   /* body over the limit (413) */
-    ICS_EIO = -8,       /* file or network trouble */
-    ICS_ENOMEM = -9,    /* allocation failed */
-    ICS_EDB = -10,      /* database error */
-    ICS_EINTERNAL = -11 /* a bug: an invariant did not hold */
+    ICS_EINVAL = -1,     /* well-formed request, invalid content (422) */
+    ICS_EBADREQ = -2,    /* malformed request: bad JSON, unknown field (400) */
+    ICS_ENOTFOUND = -3,  /* no such object (404) */
+    ICS_ECONFLICT = -4,  /* state does not allow it: illegal transition (409) */
+    ICS_EAUTH = -5,      /* no or bad credentials (401) */
+    ICS_EFORBID = -6,    /* role not allowed (403) */
+    ICS_ETOOBIG = -7,    /* body over the limit (413) */
+    ICS_EIO = -8,        /* file or network trouble */
+    ICS_ENOMEM = -9,     /* allocation failed */
+    ICS_EDB = -10,       /* database error */
+    ICS_EINTERNAL = -11, /* a bug: an invariant did not hold */
+    ICS_EBUSY = -12      /* the database stayed locked: try again shortly (503) */
 };
 
 typedef struct ics_err {

@@ -171,11 +171,17 @@ static int referral_create(http_req *rq, http_resp *rs)
                   problems.len ? "; " : "", rq->user->org);
     else {
         json_t *p = json_pack("[s]", ref);
-        if (store_query_int(rq->db, "SELECT COUNT(*) FROM organisations WHERE ods_code = ?", p, 0,
-                            &sub) == 0)
+        int64_t n;
+        int qrc = store_query_int(rq->db, "SELECT COUNT(*) FROM organisations WHERE ods_code = ?",
+                                  p, 0, &n, &sub);
+        json_decref(p);
+        if (qrc) {
+            sb_free(&problems);
+            return http_error(rs, &sub);
+        }
+        if (n == 0)
             sb_printf(&problems, "%sno organisation with ods_code '%s'", problems.len ? "; " : "",
                       ref);
-        json_decref(p);
     }
     /* the chosen service must be eligible now, unless a clinician overrides
      * with a reason (kept in the notes) */
@@ -533,7 +539,7 @@ static int capacity_put(http_req *rq, http_resp *rs)
         ics_err_set(&e, ICS_EINVAL, "used_today and capacity must be 0-100000");
         return http_error(rs, &e);
     }
-    json_t *before, *after;
+    json_t *before = NULL, *after = NULL;
     rc = store_begin(rq->db, &e);
     if (!rc)
         rc = store_routing_capacity_set(rq->db, id, (int)used, (int)cap, tz_now(), rq->user->name,

@@ -30,6 +30,8 @@ int http_status_of(int code)
         return 403;
     case ICS_ETOOBIG:
         return 413;
+    case ICS_EBUSY:
+        return 503;
     default:
         return 500;
     }

@@ -141,6 +141,7 @@ static int send_resp(struct MHD_Connection *mc, http_resp *rs)
     MHD_add_response_header(r, "Cache-Control", "no-store");
     if (rs->location[0]) MHD_add_response_header(r, "Location", rs->location);
     if (rs->status == 401) MHD_add_response_header(r, "WWW-Authenticate", "Bearer");
+    if (rs->status == 503) MHD_add_response_header(r, "Retry-After", "2");
     int ret = MHD_queue_response(mc, (unsigned)rs->status, r);
     MHD_destroy_response(r);
     json_decref(rs->json);

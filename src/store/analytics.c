@@ -280,9 +280,13 @@ int store_analytics_dataset_save(store *s, const char *dataset, const char *desc
                                  const analytics_table *t, ics_err *e)
 {
     json_t *p = json_pack("[s]", dataset);
-    int64_t have =
-        store_query_int(s, "SELECT COUNT(*) FROM analytics_datasets WHERE dataset = ?", p, 0, e);
-    int rc = 0;
+    int64_t have;
+    int rc = store_query_int(s, "SELECT COUNT(*) FROM analytics_datasets WHERE dataset = ?", p, 0,
+                             &have, e);
+    if (rc) {
+        json_decref(p);
+        return rc;
+    }
     if (have && !replace) {
         json_decref(p);
         return ics_err_set(e, ICS_ECONFLICT,
@@ -384,15 +388,17 @@ int store_analytics_counts(store *s, const char *dataset, analytics_table **out,
 {
     *out = NULL;
     json_t *p = json_pack("[s]", dataset);
-    int64_t have =
-        store_query_int(s, "SELECT COUNT(*) FROM analytics_datasets WHERE dataset = ?", p, 0, e);
+    int64_t have;
+    int rc = store_query_int(s, "SELECT COUNT(*) FROM analytics_datasets WHERE dataset = ?", p, 0,
+                             &have, e);
     json_decref(p);
+    if (rc) return rc;
     if (!have) return ics_err_set(e, ICS_ENOTFOUND, "no dataset '%s'", dataset);
     store_stmt *st;
-    int rc = store_prepare(s,
-                           "SELECT area_code, sex, age_band, count FROM analytics_counts "
-                           "WHERE dataset = ? ORDER BY area_code",
-                           &st, e);
+    rc = store_prepare(s,
+                       "SELECT area_code, sex, age_band, count FROM analytics_counts "
+                       "WHERE dataset = ? ORDER BY area_code",
+                       &st, e);
     if (rc) return rc;
     store_bind_text(st, 1, dataset);
     analytics_table *t = analytics_table_new();
@@ -1150,7 +1156,11 @@ int store_analytics_runs_json(store *s, int64_t limit, int64_t offset, json_t **
                               p, &rows, e);
     json_decref(p);
     if (rc) return rc;
-    int64_t total = store_query_int(s, "SELECT COUNT(*) FROM allocation_runs", NULL, 0, e);
+    int64_t total;
+    if ((rc = store_query_int(s, "SELECT COUNT(*) FROM allocation_runs", NULL, 0, &total, e))) {
+        json_decref(rows);
+        return rc;
+    }
     *out = json_pack("{sosIsIsI}", "items", rows, "total", (json_int_t)total, "limit",
                      (json_int_t)limit, "offset", (json_int_t)offset);
     return 0;

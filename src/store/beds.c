@@ -101,11 +101,11 @@ static int run(store *s, const char *sql, json_t *params, ics_err *e)
     return rc;
 }
 
-static int64_t qint(store *s, const char *sql, json_t *params, int64_t def, ics_err *e)
+static int qint(store *s, const char *sql, json_t *params, int64_t def, int64_t *out, ics_err *e)
 {
-    int64_t v = store_query_int(s, sql, params, def, e);
+    int rc = store_query_int(s, sql, params, def, out, e);
     json_decref(params);
-    return v;
+    return rc;
 }
 
 static int qrows(store *s, const char *sql, json_t *params, json_t **rows, ics_err *e)
@@ -421,14 +421,15 @@ int store_beds_referral_list(store *s, const beds_actor *a, const char *state, i
     const char *where = " WHERE (? IS NULL OR r.state = ?) AND (? IS NULL OR r.referring_org = ?)";
     char sql[1024];
     snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM bed_referrals r%s", where);
-    *total = qint(s, sql, json_pack("[s?s?s?s?]", state, state, org, org), 0, e);
+    int rc = qint(s, sql, json_pack("[s?s?s?s?]", state, state, org, org), 0, total, e);
+    if (rc) return rc;
     snprintf(sql, sizeof sql,
              "SELECT " REF_COLS " FROM bed_referrals r LEFT JOIN beds b ON b.bed_id = r.bed_id%s"
              " ORDER BY r.priority, r.referred_at, r.referral_id LIMIT ? OFFSET ?",
              where);
     json_t *p =
         json_pack("[s?s?s?s?II]", state, state, org, org, (json_int_t)limit, (json_int_t)offset);
-    int rc = qrows(s, sql, p, rows, e);
+    rc = qrows(s, sql, p, rows, e);
     if (rc) return rc;
     int64_t now = tz_now();
     size_t i;
@@ -484,9 +485,14 @@ int store_beds_referral_create(store *s, const beds_actor *a, const json_t *body
                 "postcode: district %s is not in the ICS directory; give place_code for the "
                 "patient's borough",
                 district);
+    int64_t nplace = 1;
     if (place && qint(s, "SELECT COUNT(*) FROM places WHERE code = ?", json_pack("[s]", place), 0,
-                      NULL) == 0)
-        problem(&bad, "place_code: no place '%s'", place);
+                      &nplace, e)) {
+        sb_free(&bad);
+        json_decref(home);
+        return e ? e->code : ICS_EDB;
+    }
+    if (nplace == 0) problem(&bad, "place_code: no place '%s'", place);
     const char *site = jstr(body, "referring_site");
     json_t *srow = NULL;
     if (qone(s, "SELECT org_code FROM sites WHERE site_code = ?", json_pack("[s]", site), &srow,
@@ -1033,14 +1039,16 @@ int store_beds_bed_set(store *s, const beds_actor *a, int64_t bed, const char *s
 int store_beds_unit_confirm(store *s, const beds_actor *a, const char *unit, int64_t now,
                             json_t **after, ics_err *e)
 {
-    if (qint(s, "SELECT COUNT(*) FROM units WHERE unit_code = ?", json_pack("[s]", unit), 0, e) ==
-        0)
-        return ics_err_set(e, ICS_ENOTFOUND, "no unit '%s'", unit);
-    int rc = run(s,
-                 "INSERT INTO unit_confirmations (unit_code, confirmed_at, confirmed_by)"
-                 " VALUES (?, ?, ?) ON CONFLICT (unit_code) DO UPDATE SET"
-                 " confirmed_at = excluded.confirmed_at, confirmed_by = excluded.confirmed_by",
-                 json_pack("[sIs]", unit, (json_int_t)now, a->name), e);
+    int64_t n;
+    int rc =
+        qint(s, "SELECT COUNT(*) FROM units WHERE unit_code = ?", json_pack("[s]", unit), 0, &n, e);
+    if (rc) return rc;
+    if (n == 0) return ics_err_set(e, ICS_ENOTFOUND, "no unit '%s'", unit);
+    rc = run(s,
+             "INSERT INTO unit_confirmations (unit_code, confirmed_at, confirmed_by)"
+             " VALUES (?, ?, ?) ON CONFLICT (unit_code) DO UPDATE SET"
+             " confirmed_at = excluded.confirmed_at, confirmed_by = excluded.confirmed_by",
+             json_pack("[sIs]", unit, (json_int_t)now, a->name), e);
     json_t *row = NULL;
     if (!rc)
         rc = qone(s,
@@ -1467,9 +1475,11 @@ int store_beds_import_snapshot(store *s, const beds_actor *a, const csv_doc *d, 
         beds_closure c = BEDS_CLOSE_NONE;
         if (!*code || strlen(code) >= BEDS_CODE_MAX)
             return row_err(d, r, e, ICS_EINVAL, "bed_code '%s' must be 1 to 23 characters", code);
-        if (qint(s, "SELECT COUNT(*) FROM units WHERE unit_code = ?", json_pack("[s]", unit), 0,
-                 e) == 0)
-            return row_err(d, r, e, ICS_EINVAL, "no unit '%s'", unit);
+        int64_t nunit;
+        int rc = qint(s, "SELECT COUNT(*) FROM units WHERE unit_code = ?", json_pack("[s]", unit),
+                      0, &nunit, e);
+        if (rc) return rc;
+        if (nunit == 0) return row_err(d, r, e, ICS_EINVAL, "no unit '%s'", unit);
         if (beds_status_parse(status, &st, NULL))
             return row_err(d, r, e, ICS_EINVAL,
                            "status '%s' is not available, reserved, occupied, closed or cleaning",
@@ -1498,7 +1508,6 @@ int store_beds_import_snapshot(store *s, const beds_actor *a, const csv_doc *d, 
                            code);
         }
         const char *cl = st == BEDS_CLOSED ? beds_closure_name(c) : NULL;
-        int rc;
         int64_t id;
         if (have) {
             id = jint(cur, "bed_id");
@@ -1545,9 +1554,11 @@ int store_beds_import_stays(store *s, const beds_actor *a, const csv_doc *d, int
         char **row = d->rows[r];
         int64_t adm, dis = 0, ready = -1;
         ics_err ve = {0};
-        if (qint(s, "SELECT COUNT(*) FROM units WHERE unit_code = ?", json_pack("[s]", row[ix[0]]),
-                 0, e) == 0)
-            return row_err(d, r, e, ICS_EINVAL, "no unit '%s'", row[ix[0]]);
+        int64_t nunit;
+        int rc = qint(s, "SELECT COUNT(*) FROM units WHERE unit_code = ?",
+                      json_pack("[s]", row[ix[0]]), 0, &nunit, e);
+        if (rc) return rc;
+        if (nunit == 0) return row_err(d, r, e, ICS_EINVAL, "no unit '%s'", row[ix[0]]);
         if (tz_parse(row[ix[1]], &adm, &ve))
             return row_err(d, r, e, ICS_EINVAL, "admitted: %s", ve.msg);
         if (*row[ix[2]] && tz_parse(row[ix[2]], &dis, &ve))
@@ -1562,13 +1573,13 @@ int store_beds_import_stays(store *s, const beds_actor *a, const csv_doc *d, int
         if (!known) return row_err(d, r, e, ICS_EINVAL, "destination '%s' is not known", dest);
         char rd[16] = "";
         if (ready >= 0) tz_format_date(ready, rd, sizeof rd);
-        int rc = run(s,
-                     "INSERT INTO bed_stays (unit_code, admitted_at, discharged_at, ready_day,"
-                     " destination) VALUES (?, ?, ?, ?, ?)",
-                     json_pack("[sIo?s?s?]", row[ix[0]], (json_int_t)adm,
-                               *row[ix[2]] ? json_integer(dis) : NULL, *rd ? rd : NULL,
-                               *dest ? dest : NULL),
-                     e);
+        rc = run(s,
+                 "INSERT INTO bed_stays (unit_code, admitted_at, discharged_at, ready_day,"
+                 " destination) VALUES (?, ?, ?, ?, ?)",
+                 json_pack("[sIo?s?s?]", row[ix[0]], (json_int_t)adm,
+                           *row[ix[2]] ? json_integer(dis) : NULL, *rd ? rd : NULL,
+                           *dest ? dest : NULL),
+                 e);
         if (rc) return rc;
         (*count)++;
     }

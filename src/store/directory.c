@@ -55,15 +55,18 @@ static const char *ref_key(const char *ref)
     return c ? c->key : NULL;
 }
 
+/* 1 when the referenced collection has the value, 0 when not, or the
+ * negative code of a failed query. */
 static int ref_exists(store *s, const char *ref, const char *value, ics_err *e)
 {
-    const dir_collection *rc = directory_collection_find(ref);
+    const dir_collection *c = directory_collection_find(ref);
     char sql[256];
-    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s WHERE %s = ?", rc->table, rc->key);
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s WHERE %s = ?", c->table, c->key);
     json_t *p = json_pack("[s]", value);
-    int64_t n = store_query_int(s, sql, p, 0, e);
+    int64_t n;
+    int rc = store_query_int(s, sql, p, 0, &n, e);
     json_decref(p);
-    return n > 0;
+    return rc ? rc : n > 0;
 }
 
 /* Cross-field rules that need more than one value. */
@@ -97,10 +100,13 @@ static int upsert_values(store *s, const dir_collection *c, char (*v)[256], ics_
         if (!col->ref || !*norm) continue;
         char work[256], *save = NULL;
         strcpy(work, norm);
-        for (char *t = strtok_r(work, " ", &save); t; t = strtok_r(NULL, " ", &save))
-            if (!ref_exists(s, col->ref, t, e))
+        for (char *t = strtok_r(work, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+            int have = ref_exists(s, col->ref, t, e);
+            if (have < 0) return have;
+            if (!have)
                 return ics_err_set(e, ICS_EINVAL, "column '%s': no %s with %s '%s'", col->name,
                                    col->ref, ref_key(col->ref), t);
+        }
     }
     if (row_rules(c, v, e)) return ICS_EINVAL;
 
@@ -344,8 +350,13 @@ int store_dir_list(store *s, const dir_collection *c, const json_t *filters, int
     sb q;
     sb_init(&q);
     sb_printf(&q, "SELECT COUNT(*) FROM %s%s", c->table, where.buf ? where.buf : "");
-    *total = store_query_int(s, q.buf, params, 0, e);
+    int rc = store_query_int(s, q.buf, params, 0, total, e);
     sb_free(&q);
+    if (rc) {
+        sb_free(&where);
+        json_decref(params);
+        return rc;
+    }
     select_cols(&q, c);
     sb_printf(&q, "%s ORDER BY ", where.buf ? where.buf : "");
     for (int k = 0; k < 3 && c->keys[k]; k++) sb_printf(&q, "%s%s", k ? ", " : "", c->keys[k]);
@@ -353,7 +364,7 @@ int store_dir_list(store *s, const dir_collection *c, const json_t *filters, int
     json_array_append_new(params, json_integer(limit));
     json_array_append_new(params, json_integer(offset));
     store_stmt *st;
-    int rc = store_prepare(s, q.buf, &st, e);
+    rc = store_prepare(s, q.buf, &st, e);
     sb_free(&q);
     sb_free(&where);
     if (rc) {

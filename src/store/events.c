@@ -67,9 +67,9 @@ int store_events_since(store *s, int64_t after, int64_t limit, const char *org, 
     return rc;
 }
 
-int64_t store_events_last_id(store *s, ics_err *e)
+int store_events_last_id(store *s, int64_t *last, ics_err *e)
 {
-    return store_query_int(s, "SELECT COALESCE(MAX(id), 0) FROM events", NULL, 0, e);
+    return store_query_int(s, "SELECT COALESCE(MAX(id), 0) FROM events", NULL, 0, last, e);
 }
 
 int store_seed_step_done(store *s, const char *step, int *done, ics_err *e)

@@ -17,7 +17,8 @@ int store_event_insert(store *s, int64_t at, const char *type, const char *objec
  * only ICS-wide events and those whose parties include org or its trust. */
 int store_events_since(store *s, int64_t after, int64_t limit, const char *org, json_t **rows,
                        ics_err *e);
-int64_t store_events_last_id(store *s, ics_err *e);
+/* The newest event's id in *last (0 when none). */
+int store_events_last_id(store *s, int64_t *last, ics_err *e);
 
 /* Seeding progress: a step is done when its row exists. */
 int store_seed_step_done(store *s, const char *step, int *done, ics_err *e);

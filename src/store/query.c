@@ -78,14 +78,17 @@ int store_exec_params(store *s, const char *sql, json_t *params, ics_err *e)
     return rc < 0 ? rc : 0;
 }
 
-int64_t store_query_int(store *s, const char *sql, json_t *params, int64_t def, ics_err *e)
+int store_query_int(store *s, const char *sql, json_t *params, int64_t def, int64_t *out,
+                    ics_err *e)
 {
     store_stmt *st;
-    if (run(s, sql, params, &st, e)) return def;
-    int64_t v = def;
-    if (store_step(st, e) == 1 && !store_col_isnull(st, 0)) v = store_col_int(st, 0);
+    *out = def;
+    int rc = run(s, sql, params, &st, e);
+    if (rc) return rc;
+    rc = store_step(st, e);
+    if (rc == 1 && !store_col_isnull(st, 0)) *out = store_col_int(st, 0);
     store_finalize(st);
-    return v;
+    return rc < 0 ? rc : 0;
 }
 
 int store_audit(store *s, const char *actor, const char *action, const char *object_type,

@@ -435,19 +435,20 @@ int store_routing_capacity_set(store *s, const char *id, int used, int capacity,
 {
     *before = *after = NULL;
     json_t *p = json_pack("[s]", id);
-    int64_t n = store_query_int(s, "SELECT COUNT(*) FROM services WHERE service_id = ?", p, -1, e);
+    int64_t n;
+    int rc = store_query_int(s, "SELECT COUNT(*) FROM services WHERE service_id = ?", p, -1, &n, e);
     json_decref(p);
-    if (n < 0) return ICS_EDB;
+    if (rc) return rc;
     if (n == 0) return ics_err_set(e, ICS_ENOTFOUND, "no service with service_id '%s'", id);
     if (capacity_row(s, id, before, e) == ICS_ENOTFOUND) *before = NULL;
     p = json_pack("[s i i I s]", id, used, capacity, (json_int_t)now, by);
-    int rc = store_exec_params(s,
-                               "INSERT INTO service_capacity (service_id, used_today, capacity, "
-                               "updated_at, updated_by) VALUES (?, ?, ?, ?, ?) ON CONFLICT "
-                               "(service_id) DO UPDATE SET used_today = excluded.used_today, "
-                               "capacity = excluded.capacity, updated_at = excluded.updated_at, "
-                               "updated_by = excluded.updated_by",
-                               p, e);
+    rc = store_exec_params(s,
+                           "INSERT INTO service_capacity (service_id, used_today, capacity, "
+                           "updated_at, updated_by) VALUES (?, ?, ?, ?, ?) ON CONFLICT "
+                           "(service_id) DO UPDATE SET used_today = excluded.used_today, "
+                           "capacity = excluded.capacity, updated_at = excluded.updated_at, "
+                           "updated_by = excluded.updated_by",
+                           p, e);
     json_decref(p);
     if (!rc) rc = capacity_row(s, id, after, e);
     return rc;
@@ -582,8 +583,13 @@ int store_referral_list(store *s, const store_referral_filter *f, int64_t limit,
     sb q;
     sb_init(&q);
     sb_printf(&q, "SELECT COUNT(*) FROM referrals r%s", w.buf);
-    *total = store_query_int(s, q.buf, p, 0, e);
+    int rc = store_query_int(s, q.buf, p, 0, total, e);
     sb_free(&q);
+    if (rc) {
+        sb_free(&w);
+        json_decref(p);
+        return rc;
+    }
     sb_init(&q);
     sb_printf(&q,
               "SELECT " REF_COLS " FROM referrals r LEFT JOIN services sv ON sv.service_id = "
@@ -591,7 +597,7 @@ int store_referral_list(store *s, const store_referral_filter *f, int64_t limit,
               w.buf);
     json_array_append_new(p, json_integer(limit));
     json_array_append_new(p, json_integer(offset));
-    int rc = store_query_json(s, q.buf, p, rows, e);
+    rc = store_query_json(s, q.buf, p, rows, e);
     sb_free(&q);
     sb_free(&w);
     json_decref(p);

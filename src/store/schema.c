@@ -2,7 +2,12 @@
  *
  * Each module owns an array store_schema_<module>[] in its own
  * src/store/<module>.c and is named once in the list below. Applied versions are kept
- * per module in schema_migrations, and each step runs in one transaction. */
+ * per module in schema_migrations, and each step runs in one transaction
+ * that also asks whether it is already applied: two processes opening a new
+ * database at once must not both apply a step (BEGIN IMMEDIATE serialises
+ * them, and the second then sees the first one's row). A step seen applied
+ * before the transaction stays applied, so that answer is trusted without
+ * taking the write lock on every open. */
 #include <stdio.h>
 
 #include "store/store.h"
@@ -10,6 +15,16 @@
 extern const store_migration store_schema_core[], store_schema_events[], store_schema_directory[],
     store_schema_routing[], store_schema_beds[], store_schema_waitlist[], store_schema_sitrep[],
     store_schema_analytics[], store_schema_sim[];
+
+static int applied(store *s, const store_migration *st, int64_t *done, ics_err *e)
+{
+    json_t *p = json_pack("[si]", st->module, st->version);
+    int rc = store_query_int(
+        s, "SELECT COUNT(*) FROM schema_migrations WHERE module = ? AND version = ?", p, 0, done,
+        e);
+    json_decref(p);
+    return rc;
+}
 
 int store_migrate(store *s, ics_err *e)
 {
@@ -27,16 +42,18 @@ int store_migrate(store *s, ics_err *e)
     for (size_t m = 0; m < sizeof mods / sizeof *mods; m++) {
         const store_migration *steps = mods[m];
         for (const store_migration *st = steps; st->module; st++) {
-            json_t *p = json_pack("[si]", st->module, st->version);
-            int64_t done = store_query_int(
-                s, "SELECT COUNT(*) FROM schema_migrations WHERE module = ? AND version = ?", p, 0,
-                e);
-            json_decref(p);
+            int64_t done = 0;
+            if ((rc = applied(s, st, &done, e))) return rc;
             if (done) continue;
             if ((rc = store_begin(s, e))) return rc;
-            rc = store_exec(s, st->sql, e);
+            rc = applied(s, st, &done, e);
+            if (!rc && done) {
+                store_rollback(s);
+                continue;
+            }
+            if (!rc) rc = store_exec(s, st->sql, e);
             if (!rc) {
-                p = json_pack("[si]", st->module, st->version);
+                json_t *p = json_pack("[si]", st->module, st->version);
                 rc = store_exec_params(s,
                                        "INSERT INTO schema_migrations (module, version, applied_at)"
                                        " VALUES (?, ?, CURRENT_TIMESTAMP)",

@@ -512,13 +512,14 @@ int store_sitrep_save(store *s, const sitrep_thresholds *t, const sitrep_submiss
     now_utc(now);
     snprintf(trust, sizeof trust, "%.3s", sub->org);
     json_t *p = json_pack("[ss]", sub->org, day);
-    int64_t version = store_query_int(s,
-                                      "SELECT COALESCE(MAX(version), 0) + 1 FROM"
-                                      " sitrep_submissions WHERE org_code = ? AND day = ?",
-                                      p, -1, e);
-    if (version < 1) {
+    int64_t version;
+    rc = store_query_int(s,
+                         "SELECT COALESCE(MAX(version), 0) + 1 FROM"
+                         " sitrep_submissions WHERE org_code = ? AND day = ?",
+                         p, -1, &version, e);
+    if (rc) {
         json_decref(p);
-        return e && e->code ? e->code : ICS_EDB;
+        return rc;
     }
     rc = store_exec_params(s,
                            "UPDATE sitrep_submissions SET is_current = 0"

@@ -2,14 +2,20 @@
  *
  * One connection per store. On open: WAL journal, synchronous=FULL (an
  * acknowledged write survives power loss), foreign keys on, a busy timeout
- * so concurrent writers wait rather than fail, then schema migrations. */
+ * so concurrent writers wait rather than fail, then schema migrations. A new
+ * database file is created 0600 before SQLite opens it (it holds NHS
+ * numbers); SQLite gives its -wal and -shm files the same mode. A lock still
+ * held after the busy timeout (ICSFLOW_BUSY_MS, default 10 s) is ICS_EBUSY,
+ * which the server answers with 503 and Retry-After. */
 #include "store/store.h"
 
 #include <assert.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Prepared statements are cached per connection by their SQL text: a
@@ -85,8 +91,9 @@ static int db_err(store *s, int rc, const char *what, ics_err *e)
     else if (ext == SQLITE_CONSTRAINT_FOREIGNKEY || ext == SQLITE_CONSTRAINT_CHECK ||
              ext == SQLITE_CONSTRAINT_NOTNULL)
         code = ICS_EINVAL;
-    else if (rc == SQLITE_BUSY)
-        code = ICS_ECONFLICT;
+    else if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ||
+             (ext & 0xff) == SQLITE_BUSY)
+        code = ICS_EBUSY; /* still locked after the busy timeout: a retry may work */
     return ics_err_set(e, code, "%s: %s", what, sqlite3_errmsg(s->db));
 }
 
@@ -96,6 +103,10 @@ int store_open(const char *path, store **out, int *created, ics_err *e)
     store *s = calloc(1, sizeof *s);
     if (!s) return ics_err_set(e, ICS_ENOMEM, "out of memory");
     s->path = strdup(path);
+    if (!existed && strcmp(path, ":memory:") != 0) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0) close(fd); /* an empty file is a valid new database */
+    }
     int rc = sqlite3_open_v2(
         path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
@@ -104,7 +115,8 @@ int store_open(const char *path, store **out, int *created, ics_err *e)
         store_close(s);
         return ICS_EIO;
     }
-    sqlite3_busy_timeout(s->db, 10000);
+    const char *busy = getenv("ICSFLOW_BUSY_MS");
+    sqlite3_busy_timeout(s->db, busy && atoi(busy) > 0 ? atoi(busy) : 10000);
     rc = store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
                     e);
     if (!rc) rc = store_migrate(s, e);

@@ -83,8 +83,12 @@ int store_changes(store *s);
 int store_query_json(store *s, const char *sql, json_t *params, json_t **rows, ics_err *e);
 int store_query_one(store *s, const char *sql, json_t *params, json_t **row, ics_err *e);
 int store_exec_params(store *s, const char *sql, json_t *params, ics_err *e);
-/* First column of the first row as an integer (def when no row). */
-int64_t store_query_int(store *s, const char *sql, json_t *params, int64_t def, ics_err *e);
+/* First column of the first row as an integer in *out (def when there is no
+ * row or the value is NULL). A failed query returns its negative code (and
+ * *out = def): callers must look, so a failed read is never taken for an
+ * empty table (which once could re-seed a live database). */
+int store_query_int(store *s, const char *sql, json_t *params, int64_t def, int64_t *out,
+                    ics_err *e) __attribute__((warn_unused_result));
 
 /* Record a write in the audit table, inside the caller's transaction.
  * actor is the user's name (or "cli:<login>"); before/after may be NULL and

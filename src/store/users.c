@@ -32,9 +32,14 @@ int store_user_add(store *s, const char *actor, const char *name, const char *ro
     if (rc) return rc;
     if (org && *org) {
         json_t *p = json_pack("[s]", org);
-        int64_t n =
-            store_query_int(s, "SELECT COUNT(*) FROM organisations WHERE ods_code = ?", p, 0, e);
+        int64_t n;
+        rc = store_query_int(s, "SELECT COUNT(*) FROM organisations WHERE ods_code = ?", p, 0, &n,
+                             e);
         json_decref(p);
+        if (rc) {
+            store_rollback(s);
+            return rc;
+        }
         if (!n) {
             store_rollback(s);
             return ics_err_set(e, ICS_EINVAL, "no organisation with ODS code '%s'", org);
@@ -79,9 +84,14 @@ int store_user_token(store *s, const char *actor, const char *name, char token[T
     int rc = store_begin(s, e);
     if (rc) return rc;
     json_t *p = json_pack("[s]", name);
-    int64_t uid =
-        store_query_int(s, "SELECT id FROM users WHERE name = ? AND revoked_at IS NULL", p, 0, e);
+    int64_t uid;
+    rc = store_query_int(s, "SELECT id FROM users WHERE name = ? AND revoked_at IS NULL", p, 0,
+                         &uid, e);
     json_decref(p);
+    if (rc) {
+        store_rollback(s);
+        return rc;
+    }
     if (!uid) {
         store_rollback(s);
         return ics_err_set(e, ICS_ENOTFOUND, "no active user named '%s'", name);

@@ -484,13 +484,17 @@ int store_waitlist_import(store *s, const csv_doc *doc, const char *source, json
     if (rc) return rc;
     const char *tbl =
         ptl ? "SELECT COUNT(*) FROM waitlist_entries" : "SELECT COUNT(*) FROM waitlist_sessions";
-    int64_t before = store_query_int(s, tbl, NULL, 0, e);
+    int64_t before, after;
+    if ((rc = store_query_int(s, tbl, NULL, 0, &before, e))) {
+        refs_free(&rf);
+        return rc;
+    }
     size_t rows = 0;
     rc = ptl ? import_ptl(s, doc, source, &rf, &re, &rows, e)
              : import_sessions(s, doc, &rf, &re, &rows, e);
     refs_free(&rf);
     if (rc) return rc;
-    int64_t after = store_query_int(s, tbl, NULL, 0, e);
+    if ((rc = store_query_int(s, tbl, NULL, 0, &after, e))) return rc;
     *summary = json_pack("{sssssIsIsI}", "file", re.file, "kind", ptl ? "ptl" : "sessions", "rows",
                          (json_int_t)rows, "inserted", (json_int_t)(after - before), "updated",
                          (json_int_t)((int64_t)rows - (after - before)));
@@ -986,12 +990,17 @@ int store_waitlist_results(store *s, int64_t run, const char *trust, int64_t lim
     json_decref(p);
     if (rc) return rc;
     p = json_pack("[Iss]", (json_int_t)run, t ? t : "", t ? t : "");
-    int64_t total = store_query_int(
+    int64_t total;
+    rc = store_query_int(
         s,
         "SELECT COUNT(*) FROM waitlist_results r JOIN waitlist_entries e ON e.id = r.entry_id"
         " WHERE r.run_id = ? AND (? = '' OR e.trust = ?)",
-        p, 0, e);
+        p, 0, &total, e);
     json_decref(p);
+    if (rc) {
+        json_decref(rows);
+        return rc;
+    }
     *out = json_pack("{sosIsIsI}", "items", rows, "total", (json_int_t)total, "limit",
                      (json_int_t)limit, "offset", (json_int_t)offset);
     return 0;
@@ -1059,8 +1068,13 @@ int store_waitlist_entries(store *s, const store_waitlist_filter *f, int64_t as_
     json_array_foreach(rows, i, v) add_waits(v, as_of);
     snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM waitlist_entries%s", entry_where);
     p = filter_params(f);
-    int64_t total = store_query_int(s, sql, p, 0, e);
+    int64_t total;
+    rc = store_query_int(s, sql, p, 0, &total, e);
     json_decref(p);
+    if (rc) {
+        json_decref(rows);
+        return rc;
+    }
     char d[11];
     tz_format_date(as_of, d, sizeof d);
     *out = json_pack("{sosIsIsIss}", "items", rows, "total", (json_int_t)total, "limit",
@@ -1095,11 +1109,18 @@ int store_waitlist_sessions(store *s, int64_t from, int64_t limit, int64_t offse
     json_decref(p);
     if (rc) return rc;
     p = json_pack("[s]", d);
-    int64_t total =
-        store_query_int(s, "SELECT COUNT(*) FROM waitlist_sessions WHERE date >= ?", p, 0, e);
-    int64_t slots = store_query_int(
-        s, "SELECT COALESCE(SUM(slots), 0) FROM waitlist_sessions WHERE date >= ?", p, 0, e);
+    int64_t total, slots;
+    rc = store_query_int(s, "SELECT COUNT(*) FROM waitlist_sessions WHERE date >= ?", p, 0, &total,
+                         e);
+    if (!rc)
+        rc = store_query_int(
+            s, "SELECT COALESCE(SUM(slots), 0) FROM waitlist_sessions WHERE date >= ?", p, 0,
+            &slots, e);
     json_decref(p);
+    if (rc) {
+        json_decref(rows);
+        return rc;
+    }
     *out = json_pack("{sosIsIsIsIss}", "items", rows, "total", (json_int_t)total, "total_slots",
                      (json_int_t)slots, "limit", (json_int_t)limit, "offset", (json_int_t)offset,
                      "from", d);

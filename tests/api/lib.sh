@@ -6,6 +6,7 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 case ${BUILD:-build} in /*) B=$BUILD ;; *) B=$ROOT/${BUILD:-build} ;; esac
 BIN=${ICSFLOW_BIN:-$B/asan/icsflow}
+SERVE_BIN=${ICSFLOW_SERVE_BIN:-$BIN} # tests/tsan.sh serves with the ThreadSanitizer build
 T=$(mktemp -d)
 DB=$T/test.db
 export ICSFLOW_DATA=$ROOT/data
@@ -24,7 +25,7 @@ mktoken() { # NAME ROLE [ORG] -> prints the token
 start_server() {
     "$BIN" db init --db "$DB" >/dev/null 2>"$T/init.log" || { cat "$T/init.log"; exit 1; }
     ADMIN=$(mktoken admin admin QRV)
-    "$BIN" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$T/port" >"$T/server.log" 2>&1 &
+    "$SERVE_BIN" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$T/port" >"$T/server.log" 2>&1 &
     PID=$!
     i=0
     while [ ! -s "$T/port" ]; do
@@ -40,7 +41,7 @@ stop_server() {
     wait "$PID"; st=$?
     PID=""
     check "server stops cleanly on SIGTERM (exit $st)" [ "$st" -eq 0 ]
-    if grep -q "ERROR: AddressSanitizer\|runtime error:\|LeakSanitizer" "$T/server.log"; then
+    if grep -q "ERROR: AddressSanitizer\|runtime error:\|LeakSanitizer\|ThreadSanitizer" "$T/server.log"; then
         nok "server log is free of sanitizer reports"; cat "$T/server.log"
     else
         ok "server log is free of sanitizer reports"

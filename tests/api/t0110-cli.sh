@@ -13,7 +13,8 @@ done
 check "unknown command exits 2" [ $st -eq 2 ]
 check "with one line" [ "$(wc -l <"$T/out")" -eq 1 ]
 "$BIN" serve --bogus >"$T/out" 2>&1; st=$?
-check "unknown option exits 2 with one line" [ $st -eq 2 ] && [ "$(wc -l <"$T/out")" -eq 1 ]
+check "unknown option exits 2 (exit $st)" [ $st -eq 2 ]
+check "unknown option: one line" [ "$(wc -l <"$T/out")" -eq 1 ]
 "$BIN" serve --listen nowhere >"$T/out" 2>&1; st=$?
 check "bad --listen exits 2" [ $st -eq 2 ]
 "$BIN" user add --db "$DB" --name x --role wizard >"$T/out" 2>&1; st=$?
@@ -64,6 +65,7 @@ check "the CSV export folder imports back in one go" grep -q "imported [0-9][0-9
 check "the JSON export imports back" grep -q "imported" "$T/out"
 echo '{"sites":[{"site_code":"RYJ60","name":"X"}]}' >"$T/bad.json"
 "$BIN" import --db "$DB" "$T/bad.json" >"$T/out" 2>&1; st=$?
-check "JSON row missing fields exits 2 naming the row" [ $st -eq 2 ] && grep -q "sites\[0\]" "$T/out"
+check "JSON row missing fields exits 2 (exit $st)" [ $st -eq 2 ]
+check "JSON row missing fields: the message names the row" grep -q "sites\[0\]" "$T/out"
 echo "# $n checks, $fails failed"
 [ "$fails" -eq 0 ]

@@ -81,8 +81,8 @@ expect "clinician refers from their own hospital" 201
 R=$(jqb .referral_id)
 jqcheck "waiting, Westminster from the W2 district, NHS number normalised" \
     '.state == "waiting" and .place_code == "E09000033" and .district == "W2" and .nhs_number == "9434765919" and .referring_org == "RYJ" and .synthetic == false'
-check "stored, with one audit record" [ "$(sql "SELECT state FROM bed_referrals WHERE referral_id = $R")" = waiting ] &&
-    [ "$(audit_count)" = $((audit0 + 1)) ]
+check "stored, waiting" [ "$(sql "SELECT state FROM bed_referrals WHERE referral_id = $R")" = waiting ]
+check "with one audit record" [ "$(audit_count)" = $((audit0 + 1)) ]
 api GET "/api/v1/beds/referrals/$R" "$CLIN"
 expect "the clinician reads their referral" 200
 api GET "/api/v1/beds/referrals/$R" "$CLIN2"
@@ -95,7 +95,8 @@ check "the total counts only their waiting referrals" [ "$(jqb .total)" = \
 api GET "/api/v1/beds/referrals?state=discharged&limit=5" "$COORD"
 expect "coordinator's list of discharged referrals" 200
 check "its total counts every discharged referral" [ "$(jqb .total)" = \
-    "$(sql "SELECT COUNT(*) FROM bed_referrals WHERE state = 'discharged'")" ] && [ "$(jqb '.items | length')" = 5 ]
+    "$(sql "SELECT COUNT(*) FROM bed_referrals WHERE state = 'discharged'")" ]
+check "its page holds the five asked for" [ "$(jqb '.items | length')" = 5 ]
 api GET "/api/v1/beds/referrals?state=lost" "$COORD"
 expect "unknown state filter" 422
 api GET /api/v1/beds/referrals/999999 "$COORD"
@@ -133,9 +134,11 @@ check "bed still occupied after the failed discharges" [ "$(sql "SELECT status F
 api POST "/api/v1/beds/referrals/$R0/discharge" "$COORD" '{"destination":"home_with_support"}'
 expect "discharge a seeded patient" 200
 jqcheck "discharged with a destination" '.state == "discharged" and .destination == "home_with_support"'
-check "bed available, stay closed, history kept" \
-    [ "$(sql "SELECT status || '/' || IFNULL(referral_id, '-') FROM beds WHERE bed_id = $B")" = "available/-" ] &&
-    [ "$(sql "SELECT COUNT(*) FROM bed_stays WHERE referral_id = $R0 AND discharged_at IS NOT NULL")" = 1 ] &&
+check "bed available and free" \
+    [ "$(sql "SELECT status || '/' || IFNULL(referral_id, '-') FROM beds WHERE bed_id = $B")" = "available/-" ]
+check "the stay is closed" \
+    [ "$(sql "SELECT COUNT(*) FROM bed_stays WHERE referral_id = $R0 AND discharged_at IS NOT NULL")" = 1 ]
+check "the bed's history is kept" \
     [ "$(sql "SELECT status FROM bed_status_history WHERE bed_id = $B ORDER BY id DESC LIMIT 1")" = available ]
 api POST "/api/v1/beds/referrals/$R0/discharge" "$COORD" '{"destination":"home"}'
 expect "discharge twice" 409
@@ -157,11 +160,13 @@ done
 wait $pids # not the server
 wins=$(cat "$T"/offer.* | grep -c '^200$')
 lost=$(cat "$T"/offer.* | grep -c '^409$')
-check "six simultaneous offers of one bed: exactly one 200 ($wins), the rest 409 ($lost)" [ "$wins" = 1 ] && [ "$lost" = 5 ]
+check "six simultaneous offers of one bed: exactly one 200 ($wins)" [ "$wins" = 1 ]
+check "six simultaneous offers of one bed: the other five 409 ($lost)" [ "$lost" = 5 ]
 W=$(sql "SELECT referral_id FROM beds WHERE bed_id = $B")
-check "the bed is reserved for the one winner, and only one referral holds it" \
-    [ "$(sql "SELECT status FROM beds WHERE bed_id = $B")" = reserved ] &&
-    [ "$(sql "SELECT COUNT(*) FROM bed_referrals WHERE bed_id = $B AND state = 'offered'")" = 1 ] &&
+check "the bed is reserved" [ "$(sql "SELECT status FROM beds WHERE bed_id = $B")" = reserved ]
+check "only one referral holds the bed" \
+    [ "$(sql "SELECT COUNT(*) FROM bed_referrals WHERE bed_id = $B AND state = 'offered'")" = 1 ]
+check "the bed's referral is the winner's, offered" \
     [ "$(sql "SELECT state FROM bed_referrals WHERE referral_id = $W")" = offered ]
 L=$(for id in $IDS; do [ "$id" != "$W" ] && echo "$id"; done | head -n 1)
 
@@ -210,8 +215,9 @@ check "nothing was written by the failed admissions" [ "$before" = "$(snapshot)"
 api POST "/api/v1/beds/referrals/$W/admit" "$COORD" '{}'
 expect "admit into the reserved bed" 200
 jqcheck "admitted with a wait measured to admission" '.state == "admitted" and .wait_days >= 0 and (.admitted_at | length) > 0'
-check "bed occupied by the winner; a stay started" \
-    [ "$(sql "SELECT status || '/' || referral_id FROM beds WHERE bed_id = $B")" = "occupied/$W" ] &&
+check "bed occupied by the winner" \
+    [ "$(sql "SELECT status || '/' || referral_id FROM beds WHERE bed_id = $B")" = "occupied/$W" ]
+check "a stay started" \
     [ "$(sql "SELECT COUNT(*) FROM bed_stays WHERE referral_id = $W AND discharged_at IS NULL")" = 1 ]
 api POST "/api/v1/beds/referrals/$W/discharge" "$COORD" '{"destination":"care_home"}'
 expect "discharge the winner" 200
@@ -305,7 +311,8 @@ check "offers audited with the coordinator's name" \
 # ---- the CLI on the same database -----------------------------------------
 check "beds --help exits 0" "$BIN" beds --help >/dev/null
 "$BIN" beds offer --db "$DB" >/dev/null 2>"$T/err"; st=$?
-check "offer without --referral is a usage error (exit $st)" [ "$st" = 2 ] && [ "$(wc -l <"$T/err")" = 1 ]
+check "offer without --referral is a usage error (exit $st)" [ "$st" = 2 ]
+check "offer without --referral: one line" [ "$(wc -l <"$T/err")" = 1 ]
 "$BIN" beds los --db "$DB" --from 2026-13-01 >/dev/null 2>&1; st=$?
 check "a bad date is a usage error (exit $st)" [ "$st" = 2 ]
 "$BIN" beds fly --db "$DB" >/dev/null 2>&1; st=$?
@@ -315,20 +322,22 @@ check "beds board prints the ICS line" grep -q '^ICS ' "$T/board.txt"
 "$BIN" beds match --db "$DB" --policy both >"$T/match.txt" 2>&1
 check "beds match compares the policies" grep -q '^borough' "$T/match.txt"
 "$BIN" beds admit --db "$DB" --referral 999999 >/dev/null 2>"$T/err"; st=$?
-check "admit an unknown referral from the CLI fails (exit $st)" [ "$st" = 2 ] && grep -q "no bed referral" "$T/err"
+check "admit an unknown referral from the CLI fails (exit $st)" [ "$st" = 2 ]
+check "admit an unknown referral: the message says so" grep -q "no bed referral" "$T/err"
 
 # CSV imports: a snapshot and historic stays; a bad row leaves all as it was
 FREE=$(sql "SELECT bed_code FROM beds WHERE status = 'available' AND referral_id IS NULL LIMIT 1")
 printf 'bed_code,unit_code,status,closure,bay_sex\n%s,U-CLAY-REH,closed,staffing,\nU-CLAY-REH-99,U-CLAY-REH,available,,F\n' "$FREE" >"$T/snap.csv"
 "$BIN" beds import --db "$DB" --snapshot "$T/snap.csv" >"$T/out" 2>&1
 check "snapshot import: $(cat "$T/out")" grep -q "imported 2 bed states" "$T/out"
-check "the snapshot closed one bed and added another" \
-    [ "$(sql "SELECT status || '/' || closure FROM beds WHERE bed_code = '$FREE'")" = "closed/staffing" ] &&
-    [ "$(sql "SELECT bay_sex FROM beds WHERE bed_code = 'U-CLAY-REH-99'")" = F ]
+check "the snapshot closed one bed" \
+    [ "$(sql "SELECT status || '/' || closure FROM beds WHERE bed_code = '$FREE'")" = "closed/staffing" ]
+check "the snapshot added another" [ "$(sql "SELECT bay_sex FROM beds WHERE bed_code = 'U-CLAY-REH-99'")" = F ]
 before=$(snapshot)
 printf 'bed_code,unit_code,status,closure,bay_sex\nU-CLAY-REH-98,U-CLAY-REH,available,,\nU-CLAY-REH-97,U-NOWHERE,available,,\n' >"$T/bad.csv"
 "$BIN" beds import --db "$DB" --snapshot "$T/bad.csv" >/dev/null 2>"$T/err"; st=$?
-check "a snapshot with an unknown unit fails (exit $st) naming the line" [ "$st" = 2 ] && grep -q "line 3" "$T/err"
+check "a snapshot with an unknown unit fails (exit $st)" [ "$st" = 2 ]
+check "a snapshot with an unknown unit: the message names the line" grep -q "line 3" "$T/err"
 check "and writes nothing, not even its good first row" [ "$before" = "$(snapshot)" ]
 printf 'unit_code,admitted,discharged,ready,destination\nU-PARK-STD,2026-01-05T10:00,2026-01-19T12:00,2026-01-16,home\nU-PARK-STD,2026-02-01,,,\n' >"$T/stays.csv"
 "$BIN" beds import --db "$DB" --stays "$T/stays.csv" >"$T/out" 2>&1

@@ -246,6 +246,7 @@ for c in rates funnel variation allocation import; do
 done
 printf 'area_code,sex,age_band,count\nE09000005,M,0-4,1\nE09000005,M,0-4,-2\n' >"$T/bad.csv"
 "$BIN" analyse import --db "$DB" --counts "$T/bad.csv" --dataset clibad >"$T/out" 2>&1; st=$?
-check "import of a negative count exits 2 naming line 3" [ $st -eq 2 ] && grep -q "line 3" "$T/out"
+check "import of a negative count exits 2 (exit $st)" [ $st -eq 2 ]
+check "import of a negative count: the message names line 3" grep -q "line 3" "$T/out"
 check "nothing imported" [ "$(sql "SELECT COUNT(*) FROM analytics_datasets WHERE dataset = 'clibad'")" = 0 ]
 finish

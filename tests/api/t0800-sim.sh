@@ -181,17 +181,21 @@ check "sim erlang --help" grep -q "^usage: icsflow sim erlang" "$T/out"
 "$BIN" sim fit --help >"$T/out" 2>&1
 check "sim fit --help" grep -q "^usage: icsflow sim fit" "$T/out"
 "$BIN" sim >"$T/out" 2>&1; st=$?
-check "no scenario: exit 2, one line" [ $st -eq 2 ] && [ "$(wc -l <"$T/out")" -eq 1 ]
+check "no scenario: exit 2 (exit $st)" [ $st -eq 2 ]
+check "no scenario: one line" [ "$(wc -l <"$T/out")" -eq 1 ]
 "$BIN" sim "$ROOT/data/sim_nwl_example.json" --reps zero >"$T/out" 2>&1; st=$?
-check "bad --reps: exit 2, one line" [ $st -eq 2 ] && [ "$(wc -l <"$T/out")" -eq 1 ]
+check "bad --reps: exit 2 (exit $st)" [ $st -eq 2 ]
+check "bad --reps: one line" [ "$(wc -l <"$T/out")" -eq 1 ]
 "$BIN" sim "$ROOT/data/sim_nwl_example.json" --policy regional >"$T/out" 2>&1; st=$?
 check "bad --policy: exit 2" [ $st -eq 2 ]
 printf '{"places": [' >"$T/broken.json"
 "$BIN" sim "$T/broken.json" >"$T/out" 2>&1; st=$?
-check "malformed scenario file: exit 2 naming the line" [ $st -eq 2 ] && grep -q "broken.json:1:" "$T/out"
+check "malformed scenario file: exit 2 (exit $st)" [ $st -eq 2 ]
+check "malformed scenario file: the message names the line" grep -q "broken.json:1:" "$T/out"
 echo "$BAD" >"$T/bad.json"
 "$BIN" sim "$T/bad.json" >"$T/out" 2>&1; st=$?
-check "invalid scenario file: exit 2, one line" [ $st -eq 2 ] && [ "$(wc -l <"$T/out")" -eq 1 ]
+check "invalid scenario file: exit 2 (exit $st)" [ $st -eq 2 ]
+check "invalid scenario file: one line" [ "$(wc -l <"$T/out")" -eq 1 ]
 "$BIN" sim "$ROOT/data/sim_nwl_example.json" --reps 3 --days 120 --threads 2 --format json \
     --out "$T/r2.json" --svg "$T/chart.svg" --points 4 --quiet >"$T/out" 2>&1
 check "CLI review writes JSON" sh -c "jq -e '.policies.pooled.beds_needed.found and .policies.borough.beds_needed.found' '$T/r2.json' >/dev/null"

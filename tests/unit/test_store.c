@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/token.h"
@@ -42,6 +44,15 @@ static int teardown(void **st)
     return 0;
 }
 
+/* The first column of the first row; the query must succeed. */
+static int64_t qint(store *s, const char *sql, json_t *p)
+{
+    ics_err e = {0};
+    int64_t v = -99;
+    assert_int_equal(store_query_int(s, sql, p, -1, &v, &e), 0);
+    return v;
+}
+
 static void add_place(store *s, const char *code, const char *name)
 {
     ics_err e = {0};
@@ -56,15 +67,101 @@ static void test_migrations_are_recorded_once(void **st)
 {
     store *s = *st;
     ics_err e = {0};
-    int64_t steps = store_query_int(s, "SELECT COUNT(*) FROM schema_migrations", NULL, 0, &e);
+    int64_t steps = qint(s, "SELECT COUNT(*) FROM schema_migrations", NULL);
     assert_true(steps >= 2);
     store *again;
     int created = 1;
     assert_int_equal(store_open(path, &again, &created, &e), 0);
     assert_int_equal(created, 0);
-    assert_int_equal(store_query_int(again, "SELECT COUNT(*) FROM schema_migrations", NULL, 0, &e),
-                     steps);
+    assert_int_equal(qint(again, "SELECT COUNT(*) FROM schema_migrations", NULL), steps);
     store_close(again);
+}
+
+static void test_query_int_reports_a_failed_query(void **st)
+{
+    store *s = *st;
+    ics_err e = {0};
+    int64_t v = 7;
+    int rc = store_query_int(s, "SELECT COUNT(*) FROM no_such_table", NULL, 5, &v, &e);
+    assert_int_equal(rc, ICS_EDB);
+    assert_int_equal(v, 5);
+    assert_non_null(strstr(e.msg, "no_such_table"));
+    assert_int_equal(store_query_int(s, "SELECT NULL", NULL, 5, &v, &e), 0);
+    assert_int_equal(v, 5);
+}
+
+static void test_new_database_files_are_private(void **st)
+{
+    store *s = *st;
+    ics_err e = {0};
+    add_place(s, "E09000017", "Hillingdon"); /* a write makes the -wal file */
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        char p[96];
+        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
+        struct stat sb;
+        assert_int_equal(stat(p, &sb), 0);
+        assert_int_equal(sb.st_mode & 0777, 0600);
+    }
+    (void)e;
+}
+
+/* Another connection holds the write lock past the busy timeout: the
+ * answer is ICS_EBUSY (503, try again), not a conflict (409). */
+static void test_locked_database_is_busy_not_conflict(void **st)
+{
+    (void)st;
+    setenv("ICSFLOW_BUSY_MS", "50", 1);
+    store *a, *b;
+    ics_err e = {0};
+    assert_int_equal(store_open(path, &a, NULL, &e), 0);
+    assert_int_equal(store_open(path, &b, NULL, &e), 0);
+    assert_int_equal(store_begin(a, &e), 0);
+    assert_int_equal(store_begin(b, &e), ICS_EBUSY);
+    assert_string_equal(ics_err_name(e.code), "busy");
+    store_rollback(a);
+    assert_int_equal(store_begin(b, &e), 0);
+    store_rollback(b);
+    store_close(a);
+    store_close(b);
+    unsetenv("ICSFLOW_BUSY_MS");
+}
+
+/* Several processes opening one new database at once: each migration step
+ * is applied once, and every open succeeds (the "already applied?" check
+ * is inside the step's transaction). */
+static void test_concurrent_first_opens_all_succeed(void **st)
+{
+    (void)st;
+    char p[80];
+    snprintf(p, sizeof p, "/tmp/icsflow-test-race-%d.db", (int)getpid());
+    for (int round = 0; round < 3; round++) {
+        unlink(p);
+        pid_t kids[6];
+        for (int i = 0; i < 6; i++) {
+            kids[i] = fork();
+            assert_true(kids[i] >= 0);
+            if (kids[i] == 0) {
+                store *s;
+                ics_err e = {0};
+                int rc = store_open(p, &s, NULL, &e);
+                if (!rc) store_close(s);
+                _exit(rc ? 1 : 0);
+            }
+        }
+        for (int i = 0; i < 6; i++) {
+            int status;
+            assert_int_equal(waitpid(kids[i], &status, 0), kids[i]);
+            assert_true(WIFEXITED(status));
+            assert_int_equal(WEXITSTATUS(status), 0);
+        }
+    }
+    unlink(p);
+    char q[96];
+    snprintf(q, sizeof q, "%s-wal", p);
+    unlink(q);
+    snprintf(q, sizeof q, "%s-shm", p);
+    unlink(q);
 }
 
 static void test_rollback_leaves_nothing(void **st)
@@ -74,9 +171,9 @@ static void test_rollback_leaves_nothing(void **st)
     assert_int_equal(store_begin(s, &e), 0);
     add_place(s, "E09000017", "Hillingdon");
     store_rollback(s);
-    assert_int_equal(store_query_int(s, "SELECT COUNT(*) FROM places", NULL, -1, &e), 0);
+    assert_int_equal(qint(s, "SELECT COUNT(*) FROM places", NULL), 0);
     add_place(s, "E09000017", "Hillingdon");
-    assert_int_equal(store_query_int(s, "SELECT COUNT(*) FROM places", NULL, -1, &e), 1);
+    assert_int_equal(qint(s, "SELECT COUNT(*) FROM places", NULL), 1);
 }
 
 static void test_constraint_errors_have_codes(void **st)
@@ -143,8 +240,7 @@ static void test_tokens_are_hashed_and_revocable(void **st)
     assert_int_equal(store_user_add(s, "test", "ana", "analyst", NULL, tok, &id, &e), 0);
     assert_int_equal(strlen(tok), TOKEN_LEN);
     json_t *p = json_pack("[s]", tok);
-    assert_int_equal(store_query_int(s, "SELECT COUNT(*) FROM tokens WHERE hash = ?", p, -1, &e),
-                     0);
+    assert_int_equal(qint(s, "SELECT COUNT(*) FROM tokens WHERE hash = ?", p), 0);
     json_decref(p);
     auth_user u;
     assert_int_equal(store_user_by_token(s, tok, &u, &e), 0);
@@ -265,6 +361,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_constraint_errors_have_codes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_query_int_reports_a_failed_query, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_new_database_files_are_private, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_locked_database_is_busy_not_conflict, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_first_opens_all_succeed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upsert_rejects_unknown_reference_and_lists_problems,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_query_json_and_audit, setup, teardown),
