@@ -22,8 +22,29 @@ mktoken() { # NAME ROLE [ORG] -> prints the token
     "$BIN" user add --db "$DB" --name "$1" --role "$2" ${3:+--org "$3"} | tail -n 1
 }
 
+# A freshly seeded database, made once per build and copied for each test:
+# seeding under ASan takes seconds, and every script starts from the same
+# state anyway. Rebuilt whenever the binary or the data folder is newer, or
+# it is over an hour old (seeded history is relative to today).
+fresh_db() { # DEST
+    tpl=$B/test-template.db
+    (
+        flock 9
+        if [ ! -s "$tpl" ] || [ "$BIN" -nt "$tpl" ] || [ -n "$(find "$tpl" -mmin +60)" ] ||
+            [ -n "$(find "$ROOT/data" -newer "$tpl" -print -quit)" ]; then
+            rm -f "$tpl" "$tpl-wal" "$tpl-shm"
+            "$BIN" db init --db "$tpl.new" >/dev/null 2>"$T/init.log" || { cat "$T/init.log"; exit 1; }
+            sqlite3 "$tpl.new" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+            rm -f "$tpl.new-wal" "$tpl.new-shm"
+            mv "$tpl.new" "$tpl"
+        fi
+    ) 9>"$B/test-template.lock" || exit 1
+    cp "$tpl" "$1"
+    chmod 600 "$1"
+}
+
 start_server() {
-    "$BIN" db init --db "$DB" >/dev/null 2>"$T/init.log" || { cat "$T/init.log"; exit 1; }
+    fresh_db "$DB"
     ADMIN=$(mktoken admin admin QRV)
     "$SERVE_BIN" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$T/port" >"$T/server.log" 2>&1 &
     PID=$!

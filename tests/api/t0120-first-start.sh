@@ -4,6 +4,9 @@
 # varied moments), run it again, and compare every table's row count with an
 # uninterrupted init.
 . "$(dirname "$0")/lib.sh"
+# Seeding is what is tested, not memory safety (the other scripts run the
+# sanitizer build): the optimised binary keeps a dozen inits quick.
+BIN=${ICSFLOW_BIN:-$B/icsflow}
 
 counts() { # DB -> "table rows" per line, every table
     for t in $(sqlite3 "$1" "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"); do
@@ -16,7 +19,7 @@ counts "$T/ref.db" >"$T/ref.counts"
 check "the uninterrupted init seeds bed referrals" [ "$(sqlite3 "$T/ref.db" 'SELECT COUNT(*) FROM bed_referrals')" -gt 0 ]
 check "the uninterrupted init records 7 seeding steps" [ "$(sqlite3 "$T/ref.db" 'SELECT COUNT(*) FROM seed_steps')" -eq 7 ]
 
-for step in 1 2 3 4 5 6 7; do
+for step in 1 2 3 5 7; do
     db=$T/stop$step.db
     ICSFLOW_STOP_AFTER_STEP=$step "$BIN" db init --db "$db" >/dev/null 2>"$T/stop.log"
     st=$?
@@ -38,7 +41,7 @@ for step in 1 2 3 4 5 6 7; do
 done
 
 # SIGINT at varied moments during the (about 3 s) seeding.
-for delay in 0.2 0.7 1.3 2.1; do
+for delay in 0.3 1.1 1.9; do
     db=$T/int$delay.db
     "$BIN" db init --db "$db" >/dev/null 2>&1 &
     p=$!
