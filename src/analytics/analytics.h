@@ -30,10 +30,7 @@ int analytics_sex_index(const char *s);
 
 /* ---- distributions ------------------------------------------------------- */
 
-/* Standard normal quantile (full double precision). */
-double analytics_normal_quantile(double p);
-/* Two-sided z for a confidence level in (0, 1): 0.95 -> 1.959964, 0.998 -> 3.090232. */
-double analytics_z(double confidence);
+/* The normal and Student t quantiles and Wilson's interval: core/stats.h. */
 /* Regularised lower incomplete gamma P(a, x). */
 double analytics_gamma_p(double a, double x);
 /* Quantile of the gamma distribution with shape a and scale 1 (qchisq(p, 2a)/2). */
@@ -48,9 +45,6 @@ double analytics_byar_upper(double o, double confidence);
 /* Exact Poisson limits through the chi-squared (gamma) quantiles. */
 double analytics_exact_lower(double o, double confidence);
 double analytics_exact_upper(double o, double confidence);
-/* Wilson score limits for x events out of n (as proportions, 0..1). */
-double analytics_wilson_lower(double x, double n, double confidence);
-double analytics_wilson_upper(double x, double n, double confidence);
 
 /* ---- estimates ----------------------------------------------------------- */
 
@@ -202,9 +196,6 @@ int analytics_funnel_svg(const analytics_funnel *f, const analytics_chart_text *
                          ics_err *e);
 
 /* ---- variation of means (length of stay) ------------------------------- */
-
-/* Student t quantile with df degrees of freedom. */
-double analytics_t_quantile(double p, double df);
 
 typedef struct analytics_mean {
     double n, mean, sd;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analytics/analytics.h"
+#include "core/stats.h"
 #include "analytics/chart.h"
 
 const char *analytics_sig_name(analytics_sig s)
@@ -41,7 +42,7 @@ const char *analytics_sig_name(analytics_sig s)
  */
 double analytics_funnel_prop_limit(double level, double n, double p0, int upper)
 {
-    double z = analytics_z(level), z2 = z * z;
+    double z = stats_z(level), z2 = z * z;
     double first = p0 * (n / z2 + 1.0);
     double a = -8.0 * p0 * (n / z2 + 1.0);
     double last = 1.0 / z2 + 1.0 / n;

@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "analytics/analytics.h"
+#include "core/stats.h"
 
 int analytics_mean_compute(double n, double sum, double sumsq, double overall_mean,
                            double overall_sd, analytics_mean *out, ics_err *e)
@@ -21,14 +22,14 @@ int analytics_mean_compute(double n, double sum, double sumsq, double overall_me
     double var = (sumsq - n * out->mean * out->mean) / (n - 1.0);
     out->sd = sqrt(var > 0.0 ? var : 0.0);
     double se = out->sd / sqrt(n);
-    double t95 = analytics_t_quantile(0.975, n - 1.0), t998 = analytics_t_quantile(0.999, n - 1.0);
+    double t95 = stats_t_quantile(0.975, n - 1.0), t998 = stats_t_quantile(0.999, n - 1.0);
     out->lo95 = out->mean - t95 * se;
     out->hi95 = out->mean + t95 * se;
     out->lo998 = out->mean - t998 * se;
     out->hi998 = out->mean + t998 * se;
     if (!isfinite(overall_mean) || !(overall_sd >= 0.0)) return 0;
     double s = overall_sd / sqrt(n);
-    double z95 = analytics_z(0.95), z998 = analytics_z(0.998);
+    double z95 = STATS_Z95, z998 = STATS_Z998;
     if (out->mean > overall_mean + z998 * s)
         out->sig = ANALYTICS_SIG_HIGH_998;
     else if (out->mean > overall_mean + z95 * s)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "analytics/analytics.h"
+#include "core/stats.h"
 
 const double analytics_esp2013[ANALYTICS_NBANDS] = {
     5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000,
@@ -130,7 +131,7 @@ typedef struct zpair {
 
 static zpair zvalues(void)
 {
-    return (zpair){analytics_z(0.95), analytics_z(0.998)};
+    return (zpair){STATS_Z95, STATS_Z998};
 }
 
 static double byar_lo(double o, double z)
@@ -293,9 +294,11 @@ int analytics_proportion(double x, double n, double multiplier, analytics_estima
         return 0;
     }
     out->value = x / n * multiplier;
-    out->lo95 = analytics_wilson_lower(x, n, 0.95) * multiplier;
-    out->hi95 = analytics_wilson_upper(x, n, 0.95) * multiplier;
-    out->lo998 = analytics_wilson_lower(x, n, 0.998) * multiplier;
-    out->hi998 = analytics_wilson_upper(x, n, 0.998) * multiplier;
+    stats_wilson(x, n, STATS_Z95, &out->lo95, &out->hi95);
+    stats_wilson(x, n, STATS_Z998, &out->lo998, &out->hi998);
+    out->lo95 *= multiplier;
+    out->hi95 *= multiplier;
+    out->lo998 *= multiplier;
+    out->hi998 *= multiplier;
     return 0;
 }

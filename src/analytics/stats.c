@@ -1,65 +1,15 @@
-/* stats.c - the distributions and interval formulas the estimates rest on:
- * normal, gamma and Student t quantiles, Byar's and exact Poisson limits,
- * and Wilson score limits for proportions.
+/* stats.c - the distributions and interval formulas the estimates rest on
+ * that only analytics needs: the gamma quantile, Byar's and exact Poisson
+ * limits. The normal and t quantiles and Wilson's interval are shared by
+ * every module and live in core/stats.c.
  *
- * libm gives erfc and lgamma; the incomplete gamma and beta functions and
- * the quantiles are computed here to full double precision so results match
- * R's qnorm/qchisq/qt (which Fingertips uses) far inside 1e-6. */
+ * libm gives lgamma; the incomplete gamma function and its quantile are
+ * computed here to full double precision so results match R's qchisq
+ * (which Fingertips uses) far inside 1e-6. */
 #include <math.h>
 
 #include "analytics/analytics.h"
-
-/* ---- normal -------------------------------------------------------------- */
-
-static double norm_upper(double x) /* P(Z > x) */
-{
-    return 0.5 * erfc(x / M_SQRT2);
-}
-
-static double norm_pdf(double x)
-{
-    return exp(-0.5 * x * x) / sqrt(2.0 * M_PI);
-}
-
-/*
- * Normal quantile: a rational starting value (Abramowitz and Stegun 26.2.23,
- * error < 4.5e-4) refined by Halley steps on the tail probability computed
- * with erfc, which converge cubically: three steps reach double precision.
- * Working on the smaller tail keeps relative precision for p near 0 or 1.
- */
-double analytics_normal_quantile(double p)
-{
-    if (!(p > 0.0 && p < 1.0)) {
-        if (p == 0.0) return -INFINITY;
-        if (p == 1.0) return INFINITY;
-        return NAN;
-    }
-    int upper = p > 0.5;
-    double q = upper ? 1.0 - p : p; /* the tail probability, <= 0.5 */
-    double t = sqrt(-2.0 * log(q));
-    double x = t - (2.515517 + 0.802853 * t + 0.010328 * t * t) /
-                       (1.0 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
-    /* x > 0 solves P(Z > x) = q */
-    for (int i = 0; i < 6; i++) {
-        double f = norm_upper(x) - q;
-        double d = -norm_pdf(x);
-        double step = f / d;
-        /* Halley: divide by (1 - f f'' / (2 f'^2)); f'' = x phi(x) */
-        double corr = 1.0 - step * (x * -d) / (2.0 * d);
-        double nx = x - step / corr;
-        if (fabs(nx - x) <= 1e-16 * fabs(nx)) {
-            x = nx;
-            break;
-        }
-        x = nx;
-    }
-    return upper ? x : -x;
-}
-
-double analytics_z(double confidence)
-{
-    return analytics_normal_quantile(confidence + (1.0 - confidence) / 2.0);
-}
+#include "core/stats.h"
 
 /* ---- incomplete gamma ---------------------------------------------------- */
 
@@ -127,7 +77,7 @@ double analytics_gamma_quantile(double p, double a)
     if (p == 1.0) return INFINITY;
     int upper = p > 0.5;
     double target = upper ? 1.0 - p : p;
-    double z = analytics_normal_quantile(p);
+    double z = stats_normal_quantile(p);
     double c = 1.0 - 1.0 / (9.0 * a) + z / (3.0 * sqrt(a));
     double x = c > 0.0 ? a * c * c * c : 1e-3 * a;
     double lo = 0.0, hi = INFINITY;
@@ -147,82 +97,6 @@ double analytics_gamma_quantile(double p, double a)
     return x;
 }
 
-/* ---- incomplete beta and Student t ------------------------------------- */
-
-/* Continued fraction for the incomplete beta (Numerical Recipes 6.4). */
-static double beta_cf(double a, double b, double x)
-{
-    const double tiny = 1e-300;
-    double qab = a + b, qap = a + 1.0, qam = a - 1.0;
-    double c = 1.0, d = 1.0 - qab * x / qap;
-    if (fabs(d) < tiny) d = tiny;
-    d = 1.0 / d;
-    double h = d;
-    for (int m = 1; m < 10000; m++) {
-        int m2 = 2 * m;
-        double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        if (fabs(d) < tiny) d = tiny;
-        c = 1.0 + aa / c;
-        if (fabs(c) < tiny) c = tiny;
-        d = 1.0 / d;
-        h *= d * c;
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        if (fabs(d) < tiny) d = tiny;
-        c = 1.0 + aa / c;
-        if (fabs(c) < tiny) c = tiny;
-        d = 1.0 / d;
-        double del = d * c;
-        h *= del;
-        if (fabs(del - 1.0) < 1e-16) break;
-    }
-    return h;
-}
-
-/* I_x(a, b) with y = 1 - x passed separately so it keeps its digits. */
-static double beta_inc(double a, double b, double x, double y)
-{
-    if (x <= 0.0) return 0.0;
-    if (y <= 0.0) return 1.0;
-    double lbt = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log(y);
-    if (x < (a + 1.0) / (a + b + 2.0)) return exp(lbt) * beta_cf(a, b, x) / a;
-    return 1.0 - exp(lbt) * beta_cf(b, a, y) / b;
-}
-
-/* P(T > t) for t >= 0. */
-static double t_upper(double t, double df)
-{
-    return 0.5 * beta_inc(df / 2.0, 0.5, df / (df + t * t), t * t / (df + t * t));
-}
-
-double analytics_t_quantile(double p, double df)
-{
-    if (!(df > 0.0) || !(p > 0.0 && p < 1.0)) return NAN;
-    int upper = p > 0.5;
-    double q = upper ? 1.0 - p : p;
-    if (q == 0.5) return 0.0;
-    double lo = 0.0, hi = INFINITY;
-    double x = analytics_normal_quantile(1.0 - q);
-    double lc = lgamma((df + 1.0) / 2.0) - lgamma(df / 2.0) - 0.5 * log(df * M_PI);
-    for (int i = 0; i < 300; i++) {
-        double f = q - t_upper(x, df); /* increasing in x */
-        if (f > 0.0)
-            hi = x;
-        else
-            lo = x;
-        double dens = exp(lc - (df + 1.0) / 2.0 * log1p(x * x / df));
-        double nx = x - f / dens;
-        if (!(nx > lo && nx < hi)) nx = isinf(hi) ? 2.0 * x + 1.0 : 0.5 * (lo + hi);
-        if (fabs(nx - x) <= 4e-16 * nx) {
-            x = nx;
-            break;
-        }
-        x = nx;
-    }
-    return upper ? x : -x;
-}
-
 /* ---- interval formulas --------------------------------------------------- */
 
 /*
@@ -234,7 +108,7 @@ double analytics_t_quantile(double p, double df)
 double analytics_byar_lower(double o, double confidence)
 {
     if (!(o > 0.0)) return NAN;
-    double z = analytics_z(confidence);
+    double z = stats_z(confidence);
     double c = 1.0 - 1.0 / (9.0 * o) - z / (3.0 * sqrt(o));
     double v = o * c * c * c;
     return v < 0.0 ? NAN : v;
@@ -243,7 +117,7 @@ double analytics_byar_lower(double o, double confidence)
 double analytics_byar_upper(double o, double confidence)
 {
     if (!(o >= 0.0)) return NAN;
-    double z = analytics_z(confidence);
+    double z = stats_z(confidence);
     double o1 = o + 1.0;
     double c = 1.0 - 1.0 / (9.0 * o1) + z / (3.0 * sqrt(o1));
     return o1 * c * c * c;
@@ -261,22 +135,4 @@ double analytics_exact_upper(double o, double confidence)
 {
     if (!(o >= 0.0)) return NAN;
     return analytics_gamma_quantile(confidence + (1.0 - confidence) / 2.0, o + 1.0);
-}
-
-/*
- * Wilson score interval (Wilson 1927; Newcombe and Altman 2000), in the form
- * Fingertips writes it: (2x + z^2 -/+ z sqrt(z^2 + 4x(1 - x/n))) / (2(n + z^2)).
- */
-double analytics_wilson_lower(double x, double n, double confidence)
-{
-    if (!(n > 0.0) || x < 0.0 || x > n) return NAN;
-    double z = analytics_z(confidence);
-    return (2.0 * x + z * z - z * sqrt(z * z + 4.0 * x * (1.0 - x / n))) / 2.0 / (n + z * z);
-}
-
-double analytics_wilson_upper(double x, double n, double confidence)
-{
-    if (!(n > 0.0) || x < 0.0 || x > n) return NAN;
-    double z = analytics_z(confidence);
-    return (2.0 * x + z * z + z * sqrt(z * z + 4.0 * x * (1.0 - x / n))) / 2.0 / (n + z * z);
 }

@@ -289,9 +289,6 @@ int beds_los_compute(const beds_stay *stays, size_t nstays, size_t nunits,
                      const beds_type *unit_types, int64_t from_day, int64_t to_day, beds_los *out,
                      ics_err *e);
 
-/* Percentile of sorted values (Hyndman-Fan type 7, linear interpolation). */
-double beds_percentile(const double *sorted, size_t n, double p);
-
 #define BEDS_FORECAST_DAYS 7
 /* Expected discharges per unit for today + 0..6 from the stays still in
  * (discharge_day -1): a planned discharge date counts as certain; otherwise

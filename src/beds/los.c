@@ -5,35 +5,15 @@
  * LOS of a stay is discharge day - admission day (London calendar days,
  * so a same-day stay is 0). Percentiles are Hyndman-Fan type 7 (linear
  * interpolation between order statistics, the default of R and of
- * spreadsheet PERCENTILE.INC). */
+ * spreadsheet PERCENTILE.INC), from core/stats.h like every median. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "beds/beds.h"
+#include "core/stats.h"
 
 const int beds_los_bin_lo[BEDS_LOS_BINS] = {0, 7, 14, 21, 28, 42};
-
-#define Z95  1.959964
-#define Z998 3.090232
-
-double beds_percentile(const double *sorted, size_t n, double p)
-{
-    if (n == 0) return 0.0;
-    if (p <= 0) return sorted[0];
-    if (p >= 1) return sorted[n - 1];
-    double h = (double)(n - 1) * p;
-    size_t lo = (size_t)floor(h);
-    double frac = h - (double)lo;
-    if (lo + 1 >= n) return sorted[n - 1];
-    return sorted[lo] + frac * (sorted[lo + 1] - sorted[lo]);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static int bin_of(int64_t los)
 {
@@ -54,7 +34,7 @@ static int counted(const beds_stay *s, size_t nunits, int64_t from, int64_t to)
  * the target theta (the mean LOS of every stay of its bed type, so a
  * stroke unit is not judged against palliative care) with limits
  * theta +/- z * sigma / sqrt(n), sigma the standard deviation of those
- * stays; z = 1.959964 (95%) and 3.090232 (99.8%). Outside 99.8% is
+ * stays; z = STATS_Z95 (95%) and STATS_Z998 (99.8%). Outside 99.8% is
  * special-cause variation. */
 int beds_los_compute(const beds_stay *stays, size_t nstays, size_t nunits,
                      const beds_type *unit_types, int64_t from_day, int64_t to_day, beds_los *out,
@@ -108,7 +88,7 @@ int beds_los_compute(const beds_stay *stays, size_t nstays, size_t nunits,
             }
         }
         if (n == 0) continue;
-        qsort(v, n, sizeof *v, cmp_double);
+        stats_sort(v, n);
         double sum = 0, sq = 0;
         for (size_t k = 0; k < n; k++) {
             sum += v[k];
@@ -116,17 +96,17 @@ int beds_los_compute(const beds_stay *stays, size_t nstays, size_t nunits,
         }
         o->mean = sum / (double)n;
         o->sd = n > 1 ? sqrt(fmax(0.0, (sq - (double)n * o->mean * o->mean) / (double)(n - 1))) : 0;
-        o->median = beds_percentile(v, n, 0.5);
-        o->p90 = beds_percentile(v, n, 0.9);
+        o->median = stats_quantile(v, n, 0.5, STATS_Q_TYPE7);
+        o->p90 = stats_quantile(v, n, 0.9, STATS_Q_TYPE7);
         double se = o->sd_type / sqrt((double)n);
-        o->lo95 = o->target - Z95 * se;
-        o->hi95 = o->target + Z95 * se;
-        o->lo998 = o->target - Z998 * se;
-        o->hi998 = o->target + Z998 * se;
+        o->lo95 = o->target - STATS_Z95 * se;
+        o->hi95 = o->target + STATS_Z95 * se;
+        o->lo998 = o->target - STATS_Z998 * se;
+        o->hi998 = o->target + STATS_Z998 * se;
         if (se > 0) {
             o->z = (o->mean - o->target) / se;
             double az = fabs(o->z);
-            o->flag = az > Z998 ? 2 : az > Z95 ? 1 : 0;
+            o->flag = az > STATS_Z998 ? 2 : az > STATS_Z95 ? 1 : 0;
         }
     }
     free(start);

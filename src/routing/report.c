@@ -10,22 +10,7 @@
 #include <string.h>
 
 #include "core/sb.h"
-
-void routing_wilson(int x, int n, double z, double *lo, double *hi)
-{
-    if (n <= 0) {
-        *lo = *hi = -1;
-        return;
-    }
-    double p = (double)x / n, z2 = z * z;
-    double centre = p + z2 / (2.0 * n);
-    double half = z * sqrt(p * (1 - p) / n + z2 / (4.0 * n * n));
-    double den = 1 + z2 / n;
-    *lo = (centre - half) / den;
-    *hi = (centre + half) / den;
-    if (*lo < 0) *lo = 0;
-    if (*hi > 1) *hi = 1;
-}
+#include "core/stats.h"
 
 typedef struct delay {
     int group, minutes;
@@ -52,7 +37,9 @@ static route_ucr_row *row_of(route_ucr_report *r, int g)
  * cancelled referrals are out of scope (counted, not in the denominator);
  * referrals still open are counted, and those already past 2 hours at `asof`
  * are shown as open breaches because they will fail when attended.
- * The interval is Wilson's score interval at 95% (z = 1.959964).
+ * The interval is Wilson's score interval at 95% (core/stats.h); the
+ * median delay is the type 7 median (core/stats.h), which for a sample is
+ * its middle value or the mean of the middle two.
  */
 int routing_ucr_report(const route_ref *refs, int nrefs, int nservices, int nplaces, int64_t from,
                        int64_t to, int standard, int64_t asof, route_ucr_report *out, ics_err *e)
@@ -66,8 +53,10 @@ int routing_ucr_report(const route_ref *refs, int nrefs, int nservices, int npla
     out->by_service = calloc((size_t)nservices + 1, sizeof *out->by_service);
     out->by_place = calloc((size_t)nplaces + 1, sizeof *out->by_place);
     delay *dl = malloc(((size_t)nrefs * 3 + 1) * sizeof *dl);
-    if (!out->by_service || !out->by_place || !dl) {
+    double *mins = malloc(((size_t)nrefs + 1) * sizeof *mins);
+    if (!out->by_service || !out->by_place || !dl || !mins) {
         free(dl);
+        free(mins);
         routing_ucr_report_free(out);
         return ics_err_set(e, ICS_ENOMEM, "out of memory");
     }
@@ -107,16 +96,15 @@ int routing_ucr_report(const route_ref *refs, int nrefs, int nservices, int npla
         int j = i;
         while (j < nd && dl[j].group == g) j++;
         int m = j - i;
-        r->median_minutes =
-            m == 0 ? -1
-                   : (m % 2 ? dl[i + m / 2].minutes
-                            : (dl[i + m / 2 - 1].minutes + dl[i + m / 2].minutes) / 2.0);
+        for (int k = 0; k < m; k++) mins[k] = dl[i + k].minutes; /* sorted by delay_cmp */
+        r->median_minutes = m == 0 ? -1 : stats_quantile(mins, (size_t)m, 0.5, STATS_Q_TYPE7);
         i = j;
         r->share = r->attended ? (double)r->within / r->attended : -1;
-        routing_wilson(r->within, r->attended, 1.959964, &r->lo, &r->hi);
+        if (stats_wilson(r->within, r->attended, STATS_Z95, &r->lo, &r->hi)) r->lo = r->hi = -1;
         r->meets = r->attended && r->share >= ROUTE_UCR_AMBITION;
     }
     free(dl);
+    free(mins);
     return 0;
 }
 

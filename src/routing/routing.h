@@ -255,9 +255,6 @@ int routing_ucr_report(const route_ref *refs, int nrefs, int nservices, int npla
                        int64_t to, int standard, int64_t asof, route_ucr_report *out, ics_err *e);
 void routing_ucr_report_free(route_ucr_report *r);
 
-/* Wilson score interval for x of n at z. */
-void routing_wilson(int x, int n, double z, double *lo, double *hi);
-
 /* ---- the harmonisation report ------------------------------------------ */
 
 typedef struct route_harm_cell {

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/stats.h"
 #include "sim/sim.h"
 
 sim_result *sim_result_new(int reps)
@@ -56,7 +57,7 @@ static sim_stat stat_of(const sim_result *r, size_t off)
         if (!isnan(v)) ss += (v - s.mean) * (v - s.mean);
     }
     s.sd = s.n > 1 ? sqrt(ss / (s.n - 1)) : 0;
-    double half = s.n > 1 ? sim_t975(s.n - 1) * s.sd / sqrt(s.n) : 0;
+    double half = s.n > 1 ? stats_t_quantile(0.975, s.n - 1) * s.sd / sqrt(s.n) : 0;
     /* every metric is >= 0: the interval is cut at 0 rather than show a
      * negative wait or share */
     s.lo = s.mean - half > 0 ? s.mean - half : 0;

@@ -263,7 +263,4 @@ int sim_erlang_beds(double lambda, double los, double t, double p);
 double sim_draw_normal(rng *r);
 double sim_draw_exponential(rng *r, double mean);
 
-/* Two-sided 95% Student t quantile (t_0.975) for df degrees of freedom. */
-double sim_t975(int df);
-
 #endif

@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/stats.h"
+
 /*
- * Percentiles follow the NHS England RTT statistics: waits are counted in
+ * Percentiles follow the NHS England RTT statistics (STATS_Q_RTT_WEEKS in
+ * core/stats.h, the one place percentiles are defined): waits are counted in
  * whole-week bands (a patient who has waited 10 weeks and 3 days is in the
  * 10-11 band) and the median and 92nd percentile are interpolated linearly
  * within the band where the cumulative count first reaches q x N:
@@ -30,28 +33,15 @@ static int cmp_item(const void *x, const void *y)
     return (a->weeks > b->weeks) - (a->weeks < b->weeks);
 }
 
-/* Interpolated percentile of sorted whole-week waits v[0..n). */
-static double pct(const item *v, size_t n, double q)
-{
-    if (n == 0) return 0;
-    double target = q * (double)n;
-    size_t i = 0;
-    while (i < n) {
-        size_t j = i;
-        while (j < n && v[j].weeks == v[i].weeks) j++;
-        if ((double)j >= target) return v[i].weeks + (target - (double)i) / (double)(j - i);
-        i = j;
-    }
-    return v[n - 1].weeks + 1.0;
-}
-
-static void summarise(const item *v, size_t n, const char *name, waitlist_equity_row *r)
+/* v sorted by weeks within the group; w: room for n doubles. */
+static void summarise(const item *v, size_t n, const char *name, double *w, waitlist_equity_row *r)
 {
     memset(r, 0, sizeof *r);
     snprintf(r->group, sizeof r->group, "%s", name);
     r->count = n;
-    r->median_weeks = pct(v, n, 0.5);
-    r->p92_weeks = pct(v, n, 0.92);
+    for (size_t i = 0; i < n; i++) w[i] = v[i].weeks;
+    r->median_weeks = stats_quantile(w, n, 0.5, STATS_Q_RTT_WEEKS);
+    r->p92_weeks = stats_quantile(w, n, 0.92, STATS_Q_RTT_WEEKS);
     size_t under = 0;
     for (size_t i = 0; i < n; i++) {
         int w = v[i].weeks;
@@ -87,17 +77,19 @@ int waitlist_equity(const int *weeks, const char *const *key, const unsigned cha
     for (size_t i = 0; i < m; i++) groups += i == 0 || strcmp(v[i].key, v[i - 1].key);
     waitlist_equity_row *out = calloc(groups + 1, sizeof *out);
     item *all = malloc((m + 1) * sizeof *all);
-    if (!out || !all) {
+    double *w = malloc((m + 1) * sizeof *w);
+    if (!out || !all || !w) {
         free(v);
         free(out);
         free(all);
+        free(w);
         return ics_err_set(e, ICS_ENOMEM, "out of memory");
     }
     size_t g = 0;
     for (size_t i = 0; i < m;) {
         size_t j = i;
         while (j < m && !strcmp(v[j].key, v[i].key)) j++;
-        summarise(v + i, j - i, v[i].key, &out[g++]);
+        summarise(v + i, j - i, v[i].key, w, &out[g++]);
         i = j;
     }
     /* the whole list: re-sort by weeks alone */
@@ -106,8 +98,9 @@ int waitlist_equity(const int *weeks, const char *const *key, const unsigned cha
         all[i].weeks = v[i].weeks;
     }
     qsort(all, m, sizeof *all, cmp_item);
-    summarise(all, m, "all", &out[g++]);
+    summarise(all, m, "all", w, &out[g++]);
     free(v);
+    free(w);
     free(all);
     *rows = out;
     *nrows = g;

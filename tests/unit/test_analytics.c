@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "analytics/analytics.h"
+#include "core/stats.h"
 #include "analytics/chart.h"
 #include "core/csv.h"
 
@@ -25,16 +26,31 @@
         }                                                                                          \
     } while (0)
 
+/* Wilson limits at a confidence level through core's one interval. */
+static double wilson_lower(double x, double n, double level)
+{
+    double lo, hi;
+    stats_wilson(x, n, stats_z(level), &lo, &hi);
+    return lo;
+}
+
+static double wilson_upper(double x, double n, double level)
+{
+    double lo, hi;
+    stats_wilson(x, n, stats_z(level), &lo, &hi);
+    return hi;
+}
+
 /* ---- distributions ------------------------------------------------------ */
 
 static void test_z_values_match_standards(void **s)
 {
     (void)s;
     /* STANDARDS.md: 1.959964 and 3.090232; full precision from erf^-1 */
-    assert_rel(analytics_z(0.95), 1.9599639845400542, 1e-15);
-    assert_rel(analytics_z(0.998), 3.0902323061678135, 1e-15);
-    assert_rel(analytics_normal_quantile(0.001), -3.0902323061678135, 1e-15);
-    assert_true(fabs(analytics_normal_quantile(0.5)) < 1e-15);
+    assert_rel(stats_z(0.95), 1.9599639845400542, 1e-15);
+    assert_rel(stats_z(0.998), 3.0902323061678135, 1e-15);
+    assert_rel(stats_normal_quantile(0.001), -3.0902323061678135, 1e-15);
+    assert_true(fabs(stats_normal_quantile(0.5)) < 1e-15);
 }
 
 static void test_gamma_and_t_quantiles_match_closed_forms(void **s)
@@ -46,9 +62,9 @@ static void test_gamma_and_t_quantiles_match_closed_forms(void **s)
     /* P(a, x) at the quantile gives p back */
     assert_rel(analytics_gamma_p(7.5, analytics_gamma_quantile(0.3, 7.5)), 0.3, 1e-13);
     /* t with 1 df is Cauchy: tan(pi (p - 1/2)); with 2 df: (2p-1)/sqrt(2p(1-p)) */
-    assert_rel(analytics_t_quantile(0.975, 1.0), tan(M_PI * 0.475), 1e-13);
-    assert_rel(analytics_t_quantile(0.975, 2.0), 0.95 / sqrt(2 * 0.975 * 0.025), 1e-13);
-    assert_rel(analytics_t_quantile(0.025, 2.0), -0.95 / sqrt(2 * 0.975 * 0.025), 1e-13);
+    assert_rel(stats_t_quantile(0.975, 1.0), tan(M_PI * 0.475), 1e-13);
+    assert_rel(stats_t_quantile(0.975, 2.0), 0.95 / sqrt(2 * 0.975 * 0.025), 1e-13);
+    assert_rel(stats_t_quantile(0.025, 2.0), -0.95 / sqrt(2 * 0.975 * 0.025), 1e-13);
 }
 
 /* ---- interval formulas -------------------------------------------------- */
@@ -89,17 +105,17 @@ static void test_wilson_limits_worked_example(void **s)
 {
     (void)s;
     /* x = 50, n = 200: (2x + z^2 -/+ z sqrt(z^2 + 4x(1 - x/n))) / 2 / (n + z^2) */
-    assert_rel(analytics_wilson_lower(50, 200, 0.95), 0.19508168006817497, 1e-12);
-    assert_rel(analytics_wilson_upper(50, 200, 0.95), 0.31434098312045831, 1e-12);
-    assert_rel(analytics_wilson_lower(50, 200, 0.998), 0.16825594266243035, 1e-12);
-    assert_rel(analytics_wilson_upper(50, 200, 0.998), 0.35452992434964822, 1e-12);
+    assert_rel(wilson_lower(50, 200, 0.95), 0.19508168006817497, 1e-12);
+    assert_rel(wilson_upper(50, 200, 0.95), 0.31434098312045831, 1e-12);
+    assert_rel(wilson_lower(50, 200, 0.998), 0.16825594266243035, 1e-12);
+    assert_rel(wilson_upper(50, 200, 0.998), 0.35452992434964822, 1e-12);
     /* the same limits written as STANDARDS.md does */
-    double z = analytics_z(0.95), n = 200, p = 0.25;
+    double z = stats_z(0.95), n = 200, p = 0.25;
     double lo =
         (p + z * z / (2 * n) - z * sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / (1 + z * z / n);
-    assert_rel(analytics_wilson_lower(50, 200, 0.95), lo, 1e-13);
-    assert_true(analytics_wilson_lower(0, 10, 0.95) == 0.0);
-    assert_true(isnan(analytics_wilson_lower(11, 10, 0.95)));
+    assert_rel(wilson_lower(50, 200, 0.95), lo, 1e-13);
+    assert_true(wilson_lower(0, 10, 0.95) == 0.0);
+    assert_true(isnan(wilson_lower(11, 10, 0.95)));
 }
 
 /* ---- estimates ------------------------------------------------------------ */
@@ -289,8 +305,8 @@ static void test_proportion_funnel_limit_touches_average(void **s)
         double L = analytics_funnel_prop_limit(level, n, p0, 0);
         double U = analytics_funnel_prop_limit(level, n, p0, 1);
         assert_true(L < p0 && p0 < U);
-        assert_rel(analytics_wilson_upper(L * n, n, level), p0, 1e-12);
-        assert_rel(analytics_wilson_lower(U * n, n, level), p0, 1e-12);
+        assert_rel(wilson_upper(L * n, n, level), p0, 1e-12);
+        assert_rel(wilson_lower(U * n, n, level), p0, 1e-12);
     }
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "beds/beds.h"
+#include "core/stats.h"
 #include "core/rng.h"
 #include "core/valid.h"
 
@@ -676,11 +677,11 @@ static void test_percentile_edges(void **s)
 {
     (void)s;
     double one[1] = {7}, two[2] = {1, 3};
-    assert_float_equal(beds_percentile(one, 1, 0.9), 7, 1e-12);
-    assert_float_equal(beds_percentile(two, 2, 0.5), 2, 1e-12);
-    assert_float_equal(beds_percentile(two, 2, 0), 1, 1e-12);
-    assert_float_equal(beds_percentile(two, 2, 1), 3, 1e-12);
-    assert_float_equal(beds_percentile(two, 0, 0.5), 0, 1e-12);
+    assert_float_equal(stats_quantile(one, 1, 0.9, STATS_Q_TYPE7), 7, 1e-12);
+    assert_float_equal(stats_quantile(two, 2, 0.5, STATS_Q_TYPE7), 2, 1e-12);
+    assert_float_equal(stats_quantile(two, 2, 0, STATS_Q_TYPE7), 1, 1e-12);
+    assert_float_equal(stats_quantile(two, 2, 1, STATS_Q_TYPE7), 3, 1e-12);
+    assert_float_equal(stats_quantile(two, 0, 0.5, STATS_Q_TYPE7), 0, 1e-12);
 }
 
 /* Two rehabilitation units, one with n stays of 10 days and one with n of
