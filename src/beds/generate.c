@@ -19,6 +19,7 @@
 
 #include "beds/beds.h"
 #include "core/rng.h"
+#include "core/synth.h"
 #include "core/valid.h"
 
 #define WARMUP 60
@@ -53,25 +54,6 @@ static int push(gen *g)
     return (int)g->h->n++;
 }
 
-static void make_nhs(rng *r, char out[11])
-{
-    for (;;) {
-        unsigned v = (unsigned)rng_below(r, 1000000);
-        char d[10];
-        d[0] = d[1] = d[2] = '9';
-        for (int i = 8; i >= 3; i--) {
-            d[i] = (char)('0' + v % 10);
-            v /= 10;
-        }
-        int c = valid_nhs_check_digit(d);
-        if (c < 0) continue;
-        memcpy(out, d, 9);
-        out[9] = (char)('0' + c);
-        out[10] = 0;
-        return;
-    }
-}
-
 static const char *destination(rng *r, beds_type t)
 {
     double x = rng_uniform(r);
@@ -91,7 +73,7 @@ static void new_referral(gen *g, beds_episode *ep, aux *ax, beds_type t, int64_t
     memset(ep, 0, sizeof *ep);
     const beds_district *home = &d[rng_below(r, nd)];
     beds_referral *f = &ep->ref;
-    make_nhs(r, f->nhs);
+    synth_nhs_number(r, f->nhs);
     int lo = t == BEDS_TYPE_DEMENTIA                              ? 70
              : t == BEDS_TYPE_PALLIATIVE || t == BEDS_TYPE_STROKE ? 45
                                                                   : 60;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "core/jget.h"
 #include "store/store.h"
 #include "app/app.h"
 #include "store/users.h" /* auth_user, ROLE_* */
@@ -88,14 +89,8 @@ int http_page(http_req *rq, int64_t *limit, int64_t *offset, ics_err *e);
  * collected into one message ("missing field 'name'; field 'age' must be an
  * integer; unknown field 'colour'"). ICS_EBADREQ when there is no JSON body,
  * ICS_EINVAL otherwise. */
-typedef enum { JF_STRING, JF_INT, JF_NUMBER, JF_BOOL, JF_ARRAY, JF_OBJECT, JF_ANY } json_kind;
-typedef struct json_field {
-    const char *name;
-    json_kind kind;
-    int required;
-} json_field;
 int http_body_check(http_req *rq, const json_field *fields, ics_err *e);
-int json_check_object(const json_t *obj, const json_field *fields, ics_err *e);
+/* json_field, json_kind and json_check_object: core/jget.h. */
 
 /* Write an audit record for this request's user. */
 int http_audit(http_req *rq, const char *action, const char *object_type, const char *object_id,

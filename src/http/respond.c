@@ -136,60 +136,6 @@ int http_page(http_req *rq, int64_t *limit, int64_t *offset, ics_err *e)
     return 0;
 }
 
-static const char *kind_name(json_kind k)
-{
-    static const char *n[] = {"a string", "an integer", "a number", "true or false",
-                              "an array", "an object",  "any value"};
-    return n[k];
-}
-
-static int kind_ok(json_kind k, const json_t *v)
-{
-    switch (k) {
-    case JF_STRING:
-        return json_is_string(v);
-    case JF_INT:
-        return json_is_integer(v);
-    case JF_NUMBER:
-        return json_is_number(v);
-    case JF_BOOL:
-        return json_is_boolean(v);
-    case JF_ARRAY:
-        return json_is_array(v);
-    case JF_OBJECT:
-        return json_is_object(v);
-    default:
-        return 1;
-    }
-}
-
-int json_check_object(const json_t *obj, const json_field *fields, ics_err *e)
-{
-    if (!json_is_object(obj)) return ics_err_set(e, ICS_EBADREQ, "the body must be a JSON object");
-    sb p;
-    sb_init(&p);
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)obj, key, v)
-    {
-        const json_field *f = fields;
-        while (f->name && strcmp(f->name, key) != 0) f++;
-        if (!f->name)
-            sb_printf(&p, "%sunknown field '%s'", p.len ? "; " : "", key);
-        else if (!json_is_null(v) && !kind_ok(f->kind, v))
-            sb_printf(&p, "%sfield '%s' must be %s", p.len ? "; " : "", key, kind_name(f->kind));
-        else if (json_is_null(v) && f->required)
-            sb_printf(&p, "%sfield '%s' must not be null", p.len ? "; " : "", key);
-    }
-    for (const json_field *f = fields; f->name; f++)
-        if (f->required && !json_object_get(obj, f->name))
-            sb_printf(&p, "%smissing field '%s'", p.len ? "; " : "", f->name);
-    int rc = 0;
-    if (p.len) rc = ics_err_set(e, ICS_EINVAL, "%s", p.buf);
-    sb_free(&p);
-    return rc;
-}
-
 int http_body_check(http_req *rq, const json_field *fields, ics_err *e)
 {
     if (!rq->json)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/rng.h"
+#include "core/synth.h"
 #include "core/tz.h"
 #include "core/valid.h"
 
@@ -93,32 +94,6 @@ static const double need_weight[9] = {30, 20, 15, 5, 5, 7, 8, 4, 6};
 static const double hour_weight[24] = {1, 1, 1, 1, 1, 1, 2, 3, 6, 9, 10, 10,
                                        9, 9, 9, 8, 8, 7, 6, 5, 4, 3, 2,  1};
 
-static int pick(rng *r, const double *w, int n)
-{
-    double sum = 0;
-    for (int i = 0; i < n; i++) sum += w[i];
-    double u = rng_uniform(r) * sum;
-    for (int i = 0; i < n; i++) {
-        if (u < w[i]) return i;
-        u -= w[i];
-    }
-    return n - 1;
-}
-
-static void synthetic_nhs(rng *r, char out[11])
-{
-    for (;;) {
-        char d[10] = "999";
-        for (int i = 3; i < 9; i++) d[i] = (char)('0' + rng_below(r, 10));
-        int c = valid_nhs_check_digit(d);
-        if (c < 0) continue;
-        memcpy(out, d, 9);
-        out[9] = (char)('0' + c);
-        out[10] = '\0';
-        return;
-    }
-}
-
 static int64_t local_instant(int64_t day, int minute)
 {
     int y, m, d;
@@ -191,9 +166,9 @@ int routing_referrals_generate(const route_service *svc, int n, const route_dist
                 double u = rng_uniform(&r);
                 q.age = u < 0.85 ? (int)fmin(104, fmax(65, 80 + 8 * rng_normal(&r)))
                                  : 18 + (int)rng_below(&r, 47);
-                q.needs = 1u << pick(&r, need_weight, 9);
+                q.needs = 1u << synth_pick(&r, need_weight, 9);
                 if (rng_uniform(&r) < 0.3) q.needs |= 1u << 1; /* frailty often comes along */
-                int minute = pick(&r, hour_weight, 24) * 60 + (int)rng_below(&r, 60);
+                int minute = (int)synth_pick(&r, hour_weight, 24) * 60 + (int)rng_below(&r, 60);
                 q.at = q.now = local_instant(from + day, minute);
                 route_answer a;
                 if ((rc = routing_find(copy, n, bh, nbh, &q, &a, e))) break;
@@ -215,7 +190,7 @@ int routing_referrals_generate(const route_service *svc, int n, const route_dist
                 }
                 route_gen_ref *g = &v[len++];
                 memset(g, 0, sizeof *g);
-                synthetic_nhs(&r, g->nhs);
+                synth_nhs_number(&r, g->nhs);
                 g->age = q.age;
                 g->needs = q.needs;
                 g->district = di;

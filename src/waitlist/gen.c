@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/rng.h"
+#include "core/synth.h"
 #include "core/tz.h"
 #include "core/valid.h"
 
@@ -83,33 +84,12 @@ static double trust_mean_days(const char *t)
     return 120;
 }
 
-static size_t pick(rng *r, const double *w, size_t n)
-{
-    double tot = 0;
-    for (size_t k = 0; k < n; k++) tot += w[k];
-    double x = rng_uniform(r) * tot;
-    for (size_t k = 0; k < n; k++) {
-        if (x < w[k]) return k;
-        x -= w[k];
-    }
-    return n - 1;
-}
-
 /* The k-th synthetic NHS number: 999 + a scrambled 6-digit serial + check
  * digit; serials with an impossible check digit are skipped, so numbers are
  * distinct for the first ~909,000 entries. */
 static void nhs_number(uint64_t *serial, char out[11])
 {
-    for (;;) {
-        uint64_t j = (*serial)++ * 7919u % 1000000u;
-        char d9[10];
-        snprintf(d9, sizeof d9, "999%06u", (unsigned)j);
-        int c = valid_nhs_check_digit(d9);
-        if (c < 0) continue;
-        memcpy(out, d9, 9);
-        out[9] = (char)('0' + c);
-        out[10] = 0;
-        return;
+    while (synth_nhs_from((uint32_t)((*serial)++ * 7919u % 1000000u), out)) {
     }
 }
 
@@ -147,7 +127,7 @@ int waitlist_gen_ptl(const waitlist_district *d, size_t nd, const waitlist_place
     uint64_t serial = 0;
     for (size_t i = 0; i < n; i++) {
         waitlist_gen_entry *g = &v[i];
-        size_t di = pick(&r, dw, nd);
+        size_t di = synth_pick(&r, dw, nd);
         snprintf(g->district, sizeof g->district, "%s", d[di].district);
         snprintf(g->place, sizeof g->place, "%s", d[di].place);
         char pc[32];
@@ -159,7 +139,7 @@ int waitlist_gen_ptl(const waitlist_district *d, size_t nd, const waitlist_place
             if (!strcmp(pl[k].code, d[di].place)) {
                 double q[5];
                 for (int j = 0; j < 5; j++) q[j] = pl[k].lsoa_q[j];
-                g->imd_quintile = (int)pick(&r, q, 5) + 1;
+                g->imd_quintile = (int)synth_pick(&r, q, 5) + 1;
             }
         /* trust: the borough's mix restricted to trusts that have sites */
         const char *trust = NULL;
@@ -173,17 +153,17 @@ int waitlist_gen_ptl(const waitlist_district *d, size_t nd, const waitlist_place
                     if (!strcmp(sites[s].trust, trust_mixes[k].trust[j]))
                         w[j] = trust_mixes[k].w[j];
             }
-            if (w[0] + w[1] + w[2] + w[3] > 0) trust = trust_mixes[k].trust[pick(&r, w, 4)];
+            if (w[0] + w[1] + w[2] + w[3] > 0) trust = trust_mixes[k].trust[synth_pick(&r, w, 4)];
         }
         if (!trust) trust = sites[rng_below(&r, nsites)].trust;
         snprintf(g->p.trust, sizeof g->p.trust, "%s", trust);
-        size_t sk = pick(&r, sw, ns);
+        size_t sk = synth_pick(&r, sw, ns);
         g->p.tfc = waitlist_specialties[sk].tfc;
         snprintf(g->procedure, sizeof g->procedure, "%s", procedures[sk][rng_below(&r, 3)]);
-        g->p.priority = (int)pick(&r, prio_w, 4) + 1;
+        g->p.priority = (int)synth_pick(&r, prio_w, 4) + 1;
         g->p.lat = d[di].lat;
         g->p.lon = d[di].lon;
-        g->p.max_km = km_v[pick(&r, km_w, 3)];
+        g->p.max_km = km_v[synth_pick(&r, km_w, 3)];
         /* wait: exponential by trust, with the tail beyond 78 weeks mostly
          * cleared (trusts treat their longest waiters first) */
         double days = rng_exponential(&r, trust_mean_days(trust));

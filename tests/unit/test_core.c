@@ -12,6 +12,9 @@
 #include "core/geo.h"
 #include "core/rng.h"
 #include "core/sb.h"
+#include "core/stats.h"
+#include "core/synth.h"
+#include "core/jget.h"
 #include "core/tz.h"
 #include "core/utf8.h"
 #include "core/valid.h"
@@ -244,6 +247,119 @@ static void test_sb_escapes(void **s)
     free(out);
 }
 
+/* ---- shared statistics (core/stats.h) ---------------------------------- */
+
+/* Type 7 by hand: {1, 2, 3, 4}: median h = 3 x 0.5 = 1.5 -> 2 + 0.5 x 1 = 2.5;
+ * p90 h = 2.7 -> 3 + 0.7 x 1 = 3.7; R: quantile(1:4, c(.5, .9)) = 2.5, 3.7. */
+static void test_quantile_type7_is_the_default_median(void **s)
+{
+    (void)s;
+    double v[] = {1, 2, 3, 4}, odd[] = {2, 4, 4, 10, 30};
+    assert_float_equal(stats_quantile(v, 4, 0.5, STATS_Q_TYPE7), 2.5, 1e-12);
+    assert_float_equal(stats_quantile(v, 4, 0.9, STATS_Q_TYPE7), 3.7, 1e-12);
+    assert_float_equal(stats_quantile(v, 4, 0, STATS_Q_TYPE7), 1, 1e-12);
+    assert_float_equal(stats_quantile(v, 4, 1, STATS_Q_TYPE7), 4, 1e-12);
+    assert_float_equal(stats_quantile(odd, 5, 0.5, STATS_Q_TYPE7), 4, 1e-12);
+    assert_float_equal(stats_quantile(v, 0, 0.5, STATS_Q_TYPE7), 0, 1e-12);
+}
+
+/* RTT whole weeks by hand: weeks 1..10 one each: target 0.5 x 10 = 5 first
+ * reached in band 5 with 4 below: 5 + (5 - 4) / 1 = 6; everyone at 10
+ * weeks: 10 + (0.5 x 3 - 0) / 3 = 10.5. */
+static void test_quantile_rtt_weeks_interpolates_within_the_band(void **s)
+{
+    (void)s;
+    double v[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, same[] = {10, 10, 10};
+    assert_float_equal(stats_quantile(v, 10, 0.5, STATS_Q_RTT_WEEKS), 6, 1e-12);
+    assert_float_equal(stats_quantile(v, 10, 0.92, STATS_Q_RTT_WEEKS), 10.2, 1e-12);
+    assert_float_equal(stats_quantile(same, 3, 0.5, STATS_Q_RTT_WEEKS), 10.5, 1e-12);
+}
+
+static void test_z_constants_are_the_normal_quantiles(void **s)
+{
+    (void)s;
+    /* R: qnorm(0.975) = 1.959963984540054, qnorm(0.999) = 3.090232306167813 */
+    assert_float_equal(stats_z(0.95), STATS_Z95, 1e-15);
+    assert_float_equal(stats_z(0.998), STATS_Z998, 1e-15);
+    assert_float_equal(stats_normal_quantile(0.025), -1.959963984540054, 1e-15);
+    assert_true(isinf(stats_normal_quantile(1.0)));
+    assert_true(isnan(stats_normal_quantile(1.5)));
+}
+
+static void test_wilson_interval_by_hand(void **s)
+{
+    (void)s;
+    /* x = 3, n = 4 at z = 2 (round numbers to check by hand):
+     * (6 + 4 -/+ 2 sqrt(4 + 12 x 0.25)) / 2 / 8 = (10 -/+ 2 sqrt 7) / 16 */
+    double lo, hi;
+    assert_int_equal(stats_wilson(3, 4, 2, &lo, &hi), 0);
+    assert_float_equal(lo, (10 - 2 * sqrt(7)) / 16, 1e-15);
+    assert_float_equal(hi, (10 + 2 * sqrt(7)) / 16, 1e-15);
+    assert_int_equal(stats_wilson(0, 10, STATS_Z95, &lo, &hi), 0);
+    assert_true(lo == 0.0);
+    assert_int_equal(stats_wilson(1, 0, STATS_Z95, &lo, &hi), -1);
+    assert_true(isnan(lo));
+    assert_int_equal(stats_wilson(5, 4, STATS_Z95, &lo, &hi), -1);
+}
+
+/* 999 000 001: 9x10 + 9x9 + 9x8 + 0 ... + 1x2 = 90 + 81 + 72 + 2 = 245;
+ * 245 mod 11 = 3; 11 - 3 = 8: 9990000018 (the number t0300 uses). */
+static void test_synthetic_nhs_numbers_are_valid_and_in_999(void **s)
+{
+    (void)s;
+    char out[11], norm[11];
+    assert_int_equal(synth_nhs_from(1, out), 0);
+    assert_string_equal(out, "9990000018");
+    /* 999 000 000: 90 + 81 + 72 = 243, 243 mod 11 = 1, 11 - 1 = 10: invalid */
+    assert_int_equal(synth_nhs_from(0, out), -1);
+    rng r;
+    rng_seed(&r, 7, 0);
+    for (int i = 0; i < 200; i++) {
+        synth_nhs_number(&r, out);
+        ics_err e = {0};
+        assert_int_equal(valid_nhs_number(out, norm, &e), 0);
+        assert_memory_equal(out, "999", 3);
+    }
+}
+
+static void test_weighted_pick_follows_weights(void **s)
+{
+    (void)s;
+    rng r;
+    rng_seed(&r, 11, 0);
+    const double w[3] = {1, 0, 3};
+    int count[3] = {0};
+    for (int i = 0; i < 40000; i++) count[synth_pick(&r, w, 3)]++;
+    assert_int_equal(count[1], 0);
+    /* 10,000 expected for weight 1 of 4; sd = sqrt(40000 x 0.25 x 0.75) = 87 */
+    assert_true(abs(count[0] - 10000) < 500);
+}
+
+static void test_json_getters_and_problems(void **s)
+{
+    (void)s;
+    json_t *o = json_pack("{sssIsfsbsn}", "a", "x", "n", (json_int_t)7, "f", 2.5, "t", 1, "z");
+    assert_string_equal(jget_str(o, "a", "-"), "x");
+    assert_string_equal(jget_str(o, "n", "-"), "-");
+    assert_int_equal(jget_int(o, "n", -1), 7);
+    assert_int_equal(jget_int(o, "f", -1), -1);
+    assert_float_equal(jget_num(o, "n", 0), 7.0, 0);
+    assert_float_equal(jget_num(o, "f", 0), 2.5, 0);
+    assert_int_equal(jget_true(o, "t"), 1);
+    assert_int_equal(jget_has(o, "z"), 0);
+    assert_int_equal(jget_has(o, "a"), 1);
+    json_decref(o);
+    problems p;
+    problems_init(&p);
+    ics_err e = {0};
+    assert_int_equal(problems_done(&p, &e), 0);
+    problems_init(&p);
+    problems_add(&p, "field '%s' is missing", "age");
+    problems_add(&p, "bad %d", 2);
+    assert_int_equal(problems_done(&p, &e), ICS_EINVAL);
+    assert_string_equal(e.msg, "field 'age' is missing; bad 2");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +377,13 @@ int main(void)
         cmocka_unit_test(test_rng_is_deterministic_and_uniform),
         cmocka_unit_test(test_geo_distance),
         cmocka_unit_test(test_sb_escapes),
+        cmocka_unit_test(test_quantile_type7_is_the_default_median),
+        cmocka_unit_test(test_quantile_rtt_weeks_interpolates_within_the_band),
+        cmocka_unit_test(test_z_constants_are_the_normal_quantiles),
+        cmocka_unit_test(test_wilson_interval_by_hand),
+        cmocka_unit_test(test_synthetic_nhs_numbers_are_valid_and_in_999),
+        cmocka_unit_test(test_weighted_pick_follows_weights),
+        cmocka_unit_test(test_json_getters_and_problems),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }
