@@ -1,10 +1,761 @@
-/* app/routing.c - use cases of rapid-response routing and UCR referrals. */
+/* app/routing.c - use cases of rapid-response routing and UCR referrals:
+ * validate (every problem at once), authorise (role, then organisation
+ * scope: a referral is seen by its referrer and its provider), one
+ * transaction with the audit record and the change event, and the JSON
+ * views of the finder's answer and the reports that the API and the CLI
+ * both print. Also the first-start seeding step. */
+#include "app/routing.h"
+
+#include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "app/seed.h"
+#include "core/jget.h"
 #include "core/tz.h"
-#include "routing/routing.h"
-#include "store/routing.h"
+#include "core/valid.h"
+
+#define ROLES_SEE    (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_CLINICIAN | ROLE_TRUST_OPS)
+#define ROLES_REPORT (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_ANALYST)
+
+const app_use APP_ROUTING_ROUTE_FIND = {"route.find", ROLE_ADMIN | ROLE_CLINICIAN, APP_SCOPE_NONE};
+const app_use APP_ROUTING_REFERRAL_CREATE = {"referrals.create", ROLE_ADMIN | ROLE_CLINICIAN,
+                                             APP_SCOPE_OWN_ORG};
+const app_use APP_ROUTING_REFERRAL_GET = {"referrals.get", ROLES_SEE, APP_SCOPE_PARTY};
+const app_use APP_ROUTING_REFERRAL_LIST = {"referrals.list", ROLES_SEE, APP_SCOPE_PARTY};
+const app_use APP_ROUTING_REFERRAL_ACCEPT = {"referrals.accept", ROLES_SEE, APP_SCOPE_PARTY};
+const app_use APP_ROUTING_REFERRAL_DECLINE = {"referrals.decline", ROLES_SEE, APP_SCOPE_PARTY};
+const app_use APP_ROUTING_REFERRAL_ATTEND = {"referrals.attend", ROLES_SEE, APP_SCOPE_PARTY};
+const app_use APP_ROUTING_REFERRAL_CANCEL = {"referrals.cancel", ROLES_SEE, APP_SCOPE_PARTY};
+const app_use APP_ROUTING_REFERRAL_GENERATE = {"referrals.generate", ROLE_ADMIN, APP_SCOPE_ICS};
+const app_use APP_ROUTING_CAPACITY_SET = {"services.capacity", ROLES_SEE, APP_SCOPE_OWN_ORG};
+const app_use APP_ROUTING_REPORT_UCR = {"reports.ucr", ROLES_REPORT, APP_SCOPE_ICS};
+const app_use APP_ROUTING_REPORT_HARM = {"reports.harmonisation", ROLES_REPORT, APP_SCOPE_ICS};
+
+#define BODY_REQUIRED "a JSON object body is required (Content-Type: application/json)"
+
+/* ---- JSON helpers --------------------------------------------------------- */
+
+static json_t *iso(int64_t t)
+{
+    if (!t) return json_null();
+    char b[32];
+    tz_format(t, b, sizeof b);
+    return json_string(b);
+}
+
+static json_t *caps_json(uint32_t caps)
+{
+    json_t *a = json_array();
+    for (int i = 0; directory_capabilities[i]; i++)
+        if (caps & (1u << i)) json_array_append_new(a, json_string(directory_capabilities[i]));
+    return a;
+}
+
+static json_t *km_json(double km)
+{
+    return km < 0 ? json_null() : json_real((double)(long)(km * 10 + 0.5) / 10);
+}
+
+/* ---- the finder ----------------------------------------------------------- */
+
+static const json_field route_fields[] = {
+    {"postcode", JF_STRING, 0},     {"lat", JF_NUMBER, 0}, {"lon", JF_NUMBER, 0},
+    {"place", JF_STRING, 0},        {"age", JF_INT, 1},    {"needs", JF_ARRAY, 1},
+    {"presentations", JF_ARRAY, 0}, {"at", JF_STRING, 0},  {"allow_partial", JF_BOOL, 0},
+    {"radius_km", JF_NUMBER, 0},    {NULL, 0, 0}};
+
+/* A JSON array of words to "a b c"; a problem naming the field otherwise. */
+static void words(const json_t *v, const char *field, char *buf, size_t n, problems *p)
+{
+    buf[0] = '\0';
+    if (!v || json_is_null(v)) return;
+    size_t i, len = 0;
+    json_t *x;
+    json_array_foreach(v, i, x)
+    {
+        const char *s = json_string_value(x);
+        if (!s || !*s || strchr(s, ' ') || strlen(s) + len + 2 > n) {
+            problems_add(p, "field '%s' must be an array of words", field);
+            return;
+        }
+        len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? " " : "", s);
+    }
+}
+
+/* The location, age, needs and time fields shared by route and referral
+ * bodies; needs and pres hold the words (n bytes each). */
+static void input_from(const json_t *b, routing_input *in, char *needs, char *pres, size_t n,
+                       problems *p)
+{
+    memset(in, 0, sizeof *in);
+    in->postcode = jget_str(b, "postcode", NULL);
+    in->place = jget_str(b, "place", NULL);
+    in->at = jget_str(b, "at", NULL);
+    if (jget_has(b, "lat") != jget_has(b, "lon"))
+        problems_add(p, "give both lat and lon");
+    else if (jget_has(b, "lat")) {
+        in->has_ll = 1;
+        in->lat = jget_num(b, "lat", 0);
+        in->lon = jget_num(b, "lon", 0);
+    }
+    int64_t age = jget_int(b, "age", -1);
+    in->age = age >= 0 && age <= 130 ? (int)age : -1;
+    words(json_object_get(b, "needs"), "needs", needs, n, p);
+    words(json_object_get(b, "presentations"), "presentations", pres, n, p);
+    in->needs = needs;
+    in->presentations = pres;
+    in->allow_partial = jget_true(b, "allow_partial");
+    in->radius_km = jget_num(b, "radius_km", 0);
+}
+
+/* Build a finder query from the input, adding every problem to p: exactly
+ * one location, age 0-130, needs from the capability list, presentations
+ * (words), at as ISO 8601 London time (NULL = now), radius 0-500 km. */
+static void query_build(const routing_data *d, const routing_input *in, int64_t now, route_query *q,
+                        problems *p)
+{
+    routing_query_init(q);
+    ics_err sub = {0};
+    if (routing_locate(d->dist, d->ndist, in->postcode, in->has_ll, in->lat, in->lon, in->place,
+                       &q->where, &sub))
+        problems_add(p, "%s", sub.msg);
+    int pi = store_routing_place_index(d, q->where.place);
+    if (pi >= 0)
+        snprintf(q->where.place_name, sizeof q->where.place_name, "%s", d->place_names[pi]);
+    if (in->age < 0 || in->age > 130) problems_add(p, "age must be given as whole years 0-130");
+    q->age = in->age;
+    if (!in->needs || !*in->needs)
+        problems_add(p, "needs must name at least one capability");
+    else if (routing_caps_parse(in->needs, &q->needs, &sub))
+        problems_add(p, "%s", sub.msg);
+    else if (!q->needs)
+        problems_add(p, "needs must name at least one capability");
+    if (in->presentations) {
+        char buf[512], *save = NULL;
+        snprintf(buf, sizeof buf, "%s", in->presentations);
+        for (char *w = strtok_r(buf, " ,", &save); w; w = strtok_r(NULL, " ,", &save)) {
+            if (q->nflags == ROUTE_MAX_WORDS || strlen(w) >= sizeof q->flags[0]) {
+                problems_add(p, "too many or too long presentations");
+                break;
+            }
+            snprintf(q->flags[q->nflags++], sizeof q->flags[0], "%s", w);
+        }
+    }
+    q->now = now;
+    q->at = now;
+    if (in->at && tz_parse(in->at, &q->at, &sub)) problems_add(p, "%s", sub.msg);
+    q->allow_partial = in->allow_partial;
+    if (in->radius_km < 0 || in->radius_km > 500) problems_add(p, "radius_km must be 0-500");
+    q->radius_km = in->radius_km;
+}
+
+/* Check the body against fields, load what the query needs and build it;
+ * problems are left in p for the caller to add to. */
+static int prepare(app_ctx *c, const json_t *body, const json_field *fields, routing_data *d,
+                   route_query *q, problems *p, ics_err *e)
+{
+    memset(d, 0, sizeof *d);
+    if (!body) return ics_err_set(e, ICS_EBADREQ, BODY_REQUIRED);
+    int rc = json_check_object(body, fields, e);
+    if (rc) return rc;
+    routing_input in;
+    char needs[512], pres[512];
+    input_from(body, &in, needs, pres, sizeof needs, p);
+    if ((rc = store_routing_load_for(c->db, &in, c->now, d, e))) return rc;
+    query_build(d, &in, c->now, q, p);
+    return 0;
+}
+
+int app_routing_route_find(app_ctx *c, const json_t *body, app_route_answer *out, ics_err *e)
+{
+    memset(out, 0, sizeof *out);
+    int rc = app_allow(c, &APP_ROUTING_ROUTE_FIND, e);
+    if (rc) return rc;
+    problems p;
+    problems_init(&p);
+    rc = prepare(c, body, route_fields, &out->d, &out->q, &p, e);
+    if (rc) {
+        problems_done(&p, NULL);
+        app_routing_answer_free(out);
+        return rc;
+    }
+    rc = problems_done(&p, e);
+    if (!rc) rc = routing_find(out->d.svc, out->d.nsvc, out->d.bh, out->d.nbh, &out->q, &out->a, e);
+    if (rc) app_routing_answer_free(out);
+    return rc;
+}
+
+void app_routing_answer_free(app_route_answer *r)
+{
+    if (!r) return;
+    routing_answer_free(&r->a);
+    store_routing_data_free(&r->d);
+}
+
+static json_t *eligible_json(const route_query *q, const route_result *r, const route_service *s)
+{
+    json_t *capj = json_null();
+    if (r->capacity_left >= 0) {
+        capj = json_pack("{si si so sb}", "left", r->capacity_left, "of", s->capacity_today,
+                         "updated_at", iso(s->capacity_updated), "stale", r->stale);
+        json_object_set_new(capj, "age_minutes",
+                            r->capacity_age >= 0 ? json_integer(r->capacity_age) : json_null());
+    }
+    json_t *o = json_pack(
+        "{si ss ss ss ss ss so si so so so so ss}", "rank", r->rank, "service_id", s->id, "name",
+        s->name, "kind", s->kind, "provider_ods", s->provider, "phone", s->phone, "distance_km",
+        km_json(r->km), "expected_response_minutes", r->expected_minutes, "respond_by",
+        iso(q->at + (int64_t)r->expected_minutes * 60), "open_until", iso(r->open_until), "covers",
+        caps_json(s->caps & q->needs), "capacity", capj, "reason", r->reason);
+    json_object_set_new(o, "capacity_stale", json_boolean(r->stale));
+    return o;
+}
+
+static json_t *excluded_json(const route_result *r, const route_service *s)
+{
+    json_t *failed = json_array();
+    for (int f = 1; f < ROUTE_NFILTERS; f++)
+        if (r->failed & (1u << f))
+            json_array_append_new(failed, json_string(routing_filter_name(f)));
+    json_t *o = json_pack("{ss ss ss ss so so ss}", "service_id", s->id, "name", s->name, "kind",
+                          s->kind, "excluded_by", routing_filter_name(r->filter), "failed", failed,
+                          "distance_km", km_json(r->km), "reason", r->reason);
+    if (r->opens_next) json_object_set_new(o, "opens_next", iso(r->opens_next));
+    return o;
+}
+
+json_t *app_routing_answer_json(const app_route_answer *ra)
+{
+    const routing_data *d = &ra->d;
+    const route_query *q = &ra->q;
+    const route_answer *a = &ra->a;
+    const route_location *w = &q->where;
+    json_t *loc = json_pack("{ss* ss* ss}", "place_code", w->place[0] ? w->place : NULL, "district",
+                            w->district[0] ? w->district : NULL, "how", w->how);
+    json_object_set_new(loc, "place_name",
+                        w->place_name[0] ? json_string(w->place_name) : json_null());
+    json_object_set_new(loc, "inside_ics", json_boolean(w->place[0] != 0));
+    if (w->has_loc) {
+        json_object_set_new(loc, "lat", json_real(w->lat));
+        json_object_set_new(loc, "lon", json_real(w->lon));
+    }
+    json_t *flags = json_array();
+    for (int i = 0; i < q->nflags; i++) json_array_append_new(flags, json_string(q->flags[i]));
+    json_t *el = json_array(), *ex = json_array();
+    for (int i = 0; i < a->n; i++) {
+        const route_result *r = &a->items[i];
+        const route_service *s = &d->svc[r->service];
+        json_array_append_new(r->filter == ROUTE_ELIGIBLE ? el : ex, r->filter == ROUTE_ELIGIBLE
+                                                                         ? eligible_json(q, r, s)
+                                                                         : excluded_json(r, s));
+    }
+    return json_pack(
+        "{so so si so so ss so so si si}", "at", iso(q->at), "location", loc, "age", q->age,
+        "needs", caps_json(q->needs), "presentations", flags, "ranking",
+        "needs covered (desc), trusted capacity before stale, distance (asc), response standard "
+        "(asc), service id",
+        "eligible", el, "excluded", ex, "eligible_count", a->neligible, "excluded_count",
+        a->n - a->neligible);
+}
+
+/* ---- referrals ------------------------------------------------------------ */
+
+/* The parties to a referral row: {referrer, provider, NULL}. */
+static void parties_of(const json_t *row, const char *parties[3])
+{
+    parties[0] = jget_str(row, "referrer_org", "");
+    parties[1] = jget_str(row, "provider_ods", "");
+    parties[2] = NULL;
+}
+
+static const json_field referral_fields[] = {{"nhs_number", JF_STRING, 1},
+                                             {"age", JF_INT, 1},
+                                             {"needs", JF_ARRAY, 1},
+                                             {"presentations", JF_ARRAY, 0},
+                                             {"postcode", JF_STRING, 0},
+                                             {"lat", JF_NUMBER, 0},
+                                             {"lon", JF_NUMBER, 0},
+                                             {"place", JF_STRING, 0},
+                                             {"service_id", JF_STRING, 1},
+                                             {"referrer_org", JF_STRING, 0},
+                                             {"notes", JF_STRING, 0},
+                                             {"override_reason", JF_STRING, 0},
+                                             {NULL, 0, 0}};
+
+/* The referrer (*ref): given, or the caller's organisation; an
+ * organisation-bound caller may refer only as their own organisation.
+ * Problems go to p; the return is a database error. */
+static int referrer_check(app_ctx *c, const json_t *b, const char **ref, problems *p, ics_err *e)
+{
+    *ref = jget_str(b, "referrer_org", c->who.org);
+    if (!*ref || !**ref) {
+        problems_add(p, "referrer_org is required (the user has no organisation)");
+        return 0;
+    }
+    if (!app_sees_ics(c) && strcmp(*ref, c->who.org) != 0) {
+        problems_add(p, "referrer_org must be your organisation (%s)", c->who.org);
+        return 0;
+    }
+    int exists = 0, rc = store_routing_org_exists(c->db, *ref, &exists, e);
+    if (!rc && !exists) problems_add(p, "no organisation with ods_code '%s'", *ref);
+    return rc;
+}
+
+/* The chosen service must be eligible now, unless the referrer overrides
+ * with a reason (kept in the notes). */
+static void eligible_check(const routing_data *d, const route_query *q, int si, const char *sid,
+                           const char *override, problems *p)
+{
+    route_answer a = {0};
+    ics_err sub = {0};
+    if (routing_find(d->svc, d->nsvc, d->bh, d->nbh, q, &a, &sub) == 0)
+        for (int i = 0; i < a.n; i++)
+            if (a.items[i].service == si && a.items[i].filter != ROUTE_ELIGIBLE &&
+                (!override || !*override))
+                problems_add(p,
+                             "service %s is not eligible for this patient now: %s (give "
+                             "override_reason to refer anyway)",
+                             sid, a.items[i].reason);
+    routing_answer_free(&a);
+}
+
+static int referral_event(app_ctx *c, const app_use *u, const char *type, const json_t *before,
+                          const json_t *row, ics_err *e)
+{
+    char ids[32];
+    snprintf(ids, sizeof ids, "%lld", (long long)jget_int(row, "id", 0));
+    const char *parties[3];
+    parties_of(row, parties);
+    json_t *payload =
+        json_pack("{sIssss}", "id", (json_int_t)jget_int(row, "id", 0), "state",
+                  jget_str(row, "state", ""), "service_id", jget_str(row, "service_id", ""));
+    return app_record(c, u, "referrals", ids, before, row, type, parties, payload, e);
+}
+
+int app_routing_referral_create(app_ctx *c, const json_t *b, json_t **row, ics_err *e)
+{
+    *row = NULL;
+    int rc = app_allow(c, &APP_ROUTING_REFERRAL_CREATE, e);
+    if (rc) return rc;
+    routing_data d;
+    route_query q;
+    problems p;
+    problems_init(&p);
+    if ((rc = prepare(c, b, referral_fields, &d, &q, &p, e))) {
+        problems_done(&p, NULL);
+        store_routing_data_free(&d);
+        return rc;
+    }
+    char nhs[11] = "";
+    ics_err sub = {0};
+    if (valid_nhs_number(jget_str(b, "nhs_number", NULL), nhs, &sub))
+        problems_add(&p, "%s", sub.msg);
+    const char *sid = jget_str(b, "service_id", "");
+    int si = store_routing_service_index(&d, sid);
+    if (si < 0) problems_add(&p, "no service with service_id '%s'", sid);
+    const char *ref = NULL;
+    if ((rc = referrer_check(c, b, &ref, &p, e))) {
+        problems_done(&p, NULL);
+        store_routing_data_free(&d);
+        return rc;
+    }
+    const char *override = jget_str(b, "override_reason", NULL);
+    if (!p.n) eligible_check(&d, &q, si, sid, override, &p);
+    if ((rc = problems_done(&p, e))) {
+        store_routing_data_free(&d);
+        return rc;
+    }
+    char notes[1024];
+    const char *n0 = jget_str(b, "notes", NULL);
+    snprintf(notes, sizeof notes, "%s%s%s%s", n0 ? n0 : "", n0 && override ? "; " : "",
+             override ? "override: " : "", override ? override : "");
+    char flags[512] = "";
+    for (int i = 0; i < q.nflags; i++)
+        snprintf(flags + strlen(flags), sizeof flags - strlen(flags), "%s%s", i ? " " : "",
+                 q.flags[i]);
+    char pc[9] = "";
+    const char *pcin = jget_str(b, "postcode", NULL);
+    if (pcin && valid_postcode(pcin, pc, NULL)) snprintf(pc, sizeof pc, "%.8s", q.where.district);
+    store_referral_new r = {
+        nhs,   q.age,       q.needs, flags, &q.where, pc, ref, d.svc[si].id, d.svc[si].provider,
+        q.now, c->who.name, notes};
+    int64_t id = 0;
+    rc = app_begin(c, e);
+    if (rc) {
+        store_routing_data_free(&d);
+        return rc;
+    }
+    rc = store_referral_insert(c->db, &r, &id, e);
+    if (!rc) rc = store_referral_get(c->db, id, row, e);
+    if (!rc)
+        rc = referral_event(c, &APP_ROUTING_REFERRAL_CREATE, "referral.created", NULL, *row, e);
+    rc = app_end(c, rc, e);
+    store_routing_data_free(&d);
+    if (rc) {
+        json_decref(*row);
+        *row = NULL;
+    }
+    return rc;
+}
+
+/* Load referral id and check the caller is party to it (404 otherwise). */
+static int referral_load(app_ctx *c, const app_use *u, int64_t id, json_t **row, ics_err *e)
+{
+    *row = NULL;
+    int rc = store_referral_get(c->db, id, row, e);
+    if (rc) return rc;
+    const char *parties[3];
+    parties_of(*row, parties);
+    char ids[32];
+    snprintf(ids, sizeof ids, "%lld", (long long)id);
+    /* not 403: do not confirm that another organisation's referral exists */
+    if ((rc = app_scope_check(c, u, parties, "referral", ids, e))) {
+        json_decref(*row);
+        *row = NULL;
+    }
+    return rc;
+}
+
+int app_routing_referral_get(app_ctx *c, int64_t id, json_t **row, ics_err *e)
+{
+    int rc = app_allow(c, &APP_ROUTING_REFERRAL_GET, e);
+    if (rc) return rc;
+    /* issue 19: a read of patient data is to be audited here */
+    return referral_load(c, &APP_ROUTING_REFERRAL_GET, id, row, e);
+}
+
+int app_routing_referral_list(app_ctx *c, store_referral_filter f, int64_t limit, int64_t offset,
+                              json_t **rows, int64_t *total, ics_err *e)
+{
+    int rc = app_allow(c, &APP_ROUTING_REFERRAL_LIST, e);
+    if (rc) return rc;
+    if (f.state && routing_state_find(f.state) < 0)
+        return ics_err_set(e, ICS_EINVAL,
+                           "parameter 'state': '%s' is not one of sent, accepted, declined, "
+                           "attended, cancelled",
+                           f.state);
+    assert(limit >= 1 && offset >= 0);
+    if (!app_sees_ics(c)) {
+        if (!c->who.org || !c->who.org[0])
+            return ics_err_set(e, ICS_EFORBID,
+                               "your user has no organisation, so no referrals to see");
+        f.referrer = f.provider = c->who.org;
+    }
+    /* issue 19: a read of patient data is to be audited here */
+    return store_referral_list(c->db, &f, limit, offset, rows, total, e);
+}
+
+static const json_field decline_fields[] = {{"reason", JF_STRING, 1}, {NULL, 0, 0}};
+static const json_field cancel_fields[] = {{"reason", JF_STRING, 0}, {NULL, 0, 0}};
+static const json_field attend_fields[] = {{"attended_at", JF_STRING, 0}, {NULL, 0, 0}};
+static const json_field accept_fields[] = {{NULL, 0, 0}};
+
+/* One lifecycle step: action is REF_ACCEPT .. REF_CANCEL. */
+static int step(app_ctx *c, const app_use *u, const char *event, int action, int64_t id,
+                const json_t *b, json_t **row, ics_err *e)
+{
+    static const json_field *const fields[] = {accept_fields, decline_fields, attend_fields,
+                                               cancel_fields};
+    *row = NULL;
+    int rc = app_allow(c, u, e);
+    if (rc) return rc;
+    if (!b && action == REF_DECLINE) return ics_err_set(e, ICS_EBADREQ, BODY_REQUIRED);
+    if (b && (rc = json_check_object(b, fields[action], e))) return rc;
+    const char *reason = jget_str(b, "reason", NULL), *at = jget_str(b, "attended_at", NULL);
+    int64_t attended = c->now;
+    if (at && tz_parse(at, &attended, e)) {
+        ics_err_prefix(e, "field 'attended_at': ");
+        return ICS_EINVAL;
+    }
+    json_t *cur;
+    if ((rc = referral_load(c, u, id, &cur, e))) return rc;
+    /* the receiving service accepts, declines and records attendance;
+     * either party may cancel */
+    int provider =
+        app_sees_ics(c) || app_org_matches(c->who.org, jget_str(cur, "provider_ods", ""));
+    json_decref(cur);
+    if (action != REF_CANCEL && !provider)
+        return ics_err_set(e, ICS_EFORBID,
+                           "only the receiving service's organisation may %s a referral",
+                           routing_action_name(action));
+    json_t *before = NULL;
+    if ((rc = app_begin(c, e))) return rc;
+    rc = store_referral_step(c->db, id, action, reason, attended, c->now, &before, row, e);
+    if (!rc) rc = referral_event(c, u, event, before, *row, e);
+    rc = app_end(c, rc, e);
+    json_decref(before);
+    if (rc) {
+        json_decref(*row);
+        *row = NULL;
+    }
+    return rc;
+}
+
+int app_routing_referral_accept(app_ctx *c, int64_t id, const json_t *body, json_t **row,
+                                ics_err *e)
+{
+    return step(c, &APP_ROUTING_REFERRAL_ACCEPT, "referral.accepted", REF_ACCEPT, id, body, row, e);
+}
+
+int app_routing_referral_decline(app_ctx *c, int64_t id, const json_t *body, json_t **row,
+                                 ics_err *e)
+{
+    return step(c, &APP_ROUTING_REFERRAL_DECLINE, "referral.declined", REF_DECLINE, id, body, row,
+                e);
+}
+
+int app_routing_referral_attend(app_ctx *c, int64_t id, const json_t *body, json_t **row,
+                                ics_err *e)
+{
+    return step(c, &APP_ROUTING_REFERRAL_ATTEND, "referral.attended", REF_ATTEND, id, body, row, e);
+}
+
+int app_routing_referral_cancel(app_ctx *c, int64_t id, const json_t *body, json_t **row,
+                                ics_err *e)
+{
+    return step(c, &APP_ROUTING_REFERRAL_CANCEL, "referral.cancelled", REF_CANCEL, id, body, row,
+                e);
+}
+
+int app_routing_referral_generate(app_ctx *c, const app_routing_gen *g, int *n, int *unrouted,
+                                  ics_err *e)
+{
+    *n = *unrouted = 0;
+    int rc = app_allow(c, &APP_ROUTING_REFERRAL_GENERATE, e);
+    if (rc) return rc;
+    if (g->days < 1 || g->days > 3660) return ics_err_set(e, ICS_EINVAL, "days must be 1-3660");
+    if (!(g->per_day > 0 && g->per_day <= 500))
+        return ics_err_set(e, ICS_EINVAL, "per-day must be above 0 and at most 500");
+    routing_data d;
+    if ((rc = store_routing_load(c->db, &d, e))) return rc;
+    route_gen_ref *refs = NULL;
+    rc = routing_referrals_generate(d.svc, d.nsvc, d.dist, d.ndist, d.bh, d.nbh, g->from, g->days,
+                                    g->per_day, g->seed, &refs, n, unrouted, g->progress,
+                                    g->progress_arg, e);
+    if (!rc && !(rc = app_begin(c, e))) {
+        if (g->replace) rc = store_referral_delete_synthetic(c->db, e);
+        if (!rc) rc = store_referral_insert_generated(c->db, &d, refs, *n, e);
+        json_t *after =
+            json_pack("{si si sI sf si sb}", "referrals", *n, "unrouted", *unrouted, "seed",
+                      (json_int_t)g->seed, "per_day", g->per_day, "days", g->days, "synthetic", 1);
+        if (!rc)
+            rc = app_record(c, &APP_ROUTING_REFERRAL_GENERATE, "referrals", NULL, NULL, after, NULL,
+                            NULL, NULL, e);
+        json_decref(after);
+        rc = app_end(c, rc, e);
+    }
+    free(refs);
+    store_routing_data_free(&d);
+    return rc;
+}
+
+/* ---- capacity ------------------------------------------------------------- */
+
+static const json_field capacity_fields[] = {
+    {"used_today", JF_INT, 1}, {"capacity", JF_INT, 0}, {NULL, 0, 0}};
+
+int app_routing_capacity_set(app_ctx *c, const char *id, const json_t *b, json_t **row, ics_err *e)
+{
+    *row = NULL;
+    int rc = app_allow(c, &APP_ROUTING_CAPACITY_SET, e);
+    if (rc) return rc;
+    if (!b) return ics_err_set(e, ICS_EBADREQ, BODY_REQUIRED);
+    if ((rc = json_check_object(b, capacity_fields, e))) return rc;
+    char prov[16];
+    int daily = 0;
+    if ((rc = store_routing_service_provider(c->db, id, prov, &daily, e))) return rc;
+    /* the directory is public: a service outside the caller's organisation
+     * is forbidden, not hidden */
+    const char *parties[2] = {prov, NULL};
+    if (!app_in_scope(c, &APP_ROUTING_CAPACITY_SET, parties))
+        return ics_err_set(e, ICS_EFORBID,
+                           "only the provider (%s) may update this service's capacity", prov);
+    int64_t used = jget_int(b, "used_today", -1), cap = jget_int(b, "capacity", daily);
+    if (used < 0 || used > 100000 || cap < 0 || cap > 100000)
+        return ics_err_set(e, ICS_EINVAL, "used_today and capacity must be 0-100000");
+    json_t *before = NULL;
+    if ((rc = app_begin(c, e))) return rc;
+    rc = store_routing_capacity_set(c->db, id, (int)used, (int)cap, c->now, c->who.name, &before,
+                                    row, e);
+    if (!rc)
+        rc = app_record(c, &APP_ROUTING_CAPACITY_SET, "services", id, before, *row,
+                        "service.capacity", parties,
+                        json_pack("{sssIsI}", "service_id", id, "used_today", (json_int_t)used,
+                                  "capacity", (json_int_t)cap),
+                        e);
+    rc = app_end(c, rc, e);
+    json_decref(before);
+    if (rc) {
+        json_decref(*row);
+        *row = NULL;
+    }
+    return rc;
+}
+
+/* ---- reports -------------------------------------------------------------- */
+
+static json_t *ucr_row(const route_ucr_row *r)
+{
+    json_t *o =
+        json_pack("{si si si si si si si}", "referrals", r->referrals, "attended", r->attended,
+                  "within_standard", r->within, "declined", r->declined, "cancelled", r->cancelled,
+                  "open", r->open, "open_past_standard", r->open_breached);
+    if (r->attended) {
+        json_object_set_new(o, "share", json_real((double)(long)(r->share * 10000 + 0.5) / 10000));
+        json_object_set_new(o, "ci95",
+                            json_pack("[f f]", (double)(long)(r->lo * 10000 + .5) / 1e4,
+                                      (double)(long)(r->hi * 10000 + .5) / 1e4));
+        json_object_set_new(o, "median_minutes", json_real(r->median_minutes));
+        json_object_set_new(o, "meets_ambition", json_boolean(r->meets));
+    } else {
+        json_object_set_new(o, "share", json_null());
+        json_object_set_new(o, "ci95", json_null());
+        json_object_set_new(o, "median_minutes", json_null());
+        json_object_set_new(o, "meets_ambition", json_null());
+    }
+    return o;
+}
+
+static json_t *ucr_json(const routing_data *d, const route_ucr_report *r, int64_t from, int64_t to,
+                        int standard, int nsynthetic)
+{
+    json_t *sv = json_array(), *pl = json_array();
+    for (int i = 0; i < r->nservices; i++) {
+        if (r->by_service[i].referrals == 0) continue;
+        json_t *o = ucr_row(&r->by_service[i]);
+        json_object_set_new(o, "service_id", json_string(d->svc[i].id));
+        json_object_set_new(o, "name", json_string(d->svc[i].name));
+        json_object_set_new(o, "kind", json_string(d->svc[i].kind));
+        json_array_append_new(sv, o);
+    }
+    for (int i = 0; i < r->nplaces; i++) {
+        json_t *o = ucr_row(&r->by_place[i]);
+        json_object_set_new(o, "place_code", json_string(d->places[i]));
+        json_object_set_new(o, "name", json_string(d->place_names[i]));
+        json_array_append_new(pl, o);
+    }
+    return json_pack(
+        "{so so si sf ss so so so si sb}", "from", iso(from), "to", iso(to), "standard_minutes",
+        standard, "ambition", ROUTE_UCR_AMBITION, "measure",
+        "share of referrals sent in the period and attended whose first visit was within the "
+        "standard of the referral (declined and cancelled referrals are out of scope; 95% Wilson "
+        "interval; median minutes: Hyndman-Fan type 7)",
+        "ics", ucr_row(&r->ics), "places", pl, "services", sv, "synthetic_referrals", nsynthetic,
+        "synthetic", nsynthetic > 0);
+}
+
+int app_routing_report_ucr(app_ctx *c, int64_t from, int64_t to, int standard, json_t **out,
+                           ics_err *e)
+{
+    *out = NULL;
+    int rc = app_allow(c, &APP_ROUTING_REPORT_UCR, e);
+    if (rc) return rc;
+    if (standard < 1 || standard > 10080)
+        return ics_err_set(e, ICS_EINVAL, "parameter 'standard': minutes 1-10080");
+    routing_data d;
+    route_ref *refs = NULL;
+    int n = 0, nsyn = 0;
+    route_ucr_report r = {0};
+    rc = store_routing_load(c->db, &d, e);
+    if (!rc) rc = store_referral_refs(c->db, &d, from, to, &refs, &n, &nsyn, e);
+    if (!rc) rc = routing_ucr_report(refs, n, d.nsvc, d.nplaces, from, to, standard, c->now, &r, e);
+    if (!rc) *out = ucr_json(&d, &r, from, to, standard, nsyn);
+    free(refs);
+    routing_ucr_report_free(&r);
+    store_routing_data_free(&d);
+    return rc;
+}
+
+int app_routing_report_harm(app_ctx *c, const char *kind, app_harm_report *out, ics_err *e)
+{
+    memset(out, 0, sizeof *out);
+    int rc = app_allow(c, &APP_ROUTING_REPORT_HARM, e);
+    if (rc) return rc;
+    if ((rc = store_routing_load(c->db, &out->d, e))) return rc;
+    rc = routing_harm_report(out->d.svc, out->d.nsvc, (const char(*)[ROUTE_CODE])out->d.places,
+                             out->d.nplaces, kind, &out->r, e);
+    if (rc) app_routing_harm_free(out);
+    return rc;
+}
+
+void app_routing_harm_free(app_harm_report *h)
+{
+    if (!h) return;
+    routing_harm_report_free(&h->r);
+    store_routing_data_free(&h->d);
+}
+
+static const char *const day_names[8] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "BH"};
+
+/* Runs of uncovered hours, one day kind at a time: "Sat 17:00-20:00". */
+static json_t *gaps_json(const route_harm_cell *c)
+{
+    json_t *a = json_array();
+    for (int k = 0; k < 8; k++) {
+        int h = 0;
+        while (h < 24) {
+            if (c->cover[k][h]) {
+                h++;
+                continue;
+            }
+            int s = h;
+            while (h < 24 && !c->cover[k][h]) h++;
+            char b[32];
+            snprintf(b, sizeof b, "%s %02d:00-%02d:00", day_names[k], s, h);
+            json_array_append_new(a, json_string(b));
+        }
+    }
+    return a;
+}
+
+static json_t *harm_place_json(const routing_data *d, const route_harm_cell *cell, int p)
+{
+    json_t *ids = json_array(), *cover = json_object();
+    for (int i = 0; i < cell->nservices; i++)
+        json_array_append_new(ids, json_string(d->svc[cell->services[i]].id));
+    for (int k = 0; k < 8; k++) {
+        char row[25];
+        for (int h = 0; h < 24; h++)
+            row[h] = (char)('0' + (cell->cover[k][h] > 9 ? 9 : cell->cover[k][h]));
+        row[24] = '\0';
+        json_object_set_new(cover, day_names[k], json_string(row));
+    }
+    return json_pack("{ss ss so si si so so}", "place_code", d->places[p], "name",
+                     d->place_names[p], "services", ids, "week_hours", cell->week_hours,
+                     "bank_holiday_hours", cell->bh_hours, "gaps", gaps_json(cell), "cover", cover);
+}
+
+json_t *app_routing_harm_json(const app_harm_report *h, const char *kind)
+{
+    const routing_data *d = &h->d;
+    const route_harm_report *r = &h->r;
+    json_t *caps = json_array();
+    for (int c = 0; c < r->ncaps; c++) {
+        json_t *places = json_array();
+        for (int p = 0; p < r->nplaces; p++)
+            json_array_append_new(places, harm_place_json(d, &r->cells[c * r->nplaces + p], p));
+        json_array_append_new(
+            caps, json_pack("{ss so}", "capability", directory_capabilities[c], "places", places));
+    }
+    json_t *diffs = json_array();
+    for (int i = 0; i < r->ndiffs; i++) {
+        const route_harm_diff *x = &r->diffs[i];
+        json_array_append_new(diffs,
+                              json_pack("{ss ss ss? ss ss ss}", "place_code", d->places[x->place],
+                                        "name", d->place_names[x->place], "service_id",
+                                        x->service >= 0 ? d->svc[x->service].id : NULL, "field",
+                                        x->field, "value", x->value, "most_common", x->common));
+    }
+    return json_pack("{ss ss so so}", "kind_compared", kind ? kind : "ucr", "hours",
+                     "whole hours a service is open in an ordinary week, London wall-clock time; "
+                     "'cover' strings give the number of services open in each hour 00-23; BH is "
+                     "a bank holiday",
+                     "capabilities", caps, "differences", diffs);
+}
+
+/* ---- seeding -------------------------------------------------------------- */
 
 #define SEED_FROM    "2025-11-01"
 #define SEED_DAYS    365

@@ -1,7 +1,9 @@
 /* cmd_route.c - `icsflow route`, `icsflow referral ...` and `icsflow report
  * ucr|harmonisation`: the rapid-response finder, referral tracking and the
  * two reports from the command line, on the same database as the server.
- * Also seed_routing: the synthetic year of referrals for a new database. */
+ * Options become the same JSON body the API takes, and each action calls
+ * the same src/app/routing.c use case, so it is validated and audited the
+ * same way. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +12,13 @@
 #include "core/progress.h"
 #include "core/tz.h"
 #include "core/valid.h"
-#include "store/routing.h"
+#include "app/routing.h"
 
-/* The synthetic history: a fixed year so every new database gets the same. */
-#define SEED_FROM    "2025-11-01"
-#define SEED_DAYS    365
-#define SEED_PER_DAY 7.0 /* referrals a day per borough (about NWL's scale) */
-#define SEED_SEED    20260301u
+/* `referral generate` defaults: the seeded year (app/routing.c). */
+#define GEN_FROM    "2025-11-01"
+#define GEN_DAYS    365
+#define GEN_PER_DAY 7.0
+#define GEN_SEED    20260301u
 
 static void print_json(json_t *j)
 {
@@ -34,16 +36,31 @@ static const char *local(int64_t t, char *buf, int n)
     return buf;
 }
 
-static const char *pname(const routing_data *d, const char *code)
+/* "a,b c" -> ["a", "b", "c"] (NULL when s is NULL). */
+static json_t *list_json(const char *s)
 {
-    int i = store_routing_place_index(d, code);
-    return i >= 0 ? d->place_names[i] : "outside the ICS";
+    if (!s) return NULL;
+    json_t *a = json_array();
+    char buf[1024], *save = NULL;
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *w = strtok_r(buf, " ,", &save); w; w = strtok_r(NULL, " ,", &save))
+        json_array_append_new(a, json_string(w));
+    return a;
+}
+
+/* Set key to a string, when given. */
+static void put_str(json_t *o, const char *key, const char *v)
+{
+    if (v) json_object_set_new(o, key, json_string(v));
 }
 
 /* ---- icsflow route ------------------------------------------------------ */
 
-static void print_answer(const routing_data *d, const route_query *q, const route_answer *a)
+static void print_answer(const app_route_answer *ra)
 {
+    const routing_data *d = &ra->d;
+    const route_query *q = &ra->q;
+    const route_answer *a = &ra->a;
     char b1[32], caps[256];
     static const char *wd[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
     tz_local l;
@@ -52,7 +69,7 @@ static void print_answer(const routing_data *d, const route_query *q, const rout
     for (int i = 0; i < d->nbh; i++) bh |= d->bh[i] == l.date;
     routing_caps_format(q->needs, ", ", caps, sizeof caps);
     printf("patient  %s (%s), age %d, needs %s\n", q->where.how,
-           q->where.place[0] ? pname(d, q->where.place) : "outside the ICS", q->age, caps);
+           q->where.place_name[0] ? q->where.place_name : "outside the ICS", q->age, caps);
     printf("at       %s %s%s\n", wd[l.wday], local(q->at, b1, sizeof b1),
            bh ? " (bank holiday)" : "");
     printf("ranking  needs covered, trusted capacity, distance, response standard, id\n\n");
@@ -112,41 +129,42 @@ int cmd_route(int argc, char **argv)
     if (!age) return cli_usage_error("route", "--age is required");
     if (!!lat != !!lon) return cli_usage_error("route", "give both --lat and --lon");
     long agev;
-    routing_input in = {0};
+    double d;
     if ((rc = cli_int("route", "age", age, 0, 130, &agev))) return rc;
-    if (lat && ((rc = cli_double("route", "lat", lat, &in.lat)) ||
-                (rc = cli_double("route", "lon", lon, &in.lon))))
+    if (lat &&
+        ((rc = cli_double("route", "lat", lat, &d)) || (rc = cli_double("route", "lon", lon, &d))))
         return rc;
-    if (radius && (rc = cli_double("route", "radius", radius, &in.radius_km))) return rc;
-    in.postcode = postcode;
-    in.place = place;
-    in.has_ll = lat != NULL;
-    in.needs = needs;
-    in.presentations = pres;
-    in.at = at;
-    in.age = (int)agev;
-    in.allow_partial = partial;
+    if (radius && (rc = cli_double("route", "radius", radius, &d))) return rc;
+    json_t *body = json_pack("{sIso}", "age", (json_int_t)agev, "needs", list_json(needs));
+    put_str(body, "postcode", postcode);
+    put_str(body, "place", place);
+    put_str(body, "at", at);
+    if (pres) json_object_set_new(body, "presentations", list_json(pres));
+    if (lat) {
+        json_object_set_new(body, "lat", json_real(strtod(lat, NULL)));
+        json_object_set_new(body, "lon", json_real(strtod(lon, NULL)));
+    }
+    if (radius) json_object_set_new(body, "radius_km", json_real(strtod(radius, NULL)));
+    if (partial) json_object_set_new(body, "allow_partial", json_true());
     store *s;
-    if ((rc = cli_open("route", db, &s))) return rc;
+    if ((rc = cli_open("route", db, &s))) {
+        json_decref(body);
+        return rc;
+    }
     ics_err e = {0};
-    routing_data d;
-    route_query q;
-    route_answer a = {0};
-    rc = store_routing_load(s, &d, &e);
+    app_ctx c = app_ctx_cli(s, tz_now());
+    app_route_answer a;
+    rc = app_routing_route_find(&c, body, &a, &e);
+    json_decref(body);
     if (!rc) {
-        rc = store_routing_query(&d, &in, tz_now(), &q, &e);
-        if (!rc) rc = routing_find(d.svc, d.nsvc, d.bh, d.nbh, &q, &a, &e);
-        if (!rc) {
-            if (json) {
-                json_t *j = store_routing_answer_json(&d, &q, &a);
-                print_json(j);
-                json_decref(j);
-            } else {
-                print_answer(&d, &q, &a);
-            }
+        if (json) {
+            json_t *j = app_routing_answer_json(&a);
+            print_json(j);
+            json_decref(j);
+        } else {
+            print_answer(&a);
         }
-        routing_answer_free(&a);
-        store_routing_data_free(&d);
+        app_routing_answer_free(&a);
     }
     store_close(s);
     return rc ? cli_fail("route", &e) : 0;
@@ -174,57 +192,55 @@ static void print_referral_line(json_t *r)
            m);
 }
 
-static int referral_generate(store *s, const char *from_s, const char *days_s,
+static int referral_generate(app_ctx *c, const char *from_s, const char *days_s,
                              const char *per_day_s, const char *seed_s, int replace, ics_err *e)
 {
-    int64_t from;
-    long days = SEED_DAYS, seed = SEED_SEED;
-    double per_day = SEED_PER_DAY;
-    if (tz_parse_date(from_s ? from_s : SEED_FROM, &from, e)) return ICS_EINVAL;
+    app_routing_gen g = {0, GEN_DAYS, GEN_PER_DAY, GEN_SEED, replace, progress_report, NULL};
+    long days = GEN_DAYS, seed = GEN_SEED;
+    if (tz_parse_date(from_s ? from_s : GEN_FROM, &g.from, e)) return ICS_EINVAL;
     if (days_s && cli_int("referral", "days", days_s, 1, 3660, &days)) return 2;
-    if (per_day_s && cli_double("referral", "per-day", per_day_s, &per_day)) return 2;
-    if (per_day <= 0 || per_day > 500) {
+    if (per_day_s && cli_double("referral", "per-day", per_day_s, &g.per_day)) return 2;
+    if (g.per_day <= 0 || g.per_day > 500) {
         cli_usage_error("referral", "--per-day must be above 0 and at most 500");
         return 2;
     }
     if (seed_s && cli_int("referral", "seed", seed_s, 0, 2147483647L, &seed)) return 2;
-    routing_data d;
-    int rc = store_routing_load(s, &d, e);
-    if (rc) return rc;
-    route_gen_ref *g = NULL;
-    int n = 0, unrouted = 0;
+    g.days = (int)days;
+    g.seed = (uint64_t)seed;
     progress p;
     progress_init(&p, "generating referrals");
-    rc = routing_referrals_generate(d.svc, d.nsvc, d.dist, d.ndist, d.bh, d.nbh, from, (int)days,
-                                    per_day, (uint64_t)seed, &g, &n, &unrouted, progress_report, &p,
-                                    e);
+    g.progress_arg = &p;
+    int n = 0, unrouted = 0;
+    int rc = app_routing_referral_generate(c, &g, &n, &unrouted, e);
     progress_done(&p);
-    if (!rc) rc = store_begin(s, e);
-    if (!rc) {
-        if (replace) rc = store_exec(s, "DELETE FROM referrals WHERE synthetic = 1", e);
-        if (!rc) rc = store_referral_insert_generated(s, &d, g, n, e);
-        json_t *after =
-            json_pack("{si si sI sf si sb}", "referrals", n, "unrouted", unrouted, "seed",
-                      (json_int_t)seed, "per_day", per_day, "days", (int)days, "synthetic", 1);
-        if (!rc)
-            rc = store_audit(s, cli_actor(), "referrals.generate", "referrals", NULL, NULL, after,
-                             e);
-        json_decref(after);
-        if (!rc)
-            rc = store_commit(s, e);
-        else
-            store_rollback(s);
-    }
     if (!rc) {
         char b[16];
-        tz_format_date(from, b, sizeof b);
+        tz_format_date(g.from, b, sizeof b);
         printf("generated %d synthetic referrals over %ld days from %s (seed %ld); %d had no "
                "eligible service and were not sent\n",
                n, days, b, seed, unrouted);
     }
-    free(g);
-    store_routing_data_free(&d);
     return rc;
+}
+
+/* The body of `referral create`, as the API takes it. */
+static json_t *create_body(long age, const char *nhs, const char *needs, const char *postcode,
+                           const char *lat, const char *lon, const char *place, const char *service,
+                           const char *referrer, const char *notes, const char *override)
+{
+    json_t *b =
+        json_pack("{sssIso}", "nhs_number", nhs, "age", (json_int_t)age, "needs", list_json(needs));
+    put_str(b, "postcode", postcode);
+    put_str(b, "place", place);
+    put_str(b, "service_id", service);
+    put_str(b, "referrer_org", referrer);
+    put_str(b, "notes", notes);
+    put_str(b, "override_reason", override);
+    if (lat) {
+        json_object_set_new(b, "lat", json_real(strtod(lat, NULL)));
+        json_object_set_new(b, "lon", json_real(strtod(lon, NULL)));
+    }
+    return b;
 }
 
 int cmd_referral(int argc, char **argv)
@@ -290,98 +306,39 @@ int cmd_referral(int argc, char **argv)
     }
     if (np > 1 && act < 0 && strcmp(action, "show") != 0)
         return cli_usage_error("referral", "unexpected argument '%s'", argv[2]);
+    long agev = -1;
+    double d;
+    if (strcmp(action, "create") == 0 && ((rc = cli_int("referral", "age", age, 0, 130, &agev)) ||
+                                          (lat && ((rc = cli_double("referral", "lat", lat, &d)) ||
+                                                   (rc = cli_double("referral", "lon", lon, &d))))))
+        return rc;
     store *s;
     if ((rc = cli_open("referral", db, &s))) return rc;
     ics_err e = {0};
-    json_t *row = NULL, *before = NULL;
-    int64_t now = tz_now();
+    app_ctx c = app_ctx_cli(s, tz_now());
+    json_t *row = NULL;
     if (strcmp(action, "generate") == 0) {
-        rc = referral_generate(s, from, days, per_day, seed, replace, &e);
+        rc = referral_generate(&c, from, days, per_day, seed, replace, &e);
         store_close(s);
         if (rc == 2) return 2;
         return rc ? cli_fail("referral", &e) : 0;
     }
     if (strcmp(action, "show") == 0) {
-        rc = store_referral_get(s, id, &row, &e);
+        rc = app_routing_referral_get(&c, id, &row, &e);
     } else if (act >= 0) {
-        int64_t attended = now;
-        if (at && tz_parse(at, &attended, &e)) {
-            store_close(s);
-            return cli_fail("referral", &e);
-        }
-        char ids[32], an[48];
-        snprintf(ids, sizeof ids, "%lld", (long long)id);
-        snprintf(an, sizeof an, "referrals.%s", action);
-        rc = store_begin(s, &e);
-        if (!rc) rc = store_referral_step(s, id, act, reason, attended, now, &before, &row, &e);
-        if (!rc) rc = store_audit(s, cli_actor(), an, "referrals", ids, before, row, &e);
-        if (!rc)
-            rc = store_commit(s, &e);
-        else
-            store_rollback(s);
+        static int (*const step[])(app_ctx *, int64_t, const json_t *, json_t **, ics_err *) = {
+            app_routing_referral_accept, app_routing_referral_decline, app_routing_referral_attend,
+            app_routing_referral_cancel};
+        json_t *body = json_object();
+        if (act == REF_ATTEND) put_str(body, "attended_at", at);
+        if (act == REF_DECLINE || act == REF_CANCEL) put_str(body, "reason", reason);
+        rc = step[act](&c, id, body, &row, &e);
+        json_decref(body);
     } else if (strcmp(action, "create") == 0) {
-        routing_data d;
-        route_query q;
-        routing_input in = {0};
-        long agev = -1;
-        if (cli_int("referral", "age", age, 0, 130, &agev)) {
-            store_close(s);
-            return 2;
-        }
-        in.age = (int)agev;
-        in.postcode = postcode;
-        in.place = place;
-        in.needs = needs;
-        if (lat) {
-            in.has_ll = 1;
-            if (cli_double("referral", "lat", lat, &in.lat) ||
-                cli_double("referral", "lon", lon, &in.lon)) {
-                store_close(s);
-                return 2;
-            }
-        }
-        char norm[11], pc[9] = "";
-        rc = valid_nhs_number(nhs, norm, &e);
-        if (!rc) rc = store_routing_load(s, &d, &e);
-        if (!rc) {
-            int si = store_routing_service_index(&d, service);
-            rc = store_routing_query(&d, &in, now, &q, &e);
-            if (!rc && si < 0)
-                rc = ics_err_set(&e, ICS_EINVAL, "no service with service_id '%s'", service);
-            route_answer a = {0};
-            if (!rc) rc = routing_find(d.svc, d.nsvc, d.bh, d.nbh, &q, &a, &e);
-            for (int i = 0; !rc && i < a.n; i++)
-                if (a.items[i].service == si && a.items[i].filter && !override)
-                    rc = ics_err_set(&e, ICS_EINVAL,
-                                     "service %s is not eligible for this patient now: %s (use "
-                                     "--override REASON to refer anyway)",
-                                     service, a.items[i].reason);
-            routing_answer_free(&a);
-            if (postcode && valid_postcode(postcode, pc, NULL)) pc[0] = '\0';
-            char nt[1024];
-            snprintf(nt, sizeof nt, "%s%s%s%s", notes ? notes : "", notes && override ? "; " : "",
-                     override ? "override: " : "", override ? override : "");
-            int64_t nid = 0;
-            if (!rc) {
-                store_referral_new r = {norm,     q.age,        q.needs,
-                                        NULL,     &q.where,     pc,
-                                        referrer, d.svc[si].id, d.svc[si].provider,
-                                        now,      cli_actor(),  nt};
-                char ids[32];
-                rc = store_begin(s, &e);
-                if (!rc) rc = store_referral_insert(s, &r, &nid, &e);
-                if (!rc) rc = store_referral_get(s, nid, &row, &e);
-                snprintf(ids, sizeof ids, "%lld", (long long)nid);
-                if (!rc)
-                    rc = store_audit(s, cli_actor(), "referrals.create", "referrals", ids, NULL,
-                                     row, &e);
-                if (!rc)
-                    rc = store_commit(s, &e);
-                else
-                    store_rollback(s);
-            }
-            store_routing_data_free(&d);
-        }
+        json_t *body = create_body(agev, nhs, needs, postcode, lat, lon, place, service, referrer,
+                                   notes, override);
+        rc = app_routing_referral_create(&c, body, &row, &e);
+        json_decref(body);
     } else { /* list */
         store_referral_filter f = {0};
         f.state = state;
@@ -405,7 +362,7 @@ int cmd_referral(int argc, char **argv)
         }
         json_t *rows;
         int64_t total;
-        rc = store_referral_list(s, &f, lim, 0, &rows, &total, &e);
+        rc = app_routing_referral_list(&c, f, lim, 0, &rows, &total, &e);
         if (!rc) {
             if (json) {
                 print_json(rows);
@@ -430,7 +387,6 @@ int cmd_referral(int argc, char **argv)
         }
     }
     json_decref(row);
-    json_decref(before);
     store_close(s);
     return rc ? cli_fail("referral", &e) : 0;
 }
@@ -616,41 +572,31 @@ int cmd_report(int argc, char **argv)
         return cli_usage_error("report", "%s", e.msg);
     store *s;
     if ((rc = cli_open("report", db, &s))) return rc;
-    routing_data d;
-    rc = store_routing_load(s, &d, &e);
-    if (!rc && ucr) {
-        route_ref *refs = NULL;
-        int n = 0, nsyn = 0;
-        route_ucr_report r = {0};
-        rc = store_referral_refs(s, &d, t0, t1, &refs, &n, &nsyn, &e);
-        if (!rc)
-            rc = routing_ucr_report(refs, n, d.nsvc, d.nplaces, t0, t1, (int)stdm, now, &r, &e);
+    app_ctx c = app_ctx_cli(s, now);
+    if (ucr) {
+        json_t *j;
+        rc = app_routing_report_ucr(&c, t0, t1, (int)stdm, &j, &e);
         if (!rc) {
-            json_t *j = store_routing_ucr_json(&d, &r, t0, t1, (int)stdm, nsyn);
             if (json)
                 print_json(j);
             else
                 print_ucr(j);
             json_decref(j);
         }
-        free(refs);
-        routing_ucr_report_free(&r);
-    } else if (!rc) {
-        route_harm_report r = {0};
-        rc = routing_harm_report(d.svc, d.nsvc, (const char(*)[ROUTE_CODE])d.places, d.nplaces,
-                                 kind, &r, &e);
+    } else {
+        app_harm_report h;
+        rc = app_routing_report_harm(&c, kind, &h, &e);
         if (!rc) {
             if (json) {
-                json_t *j = store_routing_harm_json(&d, &r, kind);
+                json_t *j = app_routing_harm_json(&h, kind);
                 print_json(j);
                 json_decref(j);
             } else {
-                print_harm(&d, &r, cap);
+                print_harm(&h.d, &h.r, cap);
             }
+            app_routing_harm_free(&h);
         }
-        routing_harm_report_free(&r);
     }
-    store_routing_data_free(&d);
     store_close(s);
     return rc ? cli_fail("report", &e) : 0;
 }

@@ -1,9 +1,11 @@
 /* store/routing.c - the routing module's tables (live service capacity and
- * referrals), the SQL that reads and writes them, loading the directory into
- * the finder's structs, and the JSON forms of answers and reports.
+ * referrals), the SQL that reads and writes them, and loading the directory
+ * into the finder's structs. SQL only: validation, permissions, audit and
+ * the JSON views of answers and reports are in src/app/routing.c.
  * Times are stored as integer epoch seconds (UTC) and shown in London time. */
 #include "store/routing.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,8 +215,8 @@ int store_routing_load(store *s, routing_data *d, ics_err *e)
 }
 
 /* Only what one query needs: its districts and the bank holidays around its
- * time (the finder looks one day back and eight ahead), so a route request
- * is a few small indexed reads. */
+ * time (the finder looks one day back and eight ahead), and the places'
+ * names, so a route request is a few small indexed reads. */
 int store_routing_load_for(store *s, const routing_input *in, int64_t now, routing_data *d,
                            ics_err *e)
 {
@@ -240,6 +242,7 @@ int store_routing_load_for(store *s, const routing_input *in, int64_t now, routi
     tz_local l;
     tz_to_local(at, &l);
     if (!rc) rc = load_bank_holidays(s, d, l.date - 2, l.date + 10, e);
+    if (!rc) rc = load_places(s, d, e);
     if (rc) store_routing_data_free(d);
     return rc;
 }
@@ -279,14 +282,6 @@ static json_t *iso(int64_t t)
     return json_string(b);
 }
 
-static json_t *caps_json(uint32_t caps)
-{
-    json_t *a = json_array();
-    for (int i = 0; directory_capabilities[i]; i++)
-        if (caps & (1u << i)) json_array_append_new(a, json_string(directory_capabilities[i]));
-    return a;
-}
-
 static json_t *words_json(const char *text)
 {
     json_t *a = json_array();
@@ -295,122 +290,6 @@ static json_t *words_json(const char *text)
     for (char *w = strtok_r(buf, " ,", &save); w; w = strtok_r(NULL, " ,", &save))
         json_array_append_new(a, json_string(w));
     return a;
-}
-
-static const char *place_name(const routing_data *d, const char *code)
-{
-    int i = store_routing_place_index(d, code);
-    return i >= 0 ? d->place_names[i] : NULL;
-}
-
-static json_t *km_json(double km)
-{
-    return km < 0 ? json_null() : json_real((double)(long)(km * 10 + 0.5) / 10);
-}
-
-json_t *store_routing_answer_json(const routing_data *d, const route_query *q,
-                                  const route_answer *a)
-{
-    const route_location *w = &q->where;
-    json_t *loc = json_pack("{ss* ss* ss}", "place_code", w->place[0] ? w->place : NULL, "district",
-                            w->district[0] ? w->district : NULL, "how", w->how);
-    const char *pn = place_name(d, w->place);
-    json_object_set_new(loc, "place_name", pn ? json_string(pn) : json_null());
-    json_object_set_new(loc, "inside_ics", json_boolean(w->place[0] != 0));
-    if (w->has_loc) {
-        json_object_set_new(loc, "lat", json_real(w->lat));
-        json_object_set_new(loc, "lon", json_real(w->lon));
-    }
-    json_t *flags = json_array();
-    for (int i = 0; i < q->nflags; i++) json_array_append_new(flags, json_string(q->flags[i]));
-    json_t *el = json_array(), *ex = json_array();
-    for (int i = 0; i < a->n; i++) {
-        const route_result *r = &a->items[i];
-        const route_service *s = &d->svc[r->service];
-        if (r->filter == ROUTE_ELIGIBLE) {
-            json_t *capj = json_null();
-            if (r->capacity_left >= 0) {
-                capj = json_pack("{si si so sb}", "left", r->capacity_left, "of", s->capacity_today,
-                                 "updated_at", iso(s->capacity_updated), "stale", r->stale);
-                json_object_set_new(capj, "age_minutes",
-                                    r->capacity_age >= 0 ? json_integer(r->capacity_age)
-                                                         : json_null());
-            }
-            json_t *o = json_pack(
-                "{si ss ss ss ss ss so si so so so so ss}", "rank", r->rank, "service_id", s->id,
-                "name", s->name, "kind", s->kind, "provider_ods", s->provider, "phone", s->phone,
-                "distance_km", km_json(r->km), "expected_response_minutes", r->expected_minutes,
-                "respond_by", iso(q->at + (int64_t)r->expected_minutes * 60), "open_until",
-                iso(r->open_until), "covers", caps_json(s->caps & q->needs), "capacity", capj,
-                "reason", r->reason);
-            json_object_set_new(o, "capacity_stale", json_boolean(r->stale));
-            json_array_append_new(el, o);
-        } else {
-            json_t *failed = json_array();
-            for (int f = 1; f < ROUTE_NFILTERS; f++)
-                if (r->failed & (1u << f))
-                    json_array_append_new(failed, json_string(routing_filter_name(f)));
-            json_t *o =
-                json_pack("{ss ss ss ss so so ss}", "service_id", s->id, "name", s->name, "kind",
-                          s->kind, "excluded_by", routing_filter_name(r->filter), "failed", failed,
-                          "distance_km", km_json(r->km), "reason", r->reason);
-            if (r->opens_next) json_object_set_new(o, "opens_next", iso(r->opens_next));
-            json_array_append_new(ex, o);
-        }
-    }
-    return json_pack(
-        "{so so si so so ss so so si si}", "at", iso(q->at), "location", loc, "age", q->age,
-        "needs", caps_json(q->needs), "presentations", flags, "ranking",
-        "needs covered (desc), trusted capacity before stale, distance (asc), response standard "
-        "(asc), service id",
-        "eligible", el, "excluded", ex, "eligible_count", a->neligible, "excluded_count",
-        a->n - a->neligible);
-}
-
-int store_routing_query(const routing_data *d, const routing_input *in, int64_t now, route_query *q,
-                        ics_err *e)
-{
-    routing_query_init(q);
-    sb p;
-    sb_init(&p);
-    ics_err sub = {0};
-    if (routing_locate(d->dist, d->ndist, in->postcode, in->has_ll, in->lat, in->lon, in->place,
-                       &q->where, &sub))
-        sb_printf(&p, "%s%s", p.len ? "; " : "", sub.msg);
-    int pi = store_routing_place_index(d, q->where.place);
-    if (pi >= 0)
-        snprintf(q->where.place_name, sizeof q->where.place_name, "%s", d->place_names[pi]);
-    if (in->age < 0 || in->age > 130)
-        sb_printf(&p, "%sage must be given as whole years 0-130", p.len ? "; " : "");
-    q->age = in->age;
-    if (!in->needs || !*in->needs)
-        sb_printf(&p, "%sneeds must name at least one capability", p.len ? "; " : "");
-    else if (routing_caps_parse(in->needs, &q->needs, &sub))
-        sb_printf(&p, "%s%s", p.len ? "; " : "", sub.msg);
-    else if (!q->needs)
-        sb_printf(&p, "%sneeds must name at least one capability", p.len ? "; " : "");
-    if (in->presentations) {
-        char buf[512], *save = NULL;
-        snprintf(buf, sizeof buf, "%s", in->presentations);
-        for (char *w = strtok_r(buf, " ,", &save); w; w = strtok_r(NULL, " ,", &save)) {
-            if (q->nflags == ROUTE_MAX_WORDS || strlen(w) >= sizeof q->flags[0]) {
-                sb_printf(&p, "%stoo many or too long presentations", p.len ? "; " : "");
-                break;
-            }
-            snprintf(q->flags[q->nflags++], sizeof q->flags[0], "%s", w);
-        }
-    }
-    q->now = now;
-    q->at = now;
-    if (in->at && tz_parse(in->at, &q->at, &sub)) sb_printf(&p, "%s%s", p.len ? "; " : "", sub.msg);
-    q->allow_partial = in->allow_partial;
-    if (in->radius_km < 0 || in->radius_km > 500)
-        sb_printf(&p, "%sradius_km must be 0-500", p.len ? "; " : "");
-    q->radius_km = in->radius_km;
-    int rc = 0;
-    if (p.len) rc = ics_err_set(e, ICS_EINVAL, "%s", p.buf);
-    sb_free(&p);
-    return rc;
 }
 
 /* ---- capacity ---------------------------------------------------------- */
@@ -433,6 +312,7 @@ static int capacity_row(store *s, const char *id, json_t **row, ics_err *e)
 int store_routing_capacity_set(store *s, const char *id, int used, int capacity, int64_t now,
                                const char *by, json_t **before, json_t **after, ics_err *e)
 {
+    assert(store_tx_depth(s) > 0); /* the caller's transaction holds the audit too */
     *before = *after = NULL;
     json_t *p = json_pack("[s]", id);
     int64_t n;
@@ -454,6 +334,35 @@ int store_routing_capacity_set(store *s, const char *id, int used, int capacity,
     return rc;
 }
 
+int store_routing_service_provider(store *s, const char *id, char provider[16], int *daily,
+                                   ics_err *e)
+{
+    json_t *p = json_pack("[s]", id), *row;
+    int rc = store_query_one(s,
+                             "SELECT provider_ods, COALESCE(daily_capacity, 0) AS daily_capacity "
+                             "FROM services WHERE service_id = ?",
+                             p, &row, e);
+    json_decref(p);
+    if (rc == ICS_ENOTFOUND)
+        return ics_err_set(e, ICS_ENOTFOUND, "no service with service_id '%s'", id);
+    if (rc) return rc;
+    snprintf(provider, 16, "%s", json_string_value(json_object_get(row, "provider_ods")));
+    *daily = (int)json_integer_value(json_object_get(row, "daily_capacity"));
+    json_decref(row);
+    return 0;
+}
+
+int store_routing_org_exists(store *s, const char *ods, int *exists, ics_err *e)
+{
+    json_t *p = json_pack("[s]", ods);
+    int64_t n = 0;
+    int rc =
+        store_query_int(s, "SELECT COUNT(*) FROM organisations WHERE ods_code = ?", p, 0, &n, e);
+    json_decref(p);
+    *exists = n > 0;
+    return rc;
+}
+
 /* ---- referrals --------------------------------------------------------- */
 
 static void caps_text(uint32_t caps, char *buf, int n)
@@ -463,6 +372,7 @@ static void caps_text(uint32_t caps, char *buf, int n)
 
 int store_referral_insert(store *s, const store_referral_new *r, int64_t *id, ics_err *e)
 {
+    assert(store_tx_depth(s) > 0); /* the caller's transaction holds the audit too */
     char needs[400];
     caps_text(r->needs, needs, sizeof needs);
     const route_location *w = r->where;
@@ -611,6 +521,7 @@ int store_referral_list(store *s, const store_referral_filter *f, int64_t limit,
 int store_referral_step(store *s, int64_t id, int action, const char *reason, int64_t attended_at,
                         int64_t now, json_t **before, json_t **after, ics_err *e)
 {
+    assert(store_tx_depth(s) > 0); /* the caller's transaction holds the audit too */
     *before = *after = NULL;
     json_t *p = json_pack("[I]", (json_int_t)id);
     json_t *raw;
@@ -711,6 +622,11 @@ int store_referral_refs(store *s, const routing_data *d, int64_t from, int64_t t
     return 0;
 }
 
+int store_referral_delete_synthetic(store *s, ics_err *e)
+{
+    return store_exec(s, "DELETE FROM referrals WHERE synthetic = 1", e);
+}
+
 int store_referral_insert_generated(store *s, const routing_data *d, const route_gen_ref *g, int n,
                                     ics_err *e)
 {
@@ -766,121 +682,4 @@ int store_referral_insert_generated(store *s, const routing_data *d, const route
     }
     store_finalize(st);
     return rc;
-}
-
-/* ---- report JSON ------------------------------------------------------- */
-
-static json_t *ucr_row(const route_ucr_row *r)
-{
-    json_t *o =
-        json_pack("{si si si si si si si}", "referrals", r->referrals, "attended", r->attended,
-                  "within_standard", r->within, "declined", r->declined, "cancelled", r->cancelled,
-                  "open", r->open, "open_past_standard", r->open_breached);
-    if (r->attended) {
-        json_object_set_new(o, "share", json_real((double)(long)(r->share * 10000 + 0.5) / 10000));
-        json_object_set_new(o, "ci95",
-                            json_pack("[f f]", (double)(long)(r->lo * 10000 + .5) / 1e4,
-                                      (double)(long)(r->hi * 10000 + .5) / 1e4));
-        json_object_set_new(o, "median_minutes", json_real(r->median_minutes));
-        json_object_set_new(o, "meets_ambition", json_boolean(r->meets));
-    } else {
-        json_object_set_new(o, "share", json_null());
-        json_object_set_new(o, "ci95", json_null());
-        json_object_set_new(o, "median_minutes", json_null());
-        json_object_set_new(o, "meets_ambition", json_null());
-    }
-    return o;
-}
-
-json_t *store_routing_ucr_json(const routing_data *d, const route_ucr_report *r, int64_t from,
-                               int64_t to, int standard, int nsynthetic)
-{
-    json_t *sv = json_array(), *pl = json_array();
-    for (int i = 0; i < r->nservices; i++) {
-        if (r->by_service[i].referrals == 0) continue;
-        json_t *o = ucr_row(&r->by_service[i]);
-        json_object_set_new(o, "service_id", json_string(d->svc[i].id));
-        json_object_set_new(o, "name", json_string(d->svc[i].name));
-        json_object_set_new(o, "kind", json_string(d->svc[i].kind));
-        json_array_append_new(sv, o);
-    }
-    for (int i = 0; i < r->nplaces; i++) {
-        json_t *o = ucr_row(&r->by_place[i]);
-        json_object_set_new(o, "place_code", json_string(d->places[i]));
-        json_object_set_new(o, "name", json_string(d->place_names[i]));
-        json_array_append_new(pl, o);
-    }
-    return json_pack(
-        "{so so si sf ss so so so si sb}", "from", iso(from), "to", iso(to), "standard_minutes",
-        standard, "ambition", ROUTE_UCR_AMBITION, "measure",
-        "share of referrals sent in the period and attended whose first visit was within the "
-        "standard of the referral (declined and cancelled referrals are out of scope; 95% Wilson "
-        "interval)",
-        "ics", ucr_row(&r->ics), "places", pl, "services", sv, "synthetic_referrals", nsynthetic,
-        "synthetic", nsynthetic > 0);
-}
-
-static const char *const day_names[8] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "BH"};
-
-/* Runs of uncovered hours, one day kind at a time: "Sat 17:00-20:00". */
-static json_t *gaps_json(const route_harm_cell *c)
-{
-    json_t *a = json_array();
-    for (int k = 0; k < 8; k++) {
-        int h = 0;
-        while (h < 24) {
-            if (c->cover[k][h]) {
-                h++;
-                continue;
-            }
-            int s = h;
-            while (h < 24 && !c->cover[k][h]) h++;
-            char b[32];
-            snprintf(b, sizeof b, "%s %02d:00-%02d:00", day_names[k], s, h);
-            json_array_append_new(a, json_string(b));
-        }
-    }
-    return a;
-}
-
-json_t *store_routing_harm_json(const routing_data *d, const route_harm_report *r, const char *kind)
-{
-    json_t *caps = json_array();
-    for (int c = 0; c < r->ncaps; c++) {
-        json_t *places = json_array();
-        for (int p = 0; p < r->nplaces; p++) {
-            const route_harm_cell *cell = &r->cells[c * r->nplaces + p];
-            json_t *ids = json_array(), *cover = json_object();
-            for (int i = 0; i < cell->nservices; i++)
-                json_array_append_new(ids, json_string(d->svc[cell->services[i]].id));
-            for (int k = 0; k < 8; k++) {
-                char row[25];
-                for (int h = 0; h < 24; h++)
-                    row[h] = (char)('0' + (cell->cover[k][h] > 9 ? 9 : cell->cover[k][h]));
-                row[24] = '\0';
-                json_object_set_new(cover, day_names[k], json_string(row));
-            }
-            json_array_append_new(places, json_pack("{ss ss so si si so so}", "place_code",
-                                                    d->places[p], "name", d->place_names[p],
-                                                    "services", ids, "week_hours", cell->week_hours,
-                                                    "bank_holiday_hours", cell->bh_hours, "gaps",
-                                                    gaps_json(cell), "cover", cover));
-        }
-        json_array_append_new(
-            caps, json_pack("{ss so}", "capability", directory_capabilities[c], "places", places));
-    }
-    json_t *diffs = json_array();
-    for (int i = 0; i < r->ndiffs; i++) {
-        const route_harm_diff *x = &r->diffs[i];
-        json_array_append_new(diffs,
-                              json_pack("{ss ss ss? ss ss ss}", "place_code", d->places[x->place],
-                                        "name", d->place_names[x->place], "service_id",
-                                        x->service >= 0 ? d->svc[x->service].id : NULL, "field",
-                                        x->field, "value", x->value, "most_common", x->common));
-    }
-    return json_pack("{ss ss so so}", "kind_compared", kind ? kind : "ucr", "hours",
-                     "whole hours a service is open in an ordinary week, London wall-clock time; "
-                     "'cover' strings give the number of services open in each hour 00-23; BH is "
-                     "a bank holiday",
-                     "capabilities", caps, "differences", diffs);
 }

@@ -1,7 +1,6 @@
 /* store/routing.h - the routing module's storage: live service capacity and
- * referrals, loading the directory into the finder's plain structs, and the
- * JSON forms of the finder's answer and the reports (shared by the API and
- * the CLI so both print the same thing). */
+ * referrals (rows in, JSON rows out) and loading the directory into the
+ * finder's plain structs. */
 #ifndef ICS_STORE_ROUTING_H
 #define ICS_STORE_ROUTING_H
 
@@ -32,10 +31,8 @@ void store_routing_data_free(routing_data *d);
 int store_routing_service_index(const routing_data *d, const char *id);
 int store_routing_place_index(const routing_data *d, const char *code);
 
-/* Build a finder query from text inputs (API body or CLI options), collecting
- * every problem into one ICS_EINVAL message: exactly one location (postcode,
- * lat+lon, or place code), age 0-130, needs from the capability list,
- * presentations (words), at as ISO 8601 London time (NULL = now). */
+/* The text inputs of a finder query (API body or CLI options), as the app
+ * layer read them; store_routing_load_for loads only what they need. */
 typedef struct routing_input {
     const char *postcode, *place, *needs, *presentations, *at;
     int has_ll;
@@ -44,17 +41,16 @@ typedef struct routing_input {
     int allow_partial;
     double radius_km;
 } routing_input;
-int store_routing_query(const routing_data *d, const routing_input *in, int64_t now, route_query *q,
-                        ics_err *e);
-
-/* The finder's answer as JSON: {query, location, eligible: [...], excluded: [...]}. */
-json_t *store_routing_answer_json(const routing_data *d, const route_query *q,
-                                  const route_answer *a);
-
 /* Live capacity: used today out of capacity, reported now. Returns the row. */
 int store_routing_capacity_set(store *s, const char *service_id, int used, int capacity,
                                int64_t now, const char *by, json_t **before, json_t **after,
                                ics_err *e);
+
+/* The provider (ODS code) and daily capacity of a service; ICS_ENOTFOUND. */
+int store_routing_service_provider(store *s, const char *service_id, char provider[16], int *daily,
+                                   ics_err *e);
+/* *exists: 1 when an organisation with this ODS code exists, else 0. */
+int store_routing_org_exists(store *s, const char *ods, int *exists, ics_err *e);
 
 /* ---- referrals ---------------------------------------------------------- */
 
@@ -98,16 +94,12 @@ int store_referral_step(store *s, int64_t id, int action, const char *reason, in
 int store_referral_refs(store *s, const routing_data *d, int64_t from, int64_t to, route_ref **out,
                         int *n, int *nsynthetic, ics_err *e);
 
+/* Delete every synthetic referral (before generating a new history). */
+int store_referral_delete_synthetic(store *s, ics_err *e);
+
 /* Insert a generated synthetic history (marked synthetic) in the caller's
  * transaction; referrers are drawn from the acute trusts and LAS. */
 int store_referral_insert_generated(store *s, const routing_data *d, const route_gen_ref *g, int n,
                                     ics_err *e);
-
-/* ---- report JSON -------------------------------------------------------- */
-
-json_t *store_routing_ucr_json(const routing_data *d, const route_ucr_report *r, int64_t from,
-                               int64_t to, int standard, int nsynthetic);
-json_t *store_routing_harm_json(const routing_data *d, const route_harm_report *r,
-                                const char *kind);
 
 #endif
