@@ -422,8 +422,15 @@ int app_routing_referral_get(app_ctx *c, int64_t id, json_t **row, ics_err *e)
 {
     int rc = app_allow(c, &APP_ROUTING_REFERRAL_GET, e);
     if (rc) return rc;
-    /* issue 19: a read of patient data is to be audited here */
-    return referral_load(c, &APP_ROUTING_REFERRAL_GET, id, row, e);
+    if ((rc = referral_load(c, &APP_ROUTING_REFERRAL_GET, id, row, e))) return rc;
+    char ids[32];
+    snprintf(ids, sizeof ids, "%lld", (long long)id);
+    /* the row carries an NHS number: the read is audited */
+    if ((rc = app_audit_read(c, "read.referral", "referrals", ids, NULL, e))) {
+        json_decref(*row);
+        *row = NULL;
+    }
+    return rc;
 }
 
 int app_routing_referral_list(app_ctx *c, store_referral_filter f, int64_t limit, int64_t offset,
@@ -443,8 +450,17 @@ int app_routing_referral_list(app_ctx *c, store_referral_filter f, int64_t limit
                                "your user has no organisation, so no referrals to see");
         f.referrer = f.provider = c->who.org;
     }
-    /* issue 19: a read of patient data is to be audited here */
-    return store_referral_list(c->db, &f, limit, offset, rows, total, e);
+    if ((rc = store_referral_list(c->db, &f, limit, offset, rows, total, e))) return rc;
+    /* the rows carry NHS numbers: the read is audited with its filters */
+    json_t *detail =
+        json_pack("{s:s?, s:s?, s:s?, s:s?, s:I, s:I, s:I}", "organisation", f.referrer, "state",
+                  f.state, "service", f.service, "place", f.place, "from", (json_int_t)f.from, "to",
+                  (json_int_t)f.to, "rows", (json_int_t)json_array_size(*rows));
+    if ((rc = app_audit_read(c, "read.referrals", "referrals", NULL, detail, e))) {
+        json_decref(*rows);
+        *rows = NULL;
+    }
+    return rc;
 }
 
 static const json_field decline_fields[] = {{"reason", JF_STRING, 1}, {NULL, 0, 0}};

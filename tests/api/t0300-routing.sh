@@ -163,7 +163,7 @@ jqcheck "attended within the 2-hour standard" '.state == "attended" and .within_
 api POST "/api/v1/referrals/$R1/cancel" "$LAS"
 expect "cancelling an attended referral" 409
 check "create, accept and attend each audited with before and after" \
-    [ "$(sql "SELECT group_concat(action, ',') FROM (SELECT action FROM audit WHERE object_type = 'referrals' AND object_id = '$R1' ORDER BY id)")" = "referrals.create,referrals.accept,referrals.attend" ]
+    [ "$(sql "SELECT group_concat(action, ',') FROM (SELECT action FROM audit WHERE object_type = 'referrals' AND object_id = '$R1' AND action NOT LIKE 'read.%' ORDER BY id)")" = "referrals.create,referrals.accept,referrals.attend" ]
 check "the accept audit holds the state change" \
     [ "$(sql "SELECT json_extract(before_json,'$.state') || '>' || json_extract(after_json,'$.state') FROM audit WHERE action = 'referrals.accept' AND object_id = '$R1'")" = "sent>accepted" ]
 

@@ -77,6 +77,21 @@ check "capacity: one event" [ "$(events)" -eq $((e + 1)) ]
 check "capacity: service.capacity to the provider" [ "$(last_event)" = "service.capacity services FALLS-HH ,RV3," ]
 check "capacity: audited as services.capacity" [ "$(last_audit)" = "services.capacity services FALLS-HH" ]
 
+# ---- reads of patient data are audited (issue 19), refused reads are not ----
+a=$(audit_count)
+api GET "/api/v1/referrals/$R" "$CNWL"
+expect "the provider reads the referral" 200
+check "the read is audited as read.referral" [ "$(last_audit)" = "read.referral referrals $R" ]
+check "one audit row for the read" [ "$(audit_count)" -eq $((a + 1)) ]
+a=$(audit_count)
+api GET "/api/v1/referrals/$R" "$IMP"
+expect "an unrelated organisation cannot read it" 404
+check "the refused read is not audited" [ "$(audit_count)" -eq "$a" ]
+api GET "/api/v1/referrals?limit=5" "$CNWL"
+expect "the provider lists referrals" 200
+check "the list is audited as read.referrals with its organisation filter" \
+    [ "$(sql "SELECT action || ' ' || json_extract(after_json, '$.organisation') FROM audit ORDER BY id DESC LIMIT 1")" = "read.referrals RV3" ]
+
 # ---- (b) the events reach the parties, not an unrelated organisation ------
 api GET "/api/v1/events?after=$N0" "$LAS"
 expect "the referrer reads events" 200
