@@ -31,6 +31,10 @@ int cmd_serve(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:8080", *db = cli_default_db(), *web = NULL, *limit = "1048576",
                *threads = "4", *port_file = NULL;
+    /* Server limits (defaults from http_limits_default; docs/security.md). */
+    const char *max_conns = NULL, *per_addr = NULL, *streams = NULL, *hdr_to = NULL,
+               *body_to = NULL, *idle_to = NULL, *body_total = NULL, *auth_fails = NULL,
+               *auth_window = NULL, *proxies = NULL;
     int routes = 0;
     const cli_opt opts[] = {
         {"listen", &listen, NULL, "HOST:PORT  address to listen on (default 127.0.0.1:8080)"},
@@ -40,6 +44,25 @@ int cmd_serve(int argc, char **argv)
         {"body-limit", &limit, NULL, "BYTES  largest request body accepted (default 1048576)"},
         {"threads", &threads, NULL, "N  worker threads (default 4)"},
         {"port-file", &port_file, NULL, "FILE  write the bound port there (for tests)"},
+        {"max-conns", &max_conns, NULL, "N  open connections in all (default 2000)"},
+        {"conns-per-addr", &per_addr, NULL,
+         "N  connections, and requests in flight, from one address (default 128)"},
+        {"streams-per-addr", &streams, NULL,
+         "N  event streams from one address, counted apart (default 4)"},
+        {"header-timeout", &hdr_to, NULL,
+         "SECS  to send a request's headers, from connect or the last answer (default 10)"},
+        {"body-timeout", &body_to, NULL,
+         "SECS  to send a request body after its headers (default 60)"},
+        {"idle-timeout", &idle_to, NULL,
+         "SECS  of silence before a connection closes (default 30)"},
+        {"body-total", &body_total, NULL,
+         "MIB  request bodies buffered at once, all clients (default 256); 503 beyond"},
+        {"auth-fails", &auth_fails, NULL,
+         "N  failed sign-ins from one address before 429 (default 10)"},
+        {"auth-window", &auth_window, NULL,
+         "SECS  the window those failures count in (default 300)"},
+        {"trusted-proxy", &proxies, NULL,
+         "ADDR[,ADDR]  proxies whose X-Forwarded-For names the client (default none)"},
         {"routes", NULL, &routes, "print the route table (METHOD PATH ROLES) and exit"},
         {NULL, NULL, NULL, NULL}};
     int np,
@@ -57,11 +80,41 @@ int cmd_serve(int argc, char **argv)
     if (cli_int("serve", "listen", colon + 1, 0, 65535, &port)) return 2;
     if (cli_int("serve", "threads", threads, 1, 64, &nthreads)) return 2;
     if (cli_int("serve", "body-limit", limit, 1024, 1L << 30, &body)) return 2;
+    http_limits lim;
+    http_limits_default(&lim);
+    const struct {
+        const char *name, *v;
+        long lo, hi;
+        unsigned *out;
+    } nums[] = {{"max-conns", max_conns, 1, 100000, &lim.max_conns},
+                {"conns-per-addr", per_addr, 1, 100000, &lim.conns_per_addr},
+                {"streams-per-addr", streams, 0, 10000, &lim.streams_per_addr},
+                {"header-timeout", hdr_to, 1, 3600, &lim.header_timeout},
+                {"body-timeout", body_to, 1, 86400, &lim.body_timeout},
+                {"idle-timeout", idle_to, 1, 86400, &lim.idle_timeout},
+                {"auth-fails", auth_fails, 1, 1000000, &lim.auth_fails},
+                {"auth-window", auth_window, 1, 86400, &lim.auth_window}};
+    for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
+        long v;
+        if (!nums[i].v) continue;
+        if (cli_int("serve", nums[i].name, nums[i].v, nums[i].lo, nums[i].hi, &v)) return 2;
+        *nums[i].out = (unsigned)v;
+    }
+    lim.reqs_per_addr = lim.conns_per_addr;
+    if (body_total) {
+        long mib;
+        if (cli_int("serve", "body-total", body_total, 1, 1L << 20, &mib)) return 2;
+        lim.body_total = (size_t)mib << 20;
+    }
+    if (proxies && http_limits_set_proxies(&lim, proxies))
+        return cli_usage_error(
+            "serve", "--trusted-proxy '%s' must be up to %d IP addresses, comma-separated", proxies,
+            LIMITS_MAX_PROXIES);
     store *s;
     if ((rc = cli_open("serve", db, &s))) return rc;
     store_close(s); /* the server keeps its own pool of connections */
     web = cli_web_dir(web);
-    http_config cfg = {db, host, (int)port, web, (size_t)body, (int)nthreads, port_file};
+    http_config cfg = {db, host, (int)port, web, (size_t)body, (int)nthreads, port_file, &lim};
     ics_err e = {0};
     if (http_serve(&cfg, &e)) return cli_fail("serve", &e);
     return 0;

@@ -28,10 +28,11 @@ typedef struct http_req {
     int nparams;
     const char *body;
     size_t body_len;
-    json_t *json;          /* parsed body when it was JSON, else NULL (server owns) */
-    const auth_user *user; /* NULL on public routes */
-    store *db;             /* a pooled connection for this request */
-    void *conn;            /* server internals (query lookup) */
+    json_t *json;            /* parsed body when it was JSON, else NULL (server owns) */
+    const auth_user *user;   /* NULL on public routes */
+    store *db;               /* a pooled connection for this request */
+    void *conn;              /* server internals (query lookup) */
+    const char *client_addr; /* the client's address (X-Forwarded-For only via a trusted proxy) */
 } http_req;
 
 typedef struct http_resp {
@@ -41,6 +42,7 @@ typedef struct http_resp {
     size_t body_len;
     const char *content_type; /* static string */
     char location[256];       /* Location header when set */
+    int retry_after;          /* Retry-After seconds when > 0 (429, 503) */
 } http_resp;
 
 typedef int (*http_handler)(http_req *rq, http_resp *rs);

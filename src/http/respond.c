@@ -58,6 +58,8 @@ static const char *title_of(int status)
         return "Unsupported media type";
     case 422:
         return "Unprocessable content";
+    case 429:
+        return "Too many requests";
     case 503:
         return "Service unavailable";
     default:

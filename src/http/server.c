@@ -23,6 +23,7 @@
 #include "core/log.h"
 #include "core/utf8.h"
 #include "http/http.h"
+#include "http/limits.h"
 #include "http/routes.h"
 
 /* ---- connection pool ---------------------------------------------------- */
@@ -69,6 +70,9 @@ typedef struct conn {
     char *body;
     size_t len, cap;
     int too_big;
+    int entered;                /* counted in limits_request_enter */
+    size_t reserved;            /* body bytes reserved in limits_body_reserve */
+    char addr[LIMITS_ADDR_LEN]; /* the client (see limits_client_addr) */
     struct MHD_Connection *mc;
 } conn;
 
@@ -141,7 +145,16 @@ static int send_resp(struct MHD_Connection *mc, http_resp *rs)
     MHD_add_response_header(r, "Cache-Control", "no-store");
     if (rs->location[0]) MHD_add_response_header(r, "Location", rs->location);
     if (rs->status == 401) MHD_add_response_header(r, "WWW-Authenticate", "Bearer");
-    if (rs->status == 503) MHD_add_response_header(r, "Retry-After", "2");
+    if (rs->status == 503 && rs->retry_after <= 0) rs->retry_after = 2;
+    if (rs->retry_after > 0) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%d", rs->retry_after);
+        MHD_add_response_header(r, "Retry-After", ra);
+    }
+    /* An API answer is data, never a page: nothing in it may run or be framed. */
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'none'; frame-ancestors 'none'");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
     int ret = MHD_queue_response(mc, (unsigned)rs->status, r);
     MHD_destroy_response(r);
     json_decref(rs->json);
@@ -153,6 +166,7 @@ static int problem_now(struct MHD_Connection *mc, int status, const char *detail
 {
     http_resp rs = {0};
     http_problem(&rs, status, detail, NULL);
+    if (status == 429) rs.retry_after = 1;
     return send_resp(mc, &rs);
 }
 
@@ -193,6 +207,14 @@ static int serve_static(struct MHD_Connection *mc, const char *url)
     struct MHD_Response *r = MHD_create_response_from_buffer(n, buf, MHD_RESPMEM_MUST_FREE);
     MHD_add_response_header(r, "Content-Type", mime_of(path));
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    /* The dashboard loads only its own files and talks only to this server:
+     * no inline script or style, no framing (clickjacking), no plugins. */
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'self'; script-src 'self'; style-src 'self'; "
+                            "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
+                            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
     int ret = MHD_queue_response(mc, 200, r);
     MHD_destroy_response(r);
     return ret;
@@ -247,6 +269,18 @@ static int text_ok(struct MHD_Connection *mc, const char *url, int *sent)
     return 0;
 }
 
+static int has_token(struct MHD_Connection *mc)
+{
+    return MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Authorization") != NULL;
+}
+
+static void *sock_ctx(struct MHD_Connection *mc)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
 static int dispatch(struct MHD_Connection *mc, const char *method, const char *url, conn *c)
 {
     int sent;
@@ -267,6 +301,7 @@ static int dispatch(struct MHD_Connection *mc, const char *method, const char *u
     rq.body = c->body;
     rq.body_len = c->len;
     rq.conn = c;
+    rq.client_addr = c->addr;
     if (c->len) {
         const char *ct = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Type");
         if (ct && !strstr(ct, "json") && !strstr(ct, "text/csv") && !strstr(ct, "text/plain"))
@@ -292,6 +327,19 @@ static int dispatch(struct MHD_Connection *mc, const char *method, const char *u
     unsigned roles = http_route_roles(r);
     if (roles != ROLE_PUBLIC) {
         if (authenticate(mc, db, &u, &e)) {
+            /* A refused token counts against the address; once it has used
+             * up its failures, refusals are 429 until the window ends. A
+             * valid token still works, so people behind the same NAT are
+             * not locked out (tokens are 256-bit: guessing is hopeless). */
+            int wait = e.code == ICS_EAUTH && has_token(mc) ? limits_auth_blocked(c->addr) : 0;
+            if (wait) {
+                http_problem(&rs, 429,
+                             "too many failed sign-in attempts from your address; try again later",
+                             NULL);
+                rs.retry_after = wait;
+                goto done;
+            }
+            if (e.code == ICS_EAUTH && has_token(mc)) limits_auth_failed(c->addr);
             http_error(&rs, &e);
             goto done;
         }
@@ -325,6 +373,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
         if (!c) return MHD_NO;
         c->mc = mc;
         *state = c;
+        limits_conn_headers_done(sock_ctx(mc));
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        limits_client_addr(ci ? ci->client_addr : NULL,
+                           MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Forwarded-For"),
+                           c->addr);
+        if (limits_request_enter(c->addr))
+            return problem_now(mc, 429, "too many requests at once from your address") == MHD_YES
+                       ? MHD_YES
+                       : MHD_NO;
+        c->entered = 1;
         const char *cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > body_limit) c->too_big = 1;
         return MHD_YES;
@@ -333,7 +392,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
         if (!c->too_big && c->len + *upload_size > body_limit) c->too_big = 1;
         if (!c->too_big) {
             if (c->len + *upload_size + 1 > c->cap) {
+                /* Grow by doubling, never past the limit; the bytes count
+                 * against the server-wide total of buffered bodies. */
                 size_t cap = (c->len + *upload_size + 1) * 2;
+                if (cap > body_limit + 1) cap = body_limit + 1;
+                if (limits_body_reserve(cap - c->cap)) {
+                    c->too_big = 2; /* answered 503 once the body is read (and dropped) */
+                    *upload_size = 0;
+                    return MHD_YES;
+                }
+                c->reserved += cap - c->cap;
                 char *b = realloc(c->body, cap);
                 if (!b) return MHD_NO;
                 c->body = b;
@@ -346,12 +414,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
         *upload_size = 0;
         return MHD_YES;
     }
+    if (c->too_big == 2)
+        return problem_now(mc, 503, "the server is busy receiving other requests; try again") ==
+                       MHD_YES
+                   ? MHD_YES
+                   : MHD_NO;
     if (c->too_big) {
         char msg[128];
         snprintf(msg, sizeof msg, "the request body is larger than the limit of %zu bytes",
                  body_limit);
         return problem_now(mc, 413, msg) == MHD_YES ? MHD_YES : MHD_NO;
     }
+    limits_conn_body_done(sock_ctx(mc));
     return dispatch(mc, method, url, c) == MHD_YES ? MHD_YES : MHD_NO;
 }
 
@@ -359,14 +433,40 @@ static void on_done(void *cls, struct MHD_Connection *mc, void **state,
                     enum MHD_RequestTerminationCode tc)
 {
     (void)cls;
-    (void)mc;
     (void)tc;
     conn *c = *state;
     if (c) {
+        if (c->entered) limits_request_leave(c->addr);
+        limits_body_release(c->reserved);
         free(c->body);
         free(c);
     }
     *state = NULL;
+    limits_conn_answered(sock_ctx(mc));
+}
+
+/* libmicrohttpd's accept policy and connection notifications feed limits.c. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+    (void)cls;
+    (void)len;
+    return limits_accept(sa) ? MHD_YES : MHD_NO;
+}
+
+static void on_conn(void *cls, struct MHD_Connection *mc, void **socket_ctx,
+                    enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *fd =
+            MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *ca =
+            MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        *socket_ctx = limits_conn_open(fd ? fd->connect_fd : -1, ca ? ca->client_addr : NULL);
+    } else {
+        limits_conn_close(*socket_ctx);
+        *socket_ctx = NULL;
+    }
 }
 
 int http_serve(const http_config *cfg, ics_err *e)
@@ -392,11 +492,21 @@ int http_serve(const http_config *cfg, ics_err *e)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    http_limits lim;
+    if (cfg->limits)
+        lim = *cfg->limits;
+    else
+        http_limits_default(&lim);
+    limits_start(&lim);
+    /* Headers must fit in each connection's memory pool (else 431); the
+     * body is buffered apart, up to body_limit. */
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, on_accept, NULL,
         on_request, NULL, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, on_conn, NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)64 * 1024, MHD_OPTION_CONNECTION_TIMEOUT, lim.idle_timeout,
+        MHD_OPTION_CONNECTION_LIMIT, lim.max_conns, MHD_OPTION_END);
     if (!d) {
         free(P.free);
         return ics_err_set(e, ICS_EIO, "cannot listen on %s:%d: %s", cfg->host, cfg->port,
@@ -414,8 +524,15 @@ int http_serve(const http_config *cfg, ics_err *e)
     ics_log("info", "icsflow listening on http://%s:%d/ (database %s)", cfg->host, port,
             cfg->db_path);
 
+    /* Wait for a stop signal, closing connections past their deadlines
+     * (a client trickling its headers) about once a second. */
     int sig = 0;
-    sigwait(&sigs, &sig);
+    for (;;) {
+        struct timespec tick = {1, 0};
+        sig = sigtimedwait(&sigs, NULL, &tick);
+        if (sig > 0) break;
+        limits_reap();
+    }
     ics_log("info", "signal %d: finishing in-flight requests", sig);
     MHD_quiesce_daemon(d);
     for (int i = 0; i < 100; i++) {
@@ -429,6 +546,7 @@ int http_serve(const http_config *cfg, ics_err *e)
     for (int i = 0; i < P.nfree; i++) store_close(P.free[i]);
     free(P.free);
     P.nfree = 0;
+    limits_stop();
     ics_log("info", "stopped; database closed");
     return 0;
 }

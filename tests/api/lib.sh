@@ -44,9 +44,14 @@ fresh_db() { # DEST
 }
 
 start_server() {
-    fresh_db "$DB"
-    ADMIN=$(mktoken admin admin QRV)
-    "$SERVE_BIN" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$T/port" >"$T/server.log" 2>&1 &
+    if [ ! -f "$DB" ]; then
+        fresh_db "$DB"
+        ADMIN=$(mktoken admin admin QRV)
+    fi
+    rm -f "$T/port"
+    # SERVE_ARGS: extra `icsflow serve` options for one test (e.g. limits)
+    # shellcheck disable=SC2086
+    "$SERVE_BIN" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$T/port" ${SERVE_ARGS:-} >"$T/server.log" 2>&1 &
     PID=$!
     i=0
     while [ ! -s "$T/port" ]; do

@@ -11,6 +11,9 @@ export function h(tag, attrs, ...kids) {
     else if (k === 'text') el.textContent = v;
     else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
     else if (k === 'dataset') Object.assign(el.dataset, v);
+    // Through the CSSOM, which the Content-Security-Policy allows (a style
+    // attribute would be inline style, which it refuses).
+    else if (k === 'style') el.style.cssText = v;
     else el.setAttribute(k, v === true ? '' : v);
   }
   append(el, kids);
