@@ -51,6 +51,10 @@ void cli_set_dirs(const char *data, const char *web);
  * the error and returns its exit status. */
 int cli_open(const char *cmd, const char *path, store **out);
 
+/* `icsflow user token|tokens|revoke-token` (user_tokens.c). */
+int cli_user_tokens(store *s, const char *action, const char *name, const char *expires,
+                    const char *label, const char *id_text, const char *rotate, ics_err *e);
+
 /* The CLI's audit actor: "cli:<login name>". */
 const char *cli_actor(void);
 

@@ -1,4 +1,5 @@
-/* cmd_user.c - `icsflow user add|list|revoke`. The token is printed once,
+/* cmd_user.c - `icsflow user add|list|revoke|token|tokens|revoke-token`
+ * (the token actions are in user_tokens.c). The token is printed once,
  * on the last line, and only its hash is kept. */
 #include <stdio.h>
 #include <string.h>
@@ -8,16 +9,23 @@
 
 int cmd_user(int argc, char **argv)
 {
-    const char *db = cli_default_db(), *name = NULL, *role = NULL, *org = NULL;
+    const char *db = cli_default_db(), *name = NULL, *role = NULL, *org = NULL, *expires = NULL,
+               *label = NULL, *tid = NULL, *rotate = NULL;
     const cli_opt opts[] = {
         {"db", &db, NULL, "PATH  database file (default icsflow.db)"},
         {"name", &name, NULL, "NAME  user name (add, revoke)"},
         {"role", &role, NULL, "ROLE  admin, coordinator, clinician, trust_ops or analyst (add)"},
         {"org", &org, NULL, "ODS  the user's organisation (add)"},
+        {"expires", &expires, NULL, "DURATION  token lifetime: 30d, 12h, 90m (token; default 30d)"},
+        {"label", &label, NULL, "TEXT  what the token is for (token)"},
+        {"rotate", &rotate, NULL, "ID  replace that token by a new one (token)"},
+        {"id", &tid, NULL, "ID  the token to revoke (revoke-token)"},
         {NULL, NULL, NULL, NULL}};
     int np, rc = cli_parse("user",
                            "user add --name NAME --role ROLE [--org ODS] | user list | "
-                           "user revoke|token --name NAME   [--db PATH]",
+                           "user revoke|tokens --name NAME | "
+                           "user token --name NAME [--expires 30d] [--label TEXT] [--rotate ID] | "
+                           "user revoke-token --name NAME --id ID   [--db PATH]",
                            argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np != 1) return cli_usage_error("user", "name one action: add, list, token or revoke");
@@ -30,10 +38,13 @@ int cmd_user(int argc, char **argv)
                                    "--role '%s' is not one of admin, coordinator, clinician, "
                                    "trust_ops, analyst",
                                    role);
-    } else if (strcmp(action, "revoke") == 0 || strcmp(action, "token") == 0) {
+    } else if (strcmp(action, "revoke") == 0 || strcmp(action, "token") == 0 ||
+               strcmp(action, "tokens") == 0 || strcmp(action, "revoke-token") == 0) {
         if (!name) return cli_usage_error("user", "%s needs --name", action);
     } else if (strcmp(action, "list") != 0) {
-        return cli_usage_error("user", "unknown action '%s' (add, list, token or revoke)", action);
+        return cli_usage_error(
+            "user", "unknown action '%s' (add, list, token, tokens, revoke-token or revoke)",
+            action);
     }
     store *s;
     if ((rc = cli_open("user", db, &s))) return rc;
@@ -47,10 +58,9 @@ int cmd_user(int argc, char **argv)
                    (long long)id, role, org ? ", organisation " : "", org ? org : "");
             printf("%s\n", token);
         }
-    } else if (strcmp(action, "token") == 0) {
-        char token[TOKEN_LEN + 1];
-        rc = store_user_token(s, cli_actor(), name, token, &e);
-        if (!rc) printf("new token for '%s'; it is shown once:\n%s\n", name, token);
+    } else if (strcmp(action, "token") == 0 || strcmp(action, "tokens") == 0 ||
+               strcmp(action, "revoke-token") == 0) {
+        rc = cli_user_tokens(s, action, name, expires, label, tid, rotate, &e);
     } else if (strcmp(action, "revoke") == 0) {
         rc = store_user_revoke(s, cli_actor(), name, &e);
         if (!rc) printf("revoked '%s': its tokens no longer work\n", name);

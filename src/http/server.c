@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/auth.h"
 #include "core/log.h"
 #include "core/utf8.h"
 #include "http/http.h"
@@ -233,7 +234,7 @@ static int authenticate(struct MHD_Connection *mc, store *db, auth_user *u, ics_
         return ics_err_set(e, ICS_EAUTH, "the Authorization header must be 'Bearer <token>'");
     const char *tok = h + 7;
     while (*tok == ' ') tok++;
-    return store_user_by_token(db, tok, u, e);
+    return app_auth_token(db, tok, u, e);
 }
 
 /* The first query parameter whose name or value is not UTF-8, if any. */

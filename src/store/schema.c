@@ -12,7 +12,7 @@
 
 #include "store/store.h"
 
-extern const store_migration store_schema_core[], store_schema_events[], store_schema_directory[],
+extern const store_migration store_schema_core[], store_schema_tokens[], store_schema_events[], store_schema_directory[],
     store_schema_routing[], store_schema_beds[], store_schema_waitlist[], store_schema_sitrep[],
     store_schema_analytics[], store_schema_sim[];
 
@@ -36,7 +36,7 @@ int store_migrate(store *s, ics_err *e)
     if (rc) return rc;
     /* Order matters: later modules reference the directory's tables. */
     const store_migration *const mods[] = {
-        store_schema_core,    store_schema_events,    store_schema_directory,
+        store_schema_core,    store_schema_tokens,    store_schema_events,    store_schema_directory,
         store_schema_routing, store_schema_beds,      store_schema_waitlist,
         store_schema_sitrep,  store_schema_analytics, store_schema_sim};
     for (size_t m = 0; m < sizeof mods / sizeof *mods; m++) {
