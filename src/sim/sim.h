@@ -18,7 +18,7 @@
 #define SIM_MAX_PLACES   32
 #define SIM_MAX_UNITS    64
 #define SIM_MAX_REPS     10000
-#define SIM_MAX_PATIENTS 1e7 /* per replication (memory: 8 bytes a wait kept for the percentile) */
+#define SIM_MAX_PATIENTS 1e7 /* per replication (8 bytes a wait kept) */
 
 typedef enum {
     SIM_LOS_INHERIT = 0, /* a place's LOS: use the scenario's */
