@@ -1,21 +1,18 @@
 /* cmd_sitrep.c - `icsflow sitrep`: submit daily figures, the daily call
  * view, provider history with SPC signals, CSV import, a synthetic year,
- * the OPEL thresholds, and `icsflow sitrep aid ...` for mutual aid. Also
- * seed_sitrep, which gives a new database the thresholds and a synthetic
- * year of sitreps for every NWL provider. The CLI acts as a coordinator. */
+ * the OPEL thresholds, and `icsflow sitrep aid ...` for mutual aid. Each
+ * command parses its options, calls one use case in src/app/sitrep.c (as
+ * the login user acting as an administrator) and prints the answer. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/sitrep.h"
 #include "cli/cli.h"
-#include "core/progress.h"
 #include "core/sb.h"
 #include "core/tz.h"
-#include "store/sitrep.h"
 
-#define CMD       "sitrep"
-#define SEED      2026u
-#define SEED_DAYS 365
+#define CMD "sitrep"
 
 static int64_t today(void)
 {
@@ -37,33 +34,6 @@ static void print_json(json_t *j)
     if (s) puts(s);
     free(s);
 }
-
-static store_sitrep_actor cli_who(void)
-{
-    store_sitrep_actor a = {cli_actor(), "", 1};
-    return a;
-}
-
-/* End the transaction begun by the caller: commit on success, else roll back. */
-static int finish_tx(store *s, int rc, ics_err *e)
-{
-    if (!rc) return store_commit(s, e);
-    store_rollback(s);
-    return rc;
-}
-
-static int load_csv_pair(const char *rules, const char *levels, sitrep_thresholds **t, ics_err *e)
-{
-    csv_doc *r = NULL, *l = NULL;
-    int rc = csv_read_file(rules, &r, e);
-    if (!rc) rc = csv_read_file(levels, &l, e);
-    if (!rc) rc = sitrep_thresholds_from_csv(r, l, t, e);
-    csv_free(r);
-    csv_free(l);
-    return rc;
-}
-
-/* ---- seed ---------------------------------------------------------------- */
 
 /* ---- submit -------------------------------------------------------------- */
 
@@ -160,24 +130,10 @@ static int submit(int argc, char **argv)
         return rc;
     }
     ics_err e = {0};
-    sitrep_submission sub;
-    sitrep_thresholds *t = NULL;
     json_t *saved = NULL;
-    rc = store_sitrep_parse(s, body, today(), 14, &sub, &e);
-    if (!rc && !(rc = store_begin(s, &e))) {
-        rc = store_sitrep_thresholds_load(s, &t, &e);
-        if (!rc) rc = store_sitrep_save(s, t, &sub, cli_actor(), "cli", &saved, &e);
-        if (!rc) {
-            char id[64];
-            snprintf(id, sizeof id, "%s/%s/v%lld", sub.org,
-                     json_string_value(json_object_get(saved, "day")),
-                     (long long)json_integer_value(json_object_get(saved, "version")));
-            rc = store_audit(s, cli_actor(), "sitrep.submit", "sitrep", id, NULL, saved, &e);
-        }
-        rc = finish_tx(s, rc, &e);
-    }
+    app_ctx c = app_ctx_cli(s, tz_now());
+    rc = app_sitrep_submit(&c, body, &saved, &e);
     json_decref(body);
-    sitrep_thresholds_free(t);
     store_close(s);
     if (rc) {
         json_decref(saved);
@@ -296,11 +252,9 @@ static int today_cmd(int argc, char **argv)
     store *s;
     if ((rc = cli_open(CMD, db, &s))) return rc;
     ics_err e = {0};
-    sitrep_thresholds *t = NULL;
     json_t *out = NULL;
-    rc = store_sitrep_thresholds_load(s, &t, &e);
-    if (!rc) rc = store_sitrep_day_json(s, t, d, &out, &e);
-    sitrep_thresholds_free(t);
+    app_ctx c = app_ctx_cli(s, tz_now());
+    rc = app_sitrep_today(&c, d, &out, &e);
     store_close(s);
     if (rc) return cli_fail(CMD " today", &e);
     if (as_json)
@@ -334,7 +288,8 @@ static int history(int argc, char **argv)
     if ((rc = cli_open(CMD, db, &s))) return rc;
     ics_err e = {0};
     json_t *out;
-    rc = store_sitrep_history_json(s, argv[1], f, t, &out, &e);
+    app_ctx ac = app_ctx_cli(s, tz_now());
+    rc = app_sitrep_history(&ac, argv[1], f, t, &out, &e);
     store_close(s);
     if (rc) return cli_fail(CMD " history", &e);
     if (as_json) {
@@ -406,51 +361,13 @@ static int import_cmd(int argc, char **argv)
         csv_free(doc);
         return rc;
     }
-    sitrep_thresholds *t = NULL;
     int count = 0;
-    if (!(rc = store_begin(s, &e))) {
-        rc = store_sitrep_thresholds_load(s, &t, &e);
-        if (!rc) rc = store_sitrep_import_csv(s, t, doc, today(), cli_actor(), &count, &e);
-        if (!rc) {
-            json_t *after = json_pack("{sssi}", "file", argv[1], "rows", count);
-            rc = store_audit(s, cli_actor(), "sitrep.import", "sitrep", argv[1], NULL, after, &e);
-            json_decref(after);
-        }
-        rc = finish_tx(s, rc, &e);
-    }
-    sitrep_thresholds_free(t);
+    app_ctx c = app_ctx_cli(s, tz_now());
+    rc = app_sitrep_import(&c, doc, &count, &e);
     csv_free(doc);
     store_close(s);
     if (rc) return cli_fail(CMD " import", &e);
     printf("imported %d sitreps from %s\n", count, argv[1]);
-    return 0;
-}
-
-typedef struct gen_ctx {
-    FILE *out;
-} gen_ctx;
-
-static int gen_row(void *ctx, const sitrep_submission *s)
-{
-    gen_ctx *g = ctx;
-    char day[16];
-    tz_format_date(s->day, day, sizeof day);
-    fprintf(g->out, "%s,%s", s->org, day);
-    for (int f = 0; f < SITREP_NFIELDS; f++) {
-        if (!s->val.has[f])
-            fputs(",", g->out);
-        else
-            fprintf(g->out, ",%.10g", s->val.v[f]);
-    }
-    if (s->declared_level) {
-        sb b;
-        sb_init(&b);
-        sb_csv(&b, s->reason);
-        fprintf(g->out, ",%d,%s\n", s->declared_level, b.buf ? b.buf : "");
-        sb_free(&b);
-    } else {
-        fputs(",,\n", g->out);
-    }
     return 0;
 }
 
@@ -479,33 +396,16 @@ static int generate(int argc, char **argv)
     store *s;
     if ((rc = cli_open(CMD, db, &s))) return rc;
     ics_err e = {0};
-    char sizes[1024];
-    snprintf(sizes, sizeof sizes, "%s/sitrep_providers.csv", cli_data_dir());
-    csv_doc *sz = NULL;
-    ics_err ignore = {0};
-    csv_read_file(sizes, &sz, &ignore);
-    sitrep_synth_provider *p = NULL;
-    int *late = NULL;
-    size_t n = 0;
-    rc = store_sitrep_synth_providers(s, sz, &p, &late, &n, &e);
-    store_close(s);
-    csv_free(sz);
     FILE *f = stdout;
-    if (!rc && out && !(f = fopen(out, "w"))) rc = ics_err_set(&e, ICS_EIO, "cannot write %s", out);
+    size_t n = 0;
+    if (out && !(f = fopen(out, "w"))) rc = ics_err_set(&e, ICS_EIO, "cannot write %s", out);
     if (!rc) {
-        fprintf(f, "org,day");
-        for (int k = 0; k < SITREP_NFIELDS; k++) fprintf(f, ",%s", sitrep_field(k)->name);
-        fprintf(f, ",declared_level,reason\n");
-        gen_ctx g = {f};
-        progress pr;
-        progress_init(&pr, "generating sitreps");
-        rc = sitrep_synth_generate(p, n, last - nd + 1, (int)nd, (uint64_t)sd, gen_row, &g,
-                                   progress_report, &pr, &e);
-        progress_done(&pr);
-        if (f != stdout && fclose(f) != 0) rc = ics_err_set(&e, ICS_EIO, "cannot write %s", out);
+        app_ctx c = app_ctx_cli(s, tz_now());
+        rc = app_sitrep_generate(&c, f, cli_data_dir(), last, (int)nd, (uint64_t)sd, &n, &e);
+        if (f != stdout && fclose(f) != 0 && !rc)
+            rc = ics_err_set(&e, ICS_EIO, "cannot write %s", out);
     }
-    free(p);
-    free(late);
+    store_close(s);
     if (rc) return cli_fail(CMD " generate", &e);
     if (out)
         fprintf(stderr, "wrote %ld days x %zu providers of SYNTHETIC sitreps to %s\n", nd, n, out);
@@ -534,34 +434,20 @@ static int thresholds(int argc, char **argv)
     if (!!load != !!levels)
         return cli_usage_error(CMD " thresholds", "--load and --levels go together");
     ics_err e = {0};
-    sitrep_thresholds *t = NULL;
-    if (load && load_csv_pair(load, levels, &t, &e)) return cli_fail(CMD " thresholds", &e);
     store *s;
-    if ((rc = cli_open(CMD, db, &s))) {
-        sitrep_thresholds_free(t);
-        return rc;
-    }
-    if (t && !(rc = store_begin(s, &e))) {
-        json_t *before = NULL;
-        store_sitrep_thresholds_json(s, &before, &e);
-        rc = store_sitrep_thresholds_save(s, t, label ? label : load, &e);
-        json_t *after = NULL;
-        if (!rc) rc = store_sitrep_thresholds_json(s, &after, &e);
-        if (!rc)
-            rc = store_audit(s, cli_actor(), "sitrep.thresholds.load", "sitrep_thresholds", load,
-                             before, after, &e);
-        json_decref(before);
-        json_decref(after);
-        rc = finish_tx(s, rc, &e);
+    if ((rc = cli_open(CMD, db, &s))) return rc;
+    app_ctx c = app_ctx_cli(s, tz_now());
+    json_t *cur = NULL;
+    if (load) {
+        rc = app_sitrep_thresholds_load_csv(&c, load, levels, label, &cur, &e);
         if (!rc)
             printf("loaded %zu parameter thresholds from %s (levels from %s); earlier sitreps keep "
                    "the level computed when they were submitted\n",
-                   sitrep_thresholds_count(t), load, levels);
+                   json_array_size(json_object_get(cur, "rules")), load, levels);
+    } else {
+        rc = app_sitrep_thresholds_get(&c, &cur, &e);
     }
-    json_t *cur = NULL;
-    if (!rc) rc = store_sitrep_thresholds_json(s, &cur, &e);
     store_close(s);
-    sitrep_thresholds_free(t);
     if (rc) return cli_fail(CMD " thresholds", &e);
     if (as_json) {
         print_json(cur);
@@ -626,6 +512,18 @@ static int aid_id_arg(const char *cmd, int np, char **argv, int64_t *id)
     return 0;
 }
 
+typedef int (*aid_step_fn)(app_ctx *, int64_t, const json_t *, json_t **, ics_err *);
+
+/* The lifecycle steps, by subcommand name. */
+enum { STEP_OFFER, STEP_AGREE };
+static const struct {
+    const char *name;
+    aid_step_fn fn;
+} steps[] = {{"offer", app_sitrep_aid_offer},
+             {"agree", app_sitrep_aid_agree},
+             {"fulfil", app_sitrep_aid_fulfil},
+             {"withdraw", app_sitrep_aid_withdraw}};
+
 static int aid(int argc, char **argv)
 {
     static const char *const usage =
@@ -666,7 +564,9 @@ static int aid(int argc, char **argv)
                             {NULL, NULL, NULL, NULL}};
     char cmd[48];
     snprintf(cmd, sizeof cmd, CMD " aid %s", sub);
-    int action = sitrep_aid_action_find(sub);
+    int action = -1;
+    for (int k = 0; k < (int)(sizeof steps / sizeof *steps); k++)
+        if (strcmp(steps[k].name, sub) == 0) action = k;
     int known =
         action >= 0 || !strcmp(sub, "request") || !strcmp(sub, "list") || !strcmp(sub, "suggest");
     if (!known) return cli_usage_error(CMD " aid", "unknown subcommand '%s'", sub);
@@ -694,14 +594,14 @@ static int aid(int argc, char **argv)
         if (from) json_object_set_new(body, "date_from", json_string(from));
         if (to) json_object_set_new(body, "date_to", json_string(to));
         if (urgency) json_object_set_new(body, "urgency", json_string(urgency));
-    } else if (action == SITREP_AID_OFFER && quantity) {
+    } else if (action == STEP_OFFER && quantity) {
         long q;
         if (cli_int(cmd, "quantity", quantity, 1, 1000, &q)) {
             json_decref(body);
             return 2;
         }
         json_object_set_new(body, "quantity", json_integer(q));
-    } else if (action == SITREP_AID_AGREE) {
+    } else if (action == STEP_AGREE) {
         long o;
         if (!offer || cli_int(cmd, "offer", offer, 1, 2147483647L, &o)) {
             json_decref(body);
@@ -709,47 +609,36 @@ static int aid(int argc, char **argv)
         }
         json_object_set_new(body, "offer_id", json_integer(o));
     }
-    if (action != SITREP_AID_OFFER && strcmp(sub, "request") != 0) json_object_del(body, "org");
+    if (action != STEP_OFFER && strcmp(sub, "request") != 0) json_object_del(body, "org");
     store *s;
     if ((rc = cli_open(CMD, db, &s))) {
         json_decref(body);
         return rc;
     }
     ics_err e = {0};
-    store_sitrep_actor who = cli_who();
-    json_t *out = NULL, *before = NULL;
-    if (strcmp(sub, "list") == 0) {
-        rc = store_sitrep_aid_list(s, &who, state, &out, &e);
-    } else if (strcmp(sub, "suggest") == 0) {
-        rc = store_sitrep_aid_suggest(s, id, &out, &e);
-    } else if (!(rc = store_begin(s, &e))) {
-        char oid[32], act[48];
-        if (strcmp(sub, "request") == 0) {
-            rc = store_sitrep_aid_create(s, body, &who, today(), &out, &e);
-            snprintf(act, sizeof act, "sitrep.aid.request");
-            id = rc ? 0 : json_integer_value(json_object_get(out, "id"));
-        } else {
-            rc = store_sitrep_aid_act(s, id, action, body, &who, &before, &out, &e);
-            snprintf(act, sizeof act, "sitrep.aid.%s", sub);
-        }
-        snprintf(oid, sizeof oid, "%lld", (long long)id);
-        if (!rc) rc = store_audit(s, cli_actor(), act, "sitrep_aid", oid, before, out, &e);
-        rc = finish_tx(s, rc, &e);
-    }
+    app_ctx c = app_ctx_cli(s, tz_now());
+    json_t *out = NULL;
+    if (strcmp(sub, "list") == 0)
+        rc = app_sitrep_aid_list(&c, state, &out, &e);
+    else if (strcmp(sub, "suggest") == 0)
+        rc = app_sitrep_aid_suggest(&c, id, &out, &e);
+    else if (strcmp(sub, "request") == 0)
+        rc = app_sitrep_aid_request(&c, body, &out, &e);
+    else
+        rc = steps[action].fn(&c, id, body, &out, &e);
     json_decref(body);
-    json_decref(before);
     store_close(s);
     if (rc) {
         json_decref(out);
         return cli_fail(cmd, &e);
     }
     if (as_json) {
-        print_json(out);
+        print_json(strcmp(sub, "list") == 0 ? json_object_get(out, "items") : out);
     } else if (strcmp(sub, "list") == 0) {
         size_t i;
-        json_t *r;
-        if (!json_array_size(out)) printf("no mutual-aid requests\n");
-        json_array_foreach(out, i, r) print_aid(r);
+        json_t *r, *items = json_object_get(out, "items");
+        if (!json_array_size(items)) printf("no mutual-aid requests\n");
+        json_array_foreach(items, i, r) print_aid(r);
     } else if (strcmp(sub, "suggest") == 0) {
         size_t i;
         json_t *r;

@@ -1,16 +1,15 @@
-/* store/sitrep.h - the sitrep module's storage and its JSON forms:
- * versioned submissions, OPEL thresholds held in the database, the daily
- * call view, provider history with SPC signals, CSV import, the synthetic
- * seed, and mutual-aid requests and offers. Shared by the HTTP handlers
- * (h_sitrep.c) and the CLI (cmd_sitrep.c); callers own the transaction. */
+/* store/sitrep.h - the sitrep module's tables and queries, SQL only:
+ * versioned submissions, the OPEL thresholds held as rows, the providers
+ * that submit, and mutual-aid requests, offers and their history. Rows go
+ * in as plain values and come out as JSON rows; scoring, validation,
+ * permissions and audit live in src/app/sitrep.c. Callers own the
+ * transaction. */
 #ifndef ICS_STORE_SITREP_H
 #define ICS_STORE_SITREP_H
 
 #include <jansson.h>
+#include <stdint.h>
 
-#include "core/csv.h"
-#include "core/progress.h"
-#include "sitrep/sitrep.h"
 #include "store/store.h"
 
 /* A provider that submits: an organisation (3 characters) or a site (5). */
@@ -18,101 +17,107 @@ typedef struct store_sitrep_provider {
     char code[8];
     char trust[8];
     char name[160];
-    int kind; /* SITREP_* kind */
+    char kind[24]; /* the organisation's or site's kind, as stored */
     int is_site;
 } store_sitrep_provider;
 
-/* ICS_EINVAL "unknown organisation or site 'X'" when absent, or when it is
- * the ICB (which submits no sitrep). */
+/* ICS_ENOTFOUND "unknown organisation or site 'X'" when absent. */
 int store_sitrep_provider_find(store *s, const char *code, store_sitrep_provider *out, ics_err *e);
+/* Organisations of the kinds that submit, in call-view order (acute,
+ * specialist, community, mental health, ambulance; then code):
+ * [{ods_code, name, kind}]. */
+int store_sitrep_submitters(store *s, json_t **rows, ics_err *e);
+/* Every organisation of a kind that submits and every acute site of an
+ * acute trust, by code: [{code, kind}]. */
+int store_sitrep_synth_candidates(store *s, json_t **rows, ics_err *e);
 
-/* Parse a submission object {org, day?, fields{}, declared_level?, reason?}
- * (day defaults to today) and validate it with sitrep_submission_check.
- * Every problem is collected into one ICS_EINVAL message; a body that is
- * not an object is ICS_EBADREQ. */
-int store_sitrep_parse(store *s, const json_t *body, int64_t today, int max_age_days,
-                       sitrep_submission *out, ics_err *e);
+/* ---- thresholds --------------------------------------------------------- */
 
-/* Thresholds in force (tables sitrep_thresholds and sitrep_levels). */
-int store_sitrep_thresholds_load(store *s, sitrep_thresholds **out, ics_err *e);
-/* Replace every threshold and cut-off with t; source labels the set. */
-int store_sitrep_thresholds_save(store *s, const sitrep_thresholds *t, const char *source,
-                                 ics_err *e);
-/* Parse {source?, rules: [...], levels: [...]} (the form thresholds_json
- * returns) into a checked set; every problem in one ICS_EINVAL message.
- * source (may be NULL, size n) receives the label. */
-int store_sitrep_thresholds_parse(const json_t *body, sitrep_thresholds **out, char *source,
-                                  size_t n, ics_err *e);
-/* {source, rules: [...], levels: [...]}. */
-int store_sitrep_thresholds_json(store *s, json_t **out, ics_err *e);
+/* The rules [{kind, parameter, direction, band2_from, band3_from,
+ * band4_from, points1..points4, weight}] and level cut-offs [{kind,
+ * opel1_max, opel2_max, opel3_max}] in force, ordered by kind (and
+ * parameter). */
+int store_sitrep_thresholds_rows(store *s, json_t **rules, json_t **levels, ics_err *e);
+/* Replace every rule and cut-off with rows of the same form; source labels
+ * the set. */
+int store_sitrep_thresholds_replace(store *s, const json_t *rules, const json_t *levels,
+                                    const char *source, ics_err *e);
+/* The label of the set in force: a JSON string, or JSON null. */
+json_t *store_sitrep_thresholds_source(store *s);
 
-/* Score and store a validated submission as the next version of its
- * provider-day (earlier versions are kept, no longer current). *saved (may
- * be NULL) receives the stored row as JSON. */
-int store_sitrep_save(store *s, const sitrep_thresholds *t, const sitrep_submission *sub,
-                      const char *actor, const char *source, json_t **saved, ics_err *e);
+/* ---- submissions -------------------------------------------------------- */
 
-/* The daily call view for a day: every provider's level and figures, the
- * change since the day before, 14-day level trend, drivers, the ICS
- * roll-up and who has not submitted. */
-int store_sitrep_day_json(store *s, const sitrep_thresholds *t, int64_t day, json_t **out,
-                          ics_err *e);
+/* A scored submission to store. JSON members are borrowed. */
+typedef struct store_sitrep_row {
+    const char *org, *trust, *kind, *day; /* day: YYYY-MM-DD */
+    const json_t *fields, *params, *drivers;
+    int declared_level; /* 0: none (reason then ignored) */
+    const char *reason;
+    int level;
+    int computed; /* level_computed and the scores are set */
+    int level_computed;
+    const char *level_source;
+    double score, score_min, score_max, beds;
+    const char *source, *at, *by; /* at: UTC time text */
+} store_sitrep_row;
 
-/* A provider's current submissions from..to with an XmR chart and special
- * cause signals for each parameter. */
-int store_sitrep_history_json(store *s, const char *org, int64_t from, int64_t to, json_t **out,
-                              ics_err *e);
-
-/* Every version of one provider-day, newest first. */
-int store_sitrep_versions_json(store *s, const char *org, int64_t day, json_t **out, ics_err *e);
-
-/* Import history: columns org, day, any field names, declared_level,
- * reason (unknown columns rejected). Each row is validated (no age limit,
- * no future day) and saved as a new version with source "import". Errors
- * name the line; the caller rolls back on failure. */
-int store_sitrep_import_csv(store *s, const sitrep_thresholds *t, const csv_doc *doc, int64_t today,
-                            const char *actor, int *count, ics_err *e);
-
-/* Providers for the synthetic generator: every organisation that submits,
- * with its size from sizes (a CSV doc with columns ods_code, size, and
- * optionally late_last_day) or a default for its kind. late[i] is set for
- * providers that have not yet submitted on the last day. */
-int store_sitrep_synth_providers(store *s, const csv_doc *sizes, sitrep_synth_provider **out,
-                                 int **late, size_t *n, ics_err *e);
-
-/* Write the synthetic year into the database (source "synthetic"). */
-int store_sitrep_seed(store *s, const sitrep_thresholds *t, const sitrep_synth_provider *p,
-                      const int *late, size_t n, int64_t last_day, int ndays, uint64_t seed,
-                      progress_fn prog, void *prog_ctx, int *count, ics_err *e);
+/* Store r as the next version of its provider-day (earlier versions are
+ * kept, no longer current). *version (may be NULL) receives its version,
+ * *row (may be NULL) the stored row. */
+int store_sitrep_insert(store *s, const store_sitrep_row *r, int64_t *version, json_t **row,
+                        ics_err *e);
+/* Current rows with from <= day <= to, by org then day. Row columns: id,
+ * org, trust, kind, day, version, is_current, level, level_source,
+ * level_computed, score, score_min, score_max, declared_level, reason,
+ * beds, source, submitted_at, submitted_by, fields, params, drivers. */
+int store_sitrep_current(store *s, const char *from, const char *to, json_t **rows, ics_err *e);
+/* One provider's current rows from..to by day: day, version, level,
+ * level_source, level_computed, score, declared_level, reason, source,
+ * params. */
+int store_sitrep_history(store *s, const char *org, const char *from, const char *to, json_t **rows,
+                         ics_err *e);
+/* Every version of one provider-day, newest first (the current-row form). */
+int store_sitrep_versions(store *s, const char *org, const char *day, json_t **rows, ics_err *e);
+/* The level a provider had in force for day before a new version: its
+ * current row for day, else its latest current row before day; 0 when it
+ * has none. */
+int store_sitrep_level_in_force(store *s, const char *org, const char *day, int *level, ics_err *e);
+/* Each organisation's latest current sitrep with its first site's
+ * position: org, name, kind, day, level, score, score_min, score_max,
+ * fields, lat, lon. */
+int store_sitrep_latest(store *s, json_t **rows, ics_err *e);
+/* The position {lat, lon} of a trust's first site (org or its trust);
+ * ICS_ENOTFOUND when it has none. */
+int store_sitrep_position(store *s, const char *org, json_t **row, ics_err *e);
 
 /* ---- mutual aid --------------------------------------------------------- */
 
-/* Who is acting: name for the record, org ("" when none), coordinator
- * set for coordinators and admins (and the CLI). */
-typedef struct store_sitrep_actor {
-    const char *name;
-    const char *org;
-    int coordinator;
-} store_sitrep_actor;
+/* A new request (strings borrowed; note may be NULL). */
+typedef struct store_sitrep_aid_new {
+    const char *org, *resource, *detail;
+    int quantity;
+    const char *date_from, *date_to, *urgency, *note, *at, *by;
+} store_sitrep_aid_new;
 
-/* Create a request from {org?, resource, detail?, quantity, date_from,
- * date_to, urgency, note?}. A trust_ops user asks for their own
- * organisation (org defaults to it; another org is ICS_EFORBID). */
-int store_sitrep_aid_create(store *s, const json_t *body, const store_sitrep_actor *who,
-                            int64_t today, json_t **out, ics_err *e);
-/* One request with its offers. */
+int store_sitrep_aid_insert(store *s, const store_sitrep_aid_new *r, int64_t *id, ics_err *e);
+/* One request with its offers and history; ICS_ENOTFOUND when absent. */
 int store_sitrep_aid_get(store *s, int64_t id, json_t **out, ics_err *e);
-/* Requests, newest first; state may be NULL. A non-coordinator sees
- * requests still open to offers and those their organisation is party to. */
-int store_sitrep_aid_list(store *s, const store_sitrep_actor *who, const char *state, json_t **out,
+/* Requests newest first (state NULL: any) with their number of offers and
+ * "parties": the offering organisations as ",A,B," ("" when none). */
+int store_sitrep_aid_list(store *s, const char *state, json_t **rows, ics_err *e);
+/* Store an open offer. ICS_ECONFLICT when org already has an open offer on
+ * the request (the UNIQUE index). *offer_id receives its id. */
+int store_sitrep_aid_offer_insert(store *s, int64_t id, const char *org, int quantity,
+                                  const char *note, const char *at, const char *by,
+                                  int64_t *offer_id, ics_err *e);
+/* The id of org's open offer on request id, 0 when none. */
+int store_sitrep_aid_open_offer(store *s, int64_t id, const char *org, int64_t *offer_id,
+                                ics_err *e);
+/* Mark offer_id agreed, the request's other offers declined. */
+int store_sitrep_aid_agree(store *s, int64_t id, int64_t offer_id, ics_err *e);
+/* Record a lifecycle step in the request's history and set its state. */
+int store_sitrep_aid_step(store *s, int64_t id, const char *action, const char *state,
+                          const char *actor, const char *org, const char *note, const char *at,
                           ics_err *e);
-/* Take a lifecycle step. body: offer {org?, quantity?, note?}; agree
- * {offer_id}; fulfil and withdraw {note?}. before and after get the request
- * as JSON for the audit record. */
-int store_sitrep_aid_act(store *s, int64_t id, int action, const json_t *body,
-                         const store_sitrep_actor *who, json_t **before, json_t **after,
-                         ics_err *e);
-/* Organisations that could help, ranked from their latest sitreps. */
-int store_sitrep_aid_suggest(store *s, int64_t id, json_t **out, ics_err *e);
 
 #endif
