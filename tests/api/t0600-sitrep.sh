@@ -263,4 +263,159 @@ check "icsflow sitrep today with a bad day exits 2" [ $? -eq 2 ]
 "$BIN" sitrep submit --db "$DB" --org RYJ ga_beds_core=950 ga_beds_occupied=1200 >/dev/null 2>&1
 check "icsflow sitrep submit with bad figures exits 2" [ $? -eq 2 ]
 
+
+# ---- the application layer: one audit row and its change events per write ----
+ev_count() { sql "SELECT COUNT(*) FROM events${1:+ WHERE $1}"; }
+events_for() { # TOKEN AFTER -> the event list in $T/body
+    api GET "/api/v1/events?after=$2&limit=1000" "$1"
+}
+A0=$(audit_count)
+S0=$(ev_count "type = 'sitrep.amended'")
+EID0=$(sql "SELECT COALESCE(MAX(id), 0) FROM events")
+api POST /api/v1/sitrep/submissions "$OPS_RYJ" "$AMEND"
+expect "an amendment through the application layer" 201
+check "the amendment writes exactly one audit row" [ "$(audit_count)" -eq $((A0 + 1)) ]
+check "and exactly one sitrep.amended event" [ "$(ev_count "type = 'sitrep.amended'")" -eq $((S0 + 1)) ]
+check "every event it wrote is a sitrep or OPEL level event" \
+    [ "$(sql "SELECT COUNT(*) FROM events WHERE id > $EID0 AND type NOT IN ('sitrep.amended', 'opel.changed')")" -eq 0 ]
+check "the event's payload names the provider and the version" \
+    [ "$(sql "SELECT json_extract(payload_json, '\$.org') || ' ' || json_extract(payload_json, '\$.version') FROM events WHERE type = 'sitrep.amended' ORDER BY id DESC LIMIT 1")" = "RYJ $(sql "SELECT MAX(version) FROM sitrep_submissions WHERE org_code = 'RYJ' AND day = '$TODAY'")" ]
+check "the audit row and the event name the same object" \
+    [ "$(sql "SELECT object_id FROM events WHERE type = 'sitrep.amended' ORDER BY id DESC LIMIT 1")" = "$(sql "SELECT object_id FROM audit ORDER BY id DESC LIMIT 1")" ]
+events_for "$OPS_RYJ" "$EID0"
+expect "Imperial reads the events" 200
+jqcheck "Imperial sees its own amendment" '[.items[].type] | index("sitrep.amended") != null'
+events_for "$OPS_RAS" "$EID0"
+expect "Hillingdon reads the events" 200
+jqcheck "Hillingdon does not see Imperial's amendment" '[.items[] | select(.type == "sitrep.amended")] | length == 0'
+
+A0=$(audit_count)
+E0=$(ev_count)
+api POST /api/v1/sitrep/submissions "$OPS_RYJ" "$(printf '%s' "$GOOD" | jq -c '.fields.ed_over_12h = -3')"
+expect "a failed submission" 422
+check "a failed submission writes no audit row" [ "$(audit_count)" -eq "$A0" ]
+check "and no event" [ "$(ev_count)" -eq "$E0" ]
+
+# a declared level is announced, and so is the level change it makes
+check "RY9's declared OPEL 4 was announced (opel.declared)" \
+    [ "$(sql "SELECT json_extract(payload_json, '\$.declared_level') FROM events WHERE type = 'opel.declared' AND object_id LIKE 'RY9/%' ORDER BY id DESC LIMIT 1")" = "4" ]
+check "and its level change to 4, with the old level (opel.changed)" \
+    [ "$(sql "SELECT json_extract(payload_json, '\$.new') || ' ' || (json_extract(payload_json, '\$.old') IS NOT 4) FROM events WHERE type = 'opel.changed' AND object_id = 'RY9/$TODAY' ORDER BY id DESC LIMIT 1")" = "4 1" ]
+check "ICS level changes are ICS-wide events" \
+    [ "$(sql "SELECT COUNT(*) FROM events WHERE type = 'opel.changed' AND object_id LIKE 'ics/%' AND orgs IS NOT NULL")" -eq 0 ]
+check "the thresholds load was announced (opel.thresholds_loaded)" \
+    [ "$(sql "SELECT COUNT(*) FROM events WHERE type = 'opel.thresholds_loaded'")" -eq 1 ]
+
+# 403 comes before 422: a role that may not act is refused before its body is read
+api POST /api/v1/sitrep/submissions "$CLIN" '{"colour":"red"}'
+expect "a clinician with a bad submission body" 403
+api POST /api/v1/sitrep/aid "$ANALYST" '{"quantity":"lots"}'
+expect "an analyst with a bad aid body" 403
+api PUT /api/v1/sitrep/thresholds "$OPS_RYJ" '{"rules":7}'
+expect "trust ops with a bad thresholds body" 403
+api POST "/api/v1/sitrep/aid/$ID/offers" "$CLIN" '{"quantity":"six"}'
+expect "a clinician with a bad offer body" 403
+
+# ---- issue 19: suggestions have the request's own scope ----
+api GET "/api/v1/sitrep/aid/$ID2/suggestions" "$OPS_RAS"
+expect "suggestions for a closed request Hillingdon is not party to" 403
+api GET "/api/v1/sitrep/aid/$ID/suggestions" "$OPS_RAS"
+expect "suggestions for another closed request Hillingdon is not party to" 403
+api GET "/api/v1/sitrep/aid/$ID2/suggestions" "$OPS_R1K"
+expect "suggestions for the requester's own closed request" 200
+api GET "/api/v1/sitrep/aid/$ID/suggestions" "$COORD"
+expect "a coordinator sees suggestions for any request" 200
+api GET /api/v1/sitrep/aid/999/suggestions "$COORD"
+expect "suggestions for no such request" 404
+
+# ---- issue 19: one open offer per organisation per request ----
+api POST /api/v1/sitrep/aid "$OPS_RYJ" "$REQ"
+expect "Imperial asks again" 201
+ID3=$(jqb .id)
+EID0=$(sql "SELECT COALESCE(MAX(id), 0) FROM events")
+pids=""
+i=0
+while [ $i -lt 50 ]; do
+    curl -s -o /dev/null -w '%{http_code}\n' -X POST -H "Authorization: Bearer $OPS_R1K" \
+        -H "Content-Type: application/json" --data '{"quantity":1}' \
+        "$URL/api/v1/sitrep/aid/$ID3/offers" >"$T/offer.$i" &
+    pids="$pids $!"
+    i=$((i + 1))
+done
+wait $pids
+check "50 concurrent offers from one trust: exactly one accepted (201)" \
+    [ "$(cat "$T"/offer.* | grep -c '^201$')" -eq 1 ]
+check "the other 49 refused as conflicts (409)" [ "$(cat "$T"/offer.* | grep -c '^409$')" -eq 49 ]
+check "exactly one offer stored" \
+    [ "$(sql "SELECT COUNT(*) FROM sitrep_aid_offers WHERE request_id = $ID3 AND org_code = 'R1K'")" -eq 1 ]
+check "exactly one aid.offered event" \
+    [ "$(sql "SELECT COUNT(*) FROM events WHERE id > $EID0 AND type = 'aid.offered'")" -eq 1 ]
+check "exactly one audited offer" \
+    [ "$(sql "SELECT COUNT(*) FROM audit WHERE action = 'sitrep.aid.offer' AND object_id = '$ID3'")" -eq 1 ]
+A0=$(audit_count)
+E0=$(ev_count)
+api POST "/api/v1/sitrep/aid/$ID3/offers" "$OPS_R1K" '{"quantity":2,"note":"and again"}'
+expect "a second offer from the same trust" 409
+jqcheck "says there is already an open offer" '.detail | test("already has an open offer")'
+check "the refused offer writes no audit row" [ "$(audit_count)" -eq "$A0" ]
+check "and no event" [ "$(ev_count)" -eq "$E0" ]
+sqlite3 "$DB" "INSERT INTO sitrep_aid_offers (request_id, org_code, quantity, state, created_at, created_by) VALUES ($ID3, 'R1K', 1, 'offered', 'x', 'x')" 2>/dev/null
+check "the database itself refuses a second open offer (UNIQUE index)" [ $? -ne 0 ]
+api POST "/api/v1/sitrep/aid/$ID3/offers" "$OPS_RAS" '{"quantity":1}'
+expect "another trust may still offer" 201
+jqcheck "two offers from two trusts" '[.offers[].org] == ["R1K","RAS"]'
+RAS_OFFER=$(jqb '.offers[1].id')
+A0=$(audit_count)
+E0=$(ev_count)
+api POST "/api/v1/sitrep/aid/$ID3/agree" "$OPS_RYJ" "{\"offer_id\":$RAS_OFFER}"
+expect "Imperial agrees Hillingdon's offer" 200
+check "the agreement writes exactly one audit row" [ "$(audit_count)" -eq $((A0 + 1)) ]
+check "and exactly one event" [ "$(ev_count)" -eq $((E0 + 1)) ]
+check "that event is aid.agreed" [ "$(sql "SELECT type FROM events ORDER BY id DESC LIMIT 1")" = "aid.agreed" ]
+EID1=$(sql "SELECT MAX(id) - 1 FROM events")
+events_for "$OPS_RAS" "$EID1"
+expect "Hillingdon reads the events" 200
+jqcheck "Hillingdon, whose offer was agreed, sees aid.agreed" '[.items[].type] == ["aid.agreed"]'
+events_for "$OPS_RYJ" "$EID1"
+expect "Imperial reads the events" 200
+jqcheck "Imperial, the requester, sees it" '[.items[].type] == ["aid.agreed"]'
+OPS_RQM=$(mktoken ops_rqm trust_ops RQM)
+events_for "$OPS_RQM" "$EID1"
+expect "Chelsea and Westminster reads the events" 200
+jqcheck "an unrelated trust does not see it" '(.items | length) == 0'
+
+# ---- the CLI and the API write the same audit record ----
+API_AUDIT=$(sql "SELECT action || ' ' || object_type FROM audit WHERE actor = 'ops_ryj' AND action = 'sitrep.aid.request' ORDER BY id DESC LIMIT 1")
+"$BIN" sitrep aid request --db "$DB" --org RYJ --resource staff --detail nurse --quantity 2 \
+    --from "$TODAY" --to "$IN3" --urgency routine >/dev/null 2>&1
+check "icsflow sitrep aid request succeeds" [ $? -eq 0 ]
+check "the CLI request is audited as the API's is" \
+    [ "$(sql "SELECT action || ' ' || object_type FROM audit WHERE actor LIKE 'cli:%' ORDER BY id DESC LIMIT 1")" = "$API_AUDIT" ]
+check "and announced as aid.requested" [ "$(sql "SELECT type FROM events ORDER BY id DESC LIMIT 1")" = "aid.requested" ]
+ID4=$(sql "SELECT MAX(id) FROM sitrep_aid_requests")
+"$BIN" sitrep aid offer "$ID4" --db "$DB" --org RAS --quantity 1 >/dev/null 2>&1
+check "icsflow sitrep aid offer succeeds" [ $? -eq 0 ]
+check "the CLI offer is audited as the API's are" \
+    [ "$(sql "SELECT action || ' ' || object_type || ' ' || object_id FROM audit WHERE actor LIKE 'cli:%' ORDER BY id DESC LIMIT 1")" = "sitrep.aid.offer sitrep_aid $ID4" ]
+"$BIN" sitrep aid offer "$ID4" --db "$DB" --org RAS --quantity 1 >/dev/null 2>&1
+check "a second CLI offer from the same trust is refused (exit 2)" [ $? -eq 2 ]
+printf '%s' "$AMEND" >"$T/amend.json"
+"$BIN" sitrep submit --db "$DB" --file "$T/amend.json" >/dev/null 2>&1
+check "icsflow sitrep submit succeeds" [ $? -eq 0 ]
+check "the CLI submission is audited as the API's amendment is" \
+    [ "$(sql "SELECT action || ' ' || object_type FROM audit WHERE actor LIKE 'cli:%' ORDER BY id DESC LIMIT 1")" = "sitrep.amend sitrep" ]
+check "and announced as sitrep.amended" \
+    [ "$(sql "SELECT COUNT(*) FROM events WHERE type = 'sitrep.amended' AND object_id = (SELECT object_id FROM audit WHERE actor LIKE 'cli:%' ORDER BY id DESC LIMIT 1)")" -eq 1 ]
+
+# ---- the migration: duplicate open offers left by older versions are marked, then the index holds ----
+stop_server
+sql "DROP INDEX sitrep_aid_offers_open; DELETE FROM schema_migrations WHERE module = 'sitrep' AND version = 2"
+sql "INSERT INTO sitrep_aid_offers (request_id, org_code, quantity, state, created_at, created_by) VALUES ($ID4, 'RQM', 1, 'offered', 'x', 'x'), ($ID4, 'RQM', 1, 'offered', 'x', 'x')"
+"$BIN" sitrep aid list --db "$DB" >/dev/null 2>&1
+check "a database with duplicate open offers opens and migrates" [ $? -eq 0 ]
+check "the earliest open offer stands, the later duplicate is marked" \
+    [ "$(sql "SELECT group_concat(state) FROM (SELECT state FROM sitrep_aid_offers WHERE request_id = $ID4 AND org_code = 'RQM' ORDER BY id)")" = "offered,duplicate" ]
+check "the UNIQUE index is back" \
+    [ "$(sql "SELECT COUNT(*) FROM sqlite_master WHERE name = 'sitrep_aid_offers_open'")" -eq 1 ]
+
 finish
