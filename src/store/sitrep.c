@@ -65,6 +65,14 @@ const store_migration store_schema_sitrep[] = {
 
 #define SUBMITTING_KINDS "('acute','specialist','community','mental_health','ambulance')"
 
+/* store_query_json with its parameters p, which it frees. */
+static int rows_of(store *s, const char *sql, json_t *p, json_t **rows, ics_err *e)
+{
+    int rc = store_query_json(s, sql, p, rows, e);
+    json_decref(p);
+    return rc;
+}
+
 /* ---- providers ---------------------------------------------------------- */
 
 int store_sitrep_provider_find(store *s, const char *code, store_sitrep_provider *out, ics_err *e)
@@ -282,38 +290,29 @@ int store_sitrep_insert(store *s, const store_sitrep_row *r, int64_t *version, j
 
 int store_sitrep_current(store *s, const char *from, const char *to, json_t **rows, ics_err *e)
 {
-    json_t *p = json_pack("[ss]", from, to);
-    int rc = store_query_json(s,
-                              "SELECT " ROW_COLS " FROM sitrep_submissions WHERE is_current = 1"
-                              " AND day >= ? AND day <= ? ORDER BY org_code, day",
-                              p, rows, e);
-    json_decref(p);
-    return rc;
+    return rows_of(s,
+                   "SELECT " ROW_COLS " FROM sitrep_submissions WHERE is_current = 1"
+                   " AND day >= ? AND day <= ? ORDER BY org_code, day",
+                   json_pack("[ss]", from, to), rows, e);
 }
 
 int store_sitrep_history(store *s, const char *org, const char *from, const char *to, json_t **rows,
                          ics_err *e)
 {
-    json_t *p = json_pack("[sss]", org, from, to);
-    int rc = store_query_json(s,
-                              "SELECT day, version, level, level_source, level_computed, score,"
-                              " declared_level, reason, source, params_json"
-                              " FROM sitrep_submissions WHERE org_code = ? AND is_current = 1"
-                              " AND day >= ? AND day <= ? ORDER BY day",
-                              p, rows, e);
-    json_decref(p);
-    return rc;
+    return rows_of(s,
+                   "SELECT day, version, level, level_source, level_computed, score,"
+                   " declared_level, reason, source, params_json"
+                   " FROM sitrep_submissions WHERE org_code = ? AND is_current = 1"
+                   " AND day >= ? AND day <= ? ORDER BY day",
+                   json_pack("[sss]", org, from, to), rows, e);
 }
 
 int store_sitrep_versions(store *s, const char *org, const char *day, json_t **rows, ics_err *e)
 {
-    json_t *p = json_pack("[ss]", org, day);
-    int rc = store_query_json(s,
-                              "SELECT " ROW_COLS " FROM sitrep_submissions WHERE org_code = ?"
-                              " AND day = ? ORDER BY version DESC",
-                              p, rows, e);
-    json_decref(p);
-    return rc;
+    return rows_of(s,
+                   "SELECT " ROW_COLS " FROM sitrep_submissions WHERE org_code = ?"
+                   " AND day = ? ORDER BY version DESC",
+                   json_pack("[ss]", org, day), rows, e);
 }
 
 int store_sitrep_level_in_force(store *s, const char *org, const char *day, int *level, ics_err *e)
@@ -421,18 +420,15 @@ int store_sitrep_aid_get(store *s, int64_t id, json_t **out, ics_err *e)
 int store_sitrep_aid_list(store *s, const char *state, json_t **rows, ics_err *e)
 {
     /* LIKE '%' for no state filter: "? IS NULL" leaves the parameter untyped in PostgreSQL */
-    json_t *p = json_pack("[s]", state ? state : "%");
-    int rc = store_query_json(s,
-                              "SELECT " AID_COLS
-                              ", (SELECT COUNT(*) FROM sitrep_aid_offers f WHERE f.request_id ="
-                              " r.id) AS offers, COALESCE((SELECT ',' || group_concat(f.org_code,"
-                              " ',') || ',' FROM sitrep_aid_offers f WHERE f.request_id = r.id),"
-                              " '') AS parties FROM sitrep_aid_requests r"
-                              " LEFT JOIN organisations o ON o.ods_code = r.org_code"
-                              " WHERE r.state LIKE ? ORDER BY r.id DESC",
-                              p, rows, e);
-    json_decref(p);
-    return rc;
+    return rows_of(s,
+                   "SELECT " AID_COLS
+                   ", (SELECT COUNT(*) FROM sitrep_aid_offers f WHERE f.request_id ="
+                   " r.id) AS offers, COALESCE((SELECT ',' || group_concat(f.org_code,"
+                   " ',') || ',' FROM sitrep_aid_offers f WHERE f.request_id = r.id),"
+                   " '') AS parties FROM sitrep_aid_requests r"
+                   " LEFT JOIN organisations o ON o.ods_code = r.org_code"
+                   " WHERE r.state LIKE ? ORDER BY r.id DESC",
+                   json_pack("[s]", state ? state : "%"), rows, e);
 }
 
 int store_sitrep_aid_offer_insert(store *s, int64_t id, const char *org, int quantity,
