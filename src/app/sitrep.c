@@ -465,6 +465,7 @@ static const char *source_name(int src)
 static int save(store *s, const sitrep_thresholds *t, const sitrep_submission *sub, const char *by,
                 const char *source, const char *at, int64_t *version, json_t **saved, ics_err *e)
 {
+    assert(store_tx_depth(s) > 0); /* a version is numbered and stored in one transaction */
     sitrep_score sc;
     int rc = sitrep_score_compute(t, sub, &sc, e);
     if (rc) return rc;
@@ -919,6 +920,7 @@ int app_sitrep_thresholds_load_csv(app_ctx *c, const char *rules, const char *le
 static int import_rows(app_ctx *c, const sitrep_thresholds *t, const csv_doc *doc, int *count,
                        ics_err *e)
 {
+    assert(store_tx_depth(c->db) > 0); /* all rows or none */
     int64_t today = today_of(c);
     int col_org = csv_col(doc, "org"), col_day = csv_col(doc, "day");
     int col_level = csv_col(doc, "declared_level"), col_reason = csv_col(doc, "reason");
