@@ -15,6 +15,7 @@
 
 #include "app/seed.h"
 #include "core/geo.h"
+#include "core/jget.h"
 #include "core/progress.h"
 #include "core/sb.h"
 #include "core/tz.h"
@@ -54,33 +55,17 @@ static int64_t today_of(const app_ctx *c)
     return l.date;
 }
 
-/* Append "; "-separated problems. */
-static void add_problem(sb *b, int *n, const char *msg)
-{
-    if ((*n)++) sb_puts(b, "; ");
-    sb_puts(b, msg);
-}
-
-static int problems_done(sb *b, int n, ics_err *e)
-{
-    int rc = n ? ics_err_set(e, ICS_EINVAL, "%s", b->buf ? b->buf : "invalid") : 0;
-    sb_free(b);
-    return rc;
-}
-
 /* A string member: NULL when absent or null; problem when of another type. */
-static const char *str_member(const json_t *body, const char *k, sb *b, int *n)
+static const char *str_member(const json_t *body, const char *k, problems *pb)
 {
     json_t *v = json_object_get(body, k);
     if (!v || json_is_null(v)) return NULL;
     if (json_is_string(v)) return json_string_value(v);
-    char msg[128];
-    snprintf(msg, sizeof msg, "field '%s' must be a string", k);
-    add_problem(b, n, msg);
+    problems_add(pb, "field '%s' must be a string", k);
     return NULL;
 }
 
-static int unknown_members(const json_t *body, const char *const *known, sb *b, int *n)
+static int unknown_members(const json_t *body, const char *const *known, problems *pb)
 {
     const char *k;
     json_t *v;
@@ -90,9 +75,7 @@ static int unknown_members(const json_t *body, const char *const *known, sb *b, 
         int ok = 0;
         for (const char *const *q = known; *q; q++) ok |= strcmp(*q, k) == 0;
         if (!ok) {
-            char msg[128];
-            snprintf(msg, sizeof msg, "unknown field '%s'", k);
-            add_problem(b, n, msg);
+            problems_add(pb, "unknown field '%s'", k);
             bad = 1;
         }
     }
@@ -100,13 +83,11 @@ static int unknown_members(const json_t *body, const char *const *known, sb *b, 
 }
 
 /* A number member of a rule or level row, with a problem when it is not. */
-static double num_member(const json_t *o, const char *k, const char *what, size_t i, sb *b, int *n)
+static double num_member(const json_t *o, const char *k, const char *what, size_t i, problems *pb)
 {
     json_t *v = json_object_get(o, k);
     if (json_is_number(v)) return json_number_value(v);
-    char msg[160];
-    snprintf(msg, sizeof msg, "%s[%zu]: field '%s' must be a number", what, i, k);
-    add_problem(b, n, msg);
+    problems_add(pb, "%s[%zu]: field '%s' must be a number", what, i, k);
     return 0;
 }
 
@@ -277,10 +258,9 @@ static int parse_submission(store *s, const json_t *body, int64_t today, int max
 {
     memset(out, 0, sizeof *out);
     if (!json_is_object(body)) return ics_err_set(e, ICS_EBADREQ, "the body must be a JSON object");
-    sb b;
-    sb_init(&b);
-    int n = 0, have_org = 0;
-    char msg[600];
+    problems pb;
+    problems_init(&pb);
+    int have_org = 0;
     const char *key;
     json_t *v;
     out->day = today;
@@ -290,9 +270,9 @@ static int parse_submission(store *s, const json_t *body, int64_t today, int max
             ics_err pe = {0};
             store_sitrep_provider p;
             if (!json_is_string(v)) {
-                add_problem(&b, &n, "field 'org' must be a string");
+                problems_add(&pb, "field 'org' must be a string");
             } else if (provider_of(s, json_string_value(v), &p, &out->kind, &pe)) {
-                add_problem(&b, &n, pe.msg);
+                problems_add(&pb, "%s", pe.msg);
             } else {
                 snprintf(out->org, sizeof out->org, "%s", p.code);
                 have_org = 1;
@@ -300,63 +280,58 @@ static int parse_submission(store *s, const json_t *body, int64_t today, int max
         } else if (strcmp(key, "day") == 0) {
             ics_err de = {0};
             if (!json_is_string(v)) {
-                add_problem(&b, &n, "field 'day' must be a date string YYYY-MM-DD");
+                problems_add(&pb, "field 'day' must be a date string YYYY-MM-DD");
             } else if (tz_parse_date(json_string_value(v), &out->day, &de)) {
-                snprintf(msg, sizeof msg, "field 'day': %s", de.msg);
-                add_problem(&b, &n, msg);
+                problems_add(&pb, "field 'day': %s", de.msg);
             }
         } else if (strcmp(key, "declared_level") == 0) {
             if (json_is_null(v)) continue;
             if (!json_is_integer(v))
-                add_problem(&b, &n, "field 'declared_level' must be an integer 1-4");
+                problems_add(&pb, "field 'declared_level' must be an integer 1-4");
             else
                 out->declared_level = (int)json_integer_value(v);
             if (out->declared_level == 0 && json_is_integer(v))
-                add_problem(&b, &n, "declared_level must be 1 to 4, not 0");
+                problems_add(&pb, "declared_level must be 1 to 4, not 0");
         } else if (strcmp(key, "reason") == 0) {
             if (json_is_null(v)) continue;
             if (!json_is_string(v))
-                add_problem(&b, &n, "field 'reason' must be a string");
+                problems_add(&pb, "field 'reason' must be a string");
             else if (strlen(json_string_value(v)) >= SITREP_REASON_MAX)
-                add_problem(&b, &n, "field 'reason' is too long (400 characters at most)");
+                problems_add(&pb, "field 'reason' is too long (400 characters at most)");
             else
                 snprintf(out->reason, sizeof out->reason, "%s", json_string_value(v));
         } else if (strcmp(key, "fields") != 0) {
-            snprintf(msg, sizeof msg, "unknown field '%s'", key);
-            add_problem(&b, &n, msg);
+            problems_add(&pb, "unknown field '%s'", key);
         }
     }
     json_t *fields = json_object_get(body, "fields");
     if (!fields) {
-        add_problem(&b, &n, "missing field 'fields' (an object of figures)");
+        problems_add(&pb, "missing field 'fields' (an object of figures)");
     } else if (!json_is_object(fields)) {
-        add_problem(&b, &n, "field 'fields' must be an object");
+        problems_add(&pb, "field 'fields' must be an object");
     } else {
         json_object_foreach(fields, key, v)
         {
             int f = sitrep_field_find(key);
             if (f < 0) {
-                snprintf(msg, sizeof msg, "unknown field 'fields.%s'", key);
-                add_problem(&b, &n, msg);
+                problems_add(&pb, "unknown field 'fields.%s'", key);
             } else if (!json_is_number(v)) {
-                snprintf(msg, sizeof msg, "field '%s' must be a number", key);
-                add_problem(&b, &n, msg);
+                problems_add(&pb, "field '%s' must be a number", key);
             } else if (have_org && !sitrep_field_applies(f, out->kind)) {
-                snprintf(msg, sizeof msg, "field '%s' does not apply to %s providers", key,
-                         sitrep_kind_name(out->kind));
-                add_problem(&b, &n, msg);
+                problems_add(&pb, "field '%s' does not apply to %s providers", key,
+                             sitrep_kind_name(out->kind));
             } else {
                 out->val.v[f] = json_number_value(v);
                 out->val.has[f] = 1;
             }
         }
     }
-    if (!json_object_get(body, "org")) add_problem(&b, &n, "missing field 'org'");
+    if (!json_object_get(body, "org")) problems_add(&pb, "missing field 'org'");
     if (have_org) {
         ics_err ce = {0};
-        if (sitrep_submission_check(out, today, max_age_days, &ce)) add_problem(&b, &n, ce.msg);
+        if (sitrep_submission_check(out, today, max_age_days, &ce)) problems_add(&pb, "%s", ce.msg);
     }
-    return problems_done(&b, n, e);
+    return problems_done(&pb, e);
 }
 
 /* Parse {source?, rules: [...], levels: [...]} (the form thresholds_json
@@ -372,30 +347,27 @@ static int parse_thresholds(const json_t *body, sitrep_thresholds **out, char *s
     static const char *const lk[] = {"kind", "opel1_max", "opel2_max", "opel3_max", NULL};
     *out = NULL;
     if (!json_is_object(body)) return ics_err_set(e, ICS_EBADREQ, "the body must be a JSON object");
-    sb b;
-    sb_init(&b);
-    int n = 0;
-    char msg[600];
-    unknown_members(body, top, &b, &n);
-    const char *src = str_member(body, "source", &b, &n);
+    problems pb;
+    problems_init(&pb);
+    unknown_members(body, top, &pb);
+    const char *src = str_member(body, "source", &pb);
     if (source && srcn) snprintf(source, srcn, "%s", src ? src : "loaded through the API");
     json_t *rules = json_object_get(body, "rules"), *levels = json_object_get(body, "levels");
     if (!json_is_array(rules) || !json_array_size(rules))
-        add_problem(&b, &n, "field 'rules' must be a non-empty array");
+        problems_add(&pb, "field 'rules' must be a non-empty array");
     if (!json_is_array(levels) || !json_array_size(levels))
-        add_problem(&b, &n, "field 'levels' must be a non-empty array");
+        problems_add(&pb, "field 'levels' must be a non-empty array");
     sitrep_thresholds *t = sitrep_thresholds_new();
     size_t i;
     json_t *r;
     if (json_is_array(rules)) json_array_foreach(rules, i, r)
         {
             if (!json_is_object(r)) {
-                snprintf(msg, sizeof msg, "rules[%zu] must be an object", i);
-                add_problem(&b, &n, msg);
+                problems_add(&pb, "rules[%zu] must be an object", i);
                 continue;
             }
-            int before = n;
-            unknown_members(r, rk, &b, &n);
+            int before = pb.n;
+            unknown_members(r, rk, &pb);
             sitrep_rule x = {0};
             const char *kind = json_string_value(json_object_get(r, "kind"));
             const char *prm = json_string_value(json_object_get(r, "parameter"));
@@ -404,51 +376,47 @@ static int parse_thresholds(const json_t *body, sitrep_thresholds **out, char *s
             x.param = sitrep_param_find(prm);
             if (x.kind < 0 || x.param < 0 || !dir ||
                 (strcmp(dir, "higher_worse") && strcmp(dir, "lower_worse"))) {
-                snprintf(msg, sizeof msg,
-                         "rules[%zu]: kind, parameter and direction (higher_worse or lower_worse)"
-                         " must be known names",
-                         i);
-                add_problem(&b, &n, msg);
+                problems_add(
+                    &pb,
+                    "rules[%zu]: kind, parameter and direction (higher_worse or lower_worse)"
+                    " must be known names",
+                    i);
             }
             x.lower_worse = dir && strcmp(dir, "lower_worse") == 0;
-            for (int k = 0; k < 3; k++) x.from[k] = num_member(r, rk[3 + k], "rules", i, &b, &n);
-            for (int k = 0; k < 4; k++) x.points[k] = num_member(r, rk[6 + k], "rules", i, &b, &n);
-            x.weight = num_member(r, "weight", "rules", i, &b, &n);
+            for (int k = 0; k < 3; k++) x.from[k] = num_member(r, rk[3 + k], "rules", i, &pb);
+            for (int k = 0; k < 4; k++) x.points[k] = num_member(r, rk[6 + k], "rules", i, &pb);
+            x.weight = num_member(r, "weight", "rules", i, &pb);
             ics_err re = {0};
-            if (n == before && sitrep_thresholds_add(t, &x, &re)) {
-                snprintf(msg, sizeof msg, "rules[%zu]: %s", i, re.msg);
-                add_problem(&b, &n, msg);
+            if (pb.n == before && sitrep_thresholds_add(t, &x, &re)) {
+                problems_add(&pb, "rules[%zu]: %s", i, re.msg);
             }
         }
     if (json_is_array(levels)) json_array_foreach(levels, i, r)
         {
             if (!json_is_object(r)) {
-                snprintf(msg, sizeof msg, "levels[%zu] must be an object", i);
-                add_problem(&b, &n, msg);
+                problems_add(&pb, "levels[%zu] must be an object", i);
                 continue;
             }
-            int before = n;
-            unknown_members(r, lk, &b, &n);
+            int before = pb.n;
+            unknown_members(r, lk, &pb);
             int kind = sitrep_kind_find(json_string_value(json_object_get(r, "kind")));
             if (kind < 0) {
-                snprintf(msg, sizeof msg, "levels[%zu]: unknown kind", i);
-                add_problem(&b, &n, msg);
+                problems_add(&pb, "levels[%zu]: unknown kind", i);
             }
             double max[3];
-            for (int k = 0; k < 3; k++) max[k] = num_member(r, lk[1 + k], "levels", i, &b, &n);
+            for (int k = 0; k < 3; k++) max[k] = num_member(r, lk[1 + k], "levels", i, &pb);
             ics_err le = {0};
-            if (n == before && sitrep_thresholds_levels(t, kind, max, &le)) {
-                snprintf(msg, sizeof msg, "levels[%zu]: %s", i, le.msg);
-                add_problem(&b, &n, msg);
+            if (pb.n == before && sitrep_thresholds_levels(t, kind, max, &le)) {
+                problems_add(&pb, "levels[%zu]: %s", i, le.msg);
             }
         }
     ics_err ce = {0};
-    if (!n && sitrep_thresholds_check(t, &ce)) add_problem(&b, &n, ce.msg);
-    if (n) {
+    if (!pb.n && sitrep_thresholds_check(t, &ce)) problems_add(&pb, "%s", ce.msg);
+    if (pb.n) {
         sitrep_thresholds_free(t);
-        return problems_done(&b, n, e);
+        return problems_done(&pb, e);
     }
-    sb_free(&b);
+    problems_done(&pb, NULL);
     *out = t;
     return 0;
 }
@@ -1291,36 +1259,35 @@ int app_sitrep_aid_request(app_ctx *c, const json_t *body, json_t **out, ics_err
     if (!json_is_object(body)) return ics_err_set(e, ICS_EBADREQ, "the body must be a JSON object");
     static const char *const known[] = {"org",     "resource", "detail", "quantity", "date_from",
                                         "date_to", "urgency",  "note",   NULL};
-    sb b;
-    sb_init(&b);
-    int n = 0;
-    unknown_members(body, known, &b, &n);
+    problems pb;
+    problems_init(&pb);
+    unknown_members(body, known, &pb);
     sitrep_aid_request r;
     memset(&r, 0, sizeof r);
-    const char *org = str_member(body, "org", &b, &n);
-    const char *res = str_member(body, "resource", &b, &n);
-    const char *detail = str_member(body, "detail", &b, &n);
-    const char *df = str_member(body, "date_from", &b, &n);
-    const char *dt = str_member(body, "date_to", &b, &n);
-    const char *urg = str_member(body, "urgency", &b, &n);
-    const char *note = str_member(body, "note", &b, &n);
+    const char *org = str_member(body, "org", &pb);
+    const char *res = str_member(body, "resource", &pb);
+    const char *detail = str_member(body, "detail", &pb);
+    const char *df = str_member(body, "date_from", &pb);
+    const char *dt = str_member(body, "date_to", &pb);
+    const char *urg = str_member(body, "urgency", &pb);
+    const char *note = str_member(body, "note", &pb);
     json_t *q = json_object_get(body, "quantity");
     if (!org) org = mine;
-    int absent = n; /* type problems so far */
-    if (!org) add_problem(&b, &n, "missing field 'org'");
-    if (!res) add_problem(&b, &n, "missing field 'resource'");
+    int absent = pb.n; /* type problems so far */
+    if (!org) problems_add(&pb, "missing field 'org'");
+    if (!res) problems_add(&pb, "missing field 'resource'");
     if (!q)
-        add_problem(&b, &n, "missing field 'quantity'");
+        problems_add(&pb, "missing field 'quantity'");
     else if (!json_is_integer(q))
-        add_problem(&b, &n, "field 'quantity' must be an integer");
-    if (!df) add_problem(&b, &n, "missing field 'date_from'");
-    if (!dt) add_problem(&b, &n, "missing field 'date_to'");
-    if (!urg) add_problem(&b, &n, "missing field 'urgency'");
+        problems_add(&pb, "field 'quantity' must be an integer");
+    if (!df) problems_add(&pb, "missing field 'date_from'");
+    if (!dt) problems_add(&pb, "missing field 'date_to'");
+    if (!urg) problems_add(&pb, "missing field 'urgency'");
     /* unknown fields alone do not stop the value checks below */
-    if (n > absent || !org || !res || !q || !df || !dt || !urg) return problems_done(&b, n, e);
+    if (pb.n > absent || !org || !res || !q || !df || !dt || !urg) return problems_done(&pb, e);
     const char *parties[] = {org, NULL};
     if (!app_in_scope(c, &APP_SITREP_AID_REQUEST, parties)) {
-        sb_free(&b);
+        problems_done(&pb, NULL);
         return ics_err_set(e, ICS_EFORBID,
                            "trust operations users ask for aid for their own organisation (%s),"
                            " not %s",
@@ -1329,29 +1296,26 @@ int app_sitrep_aid_request(app_ctx *c, const json_t *body, json_t **out, ics_err
     store_sitrep_provider pv;
     int kind;
     ics_err pe = {0};
-    if (provider_of(c->db, org, &pv, &kind, &pe)) add_problem(&b, &n, pe.msg);
+    if (provider_of(c->db, org, &pv, &kind, &pe)) problems_add(&pb, "%s", pe.msg);
     snprintf(r.org, sizeof r.org, "%s", org);
     r.resource = sitrep_resource_find(res);
     snprintf(r.detail, sizeof r.detail, "%s", detail ? detail : "");
     r.quantity = (int)json_integer_value(q);
     r.urgency = sitrep_urgency_find(urg);
     ics_err de = {0};
-    char msg[600];
     int dates_ok = 1;
     if (tz_parse_date(df, &r.day_from, &de)) {
-        snprintf(msg, sizeof msg, "field 'date_from': %s", de.msg);
-        add_problem(&b, &n, msg);
+        problems_add(&pb, "field 'date_from': %s", de.msg);
         dates_ok = 0;
     }
     if (tz_parse_date(dt, &r.day_to, &de)) {
-        snprintf(msg, sizeof msg, "field 'date_to': %s", de.msg);
-        add_problem(&b, &n, msg);
+        problems_add(&pb, "field 'date_to': %s", de.msg);
         dates_ok = 0;
     }
     if (!dates_ok) r.day_from = r.day_to = today; /* reported above; keep the rest checked */
-    if (sitrep_aid_request_check(&r, today, &de)) add_problem(&b, &n, de.msg);
-    if (n) return problems_done(&b, n, e);
-    sb_free(&b);
+    if (sitrep_aid_request_check(&r, today, &de)) problems_add(&pb, "%s", de.msg);
+    if (pb.n) return problems_done(&pb, e);
+    problems_done(&pb, NULL);
     char at[32], f[16], t[16];
     tz_format_utc(c->now, at, sizeof at);
     tz_format_date(r.day_from, f, sizeof f);
@@ -1493,44 +1457,43 @@ static int aid_act(app_ctx *c, const app_use *u, int action, int64_t id, const j
     json_t *empty = NULL;
     if (!body) body = empty = json_object();
     if (!json_is_object(body)) return ics_err_set(e, ICS_EBADREQ, "the body must be a JSON object");
-    sb b;
-    sb_init(&b);
-    int n = 0;
+    problems pb;
+    problems_init(&pb);
     unknown_members(body,
                     action == SITREP_AID_OFFER   ? k_offer
                     : action == SITREP_AID_AGREE ? k_agree
                                                  : k_other,
-                    &b, &n);
-    const char *note = str_member(body, "note", &b, &n);
+                    &pb);
+    const char *note = str_member(body, "note", &pb);
     const char *offer_org = NULL, *mine = c->who.org && c->who.org[0] ? c->who.org : NULL;
     int quantity = 0;
     int64_t offer_id = 0;
     char offer_org_buf[8] = "";
     if (action == SITREP_AID_OFFER) {
-        offer_org = str_member(body, "org", &b, &n);
+        offer_org = str_member(body, "org", &pb);
         if (!offer_org) offer_org = mine;
-        if (!offer_org) add_problem(&b, &n, "missing field 'org' (the offering organisation)");
+        if (!offer_org) problems_add(&pb, "missing field 'org' (the offering organisation)");
         json_t *q = json_object_get(body, "quantity");
         if (q && !json_is_integer(q))
-            add_problem(&b, &n, "field 'quantity' must be an integer");
+            problems_add(&pb, "field 'quantity' must be an integer");
         else if (q && (json_integer_value(q) < 1 || json_integer_value(q) > 1000))
-            add_problem(&b, &n, "quantity must be 1 to 1000");
+            problems_add(&pb, "quantity must be 1 to 1000");
         else if (q)
             quantity = (int)json_integer_value(q);
     } else if (action == SITREP_AID_AGREE) {
         json_t *o = json_object_get(body, "offer_id");
         if (!o)
-            add_problem(&b, &n, "missing field 'offer_id'");
+            problems_add(&pb, "missing field 'offer_id'");
         else if (!json_is_integer(o))
-            add_problem(&b, &n, "field 'offer_id' must be an integer");
+            problems_add(&pb, "field 'offer_id' must be an integer");
         else
             offer_id = json_integer_value(o);
     }
-    if (n) {
+    if (pb.n) {
         json_decref(empty);
-        return problems_done(&b, n, e);
+        return problems_done(&pb, e);
     }
-    sb_free(&b);
+    problems_done(&pb, NULL);
     if (action == SITREP_AID_OFFER) {
         const char *acting[] = {offer_org, NULL};
         if (!app_in_scope(c, &APP_SITREP_AID_OFFER, acting)) {
