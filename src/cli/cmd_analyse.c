@@ -12,7 +12,8 @@
 
 #include "cli/cli.h"
 #include "core/csv.h"
-#include "store/analytics.h"
+#include "app/analytics.h"
+#include "core/tz.h"
 
 /* ---- output helpers ------------------------------------------------------------ */
 
@@ -161,7 +162,7 @@ static int compute(const char *cmd, const char *db, const char *dataset, const c
             analytics_table_free(tc);
             return rc;
         }
-        rc = store_analytics_rates_compute(tc, tp, NULL, 0, st, out, f, &e);
+        rc = app_analytics_rates_from_tables(tc, tp, st, out, f, &e);
         analytics_table_free(tc);
         analytics_table_free(tp);
         if (!rc)
@@ -172,7 +173,8 @@ static int compute(const char *cmd, const char *db, const char *dataset, const c
     }
     store *s;
     if ((rc = cli_open(cmd, db, &s))) return rc;
-    rc = store_analytics_rates_json(s, dataset, st, out, f, &e);
+    app_ctx c = app_ctx_cli(s, tz_now());
+    rc = app_analytics_rates(&c, dataset, st, out, f, &e);
     store_close(s);
     return rc ? cli_fail(cmd, &e) : 0;
 }
@@ -202,7 +204,7 @@ static int rates_cmd(int argc, char **argv)
     if (np) return cli_usage_error(cmd, "unexpected argument '%s'", argv[1]);
     store_an_statistic st;
     ics_err e = {0};
-    if (store_analytics_statistic_parse(stat, &st, &e))
+    if (app_analytics_statistic_parse(stat, &st, &e))
         return cli_usage_error(cmd, "--statistic: %s", e.msg);
     if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "csv"))
         return cli_usage_error(cmd, "--format '%s' is not text, json or csv", format);
@@ -329,7 +331,7 @@ static int funnel_cmd(int argc, char **argv)
     if (np) return cli_usage_error(cmd, "unexpected argument '%s'", argv[1]);
     store_an_statistic st;
     ics_err e = {0};
-    if (store_analytics_statistic_parse(stat, &st, &e))
+    if (app_analytics_statistic_parse(stat, &st, &e))
         return cli_usage_error(cmd, "--statistic: %s", e.msg);
     if (strcmp(format, "text") && strcmp(format, "json"))
         return cli_usage_error(cmd, "--format '%s' is not text or json", format);
@@ -339,7 +341,7 @@ static int funnel_cmd(int argc, char **argv)
         if ((rc = points_funnel(cmd, points, kind, mult, dsr, &f))) return rc;
         const char *lbl = title ? title : "Funnel plot";
         r = json_pack("{sss{ssssss}so}", "label", lbl, "dataset", "dataset", points, "period", kind,
-                      "synthetic", "", "funnel", store_analytics_funnel_json(f));
+                      "synthetic", "", "funnel", app_analytics_funnel_json(f));
     } else if ((rc = compute(cmd, db, dataset, counts, pops, st, &r, &f))) {
         return rc;
     }
@@ -401,8 +403,9 @@ static int variation_cmd(int argc, char **argv)
     ics_err e = {0};
     json_t *v = NULL, *r = NULL;
     analytics_funnel *f = NULL;
-    rc = store_analytics_variation_json(s, dataset, &v, &e);
-    if (!rc && svg) rc = store_analytics_rates_json(s, dataset, STORE_AN_DSR, &r, &f, &e);
+    app_ctx c = app_ctx_cli(s, tz_now());
+    rc = app_analytics_variation(&c, dataset, &v, &e);
+    if (!rc && svg) rc = app_analytics_rates(&c, dataset, STORE_AN_DSR, &r, &f, &e);
     store_close(s);
     if (rc) return cli_fail(cmd, &e);
     if (svg && f) rc = svg_write(cmd, svg, f, r, "Population (per year)");
@@ -553,25 +556,16 @@ static int allocation_cmd(int argc, char **argv)
     if ((rc = cli_open(cmd, db, &s))) return rc;
     ics_err e = {0};
     analytics_alloc *a = NULL;
-    rc = store_analytics_alloc(s, &p, &a, &e);
-    json_t *j = rc ? NULL : store_analytics_alloc_json(a);
+    app_ctx c = app_ctx_cli(s, tz_now());
+    rc = app_analytics_allocation(&c, &p, &a, &e);
+    json_t *j = rc ? NULL : app_analytics_alloc_json(a);
     if (!rc && save) {
-        json_t *params = json_pack("{sisfsfsfsf}", "years", p.years, "pace", p.pace, "floor",
-                                   p.floor, "cap", p.cap, "growth", p.budget_growth);
+        json_t *params, *result;
         int64_t id = 0;
-        char ids[32];
-        rc = store_begin(s, &e);
-        if (!rc) rc = store_analytics_run_save(s, cli_actor(), params, j, &id, &e);
-        snprintf(ids, sizeof ids, "%lld", (long long)id);
-        if (!rc)
-            rc = store_audit(s, cli_actor(), "analytics.allocation.run", "allocation_run", ids,
-                             NULL, params, &e);
-        if (!rc)
-            rc = store_commit(s, &e);
-        else
-            store_rollback(s);
+        rc = app_analytics_run_create(&c, &p, NULL, &id, &params, &result, &e);
         if (!rc) fprintf(stderr, "saved as allocation run %lld\n", (long long)id);
         json_decref(params);
+        json_decref(result);
     }
     store_close(s);
     if (rc) {
@@ -674,43 +668,22 @@ static int import_cmd(int argc, char **argv)
         return rc;
     }
     ics_err e = {0};
-    analytics_table *t = NULL;
-    rc =
-        store_analytics_table_from_csv(s, path, text, len, counts ? "count" : "population", &t, &e);
-    free(text);
-    json_t *after = NULL;
-    if (!rc) rc = store_begin(s, &e);
-    if (!rc && counts) {
-        rc = store_analytics_dataset_save(s, dataset, desc, period, 0, replace, cli_actor(), t, &e);
-        if (!rc) rc = store_analytics_dataset_json(s, dataset, &after, &e);
-        if (!rc)
-            rc = store_audit(s, cli_actor(), "analytics.dataset.create", "analytics_dataset",
-                             dataset, NULL, after, &e);
-        if (!rc)
-            rc = store_commit(s, &e);
-        else
-            store_rollback(s);
+    app_ctx c = app_ctx_cli(s, tz_now());
+    if (counts) {
+        app_an_dataset in = {dataset, desc, period, NULL, text, len, path, replace};
+        json_t *after = NULL;
+        rc = app_analytics_dataset_create(&c, &in, &after, &e);
         if (!rc)
             printf("imported dataset %s: %lld areas, %lld events\n", dataset,
                    (long long)json_integer_value(json_object_get(after, "areas")),
                    (long long)json_integer_value(json_object_get(after, "events")));
-    } else if (!rc) {
-        rc = store_analytics_population_replace(s, t, &e);
-        json_t *areas = json_array();
-        for (size_t i = 0; i < t->nareas; i++)
-            json_array_append_new(areas, json_string(t->areas[i]));
-        after = json_pack("{so}", "areas", areas);
-        if (!rc)
-            rc = store_audit(s, cli_actor(), "analytics.population.replace", "place_population",
-                             path, NULL, after, &e);
-        if (!rc)
-            rc = store_commit(s, &e);
-        else
-            store_rollback(s);
-        if (!rc) printf("replaced the populations of %zu areas\n", t->nareas);
+        json_decref(after);
+    } else {
+        size_t nareas = 0;
+        rc = app_analytics_population_replace(&c, path, text, len, &nareas, &e);
+        if (!rc) printf("replaced the populations of %zu areas\n", nareas);
     }
-    json_decref(after);
-    analytics_table_free(t);
+    free(text);
     store_close(s);
     return rc ? cli_fail(cmd, &e) : 0;
 }

@@ -2,7 +2,8 @@
  * rates with intervals, funnel plots (JSON or SVG), the NWL variation report
  * and needs-based allocation with pace-of-change scenarios.
  * Reads are open to every authenticated role (aggregate figures, no patient
- * data); writes are for analysts and administrators, audited. */
+ * data); writes are for analysts and administrators. Handlers parse and
+ * print; src/app/analytics.c checks, audits and commits. */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,9 +11,7 @@
 #include <string.h>
 
 #include "http/http.h"
-#include "store/analytics.h"
-
-#define WRITERS (ROLE_ANALYST | ROLE_ADMIN)
+#include "app/analytics.h"
 
 /* Answer with a problem: fmt may hold one %s, filled with arg. */
 static int fail(http_resp *rs, int code, const char *fmt, const char *arg)
@@ -32,7 +31,8 @@ static int datasets_list(http_req *rq, http_resp *rs)
     ics_err e = {0};
     static const char *const allowed[] = {NULL};
     json_t *out;
-    if (http_query_only(rq, allowed, &e) || store_analytics_datasets_json(rq->db, &out, &e))
+    app_ctx c = http_app(rq);
+    if (http_query_only(rq, allowed, &e) || app_analytics_datasets(&c, &out, &e))
         return http_error(rs, &e);
     return http_json(rs, 200, out);
 }
@@ -41,20 +41,9 @@ static int dataset_get(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
     json_t *out;
-    if (store_analytics_dataset_json(rq->db, rq->params[0], &out, &e)) return http_error(rs, &e);
+    app_ctx c = http_app(rq);
+    if (app_analytics_dataset(&c, rq->params[0], &out, &e)) return http_error(rs, &e);
     return http_json(rs, 200, out);
-}
-
-/* Dataset names: 1-64 of a-z, 0-9, '_' and '-', so they are safe in URLs. */
-static int name_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 64) return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '_' ||
-              s[i] == '-'))
-            return 0;
-    return 1;
 }
 
 static int dataset_create(http_req *rq, http_resp *rs)
@@ -64,56 +53,28 @@ static int dataset_create(http_req *rq, http_resp *rs)
                                    {"csv", JF_STRING, 0},     {NULL, 0, 0}};
     ics_err e = {0};
     if (http_body_check(rq, f, &e)) return http_error(rs, &e);
-    const char *name = json_string_value(json_object_get(rq->json, "dataset"));
-    const json_t *rows = json_object_get(rq->json, "rows");
-    const char *csv = json_string_value(json_object_get(rq->json, "csv"));
-    if (!name_ok(name))
-        return fail(rs, ICS_EINVAL,
-                    "dataset '%s' must be 1 to 64 characters of a-z, 0-9, '_' and '-'", name);
-    if (!rows == !csv)
-        return fail(rs, ICS_EINVAL, "give the counts as exactly one of 'rows' or 'csv'", NULL);
-    analytics_table *t;
-    int rc = rows
-                 ? store_analytics_table_from_json(rq->db, rows, "count", &t, &e)
-                 : store_analytics_table_from_csv(rq->db, "csv", csv, strlen(csv), "count", &t, &e);
-    if (rc) return http_error(rs, &e);
-    json_t *after = NULL;
-    rc = store_begin(rq->db, &e);
-    if (!rc)
-        rc = store_analytics_dataset_save(
-            rq->db, name, json_string_value(json_object_get(rq->json, "description")),
-            json_string_value(json_object_get(rq->json, "period")), 0, 0, rq->user->name, t, &e);
-    if (!rc) rc = store_analytics_dataset_json(rq->db, name, &after, &e);
-    if (!rc)
-        rc = http_audit(rq, "analytics.dataset.create", "analytics_dataset", name, NULL, after, &e);
-    if (!rc)
-        rc = store_commit(rq->db, &e);
-    else
-        store_rollback(rq->db);
-    analytics_table_free(t);
-    if (rc) {
-        json_decref(after);
-        return http_error(rs, &e);
-    }
-    snprintf(rs->location, sizeof rs->location, "/api/v1/analytics/datasets/%s", name);
+    const json_t *b = rq->json;
+    const char *csv = jget_str(b, "csv", NULL);
+    app_an_dataset in = {jget_str(b, "dataset", NULL),
+                         jget_str(b, "description", NULL),
+                         jget_str(b, "period", NULL),
+                         json_object_get(b, "rows"),
+                         csv,
+                         csv ? strlen(csv) : 0,
+                         "csv",
+                         0};
+    app_ctx c = http_app(rq);
+    json_t *after;
+    if (app_analytics_dataset_create(&c, &in, &after, &e)) return http_error(rs, &e);
+    snprintf(rs->location, sizeof rs->location, "/api/v1/analytics/datasets/%s", in.dataset);
     return http_json(rs, 201, after);
 }
 
 static int dataset_delete(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
-    json_t *before = NULL;
-    int rc = store_begin(rq->db, &e);
-    if (!rc) rc = store_analytics_dataset_delete(rq->db, rq->params[0], &before, &e);
-    if (!rc)
-        rc = http_audit(rq, "analytics.dataset.delete", "analytics_dataset", rq->params[0], before,
-                        NULL, &e);
-    if (!rc)
-        rc = store_commit(rq->db, &e);
-    else
-        store_rollback(rq->db);
-    json_decref(before);
-    if (rc) return http_error(rs, &e);
+    app_ctx c = http_app(rq);
+    if (app_analytics_dataset_delete(&c, rq->params[0], &e)) return http_error(rs, &e);
     return http_json(rs, 200, json_pack("{ssss}", "dataset", rq->params[0], "status", "deleted"));
 }
 
@@ -138,9 +99,10 @@ static int rates(http_req *rq, http_resp *rs)
     store_an_statistic st;
     json_t *out;
     const char *ds = http_query(rq, "dataset");
+    app_ctx c = http_app(rq);
     if (http_query_only(rq, allowed, &e) ||
-        store_analytics_statistic_parse(http_query(rq, "statistic"), &st, &e) ||
-        store_analytics_rates_json(rq->db, ds ? ds : STORE_ANALYTICS_NEL, st, &out, NULL, &e))
+        app_analytics_statistic_parse(http_query(rq, "statistic"), &st, &e) ||
+        app_analytics_rates(&c, ds, st, &out, NULL, &e))
         return http_error(rs, &e);
     json_object_del(out, "funnel");
     return http_json(rs, 200, out);
@@ -155,9 +117,10 @@ static int funnel(http_req *rq, http_resp *rs)
     json_t *out;
     analytics_funnel *f = NULL;
     const char *ds = http_query(rq, "dataset");
+    app_ctx c = http_app(rq);
     if (http_query_only(rq, allowed, &e) || want_svg(rq, &svg, &e) ||
-        store_analytics_statistic_parse(http_query(rq, "statistic"), &st, &e) ||
-        store_analytics_rates_json(rq->db, ds ? ds : STORE_ANALYTICS_NEL, st, &out, &f, &e))
+        app_analytics_statistic_parse(http_query(rq, "statistic"), &st, &e) ||
+        app_analytics_rates(&c, ds, st, &out, &f, &e))
         return http_error(rs, &e);
     if (!f) {
         json_decref(out);
@@ -261,7 +224,7 @@ static int funnel_points(http_req *rq, http_resp *rs)
     free(in);
     if (rc) return http_error(rs, &e);
     if (!svg) {
-        json_t *out = store_analytics_funnel_json(fn);
+        json_t *out = app_analytics_funnel_json(fn);
         analytics_funnel_free(fn);
         return http_json(rs, 200, out);
     }
@@ -282,8 +245,9 @@ static int variation(http_req *rq, http_resp *rs)
     ics_err e = {0};
     static const char *const allowed[] = {"dataset", NULL};
     json_t *out;
+    app_ctx c = http_app(rq);
     if (http_query_only(rq, allowed, &e) ||
-        store_analytics_variation_json(rq->db, http_query(rq, "dataset"), &out, &e))
+        app_analytics_variation(&c, http_query(rq, "dataset"), &out, &e))
         return http_error(rs, &e);
     return http_json(rs, 200, out);
 }
@@ -341,12 +305,6 @@ static int pace_from(http_req *rq, const json_t *body, analytics_pace *p, ics_er
     return 0;
 }
 
-static json_t *pace_json(const analytics_pace *p)
-{
-    return json_pack("{sisfsfsfsf}", "years", p->years, "pace", p->pace, "floor", p->floor, "cap",
-                     p->cap, "growth", p->budget_growth);
-}
-
 static int allocation(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
@@ -355,11 +313,12 @@ static int allocation(http_req *rq, http_resp *rs)
     analytics_pace p;
     int svg;
     analytics_alloc *a;
+    app_ctx c = http_app(rq);
     if (http_query_only(rq, allowed, &e) || want_svg(rq, &svg, &e) || pace_from(rq, NULL, &p, &e) ||
-        store_analytics_alloc(rq->db, &p, &a, &e))
+        app_analytics_allocation(&c, &p, &a, &e))
         return http_error(rs, &e);
     if (!svg) {
-        json_t *out = store_analytics_alloc_json(a);
+        json_t *out = app_analytics_alloc_json(a);
         analytics_alloc_free(a);
         return http_json(rs, 200, out);
     }
@@ -384,55 +343,26 @@ static int weights_get(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
     json_t *out;
-    if (store_analytics_weights_json(rq->db, &out, &e)) return http_error(rs, &e);
+    app_ctx c = http_app(rq);
+    if (app_analytics_weights(&c, &out, &e)) return http_error(rs, &e);
     return http_json(rs, 200, out);
 }
 
 static int weights_put(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
-    if (!rq->json || !json_is_object(rq->json))
-        return fail(rs, ICS_EBADREQ, "a JSON object body is required", NULL);
-    json_t *before = NULL, *after = NULL;
-    int rc = store_begin(rq->db, &e);
-    if (!rc) rc = store_analytics_weights_json(rq->db, &before, &e);
-    if (!rc) rc = store_analytics_weights_set(rq->db, rq->json, &e);
-    if (!rc) rc = store_analytics_weights_json(rq->db, &after, &e);
-    if (!rc)
-        rc = http_audit(rq, "analytics.weights.replace", "allocation_weights", "current", before,
-                        after, &e);
-    if (!rc)
-        rc = store_commit(rq->db, &e);
-    else
-        store_rollback(rq->db);
-    json_decref(before);
-    if (rc) {
-        json_decref(after);
-        return http_error(rs, &e);
-    }
+    app_ctx c = http_app(rq);
+    json_t *after;
+    if (app_analytics_weights_replace(&c, rq->json, &after, &e)) return http_error(rs, &e);
     return http_json(rs, 200, after);
 }
 
 static int current_put(http_req *rq, http_resp *rs)
 {
-    static const json_field f[] = {{"items", JF_ARRAY, 1}, {NULL, 0, 0}};
     ics_err e = {0};
-    if (http_body_check(rq, f, &e)) return http_error(rs, &e);
-    json_t *before = NULL;
-    const json_t *items = json_object_get(rq->json, "items");
-    int rc = store_begin(rq->db, &e);
-    if (!rc) rc = store_analytics_current_set(rq->db, items, &before, &e);
-    json_t *was = json_pack("{so?}", "items", before);
-    if (!rc)
-        rc = http_audit(rq, "analytics.current.replace", "allocation_current", "current", was,
-                        rq->json, &e);
-    json_decref(was);
-    if (!rc)
-        rc = store_commit(rq->db, &e);
-    else
-        store_rollback(rq->db);
-    if (rc) return http_error(rs, &e);
-    return http_json(rs, 200, json_pack("{sO}", "items", items));
+    app_ctx c = http_app(rq);
+    if (app_analytics_current_replace(&c, rq->json, &e)) return http_error(rs, &e);
+    return http_json(rs, 200, json_pack("{sO}", "items", json_object_get(rq->json, "items")));
 }
 
 static int runs_list(http_req *rq, http_resp *rs)
@@ -441,8 +371,9 @@ static int runs_list(http_req *rq, http_resp *rs)
     int64_t limit, offset;
     json_t *out;
     static const char *const allowed[] = {"limit", "offset", NULL};
+    app_ctx c = http_app(rq);
     if (http_query_only(rq, allowed, &e) || http_page(rq, &limit, &offset, &e) ||
-        store_analytics_runs_json(rq->db, limit, offset, &out, &e))
+        app_analytics_runs(&c, limit, offset, &out, &e))
         return http_error(rs, &e);
     return http_json(rs, 200, out);
 }
@@ -456,29 +387,12 @@ static int runs_create(http_req *rq, http_resp *rs)
     ics_err e = {0};
     analytics_pace p;
     if (http_body_check(rq, f, &e) || pace_from(rq, rq->json, &p, &e)) return http_error(rs, &e);
-    analytics_alloc *a;
-    if (store_analytics_alloc(rq->db, &p, &a, &e)) return http_error(rs, &e);
-    json_t *result = store_analytics_alloc_json(a);
-    analytics_alloc_free(a);
-    json_t *params = pace_json(&p);
-    const char *label = json_string_value(json_object_get(rq->json, "label"));
-    if (label) json_object_set_new(params, "label", json_string(label));
-    int64_t id = 0;
-    int rc = store_begin(rq->db, &e);
-    if (!rc) rc = store_analytics_run_save(rq->db, rq->user->name, params, result, &id, &e);
-    char ids[32];
-    snprintf(ids, sizeof ids, "%lld", (long long)id);
-    if (!rc)
-        rc = http_audit(rq, "analytics.allocation.run", "allocation_run", ids, NULL, params, &e);
-    if (!rc)
-        rc = store_commit(rq->db, &e);
-    else
-        store_rollback(rq->db);
-    if (rc) {
-        json_decref(params);
-        json_decref(result);
+    app_ctx c = http_app(rq);
+    int64_t id;
+    json_t *params, *result;
+    if (app_analytics_run_create(&c, &p, jget_str(rq->json, "label", NULL), &id, &params, &result,
+                                 &e))
         return http_error(rs, &e);
-    }
     snprintf(rs->location, sizeof rs->location, "/api/v1/analytics/allocation/runs/%lld",
              (long long)id);
     return http_json(
@@ -486,32 +400,33 @@ static int runs_create(http_req *rq, http_resp *rs)
 }
 
 const http_route http_routes_analytics[] = {
-    {"GET", "/api/v1/analytics/datasets", ROLE_ANY, datasets_list, "List event-count datasets",
-     NULL},
-    {"POST", "/api/v1/analytics/datasets", WRITERS, dataset_create,
-     "Load an event-count dataset by area, sex and age band", NULL},
-    {"GET", "/api/v1/analytics/datasets/{dataset}", ROLE_ANY, dataset_get,
-     "One dataset's description and totals", NULL},
-    {"DELETE", "/api/v1/analytics/datasets/{dataset}", WRITERS, dataset_delete, "Delete a dataset",
-     NULL},
-    {"GET", "/api/v1/analytics/rates", ROLE_ANY, rates,
-     "Rates with 95% and 99.8% limits for every area", NULL},
-    {"GET", "/api/v1/analytics/funnel", ROLE_ANY, funnel,
-     "Funnel plot: control limits and flagged areas (JSON or SVG)", NULL},
+    {"GET", "/api/v1/analytics/datasets", 0, datasets_list, "List event-count datasets",
+     &APP_ANALYTICS_READ},
+    {"POST", "/api/v1/analytics/datasets", 0, dataset_create,
+     "Load an event-count dataset by area, sex and age band", &APP_ANALYTICS_DATASET_CREATE},
+    {"GET", "/api/v1/analytics/datasets/{dataset}", 0, dataset_get,
+     "One dataset's description and totals", &APP_ANALYTICS_READ},
+    {"DELETE", "/api/v1/analytics/datasets/{dataset}", 0, dataset_delete, "Delete a dataset",
+     &APP_ANALYTICS_DATASET_DELETE},
+    {"GET", "/api/v1/analytics/rates", 0, rates, "Rates with 95% and 99.8% limits for every area",
+     &APP_ANALYTICS_READ},
+    {"GET", "/api/v1/analytics/funnel", 0, funnel,
+     "Funnel plot: control limits and flagged areas (JSON or SVG)", &APP_ANALYTICS_READ},
     {"POST", "/api/v1/analytics/funnel", ROLE_ANY, funnel_points,
      "Funnel plot of posted points: proportions, ratios or rates (JSON or SVG)", NULL},
-    {"GET", "/api/v1/analytics/variation", ROLE_ANY, variation,
-     "NWL variation report: standardised NEL rates and length-of-stay variation", NULL},
-    {"GET", "/api/v1/analytics/allocation", ROLE_ANY, allocation,
-     "Needs-based allocation with a pace-of-change scenario (JSON or SVG)", NULL},
-    {"GET", "/api/v1/analytics/allocation/weights", ROLE_ANY, weights_get,
-     "Allocation cost and need weights", NULL},
-    {"PUT", "/api/v1/analytics/allocation/weights", WRITERS, weights_put,
-     "Replace the allocation weights", NULL},
-    {"PUT", "/api/v1/analytics/allocation/current", WRITERS, current_put,
-     "Replace the current allocation per place", NULL},
-    {"GET", "/api/v1/analytics/allocation/runs", ROLE_ANY, runs_list,
-     "Saved allocation scenario runs", NULL},
-    {"POST", "/api/v1/analytics/allocation/runs", WRITERS, runs_create,
-     "Run and save an allocation scenario", NULL},
+    {"GET", "/api/v1/analytics/variation", 0, variation,
+     "NWL variation report: standardised NEL rates and length-of-stay variation",
+     &APP_ANALYTICS_READ},
+    {"GET", "/api/v1/analytics/allocation", 0, allocation,
+     "Needs-based allocation with a pace-of-change scenario (JSON or SVG)", &APP_ANALYTICS_READ},
+    {"GET", "/api/v1/analytics/allocation/weights", 0, weights_get,
+     "Allocation cost and need weights", &APP_ANALYTICS_READ},
+    {"PUT", "/api/v1/analytics/allocation/weights", 0, weights_put,
+     "Replace the allocation weights", &APP_ANALYTICS_WEIGHTS_REPLACE},
+    {"PUT", "/api/v1/analytics/allocation/current", 0, current_put,
+     "Replace the current allocation per place", &APP_ANALYTICS_CURRENT_REPLACE},
+    {"GET", "/api/v1/analytics/allocation/runs", 0, runs_list, "Saved allocation scenario runs",
+     &APP_ANALYTICS_READ},
+    {"POST", "/api/v1/analytics/allocation/runs", 0, runs_create,
+     "Run and save an allocation scenario", &APP_ANALYTICS_ALLOCATION_RUN},
     {NULL, NULL, 0, NULL, NULL, NULL}};
