@@ -10,7 +10,7 @@ CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror
 INCS    := -Isrc -I$(BUILD)/gen
 DEFS    := -DICS_VERSION=\"$(shell cat VERSION)\"
-LDLIBS  := -lmicrohttpd -ljansson -lsqlite3 -lsodium -lm -lpthread
+LDLIBS  := -lmicrohttpd -ljansson -lsqlite3 -lsodium -lcurl -lcrypto -lm -lpthread
 OPT     := -O2 -g
 ASAN    := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 # ThreadSanitizer build of the server for the concurrent tests (tests/tsan.sh)

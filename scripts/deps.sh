@@ -2,7 +2,7 @@
 # deps.sh build|test|bench - install the Debian packages a step needs, only
 # those missing, so `make run` and `make test` work on a fresh Debian 12.
 set -eu
-build="gcc make pkg-config curl jq libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev"
+build="gcc make pkg-config curl jq libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev libssl-dev"
 test="$build libcmocka-dev curl jq sqlite3 tzdata"
 bench="$build curl jq wrk nginx-light liblemon-dev g++ python3 python3-pandas python3-scipy python3-networkx python3-simpy"
 # The dashboard (make web) needs node and npm, and its browser tests

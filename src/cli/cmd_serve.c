@@ -1,8 +1,10 @@
 /* cmd_serve.c - `icsflow serve`: the HTTP API and dashboard. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "app/oidc.h"
 #include "cli/cli.h"
 #include "http/routes.h"
 #include "http/server.h"
@@ -35,6 +37,9 @@ int cmd_serve(int argc, char **argv)
     const char *max_conns = NULL, *per_addr = NULL, *streams = NULL, *hdr_to = NULL,
                *body_to = NULL, *idle_to = NULL, *body_total = NULL, *auth_fails = NULL,
                *auth_window = NULL, *proxies = NULL;
+    /* OpenID Connect sign-in (app/oidc.h); the secret comes from the
+     * environment (ICSFLOW_OIDC_CLIENT_SECRET), never the command line. */
+    app_oidc_config oidc = {0};
     int routes = 0;
     const cli_opt opts[] = {
         {"listen", &listen, NULL, "HOST:PORT  address to listen on (default 127.0.0.1:8080)"},
@@ -63,6 +68,15 @@ int cmd_serve(int argc, char **argv)
          "SECS  the window those failures count in (default 300)"},
         {"trusted-proxy", &proxies, NULL,
          "ADDR[,ADDR]  proxies whose X-Forwarded-For names the client (default none)"},
+        {"oidc-issuer", &oidc.issuer, NULL,
+         "URL  OpenID Connect provider for dashboard sign-in (default off)"},
+        {"oidc-client-id", &oidc.client_id, NULL, "ID  this server's client id at the provider"},
+        {"oidc-redirect-uri", &oidc.redirect_uri, NULL,
+         "URL  .../api/v1/auth/oidc/callback as registered at the provider"},
+        {"oidc-mapping", &oidc.mapping_path, NULL,
+         "FILE  claims to role and organisation (see data/oidc_mapping.example.json)"},
+        {"oidc-scopes", &oidc.scopes, NULL,
+         "LIST  scopes asked for (default 'openid profile nationalrbacaccess selectedrole')"},
         {"routes", NULL, &routes, "print the route table (METHOD PATH ROLES) and exit"},
         {NULL, NULL, NULL, NULL}};
     int np,
@@ -114,8 +128,14 @@ int cmd_serve(int argc, char **argv)
     if ((rc = cli_open("serve", db, &s))) return rc;
     store_close(s); /* the server keeps its own pool of connections */
     web = cli_web_dir(web);
+    if (oidc.issuer) {
+        oidc.client_secret = getenv("ICSFLOW_OIDC_CLIENT_SECRET");
+        ics_err oe = {0};
+        if (app_oidc_configure(&oidc, &oe)) return cli_fail("serve", &oe);
+    }
     http_config cfg = {db, host, (int)port, web, (size_t)body, (int)nthreads, port_file, &lim};
     ics_err e = {0};
-    if (http_serve(&cfg, &e)) return cli_fail("serve", &e);
-    return 0;
+    rc = http_serve(&cfg, &e);
+    app_oidc_shutdown();
+    return rc ? cli_fail("serve", &e) : 0;
 }

@@ -7,7 +7,10 @@
 #include <string.h>
 
 #include "app/auth.h"
+#include "app/oidc.h"
+#include "core/tz.h"
 #include "http/http.h"
+#include "http/limits.h"
 
 static int path_id(http_req *rq, int i, int64_t *id, ics_err *e)
 {
@@ -107,7 +110,67 @@ static int revoke(http_req *rq, http_resp *rs)
     return http_json(rs, 200, json_pack("{sIss}", "id", (json_int_t)id, "status", "revoked"));
 }
 
+/* ---- OpenID Connect sign-in (public: the person is not signed in yet) ---- */
+
+static int auth_config(http_req *rq, http_resp *rs)
+{
+    (void)rq;
+    return http_json(
+        rs, 200,
+        json_pack("{sbss}", "oidc", app_oidc_enabled(), "login", "/api/v1/auth/oidc/login"));
+}
+
+static int oidc_login(http_req *rq, http_resp *rs)
+{
+    ics_err e = {0};
+    if (http_query_only(rq, (const char *const[]){NULL}, &e)) return http_error(rs, &e);
+    if (app_oidc_login_start(rq->db, tz_now(), rs->location, sizeof rs->location, &e))
+        return http_error(rs, &e);
+    static const char msg[] = "continue to the identity provider\n";
+    return http_text(rs, 303, "text/plain; charset=utf-8", msg, sizeof msg - 1);
+}
+
+/* A failed callback counts as a failed sign-in for the client's address,
+ * like a refused bearer token (limits.c): 429 once the address has used up
+ * its attempts. */
+static int oidc_callback(http_req *rq, http_resp *rs)
+{
+    ics_err e = {0};
+    static const char *const q[] = {"code", "state",         "error", "error_description",
+                                    "iss",  "session_state", NULL};
+    int wait = limits_auth_blocked(rq->client_addr);
+    if (wait) {
+        http_problem(rs, 429, "too many failed sign-in attempts from your address; try again later",
+                     NULL);
+        rs->retry_after = wait;
+        return 0;
+    }
+    if (http_query_only(rq, q, &e)) return http_error(rs, &e);
+    char token[TOKEN_LEN + 1];
+    json_t *info;
+    if (app_oidc_callback(rq->db, tz_now(), http_query(rq, "code"), http_query(rq, "state"),
+                          http_query(rq, "error"), token, &info, &e)) {
+        if (e.code == ICS_EIO)
+            return http_problem(rs, 502, "the identity provider could not be reached; try again",
+                                NULL);
+        if (e.code != ICS_ENOTFOUND) limits_auth_failed(rq->client_addr);
+        return http_error(rs, &e);
+    }
+    json_decref(info);
+    /* The session token travels in the fragment: browsers never send it to
+     * a server or in a Referer; the dashboard reads it and removes it. */
+    snprintf(rs->location, sizeof rs->location, "%s#session=%s", app_oidc_after_login(), token);
+    static const char msg[] = "signed in; continue to the dashboard\n";
+    return http_text(rs, 303, "text/plain; charset=utf-8", msg, sizeof msg - 1);
+}
+
 const http_route http_routes_auth[] = {
+    {"GET", "/api/v1/auth/config", ROLE_PUBLIC, auth_config,
+     "How to sign in: whether OpenID Connect is on", NULL},
+    {"GET", "/api/v1/auth/oidc/login", ROLE_PUBLIC, oidc_login,
+     "Start OpenID Connect sign-in (redirects to the provider)", NULL},
+    {"GET", "/api/v1/auth/oidc/callback", ROLE_PUBLIC, oidc_callback,
+     "Finish OpenID Connect sign-in (redirects to the dashboard with a session)", NULL},
     {"GET", "/api/v1/tokens", 0, list, "The caller's tokens, with expiry and last use",
      &APP_TOKENS_OWN_LIST},
     {"POST", "/api/v1/tokens", 0, issue, "Issue a token for the caller (shown once)",

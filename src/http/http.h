@@ -41,7 +41,7 @@ typedef struct http_resp {
     char *body;   /* owned (malloc); used when json is NULL */
     size_t body_len;
     const char *content_type; /* static string */
-    char location[256];       /* Location header when set */
+    char location[1024];       /* Location header when set */
     int retry_after;          /* Retry-After seconds when > 0 (429, 503) */
 } http_resp;
 

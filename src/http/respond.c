@@ -60,6 +60,8 @@ static const char *title_of(int status)
         return "Unprocessable content";
     case 429:
         return "Too many requests";
+    case 502:
+        return "Bad gateway";
     case 503:
         return "Service unavailable";
     default:

