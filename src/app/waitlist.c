@@ -1,32 +1,985 @@
-/* app/waitlist.c - use cases of the joint waiting list and hub allocation. */
+/* app/waitlist.c - use cases of the joint waiting list and hub allocation:
+ * listings scoped to the caller's trust, PTL and session imports checked
+ * row by row (every problem with its line and column, all or nothing), the
+ * allocation run (load, limit, fingerprint, engine outside the write
+ * transaction, then the run stored with its audit record and event), the
+ * equity report, the synthetic generator and the first-start seed. */
+#include "app/waitlist.h"
+
+#include <assert.h>
+#include <math.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "app/seed.h"
+#include "core/rng.h"
+#include "core/sb.h"
 #include "core/tz.h"
-#include "store/waitlist.h"
+#include "core/valid.h"
+
+#define MANAGE (ROLE_ADMIN | ROLE_COORDINATOR)
+
+const app_use APP_WAITLIST_ENTRY_READ = {"waitlist.entry.read", MANAGE | ROLE_TRUST_OPS,
+                                         APP_SCOPE_OWN_TRUST};
+const app_use APP_WAITLIST_IMPORT = {"waitlist.import", MANAGE, APP_SCOPE_ICS};
+const app_use APP_WAITLIST_SESSION_READ = {"waitlist.session.read",
+                                           MANAGE | ROLE_TRUST_OPS | ROLE_ANALYST, APP_SCOPE_ICS};
+const app_use APP_WAITLIST_ALLOCATE = {"waitlist.allocate", MANAGE, APP_SCOPE_ICS};
+const app_use APP_WAITLIST_RUN_READ = {"waitlist.run.read", MANAGE | ROLE_ANALYST, APP_SCOPE_ICS};
+const app_use APP_WAITLIST_RESULT_READ = {"waitlist.result.read", MANAGE | ROLE_TRUST_OPS,
+                                          APP_SCOPE_OWN_TRUST};
+const app_use APP_WAITLIST_EQUITY = {"waitlist.equity", MANAGE | ROLE_ANALYST, APP_SCOPE_ICS};
+const app_use APP_WAITLIST_GENERATE = {"waitlist.generate", MANAGE, APP_SCOPE_ICS};
 
 #define SEED_ENTRIES 40000
 #define SEED_SEED    20260302u
 
-static int64_t today(int64_t now)
+static int64_t today_of(int64_t now)
 {
     tz_local l;
     tz_to_local(now, &l);
     return l.date;
 }
 
-/* A synthetic PTL of 40,000 pathways, hub sessions, and one allocation run. */
+int64_t app_waitlist_today(int64_t now)
+{
+    return today_of(now);
+}
+
+/* ---- scope ------------------------------------------------------------------- */
+
+/* Organisation-bound callers are confined to their trust: *trust becomes
+ * theirs, and another trust asked for is ICS_EFORBID (as the API has
+ * always answered for the list, whose existence is no secret). */
+static int trust_scope(const app_ctx *c, const app_use *u, const char **trust, ics_err *e)
+{
+    if (app_in_scope(c, u, NULL)) return 0; /* ICS-wide roles */
+    const char *mine = c->who.org;
+    if (!mine || !mine[0])
+        return ics_err_set(e, ICS_EFORBID, "a %s user needs an organisation to see entries",
+                           c->who.role);
+    if (*trust && **trust && strcmp(*trust, mine))
+        return ics_err_set(e, ICS_EFORBID, "%s users may only see their own trust (%s)",
+                           c->who.role, mine);
+    *trust = mine;
+    return 0;
+}
+
+/* ---- listing ------------------------------------------------------------------- */
+
+static void add_waits(json_t *row, int64_t as_of)
+{
+    int64_t cs = 0, pd = 0;
+    tz_parse_date(json_string_value(json_object_get(row, "clock_start")), &cs, NULL);
+    tz_parse_date(json_string_value(json_object_get(row, "priority_date")), &pd, NULL);
+    int prio = (int)json_integer_value(json_object_get(row, "priority"));
+    json_object_set_new(row, "weeks_waited", json_integer(waitlist_weeks_waited(cs, as_of)));
+    int64_t due = waitlist_due_day(prio, pd);
+    if (due == INT64_MAX) {
+        json_object_set_new(row, "due_date", json_null());
+    } else {
+        char d[11];
+        tz_format_date(due, d, sizeof d);
+        json_object_set_new(row, "due_date", json_string(d));
+    }
+    json_object_set_new(row, "synthetic",
+                        json_boolean(json_integer_value(json_object_get(row, "synthetic"))));
+}
+
+int app_waitlist_entry_list(app_ctx *c, const store_waitlist_filter *f, int64_t as_of,
+                            int64_t limit, int64_t offset, json_t **out, ics_err *e)
+{
+    int rc = app_allow(c, &APP_WAITLIST_ENTRY_READ, e);
+    if (rc) return rc;
+    store_waitlist_filter g = *f;
+    if ((rc = trust_scope(c, &APP_WAITLIST_ENTRY_READ, &g.trust, e))) return rc;
+    const char *st = g.status;
+    if (st && strcmp(st, "waiting") && strcmp(st, "booked") && strcmp(st, "treated") &&
+        strcmp(st, "removed"))
+        return ics_err_set(e, ICS_EINVAL, "status must be waiting, booked, treated or removed");
+    /* a read of patient-identifiable data: its audit (issue 19) goes here */
+    rc = store_waitlist_entries(c->db, &g, limit, offset, out, e);
+    if (rc) return rc;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(*out, "items"), i, v) add_waits(v, as_of);
+    char d[11];
+    tz_format_date(as_of, d, sizeof d);
+    json_object_set_new(*out, "as_of", json_string(d));
+    return 0;
+}
+
+int app_waitlist_entry_get(app_ctx *c, int64_t id, int64_t as_of, json_t **out, ics_err *e)
+{
+    const char *trust = NULL;
+    int rc = app_allow(c, &APP_WAITLIST_ENTRY_READ, e);
+    if (!rc) rc = trust_scope(c, &APP_WAITLIST_ENTRY_READ, &trust, e);
+    if (!rc) rc = store_waitlist_entry_get(c->db, id, out, e);
+    if (rc) return rc;
+    if (trust && strcmp(trust, json_string_value(json_object_get(*out, "trust")))) {
+        json_decref(*out);
+        *out = NULL;
+        return ics_err_set(e, ICS_EFORBID, "entry %lld belongs to another trust", (long long)id);
+    }
+    /* a read of patient-identifiable data: its audit (issue 19) goes here */
+    add_waits(*out, as_of);
+    return 0;
+}
+
+int app_waitlist_session_list(app_ctx *c, int64_t from, int64_t limit, int64_t offset, json_t **out,
+                              ics_err *e)
+{
+    int rc = app_allow(c, &APP_WAITLIST_SESSION_READ, e);
+    return rc ? rc : store_waitlist_sessions(c->db, from, limit, offset, out, e);
+}
+
+int app_waitlist_run_list(app_ctx *c, int64_t limit, int64_t offset, json_t **rows, ics_err *e)
+{
+    int rc = app_allow(c, &APP_WAITLIST_RUN_READ, e);
+    return rc ? rc : store_waitlist_run_list(c->db, limit, offset, rows, e);
+}
+
+int app_waitlist_run_get(app_ctx *c, int64_t id, json_t **out, ics_err *e)
+{
+    int rc = app_allow(c, &APP_WAITLIST_RUN_READ, e);
+    return rc ? rc : store_waitlist_run_get(c->db, id, out, e);
+}
+
+int app_waitlist_results(app_ctx *c, int64_t run, const char *trust, int64_t limit, int64_t offset,
+                         json_t **out, ics_err *e)
+{
+    int rc = app_allow(c, &APP_WAITLIST_RESULT_READ, e);
+    if (!rc) rc = trust_scope(c, &APP_WAITLIST_RESULT_READ, &trust, e);
+    return rc ? rc : store_waitlist_results(c->db, run, trust, limit, offset, out, e);
+}
+
+/* ---- import -------------------------------------------------------------------- */
+
+static const char *const ptl_required[] = {"pathway_id",    "nhs_number",  "postcode",
+                                           "trust",         "tfc",         "priority",
+                                           "priority_date", "clock_start", NULL};
+static const char *const ptl_optional[] = {"procedure",     "pause_days",   "clock_stop", "status",
+                                           "max_travel_km", "imd_quintile", "synthetic",  NULL};
+static const char *const sess_required[] = {"site_code", "tfc", "date", "slots", NULL};
+static const char *const sess_optional[] = {"synthetic", NULL};
+
+typedef struct district_ref {
+    char district[8];
+    char place[12];
+} district_ref;
+
+typedef struct refs {
+    district_ref *d;
+    size_t nd;
+    waitlist_place *pl;
+    size_t np;
+    json_t *orgs;  /* object: ods code -> 1 */
+    json_t *sites; /* object: site code -> 1 */
+} refs;
+
+static void refs_free(refs *r)
+{
+    free(r->d);
+    free(r->pl);
+    json_decref(r->orgs);
+    json_decref(r->sites);
+}
+
+static int refs_load(store *s, refs *r, ics_err *e)
+{
+    memset(r, 0, sizeof *r);
+    waitlist_district *d = NULL;
+    waitlist_site *st = NULL;
+    size_t nst = 0;
+    int rc = store_waitlist_refdata(s, &d, &r->nd, &r->pl, &r->np, &st, &nst, 0, e);
+    if (rc) return rc;
+    r->d = calloc(r->nd + 1, sizeof *r->d);
+    r->sites = json_object();
+    for (size_t i = 0; r->d && i < r->nd; i++) {
+        memcpy(r->d[i].district, d[i].district, sizeof r->d[i].district);
+        memcpy(r->d[i].place, d[i].place, sizeof r->d[i].place);
+    }
+    for (size_t i = 0; i < nst; i++) json_object_set_new(r->sites, st[i].code, json_true());
+    free(d);
+    free(st);
+    rc = store_waitlist_org_codes(s, &r->orgs, e);
+    if (rc) return rc;
+    return r->d ? 0 : ics_err_set(e, ICS_ENOMEM, "out of memory");
+}
+
+static const district_ref *district_find(const refs *r, const char *district)
+{
+    for (size_t i = 0; i < r->nd; i++)
+        if (!strcmp(r->d[i].district, district)) return &r->d[i];
+    return NULL;
+}
+
+/* Deprivation quintile drawn from the borough's LSOA mix, seeded by the NHS
+ * number so a re-import gives the same quintile. */
+static int draw_quintile(const refs *r, const char *place, const char *nhs)
+{
+    for (size_t k = 0; k < r->np; k++) {
+        if (strcmp(r->pl[k].code, place)) continue;
+        uint64_t h = 1469598103934665603ull;
+        for (const char *c = nhs; *c; c++) h = (h ^ (unsigned char)*c) * 1099511628211ull;
+        rng g;
+        rng_seed(&g, h, 7);
+        int tot = 0;
+        for (int q = 0; q < 5; q++) tot += r->pl[k].lsoa_q[q];
+        if (tot <= 0) return 0;
+        int x = (int)rng_below(&g, (uint64_t)tot);
+        for (int q = 0; q < 5; q++) {
+            if (x < r->pl[k].lsoa_q[q]) return q + 1;
+            x -= r->pl[k].lsoa_q[q];
+        }
+    }
+    return 0;
+}
+
+typedef struct rowerr {
+    json_t *list;
+    size_t count;
+    const char *file;
+} rowerr;
+
+static void bad(rowerr *re, size_t line, const char *col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void bad(rowerr *re, size_t line, const char *col, const char *fmt, ...)
+{
+    re->count++;
+    if (json_array_size(re->list) >= 1000) return;
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    json_array_append_new(re->list, json_pack("{sssIssss}", "file", re->file, "line",
+                                              (json_int_t)line, "column", col, "reason", msg));
+}
+
+/* Header check: required present, nothing unknown. */
+static int header_check(const csv_doc *doc, const char *const *req, const char *const *opt,
+                        rowerr *re)
+{
+    int ok = 1;
+    for (const char *const *c = req; *c; c++)
+        if (csv_col(doc, *c) < 0) {
+            bad(re, 1, *c, "required column '%s' is missing", *c);
+            ok = 0;
+        }
+    for (size_t j = 0; j < doc->ncols; j++) {
+        int known = 0;
+        for (const char *const *c = req; *c && !known; c++) known = !strcmp(*c, doc->header[j]);
+        for (const char *const *c = opt; *c && !known; c++) known = !strcmp(*c, doc->header[j]);
+        if (!known) {
+            bad(re, 1, doc->header[j], "unknown column '%s'", doc->header[j]);
+            ok = 0;
+        }
+    }
+    return ok;
+}
+
+static const char *cell(const csv_doc *doc, size_t r, const char *name)
+{
+    int c = csv_col(doc, name);
+    return c < 0 ? "" : doc->rows[r][c];
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    if (!*s) return -1;
+    long v = strtol(s, &end, 10);
+    if (*end || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
+static int check_ptl_row(const csv_doc *doc, size_t r, const refs *rf, int64_t today, rowerr *re,
+                         store_waitlist_row *o)
+{
+    size_t line = doc->line[r];
+    size_t before = re->count;
+    ics_err e = {0};
+    memset(o, 0, sizeof *o);
+    o->pathway = cell(doc, r, "pathway_id");
+    if (!*o->pathway || strlen(o->pathway) > 32)
+        bad(re, line, "pathway_id", "must be 1-32 characters");
+    if (valid_nhs_number(cell(doc, r, "nhs_number"), o->nhs, &e))
+        bad(re, line, "nhs_number", "%s", e.msg);
+    if (valid_postcode(cell(doc, r, "postcode"), o->postcode, &e)) {
+        bad(re, line, "postcode", "%s", e.msg);
+    } else {
+        valid_postcode_outward(o->postcode, o->district);
+        const district_ref *d = district_find(rf, o->district);
+        if (d) snprintf(o->place, sizeof o->place, "%s", d->place);
+    }
+    const char *t = cell(doc, r, "trust");
+    if (valid_ods_code(t, &e) || strlen(t) != 3)
+        bad(re, line, "trust", "'%s' is not a 3-character ODS trust code", t);
+    else if (!json_object_get(rf->orgs, t))
+        bad(re, line, "trust", "'%s' is not an organisation in the directory", t);
+    else
+        snprintf(o->trust, sizeof o->trust, "%s", t);
+    if (parse_long(cell(doc, r, "tfc"), 100, 999, &o->tfc))
+        bad(re, line, "tfc", "'%s' is not a 3-digit treatment function code", cell(doc, r, "tfc"));
+    const char *p = cell(doc, r, "priority");
+    if ((p[0] == 'P' || p[0] == 'p') && p[1]) p++;
+    if (parse_long(p, 1, 4, &o->priority))
+        bad(re, line, "priority", "'%s' is not a clinical priority P1-P4",
+            cell(doc, r, "priority"));
+    int64_t cs = 0, ps = 0, stop = 0;
+    if (tz_parse_date(cell(doc, r, "clock_start"), &cs, &e))
+        bad(re, line, "clock_start", "%s", e.msg);
+    else if (cs > today)
+        bad(re, line, "clock_start", "%s is in the future", cell(doc, r, "clock_start"));
+    else
+        tz_format_date(cs, o->date_cs, sizeof o->date_cs);
+    if (tz_parse_date(cell(doc, r, "priority_date"), &ps, &e))
+        bad(re, line, "priority_date", "%s", e.msg);
+    else if (ps < cs)
+        bad(re, line, "priority_date", "%s is before the clock start",
+            cell(doc, r, "priority_date"));
+    else
+        tz_format_date(ps, o->date_ps, sizeof o->date_ps);
+    const char *st = cell(doc, r, "status");
+    snprintf(o->status, sizeof o->status, "%s", *st ? st : "waiting");
+    if (strcmp(o->status, "waiting") && strcmp(o->status, "booked") &&
+        strcmp(o->status, "treated") && strcmp(o->status, "removed"))
+        bad(re, line, "status", "'%s' is not waiting, booked, treated or removed", st);
+    const char *sp = cell(doc, r, "clock_stop");
+    if (*sp) {
+        if (tz_parse_date(sp, &stop, &e))
+            bad(re, line, "clock_stop", "%s", e.msg);
+        else if (stop < cs)
+            bad(re, line, "clock_stop", "%s is before the clock start", sp);
+        else if (!strcmp(o->status, "waiting") || !strcmp(o->status, "booked"))
+            bad(re, line, "clock_stop", "a stopped clock cannot be on the waiting list (status %s)",
+                o->status);
+        else {
+            tz_format_date(stop, o->date_stop, sizeof o->date_stop);
+            o->has_stop = 1;
+        }
+    }
+    const char *pd = cell(doc, r, "pause_days");
+    if (*pd && parse_long(pd, 0, 100000, &o->pause))
+        bad(re, line, "pause_days", "'%s' is not a whole number of days >= 0", pd);
+    const char *km = cell(doc, r, "max_travel_km");
+    if (*km) {
+        char *end;
+        o->km = strtod(km, &end);
+        if (*end || !(o->km > 0 && o->km <= 1000))
+            bad(re, line, "max_travel_km", "'%s' is not a distance in km (0-1000]", km);
+        o->has_km = 1;
+    }
+    const char *q = cell(doc, r, "imd_quintile");
+    if (*q && parse_long(q, 1, 5, &o->imd))
+        bad(re, line, "imd_quintile", "'%s' is not a quintile 1-5", q);
+    const char *sy = cell(doc, r, "synthetic");
+    if (*sy && parse_long(sy, 0, 1, &o->synthetic))
+        bad(re, line, "synthetic", "'%s' is not 0 or 1", sy);
+    o->procedure = cell(doc, r, "procedure");
+    if (strlen(o->procedure) > 200) bad(re, line, "procedure", "longer than 200 characters");
+    return re->count == before;
+}
+
+static int check_ptl(const csv_doc *doc, const char *source, const refs *rf, int64_t today,
+                     rowerr *re, store_waitlist_row **out, ics_err *e)
+{
+    store_waitlist_row *v = calloc(doc->nrows + 1, sizeof *v);
+    if (!v) return ics_err_set(e, ICS_ENOMEM, "out of memory");
+    json_t *seen = json_object();
+    for (size_t r = 0; r < doc->nrows; r++) {
+        if (!check_ptl_row(doc, r, rf, today, re, &v[r])) continue;
+        v[r].source = source;
+        char key[64];
+        snprintf(key, sizeof key, "%s/%s", v[r].trust, v[r].pathway);
+        json_t *prev = json_object_get(seen, key);
+        if (prev)
+            bad(re, doc->line[r], "pathway_id", "pathway %s of %s already appears on line %lld",
+                v[r].pathway, v[r].trust, (long long)json_integer_value(prev));
+        else
+            json_object_set_new(seen, key, json_integer((json_int_t)doc->line[r]));
+        /* deprivation from the borough's mix when the extract gives none */
+        if (!v[r].imd && v[r].place[0]) v[r].imd = draw_quintile(rf, v[r].place, v[r].nhs);
+    }
+    json_decref(seen);
+    if (re->count) {
+        free(v);
+        return ics_err_set(e, ICS_EINVAL, "%s: %zu problem(s); nothing was imported", re->file,
+                           re->count);
+    }
+    *out = v;
+    return 0;
+}
+
+static int check_sessions(const csv_doc *doc, const refs *rf, rowerr *re,
+                          store_waitlist_session_row **out, ics_err *e)
+{
+    store_waitlist_session_row *v = calloc(doc->nrows + 1, sizeof *v);
+    if (!v) return ics_err_set(e, ICS_ENOMEM, "out of memory");
+    json_t *seen = json_object();
+    for (size_t r = 0; r < doc->nrows; r++) {
+        size_t line = doc->line[r];
+        const char *site = cell(doc, r, "site_code");
+        long tfc = 0, slots = 0, syn = 0;
+        int64_t day = 0;
+        ics_err pe = {0};
+        int ok = 1;
+        if (!json_object_get(rf->sites, site)) {
+            bad(re, line, "site_code", "'%s' is not a site in the directory", site);
+            ok = 0;
+        }
+        if (parse_long(cell(doc, r, "tfc"), 100, 999, &tfc)) {
+            bad(re, line, "tfc", "'%s' is not a 3-digit treatment function code",
+                cell(doc, r, "tfc"));
+            ok = 0;
+        }
+        if (tz_parse_date(cell(doc, r, "date"), &day, &pe)) {
+            bad(re, line, "date", "%s", pe.msg);
+            ok = 0;
+        }
+        if (parse_long(cell(doc, r, "slots"), 0, 1000, &slots)) {
+            bad(re, line, "slots", "'%s' is not a whole number of slots 0-1000",
+                cell(doc, r, "slots"));
+            ok = 0;
+        }
+        const char *sy = cell(doc, r, "synthetic");
+        if (*sy && parse_long(sy, 0, 1, &syn)) {
+            bad(re, line, "synthetic", "'%s' is not 0 or 1", sy);
+            ok = 0;
+        }
+        if (!ok) continue;
+        char key[64];
+        snprintf(key, sizeof key, "%s/%ld/%s", site, tfc, cell(doc, r, "date"));
+        if (json_object_get(seen, key))
+            bad(re, line, "date", "site %s already has a %ld session list on %s", site, tfc,
+                cell(doc, r, "date"));
+        json_object_set_new(seen, key, json_true());
+        snprintf(v[r].site, sizeof v[r].site, "%s", site);
+        tz_format_date(day, v[r].date, sizeof v[r].date);
+        v[r].tfc = (int)tfc;
+        v[r].slots = (int)slots;
+        v[r].synthetic = (int)syn;
+    }
+    json_decref(seen);
+    if (re->count) {
+        free(v);
+        return ics_err_set(e, ICS_EINVAL, "%s: %zu problem(s); nothing was imported", re->file,
+                           re->count);
+    }
+    *out = v;
+    return 0;
+}
+
+/* The organisations a file touches, for its event: trusts of PTL rows or
+ * sites of session rows (distinct, at most 16). */
+static void touched(json_t *set, const char *code)
+{
+    if (json_object_size(set) < 16 && code && *code) json_object_set_new(set, code, json_true());
+}
+
+/* One file inside the caller's transaction: check, write, record. */
+static int import_one(app_ctx *c, const csv_doc *doc, const char *source, const refs *rf,
+                      rowerr *re, json_t **summary, ics_err *e)
+{
+    int ptl = csv_col(doc, "pathway_id") >= 0;
+    int sess = !ptl && csv_col(doc, "slots") >= 0;
+    if (!ptl && !sess) {
+        bad(re, 1, "",
+            "the header is neither a PTL extract (pathway_id, nhs_number, ...) nor a "
+            "session list (site_code, tfc, date, slots)");
+        return ics_err_set(e, ICS_EINVAL, "%s: unrecognised file", re->file);
+    }
+    if (!header_check(doc, ptl ? ptl_required : sess_required, ptl ? ptl_optional : sess_optional,
+                      re))
+        return ics_err_set(e, ICS_EINVAL, "%s: bad header; nothing was imported", re->file);
+    store_waitlist_row *pv = NULL;
+    store_waitlist_session_row *sv = NULL;
+    int rc = ptl ? check_ptl(doc, source, rf, today_of(c->now), re, &pv, e)
+                 : check_sessions(doc, rf, re, &sv, e);
+    if (rc) return rc;
+    int64_t before = store_waitlist_count(c->db, sess, e);
+    char now[32];
+    tz_format_utc(c->now, now, sizeof now);
+    rc = before < 0 ? (int)before
+         : ptl      ? store_waitlist_entries_put(c->db, pv, doc->nrows, now, e)
+                    : store_waitlist_sessions_put(c->db, sv, doc->nrows, e);
+    if (rc) ics_err_prefix(e, "%s: ", re->file);
+    int64_t after = rc ? 0 : store_waitlist_count(c->db, sess, e);
+    if (!rc && after < 0) rc = (int)after;
+    json_t *orgs = json_object();
+    for (size_t r = 0; r < doc->nrows; r++) touched(orgs, ptl ? pv[r].trust : sv[r].site);
+    free(pv);
+    free(sv);
+    if (rc) {
+        json_decref(orgs);
+        return rc;
+    }
+    size_t rows = doc->nrows;
+    *summary = json_pack("{sssssIsIsI}", "file", re->file, "kind", ptl ? "ptl" : "sessions", "rows",
+                         (json_int_t)rows, "inserted", (json_int_t)(after - before), "updated",
+                         (json_int_t)((int64_t)rows - (after - before)));
+    const char *list[17];
+    size_t k = 0;
+    const char *code;
+    json_t *x;
+    json_object_foreach(orgs, code, x) list[k++] = code;
+    list[k] = NULL;
+    rc = app_record(c, &APP_WAITLIST_IMPORT, "waitlist_import", re->file, NULL, *summary,
+                    "waitlist.imported", list,
+                    json_pack("{sssssI}", "file", re->file, "kind", ptl ? "ptl" : "sessions",
+                              "rows", (json_int_t)rows),
+                    e);
+    json_decref(orgs);
+    return rc;
+}
+
+int app_waitlist_import(app_ctx *c, csv_doc *const *docs, size_t ndocs, const char *source,
+                        json_t **summaries, json_t **errors, ics_err *e)
+{
+    *summaries = NULL;
+    *errors = json_array();
+    int rc = app_allow(c, &APP_WAITLIST_IMPORT, e);
+    if (rc) return rc;
+    refs rf;
+    rc = refs_load(c->db, &rf, e);
+    if (!rc)
+        rc = app_begin(c, e);
+    else {
+        refs_free(&rf);
+        return rc;
+    }
+    json_t *all = json_array();
+    for (size_t k = 0; k < ndocs && !rc; k++) {
+        rowerr re = {*errors, 0, docs[k]->name ? docs[k]->name : "input"};
+        json_t *sum = NULL;
+        rc = import_one(c, docs[k], source ? source : re.file, &rf, &re, &sum, e);
+        if (sum) json_array_append_new(all, sum);
+    }
+    refs_free(&rf);
+    rc = app_end(c, rc, e);
+    if (rc) {
+        json_decref(all);
+        return rc;
+    }
+    *summaries = all;
+    return 0;
+}
+
+/* ---- allocation -------------------------------------------------------------- */
+
+int app_waitlist_opts_parse(const json_t *j, int64_t now, app_waitlist_opts *o, ics_err *e)
+{
+    memset(o, 0, sizeof *o);
+    waitlist_params_default(&o->prm);
+    o->prm.today = today_of(now);
+    o->horizon_days = 56;
+    if (!j) return 0;
+    if (!json_is_object(j)) return ics_err_set(e, ICS_EINVAL, "run options must be an object");
+    sb m;
+    sb_init(&m);
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)j, k, v)
+    {
+        int64_t iv = json_is_integer(v) ? json_integer_value(v) : -1;
+        int isint = json_is_integer(v);
+        if (!strcmp(k, "as_of")) {
+            ics_err pe = {0};
+            if (!json_is_string(v) || tz_parse_date(json_string_value(v), &o->prm.today, &pe))
+                sb_printf(&m, "; field 'as_of' must be a date YYYY-MM-DD");
+        } else if (!strcmp(k, "horizon_days")) {
+            if (!isint || iv < 1 || iv > 366)
+                sb_printf(&m, "; field 'horizon_days' must be an integer 1-366");
+            else
+                o->horizon_days = (int)iv;
+        } else if (!strcmp(k, "tfc")) {
+            if (json_is_null(v)) continue;
+            if (!isint || iv < 100 || iv > 999)
+                sb_printf(&m, "; field 'tfc' must be a 3-digit treatment function code");
+            else
+                o->tfc = (int)iv;
+        } else if (!strcmp(k, "travel_per_km") || !strcmp(k, "away_penalty") ||
+                   !strcmp(k, "late_penalty") || !strcmp(k, "per_week")) {
+            if (!isint || iv < 0 || iv > 100000000)
+                sb_printf(&m, "; field '%s' must be an integer 0-100000000", k);
+            else if (!strcmp(k, "travel_per_km"))
+                o->prm.travel_per_km = iv;
+            else if (!strcmp(k, "away_penalty"))
+                o->prm.away_penalty = iv;
+            else if (!strcmp(k, "late_penalty"))
+                o->prm.late_penalty = iv;
+            else
+                o->prm.per_week = iv;
+        } else if (!strcmp(k, "prio_base")) {
+            if (!json_is_array(v) || json_array_size(v) != 4) {
+                sb_printf(&m, "; field 'prio_base' must be an array of 4 integers (P1-P4)");
+                continue;
+            }
+            for (int q = 0; q < 4; q++) {
+                json_t *x = json_array_get(v, (size_t)q);
+                if (!json_is_integer(x) || json_integer_value(x) < 0 ||
+                    json_integer_value(x) > 1000000000) {
+                    sb_printf(&m, "; field 'prio_base' must be an array of 4 integers (P1-P4)");
+                    break;
+                }
+                o->prm.prio_base[q + 1] = json_integer_value(x);
+            }
+        } else if (!strcmp(k, "default_max_km")) {
+            if (!json_is_number(v) || !(json_number_value(v) > 0) || json_number_value(v) > 1000)
+                sb_printf(&m, "; field 'default_max_km' must be a number of km (0-1000]");
+            else
+                o->prm.default_max_km = json_number_value(v);
+        } else if (!strcmp(k, "aggregate")) {
+            if (!json_is_boolean(v))
+                sb_printf(&m, "; field 'aggregate' must be a boolean");
+            else
+                o->prm.aggregate = json_is_true(v);
+        } else if (!strcmp(k, "threads")) {
+            if (!isint || iv < 1 || iv > 16)
+                sb_printf(&m, "; field 'threads' must be an integer 1-16");
+            else
+                o->prm.threads = (int)iv;
+        } else {
+            sb_printf(&m, "; unknown field '%s'", k);
+        }
+    }
+    int rc = 0;
+    if (m.len) rc = ics_err_set(e, ICS_EINVAL, "%s", m.buf + 2);
+    sb_free(&m);
+    return rc;
+}
+
+json_t *app_waitlist_opts_json(const app_waitlist_opts *o)
+{
+    char d[11];
+    tz_format_date(o->prm.today, d, sizeof d);
+    const waitlist_params *p = &o->prm;
+    return json_pack(
+        "{sssisosIsIsIsIs[IIII]sfsbsi}", "as_of", d, "horizon_days", o->horizon_days, "tfc",
+        o->tfc ? json_integer(o->tfc) : json_null(), "travel_per_km", (json_int_t)p->travel_per_km,
+        "away_penalty", (json_int_t)p->away_penalty, "late_penalty", (json_int_t)p->late_penalty,
+        "per_week", (json_int_t)p->per_week, "prio_base", (json_int_t)p->prio_base[1],
+        (json_int_t)p->prio_base[2], (json_int_t)p->prio_base[3], (json_int_t)p->prio_base[4],
+        "default_max_km", p->default_max_km, "aggregate", p->aggregate, "threads", p->threads);
+}
+
+/* SHA-256 over a canonical text of the options and every input row. */
+static void fingerprint(const app_waitlist_opts *o, const store_waitlist_input *in, char hex[65])
+{
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    json_t *oj = app_waitlist_opts_json(o);
+    json_object_del(oj, "threads"); /* does not change the result */
+    json_object_del(oj, "aggregate");
+    char *txt = json_dumps(oj, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(oj);
+    crypto_hash_sha256_update(&h, (const unsigned char *)"waitlist-run-v1\n", 16);
+    if (txt) crypto_hash_sha256_update(&h, (const unsigned char *)txt, strlen(txt));
+    free(txt);
+    char line[256];
+    for (size_t k = 0; k < in->nss; k++) {
+        const waitlist_session *x = &in->ss[k];
+        const waitlist_site *st = &in->sites[x->site];
+        int n = snprintf(line, sizeof line, "\nS %s %s %.6f %.6f %d %lld %d", st->code, st->trust,
+                         st->lat, st->lon, x->tfc, (long long)x->date, x->slots);
+        crypto_hash_sha256_update(&h, (const unsigned char *)line, (size_t)n);
+    }
+    for (size_t i = 0; i < in->n; i++) {
+        const waitlist_patient *x = &in->p[i];
+        int n = snprintf(line, sizeof line, "\nE %lld %d %d %s %.6f %.6f %.3f %lld %lld",
+                         (long long)in->ids[i], x->tfc, x->priority, x->trust, x->lat, x->lon,
+                         x->max_km, (long long)x->clock_start, (long long)x->priority_date);
+        crypto_hash_sha256_update(&h, (const unsigned char *)line, (size_t)n);
+    }
+    unsigned char out[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&h, out);
+    sodium_bin2hex(hex, 65, out, sizeof out);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+double app_waitlist_arcs(size_t n, size_t nsites)
+{
+    /* each patient links to each site in reach (P1/P2 twice: on time and
+     * late), so patients x sites x 2 bounds the patient-level network */
+    return (double)n * (double)nsites * 2.0;
+}
+
+int app_waitlist_allocate_check(app_ctx *c, const json_t *opts, app_waitlist_opts *o, ics_err *e)
+{
+    int rc = app_allow(c, &APP_WAITLIST_ALLOCATE, e);
+    if (rc) return rc;
+    if (opts && !json_is_object(opts))
+        return ics_err_set(e, ICS_EBADREQ, "the body must be a JSON object of run options");
+    return app_waitlist_opts_parse(opts, c->now, o, e);
+}
+
+static int limit_check(const store_waitlist_input *in, ics_err *e)
+{
+    /* sites that hold any session in the horizon */
+    size_t used = 0;
+    unsigned char *seen = calloc(in->nsites + 1, 1);
+    if (!seen) return ics_err_set(e, ICS_ENOMEM, "out of memory");
+    for (size_t k = 0; k < in->nss; k++)
+        if (!seen[in->ss[k].site]) {
+            seen[in->ss[k].site] = 1;
+            used++;
+        }
+    free(seen);
+    double arcs = app_waitlist_arcs(in->n, used);
+    app_limits lim = app_limits_get();
+    if (arcs <= lim.alloc_arcs) return 0;
+    return ics_err_set(e, ICS_EINVAL,
+                       "this allocation would build about %.3g arcs (%zu patients x %zu sites x "
+                       "2; limit %.3g): allocate one specialty (tfc) or a shorter horizon; "
+                       "larger runs need `icsflow waitlist allocate --max-arcs N` or a server "
+                       "started with `icsflow serve --max-alloc-arcs N`",
+                       arcs, in->n, used, lim.alloc_arcs);
+}
+
+int app_waitlist_allocate_exec(app_ctx *c, const app_waitlist_opts *o, const app_run_hook *hook,
+                               json_t **run, ics_err *e)
+{
+    assert(c && o && run);
+    *run = NULL;
+    store_waitlist_input in;
+    int rc = store_waitlist_input_load(c->db, o->prm.today, o->prm.today + o->horizon_days, o->tfc,
+                                       &in, e);
+    if (!rc) rc = limit_check(&in, e);
+    if (rc) {
+        store_waitlist_input_free(&in);
+        return rc;
+    }
+    char fp[65];
+    fingerprint(o, &in, fp);
+    waitlist_result *r = NULL;
+    double t0 = now_s();
+    /* the engine runs outside the write transaction: other writers wait
+     * only for the run to be stored */
+    rc = waitlist_allocate(in.sites, in.nsites, in.ss, in.nss, in.p, in.n, &o->prm,
+                           hook ? hook->progress : NULL, hook ? hook->ctx : NULL, &r, e);
+    double ms = (now_s() - t0) * 1000.0;
+    if (!rc) rc = app_run_cancelled(hook, e);
+    char now[32], asof[11];
+    tz_format_utc(c->now, now, sizeof now);
+    tz_format_date(o->prm.today, asof, sizeof asof);
+    json_t *oj = app_waitlist_opts_json(o);
+    char *params = json_dumps(oj, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(oj);
+    store_waitlist_run_row row = {now, c->who.name,          asof,        params,
+                                  fp,  (int64_t)llround(ms), in.synthetic};
+    int64_t id = 0;
+    if (!rc) rc = app_begin(c, e);
+    if (!rc) {
+        rc = store_waitlist_run_insert(c->db, &row, &in, r, &id, e);
+        if (!rc) rc = store_waitlist_run_get(c->db, id, run, e);
+        char ids[32];
+        snprintf(ids, sizeof ids, "%lld", (long long)id);
+        if (!rc)
+            rc = app_record(c, &APP_WAITLIST_ALLOCATE, "waitlist_run", ids, NULL, *run,
+                            "waitlist.allocated", NULL,
+                            json_pack("{sIsssIsI}", "id", (json_int_t)id, "fingerprint", fp,
+                                      "patients", (json_int_t)in.n, "assigned",
+                                      (json_int_t)r->assigned),
+                            e);
+        rc = app_end(c, rc, e);
+    }
+    free(params);
+    waitlist_result_free(r);
+    store_waitlist_input_free(&in);
+    if (rc) {
+        json_decref(*run);
+        *run = NULL;
+    }
+    return rc;
+}
+
+int app_waitlist_allocate(app_ctx *c, const json_t *opts, const app_run_hook *hook, json_t **run,
+                          ics_err *e)
+{
+    app_waitlist_opts o;
+    int rc = app_waitlist_allocate_check(c, opts, &o, e);
+    return rc ? rc : app_waitlist_allocate_exec(c, &o, hook, run, e);
+}
+
+/* ---- equity ------------------------------------------------------------------ */
+
+static json_t *equity_rows(const waitlist_equity_row *r, size_t n, json_t *names)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const char *nm = json_string_value(json_object_get(names, r[i].group));
+        json_array_append_new(
+            a, json_pack("{sssssIsfsfsfsIsIsIsI}", "group", r[i].group, "name",
+                         nm ? nm : r[i].group, "count", (json_int_t)r[i].count, "median_weeks",
+                         round(r[i].median_weeks * 100) / 100, "p92_weeks",
+                         round(r[i].p92_weeks * 100) / 100, "pct_under_18",
+                         round(r[i].pct_under18 * 10) / 10, "over_18", (json_int_t)r[i].over18,
+                         "over_52", (json_int_t)r[i].over52, "over_65", (json_int_t)r[i].over65,
+                         "over_78", (json_int_t)r[i].over78));
+    }
+    return a;
+}
+
+int app_waitlist_equity(app_ctx *c, int64_t run, const char *by, int64_t as_of, json_t **out,
+                        ics_err *e)
+{
+    *out = NULL;
+    int rc = app_allow(c, &APP_WAITLIST_EQUITY, e);
+    if (rc) return rc;
+    if (!by) by = "trust";
+    if (strcmp(by, "trust") && strcmp(by, "place") && strcmp(by, "imd"))
+        return ics_err_set(e, ICS_EINVAL, "'by' must be trust, place or imd (got '%s')", by);
+    json_t *runrow = NULL, *names = NULL;
+    if (run) {
+        rc = store_waitlist_run_get(c->db, run, &runrow, e);
+        if (rc) return rc;
+        tz_parse_date(json_string_value(json_object_get(runrow, "as_of")), &as_of, NULL);
+    }
+    store_waitlist_waits w;
+    rc = store_waitlist_waits_load(c->db, run, by, &w, e);
+    if (rc) {
+        json_decref(runrow);
+        return rc;
+    }
+    int *weeks = malloc((w.n + 1) * sizeof *weeks);
+    if (!weeks) rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < w.n; i++)
+        weeks[i] = run ? (int)w.value[i] : waitlist_weeks_waited(w.value[i], as_of);
+    if (!rc) rc = store_waitlist_group_names(c->db, by, &names, e);
+    if (!rc) {
+        static const char *qn[] = {"",   "Q1 (most deprived)", "Q2", "Q3",
+                                   "Q4", "Q5 (least deprived)"};
+        json_object_set_new(names, "unknown", json_string("outside NWL or unknown"));
+        if (!strcmp(by, "imd"))
+            for (int k = 1; k <= 5; k++) {
+                char key[2] = {(char)('0' + k), 0};
+                json_object_set_new(names, key, json_string(qn[k]));
+            }
+    }
+    waitlist_equity_row *b = NULL, *a = NULL;
+    size_t nb = 0, na = 0;
+    const char *const *keys = (const char *const *)w.keys;
+    if (!rc) rc = waitlist_equity(weeks, keys, NULL, w.n, &b, &nb, e);
+    if (!rc && run) rc = waitlist_equity(weeks, keys, w.still, w.n, &a, &na, e);
+    if (!rc) {
+        char d[11];
+        tz_format_date(as_of, d, sizeof d);
+        *out =
+            json_pack("{sssssoso}", "by", by, "as_of", d, "run",
+                      run ? json_integer(run) : json_null(), "before", equity_rows(b, nb, names));
+        if (run) {
+            json_object_set_new(*out, "after", equity_rows(a, na, names));
+            json_object_set(*out, "synthetic", json_object_get(runrow, "synthetic"));
+        }
+    }
+    store_waitlist_waits_free(&w);
+    free(weeks);
+    free(a);
+    free(b);
+    json_decref(names);
+    json_decref(runrow);
+    return rc;
+}
+
+/* ---- synthetic data ------------------------------------------------------------ */
+
+void app_waitlist_synth_free(app_waitlist_synth *s)
+{
+    if (!s) return;
+    free(s->g);
+    free(s->ss);
+    free(s->sites);
+    memset(s, 0, sizeof *s);
+}
+
+int app_waitlist_generate(app_ctx *c, size_t n, uint64_t seed, int64_t as_of, int sessions,
+                          int days, double capacity, app_waitlist_synth *out, ics_err *e)
+{
+    memset(out, 0, sizeof *out);
+    int rc = app_allow(c, &APP_WAITLIST_GENERATE, e);
+    if (rc) return rc;
+    waitlist_district *d = NULL;
+    waitlist_place *pl = NULL;
+    size_t nd, np;
+    rc = store_waitlist_refdata(c->db, &d, &nd, &pl, &np, &out->sites, &out->nsites, 1, e);
+    if (!rc)
+        rc = waitlist_gen_ptl(d, nd, pl, np, out->sites, out->nsites, n, seed, as_of, &out->g, e);
+    if (!rc) out->n = n;
+    if (!rc && sessions)
+        rc = waitlist_gen_sessions(out->sites, out->nsites, n, capacity, as_of, days, seed,
+                                   &out->ss, &out->nss, e);
+    free(d);
+    free(pl);
+    if (rc) app_waitlist_synth_free(out);
+    return rc;
+}
+
+/* A synthetic PTL of 40,000 pathways, eight weeks of hub sessions, and one
+ * allocation run (its own audit record and event). */
 int app_waitlist_seed(app_ctx *c, const char *data_dir, ics_err *e)
 {
     (void)data_dir;
-    int rc = store_waitlist_seed(c->db, SEED_ENTRIES, SEED_SEED, today(c->now), 56, e);
-    json_t *run = NULL;
-    if (!rc) {
-        store_waitlist_opts o;
-        store_waitlist_opts_parse(NULL, &o, e);
-        rc = store_waitlist_allocate(c->db, "seed", &o, 1, NULL, NULL, &run, e);
+    int64_t day = today_of(c->now);
+    app_waitlist_synth s;
+    int rc = app_waitlist_generate(c, SEED_ENTRIES, SEED_SEED, day, 1, 56, 0.25, &s, e);
+    if (rc) return rc;
+    store_waitlist_row *v = calloc(s.n + 1, sizeof *v);
+    store_waitlist_session_row *sv = calloc(s.nss + 1, sizeof *sv);
+    if (!v || !sv) rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < s.n; i++) {
+        const waitlist_gen_entry *x = &s.g[i];
+        store_waitlist_row *o = &v[i];
+        snprintf(o->trust, sizeof o->trust, "%s", x->p.trust);
+        snprintf(o->nhs, sizeof o->nhs, "%s", x->nhs_number);
+        snprintf(o->postcode, sizeof o->postcode, "%s", x->postcode);
+        memcpy(o->district, x->district, sizeof o->district - 1);
+        snprintf(o->place, sizeof o->place, "%s", x->place);
+        tz_format_date(x->p.priority_date, o->date_ps, sizeof o->date_ps);
+        tz_format_date(x->p.clock_start, o->date_cs, sizeof o->date_cs);
+        snprintf(o->status, sizeof o->status, "waiting");
+        o->pathway = x->local_id;
+        o->procedure = x->procedure;
+        o->source = "synthetic";
+        o->tfc = x->p.tfc;
+        o->priority = x->p.priority;
+        o->imd = x->imd_quintile;
+        o->synthetic = 1;
+        o->km = x->p.max_km;
+        o->has_km = 1;
     }
-    if (!rc)
-        rc = app_audit(c, "waitlist.allocate", "waitlist_run",
-                       json_string_value(json_object_get(run, "fingerprint")), NULL, run, e);
+    for (size_t k = 0; !rc && k < s.nss; k++) {
+        snprintf(sv[k].site, sizeof sv[k].site, "%s", s.sites[s.ss[k].site].code);
+        tz_format_date(s.ss[k].date, sv[k].date, sizeof sv[k].date);
+        sv[k].tfc = s.ss[k].tfc;
+        sv[k].slots = s.ss[k].slots;
+        sv[k].synthetic = 1;
+    }
+    char now[32];
+    tz_format_utc(c->now, now, sizeof now);
+    if (!rc) rc = app_begin(c, e);
+    if (!rc) {
+        rc = store_waitlist_entries_put(c->db, v, s.n, now, e);
+        if (!rc) rc = store_waitlist_sessions_put(c->db, sv, s.nss, e);
+        rc = app_end(c, rc, e);
+    }
+    free(v);
+    free(sv);
+    app_waitlist_synth_free(&s);
+    json_t *run = NULL;
+    if (!rc) rc = app_waitlist_allocate(c, NULL, NULL, &run, e);
     json_decref(run);
     return rc;
 }

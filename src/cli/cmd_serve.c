@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include "app/oidc.h"
+#include "app/jobs.h"
+#include "app/limits.h"
 #include "cli/cli.h"
 #include "http/routes.h"
 #include "http/server.h"
@@ -32,7 +34,7 @@ static int print_routes(void)
 int cmd_serve(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:8080", *db = cli_default_db(), *web = NULL, *limit = "1048576",
-               *threads = "4", *port_file = NULL;
+               *threads = "4", *port_file = NULL, *jobs = "2";
     /* Server limits (defaults from http_limits_default; docs/security.md). */
     const char *max_conns = NULL, *per_addr = NULL, *streams = NULL, *hdr_to = NULL,
                *body_to = NULL, *idle_to = NULL, *body_total = NULL, *auth_fails = NULL,
@@ -40,6 +42,8 @@ int cmd_serve(int argc, char **argv)
     /* OpenID Connect sign-in (app/oidc.h); the secret comes from the
      * environment (ICSFLOW_OIDC_CLIENT_SECRET), never the command line. */
     app_oidc_config oidc = {0};
+    /* Resource limits of simulations and allocations (src/app/limits.h). */
+    const char *max_ev = NULL, *max_beds = NULL, *max_arcs = NULL;
     int routes = 0;
     const cli_opt opts[] = {
         {"listen", &listen, NULL, "HOST:PORT  address to listen on (default 127.0.0.1:8080)"},
@@ -77,6 +81,10 @@ int cmd_serve(int argc, char **argv)
          "FILE  claims to role and organisation (see data/oidc_mapping.example.json)"},
         {"oidc-scopes", &oidc.scopes, NULL,
          "LIST  scopes asked for (default 'openid profile nationalrbacaccess selectedrole')"},
+        {"job-workers", &jobs, NULL, "N  threads running background jobs (default 2)"},
+        {"max-sim-events", &max_ev, NULL, "N  largest simulation one request may ask (1e9 events)"},
+        {"max-sim-beds", &max_beds, NULL, "N  most beds a simulation may need (default 100000)"},
+        {"max-alloc-arcs", &max_arcs, NULL, "N  largest allocation network (default 5e7 arcs)"},
         {"routes", NULL, &routes, "print the route table (METHOD PATH ROLES) and exit"},
         {NULL, NULL, NULL, NULL}};
     int np,
@@ -124,6 +132,17 @@ int cmd_serve(int argc, char **argv)
         return cli_usage_error(
             "serve", "--trusted-proxy '%s' must be up to %d IP addresses, comma-separated", proxies,
             LIMITS_MAX_PROXIES);
+    long njobs;
+    if (cli_int("serve", "job-workers", jobs, 1, 8, &njobs)) return 2;
+    app_limits alim = app_limits_get();
+    if ((max_ev && cli_double("serve", "max-sim-events", max_ev, &alim.sim_events)) ||
+        (max_beds && cli_double("serve", "max-sim-beds", max_beds, &alim.sim_beds)) ||
+        (max_arcs && cli_double("serve", "max-alloc-arcs", max_arcs, &alim.alloc_arcs)))
+        return 2;
+    if (!(alim.sim_events >= 1) || !(alim.sim_beds >= 1) || !(alim.alloc_arcs >= 1))
+        return cli_usage_error("serve", "--max-sim-events, --max-sim-beds and --max-alloc-arcs "
+                                        "must be at least 1");
+    app_limits_set(&alim);
     store *s;
     if ((rc = cli_open("serve", db, &s))) return rc;
     store_close(s); /* the server keeps its own pool of connections */
@@ -135,7 +154,12 @@ int cmd_serve(int argc, char **argv)
     }
     http_config cfg = {db, host, (int)port, web, (size_t)body, (int)nthreads, port_file, &lim};
     ics_err e = {0};
+    if (app_jobs_start(db, (int)njobs, &e)) {
+        app_oidc_shutdown();
+        return cli_fail("serve", &e);
+    }
     rc = http_serve(&cfg, &e);
+    app_jobs_stop();
     app_oidc_shutdown();
     return rc ? cli_fail("serve", &e) : 0;
 }

@@ -1,8 +1,9 @@
 /* cmd_sim.c - `icsflow sim`: the bed review from the command line. Runs a
  * scenario file under borough and pooled policies on all cores, finds the
  * beds each needs, writes JSON/CSV/text and an SVG chart; `sim fit` writes
- * a scenario fitted from the database, `sim erlang` the closed forms.
- * Also seed_sim: a synthetic example run stored in a new database. */
+ * a scenario fitted from the database, `sim erlang` the closed forms. A
+ * run is refused before it starts when its estimated events or beds are
+ * over the limits (--max-events, --max-beds; src/app/limits.h). */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,7 +14,8 @@
 #include "cli/cli.h"
 #include "core/progress.h"
 #include "sim/sim.h"
-#include "store/sim.h"
+#include "app/sim.h"
+#include "core/tz.h"
 
 static int write_file(const char *cmd, const char *path, const char *text)
 {
@@ -35,7 +37,7 @@ static int load_doc(const char *cmd, const char *path, store_sim_doc **d)
         return 2;
     }
     ics_err e = {0};
-    int rc = store_sim_doc_parse(j, d, &e);
+    int rc = app_sim_doc_parse(j, d, &e);
     json_decref(j);
     if (rc) {
         ics_err_prefix(&e, "%s: ", path);
@@ -230,13 +232,14 @@ static int sim_fit_cmd(int argc, char **argv)
     if ((rc = cli_open("sim fit", db, &s))) return rc;
     store_sim_doc *d = NULL;
     ics_err e = {0};
-    rc = store_sim_fit(s, (int)nd, type, replay, &d, &e);
+    app_ctx c = app_ctx_cli(s, tz_now());
+    rc = app_sim_fit(&c, (int)nd, type, replay, &d, &e);
     store_close(s);
     if (rc) return cli_fail("sim fit", &e);
-    json_t *j = store_sim_doc_json(d);
+    json_t *j = app_sim_doc_json(d);
     char *txt = json_dumps(j, JSON_INDENT(2));
     json_decref(j);
-    store_sim_doc_free(d);
+    app_sim_doc_free(d);
     if (!txt) return 1;
     if (out)
         rc = write_file("sim fit", out, txt);
@@ -270,7 +273,8 @@ int cmd_sim(int argc, char **argv)
     if (argc > 1 && !strcmp(argv[1], "erlang")) return sim_erlang_cmd(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "fit")) return sim_fit_cmd(argc - 1, argv + 1);
     const char *reps = NULL, *threads = "0", *seed = NULL, *policy = "both", *format = NULL;
-    const char *out = NULL, *svg = NULL, *points = "12", *days = NULL;
+    const char *out = NULL, *svg = NULL, *points = "12", *days = NULL, *max_ev = NULL,
+               *max_beds = NULL;
     int no_search = 0, conservative = 0, quiet = 0;
     const cli_opt opts[] = {
         {"reps", &reps, NULL, "N  replications (default: the scenario's)"},
@@ -285,6 +289,8 @@ int cmd_sim(int argc, char **argv)
         {"svg", &svg, NULL, "FILE  chart of wait against beds for both policies"},
         {"points", &points, NULL, "N  beds values on the chart (default 12)"},
         {"quiet", NULL, &quiet, "no timing line on stderr"},
+        {"max-events", &max_ev, NULL, "N  refuse runs estimated over N events (default 1e9)"},
+        {"max-beds", &max_beds, NULL, "N  refuse runs needing over N beds (default 100000)"},
         {NULL, NULL, NULL, NULL}};
     static const char usage[] =
         "sim SCENARIO.json [options]\n"
@@ -314,15 +320,21 @@ int cmd_sim(int argc, char **argv)
     if ((rc = cli_int("sim", "points", points, 2, 64, &npoints))) return rc;
     if (seed && (rc = cli_int("sim", "seed", seed, 0, 2147483647L, &nseed))) return rc;
     if (days && (rc = cli_int("sim", "days", days, 1, 1000000, &ndays))) return rc;
+    app_limits lim = app_limits_get();
+    if (max_ev && (rc = cli_double("sim", "max-events", max_ev, &lim.sim_events))) return rc;
+    if (max_beds && (rc = cli_double("sim", "max-beds", max_beds, &lim.sim_beds))) return rc;
+    if (!(lim.sim_events >= 1) || !(lim.sim_beds >= 1))
+        return cli_usage_error("sim", "--max-events and --max-beds must be at least 1");
     store_sim_doc *d = NULL;
     if ((rc = load_doc("sim", argv[1], &d))) return rc;
     if (nreps) d->sc.reps = (int)nreps;
     if (nseed >= 0) d->sc.seed = (uint64_t)nseed;
     if (ndays) d->sc.run_days = (double)ndays;
     ics_err e = {0};
-    pol = store_sim_doc_policies(d, pol, &e);
+    pol = app_sim_doc_policies(d, pol, &e);
+    if (pol >= 0 && app_sim_limit_check(&d->sc, pol, !no_search, svg != NULL, &lim, &e)) pol = -1;
     if (pol < 0) {
-        store_sim_doc_free(d);
+        app_sim_doc_free(d);
         return cli_fail("sim", &e);
     }
     sim_review r;
@@ -333,7 +345,7 @@ int cmd_sim(int argc, char **argv)
                         &r, &e);
     progress_done(&pg);
     if (rc) {
-        store_sim_doc_free(d);
+        app_sim_doc_free(d);
         return cli_fail("sim", &e);
     }
     double t1 = now_s();
@@ -361,22 +373,22 @@ int cmd_sim(int argc, char **argv)
         free(sw);
         if (rc && rc != ICS_EIO) {
             sim_review_free(&r);
-            store_sim_doc_free(d);
+            app_sim_doc_free(d);
             return cli_fail("sim", &e);
         }
         if (rc) {
             sim_review_free(&r);
-            store_sim_doc_free(d);
+            app_sim_doc_free(d);
             return 1;
         }
     }
     char *txt = NULL;
     if (!strcmp(format, "json")) {
-        json_t *j = store_sim_review_json(d, &r);
+        json_t *j = app_sim_review_json(d, &r);
         txt = json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(8));
         json_decref(j);
     } else if (!strcmp(format, "csv")) {
-        txt = store_sim_review_csv(d, &r);
+        txt = app_sim_review_csv(d, &r);
     } else {
         txt = text_summary(d, &r);
     }
@@ -400,6 +412,6 @@ int cmd_sim(int argc, char **argv)
     }
     free(txt);
     sim_review_free(&r);
-    store_sim_doc_free(d);
+    app_sim_doc_free(d);
     return rc;
 }

@@ -1,8 +1,8 @@
 /* cmd_waitlist.c - `icsflow waitlist import|generate|allocate|equity|show|runs`:
  * the joint elective waiting list from the command line (PTL and session
  * imports, a synthetic PTL generator, optimal hub allocation runs and the
- * equity report). Also seed_waitlist: a synthetic list, sessions and one run
- * added to a new database. */
+ * equity report). Parses options and prints; the use cases are
+ * src/app/waitlist.c (the same audit records as the API's). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +12,7 @@
 #include "core/progress.h"
 #include "core/sb.h"
 #include "core/tz.h"
-#include "store/waitlist.h"
-
-#define SEED_ENTRIES 40000
-#define SEED_SEED    20260302u
+#include "app/waitlist.h"
 
 static const char usage[] =
     "waitlist import FILE... [--source NAME]\n"
@@ -23,7 +20,7 @@ static const char usage[] =
     " [--days N] [--capacity SHARE]\n"
     "       waitlist allocate [--as-of DATE] [--horizon DAYS] [--tfc CODE] [--travel-per-km N]"
     " [--away-penalty N] [--late-penalty N] [--per-week N] [--max-km KM] [--threads N]"
-    " [--no-aggregate] [--format text|json]\n"
+    " [--no-aggregate] [--max-arcs N] [--format text|json]\n"
     "       waitlist equity [--run ID] [--by trust|place|imd] [--as-of DATE] [--format "
     "text|json|csv]\n"
     "       waitlist show [--trust ODS] [--tfc CODE] [--priority 1-4] [--place ONS] [--status S]"
@@ -33,9 +30,7 @@ static const char usage[] =
 
 static int64_t today(void)
 {
-    tz_local l;
-    tz_to_local(tz_now(), &l);
-    return l.date;
+    return app_waitlist_today(tz_now());
 }
 
 static int print_json(json_t *j)
@@ -62,26 +57,15 @@ static long long ji(json_t *o, const char *k)
 static int do_import(store *s, int nfiles, char **files, const char *source)
 {
     ics_err e = {0};
-    int rc = store_begin(s, &e);
-    json_t *all = json_array(), *errs = NULL;
-    for (int k = 0; k < nfiles && !rc; k++) {
-        csv_doc *doc = NULL;
-        rc = csv_read_file(files[k], &doc, &e);
-        if (rc) break;
-        json_t *sum = NULL;
-        rc = store_waitlist_import(s, doc, source ? source : files[k], &sum, &errs, &e);
-        csv_free(doc);
-        if (!rc) {
-            rc = store_audit(s, cli_actor(), "waitlist.import", "waitlist_import", files[k], NULL,
-                             sum, &e);
-            json_array_append_new(all, sum);
-            json_decref(errs);
-            errs = NULL;
-        }
-    }
-    if (!rc) rc = store_commit(s, &e);
+    csv_doc **docs = calloc((size_t)nfiles + 1, sizeof *docs);
+    int rc = docs ? 0 : ics_err_set(&e, ICS_ENOMEM, "out of memory");
+    for (int k = 0; k < nfiles && !rc; k++) rc = csv_read_file(files[k], &docs[k], &e);
+    json_t *all = NULL, *errs = NULL;
+    app_ctx c = app_ctx_cli(s, tz_now());
+    if (!rc) rc = app_waitlist_import(&c, docs, (size_t)nfiles, source, &all, &errs, &e);
+    for (int k = 0; docs && k < nfiles; k++) csv_free(docs[k]);
+    free(docs);
     if (rc) {
-        store_rollback(s);
         size_t i;
         json_t *v;
         if (errs) json_array_foreach(errs, i, v)
@@ -94,9 +78,9 @@ static int do_import(store *s, int nfiles, char **files, const char *source)
                         js(v, "column"), js(v, "reason"));
             }
         json_decref(errs);
-        json_decref(all);
         return cli_fail("waitlist", &e);
     }
+    json_decref(errs);
     size_t i;
     json_t *v;
     json_array_foreach(all, i, v)
@@ -149,14 +133,11 @@ static int do_generate(store *s, const char *n_s, const char *seed_s, const char
         return cli_usage_error("waitlist", "--capacity must be in (0, 10]");
     if (asof && tz_parse_date(asof, &day, &e))
         return cli_usage_error("waitlist", "--as-of: %s", e.msg);
-    waitlist_district *d = NULL;
-    waitlist_place *pl = NULL;
-    waitlist_site *sites = NULL;
-    size_t nd, np, nsites;
-    int rc = store_waitlist_refdata(s, &d, &nd, &pl, &np, &sites, &nsites, 1, &e);
-    waitlist_gen_entry *g = NULL;
-    if (!rc)
-        rc = waitlist_gen_ptl(d, nd, pl, np, sites, nsites, (size_t)n, (uint64_t)seed, day, &g, &e);
+    app_ctx c = app_ctx_cli(s, tz_now());
+    app_waitlist_synth syn;
+    int rc = app_waitlist_generate(&c, (size_t)n, (uint64_t)seed, day, sess_out != NULL, (int)days,
+                                   cap, &syn, &e);
+    waitlist_gen_entry *g = syn.g;
     if (!rc) {
         FILE *f = out ? fopen(out, "w") : stdout;
         if (!f || write_ptl(f, g, (size_t)n) || (out && fclose(f))) {
@@ -164,11 +145,10 @@ static int do_generate(store *s, const char *n_s, const char *seed_s, const char
         }
     }
     if (!rc && sess_out) {
-        waitlist_session *ss = NULL;
-        size_t nss = 0;
-        rc = waitlist_gen_sessions(sites, nsites, (size_t)n, cap, day, (int)days, (uint64_t)seed,
-                                   &ss, &nss, &e);
-        FILE *f = rc ? NULL : fopen(sess_out, "w");
+        const waitlist_session *ss = syn.ss;
+        const waitlist_site *sites = syn.sites;
+        size_t nss = syn.nss;
+        FILE *f = fopen(sess_out, "w");
         if (!rc && !f) rc = ics_err_set(&e, ICS_EIO, "cannot write '%s'", sess_out);
         if (f) {
             fputs("site_code,tfc,date,slots,synthetic\n", f);
@@ -182,15 +162,11 @@ static int do_generate(store *s, const char *n_s, const char *seed_s, const char
         if (!rc)
             fprintf(stderr, "wrote %zu SYNTHETIC session lists (%ld days) to %s\n", nss, days,
                     sess_out);
-        free(ss);
     }
     if (!rc)
         fprintf(stderr, "wrote %ld SYNTHETIC PTL entries (seed %ld, as at %s)%s%s\n", n, seed,
                 asof ? asof : "today", out ? " to " : "", out ? out : "");
-    free(d);
-    free(pl);
-    free(sites);
-    free(g);
+    app_waitlist_synth_free(&syn);
     return rc ? cli_fail("waitlist", &e) : 0;
 }
 
@@ -254,7 +230,7 @@ static void print_run(json_t *r)
            ji(r, "cost_unassigned"), ji(r, "elapsed_ms"));
 }
 
-static int do_allocate(store *s, const char **v, int no_agg, const char *fmt)
+static int do_allocate(store *s, const char **v, int no_agg, const char *max_arcs, const char *fmt)
 {
     /* v: as_of, horizon, tfc, travel, away, late, per_week, max_km, threads */
     json_t *j = json_object();
@@ -290,28 +266,33 @@ static int do_allocate(store *s, const char **v, int no_agg, const char *fmt)
         json_object_set_new(j, ik[k], json_integer(x));
     }
     if (no_agg) json_object_set_new(j, "aggregate", json_false());
-    store_waitlist_opts o;
+    if (max_arcs) {
+        app_limits lim = app_limits_get();
+        if (cli_double("waitlist", "--max-arcs", max_arcs, &lim.alloc_arcs)) {
+            json_decref(j);
+            return 2;
+        }
+        if (!(lim.alloc_arcs >= 1)) {
+            json_decref(j);
+            return cli_usage_error("waitlist", "--max-arcs must be at least 1");
+        }
+        app_limits_set(&lim);
+    }
+    app_waitlist_opts o;
     ics_err e = {0};
-    int rc = store_waitlist_opts_parse(j, &o, &e);
+    app_ctx c = app_ctx_cli(s, tz_now());
+    int rc = app_waitlist_allocate_check(&c, j, &o, &e);
     json_decref(j);
     if (rc) return cli_usage_error("waitlist", "%s", e.msg);
     progress p;
     progress_init(&p, "allocating");
     json_t *run = NULL, *eq = NULL;
-    rc = store_begin(s, &e);
-    if (!rc) rc = store_waitlist_allocate(s, cli_actor(), &o, 0, progress_report, &p, &run, &e);
+    app_run_hook hook = {progress_report, NULL, &p};
+    rc = app_waitlist_allocate_exec(&c, &o, &hook, &run, &e);
     progress_done(&p);
-    if (!rc)
-        rc = store_audit(s, cli_actor(), "waitlist.allocate", "waitlist_run",
-                         json_string_value(json_object_get(run, "fingerprint")), NULL, run, &e);
-    if (!rc) rc = store_commit(s, &e);
-    if (rc) {
-        store_rollback(s);
-        json_decref(run);
-        return cli_fail("waitlist", &e);
-    }
-    rc = store_waitlist_equity(s, json_integer_value(json_object_get(run, "id")), "trust", 0, &eq,
-                               &e);
+    if (rc) return cli_fail("waitlist", &e);
+    rc = app_waitlist_equity(&c, json_integer_value(json_object_get(run, "id")), "trust", 0, &eq,
+                             &e);
     if (!rc) {
         if (fmt && !strcmp(fmt, "json")) {
             json_object_set_new(run, "equity", eq);
@@ -339,7 +320,8 @@ static int do_equity(store *s, const char *run_s, const char *by, const char *as
     if (by && strcmp(by, "trust") && strcmp(by, "place") && strcmp(by, "imd"))
         return cli_usage_error("waitlist", "--by must be trust, place or imd");
     json_t *eq;
-    int rc = store_waitlist_equity(s, run, by, day, &eq, &e);
+    app_ctx c = app_ctx_cli(s, tz_now());
+    int rc = app_waitlist_equity(&c, run, by, day, &eq, &e);
     if (rc) return cli_fail("waitlist", &e);
     if (fmt && !strcmp(fmt, "json")) {
         print_json(eq);
@@ -380,8 +362,9 @@ static int do_show(store *s, const store_waitlist_filter *f, const char *run_s, 
     if (run_s && cli_int("waitlist", "--run", run_s, 1, 2147483647, &run)) return 2;
     ics_err e = {0};
     json_t *out;
-    int rc = run ? store_waitlist_results(s, run, f->trust, limit, offset, &out, &e)
-                 : store_waitlist_entries(s, f, today(), limit, offset, &out, &e);
+    app_ctx c = app_ctx_cli(s, tz_now());
+    int rc = run ? app_waitlist_results(&c, run, f->trust, limit, offset, &out, &e)
+                 : app_waitlist_entry_list(&c, f, today(), limit, offset, &out, &e);
     if (rc) return cli_fail("waitlist", &e);
     if (fmt && !strcmp(fmt, "json")) {
         print_json(out);
@@ -428,7 +411,8 @@ static int do_runs(store *s, const char *limit_s, const char *fmt)
     if (limit_s && cli_int("waitlist", "--limit", limit_s, 1, 1000, &limit)) return 2;
     ics_err e = {0};
     json_t *rows;
-    if (store_waitlist_run_list(s, limit, 0, &rows, &e)) return cli_fail("waitlist", &e);
+    app_ctx c = app_ctx_cli(s, tz_now());
+    if (app_waitlist_run_list(&c, limit, 0, &rows, &e)) return cli_fail("waitlist", &e);
     if (fmt && !strcmp(fmt, "json")) {
         print_json(rows);
     } else {
@@ -452,7 +436,8 @@ int cmd_waitlist(int argc, char **argv)
                *out = NULL, *sess = NULL, *days = NULL, *cap = NULL, *horizon = NULL, *tfc = NULL,
                *travel = NULL, *away = NULL, *late = NULL, *per_week = NULL, *max_km = NULL,
                *threads = NULL, *fmt = NULL, *run = NULL, *by = NULL, *trust = NULL,
-               *priority = NULL, *place = NULL, *status = NULL, *limit = NULL, *offset = NULL;
+               *priority = NULL, *place = NULL, *status = NULL, *limit = NULL, *offset = NULL,
+               *max_arcs = NULL;
     int no_agg = 0;
     const cli_opt opts[] = {
         {"db", &db, NULL, "PATH  database file (default icsflow.db)"},
@@ -473,6 +458,7 @@ int cmd_waitlist(int argc, char **argv)
         {"max-km", &max_km, NULL, "KM  travel limit when the PTL gives none (default 25)"},
         {"threads", &threads, NULL, "N  worker threads (default 2)"},
         {"no-aggregate", NULL, &no_agg, "solve one node per patient (slower; same optimum)"},
+        {"max-arcs", &max_arcs, NULL, "N  refuse allocations over N arcs (default 5e7)"},
         {"run", &run, NULL, "ID  an allocation run (equity, show)"},
         {"by", &by, NULL, "trust|place|imd  equity groups (default trust)"},
         {"trust", &trust, NULL, "ODS  one trust's entries (show)"},
@@ -514,7 +500,7 @@ int cmd_waitlist(int argc, char **argv)
         rc = do_generate(s, n, seed, asof, out, sess, days, cap);
     } else if (!strcmp(action, "allocate")) {
         const char *v[9] = {asof, horizon, tfc, travel, away, late, per_week, max_km, threads};
-        rc = do_allocate(s, v, no_agg, fmt);
+        rc = do_allocate(s, v, no_agg, max_arcs, fmt);
     } else if (!strcmp(action, "equity")) {
         rc = do_equity(s, run, by, asof, fmt);
     } else if (!strcmp(action, "show")) {

@@ -65,6 +65,9 @@ unsigned http_route_roles(const http_route *r);
 /* An application context for this request's user, acting now. */
 app_ctx http_app(http_req *rq);
 
+/* Request header value or NULL. */
+const char *http_header(http_req *rq, const char *name);
+
 /* Query-string value or NULL. */
 const char *http_query(http_req *rq, const char *name);
 

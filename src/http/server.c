@@ -86,6 +86,12 @@ const char *http_query(http_req *rq, const char *name)
     return MHD_lookup_connection_value(c->mc, MHD_GET_ARGUMENT_KIND, name);
 }
 
+const char *http_header(http_req *rq, const char *name)
+{
+    conn *c = rq->conn;
+    return MHD_lookup_connection_value(c->mc, MHD_HEADER_KIND, name);
+}
+
 typedef struct qcheck {
     const char *const *allowed;
     const char *bad;

@@ -1,7 +1,7 @@
-/* store/sim.h - the simulator's storage and its JSON forms: scenario files
- * (read and written by `icsflow sim` and the API), review results, stored
- * runs, and fitting a scenario from the bed bureau's history or, when there
- * is none, from the directory's unit sizes. */
+/* store/sim.h - the simulator's storage: stored runs (scenario, seed and
+ * result) and fitting a scenario from the bed bureau's history or, when
+ * there is none, from the directory's unit sizes. The scenario's JSON form
+ * is src/app/sim.h's; this header holds only the struct both share. */
 #ifndef ICS_STORE_SIM_H
 #define ICS_STORE_SIM_H
 
@@ -15,35 +15,19 @@ typedef struct store_sim_doc {
     sim_scenario sc;
     char name[128];
     int synthetic;                      /* demand is invented (labelled in every output) */
-    char source[32];                    /* "file", "beds-history", "unit-sizes" */
+    char source[32];                    /* "file", "beds-history", "unit-sizes", "request" */
     json_t *notes;                      /* array of strings: how it was built (owned) */
     double *values[SIM_MAX_PLACES + 1]; /* empirical LOS: [0] scenario, [1 + i] place i */
     sim_arrival *replay;
 } store_sim_doc;
 
+/* Defaults: seed 1, replications 20, warmup_days 180, run_days 365, policy
+ * pooled, queue fifo, target 2 days / 0.05. */
 store_sim_doc *store_sim_doc_new(void);
 void store_sim_doc_free(store_sim_doc *d);
-
-/* Parse a scenario object. Unknown fields, wrong types, bad codes and bad
- * values are all reported in one message (ICS_EINVAL). Defaults: seed 1,
- * replications 20, warmup_days 180, run_days 365, policy pooled, queue fifo,
- * target 2 days / 0.05. */
-int store_sim_doc_parse(const json_t *j, store_sim_doc **out, ics_err *e);
-/* The scenario as JSON (round-trips through store_sim_doc_parse). */
-json_t *store_sim_doc_json(const store_sim_doc *d);
-
-/* Which of the policies asked for (SIM_REVIEW_* bits) the scenario allows.
- * When borough rules are impossible (a place with demand has no
- * commissioned unit) and both were asked for, borough is dropped with a
- * note; when it alone was asked for, ICS_EINVAL. Returns the bits or < 0. */
-int store_sim_doc_policies(store_sim_doc *d, int asked, ics_err *e);
-
-/* JSON of a stat {mean, sd, lo, hi, n}; NaN becomes null. */
-json_t *store_sim_stat_json(const sim_stat *s);
-/* The review as JSON: per policy the metrics, units, places and beds needed. */
-json_t *store_sim_review_json(const store_sim_doc *d, const sim_review *r);
-/* The same as CSV rows: policy,scope,code,metric,mean,lo,hi,sd,n. */
-char *store_sim_review_csv(const store_sim_doc *d, const sim_review *r);
+/* Append a note (how the scenario was built) to d->notes. */
+void store_sim_doc_note(store_sim_doc *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Fit a scenario from the database: units (of bed_type, or all when NULL)
  * and commissioning from the directory; arrivals per place and LOS from the
@@ -54,10 +38,10 @@ char *store_sim_review_csv(const store_sim_doc *d, const sim_review *r);
 int store_sim_fit(store *s, int days, const char *bed_type, int replay, store_sim_doc **out,
                   ics_err *e);
 
-/* Store a run (scenario, seed, result) inside the caller's transaction;
- * *id receives its id. */
-int store_sim_run_save(store *s, const char *actor, const store_sim_doc *d, const json_t *result,
-                       int64_t *id, ics_err *e);
+/* Store a run (scenario as JSON, seed, result) inside the caller's
+ * transaction; *id receives its id. */
+int store_sim_run_save(store *s, const char *actor, const store_sim_doc *d, const json_t *scenario,
+                       const json_t *result, int64_t *id, ics_err *e);
 /* {id, created_at, created_by, seed, replications, source, synthetic,
  * scenario, result}; ICS_ENOTFOUND when there is no such run. */
 int store_sim_run_get(store *s, int64_t id, json_t **out, ics_err *e);

@@ -17,7 +17,7 @@
 #include "core/rng.h"
 #include "core/stats.h"
 #include "sim/sim.h"
-#include "store/sim.h"
+#include "app/sim.h"
 
 /* A scenario with one place and one unit of c beds next to it. */
 static sim_scenario *one_unit(int c, double lambda, double los)
@@ -707,20 +707,20 @@ static void test_scenario_json_round_trip_and_errors(void **s)
     assert_non_null(j);
     store_sim_doc *d = NULL, *d2 = NULL;
     ics_err e = {0};
-    assert_int_equal(store_sim_doc_parse(j, &d, &e), 0);
+    assert_int_equal(app_sim_doc_parse(j, &d, &e), 0);
     assert_int_equal(d->sc.nplaces, 8);
     assert_int_equal(d->sc.nunits, 8);
     assert_int_equal(sim_scenario_beds(&d->sc), 160);
     assert_int_equal(d->sc.queue, SIM_QUEUE_PRIORITY);
     assert_true(d->sc.has_dow && d->sc.has_month && d->synthetic);
-    json_t *back = store_sim_doc_json(d);
-    assert_int_equal(store_sim_doc_parse(back, &d2, &e), 0);
+    json_t *back = app_sim_doc_json(d);
+    assert_int_equal(app_sim_doc_parse(back, &d2, &e), 0);
     assert_memory_equal(d->sc.places, d2->sc.places, sizeof d->sc.places);
     assert_memory_equal(d->sc.units, d2->sc.units, sizeof d->sc.units);
     assert_float_equal(d2->sc.los.mean, 21, 0);
     assert_float_equal(d2->sc.month[11], 1.15, 0);
     json_decref(back);
-    store_sim_doc_free(d2);
+    app_sim_doc_free(d2);
     /* faults: unknown field, a place code no place has, negative beds,
      * a wrong type and a bad LOS distribution, all in one message */
     json_t *bad = json_deep_copy(j);
@@ -730,7 +730,7 @@ static void test_scenario_json_round_trip_and_errors(void **s)
     json_object_set_new(json_array_get(json_object_get(bad, "units"), 1), "beds", json_integer(-3));
     json_object_set_new(bad, "replications", json_string("many"));
     json_object_set_new(bad, "los", json_pack("{ss}", "distribution", "weibull"));
-    assert_int_equal(store_sim_doc_parse(bad, &d2, &e), ICS_EINVAL);
+    assert_int_equal(app_sim_doc_parse(bad, &d2, &e), ICS_EINVAL);
     assert_null(d2);
     assert_non_null(strstr(e.msg, "unknown field 'colour'"));
     assert_non_null(strstr(e.msg, "units[0]: places[0] is not the code of a place"));
@@ -738,11 +738,11 @@ static void test_scenario_json_round_trip_and_errors(void **s)
     assert_non_null(strstr(e.msg, "'replications' must be an integer"));
     assert_non_null(strstr(e.msg, "weibull"));
     json_decref(bad);
-    assert_int_equal(store_sim_doc_parse(json_array_get(json_object_get(j, "units"), 0), &d2, &e),
+    assert_int_equal(app_sim_doc_parse(json_array_get(json_object_get(j, "units"), 0), &d2, &e),
                      ICS_EINVAL); /* a unit is not a scenario */
     json_decref(j);
-    store_sim_doc_free(d);
-    store_sim_doc_free(NULL);
+    app_sim_doc_free(d);
+    app_sim_doc_free(NULL);
 }
 
 static void count_progress(void *ctx, double f)

@@ -1,0 +1,99 @@
+/* app/waitlist.h - use cases of the joint waiting list and hub allocation:
+ * read the list (organisation-bound roles see their own trust), import PTL
+ * extracts and session lists, generate a synthetic PTL, run an optimal
+ * allocation (stored with its input fingerprint), and the equity report. */
+#ifndef ICS_APP_WAITLIST_H
+#define ICS_APP_WAITLIST_H
+
+#include <jansson.h>
+
+#include "app/app.h"
+#include "app/limits.h"
+#include "core/csv.h"
+#include "store/waitlist.h"
+#include "waitlist/waitlist.h"
+
+extern const app_use APP_WAITLIST_ENTRY_READ; /* the PTL and one entry (own trust for trust_ops) */
+extern const app_use APP_WAITLIST_IMPORT;     /* "waitlist.import" */
+extern const app_use APP_WAITLIST_SESSION_READ; /* theatre sessions */
+extern const app_use APP_WAITLIST_ALLOCATE;     /* "waitlist.allocate" */
+extern const app_use APP_WAITLIST_RUN_READ;     /* runs */
+extern const app_use APP_WAITLIST_RESULT_READ;  /* per-patient results (own trust for trust_ops) */
+extern const app_use APP_WAITLIST_EQUITY;       /* the equity report */
+extern const app_use APP_WAITLIST_GENERATE;     /* a synthetic PTL (reads the directory) */
+
+/* Today in Europe/London at time now. */
+int64_t app_waitlist_today(int64_t now);
+
+/* Entries with weeks waited and due date at as_of. trust_ops users see
+ * their own trust only: another trust asked for is ICS_EFORBID. */
+int app_waitlist_entry_list(app_ctx *c, const store_waitlist_filter *f, int64_t as_of,
+                            int64_t limit, int64_t offset, json_t **out, ics_err *e);
+int app_waitlist_entry_get(app_ctx *c, int64_t id, int64_t as_of, json_t **out, ics_err *e);
+int app_waitlist_session_list(app_ctx *c, int64_t from, int64_t limit, int64_t offset, json_t **out,
+                              ics_err *e);
+
+/* Import PTL extracts (pathway_id, nhs_number, postcode, trust, tfc,
+ * priority, priority_date, clock_start [, procedure, pause_days,
+ * clock_stop, status, max_travel_km, imd_quintile, synthetic]) or session
+ * lists (site_code, tfc, date, slots [, synthetic]), told apart by the
+ * header, all in one transaction: every row is checked first and any bad
+ * row rejects everything, *errors (new reference) listing each problem as
+ * {file, line, column, reason}. Known (trust, pathway_id) or (site_code,
+ * tfc, date) rows are updated. source NULL: each file's name. One audit
+ * record and one `waitlist.imported` event per file. *summaries: an array
+ * of {file, kind, rows, inserted, updated}. */
+int app_waitlist_import(app_ctx *c, csv_doc *const *docs, size_t ndocs, const char *source,
+                        json_t **summaries, json_t **errors, ics_err *e);
+
+/* Run options {as_of, horizon_days, tfc, travel_per_km, away_penalty,
+ * late_penalty, per_week, prio_base [4], default_max_km, aggregate,
+ * threads} (all optional; NULL = defaults, as of today). Unknown fields
+ * and bad values are all reported in one ICS_EINVAL message. */
+typedef struct app_waitlist_opts {
+    waitlist_params prm;
+    int horizon_days; /* sessions from as_of for this many days [56] */
+    int tfc;          /* one specialty only, 0 = all */
+} app_waitlist_opts;
+int app_waitlist_opts_parse(const json_t *j, int64_t now, app_waitlist_opts *o, ics_err *e);
+json_t *app_waitlist_opts_json(const app_waitlist_opts *o);
+
+/* Role, then the options. */
+int app_waitlist_allocate_check(app_ctx *c, const json_t *opts, app_waitlist_opts *o, ics_err *e);
+/* Load the waiting entries and sessions, refuse (ICS_EINVAL) an input over
+ * the limits (patients x sites x 2 arcs), allocate outside any transaction,
+ * then store the run, its per-patient results, one audit record and one
+ * `waitlist.allocated` event in one transaction. *run: the run summary. */
+int app_waitlist_allocate_exec(app_ctx *c, const app_waitlist_opts *o, const app_run_hook *hook,
+                               json_t **run, ics_err *e);
+int app_waitlist_allocate(app_ctx *c, const json_t *opts, const app_run_hook *hook, json_t **run,
+                          ics_err *e);
+/* The arcs an allocation of n patients over nsites sites may build. */
+double app_waitlist_arcs(size_t n, size_t nsites);
+
+int app_waitlist_run_list(app_ctx *c, int64_t limit, int64_t offset, json_t **rows, ics_err *e);
+int app_waitlist_run_get(app_ctx *c, int64_t id, json_t **out, ics_err *e);
+/* Per-patient results; trust_ops users see their own trust only. */
+int app_waitlist_results(app_ctx *c, int64_t run, const char *trust, int64_t limit, int64_t offset,
+                         json_t **out, ics_err *e);
+/* Equity of waits by "trust", "place" or "imd" (NULL: trust). run = 0: the
+ * current list at as_of ("before" only); otherwise the run's list before
+ * it and, "after", without the patients it booked. */
+int app_waitlist_equity(app_ctx *c, int64_t run, const char *by, int64_t as_of, json_t **out,
+                        ics_err *e);
+
+/* A synthetic PTL of n entries as at as_of and, when sessions is set,
+ * `days` days of theatre sessions with capacity share x n slots. */
+typedef struct app_waitlist_synth {
+    waitlist_gen_entry *g;
+    size_t n;
+    waitlist_session *ss;
+    size_t nss;
+    waitlist_site *sites;
+    size_t nsites;
+} app_waitlist_synth;
+int app_waitlist_generate(app_ctx *c, size_t n, uint64_t seed, int64_t as_of, int sessions,
+                          int days, double capacity, app_waitlist_synth *out, ics_err *e);
+void app_waitlist_synth_free(app_waitlist_synth *s);
+
+#endif
