@@ -46,7 +46,7 @@ static json_t *view(const json_t *row)
     char self[64];
     snprintf(self, sizeof self, "/api/v1/jobs/%lld", (long long)id);
     json_t *res = json_object_get(row, "result");
-    json_t *o = json_pack("{sIsOsOsOsOsOsosososo}", "id", (json_int_t)id, "kind",
+    json_t *o = json_pack("{sIsOsOsOsOsOsososososo}", "id", (json_int_t)id, "kind",
                           json_object_get(row, "kind"), "owner", json_object_get(row, "owner"),
                           "state", json_object_get(row, "state"), "progress",
                           json_object_get(row, "progress"), "error", json_object_get(row, "error"),

@@ -549,9 +549,8 @@ int app_waitlist_import(app_ctx *c, csv_doc *const *docs, size_t ndocs, const ch
     if (rc) return rc;
     refs rf;
     rc = refs_load(c->db, &rf, e);
-    if (!rc)
-        rc = app_begin(c, e);
-    else {
+    if (!rc) rc = app_begin(c, e);
+    if (rc) {
         refs_free(&rf);
         return rc;
     }

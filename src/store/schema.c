@@ -12,9 +12,9 @@
 
 #include "store/store.h"
 
-extern const store_migration store_schema_core[], store_schema_tokens[], store_schema_events[], store_schema_directory[],
-    store_schema_routing[], store_schema_beds[], store_schema_waitlist[], store_schema_sitrep[],
-    store_schema_analytics[], store_schema_sim[], store_schema_jobs[];
+extern const store_migration store_schema_core[], store_schema_tokens[], store_schema_events[],
+    store_schema_directory[], store_schema_routing[], store_schema_beds[], store_schema_waitlist[],
+    store_schema_sitrep[], store_schema_analytics[], store_schema_sim[], store_schema_jobs[];
 
 static int applied(store *s, const store_migration *st, int64_t *done, ics_err *e)
 {
@@ -36,10 +36,9 @@ int store_migrate(store *s, ics_err *e)
     if (rc) return rc;
     /* Order matters: later modules reference the directory's tables. */
     const store_migration *const mods[] = {
-        store_schema_core,    store_schema_tokens,    store_schema_events,    store_schema_directory,
-        store_schema_routing, store_schema_beds,      store_schema_waitlist,
-        store_schema_sitrep,  store_schema_analytics, store_schema_sim,
-        store_schema_jobs};
+        store_schema_core,      store_schema_tokens, store_schema_events,   store_schema_directory,
+        store_schema_routing,   store_schema_beds,   store_schema_waitlist, store_schema_sitrep,
+        store_schema_analytics, store_schema_sim,    store_schema_jobs};
     for (size_t m = 0; m < sizeof mods / sizeof *mods; m++) {
         const store_migration *steps = mods[m];
         for (const store_migration *st = steps; st->module; st++) {

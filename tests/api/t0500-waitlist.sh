@@ -185,6 +185,54 @@ api GET "/api/v1/waitlist/sessions?limit=5" "$ANA"
 expect "hub sessions" 200
 jqcheck "sessions with slots" '.total > 0 and .total_slots > 0 and (.items | length) == 5'
 
+# --- the application layer: one audit row and one event per write, events
+# --- seen by the parties only, 403 before 422, the CLI audited as the API -----
+ev() { sql "SELECT COUNT(*) FROM events"; }
+A0=$(audit_count) E0=$(ev)
+LAST=$(sql "SELECT COALESCE(MAX(id), 0) FROM events")
+printf 'pathway_id,nhs_number,postcode,trust,tfc,priority,priority_date,clock_start\nE-1,9434765919,UB8 3NN,RAS,110,P3,2025-06-01,2025-05-01\n' >"$T/one.csv"
+apicsv "/api/v1/waitlist/import?name=one.csv" "$COORD" "$T/one.csv"
+expect "an import for the event checks" 200
+check "the import wrote one audit row" [ "$(audit_count)" -eq $((A0 + 1)) ]
+check "and one event" [ "$(ev)" -eq $((E0 + 1)) ]
+check "both in the same transaction: a waitlist.imported event naming RAS" \
+    [ "$(sql "SELECT type || orgs FROM events WHERE id > $LAST")" = "waitlist.imported,RAS," ]
+api GET "/api/v1/events?after=$LAST" "$OPS"
+expect "events for the party trust's user" 200
+jqcheck "RAS trust_ops sees the import of RAS pathways" 'any(.items[]; .type == "waitlist.imported")'
+api GET "/api/v1/events?after=$LAST" "$CLIN"
+expect "events for an unrelated organisation's user" 200
+jqcheck "an RRU clinician does not see it" 'all(.items[]; .type != "waitlist.imported")'
+A0=$(audit_count) E0=$(ev)
+apicsv "/api/v1/waitlist/import?name=bad.csv" "$COORD" "$T/bad.csv"
+expect "a failed import" 422
+check "a failed import writes no audit row" [ "$(audit_count)" -eq "$A0" ]
+check "and no event" [ "$(ev)" -eq "$E0" ]
+api POST /api/v1/waitlist/runs "$OPS" '{"colour": 1, "horizon_days": "x"}'
+expect "a wrong role with a bad body: 403 before 422" 403
+api POST /api/v1/waitlist/runs "$ANA" '[1]'
+expect "a wrong role with a malformed body: 403 too" 403
+A0=$(audit_count) E0=$(ev)
+api POST /api/v1/waitlist/runs "$COORD" '{"horizon_days": 7, "tfc": 110}'
+expect "a small allocation" 201
+APIRUN=$(jqb .id)
+check "an allocation writes one audit row" [ "$(audit_count)" -eq $((A0 + 1)) ]
+check "and one waitlist.allocated event" [ "$(sql "SELECT COUNT(*) FROM events WHERE type = 'waitlist.allocated' AND object_id = '$APIRUN'")" -eq 1 ]
+check "and nothing else" [ "$(ev)" -eq $((E0 + 1)) ]
+"$BIN" waitlist allocate --db "$DB" --horizon 7 --tfc 110 >"$T/cli.out" 2>&1; st=$?
+check "the same allocation from the CLI" [ "$st" -eq 0 ]
+CLIRUN=$(sql "SELECT MAX(id) FROM waitlist_runs")
+check "the CLI's audit record has the API's action" \
+    [ "$(sql "SELECT action FROM audit WHERE object_id = '$CLIRUN' AND object_type = 'waitlist_run'")" = "$(sql "SELECT action FROM audit WHERE object_id = '$APIRUN' AND object_type = 'waitlist_run'")" ]
+check "made by the command line's user" \
+    [ "$(sql "SELECT actor LIKE 'cli:%' FROM audit WHERE object_id = '$CLIRUN' AND object_type = 'waitlist_run'")" = 1 ]
+check "the same input gives the same fingerprint from either door" \
+    [ "$(sql "SELECT COUNT(DISTINCT fingerprint) FROM waitlist_runs WHERE id IN ($APIRUN, $CLIRUN)")" = 1 ]
+"$BIN" waitlist import --db "$DB" "$T/one.csv" >"$T/cli.out" 2>&1; st=$?
+check "a CLI import" [ "$st" -eq 0 ]
+check "audited with the API import's action and object type" \
+    [ "$(sql "SELECT action || '/' || object_type FROM audit WHERE id = (SELECT MAX(id) FROM audit)")" = "waitlist.import/waitlist_import" ]
+
 api GET /api/v1/openapi.json ""
 if [ "$STATUS" = 200 ]; then
     jqcheck "every waitlist route is in the OpenAPI document" \

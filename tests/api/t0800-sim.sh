@@ -164,6 +164,20 @@ api POST /api/v1/sim/runs "$ANA" "{\"scenario\": $BOR, \"search\": false}"
 expect "both asked for: pooled only, with the reason" 201
 jqcheck "borough dropped with a note" '((.policies | keys) == ["pooled"]) and any(.notes[]; test("borough policy not reviewed"))'
 
+# --- the application layer: one audit row and one event per run, 403 before 422 ----
+A0=$(sql "SELECT COUNT(*) FROM audit") E0=$(sql "SELECT COUNT(*) FROM events") LASTE=$(sql "SELECT COALESCE(MAX(id), 0) FROM events")
+api POST /api/v1/sim/runs "$ANA" "{$SMALL, \"search\": false}"
+expect "a run for the audit and event checks" 201
+IDE=$(jqb .id)
+check "one audit row" [ "$(sql "SELECT COUNT(*) FROM audit")" -eq $((A0 + 1)) ]
+check "one event" [ "$(sql "SELECT COUNT(*) FROM events")" -eq $((E0 + 1)) ]
+check "a sim.run event for that run" [ "$(sql "SELECT COUNT(*) FROM events WHERE type = 'sim.run' AND object_id = '$IDE'")" = 1 ]
+api GET "/api/v1/events?after=$LASTE" "$OPS"
+expect "events for a trust user" 200
+jqcheck "an ICS-wide sim.run is shown to organisation-bound users too" 'any(.items[]; .type == "sim.run")'
+api POST /api/v1/sim/runs "$CLIN" '{"replicates": 4, "colour": "blue"}'
+expect "a wrong role with a bad body: 403 before 422" 403
+
 api GET /api/v1/sim/runs/999999 "$ANA"
 expect "no such run" 404
 api GET /api/v1/sim/runs/abc "$ANA"
