@@ -388,6 +388,16 @@ static int check_ptl_row(const csv_doc *doc, size_t r, const refs *rf, int64_t t
     return re->count == before;
 }
 
+/* The end of a file's check: the rows to write, or every problem found
+ * and nothing (the rows are freed). */
+static int rejected(const rowerr *re, void *rows, ics_err *e)
+{
+    if (!re->count) return 0;
+    free(rows);
+    return ics_err_set(e, ICS_EINVAL, "%s: %zu problem(s); nothing was imported", re->file,
+                       re->count);
+}
+
 static int check_ptl(const csv_doc *doc, const char *source, const refs *rf, int64_t today,
                      rowerr *re, store_waitlist_row **out, ics_err *e)
 {
@@ -409,13 +419,9 @@ static int check_ptl(const csv_doc *doc, const char *source, const refs *rf, int
         if (!v[r].imd && v[r].place[0]) v[r].imd = draw_quintile(rf, v[r].place, v[r].nhs);
     }
     json_decref(seen);
-    if (re->count) {
-        free(v);
-        return ics_err_set(e, ICS_EINVAL, "%s: %zu problem(s); nothing was imported", re->file,
-                           re->count);
-    }
-    *out = v;
-    return 0;
+    int rc = rejected(re, v, e);
+    if (!rc) *out = v;
+    return rc;
 }
 
 static int check_sessions(const csv_doc *doc, const refs *rf, rowerr *re,
@@ -468,13 +474,9 @@ static int check_sessions(const csv_doc *doc, const refs *rf, rowerr *re,
         v[r].synthetic = (int)syn;
     }
     json_decref(seen);
-    if (re->count) {
-        free(v);
-        return ics_err_set(e, ICS_EINVAL, "%s: %zu problem(s); nothing was imported", re->file,
-                           re->count);
-    }
-    *out = v;
-    return 0;
+    int rc = rejected(re, v, e);
+    if (!rc) *out = v;
+    return rc;
 }
 
 /* The organisations a file touches, for its event: trusts of PTL rows or
