@@ -8,7 +8,7 @@
 # hidden from other users (404), and failed as "server restarted" when the
 # server dies under it.
 . "$(dirname "$0")/lib.sh"
-"$BIN" db init --db "$DB" >/dev/null 2>"$T/init.log" || { cat "$T/init.log"; exit 1; }
+fresh_db "$DB"
 ADMIN=$(mktoken admin admin QRV)
 ANA=$(mktoken ana analyst QRV)
 ANA2=$(mktoken ana2 analyst QRV)
@@ -19,7 +19,7 @@ CLIN=$(mktoken clin clinician RRU)
 # second job stays queued behind a first)
 serve() {
     rm -f "$T/port"
-    "$BIN" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$T/port" --job-workers 1 "$@" \
+    "$SERVE_BIN" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$T/port" --job-workers 1 "$@" \
         >>"$T/server.log" 2>&1 &
     PID=$!
     i=0
