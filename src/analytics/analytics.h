@@ -77,6 +77,13 @@ typedef struct analytics_estimate {
 const char *analytics_status_name(analytics_status s);
 const char *analytics_method_name(analytics_method m);
 
+/* ICS_EINVAL when a stratum has events but no population, naming it: with
+ * k = 19 or 38 strata (bands, or male bands then female bands) the age band
+ * and sex ("3 events in the female 85-89 age band, whose population is
+ * zero"). Crude rates, DSRs and ISRs built from strata all refuse these:
+ * the events would otherwise vanish or poison the result. */
+int analytics_strata_check(const double *o, const double *n, size_t k, ics_err *e);
+
 /* Crude rate O / n x multiplier; exact Poisson limits below 10 events and
  * Byar's above (phe_rate). ICS_EINVAL for negative or non-finite input. */
 int analytics_rate_crude(double o, double n, double multiplier, analytics_estimate *out,

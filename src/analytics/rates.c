@@ -96,6 +96,22 @@ static void count_limits(double o, double scale, analytics_estimate *r)
     }
 }
 
+int analytics_strata_check(const double *o, const double *n, size_t k, ics_err *e)
+{
+    for (size_t i = 0; i < k; i++) {
+        if (!(n[i] == 0.0 && o[i] > 0.0)) continue;
+        const char *sex =
+            k == 2 * ANALYTICS_NBANDS ? (i < ANALYTICS_NBANDS ? "male " : "female ") : "";
+        if (k % ANALYTICS_NBANDS == 0)
+            return ics_err_set(e, ICS_EINVAL,
+                               "%g events in the %s%s age band, whose population is zero", o[i],
+                               sex, analytics_band_names[i % ANALYTICS_NBANDS]);
+        return ics_err_set(e, ICS_EINVAL, "stratum %zu: %g events with a population of zero", i + 1,
+                           o[i]);
+    }
+    return 0;
+}
+
 int analytics_rate_crude(double o, double n, double multiplier, analytics_estimate *out, ics_err *e)
 {
     if (bad_number(o) || bad_number(n))
@@ -202,11 +218,9 @@ int analytics_dsr(const double *o, const double *n, const double *w, size_t k, d
             return ics_err_set(e, ICS_EINVAL,
                                "stratum %zu: standard population %g must be a number >= 0", i + 1,
                                w[i]);
-        if (n[i] == 0.0 && o[i] > 0.0)
-            return ics_err_set(e, ICS_EINVAL, "stratum %zu: %g events with a population of zero",
-                               i + 1, o[i]);
         sw += w[i];
     }
+    if (analytics_strata_check(o, n, k, e)) return ICS_EINVAL;
     if (!(sw > 0.0)) return ics_err_set(e, ICS_EINVAL, "standard population weights sum to zero");
     dsr_one(o, n, w, k, multiplier, zvalues(), out);
     return 0;
@@ -269,6 +283,7 @@ int analytics_isr(const double *o, double observed_total, const double *n, const
     }
     if (bad_number(obs))
         return ics_err_set(e, ICS_EINVAL, "observed total %g must be a number >= 0", obs);
+    if (o && analytics_strata_check(o, n, k, e)) return ICS_EINVAL;
     blank(out, obs, exp_, ANALYTICS_METHOD_BYAR);
     out->zero_pop_bands = zero;
     if (exp_ == 0.0) {

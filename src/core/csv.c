@@ -1,6 +1,11 @@
-/* csv.c - CSV parsing into one buffer (see csv.h). */
+/* csv.c - CSV parsing into one buffer (see csv.h). Every cell is checked
+ * as text (UTF-8, no NUL byte) as it is read, so no import can store a name
+ * the API would later fail to print. */
 #include "core/csv.h"
 
+#include "core/utf8.h"
+
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +79,25 @@ static int add_row(csv_doc *d, rowv *r, size_t line, size_t *cap, ics_err *e)
     return 0;
 }
 
+/* A cell of n bytes must be UTF-8 without NUL bytes (a NUL would silently
+ * cut it short). The message names the line and the column, and never
+ * quotes the bad bytes. */
+static int cell_text(const csv_doc *d, const char *cell, size_t n, size_t line, size_t col,
+                     ics_err *e)
+{
+    int nul = strlen(cell) != n;
+    if (!nul && utf8_valid(cell)) return 0;
+    char where[96];
+    if (d->header && col < d->ncols)
+        snprintf(where, sizeof where, "column '%s'", d->header[col]);
+    else
+        snprintf(where, sizeof where, "column %zu", col + 1);
+    where[utf8_clip(where, strlen(where))] = '\0';
+    utf8_scrub(where);
+    return ics_err_set(e, ICS_EINVAL, "%s: line %zu, %s: %s", d->name, line, where,
+                       nul ? "contains a NUL byte" : "is not valid UTF-8 text");
+}
+
 int csv_parse(const char *text, size_t len, const char *name, csv_doc **out, ics_err *e)
 {
     csv_doc *d = calloc(1, sizeof *d);
@@ -126,6 +150,7 @@ int csv_parse(const char *text, size_t len, const char *name, csv_doc **out, ics
             *w++ = *p++;
         }
         *w++ = '\0';
+        if ((rc = cell_text(d, cell, (size_t)(w - 1 - cell), row_line, r.n, e))) goto done;
         if (push_cell(&r, cell)) {
             rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
             goto done;
@@ -209,4 +234,66 @@ int csv_columns(const csv_doc *d, const char *const *names, int *idx, int strict
         }
     (void)k;
     return 0;
+}
+
+/* Rows ordered by their key cells, for finding duplicates. */
+typedef struct keyed {
+    const csv_doc *d;
+    const int *idx;
+    int n;
+} keyed;
+
+static int cmp_keys(const keyed *k, size_t a, size_t b)
+{
+    for (int i = 0; i < k->n; i++) {
+        int c = strcmp(k->d->rows[a][k->idx[i]], k->d->rows[b][k->idx[i]]);
+        if (c) return c;
+    }
+    return a < b ? -1 : a > b;
+}
+
+/* A merge sort of row numbers (qsort has no context argument in C11). */
+static void sort_rows(const keyed *k, size_t *v, size_t *tmp, size_t n)
+{
+    if (n < 2) return;
+    size_t h = n / 2;
+    sort_rows(k, v, tmp, h);
+    sort_rows(k, v + h, tmp, n - h);
+    size_t i = 0, j = h, o = 0;
+    while (i < h && j < n) tmp[o++] = cmp_keys(k, v[i], v[j]) <= 0 ? v[i++] : v[j++];
+    while (i < h) tmp[o++] = v[i++];
+    while (j < n) tmp[o++] = v[j++];
+    memcpy(v, tmp, n * sizeof *v);
+}
+
+int csv_unique(const csv_doc *d, const int *idx, int n, ics_err *e)
+{
+    assert(d && idx && n > 0);
+    if (d->nrows < 2) return 0;
+    size_t *v = malloc(d->nrows * sizeof *v), *tmp = malloc(d->nrows * sizeof *tmp);
+    if (!v || !tmp) {
+        free(v);
+        free(tmp);
+        return ics_err_set(e, ICS_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < d->nrows; i++) v[i] = i;
+    keyed k = {d, idx, n};
+    sort_rows(&k, v, tmp, d->nrows);
+    int rc = 0;
+    for (size_t i = 1; i < d->nrows && !rc; i++) {
+        size_t a = v[i - 1], b = v[i];
+        int same = 1;
+        for (int c = 0; c < n && same; c++) same = !strcmp(d->rows[a][idx[c]], d->rows[b][idx[c]]);
+        if (!same) continue;
+        char key[200] = "";
+        size_t len = 0;
+        for (int c = 0; c < n && len < sizeof key; c++)
+            len += (size_t)snprintf(key + len, sizeof key - len, "%s%s '%s'", c ? ", " : "",
+                                    d->header[idx[c]], d->rows[a][idx[c]]);
+        rc = ics_err_set(e, ICS_EINVAL, "%s: lines %zu and %zu have the same %s", d->name,
+                         d->line[a], d->line[b], key);
+    }
+    free(v);
+    free(tmp);
+    return rc;
 }

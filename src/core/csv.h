@@ -22,10 +22,16 @@ typedef struct csv_doc {
 } csv_doc;
 
 /* Parse text (need not be NUL-terminated). A row with more cells than the
- * header, an unterminated quote or an empty document is an error. */
+ * header, an unterminated quote, an empty document, or a cell that is not
+ * UTF-8 text or holds a NUL byte (named by line and column) is an error. */
 int csv_parse(const char *text, size_t len, const char *name, csv_doc **out, ics_err *e);
 int csv_read_file(const char *path, csv_doc **out, ics_err *e);
 void csv_free(csv_doc *d);
+
+/* ICS_EINVAL when two rows have the same values in the n key columns
+ * idx[], naming both lines and the key ("lines 3 and 9 have the same
+ * site_code 'RYJ01'"); rows are otherwise unchanged. */
+int csv_unique(const csv_doc *d, const int *idx, int n, ics_err *e);
 
 /* Index of a header column, or -1. */
 int csv_col(const csv_doc *d, const char *name);

@@ -42,6 +42,34 @@ int valid_nhs_number(const char *s, char out[11], ics_err *e)
     return 0;
 }
 
+/* Royal Mail's letter rules, as published in its "Postcode format" sheet
+ * (reproduced in the Market Research Society's and the ILR specification's
+ * postcode appendices) and in the Cabinet Office's BS 7666 postcode data
+ * standard:
+ *   - Q, V and X are not used in the first position;
+ *   - I, J and Z are not used in the second position (AA9, AA99, AA9A);
+ *   - the third position of A9A holds only A B C D E F G H J K P S T U W
+ *     (the older sheet omits P; it is allowed here, as refusing a real
+ *     postcode is worse than accepting an unused one);
+ *   - the fourth position of AA9A holds only A B E H M N P R V W X Y;
+ *   - the inward code's two letters are never C, I, K, M, O or V;
+ *   - GIR 0AA (Girobank) is valid though it breaks the shapes.
+ * Returns the rule broken, or NULL. in (the inward code) may be NULL when
+ * only a district is checked; o is an outward code of a valid shape. */
+static const char *letters_broken(const char *o, size_t n, const char *in)
+{
+    if (strchr("QVX", o[0])) return "Q, V and X are not used as a postcode's first letter";
+    if (isupper((unsigned char)o[1]) && strchr("IJZ", o[1]))
+        return "I, J and Z are not used as a postcode's second letter";
+    if (n == 3 && isupper((unsigned char)o[2]) && !strchr("ABCDEFGHJKPSTUW", o[2]))
+        return "only A B C D E F G H J K P S T U W may end an outward code like 'W1A'";
+    if (n == 4 && isupper((unsigned char)o[3]) && !strchr("ABEHMNPRVWXY", o[3]))
+        return "only A B E H M N P R V W X Y may end an outward code like 'EC1A'";
+    if (in && (strchr("CIKMOV", in[1]) || strchr("CIKMOV", in[2])))
+        return "the inward code's letters are never C, I, K, M, O or V";
+    return NULL;
+}
+
 /* Outward-code shapes, A = letter, 9 = digit. */
 static int outward_ok(const char *o, size_t n)
 {
@@ -71,10 +99,16 @@ int valid_postcode(const char *s, char out[9], ics_err *e)
         c[n++] = (char)toupper((unsigned char)*p);
     }
     c[n] = '\0';
+    if (strcmp(c, "GIR0AA") == 0) {
+        if (out) strcpy(out, "GIR 0AA");
+        return 0;
+    }
     if (n < 5 || !isdigit((unsigned char)c[n - 3]) || !isupper((unsigned char)c[n - 2]) ||
         !isupper((unsigned char)c[n - 1]) || !outward_ok(c, n - 3))
         return ics_err_set(e, ICS_EINVAL,
                            "'%s' is not a valid UK postcode (expected e.g. 'UB8 3NN')", s);
+    const char *broken = letters_broken(c, n - 3, c + n - 3);
+    if (broken) return ics_err_set(e, ICS_EINVAL, "'%s' is not a valid UK postcode: %s", s, broken);
     if (out) {
         memcpy(out, c, n - 3);
         out[n - 3] = ' ';
@@ -105,7 +139,13 @@ int valid_postcode_district(const char *s, char out[5], ics_err *e)
         c[n++] = (char)toupper((unsigned char)*p);
     }
     c[n] = '\0';
-    if (!outward_ok(c, n)) return ics_err_set(e, ICS_EINVAL, "'%s' is not a postcode district", s);
+    if (strcmp(c, "GIR") != 0) {
+        if (!outward_ok(c, n))
+            return ics_err_set(e, ICS_EINVAL, "'%s' is not a postcode district", s);
+        const char *broken = letters_broken(c, n, NULL);
+        if (broken)
+            return ics_err_set(e, ICS_EINVAL, "'%s' is not a postcode district: %s", s, broken);
+    }
     if (out) memcpy(out, c, n + 1);
     return 0;
 }

@@ -9,6 +9,7 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <pthread.h>
@@ -254,11 +255,48 @@ static enum MHD_Result q_utf8(void *cls, enum MHD_ValueKind kind, const char *ke
     return MHD_NO;
 }
 
+/* Percent-decoding of the path and the query (MHD_OPTION_UNESCAPE_CALLBACK).
+ * libmicrohttpd's own decoder turns %00 into a NUL that silently ends the
+ * string, so "/index.html%00.js" was served as "/index.html". Here a decoded
+ * NUL becomes the two bytes C0 80, which are never valid UTF-8, so
+ * text_ok() refuses the request. Decoding only shortens the string. */
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c - 'A' + 10;
+}
+
+static size_t unescape(void *cls, struct MHD_Connection *mc, char *s)
+{
+    (void)cls;
+    (void)mc;
+    char *w = s;
+    for (const char *r = s; *r;) {
+        if (r[0] == '%' && isxdigit((unsigned char)r[1]) && isxdigit((unsigned char)r[2])) {
+            int v = hexval(r[1]) * 16 + hexval(r[2]);
+            if (v == 0) {
+                *w++ = (char)0xC0;
+                *w++ = (char)0x80;
+            } else {
+                *w++ = (char)v;
+            }
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
 /* Input is text: the path and every query parameter must be UTF-8 before
  * any handler sees them (bodies are checked by the JSON parser or the CSV
  * reader). */
 static int text_ok(struct MHD_Connection *mc, const char *url, int *sent)
 {
+    if (strstr(url, "\xC0\x80")) {
+        *sent = problem_now(mc, 400, "the request path contains a NUL character (%00)");
+        return 0;
+    }
     if (!utf8_valid(url)) {
         *sent = problem_now(mc, 400, "the request path is not valid UTF-8");
         return 0;
@@ -513,7 +551,8 @@ int http_serve(const http_config *cfg, ics_err *e)
         (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
         MHD_OPTION_NOTIFY_CONNECTION, on_conn, NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)64 * 1024, MHD_OPTION_CONNECTION_TIMEOUT, lim.idle_timeout,
-        MHD_OPTION_CONNECTION_LIMIT, lim.max_conns, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, lim.max_conns, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+        MHD_OPTION_END);
     if (!d) {
         free(P.free);
         return ics_err_set(e, ICS_EIO, "cannot listen on %s:%d: %s", cfg->host, cfg->port,

@@ -533,6 +533,7 @@ static int estimate(store_an_statistic stat, const double *o, const double *n, c
                     const double *ref_n, const double *w, analytics_estimate *out, ics_err *e)
 {
     enum { K = ANALYTICS_NSEXES * ANALYTICS_NBANDS };
+    if (analytics_strata_check(o, n, K, e)) return ICS_EINVAL;
     if (stat == STORE_AN_DSR) return analytics_dsr(o, n, w, K, 100000.0, out, e);
     if (stat == STORE_AN_ISR) return analytics_isr(o, 0, n, ref_o, ref_n, K, 100.0, out, e);
     double so = 0, sn = 0;

@@ -170,6 +170,10 @@ int store_dir_import_csv(store *s, const dir_collection *c, const csv_doc *doc, 
         if (map[i] < 0 && c->cols[i].required)
             return ics_err_set(e, ICS_EINVAL, "%s: line 1: required column '%s' is missing",
                                doc->name, c->cols[i].name);
+    /* one row per key in a file: a second would silently replace the first */
+    int keys[3], nk = 0, all = 1;
+    for (; nk < 3 && c->keys[nk]; nk++) all &= (keys[nk] = csv_col(doc, c->keys[nk])) >= 0;
+    if (nk && all && csv_unique(doc, keys, nk, e)) return ICS_EINVAL;
     char(*v)[256] = calloc((size_t)n, 256);
     if (!v) return ics_err_set(e, ICS_ENOMEM, "out of memory");
     int rc = 0;

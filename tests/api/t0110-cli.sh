@@ -67,5 +67,18 @@ echo '{"sites":[{"site_code":"RYJ60","name":"X"}]}' >"$T/bad.json"
 "$BIN" import --db "$DB" "$T/bad.json" >"$T/out" 2>&1; st=$?
 check "JSON row missing fields exits 2 (exit $st)" [ $st -eq 2 ]
 check "JSON row missing fields: the message names the row" grep -q "sites\[0\]" "$T/out"
+
+# every cell is text, and one file has one row per key
+before=$(sql 'SELECT COUNT(*) FROM sites')
+printf 'site_code,name,org_code,kind,postcode,lat,lon,place_code\nRYJ70,Caf\351 Site,RYJ,acute,W2 1NY,51.5,-0.17,E09000033\n' >"$T/sites.csv"
+"$BIN" import --db "$DB" "$T/sites.csv" >"$T/out" 2>&1; st=$?
+check "a name that is not UTF-8 exits 2 (exit $st)" [ $st -eq 2 ]
+check "the message names line and column" grep -q "sites.csv: line 2, column 'name': is not valid UTF-8 text" "$T/out"
+check "the message itself is valid UTF-8" iconv -f UTF-8 -t UTF-8 "$T/out" -o /dev/null
+printf 'site_code,name,org_code,kind,postcode,lat,lon,place_code\nRYJ71,One,RYJ,acute,W2 1NY,51.5,-0.17,E09000033\nRYJ72,Two,RYJ,acute,W2 1NY,51.5,-0.17,E09000033\nRYJ71,One again,RYJ,acute,W2 1NY,51.5,-0.17,E09000033\n' >"$T/sites.csv"
+"$BIN" import --db "$DB" "$T/sites.csv" >"$T/out" 2>&1; st=$?
+check "a key twice in one file exits 2 (exit $st)" [ $st -eq 2 ]
+check "the message names both lines and the key" grep -q "sites.csv: lines 2 and 4 have the same site_code 'RYJ71'" "$T/out"
+check "nothing from either file was imported" [ "$(sql 'SELECT COUNT(*) FROM sites')" = "$before" ]
 echo "# $n checks, $fails failed"
 [ "$fails" -eq 0 ]

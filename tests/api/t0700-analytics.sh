@@ -249,4 +249,16 @@ printf 'area_code,sex,age_band,count\nE09000005,M,0-4,1\nE09000005,M,0-4,-2\n' >
 check "import of a negative count exits 2 (exit $st)" [ $st -eq 2 ]
 check "import of a negative count: the message names line 3" grep -q "line 3" "$T/out"
 check "nothing imported" [ "$(sql "SELECT COUNT(*) FROM analytics_datasets WHERE dataset = 'clibad'")" = 0 ]
+
+# events in an age band nobody lives in: refused for every statistic, naming the band
+sql "UPDATE place_population SET population = 0 WHERE place_code = 'E09000017' AND sex = 'F' AND age_band = '90+'"
+for stat in dsr crude isr; do
+    api GET "/api/v1/analytics/rates?dataset=falls_2024&statistic=$stat" "$ANA"
+    expect "$stat with events in a band of zero population" 422
+    jqcheck "the $stat problem names the area, sex and band" \
+        '.detail | test("E09000017") and test("female 90\\+ age band")'
+    "$BIN" analyse rates --db "$DB" --dataset falls_2024 --statistic $stat >"$T/out" 2>&1; st=$?
+    check "analyse rates --statistic $stat refuses it too (exit $st)" [ $st -eq 2 ]
+    check "and names the band" grep -q "female 90+ age band" "$T/out"
+done
 finish

@@ -2,7 +2,9 @@
 # t0910-reliability.sh - the store under stress and the files it leaves:
 # a database locked by another writer answers 503 with Retry-After (not
 # 409, and no crash in the handler that failed to begin its transaction),
-# and a new database file is readable by its owner only.
+# a new database file is readable by its owner only, and an encoded NUL in
+# a path or query is refused (it used to cut the path short, so
+# /index.html%00.js served index.html).
 . "$(dirname "$0")/lib.sh"
 export ICSFLOW_BUSY_MS=200
 start_server
@@ -26,5 +28,18 @@ expect "the same update once the lock is released" 200
 check "the update is stored" [ "$(sql "SELECT used_today FROM service_capacity WHERE service_id = 'FALLS-HH'")" = 3 ]
 check "the write-ahead log is private too" [ "$(stat -c %a "$DB-wal")" = 600 ]
 check "so is the shared-memory index" [ "$(stat -c %a "$DB-shm")" = 600 ]
+
+# ---- an encoded NUL is refused, never a silent cut -------------------------
+api GET "/index.html%00.js" ""
+expect "the dashboard page with %00.js after it" 400
+check "and the page is not served" [ "$CTYPE" != "text/html" ]
+api GET "/index.html" ""
+check "the page itself is still served ($STATUS $CTYPE)" [ "$STATUS" = 200 ]
+api GET "/api/v1/sites/RYJ01%00junk" "$ADMIN"
+expect "an API path with an encoded NUL" 400
+api GET "/api/v1/sitrep/today?day=2026-01-01%00x" "$ADMIN"
+expect "a query value with an encoded NUL" 400
+api GET "/api/v1/sites?limit=5%2B" "$ADMIN"
+expect "other escapes still decode (%2B is a plus sign, so the limit is refused)" 422
 
 finish

@@ -226,7 +226,7 @@ static void test_dsr_zero_population_band_reported_not_fatal(void **s)
     /* events with no population cannot be standardised: say which band */
     o[18] = 2;
     assert_int_equal(analytics_dsr(o, n, analytics_esp2013, 19, 100000, &r, &e), ICS_EINVAL);
-    assert_non_null(strstr(e.msg, "stratum 19"));
+    assert_string_equal(e.msg, "2 events in the 90+ age band, whose population is zero");
     /* all empty: reported, not a division by zero */
     double z[19] = {0};
     assert_int_equal(analytics_dsr(z, z, analytics_esp2013, 19, 100000, &r, &e), 0);

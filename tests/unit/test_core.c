@@ -109,6 +109,38 @@ static void test_postcode_normalises_and_rejects(void **s)
     assert_string_equal(o, "HA1");
 }
 
+/* Royal Mail's letter rules by position (see valid.c for the source). */
+static void test_postcode_letter_rules(void **s)
+{
+    (void)s;
+    ics_err e = {0};
+    char out[9];
+    assert_int_equal(valid_postcode("GIR 0AA", out, &e), 0);
+    assert_string_equal(out, "GIR 0AA");
+    assert_int_equal(valid_postcode("gir0aa", out, &e), 0);
+    assert_int_equal(valid_postcode("GIR 0AB", out, &e), ICS_EINVAL);
+    assert_int_equal(valid_postcode("EC1A 1BB", out, &e), 0);
+    assert_int_equal(valid_postcode("W1A 1HQ", out, &e), 0);
+    assert_int_equal(valid_postcode("SW1P 3BT", out, &e), 0);
+    assert_int_equal(valid_postcode("QC1A 1BB", out, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "first letter"));
+    assert_int_equal(valid_postcode("V1 1AA", out, &e), ICS_EINVAL);
+    assert_int_equal(valid_postcode("X1 1AA", out, &e), ICS_EINVAL);
+    assert_int_equal(valid_postcode("W1 1CA", out, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "C, I, K, M, O or V"));
+    assert_int_equal(valid_postcode("W1 1AV", out, &e), ICS_EINVAL);
+    assert_int_equal(valid_postcode("AJ1 1AA", out, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "second letter"));
+    assert_int_equal(valid_postcode("W1I 1AA", out, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "'W1A'"));
+    assert_int_equal(valid_postcode("EC1C 1BB", out, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "'EC1A'"));
+    char d[5];
+    assert_int_equal(valid_postcode_district("gir", d, &e), 0);
+    assert_int_equal(valid_postcode_district("QC1A", d, &e), ICS_EINVAL);
+    assert_int_equal(valid_postcode_district("EC1A", d, &e), 0);
+}
+
 static void test_ods_and_ons_codes(void **s)
 {
     (void)s;
@@ -206,6 +238,43 @@ static void test_csv_quotes_short_rows_and_errors(void **s)
     assert_non_null(strstr(e.msg, "bad.csv: line 2"));
     const char *open = "a\n\"abc\n";
     assert_int_equal(csv_parse(open, strlen(open), "o.csv", &d, &e), ICS_EINVAL);
+}
+
+static void test_csv_refuses_cells_that_are_not_text(void **s)
+{
+    (void)s;
+    ics_err e = {0};
+    csv_doc *d = NULL;
+    const char *latin1 = "code,name\nA,Caf\xe9\n";
+    assert_int_equal(csv_parse(latin1, strlen(latin1), "n.csv", &d, &e), ICS_EINVAL);
+    assert_string_equal(e.msg, "n.csv: line 2, column 'name': is not valid UTF-8 text");
+    const char nul[] = "code,name\nA,ok\nB,bad\0tail\n";
+    assert_int_equal(csv_parse(nul, sizeof nul - 1, "z.csv", &d, &e), ICS_EINVAL);
+    assert_string_equal(e.msg, "z.csv: line 3, column 'name': contains a NUL byte");
+    const char *head = "code,\xff\n";
+    assert_int_equal(csv_parse(head, strlen(head), "h.csv", &d, &e), ICS_EINVAL);
+    assert_string_equal(e.msg, "h.csv: line 1, column 2: is not valid UTF-8 text");
+    const char *fine = "code,name\nA,Caf\xc3\xa9\n";
+    assert_int_equal(csv_parse(fine, strlen(fine), "f.csv", &d, &e), 0);
+    assert_string_equal(d->rows[0][1], "Caf\xc3\xa9");
+    csv_free(d);
+}
+
+static void test_csv_unique_names_both_lines(void **s)
+{
+    (void)s;
+    ics_err e = {0};
+    csv_doc *d = NULL;
+    const char *t = "site,day,n\nA,1,5\nB,1,6\n\nA,2,7\nB,1,8\n";
+    assert_int_equal(csv_parse(t, strlen(t), "u.csv", &d, &e), 0);
+    int one[] = {0}, two[] = {0, 1};
+    assert_int_equal(csv_unique(d, two, 2, &e), ICS_EINVAL);
+    assert_string_equal(e.msg, "u.csv: lines 3 and 6 have the same site 'B', day '1'");
+    assert_int_equal(csv_unique(d, one, 1, &e), ICS_EINVAL);
+    assert_string_equal(e.msg, "u.csv: lines 2 and 5 have the same site 'A'");
+    int third[] = {2};
+    assert_int_equal(csv_unique(d, third, 1, &e), 0);
+    csv_free(d);
 }
 
 static void test_rng_is_deterministic_and_uniform(void **s)
@@ -369,11 +438,14 @@ int main(void)
         cmocka_unit_test(test_nhs_number_accepts_valid_and_grouped),
         cmocka_unit_test(test_nhs_number_rejects_bad_check_digit_and_shape),
         cmocka_unit_test(test_postcode_normalises_and_rejects),
+        cmocka_unit_test(test_postcode_letter_rules),
         cmocka_unit_test(test_ods_and_ons_codes),
         cmocka_unit_test(test_bst_boundaries_2026),
         cmocka_unit_test(test_parse_local_times_across_clock_changes),
         cmocka_unit_test(test_civil_roundtrip_and_weekday),
         cmocka_unit_test(test_csv_quotes_short_rows_and_errors),
+        cmocka_unit_test(test_csv_refuses_cells_that_are_not_text),
+        cmocka_unit_test(test_csv_unique_names_both_lines),
         cmocka_unit_test(test_rng_is_deterministic_and_uniform),
         cmocka_unit_test(test_geo_distance),
         cmocka_unit_test(test_sb_escapes),
