@@ -15,6 +15,12 @@ OPT     := -O2 -g
 ASAN    := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 # ThreadSanitizer build of the server for the concurrent tests (tests/tsan.sh)
 TSAN    := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+# libFuzzer targets (tests/fuzz), built with clang: `make test` runs each a
+# few seconds, `make fuzz` for FUZZ_SECONDS each
+FUZZ_CC ?= clang
+FUZZ    := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+           -Wno-string-concatenation
+FUZZ_SECONDS ?= 300
 
 SRCS    := $(shell find src -name '*.c' | sort)
 MAIN    := src/cli/main.c
@@ -23,12 +29,14 @@ GENSRCS := $(BUILD)/gen/openapi.c
 OBJS    := $(LIBSRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/openapi.o
 AOBJS   := $(LIBSRCS:%.c=$(BUILD)/asan/obj/%.o) $(BUILD)/asan/obj/gen/openapi.o
 TOBJS   := $(SRCS:%.c=$(BUILD)/tsan/obj/%.o) $(BUILD)/tsan/obj/gen/openapi.o
+FOBJS   := $(LIBSRCS:%.c=$(BUILD)/fuzz/obj/%.o) $(BUILD)/fuzz/obj/gen/openapi.o
+FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 UNITS   := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(wildcard tests/unit/test_*.c))
 
 DB      ?= icsflow.db
 LISTEN  ?= 127.0.0.1:8080
 
-.PHONY: all deps test unit run bench format clean web install
+.PHONY: all deps test unit run bench format clean web install fuzz fuzzers
 all: $(BUILD)/icsflow web
 
 deps:
@@ -62,6 +70,27 @@ $(BUILD)/tsan/obj/%.o: %.c
 $(BUILD)/tsan/icsflow: $(TOBJS)
 	$(CC) $(TSAN) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/fuzz/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CSTD) $(WARN) $(FUZZ) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CSTD) $(WARN) $(FUZZ) -fsanitize=fuzzer-no-link $(INCS) $(DEFS) -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/libicsflow.a: $(FOBJS)
+	ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libicsflow.a
+	$(FUZZ_CC) $(CSTD) $(WARN) $(FUZZ) -fsanitize=fuzzer $(INCS) $(DEFS) -o $@ $< -Wl,--whole-archive $(BUILD)/fuzz/libicsflow.a -Wl,--no-whole-archive $(LDLIBS)
+
+fuzzers: $(FUZZERS)
+
+fuzz:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory $(BUILD)/icsflow fuzzers
+	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(OPT) $(INCS) $(DEFS) -MMD -MP -c $< -o $@
@@ -90,7 +119,7 @@ unit: $(UNITS)
 
 test:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory $(BUILD)/asan/icsflow $(BUILD)/tsan/icsflow $(BUILD)/icsflow unit web
+	@$(MAKE) --no-print-directory $(BUILD)/asan/icsflow $(BUILD)/tsan/icsflow $(BUILD)/icsflow unit fuzzers web
 	@BUILD=$(BUILD) tests/run.sh
 
 run:

@@ -1,8 +1,8 @@
 #!/bin/sh
 # run.sh - run every test: the chain-lint of the test scripts, unit tests
 # (cmocka, built with ASan/UBSan), the API tests against a real server, the
-# concurrent tests against the ThreadSanitizer build, then the browser tests
-# when present.
+# concurrent tests against the ThreadSanitizer build, a few seconds of each
+# fuzz target, then the browser tests when present.
 # Prints one closing line "N passed, N failed" and exits non-zero on failure.
 set -u
 cd "$(dirname "$0")/.."
@@ -69,6 +69,9 @@ for t in tests/tsan/t[0-9]*.sh; do
     script "tsan-$(basename "$t" .sh)" "$t"
     unset ICSFLOW_SERVE_BIN
 done
+# a few seconds of each libFuzzer target (make fuzz runs them long)
+export FUZZ_SECONDS="${FUZZ_SMOKE_SECONDS:-5}"
+script fuzz tests/fuzz/run.sh
 if [ -x tests/e2e/run.sh ] && [ "${ICS_SKIP_E2E:-0}" != 1 ]; then
     log=${BUILD:-build}/test-logs/e2e.log
     if tests/e2e/run.sh >"$log" 2>&1; then st=0; else st=$?; fi
