@@ -63,23 +63,19 @@ static void write_class_net(const flow_mcf *g, const char *path)
     fclose(f);
 }
 
-/* icsflow's solver alone on a copy of the network (copying the arcs in
- * and solving, as the reference builds its solver and runs it). */
-static void solve_copy(const flow_mcf *net, double *cpu, double *wall, int64_t *total)
+/* icsflow's solver alone on the engine's own network (beds_queue_net, built
+ * afresh and not timed): flow_mcf_solve, which copies and orders the arcs
+ * and solves, as the reference builds its solver and runs it. */
+static void solve_net(const beds_board *bd, const beds_referral *refs, size_t n,
+                      const beds_match_opts *o, double *cpu, double *wall, int64_t *total)
 {
-    double c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID), w0 = clock_s(CLOCK_MONOTONIC);
-    int n = flow_mcf_nodes(net);
-    size_t m = flow_mcf_arcs(net);
-    flow_mcf *g = flow_mcf_new(n, m);
-    for (int u = 0; u < n; u++) flow_mcf_supply_set(g, u, flow_mcf_supply_get(net, u));
-    flow_mcf_root_hint(g, n - 1); /* the sink, as the engine does */
-    for (size_t a = 0; a < m; a++) {
-        int from, to;
-        int64_t cap, cost;
-        flow_mcf_arc_get(net, a, &from, &to, &cap, &cost);
-        flow_mcf_arc_add(g, from, to, cap, cost);
-    }
+    flow_mcf *g = NULL;
     ics_err e = {0};
+    if (beds_queue_net(bd, refs, n, o, &g, &e)) {
+        fprintf(stderr, "bench_beds: %s\n", e.msg);
+        exit(1);
+    }
+    double c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID), w0 = clock_s(CLOCK_MONOTONIC);
     if (flow_mcf_solve(g, &e)) {
         fprintf(stderr, "bench_beds: %s\n", e.msg);
         exit(1);
@@ -188,7 +184,7 @@ int main(int argc, char **argv)
     int64_t stotal = 0;
     for (int k = 0; k < reps; k++) {
         double c, w;
-        solve_copy(net, &c, &w, &stotal);
+        solve_net(&bd, refs, (size_t)nrefs, &o, &c, &w, &stotal);
         if (c < scpu) scpu = c;
         if (w < swall) swall = w;
     }

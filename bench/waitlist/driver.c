@@ -225,7 +225,7 @@ int main(int argc, char **argv)
                 if (hi < 0) continue;
                 flow_mcf *g = flow_mcf_new(hi - lo + 1, a1 - a0);
                 for (int u = lo; u <= hi; u++) flow_mcf_supply_set(g, u - lo, net->supply[u]);
-                flow_mcf_root_hint(g, hi - lo); /* the sink, as the engine does */
+                waitlist_net_solver_setup(g, hi - lo); /* the sink is the last node */
                 for (size_t a = a0; a < a1; a++)
                     flow_mcf_arc_add(g, net->from[a] - lo, net->to[a] - lo, net->cap[a],
                                      net->cost[a]);

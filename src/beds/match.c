@@ -315,6 +315,26 @@ fail:
     return -1;
 }
 
+/* An upper bound on the referral-class arcs (type, sex and commissioning
+ * rules, not distance or cost), so the arc arrays are sized once. */
+static size_t arcs_bound(const beds_board *b, const beds_referral *refs, const beds_match_opts *o,
+                         const qnet *q)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < q->nr; i++) {
+        const beds_referral *r = &refs[q->ridx[i]];
+        for (size_t k = 0; k < q->ncls; k++) {
+            const beds_unit *u = &b->units[q->cls[k].unit];
+            if (beds_type_fit(r->type, u->type) == BEDS_FIT_NONE) continue;
+            if (u->sex != 'X' && u->sex != r->sex) continue;
+            if (q->cls[k].bay && q->cls[k].bay != r->sex) continue;
+            if (o->policy == BEDS_POLICY_BOROUGH && !commissioned(u, r->place)) continue;
+            n++;
+        }
+    }
+    return n;
+}
+
 static int qnet_build(const beds_board *b, const beds_referral *refs, size_t nrefs,
                       const beds_match_opts *o, qnet *q, ics_err *e)
 {
@@ -338,7 +358,7 @@ static int qnet_build(const beds_board *b, const beds_referral *refs, size_t nre
         return ics_err_set(e, ICS_EINVAL, "too many referrals and bed classes for one network");
     }
     int nr = (int)q->nr, sink = nr + (int)q->ncls;
-    q->g = flow_mcf_new(sink + 1, q->nr * 8 + q->ncls + 16);
+    q->g = flow_mcf_new(sink + 1, arcs_bound(b, refs, o, q) + q->nr + q->ncls + 16);
     if (!q->g) goto fail;
     for (int i = 0; i < nr; i++) {
         const beds_referral *r = &refs[q->ridx[i]];
@@ -357,7 +377,12 @@ static int qnet_build(const beds_board *b, const beds_referral *refs, size_t nre
     for (size_t k = 0; k < q->ncls; k++)
         if (flow_mcf_arc_add(q->g, nr + (int)k, sink, q->cls[k].n, 0) < 0) goto fail;
     flow_mcf_supply_set(q->g, sink, -(int64_t)nr);
-    flow_mcf_root_hint(q->g, sink); /* start from "nobody placed" */
+    /* start from "nobody placed"; referrals have many class arcs, of which
+     * the cheap ones are the likely ones: price each one's 16 cheapest
+     * (and its unplaced arc) first (bench/beds: about 2x fewer CPU seconds
+     * than pricing every arc at 5x the benchmark size) */
+    flow_mcf_root_hint(q->g, sink);
+    flow_mcf_pricing(q->g, 16, 1.0);
     free(uc);
     return 0;
 fail:

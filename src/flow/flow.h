@@ -30,6 +30,13 @@ void flow_mcf_supply_set(flow_mcf *g, int node, int64_t supply);
  * cannot starts as usual. The optimum is the same; it is found faster when
  * such direct arcs exist (beds: unplaced; waitlist: unassigned). */
 void flow_mcf_root_hint(flow_mcf *g, int node);
+/* Pricing (how entering arcs are searched for; never the optimum): each
+ * node's core_arcs cheapest out-arcs (and its dearest, often its way out)
+ * are priced first and the rest only when those offer nothing (0: price
+ * every arc alike, the default); blocks of block_factor x sqrt(priced
+ * arcs) arcs (default 1, LEMON's choice). The best values depend on the
+ * model's shape; the engines set theirs from benchmarks. */
+void flow_mcf_pricing(flow_mcf *g, int core_arcs, double block_factor);
 /* Solve. ICS_EINVAL when infeasible or unbalanced, ICS_ENOMEM. */
 int flow_mcf_solve(flow_mcf *g, ics_err *e);
 int flow_mcf_nodes(const flow_mcf *g);

@@ -59,10 +59,12 @@ struct flow_mcf {
     int in_arc, join, u_in, v_in, u_out, v_out;
     int64_t delta;
     size_t next_arc, block;
-    size_t mc;   /* core arcs: internal positions [0, mc) */
-    int hint;    /* node to hang the others from at the start, or -1 */
-    int *int_of; /* external arc index -> internal position; NULL: same */
-    int *ext_of; /* internal position -> external arc index */
+    size_t mc;           /* core arcs: internal positions [0, mc) */
+    int hint;            /* node to hang the others from at the start, or -1 */
+    int core_arcs;       /* cheapest out-arcs per node priced first; 0: all arcs */
+    double block_factor; /* block size = block_factor x sqrt(priced arcs) */
+    int *int_of;         /* external arc index -> internal position; NULL: same */
+    int *ext_of;         /* internal position -> external arc index */
     int *dirty;
     int64_t total;
     uint64_t pivots;
@@ -76,8 +78,11 @@ flow_mcf *flow_mcf_new(int nodes, size_t arcs_hint)
     if (!g) return NULL;
     g->n = nodes;
     g->hint = -1;
+    g->core_arcs = 0;
+    g->block_factor = 1.0;
     g->supply = calloc((size_t)nodes + 1, sizeof *g->supply);
-    g->mcap = arcs_hint > 16 ? arcs_hint : 16;
+    /* room for the artificial arcs too, so solving need not move the arrays */
+    g->mcap = (arcs_hint > 16 ? arcs_hint : 16) + (size_t)(nodes > 0 ? nodes : 0);
     g->source = malloc(g->mcap * sizeof *g->source);
     g->target = malloc(g->mcap * sizeof *g->target);
     g->cap = malloc(g->mcap * sizeof *g->cap);
@@ -149,6 +154,13 @@ void flow_mcf_supply_set(flow_mcf *g, int node, int64_t supply)
 void flow_mcf_root_hint(flow_mcf *g, int node)
 {
     g->hint = node;
+}
+
+void flow_mcf_pricing(flow_mcf *g, int core_arcs, double block_factor)
+{
+    assert(core_arcs >= 0 && block_factor > 0);
+    g->core_arcs = core_arcs;
+    g->block_factor = block_factor;
 }
 
 int flow_mcf_nodes(const flow_mcf *g)
@@ -240,15 +252,15 @@ static int64_t kth(int64_t *v, size_t n, size_t k)
     return v[k];
 }
 
-/* Order the arcs for pricing: the core (each node's CORE_ARCS cheapest
+/* Order the arcs for pricing: the core (each node's core_arcs cheapest
  * out-arcs, all of them for nodes with fewer) first, spread out so that
  * consecutive arcs leave different nodes (as LEMON's arc mixing does: a
  * block then samples the whole network), then the rest by source. The
  * arrays are permuted in place of the caller's order; int_of and ext_of
  * translate. */
-#define CORE_ARCS 8
 static int order_arcs(flow_mcf *g)
 {
+    size_t core = g->core_arcs > 0 ? (size_t)g->core_arcs : SIZE_MAX;
     size_t m = g->m, n = (size_t)g->n;
     size_t *start = calloc(n + 2, sizeof *start);
     int *bysrc = malloc((m + 1) * sizeof *bysrc);
@@ -271,20 +283,20 @@ static int order_arcs(flow_mcf *g)
     for (size_t u = 0; u < n; u++) {
         size_t d = start[u + 1] - start[u];
         const int *a = bysrc + start[u];
-        if (d <= CORE_ARCS) {
+        if (d <= core || core == SIZE_MAX) {
             for (size_t k = 0; k < d; k++) g->int_of[a[k]] = 1;
             mc += d;
             continue;
         }
         for (size_t k = 0; k < d; k++) tmp[k] = g->cost[a[k]];
-        int64_t t = kth(tmp, d, CORE_ARCS - 1);
+        int64_t t = kth(tmp, d, core - 1);
         size_t taken = 0;
         for (size_t k = 0; k < d; k++) {
             int in = g->cost[a[k]] < t;
             g->int_of[a[k]] = in;
             taken += (size_t)in;
         }
-        for (size_t k = 0; k < d && taken < CORE_ARCS; k++)
+        for (size_t k = 0; k < d && taken < core; k++)
             if (!g->int_of[a[k]] && g->cost[a[k]] == t) {
                 g->int_of[a[k]] = 1;
                 taken++;
@@ -553,7 +565,7 @@ static int outer_entering(flow_mcf *g)
         }
         g->mc++;
     }
-    g->block = (size_t)sqrt((double)g->mc);
+    g->block = (size_t)(g->block_factor * sqrt((double)g->mc));
     if (g->block < 10) g->block = 10;
 #ifdef FLOW_DEBUG
     fprintf(stderr, "outer pass at pivot %llu: core %zu of %zu\n", (unsigned long long)g->pivots,
@@ -727,12 +739,27 @@ static void update_tree(flow_mcf *g)
     for (int u = v_out; u != join; u = parent[u]) succ[u] -= old_succ_num;
 }
 
-/* Shift the potentials of the moved subtree so the entering arc has zero reduced cost. */
+/* Shift the potentials of the moved subtree so the entering arc has zero
+ * reduced cost. Only differences of potentials matter (a reduced cost is
+ * cost + pi[u] - pi[v]), so when the subtree holds more than half the
+ * nodes the rest of the tree is shifted the other way instead: the same
+ * reduced costs for fewer updates. (With the warm start, most pivots pass
+ * through the sink, whose subtree is nearly everything.) The root then
+ * drifts from 0; it is brought back before the values could overflow. */
 static void update_potential(flow_mcf *g)
 {
     int64_t sigma = g->pi[g->v_in] - g->pi[g->u_in] - g->pred_dir[g->u_in] * g->cost[g->in_arc];
-    int end = g->thread[g->last_succ[g->u_in]];
-    for (int u = g->u_in; u != end; u = g->thread[u]) g->pi[u] += sigma;
+    int u_in = g->u_in, end = g->thread[g->last_succ[u_in]];
+    int64_t *pi = g->pi;
+    const int *thread = g->thread;
+    if (2 * (int64_t)g->succ_num[u_in] <= (int64_t)g->n + 1) {
+        for (int u = u_in; u != end; u = thread[u]) pi[u] += sigma;
+        return;
+    }
+    for (int u = end; u != u_in; u = thread[u]) pi[u] -= sigma;
+    int64_t off = pi[g->n];
+    if (off > INT64_MAX / 8 || off < -(INT64_MAX / 8))
+        for (int u = 0; u <= g->n; u++) pi[u] -= off;
 }
 
 int flow_mcf_solve(flow_mcf *g, ics_err *e)
@@ -761,7 +788,7 @@ restart:
     if (warm && hang_on_hint(g, art))
         return ics_err_set(e, ICS_ENOMEM, "out of memory for the flow network");
     g->next_arc = 0;
-    g->block = (size_t)sqrt((double)g->mc);
+    g->block = (size_t)(g->block_factor * sqrt((double)g->mc));
     if (g->block < 10) g->block = 10;
     g->pivots = 0;
     if (g->m > 0) {

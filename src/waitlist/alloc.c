@@ -91,6 +91,17 @@ typedef struct actx {
     ics_err e;
 } actx;
 
+/* Start from "nobody booked" (every class on its unassigned arcs) and price
+ * in large blocks: from that start the most negative arc of a large block
+ * is a much better pivot than the first negative one, so 8 x LEMON's
+ * block size makes far fewer pivots (bench/waitlist: 0.14 s instead of
+ * 0.48 s at 100k patients). Class nodes have few arcs, so all are priced. */
+void waitlist_net_solver_setup(flow_mcf *g, int sink)
+{
+    flow_mcf_root_hint(g, sink);
+    flow_mcf_pricing(g, 0, 8.0);
+}
+
 void waitlist_params_default(waitlist_params *p)
 {
     memset(p, 0, sizeof *p);
@@ -389,7 +400,7 @@ static int spec_build(actx *c, spec_work *w, int aggregate, spec_net *s, ics_err
     }
 #undef ADD_ARC
     flow_mcf_supply_set(s->g, sink, -(int64_t)w->np);
-    flow_mcf_root_hint(s->g, sink); /* start from "nobody booked" */
+    waitlist_net_solver_setup(s->g, sink);
     return 0;
 }
 

@@ -126,6 +126,11 @@ int waitlist_net_build(const waitlist_site *sites, size_t nsites, const waitlist
                        const waitlist_params *p, waitlist_net **out, ics_err *e);
 void waitlist_net_free(waitlist_net *net);
 
+/* The solver settings the engine uses on one specialty's network whose
+ * sink is node sink (warm start and pricing): for solving the networks
+ * above exactly as the engine does. */
+void waitlist_net_solver_setup(flow_mcf *g, int sink);
+
 /* ---- equity of waits ----------------------------------------------------- */
 
 /* One row of the equity report for a group of open pathways. */

@@ -249,6 +249,11 @@ static void test_mcf_warm_start_and_core_pricing_match_reference(void **s)
             for (int u = 0; u < n; u++) flow_mcf_supply_set(g, u, sup[u]);
             for (int j = 0; j < m; j++) flow_mcf_arc_add(g, a[j].u, a[j].v, a[j].cap, a[j].cost);
             if (hint) flow_mcf_root_hint(g, sink);
+            /* a small core (outer pricing passes) or every arc in large blocks */
+            if (round % 2)
+                flow_mcf_pricing(g, 2, 0.5);
+            else
+                flow_mcf_pricing(g, 0, 8.0);
             ics_err e = {0};
             assert_int_equal(flow_mcf_solve(g, &e), 0);
             assert_true(flow_mcf_total(g) == want);
