@@ -67,7 +67,8 @@ static void write_class_net(const flow_mcf *g, const char *path)
  * afresh and not timed): flow_mcf_solve, which copies and orders the arcs
  * and solves, as the reference builds its solver and runs it. */
 static void solve_net(const beds_board *bd, const beds_referral *refs, size_t n,
-                      const beds_match_opts *o, double *cpu, double *wall, int64_t *total)
+                      const beds_match_opts *o, double *cpu, double *wall, int64_t *total,
+                      uint64_t *pivots)
 {
     flow_mcf *g = NULL;
     ics_err e = {0};
@@ -83,6 +84,7 @@ static void solve_net(const beds_board *bd, const beds_referral *refs, size_t n,
     *cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
     *wall = clock_s(CLOCK_MONOTONIC) - w0;
     *total = flow_mcf_total(g);
+    *pivots = flow_mcf_pivots(g);
     flow_mcf_free(g);
 }
 
@@ -182,14 +184,16 @@ int main(int argc, char **argv)
            policy, scale, nrefs, nbeds, p->nplaced, (long long)p->total_cost, best_cpu, best_wall);
     double scpu = 1e9, swall = 1e9;
     int64_t stotal = 0;
+    uint64_t pivots = 0;
     for (int k = 0; k < reps; k++) {
         double c, w;
-        solve_net(&bd, refs, (size_t)nrefs, &o, &c, &w, &stotal);
+        solve_net(&bd, refs, (size_t)nrefs, &o, &c, &w, &stotal, &pivots);
         if (c < scpu) scpu = c;
         if (w < swall) swall = w;
     }
-    printf("solver nodes %d arcs %zu total_cost %lld cpu %.6f wall %.6f\n", flow_mcf_nodes(net),
-           flow_mcf_arcs(net), (long long)stotal, scpu, swall);
+    printf("solver nodes %d arcs %zu total_cost %lld cpu %.6f wall %.6f pivots %llu\n",
+           flow_mcf_nodes(net), flow_mcf_arcs(net), (long long)stotal, scpu, swall,
+           (unsigned long long)pivots);
     if (dimacs) write_class_net(net, dimacs);
     flow_mcf_free(net);
 

@@ -5,7 +5,7 @@
 # optimal costs must be identical. At scale S the instance has 2,000 S
 # waiting referrals and 1,500 S beds in 60 S units.
 #
-# Per scale and policy it prints best-of-3 times in process CPU time and in
+# Per scale and policy it prints best-of-BEDS_REPS times in process CPU time and in
 # wall time (the engine is single-threaded, so there is no multi-threaded
 # line): the engine's whole beds_queue_match (building the network from the
 # board, solving, decoding), icsflow's solver alone on the network, LEMON on
@@ -17,7 +17,8 @@
 # BEDS_PER_BED_MAX_SCALE (default 1), beds_POLICY_Sx_vs_per_bed (LEMON on
 # the one-node-per-bed network: a different, larger problem, not fair).
 # Environment: BUILD (default build), BEDS_SCALES (default "1 5 10"),
-# BEDS_POLICIES (default "pooled borough").
+# BEDS_POLICIES (default "pooled borough"), BEDS_REPS (best of how many
+# solves; default 3 at scale 1 and 1 above, to keep the run to a few minutes).
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -38,10 +39,11 @@ for scale in $SCALES; do
         pb=""
         [ "$scale" -le "$PBMAX" ] && pb="--per-bed $OUT/per-bed.min"
         # shellcheck disable=SC2086
-        ics=$("$OUT/bench_beds" --policy "$policy" --scale "$scale" --dimacs "$OUT/class.min" $pb)
+        reps=${BEDS_REPS:-$([ "$scale" -le 1 ] && echo 3 || echo 1)}
+        ics=$("$OUT/bench_beds" --policy "$policy" --scale "$scale" --reps "$reps" --dimacs "$OUT/class.min" $pb)
         eng=$(echo "$ics" | grep '^engine ')
         sol=$(echo "$ics" | grep '^solver ')
-        ref=$("$OUT/lemon_ns" "$OUT/class.min")
+        ref=$("$OUT/lemon_ns" "$OUT/class.min" "$reps")
         name=beds_${policy}_${scale}x
         echo "beds $policy, scale $scale: $(field "$eng" referrals) referrals, $(field "$eng" beds) beds; bed-class network $(field "$sol" nodes) nodes $(field "$sol" arcs) arcs"
         echo "  icsflow engine (1 thread): total_cost $(field "$eng" total_cost) cpu $(field "$eng" cpu)s wall $(field "$eng" wall)s, placed $(field "$eng" placed)"
@@ -61,7 +63,7 @@ for scale in $SCALES; do
         echo "RATIO $name $(ratio "$(field "$ref" cpu)" "$(field "$sol" cpu)")"
         echo "RATIO ${name}_engine $(ratio "$(field "$ref" cpu)" "$(field "$eng" cpu)")"
         if [ -n "$pb" ]; then
-            pbr=$("$OUT/lemon_ns" "$OUT/per-bed.min")
+            pbr=$("$OUT/lemon_ns" "$OUT/per-bed.min" "$reps")
             echo "  (other comparison) LEMON on the per-bed network: total_cost $(field "$pbr" total_cost) cpu $(field "$pbr" cpu)s, $(field "$pbr" nodes) nodes $(field "$pbr" arcs) arcs"
             [ "$(field "$pbr" total_cost)" = "$rc" ] || { echo "  DISAGREE: per-bed network"; status=1; }
             echo "RATIO ${name}_vs_per_bed $(ratio "$(field "$pbr" cpu)" "$(field "$eng" cpu)")"

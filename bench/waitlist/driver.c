@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "core/csv.h"
+#include "core/rng.h"
 #include "core/tz.h"
 #include "waitlist/waitlist.h"
 
@@ -44,7 +45,7 @@ static csv_doc *load(const char *dir, const char *name)
 }
 
 typedef struct inst {
-    waitlist_site sites[32];
+    waitlist_site *sites;
     size_t nsites;
     waitlist_session *ss;
     size_t nss;
@@ -58,6 +59,7 @@ static void build(const char *dir, size_t n, uint64_t seed, inst *I)
     csv_doc *sd = load(dir, "sites.csv"), *dd = load(dir, "postcode_districts.csv");
     csv_doc *pd = load(dir, "places.csv"), *pop = load(dir, "population.csv");
     memset(I, 0, sizeof *I);
+    I->sites = calloc(32, sizeof *I->sites);
     int c_code = csv_col(sd, "site_code"), c_org = csv_col(sd, "org_code"),
         c_kind = csv_col(sd, "kind"), c_lat = csv_col(sd, "lat"), c_lon = csv_col(sd, "lon");
     for (size_t r = 0; r < sd->nrows && I->nsites < 32; r++) {
@@ -166,19 +168,110 @@ static void write_part(const waitlist_net *net, size_t k, const char *path, int 
     for (size_t a = a0; a < a1; a++) map[net->from[a]] = map[net->to[a]] = 0;
 }
 
+/* The national instance (SYNTHETIC): England's whole waiting list, about
+ * 7.6 million pathways, over an invented national hub network: 300 places
+ * of 190,000 people, 2,300 postcode districts around them, 130 trusts of
+ * two hub sites each, all in a box over England. Every site offers every
+ * specialty (waitlist_gen_sessions' default for sites it does not know);
+ * capacity is a quarter of the list over 8 weeks, as for NWL. Patients are
+ * on the list of one of the three trusts nearest their district. */
+static void build_national(size_t n, uint64_t seed, inst *I)
+{
+    enum { NPLACES = 300, NDIST = 2300, NTRUSTS = 130, PER_TRUST = 2 };
+    memset(I, 0, sizeof *I);
+    rng r;
+    rng_seed(&r, seed, 77);
+    waitlist_place *pl = calloc(NPLACES, sizeof *pl);
+    double(*centre)[2] = calloc(NPLACES, sizeof *centre);
+    for (int k = 0; k < NPLACES; k++) {
+        snprintf(pl[k].code, sizeof pl[k].code, "N%05d", k);
+        pl[k].population = 190000;
+        for (int q = 0; q < 5; q++) pl[k].lsoa_q[q] = 20;
+        centre[k][0] = 50.6 + 4.2 * rng_uniform(&r);
+        centre[k][1] = -3.2 + 4.4 * rng_uniform(&r);
+    }
+    waitlist_district *ds = calloc(NDIST, sizeof *ds);
+    for (int k = 0; k < NDIST; k++) {
+        int p = k % NPLACES;
+        snprintf(ds[k].district, sizeof ds[k].district, "N%d", k);
+        snprintf(ds[k].place, sizeof ds[k].place, "%s", pl[p].code);
+        ds[k].lat = centre[p][0] + 0.15 * (rng_uniform(&r) - 0.5);
+        ds[k].lon = centre[p][1] + 0.25 * (rng_uniform(&r) - 0.5);
+    }
+    I->nsites = NTRUSTS * PER_TRUST;
+    I->sites = calloc(I->nsites, sizeof *I->sites);
+    for (int t = 0; t < NTRUSTS; t++)
+        for (int j = 0; j < PER_TRUST; j++) {
+            waitlist_site *st = &I->sites[t * PER_TRUST + j];
+            int p = (int)rng_below(&r, NPLACES);
+            snprintf(st->trust, sizeof st->trust, "T%03d", t);
+            snprintf(st->code, sizeof st->code, "T%03d%02d", t, j + 1);
+            st->lat = centre[p][0] + 0.1 * (rng_uniform(&r) - 0.5);
+            st->lon = centre[p][1] + 0.15 * (rng_uniform(&r) - 0.5);
+        }
+    /* the three nearest sites of each district */
+    int(*near)[3] = calloc(NDIST, sizeof *near);
+    for (int k = 0; k < NDIST; k++) {
+        double best[3] = {1e18, 1e18, 1e18};
+        for (size_t sidx = 0; sidx < I->nsites; sidx++) {
+            double dl = ds[k].lat - I->sites[sidx].lat,
+                   dn = (ds[k].lon - I->sites[sidx].lon) * 0.62;
+            double d2 = dl * dl + dn * dn;
+            for (int j = 0; j < 3; j++)
+                if (d2 < best[j]) {
+                    for (int m = 2; m > j; m--) best[m] = best[m - 1], near[k][m] = near[k][m - 1];
+                    best[j] = d2;
+                    near[k][j] = (int)sidx;
+                    break;
+                }
+        }
+    }
+    int64_t today = tz_days_from_civil(2026, 3, 2);
+    waitlist_gen_entry *g = NULL;
+    ics_err e = {0};
+    if (waitlist_gen_ptl(ds, NDIST, pl, NPLACES, I->sites, I->nsites, n, seed, today, &g, &e) ||
+        waitlist_gen_sessions(I->sites, I->nsites, n, 0.25, today, 56, seed, &I->ss, &I->nss, &e)) {
+        fprintf(stderr, "driver: %s\n", e.msg);
+        exit(1);
+    }
+    I->p = malloc(n * sizeof *I->p);
+    for (size_t i = 0; i < n; i++) {
+        I->p[i] = g[i].p;
+        int k = atoi(g[i].district + 1);
+        snprintf(I->p[i].trust, sizeof I->p[i].trust, "%s",
+                 I->sites[near[k][rng_below(&r, 3)]].trust);
+    }
+    I->n = n;
+    free(g);
+    free(ds);
+    free(pl);
+    free(centre);
+    free(near);
+    waitlist_params_default(&I->prm);
+    I->prm.today = today;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 5) {
-        fprintf(stderr, "usage: driver DATA_DIR write N SEED PREFIX [--patient-level]\n"
+        fprintf(stderr, "N is a count, or national (7.6M pathways, synthetic national network)\n"
+                        "usage: driver DATA_DIR write N SEED PREFIX [--patient-level]\n"
                         "       driver DATA_DIR solve N SEED [--no-aggregate] [--threads T]\n"
                         "       driver DATA_DIR solvenet N SEED\n");
         return 2;
     }
     const char *dir = argv[1], *mode = argv[2];
-    size_t n = strtoul(argv[3], NULL, 10);
+    /* "national" is the 7.6M national instance; "nationalN" the same
+     * network with N patients */
+    int national = !strncmp(argv[3], "national", 8);
+    size_t n = strtoul(argv[3] + (national ? 8 : 0), NULL, 10);
+    if (national && n == 0) n = 7600000;
     uint64_t seed = strtoull(argv[4], NULL, 10);
     inst I;
-    build(dir, n, seed, &I);
+    if (national)
+        build_national(n, seed, &I);
+    else
+        build(dir, n, seed, &I);
     ics_err e = {0};
     if (!strcmp(mode, "write") || !strcmp(mode, "solvenet")) {
         int write = !strcmp(mode, "write");
@@ -213,6 +306,7 @@ int main(int argc, char **argv)
             double c0 = cpu_now(), w0 = now();
             int64_t total = 0;
             uint64_t pivots = 0;
+            long solver_kb = 0; /* largest memory a part's solver took */
             for (size_t k = 0; k < net->nparts; k++) {
                 size_t a0 = net->part_arc[k], a1 = net->part_arc[k + 1];
                 int lo = INT32_MAX, hi = -1;
@@ -223,6 +317,8 @@ int main(int argc, char **argv)
                     if (net->to[a] > hi) hi = net->to[a];
                 }
                 if (hi < 0) continue;
+                long rss0 = status_kb("VmRSS");
+                peak_reset();
                 flow_mcf *g = flow_mcf_new(hi - lo + 1, a1 - a0);
                 for (int u = lo; u <= hi; u++) flow_mcf_supply_set(g, u - lo, net->supply[u]);
                 waitlist_net_solver_setup(g, hi - lo); /* the sink is the last node */
@@ -235,10 +331,12 @@ int main(int argc, char **argv)
                 }
                 total += flow_mcf_total(g);
                 pivots += flow_mcf_pivots(g);
+                if (status_kb("VmHWM") - rss0 > solver_kb) solver_kb = status_kb("VmHWM") - rss0;
                 flow_mcf_free(g);
             }
-            printf("objective %lld cpu %.3f wall %.3f pivots %llu\n", (long long)total,
-                   cpu_now() - c0, now() - w0, (unsigned long long)pivots);
+            printf("objective %lld cpu %.3f wall %.3f pivots %llu solver_kb %ld\n",
+                   (long long)total, cpu_now() - c0, now() - w0, (unsigned long long)pivots,
+                   solver_kb);
         }
         waitlist_net_free(net);
     } else {
@@ -265,5 +363,6 @@ int main(int argc, char **argv)
     }
     free(I.ss);
     free(I.p);
+    free(I.sites);
     return 0;
 }

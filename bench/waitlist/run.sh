@@ -16,8 +16,14 @@
 # with 2 threads against LEMON's wall time), and for N <= WAITLIST_PATIENT_LEVEL_MAX
 # (default 10000) waitlist_N_vs_patient_level (LEMON on the one-node-per-
 # patient network: a different, larger problem, not a fair ratio).
+# Memory: the engine's own peak during the call (process peak minus what was
+# resident before: its networks, working arrays and its answer, one entry
+# per patient), the solver's peak on the largest specialty network, and
+# LEMON's process peak (its graph and solver on the largest network).
 # Environment: BUILD (default build), WAITLIST_SIZES (default "10000 100000
-# 1000000"), WAITLIST_LEMON_CS=1 adds LEMON's CostScaling on the same networks.
+# 1000000"; "national" adds the synthetic national instance, 7.6M pathways
+# over 260 hub sites), WAITLIST_LEMON_CS=1 adds LEMON's CostScaling on the
+# same networks.
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -47,7 +53,7 @@ for n in $SIZES; do
     ref=$(field "$lemon" objective)
     echo "  icsflow engine, 1 thread:   objective $(field "$one" objective) cpu $(field "$one" cpu)s wall $(field "$one" wall)s engine memory $(field "$one" engine_kb) kB (process peak $(field "$one" maxrss_kb) kB) pivots $(field "$one" pivots)"
     echo "  icsflow engine, 2 threads:  objective $(field "$two" objective) cpu $(field "$two" cpu)s wall $(field "$two" wall)s"
-    echo "  icsflow solver, same nets:  objective $(field "$net" objective) cpu $(field "$net" cpu)s wall $(field "$net" wall)s pivots $(field "$net" pivots)"
+    echo "  icsflow solver, same nets:  objective $(field "$net" objective) cpu $(field "$net" cpu)s wall $(field "$net" wall)s pivots $(field "$net" pivots) solver memory $(field "$net" solver_kb) kB"
     echo "  LEMON NetworkSimplex:       objective $ref cpu $(field "$lemon" cpu)s wall $(field "$lemon" wall)s process peak $(field "$lemon" maxrss_kb) kB"
     agree "engine (1 thread)" "$(field "$one" objective)" "$ref"
     agree "engine (2 threads)" "$(field "$two" objective)" "$ref"
@@ -63,7 +69,7 @@ for n in $SIZES; do
         echo "RATIO waitlist_${n}_vs_costscaling $(ratio "$(field "$cs" cpu)" "$(field "$one" cpu)")"
     fi
     rm -f "$out/agg-$n"-*.dimacs
-    if [ "$n" -le "$PLMAX" ]; then
+    if [ "$n" != national ] && [ "$n" -le "$PLMAX" ]; then
         "$out/driver" data write "$n" "$SEED" "$out/pl-$n" --patient-level >/dev/null
         pl=$("$out/lemon_ns" "$out/pl-$n"-0.dimacs)
         echo "  (other comparison) LEMON on the patient-level network: objective $(field "$pl" objective) cpu $(field "$pl" cpu)s, $(field "$pl" nodes) nodes $(field "$pl" arcs) arcs"

@@ -30,6 +30,11 @@ void flow_mcf_supply_set(flow_mcf *g, int node, int64_t supply);
  * cannot starts as usual. The optimum is the same; it is found faster when
  * such direct arcs exist (beds: unplaced; waitlist: unassigned). */
 void flow_mcf_root_hint(flow_mcf *g, int node);
+/* With the warm start: node starts by shipping its supply over arc (node ->
+ * v) instead, v shipping it on to the hinted node over its own direct arc,
+ * when that arc has room (a greedy first guess the model may make; an
+ * unusable guess is ignored). 0, or -1 for a bad node or arc. */
+int flow_mcf_start_arc(flow_mcf *g, int node, long arc);
 /* Pricing (how entering arcs are searched for; never the optimum): each
  * node's core_arcs cheapest out-arcs (and its dearest, often its way out)
  * are priced first and the rest only when those offer nothing (0: price

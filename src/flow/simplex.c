@@ -61,6 +61,7 @@ struct flow_mcf {
     size_t next_arc, block;
     size_t mc;           /* core arcs: internal positions [0, mc) */
     int hint;            /* node to hang the others from at the start, or -1 */
+    long *start_arc;     /* per node: arc to start on (flow_mcf_start_arc), -1 none */
     int core_arcs;       /* cheapest out-arcs per node priced first; 0: all arcs */
     double block_factor; /* block size = block_factor x sqrt(priced arcs) */
     int *int_of;         /* external arc index -> internal position; NULL: same */
@@ -115,6 +116,7 @@ void flow_mcf_free(flow_mcf *g)
     free(g->dirty);
     free(g->int_of);
     free(g->ext_of);
+    free(g->start_arc);
     free(g);
 }
 
@@ -154,6 +156,18 @@ void flow_mcf_supply_set(flow_mcf *g, int node, int64_t supply)
 void flow_mcf_root_hint(flow_mcf *g, int node)
 {
     g->hint = node;
+}
+
+int flow_mcf_start_arc(flow_mcf *g, int node, long arc)
+{
+    if (node < 0 || node >= g->n || arc < 0 || (size_t)arc >= g->m) return -1;
+    if (!g->start_arc) {
+        g->start_arc = malloc((size_t)g->n * sizeof *g->start_arc);
+        if (!g->start_arc) return -1;
+        for (int u = 0; u < g->n; u++) g->start_arc[u] = -1;
+    }
+    g->start_arc[node] = arc;
+    return 0;
 }
 
 void flow_mcf_pricing(flow_mcf *g, int core_arcs, double block_factor)
@@ -262,61 +276,63 @@ static int order_arcs(flow_mcf *g)
 {
     size_t core = g->core_arcs > 0 ? (size_t)g->core_arcs : SIZE_MAX;
     size_t m = g->m, n = (size_t)g->n;
-    size_t *start = calloc(n + 2, sizeof *start);
-    int *bysrc = malloc((m + 1) * sizeof *bysrc);
-    int64_t *tmp = malloc((m + 1) * sizeof *tmp);
+    size_t *start = calloc(n + 2, sizeof *start), maxd = 0;
+    int sorted = 1; /* arcs already grouped by source (the models add them so) */
+    for (size_t e = 1; e < m && sorted; e++) sorted = g->source[e - 1] <= g->source[e];
+    int *bysrc = sorted ? NULL : malloc((m + 1) * sizeof *bysrc);
     g->int_of = malloc((m + 1) * sizeof *g->int_of);
     g->ext_of = malloc((m + 1) * sizeof *g->ext_of);
-    if (!start || !bysrc || !tmp || !g->int_of || !g->ext_of) {
-        free(start);
-        free(bysrc);
-        free(tmp);
-        return -1;
-    }
+    if (!start || (!sorted && !bysrc) || !g->int_of || !g->ext_of) goto fail;
     for (size_t e = 0; e < m; e++) start[g->source[e] + 1]++;
-    for (size_t u = 0; u < n; u++) start[u + 1] += start[u];
-    for (size_t e = 0; e < m; e++) bysrc[start[g->source[e]]++] = (int)e;
-    for (size_t u = n; u > 0; u--) start[u] = start[u - 1];
-    start[0] = 0;
+    for (size_t u = 0; u < n; u++) {
+        if (start[u + 1] > maxd) maxd = start[u + 1];
+        start[u + 1] += start[u];
+    }
+    if (!sorted) {
+        for (size_t e = 0; e < m; e++) bysrc[start[g->source[e]]++] = (int)e;
+        for (size_t u = n; u > 0; u--) start[u] = start[u - 1];
+        start[0] = 0;
+    }
+#define ARC(k) (sorted ? (int)(k) : bysrc[(k)])
     /* mark the core in int_of (1 core, 0 not) */
     size_t mc = 0;
+    int64_t *tmp = malloc((maxd + 1) * sizeof *tmp);
+    if (!tmp) goto fail;
     for (size_t u = 0; u < n; u++) {
-        size_t d = start[u + 1] - start[u];
-        const int *a = bysrc + start[u];
+        size_t d = start[u + 1] - start[u], s0 = start[u];
         if (d <= core || core == SIZE_MAX) {
-            for (size_t k = 0; k < d; k++) g->int_of[a[k]] = 1;
+            for (size_t k = 0; k < d; k++) g->int_of[ARC(s0 + k)] = 1;
             mc += d;
             continue;
         }
-        for (size_t k = 0; k < d; k++) tmp[k] = g->cost[a[k]];
+        for (size_t k = 0; k < d; k++) tmp[k] = g->cost[ARC(s0 + k)];
         int64_t t = kth(tmp, d, core - 1);
-        size_t taken = 0;
+        size_t taken = 0, dear = 0;
         for (size_t k = 0; k < d; k++) {
-            int in = g->cost[a[k]] < t;
-            g->int_of[a[k]] = in;
+            int e = ARC(s0 + k), in = g->cost[e] < t;
+            g->int_of[e] = in;
             taken += (size_t)in;
+            if (g->cost[e] > g->cost[ARC(s0 + dear)]) dear = k;
         }
         for (size_t k = 0; k < d && taken < core; k++)
-            if (!g->int_of[a[k]] && g->cost[a[k]] == t) {
-                g->int_of[a[k]] = 1;
+            if (!g->int_of[ARC(s0 + k)] && g->cost[ARC(s0 + k)] == t) {
+                g->int_of[ARC(s0 + k)] = 1;
                 taken++;
             }
         /* and the dearest: often the node's way out when all else is full
          * (an "unplaced" arc), which keeps the core feasible */
-        size_t dear = 0;
-        for (size_t k = 1; k < d; k++)
-            if (g->cost[a[k]] > g->cost[a[dear]]) dear = k;
-        if (!g->int_of[a[dear]]) {
-            g->int_of[a[dear]] = 1;
+        if (!g->int_of[ARC(s0 + dear)]) {
+            g->int_of[ARC(s0 + dear)] = 1;
             taken++;
         }
         mc += taken;
     }
+    free(tmp);
     /* positions: core arcs by source, spread with a stride; then the rest */
     size_t skip = n ? mc / n : 0, j = 0, i = 0, rest = mc;
     if (skip < 3) skip = 3;
     for (size_t k = 0; k < m; k++) {
-        int e = bysrc[k];
+        int e = ARC(k);
         if (g->int_of[e]) {
             g->ext_of[i] = e;
             if ((i += skip) >= mc) i = ++j;
@@ -324,24 +340,34 @@ static int order_arcs(flow_mcf *g)
             g->ext_of[rest++] = e;
         }
     }
+#undef ARC
     for (size_t p = 0; p < m; p++) g->int_of[g->ext_of[p]] = (int)p;
-    /* permute the arc arrays into the new order */
-    int *itmp = (int *)bysrc;
-#define PERMUTE(arr, buf)                                                                          \
+        /* gather the arc arrays into the new order (room kept for the
+         * artificial arcs after them) */
+#define PERMUTE(T, arr)                                                                            \
     do {                                                                                           \
-        for (size_t p = 0; p < m; p++) buf[p] = g->arr[g->ext_of[p]];                              \
-        for (size_t p = 0; p < m; p++) g->arr[p] = buf[p];                                         \
+        T *nw = malloc(g->mcap * sizeof *nw);                                                      \
+        if (!nw) goto fail;                                                                        \
+        for (size_t p = 0; p < m; p++) nw[p] = g->arr[g->ext_of[p]];                               \
+        free(g->arr);                                                                              \
+        g->arr = nw;                                                                               \
     } while (0)
-    PERMUTE(source, itmp);
-    PERMUTE(target, itmp);
-    PERMUTE(cap, tmp);
-    PERMUTE(cost, tmp);
+    PERMUTE(int, source);
+    PERMUTE(int, target);
+    PERMUTE(int64_t, cap);
+    PERMUTE(int64_t, cost);
 #undef PERMUTE
     g->mc = mc;
     free(start);
     free(bysrc);
-    free(tmp);
     return 0;
+fail:
+    free(start);
+    free(bysrc);
+    free(g->int_of);
+    free(g->ext_of);
+    g->int_of = g->ext_of = NULL;
+    return -1;
 }
 
 /* The starting basis: every node hangs from the root by an artificial arc. */
@@ -392,7 +418,7 @@ static void init_tree(flow_mcf *g, int64_t art_cost)
  * artificial root carrying the balance. In the models this is "nobody
  * placed yet": a real feasible flow, so no big-M pivots are needed to get
  * rid of artificial flow, and the potentials start at the real costs.
- * Nodes without such arcs keep their artificial arcs. The tree has depth
+ * Nodes without such arcs keep their artificial arcs. The tree has depth at most
  * two, so thread order, sizes and last successors are rebuilt directly. */
 static int hang_on_hint(flow_mcf *g, int64_t art_cost)
 {
@@ -441,6 +467,35 @@ static int hang_on_hint(flow_mcf *g, int64_t art_cost)
         g->pred_dir[u] = DIR_UP;
         net += g->supply[u];
     }
+    /* start arcs: u ships over u -> v instead, v hanging on r directly
+     * with room on its arc to r; u's direct arcs go back to zero */
+    for (int u = 0; g->start_arc && u < n; u++) {
+        if (g->start_arc[u] < 0 || u == r || g->supply[u] <= 0) continue;
+        int a = (int)pos(g, (size_t)g->start_arc[u]);
+        int v = g->target[a], tv = g->pred[v];
+        int64_t su = g->supply[u];
+        if (g->source[a] != u || v == r || v == u || g->parent[v] != r || g->parent[u] == v ||
+            g->state[a] != ST_LOWER || g->cap[a] < su || g->source[tv] != v ||
+            (g->cap[tv] != FLOW_CAP_INF && g->cap[tv] - g->flow[tv] < su))
+            continue;
+        if (g->parent[u] == r) {
+            for (size_t k = start[u]; k < start[u + 1]; k++) {
+                g->flow[list[k]] = 0;
+                g->state[list[k]] = ST_LOWER;
+            }
+        } else { /* on its artificial arc until now */
+            assert(g->parent[u] == root);
+            g->flow[g->pred[u]] = 0;
+            g->state[g->pred[u]] = ST_LOWER;
+            net += su;
+        }
+        g->flow[a] = su;
+        g->state[a] = ST_TREE;
+        g->flow[tv] += su;
+        g->parent[u] = v;
+        g->pred[u] = a;
+        g->pred_dir[u] = DIR_UP;
+    }
     /* r's artificial arc carries the balance of its subtree */
     size_t ar = m + (size_t)r;
     if (net >= 0) {
@@ -458,19 +513,47 @@ static int hang_on_hint(flow_mcf *g, int64_t art_cost)
         g->flow[ar] = -net;
         g->cost[ar] = art_cost;
     }
-    /* thread: root, r and its children, then the other children of root */
-    int prev = root, nchild = 0, lastr = r;
-    g->thread[prev] = r;
-    g->rev_thread[r] = prev;
-    prev = r;
+    /* thread (preorder): root, r, each child of r followed by its own
+     * children, then the other children of root; depth is at most three */
+    int *first = calloc((size_t)n + 2, sizeof *first), *kid = malloc(((size_t)n + 1) * sizeof *kid);
+    if (!first || !kid) {
+        free(first);
+        free(kid);
+        free(start);
+        free(list);
+        return -1;
+    }
     for (int u = 0; u < n; u++)
-        if (u != r && g->parent[u] == r) {
-            g->pi[u] = g->pi[r] - g->cost[g->pred[u]];
-            g->thread[prev] = u;
-            g->rev_thread[u] = prev;
-            prev = lastr = u;
-            nchild++;
+        if (u != r && g->parent[u] != root) first[g->parent[u] + 1]++;
+    for (int u = 0; u < n; u++) first[u + 1] += first[u];
+    for (int u = 0; u < n; u++)
+        if (u != r && g->parent[u] != root) kid[first[g->parent[u]]++] = u;
+    for (int u = n; u > 0; u--) first[u] = first[u - 1];
+    first[0] = 0;
+    int prev = r;
+    g->thread[root] = r;
+    g->rev_thread[r] = root;
+    g->succ_num[r] = 1;
+    for (int i = first[r]; i < first[r + 1]; i++) {
+        int v = kid[i];
+        g->pi[v] = g->pi[r] - g->cost[g->pred[v]];
+        g->thread[prev] = v;
+        g->rev_thread[v] = prev;
+        prev = v;
+        g->succ_num[v] = 1 + (first[v + 1] - first[v]);
+        g->succ_num[r] += g->succ_num[v];
+        for (int j = first[v]; j < first[v + 1]; j++) {
+            int w = kid[j];
+            g->pi[w] = g->pi[v] - g->cost[g->pred[w]];
+            g->thread[prev] = w;
+            g->rev_thread[w] = prev;
+            prev = w;
+            g->succ_num[w] = 1;
+            g->last_succ[w] = w;
         }
+        g->last_succ[v] = prev;
+    }
+    g->last_succ[r] = prev;
     for (int u = 0; u < n; u++)
         if (u != r && g->parent[u] == root) {
             g->thread[prev] = u;
@@ -480,8 +563,8 @@ static int hang_on_hint(flow_mcf *g, int64_t art_cost)
     g->thread[prev] = root;
     g->rev_thread[root] = prev;
     g->last_succ[root] = prev;
-    g->succ_num[r] = nchild + 1;
-    g->last_succ[r] = lastr;
+    free(first);
+    free(kid);
     free(start);
     free(list);
     return 0;
