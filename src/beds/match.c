@@ -335,55 +335,6 @@ static size_t arcs_bound(const beds_board *b, const beds_referral *refs, const b
     return n;
 }
 
-static int by_ucost(const void *a, const void *b, void *ctx)
-{
-    const int64_t *u = ctx;
-    int x = *(const int *)a, y = *(const int *)b;
-    if (u[x] != u[y]) return u[x] > u[y] ? -1 : 1;
-    return (x > y) - (x < y);
-}
-
-/* A first guess for the solver: the dearest-to-leave referrals first, each
- * in its cheapest class with a bed left. Only a starting point: the
- * simplex then finds the optimum (fewer pivots from a near-optimal start). */
-static int greedy_start(qnet *q)
-{
-    int nr = (int)q->nr;
-    int *order = malloc(((size_t)nr + 1) * sizeof *order);
-    int *left = malloc((q->ncls + 1) * sizeof *left);
-    if (!order || !left) {
-        free(order);
-        free(left);
-        return -1;
-    }
-    for (int i = 0; i < nr; i++) order[i] = i;
-    for (size_t k = 0; k < q->ncls; k++) left[k] = q->cls[k].n;
-    qsort_r(order, (size_t)nr, sizeof *order, by_ucost, q->ucost);
-    for (int j = 0; j < nr; j++) {
-        int i = order[j];
-        long best = -1;
-        int64_t bc = INT64_MAX;
-        for (size_t a = q->arc0[i]; a + 1 < q->arc0[i + 1]; a++) {
-            int from, to;
-            int64_t cap, cost;
-            flow_mcf_arc_get(q->g, a, &from, &to, &cap, &cost);
-            if (cost < bc && left[to - nr] > 0) {
-                bc = cost;
-                best = (long)a;
-            }
-        }
-        if (best < 0) continue;
-        int from, to;
-        int64_t cap, cost;
-        flow_mcf_arc_get(q->g, (size_t)best, &from, &to, &cap, &cost);
-        left[to - nr]--;
-        flow_mcf_start_arc(q->g, i, best);
-    }
-    free(order);
-    free(left);
-    return 0;
-}
-
 static int qnet_build(const beds_board *b, const beds_referral *refs, size_t nrefs,
                       const beds_match_opts *o, qnet *q, ics_err *e)
 {
@@ -432,7 +383,6 @@ static int qnet_build(const beds_board *b, const beds_referral *refs, size_t nre
      * than pricing every arc at 5x the benchmark size) */
     flow_mcf_root_hint(q->g, sink);
     flow_mcf_pricing(q->g, 16, 1.0);
-    if (greedy_start(q)) goto fail;
     free(uc);
     return 0;
 fail:

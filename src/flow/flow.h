@@ -26,15 +26,13 @@ long flow_mcf_arc_add(flow_mcf *g, int from, int to, int64_t cap, int64_t cost);
 void flow_mcf_supply_set(flow_mcf *g, int node, int64_t supply);
 /* Warm start: begin from the flow in which every node with supply ships it
  * straight to node (the model's sink, "nobody placed") over its direct
- * arcs, cheapest first, instead of over artificial arcs. Any node that
- * cannot starts as usual. The optimum is the same; it is found faster when
- * such direct arcs exist (beds: unplaced; waitlist: unassigned). */
+ * arcs, cheapest first, instead of over artificial arcs; then, dearest
+ * direct arc first (the most urgent), move each such node whole onto its
+ * cheapest arc to a node that reaches the sink directly with room to spare
+ * (greedy booking). Any node that cannot starts as usual. The optimum is
+ * the same; it is found in fewer pivots when such arcs exist (beds:
+ * unplaced and class arcs; waitlist: unassigned and slot arcs). */
 void flow_mcf_root_hint(flow_mcf *g, int node);
-/* With the warm start: node starts by shipping its supply over arc (node ->
- * v) instead, v shipping it on to the hinted node over its own direct arc,
- * when that arc has room (a greedy first guess the model may make; an
- * unusable guess is ignored). 0, or -1 for a bad node or arc. */
-int flow_mcf_start_arc(flow_mcf *g, int node, long arc);
 /* Pricing (how entering arcs are searched for; never the optimum): each
  * node's core_arcs cheapest out-arcs (and its dearest, often its way out)
  * are priced first and the rest only when those offer nothing (0: price

@@ -61,7 +61,6 @@ struct flow_mcf {
     size_t next_arc, block;
     size_t mc;           /* core arcs: internal positions [0, mc) */
     int hint;            /* node to hang the others from at the start, or -1 */
-    long *start_arc;     /* per node: arc to start on (flow_mcf_start_arc), -1 none */
     int core_arcs;       /* cheapest out-arcs per node priced first; 0: all arcs */
     double block_factor; /* block size = block_factor x sqrt(priced arcs) */
     int *int_of;         /* external arc index -> internal position; NULL: same */
@@ -116,7 +115,6 @@ void flow_mcf_free(flow_mcf *g)
     free(g->dirty);
     free(g->int_of);
     free(g->ext_of);
-    free(g->start_arc);
     free(g);
 }
 
@@ -156,18 +154,6 @@ void flow_mcf_supply_set(flow_mcf *g, int node, int64_t supply)
 void flow_mcf_root_hint(flow_mcf *g, int node)
 {
     g->hint = node;
-}
-
-int flow_mcf_start_arc(flow_mcf *g, int node, long arc)
-{
-    if (node < 0 || node >= g->n || arc < 0 || (size_t)arc >= g->m) return -1;
-    if (!g->start_arc) {
-        g->start_arc = malloc((size_t)g->n * sizeof *g->start_arc);
-        if (!g->start_arc) return -1;
-        for (int u = 0; u < g->n; u++) g->start_arc[u] = -1;
-    }
-    g->start_arc[node] = arc;
-    return 0;
 }
 
 void flow_mcf_pricing(flow_mcf *g, int core_arcs, double block_factor)
@@ -411,6 +397,83 @@ static void init_tree(flow_mcf *g, int64_t art_cost)
     if (n == 0) g->thread[root] = root;
 }
 
+static int by_key_desc(const void *x, const void *y, void *ctx)
+{
+    const int64_t *key = ctx;
+    int a = *(const int *)x, b = *(const int *)y;
+    if (key[a] != key[b]) return key[a] > key[b] ? -1 : 1;
+    return (a > b) - (a < b);
+}
+
+/* The warm start's greedy first guess. Every node u hanging on r by its
+ * direct arcs (start, list: u's arcs to r) is, dearest way out first (the
+ * costliest of those arcs: the most urgent patient), moved whole onto its
+ * cheapest arc u -> v where v hangs on r by an arc with room for u's
+ * supply: "book the most urgent first into the cheapest place left". A
+ * node that has taken others is not moved, so the tree keeps depth three. */
+static int greedy(flow_mcf *g, const size_t *start, const int *list)
+{
+    int n = g->n, r = g->hint;
+    size_t m = g->m;
+    int64_t *key = malloc(((size_t)n + 1) * sizeof *key);
+    int *cand = malloc(((size_t)n + 1) * sizeof *cand);
+    size_t *ostart = calloc((size_t)n + 2, sizeof *ostart);
+    int *oarc = malloc((m + 1) * sizeof *oarc);
+    unsigned char *host = calloc((size_t)n + 1, 1);
+    int rc = -1, nc = 0;
+    if (!key || !cand || !ostart || !oarc || !host) goto out;
+    for (int u = 0; u < n; u++) {
+        if (u == r || g->parent[u] != r || g->supply[u] <= 0 || start[u] == start[u + 1]) continue;
+        int64_t k = INT64_MIN;
+        for (size_t j = start[u]; j < start[u + 1]; j++)
+            if (g->cost[list[j]] > k) k = g->cost[list[j]];
+        key[u] = k;
+        cand[nc++] = u;
+    }
+    qsort_r(cand, (size_t)nc, sizeof *cand, by_key_desc, key);
+    for (size_t e = 0; e < m; e++) ostart[g->source[e] + 1]++;
+    for (int u = 0; u < n; u++) ostart[u + 1] += ostart[u];
+    for (size_t e = 0; e < m; e++) oarc[ostart[g->source[e]]++] = (int)e;
+    for (int u = n; u > 0; u--) ostart[u] = ostart[u - 1];
+    ostart[0] = 0;
+    for (int i = 0; i < nc; i++) {
+        int u = cand[i], best = -1;
+        int64_t su = g->supply[u], bc = INT64_MAX;
+        if (host[u]) continue;
+        for (size_t j = ostart[u]; j < ostart[u + 1]; j++) {
+            int a = oarc[j], v = g->target[a];
+            if (v == r || v == u || g->parent[v] != r || g->cost[a] >= bc || g->cap[a] < su)
+                continue;
+            int tv = g->pred[v];
+            if (g->source[tv] != v || (g->cap[tv] != FLOW_CAP_INF && g->cap[tv] - g->flow[tv] < su))
+                continue;
+            bc = g->cost[a];
+            best = a;
+        }
+        if (best < 0) continue;
+        int v = g->target[best], tv = g->pred[v];
+        for (size_t j = start[u]; j < start[u + 1]; j++) {
+            g->flow[list[j]] = 0;
+            g->state[list[j]] = ST_LOWER;
+        }
+        g->flow[best] = su;
+        g->state[best] = ST_TREE;
+        g->flow[tv] += su;
+        g->parent[u] = v;
+        g->pred[u] = best;
+        g->pred_dir[u] = DIR_UP;
+        host[v] = 1;
+    }
+    rc = 0;
+out:
+    free(key);
+    free(cand);
+    free(ostart);
+    free(oarc);
+    free(host);
+    return rc;
+}
+
 /* The warm start (flow_mcf_root_hint): hang every node u with supply >= 0
  * from the hinted node r by its direct arcs u -> r, filled cheapest first,
  * the last one used (with room to spare when there is one) as its tree
@@ -467,34 +530,10 @@ static int hang_on_hint(flow_mcf *g, int64_t art_cost)
         g->pred_dir[u] = DIR_UP;
         net += g->supply[u];
     }
-    /* start arcs: u ships over u -> v instead, v hanging on r directly
-     * with room on its arc to r; u's direct arcs go back to zero */
-    for (int u = 0; g->start_arc && u < n; u++) {
-        if (g->start_arc[u] < 0 || u == r || g->supply[u] <= 0) continue;
-        int a = (int)pos(g, (size_t)g->start_arc[u]);
-        int v = g->target[a], tv = g->pred[v];
-        int64_t su = g->supply[u];
-        if (g->source[a] != u || v == r || v == u || g->parent[v] != r || g->parent[u] == v ||
-            g->state[a] != ST_LOWER || g->cap[a] < su || g->source[tv] != v ||
-            (g->cap[tv] != FLOW_CAP_INF && g->cap[tv] - g->flow[tv] < su))
-            continue;
-        if (g->parent[u] == r) {
-            for (size_t k = start[u]; k < start[u + 1]; k++) {
-                g->flow[list[k]] = 0;
-                g->state[list[k]] = ST_LOWER;
-            }
-        } else { /* on its artificial arc until now */
-            assert(g->parent[u] == root);
-            g->flow[g->pred[u]] = 0;
-            g->state[g->pred[u]] = ST_LOWER;
-            net += su;
-        }
-        g->flow[a] = su;
-        g->state[a] = ST_TREE;
-        g->flow[tv] += su;
-        g->parent[u] = v;
-        g->pred[u] = a;
-        g->pred_dir[u] = DIR_UP;
+    if (greedy(g, start, list)) {
+        free(start);
+        free(list);
+        return -1;
     }
     /* r's artificial arc carries the balance of its subtree */
     size_t ar = m + (size_t)r;
@@ -608,8 +647,20 @@ found:
     return 1;
 }
 
+/* The node whose tree arc sits at position a, or -1 when a is not a tree arc. */
+static int tree_node(const flow_mcf *g, size_t a)
+{
+    if (g->state[a] != ST_TREE) return -1;
+    return g->pred[g->source[a]] == (int)a ? g->source[a] : g->target[a];
+}
+
 static void arc_swap(flow_mcf *g, size_t a, size_t b)
 {
+    /* an arc outside the core can be in the tree (the warm start puts it
+     * there): its node's pred must follow it */
+    int na = tree_node(g, a), nb = tree_node(g, b);
+    if (na >= 0) g->pred[na] = (int)b;
+    if (nb >= 0) g->pred[nb] = (int)a;
 #define SWAP(T, arr)                                                                               \
     do {                                                                                           \
         T t_ = g->arr[a];                                                                          \
@@ -630,9 +681,7 @@ static void arc_swap(flow_mcf *g, size_t a, size_t b)
 
 /* The core is exhausted: price every arc outside it once, move each one
  * with a negative reduced cost into the core, and enter the best of them.
- * None at all means the whole network is optimal. Arcs outside the core
- * are never in the tree (an arc joins the core before it can enter), so
- * moving them leaves the tree's arc indices intact. */
+ * None at all means the whole network is optimal. */
 static int outer_entering(flow_mcf *g)
 {
     int64_t min = 0;
@@ -640,7 +689,7 @@ static int outer_entering(flow_mcf *g)
     for (size_t e = g->mc; e < g->m; e++) {
         int64_t c = g->state[e] * (g->cost[e] + pi[g->source[e]] - pi[g->target[e]]);
         if (c >= 0) continue;
-        assert(g->state[e] != ST_TREE);
+        assert(g->state[e] != ST_TREE); /* tree arcs have reduced cost 0 */
         arc_swap(g, e, g->mc);
         if (c < min) {
             min = c;
