@@ -325,10 +325,10 @@ int main(int argc, char **argv)
                 long rss0 = status_kb("VmRSS");
                 flow_mcf *g = flow_mcf_new(hi - lo + 1, a1 - a0);
                 for (int u = lo; u <= hi; u++) flow_mcf_supply_set(g, u - lo, net->supply[u]);
-                waitlist_net_solver_setup(g, hi - lo); /* the sink is the last node */
                 for (size_t a = a0; a < a1; a++)
                     flow_mcf_arc_add(g, net->from[a] - lo, net->to[a] - lo, net->cap[a],
                                      net->cost[a]);
+                waitlist_net_solver_setup(g, hi - lo); /* the sink is the last node */
                 if (flow_mcf_solve(g, &e)) {
                     fprintf(stderr, "driver: %s\n", e.msg);
                     return 1;

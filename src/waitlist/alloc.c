@@ -91,15 +91,20 @@ typedef struct actx {
     ics_err e;
 } actx;
 
-/* Start from "nobody booked" (every class on its unassigned arcs) and price
- * in large blocks: from that start the most negative arc of a large block
- * is a much better pivot than the first negative one, so 8 x LEMON's
- * block size makes far fewer pivots (bench/waitlist: 0.14 s instead of
- * 0.48 s at 100k patients). Class nodes have few arcs, so all are priced. */
+/* Start from "nobody booked" with the greedy first guess, and price every
+ * arc (class nodes have few) in blocks larger than LEMON's sqrt(m): from
+ * that start the most negative arc of a large block is a much better pivot.
+ * How large was measured (bench/waitlist): 8 x sqrt(m) is best where
+ * classes reach many sites (NWL: 17 arcs per node; 50k pivots instead of
+ * 190k at 2 x at 100k patients), about 2 x where they reach few (the
+ * synthetic national network: 6 arcs per node), so the factor follows the
+ * arcs per node between those. */
 void waitlist_net_solver_setup(flow_mcf *g, int sink)
 {
+    double deg = (double)flow_mcf_arcs(g) / (double)(flow_mcf_nodes(g) > 0 ? flow_mcf_nodes(g) : 1);
+    double bf = (deg - 4.0) / 1.5;
     flow_mcf_root_hint(g, sink);
-    flow_mcf_pricing(g, 0, 8.0);
+    flow_mcf_pricing(g, 0, bf < 1 ? 1 : bf > 8 ? 8 : bf);
 }
 
 void waitlist_params_default(waitlist_params *p)
