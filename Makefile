@@ -13,7 +13,7 @@ DEFS    := -DICS_VERSION=\"$(shell cat VERSION)\"
 LDLIBS  := -lmicrohttpd -ljansson -lsqlite3 -lsodium -lcurl -lcrypto -lm -lpthread
 OPT     := -O2 -g
 ASAN    := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-# ThreadSanitizer build of the server for the concurrent tests (tests/tsan.sh)
+# ThreadSanitizer build of the server for the concurrent tests (tests/tsan/, run by tests/run.sh)
 TSAN    := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
 # libFuzzer targets (tests/fuzz), built with clang: `make test` runs each a
 # few seconds, `make fuzz` for FUZZ_SECONDS each

@@ -6,7 +6,7 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 case ${BUILD:-build} in /*) B=$BUILD ;; *) B=$ROOT/${BUILD:-build} ;; esac
 BIN=${ICSFLOW_BIN:-$B/asan/icsflow}
-SERVE_BIN=${ICSFLOW_SERVE_BIN:-$BIN} # tests/tsan.sh serves with the ThreadSanitizer build
+SERVE_BIN=${ICSFLOW_SERVE_BIN:-$BIN} # tests/run.sh serves tests/tsan/ with the ThreadSanitizer build
 T=$(mktemp -d)
 DB=$T/test.db
 export ICSFLOW_DATA=$ROOT/data
