@@ -101,9 +101,18 @@ int app_waitlist_entry_list(app_ctx *c, const store_waitlist_filter *f, int64_t 
     if (st && strcmp(st, "waiting") && strcmp(st, "booked") && strcmp(st, "treated") &&
         strcmp(st, "removed"))
         return ics_err_set(e, ICS_EINVAL, "status must be waiting, booked, treated or removed");
-    /* a read of patient-identifiable data: its audit (issue 19) goes here */
     rc = store_waitlist_entries(c->db, &g, limit, offset, out, e);
     if (rc) return rc;
+    /* the rows carry NHS numbers: the read is audited with its filters */
+    json_t *detail = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:I, s:I}", "trust", g.trust, "tfc",
+                               g.tfc, "priority", g.priority, "place", g.place, "status", g.status,
+                               "offset", (json_int_t)offset, "rows",
+                               (json_int_t)json_array_size(json_object_get(*out, "items")));
+    if ((rc = app_audit_read(c, "read.waitlist_entries", "waitlist_entries", NULL, detail, e))) {
+        json_decref(*out);
+        *out = NULL;
+        return rc;
+    }
     size_t i;
     json_t *v;
     json_array_foreach(json_object_get(*out, "items"), i, v) add_waits(v, as_of);
@@ -125,7 +134,13 @@ int app_waitlist_entry_get(app_ctx *c, int64_t id, int64_t as_of, json_t **out, 
         *out = NULL;
         return ics_err_set(e, ICS_EFORBID, "entry %lld belongs to another trust", (long long)id);
     }
-    /* a read of patient-identifiable data: its audit (issue 19) goes here */
+    char ids[32];
+    snprintf(ids, sizeof ids, "%lld", (long long)id);
+    if ((rc = app_audit_read(c, "read.waitlist_entry", "waitlist_entries", ids, NULL, e))) {
+        json_decref(*out);
+        *out = NULL;
+        return rc;
+    }
     add_waits(*out, as_of);
     return 0;
 }

@@ -233,6 +233,14 @@ check "a CLI import" [ "$st" -eq 0 ]
 check "audited with the API import's action and object type" \
     [ "$(sql "SELECT action || '/' || object_type FROM audit WHERE id = (SELECT MAX(id) FROM audit)")" = "waitlist.import/waitlist_import" ]
 
+R0=$(sql "SELECT COUNT(*) FROM audit WHERE action = 'read.waitlist_entries'")
+api GET "/api/v1/waitlist/entries?limit=2" "$OPS"
+expect "a read of entries, which carry NHS numbers" 200
+check "the read is audited" [ "$(sql "SELECT COUNT(*) FROM audit WHERE action = 'read.waitlist_entries'")" -eq $((R0 + 1)) ]
+check "with who read it" [ "$(sql "SELECT actor FROM audit WHERE action = 'read.waitlist_entries' ORDER BY id DESC LIMIT 1")" = hillingdon ]
+api GET "/api/v1/waitlist/entries/$RAS_ID" "$OPS"
+check "reading one entry is audited with its id" [ "$(sql "SELECT COUNT(*) FROM audit WHERE action = 'read.waitlist_entry' AND object_id = '$RAS_ID'")" -ge 1 ]
+
 api GET /api/v1/openapi.json ""
 if [ "$STATUS" = 200 ]; then
     jqcheck "every waitlist route is in the OpenAPI document" \
