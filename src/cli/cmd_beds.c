@@ -1,8 +1,9 @@
 /* cmd_beds.c - `icsflow beds ...`: the community bed bureau from the
  * command line: the board, matching one referral or the whole queue under
  * pooled or borough policy, the referral lifecycle, bed status, length of
- * stay, CSV imports and the synthetic history; plus seed_beds, which gives
- * a new database a year of synthetic history. */
+ * stay, CSV imports and the synthetic history. It parses the options and
+ * prints; every action is a use case of src/app/beds.c run as the login
+ * user (so it is audited exactly as the same action through the API). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 #include "core/csv.h"
 #include "core/progress.h"
 #include "core/tz.h"
-#include "store/beds.h"
+#include "app/beds.h"
 
 #define SEED_DEFAULT 20260101u
 #define SEED_DAYS    365
@@ -29,12 +30,6 @@ static const char *usage_all =
     "  status --bed ID --set S [--closure R] | status --unit CODE --confirm\n"
     "  import --snapshot FILE | --stays FILE\n"
     "  generate [--days N] [--seed S] synthetic history (new databases get one)";
-
-static beds_actor cli_beds_actor(void)
-{
-    beds_actor a = {cli_actor(), "admin", ""};
-    return a;
-}
 
 static void print_json(json_t *j)
 {
@@ -63,20 +58,9 @@ static int parse_id(const char *cmd, const char *opt, const char *v, int64_t *ou
     return 0;
 }
 
-/* Run a write in one transaction and print the referral or bed after. */
-typedef int (*write_fn)(store *s, void *ctx, json_t **after, ics_err *e);
-
-static int in_tx(const char *cmd, store *s, write_fn fn, void *ctx, int as_json)
+/* Print the referral, bed or unit a write returned (and free it). */
+static int print_after(json_t *after, int as_json)
 {
-    ics_err e = {0};
-    json_t *after = NULL;
-    int rc = store_begin(s, &e);
-    if (!rc) rc = fn(s, ctx, &after, &e);
-    if (!rc)
-        rc = store_commit(s, &e);
-    else
-        store_rollback(s);
-    if (rc) return cli_fail(cmd, &e);
     if (as_json) {
         print_json(after);
     } else if (json_object_get(after, "state")) {
@@ -99,12 +83,11 @@ static int in_tx(const char *cmd, store *s, write_fn fn, void *ctx, int as_json)
 
 /* ---- board ------------------------------------------------------------ */
 
-static int do_board(store *s, int as_json, long stale, long days)
+static int do_board(app_ctx *c, int as_json, long stale, long days)
 {
     ics_err e = {0};
     json_t *b;
-    if (store_beds_board(s, tz_now(), stale * 3600, (int)days, &b, &e))
-        return cli_fail("beds board", &e);
+    if (app_beds_board(c, (int)stale, (int)days, &b, &e)) return cli_fail("beds board", &e);
     if (as_json) {
         print_json(b);
         json_decref(b);
@@ -144,12 +127,11 @@ static int do_board(store *s, int as_json, long stale, long days)
 
 /* ---- match ------------------------------------------------------------ */
 
-static int do_rank(store *s, int64_t ref, const char *policy, int all, int as_json)
+static int do_rank(app_ctx *c, int64_t ref, const char *policy, int all, int as_json)
 {
     ics_err e = {0};
     json_t *out;
-    beds_actor a = cli_beds_actor();
-    if (store_beds_rank(s, &a, ref, policy, tz_now(), &out, &e)) return cli_fail("beds match", &e);
+    if (app_beds_referral_rank(c, ref, policy, &out, &e)) return cli_fail("beds match", &e);
     if (as_json) {
         print_json(out);
         json_decref(out);
@@ -195,41 +177,15 @@ static void print_plan(const json_t *p)
            (long long)num(p, "unplaced_cost"), num(p, "mean_km"), (int)num(p, "alternative_fits"));
 }
 
-typedef struct match_ctx {
-    const char *policy;
-    double max_km;
-    int apply;
-    json_t *out;
-} match_ctx;
-
-static int match_write(store *s, void *ctx, json_t **after, ics_err *e)
-{
-    match_ctx *m = ctx;
-    beds_actor a = cli_beds_actor();
-    return store_beds_match(s, &a, m->policy, m->max_km, m->apply, tz_now(), after, e);
-}
-
-static int do_match(store *s, const char *policy, double max_km, int apply, int as_json)
+static int do_match(app_ctx *c, const char *policy, double max_km, int apply, int as_json)
 {
     ics_err e = {0};
     json_t *out = NULL;
     progress pr;
     progress_init(&pr, "matching");
-    int rc;
-    if (apply) {
-        rc = store_begin(s, &e);
-        if (!rc) {
-            match_ctx m = {policy, max_km, 1, NULL};
-            rc = match_write(s, &m, &out, &e);
-        }
-        if (!rc)
-            rc = store_commit(s, &e);
-        else
-            store_rollback(s);
-    } else {
-        beds_actor a = cli_beds_actor();
-        rc = store_beds_match(s, &a, policy, max_km, 0, tz_now(), &out, &e);
-    }
+    json_t *body = json_pack("{sssfsb}", "policy", policy, "max_km", max_km, "apply", apply);
+    int rc = app_beds_queue_match(c, body, &out, &e);
+    json_decref(body);
     progress_done(&pr);
     if (rc) return cli_fail("beds match", &e);
     if (as_json) {
@@ -269,33 +225,46 @@ static int do_match(store *s, const char *policy, double max_km, int apply, int 
 
 typedef struct life_ctx {
     const char *action;
-    int64_t ref, bed, at, ready;
-    const char *destination, *status, *closure, *note, *unit;
+    int64_t ref, bed;
+    const char *at, *ready, *destination, *status, *closure, *note, *unit;
 } life_ctx;
 
-static int life_write(store *s, void *ctx, json_t **after, ics_err *e)
+/* The lifecycle and bed actions: the options as the API's request body. */
+static int life_write(app_ctx *c, const life_ctx *l, json_t **after, ics_err *e)
 {
-    life_ctx *c = ctx;
-    beds_actor a = cli_beds_actor();
-    int64_t now = tz_now();
-    if (!strcmp(c->action, "offer")) return store_beds_offer(s, &a, c->ref, c->bed, now, after, e);
-    if (!strcmp(c->action, "accept")) return store_beds_accept(s, &a, c->ref, now, after, e);
-    if (!strcmp(c->action, "admit"))
-        return store_beds_admit(s, &a, c->ref, c->bed, c->at, now, after, e);
-    if (!strcmp(c->action, "discharge"))
-        return store_beds_discharge(s, &a, c->ref, c->destination, c->at, c->ready, now, after, e);
-    if (!strcmp(c->action, "confirm"))
-        return store_beds_unit_confirm(s, &a, c->unit, now, after, e);
-    return store_beds_bed_set(s, &a, c->bed, c->status, c->closure, c->note, now, after, e);
+    const char *a = l->action;
+    json_t *body = json_object();
+    if (l->bed && strcmp(a, "status")) json_object_set_new(body, "bed_id", json_integer(l->bed));
+    if (l->at) json_object_set_new(body, "at", json_string(l->at));
+    if (l->ready) json_object_set_new(body, "ready_date", json_string(l->ready));
+    if (l->destination) json_object_set_new(body, "destination", json_string(l->destination));
+    if (l->status) json_object_set_new(body, "status", json_string(l->status));
+    if (l->closure) json_object_set_new(body, "closure", json_string(l->closure));
+    if (l->note) json_object_set_new(body, "note", json_string(l->note));
+    int rc;
+    if (!strcmp(a, "offer"))
+        rc = app_beds_referral_offer(c, l->ref, body, after, e);
+    else if (!strcmp(a, "accept"))
+        rc = app_beds_referral_accept(c, l->ref, after, e);
+    else if (!strcmp(a, "admit"))
+        rc = app_beds_referral_admit(c, l->ref, body, after, e);
+    else if (!strcmp(a, "discharge"))
+        rc = app_beds_referral_discharge(c, l->ref, body, after, e);
+    else if (!strcmp(a, "confirm"))
+        rc = app_beds_unit_confirm(c, l->unit, after, e);
+    else
+        rc = app_beds_bed_status_set(c, l->bed, body, after, e);
+    json_decref(body);
+    return rc;
 }
 
 /* ---- length of stay ---------------------------------------------------- */
 
-static int do_los(store *s, int64_t from, int64_t to, int as_json)
+static int do_los(app_ctx *c, const char *from, const char *to, int as_json)
 {
     ics_err e = {0};
     json_t *out;
-    if (store_beds_los(s, from, to, tz_now(), &out, &e)) return cli_fail("beds los", &e);
+    if (app_beds_los(c, from, to, &out, &e)) return cli_fail("beds los", &e);
     if (as_json) {
         print_json(out);
         json_decref(out);
@@ -326,37 +295,31 @@ static int do_los(store *s, int64_t from, int64_t to, int as_json)
 
 /* ---- import and generate ----------------------------------------------- */
 
-static int do_import(store *s, const char *snapshot, const char *stays)
+static int do_import(app_ctx *c, const char *snapshot, const char *stays)
 {
     ics_err e = {0};
     csv_doc *d;
     const char *path = snapshot ? snapshot : stays;
     if (csv_read_file(path, &d, &e)) return cli_fail("beds import", &e);
-    beds_actor a = cli_beds_actor();
-    int n = 0, rc = store_begin(s, &e);
-    if (!rc)
-        rc = snapshot ? store_beds_import_snapshot(s, &a, d, tz_now(), &n, &e)
-                      : store_beds_import_stays(s, &a, d, &n, &e);
-    if (!rc)
-        rc = store_commit(s, &e);
-    else
-        store_rollback(s);
+    int n = 0;
+    int rc =
+        snapshot ? app_beds_import_snapshot(c, d, &n, &e) : app_beds_import_stays(c, d, &n, &e);
     csv_free(d);
     if (rc) return cli_fail("beds import", &e);
     printf("imported %d %s from %s\n", n, snapshot ? "bed states" : "stays", path);
     return 0;
 }
 
-static int generate(store *s, uint64_t seed, int days, ics_err *e)
+static int do_generate(app_ctx *c, long seed, long days)
 {
-    beds_actor a = {"synthetic", "admin", ""};
-    int n = 0, rc = store_begin(s, e);
-    if (!rc) rc = store_beds_generate(s, &a, seed, days, tz_now(), &n, e);
-    if (!rc)
-        rc = store_commit(s, e);
-    else
-        store_rollback(s);
-    return rc;
+    ics_err e = {0};
+    progress pr;
+    progress_init(&pr, "generating");
+    int n = 0, rc = app_beds_generate(c, (uint64_t)seed, (int)days, &n, &e);
+    progress_done(&pr);
+    if (rc) return cli_fail("beds generate", &e);
+    printf("generated %ld days of SYNTHETIC bed history (seed %ld)\n", days, seed);
+    return 0;
 }
 
 /* ---- dispatch ----------------------------------------------------------- */
@@ -407,16 +370,15 @@ int cmd_beds(int argc, char **argv)
         return cli_usage_error("beds", "unknown action '%s' (see 'icsflow beds --help')", act);
 
     /* validate every argument before opening the database */
-    life_ctx lc = {.action = act, .ready = -1};
+    life_ctx lc = {.action = act};
     ics_err e = {0};
     long nstale = 24, ndays = 14, gdays = SEED_DAYS, gseed = SEED_DEFAULT;
     double km = 0;
-    int64_t fday = 0, tday = 0;
+    int64_t t;
     if (ref && parse_id("beds", "referral", ref, &lc.ref)) return 2;
     if (bed && parse_id("beds", "bed", bed, &lc.bed)) return 2;
-    if (at && tz_parse(at, &lc.at, &e)) return cli_usage_error("beds", "--at: %s", e.msg);
-    if (ready && tz_parse_date(ready, &lc.ready, &e))
-        return cli_usage_error("beds", "--ready: %s", e.msg);
+    if (at && tz_parse(at, &t, &e)) return cli_usage_error("beds", "--at: %s", e.msg);
+    if (ready && tz_parse_date(ready, &t, &e)) return cli_usage_error("beds", "--ready: %s", e.msg);
     if (stale && cli_int("beds", "stale-hours", stale, 1, 720, &nstale)) return 2;
     if (max_km && (cli_double("beds", "max-km", max_km, &km) || km < 0))
         return cli_usage_error("beds", "--max-km must be a number >= 0");
@@ -444,17 +406,10 @@ int cmd_beds(int argc, char **argv)
     }
     if (!strcmp(act, "import") && !!snapshot == !!stays)
         return cli_usage_error("beds", "import needs one of --snapshot FILE or --stays FILE");
-    if (!strcmp(act, "los")) {
-        int64_t today;
-        tz_local l;
-        tz_to_local(tz_now(), &l);
-        today = l.date;
-        fday = today - 365;
-        tday = today;
-        if (from && tz_parse_date(from, &fday, &e))
-            return cli_usage_error("beds", "--from: %s", e.msg);
-        if (to && tz_parse_date(to, &tday, &e)) return cli_usage_error("beds", "--to: %s", e.msg);
-    }
+    if (from && tz_parse_date(from, &t, &e)) return cli_usage_error("beds", "--from: %s", e.msg);
+    if (to && tz_parse_date(to, &t, &e)) return cli_usage_error("beds", "--to: %s", e.msg);
+    lc.at = at;
+    lc.ready = ready;
     lc.destination = dest;
     lc.status = set;
     lc.closure = closure;
@@ -463,33 +418,23 @@ int cmd_beds(int argc, char **argv)
 
     store *s;
     if ((rc = cli_open("beds", db, &s))) return rc;
-    if (!strcmp(act, "board"))
-        rc = do_board(s, as_json, nstale, ndays);
-    else if (!strcmp(act, "match"))
-        rc = ref ? do_rank(s, lc.ref, policy, all, as_json)
-                 : do_match(s, policy ? policy : "pooled", km, apply, as_json);
-    else if (!strcmp(act, "los"))
-        rc = do_los(s, fday, tday, as_json);
-    else if (!strcmp(act, "import"))
-        rc = do_import(s, snapshot, stays);
-    else if (!strcmp(act, "generate")) {
-        int64_t have = 0;
-        if (store_query_int(s, "SELECT COUNT(*) FROM bed_referrals", NULL, 0, &have, &e)) {
-            rc = cli_fail("beds generate", &e);
-        } else if (have > 0) {
-            rc = cli_usage_error("beds", "the database already has a bed history");
-        } else {
-            progress pr;
-            progress_init(&pr, "generating");
-            rc = generate(s, (uint64_t)gseed, (int)gdays, &e);
-            progress_done(&pr);
-            if (rc)
-                rc = cli_fail("beds generate", &e);
-            else
-                printf("generated %ld days of SYNTHETIC bed history (seed %ld)\n", gdays, gseed);
-        }
-    } else
-        rc = in_tx("beds", s, life_write, &lc, as_json);
+    app_ctx c = app_ctx_cli(s, tz_now());
+    if (!strcmp(act, "board")) {
+        rc = do_board(&c, as_json, nstale, ndays);
+    } else if (!strcmp(act, "match")) {
+        rc = ref ? do_rank(&c, lc.ref, policy, all, as_json)
+                 : do_match(&c, policy ? policy : "pooled", km, apply, as_json);
+    } else if (!strcmp(act, "los")) {
+        rc = do_los(&c, from, to, as_json);
+    } else if (!strcmp(act, "import")) {
+        rc = do_import(&c, snapshot, stays);
+    } else if (!strcmp(act, "generate")) {
+        rc = do_generate(&c, gseed, gdays);
+    } else {
+        json_t *after = NULL;
+        rc = life_write(&c, &lc, &after, &e);
+        rc = rc ? cli_fail("beds", &e) : print_after(after, as_json);
+    }
     store_close(s);
     return rc;
 }

@@ -1,30 +1,15 @@
 /* h_beds.c - the community bed bureau API: the board, length of stay,
  * batch matching under pooled or borough policy, bed referrals and their
  * lifecycle (offer reserves a bed atomically), beds and their status.
- * Handlers only parse, validate, check roles and call store/beds.c inside
- * one transaction; the store writes the audit record in it. */
+ * Handlers only parse the request (path ids, query strings, the body's
+ * shape) and call one use case of src/app/beds.c, which validates, checks
+ * scope, and runs the transaction with its audit record and events. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/tz.h"
+#include "app/beds.h"
 #include "http/http.h"
-#include "store/beds.h"
-
-#define R_READ  (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_ANALYST)
-#define R_ACT   (ROLE_ADMIN | ROLE_COORDINATOR)
-#define R_REFER (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_CLINICIAN)
-
-static beds_actor actor(http_req *rq)
-{
-    beds_actor a = {"anonymous", "", ""};
-    if (rq->user) {
-        a.name = rq->user->name;
-        a.role = rq->user->role;
-        a.org = rq->user->org;
-    }
-    return a;
-}
 
 /* A positive integer path parameter, else 404 (no such object). */
 static int path_id(http_req *rq, int i, const char *what, int64_t *id, ics_err *e)
@@ -44,34 +29,25 @@ static int optional_body(http_req *rq, const json_field *f, ics_err *e)
     return http_body_check(rq, f, e);
 }
 
-static int time_field(http_req *rq, const char *name, int64_t *out, ics_err *e)
+/* Answer a use case's result: the object, or the problem. */
+static int reply(http_resp *rs, int rc, const ics_err *e, json_t *out, int status)
 {
-    *out = 0;
-    const char *v = rq->json ? json_string_value(json_object_get(rq->json, name)) : NULL;
-    if (v && tz_parse(v, out, e)) {
-        ics_err_prefix(e, "%s: ", name);
-        return ICS_EINVAL;
-    }
-    return 0;
+    if (rc) return http_error(rs, e);
+    return http_json(rs, status, out);
 }
 
-/* Commit after a successful store call, or roll back; answer. */
-static int done(http_req *rq, http_resp *rs, int rc, ics_err *e, json_t *after, int status)
+/* A whole-number query parameter in lo..hi (default def). */
+static int query_int(http_req *rq, const char *name, long lo, long hi, long def, long *out,
+                     ics_err *e)
 {
-    if (!rc)
-        rc = store_commit(rq->db, e);
-    else
-        store_rollback(rq->db);
-    if (rc) {
-        json_decref(after);
-        return http_error(rs, e);
-    }
-    return http_json(rs, status, after);
-}
-
-static int begin(http_req *rq, http_resp *rs, ics_err *e)
-{
-    if (store_begin(rq->db, e)) return http_error(rs, e);
+    const char *v = http_query(rq, name);
+    char *end;
+    *out = def;
+    if (!v) return 0;
+    *out = strtol(v, &end, 10);
+    if (!*v || *end || *out < lo || *out > hi)
+        return ics_err_set(e, ICS_EINVAL, "%s '%s' must be a whole number from %ld to %ld", name, v,
+                           lo, hi);
     return 0;
 }
 
@@ -80,50 +56,23 @@ static int begin(http_req *rq, http_resp *rs, ics_err *e)
 static int board(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
-    long stale = 24, days = 14;
-    const char *v;
-    char *end;
-    if ((v = http_query(rq, "stale_hours"))) {
-        stale = strtol(v, &end, 10);
-        if (!*v || *end || stale < 1 || stale > 720) {
-            ics_err_set(&e, ICS_EINVAL, "stale_hours '%s' must be a whole number from 1 to 720", v);
-            return http_error(rs, &e);
-        }
-    }
-    if ((v = http_query(rq, "days"))) {
-        days = strtol(v, &end, 10);
-        if (!*v || *end || days < 1 || days > 366) {
-            ics_err_set(&e, ICS_EINVAL, "days '%s' must be a whole number from 1 to 366", v);
-            return http_error(rs, &e);
-        }
-    }
-    json_t *out;
-    if (store_beds_board(rq->db, tz_now(), stale * 3600, (int)days, &out, &e))
+    long stale, days;
+    if (query_int(rq, "stale_hours", 1, 720, 24, &stale, &e) ||
+        query_int(rq, "days", 1, 366, 14, &days, &e))
         return http_error(rs, &e);
-    return http_json(rs, 200, out);
+    app_ctx c = http_app(rq);
+    json_t *out = NULL;
+    int rc = app_beds_board(&c, (int)stale, (int)days, &out, &e);
+    return reply(rs, rc, &e, out, 200);
 }
 
 static int los(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
-    int64_t now = tz_now(), today, from, to;
-    tz_local l;
-    tz_to_local(now, &l);
-    today = l.date;
-    from = today - 365;
-    to = today;
-    const char *f = http_query(rq, "from"), *t = http_query(rq, "to");
-    if (f && tz_parse_date(f, &from, &e)) {
-        ics_err_prefix(&e, "from: ");
-        return http_error(rs, &e);
-    }
-    if (t && tz_parse_date(t, &to, &e)) {
-        ics_err_prefix(&e, "to: ");
-        return http_error(rs, &e);
-    }
-    json_t *out;
-    if (store_beds_los(rq->db, from, to, now, &out, &e)) return http_error(rs, &e);
-    return http_json(rs, 200, out);
+    app_ctx c = http_app(rq);
+    json_t *out = NULL;
+    int rc = app_beds_los(&c, http_query(rq, "from"), http_query(rq, "to"), &out, &e);
+    return reply(rs, rc, &e, out, 200);
 }
 
 static int match_queue(http_req *rq, http_resp *rs)
@@ -132,26 +81,10 @@ static int match_queue(http_req *rq, http_resp *rs)
         {"policy", JF_STRING, 0}, {"max_km", JF_NUMBER, 0}, {"apply", JF_BOOL, 0}, {NULL, 0, 0}};
     ics_err e = {0};
     if (optional_body(rq, f, &e)) return http_error(rs, &e);
-    const char *policy = "pooled";
-    double max_km = 0;
-    int apply = 0;
-    if (rq->json) {
-        const char *p = json_string_value(json_object_get(rq->json, "policy"));
-        if (p) policy = p;
-        json_t *k = json_object_get(rq->json, "max_km");
-        if (k) max_km = json_number_value(k);
-        apply = json_is_true(json_object_get(rq->json, "apply"));
-    }
-    beds_actor a = actor(rq);
+    app_ctx c = http_app(rq);
     json_t *out = NULL;
-    if (!apply) {
-        if (store_beds_match(rq->db, &a, policy, max_km, 0, tz_now(), &out, &e))
-            return http_error(rs, &e);
-        return http_json(rs, 200, out);
-    }
-    if (begin(rq, rs, &e)) return 0;
-    int rc = store_beds_match(rq->db, &a, policy, max_km, 1, tz_now(), &out, &e);
-    return done(rq, rs, rc, &e, out, 200);
+    int rc = app_beds_queue_match(&c, rq->json, &out, &e);
+    return reply(rs, rc, &e, out, 200);
 }
 
 /* ---- referrals ------------------------------------------------------ */
@@ -161,10 +94,9 @@ static int list_referrals(http_req *rq, http_resp *rs)
     ics_err e = {0};
     int64_t limit, offset, total = 0;
     if (http_page(rq, &limit, &offset, &e)) return http_error(rs, &e);
-    beds_actor a = actor(rq);
+    app_ctx c = http_app(rq);
     json_t *rows;
-    if (store_beds_referral_list(rq->db, &a, http_query(rq, "state"), limit, offset, &rows, &total,
-                                 &e))
+    if (app_beds_referral_list(&c, http_query(rq, "state"), limit, offset, &rows, &total, &e))
         return http_error(rs, &e);
     return http_json(rs, 200,
                      json_pack("{sosIsIsI}", "items", rows, "total", (json_int_t)total, "limit",
@@ -186,99 +118,81 @@ static int create_referral(http_req *rq, http_resp *rs)
                                    {NULL, 0, 0}};
     ics_err e = {0};
     if (http_body_check(rq, f, &e)) return http_error(rs, &e);
-    beds_actor a = actor(rq);
-    json_t *after = NULL;
-    if (begin(rq, rs, &e)) return 0;
-    int rc = store_beds_referral_create(rq->db, &a, rq->json, tz_now(), &after, &e);
+    app_ctx c = http_app(rq);
+    json_t *out = NULL;
+    int rc = app_beds_referral_create(&c, rq->json, &out, &e);
     if (!rc)
         snprintf(rs->location, sizeof rs->location, "/api/v1/beds/referrals/%lld",
-                 (long long)json_integer_value(json_object_get(after, "referral_id")));
-    return done(rq, rs, rc, &e, after, 201);
+                 (long long)json_integer_value(json_object_get(out, "referral_id")));
+    return reply(rs, rc, &e, out, 201);
 }
 
 static int get_referral(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
     int64_t id;
-    json_t *row;
-    beds_actor a = actor(rq);
-    if (path_id(rq, 0, "bed referral", &id, &e) ||
-        store_beds_referral_get(rq->db, &a, id, &row, &e))
-        return http_error(rs, &e);
-    return http_json(rs, 200, row);
+    json_t *out = NULL;
+    app_ctx c = http_app(rq);
+    int rc = path_id(rq, 0, "bed referral", &id, &e);
+    if (!rc) rc = app_beds_referral_get(&c, id, &out, &e);
+    return reply(rs, rc, &e, out, 200);
 }
 
 static int rank_referral(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
     int64_t id;
-    json_t *out;
-    beds_actor a = actor(rq);
-    if (path_id(rq, 0, "bed referral", &id, &e) ||
-        store_beds_rank(rq->db, &a, id, http_query(rq, "policy"), tz_now(), &out, &e))
-        return http_error(rs, &e);
-    return http_json(rs, 200, out);
+    json_t *out = NULL;
+    app_ctx c = http_app(rq);
+    int rc = path_id(rq, 0, "bed referral", &id, &e);
+    if (!rc) rc = app_beds_referral_rank(&c, id, http_query(rq, "policy"), &out, &e);
+    return reply(rs, rc, &e, out, 200);
+}
+
+/* A lifecycle step on /beds/referrals/{id}/...: check the body's shape
+ * (required says whether it may be absent), then run the use case. */
+typedef int (*ref_step)(app_ctx *c, int64_t id, const json_t *body, json_t **out, ics_err *e);
+
+static int lifecycle(http_req *rq, http_resp *rs, const json_field *f, int required, ref_step fn)
+{
+    ics_err e = {0};
+    int64_t id;
+    json_t *out = NULL;
+    int rc = required ? http_body_check(rq, f, &e) : optional_body(rq, f, &e);
+    if (!rc) rc = path_id(rq, 0, "bed referral", &id, &e);
+    app_ctx c = http_app(rq);
+    if (!rc) rc = fn(&c, id, rq->json, &out, &e);
+    return reply(rs, rc, &e, out, 200);
 }
 
 static int offer(http_req *rq, http_resp *rs)
 {
     static const json_field f[] = {{"bed_id", JF_INT, 1}, {NULL, 0, 0}};
-    ics_err e = {0};
-    int64_t id;
-    if (http_body_check(rq, f, &e) || path_id(rq, 0, "bed referral", &id, &e))
-        return http_error(rs, &e);
-    beds_actor a = actor(rq);
-    json_t *after = NULL;
-    if (begin(rq, rs, &e)) return 0;
-    int rc =
-        store_beds_offer(rq->db, &a, id, json_integer_value(json_object_get(rq->json, "bed_id")),
-                         tz_now(), &after, &e);
-    return done(rq, rs, rc, &e, after, 200);
+    return lifecycle(rq, rs, f, 1, app_beds_referral_offer);
+}
+
+static int accept_step(app_ctx *c, int64_t id, const json_t *body, json_t **out, ics_err *e)
+{
+    (void)body;
+    return app_beds_referral_accept(c, id, out, e);
 }
 
 static int accept(http_req *rq, http_resp *rs)
 {
     static const json_field f[] = {{NULL, 0, 0}};
-    ics_err e = {0};
-    int64_t id;
-    if (optional_body(rq, f, &e) || path_id(rq, 0, "bed referral", &id, &e))
-        return http_error(rs, &e);
-    beds_actor a = actor(rq);
-    json_t *after = NULL;
-    if (begin(rq, rs, &e)) return 0;
-    int rc = store_beds_accept(rq->db, &a, id, tz_now(), &after, &e);
-    return done(rq, rs, rc, &e, after, 200);
+    return lifecycle(rq, rs, f, 0, accept_step);
 }
 
 static int reject_offer(http_req *rq, http_resp *rs)
 {
     static const json_field f[] = {{"reason", JF_STRING, 0}, {NULL, 0, 0}};
-    ics_err e = {0};
-    int64_t id;
-    if (optional_body(rq, f, &e) || path_id(rq, 0, "bed referral", &id, &e))
-        return http_error(rs, &e);
-    beds_actor a = actor(rq);
-    json_t *after = NULL;
-    const char *reason = rq->json ? json_string_value(json_object_get(rq->json, "reason")) : NULL;
-    if (begin(rq, rs, &e)) return 0;
-    int rc = store_beds_reject_offer(rq->db, &a, id, reason, tz_now(), &after, &e);
-    return done(rq, rs, rc, &e, after, 200);
+    return lifecycle(rq, rs, f, 0, app_beds_referral_reject_offer);
 }
 
 static int admit(http_req *rq, http_resp *rs)
 {
     static const json_field f[] = {{"bed_id", JF_INT, 0}, {"at", JF_STRING, 0}, {NULL, 0, 0}};
-    ics_err e = {0};
-    int64_t id, at;
-    if (optional_body(rq, f, &e) || path_id(rq, 0, "bed referral", &id, &e) ||
-        time_field(rq, "at", &at, &e))
-        return http_error(rs, &e);
-    int64_t bed = rq->json ? json_integer_value(json_object_get(rq->json, "bed_id")) : 0;
-    beds_actor a = actor(rq);
-    json_t *after = NULL;
-    if (begin(rq, rs, &e)) return 0;
-    int rc = store_beds_admit(rq->db, &a, id, bed, at, tz_now(), &after, &e);
-    return done(rq, rs, rc, &e, after, 200);
+    return lifecycle(rq, rs, f, 0, app_beds_referral_admit);
 }
 
 static int discharge(http_req *rq, http_resp *rs)
@@ -287,49 +201,19 @@ static int discharge(http_req *rq, http_resp *rs)
                                    {"at", JF_STRING, 0},
                                    {"ready_date", JF_STRING, 0},
                                    {NULL, 0, 0}};
-    ics_err e = {0};
-    int64_t id, at, ready = -1;
-    if (http_body_check(rq, f, &e) || path_id(rq, 0, "bed referral", &id, &e) ||
-        time_field(rq, "at", &at, &e))
-        return http_error(rs, &e);
-    const char *rd = json_string_value(json_object_get(rq->json, "ready_date"));
-    if (rd && tz_parse_date(rd, &ready, &e)) {
-        ics_err_prefix(&e, "ready_date: ");
-        return http_error(rs, &e);
-    }
-    beds_actor a = actor(rq);
-    json_t *after = NULL;
-    if (begin(rq, rs, &e)) return 0;
-    int rc = store_beds_discharge(rq->db, &a, id,
-                                  json_string_value(json_object_get(rq->json, "destination")), at,
-                                  ready, tz_now(), &after, &e);
-    return done(rq, rs, rc, &e, after, 200);
+    return lifecycle(rq, rs, f, 1, app_beds_referral_discharge);
 }
 
-static int close_referral(http_req *rq, http_resp *rs, const char *to)
-{
-    static const json_field f[] = {{"reason", JF_STRING, 1}, {NULL, 0, 0}};
-    ics_err e = {0};
-    int64_t id;
-    if (http_body_check(rq, f, &e) || path_id(rq, 0, "bed referral", &id, &e))
-        return http_error(rs, &e);
-    beds_actor a = actor(rq);
-    json_t *after = NULL;
-    if (begin(rq, rs, &e)) return 0;
-    int rc = store_beds_close_referral(rq->db, &a, id, to,
-                                       json_string_value(json_object_get(rq->json, "reason")),
-                                       tz_now(), &after, &e);
-    return done(rq, rs, rc, &e, after, 200);
-}
+static const json_field reason_field[] = {{"reason", JF_STRING, 1}, {NULL, 0, 0}};
 
 static int decline(http_req *rq, http_resp *rs)
 {
-    return close_referral(rq, rs, "declined");
+    return lifecycle(rq, rs, reason_field, 1, app_beds_referral_decline);
 }
 
 static int cancel(http_req *rq, http_resp *rs)
 {
-    return close_referral(rq, rs, "cancelled");
+    return lifecycle(rq, rs, reason_field, 1, app_beds_referral_cancel);
 }
 
 /* ---- beds ----------------------------------------------------------- */
@@ -338,7 +222,8 @@ static int list_beds(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
     json_t *rows;
-    if (store_beds_bed_list(rq->db, http_query(rq, "unit"), http_query(rq, "status"), &rows, &e))
+    app_ctx c = http_app(rq);
+    if (app_beds_bed_list(&c, http_query(rq, "unit"), http_query(rq, "status"), &rows, &e))
         return http_error(rs, &e);
     return http_json(
         rs, 200, json_pack("{sosI}", "items", rows, "total", (json_int_t)json_array_size(rows)));
@@ -348,10 +233,11 @@ static int get_bed(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
     int64_t id;
-    json_t *row;
-    if (path_id(rq, 0, "bed", &id, &e) || store_beds_bed_get(rq->db, id, &row, &e))
-        return http_error(rs, &e);
-    return http_json(rs, 200, row);
+    json_t *out = NULL;
+    app_ctx c = http_app(rq);
+    int rc = path_id(rq, 0, "bed", &id, &e);
+    if (!rc) rc = app_beds_bed_get(&c, id, &out, &e);
+    return reply(rs, rc, &e, out, 200);
 }
 
 static int set_bed(http_req *rq, http_resp *rs)
@@ -360,56 +246,65 @@ static int set_bed(http_req *rq, http_resp *rs)
         {"status", JF_STRING, 1}, {"closure", JF_STRING, 0}, {"note", JF_STRING, 0}, {NULL, 0, 0}};
     ics_err e = {0};
     int64_t id;
-    if (http_body_check(rq, f, &e) || path_id(rq, 0, "bed", &id, &e)) return http_error(rs, &e);
-    beds_actor a = actor(rq);
-    json_t *after = NULL;
-    if (begin(rq, rs, &e)) return 0;
-    int rc = store_beds_bed_set(
-        rq->db, &a, id, json_string_value(json_object_get(rq->json, "status")),
-        json_string_value(json_object_get(rq->json, "closure")),
-        json_string_value(json_object_get(rq->json, "note")), tz_now(), &after, &e);
-    return done(rq, rs, rc, &e, after, 200);
+    json_t *out = NULL;
+    int rc = http_body_check(rq, f, &e);
+    if (!rc) rc = path_id(rq, 0, "bed", &id, &e);
+    app_ctx c = http_app(rq);
+    if (!rc) rc = app_beds_bed_status_set(&c, id, rq->json, &out, &e);
+    return reply(rs, rc, &e, out, 200);
 }
 
 static int confirm_unit(http_req *rq, http_resp *rs)
 {
     static const json_field f[] = {{NULL, 0, 0}};
     ics_err e = {0};
-    if (optional_body(rq, f, &e)) return http_error(rs, &e);
-    beds_actor a = actor(rq);
-    json_t *after = NULL;
-    if (begin(rq, rs, &e)) return 0;
-    int rc = store_beds_unit_confirm(rq->db, &a, rq->params[0], tz_now(), &after, &e);
-    return done(rq, rs, rc, &e, after, 200);
+    json_t *out = NULL;
+    int rc = optional_body(rq, f, &e);
+    app_ctx c = http_app(rq);
+    if (!rc) rc = app_beds_unit_confirm(&c, rq->params[0], &out, &e);
+    return reply(rs, rc, &e, out, 200);
 }
 
 /* Literal paths come before /api/v1/beds/{bed_id}, which would match them. */
 const http_route http_routes_beds[] = {
-    {"GET", "/api/v1/beds/board", R_READ, board,
-     "Bed board by unit, bed type and place, with waiting referrals and occupancy history", NULL},
-    {"GET", "/api/v1/beds/los", R_READ, los,
-     "Length of stay per unit, funnel limits across units and a 7-day discharge forecast", NULL},
-    {"POST", "/api/v1/beds/match", R_ACT, match_queue,
-     "Optimal assignment of the waiting queue to available beds (pooled, borough or both)", NULL},
-    {"GET", "/api/v1/beds/referrals", R_REFER, list_referrals, "List bed referrals", NULL},
-    {"POST", "/api/v1/beds/referrals", R_REFER, create_referral, "Create a bed referral", NULL},
-    {"GET", "/api/v1/beds/referrals/{id}", R_REFER, get_referral, "One bed referral", NULL},
-    {"GET", "/api/v1/beds/referrals/{id}/match", R_ACT, rank_referral,
-     "Every bed ranked for one referral, with the reason each suits or does not", NULL},
-    {"POST", "/api/v1/beds/referrals/{id}/offer", R_ACT, offer,
-     "Offer a bed to a waiting referral (reserves it atomically)", NULL},
-    {"POST", "/api/v1/beds/referrals/{id}/accept", R_ACT, accept, "Accept the offered bed", NULL},
-    {"POST", "/api/v1/beds/referrals/{id}/reject-offer", R_ACT, reject_offer,
-     "Turn an offer down: the referral waits again and the bed is released", NULL},
-    {"POST", "/api/v1/beds/referrals/{id}/admit", R_ACT, admit, "Admit the patient", NULL},
-    {"POST", "/api/v1/beds/referrals/{id}/discharge", R_ACT, discharge,
-     "Discharge the patient (date and destination)", NULL},
-    {"POST", "/api/v1/beds/referrals/{id}/decline", R_ACT, decline, "Decline the referral", NULL},
-    {"POST", "/api/v1/beds/referrals/{id}/cancel", R_ACT, cancel, "Cancel the referral", NULL},
-    {"POST", "/api/v1/beds/units/{unit_code}/confirm", R_ACT, confirm_unit,
-     "Confirm a unit's bed figures are current", NULL},
-    {"GET", "/api/v1/beds", R_READ, list_beds, "List beds with their status", NULL},
-    {"GET", "/api/v1/beds/{bed_id}", R_READ, get_bed, "One bed with its status history", NULL},
-    {"PATCH", "/api/v1/beds/{bed_id}", R_ACT, set_bed,
-     "Change a bed's status: available, closed (with reason) or cleaning", NULL},
+    {"GET", "/api/v1/beds/board", 0, board,
+     "Bed board by unit, bed type and place, with waiting referrals and occupancy history",
+     &APP_BEDS_BOARD},
+    {"GET", "/api/v1/beds/los", 0, los,
+     "Length of stay per unit, funnel limits across units and a 7-day discharge forecast",
+     &APP_BEDS_LOS},
+    {"POST", "/api/v1/beds/match", 0, match_queue,
+     "Optimal assignment of the waiting queue to available beds (pooled, borough or both)",
+     &APP_BEDS_MATCH},
+    {"GET", "/api/v1/beds/referrals", 0, list_referrals, "List bed referrals",
+     &APP_BEDS_REFERRAL_LIST},
+    {"POST", "/api/v1/beds/referrals", 0, create_referral, "Create a bed referral",
+     &APP_BEDS_REFERRAL_CREATE},
+    {"GET", "/api/v1/beds/referrals/{id}", 0, get_referral, "One bed referral",
+     &APP_BEDS_REFERRAL_GET},
+    {"GET", "/api/v1/beds/referrals/{id}/match", 0, rank_referral,
+     "Every bed ranked for one referral, with the reason each suits or does not",
+     &APP_BEDS_REFERRAL_RANK},
+    {"POST", "/api/v1/beds/referrals/{id}/offer", 0, offer,
+     "Offer a bed to a waiting referral (reserves it atomically)", &APP_BEDS_REFERRAL_OFFER},
+    {"POST", "/api/v1/beds/referrals/{id}/accept", 0, accept, "Accept the offered bed",
+     &APP_BEDS_REFERRAL_ACCEPT},
+    {"POST", "/api/v1/beds/referrals/{id}/reject-offer", 0, reject_offer,
+     "Turn an offer down: the referral waits again and the bed is released",
+     &APP_BEDS_REFERRAL_REJECT_OFFER},
+    {"POST", "/api/v1/beds/referrals/{id}/admit", 0, admit, "Admit the patient",
+     &APP_BEDS_REFERRAL_ADMIT},
+    {"POST", "/api/v1/beds/referrals/{id}/discharge", 0, discharge,
+     "Discharge the patient (date and destination)", &APP_BEDS_REFERRAL_DISCHARGE},
+    {"POST", "/api/v1/beds/referrals/{id}/decline", 0, decline, "Decline the referral",
+     &APP_BEDS_REFERRAL_DECLINE},
+    {"POST", "/api/v1/beds/referrals/{id}/cancel", 0, cancel, "Cancel the referral",
+     &APP_BEDS_REFERRAL_CANCEL},
+    {"POST", "/api/v1/beds/units/{unit_code}/confirm", 0, confirm_unit,
+     "Confirm a unit's bed figures are current", &APP_BEDS_UNIT_CONFIRM},
+    {"GET", "/api/v1/beds", 0, list_beds, "List beds with their status", &APP_BEDS_BED_LIST},
+    {"GET", "/api/v1/beds/{bed_id}", 0, get_bed, "One bed with its status history",
+     &APP_BEDS_BED_GET},
+    {"PATCH", "/api/v1/beds/{bed_id}", 0, set_bed,
+     "Change a bed's status: available, closed (with reason) or cleaning", &APP_BEDS_BED_STATUS},
     {NULL, NULL, 0, NULL, NULL, NULL}};

@@ -1,19 +1,17 @@
 /* store/beds.h - the bed bureau's tables (beds, their status history, unit
- * confirmations, bed referrals, stays) and every query and write the API
- * and the CLI share: loading the board into the engine's structs, the
- * referral lifecycle (offer reserves a bed atomically), bed status
- * changes, the board, length of stay, imports and the synthetic seed.
+ * confirmations, bed referrals, stays) and their SQL: loading the board into
+ * the engine's structs, rows for the referral lifecycle (an offer reserves a
+ * bed with one conditional UPDATE), bed status writes, and the inserts the
+ * imports and the synthetic history need.
  *
- * Every write function runs inside the caller's transaction (store_begin)
- * and writes its own audit record there, so a failed call changes nothing
- * once the caller rolls back. */
+ * SQL only: no permissions, no validation, no audit and no engines (those
+ * are in src/app/beds.c). Writes run inside the caller's transaction. */
 #ifndef ICS_STORE_BEDS_H
 #define ICS_STORE_BEDS_H
 
 #include <jansson.h>
 
 #include "beds/beds.h"
-#include "core/csv.h"
 #include "store/store.h"
 
 /* The board and queue in engine form. Unit i of units matches unit_codes[i]. */
@@ -35,78 +33,127 @@ int store_beds_load(store *s, int what, beds_data **out, ics_err *e);
 void store_beds_data_free(beds_data *d);
 /* Index of a unit code in d, or -1. */
 int store_beds_unit_index(const beds_data *d, const char *code);
+/* A referral row (store_beds_referral_row) in engine form. */
+void store_beds_referral_from_row(const json_t *row, beds_referral *out);
 
-/* The caller, for audit and visibility: name, role and organisation. */
-typedef struct beds_actor {
-    const char *name;
-    const char *role; /* "admin", "coordinator", "clinician", "analyst", ... */
-    const char *org;  /* ODS code or "" */
-} beds_actor;
+/* ---- referrals ---------------------------------------------------------- */
 
-/* Referrals. body fields: nhs_number, age, sex, postcode, referring_site,
- * bed_type, priority (required); earliest_transfer, place_code, notes.
- * A clinician may only refer from a site of their own organisation. */
-int store_beds_referral_create(store *s, const beds_actor *a, const json_t *body, int64_t now,
-                               json_t **after, ics_err *e);
-/* One referral; a clinician sees only their organisation's (else 404). */
-int store_beds_referral_get(store *s, const beds_actor *a, int64_t id, json_t **row, ics_err *e);
-int store_beds_referral_list(store *s, const beds_actor *a, const char *state, int64_t limit,
+/* One bed referral as stored (times as integers), joined with its bed's
+ * code, unit and the unit's organisation (unit_org). ICS_ENOTFOUND. */
+int store_beds_referral_row(store *s, int64_t id, json_t **row, ics_err *e);
+/* Referrals by priority and age; state and referring_org filter when
+ * non-NULL. *total counts every match. */
+int store_beds_referral_list(store *s, const char *state, const char *referring_org, int64_t limit,
                              int64_t offset, json_t **rows, int64_t *total, ics_err *e);
 
-/* The lifecycle. Unknown referral or bed: ICS_ENOTFOUND; a move the state
- * does not allow, or a bed that is not free: ICS_ECONFLICT; a bed that
- * cannot serve the patient, or times out of order: ICS_EINVAL.
- * at = 0 means now. */
-int store_beds_offer(store *s, const beds_actor *a, int64_t ref, int64_t bed, int64_t now,
-                     json_t **after, ics_err *e);
-int store_beds_accept(store *s, const beds_actor *a, int64_t ref, int64_t now, json_t **after,
-                      ics_err *e);
-/* Offer turned down: back to waiting, bed released. */
-int store_beds_reject_offer(store *s, const beds_actor *a, int64_t ref, const char *reason,
-                            int64_t now, json_t **after, ics_err *e);
-/* bed 0: the reserved bed. */
-int store_beds_admit(store *s, const beds_actor *a, int64_t ref, int64_t bed, int64_t at,
-                     int64_t now, json_t **after, ics_err *e);
-int store_beds_discharge(store *s, const beds_actor *a, int64_t ref, const char *destination,
-                         int64_t at, int64_t ready_day, int64_t now, json_t **after, ics_err *e);
-/* to is "declined" or "cancelled"; a held bed is released. */
-int store_beds_close_referral(store *s, const beds_actor *a, int64_t ref, const char *to,
-                              const char *reason, int64_t now, json_t **after, ics_err *e);
+/* Every column of a new referral; 0 and NULL are stored as NULL (bed and
+ * the lifecycle times), has_home says whether lat/lon are known. */
+typedef struct beds_ref_rec {
+    const char *nhs, *sex, *postcode, *district, *place, *site, *org, *bed_type, *state, *notes,
+        *created_by, *destination, *reason;
+    int age, priority, synthetic, has_home;
+    double lat, lon;
+    int64_t referred_at, earliest_at, bed, offered_at, accepted_at, admitted_at, discharged_at,
+        updated_at;
+} beds_ref_rec;
+int store_beds_referral_insert(store *s, const beds_ref_rec *r, int64_t *id, ics_err *e);
 
-/* Beds. */
+/* The lifecycle's updates. Each changes one referral only if it is still in
+ * the state the move starts from and returns 1 when it did, 0 when the row
+ * was not in that state (changed meanwhile), or a negative code. */
+int store_beds_referral_offer(store *s, int64_t ref, int64_t bed, int64_t now, ics_err *e);
+int store_beds_referral_accept(store *s, int64_t ref, int64_t now, ics_err *e);
+/* offered or accepted -> waiting, bed and offer times cleared. */
+int store_beds_referral_reopen(store *s, int64_t ref, const char *reason, int64_t now, ics_err *e);
+/* accepted -> admitted in bed at time at. */
+int store_beds_referral_admit(store *s, int64_t ref, int64_t bed, int64_t at, int64_t now,
+                              ics_err *e);
+int store_beds_referral_discharge(store *s, int64_t ref, int64_t at, const char *destination,
+                                  int64_t now, ics_err *e);
+/* from -> to ("declined" or "cancelled") with a reason. */
+int store_beds_referral_close(store *s, int64_t ref, const char *from, const char *to,
+                              const char *reason, int64_t now, ics_err *e);
+/* 1 when any bed referral exists. */
+int store_beds_referral_any(store *s, int *yes, ics_err *e);
+
+/* ---- stays -------------------------------------------------------------- */
+
+typedef struct beds_stay_rec {
+    int64_t referral, bed;               /* 0: none */
+    const char *unit;                    /* unit_code */
+    int64_t admitted_at, discharged_at;  /* discharged_at 0: still in */
+    const char *ready_day, *destination; /* NULL when unknown */
+    int synthetic;
+} beds_stay_rec;
+int store_beds_stay_insert(store *s, const beds_stay_rec *r, ics_err *e);
+/* Close the referral's open stay. */
+int store_beds_stay_close(store *s, int64_t ref, int64_t at, const char *destination,
+                          const char *ready_day, ics_err *e);
+
+/* ---- beds --------------------------------------------------------------- */
+
+/* A bed with its unit's organisation (the owning trust). */
+typedef struct beds_bed_row {
+    int64_t id, referral; /* referral 0: none */
+    char code[BEDS_CODE_MAX], unit[BEDS_CODE_MAX], status[16], closure[24], org[16];
+} beds_bed_row;
+/* ICS_ENOTFOUND "no bed N". */
+int store_beds_bed_find(store *s, int64_t bed, beds_bed_row *out, ics_err *e);
+/* By code: 1 and *out when it exists, 0 when not. */
+int store_beds_bed_find_code(store *s, const char *code, beds_bed_row *out, ics_err *e);
+/* One bed as stored, with its last 50 status changes in "history". */
 int store_beds_bed_get(store *s, int64_t bed, json_t **row, ics_err *e);
+/* Beds by code; unit and status filter when non-NULL. */
 int store_beds_bed_list(store *s, const char *unit, const char *status, json_t **rows, ics_err *e);
-/* A coordinator's change: available, closed (with closure) or cleaning. */
-int store_beds_bed_set(store *s, const beds_actor *a, int64_t bed, const char *status,
-                       const char *closure, const char *note, int64_t now, json_t **after,
-                       ics_err *e);
-int store_beds_unit_confirm(store *s, const beds_actor *a, const char *unit, int64_t now,
-                            json_t **after, ics_err *e);
 
-/* Read models. */
-int store_beds_board(store *s, int64_t now, int64_t stale_after, int history_days, json_t **out,
-                     ics_err *e);
-int store_beds_los(store *s, int64_t from_day, int64_t to_day, int64_t now, json_t **out,
-                   ics_err *e);
-/* Rank the beds for one referral, or match the whole waiting queue under
- * policy "pooled", "borough" or "both"; apply offers every placement of
- * the (first) policy in the caller's transaction. */
-int store_beds_rank(store *s, const beds_actor *a, int64_t ref, const char *policy, int64_t now,
-                    json_t **out, ics_err *e);
-int store_beds_match(store *s, const beds_actor *a, const char *policy, double max_km, int apply,
-                     int64_t now, json_t **out, ics_err *e);
+/* Move a bed from status `from` to `to` (closure cleared, held for ref, 0:
+ * none) only if it is still in `from`, and add the change to its history:
+ * the conditional UPDATE is what makes an offer atomic. 1 when the bed
+ * moved, 0 when it was not in `from`, or a negative code. */
+int store_beds_bed_move(store *s, const char *actor, int64_t bed, const char *from, const char *to,
+                        int64_t ref, const char *note, int64_t now, ics_err *e);
+/* The same for a coordinator's change, with a closure reason (NULL). */
+int store_beds_bed_set(store *s, const char *actor, int64_t bed, const char *from, const char *to,
+                       const char *closure, const char *note, int64_t now, ics_err *e);
+/* Snapshot rows: a new bed (its id in *id) or a whole bed rewritten. */
+int store_beds_bed_insert(store *s, const char *code, const char *unit, const char *bay_sex,
+                          const char *status, const char *closure, const char *actor, int64_t now,
+                          int64_t *id, ics_err *e);
+int store_beds_bed_rewrite(store *s, int64_t bed, const char *unit, const char *bay_sex,
+                           const char *status, const char *closure, const char *actor, int64_t now,
+                           ics_err *e);
+/* Synthetic history: set status, closure and time; hold for a referral. */
+int store_beds_bed_write(store *s, int64_t bed, const char *status, const char *closure, int64_t at,
+                         ics_err *e);
+int store_beds_bed_hold(store *s, int64_t bed, int64_t ref, ics_err *e);
+/* Every bed an offered or accepted referral points at is held for it. */
+int store_beds_holds_sync(store *s, ics_err *e);
+/* One row of a bed's status history. */
+int store_beds_history_add(store *s, int64_t bed, const char *actor, const char *status,
+                           const char *closure, int64_t ref, const char *note, int64_t at,
+                           ics_err *e);
+/* Beds <unit>-NN for every unit that has none; in a mixed unit the first
+ * 40% form a male bay, the next 40% a female bay, the rest side rooms. */
+int store_beds_create_missing(store *s, const char *actor, int64_t now, ics_err *e);
 
-/* Imports (inside the caller's transaction; the first bad row stops it).
- * Snapshot columns: bed_code, unit_code, status, closure, bay_sex.
- * Stays columns: unit_code, admitted, discharged, ready, destination. */
-int store_beds_import_snapshot(store *s, const beds_actor *a, const csv_doc *d, int64_t now,
-                               int *count, ics_err *e);
-int store_beds_import_stays(store *s, const beds_actor *a, const csv_doc *d, int *count,
+/* ---- units and the directory lookups the bureau needs ------------------- */
+
+/* The organisation (ODS code) of a unit's site; ICS_ENOTFOUND "no unit". */
+int store_beds_unit_org(store *s, const char *unit, char org[16], ics_err *e);
+/* Record that a unit's figures are current (at, by) and return the row. */
+int store_beds_unit_confirm(store *s, const char *unit, int64_t at, const char *by, json_t **row,
                             ics_err *e);
-
-/* Create the beds of every unit (when it has none) and a synthetic history
- * of ndays ending at now, deterministic for seed and day. */
-int store_beds_generate(store *s, const beds_actor *a, uint64_t seed, int ndays, int64_t now,
-                        int *nrefs, ics_err *e);
+/* A postcode district's lat, lon and place_code; ICS_ENOTFOUND. */
+int store_beds_district(store *s, const char *district, json_t **row, ics_err *e);
+/* Districts that have a place (district, lat, lon, place_code), and acute
+ * sites (site_code, org_code, lat, lon), in code order. */
+int store_beds_districts(store *s, json_t **rows, ics_err *e);
+int store_beds_acute_sites(store *s, json_t **rows, ics_err *e);
+/* 1 when the place exists. */
+int store_beds_place_exists(store *s, const char *place, int *yes, ics_err *e);
+/* Places (code, name) in code order. */
+int store_beds_places(store *s, json_t **rows, ics_err *e);
+/* The organisation of a site; ICS_ENOTFOUND. */
+int store_beds_site_org(store *s, const char *site, char org[16], ics_err *e);
 
 #endif
