@@ -169,16 +169,18 @@ static int changed(int rc, const char *what, int64_t id, ics_err *e)
 
 /* ---- beds and their events ---------------------------------------------- */
 
-/* bed.status: the bed, its unit and trust, the move. */
+/* bed.status: the bed, its unit and trust, the move (from NULL: a new bed). */
 static int bed_event(app_ctx *c, const beds_bed_row *b, const char *from, const char *to,
                      const char *closure, int64_t ref, ics_err *e)
 {
     char ids[32];
     snprintf(ids, sizeof ids, "%lld", (long long)b->id);
     const char *orgs[] = {b->org, NULL};
-    json_t *p = json_pack("{sIsssssssss?sss?}", "bed_id", (json_int_t)b->id, "bed_code", b->code,
-                          "unit_code", b->unit, "org", b->org, "from", from, "status", to,
-                          "closure", closure && *closure ? closure : NULL);
+    json_t *p = json_pack("{sIssssssss}", "bed_id", (json_int_t)b->id, "bed_code", b->code,
+                          "unit_code", b->unit, "org", b->org, "status", to);
+    assert(p);
+    if (from) json_object_set_new(p, "from", json_string(from));
+    if (closure && *closure) json_object_set_new(p, "closure", json_string(closure));
     if (ref) json_object_set_new(p, "referral_id", json_integer(ref));
     return app_emit(c, "bed.status", "bed", ids, orgs, p, e);
 }
@@ -808,12 +810,8 @@ static int status_tx(app_ctx *c, int64_t id, beds_status to, const char *closure
             store_beds_bed_set(c->db, c->who.name, id, b.status, status, closure, note, c->now, e),
             "bed", id, e);
     if (!rc) rc = bed_brief(c, id, &after, e);
-    if (!rc) {
-        json_t *p =
-            json_pack("{sIsssssssssss?}", "bed_id", (json_int_t)id, "bed_code", b.code, "unit_code",
-                      b.unit, "org", b.org, "from", b.status, "status", status, "closure", closure);
-        rc = app_record(c, u, "bed", ids, before, after, "bed.status", parties, p, e);
-    }
+    if (!rc) rc = app_audit(c, u->name, "bed", ids, before, after, e);
+    if (!rc) rc = bed_event(c, &b, b.status, status, closure, 0, e);
     json_decref(before);
     json_decref(after);
     if (!rc) {
