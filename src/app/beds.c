@@ -367,7 +367,15 @@ int app_beds_referral_list(app_ctx *c, const char *state, int64_t limit, int64_t
     const char *org = app_sees_ics(c) ? NULL : c->who.org;
     if ((rc = store_beds_referral_list(c->db, state, org, limit, offset, rows, total, e)))
         return rc;
-    /* issue 19: the read of patient data will be audited here */
+    /* the rows carry NHS numbers: the read is audited */
+    json_t *detail =
+        json_pack("{s:s?,s:I,s:I,s:I}", "state", state, "limit", (json_int_t)limit, "offset",
+                  (json_int_t)offset, "count", (json_int_t)json_array_size(*rows));
+    if ((rc = app_audit_read(c, "read.bed_referral", "bed_referral", NULL, detail, e))) {
+        json_decref(*rows);
+        *rows = NULL;
+        return rc;
+    }
     size_t i;
     json_t *r;
     json_array_foreach(*rows, i, r) ref_view(r, c->now);
@@ -381,7 +389,10 @@ int app_beds_referral_get(app_ctx *c, int64_t id, json_t **out, ics_err *e)
     if (rc) return rc;
     ref_info ri;
     if ((rc = ref_load(c, &APP_BEDS_REFERRAL_GET, id, &ri, e))) return rc;
-    /* issue 19: the read of patient data will be audited here */
+    if ((rc = app_audit_read(c, "read.bed_referral", "bed_referral", ri.ids, NULL, e))) {
+        ref_done(&ri);
+        return rc;
+    }
     *out = ri.row;
     return 0;
 }
@@ -1140,6 +1151,11 @@ int app_beds_referral_rank(app_ctx *c, int64_t id, const char *policy, json_t **
     if (policy && beds_policy_parse(policy, &o.policy, e)) return ICS_EINVAL;
     ref_info ri;
     if ((rc = ref_load(c, u, id, &ri, e))) return rc;
+    /* the answer names the patient: the read is audited */
+    if ((rc = app_audit_read(c, "read.bed_referral", "bed_referral", ri.ids, NULL, e))) {
+        ref_done(&ri);
+        return rc;
+    }
     beds_data *d;
     if ((rc = store_beds_load(c->db, BEDS_LOAD_BOARD, &d, e))) {
         ref_done(&ri);

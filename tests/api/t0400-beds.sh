@@ -114,10 +114,17 @@ check "the event names the referring organisation" \
 check "the referring clinician reads the event" seen "$CLIN" bed_referral.created "$R"
 check "a clinician of another trust does not" unseen "$CLIN2" bed_referral.created "$R"
 check "an ICS coordinator does" seen "$COORD" bed_referral.created "$R"
+mark
 api GET "/api/v1/beds/referrals/$R" "$CLIN"
 expect "the clinician reads their referral" 200
+check "the read of patient data writes one audit row" [ "$(audit_count)" = $((A0 + 1)) ]
+check "naming the reader and the referral" \
+    [ "$(sql "SELECT action || ' ' || object_id || ' ' || actor FROM audit ORDER BY id DESC LIMIT 1")" = "read.bed_referral $R imperial" ]
+check "a read writes no change event" [ "$(since)" = 0 ]
+mark
 api GET "/api/v1/beds/referrals/$R" "$CLIN2"
 expect "another trust's clinician cannot see it" 404
+check "a refused read is not audited as a read" [ "$(audit_count)" = "$A0" ]
 api GET "/api/v1/beds/referrals?state=waiting" "$CLIN"
 expect "clinician's list" 200
 jqcheck "only their organisation's referrals" 'all(.items[]; .referring_org == "RYJ") and .total >= 1'
