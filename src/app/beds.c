@@ -1531,6 +1531,31 @@ int app_beds_import_stays(app_ctx *c, const csv_doc *d, int *count, ics_err *e)
 
 /* ---- synthetic history --------------------------------------------------- */
 
+/* Beds <unit>-NN for every unit that has none; in a mixed unit the first
+ * 40% form a male bay, the next 40% a female bay, the rest side rooms. */
+static int create_beds(app_ctx *c, ics_err *e)
+{
+    json_t *units;
+    int rc = store_beds_units_without_beds(c->db, &units, e);
+    if (rc) return rc;
+    size_t i;
+    json_t *u;
+    json_array_foreach(units, i, u)
+    {
+        int n = (int)jint(u, "beds");
+        int mixed = strcmp(jstr(u, "sex"), "mixed") == 0;
+        for (int k = 0; k < n && !rc; k++) {
+            char code[BEDS_CODE_MAX + 16];
+            snprintf(code, sizeof code, "%.18s-%02d", jstr(u, "unit_code"), (k + 1) % 1000);
+            const char *bay = !mixed ? NULL : k < n * 2 / 5 ? "M" : k < n * 4 / 5 ? "F" : NULL;
+            rc = store_beds_bed_insert(c->db, code, jstr(u, "unit_code"), bay, "available", NULL,
+                                       c->who.name, c->now, NULL, e);
+        }
+    }
+    json_decref(units);
+    return rc;
+}
+
 /* The acute site nearest to a patient's home (referrals come from there). */
 static const json_t *nearest_acute(const json_t *acute, const beds_referral *f)
 {
@@ -1623,7 +1648,7 @@ static int generate_tx(app_ctx *c, uint64_t seed, int ndays, int *nrefs, ics_err
     json_t *dist = NULL, *acute = NULL;
     beds_district *ds = NULL;
     beds_history *h = NULL;
-    int rc = store_beds_create_missing(c->db, c->who.name, c->now, e);
+    int rc = create_beds(c, e);
     if (!rc) rc = store_beds_load(c->db, BEDS_LOAD_BOARD, &d, e);
     if (!rc) rc = store_beds_districts(c->db, &dist, e);
     if (!rc) rc = store_beds_acute_sites(c->db, &acute, e);

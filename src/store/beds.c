@@ -681,30 +681,12 @@ int store_beds_holds_sync(store *s, ics_err *e)
                       e);
 }
 
-int store_beds_create_missing(store *s, const char *actor, int64_t now, ics_err *e)
+int store_beds_units_without_beds(store *s, json_t **rows, ics_err *e)
 {
-    json_t *units;
-    int rc = qrows(s,
-                   "SELECT unit_code, sex, beds FROM units u WHERE NOT EXISTS"
-                   " (SELECT 1 FROM beds b WHERE b.unit_code = u.unit_code) ORDER BY unit_code",
-                   NULL, &units, e);
-    if (rc) return rc;
-    size_t i;
-    json_t *u;
-    json_array_foreach(units, i, u)
-    {
-        int n = (int)jint(u, "beds");
-        int mixed = strcmp(jstr(u, "sex"), "mixed") == 0;
-        for (int k = 0; k < n && !rc; k++) {
-            char code[BEDS_CODE_MAX + 16];
-            snprintf(code, sizeof code, "%.18s-%02d", jstr(u, "unit_code"), (k + 1) % 1000);
-            const char *bay = !mixed ? NULL : k < n * 2 / 5 ? "M" : k < n * 4 / 5 ? "F" : NULL;
-            rc = store_beds_bed_insert(s, code, jstr(u, "unit_code"), bay, "available", NULL, actor,
-                                       now, NULL, e);
-        }
-    }
-    json_decref(units);
-    return rc;
+    return qrows(s,
+                 "SELECT unit_code, sex, beds FROM units u WHERE NOT EXISTS"
+                 " (SELECT 1 FROM beds b WHERE b.unit_code = u.unit_code) ORDER BY unit_code",
+                 NULL, rows, e);
 }
 
 /* ---- units and directory lookups ---------------------------------------- */

@@ -132,9 +132,8 @@ int store_beds_holds_sync(store *s, ics_err *e);
 int store_beds_history_add(store *s, int64_t bed, const char *actor, const char *status,
                            const char *closure, int64_t ref, const char *note, int64_t at,
                            ics_err *e);
-/* Beds <unit>-NN for every unit that has none; in a mixed unit the first
- * 40% form a male bay, the next 40% a female bay, the rest side rooms. */
-int store_beds_create_missing(store *s, const char *actor, int64_t now, ics_err *e);
+/* Units that have no beds yet (unit_code, sex, beds), in code order. */
+int store_beds_units_without_beds(store *s, json_t **rows, ics_err *e);
 
 /* ---- units and the directory lookups the bureau needs ------------------- */
 
