@@ -1,5 +1,4 @@
-/* jget.c - JSON getters with defaults, the problem accumulator and the
- * body-schema check (jget.h). */
+/* jget.c - JSON getters with defaults and the body-schema check (jget.h). */
 #include "core/jget.h"
 
 #include <assert.h>
@@ -34,32 +33,6 @@ int jget_has(const json_t *o, const char *k)
 {
     json_t *v = json_object_get(o, k);
     return v && !json_is_null(v);
-}
-
-void problems_init(problems *p)
-{
-    assert(p);
-    sb_init(&p->msg);
-    p->n = 0;
-}
-
-void problems_add(problems *p, const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (p->n++) sb_puts(&p->msg, "; ");
-    sb_puts(&p->msg, buf);
-}
-
-int problems_done(problems *p, ics_err *e)
-{
-    int rc = p->n ? ics_err_set(e, ICS_EINVAL, "%s", p->msg.buf ? p->msg.buf : "invalid") : 0;
-    sb_free(&p->msg);
-    p->n = 0;
-    return rc;
 }
 
 /* ---- body schema ------------------------------------------------------ */

@@ -1,7 +1,7 @@
-/* jget.h - the JSON getters and the problem accumulator every layer above
- * the engines repeats, once, on jansson's public API only (as Lua's
- * lauxlib is written on lua.h): read a member with a default, and collect
- * every problem of an input into one "a; b; c" message. */
+/* jget.h - the JSON getters every layer above the engines repeats, once,
+ * on jansson's public API only (as Lua's lauxlib is written on lua.h): read
+ * a member with a default, and check a body against its fields, collecting
+ * every problem (core/problems.h) into one "a; b; c" message. */
 #ifndef ICS_CORE_JGET_H
 #define ICS_CORE_JGET_H
 
@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
-#include "core/sb.h"
+#include "core/problems.h" /* the problem accumulator */
 
 /* Member k of object o as a string, or def when absent or not a string. */
 const char *jget_str(const json_t *o, const char *k, const char *def);
@@ -34,16 +34,5 @@ typedef struct json_field {
     int required;
 } json_field;
 int json_check_object(const json_t *obj, const json_field *fields, ics_err *e);
-
-/* Every problem of one input, in the order found. */
-typedef struct problems {
-    sb msg;
-    int n;
-} problems;
-
-void problems_init(problems *p);
-void problems_add(problems *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* ICS_EINVAL with "a; b; c" when any problem was added, else 0; frees p. */
-int problems_done(problems *p, ics_err *e);
 
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/geo.h"
+#include "core/problems.h"
 #include "core/sb.h"
 #include "core/valid.h"
 
@@ -84,13 +85,6 @@ void routing_caps_format(uint32_t caps, const char *sep, char *buf, int n)
                             directory_capabilities[i]);
 }
 
-/* Collect problems in sb p, separated by "; ". */
-static void problem(sb *p, const char *fmt, const char *a, const char *b)
-{
-    if (p->len) sb_puts(p, "; ");
-    sb_printf(p, fmt, a, b);
-}
-
 static int int_field(const char *v, int lo, int hi, int def, int *out)
 {
     if (!v || !*v) {
@@ -108,7 +102,7 @@ typedef struct list_ctx {
     char (*dst)[ROUTE_CODE];
     int *n, max;
     int kind; /* 0 place, 1 district */
-    sb *p;
+    problems *p;
 } list_ctx;
 
 static int code_word(void *ctx, const char *w)
@@ -117,18 +111,18 @@ static int code_word(void *ctx, const char *w)
     ics_err e = {0};
     char norm[5];
     if (c->kind == 0 && valid_ons_code(w, &e)) {
-        problem(c->p, "place '%s' is not an ONS area code%s", w, "");
+        problems_add(c->p, "place '%s' is not an ONS area code%s", w, "");
         return 0;
     }
     if (c->kind == 1) {
         if (valid_postcode_district(w, norm, &e)) {
-            problem(c->p, "district '%s' is not a postcode district%s", w, "");
+            problems_add(c->p, "district '%s' is not a postcode district%s", w, "");
             return 0;
         }
         w = norm;
     }
     if (*c->n == c->max) {
-        problem(c->p, "too many entries at '%s'%s", w, "");
+        problems_add(c->p, "too many entries at '%s'%s", w, "");
         return 1;
     }
     snprintf(c->dst[(*c->n)++], ROUTE_CODE, "%s", w);
@@ -137,14 +131,14 @@ static int code_word(void *ctx, const char *w)
 
 typedef struct excl_ctx {
     route_service *s;
-    sb *p;
+    problems *p;
 } excl_ctx;
 
 static int excl_word(void *ctx, const char *w)
 {
     excl_ctx *c = ctx;
     if (c->s->nexclusions == ROUTE_MAX_WORDS) {
-        problem(c->p, "too many exclusions at '%s'%s", w, "");
+        problems_add(c->p, "too many exclusions at '%s'%s", w, "");
         return 1;
     }
     snprintf(c->s->exclusions[c->s->nexclusions++], ROUTE_CODE * 2, "%s", w);
@@ -161,57 +155,53 @@ static void copy(char *dst, size_t n, const char *src)
 int routing_service_parse(const route_service_text *t, route_service *s, ics_err *e)
 {
     memset(s, 0, sizeof *s);
-    sb p;
-    sb_init(&p);
+    problems p;
+    problems_init(&p);
     ics_err sub = {0};
     if (!t->id || !*t->id || strlen(t->id) >= sizeof s->id)
-        problem(&p, "service_id '%s' must be 1-31 characters%s", t->id ? t->id : "", "");
+        problems_add(&p, "service_id '%s' must be 1-31 characters%s", t->id ? t->id : "", "");
     copy(s->id, sizeof s->id, t->id);
-    if (!t->name || !*t->name) problem(&p, "name is empty%s%s", "", "");
+    if (!t->name || !*t->name) problems_add(&p, "name is empty%s%s", "", "");
     copy(s->name, sizeof s->name, t->name);
     copy(s->kind, sizeof s->kind, t->kind && *t->kind ? t->kind : "other");
     copy(s->provider, sizeof s->provider, t->provider);
     if (valid_ods_code(s->provider, &sub))
-        problem(&p, "provider_ods '%s' is not an ODS code%s", s->provider, "");
+        problems_add(&p, "provider_ods '%s' is not an ODS code%s", s->provider, "");
     copy(s->site, sizeof s->site, t->site);
     list_ctx pl = {s->places, &s->nplaces, ROUTE_MAX_PLACES, 0, &p};
     each_word(t->places, code_word, &pl);
     list_ctx di = {s->districts, &s->ndistricts, ROUTE_MAX_DISTRICTS, 1, &p};
     each_word(t->districts, code_word, &di);
     if (s->nplaces == 0 && s->ndistricts == 0)
-        problem(&p, "no catchment: give places or districts%s%s", "", "");
-    if (directory_hours_parse(t->hours, &s->hours, &sub)) problem(&p, "%s%s", sub.msg, "");
+        problems_add(&p, "no catchment: give places or districts%s%s", "", "");
+    if (directory_hours_parse(t->hours, &s->hours, &sub)) problems_add(&p, "%s%s", sub.msg, "");
     if (!t->capabilities || !*t->capabilities)
-        problem(&p, "no capabilities%s%s", "", "");
+        problems_add(&p, "no capabilities%s%s", "", "");
     else if (routing_caps_parse(t->capabilities, &s->caps, &sub)) {
         char *known = strstr(sub.msg, " (known:"); /* keep the row's message short */
         if (known) *known = '\0';
-        problem(&p, "%s%s", sub.msg, "");
+        problems_add(&p, "%s%s", sub.msg, "");
     }
     if (int_field(t->min_age, 0, 130, -1, &s->min_age))
-        problem(&p, "min_age '%s' is not an age 0-130%s", t->min_age, "");
+        problems_add(&p, "min_age '%s' is not an age 0-130%s", t->min_age, "");
     if (int_field(t->max_age, 0, 130, -1, &s->max_age))
-        problem(&p, "max_age '%s' is not an age 0-130%s", t->max_age, "");
+        problems_add(&p, "max_age '%s' is not an age 0-130%s", t->max_age, "");
     if (s->min_age >= 0 && s->max_age >= 0 && s->max_age < s->min_age)
-        problem(&p, "max_age %s is below min_age %s", t->max_age, t->min_age);
+        problems_add(&p, "max_age %s is below min_age %s", t->max_age, t->min_age);
     excl_ctx ex = {s, &p};
     each_word(t->exclusions, excl_word, &ex);
     if (int_field(t->response_minutes, 1, 10080, 0, &s->response_minutes) ||
         s->response_minutes == 0)
-        problem(&p, "response_minutes '%s' must be 1-10080%s",
-                t->response_minutes ? t->response_minutes : "", "");
+        problems_add(&p, "response_minutes '%s' must be 1-10080%s",
+                     t->response_minutes ? t->response_minutes : "", "");
     if (int_field(t->daily_capacity, 0, 100000, 0, &s->daily_capacity))
-        problem(&p, "daily_capacity '%s' must be 0-100000%s", t->daily_capacity, "");
+        problems_add(&p, "daily_capacity '%s' must be 0-100000%s", t->daily_capacity, "");
     copy(s->phone, sizeof s->phone, t->phone);
     s->active = 1;
     s->capacity_today = s->daily_capacity;
-    if (p.len) {
-        ics_err_set(e, ICS_EINVAL, "service '%s': %s", s->id, p.buf);
-        sb_free(&p);
-        return ICS_EINVAL;
-    }
-    sb_free(&p);
-    return 0;
+    int rc = problems_done(&p, e);
+    if (rc) ics_err_prefix(e, "service '%s': ", s->id);
+    return rc;
 }
 
 /* ---- locating the patient ---------------------------------------------- */
