@@ -79,7 +79,7 @@ $(BUILD)/fuzz/obj/%.o: %.c
 	$(FUZZ_CC) $(CSTD) $(WARN) $(FUZZ) -fsanitize=fuzzer-no-link $(INCS) $(DEFS) -MMD -MP -c $< -o $@
 
 $(BUILD)/fuzz/libicsflow.a: $(FOBJS)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libicsflow.a
 	$(FUZZ_CC) $(CSTD) $(WARN) $(FUZZ) -fsanitize=fuzzer $(INCS) $(DEFS) -o $@ $< -Wl,--whole-archive $(BUILD)/fuzz/libicsflow.a -Wl,--no-whole-archive $(LDLIBS)
@@ -100,10 +100,10 @@ $(BUILD)/asan/obj/%.o: %.c
 	$(CC) $(CSTD) $(WARN) $(ASAN) $(INCS) $(DEFS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libicsflow.a: $(OBJS)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/asan/libicsflow.a: $(AOBJS)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/icsflow: $(BUILD)/obj/$(MAIN:.c=.o) $(BUILD)/libicsflow.a
 	$(CC) $(OPT) -o $@ $< -Wl,--whole-archive $(BUILD)/libicsflow.a -Wl,--no-whole-archive $(LDLIBS)

@@ -141,7 +141,7 @@ int app_oidc_map(const json_t *m, const json_t *c, char name[64], char role[16],
     if (!who || !*who) return ics_err_set(e, ICS_EFORBID, "the ID token has no '%s' claim", uc);
     if (strlen(prefix) + strlen(who) > 63)
         return ics_err_set(e, ICS_EFORBID, "the user name from claim '%s' is too long", uc);
-    json_t *cands;
+    json_t *cands = NULL;
     int rc = candidates(m, c, &cands, e);
     if (rc) return rc;
     size_t i, j;

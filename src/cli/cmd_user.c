@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/users.h"
 #include "cli/cli.h"
+#include "core/tz.h"
 #include "store/users.h"
 
 int cmd_user(int argc, char **argv)
@@ -52,7 +54,8 @@ int cmd_user(int argc, char **argv)
     if (strcmp(action, "add") == 0) {
         char token[TOKEN_LEN + 1];
         int64_t id;
-        rc = store_user_add(s, cli_actor(), name, role, org, token, &id, &e);
+        app_ctx c = app_ctx_cli(s, tz_now());
+        rc = app_user_add(&c, name, role, org, token, &id, &e);
         if (!rc) {
             printf("created user '%s' (id %lld, role %s%s%s); the token is shown once:\n", name,
                    (long long)id, role, org ? ", organisation " : "", org ? org : "");
@@ -62,11 +65,13 @@ int cmd_user(int argc, char **argv)
                strcmp(action, "revoke-token") == 0) {
         rc = cli_user_tokens(s, action, name, expires, label, tid, rotate, &e);
     } else if (strcmp(action, "revoke") == 0) {
-        rc = store_user_revoke(s, cli_actor(), name, &e);
+        app_ctx c = app_ctx_cli(s, tz_now());
+        rc = app_user_revoke(&c, name, &e);
         if (!rc) printf("revoked '%s': its tokens no longer work\n", name);
     } else {
         json_t *rows;
-        rc = store_user_list(s, &rows, &e);
+        app_ctx c = app_ctx_cli(s, tz_now());
+        rc = app_user_list(&c, &rows, &e);
         if (!rc) {
             printf("%-4s %-24s %-12s %-6s %-21s %s\n", "id", "name", "role", "org", "created",
                    "revoked");

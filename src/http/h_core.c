@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/tz.h"
+#include "app/users.h"
 #include "http/http.h"
 
 extern const char ics_openapi_json[];
@@ -35,7 +36,8 @@ static int users_list(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
     json_t *rows;
-    if (store_user_list(rq->db, &rows, &e)) return http_error(rs, &e);
+    app_ctx c = http_app(rq);
+    if (app_user_list(&c, &rows, &e)) return http_error(rs, &e);
     return http_json(rs, 200, json_pack("{so}", "items", rows));
 }
 
@@ -48,8 +50,9 @@ static int users_add(http_req *rq, http_resp *rs)
     const char *org = json_string_value(json_object_get(rq->json, "org"));
     char token[TOKEN_LEN + 1];
     int64_t id;
-    if (store_user_add(rq->db, rq->user->name, json_string_value(json_object_get(rq->json, "name")),
-                       json_string_value(json_object_get(rq->json, "role")), org, token, &id, &e))
+    app_ctx c = http_app(rq);
+    if (app_user_add(&c, json_string_value(json_object_get(rq->json, "name")),
+                     json_string_value(json_object_get(rq->json, "role")), org, token, &id, &e))
         return http_error(rs, &e);
     snprintf(rs->location, sizeof rs->location, "/api/v1/users/%lld", (long long)id);
     return http_json(rs, 201,
@@ -61,7 +64,8 @@ static int users_add(http_req *rq, http_resp *rs)
 static int users_revoke(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
-    if (store_user_revoke(rq->db, rq->user->name, rq->params[0], &e)) return http_error(rs, &e);
+    app_ctx c = http_app(rq);
+    if (app_user_revoke(&c, rq->params[0], &e)) return http_error(rs, &e);
     return http_json(rs, 200, json_pack("{ssss}", "name", rq->params[0], "status", "revoked"));
 }
 
@@ -85,9 +89,9 @@ const http_route http_routes_core[] = {
     {"GET", "/healthz", ROLE_PUBLIC, healthz, "Liveness and database check", NULL},
     {"GET", "/api/v1/openapi.json", ROLE_PUBLIC, openapi, "This API's OpenAPI 3 document", NULL},
     {"GET", "/api/v1/me", ROLE_ANY, me, "The calling user", NULL},
-    {"GET", "/api/v1/users", ROLE_ADMIN, users_list, "List users", NULL},
-    {"POST", "/api/v1/users", ROLE_ADMIN, users_add, "Create a user and return its token once",
-     NULL},
-    {"DELETE", "/api/v1/users/{name}", ROLE_ADMIN, users_revoke, "Revoke a user", NULL},
+    {"GET", "/api/v1/users", 0, users_list, "List users", &APP_USERS_LIST},
+    {"POST", "/api/v1/users", 0, users_add, "Create a user and return its token once",
+     &APP_USERS_ADD},
+    {"DELETE", "/api/v1/users/{name}", 0, users_revoke, "Revoke a user", &APP_USERS_REVOKE},
     {"GET", "/api/v1/audit", 0, audit_list, "Read the audit log", &APP_AUDIT_LIST},
     {NULL, NULL, 0, NULL, NULL, NULL}};

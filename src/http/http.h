@@ -41,7 +41,7 @@ typedef struct http_resp {
     char *body;   /* owned (malloc); used when json is NULL */
     size_t body_len;
     const char *content_type; /* static string */
-    char location[1024];       /* Location header when set */
+    char location[1024];      /* Location header when set */
     int retry_after;          /* Retry-After seconds when > 0 (429, 503) */
 } http_resp;
 
@@ -96,9 +96,5 @@ int http_page(http_req *rq, int64_t *limit, int64_t *offset, ics_err *e);
  * ICS_EINVAL otherwise. */
 int http_body_check(http_req *rq, const json_field *fields, ics_err *e);
 /* json_field, json_kind and json_check_object: core/jget.h. */
-
-/* Write an audit record for this request's user. */
-int http_audit(http_req *rq, const char *action, const char *object_type, const char *object_id,
-               const json_t *before, const json_t *after, ics_err *e);
 
 #endif

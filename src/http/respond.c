@@ -159,10 +159,3 @@ app_ctx http_app(http_req *rq)
     assert(rq->user && rq->db);
     return app_ctx_user(rq->db, rq->user, "api", tz_now());
 }
-
-int http_audit(http_req *rq, const char *action, const char *object_type, const char *object_id,
-               const json_t *before, const json_t *after, ics_err *e)
-{
-    return store_audit(rq->db, rq->user ? rq->user->name : "anonymous", action, object_type,
-                       object_id, before, after, e);
-}

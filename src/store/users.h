@@ -28,19 +28,13 @@ typedef struct auth_user {
 /* ROLE_* bit of a role name, or 0 when unknown. */
 unsigned users_role_bit(const char *role);
 
-/* Create a user and a first token (written to token, shown once). The
- * organisation, when given, must exist. Runs in its own transaction with
- * an audit record by actor. */
-int store_user_add(store *s, const char *actor, const char *name, const char *role, const char *org,
-                   char token[TOKEN_LEN + 1], int64_t *id, ics_err *e);
-/* Issue another token for an active user (e.g. a new admin token at each
- * `make run`); earlier tokens keep working until the user is revoked. */
-int store_user_token(store *s, const char *actor, const char *name, char token[TOKEN_LEN + 1],
-                     ics_err *e);
-/* Revoke a user: their tokens stop working at once. */
-int store_user_revoke(store *s, const char *actor, const char *name, ics_err *e);
+/* SQL for the user use cases in src/app/users.c. */
+int store_org_exists(store *s, const char *org, int *yes, ics_err *e);
+/* ICS_ECONFLICT when the name is taken. */
+int store_user_insert(store *s, const char *name, const char *role, const char *org,
+                      const char *created_at, int64_t *id, ics_err *e);
+/* *changed is 0 when no active user has that name. */
+int store_user_set_revoked(store *s, const char *name, const char *at, int *changed, ics_err *e);
 int store_user_list(store *s, json_t **rows, ics_err *e);
-/* The active user holding this token, or ICS_EAUTH. */
-int store_user_by_token(store *s, const char *token, auth_user *u, ics_err *e);
 
 #endif

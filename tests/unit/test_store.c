@@ -12,7 +12,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "app/auth.h"
+#include "app/users.h"
 #include "core/token.h"
+#include "core/tz.h"
 #include "store/directory.h"
 #include "store/users.h"
 
@@ -237,23 +240,22 @@ static void test_tokens_are_hashed_and_revocable(void **st)
     ics_err e = {0};
     char tok[TOKEN_LEN + 1];
     int64_t id;
-    assert_int_equal(store_user_add(s, "test", "ana", "analyst", NULL, tok, &id, &e), 0);
+    app_ctx c = app_ctx_cli(s, tz_now());
+    assert_int_equal(app_user_add(&c, "ana", "analyst", NULL, tok, &id, &e), 0);
     assert_int_equal(strlen(tok), TOKEN_LEN);
     json_t *p = json_pack("[s]", tok);
     assert_int_equal(qint(s, "SELECT COUNT(*) FROM tokens WHERE hash = ?", p), 0);
     json_decref(p);
     auth_user u;
-    assert_int_equal(store_user_by_token(s, tok, &u, &e), 0);
+    assert_int_equal(app_auth_token(s, tok, &u, &e), 0);
     assert_string_equal(u.role, "analyst");
     assert_int_equal(u.role_bit, ROLE_ANALYST);
-    assert_int_equal(store_user_add(s, "test", "ana", "analyst", NULL, tok, &id, &e),
-                     ICS_ECONFLICT);
-    assert_int_equal(store_user_add(s, "test", "bob", "wizard", NULL, tok, &id, &e), ICS_EINVAL);
-    assert_int_equal(store_user_add(s, "test", "bob", "clinician", "ZZZ", tok, &id, &e),
-                     ICS_EINVAL);
-    assert_int_equal(store_user_revoke(s, "test", "ana", &e), 0);
-    assert_int_equal(store_user_by_token(s, "whatever", &u, &e), ICS_EAUTH);
-    assert_int_equal(store_user_revoke(s, "test", "ana", &e), ICS_ENOTFOUND);
+    assert_int_equal(app_user_add(&c, "ana", "analyst", NULL, tok, &id, &e), ICS_ECONFLICT);
+    assert_int_equal(app_user_add(&c, "bob", "wizard", NULL, tok, &id, &e), ICS_EINVAL);
+    assert_int_equal(app_user_add(&c, "bob", "clinician", "ZZZ", tok, &id, &e), ICS_EINVAL);
+    assert_int_equal(app_user_revoke(&c, "ana", &e), 0);
+    assert_int_equal(app_auth_token(s, tok, &u, &e), ICS_EAUTH);
+    assert_int_equal(app_user_revoke(&c, "ana", &e), ICS_ENOTFOUND);
 }
 
 static void test_same_statement_nested_is_independent(void **st)
