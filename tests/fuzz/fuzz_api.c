@@ -23,7 +23,9 @@
 #include "core/sb.h"
 #include "core/token.h"
 #include "http/server.h"
-#include "store/users.h"
+#include "app/auth.h"
+#include "app/users.h"
+#include "core/tz.h"
 
 static char tokens[4][TOKEN_LEN + 1];
 static int port;
@@ -76,13 +78,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
                                           {"fz-clin", "clinician", "RYJ"},
                                           {"fz-ops", "trust_ops", "R1K"},
                                           {"fz-ana", "analyst", "QRV"}};
+    app_ctx c = app_ctx_cli(s, tz_now());
     for (int i = 0; i < 4; i++) {
         int64_t id;
-        if (store_user_add(s, "fuzz", who[i][0], who[i][1], who[i][2], tokens[i], &id, &e) &&
-            store_user_token(s, "fuzz", who[i][0], tokens[i], &e)) {
+        json_t *info = NULL;
+        if (app_user_add(&c, who[i][0], who[i][1], who[i][2], tokens[i], &id, &e) &&
+            app_token_issue(&c, &APP_TOKENS_USER_ISSUE, who[i][0], "fuzz", 0, tokens[i], &info,
+                            &e)) {
             fprintf(stderr, "fuzz_api: %s\n", e.msg);
             abort();
         }
+        json_decref(info);
     }
     store_close(s);
     static http_config cfg;
