@@ -12,6 +12,10 @@
 #include "core/utf8.h"
 #include "core/valid.h"
 
+/* User events are administrative: the ICS itself is their only party, so
+ * ICS-wide roles see them and organisation-bound users do not. */
+static const char *const admin_only[] = {"QRV", NULL};
+
 const app_use APP_USERS_LIST = {"users.list", ROLE_ADMIN, APP_SCOPE_ICS};
 const app_use APP_USERS_ADD = {"users.add", ROLE_ADMIN, APP_SCOPE_ICS};
 const app_use APP_USERS_REVOKE = {"users.revoke", ROLE_ADMIN, APP_SCOPE_ICS};
@@ -53,9 +57,8 @@ int app_user_add(app_ctx *c, const char *name, const char *role, const char *org
                                   "org", org && *org ? org : "");
         char sid[32];
         snprintf(sid, sizeof sid, "%lld", (long long)uid);
-        const char *orgs[] = {org && *org ? org : NULL, NULL};
-        rc = app_record(c, &APP_USERS_ADD, "user", sid, NULL, after, "user.added",
-                        orgs[0] ? orgs : NULL, json_pack("{ssss}", "name", name, "role", role), e);
+        rc = app_record(c, &APP_USERS_ADD, "user", sid, NULL, after, "user.added", admin_only,
+                        json_pack("{ssss}", "name", name, "role", role), e);
         json_decref(after);
     }
     if ((rc = app_end(c, rc, e))) return rc;
@@ -74,7 +77,7 @@ int app_user_revoke(app_ctx *c, const char *name, ics_err *e)
     if (!rc && !changed) rc = ics_err_set(e, ICS_ENOTFOUND, "no active user named '%s'", name);
     if (!rc) {
         json_t *after = json_pack("{ssss}", "name", name, "revoked_at", now);
-        rc = app_record(c, &APP_USERS_REVOKE, "user", name, NULL, after, "user.revoked", NULL,
+        rc = app_record(c, &APP_USERS_REVOKE, "user", name, NULL, after, "user.revoked", admin_only,
                         json_pack("{ss}", "name", name), e);
         json_decref(after);
     }
