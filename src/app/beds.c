@@ -19,7 +19,7 @@
 #include "app/seed.h"
 #include "beds/beds.h"
 #include "core/geo.h"
-#include "core/sb.h"
+#include "core/jget.h"
 #include "core/tz.h"
 #include "core/valid.h"
 #include "store/beds.h"
@@ -63,24 +63,6 @@ static const char *const destinations[] = {
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static const char *jstr(const json_t *o, const char *k)
-{
-    const char *v = json_string_value(json_object_get(o, k));
-    return v ? v : "";
-}
-
-static int64_t jint(const json_t *o, const char *k)
-{
-    return json_integer_value(json_object_get(o, k));
-}
-
-static int64_t day_of(int64_t t)
-{
-    tz_local l;
-    tz_to_local(t, &l);
-    return l.date;
-}
-
 static int known_destination(const char *d)
 {
     for (int i = 0; d && destinations[i]; i++)
@@ -104,46 +86,25 @@ static void iso_times(json_t *row)
     }
 }
 
-/* Collect one validation problem ("; " between them). */
-static void problem(sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void problem(sb *b, const char *fmt, ...)
-{
-    char msg[600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (b->len) sb_puts(b, "; ");
-    sb_puts(b, msg);
-}
-
-/* ICS_EINVAL with every problem collected, or 0; frees the builder. */
-static int problems(sb *b, ics_err *e)
-{
-    int rc = b->len ? ics_err_set(e, ICS_EINVAL, "%s", b->buf) : 0;
-    sb_free(b);
-    return rc;
-}
-
 /* An optional time field of a body: 0 when absent. */
-static void body_time(const json_t *body, const char *k, int64_t *out, sb *bad)
+static void body_time(const json_t *body, const char *k, int64_t *out, problems *bad)
 {
     *out = 0;
     json_t *v = json_object_get(body, k);
     ics_err ve = {0};
     if (!v || json_is_null(v)) return;
     if (!json_is_string(v))
-        problem(bad, "%s: must be a time such as 2026-03-01T10:00", k);
+        problems_add(bad, "%s: must be a time such as 2026-03-01T10:00", k);
     else if (tz_parse(json_string_value(v), out, &ve))
-        problem(bad, "%s: %s", k, ve.msg);
+        problems_add(bad, "%s: %s", k, ve.msg);
 }
 
 /* An optional positive id field of a body: 0 when absent. */
-static void body_id(const json_t *body, const char *k, int required, int64_t *out, sb *bad)
+static void body_id(const json_t *body, const char *k, int required, int64_t *out, problems *bad)
 {
     json_t *v = json_object_get(body, k);
     *out = json_is_integer(v) ? json_integer_value(v) : 0;
-    if ((v || required) && *out < 1) problem(bad, "%s: must be a bed id (a whole number)", k);
+    if ((v || required) && *out < 1) problems_add(bad, "%s: must be a bed id (a whole number)", k);
 }
 
 /* Commit or roll back; a change that did not commit returns no object. */
@@ -242,8 +203,8 @@ static void bed_view(json_t *row)
 {
     beds_status st = BEDS_AVAILABLE;
     beds_closure cl = BEDS_CLOSE_NONE;
-    beds_status_parse(jstr(row, "status"), &st, NULL);
-    beds_closure_parse(jstr(row, "closure"), &cl, NULL);
+    beds_status_parse(jget_str(row, "status", ""), &st, NULL);
+    beds_closure_parse(jget_str(row, "closure", ""), &cl, NULL);
     char code[2] = {beds_status_hl7(st, cl), 0};
     json_object_set_new(row, "hl7_0116", json_string(code));
     iso_times(row);
@@ -258,14 +219,14 @@ static void bed_view(json_t *row)
  * organisation dropped, waiting days (referral to admission, or to now). */
 static json_t *ref_view(json_t *row, int64_t now)
 {
-    int64_t from = jint(row, "referred_at");
+    int64_t from = jget_int(row, "referred_at", 0);
     json_t *adm = json_object_get(row, "admitted_at");
     int64_t to = json_is_integer(adm) ? json_integer_value(adm) : now;
     json_object_set_new(row, "wait_days", json_real((double)(to - from) / 86400.0));
     json_object_del(row, "home_lat");
     json_object_del(row, "home_lon");
     json_object_del(row, "unit_org");
-    json_object_set_new(row, "synthetic", json_boolean(jint(row, "synthetic")));
+    json_object_set_new(row, "synthetic", json_boolean(jget_int(row, "synthetic", 0)));
     iso_times(row);
     return row;
 }
@@ -287,17 +248,17 @@ static int ref_load(app_ctx *c, const app_use *u, int64_t id, ref_info *ri, ics_
     int rc = store_beds_referral_row(c->db, id, &row, e);
     if (rc) return rc;
     snprintf(ri->ids, sizeof ri->ids, "%lld", (long long)id);
-    snprintf(ri->org, sizeof ri->org, "%s", jstr(row, "referring_org"));
-    snprintf(ri->unit_org, sizeof ri->unit_org, "%s", jstr(row, "unit_org"));
+    snprintf(ri->org, sizeof ri->org, "%s", jget_str(row, "referring_org", ""));
+    snprintf(ri->unit_org, sizeof ri->unit_org, "%s", jget_str(row, "unit_org", ""));
     const char *parties[] = {ri->org, ri->unit_org, NULL};
     if ((rc = app_scope_check(c, u, parties, "bed referral", ri->ids, e))) {
         json_decref(row);
         return rc;
     }
     store_beds_referral_from_row(row, &ri->r);
-    beds_ref_state_parse(jstr(row, "state"), &ri->state, NULL);
-    ri->bed = jint(row, "bed_id");
-    ri->admitted_at = jint(row, "admitted_at");
+    beds_ref_state_parse(jget_str(row, "state", ""), &ri->state, NULL);
+    ri->bed = jget_int(row, "bed_id", 0);
+    ri->admitted_at = jget_int(row, "admitted_at", 0);
     ri->row = ref_view(row, c->now);
     return 0;
 }
@@ -324,15 +285,15 @@ static int ref_record(app_ctx *c, const app_use *u, const ref_info *ri, const ch
     int rc = store_beds_referral_row(c->db, ri->r.id, &row, e);
     if (rc) return rc;
     char org[16], uorg[16];
-    snprintf(org, sizeof org, "%s", jstr(row, "referring_org"));
+    snprintf(org, sizeof org, "%s", jget_str(row, "referring_org", ""));
     snprintf(uorg, sizeof uorg, "%s",
-             *jstr(row, "unit_org") ? jstr(row, "unit_org") : ri->unit_org);
+             *jget_str(row, "unit_org", "") ? jget_str(row, "unit_org", "") : ri->unit_org);
     const char *orgs[] = {org, uorg, NULL};
-    json_t *p =
-        json_pack("{sIss}", "referral_id", (json_int_t)ri->r.id, "state", jstr(row, "state"));
-    if (jint(row, "bed_id")) {
-        json_object_set_new(p, "bed_id", json_integer(jint(row, "bed_id")));
-        json_object_set_new(p, "unit_code", json_string(jstr(row, "unit_code")));
+    json_t *p = json_pack("{sIss}", "referral_id", (json_int_t)ri->r.id, "state",
+                          jget_str(row, "state", ""));
+    if (jget_int(row, "bed_id", 0)) {
+        json_object_set_new(p, "bed_id", json_integer(jget_int(row, "bed_id", 0)));
+        json_object_set_new(p, "unit_code", json_string(jget_str(row, "unit_code", "")));
     }
     ref_view(row, c->now);
     rc = app_record(c, u, "bed_referral", ri->ids, ri->row, row, event, orgs, p, e);
@@ -402,31 +363,32 @@ int app_beds_referral_create(app_ctx *c, const json_t *body, json_t **out, ics_e
     *out = NULL;
     int rc = app_allow(c, &APP_BEDS_REFERRAL_CREATE, e);
     if (rc) return rc;
-    sb bad;
-    sb_init(&bad);
+    problems bad;
+    problems_init(&bad);
     char nhs[11] = "", pc[9] = "", district[5] = "", org[16] = "";
     ics_err ve = {0};
-    if (valid_nhs_number(jstr(body, "nhs_number"), nhs, &ve))
-        problem(&bad, "nhs_number: %s", ve.msg);
-    json_int_t age = jint(body, "age");
+    if (valid_nhs_number(jget_str(body, "nhs_number", ""), nhs, &ve))
+        problems_add(&bad, "nhs_number: %s", ve.msg);
+    json_int_t age = jget_int(body, "age", 0);
     if (!json_is_integer(json_object_get(body, "age")) || age < 0 || age > 130)
-        problem(&bad, "age: must be a whole number from 0 to 130");
-    const char *sex = jstr(body, "sex");
+        problems_add(&bad, "age: must be a whole number from 0 to 130");
+    const char *sex = jget_str(body, "sex", "");
     if (strcmp(sex, "M") && strcmp(sex, "F") && strcmp(sex, "U"))
-        problem(&bad, "sex: '%s' is not M, F or U", sex);
+        problems_add(&bad, "sex: '%s' is not M, F or U", sex);
     beds_type t = 0;
-    if (beds_type_parse(jstr(body, "bed_type"), &t, &ve)) problem(&bad, "bed_type: %s", ve.msg);
-    json_int_t prio = jint(body, "priority");
-    if (prio < 1 || prio > 3) problem(&bad, "priority: must be 1 (urgent), 2 or 3 (routine)");
+    if (beds_type_parse(jget_str(body, "bed_type", ""), &t, &ve))
+        problems_add(&bad, "bed_type: %s", ve.msg);
+    json_int_t prio = jget_int(body, "priority", 0);
+    if (prio < 1 || prio > 3) problems_add(&bad, "priority: must be 1 (urgent), 2 or 3 (routine)");
     int64_t earliest = c->now;
     const char *et = json_string_value(json_object_get(body, "earliest_transfer"));
-    if (et && tz_parse(et, &earliest, &ve)) problem(&bad, "earliest_transfer: %s", ve.msg);
+    if (et && tz_parse(et, &earliest, &ve)) problems_add(&bad, "earliest_transfer: %s", ve.msg);
     const char *notes = json_string_value(json_object_get(body, "notes"));
-    if (notes && strlen(notes) > 2000) problem(&bad, "notes: longer than 2000 characters");
+    if (notes && strlen(notes) > 2000) problems_add(&bad, "notes: longer than 2000 characters");
     /* home: postcode -> district -> place and coordinates */
     json_t *home = NULL;
-    if (valid_postcode(jstr(body, "postcode"), pc, &ve)) {
-        problem(&bad, "postcode: %s", ve.msg);
+    if (valid_postcode(jget_str(body, "postcode", ""), pc, &ve)) {
+        problems_add(&bad, "postcode: %s", ve.msg);
     } else {
         valid_postcode_outward(pc, district);
         /* a district outside the directory is a problem below; a failed
@@ -434,23 +396,23 @@ int app_beds_referral_create(app_ctx *c, const json_t *body, json_t **out, ics_e
         if ((rc = store_beds_district(c->db, district, &home, e)) == ICS_ENOTFOUND) rc = 0;
     }
     const char *place = json_string_value(json_object_get(body, "place_code"));
-    if (!place && home) place = jstr(home, "place_code");
+    if (!place && home) place = jget_str(home, "place_code", "");
     if (!place && *pc)
-        problem(&bad,
-                "postcode: district %s is not in the ICS directory; give place_code for the "
-                "patient's borough",
-                district);
+        problems_add(&bad,
+                     "postcode: district %s is not in the ICS directory; give place_code for the "
+                     "patient's borough",
+                     district);
     int have = 1;
     if (!rc && place) rc = store_beds_place_exists(c->db, place, &have, e);
-    if (!have) problem(&bad, "place_code: no place '%s'", place);
-    const char *site = jstr(body, "referring_site");
+    if (!have) problems_add(&bad, "place_code: no place '%s'", place);
+    const char *site = jget_str(body, "referring_site", "");
     int found = rc ? 0 : store_beds_site_org(c->db, site, org, e);
     if (found == ICS_ENOTFOUND)
-        problem(&bad, "referring_site: no site '%s'", site);
+        problems_add(&bad, "referring_site: no site '%s'", site);
     else if (found)
         rc = found;
-    if (rc) sb_free(&bad);
-    if (rc || (rc = problems(&bad, e))) {
+    if (rc) problems_done(&bad, NULL);
+    if (rc || (rc = problems_done(&bad, e))) {
         json_decref(home);
         return rc;
     }
@@ -530,11 +492,11 @@ int app_beds_referral_offer(app_ctx *c, int64_t id, const json_t *body, json_t *
     *out = NULL;
     int rc = app_allow(c, &APP_BEDS_REFERRAL_OFFER, e);
     if (rc) return rc;
-    sb bad;
-    sb_init(&bad);
+    problems bad;
+    problems_init(&bad);
     int64_t bed;
     body_id(body, "bed_id", 1, &bed, &bad);
-    if ((rc = problems(&bad, e)) || (rc = app_begin(c, e))) return rc;
+    if ((rc = problems_done(&bad, e)) || (rc = app_begin(c, e))) return rc;
     return end(c, offer_tx(c, id, bed, out, e), out, e);
 }
 
@@ -641,12 +603,12 @@ int app_beds_referral_admit(app_ctx *c, int64_t id, const json_t *body, json_t *
     *out = NULL;
     int rc = app_allow(c, &APP_BEDS_REFERRAL_ADMIT, e);
     if (rc) return rc;
-    sb bad;
-    sb_init(&bad);
+    problems bad;
+    problems_init(&bad);
     int64_t bed, at;
     body_id(body, "bed_id", 0, &bed, &bad);
     body_time(body, "at", &at, &bad);
-    if ((rc = problems(&bad, e)) || (rc = app_begin(c, e))) return rc;
+    if ((rc = problems_done(&bad, e)) || (rc = app_begin(c, e))) return rc;
     return end(c, admit_tx(c, id, bed, at, out, e), out, e);
 }
 
@@ -674,7 +636,7 @@ static int discharge_tx(app_ctx *c, int64_t id, const discharge_in *in, json_t *
     else if (at > c->now + 3600)
         rc = ics_err_set(e, ICS_EINVAL, "discharge time is in the future");
     else if (in->ready_day >= 0 &&
-             (in->ready_day < day_of(ri.admitted_at) || in->ready_day > day_of(at)))
+             (in->ready_day < tz_local_date(ri.admitted_at) || in->ready_day > tz_local_date(at)))
         rc = ics_err_set(e, ICS_EINVAL, "medically ready date must fall within the stay");
     beds_bed_row b;
     if (!rc && ri.bed && !(rc = store_beds_bed_find(c->db, ri.bed, &b, e))) {
@@ -698,19 +660,19 @@ int app_beds_referral_discharge(app_ctx *c, int64_t id, const json_t *body, json
     *out = NULL;
     int rc = app_allow(c, &APP_BEDS_REFERRAL_DISCHARGE, e);
     if (rc) return rc;
-    sb bad;
-    sb_init(&bad);
+    problems bad;
+    problems_init(&bad);
     discharge_in in = {json_string_value(json_object_get(body, "destination")), 0, -1};
     if (!known_destination(in.destination))
-        problem(&bad,
-                "destination '%s' is not one of home, home_with_support, care_home, "
-                "acute_readmission, died, other",
-                in.destination ? in.destination : "");
+        problems_add(&bad,
+                     "destination '%s' is not one of home, home_with_support, care_home, "
+                     "acute_readmission, died, other",
+                     in.destination ? in.destination : "");
     body_time(body, "at", &in.at, &bad);
     const char *rd = json_string_value(json_object_get(body, "ready_date"));
     ics_err ve = {0};
-    if (rd && tz_parse_date(rd, &in.ready_day, &ve)) problem(&bad, "ready_date: %s", ve.msg);
-    if ((rc = problems(&bad, e)) || (rc = app_begin(c, e))) return rc;
+    if (rd && tz_parse_date(rd, &in.ready_day, &ve)) problems_add(&bad, "ready_date: %s", ve.msg);
+    if ((rc = problems_done(&bad, e)) || (rc = app_begin(c, e))) return rc;
     return end(c, discharge_tx(c, id, &in, out, e), out, e);
 }
 
@@ -837,22 +799,22 @@ int app_beds_bed_status_set(app_ctx *c, int64_t id, const json_t *body, json_t *
     *out = NULL;
     int rc = app_allow(c, &APP_BEDS_BED_STATUS, e);
     if (rc) return rc;
-    sb bad;
-    sb_init(&bad);
+    problems bad;
+    problems_init(&bad);
     ics_err ve = {0};
     beds_status to = BEDS_AVAILABLE;
     beds_closure cl = BEDS_CLOSE_NONE;
-    const char *status = jstr(body, "status"), *closure = jstr(body, "closure");
+    const char *status = jget_str(body, "status", ""), *closure = jget_str(body, "closure", "");
     const char *note = json_string_value(json_object_get(body, "note"));
     int ok = beds_status_parse(status, &to, &ve) == 0;
-    if (!ok) problem(&bad, "%s", ve.msg);
+    if (!ok) problems_add(&bad, "%s", ve.msg);
     if (ok && to == BEDS_CLOSED && beds_closure_parse(closure, &cl, NULL))
-        problem(&bad, "closing a bed needs a closure reason: infection_control, staffing or "
-                      "maintenance");
+        problems_add(&bad, "closing a bed needs a closure reason: infection_control, staffing or "
+                           "maintenance");
     if (ok && to != BEDS_CLOSED && *closure)
-        problem(&bad, "a closure reason only goes with status closed");
-    if (note && strlen(note) > 500) problem(&bad, "note: longer than 500 characters");
-    if ((rc = problems(&bad, e))) return rc;
+        problems_add(&bad, "a closure reason only goes with status closed");
+    if (note && strlen(note) > 500) problems_add(&bad, "note: longer than 500 characters");
+    if ((rc = problems_done(&bad, e))) return rc;
     if (to == BEDS_RESERVED || to == BEDS_OCCUPIED)
         return ics_err_set(e, ICS_ECONFLICT,
                            "a bed becomes %s only by offering it to or admitting a referral",
@@ -949,7 +911,7 @@ int app_beds_board(app_ctx *c, int stale_hours, int history_days, json_t **out, 
         return ics_err_set(e, ICS_ENOMEM, "out of memory for the board");
     }
     beds_board_count(&b, now, stale_after, cnt);
-    int64_t today = day_of(now), from = today - history_days + 1;
+    int64_t today = tz_local_date(now), from = today - history_days + 1;
     beds_occupancy_days(d->stays, d->nstays, d->nunits, from, history_days, hist);
 
     json_t *units = json_array(), *types = json_array(), *plist = json_array();
@@ -1000,7 +962,7 @@ int app_beds_board(app_ctx *c, int stale_hours, int history_days, json_t **out, 
     json_t *pr;
     json_array_foreach(places, pi, pr)
     {
-        const char *code = jstr(pr, "code");
+        const char *code = jget_str(pr, "code", "");
         beds_unit_count pc = {0};
         waits w = {0};
         for (size_t u = 0; u < d->nunits; u++)
@@ -1008,9 +970,9 @@ int app_beds_board(app_ctx *c, int stale_hours, int history_days, json_t **out, 
         for (size_t i = 0; i < d->nrefs; i++)
             if (strcmp(d->refs[i].place, code) == 0) wait_add(&w, &d->refs[i], now);
         json_t *o = counts_json(&pc);
-        json_object_update_new(o,
-                               json_pack("{sssssisf}", "place_code", code, "name", jstr(pr, "name"),
-                                         "waiting", w.n, "oldest_wait_days", w.oldest));
+        json_object_update_new(o, json_pack("{sssssisf}", "place_code", code, "name",
+                                            jget_str(pr, "name", ""), "waiting", w.n,
+                                            "oldest_wait_days", w.oldest));
         json_array_append_new(plist, o);
     }
     json_t *dates = json_array(), *occ = json_array();
@@ -1052,14 +1014,14 @@ int app_beds_los(app_ctx *c, const char *from, const char *to, json_t **out, ics
     *out = NULL;
     int rc = app_allow(c, &APP_BEDS_LOS, e);
     if (rc) return rc;
-    int64_t today = day_of(c->now), from_day = today - 365, to_day = today;
-    sb bad;
-    sb_init(&bad);
+    int64_t today = tz_local_date(c->now), from_day = today - 365, to_day = today;
+    problems bad;
+    problems_init(&bad);
     ics_err ve = {0};
-    if (from && tz_parse_date(from, &from_day, &ve)) problem(&bad, "from: %s", ve.msg);
-    if (to && tz_parse_date(to, &to_day, &ve)) problem(&bad, "to: %s", ve.msg);
-    if (!bad.len && to_day < from_day) problem(&bad, "the period ends before it starts");
-    if ((rc = problems(&bad, e))) return rc;
+    if (from && tz_parse_date(from, &from_day, &ve)) problems_add(&bad, "from: %s", ve.msg);
+    if (to && tz_parse_date(to, &to_day, &ve)) problems_add(&bad, "to: %s", ve.msg);
+    if (!bad.n && to_day < from_day) problems_add(&bad, "the period ends before it starts");
+    if ((rc = problems_done(&bad, e))) return rc;
     beds_data *d;
     if ((rc = store_beds_load(c->db, BEDS_LOAD_BOARD | BEDS_LOAD_STAYS, &d, e))) return rc;
     size_t nu = d->nunits ? d->nunits : 1;
@@ -1189,7 +1151,7 @@ int app_beds_referral_rank(app_ctx *c, int64_t id, const char *policy, json_t **
             json_object_set_new(item, "fit", json_string(op->fit ? "alternative" : "exact"));
         } else {
             const char *k = beds_why_name(op->why);
-            json_object_set_new(why, k, json_integer(jint(why, k) + 1));
+            json_object_set_new(why, k, json_integer(jget_int(why, k, 0) + 1));
         }
         json_array_append_new(list, item);
     }
@@ -1275,23 +1237,24 @@ static int match_run(app_ctx *c, const match_in *in, json_t **out, ics_err *e)
     json_t *res = json_pack("{sosbso}", "plans", plans, "applied", in->apply, "offers", offers);
     if (!rc && both) {
         json_t *p0 = json_array_get(plans, 0), *p1 = json_array_get(plans, 1);
-        json_object_set_new(res, "pooling_gain",
-                            json_pack("{sIsIsf}", "extra_placed",
-                                      (json_int_t)(jint(p0, "placed") - jint(p1, "placed")),
-                                      "cost_saved",
-                                      (json_int_t)(jint(p1, "total_cost") - jint(p0, "total_cost")),
-                                      "mean_km_change",
-                                      json_real_value(json_object_get(p0, "mean_km")) -
-                                          json_real_value(json_object_get(p1, "mean_km"))));
+        json_object_set_new(
+            res, "pooling_gain",
+            json_pack("{sIsIsf}", "extra_placed",
+                      (json_int_t)(jget_int(p0, "placed", 0) - jget_int(p1, "placed", 0)),
+                      "cost_saved",
+                      (json_int_t)(jget_int(p1, "total_cost", 0) - jget_int(p0, "total_cost", 0)),
+                      "mean_km_change",
+                      json_real_value(json_object_get(p0, "mean_km")) -
+                          json_real_value(json_object_get(p1, "mean_km"))));
     }
     if (!rc && in->apply) {
         json_t *plan = json_array_get(plans, 0);
-        json_t *sum = json_pack("{sssIsIsI}", "policy", jstr(plan, "policy"), "placed",
-                                (json_int_t)jint(plan, "placed"), "unplaced",
-                                (json_int_t)jint(plan, "unplaced"), "offers",
+        json_t *sum = json_pack("{sssIsIsI}", "policy", jget_str(plan, "policy", ""), "placed",
+                                (json_int_t)jget_int(plan, "placed", 0), "unplaced",
+                                (json_int_t)jget_int(plan, "unplaced", 0), "offers",
                                 (json_int_t)json_array_size(offers));
-        rc = app_record(c, &APP_BEDS_MATCH, "beds", jstr(plan, "policy"), NULL, sum, "beds.matched",
-                        NULL, json_deep_copy(sum), e);
+        rc = app_record(c, &APP_BEDS_MATCH, "beds", jget_str(plan, "policy", ""), NULL, sum,
+                        "beds.matched", NULL, json_deep_copy(sum), e);
         json_decref(sum);
     }
     if (rc)
@@ -1306,22 +1269,22 @@ int app_beds_queue_match(app_ctx *c, const json_t *body, json_t **out, ics_err *
     *out = NULL;
     int rc = app_allow(c, &APP_BEDS_MATCH, e);
     if (rc) return rc;
-    sb bad;
-    sb_init(&bad);
+    problems bad;
+    problems_init(&bad);
     match_in in = {"pooled", 0, 0};
     json_t *p = json_object_get(body, "policy"), *k = json_object_get(body, "max_km"),
            *a = json_object_get(body, "apply");
     beds_policy pol;
     if (p) in.policy = json_is_string(p) ? json_string_value(p) : "";
     if (strcmp(in.policy, "both") && beds_policy_parse(in.policy, &pol, NULL))
-        problem(&bad, "policy '%s' is not pooled, borough or both", in.policy);
+        problems_add(&bad, "policy '%s' is not pooled, borough or both", in.policy);
     if (k && !json_is_number(k))
-        problem(&bad, "max_km: must be a number");
+        problems_add(&bad, "max_km: must be a number");
     else if (k && (in.max_km = json_number_value(k)) < 0)
-        problem(&bad, "max_km must not be negative");
-    if (a && !json_is_boolean(a)) problem(&bad, "apply: must be true or false");
+        problems_add(&bad, "max_km must not be negative");
+    if (a && !json_is_boolean(a)) problems_add(&bad, "apply: must be true or false");
     in.apply = json_is_true(a);
-    if ((rc = problems(&bad, e))) return rc;
+    if ((rc = problems_done(&bad, e))) return rc;
     if (!in.apply) return match_run(c, &in, out, e);
     if ((rc = app_begin(c, e))) return rc;
     return end(c, match_run(c, &in, out, e), out, e);
@@ -1330,9 +1293,9 @@ int app_beds_queue_match(app_ctx *c, const json_t *body, json_t **out, ics_err *
 /* ---- imports ------------------------------------------------------------- */
 
 /* Collect a row's problem with its file and line (at most MAX_PROBLEMS). */
-static void row_problem(sb *b, int *n, const csv_doc *d, size_t r, const char *fmt, ...)
+static void row_problem(problems *b, int *n, const csv_doc *d, size_t r, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
-static void row_problem(sb *b, int *n, const csv_doc *d, size_t r, const char *fmt, ...)
+static void row_problem(problems *b, int *n, const csv_doc *d, size_t r, const char *fmt, ...)
 {
     if ((*n)++ >= MAX_PROBLEMS) return;
     char msg[400];
@@ -1340,13 +1303,13 @@ static void row_problem(sb *b, int *n, const csv_doc *d, size_t r, const char *f
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    problem(b, "%s line %zu: %s", d->name, d->line[r], msg);
+    problems_add(b, "%s line %zu: %s", d->name, d->line[r], msg);
 }
 
-static int row_problems(sb *b, int n, ics_err *e)
+static int row_problems(problems *b, int n, ics_err *e)
 {
-    if (n > MAX_PROBLEMS) problem(b, "and %d more", n - MAX_PROBLEMS);
-    return problems(b, e);
+    if (n > MAX_PROBLEMS) problems_add(b, "and %d more", n - MAX_PROBLEMS);
+    return problems_done(b, e);
 }
 
 static const char *const snap_cols[] = {"bed_code", "unit_code", "status",
@@ -1355,8 +1318,8 @@ static const char *const snap_cols[] = {"bed_code", "unit_code", "status",
 /* Check every snapshot row against the database (read only). */
 static int snapshot_check(app_ctx *c, const csv_doc *d, const int *ix, ics_err *e)
 {
-    sb bad;
-    sb_init(&bad);
+    problems bad;
+    problems_init(&bad);
     int n = 0, rc = 0;
     for (size_t r = 0; r < d->nrows && !rc; r++) {
         char **row = d->rows[r];
@@ -1395,7 +1358,7 @@ static int snapshot_check(app_ctx *c, const csv_doc *d, const int *ix, ics_err *
                         "bed %s is held by a bed referral; change it through the referral", code);
     }
     if (rc) {
-        sb_free(&bad);
+        problems_done(&bad, NULL);
         return rc;
     }
     return row_problems(&bad, n, e);
@@ -1469,7 +1432,7 @@ static const char *const stay_cols[] = {"unit_code", "admitted",    "discharged"
 /* A stays row parsed into y (ready date text in rd); problems collected.
  * Returns a failed read's code, else 0. */
 static int stay_parse(app_ctx *c, const csv_doc *d, size_t r, const int *ix, beds_stay_rec *y,
-                      char rd[16], sb *bad, int *n, ics_err *e)
+                      char rd[16], problems *bad, int *n, ics_err *e)
 {
     char **row = d->rows[r];
     char org[16];
@@ -1513,11 +1476,11 @@ int app_beds_import_stays(app_ctx *c, const csv_doc *d, int *count, ics_err *e)
         free(rds);
         return ics_err_set(e, ICS_ENOMEM, "out of memory for %zu stays", d->nrows);
     }
-    sb bad;
-    sb_init(&bad);
+    problems bad;
+    problems_init(&bad);
     for (size_t r = 0; r < d->nrows && !rc; r++)
         rc = stay_parse(c, d, r, ix, &ys[r], rds[r], &bad, &n, e);
-    if (rc) sb_free(&bad);
+    if (rc) problems_done(&bad, NULL);
     if (!rc && !(rc = row_problems(&bad, n, e)) && !(rc = app_begin(c, e))) {
         for (size_t r = 0; r < d->nrows && !rc; r++)
             if (!(rc = store_beds_stay_insert(c->db, &ys[r], e))) (*count)++;
@@ -1542,14 +1505,14 @@ static int create_beds(app_ctx *c, ics_err *e)
     json_t *u;
     json_array_foreach(units, i, u)
     {
-        int n = (int)jint(u, "beds");
-        int mixed = strcmp(jstr(u, "sex"), "mixed") == 0;
+        int n = (int)jget_int(u, "beds", 0);
+        int mixed = strcmp(jget_str(u, "sex", ""), "mixed") == 0;
         for (int k = 0; k < n && !rc; k++) {
             char code[BEDS_CODE_MAX + 16];
-            snprintf(code, sizeof code, "%.18s-%02d", jstr(u, "unit_code"), (k + 1) % 1000);
+            snprintf(code, sizeof code, "%.18s-%02d", jget_str(u, "unit_code", ""), (k + 1) % 1000);
             const char *bay = !mixed ? NULL : k < n * 2 / 5 ? "M" : k < n * 4 / 5 ? "F" : NULL;
-            rc = store_beds_bed_insert(c->db, code, jstr(u, "unit_code"), bay, "available", NULL,
-                                       c->who.name, c->now, NULL, e);
+            rc = store_beds_bed_insert(c->db, code, jget_str(u, "unit_code", ""), bay, "available",
+                                       NULL, c->who.name, c->now, NULL, e);
         }
     }
     json_decref(units);
@@ -1588,8 +1551,8 @@ static int episode_write(app_ctx *c, const beds_data *d, const beds_history *h,
                       .sex = sex,
                       .district = ep->district,
                       .place = f->place,
-                      .site = site ? jstr(site, "site_code") : "",
-                      .org = site ? jstr(site, "org_code") : "",
+                      .site = site ? jget_str(site, "site_code", "") : "",
+                      .org = site ? jget_str(site, "org_code", "") : "",
                       .bed_type = beds_type_name(f->type),
                       .state = beds_ref_state_name(ep->state),
                       .notes = "SYNTHETIC - generated by icsflow",
@@ -1660,13 +1623,13 @@ static int generate_tx(app_ctx *c, uint64_t seed, int ndays, int *nrefs, ics_err
     }
     for (size_t i = 0; i < nd; i++) {
         json_t *r = json_array_get(dist, i);
-        snprintf(ds[i].code, sizeof ds[i].code, "%s", jstr(r, "district"));
+        snprintf(ds[i].code, sizeof ds[i].code, "%s", jget_str(r, "district", ""));
         ds[i].lat = json_number_value(json_object_get(r, "lat"));
         ds[i].lon = json_number_value(json_object_get(r, "lon"));
-        snprintf(ds[i].place, sizeof ds[i].place, "%s", jstr(r, "place_code"));
+        snprintf(ds[i].place, sizeof ds[i].place, "%s", jget_str(r, "place_code", ""));
     }
     beds_gen_opts go = {.seed = seed,
-                        .end_day = day_of(c->now),
+                        .end_day = tz_local_date(c->now),
                         .ndays = ndays,
                         .occupancy = 0.9,
                         .closed_share = 0.03};

@@ -47,14 +47,6 @@ const app_use APP_SITREP_AID_WITHDRAW = {"sitrep.aid.withdraw", OPS, APP_SCOPE_P
 
 /* ---- small helpers ------------------------------------------------------ */
 
-/* The caller's local day (Europe/London). */
-static int64_t today_of(const app_ctx *c)
-{
-    tz_local l;
-    tz_to_local(c->now, &l);
-    return l.date;
-}
-
 /* A string member: NULL when absent or null; problem when of another type. */
 static const char *str_member(const json_t *body, const char *k, problems *pb)
 {
@@ -700,7 +692,7 @@ int app_sitrep_submit(app_ctx *c, const json_t *body, json_t **saved, ics_err *e
     int rc = app_allow(c, &APP_SITREP_SUBMIT, e);
     if (rc) return rc;
     sitrep_submission sub;
-    if ((rc = parse_submission(c->db, body, today_of(c), APP_SITREP_AMEND_DAYS, &sub, e)))
+    if ((rc = parse_submission(c->db, body, tz_local_date(c->now), APP_SITREP_AMEND_DAYS, &sub, e)))
         return rc;
     const char *orgs[] = {sub.org, NULL};
     if (!app_in_scope(c, &APP_SITREP_SUBMIT, orgs))
@@ -889,7 +881,7 @@ static int import_rows(app_ctx *c, const sitrep_thresholds *t, const csv_doc *do
                        ics_err *e)
 {
     assert(store_tx_depth(c->db) > 0); /* all rows or none */
-    int64_t today = today_of(c);
+    int64_t today = tz_local_date(c->now);
     int col_org = csv_col(doc, "org"), col_day = csv_col(doc, "day");
     int col_level = csv_col(doc, "declared_level"), col_reason = csv_col(doc, "reason");
     if (col_org < 0 || col_day < 0)
@@ -1161,8 +1153,8 @@ int app_sitrep_seed(app_ctx *c, const char *data_dir, ics_err *e)
     rc = thresholds_store(c->db, t, "data/opel_thresholds.csv (illustrative default)", e);
     if (!rc) rc = synth_setup(c->db, data_dir, &p, &late, &n, e);
     if (!rc)
-        rc = seed_rows(c->db, at, t, p, late, n, today_of(c), SEED_DAYS, SEED, progress_report, &pr,
-                       &count, e);
+        rc = seed_rows(c->db, at, t, p, late, n, tz_local_date(c->now), SEED_DAYS, SEED,
+                       progress_report, &pr, &count, e);
     if (!rc) {
         json_t *after = json_pack("{sisiss}", "rows", count, "days", SEED_DAYS, "note",
                                   "SYNTHETIC sitreps generated for demonstration");
@@ -1254,7 +1246,7 @@ int app_sitrep_aid_request(app_ctx *c, const json_t *body, json_t **out, ics_err
     int rc = app_allow(c, &APP_SITREP_AID_REQUEST, e);
     if (rc) return rc;
     *out = NULL;
-    int64_t today = today_of(c);
+    int64_t today = tz_local_date(c->now);
     const char *mine = c->who.org && c->who.org[0] ? c->who.org : NULL;
     if (!json_is_object(body)) return ics_err_set(e, ICS_EBADREQ, "the body must be a JSON object");
     static const char *const known[] = {"org",     "resource", "detail", "quantity", "date_from",

@@ -38,16 +38,9 @@ const app_use APP_WAITLIST_GENERATE = {"waitlist.generate", MANAGE, APP_SCOPE_IC
 #define SEED_ENTRIES 40000
 #define SEED_SEED    20260302u
 
-static int64_t today_of(int64_t now)
-{
-    tz_local l;
-    tz_to_local(now, &l);
-    return l.date;
-}
-
 int64_t app_waitlist_today(int64_t now)
 {
-    return today_of(now);
+    return tz_local_date(now);
 }
 
 /* ---- scope ------------------------------------------------------------------- */
@@ -518,7 +511,7 @@ static int import_one(app_ctx *c, const csv_doc *doc, const char *source, const 
         return ics_err_set(e, ICS_EINVAL, "%s: bad header; nothing was imported", re->file);
     store_waitlist_row *pv = NULL;
     store_waitlist_session_row *sv = NULL;
-    int rc = ptl ? check_ptl(doc, source, rf, today_of(c->now), re, &pv, e)
+    int rc = ptl ? check_ptl(doc, source, rf, tz_local_date(c->now), re, &pv, e)
                  : check_sessions(doc, rf, re, &sv, e);
     if (rc) return rc;
     int64_t before = store_waitlist_count(c->db, sess, e);
@@ -594,7 +587,7 @@ int app_waitlist_opts_parse(const json_t *j, int64_t now, app_waitlist_opts *o, 
 {
     memset(o, 0, sizeof *o);
     waitlist_params_default(&o->prm);
-    o->prm.today = today_of(now);
+    o->prm.today = tz_local_date(now);
     o->horizon_days = 56;
     if (!j) return 0;
     if (!json_is_object(j)) return ics_err_set(e, ICS_EINVAL, "run options must be an object");
@@ -948,7 +941,7 @@ int app_waitlist_generate(app_ctx *c, size_t n, uint64_t seed, int64_t as_of, in
 int app_waitlist_seed(app_ctx *c, const char *data_dir, ics_err *e)
 {
     (void)data_dir;
-    int64_t day = today_of(c->now);
+    int64_t day = tz_local_date(c->now);
     app_waitlist_synth s;
     int rc = app_waitlist_generate(c, SEED_ENTRIES, SEED_SEED, day, 1, 56, 0.25, &s, e);
     if (rc) return rc;

@@ -14,13 +14,6 @@
 
 #define CMD "sitrep"
 
-static int64_t today(void)
-{
-    tz_local l;
-    tz_to_local(tz_now(), &l);
-    return l.date;
-}
-
 static int parse_day(const char *opt, const char *v, int64_t *out)
 {
     ics_err e = {0};
@@ -247,7 +240,7 @@ static int today_cmd(int argc, char **argv)
                            opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np) return cli_usage_error(CMD " today", "unexpected argument '%s'", argv[1]);
-    int64_t d = today();
+    int64_t d = tz_local_date(tz_now());
     if (day && parse_day("day", day, &d)) return 2;
     store *s;
     if ((rc = cli_open(CMD, db, &s))) return rc;
@@ -280,7 +273,7 @@ static int history(int argc, char **argv)
                            argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np != 1) return cli_usage_error(CMD " history", "give one organisation or site code");
-    int64_t t = today(), f;
+    int64_t t = tz_local_date(tz_now()), f;
     if (to && parse_day("to", to, &t)) return 2;
     f = t - 89;
     if (from && parse_day("from", from, &f)) return 2;
@@ -388,7 +381,7 @@ static int generate(int argc, char **argv)
     if (rc) return rc == 1 ? 0 : rc;
     if (np) return cli_usage_error(CMD " generate", "unexpected argument '%s'", argv[1]);
     long nd, sd;
-    int64_t last = today();
+    int64_t last = tz_local_date(tz_now());
     if (cli_int(CMD " generate", "days", days, 1, 20000, &nd) ||
         cli_int(CMD " generate", "seed", seed, 0, 2147483647L, &sd) ||
         (to && parse_day("to", to, &last)))

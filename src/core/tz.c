@@ -165,6 +165,13 @@ bad:
                        s ? s : "");
 }
 
+int64_t tz_local_date(int64_t t)
+{
+    tz_local l;
+    tz_to_local(t, &l);
+    return l.date;
+}
+
 void tz_format(int64_t t, char *buf, int n)
 {
     tz_local l;

@@ -28,6 +28,9 @@ int tz_weekday(int64_t days);
 /* 1 when instant t falls in British Summer Time. */
 int tz_is_bst(int64_t t);
 void tz_to_local(int64_t t, tz_local *out);
+/* The Europe/London calendar day of instant t, as days since 1970-01-01
+ * (the `date` field of tz_to_local). */
+int64_t tz_local_date(int64_t t);
 
 /* A London wall-clock time to an instant. In the spring gap (01:00-01:59 on
  * the day the clocks go forward) the time does not exist: ICS_EINVAL. In the

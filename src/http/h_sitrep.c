@@ -11,13 +11,6 @@
 #include "core/tz.h"
 #include "http/http.h"
 
-static int64_t today(void)
-{
-    tz_local l;
-    tz_to_local(tz_now(), &l);
-    return l.date;
-}
-
 /* A date query parameter, or def when absent. */
 static int query_day(http_req *rq, const char *name, int64_t def, int64_t *out, ics_err *e)
 {
@@ -44,7 +37,7 @@ static int get_today(http_req *rq, http_resp *rs)
     int64_t day;
     json_t *out = NULL;
     app_ctx c = http_app(rq);
-    int rc = query_day(rq, "day", today(), &day, &e);
+    int rc = query_day(rq, "day", tz_local_date(tz_now()), &day, &e);
     if (!rc) rc = app_sitrep_today(&c, day, &out, &e);
     return reply(rs, rc, &e, 200, out);
 }
@@ -71,7 +64,7 @@ static int get_history(http_req *rq, http_resp *rs)
     int64_t from, to;
     json_t *out = NULL;
     app_ctx c = http_app(rq);
-    int rc = query_day(rq, "to", today(), &to, &e);
+    int rc = query_day(rq, "to", tz_local_date(tz_now()), &to, &e);
     if (!rc) rc = query_day(rq, "from", to - 89, &from, &e);
     if (!rc) rc = app_sitrep_history(&c, rq->params[0], from, to, &out, &e);
     return reply(rs, rc, &e, 200, out);

@@ -706,13 +706,6 @@ typedef struct los_unit {
     double n, sum, sumsq;
 } los_unit;
 
-static int64_t london_day(int64_t t)
-{
-    tz_local l;
-    tz_to_local(t, &l);
-    return l.date;
-}
-
 /* Mean and sd of LOS over all units of one bed type (like is compared with
  * like: a palliative unit is not held to a stroke unit's stays). */
 static void type_stats(const los_unit *u, size_t nu, const char *type, double *mean, double *sd)
@@ -758,7 +751,8 @@ static json_t *los_json(store *s)
             snprintf(u[nu].type, sizeof u[nu].type, "%s", store_col_text(st, 2));
             nu++;
         }
-        double los = (double)(london_day(store_col_int(st, 4)) - london_day(store_col_int(st, 3)));
+        double los =
+            (double)(tz_local_date(store_col_int(st, 4)) - tz_local_date(store_col_int(st, 3)));
         u[nu - 1].n += 1;
         u[nu - 1].sum += los;
         u[nu - 1].sumsq += los * los;

@@ -12,6 +12,7 @@
 
 #include "core/geo.h"
 #include "core/sb.h"
+#include "core/jget.h"
 #include "core/tz.h"
 #include "core/valid.h"
 
@@ -119,24 +120,6 @@ static int qone(store *s, const char *sql, json_t *params, json_t **row, ics_err
     return rc;
 }
 
-static const char *jstr(const json_t *o, const char *k)
-{
-    const char *v = json_string_value(json_object_get(o, k));
-    return v ? v : "";
-}
-
-static int64_t jint(const json_t *o, const char *k)
-{
-    return json_integer_value(json_object_get(o, k));
-}
-
-static int64_t day_of(int64_t t)
-{
-    tz_local l;
-    tz_to_local(t, &l);
-    return l.date;
-}
-
 static char unit_sex(const char *s)
 {
     return strcmp(s, "M") == 0 ? 'M' : strcmp(s, "F") == 0 ? 'F' : 'X';
@@ -184,18 +167,18 @@ static int load_units(store *s, beds_data *d, ics_err *e)
     for (size_t i = 0; i < n; i++) {
         json_t *r = json_array_get(rows, i);
         beds_unit *u = &d->units[i];
-        snprintf(u->code, sizeof u->code, "%s", jstr(r, "unit_code"));
-        snprintf(d->unit_names[i], sizeof d->unit_names[i], "%s", jstr(r, "name"));
-        snprintf(d->unit_places[i], sizeof d->unit_places[i], "%s", jstr(r, "place_code"));
-        if (beds_type_parse(jstr(r, "bed_type"), &u->type, e)) {
+        snprintf(u->code, sizeof u->code, "%s", jget_str(r, "unit_code", ""));
+        snprintf(d->unit_names[i], sizeof d->unit_names[i], "%s", jget_str(r, "name", ""));
+        snprintf(d->unit_places[i], sizeof d->unit_places[i], "%s", jget_str(r, "place_code", ""));
+        if (beds_type_parse(jget_str(r, "bed_type", ""), &u->type, e)) {
             json_decref(rows);
             ics_err_prefix(e, "unit %s: ", u->code);
             return ICS_EINVAL;
         }
-        u->sex = unit_sex(jstr(r, "sex"));
+        u->sex = unit_sex(jget_str(r, "sex", ""));
         u->lat = json_number_value(json_object_get(r, "lat"));
         u->lon = json_number_value(json_object_get(r, "lon"));
-        u->confirmed_at = jint(r, "confirmed_at");
+        u->confirmed_at = jget_int(r, "confirmed_at", 0);
     }
     d->nunits = n;
     json_decref(rows);
@@ -206,10 +189,10 @@ static int load_units(store *s, beds_data *d, ics_err *e)
     json_t *r;
     json_array_foreach(com, i, r)
     {
-        int k = store_beds_unit_index(d, jstr(r, "unit_code"));
+        int k = store_beds_unit_index(d, jget_str(r, "unit_code", ""));
         if (k < 0 || d->units[k].nplaces >= BEDS_MAX_PLACES) continue;
         snprintf(d->units[k].places[d->units[k].nplaces++], BEDS_PLACE_MAX, "%s",
-                 jstr(r, "place_code"));
+                 jget_str(r, "place_code", ""));
     }
     json_decref(com);
     return 0;
@@ -250,19 +233,19 @@ static int load_beds(store *s, beds_data *d, ics_err *e)
 void store_beds_referral_from_row(const json_t *r, beds_referral *f)
 {
     memset(f, 0, sizeof *f);
-    f->id = jint(r, "referral_id");
-    snprintf(f->nhs, sizeof f->nhs, "%s", jstr(r, "nhs_number"));
-    f->age = (int)jint(r, "age");
-    f->sex = jstr(r, "sex")[0];
+    f->id = jget_int(r, "referral_id", 0);
+    snprintf(f->nhs, sizeof f->nhs, "%s", jget_str(r, "nhs_number", ""));
+    f->age = (int)jget_int(r, "age", 0);
+    f->sex = jget_str(r, "sex", "")[0];
     json_t *lat = json_object_get(r, "home_lat"), *lon = json_object_get(r, "home_lon");
     f->has_home = json_is_number(lat) && json_is_number(lon);
     f->lat = json_number_value(lat);
     f->lon = json_number_value(lon);
-    snprintf(f->place, sizeof f->place, "%s", jstr(r, "place_code"));
-    beds_type_parse(jstr(r, "bed_type"), &f->type, NULL);
-    f->priority = (int)jint(r, "priority");
-    f->referred_at = jint(r, "referred_at");
-    f->earliest_at = jint(r, "earliest_at");
+    snprintf(f->place, sizeof f->place, "%s", jget_str(r, "place_code", ""));
+    beds_type_parse(jget_str(r, "bed_type", ""), &f->type, NULL);
+    f->priority = (int)jget_int(r, "priority", 0);
+    f->referred_at = jget_int(r, "referred_at", 0);
+    f->earliest_at = jget_int(r, "earliest_at", 0);
 }
 
 #define REF_COLS                                                                                   \
@@ -314,8 +297,8 @@ static int load_stays(store *s, beds_data *d, ics_err *e)
         }
         beds_stay *y = &d->stays[d->nstays++];
         y->unit = u;
-        y->admit_day = day_of(store_col_int(st, 1));
-        y->discharge_day = store_col_isnull(st, 2) ? -1 : day_of(store_col_int(st, 2));
+        y->admit_day = tz_local_date(store_col_int(st, 1));
+        y->discharge_day = store_col_isnull(st, 2) ? -1 : tz_local_date(store_col_int(st, 2));
         y->ready_day = y->expected_day = -1;
         if (!store_col_isnull(st, 3)) tz_parse_date(store_col_text(st, 3), &y->ready_day, NULL);
         if (!store_col_isnull(st, 4)) tz_parse_date(store_col_text(st, 4), &y->expected_day, NULL);
@@ -532,13 +515,13 @@ int store_beds_stay_close(store *s, int64_t ref, int64_t at, const char *destina
 static void bed_row_fill(const json_t *r, beds_bed_row *b)
 {
     memset(b, 0, sizeof *b);
-    b->id = jint(r, "bed_id");
-    b->referral = jint(r, "referral_id");
-    snprintf(b->code, sizeof b->code, "%s", jstr(r, "bed_code"));
-    snprintf(b->unit, sizeof b->unit, "%s", jstr(r, "unit_code"));
-    snprintf(b->status, sizeof b->status, "%s", jstr(r, "status"));
-    snprintf(b->closure, sizeof b->closure, "%s", jstr(r, "closure"));
-    snprintf(b->org, sizeof b->org, "%s", jstr(r, "org_code"));
+    b->id = jget_int(r, "bed_id", 0);
+    b->referral = jget_int(r, "referral_id", 0);
+    snprintf(b->code, sizeof b->code, "%s", jget_str(r, "bed_code", ""));
+    snprintf(b->unit, sizeof b->unit, "%s", jget_str(r, "unit_code", ""));
+    snprintf(b->status, sizeof b->status, "%s", jget_str(r, "status", ""));
+    snprintf(b->closure, sizeof b->closure, "%s", jget_str(r, "closure", ""));
+    snprintf(b->org, sizeof b->org, "%s", jget_str(r, "org_code", ""));
 }
 
 int store_beds_bed_find(store *s, int64_t bed, beds_bed_row *out, ics_err *e)
