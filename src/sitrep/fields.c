@@ -8,11 +8,10 @@
 #include "sitrep/sitrep.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "core/sb.h"
+#include "core/problems.h"
 #include "core/tz.h"
 #include "core/valid.h"
 
@@ -127,23 +126,6 @@ int sitrep_values_set(sitrep_values *v, int kind, const char *name, double x, ic
 
 /* ---- validation --------------------------------------------------------- */
 
-typedef struct problems {
-    sb msg;
-    int n;
-} problems;
-
-static void problem(problems *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void problem(problems *p, const char *fmt, ...)
-{
-    char buf[300];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (p->n++) sb_puts(&p->msg, "; ");
-    sb_puts(&p->msg, buf);
-}
-
 #define HAS(s, f) ((s)->val.has[f])
 #define VAL(s, f) ((s)->val.v[f])
 
@@ -152,7 +134,7 @@ static void not_above(problems *p, const sitrep_submission *s, int a, double b, 
 {
     if (!HAS(s, a)) return;
     if (VAL(s, a) > b)
-        problem(p, "%s (%g) is more than %s (%g)", fields[a].name, VAL(s, a), what, b);
+        problems_add(p, "%s (%g) is more than %s (%g)", fields[a].name, VAL(s, a), what, b);
 }
 
 static void check_consistency(problems *p, const sitrep_submission *s)
@@ -173,10 +155,11 @@ static void check_consistency(problems *p, const sitrep_submission *s)
             (HAS(s, SITREP_F_GA_BEDS_ESCALATION) ? VAL(s, SITREP_F_GA_BEDS_ESCALATION) : 0);
         double occ = VAL(s, SITREP_F_GA_BEDS_OCCUPIED);
         if (occ > open)
-            problem(p,
-                    "general and acute occupancy over 100%%: ga_beds_occupied (%g) is more than "
-                    "the beds open (%g core + escalation)",
-                    occ, open);
+            problems_add(
+                p,
+                "general and acute occupancy over 100%%: ga_beds_occupied (%g) is more than "
+                "the beds open (%g core + escalation)",
+                occ, open);
     }
     if (HAS(s, SITREP_F_GA_BEDS_OCCUPIED)) {
         double occ = VAL(s, SITREP_F_GA_BEDS_OCCUPIED);
@@ -202,33 +185,33 @@ static void check_consistency(problems *p, const sitrep_submission *s)
 
 int sitrep_submission_check(const sitrep_submission *s, int64_t today, int max_age_days, ics_err *e)
 {
-    problems p = {.n = 0};
-    sb_init(&p.msg);
+    problems p;
+    problems_init(&p);
     ics_err ve = {0};
     if (s->kind < 0 || s->kind >= SITREP_NKINDS) {
-        problem(&p, "unknown provider kind");
+        problems_add(&p, "unknown provider kind");
     } else {
-        if (valid_ods_code(s->org, &ve) != 0) problem(&p, "%s", ve.msg);
+        if (valid_ods_code(s->org, &ve) != 0) problems_add(&p, "%s", ve.msg);
         for (int f = 0; f < SITREP_NFIELDS; f++) {
             const sitrep_field_def *d = &fields[f];
             int applies = (d->kinds >> s->kind) & 1;
             if (!s->val.has[f]) {
-                if ((d->required >> s->kind) & 1) problem(&p, "missing field '%s'", d->name);
+                if ((d->required >> s->kind) & 1) problems_add(&p, "missing field '%s'", d->name);
                 continue;
             }
             double x = s->val.v[f];
             if (!applies) {
-                problem(&p, "field '%s' does not apply to %s providers", d->name,
-                        sitrep_kind_name(s->kind));
+                problems_add(&p, "field '%s' does not apply to %s providers", d->name,
+                             sitrep_kind_name(s->kind));
             } else if (!isfinite(x)) {
-                problem(&p, "field '%s' must be a number", d->name);
+                problems_add(&p, "field '%s' must be a number", d->name);
             } else if (d->is_int && x != floor(x)) {
-                problem(&p, "field '%s' must be a whole number, not %g", d->name, x);
+                problems_add(&p, "field '%s' must be a whole number, not %g", d->name, x);
             } else if (x < d->min) {
-                problem(&p, "field '%s' must be at least %g%s, not %g", d->name, d->min,
-                        d->min == 0 ? " (counts cannot be negative)" : "", x);
+                problems_add(&p, "field '%s' must be at least %g%s, not %g", d->name, d->min,
+                             d->min == 0 ? " (counts cannot be negative)" : "", x);
             } else if (x > d->max) {
-                problem(&p, "field '%s' must be at most %g, not %g", d->name, d->max, x);
+                problems_add(&p, "field '%s' must be at most %g, not %g", d->name, d->max, x);
             }
         }
         check_consistency(&p, s);
@@ -237,19 +220,16 @@ int sitrep_submission_check(const sitrep_submission *s, int64_t today, int max_a
         char d[12], t[12];
         tz_format_date(s->day, d, sizeof d);
         tz_format_date(today, t, sizeof t);
-        problem(&p, "the sitrep day %s is in the future (today is %s)", d, t);
+        problems_add(&p, "the sitrep day %s is in the future (today is %s)", d, t);
     } else if (max_age_days > 0 && today - s->day > max_age_days) {
-        problem(&p, "sitreps can be amended for %d days only; this day is %lld days ago",
-                max_age_days, (long long)(today - s->day));
+        problems_add(&p, "sitreps can be amended for %d days only; this day is %lld days ago",
+                     max_age_days, (long long)(today - s->day));
     }
     if (s->declared_level != 0 && (s->declared_level < 1 || s->declared_level > 4))
-        problem(&p, "declared_level must be 1 to 4, not %d", s->declared_level);
+        problems_add(&p, "declared_level must be 1 to 4, not %d", s->declared_level);
     if (s->declared_level != 0 && s->reason[0] == '\0')
-        problem(&p, "a declared level needs a reason");
-    int rc = 0;
-    if (p.n) rc = ics_err_set(e, ICS_EINVAL, "%s", p.msg.buf ? p.msg.buf : "invalid sitrep");
-    sb_free(&p.msg);
-    return rc;
+        problems_add(&p, "a declared level needs a reason");
+    return problems_done(&p, e);
 }
 
 /* ---- combining sites into a trust --------------------------------------- */
