@@ -3,8 +3,10 @@
 # those missing, so `make run` and `make test` work on a fresh Debian 12.
 set -eu
 build="gcc make pkg-config curl jq libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev libssl-dev"
-# clang and its runtimes build the libFuzzer targets (tests/fuzz)
-test="$build libcmocka-dev curl jq sqlite3 tzdata clang libclang-rt-14-dev"
+# clang and its runtimes build the libFuzzer targets (tests/fuzz); the API
+# tests run a second time on a private PostgreSQL cluster (scripts/pgcluster.sh,
+# psql comes with the server) and the several-server tests put HAProxy in front
+test="$build libcmocka-dev curl jq sqlite3 tzdata clang libclang-rt-14-dev postgresql-15 libpq-dev haproxy"
 bench="$build curl jq wrk nginx-light liblemon-dev g++ python3 python3-pandas python3-scipy python3-networkx python3-simpy"
 # The dashboard (make web) needs node and npm, and its browser tests
 # chromium. Machines with nodejs from elsewhere (which bundles npm) have the
