@@ -255,7 +255,7 @@ static inline __attribute__((always_inline)) double draw_los(rng *r, const los_d
     case SIM_LOS_LOGNORMAL:
         return exp(d->mu + d->sigma * sim_zig_normal(r));
     case SIM_LOS_EMPIRICAL:
-        return d->values[sim_rng_below(r, d->nvalues)];
+        return d->values[rng_below(r, d->nvalues)];
     default:
         return 0;
     }
@@ -362,7 +362,7 @@ HOT void place_next(arrivals *a, int i)
             t = INFINITY;
             break;
         }
-        if (!a->pf.on || sim_rng_uniform(&s->ra) * a->pf.peak < profile_at(&a->pf, t)) break;
+        if (!a->pf.on || rng_uniform(&s->ra) * a->pf.peak < profile_at(&a->pf, t)) break;
     }
     s->t = t;
     a->next[i] = t;
@@ -492,7 +492,7 @@ HOT void arrivals_take(arrivals *a, double *los, int *urgent, int need_urgent)
     place_src *s = &a->ps[i];
     *los = draw_los(&s->rl, &s->los);
     /* its own stream, so skipping it when nobody is urgent changes nothing else */
-    *urgent = need_urgent && s->urgent_share > 0 && sim_rng_uniform(&s->ru) < s->urgent_share;
+    *urgent = need_urgent && s->urgent_share > 0 && rng_uniform(&s->ru) < s->urgent_share;
     place_next(a, i);
     if (a->nplaces == 1) {
         a->t = a->next[0];

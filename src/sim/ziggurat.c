@@ -303,16 +303,16 @@ double sim_zig_normal_slow(rng *r, uint64_t bits)
             /* the tail beyond R (Marsaglia 1964) */
             double tx, ty;
             do {
-                tx = log(sim_open01(sim_rng_next(r))) / NORM_R;
-                ty = log(sim_open01(sim_rng_next(r)));
+                tx = log(sim_open01(rng_next(r))) / NORM_R;
+                ty = log(sim_open01(rng_next(r)));
             } while (-2.0 * ty < tx * tx);
             return u < 0 ? tx - NORM_R : NORM_R - tx;
         }
         if (sim_zig_norm_f[i + 1] +
-                (sim_zig_norm_f[i] - sim_zig_norm_f[i + 1]) * sim_open01(sim_rng_next(r)) <
+                (sim_zig_norm_f[i] - sim_zig_norm_f[i + 1]) * sim_open01(rng_next(r)) <
             exp(-0.5 * x * x))
             return x;
-        bits = sim_rng_next(r);
+        bits = rng_next(r);
     }
 }
 
@@ -322,12 +322,12 @@ double sim_zig_exp_slow(rng *r, uint64_t bits)
         int i = (int)(bits & 0xff);
         double x = sim_open01(bits) * sim_zig_exp_x[i];
         if (x < sim_zig_exp_x[i + 1]) return x;
-        if (i == 0) return EXP_R - log(sim_open01(sim_rng_next(r)));
+        if (i == 0) return EXP_R - log(sim_open01(rng_next(r)));
         if (sim_zig_exp_f[i + 1] +
-                (sim_zig_exp_f[i] - sim_zig_exp_f[i + 1]) * sim_open01(sim_rng_next(r)) <
+                (sim_zig_exp_f[i] - sim_zig_exp_f[i + 1]) * sim_open01(rng_next(r)) <
             exp(-x))
             return x;
-        bits = sim_rng_next(r);
+        bits = rng_next(r);
     }
 }
 
