@@ -27,8 +27,25 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     return 2;
 }
 
+static int attempt_no = 1, retry_wanted;
+
+void cli_attempt_start(int attempt)
+{
+    attempt_no = attempt;
+    retry_wanted = 0;
+}
+
+int cli_attempt_retry(void)
+{
+    return retry_wanted;
+}
+
 int cli_fail(const char *cmd, const ics_err *e)
 {
+    if (e->code == ICS_ERETRY && attempt_no < ICS_RETRY_ATTEMPTS) {
+        retry_wanted = 1;
+        return 1;
+    }
     fprintf(stderr, "icsflow %s: %s\n", cmd, e->msg[0] ? e->msg : ics_err_name(e->code));
     switch (e->code) {
     case ICS_EINVAL:

@@ -33,6 +33,13 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
  * (2 for bad input, 1 otherwise). */
 int cli_fail(const char *cmd, const ics_err *e);
 
+/* Re-running a command whose use case failed with ICS_ERETRY (main.c):
+ * cli_attempt_start says which attempt runs (1, 2, ...); cli_fail then
+ * stays quiet about ICS_ERETRY while attempts remain and records it, and
+ * cli_attempt_retry says whether the command should run again. */
+void cli_attempt_start(int attempt);
+int cli_attempt_retry(void);
+
 /* Parse an integer/double option value; usage error naming the option. */
 int cli_int(const char *cmd, const char *opt, const char *v, long lo, long hi, long *out);
 int cli_double(const char *cmd, const char *opt, const char *v, double *out);

@@ -1,6 +1,7 @@
 /* main.c - the icsflow binary: a table of subcommands, each in its own
  * src/cli/cmd_<name>.c, named once in the table below. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -104,5 +105,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "icsflow: '%s' is not a command (see 'icsflow help')\n", argv[1]);
         return 2;
     }
-    return c->fn(argc - 1, argv + 1);
+    /* A command whose use case hit a serialisation failure runs again on
+     * a fresh copy of its arguments (cli_parse reorders them). */
+    char **args = malloc(sizeof *args * (size_t)argc);
+    if (!args) return 1;
+    for (int attempt = 1;; attempt++) {
+        memcpy(args, argv + 1, sizeof *args * (size_t)argc);
+        cli_attempt_start(attempt);
+        int rc = c->fn(argc - 1, args);
+        if (!cli_attempt_retry()) {
+            free(args);
+            return rc;
+        }
+        ics_retry_pause(attempt);
+    }
 }

@@ -4,8 +4,10 @@
 #include "core/utf8.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /* A message may quote input: when it was cut at the buffer's end, drop any
  * half character, then replace every byte that is not UTF-8 so the message
@@ -80,9 +82,29 @@ const char *ics_err_name(int code)
         return "out-of-memory";
     case ICS_EBUSY:
         return "busy";
+    case ICS_ERETRY:
+        return "retry";
     case ICS_EDB:
         return "database";
     default:
         return "internal";
     }
+}
+
+void ics_retry_pause(int attempt)
+{
+    static _Thread_local uint64_t seed;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!seed)
+        seed = ((uint64_t)now.tv_nsec << 20) ^ (uint64_t)(uintptr_t)&seed ^ 0x9e3779b97f4a7c15u;
+    seed ^= seed << 13; /* xorshift64: jitter only, not a statistical generator */
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    if (attempt < 1) attempt = 1;
+    if (attempt > 6) attempt = 6;
+    uint64_t cap_us = 2000u << attempt;
+    uint64_t us = 200 + seed % cap_us;
+    struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
+    nanosleep(&ts, NULL);
 }

@@ -19,7 +19,8 @@ enum {
     ICS_ENOMEM = -9,     /* allocation failed */
     ICS_EDB = -10,       /* database error */
     ICS_EINTERNAL = -11, /* a bug: an invariant did not hold */
-    ICS_EBUSY = -12      /* the database stayed locked: try again shortly (503) */
+    ICS_EBUSY = -12,     /* the database stayed locked or is unreachable: try again shortly (503) */
+    ICS_ERETRY = -13     /* serialisation failure or deadlock: re-run the whole use case */
 };
 
 typedef struct ics_err {
@@ -34,6 +35,16 @@ int ics_err_set(ics_err *e, int code, const char *fmt, ...) __attribute__((forma
 void ics_err_prefix(ics_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void ics_err_clear(ics_err *e);
+
+/* A use case that failed with ICS_ERETRY (PostgreSQL aborted its
+ * serialisable transaction, or chose it as a deadlock victim) is run again
+ * from the start, up to ICS_RETRY_ATTEMPTS times in all, by the HTTP
+ * dispatch and by the CLI; after that the failure stands (503). */
+#define ICS_RETRY_ATTEMPTS 5
+
+/* Sleep before attempt number `attempt` (1, 2, ...): a random time up to
+ * 2 ms * 2^attempt, so the writers that collided do not collide again. */
+void ics_retry_pause(int attempt);
 
 /* Short stable name of a code, e.g. "invalid", "not-found". */
 const char *ics_err_name(int code);

@@ -31,6 +31,7 @@ int http_status_of(int code)
     case ICS_ETOOBIG:
         return 413;
     case ICS_EBUSY:
+    case ICS_ERETRY: /* still failing after the server's retries */
         return 503;
     default:
         return 500;
@@ -116,6 +117,7 @@ int http_problem(http_resp *rs, int status, const char *detail, json_t *extra)
 int http_error(http_resp *rs, const ics_err *e)
 {
     int st = http_status_of(e->code);
+    rs->err = e->code;
     return http_problem(rs, st, st == 500 && !e->msg[0] ? "internal error" : e->msg, NULL);
 }
 

@@ -396,8 +396,20 @@ static int dispatch(struct MHD_Connection *mc, const char *method, const char *u
             goto done;
         }
     }
-    rs.status = 200;
-    r->fn(&rq, &rs);
+    /* A use case PostgreSQL aborted to keep transactions serialisable
+     * (ICS_ERETRY) is run again from the start, a few times, after a short
+     * random pause; each attempt is one whole transaction, so nothing of a
+     * failed attempt remains. */
+    for (int attempt = 1;; attempt++) {
+        rs.status = 200;
+        r->fn(&rq, &rs);
+        if (rs.err != ICS_ERETRY || attempt >= ICS_RETRY_ATTEMPTS) break;
+        while (store_tx_depth(db) > 0) store_rollback(db);
+        json_decref(rs.json);
+        free(rs.body);
+        rs = (http_resp){0};
+        ics_retry_pause(attempt);
+    }
     if (!rs.json && !rs.body && rs.status == 200) http_problem(&rs, 500, "no response", NULL);
 done:
     pool_put(db);
