@@ -3,6 +3,11 @@
 # (cmocka, built with ASan/UBSan), the API tests against a real server, the
 # concurrent tests against the ThreadSanitizer build, a few seconds of each
 # fuzz target, then the browser tests when present.
+# Every API and concurrent script runs twice: on SQLite (NAME) and on a
+# private PostgreSQL cluster started once for the run (NAME@pg), except the
+# scripts whose "# backends:" line names one backend. ICS_PG=0 skips the
+# PostgreSQL runs (for a quick local run; CI always does both). Until the
+# PostgreSQL backend lands they are off unless ICS_PG=1.
 # Prints one closing line "N passed, N failed" and exits non-zero on failure.
 set -u
 cd "$(dirname "$0")/.."
@@ -56,8 +61,42 @@ script() {
         echo "ok   $1 ($p checks)"
     fi
 }
+# The private PostgreSQL cluster: started once, stopped by its pid when the
+# run ends however it ends; the seeded template every @pg script copies is
+# built here once (lib.sh's fresh_db clones it per script).
+backends="sqlite"
+ICS_PG_DIR=""
+stop_pg() {
+    [ -n "$ICS_PG_DIR" ] && sh scripts/pgcluster.sh stop "$ICS_PG_DIR"
+    ICS_PG_DIR=""
+}
+trap stop_pg EXIT
+trap 'stop_pg; exit 130' INT TERM
+if [ "${ICS_PG:-0}" != 0 ]; then # on by default once the PostgreSQL backend lands
+    log=$B/test-logs/pg-cluster.log
+    case ${BUILD:-build} in /*) bin=$B/asan/icsflow ;; *) bin=$PWD/$B/asan/icsflow ;; esac
+    if out=$(sh scripts/pgcluster.sh start 2>"$log") && eval "$out" &&
+        psql -X -q -v ON_ERROR_STOP=1 -d "$ICS_PG_URI/postgres" -c "CREATE DATABASE icsflow_tmpl" >>"$log" 2>&1 &&
+        ICSFLOW_DATA=$PWD/data "$bin" db init --db "$ICS_PG_URI/icsflow_tmpl" >>"$log" 2>&1; then
+        export ICS_PG_URI ICS_PG_DIR
+        backends="sqlite pg"
+        passed=$((passed + 1)); echo "ok   pg-cluster (PostgreSQL template seeded, $ICS_PG_URI)"
+    else
+        failed=$((failed + 1)); echo "FAIL pg-cluster: no PostgreSQL runs"; cat "$log"
+        stop_pg
+    fi
+fi
+# each_backend NAME FILE: run the script on every backend it declares
+each_backend() {
+    only=$(sed -n 's/^# backends: *//p' "$2" | head -n 1)
+    for be in $backends; do
+        case " ${only:-sqlite pg} " in *" $be "*) ;; *) continue ;; esac
+        export ICS_BACKEND=$be
+        if [ "$be" = sqlite ]; then script "$1" "$2"; else script "$1@pg" "$2"; fi
+    done
+}
 for t in tests/api/t[0-9]*.sh; do
-    [ -f "$t" ] && script "$(basename "$t" .sh)" "$t"
+    [ -f "$t" ] && each_backend "$(basename "$t" .sh)" "$t"
 done
 # the concurrent tests against the ThreadSanitizer build of the server
 for t in tests/tsan/t[0-9]*.sh; do
@@ -66,9 +105,11 @@ for t in tests/tsan/t[0-9]*.sh; do
         failed=$((failed + 1)); echo "FAIL tsan: no $B/tsan/icsflow (make test builds it)"; continue
     fi
     export ICSFLOW_SERVE_BIN="$B/tsan/icsflow"
-    script "tsan-$(basename "$t" .sh)" "$t"
+    each_backend "tsan-$(basename "$t" .sh)" "$t"
     unset ICSFLOW_SERVE_BIN
 done
+unset ICS_BACKEND
+stop_pg
 # a few seconds of each libFuzzer target (make fuzz runs them long)
 export FUZZ_SECONDS="${FUZZ_SMOKE_SECONDS:-5}"
 script fuzz tests/fuzz/run.sh

@@ -1,17 +1,68 @@
 # lib.sh - shared by the API tests (sourced). Starts the real, sanitizer-built
 # server on a free loopback port with a fresh database seeded with the NWL
 # dataset, makes tokens, calls the API with curl, asserts with jq, reads the
-# database with sqlite3, and prints TAP-style "ok N - ..." lines.
+# database with db_sql, and prints TAP-style "ok N - ..." lines.
+#
+# ICS_BACKEND=sqlite (default) or pg picks the database: a file under $T, or
+# a database of its own on the PostgreSQL cluster at ICS_PG_URI (tests/run.sh
+# starts one for the whole run; a script run by hand with ICS_BACKEND=pg and
+# no ICS_PG_URI starts and stops a private one). A script that only makes
+# sense on one backend says so in a line "# backends: sqlite" (or pg) near
+# its top; tests/run.sh reads it, and the script skips itself on the other.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 case ${BUILD:-build} in /*) B=$BUILD ;; *) B=$ROOT/${BUILD:-build} ;; esac
 BIN=${ICSFLOW_BIN:-$B/asan/icsflow}
 SERVE_BIN=${ICSFLOW_SERVE_BIN:-$BIN} # tests/run.sh serves tests/tsan/ with the ThreadSanitizer build
 T=$(mktemp -d)
-DB=$T/test.db
+ICS_BACKEND=${ICS_BACKEND:-sqlite}
 export ICSFLOW_DATA=$ROOT/data
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-n=0 fails=0 PID=""
+n=0 fails=0 PID="" OWN_PG=""
+
+# The script's own "# backends:" line: on a backend it does not list, it
+# prints one skipped check and stops.
+only=$(sed -n 's/^# backends: *//p' "$0" | head -n 1)
+case " ${only:-sqlite pg} " in
+*" $ICS_BACKEND "*) ;;
+*)
+    echo "ok 1 # skip $(basename "$0") runs on ${only} only"
+    rm -rf "$T"
+    exit 0
+    ;;
+esac
+
+case $ICS_BACKEND in
+sqlite) ;;
+pg)
+    if [ -z "${ICS_PG_URI:-}" ]; then
+        eval "$(sh "$ROOT/scripts/pgcluster.sh" start)" || exit 1
+        OWN_PG=$ICS_PG_DIR
+        export ICS_PG_URI ICS_PG_DIR
+    fi
+    ;;
+*)
+    echo "ICS_BACKEND must be sqlite or pg, not '$ICS_BACKEND'"
+    exit 1
+    ;;
+esac
+
+# pg_admin SQL: run SQL as the cluster's superuser on its maintenance database
+pg_admin() { psql -X -q -v ON_ERROR_STOP=1 -d "$ICS_PG_URI/postgres" -c "$1" >/dev/null; }
+
+# db_new NAME: prints where a new, empty database called NAME lives (a file
+# path not yet created, or the URI of a new empty PostgreSQL database)
+db_new() {
+    if [ "$ICS_BACKEND" = pg ]; then
+        d=t$$_$1
+        pg_admin "CREATE DATABASE $d" || exit 1
+        echo "$d" >>"$T/pg-databases"
+        echo "$ICS_PG_URI/$d"
+    else
+        echo "$T/$1.db"
+    fi
+}
+DB=$(db_new test)
 
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
@@ -27,6 +78,10 @@ mktoken() { # NAME ROLE [ORG] -> prints the token
 # state anyway. Rebuilt whenever the binary or the data folder is newer, or
 # it is over an hour old (seeded history is relative to today).
 fresh_db() { # DEST
+    if [ "$ICS_BACKEND" = pg ]; then
+        fresh_pg "$1"
+        return
+    fi
     tpl=$B/test-template.db
     (
         flock 9
@@ -43,8 +98,36 @@ fresh_db() { # DEST
     chmod 600 "$1"
 }
 
+# On PostgreSQL the template is a database of the cluster, seeded once per
+# cluster (tests/run.sh builds it before the first script) and copied with
+# CREATE DATABASE ... TEMPLATE, which is a file copy and takes well under a
+# second. DEST is a URI made by db_new (whose empty database is replaced).
+fresh_pg() { # DEST
+    d=${1##*/}
+    (
+        flock 9
+        if [ "$(psql -X -tAq -d "$ICS_PG_URI/postgres" -c "SELECT count(*) FROM pg_database WHERE datname = 'icsflow_tmpl'")" != 1 ]; then
+            pg_admin "DROP DATABASE IF EXISTS icsflow_tmpl_new" || exit 1
+            pg_admin "CREATE DATABASE icsflow_tmpl_new" || exit 1
+            "$BIN" db init --db "$ICS_PG_URI/icsflow_tmpl_new" >/dev/null 2>"$T/init.log" || { cat "$T/init.log"; exit 1; }
+            pg_admin "ALTER DATABASE icsflow_tmpl_new RENAME TO icsflow_tmpl" || exit 1
+        fi
+    ) 9>"${TMPDIR:-/tmp}/icsflow-pg-template.$(echo "$ICS_PG_URI" | tr -c 'a-z0-9' _).lock" || exit 1
+    pg_admin "DROP DATABASE IF EXISTS $d" || exit 1
+    pg_admin "CREATE DATABASE $d TEMPLATE icsflow_tmpl" || exit 1
+    : >"$T/seeded-$d"
+}
+
+# db_exists DB: the file exists, or fresh_db has filled the PostgreSQL database
+db_exists() {
+    case $1 in
+    postgres://* | postgresql://*) [ -f "$T/seeded-${1##*/}" ] ;;
+    *) [ -f "$1" ] ;;
+    esac
+}
+
 start_server() {
-    if [ ! -f "$DB" ]; then
+    if ! db_exists "$DB"; then
         fresh_db "$DB"
         ADMIN=$(mktoken admin admin QRV)
     fi
@@ -103,13 +186,34 @@ expect() {
 jqb() { jq -r "$1" "$T/body"; }
 # jqcheck DESC FILTER: the filter is true of the last body
 jqcheck() { if jq -e "$2" "$T/body" >/dev/null 2>&1; then ok "$1"; else nok "$1: $(head -c 300 "$T/body")"; fi; }
-sql() { sqlite3 "$DB" "$1"; }
+# db_sql SQL [DB]: run SQL on the test's database (or DB) on either backend;
+# rows print one a line, columns separated by '|', NULL as empty, as sqlite3
+# prints them. Write SQL both backends accept (no SQLite-only functions).
+db_sql() {
+    case ${2:-$DB} in
+    postgres://* | postgresql://*) psql -X -q -t -A -v ON_ERROR_STOP=1 -d "${2:-$DB}" -c "$1" ;;
+    *) sqlite3 "${2:-$DB}" "$1" ;;
+    esac
+}
+sql() { db_sql "$@"; }
 audit_count() { sql "SELECT COUNT(*) FROM audit"; }
 
 finish() {
     stop_server
     echo "# $n checks, $fails failed"
-    rm -rf "$T"
     [ "$fails" -eq 0 ]
 }
-trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"' EXIT
+# cleanup: the server, the test's PostgreSQL databases (or the whole private
+# cluster when this script started one), then the temporary folder
+cleanup() {
+    [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+    if [ -n "$OWN_PG" ]; then
+        sh "$ROOT/scripts/pgcluster.sh" stop "$OWN_PG"
+    else
+        for d in $(cat "$T/pg-databases" 2>/dev/null); do
+            pg_admin "DROP DATABASE IF EXISTS $d WITH (FORCE)" 2>/dev/null
+        done
+    fi
+    rm -rf "$T"
+}
+trap cleanup EXIT

@@ -27,7 +27,7 @@ start_provider() {
     done
 }
 stop_provider() { [ -n "$OP_PID" ] && kill -TERM "$OP_PID" 2>/dev/null; wait "$OP_PID" 2>/dev/null; OP_PID=""; }
-trap 'stop_provider; [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"' EXIT
+trap 'stop_provider; cleanup' EXIT
 start_provider
 
 export ICSFLOW_OIDC_CLIENT_SECRET=s3cret-test
