@@ -4,7 +4,10 @@
  * algorithms ("chrono-compatible low-level date algorithms"). */
 #include "core/tz.h"
 
+#include <assert.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -127,12 +130,19 @@ int tz_parse_date(const char *s, int64_t *days, ics_err *e)
     return 0;
 }
 
-int tz_parse(const char *s, int64_t *out, ics_err *e)
+/* ISO 8601 as tz_parse documents it; a time without an offset is London
+ * wall-clock time when local is 1, UTC when it is 0. */
+static int parse_iso(const char *s, int local, int64_t *out, ics_err *e)
 {
     int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
     if (!s || sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) goto bad;
     const char *p = s + 10;
-    if (*p == '\0') return tz_local_to_utc(y, mo, d, 0, 0, 0, out, e);
+    if (*p == '\0' && local) return tz_local_to_utc(y, mo, d, 0, 0, 0, out, e);
+    if (*p == '\0') {
+        if (check_fields(y, mo, d, 0, 0, 0, e)) return ICS_EINVAL;
+        *out = tz_days_from_civil(y, mo, d) * 86400;
+        return 0;
+    }
     if (*p != 'T' && *p != ' ') goto bad;
     p++;
     if (sscanf(p, "%2d:%2d%n", &h, &mi, &n) != 2 || n != 5) goto bad;
@@ -144,10 +154,10 @@ int tz_parse(const char *s, int64_t *out, ics_err *e)
             for (p++; *p >= '0' && *p <= '9'; p++) {
             }
     }
-    if (*p == '\0') return tz_local_to_utc(y, mo, d, h, mi, sec, out, e);
+    if (*p == '\0' && local) return tz_local_to_utc(y, mo, d, h, mi, sec, out, e);
     if (check_fields(y, mo, d, h, mi, sec, e)) return ICS_EINVAL;
     int64_t wall = tz_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
-    if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
+    if (*p == '\0' || ((*p == 'Z' || *p == 'z') && p[1] == '\0')) {
         *out = wall;
         return 0;
     }
@@ -163,6 +173,28 @@ bad:
                        "'%s' is not an ISO 8601 time (expected e.g. 2026-12-25T03:00 or "
                        "2026-12-25T03:00:00Z)",
                        s ? s : "");
+}
+
+int tz_parse(const char *s, int64_t *out, ics_err *e)
+{
+    return parse_iso(s, 1, out, e);
+}
+
+int tz_parse_stored(const char *s, int64_t *out, ics_err *e)
+{
+    assert(out);
+    if (s && (*s == '-' || (*s >= '0' && *s <= '9')) && strchr(s, ':') == NULL &&
+        strchr(s + 1, '-') == NULL) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(s, &end, 10);
+        if (end != s && *end == '\0' && errno == 0) {
+            *out = (int64_t)v;
+            return 0;
+        }
+        return ics_err_set(e, ICS_EINVAL, "'%s' is not a stored time", s);
+    }
+    return parse_iso(s, 0, out, e);
 }
 
 int64_t tz_local_date(int64_t t)

@@ -1,7 +1,8 @@
 /* tz.h - time in Europe/London without the C library's global TZ state.
  *
- * icsflow stores instants as seconds since the Unix epoch (UTC) and shows
- * and interprets them in Europe/London: GMT, or BST (UTC+1) from 01:00 UTC on
+ * icsflow stores every instant as INTEGER seconds since the Unix epoch (UTC)
+ * and only this module turns them into text (ISO 8601 "Z" in the API) or
+ * back; it shows and interprets local times in Europe/London: GMT, or BST (UTC+1) from 01:00 UTC on
  * the last Sunday of March to 01:00 UTC on the last Sunday of October. Rules
  * are computed, not looked up, so results do not depend on the host's tzdata. */
 #ifndef ICS_CORE_TZ_H
@@ -41,6 +42,13 @@ int tz_local_to_utc(int y, int mo, int d, int h, int mi, int s, int64_t *out, ic
  * London time, or with "Z" / "+HH:MM" / "-HH:MM" for an explicit offset.
  * A space may stand for the 'T'. */
 int tz_parse(const char *s, int64_t *out, ics_err *e);
+
+/* Parse an instant as some version of icsflow stored it in a database:
+ * seconds since the epoch as digits, ISO 8601 with "Z" or an offset, or a
+ * time without an offset, which is UTC here (SQLite's CURRENT_TIMESTAMP
+ * wrote "YYYY-MM-DD HH:MM:SS" in UTC). Used by the migrations that turned
+ * every stored instant into INTEGER seconds since the epoch. */
+int tz_parse_stored(const char *s, int64_t *out, ics_err *e);
 
 /* Parse a calendar date "YYYY-MM-DD" to a day number. */
 int tz_parse_date(const char *s, int64_t *days, ics_err *e);

@@ -38,8 +38,9 @@ const store_migration store_schema_analytics[] = {
      " amount REAL NOT NULL CHECK (amount >= 0));"
      "CREATE TABLE allocation_runs ("
      " id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, created_by TEXT NOT NULL,"
-     " params_json TEXT NOT NULL, result_json TEXT NOT NULL);"},
-    {NULL, 0, NULL}};
+     " params_json TEXT NOT NULL, result_json TEXT NOT NULL);",
+     NULL},
+    {NULL, 0, NULL, NULL}};
 
 /* A number, or null for NAN/infinity (JSON has no NaN). */
 static json_t *jnum(double v)

@@ -86,8 +86,9 @@ const store_migration store_schema_beds[] = {
      " destination TEXT,"
      " synthetic INTEGER NOT NULL DEFAULT 0,"
      " CHECK (discharged_at IS NULL OR discharged_at >= admitted_at));"
-     "CREATE INDEX bed_stays_unit ON bed_stays(unit_code, discharged_at);"},
-    {NULL, 0, NULL}};
+     "CREATE INDEX bed_stays_unit ON bed_stays(unit_code, discharged_at);",
+     NULL},
+    {NULL, 0, NULL, NULL}};
 
 /* ---- small helpers ---------------------------------------------------- */
 

@@ -45,8 +45,9 @@ const store_migration store_schema_directory[] = {
      "CREATE TABLE postcode_districts ("
      " district TEXT PRIMARY KEY, lat REAL NOT NULL, lon REAL NOT NULL,"
      " place_code TEXT REFERENCES places(code));"
-     "CREATE TABLE bank_holidays (date TEXT PRIMARY KEY, name TEXT NOT NULL);"},
-    {NULL, 0, NULL}};
+     "CREATE TABLE bank_holidays (date TEXT PRIMARY KEY, name TEXT NOT NULL);",
+     NULL},
+    {NULL, 0, NULL, NULL}};
 
 /* The key column of the collection named ref. */
 static const char *ref_key(const char *ref)

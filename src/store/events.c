@@ -21,8 +21,9 @@ const store_migration store_schema_events[] = {{"events", 1,
                                                 " payload_json TEXT);"
                                                 "CREATE TABLE seed_steps ("
                                                 " step TEXT PRIMARY KEY,"
-                                                " done_at INTEGER NOT NULL);"},
-                                               {NULL, 0, NULL}};
+                                                " done_at INTEGER NOT NULL);",
+                                                NULL},
+                                               {NULL, 0, NULL, NULL}};
 
 int store_event_insert(store *s, int64_t at, const char *type, const char *object_type,
                        const char *object_id, const char *orgs, const char *ics,

@@ -26,8 +26,9 @@ const store_migration store_schema_jobs[] = {
      " created_at INTEGER NOT NULL,"
      " started_at INTEGER,"
      " finished_at INTEGER);"
-     "CREATE INDEX jobs_state ON jobs(state, id);"},
-    {NULL, 0, NULL}};
+     "CREATE INDEX jobs_state ON jobs(state, id);",
+     NULL},
+    {NULL, 0, NULL, NULL}};
 
 static const char cols[] = "SELECT id, kind, owner, owner_role, owner_org, state, progress, cancel,"
                            " result, error, created_at, started_at, finished_at, request_json"

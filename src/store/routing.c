@@ -35,8 +35,9 @@ const store_migration store_schema_routing[] = {
      "CREATE INDEX referrals_sent ON referrals(sent_at);"
      "CREATE INDEX referrals_referrer ON referrals(referrer_org, sent_at);"
      "CREATE INDEX referrals_provider ON referrals(provider_ods, sent_at);"
-     "CREATE INDEX referrals_service ON referrals(service_id, sent_at);"},
-    {NULL, 0, NULL}};
+     "CREATE INDEX referrals_service ON referrals(service_id, sent_at);",
+     NULL},
+    {NULL, 0, NULL, NULL}};
 
 /* ---- loading the directory --------------------------------------------- */
 

@@ -7,9 +7,15 @@
  * database at once must not both apply a step (BEGIN IMMEDIATE serialises
  * them, and the second then sees the first one's row). A step seen applied
  * before the transaction stays applied, so that answer is trusted without
- * taking the write lock on every open. */
+ * taking the write lock on every open.
+ *
+ * Every instant is stored as INTEGER seconds since the epoch (UTC);
+ * store_migrate_instants converts the columns older versions kept as text. */
+#include <assert.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "core/tz.h"
 #include "store/store.h"
 
 extern const store_migration store_schema_core[], store_schema_tokens[], store_schema_events[],
@@ -28,11 +34,12 @@ static int applied(store *s, const store_migration *st, int64_t *done, ics_err *
 
 int store_migrate(store *s, ics_err *e)
 {
-    int rc = store_exec(s,
-                        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                        " module TEXT NOT NULL, version INTEGER NOT NULL, applied_at TEXT NOT NULL,"
-                        " PRIMARY KEY (module, version))",
-                        e);
+    int rc =
+        store_exec(s,
+                   "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                   " module TEXT NOT NULL, version INTEGER NOT NULL, applied_at INTEGER NOT NULL,"
+                   " PRIMARY KEY (module, version))",
+                   e);
     if (rc) return rc;
     /* Order matters: later modules reference the directory's tables. */
     const store_migration *const mods[] = {
@@ -51,12 +58,13 @@ int store_migrate(store *s, ics_err *e)
                 store_rollback(s);
                 continue;
             }
-            if (!rc) rc = store_exec(s, st->sql, e);
+            if (!rc && st->sql) rc = store_exec(s, st->sql, e);
+            if (!rc && st->fn) rc = st->fn(s, e);
             if (!rc) {
-                json_t *p = json_pack("[si]", st->module, st->version);
+                json_t *p = json_pack("[siI]", st->module, st->version, (json_int_t)tz_now());
                 rc = store_exec_params(s,
                                        "INSERT INTO schema_migrations (module, version, applied_at)"
-                                       " VALUES (?, ?, CURRENT_TIMESTAMP)",
+                                       " VALUES (?, ?, ?)",
                                        p, e);
                 json_decref(p);
             }
@@ -67,6 +75,87 @@ int store_migrate(store *s, ics_err *e)
             }
             if ((rc = store_commit(s, e))) return rc;
         }
+    }
+    return 0;
+}
+
+/* 1 when name is a plain lower-case SQL identifier (the names below are
+ * pasted into DDL, so only compile-time names of this form are allowed). */
+static int ident(const char *name, size_t n)
+{
+    if (n == 0 || n > 48) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((name[i] >= 'a' && name[i] <= 'z') || name[i] == '_' ||
+              (i > 0 && name[i] >= '0' && name[i] <= '9')))
+            return 0;
+    return 1;
+}
+
+static int exec_fmt(store *s, ics_err *e, const char *fmt, const char *a, const char *b,
+                    const char *c)
+{
+    char sql[256];
+    int n = snprintf(sql, sizeof sql, fmt, a, b, c);
+    assert(n > 0 && (size_t)n < sizeof sql);
+    return store_exec(s, sql, e);
+}
+
+/* One column: add col__new, fill it from every distinct stored value, drop
+ * the old column and give the new one its name. */
+static int instant_column(store *s, const char *table, const char *col, int notnull, ics_err *e)
+{
+    char sql[256];
+    int rc = exec_fmt(s, e, "ALTER TABLE %s ADD COLUMN %s__new INTEGER%s", table, col,
+                      notnull ? " NOT NULL DEFAULT 0" : "");
+    if (rc) return rc;
+    json_t *vals = NULL;
+    snprintf(sql, sizeof sql, "SELECT DISTINCT %s AS v FROM %s WHERE %s IS NOT NULL", col, table,
+             col);
+    if ((rc = store_query_json(s, sql, NULL, &vals, e))) return rc;
+    snprintf(sql, sizeof sql, "UPDATE %s SET %s__new = ? WHERE %s = ?", table, col, col);
+    size_t i;
+    json_t *row;
+    json_array_foreach(vals, i, row)
+    {
+        json_t *v = json_object_get(row, "v");
+        int64_t t = 0;
+        if (json_is_integer(v)) {
+            t = json_integer_value(v);
+        } else if (json_is_real(v)) {
+            t = (int64_t)json_real_value(v);
+        } else if (tz_parse_stored(json_string_value(v), &t, e)) {
+            ics_err_prefix(e, "%s.%s: ", table, col);
+            rc = ICS_EINVAL;
+            break;
+        }
+        json_t *p = json_pack("[IO]", (json_int_t)t, v);
+        rc = store_exec_params(s, sql, p, e);
+        json_decref(p);
+        if (rc) break;
+    }
+    json_decref(vals);
+    if (!rc) rc = exec_fmt(s, e, "ALTER TABLE %s DROP COLUMN %s%s", table, col, "");
+    if (!rc) rc = exec_fmt(s, e, "ALTER TABLE %s RENAME COLUMN %s__new TO %s", table, col, col);
+    return rc;
+}
+
+int store_migrate_instants(store *s, const char *table, const char *cols, ics_err *e)
+{
+    assert(table && ident(table, strlen(table)));
+    assert(cols && *cols);
+    for (const char *p = cols; *p;) {
+        size_t n = strcspn(p, ",");
+        char col[64];
+        assert(n < sizeof col);
+        memcpy(col, p, n);
+        col[n] = '\0';
+        int notnull = n > 0 && col[n - 1] == '!';
+        if (notnull) col[--n] = '\0';
+        assert(ident(col, n));
+        int rc = instant_column(s, table, col, notnull, e);
+        if (rc) return rc;
+        p += n + notnull;
+        if (*p == ',') p++;
     }
     return 0;
 }
@@ -95,5 +184,6 @@ const store_migration store_schema_core[] = {
      " object_id TEXT,"
      " before_json TEXT,"
      " after_json TEXT);"
-     "CREATE INDEX audit_object ON audit(object_type, object_id);"},
-    {NULL, 0, NULL}};
+     "CREATE INDEX audit_object ON audit(object_type, object_id);",
+     NULL},
+    {NULL, 0, NULL, NULL}};

@@ -25,8 +25,9 @@ const store_migration store_schema_sim[] = {
      " synthetic INTEGER NOT NULL,"
      " scenario_json TEXT NOT NULL,"
      " result_json TEXT NOT NULL);"
-     "CREATE INDEX sim_runs_created ON sim_runs(created_at);"},
-    {NULL, 0, NULL}};
+     "CREATE INDEX sim_runs_created ON sim_runs(created_at);",
+     NULL},
+    {NULL, 0, NULL, NULL}};
 
 /* ---- documents ------------------------------------------------------------ */
 

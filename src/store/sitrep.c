@@ -52,7 +52,8 @@ const store_migration store_schema_sitrep[] = {
      " id INTEGER PRIMARY KEY,"
      " request_id INTEGER NOT NULL REFERENCES sitrep_aid_requests(id),"
      " action TEXT NOT NULL, state TEXT NOT NULL, actor TEXT NOT NULL, org_code TEXT,"
-     " note TEXT, at TEXT NOT NULL);"},
+     " note TEXT, at TEXT NOT NULL);",
+     NULL},
     /* one open offer per organisation per request (issue 19): earlier
      * duplicates are kept, marked so, and the index holds from now on */
     {"sitrep", 2,
@@ -60,8 +61,9 @@ const store_migration store_schema_sitrep[] = {
      " (SELECT MIN(id) FROM sitrep_aid_offers WHERE state = 'offered'"
      " GROUP BY request_id, org_code);"
      "CREATE UNIQUE INDEX sitrep_aid_offers_open ON sitrep_aid_offers(request_id, org_code)"
-     " WHERE state = 'offered';"},
-    {NULL, 0, NULL}};
+     " WHERE state = 'offered';",
+     NULL},
+    {NULL, 0, NULL, NULL}};
 
 #define SUBMITTING_KINDS "('acute','specialist','community','mental_health','ambulance')"
 

@@ -21,12 +21,25 @@ typedef struct store_stmt store_stmt;
 
 /* A versioned schema step owned by one module. Each module defines a
  * {NULL}-terminated array store_schema_<module>[] in src/store/<module>.c;
- * steps are applied in version order on open and recorded per module. */
+ * steps are applied in version order on open and recorded per module.
+ * A step is SQL, a C function, or both (the SQL runs first), all in one
+ * transaction: fn is for conversions one SQL text cannot say for both
+ * backends, such as rewriting stored values with a core parser. */
 typedef struct store_migration {
     const char *module;
     int version;
-    const char *sql;
+    const char *sql; /* may be NULL when fn does the work */
+    int (*fn)(store *s, ics_err *e);
 } store_migration;
+
+/* Make columns of table INTEGER seconds since the epoch, converting what
+ * is stored with tz_parse_stored (inside a migration step). cols is a
+ * comma-separated list; a name ending in '!' is NOT NULL (kept with DEFAULT
+ * 0, which no writer relies on). Each column moves to the end of the table
+ * (add, fill, drop, rename: portable, and no foreign key sees the table
+ * dropped). An index on a column must be dropped before and made after. A
+ * value that does not parse fails the step, naming table, column and value. */
+int store_migrate_instants(store *s, const char *table, const char *cols, ics_err *e);
 
 /* Open (creating if needed) and migrate. *created is set to 1 when the file
  * did not exist before, so the caller can seed it. */

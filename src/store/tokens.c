@@ -31,8 +31,9 @@ const store_migration store_schema_tokens[] = {
      " state TEXT PRIMARY KEY,"
      " nonce TEXT NOT NULL,"
      " verifier TEXT NOT NULL,"
-     " created_at TEXT NOT NULL);"},
-    {NULL, 0, NULL}};
+     " created_at TEXT NOT NULL);",
+     NULL},
+    {NULL, 0, NULL, NULL}};
 
 int store_token_insert(store *s, int64_t user_id, const char *hash, const char *kind,
                        const char *label, const char *created_at, const char *expires_at,

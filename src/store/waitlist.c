@@ -45,8 +45,9 @@ const store_migration store_schema_waitlist[] = {
      " entry_id INTEGER NOT NULL, site_code TEXT, session_date TEXT, km REAL,"
      " weeks INTEGER NOT NULL, late INTEGER NOT NULL, cost_travel INTEGER NOT NULL,"
      " cost_away INTEGER NOT NULL, cost_late INTEGER NOT NULL,"
-     " cost_unassigned INTEGER NOT NULL, PRIMARY KEY (run_id, entry_id));"},
-    {NULL, 0, NULL}};
+     " cost_unassigned INTEGER NOT NULL, PRIMARY KEY (run_id, entry_id));",
+     NULL},
+    {NULL, 0, NULL, NULL}};
 
 /* ---- writes ---------------------------------------------------------------- */
 

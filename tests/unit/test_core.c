@@ -205,6 +205,36 @@ static void test_parse_local_times_across_clock_changes(void **s)
     assert_int_equal(tz_parse("2026-01-01T25:00", &t, &e), ICS_EINVAL);
 }
 
+/* What earlier versions stored: ISO 'Z', CURRENT_TIMESTAMP (UTC, no
+ * offset), digits. 2026-12-03T22:04:08Z = 20790 days * 86400 + 79448 s = 1796335448. */
+static void test_parse_stored_reads_every_old_form_as_utc(void **s)
+{
+    (void)s;
+    int64_t t = 0;
+    ics_err e = {0};
+    assert_int_equal(tz_parse_stored("2026-12-03T22:04:08Z", &t, &e), 0);
+    assert_int_equal(t, 20790LL * 86400 + 79448);
+    assert_int_equal(tz_parse_stored("2026-12-03 22:04:08", &t, &e), 0);
+    assert_int_equal(t, 20790LL * 86400 + 79448);
+    /* summer: no offset still means UTC here (tz_parse would read BST) */
+    assert_int_equal(tz_parse_stored("2026-07-01 13:05:00", &t, &e), 0);
+    char buf[32];
+    tz_format_utc(t, buf, sizeof buf);
+    assert_string_equal(buf, "2026-07-01T13:05:00Z");
+    assert_int_equal(tz_parse_stored("2026-07-01T14:05:00+01:00", &t, &e), 0);
+    tz_format_utc(t, buf, sizeof buf);
+    assert_string_equal(buf, "2026-07-01T13:05:00Z");
+    assert_int_equal(tz_parse_stored("1796335448", &t, &e), 0);
+    assert_int_equal(t, 1796335448);
+    assert_int_equal(tz_parse_stored("-5", &t, &e), 0);
+    assert_int_equal(t, -5);
+    assert_int_equal(tz_parse_stored("2026-12-03", &t, &e), 0);
+    assert_int_equal(t, 20790LL * 86400);
+    assert_int_equal(tz_parse_stored("17647x", &t, &e), ICS_EINVAL);
+    assert_int_equal(tz_parse_stored("", &t, &e), ICS_EINVAL);
+    assert_int_equal(tz_parse_stored("2026-13-01 00:00:00", &t, &e), ICS_EINVAL);
+}
+
 static void test_civil_roundtrip_and_weekday(void **s)
 {
     (void)s;
@@ -442,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_ods_and_ons_codes),
         cmocka_unit_test(test_bst_boundaries_2026),
         cmocka_unit_test(test_parse_local_times_across_clock_changes),
+        cmocka_unit_test(test_parse_stored_reads_every_old_form_as_utc),
         cmocka_unit_test(test_civil_roundtrip_and_weekday),
         cmocka_unit_test(test_csv_quotes_short_rows_and_errors),
         cmocka_unit_test(test_csv_refuses_cells_that_are_not_text),

@@ -353,10 +353,52 @@ static void test_nested_transaction_rolls_back_inner_only(void **st)
     json_decref(rows);
 }
 
+/* A text column of mixed old forms becomes INTEGER seconds, NULLs stay
+ * NULL, NOT NULL holds, and a value that does not parse fails the step
+ * (which the migration runner then rolls back). */
+static void test_migrate_instants_converts_text_columns(void **st)
+{
+    store *s = *st;
+    ics_err e = {0};
+    assert_int_equal(store_exec(s,
+                                "CREATE TABLE old_times (id INTEGER PRIMARY KEY, at TEXT NOT NULL,"
+                                " gone TEXT);"
+                                "INSERT INTO old_times VALUES (1, '2026-12-03T22:04:08Z', NULL),"
+                                " (2, '2026-12-03 22:04:08', '1796335448'),"
+                                " (3, '2026-07-01T14:05:00+01:00', '2026-07-01 13:05:00');",
+                                &e),
+                     0);
+    assert_int_equal(store_begin(s, &e), 0);
+    assert_int_equal(store_migrate_instants(s, "old_times", "at!,gone", &e), 0);
+    assert_int_equal(store_commit(s, &e), 0);
+    assert_int_equal(qint(s, "SELECT at FROM old_times WHERE id = 1", NULL), 1796335448);
+    assert_int_equal(qint(s, "SELECT at FROM old_times WHERE id = 2", NULL), 1796335448);
+    assert_int_equal(qint(s, "SELECT at FROM old_times WHERE id = 3", NULL), 1782911100);
+    assert_int_equal(qint(s, "SELECT gone FROM old_times WHERE id = 3", NULL), 1782911100);
+    assert_int_equal(qint(s, "SELECT COUNT(*) FROM old_times WHERE gone IS NULL", NULL), 1);
+    assert_int_equal(qint(s, "SELECT COUNT(*) FROM old_times WHERE typeof(at) = 'integer'", NULL),
+                     3);
+    assert_int_equal(store_exec(s, "INSERT INTO old_times (id, at) VALUES (4, NULL)", &e),
+                     ICS_EINVAL);
+    assert_int_equal(store_exec(s,
+                                "CREATE TABLE bad_times (at TEXT);"
+                                "INSERT INTO bad_times VALUES ('yesterday')",
+                                &e),
+                     0);
+    assert_int_equal(store_begin(s, &e), 0);
+    assert_int_equal(store_migrate_instants(s, "bad_times", "at", &e), ICS_EINVAL);
+    store_rollback(s);
+    assert_non_null(strstr(e.msg, "bad_times.at"));
+    assert_non_null(strstr(e.msg, "yesterday"));
+    assert_int_equal(qint(s, "SELECT COUNT(*) FROM bad_times WHERE at = 'yesterday'", NULL), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_migrations_are_recorded_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_instants_converts_text_columns, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_statement_cache_evicts_least_recently_used, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_nested_transaction_rolls_back_inner_only, setup,
