@@ -125,7 +125,8 @@ int app_waitlist_entry_get(app_ctx *c, int64_t id, int64_t as_of, json_t **out, 
     if (trust && strcmp(trust, json_string_value(json_object_get(*out, "trust")))) {
         json_decref(*out);
         *out = NULL;
-        return ics_err_set(e, ICS_EFORBID, "entry %lld belongs to another trust", (long long)id);
+        /* 404, worded as for a missing entry: its existence is not theirs to know */
+        return ics_err_set(e, ICS_ENOTFOUND, "no waiting-list entry %lld", (long long)id);
     }
     char ids[32];
     snprintf(ids, sizeof ids, "%lld", (long long)id);

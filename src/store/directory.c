@@ -157,6 +157,47 @@ static int upsert_values(store *s, const dir_collection *c, char (*v)[256], ics_
     return rc;
 }
 
+/* Duplicate keys are found on the keys as they will be stored: each key
+ * cell normalised as the row's validation will (surrounding spaces
+ * trimmed, "ub8" -> "UB8"), so " ub8" and "UB8" are the same district. A
+ * cell that does not validate is compared raw; its row fails later. */
+static int unique_keys(const dir_collection *c, const csv_doc *doc, const int *keys, int nk,
+                       ics_err *e)
+{
+    csv_doc view = *doc;
+    char ***rows = calloc(doc->nrows ? doc->nrows : 1, sizeof *rows);
+    int rc = rows ? 0 : ics_err_set(e, ICS_ENOMEM, "out of memory");
+    for (size_t r = 0; r < doc->nrows && !rc; r++) {
+        rows[r] = malloc(doc->ncols * sizeof **rows);
+        if (!rows[r]) {
+            rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
+            break;
+        }
+        memcpy(rows[r], doc->rows[r], doc->ncols * sizeof **rows);
+        for (int k = 0; k < nk && !rc; k++) {
+            char norm[256];
+            ics_err ignore = {0};
+            const dir_column *col = directory_column_find(c, c->keys[k]);
+            if (directory_value_check(col, doc->rows[r][keys[k]], norm, &ignore)) continue;
+            if (!(rows[r][keys[k]] = strdup(norm))) {
+                rows[r][keys[k]] = doc->rows[r][keys[k]];
+                rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
+            }
+        }
+    }
+    if (!rc) {
+        view.rows = rows;
+        rc = csv_unique(&view, keys, nk, e);
+    }
+    for (size_t r = 0; rows && r < doc->nrows && rows[r]; r++) {
+        for (int k = 0; k < nk; k++)
+            if (rows[r][keys[k]] != doc->rows[r][keys[k]]) free(rows[r][keys[k]]);
+        free(rows[r]);
+    }
+    free(rows);
+    return rc;
+}
+
 int store_dir_import_csv(store *s, const dir_collection *c, const csv_doc *doc, int *count,
                          ics_err *e)
 {
@@ -174,7 +215,7 @@ int store_dir_import_csv(store *s, const dir_collection *c, const csv_doc *doc, 
     /* one row per key in a file: a second would silently replace the first */
     int keys[3], nk = 0, all = 1;
     for (; nk < 3 && c->keys[nk]; nk++) all &= (keys[nk] = csv_col(doc, c->keys[nk])) >= 0;
-    if (nk && all && csv_unique(doc, keys, nk, e)) return ICS_EINVAL;
+    if (nk && all && unique_keys(c, doc, keys, nk, e)) return ICS_EINVAL;
     char(*v)[256] = calloc((size_t)n, 256);
     if (!v) return ics_err_set(e, ICS_ENOMEM, "out of memory");
     int rc = 0;

@@ -80,5 +80,17 @@ printf 'site_code,name,org_code,kind,postcode,lat,lon,place_code\nRYJ71,One,RYJ,
 check "a key twice in one file exits 2 (exit $st)" [ $st -eq 2 ]
 check "the message names both lines and the key" grep -q "sites.csv: lines 2 and 4 have the same site_code 'RYJ71'" "$T/out"
 check "nothing from either file was imported" [ "$(sql 'SELECT COUNT(*) FROM sites')" = "$before" ]
+# keys compare as they are matched and stored: trimmed, districts in upper case
+printf 'site_code,name,org_code,kind,postcode,lat,lon,place_code\nRYJ73,One,RYJ,acute,W2 1NY,51.5,-0.17,E09000033\n RYJ73 ,One again,RYJ,acute,W2 1NY,51.5,-0.17,E09000033\n' >"$T/sites.csv"
+"$BIN" import --db "$DB" "$T/sites.csv" >"$T/out" 2>&1; st=$?
+check "a key twice, once with surrounding spaces, exits 2 (exit $st)" [ $st -eq 2 ]
+check "the message names both lines and the key as stored" grep -q "sites.csv: lines 2 and 3 have the same site_code 'RYJ73'" "$T/out"
+check "no site RYJ73 was imported" [ "$(sql "SELECT COUNT(*) FROM sites WHERE site_code = 'RYJ73'")" = 0 ]
+dbefore=$(sql 'SELECT COUNT(*) FROM postcode_districts')
+printf 'district,lat,lon,place_code\nYO99,51.5,-0.1,E09000033\nyo99 ,51.6,-0.2,E09000033\n' >"$T/postcode_districts.csv"
+"$BIN" import --db "$DB" "$T/postcode_districts.csv" >"$T/out" 2>&1; st=$?
+check "a district twice in different case exits 2 (exit $st)" [ $st -eq 2 ]
+check "the message names both lines and the district" grep -q "postcode_districts.csv: lines 2 and 3 have the same district 'YO99'" "$T/out"
+check "no district was imported" [ "$(sql 'SELECT COUNT(*) FROM postcode_districts')" = "$dbefore" ]
 echo "# $n checks, $fails failed"
 [ "$fails" -eq 0 ]

@@ -37,7 +37,9 @@ RAS_ID=$(sql "SELECT id FROM waitlist_entries WHERE trust = 'RAS' LIMIT 1")
 api GET "/api/v1/waitlist/entries?trust=RYJ" "$OPS"
 expect "trust_ops asking for another trust" 403
 api GET "/api/v1/waitlist/entries/$RYJ_ID" "$OPS"
-expect "trust_ops reading another trust's entry" 403
+expect "trust_ops reading another trust's entry (404: its existence is not theirs to know)" 404
+jqcheck "worded as for an entry that does not exist" ".detail == \"no waiting-list entry $RYJ_ID\""
+check "the refused read is not audited as a read" [ "$(sql "SELECT COUNT(*) FROM audit WHERE action = 'read.waitlist_entry' AND object_id = '$RYJ_ID'")" = 0 ]
 api GET "/api/v1/waitlist/entries/$RAS_ID" "$OPS"
 expect "trust_ops reading its own entry" 200
 api GET "/api/v1/waitlist/entries/99999999" "$COORD"
