@@ -4,6 +4,9 @@
 
 #include "app/app.h"
 
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,21 +62,59 @@ int cli_fail(const char *cmd, const ics_err *e)
     }
 }
 
+/* "text|json|csv" as "text, json or csv". */
+static void choices_words(const char *choices, char *buf, size_t n)
+{
+    size_t k = 0, bars = 0;
+    for (const char *p = choices; *p; p++) bars += *p == '|';
+    for (const char *p = choices; *p && k + 5 < n; p++) {
+        if (*p != '|') {
+            buf[k++] = *p;
+            continue;
+        }
+        const char *sep = --bars ? ", " : " or ";
+        for (; *sep && k + 1 < n; sep++) buf[k++] = *sep;
+    }
+    buf[k] = '\0';
+}
+
 static void print_help(const char *cmd, const char *usage, const cli_opt *opts)
 {
     printf("usage: icsflow %s\n", usage);
     if (opts && opts->name) printf("\noptions:\n");
     for (const cli_opt *o = opts; o && o->name; o++) {
         const char *h = o->help ? o->help : "";
-        if (o->value) {
+        if (o->flag) {
+            printf("  --%-18s %s\n", o->name, h);
+        } else {
             /* help begins with the value's placeholder: "PATH  database file" */
             printf("  --%s %s\n", o->name, h);
-        } else {
-            printf("  --%-18s %s\n", o->name, h);
         }
     }
     printf("  --%-18s %s\n", "help", "show this help");
     (void)cmd;
+}
+
+/* Convert and check one option's value into its target. */
+static int set_value(const char *cmd, const cli_opt *o, const char *v)
+{
+    switch (o->type) {
+    case CLI_INT: {
+        long x;
+        if (cli_int(cmd, o->name, v, (long)o->lo, (long)o->hi, &x)) return 2;
+        *(long *)o->out = x;
+        return 0;
+    }
+    case CLI_NUMBER:
+        return cli_double(cmd, o->name, v, o->lo, o->hi, (double *)o->out);
+    case CLI_CHOICE:
+        if (cli_choice(cmd, o->name, v, o->choices)) return 2;
+        *(const char **)o->out = v;
+        return 0;
+    default:
+        *o->value = v;
+        return 0;
+    }
 }
 
 int cli_parse(const char *cmd, const char *usage, int argc, char **argv, const cli_opt *opts,
@@ -105,17 +146,22 @@ int cli_parse(const char *cmd, const char *usage, int argc, char **argv, const c
         const cli_opt *o = opts;
         while (o && o->name && strcmp(o->name, name) != 0) o++;
         if (!o || !o->name) return cli_usage_error(cmd, "unknown option '--%s'", name);
-        if (o->value) {
-            if (eq)
-                *o->value = eq + 1;
-            else if (i + 1 < argc)
-                *o->value = argv[++i];
-            else
-                return cli_usage_error(cmd, "option '--%s' needs a value", name);
-        } else {
+        assert(o->type == CLI_FLAG   ? o->flag != NULL
+               : o->type == CLI_TEXT ? o->value != NULL || o->flag != NULL
+                                     : o->out != NULL);
+        if (o->flag) {
             if (eq) return cli_usage_error(cmd, "option '--%s' takes no value", name);
             *o->flag = 1;
+            continue;
         }
+        const char *v;
+        if (eq)
+            v = eq + 1;
+        else if (i + 1 < argc)
+            v = argv[++i];
+        else
+            return cli_usage_error(cmd, "option '--%s' needs a value", name);
+        if (set_value(cmd, o, v)) return 2;
     }
     *npos = np;
     return 0;
@@ -124,21 +170,39 @@ int cli_parse(const char *cmd, const char *usage, int argc, char **argv, const c
 int cli_int(const char *cmd, const char *opt, const char *v, long lo, long hi, long *out)
 {
     char *end;
+    errno = 0;
     long x = strtol(v, &end, 10);
-    if (!*v || *end || x < lo || x > hi)
+    if (!*v || *end || errno || x < lo || x > hi)
         return cli_usage_error(cmd, "--%s '%s' must be a whole number from %ld to %ld", opt, v, lo,
                                hi);
     *out = x;
     return 0;
 }
 
-int cli_double(const char *cmd, const char *opt, const char *v, double *out)
+int cli_double(const char *cmd, const char *opt, const char *v, double lo, double hi, double *out)
 {
     char *end;
     double x = strtod(v, &end);
-    if (!*v || *end) return cli_usage_error(cmd, "--%s '%s' must be a number", opt, v);
+    if (!*v || *end || !isfinite(x))
+        return cli_usage_error(cmd, "--%s '%s' must be a number", opt, v);
+    if (x < lo || x > hi)
+        return cli_usage_error(cmd, "--%s '%s' must be from %g to %g", opt, v, lo, hi);
     *out = x;
     return 0;
+}
+
+int cli_choice(const char *cmd, const char *opt, const char *v, const char *choices)
+{
+    size_t n = strlen(v);
+    for (const char *p = choices; *p;) {
+        const char *bar = strchr(p, '|');
+        size_t k = bar ? (size_t)(bar - p) : strlen(p);
+        if (k == n && !strncmp(p, v, n)) return 0;
+        p += k + (bar != NULL);
+    }
+    char words[256];
+    choices_words(choices, words, sizeof words);
+    return cli_usage_error(cmd, "--%s '%s' is not %s", opt, v, words);
 }
 
 const char *cli_default_db(void)

@@ -11,13 +11,44 @@
 #include "core/error.h"
 #include "store/store.h"
 
-/* An option: --name VALUE when value is set, a flag when flag is set. */
+/* An option, in the manner of git's parse-options: the parser converts and
+ * checks the value, so a command never sees an out-of-range number or a
+ * word outside its list, and every command says so in the same words.
+ *   CLI_TEXT    --name VALUE into *value (a const char *)
+ *   CLI_FLAG    --name sets *flag to 1
+ *   CLI_INT     a whole number in [lo, hi] into *(long *)out
+ *   CLI_NUMBER  a finite number in [lo, hi] into *(double *)out
+ *   CLI_CHOICE  one of choices ("text|json|csv") into *(const char **)out
+ * Targets keep their initial value when the option is absent. Write every
+ * entry with one of the macros below; the table ends with CLI_OPT_END. */
+typedef enum cli_type { CLI_TEXT = 0, CLI_FLAG, CLI_INT, CLI_NUMBER, CLI_CHOICE } cli_type;
+
 typedef struct cli_opt {
     const char *name;
     const char **value;
     int *flag;
     const char *help; /* "PATH  database file (default icsflow.db)" */
+    cli_type type;    /* CLI_TEXT or CLI_FLAG are inferred from value/flag */
+    void *out;
+    double lo, hi;
+    const char *choices;
 } cli_opt;
+
+/* clang-format off */
+#define CLI_OPT_TEXT(n, p, help)          {(n), (p), NULL, (help), CLI_TEXT, NULL, 0, 0, NULL}
+#define CLI_OPT_FLAG(n, p, help)          {(n), NULL, (p), (help), CLI_FLAG, NULL, 0, 0, NULL}
+#define CLI_OPT_INT(n, p, l, h, help)     {(n), NULL, NULL, (help), CLI_INT, (p), (l), (h), NULL}
+#define CLI_OPT_NUMBER(n, p, l, h, help)  {(n), NULL, NULL, (help), CLI_NUMBER, (p), (l), (h), NULL}
+#define CLI_OPT_CHOICE(n, p, c, help)     {(n), NULL, NULL, (help), CLI_CHOICE, (p), 0, 0, (c)}
+#define CLI_OPT_END                       {NULL, NULL, NULL, NULL, CLI_TEXT, NULL, 0, 0, NULL}
+/* The options several commands share. */
+#define CLI_OPT_DB(p)  CLI_OPT_TEXT("db", (p), "PATH  database file or postgresql:// URI (default icsflow.db or $ICSFLOW_DB)")
+#define CLI_OPT_OUT(p) CLI_OPT_TEXT("out", (p), "FILE  write here instead of stdout")
+#define CLI_OPT_LAT(p) CLI_OPT_NUMBER("lat", (p), -90, 90, "DEG  patient's latitude (with --lon)")
+#define CLI_OPT_LON(p) CLI_OPT_NUMBER("lon", (p), -180, 180, "DEG  patient's longitude (with --lat)")
+/* clang-format on */
+/* The largest id or seed a command accepts. */
+#define CLI_INT_MAX 2147483647.0
 
 /* Parse argv[1..] against opts ({NULL}-terminated). Positional arguments
  * are moved to the front of argv[1..]; *npos receives their count. Returns
@@ -40,9 +71,12 @@ int cli_fail(const char *cmd, const ics_err *e);
 void cli_attempt_start(int attempt);
 int cli_attempt_retry(void);
 
-/* Parse an integer/double option value; usage error naming the option. */
+/* Parse one value as CLI_INT/CLI_NUMBER would (for positional arguments);
+ * usage error naming the option. */
 int cli_int(const char *cmd, const char *opt, const char *v, long lo, long hi, long *out);
-int cli_double(const char *cmd, const char *opt, const char *v, double *out);
+int cli_double(const char *cmd, const char *opt, const char *v, double lo, double hi, double *out);
+/* Check v against choices ("a|b|c"); usage error naming the option. */
+int cli_choice(const char *cmd, const char *opt, const char *v, const char *choices);
 
 /* The default database path (ICSFLOW_DB or "icsflow.db") and data folder. */
 const char *cli_default_db(void);

@@ -185,14 +185,15 @@ static int rates_cmd(int argc, char **argv)
     const char *db = cli_default_db(), *dataset = STORE_ANALYTICS_NEL, *stat = "dsr";
     const char *format = "text", *out = NULL, *counts = NULL, *pops = NULL;
     const cli_opt opts[] = {
-        {"db", &db, NULL, "PATH  database (default icsflow.db or $ICSFLOW_DB)"},
-        {"dataset", &dataset, NULL, "NAME  stored dataset (default nel_synthetic)"},
-        {"counts", &counts, NULL, "FILE  counts CSV: area_code,sex,age_band,count"},
-        {"population", &pops, NULL, "FILE  population CSV: area_code,sex,age_band,population"},
-        {"statistic", &stat, NULL, "S  dsr, crude or isr (default dsr)"},
-        {"format", &format, NULL, "F  text, json or csv (default text)"},
-        {"out", &out, NULL, "FILE  write here instead of stdout"},
-        {NULL, NULL, NULL, NULL}};
+        CLI_OPT_DB(&db),
+        CLI_OPT_TEXT("dataset", &dataset, "NAME  stored dataset (default nel_synthetic)"),
+        CLI_OPT_TEXT("counts", &counts, "FILE  counts CSV: area_code,sex,age_band,count"),
+        CLI_OPT_TEXT("population", &pops,
+                     "FILE  population CSV: area_code,sex,age_band,population"),
+        CLI_OPT_CHOICE("statistic", &stat, "dsr|crude|isr", "S  dsr, crude or isr (default dsr)"),
+        CLI_OPT_CHOICE("format", &format, "text|json|csv", "F  text, json or csv (default text)"),
+        CLI_OPT_OUT(&out),
+        CLI_OPT_END};
     static const char usage[] =
         "analyse rates [--dataset NAME | --counts FILE --population FILE] [options]\n\n"
         "Rates for every area with 95% and 99.8% limits, as OHID Fingertips computes them:\n"
@@ -206,8 +207,6 @@ static int rates_cmd(int argc, char **argv)
     ics_err e = {0};
     if (app_analytics_statistic_parse(stat, &st, &e))
         return cli_usage_error(cmd, "--statistic: %s", e.msg);
-    if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "csv"))
-        return cli_usage_error(cmd, "--format '%s' is not text, json or csv", format);
     json_t *r;
     if ((rc = compute(cmd, db, dataset, counts, pops, st, &r, NULL))) return rc;
     json_object_del(r, "funnel");
@@ -249,20 +248,15 @@ static int svg_write(const char *cmd, const char *path, const analytics_funnel *
 }
 
 /* A funnel from a CSV of points (name, numerator, denominator and/or rate). */
-static int points_funnel(const char *cmd, const char *path, const char *kind, const char *mult,
-                         int dsr, analytics_funnel **out)
+static int points_funnel(const char *cmd, const char *path, const char *kind, double mult, int dsr,
+                         analytics_funnel **out)
 {
     analytics_funnel_opts o = {0};
-    if (!strcmp(kind, "proportion"))
-        o.kind = ANALYTICS_FUNNEL_PROPORTION;
-    else if (!strcmp(kind, "ratio"))
-        o.kind = ANALYTICS_FUNNEL_RATIO;
-    else if (!strcmp(kind, "rate"))
-        o.kind = ANALYTICS_FUNNEL_RATE;
-    else
-        return cli_usage_error(cmd, "--kind '%s' is not proportion, ratio or rate", kind);
+    o.kind = !strcmp(kind, "proportion") ? ANALYTICS_FUNNEL_PROPORTION
+             : !strcmp(kind, "ratio")    ? ANALYTICS_FUNNEL_RATIO
+                                         : ANALYTICS_FUNNEL_RATE;
     o.dsr = dsr;
-    if (mult && cli_double(cmd, "multiplier", mult, &o.multiplier)) return 2;
+    o.multiplier = mult;
     csv_doc *d;
     ics_err e = {0};
     if (csv_read_file(path, &d, &e)) return cli_fail(cmd, &e);
@@ -303,23 +297,29 @@ static int funnel_cmd(int argc, char **argv)
     const char *cmd = "analyse funnel";
     const char *db = cli_default_db(), *dataset = STORE_ANALYTICS_NEL, *stat = "dsr";
     const char *format = "text", *out = NULL, *svg = NULL, *counts = NULL, *pops = NULL;
-    const char *points = NULL, *kind = "proportion", *mult = NULL, *title = NULL;
+    const char *points = NULL, *kind = "proportion", *title = NULL;
+    double mult = 0;
     int dsr = 0;
     const cli_opt opts[] = {
-        {"db", &db, NULL, "PATH  database (default icsflow.db or $ICSFLOW_DB)"},
-        {"dataset", &dataset, NULL, "NAME  stored dataset (default nel_synthetic)"},
-        {"counts", &counts, NULL, "FILE  counts CSV: area_code,sex,age_band,count"},
-        {"population", &pops, NULL, "FILE  population CSV: area_code,sex,age_band,population"},
-        {"statistic", &stat, NULL, "S  dsr, crude or isr (default dsr)"},
-        {"points", &points, NULL, "FILE  any indicator: CSV name,numerator,denominator[,rate]"},
-        {"kind", &kind, NULL, "K  with --points: proportion, ratio or rate (default proportion)"},
-        {"multiplier", &mult, NULL, "M  with --points: 100 for %, 100000 per 100,000"},
-        {"dsr", NULL, &dsr, "with --points --kind rate: the rates are DSRs"},
-        {"title", &title, NULL, "TEXT  chart title (with --points)"},
-        {"svg", &svg, NULL, "FILE  write the funnel plot as SVG"},
-        {"format", &format, NULL, "F  text or json: the points, flags and limits"},
-        {"out", &out, NULL, "FILE  write text/json here instead of stdout"},
-        {NULL, NULL, NULL, NULL}};
+        CLI_OPT_DB(&db),
+        CLI_OPT_TEXT("dataset", &dataset, "NAME  stored dataset (default nel_synthetic)"),
+        CLI_OPT_TEXT("counts", &counts, "FILE  counts CSV: area_code,sex,age_band,count"),
+        CLI_OPT_TEXT("population", &pops,
+                     "FILE  population CSV: area_code,sex,age_band,population"),
+        CLI_OPT_CHOICE("statistic", &stat, "dsr|crude|isr", "S  dsr, crude or isr (default dsr)"),
+        CLI_OPT_TEXT("points", &points,
+                     "FILE  any indicator: CSV name,numerator,denominator[,rate]"),
+        CLI_OPT_CHOICE("kind", &kind, "proportion|ratio|rate",
+                       "K  with --points: proportion, ratio or rate (default proportion)"),
+        CLI_OPT_NUMBER("multiplier", &mult, 0.0001, 1e12,
+                       "M  with --points: 100 for %, 100000 per 100,000"),
+        CLI_OPT_FLAG("dsr", &dsr, "with --points --kind rate: the rates are DSRs"),
+        CLI_OPT_TEXT("title", &title, "TEXT  chart title (with --points)"),
+        CLI_OPT_TEXT("svg", &svg, "FILE  write the funnel plot as SVG"),
+        CLI_OPT_CHOICE("format", &format, "text|json",
+                       "F  text or json: the points, flags and limits"),
+        CLI_OPT_TEXT("out", &out, "FILE  write text/json here instead of stdout"),
+        CLI_OPT_END};
     static const char usage[] =
         "analyse funnel [--dataset NAME | --counts FILE --population FILE] [--svg FILE]\n"
         "       icsflow analyse funnel --points FILE --kind proportion|ratio|rate [--svg FILE]\n\n"
@@ -333,8 +333,6 @@ static int funnel_cmd(int argc, char **argv)
     ics_err e = {0};
     if (app_analytics_statistic_parse(stat, &st, &e))
         return cli_usage_error(cmd, "--statistic: %s", e.msg);
-    if (strcmp(format, "text") && strcmp(format, "json"))
-        return cli_usage_error(cmd, "--format '%s' is not text or json", format);
     json_t *r;
     analytics_funnel *f = NULL;
     if (points) {
@@ -381,12 +379,12 @@ static int variation_cmd(int argc, char **argv)
     const char *db = cli_default_db(), *dataset = STORE_ANALYTICS_NEL, *format = "text";
     const char *out = NULL, *svg = NULL;
     const cli_opt opts[] = {
-        {"db", &db, NULL, "PATH  database (default icsflow.db or $ICSFLOW_DB)"},
-        {"dataset", &dataset, NULL, "NAME  admissions dataset (default nel_synthetic)"},
-        {"svg", &svg, NULL, "FILE  funnel plot of the standardised rates as SVG"},
-        {"format", &format, NULL, "F  text or json (default text)"},
-        {"out", &out, NULL, "FILE  write here instead of stdout"},
-        {NULL, NULL, NULL, NULL}};
+        CLI_OPT_DB(&db),
+        CLI_OPT_TEXT("dataset", &dataset, "NAME  admissions dataset (default nel_synthetic)"),
+        CLI_OPT_TEXT("svg", &svg, "FILE  funnel plot of the standardised rates as SVG"),
+        CLI_OPT_CHOICE("format", &format, "text|json", "F  text or json (default text)"),
+        CLI_OPT_OUT(&out),
+        CLI_OPT_END};
     static const char usage[] =
         "analyse variation [--dataset NAME] [--svg FILE] [--format text|json]\n\n"
         "The NWL variation report: age-standardised non-elective admission rates (DSR\n"
@@ -396,8 +394,6 @@ static int variation_cmd(int argc, char **argv)
     int np, rc = cli_parse(cmd, usage, argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np) return cli_usage_error(cmd, "unexpected argument '%s'", argv[1]);
-    if (strcmp(format, "text") && strcmp(format, "json"))
-        return cli_usage_error(cmd, "--format '%s' is not text or json", format);
     store *s;
     if ((rc = cli_open(cmd, db, &s))) return rc;
     ics_err e = {0};
@@ -516,21 +512,25 @@ static void alloc_csv(sb *b, const json_t *a)
 static int allocation_cmd(int argc, char **argv)
 {
     const char *cmd = "analyse allocation";
-    const char *db = cli_default_db(), *years = "5", *pace = "0.25", *floor_ = "0.01";
-    const char *cap = "0.06", *growth = "0.03", *format = "text", *out = NULL, *svg = NULL;
+    const char *db = cli_default_db(), *format = "text", *out = NULL, *svg = NULL;
+    long ny = 5;
+    analytics_pace p = {.pace = 0.25, .floor = 0.01, .cap = 0.06, .budget_growth = 0.03};
     int save = 0;
     const cli_opt opts[] = {
-        {"db", &db, NULL, "PATH  database (default icsflow.db or $ICSFLOW_DB)"},
-        {"years", &years, NULL, "N  years of pace of change, 0-20 (default 5)"},
-        {"pace", &pace, NULL, "P  share of the gap to target closed a year, 0-1 (default 0.25)"},
-        {"floor", &floor_, NULL, "F  minimum growth per place a year (default 0.01)"},
-        {"cap", &cap, NULL, "C  maximum growth per place a year (default 0.06)"},
-        {"growth", &growth, NULL, "G  budget growth a year (default 0.03)"},
-        {"svg", &svg, NULL, "FILE  chart of current vs target and distance by year"},
-        {"format", &format, NULL, "F  text, json or csv (default text)"},
-        {"out", &out, NULL, "FILE  write here instead of stdout"},
-        {"save", NULL, &save, "record the run in the database (audited)"},
-        {NULL, NULL, NULL, NULL}};
+        CLI_OPT_DB(&db),
+        CLI_OPT_INT("years", &ny, 0, 20, "N  years of pace of change, 0-20 (default 5)"),
+        CLI_OPT_NUMBER("pace", &p.pace, 0, 1,
+                       "P  share of the gap to target closed a year, 0-1 (default 0.25)"),
+        CLI_OPT_NUMBER("floor", &p.floor, -1, 10,
+                       "F  minimum growth per place a year (default 0.01)"),
+        CLI_OPT_NUMBER("cap", &p.cap, -1, 10, "C  maximum growth per place a year (default 0.06)"),
+        CLI_OPT_NUMBER("growth", &p.budget_growth, -1, 10,
+                       "G  budget growth a year (default 0.03)"),
+        CLI_OPT_TEXT("svg", &svg, "FILE  chart of current vs target and distance by year"),
+        CLI_OPT_CHOICE("format", &format, "text|json|csv", "F  text, json or csv (default text)"),
+        CLI_OPT_OUT(&out),
+        CLI_OPT_FLAG("save", &save, "record the run in the database (audited)"),
+        CLI_OPT_END};
     static const char usage[] =
         "analyse allocation [--years N] [--pace P] [--floor F] [--cap C] [--growth G]\n\n"
         "Each place's weighted population (population by age and sex x cost weight x\n"
@@ -540,18 +540,7 @@ static int allocation_cmd(int argc, char **argv)
     int np, rc = cli_parse(cmd, usage, argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np) return cli_usage_error(cmd, "unexpected argument '%s'", argv[1]);
-    if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "csv"))
-        return cli_usage_error(cmd, "--format '%s' is not text, json or csv", format);
-    long ny;
-    analytics_pace p;
-    if ((rc = cli_int(cmd, "years", years, 0, 20, &ny)) ||
-        (rc = cli_double(cmd, "pace", pace, &p.pace)) ||
-        (rc = cli_double(cmd, "floor", floor_, &p.floor)) ||
-        (rc = cli_double(cmd, "cap", cap, &p.cap)) ||
-        (rc = cli_double(cmd, "growth", growth, &p.budget_growth)))
-        return rc;
     p.years = (int)ny;
-    if (p.pace < 0 || p.pace > 1) return cli_usage_error(cmd, "--pace must be between 0 and 1");
     store *s;
     if ((rc = cli_open(cmd, db, &s))) return rc;
     ics_err e = {0};
@@ -625,14 +614,15 @@ static int import_cmd(int argc, char **argv)
     const char *period = "", *desc = "";
     int replace = 0;
     const cli_opt opts[] = {
-        {"db", &db, NULL, "PATH  database (default icsflow.db or $ICSFLOW_DB)"},
-        {"counts", &counts, NULL, "FILE  counts CSV: area_code,sex,age_band,count"},
-        {"dataset", &dataset, NULL, "NAME  name for the counts (a-z, 0-9, _ and -)"},
-        {"period", &period, NULL, "TEXT  the period the counts cover, e.g. 2024-25"},
-        {"description", &desc, NULL, "TEXT  what the counts are"},
-        {"replace", NULL, &replace, "replace a dataset of the same name"},
-        {"population", &pops, NULL, "FILE  population CSV: area_code,sex,age_band,population"},
-        {NULL, NULL, NULL, NULL}};
+        CLI_OPT_DB(&db),
+        CLI_OPT_TEXT("counts", &counts, "FILE  counts CSV: area_code,sex,age_band,count"),
+        CLI_OPT_TEXT("dataset", &dataset, "NAME  name for the counts (a-z, 0-9, _ and -)"),
+        CLI_OPT_TEXT("period", &period, "TEXT  the period the counts cover, e.g. 2024-25"),
+        CLI_OPT_TEXT("description", &desc, "TEXT  what the counts are"),
+        CLI_OPT_FLAG("replace", &replace, "replace a dataset of the same name"),
+        CLI_OPT_TEXT("population", &pops,
+                     "FILE  population CSV: area_code,sex,age_band,population"),
+        CLI_OPT_END};
     static const char usage[] =
         "analyse import --counts FILE --dataset NAME [--period P] [--description D]\n"
         "       icsflow analyse import --population FILE\n\n"

@@ -329,34 +329,40 @@ int cmd_beds(int argc, char **argv)
     const char *db = cli_default_db(), *ref = NULL, *bed = NULL, *policy = NULL, *at = NULL,
                *dest = NULL, *ready = NULL, *from = NULL, *to = NULL, *set = NULL, *closure = NULL,
                *note = NULL, *unit = NULL, *snapshot = NULL, *stays = NULL, *days = NULL,
-               *seed = NULL, *max_km = NULL, *stale = NULL;
+               *seed = NULL;
     int as_json = 0, apply = 0, all = 0, confirm = 0;
+    long nstale = 24, ndays = 14, gdays = SEED_DAYS, gseed = SEED_DEFAULT;
+    double km = 0;
     const cli_opt opts[] = {
-        {"db", &db, NULL, "PATH  database file (default icsflow.db)"},
-        {"referral", &ref, NULL, "ID  bed referral"},
-        {"bed", &bed, NULL, "ID  bed"},
-        {"policy", &policy, NULL, "P  pooled (any unit), borough (commissioned units) or both"},
-        {"max-km", &max_km, NULL, "KM  match: no bed further from home than this"},
-        {"apply", NULL, &apply, "match: offer every placement (reserving the beds)"},
-        {"all", NULL, &all, "match --referral: list unsuitable beds too"},
-        {"at", &at, NULL, "TIME  admit/discharge time (default now)"},
-        {"destination", &dest, NULL,
-         "D  home, home_with_support, care_home, acute_readmission, died, other"},
-        {"ready", &ready, NULL, "DATE  discharge: date the patient was medically ready"},
-        {"from", &from, NULL, "DATE  los: first discharge date (default a year ago)"},
-        {"to", &to, NULL, "DATE  los: last discharge date (default today)"},
-        {"set", &set, NULL, "S  status: available, closed or cleaning"},
-        {"closure", &closure, NULL, "R  status: infection_control, staffing or maintenance"},
-        {"note", &note, NULL, "TEXT  status: a note kept in the bed's history"},
-        {"unit", &unit, NULL, "CODE  status --confirm: the unit whose figures are current"},
-        {"confirm", NULL, &confirm, "status: confirm a unit's figures now"},
-        {"snapshot", &snapshot, NULL, "FILE  import: bed states (bed_code,unit_code,status,...)"},
-        {"stays", &stays, NULL, "FILE  import: historic stays (unit_code,admitted,...)"},
-        {"days", &days, NULL, "N  generate: days of history (default 365); board: history days"},
-        {"seed", &seed, NULL, "S  generate: random seed (default 20260101)"},
-        {"stale-hours", &stale, NULL, "H  board: figures older than this are stale (default 24)"},
-        {"json", NULL, &as_json, "print JSON"},
-        {NULL, NULL, NULL, NULL}};
+        CLI_OPT_DB(&db),
+        CLI_OPT_TEXT("referral", &ref, "ID  bed referral"),
+        CLI_OPT_TEXT("bed", &bed, "ID  bed"),
+        CLI_OPT_CHOICE("policy", &policy, "pooled|borough|both",
+                       "P  pooled (any unit), borough (commissioned units) or both"),
+        CLI_OPT_NUMBER("max-km", &km, 0, 1000, "KM  match: no bed further from home than this"),
+        CLI_OPT_FLAG("apply", &apply, "match: offer every placement (reserving the beds)"),
+        CLI_OPT_FLAG("all", &all, "match --referral: list unsuitable beds too"),
+        CLI_OPT_TEXT("at", &at, "TIME  admit/discharge time (default now)"),
+        CLI_OPT_TEXT("destination", &dest,
+                     "D  home, home_with_support, care_home, acute_readmission, died, other"),
+        CLI_OPT_TEXT("ready", &ready, "DATE  discharge: date the patient was medically ready"),
+        CLI_OPT_TEXT("from", &from, "DATE  los: first discharge date (default a year ago)"),
+        CLI_OPT_TEXT("to", &to, "DATE  los: last discharge date (default today)"),
+        CLI_OPT_TEXT("set", &set, "S  status: available, closed or cleaning"),
+        CLI_OPT_TEXT("closure", &closure, "R  status: infection_control, staffing or maintenance"),
+        CLI_OPT_TEXT("note", &note, "TEXT  status: a note kept in the bed's history"),
+        CLI_OPT_TEXT("unit", &unit, "CODE  status --confirm: the unit whose figures are current"),
+        CLI_OPT_FLAG("confirm", &confirm, "status: confirm a unit's figures now"),
+        CLI_OPT_TEXT("snapshot", &snapshot,
+                     "FILE  import: bed states (bed_code,unit_code,status,...)"),
+        CLI_OPT_TEXT("stays", &stays, "FILE  import: historic stays (unit_code,admitted,...)"),
+        CLI_OPT_TEXT("days", &days,
+                     "N  generate: days of history (default 365); board: history days"),
+        CLI_OPT_TEXT("seed", &seed, "S  generate: random seed (default 20260101)"),
+        CLI_OPT_INT("stale-hours", &nstale, 1, 720,
+                    "H  board: figures older than this are stale (default 24)"),
+        CLI_OPT_FLAG("json", &as_json, "print JSON"),
+        CLI_OPT_END};
     int np, rc = cli_parse("beds", usage_all, argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np != 1) return cli_usage_error("beds", "name one action (see 'icsflow beds --help')");
@@ -372,20 +378,14 @@ int cmd_beds(int argc, char **argv)
     /* validate every argument before opening the database */
     life_ctx lc = {.action = act};
     ics_err e = {0};
-    long nstale = 24, ndays = 14, gdays = SEED_DAYS, gseed = SEED_DEFAULT;
-    double km = 0;
     int64_t t;
     if (ref && parse_id("beds", "referral", ref, &lc.ref)) return 2;
     if (bed && parse_id("beds", "bed", bed, &lc.bed)) return 2;
     if (at && tz_parse(at, &t, &e)) return cli_usage_error("beds", "--at: %s", e.msg);
     if (ready && tz_parse_date(ready, &t, &e)) return cli_usage_error("beds", "--ready: %s", e.msg);
-    if (stale && cli_int("beds", "stale-hours", stale, 1, 720, &nstale)) return 2;
-    if (max_km && (cli_double("beds", "max-km", max_km, &km) || km < 0))
-        return cli_usage_error("beds", "--max-km must be a number >= 0");
-    if (policy && strcmp(policy, "pooled") && strcmp(policy, "borough") &&
-        !(strcmp(policy, "both") == 0 && !ref))
-        return cli_usage_error("beds", "--policy '%s' is not pooled, borough%s", policy,
-                               ref ? "" : " or both");
+    if (policy && ref && !strcmp(policy, "both"))
+        return cli_usage_error("beds", "--policy 'both' is for the whole queue: with --referral, "
+                                       "give pooled or borough");
     if (!strcmp(act, "board") && days && cli_int("beds", "days", days, 1, 366, &ndays)) return 2;
     if (!strcmp(act, "generate")) {
         if (days && cli_int("beds", "days", days, 1, 3660, &gdays)) return 2;

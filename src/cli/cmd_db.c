@@ -41,12 +41,13 @@ int cmd_db(int argc, char **argv)
     const char *db = cli_default_db(), *retention = NULL;
     int apply = 0;
     const cli_opt opts[] = {
-        {"db", &db, NULL, "PATH  database file (default icsflow.db)"},
-        {"retention-days", &retention, NULL,
-         "N  purge: keep identifiers N days after a record closes (default $ICSFLOW_RETENTION_DAYS "
-         "or 2922, 8 years)"},
-        {"apply", NULL, &apply, "purge: remove them (without it, only count: a dry run)"},
-        {NULL, NULL, NULL, NULL}};
+        CLI_OPT_TEXT("db", &db, "PATH  database file (default icsflow.db)"),
+        CLI_OPT_TEXT("retention-days", &retention,
+                     "N  purge: keep identifiers N days after a record closes (default "
+                     "$ICSFLOW_RETENTION_DAYS "
+                     "or 2922, 8 years)"),
+        CLI_OPT_FLAG("apply", &apply, "purge: remove them (without it, only count: a dry run)"),
+        CLI_OPT_END};
     int np, rc = cli_parse("db", "db init|migrate|purge [--db PATH]", argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np != 1) return cli_usage_error("db", "name one action: init, migrate or purge");

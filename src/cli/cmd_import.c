@@ -23,9 +23,9 @@ int cmd_import(int argc, char **argv)
 {
     const char *db = cli_default_db(), *coll = NULL;
     const cli_opt opts[] = {
-        {"db", &db, NULL, "PATH  database file (default icsflow.db)"},
-        {"collection", &coll, NULL, "NAME  the collection a single CSV file holds"},
-        {NULL, NULL, NULL, NULL}};
+        CLI_OPT_TEXT("db", &db, "PATH  database file (default icsflow.db)"),
+        CLI_OPT_TEXT("collection", &coll, "NAME  the collection a single CSV file holds"),
+        CLI_OPT_END};
     int np, rc = cli_parse("import",
                            "import [--db PATH] [--collection NAME] FILE.csv|FILE.json|DIR ...",
                            argc, argv, opts, &np);
@@ -91,10 +91,11 @@ int cmd_export(int argc, char **argv)
 {
     const char *db = cli_default_db(), *format = "json", *out = NULL;
     const cli_opt opts[] = {
-        {"db", &db, NULL, "PATH  database file (default icsflow.db)"},
-        {"format", &format, NULL, "csv|json  output format (default json)"},
-        {"out", &out, NULL, "PATH  folder for csv (required), file for json (default stdout)"},
-        {NULL, NULL, NULL, NULL}};
+        CLI_OPT_TEXT("db", &db, "PATH  database file (default icsflow.db)"),
+        CLI_OPT_TEXT("format", &format, "csv|json  output format (default json)"),
+        CLI_OPT_TEXT("out", &out,
+                     "PATH  folder for csv (required), file for json (default stdout)"),
+        CLI_OPT_END};
     int np, rc = cli_parse("export", "export [--db PATH] [--format csv|json] [--out PATH]", argc,
                            argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;

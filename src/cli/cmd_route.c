@@ -4,6 +4,7 @@
  * Options become the same JSON body the API takes, and each action calls
  * the same src/app/routing.c use case, so it is validated and audited the
  * same way. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,14 @@ static void put_str(json_t *o, const char *key, const char *v)
     if (v) json_object_set_new(o, key, json_string(v));
 }
 
+/* A patient's position, when both coordinates were given. */
+static void put_point(json_t *o, double lat, double lon)
+{
+    if (isnan(lat)) return;
+    json_object_set_new(o, "lat", json_real(lat));
+    json_object_set_new(o, "lon", json_real(lon));
+}
+
 /* ---- icsflow route ------------------------------------------------------ */
 
 static void print_answer(const app_route_answer *ra)
@@ -102,23 +111,25 @@ static void print_answer(const app_route_answer *ra)
 
 int cmd_route(int argc, char **argv)
 {
-    const char *db = cli_default_db(), *postcode = NULL, *lat = NULL, *lon = NULL, *place = NULL;
-    const char *needs = NULL, *age = NULL, *at = NULL, *pres = NULL, *radius = NULL;
+    const char *db = cli_default_db(), *postcode = NULL, *place = NULL;
+    const char *needs = NULL, *at = NULL, *pres = NULL;
+    double lat = NAN, lon = NAN, radius = NAN;
+    long age = -1;
     int json = 0, partial = 0;
     const cli_opt opts[] = {
-        {"db", &db, NULL, "PATH  database file (default icsflow.db)"},
-        {"postcode", &postcode, NULL, "PC  patient's postcode or postcode district"},
-        {"lat", &lat, NULL, "DEG  patient's latitude (with --lon)"},
-        {"lon", &lon, NULL, "DEG  patient's longitude (with --lat)"},
-        {"place", &place, NULL, "ONS  patient's borough code when no postcode is known"},
-        {"needs", &needs, NULL, "LIST  capabilities needed, e.g. falls,frailty"},
-        {"age", &age, NULL, "YEARS  patient's age"},
-        {"at", &at, NULL, "TIME  when (ISO 8601, London time; default now)"},
-        {"presentations", &pres, NULL, "LIST  e.g. head_injury (checked against exclusions)"},
-        {"radius", &radius, NULL, "KM  search radius (default 60)"},
-        {"partial", NULL, &partial, "  accept services covering only some of the needs"},
-        {"json", NULL, &json, "  print the answer as JSON (as the API does)"},
-        {NULL, NULL, NULL, NULL}};
+        CLI_OPT_DB(&db),
+        CLI_OPT_TEXT("postcode", &postcode, "PC  patient's postcode or postcode district"),
+        CLI_OPT_LAT(&lat),
+        CLI_OPT_LON(&lon),
+        CLI_OPT_TEXT("place", &place, "ONS  patient's borough code when no postcode is known"),
+        CLI_OPT_TEXT("needs", &needs, "LIST  capabilities needed, e.g. falls,frailty"),
+        CLI_OPT_INT("age", &age, 0, 130, "YEARS  patient's age"),
+        CLI_OPT_TEXT("at", &at, "TIME  when (ISO 8601, London time; default now)"),
+        CLI_OPT_TEXT("presentations", &pres, "LIST  e.g. head_injury (checked against exclusions)"),
+        CLI_OPT_NUMBER("radius", &radius, 0, 500, "KM  search radius (default 60)"),
+        CLI_OPT_FLAG("partial", &partial, "  accept services covering only some of the needs"),
+        CLI_OPT_FLAG("json", &json, "  print the answer as JSON (as the API does)"),
+        CLI_OPT_END};
     int np, rc = cli_parse("route",
                            "route (--postcode PC | --lat DEG --lon DEG | --place ONS) --needs LIST "
                            "--age YEARS [--at TIME] [--json]",
@@ -126,25 +137,15 @@ int cmd_route(int argc, char **argv)
     if (rc) return rc == 1 ? 0 : rc;
     if (np) return cli_usage_error("route", "unexpected argument '%s'", argv[1]);
     if (!needs) return cli_usage_error("route", "--needs is required (e.g. --needs falls,frailty)");
-    if (!age) return cli_usage_error("route", "--age is required");
-    if (!!lat != !!lon) return cli_usage_error("route", "give both --lat and --lon");
-    long agev;
-    double d;
-    if ((rc = cli_int("route", "age", age, 0, 130, &agev))) return rc;
-    if (lat &&
-        ((rc = cli_double("route", "lat", lat, &d)) || (rc = cli_double("route", "lon", lon, &d))))
-        return rc;
-    if (radius && (rc = cli_double("route", "radius", radius, &d))) return rc;
-    json_t *body = json_pack("{sIso}", "age", (json_int_t)agev, "needs", list_json(needs));
+    if (age < 0) return cli_usage_error("route", "--age is required");
+    if (isnan(lat) != isnan(lon)) return cli_usage_error("route", "give both --lat and --lon");
+    json_t *body = json_pack("{sIso}", "age", (json_int_t)age, "needs", list_json(needs));
     put_str(body, "postcode", postcode);
     put_str(body, "place", place);
     put_str(body, "at", at);
     if (pres) json_object_set_new(body, "presentations", list_json(pres));
-    if (lat) {
-        json_object_set_new(body, "lat", json_real(strtod(lat, NULL)));
-        json_object_set_new(body, "lon", json_real(strtod(lon, NULL)));
-    }
-    if (radius) json_object_set_new(body, "radius_km", json_real(strtod(radius, NULL)));
+    put_point(body, lat, lon);
+    if (!isnan(radius)) json_object_set_new(body, "radius_km", json_real(radius));
     if (partial) json_object_set_new(body, "allow_partial", json_true());
     store *s;
     if ((rc = cli_open("route", db, &s))) {
@@ -199,11 +200,7 @@ static int referral_generate(app_ctx *c, const char *from_s, const char *days_s,
     long days = GEN_DAYS, seed = GEN_SEED;
     if (tz_parse_date(from_s ? from_s : GEN_FROM, &g.from, e)) return ICS_EINVAL;
     if (days_s && cli_int("referral", "days", days_s, 1, 3660, &days)) return 2;
-    if (per_day_s && cli_double("referral", "per-day", per_day_s, &g.per_day)) return 2;
-    if (g.per_day <= 0 || g.per_day > 500) {
-        cli_usage_error("referral", "--per-day must be above 0 and at most 500");
-        return 2;
-    }
+    if (per_day_s && cli_double("referral", "per-day", per_day_s, 0.001, 500, &g.per_day)) return 2;
     if (seed_s && cli_int("referral", "seed", seed_s, 0, 2147483647L, &seed)) return 2;
     g.days = (int)days;
     g.seed = (uint64_t)seed;
@@ -225,7 +222,7 @@ static int referral_generate(app_ctx *c, const char *from_s, const char *days_s,
 
 /* The body of `referral create`, as the API takes it. */
 static json_t *create_body(long age, const char *nhs, const char *needs, const char *postcode,
-                           const char *lat, const char *lon, const char *place, const char *service,
+                           double lat, double lon, const char *place, const char *service,
                            const char *referrer, const char *notes, const char *override)
 {
     json_t *b =
@@ -236,45 +233,45 @@ static json_t *create_body(long age, const char *nhs, const char *needs, const c
     put_str(b, "referrer_org", referrer);
     put_str(b, "notes", notes);
     put_str(b, "override_reason", override);
-    if (lat) {
-        json_object_set_new(b, "lat", json_real(strtod(lat, NULL)));
-        json_object_set_new(b, "lon", json_real(strtod(lon, NULL)));
-    }
+    put_point(b, lat, lon);
     return b;
 }
 
 int cmd_referral(int argc, char **argv)
 {
-    const char *db = cli_default_db(), *nhs = NULL, *age = NULL, *needs = NULL, *postcode = NULL;
-    const char *lat = NULL, *lon = NULL, *place = NULL, *service = NULL, *referrer = NULL;
+    const char *db = cli_default_db(), *nhs = NULL, *needs = NULL, *postcode = NULL;
+    const char *place = NULL, *service = NULL, *referrer = NULL;
+    double lat = NAN, lon = NAN;
+    long agev = -1;
     const char *notes = NULL, *override = NULL, *reason = NULL, *at = NULL, *state = NULL;
     const char *from = NULL, *to = NULL, *limit = NULL, *days = NULL, *per_day = NULL, *seed = NULL;
     int json = 0, replace = 0;
     const cli_opt opts[] = {
-        {"db", &db, NULL, "PATH  database file (default icsflow.db)"},
-        {"nhs", &nhs, NULL, "NUMBER  patient's NHS number (create)"},
-        {"age", &age, NULL, "YEARS  patient's age (create)"},
-        {"needs", &needs, NULL, "LIST  capabilities needed (create)"},
-        {"postcode", &postcode, NULL, "PC  patient's postcode (create)"},
-        {"lat", &lat, NULL, "DEG  latitude (create, with --lon)"},
-        {"lon", &lon, NULL, "DEG  longitude (create)"},
-        {"place", &place, NULL, "ONS  borough (create; list filter)"},
-        {"service", &service, NULL, "ID  receiving service (create; list filter)"},
-        {"referrer", &referrer, NULL, "ODS  referring organisation (create)"},
-        {"notes", &notes, NULL, "TEXT  free-text notes (create)"},
-        {"override", &override, NULL, "REASON  refer to a service the finder excludes (create)"},
-        {"reason", &reason, NULL, "TEXT  reason (decline, cancel)"},
-        {"at", &at, NULL, "TIME  attendance time (attend; default now)"},
-        {"state", &state, NULL, "STATE  list filter"},
-        {"from", &from, NULL, "TIME  list filter / generate start date"},
-        {"to", &to, NULL, "TIME  list filter"},
-        {"limit", &limit, NULL, "N  rows to list (default 50)"},
-        {"days", &days, NULL, "N  days to generate (default 365)"},
-        {"per-day", &per_day, NULL, "X  referrals a day per borough (default 7)"},
-        {"seed", &seed, NULL, "N  generator seed"},
-        {"replace", NULL, &replace, "  generate: delete earlier synthetic referrals first"},
-        {"json", NULL, &json, "  print JSON"},
-        {NULL, NULL, NULL, NULL}};
+        CLI_OPT_DB(&db),
+        CLI_OPT_TEXT("nhs", &nhs, "NUMBER  patient's NHS number (create)"),
+        CLI_OPT_INT("age", &agev, 0, 130, "YEARS  patient's age (create)"),
+        CLI_OPT_TEXT("needs", &needs, "LIST  capabilities needed (create)"),
+        CLI_OPT_TEXT("postcode", &postcode, "PC  patient's postcode (create)"),
+        CLI_OPT_LAT(&lat),
+        CLI_OPT_LON(&lon),
+        CLI_OPT_TEXT("place", &place, "ONS  borough (create; list filter)"),
+        CLI_OPT_TEXT("service", &service, "ID  receiving service (create; list filter)"),
+        CLI_OPT_TEXT("referrer", &referrer, "ODS  referring organisation (create)"),
+        CLI_OPT_TEXT("notes", &notes, "TEXT  free-text notes (create)"),
+        CLI_OPT_TEXT("override", &override,
+                     "REASON  refer to a service the finder excludes (create)"),
+        CLI_OPT_TEXT("reason", &reason, "TEXT  reason (decline, cancel)"),
+        CLI_OPT_TEXT("at", &at, "TIME  attendance time (attend; default now)"),
+        CLI_OPT_TEXT("state", &state, "STATE  list filter"),
+        CLI_OPT_TEXT("from", &from, "TIME  list filter / generate start date"),
+        CLI_OPT_TEXT("to", &to, "TIME  list filter"),
+        CLI_OPT_TEXT("limit", &limit, "N  rows to list (default 50)"),
+        CLI_OPT_TEXT("days", &days, "N  days to generate (default 365)"),
+        CLI_OPT_TEXT("per-day", &per_day, "X  referrals a day per borough (default 7)"),
+        CLI_OPT_TEXT("seed", &seed, "N  generator seed"),
+        CLI_OPT_FLAG("replace", &replace, "  generate: delete earlier synthetic referrals first"),
+        CLI_OPT_FLAG("json", &json, "  print JSON"),
+        CLI_OPT_END};
     int np, rc = cli_parse(
                 "referral",
                 "referral create --nhs N --age Y --needs LIST (--postcode PC | --lat --lon | "
@@ -297,21 +294,16 @@ int cmd_referral(int argc, char **argv)
         if (act == REF_DECLINE && (!reason || !*reason))
             return cli_usage_error("referral", "decline needs --reason");
     } else if (strcmp(action, "create") == 0) {
-        if (!nhs || !age || !needs || !service || !referrer)
+        if (!nhs || agev < 0 || !needs || !service || !referrer)
             return cli_usage_error("referral",
                                    "create needs --nhs, --age, --needs, --service and --referrer");
-        if (!!lat != !!lon) return cli_usage_error("referral", "give both --lat and --lon");
+        if (isnan(lat) != isnan(lon))
+            return cli_usage_error("referral", "give both --lat and --lon");
     } else if (strcmp(action, "list") != 0 && strcmp(action, "generate") != 0) {
         return cli_usage_error("referral", "unknown action '%s'", action);
     }
     if (np > 1 && act < 0 && strcmp(action, "show") != 0)
         return cli_usage_error("referral", "unexpected argument '%s'", argv[2]);
-    long agev = -1;
-    double d;
-    if (strcmp(action, "create") == 0 && ((rc = cli_int("referral", "age", age, 0, 130, &agev)) ||
-                                          (lat && ((rc = cli_double("referral", "lat", lat, &d)) ||
-                                                   (rc = cli_double("referral", "lon", lon, &d))))))
-        return rc;
     store *s;
     if ((rc = cli_open("referral", db, &s))) return rc;
     ics_err e = {0};
@@ -541,18 +533,19 @@ static void print_harm(const routing_data *d, const route_harm_report *r, const 
 
 int cmd_report(int argc, char **argv)
 {
-    const char *db = cli_default_db(), *from = NULL, *to = NULL, *kind = NULL, *cap = NULL,
-               *standard = NULL;
+    const char *db = cli_default_db(), *from = NULL, *to = NULL, *kind = NULL, *cap = NULL;
+    long stdm = ROUTE_UCR_STANDARD;
     int json = 0;
     const cli_opt opts[] = {
-        {"db", &db, NULL, "PATH  database file (default icsflow.db)"},
-        {"from", &from, NULL, "TIME  period start (ucr; default a year ago)"},
-        {"to", &to, NULL, "TIME  period end, exclusive (ucr; default now)"},
-        {"standard", &standard, NULL, "MIN  response standard in minutes (ucr; default 120)"},
-        {"kind", &kind, NULL, "KIND  service kind compared (harmonisation; default ucr)"},
-        {"capability", &cap, NULL, "NAME  one capability only (harmonisation)"},
-        {"json", NULL, &json, "  print JSON (as the API does)"},
-        {NULL, NULL, NULL, NULL}};
+        CLI_OPT_DB(&db),
+        CLI_OPT_TEXT("from", &from, "TIME  period start (ucr; default a year ago)"),
+        CLI_OPT_TEXT("to", &to, "TIME  period end, exclusive (ucr; default now)"),
+        CLI_OPT_INT("standard", &stdm, 1, 10080,
+                    "MIN  response standard in minutes (ucr; default 120)"),
+        CLI_OPT_TEXT("kind", &kind, "KIND  service kind compared (harmonisation; default ucr)"),
+        CLI_OPT_TEXT("capability", &cap, "NAME  one capability only (harmonisation)"),
+        CLI_OPT_FLAG("json", &json, "  print JSON (as the API does)"),
+        CLI_OPT_END};
     int np, rc = cli_parse("report",
                            "report ucr [--from TIME] [--to TIME] | report harmonisation "
                            "[--capability NAME] [--kind KIND]   [--json] [--db PATH]",
@@ -564,8 +557,6 @@ int cmd_report(int argc, char **argv)
         return cli_usage_error("report", "unknown report '%s' (ucr or harmonisation)", argv[1]);
     if (cap && directory_capability_find(cap) < 0)
         return cli_usage_error("report", "--capability '%s' is not a known capability", cap);
-    long stdm = ROUTE_UCR_STANDARD;
-    if (standard && (rc = cli_int("report", "standard", standard, 1, 10080, &stdm))) return rc;
     ics_err e = {0};
     int64_t now = tz_now(), t0 = now - 365 * 86400LL, t1 = now;
     if ((from && tz_parse(from, &t0, &e)) || (to && tz_parse(to, &t1, &e)))

@@ -46,47 +46,55 @@ int cmd_serve(int argc, char **argv)
     const char *max_ev = NULL, *max_beds = NULL, *max_arcs = NULL;
     int routes = 0;
     const cli_opt opts[] = {
-        {"listen", &listen, NULL, "HOST:PORT  address to listen on (default 127.0.0.1:8080)"},
-        {"db", &db, NULL, "PATH  database file, created and seeded if new (default icsflow.db)"},
-        {"web", &web, NULL,
-         "DIR  dashboard files to serve at / (default: found like --data, see docs)"},
-        {"body-limit", &limit, NULL, "BYTES  largest request body accepted (default 1048576)"},
-        {"threads", &threads, NULL, "N  worker threads (default 4)"},
-        {"port-file", &port_file, NULL, "FILE  write the bound port there (for tests)"},
-        {"max-conns", &max_conns, NULL, "N  open connections in all (default 2000)"},
-        {"conns-per-addr", &per_addr, NULL,
-         "N  connections, and requests in flight, from one address (default 128)"},
-        {"streams-per-addr", &streams, NULL,
-         "N  event streams from one address, counted apart (default 4)"},
-        {"header-timeout", &hdr_to, NULL,
-         "SECS  to send a request's headers, from connect or the last answer (default 10)"},
-        {"body-timeout", &body_to, NULL,
-         "SECS  to send a request body after its headers (default 60)"},
-        {"idle-timeout", &idle_to, NULL,
-         "SECS  of silence before a connection closes (default 30)"},
-        {"body-total", &body_total, NULL,
-         "MIB  request bodies buffered at once, all clients (default 256); 503 beyond"},
-        {"auth-fails", &auth_fails, NULL,
-         "N  failed sign-ins from one address before 429 (default 10)"},
-        {"auth-window", &auth_window, NULL,
-         "SECS  the window those failures count in (default 300)"},
-        {"trusted-proxy", &proxies, NULL,
-         "ADDR[,ADDR]  proxies whose X-Forwarded-For names the client (default none)"},
-        {"oidc-issuer", &oidc.issuer, NULL,
-         "URL  OpenID Connect provider for dashboard sign-in (default off)"},
-        {"oidc-client-id", &oidc.client_id, NULL, "ID  this server's client id at the provider"},
-        {"oidc-redirect-uri", &oidc.redirect_uri, NULL,
-         "URL  .../api/v1/auth/oidc/callback as registered at the provider"},
-        {"oidc-mapping", &oidc.mapping_path, NULL,
-         "FILE  claims to role and organisation (see data/oidc_mapping.example.json)"},
-        {"oidc-scopes", &oidc.scopes, NULL,
-         "LIST  scopes asked for (default 'openid profile nationalrbacaccess selectedrole')"},
-        {"job-workers", &jobs, NULL, "N  threads running background jobs (default 2)"},
-        {"max-sim-events", &max_ev, NULL, "N  largest simulation one request may ask (1e9 events)"},
-        {"max-sim-beds", &max_beds, NULL, "N  most beds a simulation may need (default 100000)"},
-        {"max-alloc-arcs", &max_arcs, NULL, "N  largest allocation network (default 5e7 arcs)"},
-        {"routes", NULL, &routes, "print the route table (METHOD PATH ROLES) and exit"},
-        {NULL, NULL, NULL, NULL}};
+        CLI_OPT_TEXT("listen", &listen, "HOST:PORT  address to listen on (default 127.0.0.1:8080)"),
+        CLI_OPT_TEXT("db", &db,
+                     "PATH  database file, created and seeded if new (default icsflow.db)"),
+        CLI_OPT_TEXT("web", &web,
+                     "DIR  dashboard files to serve at / (default: found like --data, see docs)"),
+        CLI_OPT_TEXT("body-limit", &limit,
+                     "BYTES  largest request body accepted (default 1048576)"),
+        CLI_OPT_TEXT("threads", &threads, "N  worker threads (default 4)"),
+        CLI_OPT_TEXT("port-file", &port_file, "FILE  write the bound port there (for tests)"),
+        CLI_OPT_TEXT("max-conns", &max_conns, "N  open connections in all (default 2000)"),
+        CLI_OPT_TEXT("conns-per-addr", &per_addr,
+                     "N  connections, and requests in flight, from one address (default 128)"),
+        CLI_OPT_TEXT("streams-per-addr", &streams,
+                     "N  event streams from one address, counted apart (default 4)"),
+        CLI_OPT_TEXT(
+            "header-timeout", &hdr_to,
+            "SECS  to send a request's headers, from connect or the last answer (default 10)"),
+        CLI_OPT_TEXT("body-timeout", &body_to,
+                     "SECS  to send a request body after its headers (default 60)"),
+        CLI_OPT_TEXT("idle-timeout", &idle_to,
+                     "SECS  of silence before a connection closes (default 30)"),
+        CLI_OPT_TEXT("body-total", &body_total,
+                     "MIB  request bodies buffered at once, all clients (default 256); 503 beyond"),
+        CLI_OPT_TEXT("auth-fails", &auth_fails,
+                     "N  failed sign-ins from one address before 429 (default 10)"),
+        CLI_OPT_TEXT("auth-window", &auth_window,
+                     "SECS  the window those failures count in (default 300)"),
+        CLI_OPT_TEXT("trusted-proxy", &proxies,
+                     "ADDR[,ADDR]  proxies whose X-Forwarded-For names the client (default none)"),
+        CLI_OPT_TEXT("oidc-issuer", &oidc.issuer,
+                     "URL  OpenID Connect provider for dashboard sign-in (default off)"),
+        CLI_OPT_TEXT("oidc-client-id", &oidc.client_id,
+                     "ID  this server's client id at the provider"),
+        CLI_OPT_TEXT("oidc-redirect-uri", &oidc.redirect_uri,
+                     "URL  .../api/v1/auth/oidc/callback as registered at the provider"),
+        CLI_OPT_TEXT("oidc-mapping", &oidc.mapping_path,
+                     "FILE  claims to role and organisation (see data/oidc_mapping.example.json)"),
+        CLI_OPT_TEXT(
+            "oidc-scopes", &oidc.scopes,
+            "LIST  scopes asked for (default 'openid profile nationalrbacaccess selectedrole')"),
+        CLI_OPT_TEXT("job-workers", &jobs, "N  threads running background jobs (default 2)"),
+        CLI_OPT_TEXT("max-sim-events", &max_ev,
+                     "N  largest simulation one request may ask (1e9 events)"),
+        CLI_OPT_TEXT("max-sim-beds", &max_beds,
+                     "N  most beds a simulation may need (default 100000)"),
+        CLI_OPT_TEXT("max-alloc-arcs", &max_arcs,
+                     "N  largest allocation network (default 5e7 arcs)"),
+        CLI_OPT_FLAG("routes", &routes, "print the route table (METHOD PATH ROLES) and exit"),
+        CLI_OPT_END};
     int np,
         rc = cli_parse("serve", "serve [--listen HOST:PORT] [--db PATH]", argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
@@ -135,13 +143,10 @@ int cmd_serve(int argc, char **argv)
     long njobs;
     if (cli_int("serve", "job-workers", jobs, 1, 8, &njobs)) return 2;
     app_limits alim = app_limits_get();
-    if ((max_ev && cli_double("serve", "max-sim-events", max_ev, &alim.sim_events)) ||
-        (max_beds && cli_double("serve", "max-sim-beds", max_beds, &alim.sim_beds)) ||
-        (max_arcs && cli_double("serve", "max-alloc-arcs", max_arcs, &alim.alloc_arcs)))
+    if ((max_ev && cli_double("serve", "max-sim-events", max_ev, 1, 1e15, &alim.sim_events)) ||
+        (max_beds && cli_double("serve", "max-sim-beds", max_beds, 1, 1e9, &alim.sim_beds)) ||
+        (max_arcs && cli_double("serve", "max-alloc-arcs", max_arcs, 1, 1e12, &alim.alloc_arcs)))
         return 2;
-    if (!(alim.sim_events >= 1) || !(alim.sim_beds >= 1) || !(alim.alloc_arcs >= 1))
-        return cli_usage_error("serve", "--max-sim-events, --max-sim-beds and --max-alloc-arcs "
-                                        "must be at least 1");
     app_limits_set(&alim);
     store *s;
     if ((rc = cli_open("serve", db, &s))) return rc;

@@ -168,32 +168,24 @@ static const char *ext_of(const char *path)
 
 static int sim_erlang_cmd(int argc, char **argv)
 {
-    const char *lam = NULL, *los = NULL, *beds = NULL, *td = "2", *tp = "0.05";
+    double l = 0, m = 0, t = 2, p = 0.05;
+    long c = 0;
     const cli_opt opts[] = {
-        {"arrivals", &lam, NULL, "N  arrivals per day (required)"},
-        {"los", &los, NULL, "DAYS  mean length of stay (required)"},
-        {"beds", &beds, NULL, "N  beds (default: the fewest meeting the target)"},
-        {"target-days", &td, NULL, "DAYS  wait target (default 2)"},
-        {"target-prob", &tp, NULL, "P  share allowed over it (default 0.05)"},
-        {NULL, NULL, NULL, NULL}};
+        CLI_OPT_NUMBER("arrivals", &l, 0.0001, 1e6, "N  arrivals per day (required)"),
+        CLI_OPT_NUMBER("los", &m, 0.001, 1e5, "DAYS  mean length of stay (required)"),
+        CLI_OPT_INT("beds", &c, 1, 1000000, "N  beds (default: the fewest meeting the target)"),
+        CLI_OPT_NUMBER("target-days", &t, 0, 1e5, "DAYS  wait target (default 2)"),
+        CLI_OPT_NUMBER("target-prob", &p, 0.0001, 0.9999,
+                       "P  share allowed over it (default 0.05)"),
+        CLI_OPT_END};
     int np, rc = cli_parse("sim erlang", "sim erlang --arrivals N --los DAYS [--beds N]", argc,
                            argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np) return cli_usage_error("sim erlang", "takes no positional arguments");
-    if (!lam || !los) return cli_usage_error("sim erlang", "--arrivals and --los are required");
-    double l, m, t, p;
-    long c = 0;
-    if ((rc = cli_double("sim erlang", "arrivals", lam, &l)) ||
-        (rc = cli_double("sim erlang", "los", los, &m)) ||
-        (rc = cli_double("sim erlang", "target-days", td, &t)) ||
-        (rc = cli_double("sim erlang", "target-prob", tp, &p)))
-        return rc;
-    if (!(l > 0) || !(m > 0) || !(t >= 0) || !(p > 0 && p < 1))
-        return cli_usage_error("sim erlang", "need arrivals > 0, los > 0, target-days >= 0 and "
-                                             "0 < target-prob < 1");
+    if (!(l > 0) || !(m > 0))
+        return cli_usage_error("sim erlang", "--arrivals and --los are required");
     int need = sim_erlang_beds(l, m, t, p);
-    if (beds && (rc = cli_int("sim erlang", "beds", beds, 1, 1000000, &c))) return rc;
-    if (!beds) c = need;
+    if (!c) c = need;
     double a = l * m;
     printf("offered load %.3f beds (%.3f a day x %.3f days), %ld beds, occupancy %.3f\n", a, l, m,
            c, a / c);
@@ -212,22 +204,22 @@ static int sim_erlang_cmd(int argc, char **argv)
 
 static int sim_fit_cmd(int argc, char **argv)
 {
-    const char *db = cli_default_db(), *days = "365", *out = NULL, *type = NULL;
+    const char *db = cli_default_db(), *out = NULL, *type = NULL;
+    long nd = 365;
     int replay = 0;
-    const cli_opt opts[] = {{"db", &db, NULL, "PATH  database file (default icsflow.db)"},
-                            {"days", &days, NULL, "N  history to fit from (default 365)"},
-                            {"bed-type", &type, NULL, "TYPE  only units of this bed type"},
-                            {"replay", NULL, &replay, "replay the referrals, not Poisson arrivals"},
-                            {"out", &out, NULL, "FILE  write the scenario here (default stdout)"},
-                            {NULL, NULL, NULL, NULL}};
+    const cli_opt opts[] = {
+        CLI_OPT_DB(&db),
+        CLI_OPT_INT("days", &nd, 7, 3660, "N  history to fit from (default 365)"),
+        CLI_OPT_TEXT("bed-type", &type, "TYPE  only units of this bed type"),
+        CLI_OPT_FLAG("replay", &replay, "replay the referrals, not Poisson arrivals"),
+        CLI_OPT_TEXT("out", &out, "FILE  write the scenario here (default stdout)"),
+        CLI_OPT_END};
     int np,
         rc = cli_parse("sim fit",
                        "sim fit [--db PATH] [--days N] [--bed-type TYPE] [--replay] [--out FILE]",
                        argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np) return cli_usage_error("sim fit", "takes no positional arguments");
-    long nd;
-    if ((rc = cli_int("sim fit", "days", days, 7, 3660, &nd))) return rc;
     store *s;
     if ((rc = cli_open("sim fit", db, &s))) return rc;
     store_sim_doc *d = NULL;
@@ -272,26 +264,31 @@ int cmd_sim(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "erlang")) return sim_erlang_cmd(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "fit")) return sim_fit_cmd(argc - 1, argv + 1);
-    const char *reps = NULL, *threads = "0", *seed = NULL, *policy = "both", *format = NULL;
-    const char *out = NULL, *svg = NULL, *points = "12", *days = NULL, *max_ev = NULL,
-               *max_beds = NULL;
+    const char *policy = "both", *format = NULL, *out = NULL, *svg = NULL;
+    long nreps = 0, nthreads = 0, npoints = 12, nseed = -1, ndays = 0;
+    app_limits lim = app_limits_get();
     int no_search = 0, conservative = 0, quiet = 0;
     const cli_opt opts[] = {
-        {"reps", &reps, NULL, "N  replications (default: the scenario's)"},
-        {"threads", &threads, NULL, "N  worker threads (default: one per core)"},
-        {"seed", &seed, NULL, "N  random seed (default: the scenario's)"},
-        {"days", &days, NULL, "N  days simulated after the warm-up (default: the scenario's)"},
-        {"policy", &policy, NULL, "P  borough, pooled or both (default both)"},
-        {"no-search", NULL, &no_search, "do not search for the beds needed"},
-        {"conservative", NULL, &conservative, "judge the target on the upper 95% limit"},
-        {"format", &format, NULL, "F  text, json or csv (default text; --out FILE.json/.csv)"},
-        {"out", &out, NULL, "FILE  write the results here instead of stdout"},
-        {"svg", &svg, NULL, "FILE  chart of wait against beds for both policies"},
-        {"points", &points, NULL, "N  beds values on the chart (default 12)"},
-        {"quiet", NULL, &quiet, "no timing line on stderr"},
-        {"max-events", &max_ev, NULL, "N  refuse runs estimated over N events (default 1e9)"},
-        {"max-beds", &max_beds, NULL, "N  refuse runs needing over N beds (default 100000)"},
-        {NULL, NULL, NULL, NULL}};
+        CLI_OPT_INT("reps", &nreps, 1, SIM_MAX_REPS, "N  replications (default: the scenario's)"),
+        CLI_OPT_INT("threads", &nthreads, 0, 256, "N  worker threads (default: one per core)"),
+        CLI_OPT_INT("seed", &nseed, 0, CLI_INT_MAX, "N  random seed (default: the scenario's)"),
+        CLI_OPT_INT("days", &ndays, 1, 1000000,
+                    "N  days simulated after the warm-up (default: the scenario's)"),
+        CLI_OPT_CHOICE("policy", &policy, "borough|pooled|both",
+                       "P  borough, pooled or both (default both)"),
+        CLI_OPT_FLAG("no-search", &no_search, "do not search for the beds needed"),
+        CLI_OPT_FLAG("conservative", &conservative, "judge the target on the upper 95% limit"),
+        CLI_OPT_CHOICE("format", &format, "text|json|csv",
+                       "F  text, json or csv (default text; --out FILE.json/.csv)"),
+        CLI_OPT_TEXT("out", &out, "FILE  write the results here instead of stdout"),
+        CLI_OPT_TEXT("svg", &svg, "FILE  chart of wait against beds for both policies"),
+        CLI_OPT_INT("points", &npoints, 2, 64, "N  beds values on the chart (default 12)"),
+        CLI_OPT_FLAG("quiet", &quiet, "no timing line on stderr"),
+        CLI_OPT_NUMBER("max-events", &lim.sim_events, 1, 1e15,
+                       "N  refuse runs estimated over N events (default 1e9)"),
+        CLI_OPT_NUMBER("max-beds", &lim.sim_beds, 1, 1e9,
+                       "N  refuse runs needing over N beds (default 100000)"),
+        CLI_OPT_END};
     static const char usage[] =
         "sim SCENARIO.json [options]\n"
         "       icsflow sim fit [--db PATH] [--days N] [--bed-type TYPE] [--replay] [--out FILE]\n"
@@ -305,26 +302,11 @@ int cmd_sim(int argc, char **argv)
     if (np != 1) return cli_usage_error("sim", "name one scenario file (or: fit, erlang)");
     int pol = !strcmp(policy, "both")      ? 3
               : !strcmp(policy, "borough") ? SIM_REVIEW_BOROUGH
-              : !strcmp(policy, "pooled")  ? SIM_REVIEW_POOLED
-                                           : 0;
-    if (!pol) return cli_usage_error("sim", "--policy '%s' is not borough, pooled or both", policy);
+                                           : SIM_REVIEW_POOLED;
     if (!format)
         format = out && !strcmp(ext_of(out), "json")  ? "json"
                  : out && !strcmp(ext_of(out), "csv") ? "csv"
                                                       : "text";
-    if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "csv"))
-        return cli_usage_error("sim", "--format '%s' is not text, json or csv", format);
-    long nreps = 0, nthreads, npoints, nseed = -1, ndays = 0;
-    if (reps && (rc = cli_int("sim", "reps", reps, 1, SIM_MAX_REPS, &nreps))) return rc;
-    if ((rc = cli_int("sim", "threads", threads, 0, 256, &nthreads))) return rc;
-    if ((rc = cli_int("sim", "points", points, 2, 64, &npoints))) return rc;
-    if (seed && (rc = cli_int("sim", "seed", seed, 0, 2147483647L, &nseed))) return rc;
-    if (days && (rc = cli_int("sim", "days", days, 1, 1000000, &ndays))) return rc;
-    app_limits lim = app_limits_get();
-    if (max_ev && (rc = cli_double("sim", "max-events", max_ev, &lim.sim_events))) return rc;
-    if (max_beds && (rc = cli_double("sim", "max-beds", max_beds, &lim.sim_beds))) return rc;
-    if (!(lim.sim_events >= 1) || !(lim.sim_beds >= 1))
-        return cli_usage_error("sim", "--max-events and --max-beds must be at least 1");
     store_sim_doc *d = NULL;
     if ((rc = load_doc("sim", argv[1], &d))) return rc;
     if (nreps) d->sc.reps = (int)nreps;

@@ -67,18 +67,19 @@ static void print_saved(json_t *row)
 
 static int submit(int argc, char **argv)
 {
-    const char *db = cli_default_db(), *org = NULL, *day = NULL, *file = NULL, *level = NULL,
-               *reason = NULL;
+    const char *db = cli_default_db(), *org = NULL, *day = NULL, *file = NULL, *reason = NULL;
+    long level = 0;
     int as_json = 0;
     const cli_opt opts[] = {
-        {"db", &db, NULL, "PATH  database file (default icsflow.db)"},
-        {"org", &org, NULL, "CODE  organisation or site submitting (required)"},
-        {"day", &day, NULL, "YYYY-MM-DD  the sitrep day (default today)"},
-        {"file", &file, NULL, "FILE  a JSON submission {org, day, fields, ...}"},
-        {"declared-level", &level, NULL, "N  a declared OPEL level 1-4 (non-acute providers)"},
-        {"reason", &reason, NULL, "TEXT  why the level was declared"},
-        {"json", NULL, &as_json, "print the stored submission as JSON"},
-        {NULL, NULL, NULL, NULL}};
+        CLI_OPT_DB(&db),
+        CLI_OPT_TEXT("org", &org, "CODE  organisation or site submitting (required)"),
+        CLI_OPT_TEXT("day", &day, "YYYY-MM-DD  the sitrep day (default today)"),
+        CLI_OPT_TEXT("file", &file, "FILE  a JSON submission {org, day, fields, ...}"),
+        CLI_OPT_INT("declared-level", &level, 1, 4,
+                    "N  a declared OPEL level 1-4 (non-acute providers)"),
+        CLI_OPT_TEXT("reason", &reason, "TEXT  why the level was declared"),
+        CLI_OPT_FLAG("json", &as_json, "print the stored submission as JSON"),
+        CLI_OPT_END};
     int np, rc = cli_parse(CMD " submit",
                            "sitrep submit --org CODE [--day YYYY-MM-DD] FIELD=VALUE... | --file "
                            "FILE.json\n\nFIELD names: GET /api/v1/sitrep/fields or docs/sitrep.md",
@@ -95,14 +96,7 @@ static int submit(int argc, char **argv)
     if (org) json_object_set_new(body, "org", json_string(org));
     if (day) json_object_set_new(body, "day", json_string(day));
     if (reason) json_object_set_new(body, "reason", json_string(reason));
-    if (level) {
-        long lv;
-        if (cli_int(CMD " submit", "declared-level", level, 1, 4, &lv)) {
-            json_decref(body);
-            return 2;
-        }
-        json_object_set_new(body, "declared_level", json_integer(lv));
-    }
+    if (level) json_object_set_new(body, "declared_level", json_integer(level));
     if (np && !json_object_get(body, "fields")) json_object_set_new(body, "fields", json_object());
     json_t *fields = json_object_get(body, "fields");
     for (int i = 1; i <= np; i++) {
@@ -232,10 +226,9 @@ static int today_cmd(int argc, char **argv)
 {
     const char *db = cli_default_db(), *day = NULL;
     int as_json = 0;
-    const cli_opt opts[] = {{"db", &db, NULL, "PATH  database file (default icsflow.db)"},
-                            {"day", &day, NULL, "YYYY-MM-DD  the day (default today)"},
-                            {"json", NULL, &as_json, "print JSON (as GET /api/v1/sitrep/today)"},
-                            {NULL, NULL, NULL, NULL}};
+    const cli_opt opts[] = {
+        CLI_OPT_DB(&db), CLI_OPT_TEXT("day", &day, "YYYY-MM-DD  the day (default today)"),
+        CLI_OPT_FLAG("json", &as_json, "print JSON (as GET /api/v1/sitrep/today)"), CLI_OPT_END};
     int np, rc = cli_parse(CMD " today", "sitrep today [--day YYYY-MM-DD] [--json]", argc, argv,
                            opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
@@ -264,11 +257,11 @@ static int history(int argc, char **argv)
 {
     const char *db = cli_default_db(), *from = NULL, *to = NULL;
     int as_json = 0;
-    const cli_opt opts[] = {{"db", &db, NULL, "PATH  database file (default icsflow.db)"},
-                            {"from", &from, NULL, "YYYY-MM-DD  first day (default 90 days back)"},
-                            {"to", &to, NULL, "YYYY-MM-DD  last day (default today)"},
-                            {"json", NULL, &as_json, "print JSON with every point"},
-                            {NULL, NULL, NULL, NULL}};
+    const cli_opt opts[] = {
+        CLI_OPT_DB(&db),
+        CLI_OPT_TEXT("from", &from, "YYYY-MM-DD  first day (default 90 days back)"),
+        CLI_OPT_TEXT("to", &to, "YYYY-MM-DD  last day (default today)"),
+        CLI_OPT_FLAG("json", &as_json, "print JSON with every point"), CLI_OPT_END};
     int np, rc = cli_parse(CMD " history", "sitrep history ORG [--from D] [--to D] [--json]", argc,
                            argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
@@ -338,8 +331,7 @@ static int history(int argc, char **argv)
 static int import_cmd(int argc, char **argv)
 {
     const char *db = cli_default_db();
-    const cli_opt opts[] = {{"db", &db, NULL, "PATH  database file (default icsflow.db)"},
-                            {NULL, NULL, NULL, NULL}};
+    const cli_opt opts[] = {CLI_OPT_DB(&db), CLI_OPT_END};
     int np, rc = cli_parse(CMD " import",
                            "sitrep import FILE.csv\n\ncolumns: org, day, any sitrep field names, "
                            "declared_level, reason; each row becomes a new version",
@@ -366,26 +358,24 @@ static int import_cmd(int argc, char **argv)
 
 static int generate(int argc, char **argv)
 {
-    const char *db = cli_default_db(), *days = "365", *to = NULL, *seed = "2026", *out = NULL;
+    const char *db = cli_default_db(), *to = NULL, *out = NULL;
+    long nd = 365, sd = 2026;
     const cli_opt opts[] = {
-        {"db", &db, NULL, "PATH  database whose organisations to simulate (default icsflow.db)"},
-        {"days", &days, NULL, "N  number of days (default 365)"},
-        {"to", &to, NULL, "YYYY-MM-DD  last day (default today)"},
-        {"seed", &seed, NULL, "N  random seed (default 2026)"},
-        {"out", &out, NULL, "FILE  write the CSV there (default standard output)"},
-        {NULL, NULL, NULL, NULL}};
+        CLI_OPT_TEXT("db", &db,
+                     "PATH  database whose organisations to simulate (default icsflow.db)"),
+        CLI_OPT_INT("days", &nd, 1, 20000, "N  number of days (default 365)"),
+        CLI_OPT_TEXT("to", &to, "YYYY-MM-DD  last day (default today)"),
+        CLI_OPT_INT("seed", &sd, 0, CLI_INT_MAX, "N  random seed (default 2026)"),
+        CLI_OPT_TEXT("out", &out, "FILE  write the CSV there (default standard output)"),
+        CLI_OPT_END};
     int np, rc = cli_parse(CMD " generate",
                            "sitrep generate [--days N] [--to D] [--seed N] [--out FILE]\n\nwrites "
                            "SYNTHETIC daily sitreps as CSV in the import format",
                            argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np) return cli_usage_error(CMD " generate", "unexpected argument '%s'", argv[1]);
-    long nd, sd;
     int64_t last = tz_local_date(tz_now());
-    if (cli_int(CMD " generate", "days", days, 1, 20000, &nd) ||
-        cli_int(CMD " generate", "seed", seed, 0, 2147483647L, &sd) ||
-        (to && parse_day("to", to, &last)))
-        return 2;
+    if (to && parse_day("to", to, &last)) return 2;
     store *s;
     if ((rc = cli_open(CMD, db, &s))) return rc;
     ics_err e = {0};
@@ -412,13 +402,15 @@ static int thresholds(int argc, char **argv)
     const char *db = cli_default_db(), *load = NULL, *levels = NULL, *label = NULL;
     int as_json = 0;
     const cli_opt opts[] = {
-        {"db", &db, NULL, "PATH  database file (default icsflow.db)"},
-        {"load", &load, NULL,
-         "FILE  replace the thresholds with this CSV (opel_thresholds.csv form)"},
-        {"levels", &levels, NULL, "FILE  level cut-offs CSV to load with --load (opel_levels.csv)"},
-        {"source", &label, NULL, "TEXT  where the loaded values come from (default the file name)"},
-        {"json", NULL, &as_json, "print JSON"},
-        {NULL, NULL, NULL, NULL}};
+        CLI_OPT_DB(&db),
+        CLI_OPT_TEXT("load", &load,
+                     "FILE  replace the thresholds with this CSV (opel_thresholds.csv form)"),
+        CLI_OPT_TEXT("levels", &levels,
+                     "FILE  level cut-offs CSV to load with --load (opel_levels.csv)"),
+        CLI_OPT_TEXT("source", &label,
+                     "TEXT  where the loaded values come from (default the file name)"),
+        CLI_OPT_FLAG("json", &as_json, "print JSON"),
+        CLI_OPT_END};
     int np, rc = cli_parse(CMD " thresholds",
                            "sitrep thresholds [--load RULES.csv --levels LEVELS.csv] [--json]",
                            argc, argv, opts, &np);
@@ -536,25 +528,27 @@ static int aid(int argc, char **argv)
         return cli_usage_error(CMD " aid", "give a subcommand");
     }
     const char *sub = argv[1], *db = cli_default_db(), *org = NULL, *resource = NULL,
-               *detail = NULL, *quantity = NULL, *from = NULL, *to = NULL, *urgency = NULL,
-               *note = NULL, *offer = NULL, *state = NULL;
+               *detail = NULL, *from = NULL, *to = NULL, *urgency = NULL, *note = NULL,
+               *state = NULL;
+    long quantity = 0, offer = 0;
     int as_json = 0;
-    const cli_opt opts[] = {{"db", &db, NULL, "PATH  database file (default icsflow.db)"},
-                            {"org", &org, NULL, "CODE  organisation asking or offering"},
-                            {"resource", &resource, NULL, "R  staff, beds, theatre or equipment"},
-                            {"detail", &detail, NULL,
-                             "D  staff role (nurse, doctor, healthcare_assistant, therapist, "
-                             "paramedic, other) or bed type (ga, critical_care, community, "
-                             "mental_health)"},
-                            {"quantity", &quantity, NULL, "N  how many"},
-                            {"from", &from, NULL, "YYYY-MM-DD  first day needed"},
-                            {"to", &to, NULL, "YYYY-MM-DD  last day needed"},
-                            {"urgency", &urgency, NULL, "U  routine, urgent or critical"},
-                            {"note", &note, NULL, "TEXT  a note for the record"},
-                            {"offer", &offer, NULL, "ID  the offer to agree"},
-                            {"state", &state, NULL, "S  list only requests in this state"},
-                            {"json", NULL, &as_json, "print JSON"},
-                            {NULL, NULL, NULL, NULL}};
+    const cli_opt opts[] = {
+        CLI_OPT_DB(&db),
+        CLI_OPT_TEXT("org", &org, "CODE  organisation asking or offering"),
+        CLI_OPT_TEXT("resource", &resource, "R  staff, beds, theatre or equipment"),
+        CLI_OPT_TEXT("detail", &detail,
+                     "D  staff role (nurse, doctor, healthcare_assistant, therapist, "
+                     "paramedic, other) or bed type (ga, critical_care, community, "
+                     "mental_health)"),
+        CLI_OPT_INT("quantity", &quantity, 1, 1000, "N  how many"),
+        CLI_OPT_TEXT("from", &from, "YYYY-MM-DD  first day needed"),
+        CLI_OPT_TEXT("to", &to, "YYYY-MM-DD  last day needed"),
+        CLI_OPT_TEXT("urgency", &urgency, "U  routine, urgent or critical"),
+        CLI_OPT_TEXT("note", &note, "TEXT  a note for the record"),
+        CLI_OPT_INT("offer", &offer, 1, CLI_INT_MAX, "ID  the offer to agree"),
+        CLI_OPT_TEXT("state", &state, "S  list only requests in this state"),
+        CLI_OPT_FLAG("json", &as_json, "print JSON"),
+        CLI_OPT_END};
     char cmd[48];
     snprintf(cmd, sizeof cmd, CMD " aid %s", sub);
     int action = -1;
@@ -576,31 +570,20 @@ static int aid(int argc, char **argv)
     if (org) json_object_set_new(body, "org", json_string(org));
     if (note) json_object_set_new(body, "note", json_string(note));
     if (strcmp(sub, "request") == 0) {
-        long q = 0;
-        if (quantity && cli_int(cmd, "quantity", quantity, 1, 1000, &q)) {
-            json_decref(body);
-            return 2;
-        }
         if (resource) json_object_set_new(body, "resource", json_string(resource));
         if (detail) json_object_set_new(body, "detail", json_string(detail));
-        if (quantity) json_object_set_new(body, "quantity", json_integer(q));
+        if (quantity) json_object_set_new(body, "quantity", json_integer(quantity));
         if (from) json_object_set_new(body, "date_from", json_string(from));
         if (to) json_object_set_new(body, "date_to", json_string(to));
         if (urgency) json_object_set_new(body, "urgency", json_string(urgency));
     } else if (action == STEP_OFFER && quantity) {
-        long q;
-        if (cli_int(cmd, "quantity", quantity, 1, 1000, &q)) {
-            json_decref(body);
-            return 2;
-        }
-        json_object_set_new(body, "quantity", json_integer(q));
+        json_object_set_new(body, "quantity", json_integer(quantity));
     } else if (action == STEP_AGREE) {
-        long o;
-        if (!offer || cli_int(cmd, "offer", offer, 1, 2147483647L, &o)) {
+        if (!offer) {
             json_decref(body);
-            return offer ? 2 : cli_usage_error(cmd, "--offer is required");
+            return cli_usage_error(cmd, "--offer is required");
         }
-        json_object_set_new(body, "offer_id", json_integer(o));
+        json_object_set_new(body, "offer_id", json_integer(offer));
     }
     if (action != STEP_OFFER && strcmp(sub, "request") != 0) json_object_del(body, "org");
     store *s;

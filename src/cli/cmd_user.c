@@ -14,15 +14,17 @@ int cmd_user(int argc, char **argv)
     const char *db = cli_default_db(), *name = NULL, *role = NULL, *org = NULL, *expires = NULL,
                *label = NULL, *tid = NULL, *rotate = NULL;
     const cli_opt opts[] = {
-        {"db", &db, NULL, "PATH  database file (default icsflow.db)"},
-        {"name", &name, NULL, "NAME  user name (add, revoke)"},
-        {"role", &role, NULL, "ROLE  admin, coordinator, clinician, trust_ops or analyst (add)"},
-        {"org", &org, NULL, "ODS  the user's organisation (add)"},
-        {"expires", &expires, NULL, "DURATION  token lifetime: 30d, 12h, 90m (token; default 30d)"},
-        {"label", &label, NULL, "TEXT  what the token is for (token)"},
-        {"rotate", &rotate, NULL, "ID  replace that token by a new one (token)"},
-        {"id", &tid, NULL, "ID  the token to revoke (revoke-token)"},
-        {NULL, NULL, NULL, NULL}};
+        CLI_OPT_TEXT("db", &db, "PATH  database file (default icsflow.db)"),
+        CLI_OPT_TEXT("name", &name, "NAME  user name (add, revoke)"),
+        CLI_OPT_TEXT("role", &role,
+                     "ROLE  admin, coordinator, clinician, trust_ops or analyst (add)"),
+        CLI_OPT_TEXT("org", &org, "ODS  the user's organisation (add)"),
+        CLI_OPT_TEXT("expires", &expires,
+                     "DURATION  token lifetime: 30d, 12h, 90m (token; default 30d)"),
+        CLI_OPT_TEXT("label", &label, "TEXT  what the token is for (token)"),
+        CLI_OPT_TEXT("rotate", &rotate, "ID  replace that token by a new one (token)"),
+        CLI_OPT_TEXT("id", &tid, "ID  the token to revoke (revoke-token)"),
+        CLI_OPT_END};
     int np, rc = cli_parse("user",
                            "user add --name NAME --role ROLE [--org ODS] | user list | "
                            "user revoke|tokens --name NAME | "

@@ -118,19 +118,11 @@ static int write_ptl(FILE *f, const waitlist_gen_entry *g, size_t n)
     return 0;
 }
 
-static int do_generate(store *s, const char *n_s, const char *seed_s, const char *asof,
-                       const char *out, const char *sess_out, const char *days_s, const char *cap_s)
+static int do_generate(store *s, long n, long seed, const char *asof, const char *out,
+                       const char *sess_out, long days, double cap)
 {
-    long n = 300000, seed = 1, days = 56;
-    double cap = 0.25;
     int64_t day = today();
     ics_err e = {0};
-    if (n_s && cli_int("waitlist", "--n", n_s, 1, 5000000, &n)) return 2;
-    if (seed_s && cli_int("waitlist", "--seed", seed_s, 0, 2147483647, &seed)) return 2;
-    if (days_s && cli_int("waitlist", "--days", days_s, 1, 366, &days)) return 2;
-    if (cap_s && cli_double("waitlist", "--capacity", cap_s, &cap)) return 2;
-    if (!(cap > 0 && cap <= 10))
-        return cli_usage_error("waitlist", "--capacity must be in (0, 10]");
     if (asof && tz_parse_date(asof, &day, &e))
         return cli_usage_error("waitlist", "--as-of: %s", e.msg);
     app_ctx c = app_ctx_cli(s, tz_now());
@@ -230,52 +222,23 @@ static void print_run(json_t *r)
            ji(r, "cost_unassigned"), ji(r, "elapsed_ms"));
 }
 
-static int do_allocate(store *s, const char **v, int no_agg, const char *max_arcs, const char *fmt)
+/* The allocation's numeric options, -1 when not given (the API's names). */
+enum { AL_HORIZON, AL_TFC, AL_TRAVEL, AL_AWAY, AL_LATE, AL_PER_WEEK, AL_THREADS, AL_N };
+static const char *const alloc_keys[AL_N] = {
+    "horizon_days", "tfc", "travel_per_km", "away_penalty", "late_penalty", "per_week", "threads"};
+
+static int do_allocate(store *s, const char *asof, const long *num, double max_km, int no_agg,
+                       double max_arcs, const char *fmt)
 {
-    /* v: as_of, horizon, tfc, travel, away, late, per_week, max_km, threads */
     json_t *j = json_object();
-    if (v[0]) json_object_set_new(j, "as_of", json_string(v[0]));
-    static const char *const ik[] = {NULL,           "horizon_days", "tfc",      "travel_per_km",
-                                     "away_penalty", "late_penalty", "per_week", NULL,
-                                     "threads"};
-    static const char *const on[] = {NULL,
-                                     "--horizon",
-                                     "--tfc",
-                                     "--travel-per-km",
-                                     "--away-penalty",
-                                     "--late-penalty",
-                                     "--per-week",
-                                     NULL,
-                                     "--threads"};
-    for (int k = 1; k <= 8; k++) {
-        if (!v[k]) continue;
-        if (k == 7) {
-            double km;
-            if (cli_double("waitlist", "--max-km", v[k], &km)) {
-                json_decref(j);
-                return 2;
-            }
-            json_object_set_new(j, "default_max_km", json_real(km));
-            continue;
-        }
-        long x;
-        if (cli_int("waitlist", on[k], v[k], 0, 1000000000, &x)) {
-            json_decref(j);
-            return 2;
-        }
-        json_object_set_new(j, ik[k], json_integer(x));
-    }
+    if (asof) json_object_set_new(j, "as_of", json_string(asof));
+    for (int k = 0; k < AL_N; k++)
+        if (num[k] >= 0) json_object_set_new(j, alloc_keys[k], json_integer(num[k]));
+    if (max_km >= 0) json_object_set_new(j, "default_max_km", json_real(max_km));
     if (no_agg) json_object_set_new(j, "aggregate", json_false());
-    if (max_arcs) {
+    if (max_arcs > 0) {
         app_limits lim = app_limits_get();
-        if (cli_double("waitlist", "--max-arcs", max_arcs, &lim.alloc_arcs)) {
-            json_decref(j);
-            return 2;
-        }
-        if (!(lim.alloc_arcs >= 1)) {
-            json_decref(j);
-            return cli_usage_error("waitlist", "--max-arcs must be at least 1");
-        }
+        lim.alloc_arcs = max_arcs;
         app_limits_set(&lim);
     }
     app_waitlist_opts o;
@@ -309,16 +272,12 @@ static int do_allocate(store *s, const char **v, int no_agg, const char *max_arc
 
 /* ---- equity, show, runs -------------------------------------------------- */
 
-static int do_equity(store *s, const char *run_s, const char *by, const char *asof, const char *fmt)
+static int do_equity(store *s, long run, const char *by, const char *asof, const char *fmt)
 {
-    long run = 0;
     int64_t day = today();
     ics_err e = {0};
-    if (run_s && cli_int("waitlist", "--run", run_s, 1, 2147483647, &run)) return 2;
     if (asof && tz_parse_date(asof, &day, &e))
         return cli_usage_error("waitlist", "--as-of: %s", e.msg);
-    if (by && strcmp(by, "trust") && strcmp(by, "place") && strcmp(by, "imd"))
-        return cli_usage_error("waitlist", "--by must be trust, place or imd");
     json_t *eq;
     app_ctx c = app_ctx_cli(s, tz_now());
     int rc = app_waitlist_equity(&c, run, by, day, &eq, &e);
@@ -353,13 +312,9 @@ static int do_equity(store *s, const char *run_s, const char *by, const char *as
     return 0;
 }
 
-static int do_show(store *s, const store_waitlist_filter *f, const char *run_s, const char *limit_s,
-                   const char *offset_s, const char *fmt)
+static int do_show(store *s, const store_waitlist_filter *f, long run, long limit, long offset,
+                   const char *fmt)
 {
-    long limit = 20, offset = 0, run = 0;
-    if (limit_s && cli_int("waitlist", "--limit", limit_s, 1, 1000000, &limit)) return 2;
-    if (offset_s && cli_int("waitlist", "--offset", offset_s, 0, 100000000, &offset)) return 2;
-    if (run_s && cli_int("waitlist", "--run", run_s, 1, 2147483647, &run)) return 2;
     ics_err e = {0};
     json_t *out;
     app_ctx c = app_ctx_cli(s, tz_now());
@@ -405,10 +360,9 @@ static int do_show(store *s, const store_waitlist_filter *f, const char *run_s, 
     return 0;
 }
 
-static int do_runs(store *s, const char *limit_s, const char *fmt)
+static int do_runs(store *s, long limit, const char *fmt)
 {
-    long limit = 20;
-    if (limit_s && cli_int("waitlist", "--limit", limit_s, 1, 1000, &limit)) return 2;
+    if (limit > 1000) return cli_usage_error("waitlist", "runs: --limit must be at most 1000");
     ics_err e = {0};
     json_t *rows;
     app_ctx c = app_ctx_cli(s, tz_now());
@@ -432,43 +386,53 @@ static int do_runs(store *s, const char *limit_s, const char *fmt)
 
 int cmd_waitlist(int argc, char **argv)
 {
-    const char *db = cli_default_db(), *source = NULL, *n = NULL, *seed = NULL, *asof = NULL,
-               *out = NULL, *sess = NULL, *days = NULL, *cap = NULL, *horizon = NULL, *tfc = NULL,
-               *travel = NULL, *away = NULL, *late = NULL, *per_week = NULL, *max_km = NULL,
-               *threads = NULL, *fmt = NULL, *run = NULL, *by = NULL, *trust = NULL,
-               *priority = NULL, *place = NULL, *status = NULL, *limit = NULL, *offset = NULL,
-               *max_arcs = NULL;
+    const char *db = cli_default_db(), *source = NULL, *asof = NULL, *out = NULL, *sess = NULL,
+               *tfc = NULL, *fmt = NULL, *by = NULL, *trust = NULL, *priority = NULL, *place = NULL,
+               *status = NULL;
+    long n = 300000, seed = 1, days = 56, run = 0, limit = 20, offset = 0;
+    long num[AL_N] = {-1, -1, -1, -1, -1, -1, -1};
+    double cap = 0.25, max_km = -1, max_arcs = 0;
     int no_agg = 0;
     const cli_opt opts[] = {
-        {"db", &db, NULL, "PATH  database file (default icsflow.db)"},
-        {"source", &source, NULL, "NAME  where the PTL came from (import; default the file)"},
-        {"n", &n, NULL, "N  synthetic entries (generate; default 300000)"},
-        {"seed", &seed, NULL, "S  generator seed (generate; default 1)"},
-        {"as-of", &asof, NULL, "DATE  the day waits are measured at (default today)"},
-        {"out", &out, NULL, "FILE  PTL CSV to write (generate; default stdout)"},
-        {"sessions", &sess, NULL, "FILE  also write synthetic theatre sessions (generate)"},
-        {"days", &days, NULL, "N  days of sessions (generate; default 56)"},
-        {"capacity", &cap, NULL, "SHARE  session slots / entries (generate; default 0.25)"},
-        {"horizon", &horizon, NULL, "DAYS  sessions used from --as-of (allocate; default 56)"},
-        {"tfc", &tfc, NULL, "CODE  one treatment function code only"},
-        {"travel-per-km", &travel, NULL, "N  cost points per km travelled (default 10)"},
-        {"away-penalty", &away, NULL, "N  cost of treatment at another trust (default 100)"},
-        {"late-penalty", &late, NULL, "N  cost of a P1/P2 booked after due (default 50000)"},
-        {"per-week", &per_week, NULL, "N  cost of leaving a patient, per week waited (500)"},
-        {"max-km", &max_km, NULL, "KM  travel limit when the PTL gives none (default 25)"},
-        {"threads", &threads, NULL, "N  worker threads (default 2)"},
-        {"no-aggregate", NULL, &no_agg, "solve one node per patient (slower; same optimum)"},
-        {"max-arcs", &max_arcs, NULL, "N  refuse allocations over N arcs (default 5e7)"},
-        {"run", &run, NULL, "ID  an allocation run (equity, show)"},
-        {"by", &by, NULL, "trust|place|imd  equity groups (default trust)"},
-        {"trust", &trust, NULL, "ODS  one trust's entries (show)"},
-        {"priority", &priority, NULL, "1-4  one clinical priority (show)"},
-        {"place", &place, NULL, "ONS  one borough (show)"},
-        {"status", &status, NULL, "S  waiting, booked, treated or removed (show)"},
-        {"limit", &limit, NULL, "N  rows to show (show, runs; default 20)"},
-        {"offset", &offset, NULL, "N  rows to skip (show)"},
-        {"format", &fmt, NULL, "text|json|csv  output format (default text)"},
-        {NULL, NULL, NULL, NULL}};
+        CLI_OPT_DB(&db),
+        CLI_OPT_TEXT("source", &source, "NAME  where the PTL came from (import; default the file)"),
+        CLI_OPT_INT("n", &n, 1, 5000000, "N  synthetic entries (generate; default 300000)"),
+        CLI_OPT_INT("seed", &seed, 0, CLI_INT_MAX, "S  generator seed (generate; default 1)"),
+        CLI_OPT_TEXT("as-of", &asof, "DATE  the day waits are measured at (default today)"),
+        CLI_OPT_TEXT("out", &out, "FILE  PTL CSV to write (generate; default stdout)"),
+        CLI_OPT_TEXT("sessions", &sess, "FILE  also write synthetic theatre sessions (generate)"),
+        CLI_OPT_INT("days", &days, 1, 366, "N  days of sessions (generate; default 56)"),
+        CLI_OPT_NUMBER("capacity", &cap, 0.0001, 10,
+                       "SHARE  session slots / entries (generate; default 0.25)"),
+        CLI_OPT_INT("horizon", &num[AL_HORIZON], 0, 1000000000,
+                    "DAYS  sessions used from --as-of (allocate; default 56)"),
+        CLI_OPT_TEXT("tfc", &tfc, "CODE  one treatment function code only"),
+        CLI_OPT_INT("travel-per-km", &num[AL_TRAVEL], 0, 1000000000,
+                    "N  cost points per km travelled (default 10)"),
+        CLI_OPT_INT("away-penalty", &num[AL_AWAY], 0, 1000000000,
+                    "N  cost of treatment at another trust (default 100)"),
+        CLI_OPT_INT("late-penalty", &num[AL_LATE], 0, 1000000000,
+                    "N  cost of a P1/P2 booked after due (default 50000)"),
+        CLI_OPT_INT("per-week", &num[AL_PER_WEEK], 0, 1000000000,
+                    "N  cost of leaving a patient, per week waited (500)"),
+        CLI_OPT_NUMBER("max-km", &max_km, 0, 1000,
+                       "KM  travel limit when the PTL gives none (default 25)"),
+        CLI_OPT_INT("threads", &num[AL_THREADS], 0, 1000000000, "N  worker threads (default 2)"),
+        CLI_OPT_FLAG("no-aggregate", &no_agg, "solve one node per patient (slower; same optimum)"),
+        CLI_OPT_NUMBER("max-arcs", &max_arcs, 1, 1e12,
+                       "N  refuse allocations over N arcs (default 5e7)"),
+        CLI_OPT_INT("run", &run, 1, CLI_INT_MAX, "ID  an allocation run (equity, show)"),
+        CLI_OPT_CHOICE("by", &by, "trust|place|imd",
+                       "trust|place|imd  equity groups (default trust)"),
+        CLI_OPT_TEXT("trust", &trust, "ODS  one trust's entries (show)"),
+        CLI_OPT_CHOICE("priority", &priority, "1|2|3|4", "1-4  one clinical priority (show)"),
+        CLI_OPT_TEXT("place", &place, "ONS  one borough (show)"),
+        CLI_OPT_TEXT("status", &status, "S  waiting, booked, treated or removed (show)"),
+        CLI_OPT_INT("limit", &limit, 1, 1000000, "N  rows to show (show, runs; default 20)"),
+        CLI_OPT_INT("offset", &offset, 0, 100000000, "N  rows to skip (show)"),
+        CLI_OPT_CHOICE("format", &fmt, "text|json|csv",
+                       "text|json|csv  output format (default text)"),
+        CLI_OPT_END};
     int np, rc = cli_parse("waitlist", usage, argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np < 1)
@@ -488,10 +452,8 @@ int cmd_waitlist(int argc, char **argv)
         return cli_usage_error("waitlist", "import needs at least one CSV file");
     if (strcmp(action, "import") && np > 1)
         return cli_usage_error("waitlist", "unexpected argument '%s'", argv[2]);
-    if (fmt && strcmp(fmt, "text") && strcmp(fmt, "json") && strcmp(fmt, "csv"))
-        return cli_usage_error("waitlist", "--format must be text, json or csv");
-    if (priority && (strlen(priority) != 1 || priority[0] < '1' || priority[0] > '4'))
-        return cli_usage_error("waitlist", "--priority must be 1, 2, 3 or 4");
+    if (tfc && !strcmp(action, "allocate") && cli_int("waitlist", "tfc", tfc, 0, 999, &num[AL_TFC]))
+        return 2;
     store *s;
     if ((rc = cli_open("waitlist", db, &s))) return rc;
     if (!strcmp(action, "import")) {
@@ -499,8 +461,7 @@ int cmd_waitlist(int argc, char **argv)
     } else if (!strcmp(action, "generate")) {
         rc = do_generate(s, n, seed, asof, out, sess, days, cap);
     } else if (!strcmp(action, "allocate")) {
-        const char *v[9] = {asof, horizon, tfc, travel, away, late, per_week, max_km, threads};
-        rc = do_allocate(s, v, no_agg, max_arcs, fmt);
+        rc = do_allocate(s, asof, num, max_km, no_agg, max_arcs, fmt);
     } else if (!strcmp(action, "equity")) {
         rc = do_equity(s, run, by, asof, fmt);
     } else if (!strcmp(action, "show")) {
