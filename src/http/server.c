@@ -23,9 +23,11 @@
 
 #include "app/auth.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/utf8.h"
 #include "http/http.h"
 #include "http/limits.h"
+#include "http/reqlog.h"
 #include "http/routes.h"
 
 /* ---- connection pool ---------------------------------------------------- */
@@ -45,13 +47,17 @@ static store *pool_get(ics_err *e)
     pthread_mutex_lock(&P.mu);
     if (P.nfree) s = P.free[--P.nfree];
     pthread_mutex_unlock(&P.mu);
+    int s_was_free = s != NULL;
     if (!s && store_open(P.path, &s, NULL, e)) return NULL;
+    if (!s_was_free) metrics_gauge_add("icsflow_db_pool_open", "", 1);
+    metrics_gauge_add("icsflow_db_pool_in_use", "", 1);
     return s;
 }
 
 static void pool_put(store *s)
 {
     if (!s) return;
+    metrics_gauge_add("icsflow_db_pool_in_use", "", -1);
     /* A connection goes back with no transaction open: a handler that
      * forgot to end one must not hand its lock to the next request. */
     if (store_tx_depth(s) > 0) {
@@ -64,6 +70,7 @@ static void pool_put(store *s)
     else
         store_close(s), s = NULL;
     pthread_mutex_unlock(&P.mu);
+    if (!s) metrics_gauge_add("icsflow_db_pool_open", "", -1);
 }
 
 /* ---- per-request state -------------------------------------------------- */
@@ -76,6 +83,7 @@ typedef struct conn {
     size_t reserved;            /* body bytes reserved in limits_body_reserve */
     char addr[LIMITS_ADDR_LEN]; /* the client (see limits_client_addr) */
     struct MHD_Connection *mc;
+    reqlog log; /* request id, log line, metrics */
 } conn;
 
 static size_t body_limit;
@@ -148,6 +156,7 @@ static int send_resp(struct MHD_Connection *mc, http_resp *rs)
         free(rs->body);
         return MHD_NO;
     }
+    reqlog_respond(r, rs->status, text ? n : 0);
     MHD_add_response_header(r, "Content-Type", rs->content_type ? rs->content_type : "text/plain");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "Cache-Control", "no-store");
@@ -213,6 +222,8 @@ static int serve_static(struct MHD_Connection *mc, const char *url)
     fclose(f);
     if (!buf) return problem_now(mc, 500, "out of memory");
     struct MHD_Response *r = MHD_create_response_from_buffer(n, buf, MHD_RESPMEM_MUST_FREE);
+    reqlog_route("(static)");
+    reqlog_respond(r, 200, n);
     MHD_add_response_header(r, "Content-Type", mime_of(path));
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     /* The dashboard loads only its own files and talks only to this server:
@@ -340,6 +351,7 @@ static int dispatch(struct MHD_Connection *mc, const char *method, const char *u
             return problem_now(mc, 404, "no such endpoint; see /api/v1/openapi.json");
         return serve_static(mc, url);
     }
+    reqlog_route(r->pattern);
     ics_err e = {0};
     rq.method = method;
     rq.path = url;
@@ -389,6 +401,7 @@ static int dispatch(struct MHD_Connection *mc, const char *method, const char *u
             goto done;
         }
         rq.user = &u;
+        reqlog_user(u.name);
         if (!(u.role_bit & roles)) {
             char msg[200];
             snprintf(msg, sizeof msg, "the role '%s' may not %s %s", u.role, method, r->pattern);
@@ -414,7 +427,8 @@ static int dispatch(struct MHD_Connection *mc, const char *method, const char *u
 done:
     pool_put(db);
     json_decref(rq.json);
-    if (rs.status >= 500) ics_log("error", "%s %s -> %d", method, url, rs.status);
+    /* the route pattern, never the path: a path may hold an NHS number */
+    if (rs.status >= 500) ics_log("error", "%s %s -> %d", method, r->pattern, rs.status);
     return send_resp(mc, &rs);
 }
 
@@ -430,6 +444,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
         if (!c) return MHD_NO;
         c->mc = mc;
         *state = c;
+        reqlog_begin(&c->log, method,
+                     MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Request-Id"));
         limits_conn_headers_done(sock_ctx(mc));
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -445,6 +461,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
         if (cl && strtoull(cl, NULL, 10) > body_limit) c->too_big = 1;
         return MHD_YES;
     }
+    reqlog_resume(&c->log);
     if (*upload_size) {
         if (!c->too_big && c->len + *upload_size > body_limit) c->too_big = 1;
         if (!c->too_big) {
@@ -490,9 +507,9 @@ static void on_done(void *cls, struct MHD_Connection *mc, void **state,
                     enum MHD_RequestTerminationCode tc)
 {
     (void)cls;
-    (void)tc;
     conn *c = *state;
     if (c) {
+        reqlog_end(&c->log, tc != MHD_REQUEST_TERMINATED_COMPLETED_OK);
         if (c->entered) limits_request_leave(c->addr);
         limits_body_release(c->reserved);
         free(c->body);
@@ -534,6 +551,13 @@ int http_serve(const http_config *cfg, ics_err *e)
     P.path = cfg->db_path;
     P.cap = cfg->threads * 2 + 2;
     P.free = calloc((size_t)P.cap, sizeof *P.free);
+    metrics_describe("icsflow_db_pool_in_use", METRIC_GAUGE,
+                     "Database connections lent to requests now", NULL, 0);
+    metrics_describe("icsflow_db_pool_open", METRIC_GAUGE,
+                     "Database connections open (lent or idle in the pool)", NULL, 0);
+    metrics_describe("icsflow_db_pool_size", METRIC_GAUGE,
+                     "Idle database connections the pool keeps at most", NULL, 0);
+    metrics_gauge_set("icsflow_db_pool_size", "", P.cap);
 
     struct sockaddr_in addr = {0};
     addr.sin_family = AF_INET;

@@ -162,3 +162,21 @@ int store_jobs_fail_unfinished(store *s, const char *error, int64_t now, int64_t
     json_decref(p);
     return rc;
 }
+
+int store_jobs_count(store *s, json_t **out, ics_err *e)
+{
+    json_t *rows = NULL;
+    int rc =
+        store_query_json(s, "SELECT state, COUNT(*) AS n FROM jobs GROUP BY state", NULL, &rows, e);
+    if (rc) return rc;
+    *out = json_object();
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        const char *st = json_string_value(json_object_get(r, "state"));
+        if (st) json_object_set(*out, st, json_object_get(r, "n"));
+    }
+    json_decref(rows);
+    return 0;
+}

@@ -33,4 +33,8 @@ int store_job_finish(store *s, int64_t id, const char *state, const char *result
 int store_jobs_fail_unfinished(store *s, const char *error, int64_t now, int64_t *ids, int max,
                                int *n, ics_err *e);
 
+/* How many jobs are in each state: {"queued": n, "running": n, ...} (states
+ * with no job are absent). */
+int store_jobs_count(store *s, json_t **out, ics_err *e);
+
 #endif

@@ -32,6 +32,12 @@ static int applied(store *s, const store_migration *st, int64_t *done, ics_err *
     return rc;
 }
 
+/* Order matters: later modules reference the directory's tables. */
+static const store_migration *const mods[] = {
+    store_schema_core,      store_schema_tokens, store_schema_events,   store_schema_directory,
+    store_schema_routing,   store_schema_beds,   store_schema_waitlist, store_schema_sitrep,
+    store_schema_analytics, store_schema_sim,    store_schema_jobs};
+
 int store_migrate(store *s, ics_err *e)
 {
     int rc =
@@ -41,11 +47,6 @@ int store_migrate(store *s, ics_err *e)
                    " PRIMARY KEY (module, version))",
                    e);
     if (rc) return rc;
-    /* Order matters: later modules reference the directory's tables. */
-    const store_migration *const mods[] = {
-        store_schema_core,      store_schema_tokens, store_schema_events,   store_schema_directory,
-        store_schema_routing,   store_schema_beds,   store_schema_waitlist, store_schema_sitrep,
-        store_schema_analytics, store_schema_sim,    store_schema_jobs};
     for (size_t m = 0; m < sizeof mods / sizeof *mods; m++) {
         const store_migration *steps = mods[m];
         for (const store_migration *st = steps; st->module; st++) {
@@ -157,6 +158,35 @@ int store_migrate_instants(store *s, const char *table, const char *cols, ics_er
         p += n + notnull;
         if (*p == ',') p++;
     }
+    return 0;
+}
+
+int store_schema_pending(store *s, int *n, char *first, size_t len, ics_err *e)
+{
+    assert(s && n && first && len > 0);
+    *n = 0;
+    first[0] = '\0';
+    json_t *rows = NULL;
+    int rc = store_query_json(s, "SELECT module, version FROM schema_migrations", NULL, &rows, e);
+    if (rc) return rc;
+    for (size_t m = 0; m < sizeof mods / sizeof *mods; m++)
+        for (const store_migration *st = mods[m]; st->module; st++) {
+            int found = 0;
+            size_t i;
+            json_t *r;
+            json_array_foreach(rows, i, r)
+            {
+                const char *mod = json_string_value(json_object_get(r, "module"));
+                if (mod && strcmp(mod, st->module) == 0 &&
+                    json_integer_value(json_object_get(r, "version")) == st->version) {
+                    found = 1;
+                    break;
+                }
+            }
+            if (found) continue;
+            if (!(*n)++) snprintf(first, len, "%s v%d", st->module, st->version);
+        }
+    json_decref(rows);
     return 0;
 }
 

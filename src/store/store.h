@@ -12,6 +12,7 @@
 #define ICS_STORE_STORE_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/error.h"
@@ -112,6 +113,11 @@ int store_audit(store *s, const char *actor, const char *action, const char *obj
 /* The audit log, newest first; NULL filters match everything. */
 int store_audit_list(store *s, const char *object_type, const char *object_id, const char *actor,
                      int64_t limit, int64_t offset, json_t **rows, ics_err *e);
+
+/* Schema steps this program knows that the database has not applied (a
+ * server that opened the database before a step was removed, or a failed
+ * migration): *n of them, the first named in first ("jobs v2"). */
+int store_schema_pending(store *s, int *n, char *first, size_t len, ics_err *e);
 
 /* 0 when the database answers a trivial query. */
 int store_ping(store *s, ics_err *e);
