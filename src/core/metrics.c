@@ -109,12 +109,13 @@ void metrics_describe(const char *name, metric_kind kind, const char *help, cons
     assert(name && help);
     assert(!bounds || nbounds > 0);
     pthread_mutex_lock(&mu);
+    /* Kind and bounds are fixed by whoever names the family first: series
+     * read them without the lock, and a histogram's buckets are sized by
+     * its bounds when it is made. */
+    int existed = family_find(name) != NULL;
     family *f = family_get(name, kind);
-    if (f) {
-        f->kind = kind;
-        if (!f->help) f->help = strdup(help);
-        if (bounds) f->bounds = bounds, f->nb = nbounds;
-    }
+    if (f && !existed && bounds) f->bounds = bounds, f->nb = nbounds;
+    if (f && !f->help) f->help = strdup(help);
     pthread_mutex_unlock(&mu);
 }
 

@@ -417,6 +417,7 @@ static int dispatch(struct MHD_Connection *mc, const char *method, const char *u
         rs.status = 200;
         r->fn(&rq, &rs);
         if (rs.err != ICS_ERETRY || attempt >= ICS_RETRY_ATTEMPTS) break;
+        metrics_inc("icsflow_db_retries_total", "");
         while (store_tx_depth(db) > 0) store_rollback(db);
         json_decref(rs.json);
         free(rs.body);
@@ -558,6 +559,9 @@ int http_serve(const http_config *cfg, ics_err *e)
     metrics_describe("icsflow_db_pool_size", METRIC_GAUGE,
                      "Idle database connections the pool keeps at most", NULL, 0);
     metrics_gauge_set("icsflow_db_pool_size", "", P.cap);
+    metrics_describe("icsflow_db_retries_total", METRIC_COUNTER,
+                     "Use cases run again after a serialisation failure or deadlock", NULL, 0);
+    metrics_add("icsflow_db_retries_total", "", 0);
 
     struct sockaddr_in addr = {0};
     addr.sin_family = AF_INET;

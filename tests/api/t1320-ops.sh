@@ -25,9 +25,23 @@ check "the problem names the pending migration" grep -q "jobs v1" "$T/body"
 check "and says when to retry (Retry-After)" grep -qi "^Retry-After: [0-9]" "$T/hdr"
 api GET /healthz ""
 expect "healthz stays a liveness check meanwhile" 200
-sql "INSERT INTO schema_migrations (module, version, applied_at) VALUES ('jobs', 1, '2026-01-01')"
+sql "INSERT INTO schema_migrations (module, version, applied_at) SELECT 'jobs', 1, applied_at FROM schema_migrations WHERE module = 'core' AND version = 1"
 api GET /readyz ""
 expect "readyz once the migration is back" 200
+
+# the database goes away under the server (PostgreSQL: its connections are
+# cut): not ready while it cannot answer, ready again once it can
+if [ "$ICS_BACKEND" = pg ]; then
+    sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()" >/dev/null
+    api GET /readyz ""
+    expect "readyz when the database cut the server's connections" 503
+    i=0
+    until [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz")" = 200 ] || [ $i -ge 20 ]; do
+        i=$((i + 1)); sleep 0.2
+    done
+    api GET /readyz ""
+    expect "readyz once the server has reconnected" 200
+fi
 
 # ---- metrics: access ---------------------------------------------------------
 api GET /metrics ""
