@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/tz.h"
 #include "store/events.h"
 
 /* The ICS this deployment serves (one today: North West London). */
@@ -108,7 +109,8 @@ int app_audit(app_ctx *c, const char *action, const char *object_type, const cha
               const json_t *before, const json_t *after, ics_err *e)
 {
     assert(store_tx_depth(c->db) > 0); /* audited in the change's transaction */
-    return store_audit(c->db, c->who.name, action, object_type, object_id, before, after, e);
+    return store_audit(c->db, c->now, c->who.name, action, object_type, object_id, before, after,
+                       e);
 }
 
 int app_emit(app_ctx *c, const char *type, const char *object_type, const char *object_id,
@@ -178,7 +180,38 @@ int app_audit_list(app_ctx *c, const char *object_type, const char *object_id, c
     int rc = app_allow(c, &APP_AUDIT_LIST, e);
     if (rc) return rc;
     assert(limit >= 1 && offset >= 0);
-    return store_audit_list(c->db, object_type, object_id, actor, limit, offset, rows, e);
+    rc = store_audit_list(c->db, object_type, object_id, actor, limit, offset, rows, e);
+    if (!rc) app_json_utc(*rows, "at");
+    return rc;
+}
+
+static void utc_keys(json_t *o, const char *keys)
+{
+    for (const char *p = keys; *p;) {
+        size_t n = strcspn(p, ",");
+        char k[64];
+        assert(n > 0 && n < sizeof k);
+        memcpy(k, p, n);
+        k[n] = '\0';
+        json_t *v = json_object_get(o, k);
+        if (json_is_integer(v)) {
+            char buf[32];
+            tz_format_utc(json_integer_value(v), buf, sizeof buf);
+            json_object_set_new(o, k, json_string(buf));
+        }
+        p += n;
+        if (*p == ',') p++;
+    }
+}
+
+json_t *app_json_utc(json_t *v, const char *keys)
+{
+    assert(keys);
+    if (json_is_object(v)) utc_keys(v, keys);
+    size_t i;
+    json_t *o;
+    if (json_is_array(v)) json_array_foreach(v, i, o) if (json_is_object(o)) utc_keys(o, keys);
+    return v;
 }
 
 int app_db_ping(store *s, ics_err *e)

@@ -114,6 +114,13 @@ int app_events_list(app_ctx *c, int64_t after, int64_t limit, json_t **rows, int
 /* The audit log, newest first, filtered by object type, id and actor
  * (each may be NULL). Administrators only. */
 extern const app_use APP_AUDIT_LIST;
+/* The store keeps every instant as INTEGER seconds since the epoch; the
+ * API and the audit trail show them as ISO 8601 UTC ("2026-12-03T22:04:08Z").
+ * In v (an object, or an array of objects) replace the integer value of
+ * each key named in keys (comma-separated) with that text; null stays null.
+ * Returns v. */
+json_t *app_json_utc(json_t *v, const char *keys);
+
 int app_audit_list(app_ctx *c, const char *object_type, const char *object_id, const char *actor,
                    int64_t limit, int64_t offset, json_t **rows, ics_err *e);
 

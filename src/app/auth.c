@@ -40,26 +40,28 @@ int app_auth_token(store *s, const char *token, auth_user *u, ics_err *e)
     assert(s && token && u);
     if (!token_shaped(token))
         return ics_err_set(e, ICS_EAUTH, "the bearer token is not valid or was revoked");
-    char hash[TOKEN_HASH_LEN + 1], now[32], minute_ago[32];
+    char hash[TOKEN_HASH_LEN + 1], when[32];
     token_hash(token, hash);
     store_token_row r;
     int rc = store_token_find(s, hash, &r, e);
     if (rc < 0) return rc;
     if (rc == 0) return ics_err_set(e, ICS_EAUTH, "the bearer token is not valid or was revoked");
     int64_t t = tz_now();
-    tz_format_utc(t, now, sizeof now);
-    if (r.user_revoked_at[0])
-        return ics_err_set(e, ICS_EAUTH, "the user '%s' was revoked at %s", r.user.name,
-                           r.user_revoked_at);
-    if (r.revoked_at[0])
-        return ics_err_set(e, ICS_EAUTH, "this token was revoked at %s", r.revoked_at);
-    if (strcmp(r.expires_at, now) <= 0)
+    if (r.user_revoked_at) {
+        tz_format_utc(r.user_revoked_at, when, sizeof when);
+        return ics_err_set(e, ICS_EAUTH, "the user '%s' was revoked at %s", r.user.name, when);
+    }
+    if (r.revoked_at) {
+        tz_format_utc(r.revoked_at, when, sizeof when);
+        return ics_err_set(e, ICS_EAUTH, "this token was revoked at %s", when);
+    }
+    if (r.expires_at <= t) {
+        tz_format_utc(r.expires_at, when, sizeof when);
         return ics_err_set(e, ICS_EAUTH,
-                           "this token expired at %s; sign in again or ask for a new token",
-                           r.expires_at);
-    tz_format_utc(t - 60, minute_ago, sizeof minute_ago);
+                           "this token expired at %s; sign in again or ask for a new token", when);
+    }
     ics_err ignore = {0};
-    store_token_touch(s, r.id, now, minute_ago, &ignore); /* best effort: a busy database is fine */
+    store_token_touch(s, r.id, t, t - 60, &ignore); /* best effort: a busy database is fine */
     *u = r.user;
     return 0;
 }
@@ -89,6 +91,16 @@ int app_ttl_parse(const char *s, int64_t *secs, ics_err *e)
     return 0;
 }
 
+/* A token's row as the API and the audit trail show it. */
+#define TOKEN_TIMES "created_at,expires_at,last_used_at,revoked_at"
+
+static int token_get(app_ctx *c, int64_t uid, int64_t id, json_t **row, ics_err *e)
+{
+    int rc = store_token_get(c->db, uid, id, row, e);
+    if (!rc) app_json_utc(*row, TOKEN_TIMES);
+    return rc;
+}
+
 /* The user whose tokens a use case touches: the caller or a named user. */
 static int whose(app_ctx *c, const char *user, auth_user *out, ics_err *e)
 {
@@ -101,21 +113,20 @@ int app_token_list(app_ctx *c, const app_use *u, const char *user, json_t **rows
     auth_user who;
     if (!rc) rc = whose(c, user, &who, e);
     if (!rc) rc = store_token_list(c->db, who.id, rows, e);
+    if (!rc) app_json_utc(*rows, TOKEN_TIMES);
     return rc;
 }
 
 int app_token_new(app_ctx *c, int64_t uid, const char *kind, const char *label, int64_t ttl,
                   char token[TOKEN_LEN + 1], json_t **info, ics_err *e)
 {
-    char hash[TOKEN_HASH_LEN + 1], now[32], exp[32];
-    tz_format_utc(c->now, now, sizeof now);
+    char hash[TOKEN_HASH_LEN + 1];
     if (!ttl) ttl = strcmp(kind, "session") == 0 ? AUTH_TTL_SESSION : AUTH_TTL_DEFAULT;
-    tz_format_utc(c->now + ttl, exp, sizeof exp);
     token_new(token);
     token_hash(token, hash);
     int64_t id;
-    int rc = store_token_insert(c->db, uid, hash, kind, label, now, exp, &id, e);
-    if (!rc) rc = store_token_get(c->db, uid, id, info, e);
+    int rc = store_token_insert(c->db, uid, hash, kind, label, c->now, c->now + ttl, &id, e);
+    if (!rc) rc = token_get(c, uid, id, info, e);
     return rc;
 }
 
@@ -170,12 +181,10 @@ int app_token_revoke(app_ctx *c, const app_use *u, const char *user, int64_t id,
     int rc = app_allow(c, u, e);
     if (rc || (rc = app_begin(c, e))) return rc;
     auth_user who;
-    char now[32];
-    tz_format_utc(c->now, now, sizeof now);
     json_t *row = NULL;
     rc = whose(c, user, &who, e);
-    if (!rc) rc = store_token_revoke(c->db, who.id, id, now, e);
-    if (!rc) rc = store_token_get(c->db, who.id, id, &row, e);
+    if (!rc) rc = store_token_revoke(c->db, who.id, id, c->now, e);
+    if (!rc) rc = token_get(c, who.id, id, &row, e);
     if (!rc) rc = audit_token(c, u, &who, row, e);
     json_decref(row);
     return app_end(c, rc, e);
@@ -189,12 +198,10 @@ int app_token_rotate(app_ctx *c, const app_use *u, const char *user, int64_t id,
     if (!rc) rc = check_ttl(ttl, e);
     if (rc || (rc = app_begin(c, e))) return rc;
     auth_user who;
-    char now[32];
-    tz_format_utc(c->now, now, sizeof now);
     json_t *old = NULL;
     rc = whose(c, user, &who, e);
-    if (!rc) rc = store_token_get(c->db, who.id, id, &old, e);
-    if (!rc) rc = store_token_revoke(c->db, who.id, id, now, e);
+    if (!rc) rc = token_get(c, who.id, id, &old, e);
+    if (!rc) rc = store_token_revoke(c->db, who.id, id, c->now, e);
     if (!rc) {
         const char *label = json_string_value(json_object_get(old, "label"));
         const char *kind = json_string_value(json_object_get(old, "kind"));

@@ -281,7 +281,7 @@ static int append(char *url, size_t n, const char *k, const char *v, int first)
 int app_oidc_login_start(store *s, int64_t now, char *url, size_t n, ics_err *e)
 {
     if (!O.on) return ics_err_set(e, ICS_ENOTFOUND, "OpenID Connect sign-in is not configured");
-    char state[TOKEN_LEN + 1], nonce[TOKEN_LEN + 1], verifier[TOKEN_LEN + 1], at[32];
+    char state[TOKEN_LEN + 1], nonce[TOKEN_LEN + 1], verifier[TOKEN_LEN + 1];
     token_new(state);
     token_new(nonce);
     token_new(verifier);
@@ -289,8 +289,7 @@ int app_oidc_login_start(store *s, int64_t now, char *url, size_t n, ics_err *e)
     SHA256((const unsigned char *)verifier, strlen(verifier), h);
     char challenge[64];
     jwt_b64url_encode(h, sizeof h, challenge, sizeof challenge);
-    tz_format_utc(now, at, sizeof at);
-    int rc = store_oidc_login_put(s, state, nonce, verifier, at, e);
+    int rc = store_oidc_login_put(s, state, nonce, verifier, now, e);
     if (rc) return rc;
     snprintf(url, n, "%s%s", O.auth_ep, strchr(O.auth_ep, '?') ? "&" : "?");
     if (append(url, n, "response_type", "code", 1) || append(url, n, "client_id", O.client_id, 0) ||
@@ -363,9 +362,8 @@ int app_oidc_callback(store *s, int64_t now, const char *code, const char *state
                            error);
     if (!code || !*code || !state || !*state)
         return ics_err_set(e, ICS_EBADREQ, "the callback needs code and state");
-    char nonce[64], verifier[128], not_before[32];
-    tz_format_utc(now - LOGIN_TTL, not_before, sizeof not_before);
-    int rc = store_oidc_login_take(s, state, not_before, nonce, verifier, e);
+    char nonce[64], verifier[128];
+    int rc = store_oidc_login_take(s, state, now - LOGIN_TTL, nonce, verifier, e);
     if (rc < 0) return rc;
     if (rc == 0)
         return ics_err_set(e, ICS_EBADREQ,
@@ -384,8 +382,6 @@ int app_oidc_callback(store *s, int64_t now, const char *code, const char *state
     app_ctx c = app_ctx_seed(s, now);
     c.who.name = name;
     c.who.via = "oidc";
-    char nowtxt[32];
-    tz_format_utc(now, nowtxt, sizeof nowtxt);
     if ((rc = app_begin(&c, e))) return rc;
     int known = org[0] ? store_org_known(s, org, e) : 1;
     if (known < 0)
@@ -393,7 +389,7 @@ int app_oidc_callback(store *s, int64_t now, const char *code, const char *state
     else if (!known)
         rc = ics_err_set(e, ICS_EFORBID, "organisation '%s' is not in icsflow's directory", org);
     int64_t uid = 0;
-    if (!rc) rc = store_user_upsert(s, name, role, org, nowtxt, &uid, e);
+    if (!rc) rc = store_user_upsert(s, name, role, org, now, &uid, e);
     if (!rc)
         rc = app_token_new(&c, uid, "session", "dashboard sign-in", AUTH_TTL_SESSION, token, info,
                            e);

@@ -24,7 +24,9 @@ int app_user_list(app_ctx *c, json_t **rows, ics_err *e)
 {
     int rc = app_allow(c, &APP_USERS_LIST, e);
     if (rc) return rc;
-    return store_user_list(c->db, rows, e);
+    rc = store_user_list(c->db, rows, e);
+    if (!rc) app_json_utc(*rows, "created_at,revoked_at");
+    return rc;
 }
 
 int app_user_add(app_ctx *c, const char *name, const char *role, const char *org,
@@ -45,10 +47,8 @@ int app_user_add(app_ctx *c, const char *name, const char *role, const char *org
     int known = 1;
     if (org && *org) rc = store_org_exists(c->db, org, &known, e);
     if (!rc && !known) rc = ics_err_set(e, ICS_EINVAL, "no organisation with ODS code '%s'", org);
-    char now[32];
-    tz_format_utc(c->now, now, sizeof now);
     int64_t uid = 0;
-    if (!rc) rc = store_user_insert(c->db, name, role, org, now, &uid, e);
+    if (!rc) rc = store_user_insert(c->db, name, role, org, c->now, &uid, e);
     json_t *info = NULL;
     if (!rc) rc = app_token_new(c, uid, "api", "first token", 0, token, &info, e);
     json_decref(info);
@@ -73,7 +73,7 @@ int app_user_revoke(app_ctx *c, const char *name, ics_err *e)
     char now[32];
     tz_format_utc(c->now, now, sizeof now);
     int changed = 0;
-    rc = store_user_set_revoked(c->db, name, now, &changed, e);
+    rc = store_user_set_revoked(c->db, name, c->now, &changed, e);
     if (!rc && !changed) rc = ics_err_set(e, ICS_ENOTFOUND, "no active user named '%s'", name);
     if (!rc) {
         json_t *after = json_pack("{ssss}", "name", name, "revoked_at", now);

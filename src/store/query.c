@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/tz.h"
 #include "store/store.h"
 
 static int run(store *s, const char *sql, json_t *params, store_stmt **out, ics_err *e)
@@ -91,8 +90,9 @@ int store_query_int(store *s, const char *sql, json_t *params, int64_t def, int6
     return rc < 0 ? rc : 0;
 }
 
-int store_audit(store *s, const char *actor, const char *action, const char *object_type,
-                const char *object_id, const json_t *before, const json_t *after, ics_err *e)
+int store_audit(store *s, int64_t at, const char *actor, const char *action,
+                const char *object_type, const char *object_id, const json_t *before,
+                const json_t *after, ics_err *e)
 {
     store_stmt *st;
     int rc = store_prepare(s,
@@ -100,9 +100,7 @@ int store_audit(store *s, const char *actor, const char *action, const char *obj
                            "before_json, after_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
                            &st, e);
     if (rc) return rc;
-    char at[32];
-    tz_format_utc(tz_now(), at, sizeof at);
-    store_bind_text(st, 1, at);
+    store_bind_int(st, 1, at);
     store_bind_text(st, 2, actor);
     store_bind_text(st, 3, action);
     store_bind_text(st, 4, object_type);

@@ -190,6 +190,17 @@ int store_schema_pending(store *s, int *n, char *first, size_t len, ics_err *e)
     return 0;
 }
 
+/* Version 2: instants as INTEGER seconds (they were ISO 8601 text, and
+ * applied_at SQLite's CURRENT_TIMESTAMP). schema_migrations is the runner's
+ * own table; it is converted here, with the first module. */
+static int core_v2(store *s, ics_err *e)
+{
+    int rc = store_migrate_instants(s, "schema_migrations", "applied_at!", e);
+    if (!rc) rc = store_migrate_instants(s, "users", "created_at!,revoked_at", e);
+    if (!rc) rc = store_migrate_instants(s, "audit", "at!", e);
+    return rc;
+}
+
 /* Users, their tokens (hashes only) and the audit trail. */
 const store_migration store_schema_core[] = {
     {"core", 1,
@@ -216,4 +227,5 @@ const store_migration store_schema_core[] = {
      " after_json TEXT);"
      "CREATE INDEX audit_object ON audit(object_type, object_id);",
      NULL},
+    {"core", 2, NULL, core_v2},
     {NULL, 0, NULL, NULL}};

@@ -104,11 +104,13 @@ int store_exec_params(store *s, const char *sql, json_t *params, ics_err *e);
 int store_query_int(store *s, const char *sql, json_t *params, int64_t def, int64_t *out,
                     ics_err *e) __attribute__((warn_unused_result));
 
-/* Record a write in the audit table, inside the caller's transaction.
+/* Record a write in the audit table at instant at (seconds since the
+ * epoch), inside the caller's transaction.
  * actor is the user's name (or "cli:<login>"); before/after may be NULL and
  * are not stolen. */
-int store_audit(store *s, const char *actor, const char *action, const char *object_type,
-                const char *object_id, const json_t *before, const json_t *after, ics_err *e);
+int store_audit(store *s, int64_t at, const char *actor, const char *action,
+                const char *object_type, const char *object_id, const json_t *before,
+                const json_t *after, ics_err *e);
 
 /* The audit log, newest first; NULL filters match everything. */
 int store_audit_list(store *s, const char *object_type, const char *object_id, const char *actor,

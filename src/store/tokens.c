@@ -7,9 +7,43 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Tokens issued before this step get 30 days from the upgrade (the default
- * expiry), so an upgrade never locks anyone out at once. A token inserted
- * without an expiry (older code paths) gets the same default. */
+#include "core/tz.h"
+
+/* Version 1: tokens issued before it get 30 days from the upgrade (the
+ * default expiry), so an upgrade never locks anyone out at once. Times were
+ * ISO 8601 text then; version 2 turns them into INTEGER seconds. */
+static int tokens_v1(store *s, ics_err *e)
+{
+    char exp[32];
+    tz_format_utc(tz_now() + 30 * 86400, exp, sizeof exp);
+    json_t *p = json_pack("[s]", exp);
+    int rc = store_exec_params(s,
+                               "INSERT INTO tokens_v2 (hash, user_id, created_at, expires_at)"
+                               " SELECT hash, user_id, created_at, ? FROM tokens",
+                               p, e);
+    json_decref(p);
+    if (!rc)
+        rc = store_exec(s,
+                        "DROP TABLE tokens;"
+                        "ALTER TABLE tokens_v2 RENAME TO tokens;"
+                        "CREATE INDEX tokens_user ON tokens(user_id);"
+                        "CREATE TABLE oidc_logins ("
+                        " state TEXT PRIMARY KEY,"
+                        " nonce TEXT NOT NULL,"
+                        " verifier TEXT NOT NULL,"
+                        " created_at TEXT NOT NULL);",
+                        e);
+    return rc;
+}
+
+static int tokens_v2(store *s, ics_err *e)
+{
+    int rc =
+        store_migrate_instants(s, "tokens", "created_at!,expires_at!,last_used_at,revoked_at", e);
+    if (!rc) rc = store_migrate_instants(s, "oidc_logins", "created_at!", e);
+    return rc;
+}
+
 const store_migration store_schema_tokens[] = {
     {"tokens", 1,
      "CREATE TABLE tokens_v2 ("
@@ -19,28 +53,19 @@ const store_migration store_schema_tokens[] = {
      " kind TEXT NOT NULL DEFAULT 'api' CHECK (kind IN ('api','session')),"
      " label TEXT,"
      " created_at TEXT NOT NULL,"
-     " expires_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now','+30 days')),"
+     " expires_at TEXT NOT NULL,"
      " last_used_at TEXT,"
-     " revoked_at TEXT);"
-     "INSERT INTO tokens_v2 (hash, user_id, created_at) SELECT hash, user_id, created_at FROM "
-     "tokens;"
-     "DROP TABLE tokens;"
-     "ALTER TABLE tokens_v2 RENAME TO tokens;"
-     "CREATE INDEX tokens_user ON tokens(user_id);"
-     "CREATE TABLE oidc_logins ("
-     " state TEXT PRIMARY KEY,"
-     " nonce TEXT NOT NULL,"
-     " verifier TEXT NOT NULL,"
-     " created_at TEXT NOT NULL);",
-     NULL},
+     " revoked_at TEXT);",
+     tokens_v1},
+    {"tokens", 2, NULL, tokens_v2},
     {NULL, 0, NULL, NULL}};
 
 int store_token_insert(store *s, int64_t user_id, const char *hash, const char *kind,
-                       const char *label, const char *created_at, const char *expires_at,
-                       int64_t *id, ics_err *e)
+                       const char *label, int64_t created_at, int64_t expires_at, int64_t *id,
+                       ics_err *e)
 {
-    json_t *p = json_pack("[sIssss]", hash, (json_int_t)user_id, kind, label ? label : "",
-                          created_at, expires_at);
+    json_t *p = json_pack("[sIssII]", hash, (json_int_t)user_id, kind, label ? label : "",
+                          (json_int_t)created_at, (json_int_t)expires_at);
     if (!label || !*label) json_array_set_new(p, 3, json_null());
     int rc = store_exec_params(s,
                                "INSERT INTO tokens (hash, user_id, kind, label, created_at, "
@@ -61,8 +86,8 @@ int store_token_find(store *s, const char *hash, store_token_row *out, ics_err *
     store_stmt *st;
     int rc = store_prepare(s,
                            "SELECT t.id, u.id, u.name, u.role, COALESCE(u.org_code, ''), t.kind, "
-                           "t.expires_at, COALESCE(t.revoked_at, ''), "
-                           "COALESCE(t.last_used_at, ''), COALESCE(u.revoked_at, '') "
+                           "t.expires_at, COALESCE(t.revoked_at, 0), "
+                           "COALESCE(t.last_used_at, 0), COALESCE(u.revoked_at, 0) "
                            "FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?",
                            &st, e);
     if (rc) return rc;
@@ -77,18 +102,18 @@ int store_token_find(store *s, const char *hash, store_token_row *out, ics_err *
         col(st, 4, out->user.org, sizeof out->user.org);
         out->user.role_bit = users_role_bit(out->user.role);
         col(st, 5, out->kind, sizeof out->kind);
-        col(st, 6, out->expires_at, sizeof out->expires_at);
-        col(st, 7, out->revoked_at, sizeof out->revoked_at);
-        col(st, 8, out->last_used_at, sizeof out->last_used_at);
-        col(st, 9, out->user_revoked_at, sizeof out->user_revoked_at);
+        out->expires_at = store_col_int(st, 6);
+        out->revoked_at = store_col_int(st, 7);
+        out->last_used_at = store_col_int(st, 8);
+        out->user_revoked_at = store_col_int(st, 9);
     }
     store_finalize(st);
     return rc;
 }
 
-int store_token_touch(store *s, int64_t id, const char *now, const char *older, ics_err *e)
+int store_token_touch(store *s, int64_t id, int64_t now, int64_t older, ics_err *e)
 {
-    json_t *p = json_pack("[sIs]", now, (json_int_t)id, older);
+    json_t *p = json_pack("[III]", (json_int_t)now, (json_int_t)id, (json_int_t)older);
     int rc = store_exec_params(s,
                                "UPDATE tokens SET last_used_at = ? WHERE id = ? AND "
                                "(last_used_at IS NULL OR last_used_at < ?)",
@@ -118,9 +143,9 @@ int store_token_get(store *s, int64_t user_id, int64_t id, json_t **row, ics_err
     return rc;
 }
 
-int store_token_revoke(store *s, int64_t user_id, int64_t id, const char *now, ics_err *e)
+int store_token_revoke(store *s, int64_t user_id, int64_t id, int64_t now, ics_err *e)
 {
-    json_t *p = json_pack("[sII]", now, (json_int_t)user_id, (json_int_t)id);
+    json_t *p = json_pack("[III]", (json_int_t)now, (json_int_t)user_id, (json_int_t)id);
     int rc = store_exec_params(
         s, "UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND id = ? AND revoked_at IS NULL",
         p, e);
@@ -153,8 +178,8 @@ int store_user_active(store *s, const char *name, auth_user *u, ics_err *e)
     return rc < 0 ? rc : 0;
 }
 
-int store_user_upsert(store *s, const char *name, const char *role, const char *org,
-                      const char *now, int64_t *id, ics_err *e)
+int store_user_upsert(store *s, const char *name, const char *role, const char *org, int64_t now,
+                      int64_t *id, ics_err *e)
 {
     json_t *p = json_pack("[s]", name), *row = NULL;
     int rc = store_query_one(s, "SELECT id, revoked_at FROM users WHERE name = ?", p, &row, e);
@@ -172,7 +197,7 @@ int store_user_upsert(store *s, const char *name, const char *role, const char *
         json_decref(p);
         return rc;
     }
-    p = json_pack("[ssss]", name, role, org ? org : "", now);
+    p = json_pack("[sssI]", name, role, org ? org : "", (json_int_t)now);
     if (!org || !*org) json_array_set_new(p, 2, json_null());
     rc = store_exec_params(
         s, "INSERT INTO users (name, role, org_code, created_at) VALUES (?, ?, ?, ?)", p, e);
@@ -182,24 +207,22 @@ int store_user_upsert(store *s, const char *name, const char *role, const char *
 }
 
 int store_oidc_login_put(store *s, const char *state, const char *nonce, const char *verifier,
-                         const char *created_at, ics_err *e)
+                         int64_t created_at, ics_err *e)
 {
-    json_t *p = json_pack("[ssss]", state, nonce, verifier, created_at);
+    json_t *p = json_pack("[sssI]", state, nonce, verifier, (json_int_t)created_at);
     int rc = store_exec_params(
         s, "INSERT INTO oidc_logins (state, nonce, verifier, created_at) VALUES (?, ?, ?, ?)", p,
         e);
     json_decref(p);
     if (rc) return rc;
     /* Sign-ins abandoned half-way are forgotten after a day. */
-    p = json_pack("[s]", created_at);
-    rc = store_exec_params(
-        s, "DELETE FROM oidc_logins WHERE created_at < strftime('%Y-%m-%dT%H:%M:%SZ', ?, '-1 day')",
-        p, e);
+    p = json_pack("[I]", (json_int_t)(created_at - 86400));
+    rc = store_exec_params(s, "DELETE FROM oidc_logins WHERE created_at < ?", p, e);
     json_decref(p);
     return rc;
 }
 
-int store_oidc_login_take(store *s, const char *state, const char *not_before, char nonce[64],
+int store_oidc_login_take(store *s, const char *state, int64_t not_before, char nonce[64],
                           char verifier[128], ics_err *e)
 {
     json_t *p = json_pack("[s]", state), *row = NULL;
@@ -211,8 +234,7 @@ int store_oidc_login_take(store *s, const char *state, const char *not_before, c
         json_decref(row);
         return rc == ICS_ENOTFOUND ? 0 : rc;
     }
-    const char *created = json_string_value(json_object_get(row, "created_at"));
-    int fresh = created && strcmp(created, not_before) >= 0;
+    int fresh = json_integer_value(json_object_get(row, "created_at")) >= not_before;
     snprintf(nonce, 64, "%s", json_string_value(json_object_get(row, "nonce")));
     snprintf(verifier, 128, "%s", json_string_value(json_object_get(row, "verifier")));
     json_decref(row);

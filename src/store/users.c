@@ -29,9 +29,9 @@ int store_org_exists(store *s, const char *org, int *yes, ics_err *e)
 }
 
 int store_user_insert(store *s, const char *name, const char *role, const char *org,
-                      const char *created_at, int64_t *id, ics_err *e)
+                      int64_t created_at, int64_t *id, ics_err *e)
 {
-    json_t *p = json_pack("[ssss]", name, role, org && *org ? org : "", created_at);
+    json_t *p = json_pack("[sssI]", name, role, org && *org ? org : "", (json_int_t)created_at);
     if (!(org && *org)) json_array_set_new(p, 2, json_null());
     int rc = store_exec_params(
         s, "INSERT INTO users (name, role, org_code, created_at) VALUES (?, ?, ?, ?)", p, e);
@@ -41,9 +41,9 @@ int store_user_insert(store *s, const char *name, const char *role, const char *
     return rc;
 }
 
-int store_user_set_revoked(store *s, const char *name, const char *at, int *changed, ics_err *e)
+int store_user_set_revoked(store *s, const char *name, int64_t at, int *changed, ics_err *e)
 {
-    json_t *p = json_pack("[ss]", at, name);
+    json_t *p = json_pack("[Is]", (json_int_t)at, name);
     int rc = store_exec_params(
         s, "UPDATE users SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", p, e);
     json_decref(p);

@@ -32,9 +32,11 @@ unsigned users_role_bit(const char *role);
 int store_org_exists(store *s, const char *org, int *yes, ics_err *e);
 /* ICS_ECONFLICT when the name is taken. */
 int store_user_insert(store *s, const char *name, const char *role, const char *org,
-                      const char *created_at, int64_t *id, ics_err *e);
+                      int64_t created_at, int64_t *id, ics_err *e);
 /* *changed is 0 when no active user has that name. */
-int store_user_set_revoked(store *s, const char *name, const char *at, int *changed, ics_err *e);
+int store_user_set_revoked(store *s, const char *name, int64_t at, int *changed, ics_err *e);
+/* Rows of id, name, role, org_code, created_at, revoked_at (instants as
+ * seconds since the epoch, revoked_at null while active). */
 int store_user_list(store *s, json_t **rows, ics_err *e);
 
 #endif

@@ -70,7 +70,7 @@ jqcheck "as cis2:alice" '.name == "cis2:alice"'
 jqcheck "a clinician (mapped from R8000)" '.role == "clinician"'
 jqcheck "of RYJ (the role's ODS organisation)" '.org == "RYJ"'
 check "the session token is of kind session" [ "$(sql "SELECT kind FROM tokens t JOIN users u ON u.id = t.user_id WHERE u.name = 'cis2:alice'")" = session ]
-check "and lives 8 hours" [ "$(sql "SELECT CAST(ROUND((julianday(t.expires_at) - julianday(t.created_at)) * 24) AS INTEGER) FROM tokens t JOIN users u ON u.id = t.user_id WHERE u.name = 'cis2:alice'")" = 8 ]
+check "and lives 8 hours" [ "$(sql "SELECT CAST(ROUND((t.expires_at - t.created_at) / 3600.0) AS INTEGER) FROM tokens t JOIN users u ON u.id = t.user_id WHERE u.name = 'cis2:alice'")" = 8 ]
 check "the sign-in is audited" [ "$(sql "SELECT COUNT(*) FROM audit WHERE action = 'auth.oidc.signin' AND actor = 'cis2:alice'")" = 1 ]
 check "the state was used up" [ "$(sql "SELECT COUNT(*) FROM oidc_logins")" -eq 1 ]
 callback "$CB"
