@@ -422,8 +422,22 @@ static const char *source_name(int src)
 
 /* Score a checked submission and store it as the next version of its
  * provider-day. *version and *saved may be NULL. */
+/* Instants are seconds in the store and ISO 8601 UTC in every view. */
+#define SUBMITTED "submitted_at"
+
+/* A mutual-aid request with its offers and history, times as text. */
+static int aid_get(store *s, int64_t id, json_t **out, ics_err *e)
+{
+    int rc = store_sitrep_aid_get(s, id, out, e);
+    if (rc) return rc;
+    app_json_utc(*out, "created_at,updated_at");
+    app_json_utc(json_object_get(*out, "offers"), "created_at");
+    app_json_utc(json_object_get(*out, "events"), "at");
+    return 0;
+}
+
 static int save(store *s, const sitrep_thresholds *t, const sitrep_submission *sub, const char *by,
-                const char *source, const char *at, int64_t *version, json_t **saved, ics_err *e)
+                const char *source, int64_t at, int64_t *version, json_t **saved, ics_err *e)
 {
     assert(store_tx_depth(s) > 0); /* a version is numbered and stored in one transaction */
     sitrep_score sc;
@@ -451,9 +465,10 @@ static int save(store *s, const sitrep_thresholds *t, const sitrep_submission *s
                           sc.max_total,
                           sitrep_submission_beds(sub),
                           source,
-                          at,
-                          by};
+                          by,
+                          at};
     rc = store_sitrep_insert(s, &r, version, saved, e);
+    if (!rc && saved) app_json_utc(*saved, SUBMITTED);
     json_decref(fj);
     json_decref(pj);
     json_decref(dj);
@@ -536,6 +551,7 @@ static int day_view(store *s, const sitrep_thresholds *t, int64_t day, json_t **
     int rc = store_sitrep_submitters(s, &orgs, e);
     if (rc) return rc;
     rc = store_sitrep_current(s, dfirst, d0, &rows, e);
+    app_json_utc(rows, SUBMITTED);
     if (rc) {
         json_decref(orgs);
         return rc;
@@ -699,9 +715,8 @@ int app_sitrep_submit(app_ctx *c, const json_t *body, json_t **saved, ics_err *e
         return ics_err_set(e, ICS_EFORBID,
                            "trust operations users submit for their own organisation (%s), not %s",
                            c->who.org && c->who.org[0] ? c->who.org : "none", sub.org);
-    char day[16], at[32], id[64];
+    char day[16], id[64];
     tz_format_date(sub.day, day, sizeof day);
-    tz_format_utc(c->now, at, sizeof at);
     sitrep_thresholds *t = NULL;
     json_t *versions = NULL, *view0 = NULL, *view1 = NULL;
     int old = 0;
@@ -709,9 +724,10 @@ int app_sitrep_submit(app_ctx *c, const json_t *body, json_t **saved, ics_err *e
     if ((rc = app_begin(c, e))) return rc;
     rc = thresholds_load(c->db, &t, e);
     if (!rc) rc = store_sitrep_versions(c->db, sub.org, day, &versions, e);
+    if (!rc) app_json_utc(versions, SUBMITTED);
     if (!rc) rc = store_sitrep_level_in_force(c->db, sub.org, day, &old, e);
     if (!rc) rc = day_view(c->db, t, sub.day, &view0, e);
-    if (!rc) rc = save(c->db, t, &sub, c->who.name, c->who.via, at, &version, saved, e);
+    if (!rc) rc = save(c->db, t, &sub, c->who.name, c->who.via, c->now, &version, saved, e);
     if (!rc) rc = day_view(c->db, t, sub.day, &view1, e);
     json_t *before = json_array_get(versions, 0); /* the version it amends */
     json_int_t level = json_integer_value(json_object_get(*saved, "level"));
@@ -775,6 +791,7 @@ int app_sitrep_versions(app_ctx *c, const char *org, const char *day, json_t **o
     tz_format_date(d, ds, sizeof ds);
     json_t *rows;
     if ((rc = store_sitrep_versions(c->db, pv.code, ds, &rows, e))) return rc;
+    app_json_utc(rows, SUBMITTED);
     if (json_array_size(rows) == 0) {
         json_decref(rows);
         return ics_err_set(e, ICS_ENOTFOUND, "no sitrep from %s for %s", pv.code, ds);
@@ -887,8 +904,6 @@ static int import_rows(app_ctx *c, const sitrep_thresholds *t, const csv_doc *do
     if (col_org < 0 || col_day < 0)
         return ics_err_set(e, ICS_EINVAL, "%s: line 1: columns 'org' and 'day' are required",
                            doc->name);
-    char now[32];
-    tz_format_utc(c->now, now, sizeof now);
     int fmap[64];
     for (size_t j = 0; j < doc->ncols && j < 64; j++) {
         const char *h = doc->header[j];
@@ -923,7 +938,7 @@ static int import_rows(app_ctx *c, const sitrep_thresholds *t, const csv_doc *do
         if (!rc && col_level >= 0 && row[col_level][0]) sub.declared_level = atoi(row[col_level]);
         if (!rc && col_reason >= 0) snprintf(sub.reason, sizeof sub.reason, "%s", row[col_reason]);
         if (!rc) rc = sitrep_submission_check(&sub, today, 0, e);
-        if (!rc) rc = save(c->db, t, &sub, c->who.name, "import", now, NULL, NULL, e);
+        if (!rc) rc = save(c->db, t, &sub, c->who.name, "import", c->now, NULL, NULL, e);
         if (rc) {
             ics_err_prefix(e, "%s: line %zu: ", doc->name, doc->line[r]);
             return rc;
@@ -1030,7 +1045,7 @@ static int synth_providers(store *s, const csv_doc *sizes, sitrep_synth_provider
 
 typedef struct seed_ctx {
     store *s;
-    const char *at;
+    int64_t at;
     const sitrep_thresholds *t;
     const sitrep_synth_provider *p;
     const int *late;
@@ -1053,7 +1068,7 @@ static int seed_one(void *ctx, const sitrep_submission *sub)
 }
 
 /* Write the synthetic span into the database (source "synthetic"). */
-static int seed_rows(store *s, const char *at, const sitrep_thresholds *t,
+static int seed_rows(store *s, int64_t at, const sitrep_thresholds *t,
                      const sitrep_synth_provider *p, const int *late, size_t n, int64_t last_day,
                      int ndays, uint64_t seed, progress_fn prog, void *prog_ctx, int *count,
                      ics_err *e)
@@ -1138,10 +1153,9 @@ int app_sitrep_generate(app_ctx *c, FILE *out, const char *data_dir, int64_t las
  * NWL provider. */
 int app_sitrep_seed(app_ctx *c, const char *data_dir, ics_err *e)
 {
-    char rules[1024], levels[1024], at[32];
+    char rules[1024], levels[1024];
     snprintf(rules, sizeof rules, "%s/opel_thresholds.csv", data_dir);
     snprintf(levels, sizeof levels, "%s/opel_levels.csv", data_dir);
-    tz_format_utc(c->now, at, sizeof at);
     sitrep_thresholds *t = NULL;
     int rc = app_sitrep_thresholds_read(rules, levels, &t, e);
     if (rc) return rc;
@@ -1153,7 +1167,7 @@ int app_sitrep_seed(app_ctx *c, const char *data_dir, ics_err *e)
     rc = thresholds_store(c->db, t, "data/opel_thresholds.csv (illustrative default)", e);
     if (!rc) rc = synth_setup(c->db, data_dir, &p, &late, &n, e);
     if (!rc)
-        rc = seed_rows(c->db, at, t, p, late, n, tz_local_date(c->now), SEED_DAYS, SEED,
+        rc = seed_rows(c->db, c->now, t, p, late, n, tz_local_date(c->now), SEED_DAYS, SEED,
                        progress_report, &pr, &count, e);
     if (!rc) {
         json_t *after = json_pack("{sisiss}", "rows", count, "days", SEED_DAYS, "note",
@@ -1197,6 +1211,7 @@ int app_sitrep_history(app_ctx *c, const char *org, int64_t from, int64_t to, js
     tz_format_date(to, dt, sizeof dt);
     json_t *rows;
     if ((rc = store_sitrep_history(c->db, pv.code, df, dt, &rows, e))) return rc;
+    app_json_utc(rows, SUBMITTED);
     json_t *spc = json_object();
     size_t nrows = json_array_size(rows);
     double *x = malloc((nrows + 1) * sizeof *x);
@@ -1308,20 +1323,19 @@ int app_sitrep_aid_request(app_ctx *c, const json_t *body, json_t **out, ics_err
     if (sitrep_aid_request_check(&r, today, &de)) problems_add(&pb, "%s", de.msg);
     if (pb.n) return problems_done(&pb, e);
     problems_done(&pb, NULL);
-    char at[32], f[16], t[16];
-    tz_format_utc(c->now, at, sizeof at);
+    char f[16], t[16];
+    int64_t at = c->now;
     tz_format_date(r.day_from, f, sizeof f);
     tz_format_date(r.day_to, t, sizeof t);
-    store_sitrep_aid_new row = {
-        r.org, sitrep_resource_name(r.resource), r.detail, r.quantity, f,
-        t,     sitrep_urgency_name(r.urgency),   note,     at,         c->who.name};
+    store_sitrep_aid_new row = {r.org, sitrep_resource_name(r.resource), r.detail, r.quantity,  f,
+                                t,     sitrep_urgency_name(r.urgency),   note,     c->who.name, at};
     int64_t id = 0;
     char oid[32];
     if ((rc = app_begin(c, e))) return rc;
     rc = store_sitrep_aid_insert(c->db, &row, &id, e);
     if (!rc)
         rc = store_sitrep_aid_step(c->db, id, "request", "open", c->who.name, r.org, note, at, e);
-    if (!rc) rc = store_sitrep_aid_get(c->db, id, out, e);
+    if (!rc) rc = aid_get(c->db, id, out, e);
     snprintf(oid, sizeof oid, "%lld", (long long)id);
     if (!rc)
         rc = app_record(c, &APP_SITREP_AID_REQUEST, "sitrep_aid", oid, NULL, *out, "aid.requested",
@@ -1373,7 +1387,7 @@ static int aid_visible(const app_ctx *c, const char *state, const char *const *p
  * suggestions): ICS_EFORBID when closed to them. */
 static int aid_load(app_ctx *c, int64_t id, json_t **req, ics_err *e)
 {
-    int rc = store_sitrep_aid_get(c->db, id, req, e);
+    int rc = aid_get(c->db, id, req, e);
     if (rc) return rc;
     const char *parties[34];
     aid_parties(*req, parties, sizeof parties / sizeof *parties);
@@ -1400,6 +1414,7 @@ int app_sitrep_aid_list(app_ctx *c, const char *state, json_t **out, ics_err *e)
                            state);
     json_t *rows;
     if ((rc = store_sitrep_aid_list(c->db, state, &rows, e))) return rc;
+    app_json_utc(rows, "created_at,updated_at");
     json_t *items = json_array();
     size_t i;
     json_t *r;
@@ -1502,14 +1517,14 @@ static int aid_act(app_ctx *c, const app_use *u, int action, int64_t id, const j
         }
     }
     json_t *before = NULL;
-    char at[32], oid[32];
-    tz_format_utc(c->now, at, sizeof at);
+    char oid[32];
+    int64_t at = c->now;
     snprintf(oid, sizeof oid, "%lld", (long long)id);
     if ((rc = app_begin(c, e))) {
         json_decref(empty);
         return rc;
     }
-    rc = store_sitrep_aid_get(c->db, id, &before, e);
+    rc = aid_get(c->db, id, &before, e);
     const char *requester = json_string_value(json_object_get(before, "org"));
     int state = sitrep_aid_state_find(json_string_value(json_object_get(before, "state")));
     if (!rc && (action == SITREP_AID_AGREE || action == SITREP_AID_FULFIL)) {
@@ -1555,7 +1570,7 @@ static int aid_act(app_ctx *c, const app_use *u, int action, int64_t id, const j
     if (!rc)
         rc = store_sitrep_aid_step(c->db, id, sitrep_aid_action_name(action),
                                    sitrep_aid_state_name(next), c->who.name, step_org, note, at, e);
-    if (!rc) rc = store_sitrep_aid_get(c->db, id, after, e);
+    if (!rc) rc = aid_get(c->db, id, after, e);
     if (!rc) {
         const char *parties[34];
         aid_parties(*after, parties, sizeof parties / sizeof *parties);
@@ -1625,6 +1640,7 @@ int app_sitrep_aid_suggest(app_ctx *c, int64_t id, json_t **out, ics_err *e)
     snprintf(r.detail, sizeof r.detail, "%s", json_string_value(json_object_get(req, "detail")));
     json_t *rows;
     rc = store_sitrep_latest(c->db, &rows, e);
+    app_json_utc(rows, SUBMITTED);
     if (rc) {
         json_decref(req);
         return rc;

@@ -10,6 +10,16 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Version 3: instants as INTEGER seconds (they were ISO 8601 text). */
+static int sitrep_v3(store *s, ics_err *e)
+{
+    int rc = store_migrate_instants(s, "sitrep_submissions", "submitted_at!", e);
+    if (!rc) rc = store_migrate_instants(s, "sitrep_aid_requests", "created_at!,updated_at!", e);
+    if (!rc) rc = store_migrate_instants(s, "sitrep_aid_offers", "created_at!", e);
+    if (!rc) rc = store_migrate_instants(s, "sitrep_aid_events", "at!", e);
+    return rc;
+}
+
 const store_migration store_schema_sitrep[] = {
     {"sitrep", 1,
      "CREATE TABLE sitrep_submissions ("
@@ -63,6 +73,7 @@ const store_migration store_schema_sitrep[] = {
      "CREATE UNIQUE INDEX sitrep_aid_offers_open ON sitrep_aid_offers(request_id, org_code)"
      " WHERE state = 'offered';",
      NULL},
+    {"sitrep", 3, NULL, sitrep_v3},
     {NULL, 0, NULL, NULL}};
 
 #define SUBMITTING_KINDS "('acute','specialist','community','mental_health','ambulance')"
@@ -277,7 +288,7 @@ int store_sitrep_insert(store *s, const store_sitrep_row *r, int64_t *version, j
     }
     store_bind_double(st, i++, r->beds);
     store_bind_text(st, i++, r->source);
-    store_bind_text(st, i++, r->at);
+    store_bind_int(st, i++, r->at);
     store_bind_text(st, i++, r->by);
     rc = store_step(st, e);
     store_finalize(st);
@@ -369,9 +380,9 @@ int store_sitrep_position(store *s, const char *org, json_t **row, ics_err *e)
 
 int store_sitrep_aid_insert(store *s, const store_sitrep_aid_new *r, int64_t *id, ics_err *e)
 {
-    json_t *p =
-        json_pack("[sssissss?ssss]", r->org, r->resource, r->detail, r->quantity, r->date_from,
-                  r->date_to, r->urgency, r->note, "open", r->at, r->by, r->at);
+    json_t *p = json_pack("[sssissss?sIsI]", r->org, r->resource, r->detail, r->quantity,
+                          r->date_from, r->date_to, r->urgency, r->note, "open", (json_int_t)r->at,
+                          r->by, (json_int_t)r->at);
     int rc = store_exec_params(s,
                                "INSERT INTO sitrep_aid_requests (org_code, resource, detail,"
                                " quantity, date_from, date_to, urgency, note, state, created_at,"
@@ -434,10 +445,11 @@ int store_sitrep_aid_list(store *s, const char *state, json_t **rows, ics_err *e
 }
 
 int store_sitrep_aid_offer_insert(store *s, int64_t id, const char *org, int quantity,
-                                  const char *note, const char *at, const char *by,
-                                  int64_t *offer_id, ics_err *e)
+                                  const char *note, int64_t at, const char *by, int64_t *offer_id,
+                                  ics_err *e)
 {
-    json_t *p = json_pack("[Isis?sss]", (json_int_t)id, org, quantity, note, "offered", at, by);
+    json_t *p =
+        json_pack("[Isis?sIs]", (json_int_t)id, org, quantity, note, "offered", (json_int_t)at, by);
     int rc = store_exec_params(s,
                                "INSERT INTO sitrep_aid_offers (request_id, org_code, quantity,"
                                " note, state, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -477,17 +489,18 @@ int store_sitrep_aid_agree(store *s, int64_t id, int64_t offer_id, ics_err *e)
 }
 
 int store_sitrep_aid_step(store *s, int64_t id, const char *action, const char *state,
-                          const char *actor, const char *org, const char *note, const char *at,
+                          const char *actor, const char *org, const char *note, int64_t at,
                           ics_err *e)
 {
-    json_t *p = json_pack("[Issss?s?s]", (json_int_t)id, action, state, actor, org, note, at);
+    json_t *p =
+        json_pack("[Issss?s?I]", (json_int_t)id, action, state, actor, org, note, (json_int_t)at);
     int rc = store_exec_params(s,
                                "INSERT INTO sitrep_aid_events (request_id, action, state, actor,"
                                " org_code, note, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                                p, e);
     json_decref(p);
     if (!rc) {
-        p = json_pack("[ssI]", state, at, (json_int_t)id);
+        p = json_pack("[sII]", state, (json_int_t)at, (json_int_t)id);
         rc = store_exec_params(s,
                                "UPDATE sitrep_aid_requests SET state = ?, updated_at = ?"
                                " WHERE id = ?",

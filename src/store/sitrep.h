@@ -58,7 +58,8 @@ typedef struct store_sitrep_row {
     int level_computed;
     const char *level_source;
     double score, score_min, score_max, beds;
-    const char *source, *at, *by; /* at: UTC time text */
+    const char *source, *by;
+    int64_t at; /* seconds since the epoch */
 } store_sitrep_row;
 
 /* Store r as the next version of its provider-day (earlier versions are
@@ -96,7 +97,8 @@ int store_sitrep_position(store *s, const char *org, json_t **row, ics_err *e);
 typedef struct store_sitrep_aid_new {
     const char *org, *resource, *detail;
     int quantity;
-    const char *date_from, *date_to, *urgency, *note, *at, *by;
+    const char *date_from, *date_to, *urgency, *note, *by;
+    int64_t at; /* seconds since the epoch */
 } store_sitrep_aid_new;
 
 int store_sitrep_aid_insert(store *s, const store_sitrep_aid_new *r, int64_t *id, ics_err *e);
@@ -108,8 +110,8 @@ int store_sitrep_aid_list(store *s, const char *state, json_t **rows, ics_err *e
 /* Store an open offer. ICS_ECONFLICT when org already has an open offer on
  * the request (the UNIQUE index). *offer_id receives its id. */
 int store_sitrep_aid_offer_insert(store *s, int64_t id, const char *org, int quantity,
-                                  const char *note, const char *at, const char *by,
-                                  int64_t *offer_id, ics_err *e);
+                                  const char *note, int64_t at, const char *by, int64_t *offer_id,
+                                  ics_err *e);
 /* The id of org's open offer on request id, 0 when none. */
 int store_sitrep_aid_open_offer(store *s, int64_t id, const char *org, int64_t *offer_id,
                                 ics_err *e);
@@ -117,7 +119,7 @@ int store_sitrep_aid_open_offer(store *s, int64_t id, const char *org, int64_t *
 int store_sitrep_aid_agree(store *s, int64_t id, int64_t offer_id, ics_err *e);
 /* Record a lifecycle step in the request's history and set its state. */
 int store_sitrep_aid_step(store *s, int64_t id, const char *action, const char *state,
-                          const char *actor, const char *org, const char *note, const char *at,
+                          const char *actor, const char *org, const char *note, int64_t at,
                           ics_err *e);
 
 #endif
