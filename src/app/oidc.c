@@ -23,6 +23,7 @@
 #include "core/jwt.h"
 #include "core/tz.h"
 #include "core/valid.h"
+#include "store/oidc.h"
 #include "store/tokens.h"
 
 #define LOGIN_TTL 600 /* seconds a sign-in may take at the provider */
@@ -333,23 +334,31 @@ static int exchange(const char *code, const char *verifier, char **idt, ics_err 
     return *idt ? 0 : ics_err_set(e, ICS_EIO, "out of memory");
 }
 
-static int verify(const char *idt, const char *nonce, int64_t now, json_t **claims, ics_err *e)
+typedef int (*jwt_verifier)(const char *, const json_t *, const jwt_expect *, json_t **, ics_err *);
+
+/* Verify an ID or logout token against the cached keys, fetching them
+ * again once when it names a key we do not have (the provider rotated). */
+static int verify_with(jwt_verifier fn, const char *idt, const char *nonce, int64_t now,
+                       json_t **claims, ics_err *e)
 {
     jwt_expect x = {O.issuer, O.client_id, nonce, now, 60};
-    char kid[128];
-    jwt_header_kid(idt, kid, sizeof kid);
     for (int attempt = 0; attempt < 2; attempt++) {
         pthread_mutex_lock(&O.mu);
         json_t *keys = json_incref(O.jwks);
         int64_t at = O.jwks_at;
         pthread_mutex_unlock(&O.mu);
-        int rc = jwt_verify_id_token(idt, keys, &x, claims, e);
+        int rc = fn(idt, keys, &x, claims, e);
         json_decref(keys);
         if (!rc || attempt || !strstr(e->msg, "key we do not know") || now - at < 60) return rc;
         ics_err fe = {0};
         if (fetch_jwks(&fe)) return rc; /* keep the first error: the token is refused */
     }
     return ICS_EAUTH;
+}
+
+static int verify(const char *idt, const char *nonce, int64_t now, json_t **claims, ics_err *e)
+{
+    return verify_with(jwt_verify_id_token, idt, nonce, now, claims, e);
 }
 
 int app_oidc_callback(store *s, int64_t now, const char *code, const char *state, const char *error,
@@ -376,13 +385,18 @@ int app_oidc_callback(store *s, int64_t now, const char *code, const char *state
     if (rc) return rc;
     char name[64], role[16], org[8];
     rc = app_oidc_map(O.mapping, claims, name, role, org, e);
-    json_decref(claims);
-    if (rc) return rc;
+    if (rc) {
+        json_decref(claims);
+        return rc;
+    }
     /* The person signing in is the actor of their own sign-in record. */
     app_ctx c = app_ctx_seed(s, now);
     c.who.name = name;
     c.who.via = "oidc";
-    if ((rc = app_begin(&c, e))) return rc;
+    if ((rc = app_begin(&c, e))) {
+        json_decref(claims);
+        return rc;
+    }
     int known = org[0] ? store_org_known(s, org, e) : 1;
     if (known < 0)
         rc = known;
@@ -393,6 +407,12 @@ int app_oidc_callback(store *s, int64_t now, const char *code, const char *state
     if (!rc)
         rc = app_token_new(&c, uid, "session", "dashboard sign-in", AUTH_TTL_SESSION, token, info,
                            e);
+    /* the provider's subject and session, for its back-channel logout */
+    if (!rc)
+        rc = store_oidc_session_put(s, json_integer_value(json_object_get(*info, "id")),
+                                    json_string_value(json_object_get(claims, "sub")),
+                                    json_string_value(json_object_get(claims, "sid")), e);
+    json_decref(claims);
     if (!rc) {
         json_object_set_new(*info, "user", json_string(name));
         json_object_set_new(*info, "role", json_string(role));
@@ -406,5 +426,62 @@ int app_oidc_callback(store *s, int64_t now, const char *code, const char *state
     }
     rc = app_end(&c, rc, e);
     if (rc) json_decref(*info), *info = NULL;
+    return rc;
+}
+
+int app_oidc_backchannel_logout(store *s, int64_t now, const char *logout_token, json_t **result,
+                                ics_err *e)
+{
+    *result = NULL;
+    if (!O.on) return ics_err_set(e, ICS_ENOTFOUND, "OpenID Connect sign-in is not configured");
+    if (!logout_token || !*logout_token)
+        return ics_err_set(e, ICS_EBADREQ, "the request needs a logout_token");
+    json_t *claims = NULL;
+    int rc = verify_with(jwt_verify_logout_token, logout_token, NULL, now, &claims, e);
+    if (rc) return rc;
+    const char *sub = json_string_value(json_object_get(claims, "sub"));
+    const char *sid = json_string_value(json_object_get(claims, "sid"));
+    const char *jti = json_string_value(json_object_get(claims, "jti"));
+    int64_t exp = json_integer_value(json_object_get(claims, "exp"));
+    /* The provider is the actor: the sessions end on its word. */
+    app_ctx c = app_ctx_seed(s, now);
+    c.who.name = "oidc:backchannel";
+    c.who.via = "oidc";
+    json_t *rows = NULL;
+    if ((rc = app_begin(&c, e))) {
+        json_decref(claims);
+        return rc;
+    }
+    int fresh = store_oidc_jti_use(s, jti, exp + 60, now, e);
+    if (fresh < 0)
+        rc = fresh;
+    else if (!fresh)
+        rc = ics_err_set(e, ICS_EAUTH, "this logout token was used before (jti '%.60s')", jti);
+    if (!rc) rc = store_oidc_sessions_find(s, sub, sid, &rows, e);
+    json_t *ended = json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        if (rc) break;
+        int64_t tid = json_integer_value(json_object_get(r, "token_id"));
+        rc = store_token_revoke(s, json_integer_value(json_object_get(r, "user_id")), tid, now, e);
+        json_array_append_new(ended, json_integer(tid));
+    }
+    if (!rc) {
+        const char *user = json_array_size(rows)
+                               ? json_string_value(json_object_get(json_array_get(rows, 0), "user"))
+                               : NULL;
+        json_t *after = json_pack("{s:s?, s:s?, s:s?, s:O}", "sub", sub, "sid", sid, "user", user,
+                                  "sessions_ended", ended);
+        rc = app_audit(&c, "auth.oidc.backchannel_logout", "user", user, NULL, after, e);
+        json_decref(after);
+    }
+    rc = app_end(&c, rc, e);
+    if (!rc)
+        *result = json_pack("{s:s?, s:s?, s:O}", "sub", sub, "sid", sid, "sessions_ended", ended);
+    json_decref(ended);
+    json_decref(rows);
+    json_decref(claims);
     return rc;
 }

@@ -37,6 +37,16 @@ int app_oidc_login_start(store *s, int64_t now, char *url, size_t n, ics_err *e)
  * verify), ICS_EFORBID (no role maps, organisation unknown, user revoked). */
 int app_oidc_callback(store *s, int64_t now, const char *code, const char *state, const char *error,
                       char token[TOKEN_LEN + 1], json_t **info, ics_err *e);
+/* OpenID Connect Back-Channel Logout 1.0: verify the logout token the
+ * provider POSTed (signature, issuer, audience, times, the logout event,
+ * sub or sid, no nonce, a jti not seen before) and revoke at once every
+ * session token it names (by sid, else every session of sub), audited as
+ * auth.oidc.backchannel_logout. *result says which sessions ended (zero is
+ * a success: the person may have signed out already). ICS_EAUTH when the
+ * token does not verify or is replayed; ICS_EBADREQ when there is none. */
+int app_oidc_backchannel_logout(store *s, int64_t now, const char *logout_token, json_t **result,
+                                ics_err *e);
+
 /* Where the browser is sent with its session token (in the fragment). */
 const char *app_oidc_after_login(void);
 

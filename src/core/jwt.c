@@ -244,13 +244,16 @@ static int claims_ok(const json_t *c, const jwt_expect *x, ics_err *e)
     return 0;
 }
 
-int jwt_verify_id_token(const char *token, const json_t *jwks, const jwt_expect *x, json_t **claims,
-                        ics_err *e)
+/* The signature, against our allow-list of algorithms and the provider's
+ * key for this header; then the payload as a JSON object. `what` names the
+ * token in messages ("ID token", "logout token"). */
+static int verify_signed(const char *token, const json_t *jwks, const char *what, json_t **claims,
+                         ics_err *e)
 {
     *claims = NULL;
     const char *d1, *d2;
     if (!token || strlen(token) > 16384 || split(token, &d1, &d2))
-        return ics_err_set(e, ICS_EAUTH, "the ID token is not a signed JWT");
+        return ics_err_set(e, ICS_EAUTH, "the %s is not a signed JWT", what);
     json_t *h = part_json(token, (size_t)(d1 - token));
     char alg[16] = ""; /* copied: the header is freed before the signature check */
     const char *av = h ? json_string_value(json_object_get(h, "alg")) : NULL;
@@ -260,7 +263,7 @@ int jwt_verify_id_token(const char *token, const json_t *jwks, const jwt_expect 
                       : strcmp(alg, "ES256") == 0 ? "EC"
                                                   : NULL;
     if (!kty) {
-        int rc = ics_err_set(e, ICS_EAUTH, "the ID token's algorithm '%s' is not accepted",
+        int rc = ics_err_set(e, ICS_EAUTH, "the %s's algorithm '%s' is not accepted", what,
                              alg[0] ? alg : "(none)");
         json_decref(h);
         return rc;
@@ -268,7 +271,7 @@ int jwt_verify_id_token(const char *token, const json_t *jwks, const jwt_expect 
     const char *kidv = json_string_value(json_object_get(h, "kid"));
     const json_t *jwk = find_key(jwks, kidv ? kidv : "", kty);
     json_decref(h);
-    if (!jwk) return ics_err_set(e, ICS_EAUTH, "the ID token is signed with a key we do not know");
+    if (!jwk) return ics_err_set(e, ICS_EAUTH, "the %s is signed with a key we do not know", what);
     EVP_PKEY *pk = key_of(jwk);
     if (!pk) return ics_err_set(e, ICS_EAUTH, "the provider's signing key is not usable");
     size_t slen_in = strlen(d2 + 1);
@@ -277,14 +280,65 @@ int jwt_verify_id_token(const char *token, const json_t *jwks, const jwt_expect 
     int ok = slen > 0 && sig_ok(pk, alg, token, (size_t)(d2 - token), sig, slen);
     free(sig);
     EVP_PKEY_free(pk);
-    if (!ok) return ics_err_set(e, ICS_EAUTH, "the ID token's signature does not verify");
+    if (!ok) return ics_err_set(e, ICS_EAUTH, "the %s's signature does not verify", what);
     json_t *c = part_json(d1 + 1, (size_t)(d2 - d1 - 1));
-    if (!c) return ics_err_set(e, ICS_EAUTH, "the ID token's claims are not a JSON object");
-    int rc = claims_ok(c, x, e);
-    if (rc) {
-        json_decref(c);
-        return rc;
-    }
+    if (!c) return ics_err_set(e, ICS_EAUTH, "the %s's claims are not a JSON object", what);
     *claims = c;
     return 0;
+}
+
+int jwt_verify_id_token(const char *token, const json_t *jwks, const jwt_expect *x, json_t **claims,
+                        ics_err *e)
+{
+    json_t *c;
+    int rc = verify_signed(token, jwks, "ID token", &c, e);
+    if (!rc && (rc = claims_ok(c, x, e))) json_decref(c), c = NULL;
+    *claims = c;
+    return rc;
+}
+
+/* OpenID Connect Back-Channel Logout 1.0, section 2.6: iss, aud, iat and
+ * exp as for an ID token; a sub or a sid (or both); the back-channel
+ * logout event in "events"; no nonce, so that an ID token can never pass
+ * for a logout token or the reverse; a jti for replay detection. */
+static int logout_claims_ok(const json_t *c, const jwt_expect *x, ics_err *e)
+{
+    const char *iss = json_string_value(json_object_get(c, "iss"));
+    if (!iss || strcmp(iss, x->issuer) != 0)
+        return ics_err_set(e, ICS_EAUTH, "the logout token was issued by '%s', not by '%s'",
+                           iss ? iss : "(nobody)", x->issuer);
+    if (!aud_has(json_object_get(c, "aud"), x->audience))
+        return ics_err_set(e, ICS_EAUTH, "the logout token is not meant for this client ('%s')",
+                           x->audience);
+    json_t *exp = json_object_get(c, "exp"), *iat = json_object_get(c, "iat");
+    if (!json_is_integer(exp) || !json_is_integer(iat))
+        return ics_err_set(e, ICS_EAUTH, "the logout token has no expiry or issue time");
+    if (json_integer_value(exp) + x->leeway <= x->now)
+        return ics_err_set(e, ICS_EAUTH, "the logout token expired %lld seconds ago",
+                           (long long)(x->now - json_integer_value(exp)));
+    if (json_integer_value(iat) - x->leeway > x->now)
+        return ics_err_set(e, ICS_EAUTH, "the logout token was issued in the future");
+    if (json_object_get(c, "nonce"))
+        return ics_err_set(e, ICS_EAUTH, "a logout token must not carry a nonce");
+    const json_t *ev = json_object_get(json_object_get(c, "events"), JWT_LOGOUT_EVENT);
+    if (!json_is_object(ev))
+        return ics_err_set(e, ICS_EAUTH, "the logout token carries no back-channel logout event");
+    const char *sub = json_string_value(json_object_get(c, "sub"));
+    const char *sid = json_string_value(json_object_get(c, "sid"));
+    if ((!sub || !*sub) && (!sid || !*sid))
+        return ics_err_set(e, ICS_EAUTH, "the logout token names neither a subject nor a session");
+    const char *jti = json_string_value(json_object_get(c, "jti"));
+    if (!jti || !*jti || strlen(jti) > 256)
+        return ics_err_set(e, ICS_EAUTH, "the logout token has no usable identifier (jti)");
+    return 0;
+}
+
+int jwt_verify_logout_token(const char *token, const json_t *jwks, const jwt_expect *x,
+                            json_t **claims, ics_err *e)
+{
+    json_t *c;
+    int rc = verify_signed(token, jwks, "logout token", &c, e);
+    if (!rc && (rc = logout_claims_ok(c, x, e))) json_decref(c), c = NULL;
+    *claims = c;
+    return rc;
 }

@@ -2,6 +2,7 @@
  * issue, rotate, revoke), an administrator's view of anyone's, and the
  * OpenID Connect sign-in of the dashboard (login redirect and callback).
  * Handlers parse and answer; src/app/auth.c and src/app/oidc.c decide. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +165,71 @@ static int oidc_callback(http_req *rq, http_resp *rs)
     return http_text(rs, 303, "text/plain; charset=utf-8", msg, sizeof msg - 1);
 }
 
+/* The value of one field of an application/x-www-form-urlencoded body,
+ * percent-decoded into out; 0 when found, -1 when absent, malformed or
+ * longer than n - 1. */
+static int form_field(const char *body, size_t len, const char *name, char *out, size_t n)
+{
+    size_t nl = strlen(name);
+    for (size_t i = 0; i < len;) {
+        size_t end = i;
+        while (end < len && body[end] != '&') end++;
+        if (end - i > nl && strncmp(body + i, name, nl) == 0 && body[i + nl] == '=') {
+            size_t o = 0;
+            for (size_t k = i + nl + 1; k < end; k++) {
+                char ch = body[k];
+                if (ch == '+') {
+                    ch = ' ';
+                } else if (ch == '%') {
+                    if (k + 2 >= end || !isxdigit((unsigned char)body[k + 1]) ||
+                        !isxdigit((unsigned char)body[k + 2]))
+                        return -1;
+                    char hex[3] = {body[k + 1], body[k + 2], '\0'};
+                    ch = (char)strtol(hex, NULL, 16);
+                    k += 2;
+                }
+                if (o + 1 >= n || ch == '\0') return -1;
+                out[o++] = ch;
+            }
+            out[o] = '\0';
+            return 0;
+        }
+        i = end + 1;
+    }
+    return -1;
+}
+
+/* OpenID Connect Back-Channel Logout 1.0: the provider POSTs
+ * logout_token=<JWT> (form-encoded) when a person signs out or is removed
+ * there; their sessions end before we answer 200. A token that does not
+ * verify is 400 (the spec's answer, with the OAuth error code). */
+static int backchannel_logout(http_req *rq, http_resp *rs)
+{
+    ics_err e = {0};
+    const char *ct = http_header(rq, "Content-Type");
+    if (!ct || strncmp(ct, "application/x-www-form-urlencoded", 33) != 0)
+        return http_problem(rs, 415, "send logout_token as application/x-www-form-urlencoded",
+                            NULL);
+    static char none[] = "";
+    char *tok = malloc(16385);
+    if (!tok) return http_problem(rs, 503, "out of memory", NULL);
+    const char *body = rq->body ? rq->body : none;
+    if (form_field(body, rq->body_len, "logout_token", tok, 16385)) {
+        free(tok);
+        return http_problem(rs, 400, "the body needs one logout_token (a signed JWT)",
+                            json_pack("{ss}", "error", "invalid_request"));
+    }
+    json_t *result;
+    int rc = app_oidc_backchannel_logout(rq->db, tz_now(), tok, &result, &e);
+    free(tok);
+    if (rc) {
+        if (e.code == ICS_EAUTH || e.code == ICS_EBADREQ)
+            return http_problem(rs, 400, e.msg, json_pack("{ss}", "error", "invalid_request"));
+        return http_error(rs, &e);
+    }
+    return http_json(rs, 200, result);
+}
+
 const http_route http_routes_auth[] = {
     {"GET", "/api/v1/auth/config", ROLE_PUBLIC, auth_config,
      "How to sign in: whether OpenID Connect is on", NULL},
@@ -171,6 +237,8 @@ const http_route http_routes_auth[] = {
      "Start OpenID Connect sign-in (redirects to the provider)", NULL},
     {"GET", "/api/v1/auth/oidc/callback", ROLE_PUBLIC, oidc_callback,
      "Finish OpenID Connect sign-in (redirects to the dashboard with a session)", NULL},
+    {"POST", "/api/v1/auth/oidc/backchannel-logout", ROLE_PUBLIC, backchannel_logout,
+     "End a person's sessions on the identity provider's signed logout token", NULL},
     {"GET", "/api/v1/tokens", 0, list, "The caller's tokens, with expiry and last use",
      &APP_TOKENS_OWN_LIST},
     {"POST", "/api/v1/tokens", 0, issue, "Issue a token for the caller (shown once)",

@@ -2,10 +2,14 @@
 // tests: GET icsflow's login URL, follow the provider's redirects with a
 // cookie jar, fill its login form (any password) and consent form, and stop
 // at the redirect back to icsflow's callback. Usage:
-//   node oidc_signin.mjs LOGIN_URL USER
+//   node oidc_signin.mjs LOGIN_URL USER [JAR]
+// With JAR, the provider's cookies (the person's session there) are saved
+// to that file as JSON, for oidc_logout.mjs.
 // Prints one JSON line: {callback} (the callback URL with code and state)
 // or {error}. Talks only to loopback servers.
-const [loginUrl, user] = process.argv.slice(2);
+import { writeFileSync } from 'node:fs';
+
+const [loginUrl, user, jarFile] = process.argv.slice(2);
 const jar = new Map();
 const cookieHeader = () => [...jar.entries()].map(([k, v]) => `${k}=${v}`).join('; ');
 function keep(res) {
@@ -26,7 +30,11 @@ try {
   let url = new URL(res.headers.get('location'), loginUrl).href;
   const callbackPrefix = new URL('/api/v1/auth/oidc/callback', loginUrl).href;
   for (let step = 0; step < 20; step++) {
-    if (url.startsWith(callbackPrefix)) { console.log(JSON.stringify({ callback: url })); process.exit(0); }
+    if (url.startsWith(callbackPrefix)) {
+      if (jarFile) writeFileSync(jarFile, JSON.stringify([...jar.entries()]));
+      console.log(JSON.stringify({ callback: url }));
+      process.exit(0);
+    }
     res = await go(url);
     if (res.status >= 300 && res.status < 400) { url = new URL(res.headers.get('location'), url).href; continue; }
     const html = await res.text();

@@ -160,12 +160,13 @@ api GET /api/v1/me "$OPS"
 expect "revoked token" 401
 
 # only the health and readiness checks, the API description, the sign-in
-# steps (the person has no token yet) and /metrics (which checks its own
-# admin or metrics token) are public: a route that forgot its roles (0
+# steps (the person has no token yet), the provider's back-channel logout
+# (its signed logout token is the credential) and /metrics (which checks
+# its own admin or metrics token) are public: a route that forgot its roles (0
 # without a use case) would show up here
 public=$("$BIN" serve --routes | awk '$3 == "public" {print $1, $2}' | tr '\n' ';')
-check "public routes are exactly the health checks, OpenAPI, sign-in and metrics (got: $public)" \
-    [ "$public" = "GET /healthz;GET /api/v1/openapi.json;GET /api/v1/auth/config;GET /api/v1/auth/oidc/login;GET /api/v1/auth/oidc/callback;GET /readyz;GET /metrics;" ]
+check "public routes are exactly the health checks, OpenAPI, sign-in, back-channel logout and metrics (got: $public)" \
+    [ "$public" = "GET /healthz;GET /api/v1/openapi.json;GET /api/v1/auth/config;GET /api/v1/auth/oidc/login;GET /api/v1/auth/oidc/callback;POST /api/v1/auth/oidc/backchannel-logout;GET /readyz;GET /metrics;" ]
 
 # the OpenAPI document describes every route in the table
 api GET /api/v1/openapi.json ""
