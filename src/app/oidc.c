@@ -469,9 +469,10 @@ int app_oidc_backchannel_logout(store *s, int64_t now, const char *logout_token,
         json_array_append_new(ended, json_integer(tid));
     }
     if (!rc) {
-        const char *user = json_array_size(rows)
-                               ? json_string_value(json_object_get(json_array_get(rows, 0), "user"))
-                               : NULL;
+        const char *user =
+            json_array_size(rows)
+                ? json_string_value(json_object_get(json_array_get(rows, 0), "user_name"))
+                : NULL;
         json_t *after = json_pack("{s:s?, s:s?, s:s?, s:O}", "sub", sub, "sid", sid, "user", user,
                                   "sessions_ended", ended);
         rc = app_audit(&c, "auth.oidc.backchannel_logout", "user", user, NULL, after, e);

@@ -34,7 +34,7 @@ int store_oidc_sessions_find(store *s, const char *sub, const char *sid, json_t 
 {
     assert((sub && *sub) || (sid && *sid));
     static const char head[] = "SELECT o.token_id AS token_id, t.user_id AS user_id,"
-                               " u.name AS user FROM oidc_sessions o"
+                               " u.name AS user_name FROM oidc_sessions o"
                                " JOIN tokens t ON t.id = o.token_id"
                                " JOIN users u ON u.id = t.user_id"
                                " WHERE t.revoked_at IS NULL AND ";

@@ -16,7 +16,7 @@ int store_oidc_session_put(store *s, int64_t token_id, const char *sub, const ch
                            ics_err *e);
 
 /* The sessions a logout names, not yet revoked: [{token_id, user_id,
- * user}]. With a sid, the sessions of that provider session (and of sub
+ * user_name}]. With a sid, the sessions of that provider session (and of sub
  * when given too); with only a sub, every session of that subject. */
 int store_oidc_sessions_find(store *s, const char *sub, const char *sid, json_t **rows, ics_err *e);
 
