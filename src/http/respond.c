@@ -61,6 +61,8 @@ static const char *title_of(int status)
         return "Unprocessable content";
     case 429:
         return "Too many requests";
+    case 431:
+        return "Request header fields too large";
     case 502:
         return "Bad gateway";
     case 503:

@@ -89,6 +89,31 @@ typedef struct conn {
 static size_t body_limit;
 static const char *web_dir;
 
+/* Request headers: we answer 431 problem+json above HEADER_LIMIT bytes
+ * (path, query and header lines). libmicrohttpd keeps a request's head in
+ * its per-connection pool and answers its own HTML 431 when the head does
+ * not fit, before any of our code runs; the pool is made POOL_SIZE, four
+ * times our limit, so that every head between the two reaches our check
+ * (the pool's pages are only touched as data arrives). */
+#define HEADER_LIMIT ((size_t)64 * 1024)
+#define POOL_SIZE    ((size_t)256 * 1024)
+
+static enum MHD_Result add_len(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+    (void)kind;
+    *(size_t *)cls += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF, or "&=" */
+    return MHD_YES;
+}
+
+static size_t head_bytes(struct MHD_Connection *mc, const char *url)
+{
+    size_t n = strlen(url);
+    MHD_get_connection_values(mc, MHD_HEADER_KIND, add_len, &n);
+    MHD_get_connection_values(mc, MHD_GET_ARGUMENT_KIND, add_len, &n);
+    return n;
+}
+
 const char *http_query(http_req *rq, const char *name)
 {
     conn *c = rq->conn;
@@ -453,6 +478,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
         reqlog_begin(&c->log, method,
                      MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-Request-Id"));
         limits_conn_headers_done(sock_ctx(mc));
+        if (head_bytes(mc, url) > HEADER_LIMIT) {
+            char msg[160];
+            snprintf(msg, sizeof msg,
+                     "the request's path, query and headers are larger than the limit of %zu bytes",
+                     HEADER_LIMIT);
+            return problem_now(mc, 431, msg) == MHD_YES ? MHD_YES : MHD_NO;
+        }
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         limits_client_addr(ci ? ci->client_addr : NULL,
@@ -594,10 +626,9 @@ int http_serve(const http_config *cfg, ics_err *e)
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, on_accept, NULL,
         on_request, NULL, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-        MHD_OPTION_NOTIFY_CONNECTION, on_conn, NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)64 * 1024, MHD_OPTION_CONNECTION_TIMEOUT, lim.idle_timeout,
-        MHD_OPTION_CONNECTION_LIMIT, lim.max_conns, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
-        MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, on_conn, NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, POOL_SIZE,
+        MHD_OPTION_CONNECTION_TIMEOUT, lim.idle_timeout, MHD_OPTION_CONNECTION_LIMIT, lim.max_conns,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
     if (!d) {
         free(P.free);
         return ics_err_set(e, ICS_EIO, "cannot listen on %s:%d: %s", cfg->host, cfg->port,
