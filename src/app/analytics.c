@@ -25,25 +25,37 @@ const app_use APP_ANALYTICS_ALLOCATION_RUN = {"analytics.allocation.run", WRITER
 
 /* ---- reads ---------------------------------------------------------------- */
 
+/* A dataset's row as the API and the audit trail show it. */
+static int dataset_get(app_ctx *c, const char *dataset, json_t **out, ics_err *e)
+{
+    int rc = store_analytics_dataset_json(c->db, dataset, out, e);
+    if (!rc) app_json_utc(*out, "created_at");
+    return rc;
+}
+
 int app_analytics_datasets(app_ctx *c, json_t **out, ics_err *e)
 {
     int rc = app_allow(c, &APP_ANALYTICS_READ, e);
-    return rc ? rc : store_analytics_datasets_json(c->db, out, e);
+    if (!rc) rc = store_analytics_datasets_json(c->db, out, e);
+    if (!rc) app_json_utc(json_object_get(*out, "items"), "created_at");
+    return rc;
 }
 
 int app_analytics_dataset(app_ctx *c, const char *dataset, json_t **out, ics_err *e)
 {
     int rc = app_allow(c, &APP_ANALYTICS_READ, e);
-    return rc ? rc : store_analytics_dataset_json(c->db, dataset, out, e);
+    return rc ? rc : dataset_get(c, dataset, out, e);
 }
 
 int app_analytics_rates(app_ctx *c, const char *dataset, store_an_statistic st, json_t **out,
                         analytics_funnel **f, ics_err *e)
 {
     int rc = app_allow(c, &APP_ANALYTICS_READ, e);
-    return rc ? rc
-              : store_analytics_rates_json(c->db, dataset ? dataset : STORE_ANALYTICS_NEL, st, out,
-                                           f, e);
+    if (!rc)
+        rc = store_analytics_rates_json(c->db, dataset ? dataset : STORE_ANALYTICS_NEL, st, out, f,
+                                        e);
+    if (!rc) app_json_utc(json_object_get(*out, "dataset"), "created_at");
+    return rc;
 }
 
 int app_analytics_variation(app_ctx *c, const char *dataset, json_t **out, ics_err *e)
@@ -67,7 +79,9 @@ int app_analytics_weights(app_ctx *c, json_t **out, ics_err *e)
 int app_analytics_runs(app_ctx *c, int64_t limit, int64_t offset, json_t **out, ics_err *e)
 {
     int rc = app_allow(c, &APP_ANALYTICS_READ, e);
-    return rc ? rc : store_analytics_runs_json(c->db, limit, offset, out, e);
+    if (!rc) rc = store_analytics_runs_json(c->db, limit, offset, out, e);
+    if (!rc) app_json_utc(json_object_get(*out, "items"), "created_at");
+    return rc;
 }
 
 int app_analytics_rates_from_tables(const analytics_table *counts, const analytics_table *pops,
@@ -137,8 +151,8 @@ int app_analytics_dataset_create(app_ctx *c, const app_an_dataset *in, json_t **
         return rc;
     }
     rc = store_analytics_dataset_save(c->db, in->dataset, in->description, in->period, 0,
-                                      in->replace, c->who.name, t, e);
-    if (!rc) rc = store_analytics_dataset_json(c->db, in->dataset, after, e);
+                                      in->replace, c->who.name, c->now, t, e);
+    if (!rc) rc = dataset_get(c, in->dataset, after, e);
     if (!rc)
         rc = record(c, &APP_ANALYTICS_DATASET_CREATE, "analytics_dataset", in->dataset, NULL,
                     *after, "analytics.imported",
@@ -161,6 +175,7 @@ int app_analytics_dataset_delete(app_ctx *c, const char *dataset, ics_err *e)
     if (rc || (rc = app_begin(c, e))) return rc;
     json_t *before = NULL;
     rc = store_analytics_dataset_delete(c->db, dataset, &before, e);
+    if (!rc) app_json_utc(before, "created_at");
     if (!rc)
         rc = record(c, &APP_ANALYTICS_DATASET_DELETE, "analytics_dataset", dataset, before, NULL,
                     "analytics.deleted", json_pack("{ss}", "dataset", dataset), e);
@@ -255,7 +270,7 @@ int app_analytics_run_create(app_ctx *c, const analytics_pace *p, const char *la
                         "cap", p->cap, "growth", p->budget_growth);
     if (label) json_object_set_new(*params, "label", json_string(label));
     if (!(rc = app_begin(c, e))) {
-        rc = store_analytics_run_save(c->db, c->who.name, *params, *result, id, e);
+        rc = store_analytics_run_save(c->db, c->now, c->who.name, *params, *result, id, e);
         char ids[32];
         snprintf(ids, sizeof ids, "%lld", (long long)*id);
         if (!rc)
@@ -278,5 +293,5 @@ int app_analytics_run_create(app_ctx *c, const analytics_pace *p, const char *la
  * non-elective admissions. */
 int app_analytics_seed(app_ctx *c, const char *data_dir, ics_err *e)
 {
-    return store_analytics_seed(c->db, data_dir, e);
+    return store_analytics_seed(c->db, data_dir, c->now, e);
 }

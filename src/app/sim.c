@@ -244,7 +244,7 @@ static int save_run(app_ctx *c, const store_sim_doc *d, const json_t *res, int64
     int rc = scj ? app_begin(c, e) : ics_err_set(e, ICS_ENOMEM, "out of memory");
     if (!scj) return rc;
     if (!rc) {
-        rc = store_sim_run_save(c->db, c->who.name, d, scj, res, id, e);
+        rc = store_sim_run_save(c->db, c->now, c->who.name, d, scj, res, id, e);
         char ids[32];
         snprintf(ids, sizeof ids, "%lld", (long long)*id);
         json_t *after =
@@ -307,6 +307,7 @@ int app_sim_run_get(app_ctx *c, int64_t id, json_t **out, ics_err *e)
     int rc = app_allow(c, &APP_SIM_RUN_READ, e);
     if (!rc) rc = store_sim_run_get(c->db, id, out, e);
     if (rc) return rc;
+    app_json_utc(*out, "created_at");
     /* the chart is served on its own URL, not inside the JSON */
     json_t *res = json_object_get(*out, "result");
     if (json_object_get(res, "chart_svg")) {
@@ -340,7 +341,9 @@ int app_sim_run_list(app_ctx *c, int64_t limit, int64_t offset, json_t **rows, i
     int rc = app_allow(c, &APP_SIM_RUN_READ, e);
     if (rc) return rc;
     assert(limit >= 1 && offset >= 0);
-    return store_sim_run_list(c->db, limit, offset, rows, e);
+    rc = store_sim_run_list(c->db, limit, offset, rows, e);
+    if (!rc) app_json_utc(*rows, "created_at");
+    return rc;
 }
 
 int app_sim_fit(app_ctx *c, int days, const char *bed_type, int replay, store_sim_doc **out,

@@ -146,16 +146,26 @@ int app_waitlist_session_list(app_ctx *c, int64_t from, int64_t limit, int64_t o
     return rc ? rc : store_waitlist_sessions(c->db, from, limit, offset, out, e);
 }
 
+/* A run as the API shows it: created_at as ISO 8601 UTC. */
+static int run_get(app_ctx *c, int64_t id, json_t **out, ics_err *e)
+{
+    int rc = store_waitlist_run_get(c->db, id, out, e);
+    if (!rc) app_json_utc(*out, "created_at");
+    return rc;
+}
+
 int app_waitlist_run_list(app_ctx *c, int64_t limit, int64_t offset, json_t **rows, ics_err *e)
 {
     int rc = app_allow(c, &APP_WAITLIST_RUN_READ, e);
-    return rc ? rc : store_waitlist_run_list(c->db, limit, offset, rows, e);
+    if (!rc) rc = store_waitlist_run_list(c->db, limit, offset, rows, e);
+    if (!rc) app_json_utc(*rows, "created_at");
+    return rc;
 }
 
 int app_waitlist_run_get(app_ctx *c, int64_t id, json_t **out, ics_err *e)
 {
     int rc = app_allow(c, &APP_WAITLIST_RUN_READ, e);
-    return rc ? rc : store_waitlist_run_get(c->db, id, out, e);
+    return rc ? rc : run_get(c, id, out, e);
 }
 
 int app_waitlist_results(app_ctx *c, int64_t run, const char *trust, int64_t limit, int64_t offset,
@@ -516,10 +526,8 @@ static int import_one(app_ctx *c, const csv_doc *doc, const char *source, const 
                  : check_sessions(doc, rf, re, &sv, e);
     if (rc) return rc;
     int64_t before = store_waitlist_count(c->db, sess, e);
-    char now[32];
-    tz_format_utc(c->now, now, sizeof now);
     rc = before < 0 ? (int)before
-         : ptl      ? store_waitlist_entries_put(c->db, pv, doc->nrows, now, e)
+         : ptl      ? store_waitlist_entries_put(c->db, pv, doc->nrows, c->now, e)
                     : store_waitlist_sessions_put(c->db, sv, doc->nrows, e);
     if (rc) ics_err_prefix(e, "%s: ", re->file);
     int64_t after = rc ? 0 : store_waitlist_count(c->db, sess, e);
@@ -782,19 +790,18 @@ int app_waitlist_allocate_exec(app_ctx *c, const app_waitlist_opts *o, const app
                            hook ? hook->progress : NULL, hook ? hook->ctx : NULL, &r, e);
     double ms = (now_s() - t0) * 1000.0;
     if (!rc) rc = app_run_cancelled(hook, e);
-    char now[32], asof[11];
-    tz_format_utc(c->now, now, sizeof now);
+    char asof[11];
     tz_format_date(o->prm.today, asof, sizeof asof);
     json_t *oj = app_waitlist_opts_json(o);
     char *params = json_dumps(oj, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(oj);
-    store_waitlist_run_row row = {now, c->who.name,          asof,        params,
-                                  fp,  (int64_t)llround(ms), in.synthetic};
+    store_waitlist_run_row row = {c->who.name,          asof,        params, fp, c->now,
+                                  (int64_t)llround(ms), in.synthetic};
     int64_t id = 0;
     if (!rc) rc = app_begin(c, e);
     if (!rc) {
         rc = store_waitlist_run_insert(c->db, &row, &in, r, &id, e);
-        if (!rc) rc = store_waitlist_run_get(c->db, id, run, e);
+        if (!rc) rc = run_get(c, id, run, e);
         char ids[32];
         snprintf(ids, sizeof ids, "%lld", (long long)id);
         if (!rc)
@@ -854,7 +861,7 @@ int app_waitlist_equity(app_ctx *c, int64_t run, const char *by, int64_t as_of, 
         return ics_err_set(e, ICS_EINVAL, "'by' must be trust, place or imd (got '%s')", by);
     json_t *runrow = NULL, *names = NULL;
     if (run) {
-        rc = store_waitlist_run_get(c->db, run, &runrow, e);
+        rc = run_get(c, run, &runrow, e);
         if (rc) return rc;
         tz_parse_date(json_string_value(json_object_get(runrow, "as_of")), &as_of, NULL);
     }
@@ -977,11 +984,9 @@ int app_waitlist_seed(app_ctx *c, const char *data_dir, ics_err *e)
         sv[k].slots = s.ss[k].slots;
         sv[k].synthetic = 1;
     }
-    char now[32];
-    tz_format_utc(c->now, now, sizeof now);
     if (!rc) rc = app_begin(c, e);
     if (!rc) {
-        rc = store_waitlist_entries_put(c->db, v, s.n, now, e);
+        rc = store_waitlist_entries_put(c->db, v, s.n, c->now, e);
         if (!rc) rc = store_waitlist_sessions_put(c->db, sv, s.nss, e);
         rc = app_end(c, rc, e);
     }

@@ -14,6 +14,15 @@
 #include "core/sb.h"
 #include "core/tz.h"
 
+/* Version 2: created_at as INTEGER seconds (it was SQLite's
+ * CURRENT_TIMESTAMP text, UTC without an offset). */
+static int analytics_v2(store *s, ics_err *e)
+{
+    int rc = store_migrate_instants(s, "analytics_datasets", "created_at!", e);
+    if (!rc) rc = store_migrate_instants(s, "allocation_runs", "created_at!", e);
+    return rc;
+}
+
 const store_migration store_schema_analytics[] = {
     {"analytics", 1,
      "CREATE TABLE analytics_datasets ("
@@ -40,6 +49,7 @@ const store_migration store_schema_analytics[] = {
      " id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, created_by TEXT NOT NULL,"
      " params_json TEXT NOT NULL, result_json TEXT NOT NULL);",
      NULL},
+    {"analytics", 2, NULL, analytics_v2},
     {NULL, 0, NULL, NULL}};
 
 /* A number, or null for NAN/infinity (JSON has no NaN). */
@@ -278,7 +288,7 @@ int store_analytics_table_from_csv(store *s, const char *name, const char *text,
 
 int store_analytics_dataset_save(store *s, const char *dataset, const char *description,
                                  const char *period, int synthetic, int replace, const char *actor,
-                                 const analytics_table *t, ics_err *e)
+                                 int64_t at, const analytics_table *t, ics_err *e)
 {
     json_t *p = json_pack("[s]", dataset);
     int64_t have;
@@ -302,12 +312,11 @@ int store_analytics_dataset_save(store *s, const char *dataset, const char *desc
     }
     json_decref(p);
     if (rc) return rc;
-    p = json_pack("[sssis]", dataset, description ? description : "", period ? period : "",
-                  synthetic ? 1 : 0, actor ? actor : "");
+    p = json_pack("[sssiIs]", dataset, description ? description : "", period ? period : "",
+                  synthetic ? 1 : 0, (json_int_t)at, actor ? actor : "");
     rc = store_exec_params(s,
                            "INSERT INTO analytics_datasets (dataset, description, period, "
-                           "synthetic, created_at, created_by) VALUES (?, ?, ?, ?, "
-                           "CURRENT_TIMESTAMP, ?)",
+                           "synthetic, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)",
                            p, e);
     json_decref(p);
     if (rc) return rc;
@@ -1122,7 +1131,7 @@ int store_analytics_weights_set(store *s, const json_t *body, ics_err *e)
     return rc;
 }
 
-int store_analytics_run_save(store *s, const char *actor, const json_t *params,
+int store_analytics_run_save(store *s, int64_t at, const char *actor, const json_t *params,
                              const json_t *result, int64_t *id, ics_err *e)
 {
     char *pj = json_dumps(params, JSON_COMPACT), *rj = json_dumps(result, JSON_COMPACT);
@@ -1130,10 +1139,10 @@ int store_analytics_run_save(store *s, const char *actor, const json_t *params,
     if (!pj || !rj) {
         rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
     } else {
-        json_t *p = json_pack("[sss]", actor, pj, rj);
+        json_t *p = json_pack("[Isss]", (json_int_t)at, actor, pj, rj);
         rc = store_exec_params(s,
                                "INSERT INTO allocation_runs (created_at, created_by, params_json, "
-                               "result_json) VALUES (CURRENT_TIMESTAMP, ?, ?, ?)",
+                               "result_json) VALUES (?, ?, ?, ?)",
                                p, e);
         json_decref(p);
         if (!rc) *id = store_last_id(s);
@@ -1198,7 +1207,7 @@ static int seed_csv(store *s, const char *dir, const char *file, const char *con
     return rc;
 }
 
-int store_analytics_seed(store *s, const char *data_dir, ics_err *e)
+int store_analytics_seed(store *s, const char *data_dir, int64_t now, ics_err *e)
 {
     static const char *const cost_cols[] = {"sex", "age_band", "weight", NULL};
     static const char *const need_cols[] = {"imd_quintile", "weight", NULL};
@@ -1246,7 +1255,7 @@ int store_analytics_seed(store *s, const char *data_dir, ics_err *e)
                 s, STORE_ANALYTICS_NEL,
                 "SYNTHETIC non-elective admissions for one year, generated from the real "
                 "populations and IMD 2019 scores with illustrative age-sex rates; not NHS data",
-                "synthetic year", 1, 0, "seed", t, e);
+                "synthetic year", 1, 0, "seed", now, t, e);
         free(ar);
         free(counts);
         analytics_table_free(t);

@@ -37,10 +37,11 @@ int store_analytics_table_from_json(store *s, const json_t *rows, const char *va
 int store_analytics_table_from_csv(store *s, const char *name, const char *text, size_t len,
                                    const char *value_col, analytics_table **out, ics_err *e);
 
-/* ICS_ECONFLICT when the dataset exists (unless replace). */
+/* ICS_ECONFLICT when the dataset exists (unless replace). at: seconds
+ * since the epoch (created_at in every dataset row below). */
 int store_analytics_dataset_save(store *s, const char *dataset, const char *description,
                                  const char *period, int synthetic, int replace, const char *actor,
-                                 const analytics_table *t, ics_err *e);
+                                 int64_t at, const analytics_table *t, ics_err *e);
 int store_analytics_dataset_delete(store *s, const char *dataset, json_t **before, ics_err *e);
 /* {items: [{dataset, description, period, synthetic, areas, events, ...}]} */
 int store_analytics_datasets_json(store *s, json_t **out, ics_err *e);
@@ -86,7 +87,7 @@ int store_analytics_current_set(store *s, const json_t *items, json_t **before, 
 /* {cost: [{sex, age_band, weight}], need: [{imd_quintile, weight}], source} */
 int store_analytics_weights_json(store *s, json_t **out, ics_err *e);
 int store_analytics_weights_set(store *s, const json_t *body, ics_err *e);
-int store_analytics_run_save(store *s, const char *actor, const json_t *params,
+int store_analytics_run_save(store *s, int64_t at, const char *actor, const json_t *params,
                              const json_t *result, int64_t *id, ics_err *e);
 int store_analytics_runs_json(store *s, int64_t limit, int64_t offset, json_t **out, ics_err *e);
 
@@ -95,6 +96,6 @@ int store_analytics_runs_json(store *s, int64_t limit, int64_t offset, json_t **
 /* Load the illustrative weights and synthetic current spend from data_dir
  * (allocation_*.csv) and generate the synthetic NEL dataset from the
  * places' populations and deprivation. One transaction. */
-int store_analytics_seed(store *s, const char *data_dir, ics_err *e);
+int store_analytics_seed(store *s, const char *data_dir, int64_t now, ics_err *e);
 
 #endif

@@ -13,6 +13,15 @@
 
 #include "core/sb.h"
 
+/* Version 2: created_at as INTEGER seconds (it was ISO 8601 text); its
+ * index is dropped by the step's SQL and made again here. */
+static int sim_v2(store *s, ics_err *e)
+{
+    int rc = store_migrate_instants(s, "sim_runs", "created_at!", e);
+    if (!rc) rc = store_exec(s, "CREATE INDEX sim_runs_created ON sim_runs(created_at);", e);
+    return rc;
+}
+
 const store_migration store_schema_sim[] = {
     {"sim", 1,
      "CREATE TABLE sim_runs ("
@@ -27,6 +36,7 @@ const store_migration store_schema_sim[] = {
      " result_json TEXT NOT NULL);"
      "CREATE INDEX sim_runs_created ON sim_runs(created_at);",
      NULL},
+    {"sim", 2, "DROP INDEX sim_runs_created;", sim_v2},
     {NULL, 0, NULL, NULL}};
 
 /* ---- documents ------------------------------------------------------------ */
@@ -77,27 +87,17 @@ static int place_index(const sim_scenario *sc, const char *code)
 
 /* ---- runs ------------------------------------------------------------------ */
 
-static void now_iso(char *buf, size_t n)
+int store_sim_run_save(store *s, int64_t at, const char *actor, const store_sim_doc *d,
+                       const json_t *scenario, const json_t *result, int64_t *id, ics_err *e)
 {
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-int store_sim_run_save(store *s, const char *actor, const store_sim_doc *d, const json_t *scenario,
-                       const json_t *result, int64_t *id, ics_err *e)
-{
-    char at[32];
-    now_iso(at, sizeof at);
     char *sct = json_dumps(scenario, JSON_COMPACT);
     char *rt = json_dumps(result, JSON_COMPACT);
     int rc;
     if (!sct || !rt) {
         rc = ics_err_set(e, ICS_ENOMEM, "out of memory storing the run");
     } else {
-        json_t *p = json_pack("[s s I i s i s s]", at, actor, (json_int_t)d->sc.seed, d->sc.reps,
-                              d->source, d->synthetic, sct, rt);
+        json_t *p = json_pack("[I s I i s i s s]", (json_int_t)at, actor, (json_int_t)d->sc.seed,
+                              d->sc.reps, d->source, d->synthetic, sct, rt);
         rc = store_exec_params(s,
                                "INSERT INTO sim_runs (created_at, created_by, seed, replications,"
                                " source, synthetic, scenario_json, result_json)"

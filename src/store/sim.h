@@ -38,12 +38,12 @@ void store_sim_doc_note(store_sim_doc *d, const char *fmt, ...)
 int store_sim_fit(store *s, int days, const char *bed_type, int replay, store_sim_doc **out,
                   ics_err *e);
 
-/* Store a run (scenario as JSON, seed, result) inside the caller's
- * transaction; *id receives its id. */
-int store_sim_run_save(store *s, const char *actor, const store_sim_doc *d, const json_t *scenario,
-                       const json_t *result, int64_t *id, ics_err *e);
-/* {id, created_at, created_by, seed, replications, source, synthetic,
- * scenario, result}; ICS_ENOTFOUND when there is no such run. */
+/* Store a run made at instant at (seconds since the epoch; scenario as
+ * JSON, seed, result) inside the caller's transaction; *id receives its id. */
+int store_sim_run_save(store *s, int64_t at, const char *actor, const store_sim_doc *d,
+                       const json_t *scenario, const json_t *result, int64_t *id, ics_err *e);
+/* Instants are seconds since the epoch. {id, created_at, created_by, seed, replications, source,
+ * synthetic, scenario, result}; ICS_ENOTFOUND when there is no such run. */
 int store_sim_run_get(store *s, int64_t id, json_t **out, ics_err *e);
 /* Newest first: {id, created_at, created_by, seed, replications, source,
  * synthetic}. */

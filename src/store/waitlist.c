@@ -14,6 +14,15 @@
 
 #include "core/tz.h"
 
+/* Version 2: instants as INTEGER seconds (they were ISO 8601 text); the
+ * calendar dates (priority_date, clock_start, clock_stop, as_of) stay text. */
+static int waitlist_v2(store *s, ics_err *e)
+{
+    int rc = store_migrate_instants(s, "waitlist_entries", "imported_at!", e);
+    if (!rc) rc = store_migrate_instants(s, "waitlist_runs", "created_at!", e);
+    return rc;
+}
+
 const store_migration store_schema_waitlist[] = {
     {"waitlist", 1,
      "CREATE TABLE waitlist_entries ("
@@ -47,6 +56,7 @@ const store_migration store_schema_waitlist[] = {
      " cost_away INTEGER NOT NULL, cost_late INTEGER NOT NULL,"
      " cost_unassigned INTEGER NOT NULL, PRIMARY KEY (run_id, entry_id));",
      NULL},
+    {"waitlist", 2, NULL, waitlist_v2},
     {NULL, 0, NULL, NULL}};
 
 /* ---- writes ---------------------------------------------------------------- */
@@ -76,7 +86,7 @@ int64_t store_waitlist_count(store *s, int sessions, ics_err *e)
     return rc ? rc : n;
 }
 
-int store_waitlist_entries_put(store *s, const store_waitlist_row *v, size_t n, const char *now,
+int store_waitlist_entries_put(store *s, const store_waitlist_row *v, size_t n, int64_t now,
                                ics_err *e)
 {
     assert(store_tx_depth(s) > 0);
@@ -123,7 +133,7 @@ int store_waitlist_entries_put(store *s, const store_waitlist_row *v, size_t n, 
             store_bind_null(st, 16);
         store_bind_text(st, 17, o->source);
         store_bind_int(st, 18, o->synthetic);
-        store_bind_text(st, 19, now);
+        store_bind_int(st, 19, now);
         int sr = store_step(st, e);
         if (sr < 0) {
             ics_err_prefix(e, "row %zu: ", r + 1);
@@ -365,7 +375,7 @@ int store_waitlist_run_insert(store *s, const store_waitlist_run_row *run,
                       (int64_t)r->urgent_late,
                       run->elapsed_ms,
                       run->synthetic};
-    store_bind_text(st, 1, run->created_at);
+    store_bind_int(st, 1, run->created_at);
     store_bind_text(st, 2, run->created_by);
     store_bind_text(st, 3, run->as_of);
     store_bind_text(st, 4, run->params);

@@ -30,7 +30,7 @@ typedef struct store_waitlist_session_row {
 
 /* Insert, or update a known (trust, pathway_id) / (site_code, tfc, date),
  * inside the caller's transaction. */
-int store_waitlist_entries_put(store *s, const store_waitlist_row *rows, size_t n, const char *now,
+int store_waitlist_entries_put(store *s, const store_waitlist_row *rows, size_t n, int64_t now,
                                ics_err *e);
 int store_waitlist_sessions_put(store *s, const store_waitlist_session_row *rows, size_t n,
                                 ics_err *e);
@@ -63,7 +63,8 @@ void store_waitlist_input_free(store_waitlist_input *in);
 
 /* A run's own columns. */
 typedef struct store_waitlist_run_row {
-    const char *created_at, *created_by, *as_of, *params, *fingerprint;
+    const char *created_by, *as_of, *params, *fingerprint;
+    int64_t created_at; /* seconds since the epoch */
     int64_t elapsed_ms;
     int synthetic;
 } store_waitlist_run_row;
