@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/hub.h"
+#include "app/live.h"
 #include "core/tz.h"
 #include "store/events.h"
 
@@ -18,7 +20,7 @@
 app_ctx app_ctx_user(store *db, const auth_user *u, const char *via, int64_t now)
 {
     assert(db && u);
-    app_ctx c = {db, {u->name, u->role, u->role_bit, u->org, via ? via : "api"}, now};
+    app_ctx c = {db, {u->name, u->role, u->role_bit, u->org, via ? via : "api"}, now, 0};
     return c;
 }
 
@@ -29,13 +31,13 @@ app_ctx app_ctx_cli(store *db, int64_t now)
         struct passwd *pw = getpwuid(getuid());
         snprintf(name, sizeof name, "cli:%s", pw ? pw->pw_name : "unknown");
     }
-    app_ctx c = {db, {name, "admin", ROLE_ADMIN, "", "cli"}, now};
+    app_ctx c = {db, {name, "admin", ROLE_ADMIN, "", "cli"}, now, 0};
     return c;
 }
 
 app_ctx app_ctx_seed(store *db, int64_t now)
 {
-    app_ctx c = {db, {"seed", "admin", ROLE_ADMIN, "", "seed"}, now};
+    app_ctx c = {db, {"seed", "admin", ROLE_ADMIN, "", "seed"}, now, 0};
     return c;
 }
 
@@ -100,9 +102,17 @@ int app_end(app_ctx *c, int rc, ics_err *e)
     assert(store_tx_depth(c->db) > 0);
     if (rc) {
         store_rollback(c->db);
+        c->last_event = 0;
         return rc;
     }
-    return store_commit(c->db, e);
+    rc = store_commit(c->db, e);
+    if (rc) c->last_event = 0;
+    /* Only the outermost commit makes the events visible to readers. */
+    if (!rc && c->last_event && store_tx_depth(c->db) == 0) {
+        hub_wake(c->last_event);
+        c->last_event = 0;
+    }
+    return rc;
 }
 
 int app_audit(app_ctx *c, const char *action, const char *object_type, const char *object_id,
@@ -125,8 +135,10 @@ int app_emit(app_ctx *c, const char *type, const char *object_type, const char *
         if (w < 0 || (size_t)w >= sizeof list - n) break;
         n += (size_t)w;
     }
+    int64_t id = 0;
     int rc = store_event_insert(c->db, c->now, type, object_type, object_id, n ? list : NULL,
-                                APP_ICS, payload, NULL, e);
+                                APP_ICS, payload, &id, e);
+    if (!rc && id > c->last_event) c->last_event = id;
     json_decref(payload);
     return rc;
 }
@@ -163,13 +175,41 @@ int app_events_list(app_ctx *c, int64_t after, int64_t limit, json_t **rows, int
     if (rc) return rc;
     if (after < 0) return ics_err_set(e, ICS_EINVAL, "after must be 0 or more");
     if (limit < 1 || limit > 1000) return ics_err_set(e, ICS_EINVAL, "limit must be 1 to 1000");
-    /* organisation-bound roles see ICS-wide events and their own */
-    rc = store_events_since(c->db, after, limit, app_sees_ics(c) ? NULL : c->who.org, rows, e);
-    if (!rc && last && (rc = store_events_last_id(c->db, last, e))) {
-        json_decref(*rows);
-        *rows = NULL;
+    /* The newest id first: a row committed after this read is not in the
+     * page, and the caller's next read starts from the page's end. */
+    int64_t newest = 0;
+    if ((rc = store_events_last_id(c->db, &newest, e))) return rc;
+    /* The outbox is read in pages and filtered here, by the same rule as
+     * the event stream, until the answer is full or the outbox is done. */
+    json_t *out = json_array();
+    while (!rc && (int64_t)json_array_size(out) < limit && after < newest) {
+        json_t *page = NULL;
+        if ((rc = app_events_fetch(c->db, after, 500, &page, e))) break;
+        size_t i, n = json_array_size(page);
+        json_t *r;
+        json_array_foreach(page, i, r)
+        {
+            int64_t id = json_integer_value(json_object_get(r, "id"));
+            if (id > newest) {
+                n = 0;
+                break;
+            }
+            after = id;
+            if (app_event_visible(c, json_string_value(json_object_get(r, "type")),
+                                  json_string_value(json_object_get(r, "orgs"))))
+                json_array_append(out, r);
+            if ((int64_t)json_array_size(out) == limit) break;
+        }
+        json_decref(page);
+        if (n == 0) break;
     }
-    return rc;
+    if (rc) {
+        json_decref(out);
+        return rc;
+    }
+    *rows = out;
+    if (last) *last = newest;
+    return 0;
 }
 
 const app_use APP_AUDIT_LIST = {"audit.list", ROLE_ADMIN, APP_SCOPE_ICS};

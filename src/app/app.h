@@ -29,7 +29,8 @@ typedef struct app_actor {
 typedef struct app_ctx {
     store *db;
     app_actor who;
-    int64_t now; /* the time of the action (UTC seconds); fixed for the call */
+    int64_t now;        /* the time of the action (UTC seconds); fixed for the call */
+    int64_t last_event; /* id of the newest event emitted in the open transaction (0: none) */
 } app_ctx;
 
 /* A context for an authenticated API user. */
@@ -79,7 +80,8 @@ int app_sees_ics(const app_ctx *c);
 int app_org_matches(const char *mine, const char *org);
 
 /* The one transaction of a use case. app_end commits when rc is 0 and rolls
- * back otherwise, and returns rc (or the commit's error). */
+ * back otherwise, and returns rc (or the commit's error); after a commit
+ * that wrote events it wakes the event streams (app/hub.h). */
 int app_begin(app_ctx *c, ics_err *e);
 int app_end(app_ctx *c, int rc, ics_err *e);
 
@@ -105,8 +107,8 @@ int app_record(app_ctx *c, const app_use *u, const char *object_type, const char
 int app_audit_read(app_ctx *c, const char *action, const char *object_type, const char *object_id,
                    json_t *detail, ics_err *e);
 
-/* Events the caller may see with id > after, oldest first (at most limit),
- * and the newest id overall in *last. */
+/* Events the caller may see (app_event_visible, app/live.h) with id >
+ * after, oldest first (at most limit), and the newest id overall in *last. */
 extern const app_use APP_EVENTS_LIST;
 int app_events_list(app_ctx *c, int64_t after, int64_t limit, json_t **rows, int64_t *last,
                     ics_err *e);

@@ -252,7 +252,7 @@ static void run_job(store *db, json_t *row)
     const char *owner = json_string_value(json_object_get(row, "owner"));
     const char *role = json_string_value(json_object_get(row, "owner_role"));
     const char *org = json_string_value(json_object_get(row, "owner_org"));
-    app_ctx c = {db, {owner, role, users_role_bit(role), org ? org : "", "job"}, tz_now()};
+    app_ctx c = {db, {owner, role, users_role_bit(role), org ? org : "", "job"}, tz_now(), 0};
     json_t *body = json_object_get(row, "request");
     watch w = {PTHREAD_MUTEX_INITIALIZER, db, id, 0, 0};
     app_run_hook hook = {on_progress, on_cancelled, &w};
@@ -331,7 +331,7 @@ int app_jobs_start(const char *db_path, int workers, ics_err *e)
     int rc = store_open(db_path, &db, NULL, e);
     if (rc) return rc;
     /* jobs a stopped server left behind: failed, each announced */
-    app_ctx c = {db, {"server", "admin", ROLE_ADMIN, "", "job"}, tz_now()};
+    app_ctx c = {db, {"server", "admin", ROLE_ADMIN, "", "job"}, tz_now(), 0};
     int64_t ids[256];
     int n = 0;
     rc = app_begin(&c, e);

@@ -44,6 +44,8 @@ int cmd_serve(int argc, char **argv)
     app_oidc_config oidc = {0};
     /* Resource limits of simulations and allocations (src/app/limits.h). */
     const char *max_ev = NULL, *max_beds = NULL, *max_arcs = NULL;
+    /* Event streams (http/stream.h; docs/events.md). */
+    const char *hb = NULL, *sbuf = NULL, *swin = NULL, *stall = NULL;
     int routes = 0;
     const cli_opt opts[] = {
         CLI_OPT_TEXT("listen", &listen, "HOST:PORT  address to listen on (default 127.0.0.1:8080)"),
@@ -93,6 +95,15 @@ int cmd_serve(int argc, char **argv)
                      "N  most beds a simulation may need (default 100000)"),
         CLI_OPT_TEXT("max-alloc-arcs", &max_arcs,
                      "N  largest allocation network (default 5e7 arcs)"),
+        CLI_OPT_TEXT("stream-heartbeat", &hb,
+                     "SECS  heartbeat on an idle event stream (default 15)"),
+        CLI_OPT_TEXT("stream-buffer", &sbuf,
+                     "KIB  events buffered per stream, at most (default 256)"),
+        CLI_OPT_TEXT("stream-window", &swin,
+                     "N  most missed events a resuming stream replays (default 10000)"),
+        CLI_OPT_TEXT(
+            "stream-stall", &stall,
+            "SECS  a stream client may leave events unread before it is cut off (default 20)"),
         CLI_OPT_FLAG("routes", &routes, "print the route table (METHOD PATH ROLES) and exit"),
         CLI_OPT_END};
     int np,
@@ -157,7 +168,19 @@ int cmd_serve(int argc, char **argv)
         ics_err oe = {0};
         if (app_oidc_configure(&oidc, &oe)) return cli_fail("serve", &oe);
     }
-    http_config cfg = {db, host, (int)port, web, (size_t)body, (int)nthreads, port_file, &lim};
+    http_stream_config scfg;
+    http_stream_config_default(&scfg);
+    long v;
+    if (hb && cli_int("serve", "stream-heartbeat", hb, 1, 3600, &v)) return 2;
+    if (hb) scfg.heartbeat = (int)v;
+    if (sbuf && cli_int("serve", "stream-buffer", sbuf, 4, 1L << 20, &v)) return 2;
+    if (sbuf) scfg.buffer = (size_t)v * 1024;
+    if (swin && cli_int("serve", "stream-window", swin, 0, 100000000L, &v)) return 2;
+    if (swin) scfg.window = v;
+    if (stall && cli_int("serve", "stream-stall", stall, 1, 3600, &v)) return 2;
+    if (stall) scfg.stall = (int)v;
+    http_config cfg = {db,        host, (int)port, web, (size_t)body, (int)nthreads,
+                       port_file, &lim, &scfg};
     ics_err e = {0};
     if (app_jobs_start(db, (int)njobs, &e)) {
         app_oidc_shutdown();

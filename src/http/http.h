@@ -44,6 +44,7 @@ typedef struct http_resp {
     char location[1024];      /* Location header when set */
     int retry_after;          /* Retry-After seconds when > 0 (429, 503) */
     int err;                  /* the ics_err code http_error answered with (ICS_ERETRY: re-run) */
+    void *stream;             /* an event stream to answer with (http/stream.h; owned) */
 } http_resp;
 
 typedef int (*http_handler)(http_req *rq, http_resp *rs);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@
 #include "http/limits.h"
 #include "http/reqlog.h"
 #include "http/routes.h"
+#include "http/stream.h"
 
 /* ---- connection pool ---------------------------------------------------- */
 
@@ -80,6 +82,7 @@ typedef struct conn {
     size_t len, cap;
     int too_big;
     int entered;                /* counted in limits_request_enter */
+    int streaming;              /* an event stream, counted in limits_stream_enter */
     size_t reserved;            /* body bytes reserved in limits_body_reserve */
     char addr[LIMITS_ADDR_LEN]; /* the client (see limits_client_addr) */
     struct MHD_Connection *mc;
@@ -158,8 +161,24 @@ int http_query_only(http_req *rq, const char *const *allowed, ics_err *e)
                        q.bad, known);
 }
 
+/* An event stream: its own response, read from the stream's buffer. */
+static int send_stream(struct MHD_Connection *mc, http_resp *rs)
+{
+    struct MHD_Response *r = http_stream_response(rs->stream, mc);
+    rs->stream = NULL;
+    if (!r) return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", "text/event-stream");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Accel-Buffering", "no"); /* proxies pass events at once */
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    int ret = MHD_queue_response(mc, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 static int send_resp(struct MHD_Connection *mc, http_resp *rs)
 {
+    if (rs->stream) return send_stream(mc, rs);
     char *text = NULL;
     size_t n = 0;
     if (rs->json) {
@@ -454,7 +473,22 @@ static int dispatch(struct MHD_Connection *mc, const char *method, const char *u
         rs = (http_resp){0};
         ics_retry_pause(attempt);
     }
-    if (!rs.json && !rs.body && rs.status == 200) http_problem(&rs, 500, "no response", NULL);
+    if (rs.stream) {
+        /* A stream is counted apart from requests: it must not use up the
+         * address's request slots for as long as it stays open. */
+        if (c->entered) limits_request_leave(c->addr);
+        c->entered = 0;
+        if (limits_stream_enter(c->addr)) {
+            http_stream_discard(rs.stream);
+            rs.stream = NULL;
+            http_problem(&rs, 429, "too many event streams from your address", NULL);
+            rs.retry_after = 5;
+        } else {
+            c->streaming = 1;
+        }
+    }
+    if (!rs.json && !rs.body && !rs.stream && rs.status == 200)
+        http_problem(&rs, 500, "no response", NULL);
 done:
     pool_put(db);
     json_decref(rq.json);
@@ -549,6 +583,7 @@ static void on_done(void *cls, struct MHD_Connection *mc, void **state,
     if (c) {
         reqlog_end(&c->log, tc != MHD_REQUEST_TERMINATED_COMPLETED_OK);
         if (c->entered) limits_request_leave(c->addr);
+        if (c->streaming) limits_stream_leave(c->addr);
         limits_body_release(c->reserved);
         free(c->body);
         free(c);
@@ -620,12 +655,23 @@ int http_serve(const http_config *cfg, ics_err *e)
     else
         http_limits_default(&lim);
     limits_start(&lim);
+    /* Each connection is a descriptor: allow as many as the connection
+     * limit (event streams stay open), within the hard limit. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur < (rlim_t)lim.max_conns + 256) {
+        rlim_t want = (rlim_t)lim.max_conns + 256;
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || want < rl.rlim_max ? want : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl))
+            ics_log("warn", "cannot raise the open-file limit: %s", strerror(errno));
+    }
     /* Headers must fit in each connection's memory pool (else 431); the
      * body is buffered apart, up to body_limit. */
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, on_accept, NULL,
-        on_request, NULL, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+            MHD_ALLOW_SUSPEND_RESUME,
+        0, on_accept, NULL, on_request, NULL, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
         MHD_OPTION_NOTIFY_CONNECTION, on_conn, NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, POOL_SIZE,
         MHD_OPTION_CONNECTION_TIMEOUT, lim.idle_timeout, MHD_OPTION_CONNECTION_LIMIT, lim.max_conns,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
@@ -633,6 +679,16 @@ int http_serve(const http_config *cfg, ics_err *e)
         free(P.free);
         return ics_err_set(e, ICS_EIO, "cannot listen on %s:%d: %s", cfg->host, cfg->port,
                            strerror(errno));
+    }
+    http_stream_config scfg;
+    if (cfg->stream)
+        scfg = *cfg->stream;
+    else
+        http_stream_config_default(&scfg);
+    if (http_stream_start(cfg->db_path, &scfg, e)) {
+        MHD_stop_daemon(d);
+        free(P.free);
+        return e->code;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     int port = info ? info->port : cfg->port;
@@ -657,6 +713,7 @@ int http_serve(const http_config *cfg, ics_err *e)
     }
     ics_log("info", "signal %d: finishing in-flight requests", sig);
     MHD_quiesce_daemon(d);
+    http_stream_stop(); /* open event streams end; clients reconnect */
     for (int i = 0; i < 100; i++) {
         const union MHD_DaemonInfo *ci =
             MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);

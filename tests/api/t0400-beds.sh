@@ -186,8 +186,12 @@ OTHER=$(mktoken lasops trust_ops RRU)
 check "the bed.status event names the bed's unit and trust ($UORG)" \
     [ "$(sql "SELECT json_extract(payload_json, '$.unit_code') || ' ' || orgs FROM events WHERE id > $E0 AND type = 'bed.status'")" = \
       "$(sql "SELECT unit_code FROM beds WHERE bed_id = $B") ,$UORG," ]
-check "the bed's trust reads the bed.status event" seen "$UOPS" bed.status "$B"
-check "an unrelated organisation does not" unseen "$OTHER" bed.status "$B"
+# Events follow the REST API's rules (docs/events.md): trust operations users
+# may not read the bed board or a bed, so not its bed.status events either,
+# even for their own trust's beds; the roles of the board do.
+check "the bed's trust_ops user does not receive bed.status (its role may not read beds)" unseen "$UOPS" bed.status "$B"
+check "an unrelated organisation does not either" unseen "$OTHER" bed.status "$B"
+check "a coordinator receives it" seen "$COORD" bed.status "$B"
 api POST "/api/v1/beds/referrals/$R0/discharge" "$COORD" '{"destination":"home"}'
 expect "discharge twice" 409
 
