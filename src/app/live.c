@@ -25,28 +25,27 @@ static const app_use ADMIN_EVENTS = {"events.admin", ROLE_ADMIN, APP_SCOPE_ICS};
 typedef struct rule {
     const char *prefix; /* the type, or its start when it ends in '.' */
     const app_use *use;
-    int open; /* every allowed role, whatever the parties */
 } rule;
 
 static const rule rules[] = {
-    {"directory.", &APP_DIR_READ, 0},
-    {"service.capacity", &APP_DIR_READ, 0},
-    {"referral.", &APP_ROUTING_REFERRAL_GET, 0},
-    {"sitrep.", &APP_SITREP_TODAY, 1},
-    {"opel.", &APP_SITREP_TODAY, 1},
-    {"aid.", &APP_SITREP_AID_GET, 0},
-    {"analytics.", &APP_ANALYTICS_READ, 0},
-    {"allocation.", &APP_ANALYTICS_READ, 0},
-    {"waitlist.imported", &APP_WAITLIST_ENTRY_READ, 0},
-    {"waitlist.allocated", &APP_WAITLIST_RUN_READ, 0},
-    {"sim.", &APP_SIM_RUN_READ, 0},
-    {"job.", &JOB_EVENTS, 0},
-    {"bed.", &APP_BEDS_BOARD, 0},
-    {"bed_unit.", &APP_BEDS_BOARD, 0},
-    {"beds.", &APP_BEDS_BOARD, 0},
-    {"bed_referral.", &APP_BEDS_REFERRAL_GET, 0},
-    {"user.", &APP_USERS_LIST, 0},
-    {"governance.", &ADMIN_EVENTS, 0},
+    {"directory.", &APP_DIR_READ},
+    {"service.capacity", &APP_DIR_READ},
+    {"referral.", &APP_ROUTING_REFERRAL_GET},
+    {"sitrep.", &APP_SITREP_TODAY},
+    {"opel.", &APP_SITREP_TODAY},
+    {"aid.", &APP_SITREP_AID_GET},
+    {"analytics.", &APP_ANALYTICS_READ},
+    {"allocation.", &APP_ANALYTICS_READ},
+    {"waitlist.imported", &APP_WAITLIST_ENTRY_READ},
+    {"waitlist.allocated", &APP_WAITLIST_RUN_READ},
+    {"sim.", &APP_SIM_RUN_READ},
+    {"job.", &JOB_EVENTS},
+    {"bed.", &APP_BEDS_BOARD},
+    {"bed_unit.", &APP_BEDS_BOARD},
+    {"beds.", &APP_BEDS_BOARD},
+    {"bed_referral.", &APP_BEDS_REFERRAL_GET},
+    {"user.", &APP_USERS_LIST},
+    {"governance.", &ADMIN_EVENTS},
 };
 
 static const rule *rule_of(const char *type)
@@ -68,7 +67,7 @@ int app_event_visible(const app_ctx *c, const char *type, const char *orgs)
     const rule *r = rule_of(type);
     const app_use *u = r ? r->use : &ADMIN_EVENTS;
     if (!(c->who.role_bit & u->roles)) return 0;
-    if (app_sees_ics(c) || (r && r->open) || !orgs || !*orgs) return 1;
+    if (app_sees_ics(c) || !orgs || !*orgs) return 1;
     /* ",A,B," into parties, owner first */
     char buf[512], *parties[MAX_PARTIES + 1];
     int n = 0;

@@ -14,9 +14,8 @@
  * that may read the kind of object the event is about through the REST
  * API (a bed referral's events go only to roles that may read bed
  * referrals); an organisation-bound role (clinician, trust_ops) receives
- * only ICS-wide events and those it is a party to, as that use case's
- * scope says, except sitrep and OPEL events, which every role receives as
- * it sees every provider on the System view. Unknown types go to
+ * only ICS-wide events and those it is a party to (the owner only when
+ * that use case's scope is the owning organisation). Unknown types go to
  * administrators only. c->db is not used. */
 int app_event_visible(const app_ctx *c, const char *type, const char *orgs);
 
