@@ -12,7 +12,7 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static uint64_t gen_now;
-static int64_t last;
+static int64_t last, last_at;
 
 /* The waits use CLOCK_MONOTONIC, so a wall-clock step does not stretch them. */
 static void init(void)
@@ -29,7 +29,12 @@ void hub_wake(int64_t last_id)
     assert(last_id >= 0);
     pthread_once(&once, init);
     pthread_mutex_lock(&mu);
-    if (last_id > last) last = last_id;
+    if (last_id > last) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        last = last_id;
+        last_at = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    }
     gen_now++;
     pthread_cond_broadcast(&cv);
     pthread_mutex_unlock(&mu);
@@ -39,6 +44,14 @@ int64_t hub_last(void)
 {
     pthread_mutex_lock(&mu);
     int64_t v = last;
+    pthread_mutex_unlock(&mu);
+    return v;
+}
+
+int64_t hub_last_at_ns(void)
+{
+    pthread_mutex_lock(&mu);
+    int64_t v = last_at;
     pthread_mutex_unlock(&mu);
     return v;
 }

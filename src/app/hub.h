@@ -13,8 +13,10 @@
 /* Announce that events up to last_id are committed (0: something may have
  * changed, id unknown). Cheap, never blocks for long, any thread. */
 void hub_wake(int64_t last_id);
-/* The largest id announced so far. */
+/* The largest id announced so far, and when it was (CLOCK_REALTIME ns;
+ * 0 before any): the start of the commit-to-delivery delay. */
 int64_t hub_last(void);
+int64_t hub_last_at_ns(void);
 /* How many times hub_wake has been called (tests and metrics). */
 uint64_t hub_wakes(void);
 /* Block until a wake newer than *gen arrives or timeout_ms passes; *gen is

@@ -33,6 +33,7 @@
 #include "app/hub.h"
 #include "app/live.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "store/store.h"
 
 struct http_stream {
@@ -139,6 +140,7 @@ static void cut(http_stream *s, const char *why)
 {
     if (s->dead || s->closed) return;
     ics_log("warn", "event stream of %s cut off: %s", s->name, why);
+    metrics_inc("icsflow_event_stream_cutoffs_total", "");
     s->dead = 1;
     s->len = 0;
     if (s->suspended && s->mc) {
@@ -191,6 +193,7 @@ static void on_free(void *cls)
     pthread_mutex_lock(&F.mu);
     F.count--;
     pthread_mutex_unlock(&F.mu);
+    metrics_gauge_add("icsflow_event_streams", "", -1);
     unref(s);
 }
 
@@ -216,6 +219,7 @@ void *http_stream_response(http_stream *s, void *mc)
     /* The client retries after 2 s when the connection drops. */
     put(s, "retry: 2000\n\n", 13);
     pthread_mutex_unlock(&s->mu);
+    metrics_gauge_add("icsflow_event_streams", "", 1);
     pthread_mutex_lock(&F.mu);
     F.count++;
     if (F.running && !F.stop) {
@@ -325,6 +329,15 @@ static void deliver_new(store *db, int64_t *last)
                 if (s->cursor == *last && (!text || offer(s, row, text, n) == 0)) s->cursor = id;
             free(text);
             *last = id;
+        }
+        /* From the commit that announced these ids to their being queued
+         * on every live stream (events found by polling have no such time). */
+        int64_t at = hub_last_at_ns();
+        if (nrows && at && hub_last() >= *last) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+            metrics_observe("icsflow_event_delivery_seconds", "", (double)(now - at) / 1e9);
         }
         json_decref(rows);
         if (nrows < 500) return;
@@ -457,6 +470,11 @@ int http_stream_start(const char *db, const http_stream_config *cfg, ics_err *e)
     store *s;
     int rc = store_open(db, &s, NULL, e);
     if (rc) return rc;
+    metrics_describe("icsflow_event_streams", METRIC_GAUGE, "Event streams open", NULL, 0);
+    metrics_describe("icsflow_event_stream_cutoffs_total", METRIC_COUNTER,
+                     "Event streams cut off because the client did not read", NULL, 0);
+    metrics_describe("icsflow_event_delivery_seconds", METRIC_HISTOGRAM,
+                     "From a commit's wake-up to its events queued on every live stream", NULL, 0);
     F.cfg = *cfg;
     F.stop = 0;
     F.list = F.pending = NULL;

@@ -33,12 +33,15 @@ rm -f "$OUT"/*.png
 tok() { "$BIN" user add --db "$DB" --name "$1" --role "$2" ${3:+--org "$3"} | tail -n 1; }
 ADMIN=$(tok e2e-admin admin QRV)
 COORD=$(tok e2e-coordinator coordinator QRV)
+COORD2=$(tok e2e-coordinator2 coordinator QRV)
 CLIN=$(tok e2e-clinician clinician RRU)
 OPS=$(tok e2e-ops trust_ops RYJ)
 ANALYST=$(tok e2e-analyst analyst QRV)
-export ADMIN COORD CLIN OPS ANALYST
+CLIN_ORG=RRU
+export ADMIN COORD COORD2 CLIN CLIN_ORG OPS ANALYST
 
-"$BIN" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$T/port" >"$T/server.log" 2>&1 &
+# Every browser tab holds an event stream, all from 127.0.0.1.
+"$BIN" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$T/port" --streams-per-addr 64 >"$T/server.log" 2>&1 &
 PID=$!
 i=0
 while [ ! -s "$T/port" ]; do
@@ -50,8 +53,12 @@ while [ ! -s "$T/port" ]; do
 done
 export ICS_URL="http://127.0.0.1:$(cat "$T/port")" ICS_DB="$DB" ICS_OUT="$OUT" CHROMIUM
 
-node tests/e2e/dashboard.mjs
-st=$?
+# E2E_ONLY=live runs one script (tests/e2e/NAME.mjs); live.mjs checks the live
+# updates with two browser contexts
+st=0
+for s in ${E2E_ONLY:-dashboard live}; do
+    node "tests/e2e/$s.mjs" || st=1
+done
 
 kill -TERM "$PID"
 wait "$PID"

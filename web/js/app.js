@@ -5,6 +5,7 @@
 // the API refuses it anyway, and views show a 403 in words.
 
 import { ApiError, get, setUnauthorisedHandler, token } from './api.js';
+import { onEvent, onState, startLive, stopLive } from './live.js';
 import { clear, destroyCharts, errorBox, field, h } from './ui.js';
 import system from './views/system.js';
 import beds from './views/beds.js';
@@ -85,8 +86,92 @@ function buildNav() {
   who.hidden = false;
 }
 
+// ---- live updates -----------------------------------------------------------
+// A view lists the event types (or type prefixes ending in '.') that change
+// what it shows in `live`; when one arrives the view is drawn again in place
+// (its scroll kept), and the rows the events name flash briefly. While the
+// user is typing in the view the redraw waits, so nothing they entered is lost.
+let current = null; // { view, root, ctx }
+let pending = [];
+let timer = null;
+
+const wants = (view, ev) => ev.reset || (view.live || []).some((t) =>
+  (t.endsWith('.') ? ev.type?.startsWith(t) : ev.type === t));
+
+// Selectors of the rows an event is about (data-* attributes the views set).
+function rowsOf(ev) {
+  const p = ev.payload || {};
+  const sel = [];
+  if (ev.type === 'bed.status') sel.push(`[data-bed="${p.bed_id}"]`, `[data-unit="${p.unit_code}"]`);
+  if (ev.type?.startsWith('bed_referral.')) sel.push(`[data-referral="${p.referral_id}"]`);
+  if (ev.type?.startsWith('bed_unit.')) sel.push(`[data-unit="${p.unit_code}"]`);
+  if (ev.type?.startsWith('referral.')) sel.push(`[data-ucr-referral="${ev.object_id}"]`);
+  if (ev.type?.startsWith('aid.')) sel.push(`[data-aid="${p.id ?? ev.object_id}"]`);
+  if (ev.type?.startsWith('sitrep.') || ev.type?.startsWith('opel.')) sel.push(`[data-org="${p.org}"]`);
+  if (ev.type === 'service.capacity') sel.push(`[data-service="${p.service_id}"]`);
+  if (ev.type === 'waitlist.allocated' || ev.type === 'allocation.run') sel.push(`[data-run="${p.id}"]`);
+  return sel.filter((x) => !x.includes('undefined') && !x.includes('"null"'));
+}
+
+function editing() {
+  const a = document.activeElement;
+  return a && main.contains(a) && ['INPUT', 'TEXTAREA', 'SELECT'].includes(a.tagName) && a.type !== 'checkbox';
+}
+
+async function refresh() {
+  timer = null;
+  if (!current || !current.root.isConnected) { pending = []; return; }
+  if (editing()) { timer = setTimeout(refresh, 1500); return; }
+  const evs = pending;
+  pending = [];
+  const { view, root, ctx } = current;
+  // A view may refresh only the panel concerned (and keep, say, search results).
+  if (view.onLive && !evs.some((e) => e.reset)) {
+    await view.onLive(evs, ctx);
+    flashRows(root, evs);
+    return;
+  }
+  const y = window.scrollY;
+  destroyCharts();
+  root.setAttribute('aria-busy', 'true');
+  try {
+    await view.render(root, ctx);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 401)) console.error(err);
+  } finally {
+    root.removeAttribute('aria-busy');
+  }
+  window.scrollTo(0, y);
+  flashRows(root, evs);
+}
+
+// Panels that load on their own finish a little later: flash after them.
+function flashRows(root, evs) {
+  setTimeout(() => {
+    for (const ev of evs)
+      for (const sel of rowsOf(ev))
+        for (const el of root.querySelectorAll(sel)) {
+          el.classList.remove('changed');
+          void el.offsetWidth; // restart the animation
+          el.classList.add('changed');
+        }
+  }, 300);
+}
+
+onEvent((ev) => {
+  if (!current || !wants(current.view, ev)) return;
+  pending.push(ev);
+  if (!timer) timer = setTimeout(refresh, 250);
+});
+
+onState((s) => {
+  document.getElementById('live').hidden = s !== 'down';
+  document.body.dataset.live = s;
+});
+
 async function route() {
   if (!me) return;
+  current = null;
   destroyCharts();
   const [, id, ...rest] = (location.hash || '').replace(/^#/, '').split('/');
   const first = VIEWS.find(allowed);
@@ -102,8 +187,10 @@ async function route() {
   // Busy until the view has rendered; its panels mark their own loads.
   const root = h('div', { class: `view view-${view.id}`, 'data-view': view.id, 'aria-busy': 'true' });
   clear(main, root);
+  const ctx = { me, args: rest, flash };
+  current = { view, root, ctx };
   try {
-    await view.render(root, { me, args: rest, flash });
+    await view.render(root, ctx);
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return; // already signed out
     clear(root, errorBox(err instanceof ApiError ? err : { detail: String(err) }));
@@ -119,6 +206,7 @@ async function route() {
 
 async function start() {
   buildNav();
+  startLive();
   if (!location.hash || location.hash === '#/' || location.hash === '#/signin') {
     location.hash = `#/${VIEWS.find(allowed).id}`;
   } else {
@@ -127,12 +215,14 @@ async function start() {
 }
 
 setUnauthorisedHandler((detail) => {
+  stopLive();
   token.clear();
   me = null;
   signInView(`You have been signed out: ${detail}`);
 });
 
 document.getElementById('signout').addEventListener('click', () => {
+  stopLive();
   token.clear();
   me = null;
   location.hash = '#/signin';

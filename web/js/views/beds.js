@@ -275,6 +275,7 @@ export default {
   id: 'beds',
   title: 'Beds',
   roles: ['admin', 'coordinator', 'analyst', 'clinician'],
+  live: ['bed.', 'bed_referral.', 'beds.', 'bed_unit.'],
   async render(root, ctx) {
     const reload = () => { destroyCharts(); return this.render(root, ctx); };
     const head = h('div', { class: 'view-head' }, h('h1', {}, 'Community beds'));

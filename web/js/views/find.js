@@ -147,7 +147,8 @@ function referralsPanel(ctx) {
           reasonButton('Decline', `referral ${x.id}`, (why, btn) => act(btn, x, 'decline', { reason: why }))] : null,
         x.state === 'accepted' ? h('button', { type: 'button', class: 'small', onclick: (e) => act(e.target, x, 'attend') }, 'Attended') : null,
         ['sent', 'accepted'].includes(x.state) ? h('button', { type: 'button', class: 'small danger', onclick: (e) => act(e.target, x, 'cancel') }, 'Cancel') : null) },
-    ], items, { caption: `Latest ${items.length} of ${r.total ?? items.length} referrals you can see`, empty: 'No referrals.' });
+    ], items, { caption: `Latest ${items.length} of ${r.total ?? items.length} referrals you can see`, empty: 'No referrals.',
+      rowAttrs: (x) => ({ 'data-ucr-referral': x.id }) });
   });
   load();
   return { node: panel('Referrals', h('div', { class: 'fields' }, field('State', state)), msg, out), load };
@@ -157,10 +158,14 @@ export default {
   id: 'find',
   title: 'Find a service',
   roles: ['admin', 'clinician', 'coordinator', 'trust_ops'],
+  live: ['referral.', 'service.capacity'],
+  // Only the referrals list is redrawn: a search's results stay.
+  onLive(evs, ctx) { return ctx.reloadReferrals?.(); },
   async render(root, ctx) {
     clear(root, h('div', { class: 'view-head' }, h('h1', {}, 'Find a service'),
       note('Urgent community response: the right service for this patient, now, with the reasons.')));
     const refs = referralsPanel(ctx);
+    ctx.reloadReferrals = refs.load;
     if (FINDERS.includes(ctx.me.role)) {
       let services = [];
       try { services = (await get('/api/v1/services?limit=1000')).items; } catch (err) { root.append(errorBox(err)); }

@@ -148,6 +148,7 @@ export default {
   id: 'system',
   title: 'System',
   roles: ['admin', 'coordinator', 'clinician', 'trust_ops', 'analyst'],
+  live: ['sitrep.', 'opel.', 'aid.'],
   async render(root, ctx) {
     const dayIn = h('input', { type: 'date', name: 'day', value: ctx.day || today(), max: today() });
     const body = h('div');

@@ -89,6 +89,7 @@ export default {
   id: 'waitlist',
   title: 'Waiting list',
   roles: ['admin', 'coordinator', 'analyst', 'trust_ops'],
+  live: ['waitlist.allocated', 'waitlist.imported'],
   async render(root, ctx) {
     clear(root, h('div', { class: 'view-head' }, h('h1', {}, 'Joint waiting list'),
       note('One patient tracking list across the four acute trusts; waits by referral-to-treatment (RTT) clock.')));

@@ -1,0 +1,156 @@
+// live.mjs - the dashboard's live updates in a real browser, with two browser
+// contexts signed in as different users against the server run.sh started:
+// a bed closed by one coordinator disappears from the other's board within
+// 2 s without a reload; a stream cut (the reconnecting banner shows) and
+// resumed loses no event; a clinician never receives an event about an
+// object their role or organisation may not read. Prints "ok N - ...".
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const URL = process.env.ICS_URL;
+const OUT = process.env.ICS_OUT;
+const DB = process.env.ICS_DB;
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const WAIT = 15000;
+let n = 0, failed = 0;
+const pageErrors = [];
+
+const sql = (q) => execFileSync('sqlite3', [DB, q], { encoding: 'utf8' }).trim();
+
+async function check(name, page, fn) {
+  n++;
+  try {
+    await fn();
+    console.log(`ok ${n} - ${name}`);
+  } catch (err) {
+    failed++;
+    console.log(`not ok ${n} - ${name}: ${String(err.message).split('\n').slice(0, 3).join(' | ')}`);
+    if (page) await page.screenshot({ path: join(OUT, `live-failed-${n}.png`), fullPage: true }).catch(() => {});
+  }
+}
+
+async function settled(page) {
+  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]') &&
+    !document.querySelector('main .loading'), null, { timeout: WAIT });
+}
+
+// A fresh context (its own storage) signed in with token tok.
+async function user(browser, tok) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+  await ctx.route('**/*', (r) => (r.request().url().startsWith(URL) ? r.continue() : r.abort()));
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(`${URL}/`);
+  await page.getByLabel('Access token').fill(tok);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#nav a').first().waitFor({ timeout: WAIT });
+  await settled(page);
+  // Record every event this page's stream delivers (the app's own module).
+  await page.evaluate(async () => {
+    const m = await import('/js/live.js');
+    window.icsEvents = [];
+    m.onEvent((e) => window.icsEvents.push(e));
+  });
+  await page.waitForFunction(() => document.body.dataset.live === 'up', null, { timeout: WAIT });
+  return { ctx, page };
+}
+
+async function api(tok, method, path, body) {
+  const res = await fetch(`${URL}${path}`, { method, headers: { Authorization: `Bearer ${tok}`,
+    'Content-Type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+  assert.ok(res.ok, `${method} ${path} -> ${res.status}`);
+  return res.json();
+}
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS, timeout: 60000 });
+const A = await user(browser, process.env.COORD);
+const B = await user(browser, process.env.COORD2);
+const C = await user(browser, process.env.CLIN);
+
+// A unit with several available beds, and one of them.
+const unit = sql("SELECT unit_code FROM beds WHERE status = 'available' GROUP BY unit_code ORDER BY COUNT(*) DESC, unit_code LIMIT 1");
+const bed = sql(`SELECT bed_id FROM beds WHERE unit_code = '${unit}' AND status = 'available' ORDER BY bed_id LIMIT 1`);
+const E0 = Number(sql('SELECT MAX(id) FROM events'));
+const availableOf = (page) => page.evaluate((u) => {
+  const row = document.querySelector(`tr[data-unit="${u}"]`);
+  return row ? Number(row.querySelectorAll('td')[2].textContent) : -1;
+}, unit);
+
+for (const p of [A.page, B.page]) {
+  await p.goto(`${URL}/#/beds`);
+  await settled(p);
+  await p.locator(`tr[data-unit="${unit}"] a`).first().click();
+  await p.locator(`button[data-bed="${bed}"]`).waitFor({ timeout: WAIT });
+}
+
+await check(`a bed closed by one coordinator leaves the other's board within 2 s, without a reload (unit ${unit}, bed ${bed})`, B.page, async () => {
+  const before = await availableOf(B.page);
+  assert.ok(before > 0, `the board shows ${before} available in ${unit}`);
+  await B.page.evaluate(() => { window.icsNotReloaded = true; });
+  await A.page.locator(`button[data-bed="${bed}"]`).click();
+  await A.page.locator('form select[name="status"]').selectOption('closed');
+  await A.page.locator('form select[name="closure"]').selectOption('staffing');
+  const t0 = Date.now();
+  await A.page.getByRole('button', { name: 'Change status' }).click();
+  await B.page.waitForFunction(({ b, u, was }) => {
+    const el = document.querySelector(`button[data-bed="${b}"]`);
+    const row = document.querySelector(`tr[data-unit="${u}"]`);
+    return el && el.dataset.status === 'closed' && row && Number(row.querySelectorAll('td')[2].textContent) === was - 1;
+  }, { b: bed, u: unit, was: before }, { timeout: 2000 });
+  const ms = Date.now() - t0;
+  console.log(`# bed ${bed} shown closed on the other board after ${ms} ms`);
+  assert.equal(sql(`SELECT status FROM beds WHERE bed_id = ${bed}`), 'closed');
+  assert.equal(await B.page.evaluate(() => window.icsNotReloaded), true, 'the page was not reloaded');
+  await B.page.screenshot({ path: join(OUT, 'live-board.png') });
+});
+
+await check('the changed unit row is highlighted on the other board', B.page, async () => {
+  await B.page.locator(`tr[data-unit="${unit}"].changed, button[data-bed="${bed}"].changed`).first()
+    .waitFor({ timeout: 3000, state: 'attached' });
+});
+
+await check('a cut stream shows the reconnecting banner, then resumes and loses no event', B.page, async () => {
+  const start = Number(sql('SELECT MAX(id) FROM events'));
+  await B.page.evaluate(() => { window.icsEvents = []; });
+  // Refuse new stream requests, then cut the open one.
+  const block = (u) => new globalThis.URL(u).pathname === '/api/v1/events';
+  await B.ctx.route(block, (r) => r.abort());
+  await B.page.evaluate(async () => (await import('/js/live.js')).dropLive());
+  await B.page.locator('#live').waitFor({ state: 'visible', timeout: 5000 });
+  // Changes while B is disconnected.
+  for (const s of ['available', 'closed', 'cleaning', 'available']) {
+    const body = s === 'closed' ? { status: s, closure: 'maintenance' } : { status: s };
+    await api(process.env.COORD, 'PATCH', `/api/v1/beds/${bed}`, body);
+  }
+  await B.ctx.unroute(block);
+  const want = sql(`SELECT group_concat(id, ',') FROM (SELECT id FROM events WHERE id > ${start} ORDER BY id)`).split(',').map(Number);
+  assert.ok(want.length >= 4, `${want.length} events written while cut off`);
+  await B.page.waitForFunction((w) => window.icsEvents.filter((e) => e.id).length >= w, want.length, { timeout: 10000 });
+  const got = await B.page.evaluate(() => window.icsEvents.filter((e) => e.id).map((e) => e.id));
+  assert.deepEqual(got, want);
+  await B.page.locator('#live').waitFor({ state: 'hidden', timeout: 5000 });
+});
+
+await check('a clinician never receives an event about an object they may not read', C.page, async () => {
+  const got = await C.page.evaluate(() => window.icsEvents.filter((e) => e.id));
+  const beds = Number(sql(`SELECT COUNT(*) FROM events WHERE id > ${E0} AND type = 'bed.status'`));
+  assert.ok(beds >= 2, `${beds} bed.status events were written meanwhile`);
+  assert.deepEqual(got.filter((e) => e.type === 'bed.status' || (e.orgs && !e.orgs.includes(`,${process.env.CLIN_ORG}`))), [],
+    `events the clinician at ${process.env.CLIN_ORG} received: ${JSON.stringify(got.map((e) => e.type))}`);
+});
+
+await check('and does receive one about their own organisation', C.page, async () => {
+  const org = process.env.CLIN_ORG;
+  const cur = await api(process.env.ADMIN, 'GET', `/api/v1/organisations/${org}`);
+  await api(process.env.ADMIN, 'PUT', `/api/v1/organisations/${org}`, cur);
+  await C.page.waitForFunction((o) => window.icsEvents.some((e) => e.type === 'directory.changed' && e.object_id === o), org, { timeout: 5000 });
+});
+
+await check('no page errors', null, async () => { assert.deepEqual(pageErrors, []); });
+
+await browser.close();
+console.log(`# ${n} live checks, ${failed} failed`);
+process.exit(failed ? 1 : 0);
