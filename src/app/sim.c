@@ -4,6 +4,8 @@
  * read runs back, fit a scenario; and the first-start example run. */
 #include "app/sim.h"
 
+#include "core/problems.h"
+
 #include <assert.h>
 #include <math.h>
 #include <stdio.h>
@@ -75,41 +77,36 @@ int app_sim_limit_check(const sim_scenario *sc, int policies, int search, int ch
 
 /* ---- checking a request ------------------------------------------------------ */
 
-static void bad(sb *m, const char *what)
-{
-    sb_printf(m, "%s%s", m->len ? "; " : "", what);
-}
-
 /* Apply the body's overrides to a fitted or given scenario; every problem
  * is collected into m. */
-static void apply_options(const json_t *b, app_sim_req *r, sb *m)
+static void apply_options(const json_t *b, app_sim_req *r, problems *m)
 {
     sim_scenario *sc = &r->d->sc;
     json_t *v;
     if ((v = json_object_get(b, "replications"))) {
         json_int_t n = json_integer_value(v);
         if (n < 1 || n > MAX_API_REPS)
-            bad(m, "field 'replications' must be 1 to 200");
+            problems_add(m, "field 'replications' must be 1 to 200");
         else
             sc->reps = (int)n;
     }
     if ((v = json_object_get(b, "seed"))) {
         if (json_integer_value(v) < 0)
-            bad(m, "field 'seed' must be >= 0");
+            problems_add(m, "field 'seed' must be >= 0");
         else
             sc->seed = (uint64_t)json_integer_value(v);
     }
     if ((v = json_object_get(b, "run_days"))) {
         double x = json_number_value(v);
         if (!(x >= 30 && x <= MAX_API_RUN_DAYS))
-            bad(m, "field 'run_days' must be 30 to 3650");
+            problems_add(m, "field 'run_days' must be 30 to 3650");
         else
             sc->run_days = x;
     }
     if ((v = json_object_get(b, "warmup_days"))) {
         double x = json_number_value(v);
         if (!(x >= 0 && x <= MAX_API_RUN_DAYS))
-            bad(m, "field 'warmup_days' must be 0 to 3650");
+            problems_add(m, "field 'warmup_days' must be 0 to 3650");
         else
             sc->warmup_days = x;
     }
@@ -120,7 +117,7 @@ static void apply_options(const json_t *b, app_sim_req *r, sb *m)
         else if (q && !strcmp(q, "priority"))
             sc->queue = SIM_QUEUE_PRIORITY;
         else
-            bad(m, "field 'queue' must be fifo or priority");
+            problems_add(m, "field 'queue' must be fifo or priority");
     }
     if ((v = json_object_get(b, "policy"))) {
         const char *p = json_string_value(v);
@@ -129,36 +126,32 @@ static void apply_options(const json_t *b, app_sim_req *r, sb *m)
                       : !strcmp(p, "borough") ? SIM_REVIEW_BOROUGH
                       : !strcmp(p, "pooled")  ? SIM_REVIEW_POOLED
                                               : 0;
-        if (!r->policies) bad(m, "field 'policy' must be both, borough or pooled");
+        if (!r->policies) problems_add(m, "field 'policy' must be both, borough or pooled");
     }
     if ((v = json_object_get(b, "target"))) {
         const char *k;
         json_t *x;
         json_object_foreach(v, k, x)
         {
-            char t[160];
-            if (strcmp(k, "wait_days") && strcmp(k, "probability")) {
-                snprintf(t, sizeof t, "target: unknown field '%.80s'", k);
-                bad(m, t);
-            } else if (!json_is_number(x)) {
-                snprintf(t, sizeof t, "target: field '%s' must be a number", k);
-                bad(m, t);
-            }
+            if (strcmp(k, "wait_days") && strcmp(k, "probability"))
+                problems_add(m, "target: unknown field '%s'", k);
+            else if (!json_is_number(x))
+                problems_add(m, "target: field '%s' must be a number", k);
         }
         /* the values too, so every problem is reported at once */
         json_t *w = json_object_get(v, "wait_days"), *p = json_object_get(v, "probability");
         if (json_is_number(w)) sc->target_days = json_number_value(w);
         if (json_is_number(p)) sc->target_prob = json_number_value(p);
         if (!(sc->target_days >= 0 && sc->target_days <= 365))
-            bad(m, "target: wait_days must be 0 to 365");
+            problems_add(m, "target: wait_days must be 0 to 365");
         if (!(sc->target_prob > 0 && sc->target_prob < 1))
-            bad(m, "target: probability must be between 0 and 1");
+            problems_add(m, "target: probability must be between 0 and 1");
     }
     if ((v = json_object_get(b, "search"))) r->search = json_is_true(v);
     if ((v = json_object_get(b, "conservative"))) r->conservative = json_is_true(v);
     if ((v = json_object_get(b, "chart"))) r->chart = json_is_true(v);
-    if (sc->reps > MAX_API_REPS) bad(m, "the scenario has more than 200 replications");
-    if (sc->run_days > MAX_API_RUN_DAYS) bad(m, "the scenario runs more than 3650 days");
+    if (sc->reps > MAX_API_REPS) problems_add(m, "the scenario has more than 200 replications");
+    if (sc->run_days > MAX_API_RUN_DAYS) problems_add(m, "the scenario runs more than 3650 days");
 }
 
 int app_sim_run_check(app_ctx *c, const json_t *body, app_sim_req **out, ics_err *e)
@@ -187,18 +180,18 @@ int app_sim_run_check(app_ctx *c, const json_t *body, app_sim_req **out, ics_err
     rc = given ? app_sim_doc_parse(given, &r->d, e)
                : store_sim_fit(c->db, (int)days, type, json_is_true(rp), &r->d, e);
     if (!rc && given) snprintf(r->d->source, sizeof r->d->source, "request");
-    sb m;
-    sb_init(&m);
+    problems m;
+    problems_init(&m);
     if (!rc) apply_options(body, r, &m);
-    if (!rc && !m.len) {
+    if (!rc && !m.n) {
         int pol = app_sim_doc_policies(r->d, r->policies, e);
         if (pol < 0)
-            bad(&m, e->msg);
+            problems_add(&m, "%s", e->msg);
         else
             r->policies = pol;
     }
-    if (!rc && m.len) rc = ics_err_set(e, ICS_EINVAL, "%s", m.buf);
-    sb_free(&m);
+    int bad = problems_done(&m, e);
+    if (!rc) rc = bad;
     app_limits lim = app_limits_get();
     if (!rc) rc = app_sim_limit_check(&r->d->sc, r->policies, r->search, r->chart, &lim, e);
     if (rc) {

@@ -9,20 +9,11 @@
 #include <string.h>
 
 #include "app/sim.h"
+#include "core/problems.h"
 #include "core/sb.h"
-/* Problems are collected in an sb as "; problem" and reported together. */
-static void bad(sb *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void bad(sb *m, const char *fmt, ...)
-{
-    char buf[600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (m->len < 1500) sb_printf(m, "; %s", buf);
-}
+/* Problems are collected in a core problems accumulator and reported together. */
 
-static void known_keys(const json_t *o, const char *where, const char *const *keys, sb *m)
+static void known_keys(const json_t *o, const char *where, const char *const *keys, problems *m)
 {
     const char *k;
     json_t *v;
@@ -30,47 +21,48 @@ static void known_keys(const json_t *o, const char *where, const char *const *ke
     {
         int ok = 0;
         for (const char *const *p = keys; *p && !ok; p++) ok = strcmp(*p, k) == 0;
-        if (!ok) bad(m, "%sunknown field '%s'", where, k);
+        if (!ok) problems_add(m, "%sunknown field '%s'", where, k);
     }
 }
 
 /* A number field: absent leaves *out; present but not a number is reported. */
-static void num(const json_t *o, const char *key, const char *where, double *out, sb *m)
+static void num(const json_t *o, const char *key, const char *where, double *out, problems *m)
 {
     json_t *v = json_object_get(o, key);
     if (!v) return;
     if (!json_is_number(v)) {
-        bad(m, "%sfield '%s' must be a number", where, key);
+        problems_add(m, "%sfield '%s' must be a number", where, key);
         return;
     }
     *out = json_number_value(v);
 }
 
-static void integer(const json_t *o, const char *key, const char *where, long long *out, sb *m)
+static void integer(const json_t *o, const char *key, const char *where, long long *out,
+                    problems *m)
 {
     json_t *v = json_object_get(o, key);
     if (!v) return;
     if (!json_is_integer(v)) {
-        bad(m, "%sfield '%s' must be an integer", where, key);
+        problems_add(m, "%sfield '%s' must be an integer", where, key);
         return;
     }
     *out = json_integer_value(v);
 }
 
 static void text(const json_t *o, const char *key, const char *where, char *out, size_t n, int req,
-                 sb *m)
+                 problems *m)
 {
     json_t *v = json_object_get(o, key);
     if (!v) {
-        if (req) bad(m, "%smissing field '%s'", where, key);
+        if (req) problems_add(m, "%smissing field '%s'", where, key);
         return;
     }
     if (!json_is_string(v)) {
-        bad(m, "%sfield '%s' must be a string", where, key);
+        problems_add(m, "%sfield '%s' must be a string", where, key);
         return;
     }
     if (json_string_length(v) >= n || json_string_length(v) == 0) {
-        bad(m, "%sfield '%s' must be 1 to %zu characters", where, key, n - 1);
+        problems_add(m, "%sfield '%s' must be 1 to %zu characters", where, key, n - 1);
         return;
     }
     snprintf(out, n, "%s", json_string_value(v));
@@ -78,12 +70,13 @@ static void text(const json_t *o, const char *key, const char *where, char *out,
 
 static const char *const los_keys[] = {"distribution", "mean", "sd", "values", NULL};
 
-static void parse_los(const json_t *o, const char *where, sim_los *l, double **store_values, sb *m)
+static void parse_los(const json_t *o, const char *where, sim_los *l, double **store_values,
+                      problems *m)
 {
     char w[96];
     snprintf(w, sizeof w, "%slos: ", where);
     if (!json_is_object(o)) {
-        bad(m, "%sfield 'los' must be an object", where);
+        problems_add(m, "%sfield 'los' must be an object", where);
         return;
     }
     known_keys(o, w, los_keys, m);
@@ -98,30 +91,30 @@ static void parse_los(const json_t *o, const char *where, sim_los *l, double **s
     else if (!strcmp(dist, "empirical"))
         l->kind = SIM_LOS_EMPIRICAL;
     else if (dist[0])
-        bad(m, "%sdistribution '%s' is not exponential, lognormal or empirical", w, dist);
+        problems_add(m, "%sdistribution '%s' is not exponential, lognormal or empirical", w, dist);
     if (l->kind != SIM_LOS_EMPIRICAL && !dist[0]) return;
     if (l->kind == SIM_LOS_EXPONENTIAL || l->kind == SIM_LOS_LOGNORMAL) {
-        if (!json_object_get(o, "mean")) bad(m, "%smissing field 'mean'", w);
+        if (!json_object_get(o, "mean")) problems_add(m, "%smissing field 'mean'", w);
         if (l->kind == SIM_LOS_LOGNORMAL && !json_object_get(o, "sd"))
-            bad(m, "%smissing field 'sd'", w);
+            problems_add(m, "%smissing field 'sd'", w);
     }
     if (l->kind != SIM_LOS_EMPIRICAL) return;
     json_t *vals = json_object_get(o, "values");
     if (!json_is_array(vals) || json_array_size(vals) == 0 || json_array_size(vals) > 1000000) {
-        bad(m, "%sfield 'values' must be a non-empty array of days", w);
+        problems_add(m, "%sfield 'values' must be a non-empty array of days", w);
         return;
     }
     size_t n = json_array_size(vals);
     double *v = malloc(n * sizeof *v);
     if (!v) {
-        bad(m, "out of memory");
+        problems_add(m, "out of memory");
         return;
     }
     for (size_t i = 0; i < n; i++) {
         json_t *x = json_array_get(vals, i);
         v[i] = json_is_number(x) ? json_number_value(x) : -1;
         if (!(v[i] >= 0)) {
-            bad(m, "%svalues[%zu] must be a number >= 0", w, i);
+            problems_add(m, "%svalues[%zu] must be a number >= 0", w, i);
             break;
         }
     }
@@ -131,18 +124,18 @@ static void parse_los(const json_t *o, const char *where, sim_los *l, double **s
     l->nvalues = (int)n;
 }
 
-static void profile(const json_t *o, const char *key, double *out, int n, int *has, sb *m)
+static void profile(const json_t *o, const char *key, double *out, int n, int *has, problems *m)
 {
     json_t *v = json_object_get(o, key);
     if (!v) return;
     if (!json_is_array(v) || (int)json_array_size(v) != n) {
-        bad(m, "field '%s' must be an array of %d numbers", key, n);
+        problems_add(m, "field '%s' must be an array of %d numbers", key, n);
         return;
     }
     for (int i = 0; i < n; i++) {
         json_t *x = json_array_get(v, (size_t)i);
         if (!json_is_number(x)) {
-            bad(m, "%s[%d] must be a number", key, i);
+            problems_add(m, "%s[%d] must be a number", key, i);
             return;
         }
         out[i] = json_number_value(x);
@@ -167,11 +160,11 @@ static const char *const unit_keys[] = {"code", "name", "beds", "lat", "lon", "p
 static const char *const target_keys[] = {"wait_days", "probability", NULL};
 static const char *const arrival_keys[] = {"day", "place", "los", "urgent", NULL};
 
-static void parse_places(const json_t *arr, store_sim_doc *d, sb *m)
+static void parse_places(const json_t *arr, store_sim_doc *d, problems *m)
 {
     sim_scenario *sc = &d->sc;
     if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > SIM_MAX_PLACES) {
-        bad(m, "field 'places' must be an array of 1 to %d places", SIM_MAX_PLACES);
+        problems_add(m, "field 'places' must be an array of 1 to %d places", SIM_MAX_PLACES);
         return;
     }
     sc->nplaces = (int)json_array_size(arr);
@@ -181,7 +174,7 @@ static void parse_places(const json_t *arr, store_sim_doc *d, sb *m)
         char w[64];
         snprintf(w, sizeof w, "places[%d]: ", i);
         if (!json_is_object(p)) {
-            bad(m, "%smust be an object", w);
+            problems_add(m, "%smust be an object", w);
             continue;
         }
         known_keys(p, w, place_keys, m);
@@ -193,15 +186,15 @@ static void parse_places(const json_t *arr, store_sim_doc *d, sb *m)
         num(p, "urgent_share", w, &pl->urgent_share, m);
         json_t *l = json_object_get(p, "los");
         if (l) parse_los(l, w, &pl->los, &d->values[1 + i], m);
-        if (pl->code[0] && place_index(sc, pl->code) != i) bad(m, "%sduplicate code", w);
+        if (pl->code[0] && place_index(sc, pl->code) != i) problems_add(m, "%sduplicate code", w);
     }
 }
 
-static void parse_units(const json_t *arr, store_sim_doc *d, sb *m)
+static void parse_units(const json_t *arr, store_sim_doc *d, problems *m)
 {
     sim_scenario *sc = &d->sc;
     if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > SIM_MAX_UNITS) {
-        bad(m, "field 'units' must be an array of 1 to %d units", SIM_MAX_UNITS);
+        problems_add(m, "field 'units' must be an array of 1 to %d units", SIM_MAX_UNITS);
         return;
     }
     sc->nunits = (int)json_array_size(arr);
@@ -211,7 +204,7 @@ static void parse_units(const json_t *arr, store_sim_doc *d, sb *m)
         char w[64];
         snprintf(w, sizeof w, "units[%d]: ", u);
         if (!json_is_object(o)) {
-            bad(m, "%smust be an object", w);
+            problems_add(m, "%smust be an object", w);
             continue;
         }
         known_keys(o, w, unit_keys, m);
@@ -219,37 +212,38 @@ static void parse_units(const json_t *arr, store_sim_doc *d, sb *m)
         text(o, "name", w, un->name, sizeof un->name, 0, m);
         long long beds = -1;
         integer(o, "beds", w, &beds, m);
-        if (!json_object_get(o, "beds")) bad(m, "%smissing field 'beds'", w);
+        if (!json_object_get(o, "beds")) problems_add(m, "%smissing field 'beds'", w);
         if (json_is_integer(json_object_get(o, "beds")) && (beds < 0 || beds > 100000))
-            bad(m, "%sbeds must be 0 to 100000", w);
+            problems_add(m, "%sbeds must be 0 to 100000", w);
         un->beds = beds < 0 || beds > 100000 ? 0 : (int)beds;
         num(o, "lat", w, &un->lat, m);
         num(o, "lon", w, &un->lon, m);
         json_t *ps = json_object_get(o, "places");
-        if (ps && !json_is_array(ps)) bad(m, "%sfield 'places' must be an array of place codes", w);
+        if (ps && !json_is_array(ps))
+            problems_add(m, "%sfield 'places' must be an array of place codes", w);
         for (size_t k = 0; json_is_array(ps) && k < json_array_size(ps); k++) {
             json_t *c = json_array_get(ps, k);
             int i = json_is_string(c) ? place_index(sc, json_string_value(c)) : -1;
             if (i < 0)
-                bad(m, "%splaces[%zu] is not the code of a place in the scenario", w, k);
+                problems_add(m, "%splaces[%zu] is not the code of a place in the scenario", w, k);
             else
                 un->places |= 1ULL << i;
         }
     }
 }
 
-static void parse_arrivals(const json_t *arr, store_sim_doc *d, sb *m)
+static void parse_arrivals(const json_t *arr, store_sim_doc *d, problems *m)
 {
     sim_scenario *sc = &d->sc;
     if (!json_is_array(arr) || json_array_size(arr) > 5000000) {
-        bad(m, "field 'arrivals' must be an array of arrivals");
+        problems_add(m, "field 'arrivals' must be an array of arrivals");
         return;
     }
     size_t n = json_array_size(arr);
     if (!n) return;
     d->replay = calloc(n, sizeof *d->replay);
     if (!d->replay) {
-        bad(m, "out of memory");
+        problems_add(m, "out of memory");
         return;
     }
     for (size_t k = 0; k < n; k++) {
@@ -258,10 +252,10 @@ static void parse_arrivals(const json_t *arr, store_sim_doc *d, sb *m)
         char w[64], code[16] = "";
         snprintf(w, sizeof w, "arrivals[%zu]: ", k);
         if (!json_is_object(o)) {
-            bad(m, "%smust be an object", w);
+            problems_add(m, "%smust be an object", w);
             break;
         }
-        size_t before = m->len;
+        int before = m->n;
         known_keys(o, w, arrival_keys, m);
         a->day = -1;
         a->los = -1;
@@ -269,12 +263,13 @@ static void parse_arrivals(const json_t *arr, store_sim_doc *d, sb *m)
         num(o, "los", w, &a->los, m);
         text(o, "place", w, code, sizeof code, 1, m);
         json_t *u = json_object_get(o, "urgent");
-        if (u && !json_is_boolean(u)) bad(m, "%sfield 'urgent' must be true or false", w);
+        if (u && !json_is_boolean(u)) problems_add(m, "%sfield 'urgent' must be true or false", w);
         a->urgent = json_is_true(u);
         a->place = place_index(sc, code);
-        if (code[0] && a->place < 0) bad(m, "%splace '%s' is not in the scenario", w, code);
-        if (!(a->day >= 0)) bad(m, "%sfield 'day' must be a number >= 0", w);
-        if (m->len != before) break; /* one bad arrival is enough to report */
+        if (code[0] && a->place < 0)
+            problems_add(m, "%splace '%s' is not in the scenario", w, code);
+        if (!(a->day >= 0)) problems_add(m, "%sfield 'day' must be a number >= 0", w);
+        if (m->n != before) break; /* one bad arrival is enough to report */
     }
     sc->replay = d->replay;
     sc->nreplay = (int)n;
@@ -287,23 +282,24 @@ int app_sim_doc_parse(const json_t *j, store_sim_doc **out, ics_err *e)
     store_sim_doc *d = store_sim_doc_new();
     if (!d) return ics_err_set(e, ICS_ENOMEM, "out of memory");
     sim_scenario *sc = &d->sc;
-    sb m;
-    sb_init(&m);
+    problems m;
+    problems_init(&m);
     known_keys(j, "", top_keys, &m);
     snprintf(d->name, sizeof d->name, "scenario");
     text(j, "name", "", d->name, sizeof d->name, 0, &m);
     text(j, "source", "", d->source, sizeof d->source, 0, &m);
     json_t *syn = json_object_get(j, "synthetic");
-    if (syn && !json_is_boolean(syn)) bad(&m, "field 'synthetic' must be true or false");
+    if (syn && !json_is_boolean(syn)) problems_add(&m, "field 'synthetic' must be true or false");
     d->synthetic = json_is_true(syn);
     json_t *notes = json_object_get(j, "notes");
-    if (notes && !json_is_array(notes)) bad(&m, "field 'notes' must be an array of strings");
+    if (notes && !json_is_array(notes))
+        problems_add(&m, "field 'notes' must be an array of strings");
     for (size_t k = 0; json_is_array(notes) && k < json_array_size(notes); k++)
         if (json_is_string(json_array_get(notes, k)))
             json_array_append(d->notes, json_array_get(notes, k));
     long long seed = 1, reps = sc->reps;
     integer(j, "seed", "", &seed, &m);
-    if (seed < 0) bad(&m, "field 'seed' must be >= 0");
+    if (seed < 0) problems_add(&m, "field 'seed' must be >= 0");
     sc->seed = (uint64_t)seed;
     integer(j, "replications", "", &reps, &m);
     sc->reps = reps < 1 || reps > SIM_MAX_REPS ? 0 : (int)reps;
@@ -315,13 +311,13 @@ int app_sim_doc_parse(const json_t *j, store_sim_doc **out, ics_err *e)
     if (!strcmp(pol, "borough"))
         sc->policy = SIM_POLICY_BOROUGH;
     else if (strcmp(pol, "pooled"))
-        bad(&m, "policy '%s' is not borough or pooled", pol);
+        problems_add(&m, "policy '%s' is not borough or pooled", pol);
     if (!strcmp(q, "priority"))
         sc->queue = SIM_QUEUE_PRIORITY;
     else if (strcmp(q, "fifo"))
-        bad(&m, "queue '%s' is not fifo or priority", q);
+        problems_add(&m, "queue '%s' is not fifo or priority", q);
     json_t *t = json_object_get(j, "target");
-    if (t && !json_is_object(t)) bad(&m, "field 'target' must be an object");
+    if (t && !json_is_object(t)) problems_add(&m, "field 'target' must be an object");
     if (json_is_object(t)) {
         known_keys(t, "target: ", target_keys, &m);
         num(t, "wait_days", "target: ", &sc->target_days, &m);
@@ -329,30 +325,29 @@ int app_sim_doc_parse(const json_t *j, store_sim_doc **out, ics_err *e)
     }
     json_t *los = json_object_get(j, "los");
     if (!los)
-        bad(&m, "missing field 'los'");
+        problems_add(&m, "missing field 'los'");
     else
         parse_los(los, "", &sc->los, &d->values[0], &m);
     profile(j, "day_of_week", sc->dow, 7, &sc->has_dow, &m);
     profile(j, "seasonal", sc->month, 12, &sc->has_month, &m);
     json_t *places = json_object_get(j, "places"), *units = json_object_get(j, "units");
     if (!places)
-        bad(&m, "missing field 'places'");
+        problems_add(&m, "missing field 'places'");
     else
         parse_places(places, d, &m);
     if (!units)
-        bad(&m, "missing field 'units'");
+        problems_add(&m, "missing field 'units'");
     else
         parse_units(units, d, &m);
     json_t *arr = json_object_get(j, "arrivals");
-    if (arr && m.len == 0) parse_arrivals(arr, d, &m);
+    if (arr && m.n == 0) parse_arrivals(arr, d, &m);
     /* then the engine's own rules (ranges, commissioning), so every problem
      * is reported at once; "scenario: " is the engine's prefix */
     ics_err ce = {0};
-    if (sim_scenario_check(sc, &ce) && !strstr(m.buf ? m.buf : "", ce.msg + 10))
-        bad(&m, "%s", ce.msg + 10);
-    int rc = 0;
-    if (m.len) rc = ics_err_set(e, ICS_EINVAL, "scenario: %s", m.oom ? "out of memory" : m.buf + 2);
-    sb_free(&m);
+    if (sim_scenario_check(sc, &ce) && !strstr(m.msg.buf ? m.msg.buf : "", ce.msg + 10))
+        problems_add(&m, "%s", ce.msg + 10);
+    int rc = problems_done(&m, e);
+    if (rc) ics_err_prefix(e, "scenario: ");
     if (rc) {
         store_sim_doc_free(d);
         return rc;

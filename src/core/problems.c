@@ -14,18 +14,21 @@ void problems_init(problems *p)
 
 void problems_add(problems *p, const char *fmt, ...)
 {
-    char buf[512];
+    if (p->n++ >= PROBLEMS_SHOWN) return;
     va_list ap;
+    if (p->msg.len) sb_puts(&p->msg, "; ");
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    sb_vprintf(&p->msg, fmt, ap);
     va_end(ap);
-    if (p->n++) sb_puts(&p->msg, "; ");
-    sb_puts(&p->msg, buf);
 }
 
 int problems_done(problems *p, ics_err *e)
 {
-    int rc = p->n ? ics_err_set(e, ICS_EINVAL, "%s", p->msg.buf ? p->msg.buf : "invalid") : 0;
+    if (p->n > PROBLEMS_SHOWN) sb_printf(&p->msg, "; and %d more", p->n - PROBLEMS_SHOWN);
+    int rc = !p->n ? 0
+             : p->msg.oom
+                 ? ics_err_set(e, ICS_EINVAL, "%d problems (out of memory to list them)", p->n)
+                 : ics_err_set(e, ICS_EINVAL, "%s", p->msg.buf);
     sb_free(&p->msg);
     p->n = 0;
     return rc;

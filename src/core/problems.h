@@ -13,6 +13,10 @@ typedef struct problems {
     int n;
 } problems;
 
+/* The message lists the first PROBLEMS_SHOWN problems and then says how
+ * many more there were, so a file with a million bad rows answers briefly. */
+#define PROBLEMS_SHOWN 20
+
 void problems_init(problems *p);
 void problems_add(problems *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* ICS_EINVAL with "a; b; c" when any problem was added, else 0; frees p. */

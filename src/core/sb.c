@@ -46,17 +46,33 @@ void sb_puts(sb *b, const char *s)
     sb_append(b, s, strlen(s));
 }
 
+void sb_vprintf(sb *b, const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    if (n >= 0 && !grow(b, (size_t)n)) {
+        vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, again);
+        b->len += (size_t)n;
+    }
+    va_end(again);
+}
+
 void sb_printf(sb *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    sb_vprintf(b, fmt, ap);
     va_end(ap);
-    if (n < 0 || grow(b, (size_t)n)) return;
+}
+
+void sb_clause(sb *b, const char *sep, const char *fmt, ...)
+{
+    va_list ap;
+    if (b->len) sb_puts(b, sep);
     va_start(ap, fmt);
-    vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
+    sb_vprintf(b, fmt, ap);
     va_end(ap);
-    b->len += (size_t)n;
 }
 
 void sb_xml(sb *b, const char *s)

@@ -3,6 +3,7 @@
 #ifndef ICS_CORE_SB_H
 #define ICS_CORE_SB_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef struct sb {
@@ -16,6 +17,9 @@ void sb_free(sb *b);
 void sb_append(sb *b, const char *s, size_t n);
 void sb_puts(sb *b, const char *s);
 void sb_printf(sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_vprintf(sb *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Append one clause of a list: sep first unless b is empty ("a; b; c"). */
+void sb_clause(sb *b, const char *sep, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Append s escaped for XML/SVG text or attribute values. */
 void sb_xml(sb *b, const char *s);
 /* Append s as one CSV field, quoted when it holds a comma, quote or newline. */

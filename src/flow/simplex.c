@@ -6,6 +6,7 @@
  * capacities and costs, so the optimum is exact and equal, to the unit, to
  * any other exact solver. */
 #include "flow/flow.h"
+#include "core/select.h"
 
 #include <assert.h>
 #include <math.h>
@@ -228,35 +229,6 @@ static int prepare(flow_mcf *g)
     return 0;
 }
 
-/* k-th smallest (0-based) of v[0..n) by quickselect; v is reordered. */
-static int64_t kth(int64_t *v, size_t n, size_t k)
-{
-    size_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        int64_t piv = v[lo + (hi - lo) / 2];
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            while (v[i] < piv) i++;
-            while (v[j] > piv) j--;
-            if (i <= j) {
-                int64_t t = v[i];
-                v[i] = v[j];
-                v[j] = t;
-                i++;
-                if (j == 0) break;
-                j--;
-            }
-        }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            return v[k];
-    }
-    return v[k];
-}
-
 /* Order the arcs for pricing: the core (each node's core_arcs cheapest
  * out-arcs, all of them for nodes with fewer) first, spread out so that
  * consecutive arcs leave different nodes (as LEMON's arc mixing does: a
@@ -297,7 +269,7 @@ static int order_arcs(flow_mcf *g)
             continue;
         }
         for (size_t k = 0; k < d; k++) tmp[k] = g->cost[ARC(s0 + k)];
-        int64_t t = kth(tmp, d, core - 1);
+        int64_t t = select_kth_i64(tmp, d, core - 1);
         size_t taken = 0, dear = 0;
         for (size_t k = 0; k < d; k++) {
             int e = ARC(s0 + k), in = g->cost[e] < t;

@@ -79,19 +79,6 @@ static int in_list(const char (*list)[ROUTE_CODE], int n, const char *w)
     return 0;
 }
 
-/* Add "; " between clauses of a reason. */
-static void clause(sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void clause(sb *b, const char *fmt, ...)
-{
-    char tmp[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (b->len) sb_puts(b, "; ");
-    sb_puts(b, tmp);
-}
-
 static void fail(route_result *r, int f)
 {
     if (r->filter == ROUTE_ELIGIBLE) r->filter = f;
@@ -126,7 +113,7 @@ static void evaluate(const route_service *s, int idx, const int64_t *bh, int nbh
     /* 1. active */
     if (!s->active) {
         fail(r, ROUTE_X_INACTIVE);
-        clause(&why, "service is not active");
+        sb_clause(&why, "; ", "service is not active");
     }
 
     /* 2. catchment: the patient's place or district, and the search radius */
@@ -137,20 +124,20 @@ static void evaluate(const route_service *s, int idx, const int64_t *bh, int nbh
     if (!by_place && !by_district) {
         fail(r, ROUTE_X_CATCHMENT);
         if (!w->place[0])
-            clause(&why, "outside catchment: the patient is outside the ICS (%s)", w->how);
+            sb_clause(&why, "; ", "outside catchment: the patient is outside the ICS (%s)", w->how);
         else
-            clause(&why, "outside catchment: does not serve %s%s%s", w->place,
-                   w->district[0] ? " or postcode district " : "", w->district);
+            sb_clause(&why, "; ", "outside catchment: does not serve %s%s%s", w->place,
+                      w->district[0] ? " or postcode district " : "", w->district);
     } else if (r->km > radius) {
         fail(r, ROUTE_X_CATCHMENT);
-        clause(&why, "outside catchment: base is %.1f km away (search radius %.0f km)", r->km,
-               radius);
+        sb_clause(&why, "; ", "outside catchment: base is %.1f km away (search radius %.0f km)",
+                  r->km, radius);
     } else if (by_place) {
-        clause(&ok, "serves %s%s%s%s (%s)", w->place_name[0] ? w->place_name : w->place,
-               w->place_name[0] ? " (" : "", w->place_name[0] ? w->place : "",
-               w->place_name[0] ? ")" : "", w->how);
+        sb_clause(&ok, "; ", "serves %s%s%s%s (%s)", w->place_name[0] ? w->place_name : w->place,
+                  w->place_name[0] ? " (" : "", w->place_name[0] ? w->place : "",
+                  w->place_name[0] ? ")" : "", w->how);
     } else {
-        clause(&ok, "serves postcode district %s (%s)", w->district, w->how);
+        sb_clause(&ok, "; ", "serves postcode district %s (%s)", w->district, w->how);
     }
 
     /* 3. clinical capability */
@@ -160,13 +147,13 @@ static void evaluate(const route_service *s, int idx, const int64_t *bh, int nbh
     if (r->missing && (!q->allow_partial || have == 0)) {
         fail(r, ROUTE_X_CAPABILITY);
         routing_caps_format(r->missing, ", ", caps, sizeof caps);
-        clause(&why, "lacks %s", caps);
+        sb_clause(&why, "; ", "lacks %s", caps);
     } else {
         routing_caps_format(have, ", ", caps, sizeof caps);
-        clause(&ok, "covers %s", caps);
+        sb_clause(&ok, "; ", "covers %s", caps);
         if (r->missing) {
             routing_caps_format(r->missing, ", ", caps, sizeof caps);
-            clause(&ok, "but not %s", caps);
+            sb_clause(&ok, "; ", "but not %s", caps);
         }
     }
 
@@ -175,7 +162,7 @@ static void evaluate(const route_service *s, int idx, const int64_t *bh, int nbh
         for (int j = 0; j < s->nexclusions; j++)
             if (strcmp(q->flags[i], s->exclusions[j]) == 0) {
                 if (!(r->failed & (1u << ROUTE_X_EXCLUDED)))
-                    clause(&why, "does not accept %s", q->flags[i]);
+                    sb_clause(&why, "; ", "does not accept %s", q->flags[i]);
                 fail(r, ROUTE_X_EXCLUDED);
             }
 
@@ -184,17 +171,18 @@ static void evaluate(const route_service *s, int idx, const int64_t *bh, int nbh
         if ((s->min_age >= 0 && q->age < s->min_age) || (s->max_age >= 0 && q->age > s->max_age)) {
             fail(r, ROUTE_X_AGE);
             if (s->max_age < 0)
-                clause(&why, "age %d is under its minimum age %d", q->age, s->min_age);
+                sb_clause(&why, "; ", "age %d is under its minimum age %d", q->age, s->min_age);
             else if (s->min_age < 0)
-                clause(&why, "age %d is over its maximum age %d", q->age, s->max_age);
+                sb_clause(&why, "; ", "age %d is over its maximum age %d", q->age, s->max_age);
             else
-                clause(&why, "age %d is outside its ages %d-%d", q->age, s->min_age, s->max_age);
+                sb_clause(&why, "; ", "age %d is outside its ages %d-%d", q->age, s->min_age,
+                          s->max_age);
         } else if (s->min_age >= 0 || s->max_age >= 0) {
             if (s->max_age < 0)
-                clause(&ok, "age %d within %d+", q->age, s->min_age);
+                sb_clause(&ok, "; ", "age %d within %d+", q->age, s->min_age);
             else
-                clause(&ok, "age %d within %d-%d", q->age, s->min_age < 0 ? 0 : s->min_age,
-                       s->max_age);
+                sb_clause(&ok, "; ", "age %d within %d-%d", q->age, s->min_age < 0 ? 0 : s->min_age,
+                          s->max_age);
         }
     }
 
@@ -224,23 +212,24 @@ static void evaluate(const route_service *s, int idx, const int64_t *bh, int nbh
             snprintf(t1, sizeof t1, "never");
         if (r->stale) {
             if (!s->capacity_updated)
-                clause(&ok, "capacity never reported (%d a day): not trusted, phone to confirm",
-                       s->capacity_today);
+                sb_clause(&ok, "; ",
+                          "capacity never reported (%d a day): not trusted, phone to confirm",
+                          s->capacity_today);
             else if (la.date != ln.date)
-                clause(&ok, "capacity for that day not known yet (updated %s): phone to confirm",
-                       t1);
+                sb_clause(&ok, "; ",
+                          "capacity for that day not known yet (updated %s): phone to confirm", t1);
             else
-                clause(&ok,
-                       "capacity %d of %d left but STALE (updated %s, older than %d minutes): "
-                       "not trusted, phone to confirm",
-                       r->capacity_left, s->capacity_today, t1, stale_min);
+                sb_clause(&ok, "; ",
+                          "capacity %d of %d left but STALE (updated %s, older than %d minutes): "
+                          "not trusted, phone to confirm",
+                          r->capacity_left, s->capacity_today, t1, stale_min);
         } else if (r->capacity_left == 0) {
             fail(r, ROUTE_X_CAPACITY);
-            clause(&why, "at capacity: all %d places used today (updated %s)", s->capacity_today,
-                   t1);
+            sb_clause(&why, "; ", "at capacity: all %d places used today (updated %s)",
+                      s->capacity_today, t1);
         } else {
-            clause(&ok, "capacity %d of %d left today (updated %s)", r->capacity_left,
-                   s->capacity_today, t1);
+            sb_clause(&ok, "; ", "capacity %d of %d left today (updated %s)", r->capacity_left,
+                      s->capacity_today, t1);
         }
     }
 
@@ -254,24 +243,24 @@ static void evaluate(const route_service *s, int idx, const int64_t *bh, int nbh
         fail(r, ROUTE_X_CLOSED);
         if (next) {
             when(next, q->at, t1, sizeof t1);
-            clause(&why, "closed at %s (opens %s)", t2, t1);
+            sb_clause(&why, "; ", "closed at %s (opens %s)", t2, t1);
         } else {
-            clause(&why, "closed at %s (not open in the week ahead)", t2);
+            sb_clause(&why, "; ", "closed at %s (not open in the week ahead)", t2);
         }
     } else if (until && until - q->at < (int64_t)margin * 60) {
         fail(r, ROUTE_X_CLOSING);
         hhmm(until, t1, sizeof t1);
-        clause(&why, "closes at %s, within %d minutes of %s", t1, margin, t2);
+        sb_clause(&why, "; ", "closes at %s, within %d minutes of %s", t1, margin, t2);
     } else if (until) {
         when(until, q->at, t1, sizeof t1);
-        clause(&ok, "open until %s", t1);
+        sb_clause(&ok, "; ", "open until %s", t1);
     } else {
-        clause(&ok, "open all week ahead");
+        sb_clause(&ok, "; ", "open all week ahead");
     }
 
     if (r->filter == ROUTE_ELIGIBLE) {
-        clause(&ok, "responds within %d minutes", s->response_minutes);
-        if (r->km >= 0) clause(&ok, "base %.1f km away", r->km);
+        sb_clause(&ok, "; ", "responds within %d minutes", s->response_minutes);
+        if (r->km >= 0) sb_clause(&ok, "; ", "base %.1f km away", r->km);
         snprintf(r->reason, sizeof r->reason, "%s", ok.buf ? ok.buf : "");
     } else {
         snprintf(r->reason, sizeof r->reason, "%s", why.buf ? why.buf : "");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/geo.h"
+#include "core/select.h"
 #include "core/rng.h"
 #include "sim/draw.h"
 #include "sim/sim.h"
@@ -812,36 +813,6 @@ static inline int on_depart(model *md, int u, double t)
     return admit(md, u, bp, w.arrive, w.los, t);
 }
 
-/* The k-th smallest of v[0..n) (0-based), reordering v: Hoare's selection
- * (Hoare 1961, "Algorithm 65: FIND"), expected O(n), for the percentile. */
-static double select_kth(double *v, size_t n, size_t k)
-{
-    size_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        double pivot = v[lo + (hi - lo) / 2];
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            while (v[i] < pivot) i++;
-            while (v[j] > pivot) j--;
-            if (i <= j) {
-                double x = v[i];
-                v[i] = v[j];
-                v[j] = x;
-                i++;
-                if (j == 0) break;
-                j--;
-            }
-        }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            return v[k];
-    }
-    return v[k];
-}
-
 /* Fill out from the accumulated waits and time integrals of a finished run;
  * patients of the window still waiting at the hard stop count as waiting
  * until then (censored). */
@@ -883,7 +854,7 @@ static int summarise(model *md, double hard, sim_rep *out)
         /* nearest rank: the ceil(0.95 n)-th smallest; the waits of zero
          * (not stored) are the smallest */
         size_t r = (size_t)ceil(0.95 * n), k = r ? r - 1 : 0, zeros = (size_t)n - md->npos;
-        out->m[SIM_WAIT_P95] = k < zeros ? 0 : select_kth(md->pos, md->npos, k - zeros);
+        out->m[SIM_WAIT_P95] = k < zeros ? 0 : select_kth_f64(md->pos, md->npos, k - zeros);
     }
     out->m[SIM_MEAN_QUEUE] = md->queue_area / run;
     out->m[SIM_MAX_QUEUE] = (double)md->max_waiting;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/select.h"
 #include "core/csv.h"
 #include "core/geo.h"
 #include "core/rng.h"
@@ -459,6 +460,56 @@ static void test_json_getters_and_problems(void **s)
     assert_string_equal(e.msg, "field 'age' is missing; bad 2");
 }
 
+/* A file with many bad rows answers with the first 20 problems and a count
+ * of the rest; a long multibyte value is kept whole (no 512-byte cut). */
+static void test_problems_are_capped_and_counted(void **s)
+{
+    (void)s;
+    problems p;
+    ics_err e = {0};
+    problems_init(&p);
+    for (int i = 1; i <= 25; i++) problems_add(&p, "row %d", i);
+    assert_int_equal(problems_done(&p, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "row 20; and 5 more"));
+    assert_null(strstr(e.msg, "row 21"));
+    problems_init(&p);
+    char big[700 * 2 + 1];
+    for (int i = 0; i < 700; i++) memcpy(big + 2 * i, "\xc3\xa9", 2); /* 700 x e-acute */
+    big[1400] = 0;
+    problems_add(&p, "%s", big);
+    assert_int_equal((int)p.msg.len, 1400);
+    assert_int_equal(utf8_valid(p.msg.buf), 1);
+    problems_done(&p, &e);
+}
+
+static void test_select_kth_matches_sorting(void **s)
+{
+    (void)s;
+    double d[9] = {5, 1, 9, 3, 3, 8, 0, 7, 2}; /* sorted: 0 1 2 3 3 5 7 8 9 */
+    int64_t v[9] = {50, 10, 90, 30, 30, 80, 0, 70, 20};
+    const double want[9] = {0, 1, 2, 3, 3, 5, 7, 8, 9};
+    for (size_t k = 0; k < 9; k++) {
+        double dd[9];
+        int64_t vv[9];
+        memcpy(dd, d, sizeof d);
+        memcpy(vv, v, sizeof v);
+        assert_true(select_kth_f64(dd, 9, k) == want[k]);
+        assert_int_equal(select_kth_i64(vv, 9, k), (int64_t)(want[k] * 10));
+    }
+}
+
+static void test_sb_clause_joins(void **s)
+{
+    (void)s;
+    sb b;
+    sb_init(&b);
+    sb_clause(&b, "; ", "a %d", 1);
+    sb_clause(&b, "; ", "b");
+    sb_clause(&b, ", ", "%s", "c");
+    assert_string_equal(b.buf, "a 1; b, c");
+    sb_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -487,6 +538,9 @@ int main(void)
         cmocka_unit_test(test_synthetic_nhs_numbers_are_valid_and_in_999),
         cmocka_unit_test(test_weighted_pick_follows_weights),
         cmocka_unit_test(test_json_getters_and_problems),
+        cmocka_unit_test(test_problems_are_capped_and_counted),
+        cmocka_unit_test(test_select_kth_matches_sorting),
+        cmocka_unit_test(test_sb_clause_joins),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }
