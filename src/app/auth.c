@@ -60,8 +60,12 @@ int app_auth_token(store *s, const char *token, auth_user *u, ics_err *e)
         return ics_err_set(e, ICS_EAUTH,
                            "this token expired at %s; sign in again or ask for a new token", when);
     }
+    /* Last use is kept to the minute, and only written when it is older:
+     * a write on every request would serialise them all on the database's
+     * write lock (SQLite takes it even for an UPDATE that matches nothing). */
     ics_err ignore = {0};
-    store_token_touch(s, r.id, t, t - 60, &ignore); /* best effort: a busy database is fine */
+    if (r.last_used_at < t - 60)
+        store_token_touch(s, r.id, t, t - 60, &ignore); /* best effort: a busy database is fine */
     *u = r.user;
     return 0;
 }

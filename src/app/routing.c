@@ -7,6 +7,7 @@
 #include "app/routing.h"
 
 #include <assert.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "core/jget.h"
 #include "core/tz.h"
 #include "core/valid.h"
+#include "store/directory.h"
 
 #define ROLES_SEE    (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_CLINICIAN | ROLE_TRUST_OPS)
 #define ROLES_REPORT (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_ANALYST)
@@ -168,6 +170,125 @@ static int prepare(app_ctx *c, const json_t *body, const json_field *fields, rou
     return 0;
 }
 
+/* ---- the directory snapshot ----------------------------------------------
+ * The finder's inputs (services, postcode districts, bank holidays, places)
+ * change only when the directory is edited, yet loading and parsing them on
+ * every query was most of its cost. The process keeps one snapshot, keyed by
+ * the database, its directory version (moved on inside every directory
+ * write's transaction, on whichever server) and the services' live capacity
+ * rows (a few dozen, read on every query and laid onto the snapshot, so
+ * capacity is never older than the query). A query whose key differs builds
+ * a new snapshot. The key is read before the snapshot is loaded, so a
+ * snapshot is never older than its key: a change that lands in between only
+ * makes the next query rebuild. Queries share a snapshot by reference count;
+ * it never changes once published. Databases without a stable name
+ * (":memory:") are not cached. */
+typedef struct dir_snap {
+    int refs;
+    char *db;
+    int64_t version;
+    routing_capacity *cap;
+    int ncap;
+    routing_data d;
+} dir_snap;
+
+static pthread_mutex_t snap_mu = PTHREAD_MUTEX_INITIALIZER;
+static dir_snap *snap_cur;
+
+static void snap_release(dir_snap *sn)
+{
+    if (!sn) return;
+    pthread_mutex_lock(&snap_mu);
+    int last = --sn->refs == 0;
+    pthread_mutex_unlock(&snap_mu);
+    if (!last) return;
+    store_routing_data_free(&sn->d);
+    free(sn->cap);
+    free(sn->db);
+    free(sn);
+}
+
+static int snap_fits(const dir_snap *sn, const char *db, int64_t version,
+                     const routing_capacity *cap, int ncap)
+{
+    if (!sn || sn->version != version || sn->ncap != ncap || strcmp(sn->db, db) != 0) return 0;
+    for (int i = 0; i < ncap; i++)
+        if (strcmp(sn->cap[i].id, cap[i].id) != 0 || sn->cap[i].used != cap[i].used ||
+            sn->cap[i].capacity != cap[i].capacity || sn->cap[i].updated != cap[i].updated)
+            return 0;
+    return 1;
+}
+
+/* The capacity rows laid onto the services; a service with no row has its
+ * daily capacity, nothing used, never updated (as routing_service_parse
+ * leaves it). */
+static void snap_capacity(routing_data *d, const routing_capacity *cap, int ncap)
+{
+    for (int i = 0; i < d->nsvc; i++) {
+        d->svc[i].used_today = 0;
+        d->svc[i].capacity_today = d->svc[i].daily_capacity;
+        d->svc[i].capacity_updated = 0;
+    }
+    for (int k = 0; k < ncap; k++) {
+        int i = store_routing_service_index(d, cap[k].id);
+        if (i < 0) continue;
+        d->svc[i].used_today = cap[k].used;
+        d->svc[i].capacity_today = cap[k].capacity;
+        d->svc[i].capacity_updated = cap[k].updated;
+    }
+}
+
+/* A reference to the current snapshot of c's database (built when stale);
+ * *out NULL for a database that is not cached. */
+static int snap_get(app_ctx *c, dir_snap **out, ics_err *e)
+{
+    *out = NULL;
+    const char *db = store_path(c->db);
+    if (!db || !*db || strcmp(db, ":memory:") == 0) return 0;
+    int64_t version = 0;
+    routing_capacity *cap = NULL;
+    int ncap = 0;
+    int rc = store_dir_version(c->db, &version, e);
+    if (!rc) rc = store_routing_capacity_all(c->db, &cap, &ncap, e);
+    if (rc) return rc;
+    pthread_mutex_lock(&snap_mu);
+    dir_snap *sn = snap_cur;
+    if (snap_fits(sn, db, version, cap, ncap))
+        sn->refs++;
+    else
+        sn = NULL;
+    pthread_mutex_unlock(&snap_mu);
+    if (sn) {
+        free(cap);
+        *out = sn;
+        return 0;
+    }
+    sn = calloc(1, sizeof *sn);
+    if (!sn || !(sn->db = strdup(db))) {
+        free(sn);
+        free(cap);
+        return ics_err_set(e, ICS_ENOMEM, "out of memory");
+    }
+    if ((rc = store_routing_load(c->db, &sn->d, e))) {
+        free(sn->db);
+        free(sn);
+        free(cap);
+        return rc;
+    }
+    snap_capacity(&sn->d, cap, ncap);
+    sn->version = version;
+    sn->cap = cap;
+    sn->ncap = ncap;
+    sn->refs = 2; /* the caller's and the cache's */
+    pthread_mutex_lock(&snap_mu);
+    dir_snap *old = snap_cur;
+    snap_cur = sn;
+    pthread_mutex_unlock(&snap_mu);
+    snap_release(old);
+    *out = sn;
+    return 0;
+}
+
 int app_routing_route_find(app_ctx *c, const json_t *body, app_route_answer *out, ics_err *e)
 {
     memset(out, 0, sizeof *out);
@@ -175,7 +296,21 @@ int app_routing_route_find(app_ctx *c, const json_t *body, app_route_answer *out
     if (rc) return rc;
     problems p;
     problems_init(&p);
-    rc = prepare(c, body, route_fields, &out->d, &out->q, &p, e);
+    dir_snap *sn = NULL;
+    if (!body) {
+        rc = ics_err_set(e, ICS_EBADREQ, BODY_REQUIRED);
+    } else if (!(rc = json_check_object(body, route_fields, e)) && !(rc = snap_get(c, &sn, e)) &&
+               sn) {
+        /* the snapshot answers: the query is built on it, nothing loaded */
+        routing_input in;
+        char needs[512], pres[512];
+        input_from(body, &in, needs, pres, sizeof needs, &p);
+        out->snap = sn;
+        out->d = sn->d;
+        query_build(&out->d, &in, c->now, &out->q, &p);
+    } else if (!rc) {
+        rc = prepare(c, body, route_fields, &out->d, &out->q, &p, e);
+    }
     if (rc) {
         problems_done(&p, NULL);
         app_routing_answer_free(out);
@@ -191,7 +326,12 @@ void app_routing_answer_free(app_route_answer *r)
 {
     if (!r) return;
     routing_answer_free(&r->a);
-    store_routing_data_free(&r->d);
+    if (r->snap)
+        snap_release(r->snap);
+    else
+        store_routing_data_free(&r->d);
+    r->snap = NULL;
+    memset(&r->d, 0, sizeof r->d);
 }
 
 static json_t *eligible_json(const route_query *q, const route_result *r, const route_service *s)

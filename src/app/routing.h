@@ -29,7 +29,8 @@ extern const app_use APP_ROUTING_REPORT_HARM;       /* reports.harmonisation */
 
 /* A finder answer with what it was computed from (for printing). */
 typedef struct app_route_answer {
-    routing_data d;
+    routing_data d; /* owned, or borrowed from snap */
+    void *snap;     /* the shared directory snapshot d belongs to, or NULL */
     route_query q;
     route_answer a;
 } app_route_answer;

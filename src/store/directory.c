@@ -47,7 +47,27 @@ const store_migration store_schema_directory[] = {
      " place_code TEXT REFERENCES places(code));"
      "CREATE TABLE bank_holidays (date TEXT PRIMARY KEY, name TEXT NOT NULL);",
      NULL},
+    /* A counter every directory write moves on in its own transaction, so
+     * a server's in-memory copy of the directory knows it is out of date
+     * (whichever server wrote) by reading one row. */
+    {"directory", 2,
+     "CREATE TABLE directory_version (name TEXT PRIMARY KEY, version INTEGER NOT NULL);"
+     "INSERT INTO directory_version (name, version) VALUES ('directory', 1);",
+     NULL},
     {NULL, 0, NULL, NULL}};
+
+int store_dir_version(store *s, int64_t *version, ics_err *e)
+{
+    return store_query_int(s, "SELECT version FROM directory_version WHERE name = 'directory'",
+                           NULL, 0, version, e);
+}
+
+/* Called by every write below, so no caller can forget it. */
+static int bump(store *s, ics_err *e)
+{
+    return store_exec(
+        s, "UPDATE directory_version SET version = version + 1 WHERE name = 'directory'", e);
+}
 
 /* The key column of the collection named ref. */
 static const char *ref_key(const char *ref)
@@ -154,6 +174,7 @@ static int upsert_values(store *s, const dir_collection *c, char (*v)[256], ics_
             json_decref(p);
         }
     }
+    if (!rc) rc = bump(s, e);
     return rc;
 }
 
@@ -460,6 +481,7 @@ int store_dir_delete(store *s, const dir_collection *c, const char *key, json_t 
     json_t *p = json_pack("[s]", key);
     rc = store_exec_params(s, sql, p, e);
     json_decref(p);
+    if (!rc) rc = bump(s, e);
     if (rc == ICS_EINVAL) /* a foreign key still points here */
         rc =
             ics_err_set(e, ICS_ECONFLICT,

@@ -29,6 +29,9 @@ int store_dir_list(store *s, const dir_collection *c, const json_t *filters, int
 int store_dir_get(store *s, const dir_collection *c, const char *key, json_t **row, ics_err *e);
 /* A place's population rows {sex, age_band, population} (any order). */
 int store_dir_place_population(store *s, const char *place, json_t **rows, ics_err *e);
+/* The directory's version: a counter every write through this file moves
+ * on, inside the writer's transaction. Caches of the directory compare it. */
+int store_dir_version(store *s, int64_t *version, ics_err *e);
 /* Delete one row; ICS_ECONFLICT when other rows still refer to it. */
 int store_dir_delete(store *s, const dir_collection *c, const char *key, json_t **before,
                      ics_err *e);

@@ -295,6 +295,38 @@ static json_t *words_json(const char *text)
 
 /* ---- capacity ---------------------------------------------------------- */
 
+int store_routing_capacity_all(store *s, routing_capacity **out, int *n, ics_err *e)
+{
+    *out = NULL;
+    *n = 0;
+    store_stmt *st;
+    int rc = store_prepare(s,
+                           "SELECT service_id, used_today, capacity, updated_at FROM "
+                           "service_capacity ORDER BY service_id",
+                           &st, e),
+        cap = 0;
+    if (rc) return rc;
+    while ((rc = store_step(st, e)) == 1) {
+        if (grow((void **)out, *n, &cap, sizeof **out)) {
+            rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
+            break;
+        }
+        routing_capacity *c = &(*out)[(*n)++];
+        snprintf(c->id, sizeof c->id, "%s", store_col_text(st, 0));
+        c->used = (int)store_col_int(st, 1);
+        c->capacity = (int)store_col_int(st, 2);
+        c->updated = store_col_int(st, 3);
+    }
+    store_finalize(st);
+    if (rc < 0) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return rc;
+    }
+    return 0;
+}
+
 static int capacity_row(store *s, const char *id, json_t **row, ics_err *e)
 {
     json_t *p = json_pack("[s]", id);

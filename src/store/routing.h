@@ -28,6 +28,15 @@ struct routing_input;
 int store_routing_load_for(store *s, const struct routing_input *in, int64_t now, routing_data *out,
                            ics_err *e);
 void store_routing_data_free(routing_data *d);
+
+/* Every service's live capacity row, ordered by service id (services that
+ * never reported have none): what a cached directory is checked against. */
+typedef struct routing_capacity {
+    char id[32];
+    int used, capacity;
+    int64_t updated;
+} routing_capacity;
+int store_routing_capacity_all(store *s, routing_capacity **out, int *n, ics_err *e);
 int store_routing_service_index(const routing_data *d, const char *id);
 int store_routing_place_index(const routing_data *d, const char *code);
 

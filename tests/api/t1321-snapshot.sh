@@ -1,0 +1,84 @@
+#!/bin/sh
+# t1321-snapshot.sh - the route query answers from an in-memory snapshot of
+# the directory; it must never answer from a stale one. Two servers on one
+# database: a service changed, created or deleted, or its live capacity
+# reported, through the second server is in the first server's very next
+# answer (the snapshot is keyed by the database's directory version and
+# the capacity rows, read on every query).
+. "$(dirname "$0")/lib.sh"
+start_server
+LAS=$(mktoken las_crew clinician RRU)
+LNWH=$(mktoken lnwh_ucr clinician R1K) # provider of UCR-EAL
+A=$URL
+
+# the second server, on the same database
+rm -f "$T/port2"
+"$SERVE_BIN" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$T/port2" >"$T/server2.log" 2>&1 &
+PID2=$!
+i=0
+while [ ! -s "$T/port2" ]; do
+    i=$((i + 1)); [ $i -gt 400 ] && { echo "second server did not start"; cat "$T/server2.log"; exit 1; }
+    sleep 0.05
+done
+B="http://127.0.0.1:$(cat "$T/port2")"
+
+CATHETER='{"place":"E09000009","needs":["catheter"],"age":70,"at":"2026-11-24T11:00"}'
+api POST /api/v1/route "$LAS" "$CATHETER"
+expect "Ealing, catheter care, on server A" 200
+jqcheck "Ealing UCR lacks the capability" \
+    '.eligible_count == 0 and (.excluded[] | select(.service_id == "UCR-EAL") | .excluded_by == "lacks_capability")'
+api POST /api/v1/route "$LAS" "$CATHETER"
+jqcheck "and says so again (from the snapshot)" '.eligible_count == 0'
+
+# server B gives Ealing UCR catheter care
+api GET /api/v1/services/UCR-EAL "$ADMIN"
+expect "read Ealing UCR" 200
+jq -c '.capabilities += ["catheter"]' \
+    "$T/body" >"$T/svc.json"
+URL=$B
+api PUT /api/v1/services/UCR-EAL "$ADMIN" "$(cat "$T/svc.json")"
+expect "server B: Ealing UCR now gives catheter care" 200
+URL=$A
+api POST /api/v1/route "$LAS" "$CATHETER"
+expect "the same query on server A" 200
+jqcheck "server A's next answer has it eligible" \
+    '.eligible_count == 1 and .eligible[0].service_id == "UCR-EAL"'
+
+# server B: the 24/7 Hillingdon falls service reports itself full
+CNWL=$(mktoken cnwl_ucr clinician RV3)
+FALLS='{"postcode":"UB10 0AA","needs":["falls"],"age":84}'
+api POST /api/v1/route "$LAS" "$FALLS"
+jqcheck "server A: the Hillingdon falls service is eligible now" \
+    '[.eligible[] | select(.service_id == "FALLS-HH")] | length == 1'
+URL=$B
+api PUT /api/v1/services/FALLS-HH/capacity "$CNWL" '{"used_today":30,"capacity":30}'
+expect "server B: FALLS-HH is full" 200
+URL=$A
+api POST /api/v1/route "$LAS" "$FALLS"
+jqcheck "server A's next answer has it at capacity" \
+    '.excluded[] | select(.service_id == "FALLS-HH") | .excluded_by == "at_capacity"'
+
+# server B: a new service, then its deletion
+jq -c '.service_id = "UCR-EAL2" | .name = "Ealing catheter night team" | .hours = "24/7"' \
+    "$T/svc.json" >"$T/svc2.json"
+URL=$B
+api POST /api/v1/services "$ADMIN" "$(cat "$T/svc2.json")"
+expect "server B: a new Ealing service" 201
+URL=$A
+api POST /api/v1/route "$LAS" "$CATHETER"
+jqcheck "server A's next answer offers the new service" \
+    '[.eligible[] | select(.service_id == "UCR-EAL2")] | length == 1'
+URL=$B
+api DELETE /api/v1/services/UCR-EAL2 "$ADMIN"
+expect "server B: the new service deleted" 204
+URL=$A
+api POST /api/v1/route "$LAS" "$CATHETER"
+jqcheck "server A's next answer no longer lists it" \
+    '[.eligible[], .excluded[] | select(.service_id == "UCR-EAL2")] | length == 0'
+
+kill -TERM "$PID2"
+wait "$PID2"
+check "the second server stops cleanly" [ $? -eq 0 ]
+check "its log is free of sanitizer reports" \
+    [ "$(grep -c 'ERROR: AddressSanitizer\|runtime error:\|LeakSanitizer' "$T/server2.log")" -eq 0 ]
+finish
