@@ -8,9 +8,9 @@ BUILD   ?= build
 CC      ?= cc
 CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror
-INCS    := -Isrc -I$(BUILD)/gen
+INCS    := -Isrc -I$(BUILD)/gen -I/usr/include/postgresql
 DEFS    := -DICS_VERSION=\"$(shell cat VERSION)\"
-LDLIBS  := -lmicrohttpd -ljansson -lsqlite3 -lsodium -lcurl -lcrypto -lm -lpthread
+LDLIBS  := -lmicrohttpd -ljansson -lsqlite3 -lpq -lsodium -lcurl -lcrypto -lm -lpthread
 OPT     := -O2 -g
 ASAN    := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 # ThreadSanitizer build of the server for the concurrent tests (tests/tsan/, run by tests/run.sh)

@@ -2,7 +2,7 @@
 # deps.sh build|test|bench - install the Debian packages a step needs, only
 # those missing, so `make run` and `make test` work on a fresh Debian 12.
 set -eu
-build="gcc make pkg-config curl jq libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev libssl-dev"
+build="gcc make pkg-config curl jq libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev libcurl4-openssl-dev libssl-dev"
 # clang and its runtimes build the libFuzzer targets (tests/fuzz); the API
 # tests run a second time on a private PostgreSQL cluster (scripts/pgcluster.sh,
 # psql comes with the server) and the several-server tests put HAProxy in front

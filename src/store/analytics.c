@@ -1140,12 +1140,11 @@ int store_analytics_run_save(store *s, int64_t at, const char *actor, const json
         rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
     } else {
         json_t *p = json_pack("[Isss]", (json_int_t)at, actor, pj, rj);
-        rc = store_exec_params(s,
-                               "INSERT INTO allocation_runs (created_at, created_by, params_json, "
-                               "result_json) VALUES (?, ?, ?, ?)",
-                               p, e);
+        rc = store_query_int(s,
+                             "INSERT INTO allocation_runs (created_at, created_by, params_json, "
+                             "result_json) VALUES (?, ?, ?, ?) RETURNING id",
+                             p, 0, id, e);
         json_decref(p);
-        if (!rc) *id = store_last_id(s);
     }
     free(pj);
     free(rj);

@@ -400,15 +400,16 @@ int store_beds_referral_insert(store *s, const beds_ref_rec *r, int64_t *id, ics
     json_array_append_new(q, str_or_null(r->reason));
     json_array_append_new(q, json_integer(r->updated_at));
     json_array_append_new(q, json_integer(r->synthetic));
-    int rc = run(s,
-                 "INSERT INTO bed_referrals (nhs_number, age, sex, postcode, district, home_lat,"
-                 " home_lon, place_code, referring_site, referring_org, bed_type, priority,"
-                 " referred_at, earliest_at, notes, state, created_by, bed_id, offered_at,"
-                 " accepted_at, admitted_at, discharged_at, destination, reason, updated_at,"
-                 " synthetic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                 " ?, ?, ?, ?, ?, ?)",
-                 q, e);
-    if (!rc && id) *id = store_last_id(s);
+    int64_t rid = 0;
+    int rc = qint(s,
+                  "INSERT INTO bed_referrals (nhs_number, age, sex, postcode, district, home_lat,"
+                  " home_lon, place_code, referring_site, referring_org, bed_type, priority,"
+                  " referred_at, earliest_at, notes, state, created_by, bed_id, offered_at,"
+                  " accepted_at, admitted_at, discharged_at, destination, reason, updated_at,"
+                  " synthetic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                  " ?, ?, ?, ?, ?, ?) RETURNING referral_id",
+                  q, 0, &rid, e);
+    if (!rc && id) *id = rid;
     return rc;
 }
 
@@ -621,12 +622,14 @@ int store_beds_bed_insert(store *s, const char *code, const char *unit, const ch
                           const char *status, const char *closure, const char *actor, int64_t now,
                           int64_t *id, ics_err *e)
 {
-    int rc = run(
-        s,
-        "INSERT INTO beds (bed_code, unit_code, bay_sex, status, closure, updated_at,"
-        " updated_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        json_pack("[sss?ss?Is]", code, unit, bay_sex, status, closure, (json_int_t)now, actor), e);
-    if (!rc && id) *id = store_last_id(s);
+    int64_t bid = 0;
+    int rc =
+        qint(s,
+             "INSERT INTO beds (bed_code, unit_code, bay_sex, status, closure, updated_at,"
+             " updated_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING bed_id",
+             json_pack("[sss?ss?Is]", code, unit, bay_sex, status, closure, (json_int_t)now, actor),
+             0, &bid, e);
+    if (!rc && id) *id = bid;
     return rc;
 }
 

@@ -1,13 +1,22 @@
 /* events.c - SQL for the change-event outbox and the seeding record.
  *
- * Event ids are assigned by the database inside the writer's transaction.
- * SQLite admits one writer at a time (BEGIN IMMEDIATE), so ids are handed
- * out in commit order and a reader that resumes after id N never misses a
- * later commit with a smaller id. (A backend with concurrent writers must
- * serialise event inserts, e.g. with a transaction-scoped advisory lock.) */
+ * Event ids are assigned by the database inside the writer's transaction,
+ * and must become visible in id order: a reader that resumes after id N
+ * must never miss a later commit with a smaller id. SQLite admits one
+ * writer at a time (BEGIN IMMEDIATE), so that holds by itself. PostgreSQL
+ * runs writers concurrently, so a transaction takes an advisory lock,
+ * held until it ends, just before its first event insert: from that point
+ * event-writing transactions run one at a time, and ids are drawn and
+ * committed in the same order. The insert also queues pg_notify carrying
+ * the id, which PostgreSQL delivers to every listening server at commit
+ * (docs/events.md). */
 #include "store/events.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+/* pg_advisory_xact_lock key that orders event-writing commits ("icse"). */
+#define EVENTS_LOCK "1768125285"
 
 const store_migration store_schema_events[] = {{"events", 1,
                                                 "CREATE TABLE events ("
@@ -29,11 +38,15 @@ int store_event_insert(store *s, int64_t at, const char *type, const char *objec
                        const char *object_id, const char *orgs, const char *ics,
                        const json_t *payload, int64_t *id, ics_err *e)
 {
+    int pg = strcmp(store_backend(s), "postgresql") == 0;
     store_stmt *st;
-    int rc = store_prepare(s,
-                           "INSERT INTO events (at, type, object_type, object_id, orgs, ics,"
-                           " payload_json) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                           &st, e);
+    int rc = 0;
+    if (pg) rc = store_exec(s, "SELECT pg_advisory_xact_lock(" EVENTS_LOCK ")", e);
+    if (rc) return rc;
+    rc = store_prepare(s,
+                       "INSERT INTO events (at, type, object_type, object_id, orgs, ics,"
+                       " payload_json) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                       &st, e);
     if (rc) return rc;
     char *p = payload ? json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
     store_bind_int(st, 1, at);
@@ -44,10 +57,18 @@ int store_event_insert(store *s, int64_t at, const char *type, const char *objec
     store_bind_text(st, 6, ics);
     store_bind_text(st, 7, p);
     rc = store_step(st, e);
-    if (rc == 1 && id) *id = store_col_int(st, 0);
+    int64_t new_id = rc == 1 ? store_col_int(st, 0) : 0;
+    if (rc == 1 && id) *id = new_id;
     free(p);
     store_finalize(st);
-    return rc < 0 ? rc : 0;
+    if (rc < 0) return rc;
+    rc = 0;
+    if (pg) {
+        json_t *n = json_pack("[I]", (json_int_t)new_id);
+        rc = store_exec_params(s, "SELECT pg_notify('icsflow_events', CAST(? AS TEXT))", n, e);
+        json_decref(n);
+    }
+    return rc;
 }
 
 int store_events_since(store *s, int64_t after, int64_t limit, const char *org, json_t **rows,

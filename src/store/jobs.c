@@ -42,12 +42,12 @@ int store_job_insert(store *s, const char *kind, const char *owner, const char *
     json_t *p = json_pack("[sssssI]", kind, owner, owner_role, owner_org ? owner_org : "",
                           req ? req : "{}", (json_int_t)now);
     free(req);
-    int rc = store_exec_params(s,
-                               "INSERT INTO jobs (kind, owner, owner_role, owner_org, state,"
-                               " request_json, created_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)",
-                               p, e);
+    int rc = store_query_int(s,
+                             "INSERT INTO jobs (kind, owner, owner_role, owner_org, state,"
+                             " request_json, created_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)"
+                             " RETURNING id",
+                             p, 0, id, e);
     json_decref(p);
-    if (!rc) *id = store_last_id(s);
     return rc;
 }
 

@@ -414,7 +414,7 @@ int store_referral_insert(store *s, const store_referral_new *r, int64_t *id, ic
         s,
         "INSERT INTO referrals (nhs_number, age, needs, flags, postcode, district, place_code, lat,"
         " lon, referrer_org, service_id, provider_ods, state, sent_at, notes, created_by)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?, ?, ?) RETURNING id",
         &st, e);
     if (rc) return rc;
     store_bind_text(st, 1, r->nhs_number);
@@ -438,10 +438,9 @@ int store_referral_insert(store *s, const store_referral_new *r, int64_t *id, ic
     store_bind_text(st, 14, r->notes && *r->notes ? r->notes : NULL);
     store_bind_text(st, 15, r->created_by);
     rc = store_step(st, e);
+    if (rc == 1) *id = store_col_int(st, 0);
     store_finalize(st);
-    if (rc < 0) return rc;
-    *id = store_last_id(s);
-    return 0;
+    return rc < 0 ? rc : 0;
 }
 
 #define REF_COLS                                                                                   \

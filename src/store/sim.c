@@ -98,13 +98,12 @@ int store_sim_run_save(store *s, int64_t at, const char *actor, const store_sim_
     } else {
         json_t *p = json_pack("[I s I i s i s s]", (json_int_t)at, actor, (json_int_t)d->sc.seed,
                               d->sc.reps, d->source, d->synthetic, sct, rt);
-        rc = store_exec_params(s,
-                               "INSERT INTO sim_runs (created_at, created_by, seed, replications,"
-                               " source, synthetic, scenario_json, result_json)"
-                               " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                               p, e);
+        rc = store_query_int(s,
+                             "INSERT INTO sim_runs (created_at, created_by, seed, replications,"
+                             " source, synthetic, scenario_json, result_json)"
+                             " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                             p, 0, id, e);
         json_decref(p);
-        if (!rc) *id = store_last_id(s);
     }
     free(sct);
     free(rt);

@@ -253,7 +253,8 @@ int store_sitrep_insert(store *s, const store_sitrep_row *r, int64_t *version, j
                        " is_current, fields_json, params_json, drivers_json, declared_level,"
                        " reason, level, level_computed, level_source, score, score_min,"
                        " score_max, beds, source, submitted_at, submitted_by)"
-                       " VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       " VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                       " RETURNING id",
                        &st, e);
     if (rc) return rc;
     int i = 1;
@@ -291,11 +292,12 @@ int store_sitrep_insert(store *s, const store_sitrep_row *r, int64_t *version, j
     store_bind_int(st, i++, r->at);
     store_bind_text(st, i++, r->by);
     rc = store_step(st, e);
+    int64_t id = rc == 1 ? store_col_int(st, 0) : 0;
     store_finalize(st);
     if (rc < 0) return rc;
     if (version) *version = v;
     if (!row) return 0;
-    p = json_pack("[I]", (json_int_t)store_last_id(s));
+    p = json_pack("[I]", (json_int_t)id);
     rc = store_query_one(s, "SELECT " ROW_COLS " FROM sitrep_submissions WHERE id = ?", p, row, e);
     json_decref(p);
     return rc;
@@ -383,14 +385,13 @@ int store_sitrep_aid_insert(store *s, const store_sitrep_aid_new *r, int64_t *id
     json_t *p = json_pack("[sssissss?sIsI]", r->org, r->resource, r->detail, r->quantity,
                           r->date_from, r->date_to, r->urgency, r->note, "open", (json_int_t)r->at,
                           r->by, (json_int_t)r->at);
-    int rc = store_exec_params(s,
-                               "INSERT INTO sitrep_aid_requests (org_code, resource, detail,"
-                               " quantity, date_from, date_to, urgency, note, state, created_at,"
-                               " created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                               " ?, ?)",
-                               p, e);
+    int rc = store_query_int(s,
+                             "INSERT INTO sitrep_aid_requests (org_code, resource, detail,"
+                             " quantity, date_from, date_to, urgency, note, state, created_at,"
+                             " created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                             " ?, ?) RETURNING id",
+                             p, 0, id, e);
     json_decref(p);
-    if (!rc) *id = store_last_id(s);
     return rc;
 }
 
@@ -450,15 +451,17 @@ int store_sitrep_aid_offer_insert(store *s, int64_t id, const char *org, int qua
 {
     json_t *p =
         json_pack("[Isis?sIs]", (json_int_t)id, org, quantity, note, "offered", (json_int_t)at, by);
-    int rc = store_exec_params(s,
-                               "INSERT INTO sitrep_aid_offers (request_id, org_code, quantity,"
-                               " note, state, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               p, e);
+    int64_t oid = 0;
+    int rc = store_query_int(s,
+                             "INSERT INTO sitrep_aid_offers (request_id, org_code, quantity,"
+                             " note, state, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                             " RETURNING id",
+                             p, 0, &oid, e);
     json_decref(p);
     if (rc == ICS_ECONFLICT)
         return ics_err_set(e, ICS_ECONFLICT, "%s already has an open offer on request %lld", org,
                            (long long)id);
-    if (!rc && offer_id) *offer_id = store_last_id(s);
+    if (!rc && offer_id) *offer_id = oid;
     return rc;
 }
 

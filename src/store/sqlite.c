@@ -7,7 +7,7 @@
  * numbers); SQLite gives its -wal and -shm files the same mode. A lock still
  * held after the busy timeout (ICSFLOW_BUSY_MS, default 10 s) is ICS_EBUSY,
  * which the server answers with 503 and Retry-After. */
-#include "store/store.h"
+#include "store/backend.h"
 
 #include <assert.h>
 #include <fcntl.h>
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Prepared statements are cached per connection by their SQL text: a
@@ -36,15 +37,26 @@ typedef struct cached {
     struct cached *prev, *next; /* on the idle list only while not in use */
 } cached;
 
-struct store {
+typedef struct sq_store {
+    struct store base; /* ops, path, in_tx */
     sqlite3 *db;
-    char *path;
-    int in_tx;
     cached *idle_head, *idle_tail; /* idle cached statements, most recent first */
     int ncached;                   /* cached statements, idle or in use */
-};
+} sq_store;
 
-static void idle_unlink(store *s, cached *c)
+typedef struct sq_stmt {
+    struct store_stmt base;
+    sqlite3_stmt *st;
+    sq_store *s;
+    cached *c; /* NULL when not cached */
+} sq_stmt;
+
+static const store_ops sq_ops;
+
+#define SQ(s)  ((sq_store *)(s))
+#define ST(st) ((sq_stmt *)(st))
+
+static void idle_unlink(sq_store *s, cached *c)
 {
     if (c->prev)
         c->prev->next = c->next;
@@ -57,7 +69,7 @@ static void idle_unlink(store *s, cached *c)
     c->prev = c->next = NULL;
 }
 
-static void idle_push_front(store *s, cached *c)
+static void idle_push_front(sq_store *s, cached *c)
 {
     assert(!c->prev && !c->next && s->idle_head != c);
     c->next = s->idle_head;
@@ -66,7 +78,7 @@ static void idle_push_front(store *s, cached *c)
     if (!s->idle_tail) s->idle_tail = c;
 }
 
-static void cached_free(store *s, cached *c)
+static void cached_free(sq_store *s, cached *c)
 {
     sqlite3_finalize(c->st);
     free(c->sql);
@@ -74,15 +86,7 @@ static void cached_free(store *s, cached *c)
     s->ncached--;
 }
 
-struct store_stmt {
-    sqlite3_stmt *st;
-    store *s;
-    cached *c; /* NULL when not cached */
-};
-
-int store_migrate(store *s, ics_err *e); /* schema.c */
-
-static int db_err(store *s, int rc, const char *what, ics_err *e)
+static int db_err(sq_store *s, int rc, const char *what, ics_err *e)
 {
     int code = ICS_EDB;
     int ext = sqlite3_extended_errcode(s->db);
@@ -97,12 +101,16 @@ static int db_err(store *s, int rc, const char *what, ics_err *e)
     return ics_err_set(e, code, "%s: %s", what, sqlite3_errmsg(s->db));
 }
 
-int store_open(const char *path, store **out, int *created, ics_err *e)
+static void sq_close(store *base);
+static int sq_exec(store *base, const char *sql, ics_err *e);
+
+int store_sqlite_open(const char *path, store **out, int *created, ics_err *e)
 {
     int existed = access(path, F_OK) == 0;
-    store *s = calloc(1, sizeof *s);
+    sq_store *s = calloc(1, sizeof *s);
     if (!s) return ics_err_set(e, ICS_ENOMEM, "out of memory");
-    s->path = strdup(path);
+    s->base.ops = &sq_ops;
+    s->base.path = strdup(path);
     if (!existed && strcmp(path, ":memory:") != 0) {
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd >= 0) close(fd); /* an empty file is a valid new database */
@@ -112,26 +120,26 @@ int store_open(const char *path, store **out, int *created, ics_err *e)
     if (rc != SQLITE_OK) {
         ics_err_set(e, ICS_EIO, "cannot open database %s: %s", path,
                     s->db ? sqlite3_errmsg(s->db) : "out of memory");
-        store_close(s);
+        sq_close(&s->base);
         return ICS_EIO;
     }
     const char *busy = getenv("ICSFLOW_BUSY_MS");
     sqlite3_busy_timeout(s->db, busy && atoi(busy) > 0 ? atoi(busy) : 10000);
-    rc = store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
-                    e);
-    if (!rc) rc = store_migrate(s, e);
+    rc = sq_exec(&s->base,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", e);
+    if (!rc) rc = store_migrate(&s->base, e);
     if (rc) {
-        store_close(s);
+        sq_close(&s->base);
         return rc;
     }
-    if (created) *created = !existed;
-    *out = s;
+    *created = !existed;
+    *out = &s->base;
     return 0;
 }
 
-void store_close(store *s)
+static void sq_close(store *base)
 {
-    if (!s) return;
+    sq_store *s = SQ(base);
     /* every statement is finalized by now, so every cached one is idle */
     while (s->idle_head) {
         cached *c = s->idle_head;
@@ -140,71 +148,64 @@ void store_close(store *s)
     }
     assert(s->ncached == 0);
     if (s->db) sqlite3_close_v2(s->db);
-    free(s->path);
+    free(s->base.path);
     free(s);
-}
-
-const char *store_path(const store *s)
-{
-    return s->path;
 }
 
 /* Transactions nest: the outermost begin takes the write lock (BEGIN
  * IMMEDIATE), an inner one is a savepoint. A use case can then call
  * functions that keep their own begin/commit (a seeding step, an import)
  * and still commit, with its audit record and change event, all at once. */
-int store_begin(store *s, ics_err *e)
+static int sq_begin(store *s, ics_err *e)
 {
     char sql[32];
     if (s->in_tx == 0)
         snprintf(sql, sizeof sql, "BEGIN IMMEDIATE");
     else
         snprintf(sql, sizeof sql, "SAVEPOINT sp%d", s->in_tx);
-    int rc = store_exec(s, sql, e);
+    int rc = sq_exec(s, sql, e);
     if (!rc) s->in_tx++;
     return rc;
 }
 
-int store_commit(store *s, ics_err *e)
+static void sq_rollback(store *base)
+{
+    sq_store *s = SQ(base);
+    if (base->in_tx > 1) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "ROLLBACK TO sp%d; RELEASE sp%d", base->in_tx - 1,
+                 base->in_tx - 1);
+        sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+        base->in_tx--;
+        return;
+    }
+    if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    base->in_tx = 0;
+}
+
+static int sq_commit(store *s, ics_err *e)
 {
     assert(s->in_tx > 0);
     if (s->in_tx > 1) {
         char sql[32];
         snprintf(sql, sizeof sql, "RELEASE sp%d", s->in_tx - 1);
-        int rc = store_exec(s, sql, e);
+        int rc = sq_exec(s, sql, e);
         if (rc) {
-            store_rollback(s);
+            sq_rollback(s);
             return rc;
         }
         s->in_tx--;
         return 0;
     }
-    int rc = store_exec(s, "COMMIT", e);
-    if (rc) store_rollback(s);
+    int rc = sq_exec(s, "COMMIT", e);
+    if (rc) sq_rollback(s);
     s->in_tx = 0;
     return rc;
 }
 
-void store_rollback(store *s)
+static int sq_exec(store *base, const char *sql, ics_err *e)
 {
-    if (s->in_tx > 1) {
-        char sql[64];
-        snprintf(sql, sizeof sql, "ROLLBACK TO sp%d; RELEASE sp%d", s->in_tx - 1, s->in_tx - 1);
-        sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-        s->in_tx--;
-        return;
-    }
-    if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    s->in_tx = 0;
-}
-
-int store_tx_depth(const store *s)
-{
-    return s->in_tx;
-}
-
-int store_exec(store *s, const char *sql, ics_err *e)
-{
+    sq_store *s = SQ(base);
     char *msg = NULL;
     int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
@@ -215,17 +216,19 @@ int store_exec(store *s, const char *sql, ics_err *e)
     return 0;
 }
 
-int store_prepare(store *s, const char *sql, store_stmt **out, ics_err *e)
+static int sq_prepare(store *base, const char *sql, store_stmt **out, ics_err *e)
 {
-    store_stmt *st = calloc(1, sizeof *st);
+    sq_store *s = SQ(base);
+    sq_stmt *st = calloc(1, sizeof *st);
     if (!st) return ics_err_set(e, ICS_ENOMEM, "out of memory");
+    st->base.ops = &sq_ops;
     st->s = s;
     for (cached *c = s->idle_head; c; c = c->next) {
         if (strcmp(c->sql, sql) != 0) continue;
         idle_unlink(s, c); /* in use: off the list */
         st->st = c->st;
         st->c = c;
-        *out = st;
+        *out = &st->base;
         return 0;
     }
     int rc = sqlite3_prepare_v2(s->db, sql, -1, &st->st, NULL);
@@ -248,114 +251,96 @@ int store_prepare(store *s, const char *sql, store_stmt **out, ics_err *e)
             free(c);
         }
     }
-    *out = st;
+    *out = &st->base;
     return 0;
 }
 
-void store_bind_int(store_stmt *st, int i, int64_t v)
+static void sq_bind_int(store_stmt *st, int i, int64_t v)
 {
-    sqlite3_bind_int64(st->st, i, v);
+    sqlite3_bind_int64(ST(st)->st, i, v);
 }
 
-void store_bind_double(store_stmt *st, int i, double v)
+static void sq_bind_double(store_stmt *st, int i, double v)
 {
-    sqlite3_bind_double(st->st, i, v);
+    sqlite3_bind_double(ST(st)->st, i, v);
 }
 
-void store_bind_text(store_stmt *st, int i, const char *v)
+static void sq_bind_text(store_stmt *st, int i, const char *v)
 {
     if (v)
-        sqlite3_bind_text(st->st, i, v, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ST(st)->st, i, v, -1, SQLITE_TRANSIENT);
     else
-        sqlite3_bind_null(st->st, i);
+        sqlite3_bind_null(ST(st)->st, i);
 }
 
-void store_bind_null(store_stmt *st, int i)
+static void sq_bind_null(store_stmt *st, int i)
 {
-    sqlite3_bind_null(st->st, i);
+    sqlite3_bind_null(ST(st)->st, i);
 }
 
-void store_bind_json(store_stmt *st, int i, const json_t *v)
+static int sq_step(store_stmt *st, ics_err *e)
 {
-    if (!v || json_is_null(v))
-        store_bind_null(st, i);
-    else if (json_is_integer(v))
-        store_bind_int(st, i, json_integer_value(v));
-    else if (json_is_real(v))
-        store_bind_double(st, i, json_real_value(v));
-    else if (json_is_boolean(v))
-        store_bind_int(st, i, json_is_true(v));
-    else if (json_is_string(v))
-        store_bind_text(st, i, json_string_value(v));
-    else {
-        char *txt = json_dumps(v, JSON_COMPACT);
-        store_bind_text(st, i, txt);
-        free(txt);
-    }
-}
-
-int store_step(store_stmt *st, ics_err *e)
-{
-    int rc = sqlite3_step(st->st);
+    int rc = sqlite3_step(ST(st)->st);
     if (rc == SQLITE_ROW) return 1;
     if (rc == SQLITE_DONE) return 0;
-    return db_err(st->s, rc, "database", e);
+    return db_err(ST(st)->s, rc, "database", e);
 }
 
-void store_reset(store_stmt *st)
+static void sq_reset(store_stmt *st)
 {
-    sqlite3_reset(st->st);
-    sqlite3_clear_bindings(st->st);
+    sqlite3_reset(ST(st)->st);
+    sqlite3_clear_bindings(ST(st)->st);
 }
 
-int store_col_count(store_stmt *st)
+static int sq_col_count(store_stmt *st)
 {
-    return sqlite3_column_count(st->st);
+    return sqlite3_column_count(ST(st)->st);
 }
 
-const char *store_col_name(store_stmt *st, int i)
+static const char *sq_col_name(store_stmt *st, int i)
 {
-    return sqlite3_column_name(st->st, i);
+    return sqlite3_column_name(ST(st)->st, i);
 }
 
-int store_col_isnull(store_stmt *st, int i)
+static int sq_col_isnull(store_stmt *st, int i)
 {
-    return sqlite3_column_type(st->st, i) == SQLITE_NULL;
+    return sqlite3_column_type(ST(st)->st, i) == SQLITE_NULL;
 }
 
-int64_t store_col_int(store_stmt *st, int i)
+static int64_t sq_col_int(store_stmt *st, int i)
 {
-    return sqlite3_column_int64(st->st, i);
+    return sqlite3_column_int64(ST(st)->st, i);
 }
 
-double store_col_double(store_stmt *st, int i)
+static double sq_col_double(store_stmt *st, int i)
 {
-    return sqlite3_column_double(st->st, i);
+    return sqlite3_column_double(ST(st)->st, i);
 }
 
-const char *store_col_text(store_stmt *st, int i)
+static const char *sq_col_text(store_stmt *st, int i)
 {
-    const unsigned char *t = sqlite3_column_text(st->st, i);
+    const unsigned char *t = sqlite3_column_text(ST(st)->st, i);
     return t ? (const char *)t : "";
 }
 
-json_t *store_col_json(store_stmt *st, int i)
+static json_t *sq_col_json(store_stmt *st, int i)
 {
-    switch (sqlite3_column_type(st->st, i)) {
+    sqlite3_stmt *q = ST(st)->st;
+    switch (sqlite3_column_type(q, i)) {
     case SQLITE_INTEGER:
-        return json_integer(sqlite3_column_int64(st->st, i));
+        return json_integer(sqlite3_column_int64(q, i));
     case SQLITE_FLOAT:
-        return json_real(sqlite3_column_double(st->st, i));
+        return json_real(sqlite3_column_double(q, i));
     case SQLITE_NULL:
         return json_null();
     default:
-        return json_string(store_col_text(st, i));
+        return json_string(sq_col_text(st, i));
     }
 }
 
-void store_finalize(store_stmt *st)
+static void sq_finalize(store_stmt *base)
 {
-    if (!st) return;
+    sq_stmt *st = ST(base);
     if (st->c) {
         sqlite3_reset(st->st);
         sqlite3_clear_bindings(st->st);
@@ -366,19 +351,64 @@ void store_finalize(store_stmt *st)
     free(st);
 }
 
-int store_stmt_cached(const store *s, const char *sql)
+static int sq_stmt_cached(const store *base, const char *sql)
 {
-    for (const cached *c = s->idle_head; c; c = c->next)
+    for (const cached *c = SQ(base)->idle_head; c; c = c->next)
         if (strcmp(c->sql, sql) == 0) return 1;
     return 0;
 }
 
-int64_t store_last_id(store *s)
+static int sq_changes(store *s)
 {
-    return sqlite3_last_insert_rowid(s->db);
+    return sqlite3_changes(SQ(s)->db);
 }
 
-int store_changes(store *s)
+/* SQLite has one process and one writer: change events are woken in
+ * process (hub_wake), so there is nothing to listen to. Waiting just
+ * sleeps out the timeout and reports no notification. */
+static int sq_listen(store *s, ics_err *e)
 {
-    return sqlite3_changes(s->db);
+    (void)s;
+    (void)e;
+    return 0;
 }
+
+static int sq_wait_notify(store *s, int timeout_ms, int64_t *id, ics_err *e)
+{
+    (void)s;
+    (void)id;
+    (void)e;
+    if (timeout_ms > 0) {
+        struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+static const store_ops sq_ops = {
+    .name = "sqlite",
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .exec = sq_exec,
+    .prepare = sq_prepare,
+    .stmt_cached = sq_stmt_cached,
+    .changes = sq_changes,
+    .listen = sq_listen,
+    .wait_notify = sq_wait_notify,
+    .bind_int = sq_bind_int,
+    .bind_double = sq_bind_double,
+    .bind_text = sq_bind_text,
+    .bind_null = sq_bind_null,
+    .step = sq_step,
+    .reset = sq_reset,
+    .col_count = sq_col_count,
+    .col_name = sq_col_name,
+    .col_isnull = sq_col_isnull,
+    .col_int = sq_col_int,
+    .col_double = sq_col_double,
+    .col_text = sq_col_text,
+    .col_json = sq_col_json,
+    .finalize = sq_finalize,
+};

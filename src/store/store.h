@@ -1,13 +1,16 @@
 /* store.h - the one storage interface: every SQL statement in icsflow goes
  * through it, and only files under src/store/ contain SQL.
  *
- * A store is one database connection (SQLite today; the statements keep to
- * the subset SQLite and PostgreSQL share: '?' placeholders, TEXT/INTEGER/REAL,
- * no SQLite-only functions, so a PostgreSQL backend can implement the same
- * calls). A store is used by one thread at a time; the HTTP server keeps a
- * pool. Writes that touch several rows run between store_begin and
- * store_commit. Domain queries live in src/store/<module>.c and return
- * plain structs or JSON rows to the handlers and commands above. */
+ * A store is one database connection, SQLite (sqlite.c) or PostgreSQL
+ * (pg.c), chosen by store_open from its argument. Statements are written
+ * once for both: '?' placeholders, TEXT/INTEGER/REAL columns, INTEGER
+ * PRIMARY KEY ids returned by INSERT ... RETURNING id; the PostgreSQL
+ * backend rewrites placeholders, column types and a few function names in
+ * one place (pg.c, pg_rewrite). A store is used by one thread at a time; the
+ * HTTP server keeps a pool. Writes that touch several rows run between
+ * store_begin and store_commit. Domain queries live in
+ * src/store/<module>.c and return plain structs or JSON rows to the
+ * handlers and commands above. */
 #ifndef ICS_STORE_STORE_H
 #define ICS_STORE_STORE_H
 
@@ -42,14 +45,24 @@ typedef struct store_migration {
  * value that does not parse fails the step, naming table, column and value. */
 int store_migrate_instants(store *s, const char *table, const char *cols, ics_err *e);
 
-/* Open (creating if needed) and migrate. *created is set to 1 when the file
- * did not exist before, so the caller can seed it. */
+/* Open (creating if needed) and migrate. path is a SQLite file, or a libpq
+ * URI (postgresql://... or postgres://...) for PostgreSQL. *created is set to
+ * 1 when the database had no schema before, so the caller can seed it. An
+ * unreachable PostgreSQL server is ICS_EBUSY. */
 int store_open(const char *path, store **out, int *created, ics_err *e);
 void store_close(store *s);
 const char *store_path(const store *s);
+/* 1 when db names a PostgreSQL database (a libpq URI), 0 for a SQLite file. */
+int store_is_uri(const char *db);
+/* "sqlite" or "postgresql". */
+const char *store_backend(const store *s);
 
-/* Transactions. The outermost store_begin takes the write lock at once
- * (BEGIN IMMEDIATE), so two writers serialise instead of failing at commit.
+/* Transactions. On SQLite the outermost store_begin takes the write lock
+ * at once (BEGIN IMMEDIATE), so two writers serialise instead of failing at
+ * commit. On PostgreSQL it is BEGIN ISOLATION LEVEL SERIALIZABLE: writers
+ * run concurrently and one that would break serialisability fails with
+ * ICS_ERETRY (at any statement or at commit); the caller rolls back and
+ * re-runs the whole use case (the HTTP dispatch and the CLI do).
  * Calls nest: an inner begin is a savepoint that its commit releases and
  * its rollback undoes, so only the outermost commit makes changes durable.
  * store_tx_depth is 0 outside any transaction. */
@@ -63,7 +76,11 @@ int store_exec(store *s, const char *sql, ics_err *e);
 
 /* Prepared statements; parameters are 1-based, columns 0-based.
  * store_step returns 1 for a row, 0 when done, or a negative code: a UNIQUE
- * violation is ICS_ECONFLICT, a foreign-key or CHECK violation ICS_EINVAL. */
+ * violation is ICS_ECONFLICT, a foreign-key, CHECK or NOT NULL violation (or
+ * on PostgreSQL a value of the wrong type) ICS_EINVAL, a serialisation
+ * failure or deadlock ICS_ERETRY, a locked, lost or unreachable database
+ * ICS_EBUSY. On PostgreSQL any failure inside a transaction spoils it:
+ * roll back (later statements fail with the first failure's code). */
 int store_prepare(store *s, const char *sql, store_stmt **out, ics_err *e);
 void store_bind_int(store_stmt *st, int i, int64_t v);
 void store_bind_double(store_stmt *st, int i, double v);
@@ -82,8 +99,6 @@ const char *store_col_text(store_stmt *st, int i); /* "" for NULL; valid until n
 /* The column as a JSON value (integer, real, string or null). */
 json_t *store_col_json(store_stmt *st, int i);
 void store_finalize(store_stmt *st);
-
-int64_t store_last_id(store *s);
 
 /* 1 when a statement for sql is cached and idle (for tests and metrics). */
 int store_stmt_cached(const store *s, const char *sql);
@@ -123,5 +138,16 @@ int store_schema_pending(store *s, int *n, char *first, size_t len, ics_err *e);
 
 /* 0 when the database answers a trivial query. */
 int store_ping(store *s, ics_err *e);
+
+/* Change-event wake-ups across servers (PostgreSQL LISTEN/NOTIFY on the
+ * channel icsflow_events, payload the event id; docs/events.md). A
+ * listening store should be used for nothing else. store_wait_notify
+ * returns 1 with *id set when a notification arrived, 0 after timeout_ms
+ * without one, or a negative code (ICS_EBUSY: the connection was lost; call
+ * store_listen again, which reconnects, and read the events table for what
+ * was missed). On SQLite there is nothing to listen to: store_listen
+ * succeeds and store_wait_notify sleeps timeout_ms and returns 0. */
+int store_listen(store *s, ics_err *e);
+int store_wait_notify(store *s, int timeout_ms, int64_t *id, ics_err *e);
 
 #endif

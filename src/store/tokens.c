@@ -67,12 +67,13 @@ int store_token_insert(store *s, int64_t user_id, const char *hash, const char *
     json_t *p = json_pack("[sIssII]", hash, (json_int_t)user_id, kind, label ? label : "",
                           (json_int_t)created_at, (json_int_t)expires_at);
     if (!label || !*label) json_array_set_new(p, 3, json_null());
-    int rc = store_exec_params(s,
-                               "INSERT INTO tokens (hash, user_id, kind, label, created_at, "
-                               "expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-                               p, e);
+    int64_t tid = 0;
+    int rc = store_query_int(s,
+                             "INSERT INTO tokens (hash, user_id, kind, label, created_at, "
+                             "expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                             p, 0, &tid, e);
     json_decref(p);
-    if (!rc && id) *id = store_last_id(s);
+    if (!rc && id) *id = tid;
     return rc;
 }
 
@@ -199,10 +200,10 @@ int store_user_upsert(store *s, const char *name, const char *role, const char *
     }
     p = json_pack("[sssI]", name, role, org ? org : "", (json_int_t)now);
     if (!org || !*org) json_array_set_new(p, 2, json_null());
-    rc = store_exec_params(
-        s, "INSERT INTO users (name, role, org_code, created_at) VALUES (?, ?, ?, ?)", p, e);
+    rc = store_query_int(
+        s, "INSERT INTO users (name, role, org_code, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        p, 0, id, e);
     json_decref(p);
-    if (!rc) *id = store_last_id(s);
     return rc;
 }
 

@@ -33,11 +33,11 @@ int store_user_insert(store *s, const char *name, const char *role, const char *
 {
     json_t *p = json_pack("[sssI]", name, role, org && *org ? org : "", (json_int_t)created_at);
     if (!(org && *org)) json_array_set_new(p, 2, json_null());
-    int rc = store_exec_params(
-        s, "INSERT INTO users (name, role, org_code, created_at) VALUES (?, ?, ?, ?)", p, e);
+    int rc = store_query_int(
+        s, "INSERT INTO users (name, role, org_code, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        p, 0, id, e);
     json_decref(p);
     if (rc == ICS_ECONFLICT) ics_err_set(e, rc, "a user named '%s' already exists", name);
-    if (!rc) *id = store_last_id(s);
     return rc;
 }
 

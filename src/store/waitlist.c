@@ -358,7 +358,7 @@ int store_waitlist_run_insert(store *s, const store_waitlist_run_row *run,
         "INSERT INTO waitlist_runs (created_at, created_by, as_of, params_json, fingerprint,"
         " patients, sessions, slots, assigned, objective, cost_travel, cost_away, cost_late,"
         " cost_unassigned, urgent, urgent_on_time, urgent_late, elapsed_ms, synthetic)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
         &st, e);
     if (rc) return rc;
     int64_t vals[] = {(int64_t)in->n,
@@ -383,9 +383,9 @@ int store_waitlist_run_insert(store *s, const store_waitlist_run_row *run,
     for (int k = 0; k < 14; k++) store_bind_int(st, 6 + k, vals[k]);
     int sr = store_step(st, e);
     if (sr < 0) rc = sr;
+    if (sr == 1) *id = store_col_int(st, 0);
     store_finalize(st);
     if (rc) return rc;
-    *id = store_last_id(s);
     rc = store_prepare(s,
                        "INSERT INTO waitlist_results (run_id, entry_id, site_code,"
                        " session_date, km, weeks, late, cost_travel, cost_away, cost_late,"
