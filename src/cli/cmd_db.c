@@ -16,7 +16,8 @@
 /* `db purge`: a dry run unless --apply. */
 static int purge(const char *db, const char *retention, int apply)
 {
-    if (access(db, F_OK) != 0) return cli_usage_error("db", "no database at '%s'", db);
+    if (!store_is_uri(db) && access(db, F_OK) != 0)
+        return cli_usage_error("db", "no database at '%s'", db);
     if (!retention) retention = getenv("ICSFLOW_RETENTION_DAYS");
     long days = APP_RETENTION_DAYS_DEFAULT;
     if (retention && cli_int("db", "retention-days", retention, 1, 36525, &days)) return 2;
@@ -41,7 +42,7 @@ int cmd_db(int argc, char **argv)
     const char *db = cli_default_db(), *retention = NULL;
     int apply = 0;
     const cli_opt opts[] = {
-        CLI_OPT_TEXT("db", &db, "PATH  database file (default icsflow.db)"),
+        CLI_OPT_DB(&db),
         CLI_OPT_TEXT("retention-days", &retention,
                      "N  purge: keep identifiers N days after a record closes (default "
                      "$ICSFLOW_RETENTION_DAYS "
@@ -53,7 +54,9 @@ int cmd_db(int argc, char **argv)
     if (np != 1) return cli_usage_error("db", "name one action: init, migrate or purge");
     const char *action = argv[1];
     if (strcmp(action, "purge") == 0) return purge(db, retention, apply);
-    int existed = access(db, F_OK) == 0;
+    /* A PostgreSQL database always exists (CREATE DATABASE is the DBA's);
+     * it is new when every seeding step ran now. */
+    int uri = store_is_uri(db), existed = uri || access(db, F_OK) == 0;
     if (strcmp(action, "migrate") == 0 && !existed)
         return cli_usage_error("db", "no database at '%s' to migrate (use 'db init')", db);
     if (strcmp(action, "init") != 0 && strcmp(action, "migrate") != 0)
@@ -70,6 +73,7 @@ int cmd_db(int argc, char **argv)
     rc = app_db_summary(s, &steps, &places, &seed_steps, &e);
     store_close(s);
     if (rc) return cli_fail("db", &e);
+    if (uri && seeded == app_seed_count()) existed = 0;
     const char *what = !existed ? "created and seeded with the NWL dataset"
                        : seeded ? "seeding completed (an earlier start was interrupted)"
                                 : "up to date";

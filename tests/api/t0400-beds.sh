@@ -19,7 +19,7 @@ ANA=$(mktoken analyst analyst QRV)
 OPS=$(mktoken ops trust_ops RYX)
 
 nref() { sql "SELECT COUNT(*) FROM bed_referrals"; }
-snapshot() { sql "SELECT COUNT(*) FROM bed_referrals; SELECT COUNT(*) FROM bed_stays; SELECT group_concat(status || ':' || IFNULL(referral_id, ''), ',') FROM beds; SELECT COUNT(*) FROM audit; SELECT COUNT(*) FROM bed_status_history; SELECT COUNT(*) FROM events" | md5sum; }
+snapshot() { sql "SELECT COUNT(*) FROM bed_referrals; SELECT COUNT(*) FROM bed_stays; SELECT status || ':' || COALESCE(CAST(referral_id AS TEXT), '') FROM beds ORDER BY bed_id; SELECT COUNT(*) FROM audit; SELECT COUNT(*) FROM bed_status_history; SELECT COUNT(*) FROM events" | md5sum; }
 
 # mark; a write; wrote DESC ACTION EVENT NBED: since the mark, exactly one audit
 # row (of ACTION), one EVENT event, NBED bed.status events and nothing else.
@@ -158,7 +158,7 @@ api GET "/api/v1/beds/referrals/$R/match" "$CLIN"
 expect "a clinician cannot match" 403
 
 # ---- free a bed by discharging a seeded patient ---------------------------
-set -- $(sql "SELECT r.referral_id, b.bed_id, u.bed_type, IFNULL(b.bay_sex, CASE u.sex WHEN 'mixed' THEN 'F' ELSE u.sex END)
+set -- $(sql "SELECT r.referral_id, b.bed_id, u.bed_type, COALESCE(b.bay_sex, CASE u.sex WHEN 'mixed' THEN 'F' ELSE u.sex END)
               FROM beds b JOIN units u ON u.unit_code = b.unit_code JOIN bed_referrals r ON r.referral_id = b.referral_id
               WHERE b.status = 'occupied' AND r.state = 'admitted' AND u.bed_type = 'rehabilitation' ORDER BY b.bed_id LIMIT 1" | tr '|' ' ')
 R0=$1 B=$2 BT=$3 SX=$4
@@ -174,7 +174,7 @@ api POST "/api/v1/beds/referrals/$R0/discharge" "$COORD" '{"destination":"home_w
 expect "discharge a seeded patient" 200
 jqcheck "discharged with a destination" '.state == "discharged" and .destination == "home_with_support"'
 check "bed available" \
-    [ "$(sql "SELECT status || '/' || IFNULL(referral_id, '-') FROM beds WHERE bed_id = $B")" = "available/-" ]
+    [ "$(sql "SELECT status || '/' || COALESCE(CAST(referral_id AS TEXT), '-') FROM beds WHERE bed_id = $B")" = "available/-" ]
 check "stay closed" \
     [ "$(sql "SELECT COUNT(*) FROM bed_stays WHERE referral_id = $R0 AND discharged_at IS NOT NULL")" = 1 ]
 check "history kept" \
