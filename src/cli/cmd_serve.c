@@ -47,10 +47,14 @@ int cmd_serve(int argc, char **argv)
     /* Event streams (http/stream.h; docs/events.md). */
     const char *hb = NULL, *sbuf = NULL, *swin = NULL, *stall = NULL;
     int routes = 0;
+    long db_pool = 0;
     const cli_opt opts[] = {
         CLI_OPT_TEXT("listen", &listen, "HOST:PORT  address to listen on (default 127.0.0.1:8080)"),
         CLI_OPT_TEXT("db", &db,
-                     "PATH  database file, created and seeded if new (default icsflow.db)"),
+                     "PATH  database file or postgresql:// URI, created and seeded if new "
+                     "(default icsflow.db)"),
+        CLI_OPT_INT("db-pool", &db_pool, 1, 1000,
+                    "N  most database connections open at once (default twice --threads, plus 2)"),
         CLI_OPT_TEXT("web", &web,
                      "DIR  dashboard files to serve at / (default: found like --data, see docs)"),
         CLI_OPT_TEXT("body-limit", &limit,
@@ -179,8 +183,8 @@ int cmd_serve(int argc, char **argv)
     if (swin) scfg.window = v;
     if (stall && cli_int("serve", "stream-stall", stall, 1, 3600, &v)) return 2;
     if (stall) scfg.stall = (int)v;
-    http_config cfg = {db,        host, (int)port, web, (size_t)body, (int)nthreads,
-                       port_file, &lim, &scfg};
+    http_config cfg = {db,        host, (int)port, web,         (size_t)body, (int)nthreads,
+                       port_file, &lim, &scfg,     (int)db_pool};
     ics_err e = {0};
     if (app_jobs_start(db, (int)njobs, &e)) {
         app_oidc_shutdown();

@@ -9,6 +9,7 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <microhttpd.h>
@@ -32,12 +33,20 @@
 #include "http/routes.h"
 #include "http/stream.h"
 
-/* ---- connection pool ---------------------------------------------------- */
+/* ---- connection pool ----------------------------------------------------
+ *
+ * At most `size` connections are open at once (--db-pool, default twice the
+ * worker threads plus two): a PostgreSQL server has a fixed number of
+ * connections to share among every icsflow server. A request that finds
+ * them all in use waits up to POOL_WAIT_MS for one, then gets 503. */
+#define POOL_WAIT_MS 10000
 
 typedef struct pool {
     pthread_mutex_t mu;
-    store **free;
-    int nfree, cap;
+    pthread_cond_t freed;
+    store **free; /* idle connections, `size` slots */
+    int nfree, size, open;
+    long waits, timeouts, retries; /* for http_pool_stats */
     const char *path;
 } pool;
 
@@ -47,11 +56,36 @@ static store *pool_get(ics_err *e)
 {
     store *s = NULL;
     pthread_mutex_lock(&P.mu);
-    if (P.nfree) s = P.free[--P.nfree];
+    if (!P.nfree && P.open >= P.size) {
+        P.waits++;
+        metrics_inc("icsflow_db_pool_waits_total", "");
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += POOL_WAIT_MS / 1000;
+        while (!P.nfree && P.open >= P.size)
+            if (pthread_cond_timedwait(&P.freed, &P.mu, &until) == ETIMEDOUT) break;
+    }
+    if (P.nfree) {
+        s = P.free[--P.nfree];
+    } else if (P.open < P.size) {
+        P.open++; /* reserve the slot, connect outside the lock */
+    } else {
+        P.timeouts++;
+        pthread_mutex_unlock(&P.mu);
+        metrics_inc("icsflow_db_pool_timeouts_total", "");
+        ics_err_set(e, ICS_EBUSY, "all %d database connections stayed busy", P.size);
+        return NULL;
+    }
     pthread_mutex_unlock(&P.mu);
-    int s_was_free = s != NULL;
-    if (!s && store_open(P.path, &s, NULL, e)) return NULL;
-    if (!s_was_free) metrics_gauge_add("icsflow_db_pool_open", "", 1);
+    int fresh = s == NULL;
+    if (fresh && store_open(P.path, &s, NULL, e)) {
+        pthread_mutex_lock(&P.mu);
+        P.open--;
+        pthread_cond_signal(&P.freed);
+        pthread_mutex_unlock(&P.mu);
+        return NULL;
+    }
+    if (fresh) metrics_gauge_add("icsflow_db_pool_open", "", 1);
     metrics_gauge_add("icsflow_db_pool_in_use", "", 1);
     return s;
 }
@@ -67,12 +101,22 @@ static void pool_put(store *s)
         while (store_tx_depth(s) > 0) store_rollback(s);
     }
     pthread_mutex_lock(&P.mu);
-    if (P.nfree < P.cap)
-        P.free[P.nfree++] = s;
-    else
-        store_close(s), s = NULL;
+    assert(P.nfree < P.size);
+    P.free[P.nfree++] = s;
+    pthread_cond_signal(&P.freed);
     pthread_mutex_unlock(&P.mu);
-    if (!s) metrics_gauge_add("icsflow_db_pool_open", "", -1);
+}
+
+void http_pool_stats(http_pool_stats_t *out)
+{
+    pthread_mutex_lock(&P.mu);
+    out->size = P.size;
+    out->open = P.open;
+    out->in_use = P.open - P.nfree;
+    out->waits = P.waits;
+    out->timeouts = P.timeouts;
+    out->retries = P.retries;
+    pthread_mutex_unlock(&P.mu);
 }
 
 /* ---- per-request state -------------------------------------------------- */
@@ -467,6 +511,11 @@ static int dispatch(struct MHD_Connection *mc, const char *method, const char *u
         r->fn(&rq, &rs);
         if (rs.err != ICS_ERETRY || attempt >= ICS_RETRY_ATTEMPTS) break;
         metrics_inc("icsflow_db_retries_total", "");
+        pthread_mutex_lock(&P.mu);
+        P.retries++;
+        pthread_mutex_unlock(&P.mu);
+        ics_log("info", "%s %s: re-run after a serialisation failure (attempt %d)", method, url,
+                attempt + 1);
         while (store_tx_depth(db) > 0) store_rollback(db);
         json_decref(rs.json);
         free(rs.body);
@@ -621,16 +670,23 @@ int http_serve(const http_config *cfg, ics_err *e)
     body_limit = cfg->body_limit ? cfg->body_limit : 1 << 20;
     web_dir = cfg->web_dir;
     pthread_mutex_init(&P.mu, NULL);
+    pthread_cond_init(&P.freed, NULL);
     P.path = cfg->db_path;
-    P.cap = cfg->threads * 2 + 2;
-    P.free = calloc((size_t)P.cap, sizeof *P.free);
+    P.size = cfg->db_pool > 0 ? cfg->db_pool : cfg->threads * 2 + 2;
+    P.free = calloc((size_t)P.size, sizeof *P.free);
     metrics_describe("icsflow_db_pool_in_use", METRIC_GAUGE,
                      "Database connections lent to requests now", NULL, 0);
     metrics_describe("icsflow_db_pool_open", METRIC_GAUGE,
                      "Database connections open (lent or idle in the pool)", NULL, 0);
     metrics_describe("icsflow_db_pool_size", METRIC_GAUGE,
-                     "Idle database connections the pool keeps at most", NULL, 0);
-    metrics_gauge_set("icsflow_db_pool_size", "", P.cap);
+                     "Database connections the pool opens at most (--db-pool)", NULL, 0);
+    metrics_gauge_set("icsflow_db_pool_size", "", P.size);
+    metrics_describe("icsflow_db_pool_waits_total", METRIC_COUNTER,
+                     "Requests that found every database connection in use and waited", NULL, 0);
+    metrics_add("icsflow_db_pool_waits_total", "", 0);
+    metrics_describe("icsflow_db_pool_timeouts_total", METRIC_COUNTER,
+                     "Requests that waited in vain for a database connection (503)", NULL, 0);
+    metrics_add("icsflow_db_pool_timeouts_total", "", 0);
     metrics_describe("icsflow_db_retries_total", METRIC_COUNTER,
                      "Use cases run again after a serialisation failure or deadlock", NULL, 0);
     metrics_add("icsflow_db_retries_total", "", 0);
@@ -724,6 +780,7 @@ int http_serve(const http_config *cfg, ics_err *e)
     MHD_stop_daemon(d);
     for (int i = 0; i < P.nfree; i++) store_close(P.free[i]);
     free(P.free);
+    P.open -= P.nfree;
     P.nfree = 0;
     limits_stop();
     ics_log("info", "stopped; database closed");

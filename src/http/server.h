@@ -18,7 +18,17 @@ typedef struct http_config {
     const char *port_file;            /* when set, the bound port is written there */
     const http_limits *limits;        /* NULL for the defaults (http_limits_default) */
     const http_stream_config *stream; /* event streams; NULL for the defaults */
+    int db_pool; /* most database connections open at once; 0: threads * 2 + 2 */
 } http_config;
+
+/* The database connection pool, for metrics: its size, connections open and
+ * in use now, and since start the requests that waited for a connection,
+ * those that waited in vain (503), and use cases re-run after ICS_ERETRY. */
+typedef struct http_pool_stats_t {
+    int size, open, in_use;
+    long waits, timeouts, retries;
+} http_pool_stats_t;
+void http_pool_stats(http_pool_stats_t *out);
 
 /* Serve until SIGINT or SIGTERM, then finish in-flight requests, close the
  * database and return 0. */
