@@ -56,6 +56,10 @@ struct store_stmt {
 int store_sqlite_open(const char *path, store **out, int *created, ics_err *e);
 int store_pg_open(const char *uri, store **out, int *created, ics_err *e);
 
+/* pg.c: SQL as written for both backends in PostgreSQL's dialect (a new
+ * string, NULL when out of memory); *nparams is the number of '?'. */
+char *store_pg_rewrite(const char *sql, int *nparams);
+
 /* schema.c: apply every pending migration step. */
 int store_migrate(store *s, ics_err *e);
 

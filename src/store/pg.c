@@ -1,7 +1,7 @@
 /* pg.c - the PostgreSQL backend of store.h, over libpq.
  *
  * One connection per store, chosen by a libpq URI (store.c). Statements are
- * written once, in the subset both databases share; pg_rewrite below turns
+ * written once, in the subset both databases share; store_pg_rewrite below turns
  * them into PostgreSQL's dialect. Prepared statements are cached per
  * connection as server-side named statements (an LRU, like sqlite.c's).
  * Transactions are SERIALIZABLE, so every read-check-write use case keeps
@@ -59,7 +59,7 @@ static int next_word_is(const char *p, const char *w)
     return strncasecmp(p, w, n) == 0 && !isalnum((unsigned char)p[n]) && p[n] != '_';
 }
 
-static char *pg_rewrite(const char *sql, int *nparams)
+char *store_pg_rewrite(const char *sql, int *nparams)
 {
     sb b;
     sb_init(&b);
@@ -207,6 +207,8 @@ static int fail(pg_store *s, PGresult *res, const char *what, ics_err *e)
     snprintf(msg, sizeof msg, "%s", primary ? primary : PQerrorMessage(s->conn));
     trim(msg);
     int code = code_of(state);
+    /* the server ended the session (shutdown, pg_terminate_backend) */
+    if (state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0)) s->broken = 1;
     if (PQstatus(s->conn) == CONNECTION_BAD) {
         s->broken = 1;
         code = ICS_EBUSY;
@@ -365,7 +367,7 @@ static int pg_exec(store *base, const char *sql, ics_err *e)
     int rc = usable(s, e);
     if (rc) return rc;
     int np;
-    char *text = pg_rewrite(sql, &np);
+    char *text = store_pg_rewrite(sql, &np);
     if (!text) return ics_err_set(e, ICS_ENOMEM, "out of memory");
     assert(np == 0);
     rc = simple(s, text, e);
@@ -465,7 +467,7 @@ static int pg_prepare(store *base, const char *sql, store_stmt **out, ics_err *e
         break;
     }
     if (!st->c) {
-        st->text = pg_rewrite(sql, &st->nparams);
+        st->text = store_pg_rewrite(sql, &st->nparams);
         if (!st->text) {
             free(st);
             return ics_err_set(e, ICS_ENOMEM, "out of memory");

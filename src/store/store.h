@@ -6,7 +6,7 @@
  * once for both: '?' placeholders, TEXT/INTEGER/REAL columns, INTEGER
  * PRIMARY KEY ids returned by INSERT ... RETURNING id; the PostgreSQL
  * backend rewrites placeholders, column types and a few function names in
- * one place (pg.c, pg_rewrite). A store is used by one thread at a time; the
+ * one place (pg.c, store_pg_rewrite). A store is used by one thread at a time; the
  * HTTP server keeps a pool. Writes that touch several rows run between
  * store_begin and store_commit. Domain queries live in
  * src/store/<module>.c and return plain structs or JSON rows to the
