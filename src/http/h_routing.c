@@ -68,12 +68,13 @@ static int time_param(http_req *rq, const char *name, int64_t *out, ics_err *e)
 static int referral_list(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
-    static const char *const allowed[] = {"limit", "offset", "state", "service",
+    static const char *const allowed[] = {"limit", "offset", "after", "state", "service",
                                           "place", "from",   "to",    NULL};
     int64_t limit, offset, total = 0;
-    if (http_query_only(rq, allowed, &e) || http_page(rq, &limit, &offset, &e))
-        return http_error(rs, &e);
     store_referral_filter f = {0};
+    if (http_query_only(rq, allowed, &e) || http_page(rq, &limit, &offset, &e) ||
+        http_after(rq, offset, &f.after, &e))
+        return http_error(rs, &e);
     f.state = http_query(rq, "state");
     f.service = http_query(rq, "service");
     f.place = http_query(rq, "place");
@@ -83,9 +84,10 @@ static int referral_list(http_req *rq, http_resp *rs)
     app_ctx c = http_app(rq);
     if (app_routing_referral_list(&c, f, limit, offset, &rows, &total, &e))
         return http_error(rs, &e);
-    return http_json(rs, 200,
-                     json_pack("{sosIsIsI}", "items", rows, "total", (json_int_t)total, "limit",
-                               (json_int_t)limit, "offset", (json_int_t)offset));
+    json_t *page = json_pack("{sosIsIsI}", "items", rows, "total", (json_int_t)total, "limit",
+                             (json_int_t)limit, "offset", (json_int_t)offset);
+    http_page_next(page, limit);
+    return http_json(rs, 200, page);
 }
 
 typedef int (*referral_step_fn)(app_ctx *, int64_t, const json_t *, json_t **, ics_err *);

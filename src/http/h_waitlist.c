@@ -30,19 +30,20 @@ static int as_of_param(http_req *rq, int64_t now, int64_t *day, ics_err *e)
 
 static int entries(http_req *rq, http_resp *rs)
 {
-    static const char *const allowed[] = {"limit", "offset", "trust", "tfc", "priority",
-                                          "place", "status", "as_of", NULL};
+    static const char *const allowed[] = {"limit",    "offset", "after",  "trust", "tfc",
+                                          "priority", "place",  "status", "as_of", NULL};
     ics_err e = {0};
     int64_t limit, offset, day;
     app_ctx c = http_app(rq);
-    if (http_query_only(rq, allowed, &e) || http_page(rq, &limit, &offset, &e) ||
-        as_of_param(rq, c.now, &day, &e))
-        return http_error(rs, &e);
-    store_waitlist_filter f = {http_query(rq, "trust"), http_query(rq, "tfc"),
+    store_waitlist_filter f = {http_query(rq, "trust"),    http_query(rq, "tfc"),
                                http_query(rq, "priority"), http_query(rq, "place"),
-                               http_query(rq, "status")};
+                               http_query(rq, "status"),   0};
+    if (http_query_only(rq, allowed, &e) || http_page(rq, &limit, &offset, &e) ||
+        http_after(rq, offset, &f.after, &e) || as_of_param(rq, c.now, &day, &e))
+        return http_error(rs, &e);
     json_t *out;
     if (app_waitlist_entry_list(&c, &f, day, limit, offset, &out, &e)) return http_error(rs, &e);
+    http_page_next(out, limit);
     return http_json(rs, 200, out);
 }
 

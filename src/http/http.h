@@ -90,6 +90,13 @@ int http_status_of(int code);
 /* Pagination from ?limit= (1..1000, default 100) and ?offset= (>= 0).
  * ICS_EINVAL with a message when they are not numbers in range. */
 int http_page(http_req *rq, int64_t *limit, int64_t *offset, ics_err *e);
+/* Keyset pagination from ?after=ID (the last row of the previous page;
+ * 0 when absent): cheaper than a deep offset, and stable while rows are
+ * added. ICS_EINVAL when it is not a positive id or comes with an offset. */
+int http_after(http_req *rq, int64_t offset, int64_t *after, ics_err *e);
+/* Add "next_after" to a page {items, ...}: the last item's id when the page
+ * is full (so there may be more), else null. */
+void http_page_next(json_t *page, int64_t limit);
 
 /* Body schema check: the body must be a JSON object; every field must be
  * known, of the declared type, and present when required. All problems are

@@ -144,6 +144,26 @@ int http_page(http_req *rq, int64_t *limit, int64_t *offset, ics_err *e)
     return 0;
 }
 
+int http_after(http_req *rq, int64_t offset, int64_t *after, ics_err *e)
+{
+    const char *a = http_query(rq, "after");
+    *after = 0;
+    if (!a) return 0;
+    if (parse_nonneg(a, after) || *after < 1)
+        return ics_err_set(e, ICS_EINVAL, "after '%s' must be the id of the last row of a page", a);
+    if (offset) return ics_err_set(e, ICS_EINVAL, "give offset or after, not both");
+    return 0;
+}
+
+void http_page_next(json_t *page, int64_t limit)
+{
+    json_t *items = json_object_get(page, "items");
+    size_t n = json_array_size(items);
+    json_t *id =
+        n && (int64_t)n == limit ? json_object_get(json_array_get(items, n - 1), "id") : NULL;
+    json_object_set_new(page, "next_after", json_is_integer(id) ? json_copy(id) : json_null());
+}
+
 int http_body_check(http_req *rq, const json_field *fields, ics_err *e)
 {
     if (!rq->json)

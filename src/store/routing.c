@@ -37,6 +37,8 @@ const store_migration store_schema_routing[] = {
      "CREATE INDEX referrals_provider ON referrals(provider_ods, sent_at);"
      "CREATE INDEX referrals_service ON referrals(service_id, sent_at);",
      NULL},
+    /* the list's order, so a page (by offset or after an id) is an index range */
+    {"routing", 2, "CREATE INDEX referrals_sent_id ON referrals(sent_at, id);", NULL},
     {NULL, 0, NULL, NULL}};
 
 /* ---- loading the directory --------------------------------------------- */
@@ -535,8 +537,12 @@ int store_referral_list(store *s, const store_referral_filter *f, int64_t limit,
     sb_init(&q);
     sb_printf(&q,
               "SELECT " REF_COLS " FROM referrals r LEFT JOIN services sv ON sv.service_id = "
-              "r.service_id%s ORDER BY r.sent_at DESC, r.id DESC LIMIT ? OFFSET ?",
-              w.buf);
+              "r.service_id%s%s ORDER BY r.sent_at DESC, r.id DESC LIMIT ? OFFSET ?",
+              w.buf,
+              f->after ? " AND (r.sent_at, r.id) < (SELECT x.sent_at, x.id FROM referrals x"
+                         " WHERE x.id = ?)"
+                       : "");
+    if (f->after) json_array_append_new(p, json_integer(f->after));
     json_array_append_new(p, json_integer(limit));
     json_array_append_new(p, json_integer(offset));
     rc = store_query_json(s, q.buf, p, rows, e);

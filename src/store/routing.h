@@ -88,6 +88,9 @@ int store_referral_get(store *s, int64_t id, json_t **row, ics_err *e);
 typedef struct store_referral_filter {
     const char *referrer, *provider, *state, *service, *place;
     int64_t from, to;
+    /* keyset page: only referrals after this one in the list's order (newest
+     * first); 0 = from the start. An id that does not exist gives no rows. */
+    int64_t after;
 } store_referral_filter;
 
 int store_referral_list(store *s, const store_referral_filter *f, int64_t limit, int64_t offset,

@@ -57,6 +57,9 @@ const store_migration store_schema_waitlist[] = {
      " cost_unassigned INTEGER NOT NULL, PRIMARY KEY (run_id, entry_id));",
      NULL},
     {"waitlist", 2, NULL, waitlist_v2},
+    /* the list's order, so a page (by offset or after an id) is an index range */
+    {"waitlist", 3, "CREATE INDEX waitlist_entries_clock ON waitlist_entries(clock_start, id);",
+     NULL},
     {NULL, 0, NULL, NULL}};
 
 /* ---- writes ---------------------------------------------------------------- */
@@ -525,9 +528,13 @@ int store_waitlist_entries(store *s, const store_waitlist_filter *f, int64_t lim
                            json_t **out, ics_err *e)
 {
     char sql[1200];
-    snprintf(sql, sizeof sql, "%s%s ORDER BY clock_start, id LIMIT ? OFFSET ?", entry_cols,
-             entry_where);
+    snprintf(sql, sizeof sql, "%s%s%s ORDER BY clock_start, id LIMIT ? OFFSET ?", entry_cols,
+             entry_where,
+             f->after ? " AND (clock_start, id) > (SELECT x.clock_start, x.id FROM"
+                        " waitlist_entries x WHERE x.id = ?)"
+                      : "");
     json_t *p = filter_params(f);
+    if (f->after) json_array_append_new(p, json_integer(f->after));
     json_array_append_new(p, json_integer(limit));
     json_array_append_new(p, json_integer(offset));
     json_t *rows;

@@ -83,6 +83,10 @@ int store_waitlist_results(store *s, int64_t run, const char *trust, int64_t lim
  * priority, place, status. */
 typedef struct store_waitlist_filter {
     const char *trust, *tfc, *priority, *place, *status;
+    /* keyset page: only entries after this one in the list's order (clock
+     * start, then id); 0 = from the start. An id that does not exist gives
+     * no rows. */
+    int64_t after;
 } store_waitlist_filter;
 int store_waitlist_entries(store *s, const store_waitlist_filter *f, int64_t limit, int64_t offset,
                            json_t **out, ics_err *e);
