@@ -4,13 +4,16 @@
  *
  * Each worker has its own database connection. A job runs as its owner
  * (name, role, organisation stored with it) through the same app_ function
- * as a direct request, with a hook that writes progress at most twice a
- * second and reads the cancel flag; the engines cannot stop half-way, so a
- * cancelled run is discarded before anything is stored. */
+ * as a direct request. While it runs, a watcher thread with its own
+ * database connection writes the engine's progress and reads the job's
+ * cancel flag four times a second; once cancelled it sets an atomic flag
+ * the engines poll every few thousand events or pivots, so a cancelled run
+ * stops within about a second and nothing of it is stored. */
 #include "app/jobs.h"
 
 #include <assert.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,41 +187,73 @@ static struct {
 
 typedef struct watch {
     pthread_mutex_t mu; /* the engine may report from several threads */
-    store *db;
+    pthread_cond_t cv;  /* wakes the watcher when the run ends */
+    store *db;          /* the job's own connection (its thread only) */
     int64_t id;
-    double last;
-    int cancel;
+    double frac; /* the engine's last progress */
+    int cancel;  /* the cancel flag was seen in the database */
+    int done;    /* the run has ended: the watcher stops */
+    atomic_int stop;
 } watch;
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#define WATCH_EVERY_MS 250
 
+/* The engine's progress, from any of its threads: only remembered; the
+ * watcher writes it. */
 static void on_progress(void *ctx, double frac)
 {
     watch *w = ctx;
     pthread_mutex_lock(&w->mu);
-    double t = mono();
-    if (t - w->last >= 0.5) {
-        ics_err e = {0};
-        int cancel = 0;
-        if (store_job_progress(w->db, w->id, frac < 0 ? 0 : frac > 1 ? 1 : frac, &cancel, &e) == 0)
-            w->cancel |= cancel;
-        w->last = t;
-    }
+    w->frac = frac < 0 ? 0 : frac > 1 ? 1 : frac;
     pthread_mutex_unlock(&w->mu);
 }
 
+/* The watcher: every WATCH_EVERY_MS, write the progress and read the
+ * cancel flag on a connection of its own (the job's is busy, or held by
+ * the engine's caller), and raise the engines' stop flag when asked. */
+static void *watcher(void *arg)
+{
+    watch *w = arg;
+    store *db = NULL;
+    ics_err e = {0};
+    if (store_open(W.path, &db, NULL, &e)) {
+        ics_log("error", "job %lld: the watcher cannot open the database: %s", (long long)w->id,
+                e.msg);
+        return NULL;
+    }
+    pthread_mutex_lock(&w->mu);
+    while (!w->done) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += WATCH_EVERY_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+        pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+        if (w->done) break;
+        double frac = w->frac;
+        pthread_mutex_unlock(&w->mu);
+        int cancel = 0;
+        ics_err pe = {0};
+        if (store_job_progress(db, w->id, frac, &cancel, &pe) == 0 && cancel)
+            atomic_store(&w->stop, 1);
+        pthread_mutex_lock(&w->mu);
+        w->cancel |= cancel;
+    }
+    pthread_mutex_unlock(&w->mu);
+    store_close(db);
+    return NULL;
+}
+
+/* Asked on the job's thread once the engine has returned: a last look
+ * at the flag, so a cancellation that came after the watcher's last one
+ * still discards the result. */
 static int on_cancelled(void *ctx)
 {
     watch *w = ctx;
-    pthread_mutex_lock(&w->mu);
     ics_err e = {0};
     int cancel = 0;
-    if (store_job_progress(w->db, w->id, 1, &cancel, &e) == 0) w->cancel |= cancel;
+    if (store_job_progress(w->db, w->id, 1, &cancel, &e) == 0 && cancel) atomic_store(&w->stop, 1);
+    pthread_mutex_lock(&w->mu);
+    w->cancel |= cancel;
     int c = w->cancel;
     pthread_mutex_unlock(&w->mu);
     return c;
@@ -237,7 +272,7 @@ static void finish(app_ctx *c, int64_t id, const char *kind, const char *org, co
         rc = store_job_finish(c->db, id, state, result, error, c->now, &e);
         if (!rc)
             rc = app_record(c, &JOB_FINISH, "job", ids, NULL, NULL, "job.finished", orgs,
-                            json_pack("{sIsssss?}", "id", (json_int_t)id, "kind", kind, "state",
+                            json_pack("{sIssssss?}", "id", (json_int_t)id, "kind", kind, "state",
                                       state, "result", result),
                             &e);
         rc = app_end(c, rc, &e);
@@ -254,8 +289,11 @@ static void run_job(store *db, json_t *row)
     const char *org = json_string_value(json_object_get(row, "owner_org"));
     app_ctx c = {db, {owner, role, users_role_bit(role), org ? org : "", "job"}, tz_now(), 0};
     json_t *body = json_object_get(row, "request");
-    watch w = {PTHREAD_MUTEX_INITIALIZER, db, id, 0, 0};
-    app_run_hook hook = {on_progress, on_cancelled, &w};
+    watch w = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .db = db, .id = id};
+    atomic_init(&w.stop, 0);
+    app_run_hook hook = {on_progress, on_cancelled, &w, &w.stop};
+    pthread_t wt;
+    int watching = pthread_create(&wt, NULL, watcher, &w) == 0;
     ics_err e = {0};
     char result[96] = "";
     int rc;
@@ -274,7 +312,13 @@ static void run_job(store *db, json_t *row)
                      (long long)json_integer_value(json_object_get(out, "id")));
     }
     json_decref(out);
+    pthread_mutex_lock(&w.mu);
+    w.done = 1;
+    pthread_cond_signal(&w.cv);
+    pthread_mutex_unlock(&w.mu);
+    if (watching) pthread_join(wt, NULL);
     pthread_mutex_destroy(&w.mu);
+    pthread_cond_destroy(&w.cv);
     c.now = tz_now();
     if (!rc)
         finish(&c, id, kind, c.who.org, "done", result, NULL);

@@ -5,6 +5,8 @@
 #ifndef ICS_APP_LIMITS_H
 #define ICS_APP_LIMITS_H
 
+#include <stdatomic.h>
+
 #include "core/error.h"
 #include "core/progress.h"
 
@@ -25,12 +27,14 @@ void app_limits_set(const app_limits *l);
 
 /* How a long run reports progress and learns it was cancelled (a job on
  * the server's worker pool; NULL fields: nobody is listening). The engines
- * cannot be stopped half-way, so a cancelled run is discarded before its
- * result is stored. */
+ * poll stop (every few thousand events or pivots) and end early with
+ * ICS_ECONFLICT once it is set; whatever they return after a cancellation
+ * is discarded before anything is stored. */
 typedef struct app_run_hook {
     progress_fn progress;
     int (*cancelled)(void *ctx);
     void *ctx;
+    const atomic_int *stop; /* set by the job's watcher when cancelled */
 } app_run_hook;
 
 /* ICS_ECONFLICT "cancelled" when the hook says so, else 0. */

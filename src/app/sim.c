@@ -263,8 +263,13 @@ int app_sim_run_exec(app_ctx *c, const app_sim_req *r, const app_run_hook *hook,
     /* the simulation runs outside the write transaction: it can take
      * seconds and must not hold the database's write lock */
     sim_review rv;
-    int rc = sim_review_run(&d->sc, r->policies, r->search, r->conservative, 0,
+    sim_scenario *sc = malloc(sizeof *sc); /* the model, plus the job's cancel flag */
+    if (!sc) return ics_err_set(e, ICS_ENOMEM, "out of memory");
+    *sc = d->sc;
+    sc->stop = hook ? hook->stop : NULL;
+    int rc = sim_review_run(sc, r->policies, r->search, r->conservative, 0,
                             hook ? hook->progress : NULL, hook ? hook->ctx : NULL, &rv, e);
+    free(sc);
     if (rc) return rc;
     char *svg = NULL;
     if (r->chart) rc = chart_of(d, &rv, &svg, e);

@@ -786,7 +786,9 @@ int app_waitlist_allocate_exec(app_ctx *c, const app_waitlist_opts *o, const app
     double t0 = now_s();
     /* the engine runs outside the write transaction: other writers wait
      * only for the run to be stored */
-    rc = waitlist_allocate(in.sites, in.nsites, in.ss, in.nss, in.p, in.n, &o->prm,
+    waitlist_params prm = o->prm; /* plus the job's cancel flag */
+    prm.stop = hook ? hook->stop : NULL;
+    rc = waitlist_allocate(in.sites, in.nsites, in.ss, in.nss, in.p, in.n, &prm,
                            hook ? hook->progress : NULL, hook ? hook->ctx : NULL, &r, e);
     double ms = (now_s() - t0) * 1000.0;
     if (!rc) rc = app_run_cancelled(hook, e);

@@ -250,7 +250,7 @@ static int do_allocate(store *s, const char *asof, const long *num, double max_k
     progress p;
     progress_init(&p, "allocating");
     json_t *run = NULL, *eq = NULL;
-    app_run_hook hook = {progress_report, NULL, &p};
+    app_run_hook hook = {progress_report, NULL, &p, NULL};
     rc = app_waitlist_allocate_exec(&c, &o, &hook, &run, &e);
     progress_done(&p);
     if (rc) return cli_fail("waitlist", &e);

@@ -8,6 +8,7 @@
 #define ICS_FLOW_FLOW_H
 
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "core/error.h"
@@ -40,6 +41,10 @@ void flow_mcf_root_hint(flow_mcf *g, int node);
  * arcs) arcs (default 1, LEMON's choice). The best values depend on the
  * model's shape; the engines set theirs from benchmarks. */
 void flow_mcf_pricing(flow_mcf *g, int core_arcs, double block_factor);
+/* A cancel flag the solver polls every 1024 pivots: once it reads non-zero
+ * the solve stops with ICS_ECONFLICT ("the run was cancelled"). The caller
+ * owns the flag and sets it from any thread; NULL (the default): never. */
+void flow_mcf_stop_set(flow_mcf *g, const atomic_int *stop);
 /* Solve. ICS_EINVAL when infeasible or unbalanced, ICS_ENOMEM. */
 int flow_mcf_solve(flow_mcf *g, ics_err *e);
 int flow_mcf_nodes(const flow_mcf *g);

@@ -10,6 +10,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,6 +75,7 @@ struct flow_mcf {
     int *dirty;
     int64_t total;
     uint64_t pivots;
+    const atomic_int *stop; /* the caller's cancel flag, polled every 1024 pivots (NULL: none) */
 };
 
 #define INF_CAP INT64_MAX
@@ -907,6 +909,9 @@ restart:
                 update_potential(g);
             }
             g->pivots++;
+            if (g->stop && (g->pivots & 1023) == 0 &&
+                atomic_load_explicit(g->stop, memory_order_relaxed))
+                return ics_err_set(e, ICS_ECONFLICT, "the run was cancelled");
             degenerate = g->delta ? 0 : degenerate + 1;
             if (warm && degenerate > limit) {
                 warm = 0;
@@ -939,4 +944,9 @@ void flow_mcf_arc_get(const flow_mcf *g, size_t arc, int *from, int *to, int64_t
 int64_t flow_mcf_supply_get(const flow_mcf *g, int node)
 {
     return node >= 0 && node < g->n ? g->supply[node] : 0;
+}
+
+void flow_mcf_stop_set(flow_mcf *g, const atomic_int *stop)
+{
+    g->stop = stop;
 }

@@ -3,6 +3,7 @@
  * after their length of stay; waits and occupancy are measured after the
  * warm-up. Also scenario checks and helpers shared by the runner. */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -871,6 +872,12 @@ static int summarise(model *md, double hard, sim_rep *out)
  * still waiting at the hard stop (window end plus another run length plus
  * ten mean stays) is counted as waiting until then and reported as
  * censored: it means the beds cannot keep up. */
+/* The caller's cancel flag, read every 4096 events (an atomic load). */
+static int stopped(const sim_scenario *sc, long n)
+{
+    return sc->stop && (n & 4095) == 0 && atomic_load_explicit(sc->stop, memory_order_relaxed);
+}
+
 int sim_rep_run_events(const sim_scenario *sc, int rep, sim_rep *out)
 {
     memset(out, 0, sizeof *out);
@@ -910,6 +917,10 @@ int sim_rep_run_events(const sim_scenario *sc, int rep, sim_rep *out)
             if (md->waiting > md->max_waiting) md->max_waiting = md->waiting;
         }
         events++;
+        if (stopped(md->sc, events)) {
+            rc = ICS_ECONFLICT;
+            break;
+        }
         if (dep) {
             rc = on_depart(md, heap_pop(&md->h), t);
         } else {
@@ -1084,6 +1095,10 @@ static int run_fifo(model *md, arrivals *av, double hard, sim_rep *out)
         int p = av->place, urgent;
         arrivals_take(av, &los, &urgent, 0);
         arrivals_n++;
+        if (stopped(sc, arrivals_n)) {
+            rc = ICS_ECONFLICT;
+            break;
+        }
         if (!started && t >= wstart) {
             /* those still waiting from the warm-up count towards the maximum */
             started = 1;

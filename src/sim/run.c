@@ -6,6 +6,7 @@
  * threads. */
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,8 @@ static void *worker(void *arg)
     job *j = arg;
     for (;;) {
         pthread_mutex_lock(&j->mu);
+        if (!j->rc && j->sc->stop && atomic_load_explicit(j->sc->stop, memory_order_relaxed))
+            j->rc = ICS_ECONFLICT;
         int k = j->rc ? j->r->reps : j->next++;
         pthread_mutex_unlock(&j->mu);
         if (k >= j->r->reps) break;
@@ -138,8 +141,10 @@ int sim_run(const sim_scenario *sc, int threads, progress_fn progress, void *ctx
     pthread_mutex_destroy(&j.mu);
     if (j.rc) {
         sim_result_free(r);
-        return ics_err_set(e, j.rc, "simulation failed: %s",
-                           j.rc == ICS_ENOMEM ? "out of memory" : "internal error");
+        return j.rc == ICS_ECONFLICT
+                   ? ics_err_set(e, j.rc, "the run was cancelled")
+                   : ics_err_set(e, j.rc, "simulation failed: %s",
+                                 j.rc == ICS_ENOMEM ? "out of memory" : "internal error");
     }
     summarise(sc, r);
     *out = r;

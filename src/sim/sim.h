@@ -8,6 +8,7 @@
 #ifndef ICS_SIM_SIM_H
 #define ICS_SIM_SIM_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "core/error.h"
@@ -87,6 +88,10 @@ typedef struct sim_scenario {
     double target_prob; /* "... in under target_prob of patients" */
     int reps;
     uint64_t seed;
+    /* The caller's cancel flag (NULL: none), polled every 4096 events of a
+     * replication and between replications; once non-zero the run stops
+     * with ICS_ECONFLICT ("the run was cancelled"). Not part of the model. */
+    const atomic_int *stop;
 } sim_scenario;
 
 /* Per-replication metrics, all over patients arriving after the warm-up and

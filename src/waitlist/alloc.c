@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -531,6 +532,7 @@ static int spec_solve(actx *c, spec_work *w, ics_err *e)
 {
     spec_net s;
     int rc = spec_build(c, w, c->p->aggregate, &s, e);
+    if (!rc) flow_mcf_stop_set(s.g, c->p->stop);
     if (!rc) rc = flow_mcf_solve(s.g, e);
     if (!rc) rc = spec_decode(c, w, &s, e);
     if (!rc) {
@@ -549,6 +551,10 @@ static void *worker(void *arg)
     actx *c = arg;
     for (;;) {
         pthread_mutex_lock(&c->mu);
+        if (!c->err && c->p->stop && atomic_load_explicit(c->p->stop, memory_order_relaxed)) {
+            c->err = ICS_ECONFLICT;
+            ics_err_set(&c->e, ICS_ECONFLICT, "the run was cancelled");
+        }
         if (c->err || c->next >= c->nwork) {
             pthread_mutex_unlock(&c->mu);
             return NULL;

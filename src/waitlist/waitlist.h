@@ -8,6 +8,7 @@
 #define ICS_WAITLIST_WAITLIST_H
 
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "core/error.h"
@@ -67,6 +68,9 @@ typedef struct waitlist_params {
     double default_max_km; /* [25] */
     int aggregate;         /* merge interchangeable patients before solving [1] */
     int threads;           /* worker threads [2] */
+    /* The caller's cancel flag (NULL: none): polled between specialties and
+     * every 1024 pivots; once non-zero the run stops with ICS_ECONFLICT. */
+    const atomic_int *stop;
 } waitlist_params;
 
 void waitlist_params_default(waitlist_params *p);

@@ -145,6 +145,35 @@ static void test_hand_traced_single_bed(void **s)
 
 /* The warm-up is discarded: with a warm-up of 1.5 days only patient 3
  * (arrived day 2, waited 3) counts, and occupancy is over [1.5, 11.5). */
+/* A run whose cancel flag is set stops early with ICS_ECONFLICT: a single
+ * replication of 150,000 arrivals (it polls every 4096 events) and a run
+ * of several; with the flag clear the same scenario runs to the end. */
+static void test_run_stops_when_cancelled(void **s)
+{
+    (void)s;
+    sim_scenario *sc = one_unit(2, 1.5, 1);
+    sc->run_days = 100000;
+    sc->reps = 4;
+    atomic_int stop;
+    atomic_init(&stop, 1);
+    sc->stop = &stop;
+    sim_rep rep;
+    assert_int_equal(sim_rep_run(sc, 0, &rep), ICS_ECONFLICT);
+    sim_result *r = NULL;
+    ics_err e = {0};
+    assert_int_equal(sim_run(sc, 1, NULL, NULL, &r, &e), ICS_ECONFLICT);
+    assert_null(r);
+    assert_non_null(strstr(e.msg, "cancelled"));
+    sc->queue = SIM_QUEUE_PRIORITY; /* the event-by-event engine polls too */
+    assert_int_equal(sim_rep_run(sc, 0, &rep), ICS_ECONFLICT);
+    sc->queue = SIM_QUEUE_FIFO;
+    atomic_store(&stop, 0);
+    sc->run_days = 1000;
+    assert_int_equal(sim_run(sc, 1, NULL, NULL, &r, &e), 0);
+    sim_result_free(r);
+    free(sc);
+}
+
 static void test_warmup_is_discarded(void **s)
 {
     (void)s;
@@ -881,6 +910,7 @@ int main(void)
         cmocka_unit_test(test_t_quantile_table_and_expansion),
         cmocka_unit_test(test_hand_traced_single_bed),
         cmocka_unit_test(test_warmup_is_discarded),
+        cmocka_unit_test(test_run_stops_when_cancelled),
         cmocka_unit_test(test_borough_waits_where_pooled_uses_neighbour),
         cmocka_unit_test(test_priority_queue_lets_urgent_go_first),
         cmocka_unit_test(test_priority_waits_include_later_urgent_arrivals),

@@ -362,6 +362,68 @@ static void test_allocate_worked_example(void **s)
     waitlist_result_free(r);
 }
 
+/* A cancelled run (the job's flag set) stops with ICS_ECONFLICT and no
+ * result; the same run with the flag clear is unchanged. */
+static void test_allocate_stops_when_cancelled(void **s)
+{
+    (void)s;
+    waitlist_site st[2];
+    two_sites(st);
+    int64_t D = tz_days_from_civil(2026, 3, 2);
+    waitlist_session ss[2] = {{0, 110, D + 1, 1}, {1, 110, D + 2, 1}};
+    waitlist_patient p[2] = {patient("AAA", 51.5, 0.0, 3, D - 70, D - 70),
+                             patient("BBB", 51.5, 0.1, 4, D, D)};
+    waitlist_params prm;
+    waitlist_params_default(&prm);
+    prm.today = D;
+    atomic_int stop;
+    atomic_init(&stop, 1);
+    prm.stop = &stop;
+    waitlist_result *r = NULL;
+    ics_err e = {0};
+    assert_int_equal(waitlist_allocate(st, 2, ss, 2, p, 2, &prm, NULL, NULL, &r, &e),
+                     ICS_ECONFLICT);
+    assert_null(r);
+    assert_non_null(strstr(e.msg, "cancelled"));
+    atomic_store(&stop, 0);
+    assert_int_equal(waitlist_allocate(st, 2, ss, 2, p, 2, &prm, NULL, NULL, &r, &e), 0);
+    assert_int_equal(r->assigned, 2);
+    waitlist_result_free(r);
+}
+
+/* The solver polls the flag every 1024 pivots: an assignment network that
+ * needs more pivots than that stops when it is set. */
+static flow_mcf *assignment(int k, uint64_t seed)
+{
+    rng r;
+    rng_seed(&r, seed, 0);
+    flow_mcf *g = flow_mcf_new(2 * k, (size_t)k * (size_t)k);
+    for (int u = 0; u < k; u++) {
+        flow_mcf_supply_set(g, u, 1);
+        flow_mcf_supply_set(g, k + u, -1);
+        for (int v = 0; v < k; v++) flow_mcf_arc_add(g, u, k + v, 1, (int64_t)rng_below(&r, 1000));
+    }
+    return g;
+}
+
+static void test_mcf_stops_when_cancelled(void **s)
+{
+    (void)s;
+    ics_err e = {0};
+    flow_mcf *g = assignment(120, 7);
+    assert_int_equal(flow_mcf_solve(g, &e), 0);
+    assert_true(flow_mcf_pivots(g) > 1024); /* the premise: it takes long enough */
+    flow_mcf_free(g);
+    atomic_int stop;
+    atomic_init(&stop, 1);
+    g = assignment(120, 7);
+    flow_mcf_stop_set(g, &stop);
+    assert_int_equal(flow_mcf_solve(g, &e), ICS_ECONFLICT);
+    assert_non_null(strstr(e.msg, "cancelled"));
+    assert_true(flow_mcf_pivots(g) == 1024);
+    flow_mcf_free(g);
+}
+
 /* A P2 patient due on D+1 gets the D+1 slot ahead of a P3 patient; with no
  * slot by the due day the P2 patient is booked late (50000 < leaving them
  * out, 200000) and the P3 patient waits. */
@@ -612,6 +674,8 @@ int main(void)
         cmocka_unit_test(test_mcf_worked_example),
         cmocka_unit_test(test_mcf_rejects_unbalanced_infeasible_and_negative),
         cmocka_unit_test(test_mcf_matches_reference_on_random_networks),
+        cmocka_unit_test(test_mcf_stops_when_cancelled),
+        cmocka_unit_test(test_allocate_stops_when_cancelled),
         cmocka_unit_test(test_mcf_warm_start_and_core_pricing_match_reference),
         cmocka_unit_test(test_allocate_worked_example),
         cmocka_unit_test(test_allocate_books_urgent_before_due_or_late),
