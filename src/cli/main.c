@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/log.h"
 
 int cmd_serve(int, char **), cmd_db(int, char **), cmd_import(int, char **),
     cmd_export(int, char **), cmd_user(int, char **), cmd_route(int, char **),
@@ -117,6 +118,8 @@ int main(int argc, char **argv)
             free(args);
             return rc;
         }
+        ics_log("info", "%s: re-run after a serialisation failure (attempt %d)", argv[1],
+                attempt + 1);
         ics_retry_pause(attempt);
     }
 }

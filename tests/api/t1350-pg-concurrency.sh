@@ -72,6 +72,23 @@ expect "an offer that collided with another transaction succeeds on its re-run" 
 check "the server re-ran it ($before -> $(reruns))" [ "$(reruns)" -gt "$before" ]
 check "its bed is reserved once" [ "$(sql "SELECT status FROM beds WHERE bed_id = $B2")" = reserved ]
 
+# ---- the CLI re-runs a use case the same way --------------------------------
+LAS=$(mktoken crew clinician RRU)
+api POST /api/v1/referrals "$LAS" '{"nhs_number":"943 476 5919","age":84,"needs":["falls"],"postcode":"UB8 3NN","service_id":"FALLS-HH"}'
+expect "a referral for the command line to accept" 201
+RF=$(jqb .id)
+A1=$(audit_count)
+psql -X -q -d "$DB" -c "BEGIN ISOLATION LEVEL SERIALIZABLE; UPDATE referrals SET notes = notes WHERE id = $RF; SELECT pg_sleep(1.5); COMMIT;" >/dev/null &
+holder=$!
+sleep 0.5
+"$BIN" referral accept "$RF" --db "$DB" >"$T/cli.out" 2>"$T/cli.err"
+st=$?
+wait $holder
+check "icsflow referral accept, collided, succeeds on its re-run (exit $st)" [ "$st" -eq 0 ]
+check "it says it re-ran" grep -q "re-run after a serialisation failure" "$T/cli.err"
+check "the referral is accepted" [ "$(sql "SELECT state FROM referrals WHERE id = $RF")" = accepted ]
+check "with one audit record" [ "$(audit_count)" = $((A1 + 1)) ]
+
 # ---- event ids reach readers in commit order ------------------------------
 # Concurrent writers each add a change event; the ids must be the commit
 # order, so the ids read back are gapless and increasing.
