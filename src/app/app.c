@@ -11,6 +11,7 @@
 
 #include "app/hub.h"
 #include "app/live.h"
+#include "app/notify.h"
 #include "core/tz.h"
 #include "store/events.h"
 
@@ -139,6 +140,8 @@ int app_emit(app_ctx *c, const char *type, const char *object_type, const char *
     int rc = store_event_insert(c->db, c->now, type, object_type, object_id, n ? list : NULL,
                                 APP_ICS, payload, &id, e);
     if (!rc && id > c->last_event) c->last_event = id;
+    /* the notifications it makes, in the same transaction */
+    if (!rc) rc = app_notify_event(c, id, type, orgs, payload, e);
     json_decref(payload);
     return rc;
 }

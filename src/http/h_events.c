@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/notify.h"
 #include "http/http.h"
 #include "http/stream.h"
 
@@ -57,7 +58,52 @@ static int events_list(http_req *rq, http_resp *rs)
     return http_json(rs, 200, json_pack("{sosI}", "items", rows, "last_id", (json_int_t)last));
 }
 
-const http_route http_routes_events[] = {{"GET", "/api/v1/events", 0, events_list,
-                                          "Committed changes the caller may see, by id",
-                                          &APP_EVENTS_LIST},
-                                         {NULL, NULL, 0, NULL, NULL, NULL}};
+/* GET /api/v1/notifications?unread=1&limit=N: the caller's inbox and the
+ * unread count for the badge. */
+static int notifications_list(http_req *rq, http_resp *rs)
+{
+    static const char *const allowed[] = {"unread", "limit", NULL};
+    ics_err e = {0};
+    if (http_query_only(rq, allowed, &e)) return http_error(rs, &e);
+    const char *u = http_query(rq, "unread"), *l = http_query(rq, "limit");
+    if (u && strcmp(u, "0") && strcmp(u, "1"))
+        return http_problem(rs, 422, "unread must be 0 or 1", NULL);
+    int64_t limit = 50;
+    if (l) {
+        char *end;
+        limit = strtoll(l, &end, 10);
+        if (!*l || *end || limit < 1 || limit > 1000)
+            return http_problem(rs, 422, "limit must be a whole number from 1 to 1000", NULL);
+    }
+    app_ctx c = http_app(rq);
+    json_t *out = NULL;
+    if (app_notifications_list(&c, u && !strcmp(u, "1"), limit, &out, &e))
+        return http_error(rs, &e);
+    return http_json(rs, 200, out);
+}
+
+static int notification_read(http_req *rq, http_resp *rs)
+{
+    ics_err e = {0};
+    char *end;
+    const char *id = rq->params[0];
+    long long n = strtoll(id, &end, 10);
+    if (!*id || *end || n < 1) return http_problem(rs, 404, "no such notification", NULL);
+    app_ctx c = http_app(rq);
+    if (app_notification_read(&c, n, &e)) return http_error(rs, &e);
+    json_t *out = NULL;
+    if (app_notifications_list(&c, 1, 1, &out, &e)) return http_error(rs, &e);
+    json_t *r = json_pack("{sIsbsO}", "id", (json_int_t)n, "read", 1, "unread",
+                          json_object_get(out, "unread"));
+    json_decref(out);
+    return http_json(rs, 200, r);
+}
+
+const http_route http_routes_events[] = {
+    {"GET", "/api/v1/events", 0, events_list, "Committed changes the caller may see, by id",
+     &APP_EVENTS_LIST},
+    {"GET", "/api/v1/notifications", 0, notifications_list,
+     "The caller's notifications, newest first, with the unread count", &APP_NOTIFICATIONS_LIST},
+    {"POST", "/api/v1/notifications/{id}/read", 0, notification_read,
+     "Mark one of the caller's notifications read", &APP_NOTIFICATION_READ},
+    {NULL, NULL, 0, NULL, NULL, NULL}};

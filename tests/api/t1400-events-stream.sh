@@ -34,6 +34,8 @@ has() { grep -q "$2" "$T/$1" 2>/dev/null; }
 ids() { sed -n 's/^id: //p' "$T/$1" | tr '\n' ' '; }
 types() { sed -n 's/^data: //p' "$T/$1" | jq -r .type | sort -u | tr '\n' ' '; }
 last_id() { sql "SELECT MAX(id) FROM events"; }
+# evids WHERE: the ids of the events matching, in order, space-separated
+evids() { sql "SELECT id FROM events WHERE $1 ORDER BY id" | tr '\n' ' '; }
 
 # ---- the JSON pages stay what they were ----------------------------------
 out=$(curl -s -o "$T/body" -w '%{http_code} %{content_type}' -H "Authorization: Bearer $ADMIN" \
@@ -79,7 +81,7 @@ check "the trust_ops user at RYJ receives the change to RYJ" has ops '"object_id
 check "the trust_ops user at RYJ does not receive RT4's change" \
     sh -c "! grep -q '\"object_id\":\"RT4\"' '$T/ops'"
 check "the admin's stream carries exactly the events since it opened, in order ($(ids adm))" \
-    [ "$(ids adm)" = "$(sql "SELECT group_concat(id, ' ') || ' ' FROM events WHERE id > $E0")" ]
+    [ "$(ids adm)" = "$(evids "id > $E0")" ]
 api GET "/api/v1/events?after=$E0" "$OPS"
 check "the trust_ops stream equals its JSON page ($(ids ops))" \
     [ "$(ids ops)" = "$(jq -r '[.items[].id | tostring] | join(" ") + " "' "$T/body")" ]
@@ -103,7 +105,7 @@ stream r2 "$ADMIN" -H "Last-Event-ID: $SEEN"
 until_ok 5 has r2 "^id: $E1\$"
 stop r2
 both=$(sed -n 's/^id: //p' "$T/r1" "$T/r2" | sort -n | tr '\n' ' ')
-want=$(sql "SELECT group_concat(id, ' ') || ' ' FROM (SELECT id FROM events WHERE id > $E0 ORDER BY id)")
+want=$(evids "id > $E0")
 check "the first stream saw part of the changes (last id $SEEN)" [ "$SEEN" -gt "$E0" ]
 check "the two streams together carry every event once, in order ($both)" [ "$both" = "$want" ]
 stream r3 "$ADMIN" --get --data "after=$SEEN"

@@ -15,6 +15,20 @@ import analytics from './views/analytics.js';
 import admin from './views/admin.js';
 
 const VIEWS = [system, beds, find, waitlist, analytics, admin];
+
+// One render of a view at a time: a live refresh and the view's own reload
+// after an action would otherwise interleave their appends. Each view's
+// render is queued behind the one running, and its start time kept, so a
+// refresh that a later render has already covered is skipped.
+for (const v of VIEWS) {
+  const render = v.render;
+  let chain = Promise.resolve();
+  v.render = function queued(root, ctx) {
+    const run = chain.then(() => { v.renderedAt = performance.now(); return render.call(this, root, ctx); });
+    chain = run.catch(() => {});
+    return run;
+  };
+}
 const ROLE_LABEL = {
   admin: 'ICS administrator', coordinator: 'Bed bureau coordinator', clinician: 'Clinician',
   trust_ops: 'Trust operations', analyst: 'ICS analyst',
@@ -94,6 +108,7 @@ function buildNav() {
 let current = null; // { view, root, ctx }
 let pending = [];
 let timer = null;
+let firstAt = 0; // when the oldest pending event arrived
 
 const wants = (view, ev) => ev.reset || (view.live || []).some((t) =>
   (t.endsWith('.') ? ev.type?.startsWith(t) : ev.type === t));
@@ -125,6 +140,12 @@ async function refresh() {
   const evs = pending;
   pending = [];
   const { view, root, ctx } = current;
+  // The view drew itself again after these events arrived (its own reload
+  // after an action): it shows them already.
+  if ((view.renderedAt || 0) > firstAt && !evs.some((e) => e.reset)) {
+    flashRows(root, evs);
+    return;
+  }
   // A view may refresh only the panel concerned (and keep, say, search results).
   if (view.onLive && !evs.some((e) => e.reset)) {
     await view.onLive(evs, ctx);
@@ -160,6 +181,7 @@ function flashRows(root, evs) {
 
 onEvent((ev) => {
   if (!current || !wants(current.view, ev)) return;
+  if (!pending.length) firstAt = performance.now();
   pending.push(ev);
   if (!timer) timer = setTimeout(refresh, 250);
 });
