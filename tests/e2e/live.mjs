@@ -149,6 +149,22 @@ await check('and does receive one about their own organisation', C.page, async (
   await C.page.waitForFunction((o) => window.icsEvents.some((e) => e.type === 'directory.changed' && e.object_id === o), org, { timeout: 5000 });
 });
 
+await check('an aid request raises the coordinator\'s badge at once, and reading it lowers it', B.page, async () => {
+  const badge = B.page.locator('#badge');
+  const before = Number(await B.page.evaluate(() => document.getElementById('badge').textContent));
+  const day = sql('SELECT MAX(day) FROM sitrep_submissions');
+  const req = await api(process.env.OPS, 'POST', '/api/v1/sitrep/aid', { resource: 'beds', detail: 'ga', quantity: 4,
+    date_from: day, date_to: day, urgency: 'urgent', note: 'live test' });
+  await B.page.waitForFunction((b) => Number(document.getElementById('badge').textContent) === b + 1, before, { timeout: 3000 });
+  assert.equal(await badge.isVisible(), true);
+  await B.page.locator('#bell').click();
+  const item = B.page.locator(`#inbox li[data-kind="aid.request"]`).filter({ hasText: `request ${req.id}` });
+  await item.waitFor({ timeout: WAIT });
+  await B.page.screenshot({ path: join(OUT, 'live-inbox.png') });
+  await item.getByRole('button', { name: 'Mark read' }).click();
+  await B.page.waitForFunction((b) => Number(document.getElementById('badge').textContent) === b, before, { timeout: 5000 });
+});
+
 await check('no page errors', null, async () => { assert.deepEqual(pageErrors, []); });
 
 await browser.close();

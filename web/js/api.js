@@ -24,7 +24,22 @@ export const token = {
 let onUnauthorised = () => {};
 export function setUnauthorisedHandler(fn) { onUnauthorised = fn; }
 
+// Changes in flight (the live refresh waits for them: the view that made
+// the change draws the result itself).
+let writes = 0;
+export const writesInFlight = () => writes;
+
 export async function api(method, path, body, opts = {}) {
+  if (method === 'GET') return call(method, path, body, opts);
+  writes++;
+  try {
+    return await call(method, path, body, opts);
+  } finally {
+    writes--;
+  }
+}
+
+async function call(method, path, body, opts) {
   const headers = { Accept: 'application/json' };
   const t = opts.token ?? token.get();
   if (t) headers.Authorization = `Bearer ${t}`;

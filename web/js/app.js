@@ -4,8 +4,9 @@
 // A view a role may not use is neither in the menu nor reachable by URL;
 // the API refuses it anyway, and views show a 403 in words.
 
-import { ApiError, get, setUnauthorisedHandler, token } from './api.js';
+import { ApiError, get, setUnauthorisedHandler, token, writesInFlight } from './api.js';
 import { onEvent, onState, startLive, stopLive } from './live.js';
+import { startNotifications, stopNotifications } from './notify.js';
 import { clear, destroyCharts, errorBox, field, h } from './ui.js';
 import system from './views/system.js';
 import beds from './views/beds.js';
@@ -137,6 +138,7 @@ async function refresh() {
   timer = null;
   if (!current || !current.root.isConnected) { pending = []; return; }
   if (editing()) { timer = setTimeout(refresh, 1500); return; }
+  if (writesInFlight()) { timer = setTimeout(refresh, 300); return; }
   const evs = pending;
   pending = [];
   const { view, root, ctx } = current;
@@ -229,6 +231,7 @@ async function route() {
 async function start() {
   buildNav();
   startLive();
+  startNotifications();
   if (!location.hash || location.hash === '#/' || location.hash === '#/signin') {
     location.hash = `#/${VIEWS.find(allowed).id}`;
   } else {
@@ -238,6 +241,7 @@ async function start() {
 
 setUnauthorisedHandler((detail) => {
   stopLive();
+  stopNotifications();
   token.clear();
   me = null;
   signInView(`You have been signed out: ${detail}`);
@@ -245,6 +249,7 @@ setUnauthorisedHandler((detail) => {
 
 document.getElementById('signout').addEventListener('click', () => {
   stopLive();
+  stopNotifications();
   token.clear();
   me = null;
   location.hash = '#/signin';
