@@ -17,11 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/sitrep.h"
 #include "core/tz.h"
 #include "store/notifications.h"
 
 const app_use APP_NOTIFICATIONS_LIST = {"notifications.list", ROLE_ANY, APP_SCOPE_NONE};
 const app_use APP_NOTIFICATION_READ = {"notifications.read", ROLE_ANY, APP_SCOPE_NONE};
+const app_use APP_AID_ASK = {"sitrep.aid.ask", ROLE_ADMIN | ROLE_COORDINATOR | ROLE_TRUST_OPS,
+                             APP_SCOPE_OWN_TRUST};
 
 static const char *const ORG_PEOPLE[] = {"clinician", "trust_ops", NULL};
 static const char *const CLINICIANS[] = {"clinician", NULL};
@@ -88,6 +91,14 @@ int app_notify_event(app_ctx *c, int64_t event_id, const char *type, const char 
             rc = store_notify_users(s, "aid.request", at, event_id, "sitrep_aid", oid, title, OPS,
                                     orgs[i], e);
         return rc;
+    }
+    if (!strcmp(type, "aid.asked") && str(payload, "asked")[0]) {
+        snprintf(oid, sizeof oid, "%lld", num(payload, "id"));
+        snprintf(title, sizeof title,
+                 "%s asks your trust for help: mutual-aid request %s (%lld %s)",
+                 str(payload, "org"), oid, num(payload, "quantity"), str(payload, "resource"));
+        return store_notify_users(s, "aid.request", at, event_id, "sitrep_aid", oid, title, OPS,
+                                  str(payload, "asked"), e);
     }
     if (!strcmp(type, "aid.offered") && str(payload, "org")[0]) {
         snprintf(oid, sizeof oid, "%lld", num(payload, "id"));
@@ -189,4 +200,51 @@ int app_notification_read(app_ctx *c, int64_t id, ics_err *e)
     if ((rc = app_begin(c, e))) return rc;
     rc = store_notification_read(c->db, c->who.name, id, c->now, e);
     return app_end(c, rc, e);
+}
+
+int app_aid_ask(app_ctx *c, int64_t id, const char *org, json_t **out, ics_err *e)
+{
+    int rc = app_allow(c, &APP_AID_ASK, e);
+    if (rc) return rc;
+    if (!org || !*org) return ics_err_set(e, ICS_EINVAL, "missing field 'org' (the trust to ask)");
+    json_t *req = NULL;
+    if ((rc = app_sitrep_aid_get(c, id, &req, e))) return rc;
+    const char *mine = str(req, "org"), *state = str(req, "state");
+    const char *parties[] = {mine, NULL};
+    char ids[32];
+    snprintf(ids, sizeof ids, "%lld", (long long)id);
+    int provider = 0;
+    if ((rc = app_scope_check(c, &APP_AID_ASK, parties, "mutual-aid request of yours", ids, e)))
+        goto done;
+    if (strcmp(state, "open") && strcmp(state, "offered")) {
+        rc = ics_err_set(e, ICS_ECONFLICT, "request %s is %s: it no longer takes offers", ids,
+                         state);
+        goto done;
+    }
+    if (app_org_matches(mine, org) || !strncmp(mine, org, 3)) {
+        rc = ics_err_set(e, ICS_EINVAL, "'%s' is the requesting trust itself", org);
+        goto done;
+    }
+    if ((rc = app_begin(c, e))) goto done;
+    rc = store_org_provider(c->db, org, &provider, e);
+    if (!rc && !provider)
+        rc = ics_err_set(e, ICS_EINVAL, "'%s' is not a provider that submits sitreps", org);
+    json_t *after = NULL;
+    if (!rc) {
+        after = json_pack("{sIssss}", "id", (json_int_t)id, "org", mine, "asked", org);
+        const char *both[] = {mine, org, NULL};
+        rc = app_record(c, &APP_AID_ASK, "sitrep_aid", ids, NULL, after, "aid.asked", both,
+                        json_pack("{sIsssssOsO}", "id", (json_int_t)id, "org", mine, "asked", org,
+                                  "resource", json_object_get(req, "resource"), "quantity",
+                                  json_object_get(req, "quantity")),
+                        e);
+    }
+    rc = app_end(c, rc, e);
+    if (!rc)
+        *out = after;
+    else
+        json_decref(after);
+done:
+    json_decref(req);
+    return rc;
 }

@@ -99,6 +99,23 @@ static int notification_read(http_req *rq, http_resp *rs)
     return http_json(rs, 200, r);
 }
 
+/* POST /api/v1/sitrep/aid/{id}/ask {"org": "R1K"}: ask one trust for help. */
+static int aid_ask(http_req *rq, http_resp *rs)
+{
+    static const json_field f[] = {{"org", JF_STRING, 1}, {NULL, 0, 0}};
+    ics_err e = {0};
+    if (http_body_check(rq, f, &e)) return http_error(rs, &e);
+    char *end;
+    const char *id = rq->params[0];
+    long long n = strtoll(id, &end, 10);
+    if (!*id || *end || n < 1) return http_problem(rs, 404, "no such mutual-aid request", NULL);
+    app_ctx c = http_app(rq);
+    json_t *out = NULL;
+    if (app_aid_ask(&c, n, json_string_value(json_object_get(rq->json, "org")), &out, &e))
+        return http_error(rs, &e);
+    return http_json(rs, 200, out);
+}
+
 const http_route http_routes_events[] = {
     {"GET", "/api/v1/events", 0, events_list, "Committed changes the caller may see, by id",
      &APP_EVENTS_LIST},
@@ -106,4 +123,6 @@ const http_route http_routes_events[] = {
      "The caller's notifications, newest first, with the unread count", &APP_NOTIFICATIONS_LIST},
     {"POST", "/api/v1/notifications/{id}/read", 0, notification_read,
      "Mark one of the caller's notifications read", &APP_NOTIFICATION_READ},
+    {"POST", "/api/v1/sitrep/aid/{id}/ask", 0, aid_ask,
+     "Ask one trust for help with a mutual-aid request (it is notified)", &APP_AID_ASK},
     {NULL, NULL, 0, NULL, NULL, NULL}};

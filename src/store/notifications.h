@@ -26,6 +26,8 @@ int store_notifications_list(store *s, const char *user, int unread, int64_t lim
 int store_notifications_unread(store *s, const char *user, int64_t *n, ics_err *e);
 /* Mark one read (at): ICS_ENOTFOUND when it is not this user's. */
 int store_notification_read(store *s, const char *user, int64_t id, int64_t at, ics_err *e);
+/* 1 when org is a provider that submits sitreps. */
+int store_org_provider(store *s, const char *org, int *yes, ics_err *e);
 /* 1 when org is a provider that submits sitreps and has none for day. */
 int store_sitrep_missing(store *s, const char *org, const char *day, int *missing, ics_err *e);
 

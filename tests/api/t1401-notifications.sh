@@ -80,6 +80,33 @@ api POST "/api/v1/sitrep/aid/$ID/agree" "$OPS_RYJ" "{\"offer_id\":$OFFER}"
 expect "RYJ agrees R1K's offer" 200
 check "the offering trust is told its offer was agreed" has "$OPS_R1K" aid.agreed "$ID"
 
+# ---- "ask this trust" ------------------------------------------------------------------
+api POST /api/v1/sitrep/aid "$OPS_RYJ" "$REQ"
+expect "RYJ asks for aid again" 201
+ID2=$(jqb .id)
+api POST "/api/v1/sitrep/aid/$ID2/ask" "$CNWL" '{"org":"R1K"}'
+expect "a clinician may not ask a trust" 403
+api POST "/api/v1/sitrep/aid/$ID2/ask" "$OPS_R1K" '{"org":"RAS"}'
+expect "another trust may not ask on RYJ's behalf" 404
+api POST "/api/v1/sitrep/aid/$ID2/ask" "$OPS_RYJ" '{"org":"RYJ"}'
+expect "asking oneself" 422
+api POST "/api/v1/sitrep/aid/$ID2/ask" "$OPS_RYJ" '{"org":"ZZZ"}'
+expect "asking an unknown organisation" 422
+api POST "/api/v1/sitrep/aid/$ID2/ask" "$OPS_RYJ" '{}'
+expect "asking nobody" 422
+A0=$(audit_count)
+api POST "/api/v1/sitrep/aid/$ID2/ask" "$OPS_RYJ" '{"org":"R1K"}'
+expect "RYJ asks R1K" 200
+check "one audit row" [ "$(audit_count)" -eq $((A0 + 1)) ]
+check "an aid.asked event whose parties are the requester and the trust asked" \
+    [ "$(sql "SELECT orgs FROM events WHERE type = 'aid.asked' ORDER BY id DESC LIMIT 1")" = ",RYJ,R1K," ]
+check "R1K's trust operations user is told" has "$OPS_R1K" aid.request "$ID2"
+check "a trust not asked is not" hasnt "$OPS_RAS" aid.request "$ID2"
+api GET "/api/v1/sitrep/aid/$ID2" "$OPS_R1K"
+expect "the trust asked sees the request" 200
+api POST "/api/v1/sitrep/aid/$ID/ask" "$OPS_RYJ" '{"org":"RAS"}'
+expect "a request already agreed takes no more asks" 409
+
 # ---- OPEL 4: everyone ----------------------------------------------------------------
 E0=$(sql "SELECT MAX(id) FROM events")
 RY9='{"org":"RY9","fields":{"community_beds":60,"community_occupied":57,"ucr_referrals":40,"ucr_within_2h":30,"staff_absence_pct":7.5},"declared_level":4,"reason":"Half the rapid response team off sick"}'
