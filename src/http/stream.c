@@ -63,6 +63,8 @@ static struct {
     http_stream *list;    /* the fan-out's own */
     int running, stop, count;
     pthread_t thread;
+    pthread_t listener; /* PostgreSQL: LISTEN icsflow_events, for commits by other servers */
+    int listening;
     http_stream_config cfg;
     char *db;
 } F = {.mu = PTHREAD_MUTEX_INITIALIZER};
@@ -464,6 +466,46 @@ static void *fanout(void *arg)
     return NULL;
 }
 
+static int stopping(void)
+{
+    pthread_mutex_lock(&F.mu);
+    int s = F.stop;
+    pthread_mutex_unlock(&F.mu);
+    return s;
+}
+
+/* The wake-up across servers: PostgreSQL delivers each committed event's id
+ * to every listening connection; this thread hands it to the hub. A lost
+ * connection is re-opened (the fan-out's poll covers the gap). */
+static void *listener(void *arg)
+{
+    store *s = arg;
+    int up = 0;
+    while (!stopping()) {
+        ics_err e = {0};
+        if (!up) {
+            if (store_listen(s, &e)) {
+                ics_log("warn", "event stream: cannot listen for other servers' events: %s", e.msg);
+                struct timespec ts = {1, 0};
+                nanosleep(&ts, NULL);
+                continue;
+            }
+            up = 1;
+            hub_wake(0); /* anything missed while not listening */
+        }
+        int64_t id = 0;
+        int rc = store_wait_notify(s, 1000, &id, &e);
+        if (rc == 1)
+            hub_wake(id > 0 ? id : 0);
+        else if (rc < 0) {
+            ics_log("warn", "event stream: listening connection lost: %s", e.msg);
+            up = 0;
+        }
+    }
+    store_close(s);
+    return NULL;
+}
+
 int http_stream_start(const char *db, const http_stream_config *cfg, ics_err *e)
 {
     assert(db && cfg && cfg->buffer >= 1024 && cfg->heartbeat >= 1 && cfg->poll_ms >= 10);
@@ -485,6 +527,17 @@ int http_stream_start(const char *db, const http_stream_config *cfg, ics_err *e)
     pthread_mutex_lock(&F.mu);
     F.running = 1;
     pthread_mutex_unlock(&F.mu);
+    /* Several servers share a PostgreSQL database: each listens for the
+     * others' commits. (SQLite: one server per file; the poll finds changes
+     * made by the command line.) */
+    F.listening = 0;
+    store *ls;
+    if (!strcmp(store_backend(s), "postgresql") && !store_open(db, &ls, NULL, e)) {
+        if (pthread_create(&F.listener, NULL, listener, ls))
+            store_close(ls);
+        else
+            F.listening = 1;
+    }
     return 0;
 }
 
@@ -497,6 +550,8 @@ void http_stream_stop(void)
     if (!running) return;
     hub_wake(0);
     pthread_join(F.thread, NULL);
+    if (F.listening) pthread_join(F.listener, NULL);
+    F.listening = 0;
     pthread_mutex_lock(&F.mu);
     F.running = 0;
     /* streams attached while the thread was stopping */

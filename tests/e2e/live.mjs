@@ -3,7 +3,8 @@
 // a bed closed by one coordinator disappears from the other's board within
 // 2 s without a reload; a stream cut (the reconnecting banner shows) and
 // resumed loses no event; a clinician never receives an event about an
-// object their role or organisation may not read. Prints "ok N - ...".
+// object their role or organisation may not read; the notification badge
+// follows; a UCR provider reports today's capacity. Prints "ok N - ...".
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -163,6 +164,21 @@ await check('an aid request raises the coordinator\'s badge at once, and reading
   await B.page.screenshot({ path: join(OUT, 'live-inbox.png') });
   await item.getByRole('button', { name: 'Mark read' }).click();
   await B.page.waitForFunction((b) => Number(document.getElementById('badge').textContent) === b, before, { timeout: 5000 });
+});
+
+await check('a rapid-response provider reports today\'s capacity from the dashboard', null, async () => {
+  const U = await user(browser, process.env.UCR);
+  await U.page.goto(`${URL}/#/find`);
+  await settled(U.page);
+  const form = U.page.locator('form[data-service="FALLS-HH"]');
+  await form.waitFor({ timeout: WAIT });
+  await form.getByLabel('Taken today').fill('3');
+  await form.getByLabel('Capacity today').fill('9');
+  await form.getByRole('button', { name: 'Report' }).click();
+  await U.page.locator('.flash', { hasText: '3 taken of 9' }).waitFor({ timeout: WAIT });
+  assert.equal(sql("SELECT used_today || '/' || capacity FROM service_capacity WHERE service_id = 'FALLS-HH'"), '3/9');
+  await U.page.screenshot({ path: join(OUT, 'live-capacity.png') });
+  await U.ctx.close();
 });
 
 await check('no page errors', null, async () => { assert.deepEqual(pageErrors, []); });

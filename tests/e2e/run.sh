@@ -34,11 +34,12 @@ tok() { "$BIN" user add --db "$DB" --name "$1" --role "$2" ${3:+--org "$3"} | ta
 ADMIN=$(tok e2e-admin admin QRV)
 COORD=$(tok e2e-coordinator coordinator QRV)
 COORD2=$(tok e2e-coordinator2 coordinator QRV)
+UCR=$(tok e2e-ucr clinician RV3) # a rapid-response provider (CNWL)
 CLIN=$(tok e2e-clinician clinician RRU)
 OPS=$(tok e2e-ops trust_ops RYJ)
 ANALYST=$(tok e2e-analyst analyst QRV)
 CLIN_ORG=RRU
-export ADMIN COORD COORD2 CLIN CLIN_ORG OPS ANALYST
+export ADMIN COORD COORD2 CLIN CLIN_ORG OPS ANALYST UCR
 
 # Every browser tab holds an event stream, all from 127.0.0.1.
 "$BIN" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$T/port" --streams-per-addr 64 >"$T/server.log" 2>&1 &

@@ -5,7 +5,7 @@
 // service (POST /api/v1/referrals); the referrals they can see are listed
 // with their state and the actions the lifecycle allows.
 
-import { get, post, qs } from '../api.js';
+import { get, post, put, qs } from '../api.js';
 import { busy, clear, errorBox, field, fmt, h, loading, note, panel, reasonButton, select, table } from '../ui.js';
 
 const FINDERS = ['admin', 'clinician'];
@@ -154,6 +154,31 @@ function referralsPanel(ctx) {
   return { node: panel('Referrals', h('div', { class: 'fields' }, field('State', state)), msg, out), load };
 }
 
+// "Today's capacity": the provider's own services, reported from here
+// (PUT /api/v1/services/{id}/capacity), so finders see fresh figures.
+function capacityPanel(ctx, services) {
+  const org = ctx.me.org || '';
+  const mine = services.filter((s) => s.provider_ods === org || (org.length === 3 && s.provider_ods.startsWith(org)));
+  if (!mine.length) return null;
+  const msg = h('div', { class: 'out', 'aria-live': 'polite' });
+  const rows = mine.map((s) => {
+    const used = h('input', { type: 'number', name: 'used_today', min: 0, max: 100000, required: true, 'aria-label': `Referrals taken today by ${s.name}` });
+    const cap = h('input', { type: 'number', name: 'capacity', min: 0, max: 100000, value: s.daily_capacity ?? '', 'aria-label': `Capacity today of ${s.name}` });
+    const btn = h('button', { type: 'submit', class: 'small' }, 'Report');
+    const form = h('form', { class: 'actions', 'aria-label': `Today's capacity of ${s.name}`, dataset: { service: s.service_id } },
+      h('span', {}, s.name, ' ', h('small', { class: 'muted' }, s.service_id)), field('Taken today', used), field('Capacity today', cap), btn);
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const body = { used_today: Number(used.value) };
+      if (cap.value !== '') body.capacity = Number(cap.value);
+      const r = await busy(btn, msg, () => put(`/api/v1/services/${encodeURIComponent(s.service_id)}/capacity`, body));
+      if (r) ctx.flash(`${s.name}: ${body.used_today} taken of ${body.capacity ?? s.daily_capacity ?? 'unlimited'} today.`);
+    });
+    return form;
+  });
+  return panel("Today's capacity of your services", note('Report what each service can still take today; finders see it at once.'), ...rows, msg);
+}
+
 export default {
   id: 'find',
   title: 'Find a service',
@@ -172,5 +197,11 @@ export default {
       root.append(finderPanel(ctx, services, refs.load));
     }
     root.append(refs.node);
+    if (['clinician', 'trust_ops'].includes(ctx.me.role) && ctx.me.org) {
+      try {
+        const cap = capacityPanel(ctx, (await get('/api/v1/services?limit=1000')).items);
+        if (cap) root.append(cap);
+      } catch (err) { root.append(errorBox(err)); }
+    }
   },
 };
