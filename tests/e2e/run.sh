@@ -52,12 +52,13 @@ while [ ! -s "$T/port" ]; do
     fi
     sleep 0.05
 done
-export ICS_URL="http://127.0.0.1:$(cat "$T/port")" ICS_DB="$DB" ICS_OUT="$OUT" CHROMIUM
+export ICS_URL="http://127.0.0.1:$(cat "$T/port")" ICS_DB="$DB" ICS_OUT="$OUT" CHROMIUM ICS_BIN="$BIN"
 
 # E2E_ONLY=live runs one script (tests/e2e/NAME.mjs); live.mjs checks the live
-# updates with two browser contexts
+# updates with two browser contexts; oidc.mjs signs in through the test
+# OpenID provider with a second server of its own
 st=0
-for s in ${E2E_ONLY:-dashboard live}; do
+for s in ${E2E_ONLY:-dashboard live oidc}; do
     node "tests/e2e/$s.mjs" || st=1
 done
 
