@@ -1,6 +1,9 @@
 #!/bin/sh
 # layers.sh - check the layering rules of docs/architecture.md (run by
-# `make test`): SQL only under src/store; audit records and change events
+# `make test`): SQL only under src/store, and no file reading or CSV
+# parsing there (the application reads and checks, the store writes rows);
+# no SQL date function in any query (instants are INTEGER seconds the use
+# case passes: docs/architecture.md, "Time"); audit records and change events
 # written only by the application layer (src/app); shells (HTTP handlers
 # and CLI commands) never call the store directly. Files not yet moved to
 # the application layer are listed in scripts/layers-pending.txt, and the
@@ -19,6 +22,14 @@ for f in $(find src -name '*.c' -o -name '*.h' | sort); do
     case $f in src/store/*) continue ;; esac
     hits=$(grep -nE '"[^"]*\b(SELECT .* FROM|INSERT INTO|UPDATE [a-z_]+ SET|DELETE FROM|CREATE (TABLE|INDEX)|BEGIN IMMEDIATE|PRAGMA )' "$f")
     [ -n "$hits" ] && report "$f" "SQL outside src/store" "$hits"
+done
+for f in src/store/*.c; do
+    hits=$(grep -nE '\b(fopen|csv_read_file|csv_parse)\(' "$f")
+    [ -n "$hits" ] && report "$f" "file reading or CSV parsing in the store (read and check in src/app)" "$hits"
+done
+for f in $(find src -name '*.c' | sort); do
+    hits=$(grep -nE '"[^"]*(\bCURRENT_(TIMESTAMP|DATE|TIME)\b|\bLOCALTIMESTAMP\b|\b(strftime|datetime|julianday|unixepoch|clock_timestamp)\(|'"'now'"'|\b(VALUES|SET|WHERE|SELECT)\b[^"]*\bnow\(\))' "$f")
+    [ -n "$hits" ] && report "$f" "a SQL date function (bind the use case's now as seconds)" "$hits"
 done
 for f in $(find src -name '*.c' | sort); do
     case $f in src/app/*|src/store/query.c|src/store/events.c) continue ;; esac

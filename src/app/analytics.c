@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/analytics_report.h"
 #include "app/seed.h"
 #include "core/jget.h"
 
@@ -51,9 +52,7 @@ int app_analytics_rates(app_ctx *c, const char *dataset, store_an_statistic st, 
                         analytics_funnel **f, ics_err *e)
 {
     int rc = app_allow(c, &APP_ANALYTICS_READ, e);
-    if (!rc)
-        rc = store_analytics_rates_json(c->db, dataset ? dataset : STORE_ANALYTICS_NEL, st, out, f,
-                                        e);
+    if (!rc) rc = app_an_rates_json(c->db, dataset ? dataset : STORE_ANALYTICS_NEL, st, out, f, e);
     if (!rc) app_json_utc(json_object_get(*out, "dataset"), "created_at");
     return rc;
 }
@@ -61,13 +60,13 @@ int app_analytics_rates(app_ctx *c, const char *dataset, store_an_statistic st, 
 int app_analytics_variation(app_ctx *c, const char *dataset, json_t **out, ics_err *e)
 {
     int rc = app_allow(c, &APP_ANALYTICS_READ, e);
-    return rc ? rc : store_analytics_variation_json(c->db, dataset, out, e);
+    return rc ? rc : app_an_variation_json(c->db, dataset, out, e);
 }
 
 int app_analytics_allocation(app_ctx *c, const analytics_pace *p, analytics_alloc **out, ics_err *e)
 {
     int rc = app_allow(c, &APP_ANALYTICS_READ, e);
-    return rc ? rc : store_analytics_alloc(c->db, p, out, e);
+    return rc ? rc : app_an_alloc(c->db, p, out, e);
 }
 
 int app_analytics_weights(app_ctx *c, json_t **out, ics_err *e)
@@ -88,22 +87,22 @@ int app_analytics_rates_from_tables(const analytics_table *counts, const analyti
                                     store_an_statistic st, json_t **out, analytics_funnel **f,
                                     ics_err *e)
 {
-    return store_analytics_rates_compute(counts, pops, NULL, 0, st, out, f, e);
+    return app_an_rates_compute(counts, pops, NULL, 0, st, out, f, e);
 }
 
 int app_analytics_statistic_parse(const char *s, store_an_statistic *out, ics_err *e)
 {
-    return store_analytics_statistic_parse(s, out, e);
+    return app_an_statistic_parse(s, out, e);
 }
 
 json_t *app_analytics_funnel_json(const analytics_funnel *f)
 {
-    return store_analytics_funnel_json(f);
+    return app_an_funnel_json(f);
 }
 
 json_t *app_analytics_alloc_json(const analytics_alloc *a)
 {
-    return store_analytics_alloc_json(a);
+    return app_an_alloc_json(a);
 }
 
 /* ---- writes --------------------------------------------------------------- */
@@ -142,9 +141,9 @@ int app_analytics_dataset_create(app_ctx *c, const app_an_dataset *in, json_t **
         problems_add(&p, "give the counts as exactly one of 'rows' or 'csv'");
     if ((rc = problems_done(&p, e))) return rc;
     analytics_table *t;
-    rc = in->rows ? store_analytics_table_from_json(c->db, in->rows, "count", &t, e)
-                  : store_analytics_table_from_csv(c->db, in->source ? in->source : "csv", in->csv,
-                                                   in->csv_len, "count", &t, e);
+    rc = in->rows ? app_an_table_from_json(c->db, in->rows, "count", &t, e)
+                  : app_an_table_from_csv(c->db, in->source ? in->source : "csv", in->csv,
+                                          in->csv_len, "count", &t, e);
     if (rc) return rc;
     if ((rc = app_begin(c, e))) {
         analytics_table_free(t);
@@ -190,8 +189,7 @@ int app_analytics_population_replace(app_ctx *c, const char *source, const char 
     int rc = app_allow(c, &APP_ANALYTICS_POPULATION_REPLACE, e);
     if (rc) return rc;
     analytics_table *t;
-    if ((rc = store_analytics_table_from_csv(c->db, source, csv, len, "population", &t, e)))
-        return rc;
+    if ((rc = app_an_table_from_csv(c->db, source, csv, len, "population", &t, e))) return rc;
     if ((rc = app_begin(c, e))) {
         analytics_table_free(t);
         return rc;
@@ -220,7 +218,7 @@ int app_analytics_weights_replace(app_ctx *c, const json_t *body, json_t **after
     if ((rc = app_begin(c, e))) return rc;
     json_t *before = NULL;
     rc = store_analytics_weights_json(c->db, &before, e);
-    if (!rc) rc = store_analytics_weights_set(c->db, body, e);
+    if (!rc) rc = app_an_weights_set(c->db, body, e);
     if (!rc) rc = store_analytics_weights_json(c->db, after, e);
     if (!rc)
         rc = record(c, &APP_ANALYTICS_WEIGHTS_REPLACE, "allocation_weights", "current", before,
@@ -243,7 +241,7 @@ int app_analytics_current_replace(app_ctx *c, const json_t *body, ics_err *e)
     if ((rc = json_check_object(body, f, e)) || (rc = app_begin(c, e))) return rc;
     json_t *before = NULL;
     const json_t *items = json_object_get(body, "items");
-    rc = store_analytics_current_set(c->db, items, &before, e);
+    rc = app_an_current_set(c->db, items, &before, e);
     json_t *was = json_pack("{so?}", "items", before);
     if (!rc)
         rc = record(
@@ -263,8 +261,8 @@ int app_analytics_run_create(app_ctx *c, const analytics_pace *p, const char *la
     int rc = app_allow(c, &APP_ANALYTICS_ALLOCATION_RUN, e);
     if (rc) return rc;
     analytics_alloc *a;
-    if ((rc = store_analytics_alloc(c->db, p, &a, e))) return rc;
-    *result = store_analytics_alloc_json(a);
+    if ((rc = app_an_alloc(c->db, p, &a, e))) return rc;
+    *result = app_an_alloc_json(a);
     analytics_alloc_free(a);
     *params = json_pack("{sisfsfsfsf}", "years", p->years, "pace", p->pace, "floor", p->floor,
                         "cap", p->cap, "growth", p->budget_growth);
@@ -293,5 +291,5 @@ int app_analytics_run_create(app_ctx *c, const analytics_pace *p, const char *la
  * non-elective admissions. */
 int app_analytics_seed(app_ctx *c, const char *data_dir, ics_err *e)
 {
-    return store_analytics_seed(c->db, data_dir, c->now, e);
+    return app_an_seed(c->db, data_dir, c->now, e);
 }

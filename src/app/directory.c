@@ -18,10 +18,44 @@ const app_use APP_DIR_READ = {"directory.read", ROLE_ANY, APP_SCOPE_ICS};
 const app_use APP_DIR_WRITE = {"directory.write", ROLE_ADMIN, APP_SCOPE_ICS};
 const app_use APP_DIR_IMPORT = {"directory.import", ROLE_ADMIN, APP_SCOPE_ICS};
 
+/* Load every <collection>.csv found in dir, in dependency order, inside the
+ * caller's transaction; *total receives the rows written. Missing files are
+ * skipped unless required is set. (Reading files is the application's
+ * part; the store only writes the parsed rows.) */
+static int import_files(store *s, const char *dir, int required, int *total, ics_err *e)
+{
+    int rc = 0;
+    *total = 0;
+    for (const dir_collection *c = directory_collections; c->name && !rc; c++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s.csv", dir, c->name);
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            if (required) rc = ics_err_set(e, ICS_EIO, "%s: file not found", path);
+            continue;
+        }
+        fclose(f);
+        csv_doc *doc;
+        rc = csv_read_file(path, &doc, e);
+        if (rc) break;
+        int n = 0;
+        rc = store_dir_import_csv(s, c, doc, &n, e);
+        csv_free(doc);
+        *total += n;
+    }
+    return rc;
+}
+
 int app_directory_seed(app_ctx *c, const char *data_dir, ics_err *e)
 {
     int total = 0;
-    return store_dir_import_dir(c->db, data_dir, 1, &total, e);
+    int rc = store_begin(c->db, e);
+    if (!rc) rc = import_files(c->db, data_dir, 1, &total, e);
+    if (rc) {
+        store_rollback(c->db);
+        return rc;
+    }
+    return store_commit(c->db, e);
 }
 
 int app_dir_list(app_ctx *c, const dir_collection *coll, const json_t *filters, int64_t limit,
@@ -244,7 +278,7 @@ int app_dir_import(app_ctx *c, char *const *paths, int n, const char *coll, int 
         if (stat(paths[i], &st) != 0)
             rc = ics_err_set(e, ICS_EIO, "cannot read '%s'", paths[i]);
         else if (S_ISDIR(st.st_mode))
-            rc = store_dir_import_files(c->db, paths[i], 0, &k, e);
+            rc = import_files(c->db, paths[i], 0, &k, e);
         else if (ends_with(paths[i], ".json"))
             rc = import_json(c->db, paths[i], &k, e);
         else

@@ -493,41 +493,6 @@ int store_dir_delete(store *s, const dir_collection *c, const char *key, json_t 
     return rc;
 }
 
-int store_dir_import_files(store *s, const char *dir, int required, int *total, ics_err *e)
-{
-    int rc = 0;
-    *total = 0;
-    for (const dir_collection *c = directory_collections; c->name && !rc; c++) {
-        char path[1024];
-        snprintf(path, sizeof path, "%s/%s.csv", dir, c->name);
-        FILE *f = fopen(path, "r");
-        if (!f) {
-            if (required) rc = ics_err_set(e, ICS_EIO, "%s: file not found", path);
-            continue;
-        }
-        fclose(f);
-        csv_doc *doc;
-        rc = csv_read_file(path, &doc, e);
-        if (rc) break;
-        int n = 0;
-        rc = store_dir_import_csv(s, c, doc, &n, e);
-        csv_free(doc);
-        *total += n;
-    }
-    return rc;
-}
-
-int store_dir_import_dir(store *s, const char *dir, int required, int *total, ics_err *e)
-{
-    int rc = store_begin(s, e);
-    if (!rc) rc = store_dir_import_files(s, dir, required, total, e);
-    if (rc) {
-        store_rollback(s);
-        return rc;
-    }
-    return store_commit(s, e);
-}
-
 int store_dir_place_population(store *s, const char *place, json_t **rows, ics_err *e)
 {
     json_t *p = json_pack("[s]", place);

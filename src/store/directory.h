@@ -36,11 +36,5 @@ int store_dir_version(store *s, int64_t *version, ics_err *e);
 int store_dir_delete(store *s, const dir_collection *c, const char *key, json_t **before,
                      ics_err *e);
 
-/* Load every <collection>.csv found in dir, in dependency order, in one
- * transaction; *total receives the rows written. Missing files are skipped
- * unless required is set. */
-int store_dir_import_dir(store *s, const char *dir, int required, int *total, ics_err *e);
-/* The same, inside the caller's transaction. */
-int store_dir_import_files(store *s, const char *dir, int required, int *total, ics_err *e);
 
 #endif
