@@ -145,5 +145,7 @@ check "a path holding an NHS number is logged as its pattern" \
 check "the referral's POST is logged" grep -q "method=POST route=/api/v1/referrals status=201" "$T/server.log"
 check "no NHS number in the log" [ "$(grep -c '9434765919\|943 476 5919\|943+476+5919' "$T/server.log")" -eq 0 ]
 check "no token in the log" [ "$(grep -cF -e "$CLIN" -e "$ADMIN" -e "$MTOKEN" "$T/server.log")" -eq 0 ]
-check "one line per request: the /readyz calls" [ "$(grep -c 'route=/readyz ' "$T/server.log")" -eq 3 ]
+for i in 1 2 3; do curl -s -o /dev/null -H "X-Request-Id: once-t1320-$i" "$URL/healthz"; done
+sleep 0.2
+check "one line per request: three requests, three lines" [ "$(grep -c 'id=once-t1320-[123] ' "$T/server.log")" -eq 3 ]
 finish
