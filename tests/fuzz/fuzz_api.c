@@ -7,7 +7,15 @@
  * Input: byte 0 picks the caller (admin, clinician RYJ, trust ops R1K,
  * analyst, no token); then "METHOD PATH?QUERY" up to the first newline;
  * the rest is the body, sent as JSON. Bytes outside printable ASCII in the
- * request line are percent-encoded so it stays a valid HTTP request line. */
+ * request line are percent-encoded so it stays a valid HTTP request line.
+ *
+ * The engine limits are lowered (FUZZ_LIMITS): a simulation or allocation
+ * request is legitimately minutes of work at the server's defaults (a bed
+ * review of 20 replications is 5 s of CPU under ASan, 20 s of wall time on a
+ * loaded machine), which made -timeout report a slow but correct input. With
+ * these limits no input costs more than about a second of CPU, so a timeout
+ * is a real hang again; the engines themselves are covered by their unit
+ * tests, the requests' checks and the 422 for a run over its limit here. */
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -19,6 +27,7 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "app/limits.h"
 #include "core/paths.h"
 #include "core/sb.h"
 #include "core/token.h"
@@ -65,6 +74,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         snprintf(cmd, sizeof cmd, "cp '%s' '%s'", tmpl, db);
         if (system(cmd) != 0) abort();
     }
+    static const app_limits FUZZ_LIMITS = {2e6, 1e4, 2e5}; /* sim events, beds, allocation arcs */
+    app_limits_set(&FUZZ_LIMITS);
     ics_err e = {0};
     store *s;
     int seeded = 0;
