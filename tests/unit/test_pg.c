@@ -1,9 +1,9 @@
 /* test_pg.c - the PostgreSQL backend: the dialect rewrite (always), and,
- * when ICS_PG_URI names a cluster (tests/run.sh starts one), a database of
- * its own on it: SQLSTATEs mapped to codes, a serialisation failure as
+ * on a PostgreSQL cluster (ICS_PG_URI, else a private one it starts), a
+ * database of its own: SQLSTATEs mapped to codes, a serialisation failure as
  * ICS_ERETRY, a spoilt transaction reporting its first failure, savepoints,
  * values read back as SQLite gives them, the statement cache, and
- * LISTEN/NOTIFY. Without a cluster the database tests are skipped. */
+ * LISTEN/NOTIFY. When no cluster can start the database tests skip. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -282,6 +282,33 @@ static void test_pg_notify_reaches_a_listener_at_commit(void **st)
     store_close(l);
 }
 
+/* Without ICS_PG_URI, a private cluster of our own (scripts/pgcluster.sh),
+ * stopped at the end; when none can start, the database tests skip. */
+static char own_dir[600];
+
+static void cluster_start(void)
+{
+    if (have_pg()) return;
+    FILE *f = popen("sh " ICS_SRC_DIR "/scripts/pgcluster.sh start 2>/dev/null", "r");
+    if (!f) return;
+    char line[600];
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (strncmp(line, "ICS_PG_DIR=", 11) == 0)
+            snprintf(own_dir, sizeof own_dir, "%s", line + 11);
+        if (strncmp(line, "ICS_PG_URI=", 11) == 0) setenv("ICS_PG_URI", line + 11, 1);
+    }
+    if (pclose(f) != 0) unsetenv("ICS_PG_URI");
+}
+
+static void cluster_stop(void)
+{
+    if (!own_dir[0]) return;
+    char cmd[800];
+    snprintf(cmd, sizeof cmd, "sh " ICS_SRC_DIR "/scripts/pgcluster.sh stop '%s'", own_dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not stop the cluster in %s\n", own_dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,5 +327,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pg_notify_reaches_a_listener_at_commit, setup,
                                         teardown),
     };
-    return cmocka_run_group_tests_name("pg", tests, NULL, NULL);
+    cluster_start();
+    int failed = cmocka_run_group_tests_name("pg", tests, NULL, NULL);
+    cluster_stop();
+    return failed;
 }
