@@ -1,0 +1,77 @@
+#!/bin/sh
+# t1402-events-servers.sh - event streams with two servers on one PostgreSQL
+# database: a change committed through one server reaches a stream on the
+# other (each server LISTENs for the others' commits), and with writers on
+# both servers at once a stream on each receives every event once, in id
+# order, exactly the ids in the outbox.
+# backends: pg
+. "$(dirname "$0")/lib.sh"
+start_server
+COORD=$(mktoken coord coordinator QRV)
+A=$URL
+rm -f "$T/port2"
+"$SERVE_BIN" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$T/port2" >"$T/server2.log" 2>&1 &
+PID2=$!
+i=0
+while [ ! -s "$T/port2" ]; do
+    i=$((i + 1)); [ $i -gt 400 ] && { echo "second server did not start"; cat "$T/server2.log"; exit 1; }
+    sleep 0.05
+done
+B="http://127.0.0.1:$(cat "$T/port2")"
+
+# stream NAME SERVER: an event stream on SERVER into $T/NAME, from now
+stream() {
+    curl -sN -H "Authorization: Bearer $COORD" -H 'Accept: text/event-stream' "$2/api/v1/events" >"$T/$1" 2>/dev/null &
+    eval "P_$1=$!"
+}
+stop() { eval "kill \$P_$1 2>/dev/null; wait \$P_$1 2>/dev/null"; }
+has() { grep -q "$2" "$T/$1" 2>/dev/null; }
+until_ok() {
+    s=$1; shift; i=0
+    while ! "$@"; do
+        i=$((i + 1)); [ "$i" -gt $((s * 10)) ] && return 1
+        sleep 0.1
+    done
+}
+ids() { sed -n 's/^id: //p' "$T/$1" | tr '\n' ' '; }
+patchb() { curl -s -o /dev/null -w '%{http_code}\n' -X PATCH -H "Authorization: Bearer $COORD" \
+    -H 'Content-Type: application/json' -d "$3" "$1/api/v1/beds/$2"; }
+
+E0=$(sql "SELECT MAX(id) FROM events")
+stream onb "$B"
+stream ona "$A"
+until_ok 5 has onb 'retry: 2000'
+until_ok 5 has ona 'retry: 2000'
+sleep 0.5
+code=$(patchb "$A" 32 '{"status":"closed","closure":"staffing"}')
+check "bed 32 closed through server A ($code)" [ "$code" = 200 ]
+E1=$(sql "SELECT MAX(id) FROM events")
+check "server B's stream receives the change made through A" until_ok 3 has onb "^id: $E1\$"
+
+# writers on both servers at once
+for b in 57 62 70 75; do
+    (for s in closed available closed available; do
+        if [ $s = closed ]; then body='{"status":"closed","closure":"maintenance"}'; else body='{"status":"available"}'; fi
+        patchb "$A" "$b" "$body" >>"$T/codes"
+        patchb "$B" "$b" '{"status":"cleaning"}' >>"$T/codes"
+    done) &
+done
+wait_writers() { [ "$(wc -l <"$T/codes" 2>/dev/null || echo 0)" -ge 32 ]; }
+until_ok 60 wait_writers
+E2=$(sql "SELECT MAX(id) FROM events")
+until_ok 5 has onb "^id: $E2\$"
+until_ok 5 has ona "^id: $E2\$"
+sleep 1
+stop ona
+stop onb
+want=$(sql "SELECT id FROM events WHERE id > $E0 ORDER BY id" | tr '\n' ' ')
+check "the writers made $(grep -c . "$T/codes") requests, events up to $E2" [ "$E2" -gt "$E1" ]
+check "server B's stream carries exactly the outbox's ids, in order" [ "$(ids onb)" = "$want" ]
+check "server A's stream too" [ "$(ids ona)" = "$want" ]
+check "both servers listened (no listening errors logged)" \
+    sh -c "! grep -q 'cannot listen\|listening connection lost' '$T/server.log' '$T/server2.log'"
+
+kill -TERM "$PID2"
+wait "$PID2"
+check "the second server stops cleanly" [ $? -eq 0 ]
+finish
