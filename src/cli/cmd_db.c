@@ -1,5 +1,6 @@
 /* cmd_db.c - `icsflow db init|migrate|purge`: create, seed and migrate
- * databases, and purge patient identifiers past retention.
+ * databases, and purge patient identifiers past retention (copy, checksum,
+ * backup and restore are in cmd_dbmove.c).
  * Opening through the application layer completes any seeding step an
  * earlier, interrupted start left undone. */
 #include <stdio.h>
@@ -37,8 +38,21 @@ static int purge(const char *db, const char *retention, int apply)
     return 0;
 }
 
+int cmd_db_move(int argc, char **argv);
+
 int cmd_db(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--db") || !strcmp(a, "--from") || !strcmp(a, "--to") ||
+            !strcmp(a, "--retention-days")) {
+            i++; /* skip the option's value */
+            continue;
+        }
+        if (!strcmp(a, "copy") || !strcmp(a, "checksum") || !strcmp(a, "backup") ||
+            !strcmp(a, "restore"))
+            return cmd_db_move(argc, argv);
+    }
     const char *db = cli_default_db(), *retention = NULL;
     int apply = 0;
     const cli_opt opts[] = {
@@ -49,7 +63,10 @@ int cmd_db(int argc, char **argv)
                      "or 2922, 8 years)"),
         CLI_OPT_FLAG("apply", &apply, "purge: remove them (without it, only count: a dry run)"),
         CLI_OPT_END};
-    int np, rc = cli_parse("db", "db init|migrate|purge [--db PATH]", argc, argv, opts, &np);
+    int np, rc = cli_parse("db",
+                           "db init|migrate|purge [--db PATH] (and db "
+                           "copy|checksum|backup|restore: db copy --help)",
+                           argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np != 1) return cli_usage_error("db", "name one action: init, migrate or purge");
     const char *action = argv[1];

@@ -25,7 +25,7 @@ typedef struct command {
 /* The one list of commands, in the order `icsflow help` shows them. */
 static const command commands[] = {
     {"serve", cmd_serve, "run the HTTP API and dashboard"},
-    {"db", cmd_db, "create or migrate a database (db init|migrate)"},
+    {"db", cmd_db, "create, migrate, copy, back up or restore a database"},
     {"import", cmd_import, "load directory CSV or JSON into the database"},
     {"export", cmd_export, "write the directory as CSV or JSON"},
     {"user", cmd_user, "add, list and revoke users and their tokens"},
