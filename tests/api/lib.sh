@@ -115,13 +115,13 @@ fresh_pg() { # DEST
     ) 9>"${TMPDIR:-/tmp}/icsflow-pg-template.$(echo "$ICS_PG_URI" | tr -c 'a-z0-9' _).lock" || exit 1
     pg_admin "DROP DATABASE IF EXISTS $d" || exit 1
     pg_admin "CREATE DATABASE $d TEMPLATE icsflow_tmpl" || exit 1
-    : >"$T/seeded-$d"
 }
 
-# db_exists DB: the file exists, or fresh_db has filled the PostgreSQL database
+# db_exists DB: the file exists, or the PostgreSQL database holds icsflow's schema
 db_exists() {
     case $1 in
-    postgres://* | postgresql://*) [ -f "$T/seeded-${1##*/}" ] ;;
+    postgres://* | postgresql://*)
+        [ "$(db_sql "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'" "$1")" = 1 ] ;;
     *) [ -f "$1" ] ;;
     esac
 }
