@@ -88,7 +88,7 @@ if [ "${ICS_PG:-0}" != 0 ]; then # on by default once the PostgreSQL backend lan
 fi
 # each_backend NAME FILE: run the script on every backend it declares
 each_backend() {
-    only=$(sed -n 's/^# backends: *//p' "$2" | head -n 1)
+    only=$(sed -n 's/^# backends: *\([a-z ]*\).*/\1/p' "$2" | head -n 1)
     for be in $backends; do
         case " ${only:-sqlite pg} " in *" $be "*) ;; *) continue ;; esac
         export ICS_BACKEND=$be

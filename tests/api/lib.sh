@@ -22,7 +22,7 @@ n=0 fails=0 PID="" OWN_PG=""
 
 # The script's own "# backends:" line: on a backend it does not list, it
 # prints one skipped check and stops.
-only=$(sed -n 's/^# backends: *//p' "$0" | head -n 1)
+only=$(sed -n 's/^# backends: *\([a-z ]*\).*/\1/p' "$0" | head -n 1)
 case " ${only:-sqlite pg} " in
 *" $ICS_BACKEND "*) ;;
 *)

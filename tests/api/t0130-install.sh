@@ -4,6 +4,7 @@
 # itself from any working folder; copied anywhere else it says it cannot
 # find them and exits 2 rather than reading another checkout; --data and
 # ICSFLOW_DATA override.
+# backends: sqlite (the installed layout does not depend on the database)
 . "$(dirname "$0")/lib.sh"
 unset ICSFLOW_DATA
 P=$T/prefix

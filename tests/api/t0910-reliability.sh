@@ -5,6 +5,8 @@
 # a new database file is readable by its owner only, and an encoded NUL in
 # a path or query is refused (it used to cut the path short, so
 # /index.html%00.js served index.html).
+# backends: sqlite (file modes and a lock held by the sqlite3 shell are SQLite's;
+# PostgreSQL's busy and lost-connection answers are tested in t1320 and t1350)
 . "$(dirname "$0")/lib.sh"
 export ICSFLOW_BUSY_MS=200
 start_server

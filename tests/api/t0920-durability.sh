@@ -3,6 +3,8 @@
 # in a loop while the server is killed with SIGKILL five times and
 # restarted on the same database; every referral whose 201 reached a client
 # must be in the database afterwards, and the database must be intact.
+# backends: sqlite (WAL and synchronous=FULL are SQLite's; kill -9 under write
+# load on PostgreSQL is in t1300-multi)
 . "$(dirname "$0")/lib.sh"
 start_server
 LAS=$(mktoken crew clinician RRU)
