@@ -79,7 +79,12 @@ done
 j=0
 for r in $reads; do
     j=$((j + 1))
-    check "GET $r answers 200 on the original ($(cat "$T/r1.$j.status"): $(head -c 200 "$T/r1.$j.json"))" [ "$(cat "$T/r1.$j.status")" = 200 ]
+    st=$(cat "$T/r1.$j.status")
+    if [ "$st" = 200 ]; then
+        ok "GET $r answers 200 on the original"
+    else
+        nok "GET $r answers 200 on the original: $st $(head -c 200 "$T/r1.$j.json" | tr '\n' ' ')"
+    fi
     if cmp -s "$T/r1.$j.json" "$T/r2.$j.json"; then
         ok "GET $r answers the same on the copy"
     else
