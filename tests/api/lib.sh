@@ -48,7 +48,7 @@ pg)
 esac
 
 # pg_admin SQL: run SQL as the cluster's superuser on its maintenance database
-pg_admin() { psql -X -q -v ON_ERROR_STOP=1 -d "$ICS_PG_URI/postgres" -c "$1" >/dev/null; }
+pg_admin() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -d "$ICS_PG_URI/postgres" -c "$1" >/dev/null; }
 
 # db_new NAME: prints where a new, empty database called NAME lives (a file
 # path not yet created, or the URI of a new empty PostgreSQL database)

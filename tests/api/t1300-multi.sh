@@ -28,9 +28,10 @@ serve() {
 serve 1
 serve 2
 
-# HAProxy in front: round robin, health checks every 200 ms on /readyz (the
-# server is ready when its database answers), a failed connection retried
-# on the other server. X-Served-By names the server that answered.
+# HAProxy in front: round robin, health checks every 300 ms on /readyz (the
+# server is ready when its database answers; a check may take up to 5 s, as
+# a loaded sanitizer build can be slow), a failed connection retried on the
+# other server. X-Served-By names the server that answered.
 start_haproxy() {
     cat >"$T/haproxy.cfg" <<EOF
 global
@@ -40,6 +41,7 @@ defaults
     timeout connect 2s
     timeout client 60s
     timeout server 60s
+    timeout check 5s
     retries 3
     option redispatch
 frontend icsflow
@@ -50,8 +52,8 @@ backend servers
     option httpchk GET /readyz
     http-check expect status 200
     http-response set-header X-Served-By %[srv_name]
-    server s1 $(echo "$URL1" | sed 's|http://||') check inter 200ms fall 2 rise 2
-    server s2 $(echo "$URL2" | sed 's|http://||') check inter 200ms fall 2 rise 2
+    server s1 $(echo "$URL1" | sed 's|http://||') check inter 300ms fall 2 rise 2
+    server s2 $(echo "$URL2" | sed 's|http://||') check inter 300ms fall 2 rise 2
 EOF
     haproxy -f "$T/haproxy.cfg" -db >"$T/haproxy.log" 2>&1 &
     HPID=$!
@@ -103,19 +105,20 @@ for k in $(seq 1 50); do
 done
 check "fifty competing referrals created" [ "$(echo $IDS | wc -w)" = 50 ]
 pids=""
+mkdir "$T/race"
 for id in $IDS; do
-    curl -s -o /dev/null -D "$T/race.$id.hdr" -w '%{http_code}\n' -X POST -H "Authorization: Bearer $COORD" \
+    curl -s -o /dev/null -D "$T/race/hdr.$id" -w '%{http_code}\n' -X POST -H "Authorization: Bearer $COORD" \
         -H "Content-Type: application/json" --data-binary "{\"bed_id\":$BED}" \
-        "$URL/api/v1/beds/referrals/$id/offer" >"$T/race.$id" &
+        "$URL/api/v1/beds/referrals/$id/offer" >"$T/race/code.$id" &
     pids="$pids $!"
 done
 wait $pids
-wins=$(cat "$T"/race.[0-9]* | grep -c '^200$')
-lost=$(cat "$T"/race.[0-9]* | grep -c '^409$')
+wins=$(cat "$T"/race/code.* | grep -c '^200$')
+lost=$(cat "$T"/race/code.* | grep -c '^409$')
 check "exactly one offer won ($wins)" [ "$wins" = 1 ]
-check "the other 49 were refused with 409 ($lost; $(cat "$T"/race.[0-9]* | sort | uniq -c | tr -s ' \n' ' '))" [ "$lost" = 49 ]
-s1=$(cat "$T"/race.*.hdr | tr -d '\r' | grep -ic '^X-Served-By: s1$')
-s2=$(cat "$T"/race.*.hdr | tr -d '\r' | grep -ic '^X-Served-By: s2$')
+check "the other 49 were refused with 409 ($lost; $(cat "$T"/race/code.* | sort | uniq -c | tr -s ' \n' ' '))" [ "$lost" = 49 ]
+s1=$(cat "$T"/race/hdr.* | tr -d '\r' | grep -ic '^X-Served-By: s1$')
+s2=$(cat "$T"/race/hdr.* | tr -d '\r' | grep -ic '^X-Served-By: s2$')
 check "server 1 took part in the race ($s1 offers)" [ "$s1" -ge 10 ]
 check "server 2 took part in the race ($s2 offers)" [ "$s2" -ge 10 ]
 check "one referral holds the bed" \
@@ -168,8 +171,8 @@ after=$(cat "$T"/acked.1 "$T"/acked.2 | grep -c .)
 check "writes were acknowledged before the kill ($before)" [ "$before" -ge 5 ]
 check "and after it, by the server left ($((after - before)) more)" [ "$after" -gt "$before" ]
 check "no answer was a 500 ($(cat "$T"/codes.* | sort | uniq -c | tr -s ' \n' ' '))" [ "$(cat "$T"/codes.* | grep -c '^500$')" = 0 ]
-cat "$T"/acked.1 "$T"/acked.2 | sort -n >"$T/acked"
-sql "SELECT id FROM referrals ORDER BY id" >"$T/stored"
+cat "$T"/acked.1 "$T"/acked.2 | sort >"$T/acked"
+sql "SELECT id FROM referrals" | sort >"$T/stored"
 missing=$(comm -23 "$T/acked" "$T/stored" | wc -l)
 check "every acknowledged write is in the database ($after acknowledged, $missing missing)" [ "$missing" -eq 0 ]
 ok2=0
