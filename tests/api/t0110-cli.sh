@@ -56,12 +56,13 @@ check "audited" [ "$(sql "SELECT COUNT(*) FROM audit WHERE action='directory.imp
 check "csv export writes sites.csv" [ -s "$T/exp/sites.csv" ]
 "$BIN" export --db "$DB" --format json --out "$T/exp.json" 2>/dev/null
 check "json export has 14 sites plus community" [ "$(jq '.sites | length' "$T/exp.json")" = "$((sites + 2))" ]
-ICSFLOW_DATA="$T/exp" "$BIN" db init --db "$T/copy.db" >/dev/null 2>&1
+COPY=$(db_new copy)
+ICSFLOW_DATA="$T/exp" "$BIN" db init --db "$COPY" >/dev/null 2>&1
 check "a database seeded from the CSV export has the same sites" \
-    [ "$(sqlite3 "$T/copy.db" 'SELECT COUNT(*) FROM sites')" = "$((sites + 2))" ]
-"$BIN" import --db "$T/copy.db" "$T/exp" >"$T/out" 2>&1
+    [ "$(db_sql 'SELECT COUNT(*) FROM sites' "$COPY")" = "$((sites + 2))" ]
+"$BIN" import --db "$COPY" "$T/exp" >"$T/out" 2>&1
 check "the CSV export folder imports back in one go" grep -q "imported [0-9][0-9]* rows" "$T/out"
-"$BIN" import --db "$T/copy.db" "$T/exp.json" >"$T/out" 2>&1
+"$BIN" import --db "$COPY" "$T/exp.json" >"$T/out" 2>&1
 check "the JSON export imports back" grep -q "imported" "$T/out"
 echo '{"sites":[{"site_code":"RYJ60","name":"X"}]}' >"$T/bad.json"
 "$BIN" import --db "$DB" "$T/bad.json" >"$T/out" 2>&1; st=$?

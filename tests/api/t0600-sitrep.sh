@@ -359,7 +359,7 @@ expect "a second offer from the same trust" 409
 jqcheck "says there is already an open offer" '.detail | test("already has an open offer")'
 check "the refused offer writes no audit row" [ "$(audit_count)" -eq "$A0" ]
 check "and no event" [ "$(ev_count)" -eq "$E0" ]
-sqlite3 "$DB" "INSERT INTO sitrep_aid_offers (request_id, org_code, quantity, state, created_at, created_by) VALUES ($ID3, 'R1K', 1, 'offered', 0, 'x')" 2>/dev/null
+db_sql "INSERT INTO sitrep_aid_offers (request_id, org_code, quantity, state, created_at, created_by) VALUES ($ID3, 'R1K', 1, 'offered', 0, 'x')" 2>/dev/null
 check "the database itself refuses a second open offer (UNIQUE index)" [ $? -ne 0 ]
 api POST "/api/v1/sitrep/aid/$ID3/offers" "$OPS_RAS" '{"quantity":1}'
 expect "another trust may still offer" 201

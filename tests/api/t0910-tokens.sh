@@ -129,7 +129,9 @@ check "a bad --expires is a usage error (exit 2)" [ $? -eq 2 ]
 check "revoke-token without --id is refused" [ $? -ne 0 ]
 
 # the migration: a database from before token expiry keeps its tokens, each
-# given the default 30 days from the upgrade
+# given the default 30 days from the upgrade (an old SQLite file: the
+# PostgreSQL backend is newer than that schema step)
+if [ "$ICS_BACKEND" = sqlite ]; then
 cp "$DB" "$T/old.db"
 sqlite3 "$T/old.db" "DROP TABLE oidc_logins; CREATE TABLE t_old (hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL, created_at TEXT NOT NULL);
   INSERT INTO t_old SELECT hash, user_id, created_at FROM tokens; DROP TABLE tokens; ALTER TABLE t_old RENAME TO tokens;
@@ -139,4 +141,5 @@ before=$(sqlite3 "$T/old.db" "SELECT COUNT(*) FROM tokens")
 check "user tokens on an old database migrates it" [ $? -eq 0 ]
 check "every token is kept ($before)" [ "$(sqlite3 "$T/old.db" "SELECT COUNT(*) FROM tokens")" = "$before" ]
 check "each gets an expiry about 30 days ahead" [ "$(sqlite3 "$T/old.db" "SELECT COUNT(*) FROM tokens WHERE (expires_at - CAST(strftime('%s', 'now') AS INTEGER)) / 86400.0 BETWEEN 29.9 AND 30.1")" = "$before" ]
+fi
 finish
