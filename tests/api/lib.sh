@@ -188,10 +188,21 @@ jqb() { jq -r "$1" "$T/body"; }
 jqcheck() { if jq -e "$2" "$T/body" >/dev/null 2>&1; then ok "$1"; else nok "$1: $(head -c 300 "$T/body")"; fi; }
 # db_sql SQL [DB]: run SQL on the test's database (or DB) on either backend;
 # rows print one a line, columns separated by '|', NULL as empty, as sqlite3
-# prints them. Write SQL both backends accept (no SQLite-only functions).
+# prints them. Write SQL both backends accept; the two SQLite functions the
+# checks use are turned into PostgreSQL's here, in one place:
+# json_extract(col, '$.key') -> (col::json->>'key'), group_concat(x[, sep])
+# -> string_agg(x::text, sep); and a subquery ending the statement gets the
+# alias PostgreSQL 15 requires.
 db_sql() {
     case ${2:-$DB} in
-    postgres://* | postgresql://*) psql -X -q -t -A -v ON_ERROR_STOP=1 -d "${2:-$DB}" -c "$1" ;;
+    postgres://* | postgresql://*)
+        q=$(printf '%s' "$1" | sed -E \
+            -e "s/json_extract\(([a-z_.]+), *'\\\$\.([a-z_]+)'\)/(\1::json->>'\2')/g" \
+            -e "s/group_concat\(([^,()]+), *('[^']*')\)/string_agg((\1)::text, \2)/g" \
+            -e "s/group_concat\(([^,()]+)\)/string_agg((\1)::text, ',')/g" \
+            -e "s/(FROM \(SELECT [^()]*\))\$/\1 AS sub/")
+        psql -X -q -t -A -v ON_ERROR_STOP=1 -d "${2:-$DB}" -c "$q"
+        ;;
     *) sqlite3 "${2:-$DB}" "$1" ;;
     esac
 }
