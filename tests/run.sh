@@ -6,8 +6,7 @@
 # Every API and concurrent script runs twice: on SQLite (NAME) and on a
 # private PostgreSQL cluster started once for the run (NAME@pg), except the
 # scripts whose "# backends:" line names one backend. ICS_PG=0 skips the
-# PostgreSQL runs (for a quick local run; CI always does both). Until the
-# PostgreSQL backend lands they are off unless ICS_PG=1.
+# PostgreSQL runs (for a quick local run; CI always does both).
 # Prints one closing line "N passed, N failed" and exits non-zero on failure.
 set -u
 cd "$(dirname "$0")/.."
@@ -72,7 +71,7 @@ stop_pg() {
 }
 trap stop_pg EXIT
 trap 'stop_pg; exit 130' INT TERM
-if [ "${ICS_PG:-0}" != 0 ]; then # on by default once the PostgreSQL backend lands
+if [ "${ICS_PG:-1}" != 0 ]; then
     log=$B/test-logs/pg-cluster.log
     case ${BUILD:-build} in /*) bin=$B/asan/icsflow ;; *) bin=$PWD/$B/asan/icsflow ;; esac
     if out=$(sh scripts/pgcluster.sh start 2>"$log") && eval "$out" &&
