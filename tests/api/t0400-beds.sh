@@ -70,7 +70,7 @@ jqcheck "every unit has stays, median <= p90, a funnel flag and a 7-day forecast
 jqcheck "free beds never fall over the week (discharges only add)" \
     'all(.units[]; .predicted_free_beds as $f | [range(1; 7)] | all($f[.] >= $f[. - 1]))'
 check "stays counted equal the stays discharged in the year" [ "$(jqb '[.units[].stays] | add')" = \
-    "$(sql "SELECT COUNT(*) FROM bed_stays WHERE discharged_at IS NOT NULL AND date(discharged_at, 'unixepoch') >= date('now', '-365 days')")" ]
+    "$(sql "SELECT COUNT(*) FROM bed_stays WHERE discharged_at IS NOT NULL AND discharged_at >= $(date -u -d "$(date -u -d '365 days ago' +%F) 00:00" +%s)")" ]
 api GET "/api/v1/beds/los?from=2026-02-30" "$ANA"
 expect "impossible date" 422
 api GET "/api/v1/beds/los?from=2026-06-01&to=2026-01-01" "$ANA"
@@ -372,13 +372,22 @@ check "nothing was written by the unknown unit" [ "$before" = "$(snapshot)" ]
 # leave no audit row and no state change (one transaction), and succeed once
 # the trigger is gone.
 L2=$(for id in $IDS; do [ "$id" != "$W" ] && [ "$id" != "$L" ] && echo "$id"; done | head -n 1)
-sql "CREATE TRIGGER fail_decline BEFORE INSERT ON events WHEN NEW.type = 'bed_referral.declined' BEGIN SELECT RAISE(ABORT, 'test: event refused'); END;"
+if [ "$ICS_BACKEND" = pg ]; then
+    sql "CREATE FUNCTION fail_decline() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN RAISE EXCEPTION 'test: event refused'; END \$\$;
+         CREATE TRIGGER fail_decline BEFORE INSERT ON events FOR EACH ROW WHEN (NEW.type = 'bed_referral.declined') EXECUTE FUNCTION fail_decline();"
+else
+    sql "CREATE TRIGGER fail_decline BEFORE INSERT ON events WHEN NEW.type = 'bed_referral.declined' BEGIN SELECT RAISE(ABORT, 'test: event refused'); END;"
+fi
 before=$(snapshot)
 api POST "/api/v1/beds/referrals/$L2/decline" "$COORD" '{"reason":"no rehab goals"}'
 check "a decline whose event cannot be written fails ($STATUS)" [ "$STATUS" != 200 ]
 check "and leaves no audit row, no event and no change" [ "$before" = "$(snapshot)" ]
 check "the referral still waits" [ "$(sql "SELECT state FROM bed_referrals WHERE referral_id = $L2")" = waiting ]
-sql "DROP TRIGGER fail_decline"
+if [ "$ICS_BACKEND" = pg ]; then
+    sql "DROP TRIGGER fail_decline ON events; DROP FUNCTION fail_decline();"
+else
+    sql "DROP TRIGGER fail_decline"
+fi
 mark
 api POST "/api/v1/beds/referrals/$L2/decline" "$COORD" '{"reason":"no rehab goals"}'
 expect "decline" 200
