@@ -2,7 +2,10 @@
 # t1350-pg-concurrency.sh - the PostgreSQL backend under contention: 50
 # simultaneous offers of one bed through one server end with exactly one 200
 # and 49 409s (serialisable transactions, the losers re-run and see the bed
-# taken: never a 500 or 503); a database that refuses connections answers
+# taken: never a 500 or 503), and likewise simultaneous accepts of one
+# referral, creations of one user and agreements to one aid request; a use
+# case that collides with another transaction is re-run by the server and by
+# the CLI and succeeds; a database that refuses connections answers
 # 503 with Retry-After (never 409 or 500), and the server reconnects by
 # itself once the database is back.
 # backends: pg
@@ -51,6 +54,67 @@ check "one audit record for the one offer" [ "$(audit_count)" = $((A0 + 1)) ]
 check "one offered event" \
     [ "$(sql "SELECT COUNT(*) FROM events WHERE id > $E0 AND type = 'bed_referral.offered'")" = 1 ]
 
+# ---- the other read-check-write use cases: one winner each ----------------
+# race NAME TOKEN METHOD PATH BODY...: the requests at once, one body each;
+# sets WON (2xx), LOST (409) and ODD (anything else)
+race() {
+    rname=$1 rtok=$2 rmethod=$3 rpath=$4
+    shift 4
+    pids="" k=0
+    for body in "$@"; do
+        k=$((k + 1))
+        curl -s -o /dev/null -w '%{http_code}\n' -X "$rmethod" -H "Authorization: Bearer $rtok" \
+            -H "Content-Type: application/json" --data-binary "$body" "$URL$rpath" \
+            >"$T/race.$rname.$k" &
+        pids="$pids $!"
+    done
+    wait $pids # not the server
+    WON=$(cat "$T"/race."$rname".* | grep -c '^20[01]$')
+    LOST=$(cat "$T"/race."$rname".* | grep -c '^409$')
+    ODD=$(cat "$T"/race."$rname".* | grep -vc '^20[01]$\|^409$')
+}
+LAS=$(mktoken crew clinician RRU)
+api POST /api/v1/referrals "$LAS" '{"nhs_number":"943 476 5919","age":84,"needs":["falls"],"postcode":"UB8 3NN","service_id":"FALLS-HH"}'
+expect "a referral for thirty to accept" 201
+RA=$(jqb .id)
+race accept "$COORD" POST "/api/v1/referrals/$RA/accept" {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} \
+    {} {} {} {} {} {} {} {} {} {} {} {} {} {} {}
+check "30 simultaneous accepts of one referral: one 200 ($WON)" [ "$WON" = 1 ]
+check "the other 29 are 409 ($LOST)" [ "$LOST" = 29 ]
+check "no 500 or 503 among them ($ODD)" [ "$ODD" = 0 ]
+check "one referrals.accept audit record" \
+    [ "$(sql "SELECT COUNT(*) FROM audit WHERE action = 'referrals.accept' AND object_id = '$RA'")" = 1 ]
+
+U='{"name":"racer","role":"analyst"}'
+race users "$ADMIN" POST /api/v1/users "$U" "$U" "$U" "$U" "$U" "$U" "$U" "$U" "$U" "$U" "$U" "$U" \
+    "$U" "$U" "$U" "$U" "$U" "$U" "$U" "$U"
+check "20 simultaneous creations of one user: one 201 ($WON)" [ "$WON" = 1 ]
+check "the other 19 are 409 ($LOST)" [ "$LOST" = 19 ]
+check "no 500 or 503 among them ($ODD)" [ "$ODD" = 0 ]
+check "one user of that name" [ "$(sql "SELECT COUNT(*) FROM users WHERE name = 'racer'")" = 1 ]
+
+TODAY=$(TZ=Europe/London date +%F) IN3=$(TZ=Europe/London date -d '3 days' +%F)
+OPS_RYJ=$(mktoken ops_ryj trust_ops RYJ)
+OPS_R1K=$(mktoken ops_r1k trust_ops R1K)
+OPS_RAS=$(mktoken ops_ras trust_ops RAS)
+api POST /api/v1/sitrep/aid "$OPS_RYJ" '{"resource":"beds","detail":"ga","quantity":10,"date_from":"'$TODAY'","date_to":"'$IN3'","urgency":"urgent"}'
+expect "a mutual-aid request" 201
+AID=$(jqb .id)
+api POST "/api/v1/sitrep/aid/$AID/offers" "$OPS_R1K" '{"quantity":6}'
+expect "one trust offers" 201
+api POST "/api/v1/sitrep/aid/$AID/offers" "$OPS_RAS" '{"quantity":4}'
+expect "another trust offers" 201
+O2=$(sql "SELECT MAX(id) FROM sitrep_aid_offers WHERE request_id = $AID")
+O1=$(sql "SELECT MIN(id) FROM sitrep_aid_offers WHERE request_id = $AID")
+A1="{\"offer_id\":$O1}" A2="{\"offer_id\":$O2}"
+race agree "$OPS_RYJ" POST "/api/v1/sitrep/aid/$AID/agree" "$A1" "$A2" "$A1" "$A2" "$A1" "$A2" \
+    "$A1" "$A2" "$A1" "$A2" "$A1" "$A2" "$A1" "$A2" "$A1" "$A2" "$A1" "$A2" "$A1" "$A2"
+check "20 simultaneous agreements to two offers of one request: one 200 ($WON)" [ "$WON" = 1 ]
+check "the other 19 are 409 ($LOST)" [ "$LOST" = 19 ]
+check "no 500 or 503 among them ($ODD)" [ "$ODD" = 0 ]
+check "the request is agreed to one offer" \
+    [ "$(sql "SELECT state || ' ' || CAST(agreed_offer_id IN ($O1, $O2) AS TEXT) FROM sitrep_aid_requests WHERE id = $AID")" = "agreed true" ]
+
 # ---- a serialisation failure is retried, not reported -------------------
 # Another transaction updates the bed the next offer needs and holds it for
 # a second: the offer's UPDATE waits, then fails with a serialisation error
@@ -73,7 +137,6 @@ check "the server re-ran it ($before -> $(reruns))" [ "$(reruns)" -gt "$before" 
 check "its bed is reserved once" [ "$(sql "SELECT status FROM beds WHERE bed_id = $B2")" = reserved ]
 
 # ---- the CLI re-runs a use case the same way --------------------------------
-LAS=$(mktoken crew clinician RRU)
 api POST /api/v1/referrals "$LAS" '{"nhs_number":"943 476 5919","age":84,"needs":["falls"],"postcode":"UB8 3NN","service_id":"FALLS-HH"}'
 expect "a referral for the command line to accept" 201
 RF=$(jqb .id)
