@@ -262,10 +262,16 @@ static int simple(pg_store *s, const char *sql, ics_err *e);
 
 static int connect_now(pg_store *s, ics_err *e)
 {
-    if (s->conn)
+    if (s->conn) {
         PQreset(s->conn);
-    else
-        s->conn = PQconnectdb(s->conninfo);
+    } else {
+        /* A server that does not answer must not hold a request for
+         * minutes: 10 s to connect unless the URI says otherwise (given
+         * first, so the URI's own connect_timeout wins). */
+        const char *const keys[] = {"connect_timeout", "dbname", NULL};
+        const char *const vals[] = {"10", s->conninfo, NULL};
+        s->conn = PQconnectdbParams(keys, vals, 1);
+    }
     if (!s->conn) return ics_err_set(e, ICS_ENOMEM, "out of memory");
     if (PQstatus(s->conn) != CONNECTION_OK) {
         char msg[300];
@@ -284,8 +290,14 @@ static int connect_now(pg_store *s, ics_err *e)
         idle_unlink(s, c);
         cached_free(s, c);
     }
-    if (s->listening) return simple(s, "LISTEN icsflow_events", e);
-    return 0;
+    /* As SQLite's busy timeout: a row lock held longer than ICSFLOW_BUSY_MS
+     * (default 10 s) fails the statement with 55P03, ICS_EBUSY (503). */
+    const char *busy = getenv("ICSFLOW_BUSY_MS");
+    char set[64];
+    snprintf(set, sizeof set, "SET lock_timeout = %d", busy && atoi(busy) > 0 ? atoi(busy) : 10000);
+    int rc = simple(s, set, e);
+    if (!rc && s->listening) rc = simple(s, "LISTEN icsflow_events", e);
+    return rc;
 }
 
 /* A lost connection is re-established before the next statement, but not

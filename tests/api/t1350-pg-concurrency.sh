@@ -11,6 +11,7 @@
 # backends: pg
 . "$(dirname "$0")/lib.sh"
 SERVE_ARGS="--threads 8 --db-pool 8"
+export ICSFLOW_BUSY_MS=3000 # a row lock held longer is 503 (PostgreSQL's lock_timeout)
 start_server
 COORD=$(mktoken coord coordinator QRV)
 
@@ -151,6 +152,23 @@ check "icsflow referral accept, collided, succeeds on its re-run (exit $st)" [ "
 check "it says it re-ran" grep -q "re-run after a serialisation failure" "$T/cli.err"
 check "the referral is accepted" [ "$(sql "SELECT state FROM referrals WHERE id = $RF")" = accepted ]
 check "with one audit record" [ "$(audit_count)" = $((A1 + 1)) ]
+
+# ---- a row locked for longer than the busy timeout: 503, not a hang --------
+set -- $(sql "SELECT b.bed_id, u.bed_type, COALESCE(b.bay_sex, CASE u.sex WHEN 'mixed' THEN 'F' ELSE u.sex END)
+              FROM beds b JOIN units u ON u.unit_code = b.unit_code
+              WHERE b.status = 'available' AND b.referral_id IS NULL ORDER BY b.bed_id LIMIT 1 OFFSET 3" | tr '|' ' ')
+B3=$1
+api POST /api/v1/beds/referrals "$COORD" "{\"nhs_number\":\"9434765919\",\"age\":81,\"sex\":\"$3\",\"postcode\":\"W5 4RN\",\"referring_site\":\"R1K01\",\"bed_type\":\"$2\",\"priority\":2}"
+R3=$(jqb .referral_id)
+psql -X -q -d "$DB" -c "BEGIN; SELECT 1 FROM beds WHERE bed_id = $B3 FOR UPDATE; SELECT pg_sleep(6); COMMIT;" >/dev/null &
+holder=$!
+sleep 0.5
+code=$(curl -s -o "$T/body" -D "$T/hdr" -w '%{http_code}' -X POST -H "Authorization: Bearer $COORD" \
+    -H "Content-Type: application/json" --data-binary "{\"bed_id\":$B3}" "$URL/api/v1/beds/referrals/$R3/offer")
+wait $holder
+check "an offer of a bed another transaction holds past the busy timeout is 503 ($code)" [ "$code" = 503 ]
+check "with Retry-After" grep -qi '^Retry-After: [0-9]' "$T/hdr"
+check "and nothing was written" [ "$(sql "SELECT state FROM bed_referrals WHERE referral_id = $R3")" = waiting ]
 
 # ---- event ids reach readers in commit order ------------------------------
 # Concurrent writers each add a change event; the ids must be the commit
