@@ -26,7 +26,9 @@ static int stream_open(http_req *rq, http_resp *rs, const char *a)
                                 NULL);
     }
     app_ctx c = http_app(rq);
-    rs->stream = http_stream_new(&c, after);
+    const char *auth = http_header(rq, "Authorization"), *tok = auth ? auth + 6 : "";
+    while (*tok == ' ') tok++;
+    rs->stream = http_stream_new(&c, after, tok);
     if (!rs->stream) return http_problem(rs, 503, "the server cannot open a stream now", NULL);
     return 0;
 }

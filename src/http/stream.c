@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "app/auth.h"
 #include "app/hub.h"
 #include "app/live.h"
 #include "core/log.h"
@@ -54,6 +55,8 @@ struct http_stream {
     int64_t after;  /* the resume point asked for (-1: from now) */
     char name[64], role[24], org[16];
     unsigned role_bit;
+    char token[128];  /* re-checked every heartbeat interval */
+    time_t authed_at; /* when it last was */
     struct http_stream *next;
 };
 
@@ -84,12 +87,13 @@ static void unref(http_stream *s)
     int left = --s->refs;
     pthread_mutex_unlock(&s->mu);
     if (left) return;
+    explicit_bzero(s->token, sizeof s->token);
     pthread_mutex_destroy(&s->mu);
     free(s->buf);
     free(s);
 }
 
-http_stream *http_stream_new(const app_ctx *c, int64_t after)
+http_stream *http_stream_new(const app_ctx *c, int64_t after, const char *token)
 {
     assert(c && after >= -1);
     http_stream *s = calloc(1, sizeof *s);
@@ -102,7 +106,8 @@ http_stream *http_stream_new(const app_ctx *c, int64_t after)
     snprintf(s->role, sizeof s->role, "%s", c->who.role ? c->who.role : "");
     snprintf(s->org, sizeof s->org, "%s", c->who.org ? c->who.org : "");
     s->role_bit = c->who.role_bit;
-    s->last_write = time(NULL);
+    snprintf(s->token, sizeof s->token, "%s", token ? token : "");
+    s->last_write = s->authed_at = time(NULL);
     return s;
 }
 
@@ -115,7 +120,7 @@ void http_stream_discard(http_stream *s)
  * s->mu. -1 when they do not fit in the client's buffer. */
 static int put(http_stream *s, const char *text, size_t n)
 {
-    if (s->closed || s->dead) return 0;
+    if (s->closed || s->dead || s->ending) return 0; /* nothing after the end */
     if (s->len + n > F.cfg.buffer) return -1;
     if (s->len == 0) s->since = time(NULL);
     if (s->len + n > s->cap) {
@@ -412,6 +417,38 @@ static void heartbeat(http_stream *s, time_t now)
     pthread_mutex_unlock(&s->mu);
 }
 
+/* The token the stream was opened with, checked again: a stream must not
+ * outlive its sign-in (a revoked token or user, an expired token, an ended
+ * session). It ends with `event: revoked`, after what is buffered. A
+ * database error leaves it open (checked again next time). The user's role
+ * and organisation are taken afresh too. */
+static void recheck(store *db, http_stream *s, time_t now)
+{
+    if (now - s->authed_at < F.cfg.heartbeat) return;
+    s->authed_at = now;
+    auth_user u;
+    ics_err e = {0};
+    int rc = app_auth_token(db, s->token, &u, &e);
+    pthread_mutex_lock(&s->mu);
+    if (rc == ICS_EAUTH && !s->ending && !s->closed && !s->dead) {
+        char t[600];
+        json_t *j = json_pack("{ss}", "detail", e.msg);
+        char *js = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+        int n = snprintf(t, sizeof t, "event: revoked\ndata: %s\n\n", js ? js : "{}");
+        free(js);
+        json_decref(j);
+        s->len = 0; /* what was queued is not theirs to read any more */
+        put(s, t, (size_t)n < sizeof t ? (size_t)n : sizeof t - 1);
+        s->ending = 1;
+        ics_log("info", "event stream of %s ended: %s", s->name, e.msg);
+    } else if (!rc) {
+        snprintf(s->role, sizeof s->role, "%s", u.role);
+        snprintf(s->org, sizeof s->org, "%s", u.org);
+        s->role_bit = u.role_bit;
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
 static void *fanout(void *arg)
 {
     store *db = arg;
@@ -443,6 +480,7 @@ static void *fanout(void *arg)
                 unref(s);
                 continue;
             }
+            recheck(db, s, now);
             if (s->cursor < last) catch_up(db, s, last);
             heartbeat(s, now);
             p = &s->next;

@@ -31,8 +31,11 @@ void http_stream_stop(void);
 typedef struct http_stream http_stream;
 
 /* A stream for the actor of c (copied) that resumes after event id after
- * (-1: from now). Not yet delivering: http_stream_response attaches it. */
-http_stream *http_stream_new(const app_ctx *c, int64_t after);
+ * (-1: from now). token is the bearer token it was opened with (copied):
+ * it is checked again every heartbeat interval, and a stream whose token
+ * was revoked, expired or whose user was revoked ends with `event:
+ * revoked`. Not yet delivering: http_stream_response attaches it. */
+http_stream *http_stream_new(const app_ctx *c, int64_t after, const char *token);
 void http_stream_discard(http_stream *s);
 /* The libmicrohttpd response for connection mc (both opaque here, to keep
  * microhttpd.h out of the headers). The stream is delivering from then on;

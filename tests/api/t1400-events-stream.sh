@@ -5,7 +5,8 @@
 # Last-Event-ID loses nothing; a resume beyond the window says `reset`;
 # heartbeats on a silent stream; a client that does not read is cut off
 # while another receives a burst in full; streams are counted apart from
-# requests; Accept: application/json keeps the JSON pages.
+# requests; a stream ends when its token is revoked; Accept:
+# application/json keeps the JSON pages.
 . "$(dirname "$0")/lib.sh"
 
 SERVE_ARGS="--stream-heartbeat 1 --stream-buffer 8 --stream-stall 3 --stream-window 10 --streams-per-addr 12"
@@ -166,6 +167,22 @@ stop fast
 wait $SLOW
 check "the client that read nothing was cut off ($(cat "$T/slow"))" grep -q '^eof' "$T/slow"
 check "the server says why" grep -q 'cut off: it has not read its events' "$T/server.log"
+
+# ---- a stream ends when its token is revoked -----------------------------------
+TEMP=$(mktoken temp coordinator QRV)
+stream rv "$TEMP"
+until_ok 5 has rv 'retry: 2000'
+TID=$(curl -s -H "Authorization: Bearer $TEMP" "$URL/api/v1/tokens" | jq -r '.items[0].id')
+code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $TEMP" "$URL/api/v1/tokens/$TID")
+check "the stream's own token is revoked ($code)" [ "${code#20}" != "$code" ]
+until_ok 5 has rv '^event: revoked'
+check "the stream says so (event: revoked) within the heartbeat interval" has rv '^event: revoked'
+api PATCH /api/v1/beds/32 "$COORD" '{"status":"available"}'
+sleep 1.5
+check "and receives nothing after it" sh -c "! sed -n '/^event: revoked/,\$p' '$T/rv' | grep -q '^id: '"
+eval "curl_pid=\$P_rv"
+check "the server ended the stream" until_ok 5 sh -c "! kill -0 $curl_pid 2>/dev/null"
+stop rv
 
 # ---- streams are counted apart from requests ---------------------------------
 for i in 1 2 3 4 5 6 7 8 9 10 11 12; do stream "s$i" "$COORD"; done

@@ -26,8 +26,9 @@ export function setUnauthorisedHandler(fn) { onUnauthorised = fn; }
 
 // Changes in flight (the live refresh waits for them: the view that made
 // the change draws the result itself).
-let writes = 0;
+let writes = 0, lastWrite = 0;
 export const writesInFlight = () => writes;
+export const lastWriteAt = () => lastWrite; // performance.now() when the last change answered
 
 export async function api(method, path, body, opts = {}) {
   if (method === 'GET') return call(method, path, body, opts);
@@ -36,6 +37,7 @@ export async function api(method, path, body, opts = {}) {
     return await call(method, path, body, opts);
   } finally {
     writes--;
+    lastWrite = performance.now();
   }
 }
 

@@ -4,7 +4,7 @@
 // A view a role may not use is neither in the menu nor reachable by URL;
 // the API refuses it anyway, and views show a 403 in words.
 
-import { ApiError, get, setUnauthorisedHandler, token, writesInFlight } from './api.js';
+import { ApiError, get, lastWriteAt, setUnauthorisedHandler, token, writesInFlight } from './api.js';
 import { onEvent, onState, startLive, stopLive } from './live.js';
 import { startNotifications, stopNotifications } from './notify.js';
 import { clear, destroyCharts, errorBox, field, h } from './ui.js';
@@ -144,7 +144,11 @@ async function refresh() {
   const { view, root, ctx } = current;
   // The view drew itself again after these events arrived (its own reload
   // after an action): it shows them already.
-  if ((view.renderedAt || 0) > firstAt && !evs.some((e) => e.reset)) {
+  // Events arriving just after this tab's own change are that change's: the
+  // view drew itself again after it, so it shows them already.
+  const w = lastWriteAt();
+  const ours = w && firstAt - w < 2000 && (view.renderedAt || 0) >= w - 50;
+  if (((view.renderedAt || 0) > firstAt || ours) && !evs.some((e) => e.reset)) {
     flashRows(root, evs);
     return;
   }
