@@ -65,7 +65,7 @@ jqcheck "version 3, now OPEL 3 with score 31" '.version == 3 and .score == 31 an
 check "history kept: three versions, one current" \
     [ "$(sql "SELECT COUNT(*) || '/' || SUM(is_current) FROM sitrep_submissions WHERE org_code='RYJ' AND day='$TODAY'")" = "3/1" ]
 check "the amendment is audited with the version before" \
-    [ "$(sql "SELECT action || ' ' || (before_json IS NOT NULL) FROM audit ORDER BY id DESC LIMIT 1")" = "sitrep.amend 1" ]
+    [ "$(sql "SELECT action || ' ' || CASE WHEN before_json IS NOT NULL THEN 1 ELSE 0 END FROM audit ORDER BY id DESC LIMIT 1")" = "sitrep.amend 1" ]
 api GET "/api/v1/sitrep/providers/RYJ/days/$TODAY" "$CLIN"
 expect "every version of the day" 200
 jqcheck "newest first" '.versions == 3 and [.items[].version] == [3,2,1]'
@@ -300,7 +300,7 @@ check "and no event" [ "$(ev_count)" -eq "$E0" ]
 check "RY9's declared OPEL 4 was announced (opel.declared)" \
     [ "$(sql "SELECT json_extract(payload_json, '\$.declared_level') FROM events WHERE type = 'opel.declared' AND object_id LIKE 'RY9/%' ORDER BY id DESC LIMIT 1")" = "4" ]
 check "and its level change to 4, with the old level (opel.changed)" \
-    [ "$(sql "SELECT json_extract(payload_json, '\$.new') || ' ' || (json_extract(payload_json, '\$.old') IS NOT 4) FROM events WHERE type = 'opel.changed' AND object_id = 'RY9/$TODAY' ORDER BY id DESC LIMIT 1")" = "4 1" ]
+    [ "$(sql "SELECT json_extract(payload_json, '\$.new') || ' ' || CASE WHEN CAST(json_extract(payload_json, '\$.old') AS TEXT) = '4' THEN 0 ELSE 1 END FROM events WHERE type = 'opel.changed' AND object_id = 'RY9/$TODAY' ORDER BY id DESC LIMIT 1")" = "4 1" ]
 check "ICS level changes are ICS-wide events" \
     [ "$(sql "SELECT COUNT(*) FROM events WHERE type = 'opel.changed' AND object_id LIKE 'ics/%' AND orgs IS NOT NULL")" -eq 0 ]
 check "the thresholds load was announced (opel.thresholds_loaded)" \
@@ -415,7 +415,11 @@ sql "INSERT INTO sitrep_aid_offers (request_id, org_code, quantity, state, creat
 check "a database with duplicate open offers opens and migrates" [ $? -eq 0 ]
 check "the earliest open offer stands, the later duplicate is marked" \
     [ "$(sql "SELECT group_concat(state) FROM (SELECT state FROM sitrep_aid_offers WHERE request_id = $ID4 AND org_code = 'RQM' ORDER BY id)")" = "offered,duplicate" ]
-check "the UNIQUE index is back" \
-    [ "$(sql "SELECT COUNT(*) FROM sqlite_master WHERE name = 'sitrep_aid_offers_open'")" -eq 1 ]
+if [ "$ICS_BACKEND" = pg ]; then
+    indexes="SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'sitrep_aid_offers_open'"
+else
+    indexes="SELECT COUNT(*) FROM sqlite_master WHERE name = 'sitrep_aid_offers_open'"
+fi
+check "the UNIQUE index is back" [ "$(sql "$indexes")" -eq 1 ]
 
 finish
