@@ -211,6 +211,7 @@ static int send_stream(struct MHD_Connection *mc, http_resp *rs)
     struct MHD_Response *r = http_stream_response(rs->stream, mc);
     rs->stream = NULL;
     if (!r) return MHD_NO;
+    reqlog_respond(r, 200, 0); /* its id; its log line is written when the stream ends */
     MHD_add_response_header(r, "Content-Type", "text/event-stream");
     MHD_add_response_header(r, "Cache-Control", "no-store");
     MHD_add_response_header(r, "X-Accel-Buffering", "no"); /* proxies pass events at once */
