@@ -34,11 +34,10 @@ const store_migration store_schema_events[] = {{"events", 1,
                                                 NULL},
                                                {NULL, 0, NULL, NULL}};
 
-int store_event_insert(store *s, int64_t at, const char *type, const char *object_type,
-                       const char *object_id, const char *orgs, const char *ics,
-                       const json_t *payload, int64_t *id, ics_err *e)
+static int insert(store *s, int pg, int64_t at, const char *type, const char *object_type,
+                  const char *object_id, const char *orgs, const char *ics, const json_t *payload,
+                  int64_t *id, ics_err *e)
 {
-    int pg = strcmp(store_backend(s), "postgresql") == 0;
     store_stmt *st;
     int rc = 0;
     if (pg) rc = store_exec(s, "SELECT pg_advisory_xact_lock(" EVENTS_LOCK ")", e);
@@ -67,6 +66,26 @@ int store_event_insert(store *s, int64_t at, const char *type, const char *objec
         json_t *n = json_pack("[I]", (json_int_t)new_id);
         rc = store_exec_params(s, "SELECT pg_notify('icsflow_events', CAST(? AS TEXT))", n, e);
         json_decref(n);
+    }
+    return rc;
+}
+
+int store_event_insert(store *s, int64_t at, const char *type, const char *object_type,
+                       const char *object_id, const char *orgs, const char *ics,
+                       const json_t *payload, int64_t *id, ics_err *e)
+{
+    int pg = strcmp(store_backend(s), "postgresql") == 0;
+    /* the lock orders commits only inside a transaction: give a lone
+     * insert one of its own */
+    int own = pg && store_tx_depth(s) == 0;
+    int rc = own ? store_begin(s, e) : 0;
+    if (rc) return rc;
+    rc = insert(s, pg, at, type, object_type, object_id, orgs, ics, payload, id, e);
+    if (own) {
+        if (rc)
+            store_rollback(s);
+        else
+            rc = store_commit(s, e);
     }
     return rc;
 }
