@@ -36,5 +36,4 @@ int store_dir_version(store *s, int64_t *version, ics_err *e);
 int store_dir_delete(store *s, const dir_collection *c, const char *key, json_t **before,
                      ics_err *e);
 
-
 #endif
