@@ -3,11 +3,12 @@
  * One connection per store, chosen by a libpq URI (store.c). Statements are
  * written once, in the subset both databases share; store_pg_rewrite below turns
  * them into PostgreSQL's dialect. Prepared statements are cached per
- * connection as server-side named statements (an LRU, like sqlite.c's).
+ * connection as server-side named statements (the LRU of stmtcache.h).
  * Transactions are SERIALIZABLE, so every read-check-write use case keeps
  * exactly one winner; the loser gets ICS_ERETRY and is re-run by the caller.
  * A lost connection is ICS_EBUSY and is re-established on next use. */
 #include "store/backend.h"
+#include "store/stmtcache.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -114,8 +115,8 @@ char *store_pg_rewrite(const char *sql, int *nparams)
 /* ---- connection ---------------------------------------------------------- */
 
 typedef struct pgcached {
-    char *sql;     /* as the caller wrote it: the cache key */
-    char name[16]; /* the server-side prepared statement */
+    stmtcache_entry entry; /* first: a pgcached is its entry */
+    char name[16];         /* the server-side prepared statement */
     int nparams;
     unsigned gen; /* the connection it was prepared on (see pg_store.gen) */
     struct pgcached *prev, *next;
@@ -136,8 +137,7 @@ typedef struct pg_store {
     char fail_msg[300];
     int changes;
     unsigned next_name;
-    pgcached *idle_head, *idle_tail; /* idle cached statements, most recent first */
-    int ncached;
+    stmtcache cache;
 } pg_store;
 
 typedef struct pg_stmt {
@@ -229,33 +229,12 @@ static int fail(pg_store *s, PGresult *res, const char *what, ics_err *e)
     return ics_err_set(e, code, "%s: %s", what, msg);
 }
 
-static void cached_free(pg_store *s, pgcached *c)
+/* Release an entry the cache no longer counts (its server-side statement
+ * is the caller's business). */
+static void cached_free(stmtcache_entry *x)
 {
-    free(c->sql);
-    free(c);
-    s->ncached--;
-}
-
-static void idle_unlink(pg_store *s, pgcached *c)
-{
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        s->idle_head = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    else
-        s->idle_tail = c->prev;
-    c->prev = c->next = NULL;
-}
-
-static void idle_push_front(pg_store *s, pgcached *c)
-{
-    assert(!c->prev && !c->next && s->idle_head != c);
-    c->next = s->idle_head;
-    if (s->idle_head) s->idle_head->prev = c;
-    s->idle_head = c;
-    if (!s->idle_tail) s->idle_tail = c;
+    free(x->sql);
+    free(x);
 }
 
 static int simple(pg_store *s, const char *sql, ics_err *e);
@@ -285,11 +264,7 @@ static int connect_now(pg_store *s, ics_err *e)
     s->broken = 0;
     s->gen++;
     /* prepared statements died with the old session */
-    while (s->idle_head) {
-        pgcached *c = s->idle_head;
-        idle_unlink(s, c);
-        cached_free(s, c);
-    }
+    for (stmtcache_entry *x; (x = stmtcache_pop(&s->cache)) != NULL;) cached_free(x);
     /* As SQLite's busy timeout: a row lock held longer than ICSFLOW_BUSY_MS
      * (default 10 s) fails the statement with 55P03, ICS_EBUSY (503). */
     const char *busy = getenv("ICSFLOW_BUSY_MS");
@@ -329,12 +304,8 @@ static int simple(pg_store *s, const char *sql, ics_err *e)
 static void pg_close(store *base)
 {
     pg_store *s = PG(base);
-    while (s->idle_head) {
-        pgcached *c = s->idle_head;
-        idle_unlink(s, c);
-        cached_free(s, c);
-    }
-    assert(s->ncached == 0);
+    for (stmtcache_entry *x; (x = stmtcache_pop(&s->cache)) != NULL;) cached_free(x);
+    assert(s->cache.count == 0);
     if (s->conn) PQfinish(s->conn);
     free(s->conninfo);
     free(s->base.path);
@@ -346,6 +317,7 @@ int store_pg_open(const char *uri, store **out, int *created, ics_err *e)
     pg_store *s = calloc(1, sizeof *s);
     if (!s) return ics_err_set(e, ICS_ENOMEM, "out of memory");
     s->base.ops = &pg_ops;
+    s->cache.cap = PG_CACHE;
     s->base.path = redact(uri);
     s->conninfo = strdup(uri);
     if (!s->base.path || !s->conninfo) {
@@ -471,13 +443,8 @@ static int pg_prepare(store *base, const char *sql, store_stmt **out, ics_err *e
     st->base.ops = &pg_ops;
     st->s = s;
     st->row = -1;
-    for (pgcached *c = s->idle_head; c; c = c->next) {
-        if (strcmp(c->sql, sql) != 0) continue;
-        idle_unlink(s, c); /* in use: off the list */
-        st->c = c;
-        st->nparams = c->nparams;
-        break;
-    }
+    st->c = (pgcached *)stmtcache_take(&s->cache, sql); /* in use: off the list */
+    if (st->c) st->nparams = st->c->nparams;
     if (!st->c) {
         st->text = store_pg_rewrite(sql, &st->nparams);
         if (!st->text) {
@@ -486,18 +453,17 @@ static int pg_prepare(store *base, const char *sql, store_stmt **out, ics_err *e
         }
         /* Cache it as a named statement unless the transaction has already
          * failed (the server would refuse the PREPARE and the DEALLOCATE). */
-        if (s->ncached >= PG_CACHE && s->idle_tail && !s->fail_depth) {
-            pgcached *lru = s->idle_tail;
+        pgcached *lru = s->fail_depth ? NULL : (pgcached *)stmtcache_evict(&s->cache);
+        if (lru) {
             char sql2[40];
             snprintf(sql2, sizeof sql2, "DEALLOCATE %s", lru->name);
             ics_err ignore;
-            idle_unlink(s, lru);
             simple(s, sql2, &ignore);
-            cached_free(s, lru);
+            cached_free(&lru->entry);
         }
-        if (s->ncached < PG_CACHE && !s->fail_depth) {
+        if (stmtcache_room(&s->cache) && !s->fail_depth) {
             pgcached *c = calloc(1, sizeof *c);
-            if (c && (c->sql = strdup(sql)) != NULL) {
+            if (c && stmtcache_add(&s->cache, &c->entry, sql) == 0) {
                 snprintf(c->name, sizeof c->name, "ics%u", ++s->next_name);
                 c->nparams = st->nparams;
                 c->gen = s->gen;
@@ -505,14 +471,13 @@ static int pg_prepare(store *base, const char *sql, store_stmt **out, ics_err *e
                 if (PQresultStatus(res) != PGRES_COMMAND_OK) {
                     rc = fail(s, res, "preparing a statement", e);
                     PQclear(res);
-                    free(c->sql);
-                    free(c);
+                    stmtcache_drop(&s->cache, &c->entry);
+                    cached_free(&c->entry);
                     free(st->text);
                     free(st);
                     return rc;
                 }
                 PQclear(res);
-                s->ncached++;
                 st->c = c;
                 free(st->text);
                 st->text = NULL;
@@ -713,10 +678,12 @@ static void pg_finalize(store_stmt *base)
     pg_store *s = st->s;
     pg_reset(base);
     if (st->c) {
-        if (st->c->gen == s->gen && !s->broken)
-            idle_push_front(s, st->c);
-        else
-            cached_free(s, st->c);
+        if (st->c->gen == s->gen && !s->broken) {
+            stmtcache_put(&s->cache, &st->c->entry);
+        } else {
+            stmtcache_drop(&s->cache, &st->c->entry);
+            cached_free(&st->c->entry);
+        }
     }
     free(st->vals);
     free(st->text);
@@ -725,9 +692,7 @@ static void pg_finalize(store_stmt *base)
 
 static int pg_stmt_cached(const store *base, const char *sql)
 {
-    for (const pgcached *c = PG(base)->idle_head; c; c = c->next)
-        if (strcmp(c->sql, sql) == 0) return 1;
-    return 0;
+    return stmtcache_has(&PG(base)->cache, sql);
 }
 
 static int pg_changes(store *s)

@@ -8,6 +8,7 @@
  * held after the busy timeout (ICSFLOW_BUSY_MS, default 10 s) is ICS_EBUSY,
  * which the server answers with 503 and Retry-After. */
 #include "store/backend.h"
+#include "store/stmtcache.h"
 
 #include <assert.h>
 #include <fcntl.h>
@@ -21,27 +22,19 @@
 
 /* Prepared statements are cached per connection by their SQL text: a
  * handler runs the same few statements on every request, and preparing
- * them again each time was a large share of a request's cost.
- *
- * The cache is an LRU, as in SQLite's own tclsqlite.c: idle statements sit
- * on a list, most recently used first; a hit takes the statement off the
- * list while it is in use (so a nested use of the same SQL gets a fresh,
- * uncached statement and the two never share bindings), and finalizing
- * puts it back at the front. When the cache is full, the least recently
- * used idle statement is evicted; statements in use are never evicted. */
+ * them again each time was a large share of a request's cost. The LRU
+ * list and its rules are store/stmtcache.h's. */
 #define STMT_CACHE 64
 
 typedef struct cached {
-    char *sql;
+    stmtcache_entry entry; /* first: a cached is its entry */
     sqlite3_stmt *st;
-    struct cached *prev, *next; /* on the idle list only while not in use */
 } cached;
 
 typedef struct sq_store {
     struct store base; /* ops, path, in_tx */
     sqlite3 *db;
-    cached *idle_head, *idle_tail; /* idle cached statements, most recent first */
-    int ncached;                   /* cached statements, idle or in use */
+    stmtcache cache;
 } sq_store;
 
 typedef struct sq_stmt {
@@ -56,34 +49,13 @@ static const store_ops sq_ops;
 #define SQ(s)  ((sq_store *)(s))
 #define ST(st) ((sq_stmt *)(st))
 
-static void idle_unlink(sq_store *s, cached *c)
+/* Release an entry the cache no longer counts. */
+static void cached_free(stmtcache_entry *x)
 {
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        s->idle_head = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    else
-        s->idle_tail = c->prev;
-    c->prev = c->next = NULL;
-}
-
-static void idle_push_front(sq_store *s, cached *c)
-{
-    assert(!c->prev && !c->next && s->idle_head != c);
-    c->next = s->idle_head;
-    if (s->idle_head) s->idle_head->prev = c;
-    s->idle_head = c;
-    if (!s->idle_tail) s->idle_tail = c;
-}
-
-static void cached_free(sq_store *s, cached *c)
-{
+    cached *c = (cached *)x;
     sqlite3_finalize(c->st);
-    free(c->sql);
+    free(x->sql);
     free(c);
-    s->ncached--;
 }
 
 static int db_err(sq_store *s, int rc, const char *what, ics_err *e)
@@ -110,6 +82,7 @@ int store_sqlite_open(const char *path, store **out, int *created, ics_err *e)
     sq_store *s = calloc(1, sizeof *s);
     if (!s) return ics_err_set(e, ICS_ENOMEM, "out of memory");
     s->base.ops = &sq_ops;
+    s->cache.cap = STMT_CACHE;
     s->base.path = strdup(path);
     if (!existed && strcmp(path, ":memory:") != 0) {
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -141,12 +114,8 @@ static void sq_close(store *base)
 {
     sq_store *s = SQ(base);
     /* every statement is finalized by now, so every cached one is idle */
-    while (s->idle_head) {
-        cached *c = s->idle_head;
-        idle_unlink(s, c);
-        cached_free(s, c);
-    }
-    assert(s->ncached == 0);
+    for (stmtcache_entry *x; (x = stmtcache_pop(&s->cache)) != NULL;) cached_free(x);
+    assert(s->cache.count == 0);
     if (s->db) sqlite3_close_v2(s->db);
     free(s->base.path);
     free(s);
@@ -223,11 +192,10 @@ static int sq_prepare(store *base, const char *sql, store_stmt **out, ics_err *e
     if (!st) return ics_err_set(e, ICS_ENOMEM, "out of memory");
     st->base.ops = &sq_ops;
     st->s = s;
-    for (cached *c = s->idle_head; c; c = c->next) {
-        if (strcmp(c->sql, sql) != 0) continue;
-        idle_unlink(s, c); /* in use: off the list */
-        st->st = c->st;
-        st->c = c;
+    cached *hit = (cached *)stmtcache_take(&s->cache, sql); /* in use: off the list */
+    if (hit) {
+        st->st = hit->st;
+        st->c = hit;
         *out = &st->base;
         return 0;
     }
@@ -236,17 +204,13 @@ static int sq_prepare(store *base, const char *sql, store_stmt **out, ics_err *e
         free(st);
         return db_err(s, rc, "preparing a statement", e);
     }
-    if (s->ncached >= STMT_CACHE && s->idle_tail) { /* evict the least recently used */
-        cached *lru = s->idle_tail;
-        idle_unlink(s, lru);
-        cached_free(s, lru);
-    }
-    if (s->ncached < STMT_CACHE) {
+    stmtcache_entry *lru = stmtcache_evict(&s->cache);
+    if (lru) cached_free(lru);
+    if (stmtcache_room(&s->cache)) {
         cached *c = calloc(1, sizeof *c);
-        if (c && (c->sql = strdup(sql)) != NULL) {
+        if (c && stmtcache_add(&s->cache, &c->entry, sql) == 0) {
             c->st = st->st;
             st->c = c;
-            s->ncached++;
         } else {
             free(c);
         }
@@ -344,7 +308,7 @@ static void sq_finalize(store_stmt *base)
     if (st->c) {
         sqlite3_reset(st->st);
         sqlite3_clear_bindings(st->st);
-        idle_push_front(st->s, st->c);
+        stmtcache_put(&st->s->cache, &st->c->entry);
     } else {
         sqlite3_finalize(st->st);
     }
@@ -353,9 +317,7 @@ static void sq_finalize(store_stmt *base)
 
 static int sq_stmt_cached(const store *base, const char *sql)
 {
-    for (const cached *c = SQ(base)->idle_head; c; c = c->next)
-        if (strcmp(c->sql, sql) == 0) return 1;
-    return 0;
+    return stmtcache_has(&SQ(base)->cache, sql);
 }
 
 static int sq_changes(store *s)
