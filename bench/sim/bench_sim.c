@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "sim/sim.h"
-#include "store/sim.h"
+#include "app/sim.h"
 
 static double cpu_now(void)
 {
@@ -41,7 +41,7 @@ static int usage(void)
     return 2;
 }
 
-static store_sim_doc *load(const char *path, const char *policy, int reps)
+static app_sim_doc *load(const char *path, const char *policy, int reps)
 {
     json_error_t je;
     json_t *j = json_load_file(path, 0, &je);
@@ -49,9 +49,9 @@ static store_sim_doc *load(const char *path, const char *policy, int reps)
         fprintf(stderr, "%s: %s\n", path, je.text);
         exit(1);
     }
-    store_sim_doc *d = NULL;
+    app_sim_doc *d = NULL;
     ics_err e = {0};
-    if (store_sim_doc_parse(j, &d, &e)) {
+    if (app_sim_doc_parse(j, &d, &e)) {
         fprintf(stderr, "%s: %s\n", path, e.msg);
         exit(1);
     }
@@ -104,7 +104,7 @@ static void stat_json(const char *name, const sim_stat *s, int last)
 static int cmd_run(int argc, char **argv)
 {
     if (argc < 5) return usage();
-    store_sim_doc *d = load(argv[2], argv[3], argc > 5 ? atoi(argv[5]) : 0);
+    app_sim_doc *d = load(argv[2], argv[3], argc > 5 ? atoi(argv[5]) : 0);
     int threads = atoi(argv[4]), times = argc > 6 ? atoi(argv[6]) : 5;
     double cpu, wall;
     sim_result *r = run_timed(&d->sc, threads, times, &cpu, &wall);
@@ -115,14 +115,14 @@ static int cmd_run(int argc, char **argv)
         stat_json(sim_metric_names[m], &r->m[m], m == SIM_NMETRICS - 1);
     printf("}\n");
     sim_result_free(r);
-    store_sim_doc_free(d);
+    app_sim_doc_free(d);
     return 0;
 }
 
 static int cmd_reps(int argc, char **argv)
 {
     if (argc < 4) return usage();
-    store_sim_doc *d = load(argv[2], argv[3], argc > 4 ? atoi(argv[4]) : 0);
+    app_sim_doc *d = load(argv[2], argv[3], argc > 4 ? atoi(argv[4]) : 0);
     for (int k = 0; k < d->sc.reps; k++) {
         sim_rep r;
         if (sim_rep_run(&d->sc, k, &r)) return 1;
@@ -133,7 +133,7 @@ static int cmd_reps(int argc, char **argv)
             printf(" %.17g %.17g", r.place_wait[i], r.place_over[i]);
         printf(" %ld %ld\n", r.censored, r.events);
     }
-    store_sim_doc_free(d);
+    app_sim_doc_free(d);
     return 0;
 }
 
@@ -142,7 +142,7 @@ static int cmd_reps(int argc, char **argv)
 static int cmd_dump(int argc, char **argv)
 {
     if (argc < 6) return usage();
-    store_sim_doc *d = load(argv[2], argv[3], atoi(argv[4]));
+    app_sim_doc *d = load(argv[2], argv[3], atoi(argv[4]));
     FILE *f = fopen(argv[5], "wb");
     if (!f) return 1;
     double end = d->sc.warmup_days + d->sc.run_days;
@@ -161,7 +161,7 @@ static int cmd_dump(int argc, char **argv)
         free(a);
     }
     fclose(f);
-    store_sim_doc_free(d);
+    app_sim_doc_free(d);
     return 0;
 }
 

@@ -32,13 +32,8 @@ const app_use APP_SIM_FIT = {"sim.fit", RUN_ROLES, APP_SCOPE_ICS};
 void app_sim_req_free(app_sim_req *r)
 {
     if (!r) return;
-    store_sim_doc_free(r->d);
+    app_sim_doc_free(r->d);
     free(r);
-}
-
-void app_sim_doc_free(store_sim_doc *d)
-{
-    store_sim_doc_free(d);
 }
 
 /* ---- limits --------------------------------------------------------------- */
@@ -178,7 +173,7 @@ int app_sim_run_check(app_ctx *c, const json_t *body, app_sim_req **out, ics_err
     r->policies = 3;
     r->search = 1;
     rc = given ? app_sim_doc_parse(given, &r->d, e)
-               : store_sim_fit(c->db, (int)days, type, json_is_true(rp), &r->d, e);
+               : app_sim_fit_doc(c->db, (int)days, type, json_is_true(rp), &r->d, e);
     if (!rc && given) snprintf(r->d->source, sizeof r->d->source, "request");
     problems m;
     problems_init(&m);
@@ -204,7 +199,7 @@ int app_sim_run_check(app_ctx *c, const json_t *body, app_sim_req **out, ics_err
 
 /* ---- running and storing ------------------------------------------------------ */
 
-static int chart_of(const store_sim_doc *d, const sim_review *r, char **svg, ics_err *e)
+static int chart_of(const app_sim_doc *d, const sim_review *r, char **svg, ics_err *e)
 {
     const sim_scenario *sc = &d->sc;
     sim_sweep *sw = malloc(sizeof *sw);
@@ -231,13 +226,14 @@ static int chart_of(const store_sim_doc *d, const sim_review *r, char **svg, ics
 
 /* Store a review: the run, one audit record and one `sim.run` event in one
  * transaction (nested inside the caller's, e.g. a seeding step). */
-static int save_run(app_ctx *c, const store_sim_doc *d, const json_t *res, int64_t *id, ics_err *e)
+static int save_run(app_ctx *c, const app_sim_doc *d, const json_t *res, int64_t *id, ics_err *e)
 {
     json_t *scj = app_sim_doc_json(d);
     int rc = scj ? app_begin(c, e) : ics_err_set(e, ICS_ENOMEM, "out of memory");
     if (!scj) return rc;
     if (!rc) {
-        rc = store_sim_run_save(c->db, c->now, c->who.name, d, scj, res, id, e);
+        store_sim_run run = {c->now, c->who.name, d->sc.seed, d->sc.reps, d->source, d->synthetic};
+        rc = store_sim_run_save(c->db, &run, scj, res, id, e);
         char ids[32];
         snprintf(ids, sizeof ids, "%lld", (long long)*id);
         json_t *after =
@@ -259,7 +255,7 @@ int app_sim_run_exec(app_ctx *c, const app_sim_req *r, const app_run_hook *hook,
 {
     assert(c && r && r->d && out && id);
     *out = NULL;
-    const store_sim_doc *d = r->d;
+    const app_sim_doc *d = r->d;
     /* the simulation runs outside the write transaction: it can take
      * seconds and must not hold the database's write lock */
     sim_review rv;
@@ -344,14 +340,14 @@ int app_sim_run_list(app_ctx *c, int64_t limit, int64_t offset, json_t **rows, i
     return rc;
 }
 
-int app_sim_fit(app_ctx *c, int days, const char *bed_type, int replay, store_sim_doc **out,
+int app_sim_fit(app_ctx *c, int days, const char *bed_type, int replay, app_sim_doc **out,
                 ics_err *e)
 {
     *out = NULL;
     int rc = app_allow(c, &APP_SIM_FIT, e);
     if (rc) return rc;
     if (days < 7 || days > 3660) return ics_err_set(e, ICS_EINVAL, "days must be 7 to 3660");
-    return store_sim_fit(c->db, days, bed_type, replay, out, e);
+    return app_sim_fit_doc(c->db, days, bed_type, replay, out, e);
 }
 
 /* ---- first start ----------------------------------------------------------------- */
@@ -363,13 +359,13 @@ int app_sim_seed(app_ctx *c, const char *data_dir, ics_err *e)
 {
     (void)data_dir;
     app_sim_req r = {NULL, 3, 1, 0, 0};
-    int rc = store_sim_fit(c->db, 365, NULL, 0, &r.d, e);
+    int rc = app_sim_fit_doc(c->db, 365, NULL, 0, &r.d, e);
     if (rc == ICS_ECONFLICT) { /* no bed units in this directory: nothing to review */
         ics_err_clear(e);
         return 0;
     }
     if (rc) return rc;
-    store_sim_doc *d = r.d;
+    app_sim_doc *d = r.d;
     d->synthetic = 1;
     d->sc.reps = 8;
     d->sc.run_days = 365;
@@ -378,7 +374,7 @@ int app_sim_seed(app_ctx *c, const char *data_dir, ics_err *e)
     snprintf(d->name, sizeof d->name, "Example bed review (synthetic, seeded)");
     int pol = app_sim_doc_policies(d, 3, e);
     if (pol < 0) {
-        store_sim_doc_free(d);
+        app_sim_doc_free(d);
         return pol;
     }
     r.policies = pol;
@@ -386,6 +382,6 @@ int app_sim_seed(app_ctx *c, const char *data_dir, ics_err *e)
     int64_t id = 0;
     rc = app_sim_run_exec(c, &r, NULL, &out, &id, e);
     json_decref(out);
-    store_sim_doc_free(d);
+    app_sim_doc_free(d);
     return rc;
 }

@@ -160,7 +160,7 @@ static const char *const unit_keys[] = {"code", "name", "beds", "lat", "lon", "p
 static const char *const target_keys[] = {"wait_days", "probability", NULL};
 static const char *const arrival_keys[] = {"day", "place", "los", "urgent", NULL};
 
-static void parse_places(const json_t *arr, store_sim_doc *d, problems *m)
+static void parse_places(const json_t *arr, app_sim_doc *d, problems *m)
 {
     sim_scenario *sc = &d->sc;
     if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > SIM_MAX_PLACES) {
@@ -190,7 +190,7 @@ static void parse_places(const json_t *arr, store_sim_doc *d, problems *m)
     }
 }
 
-static void parse_units(const json_t *arr, store_sim_doc *d, problems *m)
+static void parse_units(const json_t *arr, app_sim_doc *d, problems *m)
 {
     sim_scenario *sc = &d->sc;
     if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > SIM_MAX_UNITS) {
@@ -232,7 +232,7 @@ static void parse_units(const json_t *arr, store_sim_doc *d, problems *m)
     }
 }
 
-static void parse_arrivals(const json_t *arr, store_sim_doc *d, problems *m)
+static void parse_arrivals(const json_t *arr, app_sim_doc *d, problems *m)
 {
     sim_scenario *sc = &d->sc;
     if (!json_is_array(arr) || json_array_size(arr) > 5000000) {
@@ -275,11 +275,48 @@ static void parse_arrivals(const json_t *arr, store_sim_doc *d, problems *m)
     sc->nreplay = (int)n;
 }
 
-int app_sim_doc_parse(const json_t *j, store_sim_doc **out, ics_err *e)
+app_sim_doc *app_sim_doc_new(void)
+{
+    app_sim_doc *d = calloc(1, sizeof *d);
+    if (!d) return NULL;
+    d->notes = json_array();
+    snprintf(d->source, sizeof d->source, "file");
+    sim_scenario *sc = &d->sc;
+    sc->seed = 1;
+    sc->reps = 20;
+    sc->warmup_days = 180;
+    sc->run_days = 365;
+    sc->policy = SIM_POLICY_POOLED;
+    sc->queue = SIM_QUEUE_FIFO;
+    sc->target_days = 2;
+    sc->target_prob = 0.05;
+    return d;
+}
+
+void app_sim_doc_free(app_sim_doc *d)
+{
+    if (!d) return;
+    for (int i = 0; i <= SIM_MAX_PLACES; i++) free(d->values[i]);
+    free(d->replay);
+    json_decref(d->notes);
+    free(d);
+}
+
+void app_sim_doc_note(app_sim_doc *d, const char *fmt, ...)
+{
+    char buf[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    json_array_append_new(d->notes, json_string(buf));
+}
+
+int app_sim_doc_parse(const json_t *j, app_sim_doc **out, ics_err *e)
 {
     *out = NULL;
     if (!json_is_object(j)) return ics_err_set(e, ICS_EINVAL, "a scenario must be a JSON object");
-    store_sim_doc *d = store_sim_doc_new();
+    app_sim_doc *d = app_sim_doc_new();
     if (!d) return ics_err_set(e, ICS_ENOMEM, "out of memory");
     sim_scenario *sc = &d->sc;
     problems m;
@@ -349,14 +386,14 @@ int app_sim_doc_parse(const json_t *j, store_sim_doc **out, ics_err *e)
     int rc = problems_done(&m, e);
     if (rc) ics_err_prefix(e, "scenario: ");
     if (rc) {
-        store_sim_doc_free(d);
+        app_sim_doc_free(d);
         return rc;
     }
     *out = d;
     return 0;
 }
 
-int app_sim_doc_policies(store_sim_doc *d, int asked, ics_err *e)
+int app_sim_doc_policies(app_sim_doc *d, int asked, ics_err *e)
 {
     sim_scenario chk = d->sc;
     int ok = 0;
@@ -368,7 +405,7 @@ int app_sim_doc_policies(store_sim_doc *d, int asked, ics_err *e)
         if (rc == 0) {
             ok |= 1 << p;
         } else if (p == 0 && (asked & 2) && strstr(pe.msg, "no unit is commissioned")) {
-            store_sim_doc_note(d, "borough policy not reviewed: %s", pe.msg);
+            app_sim_doc_note(d, "borough policy not reviewed: %s", pe.msg);
         } else {
             if (e) *e = pe;
             return rc;
@@ -404,7 +441,7 @@ static json_t *doubles(const double *v, int n)
     return a;
 }
 
-json_t *app_sim_doc_json(const store_sim_doc *d)
+json_t *app_sim_doc_json(const app_sim_doc *d)
 {
     const sim_scenario *sc = &d->sc;
     json_t *o = json_pack(
@@ -509,7 +546,7 @@ static json_t *policy_json(const sim_scenario *sc, const sim_review *r, int p)
     return o;
 }
 
-json_t *app_sim_review_json(const store_sim_doc *d, const sim_review *r)
+json_t *app_sim_review_json(const app_sim_doc *d, const sim_review *r)
 {
     const sim_scenario *sc = &d->sc;
     json_t *pol = json_object();
@@ -548,7 +585,7 @@ static void csv_stat(sb *o, const char *pol, const char *scope, const char *code
     sb_printf(o, ",%d\n", s->n);
 }
 
-char *app_sim_review_csv(const store_sim_doc *d, const sim_review *r)
+char *app_sim_review_csv(const app_sim_doc *d, const sim_review *r)
 {
     const sim_scenario *sc = &d->sc;
     sb o;

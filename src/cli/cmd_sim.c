@@ -28,7 +28,7 @@ static int write_file(const char *cmd, const char *path, const char *text)
     return 0;
 }
 
-static int load_doc(const char *cmd, const char *path, store_sim_doc **d)
+static int load_doc(const char *cmd, const char *path, app_sim_doc **d)
 {
     json_error_t je;
     json_t *j = json_load_file(path, 0, &je);
@@ -55,7 +55,7 @@ static void stat_cell(char *buf, size_t n, const sim_stat *s, const char *fmt)
     snprintf(buf, n, "%s (%s-%s)", a, b, c);
 }
 
-static void print_text(FILE *f, const store_sim_doc *d, const sim_review *r)
+static void print_text(FILE *f, const app_sim_doc *d, const sim_review *r)
 {
     const sim_scenario *sc = &d->sc;
     fprintf(f, "Bed review: %s%s\n", d->name, d->synthetic ? " [synthetic demand]" : "");
@@ -139,7 +139,7 @@ static void print_text(FILE *f, const store_sim_doc *d, const sim_review *r)
 }
 
 /* The summary as a string, without the column padding at line ends. */
-static char *text_summary(const store_sim_doc *d, const sim_review *r)
+static char *text_summary(const app_sim_doc *d, const sim_review *r)
 {
     char *buf = NULL;
     size_t n = 0;
@@ -222,7 +222,7 @@ static int sim_fit_cmd(int argc, char **argv)
     if (np) return cli_usage_error("sim fit", "takes no positional arguments");
     store *s;
     if ((rc = cli_open("sim fit", db, &s))) return rc;
-    store_sim_doc *d = NULL;
+    app_sim_doc *d = NULL;
     ics_err e = {0};
     app_ctx c = app_ctx_cli(s, tz_now());
     rc = app_sim_fit(&c, (int)nd, type, replay, &d, &e);
@@ -307,7 +307,7 @@ int cmd_sim(int argc, char **argv)
         format = out && !strcmp(ext_of(out), "json")  ? "json"
                  : out && !strcmp(ext_of(out), "csv") ? "csv"
                                                       : "text";
-    store_sim_doc *d = NULL;
+    app_sim_doc *d = NULL;
     if ((rc = load_doc("sim", argv[1], &d))) return rc;
     if (nreps) d->sc.reps = (int)nreps;
     if (nseed >= 0) d->sc.seed = (uint64_t)nseed;

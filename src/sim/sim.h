@@ -268,4 +268,36 @@ int sim_erlang_beds(double lambda, double los, double t, double p);
 double sim_draw_normal(rng *r);
 double sim_draw_exponential(rng *r, double mean);
 
+/* ---- fitting a scenario to observed figures (src/sim/fit.c) ---------------
+ * The caller fills places (lat/lon NaN when unknown) and units (with their
+ * commissioning bits) from wherever it reads them; these set demand and
+ * stays from counts, with no I/O. */
+
+/* Defaults when there is too little history: a mean stay of 21 days (sd 14,
+ * lognormal) and demand that would keep today's beds 85% occupied. */
+#define SIM_FIT_DEFAULT_LOS       21.0
+#define SIM_FIT_DEFAULT_LOS_SD    14.0
+#define SIM_FIT_DEFAULT_OCCUPANCY 0.85
+#define SIM_FIT_MIN_STAYS         30 /* referrals and finished stays needed to fit */
+
+/* A place without a position sits at the mean of its commissioned units
+ * (of all units when none is commissioned for it). */
+void sim_fit_positions(sim_scenario *sc);
+/* Beds commissioned per place: a unit's beds shared equally between the
+ * places that commission it; share has nplaces entries. */
+void sim_fit_commissioned_beds(const sim_scenario *sc, double *share);
+/* Demand from unit sizes with the defaults above, shared between places in
+ * proportion to their commissioned beds; returns the total beds counted. */
+double sim_fit_from_beds(sim_scenario *sc);
+/* Demand from history: referrals[i] and urgent[i] per place over span days
+ * (span > 0); stays (days, the caller's array, kept alive while sc is used)
+ * become the empirical LOS. *mean and *sd describe the stays (sd 0 for one). */
+void sim_fit_from_history(sim_scenario *sc, const long *referrals, const long *urgent, double span,
+                          const double *stays, int nstays, double *mean, double *sd);
+/* Replay arrivals (the caller's array) over a window of span days: the
+ * first 60 days, or a quarter of the span when shorter, are the warm-up. */
+void sim_fit_replay(sim_scenario *sc, const sim_arrival *arrivals, int n, double span);
+/* 1 when place i has no commissioned unit (borough rules cannot serve it). */
+int sim_fit_uncommissioned(const sim_scenario *sc, int i);
+
 #endif

@@ -1,47 +1,55 @@
 /* store/sim.h - the simulator's storage: stored runs (scenario, seed and
- * result) and fitting a scenario from the bed bureau's history or, when
- * there is none, from the directory's unit sizes. The scenario's JSON form
- * is src/app/sim.h's; this header holds only the struct both share. */
+ * result as JSON) and the rows a scenario is fitted from (the directory's
+ * places and units, the bed bureau's referrals and stays). The fit itself
+ * is src/app/sim_fit.c with the engine's src/sim/fit.c. */
 #ifndef ICS_STORE_SIM_H
 #define ICS_STORE_SIM_H
 
 #include <jansson.h>
 
-#include "sim/sim.h"
 #include "store/store.h"
 
-/* A scenario with the memory its pointers need and its descriptive fields. */
-typedef struct store_sim_doc {
-    sim_scenario sc;
-    char name[128];
-    int synthetic;                      /* demand is invented (labelled in every output) */
-    char source[32];                    /* "file", "beds-history", "unit-sizes", "request" */
-    json_t *notes;                      /* array of strings: how it was built (owned) */
-    double *values[SIM_MAX_PLACES + 1]; /* empirical LOS: [0] scenario, [1 + i] place i */
-    sim_arrival *replay;
-} store_sim_doc;
+/* What is stored about a run beside its scenario and result. */
+typedef struct store_sim_run {
+    int64_t at; /* seconds since the epoch */
+    const char *actor;
+    uint64_t seed;
+    int reps;
+    const char *source; /* "file", "beds-history", "unit-sizes", "request" */
+    int synthetic;
+} store_sim_run;
 
-/* Defaults: seed 1, replications 20, warmup_days 180, run_days 365, policy
- * pooled, queue fifo, target 2 days / 0.05. */
-store_sim_doc *store_sim_doc_new(void);
-void store_sim_doc_free(store_sim_doc *d);
-/* Append a note (how the scenario was built) to d->notes. */
-void store_sim_doc_note(store_sim_doc *d, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* Rows to fit a scenario from. Places {code, name, lat, lon} by code (lat
+ * and lon the mean of its postcode districts, NULL without any); units {unit_code,
+ * name, beds, lat, lon} of bed_type (all when NULL) by code, at their site;
+ * commissioning {unit_code, place_code}. */
+int store_sim_places(store *s, json_t **rows, ics_err *e);
+int store_sim_units(store *s, const char *bed_type, json_t **rows, ics_err *e);
+int store_sim_commissioners(store *s, json_t **rows, ics_err *e);
+/* The newest referral's instant (-1 when there are none), and the oldest
+ * (dflt when none). A database without the bed bureau's tables fails. */
+int store_sim_referral_last(store *s, int64_t *last, ics_err *e);
+int store_sim_referral_first(store *s, int64_t dflt, int64_t *first, ics_err *e);
+/* Referrals that wanted a bed (not cancelled or declined, with a place) in
+ * [start, end], of a unit type known by either name (unit_type NULL: all):
+ * per place {place_code, n, urgent (priority 1)} by place; one by one
+ * {place_code, referred_at, priority} in the order they came. */
+int store_sim_referral_counts(store *s, int64_t start, int64_t end, const char *unit_type,
+                              const char *ref_type, json_t **rows, ics_err *e);
+int store_sim_referral_arrivals(store *s, int64_t start, int64_t end, const char *unit_type,
+                                const char *ref_type, json_t **rows, ics_err *e);
+/* Stays discharged in [start, end] from units of unit_type (NULL: all):
+ * {secs} by stay. */
+int store_sim_stays(store *s, int64_t start, int64_t end, const char *unit_type, json_t **rows,
+                    ics_err *e);
+/* 1 in *synthetic when a referral of [start, end] is synthetic. */
+int store_sim_referral_synthetic(store *s, int64_t start, int64_t end, int64_t *synthetic,
+                                 ics_err *e);
 
-/* Fit a scenario from the database: units (of bed_type, or all when NULL)
- * and commissioning from the directory; arrivals per place and LOS from the
- * bed bureau's referrals and stays over the last days days when that
- * history exists, else defaults from unit sizes (documented in docs/sim.md;
- * the notes say which). With replay set, the referrals themselves are
- * replayed instead of Poisson arrivals. ICS_EINVAL for an unknown bed type. */
-int store_sim_fit(store *s, int days, const char *bed_type, int replay, store_sim_doc **out,
-                  ics_err *e);
-
-/* Store a run made at instant at (seconds since the epoch; scenario as
- * JSON, seed, result) inside the caller's transaction; *id receives its id. */
-int store_sim_run_save(store *s, int64_t at, const char *actor, const store_sim_doc *d,
-                       const json_t *scenario, const json_t *result, int64_t *id, ics_err *e);
+/* Store a run (scenario and result as JSON) inside the caller's
+ * transaction; *id receives its id. */
+int store_sim_run_save(store *s, const store_sim_run *run, const json_t *scenario,
+                       const json_t *result, int64_t *id, ics_err *e);
 /* Instants are seconds since the epoch. {id, created_at, created_by, seed, replications, source,
  * synthetic, scenario, result}; ICS_ENOTFOUND when there is no such run. */
 int store_sim_run_get(store *s, int64_t id, json_t **out, ics_err *e);

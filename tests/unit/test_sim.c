@@ -734,7 +734,7 @@ static void test_scenario_json_round_trip_and_errors(void **s)
     json_error_t je;
     json_t *j = json_load_file(ICS_SRC_DIR "/data/sim_nwl_example.json", 0, &je);
     assert_non_null(j);
-    store_sim_doc *d = NULL, *d2 = NULL;
+    app_sim_doc *d = NULL, *d2 = NULL;
     ics_err e = {0};
     assert_int_equal(app_sim_doc_parse(j, &d, &e), 0);
     assert_int_equal(d->sc.nplaces, 8);
@@ -899,6 +899,56 @@ static void test_high_load_intervals_cover_erlang_c(void **s)
     free(sc);
 }
 
+/* The fit's arithmetic on a directory built here: figures worked by hand. */
+static void test_fit_shares_beds_positions_and_rates(void **st)
+{
+    (void)st;
+    sim_scenario sc = {0};
+    sc.nplaces = 3;
+    for (int i = 0; i < 3; i++) sc.places[i].lat = sc.places[i].lon = NAN;
+    sc.places[0].lat = 51.5;
+    sc.places[0].lon = -0.2;
+    sc.nunits = 3;
+    sc.units[0] = (sim_unit){.beds = 10, .lat = 51.0, .lon = -1.0, .places = 1}; /* place 0 */
+    sc.units[1] = (sim_unit){.beds = 20, .lat = 52.0, .lon = 0.0, .places = 3};  /* 0 and 1 */
+    sc.units[2] = (sim_unit){.beds = 6, .lat = 50.0, .lon = 1.0, .places = 0};   /* nobody's */
+    double share[3];
+    sim_fit_commissioned_beds(&sc, share);
+    assert_float_equal(share[0], 20.0, 1e-12); /* 10 + 20 / 2 */
+    assert_float_equal(share[1], 10.0, 1e-12);
+    assert_float_equal(share[2], 0.0, 1e-12);
+    sim_fit_positions(&sc);
+    assert_float_equal(sc.places[0].lat, 51.5, 1e-12); /* known: kept */
+    assert_float_equal(sc.places[1].lat, 52.0, 1e-12); /* its one unit */
+    assert_float_equal(sc.places[2].lat, 51.0, 1e-12); /* none of its own: (51 + 52 + 50) / 3 */
+    assert_float_equal(sc.places[2].lon, 0.0, 1e-12);
+    assert_true(sim_fit_uncommissioned(&sc, 2));
+    assert_false(sim_fit_uncommissioned(&sc, 1));
+    double total = sim_fit_from_beds(&sc);
+    assert_float_equal(total, 30.0, 1e-12); /* the uncommissioned unit's 6 beds serve no place */
+    assert_float_equal(sc.places[0].arrivals_per_day, 0.85 * 20 / 21, 1e-12);
+    assert_int_equal(sc.los.kind, SIM_LOS_LOGNORMAL);
+    assert_float_equal(sc.los.mean, 21.0, 1e-12);
+    long n[3] = {30, 0, 5}, urgent[3] = {6, 0, 5};
+    double stays[3] = {10, 20, 30}, mean, sd;
+    sim_fit_from_history(&sc, n, urgent, 10.0, stays, 3, &mean, &sd);
+    assert_float_equal(mean, 20.0, 1e-12);
+    assert_float_equal(sd, 10.0, 1e-12); /* sqrt((100 + 0 + 100) / 2) */
+    assert_float_equal(sc.places[0].arrivals_per_day, 3.0, 1e-12);
+    assert_float_equal(sc.places[0].urgent_share, 0.2, 1e-12);
+    assert_float_equal(sc.places[1].urgent_share, 0.0, 1e-12);
+    assert_int_equal(sc.los.kind, SIM_LOS_EMPIRICAL);
+    assert_int_equal(sc.los.nvalues, 3);
+    sim_arrival a[1] = {{.day = 1, .place = 0, .los = -1}};
+    sim_fit_replay(&sc, a, 1, 100.0);
+    assert_float_equal(sc.warmup_days, 25.0, 1e-12); /* a quarter of a short window */
+    assert_float_equal(sc.run_days, 75.0, 1e-12);
+    sim_fit_replay(&sc, a, 1, 400.0);
+    assert_float_equal(sc.warmup_days, 60.0, 1e-12); /* at most 60 days */
+    assert_float_equal(sc.run_days, 340.0, 1e-12);
+    assert_int_equal(sc.nreplay, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -929,6 +979,7 @@ int main(void)
         cmocka_unit_test(test_bad_scenarios_report_every_problem),
         cmocka_unit_test(test_progress_is_reported),
         cmocka_unit_test(test_scenario_json_round_trip_and_errors),
+        cmocka_unit_test(test_fit_shares_beds_positions_and_rates),
     };
     return cmocka_run_group_tests_name("sim", tests, NULL, NULL);
 }
