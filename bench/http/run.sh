@@ -8,6 +8,8 @@
 #            round robin with GET /readyz health checks,
 #   nginx  : Debian nginx serving each answer's bytes as a static file (the
 #            ceiling of this machine for the same bytes over HTTP).
+# The route query against nginx is also printed as "RATIO routing_http" (the
+# routing module's benchmark, docs/routing.md#benchmark).
 # Every process is started here on loopback and stopped by its pid. Each
 # layout's answers are checked against the SQLite server's (route: byte for
 # byte). Prints req/s, p50 and p99 per layout and endpoint, the CPU time the
@@ -278,6 +280,10 @@ ratio() { # NAME A B: A/B when both exist
 for ep in route board; do
     # icsflow on SQLite against nginx with the same bytes (issue 18 goal: 0.5; p99 at most 1.5x nginx's)
     ratio "http_${ep}_sqlite_vs_nginx" "$(get sqlite $ep 3)" "$(get nginx $ep 3)"
+    # the route figure again under the name the routing benchmark gave it
+    # (bench/routing, folded in here: CONN=16 THREADS=1 LAYOUTS="sqlite nginx"
+    # repeats its set-up)
+    [ "$ep" = route ] && ratio routing_http "$(get sqlite route 3)" "$(get nginx route 3)"
     s99=$(get sqlite $ep 5) n99=$(get nginx $ep 5)
     [ -n "$s99" ] && [ -n "$n99" ] &&
         awk -v a="$s99" -v b="$n99" -v e="$ep" 'BEGIN { printf "  %s p99: icsflow/nginx %.2f (goal at most 1.5)\n", e, a / b }'
