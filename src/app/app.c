@@ -21,7 +21,7 @@
 app_ctx app_ctx_user(store *db, const auth_user *u, const char *via, int64_t now)
 {
     assert(db && u);
-    app_ctx c = {db, {u->name, u->role, u->role_bit, u->org, via ? via : "api"}, now, 0};
+    app_ctx c = {db, {u->name, u->role, u->role_bit, u->org, via ? via : "api"}, now, 0, NULL};
     return c;
 }
 
@@ -32,13 +32,13 @@ app_ctx app_ctx_cli(store *db, int64_t now)
         struct passwd *pw = getpwuid(getuid());
         snprintf(name, sizeof name, "cli:%s", pw ? pw->pw_name : "unknown");
     }
-    app_ctx c = {db, {name, "admin", ROLE_ADMIN, "", "cli"}, now, 0};
+    app_ctx c = {db, {name, "admin", ROLE_ADMIN, "", "cli"}, now, 0, NULL};
     return c;
 }
 
 app_ctx app_ctx_seed(store *db, int64_t now)
 {
-    app_ctx c = {db, {"seed", "admin", ROLE_ADMIN, "", "seed"}, now, 0};
+    app_ctx c = {db, {"seed", "admin", ROLE_ADMIN, "", "seed"}, now, 0, NULL};
     return c;
 }
 

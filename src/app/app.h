@@ -31,6 +31,10 @@ typedef struct app_ctx {
     app_actor who;
     int64_t now;        /* the time of the action (UTC seconds); fixed for the call */
     int64_t last_event; /* id of the newest event emitted in the open transaction (0: none) */
+    /* The ICS the caller asked to work in (?ics=CODE, --ics CODE; "all" for
+     * every ICS they may see), borrowed; NULL: their home ICS. Use cases
+     * resolve it with app_ics_resolve (app/ics.h). */
+    const char *ics;
 } app_ctx;
 
 /* A context for an authenticated API user. */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "app/ics.h"
 #include "app/seed.h"
 #include "core/csv.h"
 #include "store/directory.h"
@@ -58,13 +59,50 @@ int app_directory_seed(app_ctx *c, const char *data_dir, ics_err *e)
     return store_commit(c->db, e);
 }
 
+/* The ICSs a read of coll covers, as an array of codes (NULL for a
+ * national collection, bank holidays, which every ICS shares). */
+static int ics_codes(app_ctx *c, const dir_collection *coll, json_t **out, ics_err *e)
+{
+    *out = NULL;
+    if (strcmp(coll->name, "bank_holidays") == 0) return 0;
+    app_ics_set set;
+    int rc = app_ics_resolve(c, &set, e);
+    if (rc) return rc;
+    assert(set.n > 0);
+    *out = json_array();
+    for (int i = 0; i < set.n; i++) json_array_append_new(*out, json_string(set.code[i]));
+    return 0;
+}
+
 int app_dir_list(app_ctx *c, const dir_collection *coll, const json_t *filters, int64_t limit,
                  int64_t offset, json_t **rows, int64_t *total, ics_err *e)
 {
     assert(coll);
     int rc = app_allow(c, &APP_DIR_READ, e);
     if (rc) return rc;
-    return store_dir_list(c->db, coll, filters, limit, offset, rows, total, e);
+    json_t *ics = NULL;
+    if ((rc = ics_codes(c, coll, &ics, e))) return rc;
+    rc = store_dir_list_in(c->db, coll, filters, ics, limit, offset, rows, total, e);
+    json_decref(ics);
+    return rc;
+}
+
+/* 0 when the row of coll at key is in an ICS the caller may see, else
+ * ICS_ENOTFOUND as if it did not exist. */
+static int row_visible(app_ctx *c, const dir_collection *coll, const char *key, ics_err *e)
+{
+    json_t *ics = NULL, *rows = NULL, *f = json_pack("{ss}", coll->key, key);
+    app_ctx all = *c;
+    all.ics = "all";
+    int64_t n = 0;
+    int rc = ics_codes(&all, coll, &ics, e);
+    if (!rc) rc = store_dir_list_in(c->db, coll, f, ics, 1, 0, &rows, &n, e);
+    json_decref(f);
+    json_decref(ics);
+    json_decref(rows);
+    if (!rc && n == 0)
+        rc = ics_err_set(e, ICS_ENOTFOUND, "no %s with %s '%s'", coll->name, coll->key, key);
+    return rc;
 }
 
 /* Population rows by sex, then age band in age order ("5-9" before "10-14"). */
@@ -99,6 +137,11 @@ int app_dir_get(app_ctx *c, const dir_collection *coll, const char *key, json_t 
     int rc = app_allow(c, &APP_DIR_READ, e);
     if (rc) return rc;
     if ((rc = store_dir_get(c->db, coll, key, row, e))) return rc;
+    if ((rc = row_visible(c, coll, key, e))) {
+        json_decref(*row);
+        *row = NULL;
+        return rc;
+    }
     if (strcmp(coll->name, "places") != 0) return 0;
     json_t *pop = NULL;
     if ((rc = store_dir_place_population(c->db, key, &pop, e))) {

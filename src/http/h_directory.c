@@ -25,8 +25,8 @@ static int list(http_req *rq, http_resp *rs)
     ics_err e = {0};
     int64_t limit, offset, total = 0;
     if (http_page(rq, &limit, &offset, &e)) return http_error(rs, &e);
-    const char *allowed[24] = {"limit", "offset", "place", "capability", "org"};
-    int na = 5;
+    const char *allowed[24] = {"limit", "offset", "place", "capability", "org", "ics"};
+    int na = 6;
     for (const dir_column *col = c->cols; col->name && na < 23; col++)
         if (col->filter) allowed[na++] = col->name;
     allowed[na] = NULL;

@@ -181,5 +181,7 @@ unsigned http_route_roles(const http_route *r)
 app_ctx http_app(http_req *rq)
 {
     assert(rq->user && rq->db);
-    return app_ctx_user(rq->db, rq->user, "api", tz_now());
+    app_ctx c = app_ctx_user(rq->db, rq->user, "api", tz_now());
+    c.ics = http_query(rq, "ics"); /* the use case resolves and checks it */
+    return c;
 }

@@ -270,7 +270,7 @@ static char *sse_text(json_t *row, size_t *n)
 
 static int visible(const http_stream *s, json_t *row)
 {
-    app_ctx c = {NULL, {s->name, s->role, s->role_bit, s->org, "api"}, 0, 0};
+    app_ctx c = {NULL, {s->name, s->role, s->role_bit, s->org, "api"}, 0, 0, NULL};
     return app_event_visible(&c, json_string_value(json_object_get(row, "type")),
                              json_string_value(json_object_get(row, "orgs")));
 }

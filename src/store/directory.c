@@ -391,14 +391,73 @@ static void select_cols(sb *q, const dir_collection *c)
     sb_printf(q, " FROM %s", c->table);
 }
 
+/* The condition "this row is in one of the ICSs" for collection c: a place
+ * by its own ICS; an organisation by its primary ICS or a membership; a
+ * site, postcode district or unit by its place (a site without a place by
+ * its organisation's primary ICS); a service by any place of its
+ * catchment. Bank holidays are national. n '?'s each, bound from ics. */
+static void ics_where(sb *w, const dir_collection *c, const json_t *ics, json_t *params)
+{
+    sb in;
+    sb_init(&in);
+    sb_puts(&in, "(");
+    for (size_t i = 0; i < json_array_size(ics); i++) sb_puts(&in, i ? ", ?" : "?");
+    sb_puts(&in, ")");
+    int times = 1;
+    const char *t = c->table;
+    if (strcmp(t, "places") == 0)
+        sb_printf(w, "ics_code IN %s", in.buf);
+    else if (strcmp(t, "place_population") == 0 || strcmp(t, "postcode_districts") == 0)
+        sb_printf(w, "place_code IN (SELECT code FROM places WHERE ics_code IN %s)", in.buf);
+    else if (strcmp(t, "organisations") == 0) {
+        sb_printf(w,
+                  "(ics_code IN %s OR ods_code IN"
+                  " (SELECT org_code FROM org_ics WHERE ics_code IN %s))",
+                  in.buf, in.buf);
+        times = 2;
+    } else if (strcmp(t, "sites") == 0) {
+        sb_printf(w,
+                  "(place_code IN (SELECT code FROM places WHERE ics_code IN %s) OR"
+                  " (place_code IS NULL AND org_code IN"
+                  " (SELECT ods_code FROM organisations WHERE ics_code IN %s)))",
+                  in.buf, in.buf);
+        times = 2;
+    } else if (strcmp(t, "units") == 0)
+        sb_printf(w,
+                  "site_code IN (SELECT site_code FROM sites WHERE place_code IN"
+                  " (SELECT code FROM places WHERE ics_code IN %s))",
+                  in.buf);
+    else if (strcmp(t, "services") == 0)
+        sb_printf(w,
+                  "EXISTS (SELECT 1 FROM places p WHERE p.ics_code IN %s AND"
+                  " (' ' || services.places || ' ') LIKE '%% ' || p.code || ' %%')",
+                  in.buf);
+    else
+        sb_puts(w, "1 = 1");
+    for (int k = 0; k < times; k++)
+        for (size_t i = 0; i < json_array_size(ics); i++)
+            json_array_append(params, json_array_get(ics, i));
+    sb_free(&in);
+}
+
 int store_dir_list(store *s, const dir_collection *c, const json_t *filters, int64_t limit,
                    int64_t offset, json_t **rows, int64_t *total, ics_err *e)
+{
+    return store_dir_list_in(s, c, filters, NULL, limit, offset, rows, total, e);
+}
+
+int store_dir_list_in(store *s, const dir_collection *c, const json_t *filters, const json_t *ics,
+                      int64_t limit, int64_t offset, json_t **rows, int64_t *total, ics_err *e)
 {
     sb where;
     sb_init(&where);
     json_t *params = json_array();
     const char *f;
     json_t *val;
+    if (ics) {
+        sb_puts(&where, " WHERE ");
+        ics_where(&where, c, ics, params);
+    }
     json_object_foreach((json_t *)filters, f, val)
     {
         const dir_column *col = directory_column_find(c, f);

@@ -26,6 +26,11 @@ int store_dir_upsert_json(store *s, const dir_collection *c, const json_t *obj, 
  * contains the value. */
 int store_dir_list(store *s, const dir_collection *c, const json_t *filters, int64_t limit,
                    int64_t offset, json_t **rows, int64_t *total, ics_err *e);
+/* The same, only rows in one of the ICSs named in ics (an array of ICS
+ * codes; NULL: every ICS): see ics_where in directory.c for what "in" means
+ * for each collection. */
+int store_dir_list_in(store *s, const dir_collection *c, const json_t *filters, const json_t *ics,
+                      int64_t limit, int64_t offset, json_t **rows, int64_t *total, ics_err *e);
 int store_dir_get(store *s, const dir_collection *c, const char *key, json_t **row, ics_err *e);
 /* A place's population rows {sex, age_band, population} (any order). */
 int store_dir_place_population(store *s, const char *place, json_t **rows, ics_err *e);

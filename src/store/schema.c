@@ -21,7 +21,7 @@
 extern const store_migration store_schema_core[], store_schema_tokens[], store_schema_events[],
     store_schema_directory[], store_schema_routing[], store_schema_beds[], store_schema_waitlist[],
     store_schema_sitrep[], store_schema_analytics[], store_schema_sim[], store_schema_jobs[],
-    store_schema_oidc[], store_schema_notifications[];
+    store_schema_oidc[], store_schema_notifications[], store_schema_ics[];
 
 static int applied(store *s, const store_migration *st, int64_t *done, ics_err *e)
 {
@@ -35,10 +35,10 @@ static int applied(store *s, const store_migration *st, int64_t *done, ics_err *
 
 /* Order matters: later modules reference the directory's tables. */
 static const store_migration *const mods[] = {
-    store_schema_core,         store_schema_tokens, store_schema_events,   store_schema_directory,
-    store_schema_routing,      store_schema_beds,   store_schema_waitlist, store_schema_sitrep,
-    store_schema_analytics,    store_schema_sim,    store_schema_jobs,     store_schema_oidc,
-    store_schema_notifications};
+    store_schema_core,          store_schema_tokens, store_schema_events,   store_schema_directory,
+    store_schema_routing,       store_schema_beds,   store_schema_waitlist, store_schema_sitrep,
+    store_schema_analytics,     store_schema_sim,    store_schema_jobs,     store_schema_oidc,
+    store_schema_notifications, store_schema_ics};
 
 int store_migrate(store *s, ics_err *e)
 {

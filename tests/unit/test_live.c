@@ -14,7 +14,7 @@
 
 static app_ctx who(const char *role, unsigned bit, const char *org)
 {
-    app_ctx c = {NULL, {"t", role, bit, org, "api"}, 0, 0};
+    app_ctx c = {NULL, {"t", role, bit, org, "api"}, 0, 0, NULL};
     return c;
 }
 

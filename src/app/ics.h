@@ -1,0 +1,62 @@
+/* app/ics.h - several ICSs in one deployment: which ICSs a caller may see,
+ * which one a use case works in, and the ICS use cases (list, read, grant
+ * an ICS to a user, the cross-boundary setting).
+ *
+ * A user's home ICS is their organisation's primary ICS (North West London,
+ * QRV, for a user without an organisation). They may also see the ICSs an
+ * administrator granted them and, for organisation-bound roles (clinician,
+ * trust operations), every ICS their organisation works in, where the
+ * organisation scope still limits them to their own organisation's
+ * objects. An administrator without an organisation (the deployment's, and
+ * the command line) sees every ICS; one with an organisation administers
+ * the ICSs they may see and no other. */
+#ifndef ICS_APP_ICS_H
+#define ICS_APP_ICS_H
+
+#include "app/app.h"
+#include "store/ics.h"
+
+#define APP_ICS_DEFAULT "QRV" /* home of users without an organisation */
+#define APP_ICS_MAX     64    /* ICSs one answer may span (England has 42) */
+
+/* A set of ICS codes. */
+typedef struct app_ics_set {
+    int n;
+    char code[APP_ICS_MAX][STORE_ICS_CODE];
+} app_ics_set;
+
+int app_ics_set_has(const app_ics_set *s, const char *code);
+
+extern const app_use APP_ICS_READ;     /* any signed-in role */
+extern const app_use APP_ICS_GRANT;    /* administrators */
+extern const app_use APP_ICS_SETTINGS; /* administrators */
+
+/* The caller's home ICS. */
+int app_ics_home(app_ctx *c, char out[STORE_ICS_CODE], ics_err *e);
+/* Every ICS the caller may see, home first. */
+int app_ics_visible(app_ctx *c, app_ics_set *out, ics_err *e);
+/* The ICSs a read works on: c->ics when given (ICS_ENOTFOUND for an
+ * unknown code, ICS_EFORBID for one the caller may not see; "all": every
+ * ICS they may see), else the home ICS. */
+int app_ics_resolve(app_ctx *c, app_ics_set *out, ics_err *e);
+/* The same for a use case that answers for exactly one ICS (a roll-up, an
+ * allocation): "all" is refused. */
+int app_ics_one(app_ctx *c, char out[STORE_ICS_CODE], ics_err *e);
+/* 1 in *yes when a bed referral or mutual aid may go from ICS a to ICS b:
+ * the same ICS, or both allow crossing their boundary. */
+int app_ics_cross_allowed(app_ctx *c, const char *a, const char *b, int *yes, ics_err *e);
+
+/* The ICSs the caller may see: code, name, cross_ics, places,
+ * organisations, home (true for the caller's home ICS). */
+int app_ics_list(app_ctx *c, json_t **rows, ics_err *e);
+/* One ICS with its places and the organisations working in it;
+ * ICS_ENOTFOUND when unknown or not visible to the caller. */
+int app_ics_get(app_ctx *c, const char *code, json_t **row, ics_err *e);
+/* Grant an ICS to a user (idempotent; *added says whether it was new).
+ * Audited as ics.grant, event ics.granted. */
+int app_ics_grant(app_ctx *c, const char *user, const char *code, int *added, ics_err *e);
+/* Allow or forbid bed referrals and mutual aid across this ICS's boundary.
+ * Audited as ics.settings, event ics.changed. */
+int app_ics_set_cross(app_ctx *c, const char *code, int allow, json_t **row, ics_err *e);
+
+#endif

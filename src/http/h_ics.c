@@ -1,0 +1,60 @@
+/* h_ics.c - the ICS API: the ICSs a caller may see (for the dashboard's
+ * switcher), one ICS with its places and organisations, granting an ICS to
+ * a user, and an ICS's cross-boundary setting. */
+#include <string.h>
+
+#include "app/ics.h"
+#include "http/http.h"
+
+static int list(http_req *rq, http_resp *rs)
+{
+    ics_err e = {0};
+    static const char *const allowed[] = {NULL};
+    if (http_query_only(rq, allowed, &e)) return http_error(rs, &e);
+    json_t *rows = NULL;
+    app_ctx c = http_app(rq);
+    if (app_ics_list(&c, &rows, &e)) return http_error(rs, &e);
+    return http_json(rs, 200, json_pack("{so}", "items", rows));
+}
+
+static int get(http_req *rq, http_resp *rs)
+{
+    ics_err e = {0};
+    json_t *row = NULL;
+    app_ctx c = http_app(rq);
+    if (app_ics_get(&c, rq->params[0], &row, &e)) return http_error(rs, &e);
+    return http_json(rs, 200, row);
+}
+
+static int settings(http_req *rq, http_resp *rs)
+{
+    static const json_field f[] = {{"cross_ics", JF_BOOL, 1}, {NULL, 0, 0}};
+    ics_err e = {0};
+    if (http_body_check(rq, f, &e)) return http_error(rs, &e);
+    json_t *row = NULL;
+    app_ctx c = http_app(rq);
+    int allow = json_is_true(json_object_get(rq->json, "cross_ics"));
+    if (app_ics_set_cross(&c, rq->params[0], allow, &row, &e)) return http_error(rs, &e);
+    return http_json(rs, 200, row);
+}
+
+static int grant(http_req *rq, http_resp *rs)
+{
+    ics_err e = {0};
+    int added = 0;
+    app_ctx c = http_app(rq);
+    if (app_ics_grant(&c, rq->params[1], rq->params[0], &added, &e)) return http_error(rs, &e);
+    return http_json(
+        rs, added ? 201 : 200,
+        json_pack("{sssssb}", "ics", rq->params[0], "user", rq->params[1], "added", added));
+}
+
+const http_route http_routes_ics[] = {
+    {"GET", "/api/v1/ics", 0, list, "The ICSs the caller may see", &APP_ICS_READ},
+    {"GET", "/api/v1/ics/{code}", 0, get, "One ICS with its places and organisations",
+     &APP_ICS_READ},
+    {"PUT", "/api/v1/ics/{code}/settings", 0, settings,
+     "Allow or forbid bed referrals and mutual aid across this ICS's boundary", &APP_ICS_SETTINGS},
+    {"PUT", "/api/v1/ics/{code}/users/{name}", 0, grant, "Grant this ICS to a user",
+     &APP_ICS_GRANT},
+    {NULL, NULL, 0, NULL, NULL, NULL}};
