@@ -13,6 +13,8 @@
 #include "app/ics.h"
 #include "app/seed.h"
 #include "core/csv.h"
+#include "core/utf8.h"
+#include "core/valid.h"
 #include "store/directory.h"
 
 const app_use APP_DIR_READ = {"directory.read", ROLE_ANY, APP_SCOPE_ICS};
@@ -309,12 +311,170 @@ static int import_json(store *s, const char *path, int *count, ics_err *e)
     return rc;
 }
 
+/* ---- importing into an ICS ------------------------------------------------
+ * The directory's CSV shapes carry no ICS: an import names it (--ics), and
+ * the places and organisations the import holds are put in it: a new place
+ * joins the ICS, a place already in another ICS is an error naming its file
+ * and line; a new organisation gets the ICS as its primary one, one that
+ * exists already (a provider working in several ICSs) joins it as well. */
+
+/* Add the keys of one CSV or JSON source of coll ("places" or
+ * "organisations") to keys as {key, where}. Bad files and rows are left to
+ * the import, which reports them. */
+static void keys_csv(const char *path, const dir_collection *k, json_t *keys)
+{
+    csv_doc *doc = NULL;
+    ics_err ignore = {0};
+    if (csv_read_file(path, &doc, &ignore)) return;
+    int col = csv_col(doc, k->key);
+    const dir_column *kc = directory_column_find(k, k->key);
+    for (size_t r = 0; col >= 0 && r < doc->nrows; r++) {
+        char norm[256], where[320];
+        if (directory_value_check(kc, doc->rows[r][col], norm, &ignore)) continue;
+        snprintf(where, sizeof where, "%s: line %zu", doc->name, doc->line[r]);
+        json_array_append_new(keys, json_pack("{ssss}", "key", norm, "where", where));
+    }
+    csv_free(doc);
+}
+
+static void keys_json(const char *path, const dir_collection *k, json_t *keys)
+{
+    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+    const dir_column *kc = directory_column_find(k, k->key);
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(doc, k->name), i, v)
+    {
+        char norm[256], where[320];
+        ics_err ignore = {0};
+        const char *raw = json_string_value(json_object_get(v, k->key));
+        if (!raw || directory_value_check(kc, raw, norm, &ignore)) continue;
+        snprintf(where, sizeof where, "%s: %s[%zu]", path, k->name, i);
+        json_array_append_new(keys, json_pack("{ssss}", "key", norm, "where", where));
+    }
+    json_decref(doc);
+}
+
+static void import_keys(char *const *paths, int n, const char *coll, const dir_collection *k,
+                        json_t *keys)
+{
+    for (int i = 0; i < n; i++) {
+        struct stat st;
+        char path[1024];
+        if (stat(paths[i], &st) != 0) continue;
+        if (S_ISDIR(st.st_mode)) {
+            snprintf(path, sizeof path, "%s/%s.csv", paths[i], k->name);
+            keys_csv(path, k, keys);
+        } else if (ends_with(paths[i], ".json")) {
+            keys_json(paths[i], k, keys);
+        } else {
+            char name[128];
+            snprintf(name, sizeof name, "%s", base_name(paths[i]));
+            size_t len = strlen(name);
+            if (len > 4) name[len - 4] = '\0';
+            if (strcmp(coll ? coll : name, k->name) == 0) keys_csv(paths[i], k, keys);
+        }
+    }
+}
+
+/* Before the import: note in each key row whether the place or
+ * organisation exists, and the ICS it is in ("" when new). */
+static int keys_before(app_ctx *c, json_t *keys, int places, ics_err *e)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(keys, i, r)
+    {
+        const char *key = json_string_value(json_object_get(r, "key"));
+        char in[STORE_ICS_CODE] = "";
+        int rc = places ? store_ics_place_of(c->db, key, in, e)
+                        : store_ics_org_primary(c->db, key, in, e);
+        if (rc) return rc;
+        json_object_set_new(r, "before", json_string(in));
+    }
+    return 0;
+}
+
+/* After the rows are written: put the places and organisations in ics. */
+static int keys_apply(app_ctx *c, const char *ics, json_t *places, json_t *orgs, ics_err *e)
+{
+    size_t i;
+    json_t *r;
+    int rc = 0;
+    json_array_foreach(places, i, r)
+    {
+        const char *key = json_string_value(json_object_get(r, "key"));
+        const char *before = json_string_value(json_object_get(r, "before"));
+        if (!*before)
+            rc = store_ics_place_set(c->db, key, ics, e);
+        else if (strcmp(before, ics) != 0)
+            rc = ics_err_set(e, ICS_EINVAL,
+                             "%s, column 'code': place '%s' is in ICS '%s' already; a place "
+                             "belongs to one ICS",
+                             json_string_value(json_object_get(r, "where")), key, before);
+        if (rc) return rc;
+    }
+    json_array_foreach(orgs, i, r)
+    {
+        const char *key = json_string_value(json_object_get(r, "key"));
+        const char *before = json_string_value(json_object_get(r, "before"));
+        if ((rc = store_ics_org_join(c->db, key, ics, *before == '\0', e))) return rc;
+    }
+    return 0;
+}
+
+/* Check the ICS of an import and create it when new (name needed). */
+static int import_ics(app_ctx *c, const char *ics, const char *ics_name, ics_err *e)
+{
+    if (valid_ods_code(ics, NULL) || strlen(ics) != 3)
+        return ics_err_set(e, ICS_EINVAL,
+                           "--ics '%s' is not an ICS's ODS code (3 letters and digits, e.g. QRV)",
+                           ics);
+    json_t *row = NULL;
+    int rc = app_ics_get(c, ics, &row, NULL);
+    json_decref(row);
+    if (rc && rc != ICS_ENOTFOUND) return ics_err_set(e, rc, "cannot read ICS '%s'", ics);
+    if (rc == ICS_ENOTFOUND) {
+        app_ics_set vis;
+        if ((rc = app_ics_visible(c, &vis, e))) return rc;
+        /* only the deployment's administrators add an ICS */
+        if (c->who.org && *c->who.org)
+            return ics_err_set(e, ICS_EFORBID, "you may not add ICS '%s'", ics);
+        if (!ics_name || !*ics_name)
+            return ics_err_set(e, ICS_EINVAL, "ICS '%s' is new: give its name (--ics-name)", ics);
+    }
+    if (ics_name && *ics_name) {
+        if (!utf8_valid(ics_name) || strlen(ics_name) > 120)
+            return ics_err_set(e, ICS_EINVAL, "--ics-name must be UTF-8 text of at most 120 bytes");
+        return store_ics_upsert(c->db, ics, ics_name, e);
+    }
+    return 0;
+}
+
 int app_dir_import(app_ctx *c, char *const *paths, int n, const char *coll, int *rows, ics_err *e)
+{
+    return app_dir_import_ics(c, NULL, NULL, paths, n, coll, rows, e);
+}
+
+int app_dir_import_ics(app_ctx *c, const char *ics, const char *ics_name, char *const *paths, int n,
+                       const char *coll, int *rows, ics_err *e)
 {
     int rc = app_allow(c, &APP_DIR_IMPORT, e);
     if (rc) return rc;
     *rows = 0;
-    if ((rc = app_begin(c, e))) return rc;
+    json_t *places = json_array(), *orgs = json_array();
+    if (ics) {
+        import_keys(paths, n, coll, directory_collection_find("places"), places);
+        import_keys(paths, n, coll, directory_collection_find("organisations"), orgs);
+    }
+    if ((rc = app_begin(c, e))) {
+        json_decref(places);
+        json_decref(orgs);
+        return rc;
+    }
+    if (ics) rc = import_ics(c, ics, ics_name, e);
+    if (!rc && ics) rc = keys_before(c, places, 1, e);
+    if (!rc && ics) rc = keys_before(c, orgs, 0, e);
     for (int i = 0; i < n && !rc; i++) {
         struct stat st;
         int k = 0;
@@ -328,14 +488,20 @@ int app_dir_import(app_ctx *c, char *const *paths, int n, const char *coll, int 
             rc = import_csv(c->db, paths[i], coll, &k, e);
         *rows += k;
     }
+    if (!rc && ics) rc = keys_apply(c, ics, places, orgs, e);
+    json_decref(places);
+    json_decref(orgs);
     if (!rc) {
         json_t *after = json_pack("{si}", "rows", *rows);
+        if (ics) json_object_set_new(after, "ics", json_string(ics));
         rc = app_audit(c, APP_DIR_IMPORT.name, "directory", NULL, NULL, after, e);
         json_decref(after);
     }
-    if (!rc)
-        rc = app_emit(c, "directory.changed", "directory", NULL, NULL,
-                      json_pack("{sssi}", "action", "import", "rows", *rows), e);
+    if (!rc) {
+        json_t *pl = json_pack("{sssi}", "action", "import", "rows", *rows);
+        if (ics) json_object_set_new(pl, "ics", json_string(ics));
+        rc = app_emit(c, "directory.changed", "directory", NULL, NULL, pl, e);
+    }
     return app_end(c, rc, e);
 }
 

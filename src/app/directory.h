@@ -26,6 +26,13 @@ int app_dir_delete(app_ctx *c, const dir_collection *coll, const char *key, ics_
  * the file name, or coll) and .json documents ({collection: [rows]}), all in
  * one transaction: any bad row rejects the whole import. */
 int app_dir_import(app_ctx *c, char *const *paths, int n, const char *coll, int *rows, ics_err *e);
+/* The same into one ICS (its ODS code; ics_name needed when it is new,
+ * which only an administrator without an organisation may do): the places
+ * imported join it (ICS_EINVAL naming the file and line for a place already
+ * in another ICS), new organisations get it as their primary ICS and
+ * existing ones work in it as well. ics NULL: app_dir_import. */
+int app_dir_import_ics(app_ctx *c, const char *ics, const char *ics_name, char *const *paths, int n,
+                       const char *coll, int *rows, ics_err *e);
 /* Every collection as {name: [rows]}, in dependency order. */
 int app_dir_export(app_ctx *c, json_t **doc, ics_err *e);
 

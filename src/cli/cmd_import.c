@@ -21,13 +21,16 @@ static int ends_with(const char *s, const char *suf)
 
 int cmd_import(int argc, char **argv)
 {
-    const char *db = cli_default_db(), *coll = NULL;
+    const char *db = cli_default_db(), *coll = NULL, *ics = NULL, *ics_name = NULL;
     const cli_opt opts[] = {
         CLI_OPT_TEXT("db", &db, "PATH  database file (default icsflow.db)"),
         CLI_OPT_TEXT("collection", &coll, "NAME  the collection a single CSV file holds"),
+        CLI_OPT_TEXT("ics", &ics, "CODE  the ICS (ODS code) the places and organisations join"),
+        CLI_OPT_TEXT("ics-name", &ics_name, "NAME  the ICS's name, needed when it is new"),
         CLI_OPT_END};
     int np, rc = cli_parse("import",
-                           "import [--db PATH] [--collection NAME] FILE.csv|FILE.json|DIR ...",
+                           "import [--db PATH] [--collection NAME] [--ics CODE [--ics-name NAME]] "
+                           "FILE.csv|FILE.json|DIR ...",
                            argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np == 0) return cli_usage_error("import", "name at least one file or folder to import");
@@ -41,17 +44,21 @@ int cmd_import(int argc, char **argv)
         if (S_ISDIR(st.st_mode) && coll)
             return cli_usage_error("import", "--collection applies to a single CSV file");
     }
+    if (ics_name && !ics) return cli_usage_error("import", "--ics-name goes with --ics CODE");
     store *s;
     if ((rc = cli_open("import", db, &s))) return rc;
     ics_err e = {0};
     int total = 0;
     app_ctx c = app_ctx_cli(s, tz_now());
-    if (app_dir_import(&c, argv + 1, np, coll, &total, &e)) {
+    if (app_dir_import_ics(&c, ics, ics_name, argv + 1, np, coll, &total, &e)) {
         store_close(s);
         fprintf(stderr, "icsflow import: nothing was imported: %s\n", e.msg);
         return 2;
     }
-    printf("imported %d rows into %s\n", total, db);
+    if (ics)
+        printf("imported %d rows into %s, ICS %s\n", total, db, ics);
+    else
+        printf("imported %d rows into %s\n", total, db);
     store_close(s);
     return 0;
 }

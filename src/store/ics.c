@@ -168,6 +168,19 @@ int store_ics_set_cross(store *s, const char *code, int allow, ics_err *e)
     return rc;
 }
 
+int store_ics_place_of(store *s, const char *place, char out[STORE_ICS_CODE], ics_err *e)
+{
+    json_t *p = json_pack("[s]", place), *row = NULL;
+    out[0] = '\0';
+    int rc = store_query_one(s, "SELECT ics_code FROM places WHERE code = ?", p, &row, e);
+    json_decref(p);
+    if (rc == ICS_ENOTFOUND) return 0;
+    if (rc) return rc;
+    snprintf(out, STORE_ICS_CODE, "%s", json_string_value(json_object_get(row, "ics_code")));
+    json_decref(row);
+    return 0;
+}
+
 int store_ics_place_set(store *s, const char *place, const char *code, ics_err *e)
 {
     json_t *p = json_pack("[ss]", code, place);

@@ -35,6 +35,8 @@ int store_ics_grant(store *s, const char *user, const char *code, const char *by
 int store_ics_upsert(store *s, const char *code, const char *name, ics_err *e);
 /* Whether bed referrals and mutual aid may cross this ICS's boundary. */
 int store_ics_set_cross(store *s, const char *code, int allow, ics_err *e);
+/* The ICS a place is in, "" when there is no such place. */
+int store_ics_place_of(store *s, const char *place, char out[STORE_ICS_CODE], ics_err *e);
 /* Put a place in an ICS. */
 int store_ics_place_set(store *s, const char *place, const char *code, ics_err *e);
 /* An organisation works in an ICS: primary 1 makes it its primary ICS

@@ -40,12 +40,42 @@ expect "a multibyte ICS code" 404
 api GET "/api/v1/places?ics=$(printf 'Q%.0s' $(seq 1 300))" "$ANALYST"
 expect "an absurdly long ICS code" 404
 
-# ---- a second ICS (fixture: one ICS made by SQL until the import lands) --------
-sql "INSERT INTO ics (code, name) VALUES ('QM7', 'Hertfordshire and West Essex')"
-api POST /api/v1/places "$ADMIN" '{"code":"E07000102","name":"Three Rivers"}'
-expect "the admin adds a place" 201
-sql "UPDATE places SET ics_code = 'QM7' WHERE code = 'E07000102'"
-sql "INSERT INTO org_ics (org_code, ics_code) VALUES ('RYX', 'QM7')"
+# ---- importing a second ICS: row-level errors, all or nothing ----------------
+ROOT_ADMIN=$(mktoken root admin) # the deployment's administrator: no organisation
+P0=$(sql "SELECT COUNT(*) FROM places")
+O0=$(sql "SELECT COUNT(*) FROM organisations")
+mkdir -p "$T/bad"
+cp "$ROOT/data/ics/QM7/"*.csv "$T/bad/"
+sed -i '3s/E07000096/E0700009X/' "$T/bad/places.csv"
+"$BIN" import --db "$DB" --ics QM7 --ics-name "Hertfordshire and West Essex" "$T/bad" >"$T/out" 2>"$T/err"
+st=$?
+check "a bad place row fails the import (exit $st)" [ "$st" = 2 ]
+check "naming file, line and column ($(cat "$T/err"))" grep -q "places.csv: line 3, column 'code'" "$T/err"
+check "nothing was written: places $P0" [ "$(sql "SELECT COUNT(*) FROM places")" = "$P0" ]
+check "nor organisations $O0" [ "$(sql "SELECT COUNT(*) FROM organisations")" = "$O0" ]
+check "nor the ICS" [ "$(sql "SELECT COUNT(*) FROM ics WHERE code = 'QM7'")" = 0 ]
+cp "$ROOT/data/ics/QM7/places.csv" "$T/bad/places.csv"
+printf 'E09000017,Hillingdon\n' >>"$T/bad/places.csv"
+"$BIN" import --db "$DB" --ics QM7 --ics-name "Hertfordshire and West Essex" "$T/bad" >"$T/out" 2>"$T/err"
+check "a place of another ICS is refused ($(cat "$T/err"))" grep -q "line 15, column 'code': place 'E09000017' is in ICS 'QRV' already" "$T/err"
+check "and nothing was written" [ "$(sql "SELECT COUNT(*) FROM places")" = "$P0" ]
+"$BIN" import --db "$DB" --ics QM7 "$ROOT/data/ics/QM7" >"$T/out" 2>"$T/err"
+check "a new ICS needs its name ($(cat "$T/err"))" grep -q "ICS 'QM7' is new: give its name" "$T/err"
+"$BIN" import --db "$DB" --ics QM7 --ics-name "$(printf 'Herts \377')" "$ROOT/data/ics/QM7" >"$T/out" 2>"$T/err"
+check "a name that is not UTF-8 ($(cat "$T/err"))" grep -q "must be UTF-8" "$T/err"
+"$BIN" import --db "$DB" --ics QM77 --ics-name X "$ROOT/data/ics/QM7" >"$T/out" 2>"$T/err"
+check "an ICS code that is not one ($(cat "$T/err"))" grep -q "is not an ICS's ODS code" "$T/err"
+"$BIN" import --db "$DB" --ics-name X "$ROOT/data/ics/QM7" >"$T/out" 2>"$T/err"
+check "--ics-name alone is a usage error ($(cat "$T/err"))" grep -q "goes with --ics" "$T/err"
+check "still nothing written" [ "$(sql "SELECT COUNT(*) FROM places")" = "$P0" ]
+"$BIN" import --db "$DB" --ics QM7 --ics-name "Hertfordshire and West Essex" "$ROOT/data/ics/QM7" >"$T/out" 2>"$T/err"
+check "the good folder imports ($(cat "$T/out" "$T/err"))" grep -q "ICS QM7" "$T/out"
+check "13 Hertfordshire and West Essex places" [ "$(sql "SELECT COUNT(*) FROM places WHERE ics_code = 'QM7'")" = 13 ]
+check "its ICB and five trusts have it as primary ICS" [ "$(sql "SELECT COUNT(*) FROM organisations WHERE ics_code = 'QM7'")" = 6 ]
+check "CLCH keeps NWL as primary" [ "$(sql "SELECT ics_code FROM organisations WHERE ods_code = 'RYX'")" = QRV ]
+check "and works in QM7 too" [ "$(sql "SELECT COUNT(*) FROM org_ics WHERE org_code = 'RYX' AND ics_code = 'QM7'")" = 1 ]
+check "the import is audited once, naming the ICS" \
+    [ "$(sql "SELECT COUNT(*) FROM audit WHERE action = 'directory.import' AND json_extract(after_json, '\$.ics') = 'QM7'")" = 1 ]
 
 api GET /api/v1/places "$ANALYST"
 jqcheck "the NWL analyst's places are still the 8 NWL boroughs" '.total == 8'
@@ -61,11 +91,17 @@ jqcheck "ics=all is every ICS they may see: still 8" '.total == 8'
 api GET /api/v1/ics "$CLCH"
 jqcheck "CLCH's operations user follows CLCH into QM7 (home QRV)" \
     '[.items[] | [.code, .home]] == [["QM7", false], ["QRV", true]]'
+api GET "/api/v1/services?ics=all&org=RYX" "$CLCH"
+jqcheck "CLCH's own services in both ICSs, the Hertfordshire one included" \
+    'any(.items[]; .service_id == "RESP-SWH") and any(.items[]; .service_id == "UCR-BRE")'
+api GET "/api/v1/services?org=RYX" "$ANALYST"
+jqcheck "the NWL analyst sees CLCH's NWL services, not the Hertfordshire one" \
+    '(.total > 0) and all(.items[]; .service_id != "RESP-SWH")'
 api GET "/api/v1/places?ics=QM7" "$CLCH"
 expect "CLCH sees Hertfordshire's places" 200
-jqcheck "Three Rivers only" '[.items[].code] == ["E07000102"]'
+jqcheck "13 of them, Three Rivers one" '.total == 13 and any(.items[]; .code == "E07000102")'
 api GET "/api/v1/places?ics=all" "$CLCH"
-jqcheck "ics=all: both ICSs, 9 places" '.total == 9'
+jqcheck "ics=all: both ICSs, 21 places" '.total == 21'
 api GET "/api/v1/places?ics=QM7" "$IMP"
 expect "Imperial (NWL only) may not" 403
 
@@ -74,23 +110,22 @@ A0=$(audit_count)
 api PUT /api/v1/ics/QM7/users/nwl.analyst "$ANALYST"
 expect "an analyst may not grant" 403
 api PUT /api/v1/ics/QM7/users/nwl.analyst "$ADMIN"
-expect "the NWL admin does not administer QM7" 404
+expect "the NWL admin (organisation QRV) does not administer QM7" 404
 api PUT /api/v1/ics/QRV/users/nobody "$ADMIN"
 expect "no such user" 404
 A1=$(audit_count)
 check "refused grants write no audit ($A0 -> $A1)" [ "$A0" = "$A1" ]
-sql "INSERT INTO user_ics (user_name, ics_code, granted_by, granted_at) VALUES ('admin', 'QM7', 'fixture', 0)"
-api PUT /api/v1/ics/QM7/users/nwl.analyst "$ADMIN"
-expect "an admin granted QM7 grants it on" 201
+api PUT /api/v1/ics/QM7/users/nwl.analyst "$ROOT_ADMIN"
+expect "the deployment's administrator grants QM7" 201
 jqcheck "added" '.added == true and .ics == "QM7" and .user == "nwl.analyst"'
-api PUT /api/v1/ics/QM7/users/nwl.analyst "$ADMIN"
+api PUT /api/v1/ics/QM7/users/nwl.analyst "$ROOT_ADMIN"
 expect "granting again" 200
 jqcheck "not added twice" '.added == false'
 check "one audit record for the grant" [ "$(sql "SELECT COUNT(*) FROM audit WHERE action = 'ics.grant' AND object_id = 'nwl.analyst'")" = 1 ]
 check "and one event" [ "$(sql "SELECT COUNT(*) FROM events WHERE type = 'ics.granted'")" = 1 ]
 api GET "/api/v1/places?ics=QM7" "$ANALYST"
 expect "the analyst now sees QM7" 200
-jqcheck "its one place" '.total == 1'
+jqcheck "its 13 places" '.total == 13'
 api GET /api/v1/places "$ANALYST"
 jqcheck "home is still NWL" '.total == 8'
 
