@@ -51,7 +51,8 @@ int app_allow(const app_ctx *c, const app_use *u, ics_err *e)
 
 int app_sees_ics(const app_ctx *c)
 {
-    return (c->who.role_bit & (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_ANALYST)) != 0;
+    return (c->who.role_bit &
+            (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_ANALYST | ROLE_FINANCE | ROLE_EXECUTIVE)) != 0;
 }
 
 int app_org_matches(const char *mine, const char *org)

@@ -20,7 +20,8 @@
 /* Who is acting. Strings are borrowed from the caller for the call. */
 typedef struct app_actor {
     const char *name; /* user name, or "cli:<login>" for the command line */
-    const char *role; /* "admin", "coordinator", "clinician", "trust_ops", "analyst" */
+    const char *role; /* "admin", "coordinator", "clinician", "trust_ops", "analyst",
+                       * "finance", "executive" */
     unsigned role_bit;
     const char *org; /* ODS code of the user's organisation, "" when none */
     const char *via; /* the door: "api", "cli", "fhir", "hl7", "seed" */

@@ -9,6 +9,7 @@
 #include "app/analytics.h"
 #include "app/beds.h"
 #include "app/directory.h"
+#include "app/finance.h"
 #include "app/routing.h"
 #include "app/sim.h"
 #include "app/sitrep.h"
@@ -46,6 +47,7 @@ static const rule rules[] = {
     {"bed_referral.", &APP_BEDS_REFERRAL_GET},
     {"user.", &APP_USERS_LIST},
     {"governance.", &ADMIN_EVENTS},
+    {"finance.", &APP_FIN_READ},
 };
 
 static const rule *rule_of(const char *type)

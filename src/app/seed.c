@@ -25,6 +25,7 @@ const app_seed_step app_seed_steps[] = {{"directory", app_directory_seed},
                                         {"sitrep", app_sitrep_seed},
                                         {"analytics", app_analytics_seed},
                                         {"sim", app_sim_seed},
+                                        {"finance", app_finance_seed},
                                         {NULL, NULL}};
 
 /* A database made before steps were recorded already has its directory

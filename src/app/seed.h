@@ -13,5 +13,6 @@ int app_waitlist_seed(app_ctx *c, const char *data_dir, ics_err *e);
 int app_sitrep_seed(app_ctx *c, const char *data_dir, ics_err *e);
 int app_analytics_seed(app_ctx *c, const char *data_dir, ics_err *e);
 int app_sim_seed(app_ctx *c, const char *data_dir, ics_err *e);
+int app_finance_seed(app_ctx *c, const char *data_dir, ics_err *e);
 
 #endif

@@ -40,7 +40,7 @@ int app_user_add(app_ctx *c, const char *name, const char *role, const char *org
     if (!users_role_bit(role))
         return ics_err_set(e, ICS_EINVAL,
                            "role '%s' is not one of admin, coordinator, clinician, trust_ops, "
-                           "analyst",
+                           "analyst, finance, executive",
                            role ? role : "");
     if (org && *org && valid_ods_code(org, e)) return ICS_EINVAL;
     if ((rc = app_begin(c, e))) return rc;

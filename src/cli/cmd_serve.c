@@ -15,15 +15,15 @@
  * a use case its name and organisation scope. */
 static int print_routes(void)
 {
-    static const char *const roles[] = {"admin", "coordinator", "clinician", "trust_ops",
-                                        "analyst"};
+    static const char *const roles[] = {"admin",   "coordinator", "clinician", "trust_ops",
+                                        "analyst", "finance",     "executive"};
     static const char *const scopes[] = {"none", "own-org", "own-trust", "party", "ics"};
     for (const http_route *const *t = http_route_tables(); *t; t++)
         for (const http_route *r = *t; r->method; r++) {
             unsigned rb = http_route_roles(r);
             printf("%s %s ", r->method, r->pattern);
             if (rb == ROLE_PUBLIC) printf("public");
-            for (int i = 0, n = 0; i < 5; i++)
+            for (int i = 0, n = 0; i < 7; i++)
                 if (rb & (1u << i)) printf("%s%s", n++ ? "," : "", roles[i]);
             if (r->use) printf(" %s scope=%s", r->use->name, scopes[r->use->scope]);
             printf("\n");

@@ -16,8 +16,9 @@ int cmd_user(int argc, char **argv)
     const cli_opt opts[] = {
         CLI_OPT_TEXT("db", &db, "PATH  database file (default icsflow.db)"),
         CLI_OPT_TEXT("name", &name, "NAME  user name (add, revoke)"),
-        CLI_OPT_TEXT("role", &role,
-                     "ROLE  admin, coordinator, clinician, trust_ops or analyst (add)"),
+        CLI_OPT_TEXT(
+            "role", &role,
+            "ROLE  admin, coordinator, clinician, trust_ops, analyst, finance or executive (add)"),
         CLI_OPT_TEXT("org", &org, "ODS  the user's organisation (add)"),
         CLI_OPT_TEXT("expires", &expires,
                      "DURATION  token lifetime: 30d, 12h, 90m (token; default 30d)"),

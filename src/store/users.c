@@ -10,9 +10,9 @@
 
 unsigned users_role_bit(const char *role)
 {
-    static const char *const names[] = {"admin", "coordinator", "clinician", "trust_ops",
-                                        "analyst"};
-    for (unsigned i = 0; i < 5; i++)
+    static const char *const names[] = {"admin",   "coordinator", "clinician", "trust_ops",
+                                        "analyst", "finance",     "executive"};
+    for (unsigned i = 0; i < 7; i++)
         if (role && strcmp(role, names[i]) == 0) return 1u << i;
     return 0;
 }

@@ -13,7 +13,9 @@ enum {
     ROLE_CLINICIAN = 4,
     ROLE_TRUST_OPS = 8,
     ROLE_ANALYST = 16,
-    ROLE_ANY = 31,
+    ROLE_FINANCE = 32,   /* writes budgets and governance records */
+    ROLE_EXECUTIVE = 64, /* reads them: board members */
+    ROLE_ANY = 127,
     ROLE_PUBLIC = 0 /* no token needed: health checks and static files only */
 };
 

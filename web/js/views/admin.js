@@ -5,7 +5,7 @@
 import { del, get, post, qs } from '../api.js';
 import { busy, clear, errorBox, field, fmt, h, loading, panel, select, table } from '../ui.js';
 
-const ROLES = ['admin', 'coordinator', 'clinician', 'trust_ops', 'analyst'];
+const ROLES = ['admin', 'coordinator', 'clinician', 'trust_ops', 'analyst', 'finance', 'executive'];
 
 async function usersPanel(ctx) {
   const list = h('div');
