@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "app/analytics_report.h"
+#include "app/ics.h"
 #include "app/seed.h"
 #include "core/csv.h"
 #include "core/problems.h"
@@ -29,10 +30,9 @@ const app_use APP_FIN_PROVIDERS_IMPORT = {"finance.providers.import", WRITERS, A
 /* The national benchmark of the acute share (a row of fin_benchmarks). */
 #define BENCH_ACUTE "national_acute_share"
 
-const char *app_fin_ics(const app_ctx *c)
+int app_fin_ics(app_ctx *c, char out[STORE_ICS_CODE], ics_err *e)
 {
-    (void)c; /* one ICS per deployment until the several-ICS model lands */
-    return "QRV";
+    return app_ics_one(c, out, e);
 }
 
 /* ---- checks ---------------------------------------------------------------- */
@@ -95,7 +95,9 @@ int app_fin_budgets(app_ctx *c, const char *year, json_t **out, ics_err *e)
     int rc = app_allow(c, &APP_FIN_READ, e);
     if (!rc && year && !year_ok(year))
         rc = ics_err_set(e, ICS_EINVAL, "year '%.20s' must be a financial year like 2026/27", year);
-    if (!rc) rc = store_fin_budgets(c->db, app_fin_ics(c), year, &rows, e);
+    char ics[STORE_ICS_CODE];
+    if (!rc) rc = app_fin_ics(c, ics, e);
+    if (!rc) rc = store_fin_budgets(c->db, ics, year, &rows, e);
     if (!rc) *out = items(rows);
     return rc;
 }
@@ -120,7 +122,9 @@ int app_fin_provider_months(app_ctx *c, const char *from, const char *to, json_t
     int rc = app_allow(c, &APP_FIN_READ, e);
     if (!rc) rc = app_fin_month_check("from", from, e);
     if (!rc) rc = app_fin_month_check("to", to, e);
-    if (!rc) rc = store_fin_provider_months(c->db, app_fin_ics(c), from, to, &rows, e);
+    char ics[STORE_ICS_CODE];
+    if (!rc) rc = app_fin_ics(c, ics, e);
+    if (!rc) rc = store_fin_provider_months(c->db, ics, from, to, &rows, e);
     if (rc) return rc;
     add_surplus(rows);
     *out = items(rows);
@@ -235,13 +239,14 @@ static int place_block(app_ctx *c, json_t *rows, json_t **out, ics_err *e)
 int app_fin_summary(app_ctx *c, const char *year, const char *from, const char *to, json_t **out,
                     ics_err *e)
 {
-    const char *ics = app_fin_ics(c);
+    char ics[STORE_ICS_CODE];
     json_t *years = NULL, *benches = NULL, *sec = NULL, *plc = NULL, *prov = NULL, *pb = NULL;
     int rc = app_allow(c, &APP_FIN_READ, e);
     if (!rc && year && !year_ok(year))
         rc = ics_err_set(e, ICS_EINVAL, "year '%.20s' must be a financial year like 2026/27", year);
     if (!rc) rc = app_fin_month_check("from", from, e);
     if (!rc) rc = app_fin_month_check("to", to, e);
+    if (!rc) rc = app_fin_ics(c, ics, e);
     if (!rc) rc = store_fin_years(c->db, ics, &years, e);
     if (rc) return rc;
     char y[16] = "";
@@ -274,7 +279,8 @@ int app_fin_summary(app_ctx *c, const char *year, const char *from, const char *
 /* ---- imports --------------------------------------------------------------- */
 
 /* Parse and check a budget file into rows; every problem named by line. */
-static int budgets_parse(app_ctx *c, const csv_doc *d, json_t **rows, json_t **years, ics_err *e)
+static int budgets_parse(app_ctx *c, const char *ics, const csv_doc *d, json_t **rows,
+                         json_t **years, ics_err *e)
 {
     static const char *const cols[] = {"year",         "sector", "place_code", "provider_code",
                                        "amount_gbp_m", "source", NULL};
@@ -312,9 +318,11 @@ static int budgets_parse(app_ctx *c, const csv_doc *d, json_t **rows, json_t **y
         if (strlen(r[idx[5]]) > 200)
             problems_add(&p, "line %zu, column source: longer than 200 characters", ln), ok = 0;
         if (*pl) {
-            if ((rc = store_fin_place_exists(c->db, pl, &yes, e))) break;
+            if ((rc = store_fin_place_exists(c->db, ics, pl, &yes, e))) break;
             if (!yes)
-                problems_add(&p, "line %zu, column place_code: no place '%.20s'", ln, pl), ok = 0;
+                problems_add(&p, "line %zu, column place_code: no place '%.20s' in ICS %s", ln, pl,
+                             ics),
+                    ok = 0;
         }
         if (*pv) {
             if ((rc = store_fin_org_exists(c->db, pv, &yes, e))) break;
@@ -354,7 +362,9 @@ int app_fin_budgets_import(app_ctx *c, const char *csv, size_t len, const char *
         csv_free(d);
         return rc;
     }
-    rc = budgets_parse(c, d, &rows, &years, e);
+    char ics[STORE_ICS_CODE];
+    rc = app_fin_ics(c, ics, e);
+    if (!rc) rc = budgets_parse(c, ics, d, &rows, &years, e);
     int64_t removed = 0, total_removed = 0;
     size_t k;
     json_t *y;
@@ -370,15 +380,15 @@ int app_fin_budgets_import(app_ctx *c, const char *csv, size_t len, const char *
             if (strcmp(json_string_value(json_object_get(r, "year")), yr) == 0)
                 json_array_append(mine, r);
         }
-        rc = store_fin_budgets_replace(c->db, app_fin_ics(c), yr, mine, &removed, e);
+        rc = store_fin_budgets_replace(c->db, ics, yr, mine, &removed, e);
         total_removed += removed;
         json_decref(mine);
     }
     if (!rc) {
         *out = json_pack("{sssIsIsO}", "file", d->name, "lines", (json_int_t)json_array_size(rows),
                          "replaced", (json_int_t)total_removed, "years", years);
-        rc = app_record(c, &APP_FIN_BUDGETS_IMPORT, "budgets", app_fin_ics(c), NULL, *out,
-                        "finance.imported", NULL, json_pack("{ss}", "what", "budgets"), e);
+        rc = app_record(c, &APP_FIN_BUDGETS_IMPORT, "budgets", ics, NULL, *out, "finance.imported",
+                        NULL, json_pack("{ss}", "what", "budgets"), e);
         if (rc) json_decref(*out), *out = NULL;
     }
     json_decref(rows), json_decref(years);
@@ -461,14 +471,15 @@ int app_fin_providers_import(app_ctx *c, const char *csv, size_t len, const char
         return rc;
     }
     int64_t removed = 0;
-    rc = providers_parse(c, d, &rows, from, to, e);
-    if (!rc)
-        rc = store_fin_provider_months_replace(c->db, app_fin_ics(c), from, to, rows, &removed, e);
+    char ics[STORE_ICS_CODE];
+    rc = app_fin_ics(c, ics, e);
+    if (!rc) rc = providers_parse(c, d, &rows, from, to, e);
+    if (!rc) rc = store_fin_provider_months_replace(c->db, ics, from, to, rows, &removed, e);
     if (!rc) {
         *out =
             json_pack("{sssIsIssss}", "file", d->name, "lines", (json_int_t)json_array_size(rows),
                       "replaced", (json_int_t)removed, "from", from, "to", to);
-        rc = app_record(c, &APP_FIN_PROVIDERS_IMPORT, "provider_months", app_fin_ics(c), NULL, *out,
+        rc = app_record(c, &APP_FIN_PROVIDERS_IMPORT, "provider_months", ics, NULL, *out,
                         "finance.imported", NULL, json_pack("{ss}", "what", "provider_months"), e);
         if (rc) json_decref(*out), *out = NULL;
     }
@@ -525,7 +536,9 @@ static int seed_benchmarks(app_ctx *c, const char *data_dir, ics_err *e)
 
 int app_finance_seed(app_ctx *c, const char *data_dir, ics_err *e)
 {
-    int rc = seed_benchmarks(c, data_dir, e);
+    char ics[STORE_ICS_CODE];
+    int rc = app_fin_ics(c, ics, e);
+    if (!rc) rc = seed_benchmarks(c, data_dir, e);
     json_t *cur = NULL, *rows = json_array(), *months = json_array();
     /* places weighted by the (synthetic) current allocation of analytics */
     if (!rc) rc = store_analytics_current(c->db, &cur, e);
@@ -543,7 +556,7 @@ int app_finance_seed(app_ctx *c, const char *data_dir, ics_err *e)
                                 v, "synthetic", 1, "source", SYNTH));
         }
     int64_t removed;
-    if (!rc) rc = store_fin_budgets_replace(c->db, app_fin_ics(c), SEED_YEAR, rows, &removed, e);
+    if (!rc) rc = store_fin_budgets_replace(c->db, ics, SEED_YEAR, rows, &removed, e);
     /* April to November 2026, a little seasonal movement in spend */
     for (int p = 0; seed_providers[p].code; p++)
         for (int m = 4; m <= 11; m++) {
@@ -558,8 +571,8 @@ int app_finance_seed(app_ctx *c, const char *data_dir, ics_err *e)
                                                     "synthetic", 1, "source", SYNTH));
         }
     if (!rc)
-        rc = store_fin_provider_months_replace(c->db, app_fin_ics(c), "2026-04", "2026-11", months,
-                                               &removed, e);
+        rc = store_fin_provider_months_replace(c->db, ics, "2026-04", "2026-11", months, &removed,
+                                               e);
     json_decref(cur), json_decref(rows), json_decref(months);
     return rc;
 }

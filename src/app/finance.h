@@ -10,13 +10,15 @@
 #include <stddef.h>
 
 #include "app/app.h"
+#include "store/ics.h"
 
 extern const app_use APP_FIN_READ;
 extern const app_use APP_FIN_BUDGETS_IMPORT;
 extern const app_use APP_FIN_PROVIDERS_IMPORT;
 
-/* The ICS every finance table row belongs to in this context. */
-const char *app_fin_ics(const app_ctx *c);
+/* The one ICS a finance use case works in: ?ics= / c->ics when given and
+ * visible to the caller, else their home ICS (app/ics.h). */
+int app_fin_ics(app_ctx *c, char out[STORE_ICS_CODE], ics_err *e);
 
 /* Budget lines of year (NULL: every year) as {"items": [...]}. */
 int app_fin_budgets(app_ctx *c, const char *year, json_t **out, ics_err *e);

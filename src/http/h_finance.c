@@ -10,7 +10,7 @@
 
 static int budgets(http_req *rq, http_resp *rs)
 {
-    static const char *const allowed[] = {"year", NULL};
+    static const char *const allowed[] = {"year", "ics", NULL};
     ics_err e = {0};
     json_t *out;
     app_ctx c = http_app(rq);
@@ -21,7 +21,7 @@ static int budgets(http_req *rq, http_resp *rs)
 
 static int providers(http_req *rq, http_resp *rs)
 {
-    static const char *const allowed[] = {"from", "to", NULL};
+    static const char *const allowed[] = {"from", "to", "ics", NULL};
     ics_err e = {0};
     json_t *out;
     app_ctx c = http_app(rq);
@@ -33,7 +33,7 @@ static int providers(http_req *rq, http_resp *rs)
 
 static int summary(http_req *rq, http_resp *rs)
 {
-    static const char *const allowed[] = {"year", "from", "to", NULL};
+    static const char *const allowed[] = {"year", "from", "to", "ics", NULL};
     ics_err e = {0};
     json_t *out;
     app_ctx c = http_app(rq);
@@ -58,7 +58,7 @@ static int benchmarks(http_req *rq, http_resp *rs)
 /* A CSV body and its file name (?name=) for messages. */
 static int csv_body(http_req *rq, const char **name, ics_err *e)
 {
-    static const char *const allowed[] = {"name", NULL};
+    static const char *const allowed[] = {"name", "ics", NULL};
     if (http_query_only(rq, allowed, e)) return e->code;
     if (rq->json) return ics_err_set(e, ICS_EBADREQ, "send the file as text/csv");
     if (!rq->body || rq->body_len == 0)

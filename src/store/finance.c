@@ -44,7 +44,7 @@ const store_migration store_schema_finance[] = {
     {"finance", 1, NULL, roles_v1},
     {"finance", 2,
      "CREATE TABLE fin_budgets ("
-     " id INTEGER PRIMARY KEY, ics TEXT NOT NULL, year TEXT NOT NULL,"
+     " id INTEGER PRIMARY KEY, ics TEXT NOT NULL REFERENCES ics(code), year TEXT NOT NULL,"
      " sector TEXT NOT NULL CHECK (sector IN"
      " ('acute','community','mental_health','primary_care','other')),"
      " place_code TEXT REFERENCES places(code), provider_code TEXT,"
@@ -52,7 +52,8 @@ const store_migration store_schema_finance[] = {
      " synthetic INTEGER NOT NULL DEFAULT 0, source TEXT NOT NULL DEFAULT '');"
      "CREATE INDEX fin_budgets_year ON fin_budgets(ics, year);"
      "CREATE TABLE fin_provider_months ("
-     " ics TEXT NOT NULL, provider_code TEXT NOT NULL, month TEXT NOT NULL,"
+     " ics TEXT NOT NULL REFERENCES ics(code), provider_code TEXT NOT NULL,"
+     " month TEXT NOT NULL,"
      " income_gbp_m REAL NOT NULL CHECK (income_gbp_m >= 0),"
      " expenditure_gbp_m REAL NOT NULL CHECK (expenditure_gbp_m >= 0),"
      " synthetic INTEGER NOT NULL DEFAULT 0, source TEXT NOT NULL DEFAULT '',"
@@ -251,7 +252,13 @@ int store_fin_org_exists(store *s, const char *code, int *yes, ics_err *e)
     return exists(s, "SELECT COUNT(*) FROM organisations WHERE ods_code = ?", code, yes, e);
 }
 
-int store_fin_place_exists(store *s, const char *code, int *yes, ics_err *e)
+int store_fin_place_exists(store *s, const char *ics, const char *code, int *yes, ics_err *e)
 {
-    return exists(s, "SELECT COUNT(*) FROM places WHERE code = ?", code, yes, e);
+    json_t *p = json_pack("[ss]", code, ics);
+    int64_t n = 0;
+    int rc = store_query_int(s, "SELECT COUNT(*) FROM places WHERE code = ? AND ics_code = ?", p, 0,
+                             &n, e);
+    json_decref(p);
+    *yes = n > 0;
+    return rc;
 }

@@ -48,8 +48,9 @@ int store_fin_benchmarks(store *s, json_t **rows, ics_err *e);
 int store_fin_benchmark_put(store *s, const char *key, double value, const char *description,
                             const char *source, ics_err *e);
 
-/* 1 in *yes when an organisation / a place with that code exists. */
+/* 1 in *yes when an organisation with that code exists / a place of that
+ * ICS has that code. */
 int store_fin_org_exists(store *s, const char *code, int *yes, ics_err *e);
-int store_fin_place_exists(store *s, const char *code, int *yes, ics_err *e);
+int store_fin_place_exists(store *s, const char *ics, const char *code, int *yes, ics_err *e);
 
 #endif

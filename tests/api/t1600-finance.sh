@@ -65,6 +65,13 @@ api GET "/api/v1/finance/providers?from=2026-13" "$EXEC"
 expect "month 13" 422
 api GET "/api/v1/finance/summary?year=2026-27" "$EXEC"
 expect "a year written with a hyphen" 422
+api GET "/api/v1/finance/summary?ics=ZZZ" "$EXEC"
+expect "an unknown ICS" 404
+api GET "/api/v1/finance/summary?ics=all" "$EXEC"
+expect "every ICS at once (the summary is for one)" 422
+api GET "/api/v1/finance/summary?ics=QRV" "$EXEC"
+expect "North West London by its code" 200
+jqcheck "the answer names the ICS" '.ics == "QRV"'
 api GET "/api/v1/finance/benchmarks" "$EXEC"
 expect "benchmarks" 200
 jqcheck "every benchmark names its source" 'all(.items[]; (.source | length) > 10)'
