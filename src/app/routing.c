@@ -578,11 +578,12 @@ int app_routing_referral_list(app_ctx *c, store_referral_filter f, int64_t limit
 {
     int rc = app_allow(c, &APP_ROUTING_REFERRAL_LIST, e);
     if (rc) return rc;
-    if (f.state && routing_state_find(f.state) < 0)
+    if ((f.state && routing_state_find(f.state) < 0) ||
+        (f.state2 && routing_state_find(f.state2) < 0))
         return ics_err_set(e, ICS_EINVAL,
                            "parameter 'state': '%s' is not one of sent, accepted, declined, "
                            "attended, cancelled",
-                           f.state);
+                           f.state2 && routing_state_find(f.state2) < 0 ? f.state2 : f.state);
     assert(limit >= 1 && offset >= 0);
     if (!app_sees_ics(c)) {
         if (!c->who.org || !c->who.org[0])

@@ -1,6 +1,6 @@
 /* h_routing.c - the rapid-response finder, referrals and their lifecycle,
- * live service capacity, and the UCR and harmonisation reports over HTTP,
- * with the FHIR ServiceRequest view of referrals. Handlers parse the
+ * live service capacity, and the UCR and harmonisation reports over HTTP
+ * (their FHIR views are in h_fhir.c). Handlers parse the
  * request, call one src/app/routing.c use case and print its answer. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,131 +123,6 @@ static int referral_cancel(http_req *rq, http_resp *rs)
     return referral_step(rq, rs, app_routing_referral_cancel);
 }
 
-/* ---- FHIR ServiceRequest views of referrals ---------------------------- */
-
-#define NHS_NUMBER_SYSTEM "https://fhir.nhs.uk/Id/nhs-number"
-
-/* A referral as a FHIR R4 ServiceRequest: sent and accepted are active,
- * attended is completed, declined and cancelled are revoked (R4 has no
- * statusReason, so the reason goes in a note). */
-static json_t *service_request(const json_t *r)
-{
-    const char *state = json_string_value(json_object_get(r, "state"));
-    const char *status = strcmp(state, "attended") == 0 ? "completed"
-                         : strcmp(state, "declined") == 0 || strcmp(state, "cancelled") == 0
-                             ? "revoked"
-                             : "active";
-    char id[32], req[48], hs[64], perf[48], code[160];
-    snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(r, "id")));
-    snprintf(req, sizeof req, "Organization/%s",
-             json_string_value(json_object_get(r, "referrer_org")));
-    snprintf(hs, sizeof hs, "HealthcareService/%s",
-             json_string_value(json_object_get(r, "service_id")));
-    snprintf(perf, sizeof perf, "Organization/%s",
-             json_string_value(json_object_get(r, "provider_ods")));
-    const char *sn = json_string_value(json_object_get(r, "service_name"));
-    snprintf(code, sizeof code, "Urgent community response referral to %s", sn ? sn : "a service");
-    json_t *reasons = json_array(), *notes = json_array();
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(r, "needs"), i, v)
-        json_array_append_new(reasons, json_pack("{sO}", "text", v));
-    char buf[600];
-    const char *reason = json_string_value(json_object_get(r, "reason"));
-    if (reason) {
-        snprintf(buf, sizeof buf, "%s: %s", state, reason);
-        json_array_append_new(notes, json_pack("{ss}", "text", buf));
-    }
-    const char *nt = json_string_value(json_object_get(r, "notes"));
-    if (nt) json_array_append_new(notes, json_pack("{ss}", "text", nt));
-    if (json_is_true(json_object_get(r, "synthetic")))
-        json_array_append_new(notes, json_pack("{ss}", "text", "synthetic record (not a patient)"));
-    json_t *o =
-        json_pack("{ss ss ss ss ss s{ss} s{s{ssss}} sO s{ss} s[{ss}{ss}] so}", "resourceType",
-                  "ServiceRequest", "id", id, "status", status, "intent", "order", "priority",
-                  "urgent", "code", "text", code, "subject", "identifier", "system",
-                  NHS_NUMBER_SYSTEM, "value", json_string_value(json_object_get(r, "nhs_number")),
-                  "authoredOn", json_object_get(r, "sent_at"), "requester", "reference", req,
-                  "performer", "reference", hs, "reference", perf, "reasonCode", reasons);
-    json_t *att = json_object_get(r, "attended_at");
-    if (json_is_string(att)) json_object_set_new(o, "occurrenceDateTime", json_copy(att));
-    if (json_array_size(notes))
-        json_object_set_new(o, "note", notes);
-    else
-        json_decref(notes);
-    return o;
-}
-
-static int fhir_read(http_req *rq, http_resp *rs)
-{
-    ics_err e = {0};
-    int64_t id = 0;
-    json_t *row;
-    app_ctx c = http_app(rq);
-    if (parse_id(rq->params[0], &id, &e) || app_routing_referral_get(&c, id, &row, &e))
-        return http_error(rs, &e);
-    json_t *res = service_request(row);
-    json_decref(row);
-    http_json(rs, 200, res);
-    rs->content_type = "application/fhir+json";
-    return 0;
-}
-
-/* Search: ?status=active|completed|revoked, ?_count= (default 100, at most 1000). */
-static int fhir_search(http_req *rq, http_resp *rs)
-{
-    ics_err e = {0};
-    static const char *const allowed[] = {"status", "_count", NULL};
-    if (http_query_only(rq, allowed, &e)) return http_error(rs, &e);
-    const char *status = http_query(rq, "status"), *cnt = http_query(rq, "_count");
-    long count = 100;
-    if (cnt) {
-        char *end;
-        count = strtol(cnt, &end, 10);
-        if (*end || count < 1 || count > 1000) {
-            ics_err_set(&e, ICS_EINVAL, "parameter '_count' must be 1-1000");
-            return http_error(rs, &e);
-        }
-    }
-    if (status && strcmp(status, "active") && strcmp(status, "completed") &&
-        strcmp(status, "revoked")) {
-        ics_err_set(&e, ICS_EINVAL, "parameter 'status' must be active, completed or revoked");
-        return http_error(rs, &e);
-    }
-    store_referral_filter f = {0};
-    if (status && strcmp(status, "completed") == 0) f.state = "attended";
-    json_t *rows, *entries = json_array();
-    int64_t total = 0;
-    /* active and revoked each cover two states: filter after reading */
-    app_ctx c = http_app(rq);
-    if (app_routing_referral_list(&c, f, status && strcmp(status, "completed") ? 1000 : count, 0,
-                                  &rows, &total, &e)) {
-        json_decref(entries);
-        return http_error(rs, &e);
-    }
-    size_t i;
-    json_t *r;
-    json_array_foreach(rows, i, r)
-    {
-        json_t *res = service_request(r);
-        if ((!status || strcmp(status, json_string_value(json_object_get(res, "status"))) == 0) &&
-            (long)json_array_size(entries) < count) {
-            char url[64];
-            snprintf(url, sizeof url, "ServiceRequest/%s",
-                     json_string_value(json_object_get(res, "id")));
-            json_array_append_new(entries, json_pack("{ss so}", "fullUrl", url, "resource", res));
-        } else {
-            json_decref(res);
-        }
-    }
-    json_decref(rows);
-    http_json(rs, 200,
-              json_pack("{ss ss sI so}", "resourceType", "Bundle", "type", "searchset", "total",
-                        (json_int_t)json_array_size(entries), "entry", entries));
-    rs->content_type = "application/fhir+json";
-    return 0;
-}
-
 /* ---- capacity ---------------------------------------------------------- */
 
 static int capacity_put(http_req *rq, http_resp *rs)
@@ -315,11 +190,6 @@ const http_route http_routes_routing[] = {
      "Cancel a referral (referrer or receiving service)", &APP_ROUTING_REFERRAL_CANCEL},
     {"PUT", "/api/v1/services/{id}/capacity", 0, capacity_put,
      "The provider reports a service's live capacity for today", &APP_ROUTING_CAPACITY_SET},
-    {"GET", "/api/v1/fhir/ServiceRequest", 0, fhir_search,
-     "FHIR ServiceRequest searchset of visible referrals (newest first)",
-     &APP_ROUTING_REFERRAL_LIST},
-    {"GET", "/api/v1/fhir/ServiceRequest/{id}", 0, fhir_read, "A referral as a FHIR ServiceRequest",
-     &APP_ROUTING_REFERRAL_GET},
     {"GET", "/api/v1/reports/ucr", 0, report_ucr,
      "2-hour urgent community response standard by service, place and ICS",
      &APP_ROUTING_REPORT_UCR},

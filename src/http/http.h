@@ -73,6 +73,10 @@ const char *http_header(http_req *rq, const char *name);
 /* Query-string value or NULL. */
 const char *http_query(http_req *rq, const char *name);
 
+/* Every value of a repeated query parameter (?a=1&a=2), at most max, in
+ * order; returns how many. */
+int http_query_all(http_req *rq, const char *name, const char **out, int max);
+
 /* ICS_EINVAL naming the first query parameter not in allowed (NULL-terminated). */
 int http_query_only(http_req *rq, const char *const *allowed, ics_err *e);
 

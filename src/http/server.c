@@ -27,6 +27,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/utf8.h"
+#include "fhir/fhir.h"
 #include "http/http.h"
 #include "http/limits.h"
 #include "http/reqlog.h"
@@ -167,6 +168,28 @@ const char *http_query(http_req *rq, const char *name)
     return MHD_lookup_connection_value(c->mc, MHD_GET_ARGUMENT_KIND, name);
 }
 
+typedef struct qall {
+    const char *name;
+    const char **out;
+    int max, n;
+} qall;
+
+static enum MHD_Result q_all(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    qall *q = cls;
+    if (strcmp(key, q->name) == 0 && q->n < q->max) q->out[q->n++] = value ? value : "";
+    return MHD_YES;
+}
+
+int http_query_all(http_req *rq, const char *name, const char **out, int max)
+{
+    conn *c = rq->conn;
+    qall q = {name, out, max, 0};
+    MHD_get_connection_values(c->mc, MHD_GET_ARGUMENT_KIND, q_all, &q);
+    return q.n;
+}
+
 const char *http_header(http_req *rq, const char *name)
 {
     conn *c = rq->conn;
@@ -221,9 +244,28 @@ static int send_stream(struct MHD_Connection *mc, http_resp *rs)
     return ret;
 }
 
+/* 1 while this thread answers a request under /api/v1/fhir: its answers are
+ * application/fhir+json and its errors OperationOutcome (FHIR's own error
+ * format) instead of problem+json, whoever produced them (the server's
+ * checks or the handler). Set at the top of every on_request call. */
+static _Thread_local int tl_fhir;
+
+static void fhir_shape(http_resp *rs)
+{
+    if (!tl_fhir || !rs->json) return;
+    if (rs->content_type && strcmp(rs->content_type, "application/problem+json") == 0) {
+        json_t *oo =
+            fhir_outcome(rs->status, json_string_value(json_object_get(rs->json, "detail")));
+        json_decref(rs->json);
+        rs->json = oo;
+    }
+    rs->content_type = "application/fhir+json";
+}
+
 static int send_resp(struct MHD_Connection *mc, http_resp *rs)
 {
     if (rs->stream) return send_stream(mc, rs);
+    fhir_shape(rs);
     char *text = NULL;
     size_t n = 0;
     if (rs->json) {
@@ -553,6 +595,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 {
     (void)cls;
     (void)version;
+    tl_fhir = strncmp(url, "/api/v1/fhir", 12) == 0 && (url[12] == '/' || url[12] == '\0');
     conn *c = *state;
     if (!c) {
         c = calloc(1, sizeof *c);

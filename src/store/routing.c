@@ -504,9 +504,25 @@ int store_referral_list(store *s, const store_referral_filter *f, int64_t limit,
         sb_puts(&w, " AND r.provider_ods = ?");
         json_array_append_new(p, json_string(f->provider));
     }
-    if (f->state) {
+    if (f->state && f->state2) {
+        sb_puts(&w, " AND r.state IN (?, ?)");
+        json_array_append_new(p, json_string(f->state));
+        json_array_append_new(p, json_string(f->state2));
+    } else if (f->state) {
         sb_puts(&w, " AND r.state = ?");
         json_array_append_new(p, json_string(f->state));
+    }
+    if (f->nhs_number) {
+        sb_puts(&w, " AND r.nhs_number = ?");
+        json_array_append_new(p, json_string(f->nhs_number));
+    }
+    if (f->requester) {
+        sb_puts(&w, " AND r.referrer_org = ?");
+        json_array_append_new(p, json_string(f->requester));
+    }
+    if (f->id) {
+        sb_puts(&w, " AND r.id = ?");
+        json_array_append_new(p, json_integer(f->id));
     }
     if (f->service) {
         sb_puts(&w, " AND r.service_id = ?");

@@ -87,6 +87,10 @@ int store_referral_get(store *s, int64_t id, json_t **row, ics_err *e);
  * what it sent and what it was sent). */
 typedef struct store_referral_filter {
     const char *referrer, *provider, *state, *service, *place;
+    const char *state2;     /* a second state: either matches (FHIR's active is sent or accepted) */
+    const char *nhs_number; /* one patient's referrals */
+    const char *requester; /* only referrals this organisation sent (with referrer/provider: and) */
+    int64_t id;            /* only this referral (0: any) */
     int64_t from, to;
     /* keyset page: only referrals after this one in the list's order (newest
      * first); 0 = from the start. An id that does not exist gives no rows. */

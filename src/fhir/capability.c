@@ -1,0 +1,71 @@
+/* capability.c - the CapabilityStatement GET /api/v1/fhir/metadata answers:
+ * built from the search-parameter tables the searches themselves use
+ * (search.c), so it cannot claim a parameter the server does not evaluate
+ * or leave out one it does. */
+#include <string.h>
+
+#include "fhir/fhir.h"
+
+static const char *const ptype_name[] = {"token", "string", "reference", "special", "date"};
+
+typedef struct cap_type {
+    const char *type;
+    int create;         /* POST creates one */
+    const char *op;     /* a type-level operation, or NULL */
+    const char *op_def; /* its definition */
+} cap_type;
+
+static const cap_type served[] = {
+    {"Organization", 0, NULL, NULL},
+    {"Location", 0, NULL, NULL},
+    {"HealthcareService", 0, "find", FHIR_ICS "OperationDefinition/HealthcareService-find"},
+    {"ServiceRequest", 1, NULL, NULL},
+    {"Patient", 0, NULL, NULL},
+    {NULL, 0, NULL, NULL}};
+
+static json_t *resource(const cap_type *t)
+{
+    json_t *inter = json_pack("[{ss}{ss}]", "code", "read", "code", "search-type");
+    if (t->create) json_array_append_new(inter, json_pack("{ss}", "code", "create"));
+    json_t *params = json_array();
+    for (const fhir_param *p = fhir_search_params(t->type); p && p->name; p++) {
+        const char *pt = ptype_name[p->type];
+        if (p->type == FHIR_SPECIAL && strcmp(p->name, "near") != 0)
+            pt = strcmp(p->name, "status") == 0 || strcmp(p->name, "_id") == 0 ||
+                         strcmp(p->name, "identifier") == 0
+                     ? "token"
+                     : "reference";
+        json_array_append_new(
+            params, json_pack("{ssssss}", "name", p->name, "type", pt, "documentation", p->doc));
+    }
+    json_array_append_new(params, json_pack("{ssssss}", "name", "_count", "type", "number",
+                                            "documentation", "page size, 1-1000 (default 100)"));
+    json_t *r = json_pack("{sssososs}", "type", t->type, "interaction", inter, "searchParam",
+                          params, "versioning", "no-version");
+    if (t->op)
+        json_object_set_new(r, "operation",
+                            json_pack("[{ssss}]", "name", t->op, "definition", t->op_def));
+    return r;
+}
+
+json_t *fhir_capability(const char *base, const char *version, const char *date)
+{
+    json_t *res = json_array();
+    for (const cap_type *t = served; t->type; t++) json_array_append_new(res, resource(t));
+    json_t *rest = json_pack(
+        "{sss{s[{s[{ssss}]}]ss}sos[{ssss}]}", "mode", "server", "security", "service", "coding",
+        "system", "http://terminology.hl7.org/CodeSystem/restful-security-service", "code", "OAuth",
+        "description",
+        "Every request needs 'Authorization: Bearer <token>' (an icsflow token or an OpenID "
+        "Connect session); the user's role and organisation decide what is returned.",
+        "resource", res, "operation", "name", "process-message", "definition",
+        "http://hl7.org/fhir/OperationDefinition/MessageHeader-process-message");
+    return json_pack(
+        "{sssssssssssssss{ssss}s{ssss}sss[ss]so}", "resourceType", "CapabilityStatement", "status",
+        "active", "date", date, "publisher", "icsflow", "kind", "instance", "description",
+        "icsflow FHIR R4 server: the ICS directory, UCR referrals (also as BaRS "
+        "messages) and the rapid-response finder",
+        "name", "icsflow", "software", "name", "icsflow", "version", version, "implementation",
+        "description", "icsflow", "url", base, "fhirVersion", "4.0.1", "format", "json",
+        "application/fhir+json", "rest", json_pack("[o]", rest));
+}
