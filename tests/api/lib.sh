@@ -183,6 +183,24 @@ expect() {
     fi
 }
 
+# fexpect DESC STATUS: the same for the FHIR endpoints, whose answers are
+# application/fhir+json and whose errors are an OperationOutcome with
+# diagnostics instead of problem+json
+fexpect() {
+    if [ "$STATUS" != "$2" ]; then
+        nok "$1: expected $2, got $STATUS: $(head -c 300 "$T/body")"
+    elif [ "$CTYPE" != "application/fhir+json" ]; then
+        nok "$1 -> $2 but served as '$CTYPE', not application/fhir+json"
+    else
+        case "$2" in
+        4* | 5*) if jq -e '.resourceType == "OperationOutcome" and (.issue[0].diagnostics | length > 0)' "$T/body" >/dev/null; then
+                ok "$1 -> $2: $(jq -r '.issue[0].code + ": " + .issue[0].diagnostics' "$T/body" | cut -c1-100)"
+            else nok "$1 -> $2 but no OperationOutcome: $(head -c 300 "$T/body")"; fi ;;
+        *) ok "$1 -> $2" ;;
+        esac
+    fi
+}
+
 jqb() { jq -r "$1" "$T/body"; }
 # jqcheck DESC FILTER: the filter is true of the last body
 jqcheck() { if jq -e "$2" "$T/body" >/dev/null 2>&1; then ok "$1"; else nok "$1: $(head -c 300 "$T/body")"; fi; }

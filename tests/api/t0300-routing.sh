@@ -195,14 +195,15 @@ jqcheck "completed, NHS number identifier, requester LAS, performer FALLS-HH and
      and .requester.reference == "Organization/RRU" and .performer[0].reference == "HealthcareService/FALLS-HH"
      and .performer[1].reference == "Organization/RV3" and ([.reasonCode[].text] == ["falls","frailty"]) and .occurrenceDateTime != null'
 api GET "/api/v1/fhir/ServiceRequest/$R1" "$IMP"
-expect "not visible to another organisation as FHIR either" 404
+fexpect "not visible to another organisation as FHIR either" 404
 api GET "/api/v1/fhir/ServiceRequest?status=revoked&_count=5" "$CLCH"
 expect "FHIR search for revoked referrals" 200
-jqcheck "a searchset of revoked ServiceRequests CLCH sent or received" \
-    '.resourceType == "Bundle" and .type == "searchset" and .total == (.entry | length) and .total > 0 and .total <= 5
-     and all(.entry[].resource; .status == "revoked")'
+jqcheck "a page of 5 revoked ServiceRequests CLCH sent or received, total all of them" \
+    ".resourceType == \"Bundle\" and .type == \"searchset\" and (.entry | length) == 5
+     and .total == $(sql "SELECT COUNT(*) FROM referrals WHERE (referrer_org = 'RYX' OR provider_ods = 'RYX') AND state IN ('declined', 'cancelled')")
+     and all(.entry[].resource; .status == \"revoked\")"
 api GET "/api/v1/fhir/ServiceRequest?status=lost" "$CLCH"
-expect "FHIR search with an unknown status" 422
+fexpect "FHIR search with an unknown status" 422
 api GET "/api/v1/referrals?state=sent&limit=5" "$IMP"
 expect "Imperial lists its referrals" 200
 jqcheck "only ones Imperial sent or received" \

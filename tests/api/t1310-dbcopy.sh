@@ -60,7 +60,9 @@ reads="/api/v1/sites /api/v1/places/E09000017 /api/v1/services?place=E09000017 /
 /api/v1/sitrep/today /api/v1/analytics/variation /api/v1/analytics/allocation /api/v1/reports/harmonisation
 /api/v1/reports/ucr?from=2026-01-01&to=2026-06-30 /api/v1/waitlist/equity /api/v1/waitlist/entries?limit=50
 /api/v1/organisations/RYJ /api/v1/fhir/Location?_count=20"
-nowless='walk(if type == "object" then with_entries(select(.key | test("wait_days$|^generated_at$") | not)) else . end)'
+# (FHIR's absolute URLs name each server's own port: compared without it)
+nowless='walk(if type == "object" then with_entries(select(.key | test("wait_days$|^generated_at$") | not))
+    elif type == "string" then sub("^http://127\\.0\\.0\\.1:[0-9]+"; "") else . end)'
 
 side=0 # (start_server uses i)
 for db in "$SRC" "$DST"; do
