@@ -32,7 +32,7 @@ static json_t *resource(const cap_type *t)
         const char *pt = ptype_name[p->type];
         if (p->type == FHIR_SPECIAL && strcmp(p->name, "near") != 0)
             pt = strcmp(p->name, "status") == 0 || strcmp(p->name, "_id") == 0 ||
-                         strcmp(p->name, "identifier") == 0
+                         strcmp(p->name, "identifier") == 0 || strcmp(p->name, "ics") == 0
                      ? "token"
                      : "reference";
         json_array_append_new(

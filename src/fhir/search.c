@@ -27,6 +27,8 @@ static const fhir_param org_params[] = {
     {"type", FHIR_TOKEN, "type", "organisation kind (acute, community, ...) or prov/govt"},
     {"address-postalcode", FHIR_STRING, "address.postalCode", "postcode starts with"},
     {"active", FHIR_TOKEN, "active", "true or false"},
+    {"ics", FHIR_SPECIAL, NULL,
+     "the ICS (ODS code of its ICB, or all) to search; default the caller's"},
     END};
 
 static const fhir_param loc_params[] = {
@@ -41,6 +43,8 @@ static const fhir_param loc_params[] = {
     {"near", FHIR_SPECIAL, NULL,
      "LAT|LON|DIST|km: sites within DIST, nearest first, the distance in "
      "entry.search.extension (location-distance)"},
+    {"ics", FHIR_SPECIAL, NULL,
+     "the ICS (ODS code of its ICB, or all) to search; default the caller's"},
     END};
 
 static const fhir_param hs_params[] = {
@@ -52,6 +56,8 @@ static const fhir_param hs_params[] = {
     {"service-type", FHIR_TOKEN, "type", "service kind (ucr, ...)"},
     {"characteristic", FHIR_TOKEN, "characteristic", "a need the service meets (falls, ...)"},
     {"active", FHIR_TOKEN, "active", "true or false"},
+    {"ics", FHIR_SPECIAL, NULL,
+     "the ICS (ODS code of its ICB, or all) to search; default the caller's"},
     END};
 
 static const fhir_param sr_params[] = {

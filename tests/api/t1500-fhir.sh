@@ -69,6 +69,11 @@ done
 check "following next visits every organisation once ($pages pages)" \
     [ "$(echo "$seen" | sort | tr '\n' ' ')" = "$(sql "SELECT ods_code FROM organisations" | sort | tr '\n' ' ')" ]
 check "the second page links back to the first" [ "${prev2:-}" = "$F/Organization?_count=5&_offset=0" ]
+api GET "$F/Organization?ics=QRV&_count=1" "$LAS"
+jqcheck "?ics= names the ICS, as on the REST lists, and the links keep it" \
+    ".total == $norgs and (.link[0].url | test(\"ics=QRV\"))"
+api GET "$F/Organization?ics=QZZ" "$LAS"
+fexpect "an unknown ICS" 404
 api GET "$F/Organization?identifier=https://fhir.nhs.uk/Id/ods-organization-code%7CRYJ" "$LAS"
 jqcheck "identifier with system finds Imperial only" '.total == 1 and .entry[0].resource.id == "RYJ"'
 api GET "$F/Organization?identifier=https://example.org/other%7CRYJ" "$LAS"
