@@ -410,19 +410,14 @@ static void parties_of(const json_t *row, const char *parties[3])
     parties[2] = NULL;
 }
 
-static const json_field referral_fields[] = {{"nhs_number", JF_STRING, 1},
-                                             {"age", JF_INT, 1},
-                                             {"needs", JF_ARRAY, 1},
-                                             {"presentations", JF_ARRAY, 0},
-                                             {"postcode", JF_STRING, 0},
-                                             {"lat", JF_NUMBER, 0},
-                                             {"lon", JF_NUMBER, 0},
-                                             {"place", JF_STRING, 0},
-                                             {"service_id", JF_STRING, 1},
-                                             {"referrer_org", JF_STRING, 0},
-                                             {"notes", JF_STRING, 0},
-                                             {"override_reason", JF_STRING, 0},
-                                             {NULL, 0, 0}};
+static const json_field referral_fields[] = {
+    {"nhs_number", JF_STRING, 1}, {"age", JF_INT, 1},
+    {"needs", JF_ARRAY, 1},       {"presentations", JF_ARRAY, 0},
+    {"postcode", JF_STRING, 0},   {"lat", JF_NUMBER, 0},
+    {"lon", JF_NUMBER, 0},        {"place", JF_STRING, 0},
+    {"service_id", JF_STRING, 1}, {"referrer_org", JF_STRING, 0},
+    {"notes", JF_STRING, 0},      {"override_reason", JF_STRING, 0},
+    {"message_id", JF_STRING, 0}, {NULL, 0, 0}};
 
 /* The referrer (*ref): given, or the caller's organisation; an
  * organisation-bound caller may refer only as their own organisation.
@@ -474,9 +469,46 @@ static int referral_event(app_ctx *c, const app_use *u, const char *type, const 
     return app_record(c, u, "referrals", ids, before, row, type, parties, payload, e);
 }
 
-int app_routing_referral_create(app_ctx *c, const json_t *b, json_t **row, ics_err *e)
+/* A message id is a FHIR id: 1-64 of A-Z a-z 0-9 - . */
+static void message_id_check(const char *m, problems *p)
+{
+    size_t n = m ? strlen(m) : 0;
+    if (!m) return;
+    int ok = n >= 1 && n <= 64;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (m[i] >= 'a' && m[i] <= 'z') || (m[i] >= 'A' && m[i] <= 'Z') ||
+             (m[i] >= '0' && m[i] <= '9') || m[i] == '-' || m[i] == '.';
+    if (!ok) problems_add(p, "message_id must be 1-64 letters, digits, '-' or '.'");
+}
+
+/* The referral an earlier copy of this message made, in the open
+ * transaction: *row, or NULL when there is none. */
+static int message_seen(app_ctx *c, const char *ref, const char *msg, json_t **row, ics_err *e)
 {
     *row = NULL;
+    if (!msg) return 0;
+    store_referral_filter f = {0};
+    f.requester = ref;
+    f.message_id = msg;
+    json_t *rows;
+    int64_t total;
+    int rc = store_referral_list(c->db, &f, 1, 0, &rows, &total, e);
+    if (rc) return rc;
+    if (json_array_size(rows)) *row = json_incref(json_array_get(rows, 0));
+    json_decref(rows);
+    return 0;
+}
+
+int app_routing_referral_create(app_ctx *c, const json_t *b, json_t **row, ics_err *e)
+{
+    return app_routing_referral_receive(c, b, row, NULL, e);
+}
+
+int app_routing_referral_receive(app_ctx *c, const json_t *b, json_t **row, int *repeated,
+                                 ics_err *e)
+{
+    *row = NULL;
+    if (repeated) *repeated = 0;
     int rc = app_allow(c, &APP_ROUTING_REFERRAL_CREATE, e);
     if (rc) return rc;
     routing_data d;
@@ -502,6 +534,19 @@ int app_routing_referral_create(app_ctx *c, const json_t *b, json_t **row, ics_e
         return rc;
     }
     const char *override = jget_str(b, "override_reason", NULL);
+    const char *msg = jget_str(b, "message_id", NULL);
+    message_id_check(msg, &p);
+    /* a message seen before answers with its referral (even if the service
+     * has closed since), nothing written or audited again; two copies at
+     * once meet the unique index, and the second is a conflict */
+    if (!p.n && msg) {
+        if ((rc = message_seen(c, ref, msg, row, e)) || *row) {
+            if (!rc && repeated) *repeated = 1;
+            problems_done(&p, NULL);
+            store_routing_data_free(&d);
+            return rc;
+        }
+    }
     if (!p.n) eligible_check(&d, &q, si, sid, override, &p);
     if ((rc = problems_done(&p, e))) {
         store_routing_data_free(&d);
@@ -520,7 +565,7 @@ int app_routing_referral_create(app_ctx *c, const json_t *b, json_t **row, ics_e
     if (pcin && valid_postcode(pcin, pc, NULL)) snprintf(pc, sizeof pc, "%.8s", q.where.district);
     store_referral_new r = {
         nhs,   q.age,       q.needs, flags, &q.where, pc, ref, d.svc[si].id, d.svc[si].provider,
-        q.now, c->who.name, notes};
+        q.now, c->who.name, notes,   msg};
     int64_t id = 0;
     rc = app_begin(c, e);
     if (rc) {

@@ -49,6 +49,12 @@ void app_routing_answer_free(app_route_answer *r);
  * override_reason. *row: the new referral. Audited as referrals.create,
  * event referral.created (orgs: referrer, provider). */
 int app_routing_referral_create(app_ctx *c, const json_t *body, json_t **row, ics_err *e);
+/* The same for a referral that came in a message: body may carry
+ * message_id (a FHIR id), and a message the same referrer sent before
+ * answers with the referral it made (*repeated = 1; nothing is written or
+ * audited again) instead of making another. repeated may be NULL. */
+int app_routing_referral_receive(app_ctx *c, const json_t *body, json_t **row, int *repeated,
+                                 ics_err *e);
 /* One referral the caller is party to (referrer or provider); 404 otherwise. */
 int app_routing_referral_get(app_ctx *c, int64_t id, json_t **row, ics_err *e);
 /* Referrals the caller may see, newest first. f->state is checked; the

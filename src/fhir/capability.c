@@ -19,7 +19,8 @@ static const cap_type served[] = {
     {"Organization", 0, NULL, NULL},
     {"Location", 0, NULL, NULL},
     {"HealthcareService", 0, "find", FHIR_ICS "OperationDefinition/HealthcareService-find"},
-    {"ServiceRequest", 1, NULL, NULL},
+    {"ServiceRequest", 1, "response-message",
+     FHIR_ICS "OperationDefinition/ServiceRequest-response-message"},
     {"Patient", 0, NULL, NULL},
     {NULL, 0, NULL, NULL}};
 

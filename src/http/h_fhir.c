@@ -630,6 +630,8 @@ static void uuid4(char out[37])
              b[14], b[15]);
 }
 
+static json_t *response_message(http_req *rq, int64_t now, json_t *row);
+
 /* A BaRS referral request: parsed, created through the REST API's use case
  * and answered with a response message (200). A message that is not a
  * valid referral request is refused with an OperationOutcome and nothing
@@ -651,19 +653,55 @@ static int process_message(http_req *rq, http_resp *rs)
     if (fhir_message_parse(rq->json, &h, &sr, &pat, &e) ||
         fhir_referral_body(sr, pat, tz_local_date(c.now), &body, &e))
         return http_error(rs, &e);
-    int rc = app_routing_referral_create(&c, body, &row, &e);
+    /* the MessageHeader id goes with the referral: a repeat of the message
+     * is answered again with the referral it made, not a second one */
+    json_object_set(body, "message_id", json_object_get(h, "id"));
+    int repeated = 0;
+    int rc = app_routing_referral_receive(&c, body, &row, &repeated, &e);
     json_decref(body);
     if (rc) return http_error(rs, &e);
-    char base[300], now[32], bid[37], mid[37];
+    return answer(rs, 200, response_message(rq, c.now, row));
+}
+
+/* A response message about a referral that came in a message: answers the
+ * request's MessageHeader id with the ServiceRequest as it is now. Takes
+ * row. */
+static json_t *response_message(http_req *rq, int64_t now, json_t *row)
+{
+    char base[300], at[32], bid[37], mid[37];
     base_url(rq, base, sizeof base);
-    tz_format_utc(c.now, now, sizeof now);
+    tz_format_utc(now, at, sizeof at);
     uuid4(bid);
     uuid4(mid);
     json_t *res = fhir_service_request(row);
+    json_t *m = fhir_response_message(
+        bid, mid, json_string_value(json_object_get(row, "message_id")), "ok", base, at, res, NULL);
     json_decref(row);
-    return answer(rs, 200,
-                  fhir_response_message(bid, mid, json_string_value(json_object_get(h, "id")), "ok",
-                                        base, now, res, NULL));
+    return m;
+}
+
+/* GET ServiceRequest/{id}/$response-message: the referral's current state
+ * (accepted, declined, attended, ...) as a BaRS response message to the
+ * message it came in, for a sender that reads rather than listens. */
+static int sr_response(http_req *rq, http_resp *rs)
+{
+    ics_err e = {0};
+    int64_t id = 0;
+    json_t *row;
+    app_ctx c = fhir_app(rq);
+    if (parse_id(rq->params[0], &id)) {
+        ics_err_set(&e, ICS_ENOTFOUND, "no ServiceRequest with id '%.64s'", rq->params[0]);
+        return http_error(rs, &e);
+    }
+    if (app_routing_referral_get(&c, id, &row, &e)) return http_error(rs, &e);
+    if (!json_is_string(json_object_get(row, "message_id"))) {
+        json_decref(row);
+        ics_err_set(&e, ICS_ENOTFOUND,
+                    "referral %lld did not come in a message, so there is no message to answer",
+                    (long long)id);
+        return http_error(rs, &e);
+    }
+    return answer(rs, 200, response_message(rq, c.now, row));
 }
 
 const http_route http_routes_fhir[] = {
@@ -688,6 +726,9 @@ const http_route http_routes_fhir[] = {
     {"POST", "/api/v1/fhir/ServiceRequest", 0, sr_create,
      "Create a UCR referral from a FHIR ServiceRequest", &APP_ROUTING_REFERRAL_CREATE},
     {"GET", "/api/v1/fhir/ServiceRequest/{id}", 0, sr_read, "A referral as a FHIR ServiceRequest",
+     &APP_ROUTING_REFERRAL_GET},
+    {"GET", "/api/v1/fhir/ServiceRequest/{id}/$response-message", 0, sr_response,
+     "A referral that came in a BaRS message: its state now as a response message",
      &APP_ROUTING_REFERRAL_GET},
     {"GET", "/api/v1/fhir/Patient", 0, patient_search,
      "FHIR Patient search by NHS number (patients of visible referrals)",

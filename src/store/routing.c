@@ -39,6 +39,12 @@ const store_migration store_schema_routing[] = {
      NULL},
     /* the list's order, so a page (by offset or after an id) is an index range */
     {"routing", 2, "CREATE INDEX referrals_sent_id ON referrals(sent_at, id);", NULL},
+    /* the id of the message a referral came in (a BaRS MessageHeader id): a
+     * sender's repeated message finds its referral instead of making another */
+    {"routing", 3,
+     "ALTER TABLE referrals ADD COLUMN message_id TEXT;"
+     "CREATE UNIQUE INDEX referrals_message ON referrals(referrer_org, message_id);",
+     NULL},
     {NULL, 0, NULL, NULL}};
 
 /* ---- loading the directory --------------------------------------------- */
@@ -415,8 +421,8 @@ int store_referral_insert(store *s, const store_referral_new *r, int64_t *id, ic
     int rc = store_prepare(
         s,
         "INSERT INTO referrals (nhs_number, age, needs, flags, postcode, district, place_code, lat,"
-        " lon, referrer_org, service_id, provider_ods, state, sent_at, notes, created_by)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?, ?, ?) RETURNING id",
+        " lon, referrer_org, service_id, provider_ods, state, sent_at, notes, created_by,"
+        " message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?, ?, ?, ?) RETURNING id",
         &st, e);
     if (rc) return rc;
     store_bind_text(st, 1, r->nhs_number);
@@ -439,6 +445,7 @@ int store_referral_insert(store *s, const store_referral_new *r, int64_t *id, ic
     store_bind_int(st, 13, r->sent_at);
     store_bind_text(st, 14, r->notes && *r->notes ? r->notes : NULL);
     store_bind_text(st, 15, r->created_by);
+    store_bind_text(st, 16, r->message_id && *r->message_id ? r->message_id : NULL);
     rc = store_step(st, e);
     if (rc == 1) *id = store_col_int(st, 0);
     store_finalize(st);
@@ -448,7 +455,8 @@ int store_referral_insert(store *s, const store_referral_new *r, int64_t *id, ic
 #define REF_COLS                                                                                   \
     "r.id, r.nhs_number, r.age, r.needs, r.flags, r.postcode, r.district, r.place_code,"           \
     " r.referrer_org, r.service_id, sv.name AS service_name, r.provider_ods, r.state, r.sent_at,"  \
-    " r.decided_at, r.attended_at, r.closed_at, r.reason, r.notes, r.synthetic, r.created_by"
+    " r.decided_at, r.attended_at, r.closed_at, r.reason, r.notes, r.synthetic, r.created_by,"     \
+    " r.message_id"
 
 /* Turn stored columns into their API form: times as London ISO strings,
  * lists as arrays, minutes to attendance, and whether the 2 hours were met. */
@@ -519,6 +527,10 @@ int store_referral_list(store *s, const store_referral_filter *f, int64_t limit,
     if (f->requester) {
         sb_puts(&w, " AND r.referrer_org = ?");
         json_array_append_new(p, json_string(f->requester));
+    }
+    if (f->message_id) {
+        sb_puts(&w, " AND r.message_id = ?");
+        json_array_append_new(p, json_string(f->message_id));
     }
     if (f->id) {
         sb_puts(&w, " AND r.id = ?");

@@ -76,6 +76,7 @@ typedef struct store_referral_new {
     int64_t sent_at;
     const char *created_by;
     const char *notes;
+    const char *message_id; /* the message it came in, or NULL */
 } store_referral_new;
 
 int store_referral_insert(store *s, const store_referral_new *r, int64_t *id, ics_err *e);
@@ -91,6 +92,7 @@ typedef struct store_referral_filter {
     const char *nhs_number; /* one patient's referrals */
     const char *requester; /* only referrals this organisation sent (with referrer/provider: and) */
     int64_t id;            /* only this referral (0: any) */
+    const char *message_id; /* the referral made from this message */
     int64_t from, to;
     /* keyset page: only referrals after this one in the list's order (newest
      * first); 0 = from the start. An id that does not exist gives no rows. */

@@ -110,6 +110,8 @@ try {
   const msg = JSON.parse(readFileSync(`${fixtures}/bars-request.json`, 'utf8'));
   const resp = validate(await clin.operation({ name: '$process-message', input: msg }));
   say(resp.type === 'message' && resp.entry[0].resource.response.code === 'ok', '$process-message answers a response message (ok)');
+  const again = validate(await clin.operation({ resourceType: 'ServiceRequest', id: resp.entry[1].resource.id, name: '$response-message', method: 'GET' }));
+  say(again.entry[0].resource.response.identifier === msg.entry[0].resource.id, 'the referral reads back as a response message to the request');
 
   // the referrals by patient, paged by the client
   const mine = await clin.search({ resourceType: 'ServiceRequest', searchParams: { patient: 'Patient/9434765919', _count: 1 } });

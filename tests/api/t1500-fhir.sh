@@ -207,6 +207,14 @@ jqcheck "whose focus is the created ServiceRequest" \
 check "the referral is written with the message's needs and note" \
     [ "$(sql "SELECT service_id || ' ' || needs || ' ' || notes FROM referrals WHERE id = $SR2")" = "FALLS-HH falls frailty synthetic test referral: lives alone, key safe 1234" ]
 n0=$(sql "SELECT COUNT(*) FROM referrals")
+api POST "$F/\$process-message" "$LAS" "$(cat "$FIX/bars-request.json")"
+fexpect "the same message again (a retry after a lost answer)" 200
+jqcheck "answered about the referral it made the first time" ".entry[1].resource.id == \"$SR2\" and .entry[0].resource.response.code == \"ok\""
+check "nothing written twice" [ "$(sql "SELECT COUNT(*) FROM referrals")" = "$n0" ]
+check "nor audited twice" [ "$(sql "SELECT COUNT(*) FROM audit WHERE action = 'referrals.create' AND object_id = '$SR2'")" = 1 ]
+api POST "$F/\$process-message" "$LAS" "$(jq -c '.entry[0].resource.id = "not a FHIR id!"' "$FIX/bars-request.json")"
+fexpect "a MessageHeader id that is not a FHIR id" 422
+jqcheck "names message_id" '.issue[0].diagnostics | test("message_id")'
 api POST "$F/\$process-message" "$LAS" "$(jq -c '.entry[0].resource.eventCoding.code = "booking-request"' "$FIX/bars-request.json")"
 fexpect "a message event icsflow does not process" 422
 jqcheck "it says which event it processes" '.issue[0].diagnostics | test("servicerequest-request")'
@@ -246,6 +254,15 @@ expect "the provider declines the message's referral (REST)" 200
 api GET "$F/ServiceRequest?identifier=https://icsflow.org/fhir/Id/referral%7C$SR2" "$LAS"
 jqcheck "revoked, with the reason in a note" \
     '.total == 1 and .entry[0].resource.status == "revoked" and (.entry[0].resource.note[0].text | test("already known"))'
+api GET "$F/ServiceRequest/$SR2/\$response-message" "$LAS"
+fexpect "the declined message referral as a response message" 200
+jqcheck "answers the request's MessageHeader, the ServiceRequest revoked as it is now" \
+    '.type == "message" and .entry[0].resource.eventCoding.code == "servicerequest-response"
+     and .entry[0].resource.response.identifier == "6a8a2a3e-6c1f-4c0b-9d6e-2f8a1b7c5d01" and .entry[1].resource.status == "revoked"'
+api GET "$F/ServiceRequest/$SR1/\$response-message" "$LAS"
+fexpect "a referral made by POST ServiceRequest has no message to answer" 404
+api GET "$F/ServiceRequest/$SR2/\$response-message" "$IMP"
+fexpect "another organisation does not see it" 404
 api GET "$F/Patient/9434765919" "$LAS"
 fexpect "the patient of LAS's referral" 200
 jqcheck "NHS number identifier and id" '.id == "9434765919" and .identifier[0].system == "https://fhir.nhs.uk/Id/nhs-number"'
