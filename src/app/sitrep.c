@@ -665,11 +665,22 @@ static int day_view(store *s, const sitrep_thresholds *t, int64_t day, json_t **
                                       round(ru.pillar_mean[k] * 100) / 100, "providers",
                                       ru.pillar_n[k]));
     }
+    json_t *framework = json_object();
+    for (int p = 0; p < SITREP_NPILLARS; p++)
+        json_object_set_new(framework, sitrep_pillar_name(p),
+                            ru.framework_level[p]
+                                ? json_pack("{sisfsi}", "level", ru.framework_level[p], "mean",
+                                            round(ru.framework_mean[p] * 100) / 100, "highest",
+                                            ru.framework_max[p])
+                                : json_null());
     json_t *ics = json_pack(
-        "{sosfsisoss}", "level", ru.ics_level ? json_integer(ru.ics_level) : json_null(), "mean",
-        round(ru.ics_mean * 100) / 100, "providers_counted", ru.n, "pillars", pillars, "method",
-        "beds-weighted mean of provider levels, rounded half up; the "
-        "ambulance service is its own pillar and not in the ICS level");
+        "{sosfsisososs}", "level", ru.ics_level ? json_integer(ru.ics_level) : json_null(), "mean",
+        round(ru.ics_mean * 100) / 100, "providers_counted", ru.n, "pillars", pillars,
+        "framework_pillars", framework, "method",
+        "OPEL framework 2024-26 pillars (acute incl. specialist trusts, community, mental health, "
+        "NHS 111): each pillar the size-weighted mean of its providers' levels, the ICS level the "
+        "mean of the pillars with a return, rounded half up; the ambulance service is in no "
+        "pillar");
     *out =
         json_pack("{sssbsosisisososo}", "day", d0, "synthetic", synthetic, "ics", ics, "expected",
                   (int)json_array_size(orgs), "submitted", submitted, "providers", providers,
@@ -973,7 +984,7 @@ int app_sitrep_import(app_ctx *c, const csv_doc *doc, int *count, ics_err *e)
 
 static double default_size(int kind)
 {
-    static const double sz[SITREP_NKINDS] = {800, 200, 80, 400, 5000};
+    static const double sz[SITREP_NKINDS] = {800, 200, 80, 400, 5000, 3000};
     return sz[kind];
 }
 

@@ -143,7 +143,7 @@ static void print_today(json_t *v)
            json_is_true(json_object_get(v, "synthetic")) ? " (includes SYNTHETIC data)" : "");
     json_t *lvl = json_object_get(ics, "level");
     if (json_is_integer(lvl))
-        printf("ICS OPEL %lld (beds-weighted mean %.2f over %lld providers);",
+        printf("ICS OPEL %lld (mean %.2f of the OPEL pillars, %lld providers);",
                (long long)json_integer_value(lvl), json_number_value(json_object_get(ics, "mean")),
                (long long)json_integer_value(json_object_get(ics, "providers_counted")));
     else
@@ -153,7 +153,15 @@ static void print_today(json_t *v)
            (long long)json_integer_value(json_object_get(v, "expected")));
     const char *k;
     json_t *pl;
-    printf("pillars:");
+    printf("OPEL framework pillars:");
+    json_object_foreach(json_object_get(ics, "framework_pillars"), k, pl)
+    {
+        if (json_is_object(pl))
+            printf(" %s %lld", k, (long long)json_integer_value(json_object_get(pl, "level")));
+        else
+            printf(" %s -", k);
+    }
+    printf("\nby kind:");
     json_object_foreach(json_object_get(ics, "pillars"), k, pl)
         printf(" %s %lld", k, (long long)json_integer_value(json_object_get(pl, "level")));
     printf("\n\n%-5s %-13s %-4s %-6s %-9s %-14s %s\n", "ORG", "KIND", "OPEL", "CHANGE", "SCORE",

@@ -23,8 +23,8 @@ const char *const directory_capabilities[] = {
     "mental_health",     /* mental-health crisis support */
     NULL};
 
-const char *const directory_org_kinds[] = {
-    "acute", "community", "mental_health", "ambulance", "specialist", "ics", NULL};
+const char *const directory_org_kinds[] = {"acute",      "community", "mental_health", "ambulance",
+                                           "specialist", "nhs111",    "ics",           NULL};
 
 const char *const directory_bed_types[] = {
     "rehabilitation", "stroke_rehabilitation", "dementia", "palliative", "step_down", NULL};

@@ -20,10 +20,11 @@
 #define K_C   (1u << SITREP_COMMUNITY)
 #define K_M   (1u << SITREP_MENTAL_HEALTH)
 #define K_B   (1u << SITREP_AMBULANCE)
-#define K_ALL (K_A | K_S | K_C | K_M | K_B)
+#define K_111 (1u << SITREP_NHS111)
+#define K_ALL (K_A | K_S | K_C | K_M | K_B | K_111)
 
-static const char *const kind_names[SITREP_NKINDS] = {"acute", "specialist", "community",
-                                                      "mental_health", "ambulance"};
+static const char *const kind_names[SITREP_NKINDS] = {"acute",         "specialist", "community",
+                                                      "mental_health", "ambulance",  "nhs111"};
 
 const char *sitrep_kind_name(int kind)
 {
@@ -90,6 +91,18 @@ static const sitrep_field_def fields[SITREP_NFIELDS] = {
                                 K_B},
     [SITREP_F_HANDOVER_HOURS_LOST] = {"handover_hours_lost", "Hours lost to handover delays", 0, 0,
                                       10000, K_B, K_B},
+    [SITREP_F_CALLS_OFFERED] = {"calls_offered", "NHS 111 calls offered", 1, 0, 100000, K_111,
+                                K_111},
+    [SITREP_F_CALLS_ANSWERED] = {"calls_answered", "NHS 111 calls answered", 1, 0, 100000, K_111,
+                                 K_111},
+    [SITREP_F_CALLS_ANSWERED_60S] = {"calls_answered_60s", "NHS 111 calls answered within 60 s", 1,
+                                     0, 100000, K_111, K_111},
+    [SITREP_F_CALLS_ABANDONED] = {"calls_abandoned", "NHS 111 calls abandoned", 1, 0, 100000, K_111,
+                                  K_111},
+    [SITREP_F_CALLBACKS] = {"callbacks", "Clinical call-backs due", 1, 0, 100000, K_111, K_111},
+    [SITREP_F_CALLBACKS_IN_TARGET] = {"callbacks_in_target",
+                                      "Clinical call-backs within their target time", 1, 0, 100000,
+                                      K_111, K_111},
     [SITREP_F_STAFF_ABSENCE_PCT] = {"staff_absence_pct", "Staff absence (%)", 0, 0, 100, K_ALL,
                                     K_S | K_C | K_M | K_B},
 };
@@ -181,6 +194,19 @@ static void check_consistency(problems *p, const sitrep_submission *s)
     if (HAS(s, SITREP_F_MH_BEDS))
         not_above(p, s, SITREP_F_MH_OCCUPIED, VAL(s, SITREP_F_MH_BEDS),
                   "mh_beds (occupancy over 100%)");
+    /* NHS 111: every call offered is answered, abandoned or neither (still
+     * queued or ended otherwise), never both */
+    if (HAS(s, SITREP_F_CALLS_OFFERED) && HAS(s, SITREP_F_CALLS_ANSWERED)) {
+        double off = VAL(s, SITREP_F_CALLS_OFFERED);
+        not_above(p, s, SITREP_F_CALLS_ANSWERED, off, "calls_offered");
+        not_above(p, s, SITREP_F_CALLS_ABANDONED, off - VAL(s, SITREP_F_CALLS_ANSWERED),
+                  "calls_offered not answered");
+    }
+    if (HAS(s, SITREP_F_CALLS_ANSWERED))
+        not_above(p, s, SITREP_F_CALLS_ANSWERED_60S, VAL(s, SITREP_F_CALLS_ANSWERED),
+                  "calls_answered");
+    if (HAS(s, SITREP_F_CALLBACKS))
+        not_above(p, s, SITREP_F_CALLBACKS_IN_TARGET, VAL(s, SITREP_F_CALLBACKS), "callbacks");
 }
 
 int sitrep_submission_check(const sitrep_submission *s, int64_t today, int max_age_days, ics_err *e)
@@ -316,6 +342,11 @@ static const struct {
     [SITREP_P_MH_OUT_OF_AREA] = {"mh_out_of_area", "Inappropriate out-of-area placements", "count"},
     [SITREP_P_CAT2_MEAN] = {"cat2_mean_min", "Category 2 mean response", "min"},
     [SITREP_P_HOURS_LOST] = {"handover_hours_lost", "Hours lost to handover delays", "h"},
+    [SITREP_P_111_ANSWERED_60S] = {"calls_60s_pct", "NHS 111 calls answered within 60 seconds",
+                                   "%"},
+    [SITREP_P_111_ABANDONED] = {"calls_abandoned_pct", "NHS 111 calls abandoned", "%"},
+    [SITREP_P_111_CALLBACKS] = {"callbacks_in_target_pct",
+                                "Clinical call-backs within their target time", "%"},
     [SITREP_P_STAFF_ABSENCE] = {"staff_absence_pct", "Staff absence", "%"},
 };
 
@@ -395,6 +426,12 @@ int sitrep_param_value(const sitrep_submission *s, int p, double *out)
         return field(s, SITREP_F_CAT2_MEAN_MIN, out);
     case SITREP_P_HOURS_LOST:
         return field(s, SITREP_F_HANDOVER_HOURS_LOST, out);
+    case SITREP_P_111_ANSWERED_60S:
+        return pct(s, SITREP_F_CALLS_ANSWERED_60S, SITREP_F_CALLS_ANSWERED, 100, out);
+    case SITREP_P_111_ABANDONED:
+        return pct(s, SITREP_F_CALLS_ABANDONED, SITREP_F_CALLS_OFFERED, 0, out);
+    case SITREP_P_111_CALLBACKS:
+        return pct(s, SITREP_F_CALLBACKS_IN_TARGET, SITREP_F_CALLBACKS, 100, out);
     case SITREP_P_STAFF_ABSENCE:
         return field(s, SITREP_F_STAFF_ABSENCE_PCT, out);
     default:

@@ -10,6 +10,7 @@
  * (data/opel_thresholds.csv, data/opel_levels.csv) so an ICS loads its own. */
 #include "sitrep/sitrep.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,7 +120,7 @@ static int kind_cell(const csv_doc *d, size_t row, int col, int *kind, ics_err *
     if (*kind < 0)
         return ics_err_set(e, ICS_EINVAL,
                            "%s: line %zu: unknown provider kind '%s' (acute, specialist, "
-                           "community, mental_health or ambulance)",
+                           "community, mental_health, ambulance or nhs111)",
                            d->name, d->line[row], d->rows[row][col]);
     return 0;
 }
@@ -278,32 +279,91 @@ static int round_half_up(double x)
     return (int)floor(x + 0.5 + 1e-9);
 }
 
+int sitrep_pillar_of(int kind)
+{
+    switch (kind) {
+    case SITREP_ACUTE:
+    case SITREP_SPECIALIST:
+        return SITREP_PILLAR_ACUTE;
+    case SITREP_COMMUNITY:
+        return SITREP_PILLAR_COMMUNITY;
+    case SITREP_MENTAL_HEALTH:
+        return SITREP_PILLAR_MENTAL_HEALTH;
+    case SITREP_NHS111:
+        return SITREP_PILLAR_NHS111;
+    default:
+        return -1;
+    }
+}
+
+static const char *const pillar_names[SITREP_NPILLARS] = {"acute", "community", "mental_health",
+                                                          "nhs111"};
+
+const char *sitrep_pillar_name(int pillar)
+{
+    return pillar >= 0 && pillar < SITREP_NPILLARS ? pillar_names[pillar] : "unknown";
+}
+
+int sitrep_pillar_find(const char *name)
+{
+    for (int p = 0; name && p < SITREP_NPILLARS; p++)
+        if (strcmp(name, pillar_names[p]) == 0) return p;
+    return -1;
+}
+
+/* Running sums of one group (a kind or a pillar). */
+typedef struct group {
+    double wsum, wl, lsum;
+    int n, max;
+} group;
+
+static void group_add(group *g, int level, double w)
+{
+    g->wsum += w;
+    g->wl += w * level;
+    g->lsum += level;
+    g->n++;
+    if (level > g->max) g->max = level;
+}
+
+static double group_mean(const group *g)
+{
+    assert(g->n > 0);
+    return g->wsum > 0 ? g->wl / g->wsum : g->lsum / g->n;
+}
+
 void sitrep_rollup_compute(const sitrep_rollup_item *items, size_t n, sitrep_rollup *out)
 {
     memset(out, 0, sizeof *out);
-    double wsum[SITREP_NKINDS] = {0}, wl[SITREP_NKINDS] = {0}, lsum[SITREP_NKINDS] = {0};
-    double iw = 0, il = 0;
+    group kinds[SITREP_NKINDS] = {0}, pillars[SITREP_NPILLARS] = {0};
     for (size_t i = 0; i < n; i++) {
         const sitrep_rollup_item *it = &items[i];
         if (it->level < 1 || it->level > 4 || it->kind < 0 || it->kind >= SITREP_NKINDS) continue;
         double w = it->beds > 0 ? it->beds : 0;
-        wsum[it->kind] += w;
-        wl[it->kind] += w * it->level;
-        lsum[it->kind] += it->level;
-        out->pillar_n[it->kind]++;
+        group_add(&kinds[it->kind], it->level, w);
+        int p = sitrep_pillar_of(it->kind);
+        if (p >= 0) group_add(&pillars[p], it->level, w);
         out->n++;
-        if (w > 0) {
-            iw += w;
-            il += w * it->level;
-        }
     }
     for (int k = 0; k < SITREP_NKINDS; k++) {
-        if (!out->pillar_n[k]) continue;
-        out->pillar_mean[k] = wsum[k] > 0 ? wl[k] / wsum[k] : lsum[k] / out->pillar_n[k];
+        out->pillar_n[k] = kinds[k].n;
+        if (!kinds[k].n) continue;
+        out->pillar_mean[k] = group_mean(&kinds[k]);
         out->pillar_level[k] = round_half_up(out->pillar_mean[k]);
+        out->pillar_max[k] = kinds[k].max;
     }
-    if (iw > 0) {
-        out->ics_mean = il / iw;
+    double sum = 0;
+    int np = 0;
+    for (int p = 0; p < SITREP_NPILLARS; p++) {
+        if (!pillars[p].n) continue;
+        out->framework_mean[p] = group_mean(&pillars[p]);
+        out->framework_level[p] = round_half_up(out->framework_mean[p]);
+        out->framework_max[p] = pillars[p].max;
+        sum += out->framework_mean[p];
+        np++;
+    }
+    if (np) {
+        out->ics_mean = sum / np;
         out->ics_level = round_half_up(out->ics_mean);
     }
 }

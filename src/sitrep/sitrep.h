@@ -23,10 +23,11 @@ enum {
     SITREP_COMMUNITY,
     SITREP_MENTAL_HEALTH,
     SITREP_AMBULANCE,
+    SITREP_NHS111, /* the ICS's NHS 111 (integrated urgent care) provider */
     SITREP_NKINDS
 };
 
-/* "acute", "specialist", "community", "mental_health", "ambulance". */
+/* "acute", "specialist", "community", "mental_health", "ambulance", "nhs111". */
 const char *sitrep_kind_name(int kind);
 /* Kind of a name, or -1 (the directory's "ics" kind submits no sitrep). */
 int sitrep_kind_find(const char *name);
@@ -67,6 +68,12 @@ enum {
     SITREP_F_INCIDENTS,
     SITREP_F_CAT2_MEAN_MIN,
     SITREP_F_HANDOVER_HOURS_LOST,
+    SITREP_F_CALLS_OFFERED,       /* NHS 111: calls offered (received) */
+    SITREP_F_CALLS_ANSWERED,      /* NHS 111: calls answered */
+    SITREP_F_CALLS_ANSWERED_60S,  /* NHS 111: answered within 60 seconds */
+    SITREP_F_CALLS_ABANDONED,     /* NHS 111: abandoned by the caller */
+    SITREP_F_CALLBACKS,           /* NHS 111: clinical call-backs due */
+    SITREP_F_CALLBACKS_IN_TARGET, /* NHS 111: of those, made within their target time */
     SITREP_F_STAFF_ABSENCE_PCT,
     SITREP_NFIELDS
 };
@@ -131,22 +138,25 @@ double sitrep_submission_beds(const sitrep_submission *s);
 
 /* Parameters derived from the fields; the thresholds table scores them. */
 enum {
-    SITREP_P_HANDOVER_MEAN,  /* mean ambulance handover, minutes */
-    SITREP_P_ED_4H_PCT,      /* ED 4-hour performance, % (lower is worse) */
-    SITREP_P_ED_VS_EXPECTED, /* ED attendances against expected, % */
-    SITREP_P_ED_MAJORS_OCC,  /* ED majors and resus occupancy, % */
-    SITREP_P_TIME_TO_TREAT,  /* median time to treatment, minutes */
-    SITREP_P_ED_12H_PCT,     /* ED patients over 12 hours in department, % */
-    SITREP_P_GA_OCC,         /* general and acute bed occupancy, % */
-    SITREP_P_ESCALATION_PCT, /* open G&A beds that are escalation beds, % */
-    SITREP_P_NCTR_PCT,       /* occupied G&A beds: no criteria to reside, % */
-    SITREP_P_COMMUNITY_OCC,  /* community bed occupancy, % */
-    SITREP_P_UCR_2H_PCT,     /* UCR referrals reached within 2 hours, % (lower worse) */
-    SITREP_P_MH_OCC,         /* mental health bed occupancy, % */
-    SITREP_P_MH_OUT_OF_AREA, /* inappropriate out-of-area placements, count */
-    SITREP_P_CAT2_MEAN,      /* category 2 mean response, minutes */
-    SITREP_P_HOURS_LOST,     /* hours lost to handover delays */
-    SITREP_P_STAFF_ABSENCE,  /* staff absence, % */
+    SITREP_P_HANDOVER_MEAN,    /* mean ambulance handover, minutes */
+    SITREP_P_ED_4H_PCT,        /* ED 4-hour performance, % (lower is worse) */
+    SITREP_P_ED_VS_EXPECTED,   /* ED attendances against expected, % */
+    SITREP_P_ED_MAJORS_OCC,    /* ED majors and resus occupancy, % */
+    SITREP_P_TIME_TO_TREAT,    /* median time to treatment, minutes */
+    SITREP_P_ED_12H_PCT,       /* ED patients over 12 hours in department, % */
+    SITREP_P_GA_OCC,           /* general and acute bed occupancy, % */
+    SITREP_P_ESCALATION_PCT,   /* open G&A beds that are escalation beds, % */
+    SITREP_P_NCTR_PCT,         /* occupied G&A beds: no criteria to reside, % */
+    SITREP_P_COMMUNITY_OCC,    /* community bed occupancy, % */
+    SITREP_P_UCR_2H_PCT,       /* UCR referrals reached within 2 hours, % (lower worse) */
+    SITREP_P_MH_OCC,           /* mental health bed occupancy, % */
+    SITREP_P_MH_OUT_OF_AREA,   /* inappropriate out-of-area placements, count */
+    SITREP_P_CAT2_MEAN,        /* category 2 mean response, minutes */
+    SITREP_P_HOURS_LOST,       /* hours lost to handover delays */
+    SITREP_P_111_ANSWERED_60S, /* NHS 111 calls answered within 60 s, % of answered (lower worse) */
+    SITREP_P_111_ABANDONED,    /* NHS 111 calls abandoned, % of offered */
+    SITREP_P_111_CALLBACKS,    /* clinical call-backs within target, % (lower worse) */
+    SITREP_P_STAFF_ABSENCE,    /* staff absence, % */
     SITREP_NPARAMS
 };
 
@@ -233,6 +243,24 @@ int sitrep_level_of(const double max[3], double total);
 
 /* ---- ICS roll-up -------------------------------------------------------- */
 
+/* The four pillars the OPEL framework 2024-26 forms an ICS's overall score
+ * from: acute (acute and specialist trusts), community health services,
+ * mental health and NHS 111. The ambulance service is in none. */
+enum {
+    SITREP_PILLAR_ACUTE,
+    SITREP_PILLAR_COMMUNITY,
+    SITREP_PILLAR_MENTAL_HEALTH,
+    SITREP_PILLAR_NHS111,
+    SITREP_NPILLARS
+};
+
+/* Pillar of a provider kind, -1 for the ambulance service. */
+int sitrep_pillar_of(int kind);
+/* "acute", "community", "mental_health", "nhs111". */
+const char *sitrep_pillar_name(int pillar);
+/* Pillar of a name, or -1. */
+int sitrep_pillar_find(const char *name);
+
 typedef struct sitrep_rollup_item {
     int kind;
     int level; /* 1..4; 0 = no sitrep (skipped) */
@@ -240,19 +268,54 @@ typedef struct sitrep_rollup_item {
 } sitrep_rollup_item;
 
 typedef struct sitrep_rollup {
-    double pillar_mean[SITREP_NKINDS]; /* beds-weighted mean level per kind */
+    double pillar_mean[SITREP_NKINDS]; /* size-weighted mean level per kind */
     int pillar_level[SITREP_NKINDS];   /* rounded half up; 0 when no providers */
     int pillar_n[SITREP_NKINDS];
-    double ics_mean; /* beds-weighted over bedded providers */
+    int pillar_max[SITREP_NKINDS];          /* highest provider level per kind, 0 when none */
+    double framework_mean[SITREP_NPILLARS]; /* size-weighted mean level per OPEL pillar */
+    int framework_level[SITREP_NPILLARS];   /* rounded half up; 0 when the pillar has no return */
+    int framework_max[SITREP_NPILLARS];     /* highest provider level in the pillar */
+    double ics_mean;                        /* mean of the framework pillars that have a return */
     int ics_level;
     int n; /* providers counted */
 } sitrep_rollup;
 
-/* Weighted by size (beds), as the published ICS implementation weights
- * trusts. Providers with no beds (ambulance) form their own pillar and are
- * left out of the ICS level; a kind where every provider has 0 beds is
- * averaged unweighted. */
+/* Per kind and per framework pillar: the mean of provider levels weighted
+ * by size (beds), as the published ICS implementation weights trusts; a
+ * group whose providers all have 0 beds (NHS 111) is averaged unweighted.
+ * The ICS overall level is the mean of the framework pillars that have a
+ * return (each pillar counts once, as the framework forms the overall
+ * score from the pillars' scores), rounded half up; the ambulance service
+ * is in no pillar. */
 void sitrep_rollup_compute(const sitrep_rollup_item *items, size_t n, sitrep_rollup *out);
+
+/* ---- escalation actions --------------------------------------------------- */
+
+/* Escalation actions are data per ICS: for a pillar (or the whole ICS) and
+ * a level, what to do and who owns it. The OPEL framework 2024-26 asks an
+ * ICS to enact a pillar's actions for a level when a provider of that
+ * pillar reaches it, and every pillar's actions of a level when the ICS
+ * overall level reaches it. */
+#define SITREP_PILLAR_ICS   SITREP_NPILLARS /* "ics": actions of the system as a whole */
+#define SITREP_ACTION_MAX   500             /* bytes of an action's text */
+#define SITREP_NOTE_MAX     1000            /* bytes of a note */
+
+/* Pillar of an action: a SITREP_PILLAR_* or SITREP_PILLAR_ICS; -1 unknown. */
+int sitrep_action_pillar_find(const char *name);
+const char *sitrep_action_pillar_name(int pillar);
+
+/* 1 when an action for (pillar, level) is due: its pillar's highest
+ * provider level (pillar_max, indexed by SITREP_PILLAR_*; 0 when no
+ * return) or the ICS overall level has reached level; for SITREP_PILLAR_ICS
+ * only the ICS level counts. Levels are cumulative: at OPEL 4 the OPEL 3
+ * actions are due too. */
+int sitrep_action_due(int pillar, int level, const int pillar_max[SITREP_NPILLARS], int ics_level);
+
+/* Check one action definition: a known pillar, level 1-4, text 1 to
+ * SITREP_ACTION_MAX bytes with no control characters, an owner role known
+ * to the caller (role_ok). Problems are appended to msg (one line). */
+int sitrep_action_check(const char *pillar, long long level, const char *text, int role_ok,
+                        ics_err *e);
 
 /* ---- statistical process control --------------------------------------- */
 

@@ -152,6 +152,26 @@ static void ambulance(sitrep_submission *s, rng *r, double size, double z, doubl
     SET(SITREP_F_STAFF_ABSENCE_PCT, round(10 * clamp(5 + 3 * w + 0.7 * rng_normal(r), 1, 20)) / 10);
 }
 
+/* NHS 111: calls offered follow the season and the weekend (111 is busiest
+ * when practices are closed); answering within 60 seconds, abandonment and
+ * clinical call-backs in target worsen with pressure. */
+static void nhs111(sitrep_submission *s, rng *r, double size, double z, double w, int64_t day)
+{
+    double offered = rng_poisson(r, size * (1 + 0.2 * w) * (2.1 - weekday_factor(day)));
+    double abandoned = round(offered * clamp(0.02 + 0.12 * z * z + 0.01 * rng_normal(r), 0, 0.4));
+    double answered = round((offered - abandoned) * clamp(0.99 + 0.005 * rng_normal(r), 0.9, 1));
+    double in60 = round(answered * clamp(0.88 - 0.45 * z * z + 0.03 * rng_normal(r), 0.2, 1));
+    double callbacks = round(answered * clamp(0.18 + 0.04 * z, 0.05, 0.5));
+    double cb_in = round(callbacks * clamp(0.85 - 0.35 * z + 0.04 * rng_normal(r), 0.2, 1));
+    SET(SITREP_F_CALLS_OFFERED, offered);
+    SET(SITREP_F_CALLS_ANSWERED, answered);
+    SET(SITREP_F_CALLS_ANSWERED_60S, in60);
+    SET(SITREP_F_CALLS_ABANDONED, abandoned);
+    SET(SITREP_F_CALLBACKS, callbacks);
+    SET(SITREP_F_CALLBACKS_IN_TARGET, cb_in);
+    SET(SITREP_F_STAFF_ABSENCE_PCT, round(10 * clamp(5 + 3 * w + 0.7 * rng_normal(r), 1, 20)) / 10);
+}
+
 /* One provider-day's figures into s. */
 static void simulate(const sitrep_synth_provider *p, rng *r, double z, double w, int64_t day,
                      sitrep_submission *s)
@@ -172,6 +192,9 @@ static void simulate(const sitrep_synth_provider *p, rng *r, double z, double w,
         break;
     case SITREP_MENTAL_HEALTH:
         mental_health(s, r, p->size, z);
+        break;
+    case SITREP_NHS111:
+        nhs111(s, r, p->size, z, w, day);
         break;
     default:
         ambulance(s, r, p->size, z, w, day);

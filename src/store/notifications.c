@@ -112,10 +112,11 @@ int store_sitrep_missing(store *s, const char *org, const char *day, int *missin
 {
     json_t *p = json_pack("[s]", org);
     int64_t provider = 0, sent = 0;
-    int rc = store_query_int(s,
-                             "SELECT COUNT(*) FROM organisations WHERE ods_code = ? AND kind IN"
-                             " ('acute','specialist','community','mental_health','ambulance')",
-                             p, 0, &provider, e);
+    int rc =
+        store_query_int(s,
+                        "SELECT COUNT(*) FROM organisations WHERE ods_code = ? AND kind IN"
+                        " ('acute','specialist','community','mental_health','ambulance','nhs111')",
+                        p, 0, &provider, e);
     json_decref(p);
     if (rc) return rc;
     p = json_pack("[ss]", org, day);
@@ -131,10 +132,11 @@ int store_org_provider(store *s, const char *org, int *yes, ics_err *e)
 {
     json_t *p = json_pack("[s]", org);
     int64_t n = 0;
-    int rc = store_query_int(s,
-                             "SELECT COUNT(*) FROM organisations WHERE ods_code = ? AND kind IN"
-                             " ('acute','specialist','community','mental_health','ambulance')",
-                             p, 0, &n, e);
+    int rc =
+        store_query_int(s,
+                        "SELECT COUNT(*) FROM organisations WHERE ods_code = ? AND kind IN"
+                        " ('acute','specialist','community','mental_health','ambulance','nhs111')",
+                        p, 0, &n, e);
     json_decref(p);
     if (!rc) *yes = n > 0;
     return rc;

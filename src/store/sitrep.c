@@ -76,7 +76,7 @@ const store_migration store_schema_sitrep[] = {
     {"sitrep", 3, NULL, sitrep_v3},
     {NULL, 0, NULL, NULL}};
 
-#define SUBMITTING_KINDS "('acute','specialist','community','mental_health','ambulance')"
+#define SUBMITTING_KINDS "('acute','specialist','community','mental_health','ambulance','nhs111')"
 
 /* store_query_json with its parameters p, which it frees. */
 static int rows_of(store *s, const char *sql, json_t *p, json_t **rows, ics_err *e)
@@ -124,7 +124,7 @@ int store_sitrep_submitters(store *s, json_t **rows, ics_err *e)
         "SELECT ods_code, name, kind FROM organisations WHERE kind IN " SUBMITTING_KINDS
         " ORDER BY CASE kind WHEN 'acute' THEN 1"
         " WHEN 'specialist' THEN 2 WHEN 'community' THEN 3"
-        " WHEN 'mental_health' THEN 4 ELSE 5 END, ods_code",
+        " WHEN 'mental_health' THEN 4 WHEN 'nhs111' THEN 5 ELSE 6 END, ods_code",
         NULL, rows, e);
 }
 

@@ -20,7 +20,7 @@ ANALYST=$(mktoken analyst analyst QRV)
 # ---- the daily call view on the seeded synthetic year ----
 api GET /api/v1/sitrep/today "$CLIN"
 expect "daily call view for a clinician" 200
-jqcheck "every NWL provider that submits is listed (12)" '.expected == 12 and (.providers | length) == 12'
+jqcheck "every NWL provider that submits is listed (13, with NHS 111)" '.expected == 13 and (.providers | length) == 13'
 jqcheck "the view says its data is synthetic" '.synthetic == true'
 jqcheck "RAN and RY9 have not submitted yet today" '[.missing[].org] == ["RAN","RY9"]'
 jqcheck "every submitted provider has a level 1-4 and a 14-day trend" \
@@ -40,7 +40,7 @@ jqcheck "acute G&A occupied beds is a required whole number" \
     '.kinds.acute[] | select(.name == "ga_beds_occupied") | .required and .integer'
 api GET /api/v1/sitrep/thresholds "$ANALYST"
 expect "thresholds in force" 200
-jqcheck "22 parameter rules and 5 level cut-off rows" '(.rules | length) == 22 and (.levels | length) == 5'
+jqcheck "25 parameter rules and 6 level cut-off rows" '(.rules | length) == 25 and (.levels | length) == 6'
 
 # ---- submissions ----
 GOOD='{"org":"RYJ","day":"'$TODAY'","fields":{"ambulance_arrivals":100,"handover_mean_min":32,"ed_attendances":400,"ed_expected":400,"ed_within_4h":300,"ed_over_12h":8,"ed_majors_spaces":40,"ed_majors_patients":50,"time_to_treatment_min":90,"ga_beds_core":950,"ga_beds_escalation":50,"ga_beds_occupied":960,"nctr_patients":96}}'
@@ -245,7 +245,7 @@ jqcheck "every problem named" '(.detail | test("strictly increasing")) and (.det
 api PUT /api/v1/sitrep/thresholds "$ADMIN" "$(printf '%s' "$CUR" | jq -c '.levels |= map(select(.kind != "ambulance"))')"
 expect "ambulance thresholds without cut-offs" 422
 check "nothing changed by the failed loads" \
-    [ "$(audit_count)" -eq "$A0" -a "$(sql "SELECT COUNT(*) FROM sitrep_levels")" -eq 5 ]
+    [ "$(audit_count)" -eq "$A0" -a "$(sql "SELECT COUNT(*) FROM sitrep_levels")" -eq 6 ]
 api PUT /api/v1/sitrep/thresholds "$ADMIN" "$NEW"
 expect "an admin loads the ICS's values" 200
 jqcheck "the new set is in force with its source" \

@@ -379,7 +379,7 @@ static void test_sites_combine_into_trust(void **st)
     assert_int_equal(sitrep_submission_check(&t, TODAY, 14, &e), 0);
 }
 
-static void test_rollup_weights_by_beds(void **st)
+static void test_rollup_weights_by_beds_and_averages_the_framework_pillars(void **st)
 {
     (void)st;
     sitrep_rollup_item it[] = {
@@ -391,16 +391,100 @@ static void test_rollup_weights_by_beds(void **st)
     /* acute: (3 x 1000 + 1 x 500) / 1500 = 2.333 -> 2 */
     assert_true(fabs(r.pillar_mean[SITREP_ACUTE] - 3500.0 / 1500) < 1e-9);
     assert_int_equal(r.pillar_level[SITREP_ACUTE], 2);
+    assert_int_equal(r.pillar_max[SITREP_ACUTE], 3);
     assert_int_equal(r.pillar_level[SITREP_AMBULANCE], 4);
     assert_int_equal(r.pillar_level[SITREP_MENTAL_HEALTH], 0);
-    /* ICS over bedded providers: (3000 + 500 + 400) / 1600 = 2.4375 -> 2 */
-    assert_true(fabs(r.ics_mean - 3900.0 / 1600) < 1e-9);
-    assert_int_equal(r.ics_level, 2);
+    assert_int_equal(r.framework_level[SITREP_PILLAR_MENTAL_HEALTH], 0);
+    assert_int_equal(r.framework_level[SITREP_PILLAR_NHS111], 0);
+    /* ICS: the pillars with a return, each once: (2.333 + 4) / 2 = 3.17 -> 3;
+     * the ambulance service's OPEL 4 is in no pillar */
+    assert_true(fabs(r.ics_mean - (3500.0 / 1500 + 4) / 2) < 1e-9);
+    assert_int_equal(r.ics_level, 3);
     assert_int_equal(r.n, 4);
     /* exactly half way rounds up: (3 x 500 + 2 x 500) / 1000 = 2.5 -> 3 */
     sitrep_rollup_item half[] = {{SITREP_ACUTE, 3, 500}, {SITREP_ACUTE, 2, 500}};
     sitrep_rollup_compute(half, 2, &r);
     assert_int_equal(r.ics_level, 3);
+    /* specialist trusts are in the acute pillar; NHS 111 (no beds) counts as a pillar */
+    sitrep_rollup_item four[] = {{SITREP_ACUTE, 2, 900},
+                                 {SITREP_SPECIALIST, 4, 100},
+                                 {SITREP_COMMUNITY, 1, 80},
+                                 {SITREP_MENTAL_HEALTH, 1, 400},
+                                 {SITREP_NHS111, 4, 0}};
+    sitrep_rollup_compute(four, 5, &r);
+    assert_true(fabs(r.framework_mean[SITREP_PILLAR_ACUTE] - 2.2) < 1e-9);
+    assert_int_equal(r.framework_max[SITREP_PILLAR_ACUTE], 4);
+    assert_int_equal(r.framework_level[SITREP_PILLAR_NHS111], 4);
+    /* (2.2 + 1 + 1 + 4) / 4 = 2.05 -> 2 */
+    assert_true(fabs(r.ics_mean - 2.05) < 1e-9);
+    assert_int_equal(r.ics_level, 2);
+}
+
+/* An NHS 111 return: 2,000 offered, 1,900 answered, 1,520 in 60 s (80%),
+ * 100 abandoned (5%), 300 call-backs, 240 in target (80%). */
+static sitrep_submission nhs111_example(void)
+{
+    sitrep_submission s;
+    memset(&s, 0, sizeof s);
+    strcpy(s.org, "L11");
+    s.kind = SITREP_NHS111;
+    s.day = TODAY;
+    set(&s, "calls_offered", 2000);
+    set(&s, "calls_answered", 1900);
+    set(&s, "calls_answered_60s", 1520);
+    set(&s, "calls_abandoned", 100);
+    set(&s, "callbacks", 300);
+    set(&s, "callbacks_in_target", 240);
+    return s;
+}
+
+static void test_nhs111_return_scores_its_three_parameters(void **st)
+{
+    (void)st;
+    sitrep_thresholds *t = shipped();
+    sitrep_submission s = nhs111_example();
+    ics_err e = {0};
+    assert_int_equal(sitrep_submission_check(&s, TODAY, 14, &e), 0);
+    double v;
+    assert_int_equal(sitrep_param_value(&s, SITREP_P_111_ANSWERED_60S, &v), 1);
+    assert_true(fabs(v - 80) < 1e-9);
+    assert_int_equal(sitrep_param_value(&s, SITREP_P_111_ABANDONED, &v), 1);
+    assert_true(fabs(v - 5) < 1e-9);
+    sitrep_score sc;
+    assert_int_equal(sitrep_score_compute(t, &s, &sc, &e), 0);
+    /* 60 s: 80% is on the band-3 threshold (lower worse: <= 80) -> 3;
+     * abandoned 5% on the band-2 threshold -> 2; call-backs 80% -> 2 (<= 90, > 75) */
+    assert_true(fabs(sc.total - 7) < 1e-9);
+    assert_int_equal(sc.level, 3); /* 6 < 7 <= 9 */
+    assert_int_equal(sc.ndrivers, 3);
+    assert_int_equal(sc.drivers[0].param, SITREP_P_111_ANSWERED_60S);
+    sitrep_thresholds_free(t);
+}
+
+static void test_nhs111_counts_must_add_up(void **st)
+{
+    (void)st;
+    sitrep_submission s = nhs111_example();
+    set(&s, "calls_answered", 2100);     /* more than offered */
+    set(&s, "callbacks_in_target", 301); /* more than due */
+    ics_err e = {0};
+    assert_int_equal(sitrep_submission_check(&s, TODAY, 14, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "calls_answered (2100) is more than calls_offered"));
+    assert_non_null(strstr(e.msg, "callbacks_in_target (301) is more than callbacks"));
+    /* answered + abandoned above offered */
+    sitrep_submission t = nhs111_example();
+    set(&t, "calls_abandoned", 101);
+    assert_int_equal(sitrep_submission_check(&t, TODAY, 14, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "calls_abandoned (101)"));
+    /* a 111 field on an acute return is refused */
+    sitrep_submission a = acute_example();
+    assert_int_equal(sitrep_values_set(&a.val, a.kind, "calls_offered", 5, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "does not apply to acute"));
+    /* a missing required 111 figure is named */
+    sitrep_submission m = nhs111_example();
+    m.val.has[SITREP_F_CALLBACKS] = 0;
+    assert_int_equal(sitrep_submission_check(&m, TODAY, 14, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "missing field 'callbacks'"));
 }
 
 static void test_spc_point_outside_limits(void **st)
@@ -691,7 +775,9 @@ int main(void)
         cmocka_unit_test(test_bad_submissions_collect_every_problem),
         cmocka_unit_test(test_community_declared_level_kept_with_reason),
         cmocka_unit_test(test_sites_combine_into_trust),
-        cmocka_unit_test(test_rollup_weights_by_beds),
+        cmocka_unit_test(test_rollup_weights_by_beds_and_averages_the_framework_pillars),
+        cmocka_unit_test(test_nhs111_return_scores_its_three_parameters),
+        cmocka_unit_test(test_nhs111_counts_must_add_up),
         cmocka_unit_test(test_spc_point_outside_limits),
         cmocka_unit_test(test_spc_shift_of_seven_but_not_six),
         cmocka_unit_test(test_spc_trend_of_seven_rising),

@@ -40,6 +40,7 @@ const KEY_FIGURES = {
   community: [['community_occ_pct', 'beds occupied', '%'], ['ucr_2h_pct', 'UCR in 2h', '%']],
   mental_health: [['mh_occ_pct', 'beds occupied', '%'], ['mh_out_of_area', 'out of area', '']],
   ambulance: [['cat2_mean_min', 'Cat 2 mean', ' min'], ['handover_hours_lost', 'hours lost', '']],
+  nhs111: [['calls_60s_pct', 'answered in 60 s', '%'], ['calls_abandoned_pct', 'abandoned', '%'], ['callbacks_in_target_pct', 'call-backs in target', '%']],
 };
 const keyFigures = (p) => (KEY_FIGURES[p.kind] || []).filter(([k]) => p.figures && p.figures[k] !== undefined)
   .map(([k, label, unit]) => h('div', { class: 'kf' }, `${label} `, h('b', {}, `${fmt(p.figures[k])}${unit}`),
@@ -170,7 +171,8 @@ export default {
         h('span', { class: 'stat' }, 'ICS level', h('b', { id: 'ics-level' }, opelBadge(ics.level))),
         h('span', { class: 'stat' }, 'Sitreps in', h('b', {}, `${day.submitted} of ${day.expected}`)),
         h('span', { class: 'stat' }, 'Missing', h('b', {}, day.missing.length)),
-        Object.entries(ics.pillars || {}).map(([k, v]) => h('span', { class: 'stat' }, k.replace('_', ' '), h('b', {}, opelBadge(v.level)))),
+        Object.entries(ics.framework_pillars || ics.pillars || {}).map(([k, v]) => h('span', { class: 'stat', 'data-pillar': k },
+          k === 'nhs111' ? 'NHS 111' : k.replace('_', ' '), h('b', {}, v ? opelBadge(v.level) : h('span', { class: 'muted' }, 'no return')))),
         day.synthetic ? h('p', { class: 'notice' }, 'Synthetic data: these figures were generated for demonstration, not reported by providers.') : null,
         ics.method ? note(`ICS level: ${ics.method}.`) : null);
       const kids = [panel(`OPEL on ${day.day}`, summary),
