@@ -35,6 +35,7 @@ static const rule rules[] = {
     {"sitrep.", &APP_SITREP_TODAY},
     {"opel.", &APP_SITREP_TODAY},
     {"aid.", &APP_SITREP_AID_GET},
+    {"action.", &APP_SITREP_ACTIONS_LIST},
     {"analytics.", &APP_ANALYTICS_READ},
     {"allocation.", &APP_ANALYTICS_READ},
     {"waitlist.imported", &APP_WAITLIST_ENTRY_READ},

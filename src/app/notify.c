@@ -7,6 +7,10 @@
  *   aid.offered                   -> trust_ops of the requesting trust
  *   aid.agreed                    -> trust_ops of the trust whose offer was agreed
  *   opel.changed to 3 or 4        -> everyone (any provider, or the ICS)
+ *   action.opened                 -> the action's owners: its owner_role (of its owner_org
+ *                                    when it names one)
+ *   action.assigned               -> the assignee
+ *   action.done, .reopened, .noted-> the owners, and the assignee unless they did it
  *   (no event) sitrep missing     -> trust_ops of a provider with no sitrep
  *                                    for today once the due time has passed
  * Each recipient may read the object through the REST API. */
@@ -113,6 +117,34 @@ int app_notify_event(app_ctx *c, int64_t event_id, const char *type, const char 
                  str(payload, "org"), oid);
         return store_notify_users(s, "aid.agreed", at, event_id, "sitrep_aid", oid, title, OPS,
                                   str(payload, "offer_org"), e);
+    }
+    if (!strncmp(type, "action.", 7)) {
+        snprintf(oid, sizeof oid, "%lld", num(payload, "id"));
+        const char *what = type + 7, *assignee = str(payload, "assignee");
+        const char *roles[] = {str(payload, "owner_role"), NULL};
+        char msg[320]; /* the bounds below keep every title whole */
+        if (!strcmp(what, "opened"))
+            snprintf(msg, sizeof msg, "OPEL %lld action for you (%.60s): %.120s",
+                     num(payload, "level"), str(payload, "reason"), str(payload, "action"));
+        else if (!strcmp(what, "assigned"))
+            snprintf(msg, sizeof msg, "%.60s assigned you an OPEL action: %.120s",
+                     str(payload, "by"), str(payload, "action"));
+        else
+            snprintf(msg, sizeof msg, "OPEL action %s %s by %.40s: %.120s", oid,
+                     !strcmp(what, "noted")  ? "has a new note"
+                     : !strcmp(what, "done") ? "was done"
+                                             : "was reopened",
+                     str(payload, "by"), str(payload, "action"));
+        char kind[40];
+        snprintf(kind, sizeof kind, "action.%s", what);
+        int rc = 0;
+        if (strcmp(what, "assigned") != 0 && roles[0][0])
+            rc = store_notify_users(s, kind, at, event_id, "sitrep_action", oid, msg, roles,
+                                    str(payload, "owner_org"), e);
+        if (!rc && assignee[0] && strcmp(assignee, str(payload, "by")) != 0 &&
+            strcmp(what, "opened") != 0)
+            rc = store_notify_user(s, assignee, kind, at, event_id, "sitrep_action", oid, msg, e);
+        return rc;
     }
     if (!strcmp(type, "opel.changed")) {
         json_t *nv = json_object_get(payload, "new"), *ov = json_object_get(payload, "old");

@@ -761,6 +761,7 @@ int app_sitrep_submit(app_ctx *c, const json_t *body, json_t **saved, ics_err *e
     if (!rc && !json_equal(ics_level(view0), ics_level(view1)))
         rc = emit_level_change(c, NULL, day, json_incref(ics_level(view0)),
                                json_incref(ics_level(view1)), e);
+    if (!rc) rc = app_sitrep_actions_open(c, day, view1, e);
     rc = app_end(c, rc, e);
     sitrep_thresholds_free(t);
     json_decref(versions);
@@ -1186,6 +1187,7 @@ int app_sitrep_seed(app_ctx *c, const char *data_dir, ics_err *e)
         rc = app_audit(c, "sitrep.seed", "sitrep", NULL, NULL, after, e);
         json_decref(after);
     }
+    if (!rc) rc = app_sitrep_actions_seed(c, data_dir, e);
     progress_done(&pr);
     free(p);
     free(late);

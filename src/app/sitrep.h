@@ -112,4 +112,38 @@ int app_sitrep_aid_agree(app_ctx *c, int64_t id, const json_t *body, json_t **ou
 int app_sitrep_aid_fulfil(app_ctx *c, int64_t id, const json_t *body, json_t **out, ics_err *e);
 int app_sitrep_aid_withdraw(app_ctx *c, int64_t id, const json_t *body, json_t **out, ics_err *e);
 
+/* ---- escalation actions (src/app/sitrep_actions.c) ---------------------- */
+
+/* The checklist of a day is read by every role; loading definitions is an
+ * administrator's; assign, done and note are open to coordinators, admins
+ * and the action's owning role (and organisation, when it names one). */
+extern const app_use APP_SITREP_ACTIONS_LIST;
+extern const app_use APP_SITREP_ACTIONS_LOAD;
+extern const app_use APP_SITREP_ACTION_ASSIGN;
+extern const app_use APP_SITREP_ACTION_DONE;
+extern const app_use APP_SITREP_ACTION_NOTE;
+
+/* Inside a use case's transaction, after a change to the day's levels:
+ * open on day's checklist every action of the ICS now due under the call
+ * view view (app_sitrep_today's form), each with an action.opened event.
+ * Actions open already stay as they are. */
+int app_sitrep_actions_open(app_ctx *c, const char *day, const json_t *view, ics_err *e);
+/* Load the ICS's actions from a CSV file (columns ics, pillar, level,
+ * action, owner_role, owner_org): every row checked, every problem named
+ * by line, the set replaced in one transaction (all or nothing), audited,
+ * and today's due actions opened. */
+int app_sitrep_actions_load_csv(app_ctx *c, const char *path, const char *source, int *count,
+                                ics_err *e);
+/* Seeding: data_dir/opel_actions.csv, when present. */
+int app_sitrep_actions_seed(app_ctx *c, const char *data_dir, ics_err *e);
+/* {day, ics, definitions, open, done, source, items[{..., notes[], may_act}]}. */
+int app_sitrep_actions_list(app_ctx *c, int64_t day, json_t **out, ics_err *e);
+/* Steps on one item (ICS_ENOTFOUND "no action N"; ICS_EFORBID for someone
+ * who may not act on it; ICS_ECONFLICT for a step that changes nothing):
+ * assign {to?} (default the caller; the assignee must be a user who may act
+ * on it), done {done?: true|false}, note {text}. *out is the item. */
+int app_sitrep_action_assign(app_ctx *c, int64_t id, const json_t *body, json_t **out, ics_err *e);
+int app_sitrep_action_done(app_ctx *c, int64_t id, const json_t *body, json_t **out, ics_err *e);
+int app_sitrep_action_note(app_ctx *c, int64_t id, const json_t *body, json_t **out, ics_err *e);
+
 #endif

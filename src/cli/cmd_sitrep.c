@@ -644,6 +644,79 @@ static int aid(int argc, char **argv)
     return 0;
 }
 
+/* ---- escalation actions --------------------------------------------------------- */
+
+static void print_actions(const json_t *out)
+{
+    const char *src = json_string_value(json_object_get(out, "source"));
+    printf("OPEL escalation actions for %s (%s): %lld open, %lld done; %lld defined (%s)\n",
+           json_string_value(json_object_get(out, "day")),
+           json_string_value(json_object_get(out, "ics")),
+           (long long)json_integer_value(json_object_get(out, "open")),
+           (long long)json_integer_value(json_object_get(out, "done")),
+           (long long)json_integer_value(json_object_get(out, "definitions")),
+           src ? src : "none loaded");
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(out, "items"), i, a)
+    {
+        const char *org = json_string_value(json_object_get(a, "owner_org"));
+        const char *who = json_string_value(json_object_get(a, "assignee"));
+        printf("%s %4lld  OPEL %lld %-13s %s%s%s; %s\n      %s\n",
+               json_is_null(json_object_get(a, "done_at")) ? "[ ]" : "[x]",
+               (long long)json_integer_value(json_object_get(a, "id")),
+               (long long)json_integer_value(json_object_get(a, "level")),
+               json_string_value(json_object_get(a, "pillar")),
+               json_string_value(json_object_get(a, "owner_role")), org ? " of " : "",
+               org ? org : "", who ? who : "not assigned",
+               json_string_value(json_object_get(a, "action")));
+        size_t j;
+        json_t *n;
+        json_array_foreach(json_object_get(a, "notes"), j, n)
+            printf("      note %s %s: %s\n", json_string_value(json_object_get(n, "at")),
+                   json_string_value(json_object_get(n, "by_user")),
+                   json_string_value(json_object_get(n, "text")));
+    }
+}
+
+static int actions_cmd(int argc, char **argv)
+{
+    const char *db = cli_default_db(), *day = NULL, *load = NULL, *label = NULL;
+    int as_json = 0;
+    const cli_opt opts[] = {
+        CLI_OPT_DB(&db),
+        CLI_OPT_TEXT("day", &day, "YYYY-MM-DD  the day's checklist (default today)"),
+        CLI_OPT_TEXT("load", &load,
+                     "FILE  replace the ICS's actions with this CSV (opel_actions.csv form)"),
+        CLI_OPT_TEXT("source", &label, "TEXT  where the loaded actions come from"),
+        CLI_OPT_FLAG("json", &as_json, "print JSON (as GET /api/v1/sitrep/actions)"),
+        CLI_OPT_END};
+    int np,
+        rc = cli_parse(CMD " actions", "sitrep actions [--day YYYY-MM-DD] [--load FILE] [--json]",
+                       argc, argv, opts, &np);
+    if (rc) return rc == 1 ? 0 : rc;
+    if (np) return cli_usage_error(CMD " actions", "unexpected argument '%s'", argv[1]);
+    int64_t d = tz_local_date(tz_now());
+    if (day && parse_day("day", day, &d)) return 2;
+    store *s;
+    if ((rc = cli_open(CMD, db, &s))) return rc;
+    ics_err e = {0};
+    json_t *out = NULL;
+    app_ctx c = app_ctx_cli(s, tz_now());
+    int n = 0;
+    if (load) rc = app_sitrep_actions_load_csv(&c, load, label, &n, &e);
+    if (!rc) rc = app_sitrep_actions_list(&c, d, &out, &e);
+    store_close(s);
+    if (rc) return cli_fail(CMD " actions", &e);
+    if (load) printf("loaded %d escalation actions from %s\n", n, load);
+    if (as_json)
+        print_json(out);
+    else
+        print_actions(out);
+    json_decref(out);
+    return 0;
+}
+
 int cmd_sitrep(int argc, char **argv)
 {
     static const char *const help =
@@ -654,6 +727,7 @@ int cmd_sitrep(int argc, char **argv)
         "  import      load sitrep history from CSV\n"
         "  generate    write a SYNTHETIC year of sitreps as CSV\n"
         "  thresholds  show or load the OPEL thresholds, weights and level cut-offs\n"
+        "  actions     the day's OPEL escalation actions; load an ICS's actions\n"
         "  aid         mutual aid: request, offer, agree, fulfil, withdraw, list, suggest\n\n"
         "'icsflow sitrep COMMAND --help' for each command's options.\n";
     if (argc < 2) {
@@ -668,13 +742,10 @@ int cmd_sitrep(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } subs[] = {{"submit", submit},
-                {"today", today_cmd},
-                {"history", history},
-                {"import", import_cmd},
-                {"generate", generate},
-                {"thresholds", thresholds},
-                {"aid", aid}};
+    } subs[] = {{"submit", submit},       {"today", today_cmd},
+                {"history", history},     {"import", import_cmd},
+                {"generate", generate},   {"thresholds", thresholds},
+                {"actions", actions_cmd}, {"aid", aid}};
     for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
         if (strcmp(subs[i].name, sub) == 0) return subs[i].fn(argc - 1, argv + 1);
     return cli_usage_error(CMD, "unknown command '%s'", sub);

@@ -208,6 +208,53 @@ static int withdraw_aid(http_req *rq, http_resp *rs)
     return act(rq, rs, app_sitrep_aid_withdraw, 0);
 }
 
+/* ---- escalation actions ------------------------------------------------------ */
+
+static int get_actions(http_req *rq, http_resp *rs)
+{
+    ics_err e = {0};
+    int64_t day;
+    json_t *out = NULL;
+    app_ctx c = http_app(rq);
+    int rc = query_day(rq, "day", tz_local_date(tz_now()), &day, &e);
+    if (!rc) rc = app_sitrep_actions_list(&c, day, &out, &e);
+    return reply(rs, rc, &e, 200, out);
+}
+
+static int action_step(http_req *rq, http_resp *rs, aid_step_fn step)
+{
+    ics_err e = {0};
+    char *end;
+    long long id = strtoll(rq->params[0], &end, 10);
+    if (*end || id < 1) {
+        ics_err_set(&e, ICS_ENOTFOUND, "no action '%s'", rq->params[0]);
+        return http_error(rs, &e);
+    }
+    if (rq->body_len > 0 && !rq->json) {
+        ics_err_set(&e, ICS_EBADREQ, "the body must be a JSON object");
+        return http_error(rs, &e);
+    }
+    json_t *out = NULL;
+    app_ctx c = http_app(rq);
+    if (step(&c, id, rq->json, &out, &e)) return http_error(rs, &e);
+    return http_json(rs, 200, out);
+}
+
+static int assign_action(http_req *rq, http_resp *rs)
+{
+    return action_step(rq, rs, app_sitrep_action_assign);
+}
+
+static int done_action(http_req *rq, http_resp *rs)
+{
+    return action_step(rq, rs, app_sitrep_action_done);
+}
+
+static int note_action(http_req *rq, http_resp *rs)
+{
+    return action_step(rq, rs, app_sitrep_action_note);
+}
+
 const http_route http_routes_sitrep[] = {
     {"GET", "/api/v1/sitrep/today", 0, get_today,
      "Daily call view: every provider's OPEL level, drivers, changes, trend and who is missing",
@@ -239,4 +286,15 @@ const http_route http_routes_sitrep[] = {
      &APP_SITREP_AID_FULFIL},
     {"POST", "/api/v1/sitrep/aid/{id}/withdraw", 0, withdraw_aid, "Withdraw a request",
      &APP_SITREP_AID_WITHDRAW},
+    {"GET", "/api/v1/sitrep/actions", 0, get_actions,
+     "A day's checklist of OPEL escalation actions, opened when a pillar or the ICS reaches a "
+     "level",
+     &APP_SITREP_ACTIONS_LIST},
+    {"POST", "/api/v1/sitrep/actions/{id}/assign", 0, assign_action,
+     "Assign an escalation action (to the caller, or to a user who may own it)",
+     &APP_SITREP_ACTION_ASSIGN},
+    {"POST", "/api/v1/sitrep/actions/{id}/done", 0, done_action,
+     "Tick (or untick) an escalation action", &APP_SITREP_ACTION_DONE},
+    {"POST", "/api/v1/sitrep/actions/{id}/note", 0, note_action,
+     "Add a time-stamped note to an escalation action", &APP_SITREP_ACTION_NOTE},
     {NULL, NULL, 0, NULL, NULL, NULL}};

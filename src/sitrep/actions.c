@@ -42,8 +42,7 @@ int sitrep_action_check(const char *pillar, long long level, const char *text, i
     problems p;
     problems_init(&p);
     if (sitrep_action_pillar_find(pillar) < 0)
-        problems_add(&p,
-                     "pillar must be acute, community, mental_health, nhs111 or ics, not '%s'",
+        problems_add(&p, "pillar must be acute, community, mental_health, nhs111 or ics, not '%s'",
                      pillar ? pillar : "");
     if (level < 1 || level > 4) problems_add(&p, "level must be 1 to 4, not %lld", level);
     size_t n = text ? strlen(text) : 0;

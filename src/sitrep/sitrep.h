@@ -296,9 +296,9 @@ void sitrep_rollup_compute(const sitrep_rollup_item *items, size_t n, sitrep_rol
  * ICS to enact a pillar's actions for a level when a provider of that
  * pillar reaches it, and every pillar's actions of a level when the ICS
  * overall level reaches it. */
-#define SITREP_PILLAR_ICS   SITREP_NPILLARS /* "ics": actions of the system as a whole */
-#define SITREP_ACTION_MAX   500             /* bytes of an action's text */
-#define SITREP_NOTE_MAX     1000            /* bytes of a note */
+#define SITREP_PILLAR_ICS SITREP_NPILLARS /* "ics": actions of the system as a whole */
+#define SITREP_ACTION_MAX 500             /* bytes of an action's text */
+#define SITREP_NOTE_MAX   1000            /* bytes of a note */
 
 /* Pillar of an action: a SITREP_PILLAR_* or SITREP_PILLAR_ICS; -1 unknown. */
 int sitrep_action_pillar_find(const char *name);

@@ -74,6 +74,29 @@ const store_migration store_schema_sitrep[] = {
      " WHERE state = 'offered';",
      NULL},
     {"sitrep", 3, NULL, sitrep_v3},
+    /* escalation actions (issue 14): definitions per ICS, loaded as a set
+     * (a reload retires the old ones, which the checklists of past days
+     * still point at), the checklist of a day with who owns each item and
+     * whether it is done, and the notes people add */
+    {"sitrep", 4,
+     "CREATE TABLE sitrep_action_defs ("
+     " id INTEGER PRIMARY KEY, ics_code TEXT NOT NULL, pillar TEXT NOT NULL,"
+     " level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 4), action TEXT NOT NULL,"
+     " owner_role TEXT NOT NULL, owner_org TEXT, position INTEGER NOT NULL,"
+     " active INTEGER NOT NULL, source TEXT NOT NULL);"
+     "CREATE INDEX sitrep_action_defs_ics ON sitrep_action_defs(ics_code, active);"
+     "CREATE TABLE sitrep_actions ("
+     " id INTEGER PRIMARY KEY, ics_code TEXT NOT NULL, day TEXT NOT NULL,"
+     " def_id INTEGER NOT NULL REFERENCES sitrep_action_defs(id),"
+     " pillar TEXT NOT NULL, level INTEGER NOT NULL, action TEXT NOT NULL,"
+     " owner_role TEXT NOT NULL, owner_org TEXT, reason TEXT NOT NULL,"
+     " opened_at INTEGER NOT NULL, assignee TEXT, assigned_at INTEGER, assigned_by TEXT,"
+     " done_at INTEGER, done_by TEXT, UNIQUE (ics_code, day, def_id));"
+     "CREATE TABLE sitrep_action_notes ("
+     " id INTEGER PRIMARY KEY, action_id INTEGER NOT NULL REFERENCES sitrep_actions(id),"
+     " at INTEGER NOT NULL, by_user TEXT NOT NULL, text TEXT NOT NULL);"
+     "CREATE INDEX sitrep_action_notes_action ON sitrep_action_notes(action_id);",
+     NULL},
     {NULL, 0, NULL, NULL}};
 
 #define SUBMITTING_KINDS "('acute','specialist','community','mental_health','ambulance','nhs111')"

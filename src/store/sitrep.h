@@ -122,4 +122,44 @@ int store_sitrep_aid_step(store *s, int64_t id, const char *action, const char *
                           const char *actor, const char *org, const char *note, int64_t at,
                           ics_err *e);
 
+/* ---- escalation actions (src/store/sitrep_actions.c) --------------------- */
+
+/* The code of the ICS a deployment serves (the organisation of kind 'ics';
+ * the first by code when there are several). ICS_ENOTFOUND when none. */
+int store_sitrep_ics_code(store *s, char out[8], ics_err *e);
+/* Retire the ICS's action definitions and insert defs [{pillar, level,
+ * action, owner_role, owner_org (null or a code)}] in order, as the set in
+ * force, recording source. Inside a transaction. */
+int store_sitrep_action_defs_replace(store *s, const char *ics, const json_t *defs,
+                                     const char *source, ics_err *e);
+/* The definitions in force: [{id, pillar, level, action, owner_role,
+ * owner_org, source}] by level, pillar, position. */
+int store_sitrep_action_defs(store *s, const char *ics, json_t **rows, ics_err *e);
+/* Open definition def (a row of store_sitrep_action_defs) on a day's
+ * checklist; *id is the new item's id, or 0 when it was open already. */
+int store_sitrep_action_open(store *s, const char *ics, const char *day, const json_t *def,
+                             const char *reason, int64_t at, int64_t *id, ics_err *e);
+/* A day's checklist: [{id, day, pillar, level, action, owner_role,
+ * owner_org, reason, opened_at, assignee, assigned_at, assigned_by,
+ * done_at, done_by, notes}] by level (highest first), pillar, position;
+ * notes is the count. */
+int store_sitrep_actions_day(store *s, const char *ics, const char *day, json_t **rows, ics_err *e);
+/* One item (the same columns and ics_code); ICS_ENOTFOUND "no action N". */
+int store_sitrep_action_get(store *s, int64_t id, json_t **row, ics_err *e);
+/* Set (or, with assignee NULL, clear) who owns an item. */
+int store_sitrep_action_assign(store *s, int64_t id, const char *assignee, const char *by,
+                               int64_t at, ics_err *e);
+/* Tick (done 1) or untick (done 0) an item. */
+int store_sitrep_action_done(store *s, int64_t id, int done, const char *by, int64_t at,
+                             ics_err *e);
+/* Add a note; *note_id is its id. */
+int store_sitrep_action_note(store *s, int64_t id, const char *by, int64_t at, const char *text,
+                             int64_t *note_id, ics_err *e);
+/* The notes of the items of a day [{id, action_id, at, by_user, text}],
+ * oldest first. */
+int store_sitrep_action_notes_day(store *s, const char *ics, const char *day, json_t **rows,
+                                  ics_err *e);
+/* The notes of one item, oldest first. */
+int store_sitrep_action_notes(store *s, int64_t id, json_t **rows, ics_err *e);
+
 #endif
