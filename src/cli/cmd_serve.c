@@ -65,7 +65,7 @@ int cmd_serve(int argc, char **argv)
         CLI_OPT_TEXT("conns-per-addr", &per_addr,
                      "N  connections, and requests in flight, from one address (default 128)"),
         CLI_OPT_TEXT("streams-per-addr", &streams,
-                     "N  event streams from one address, counted apart (default 4)"),
+                     "N  event streams from one address, counted apart (default 64)"),
         CLI_OPT_TEXT(
             "header-timeout", &hdr_to,
             "SECS  to send a request's headers, from connect or the last answer (default 10)"),

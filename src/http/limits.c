@@ -49,7 +49,9 @@ void http_limits_default(http_limits *l)
     l->max_conns = 2000;
     l->conns_per_addr = 128;
     l->reqs_per_addr = 128;
-    l->streams_per_addr = 4;
+    /* behind NAT a whole trust's network reaches the server from one
+     * address, with a stream per open dashboard tab */
+    l->streams_per_addr = 64;
     l->header_timeout = 10;
     l->body_timeout = 60;
     l->idle_timeout = 30;

@@ -17,7 +17,7 @@ typedef struct http_limits {
     unsigned max_conns;        /* connections in all (default 2000) */
     unsigned conns_per_addr;   /* connections from one peer address (default 128) */
     unsigned reqs_per_addr;    /* in-flight requests from one client address (default 128) */
-    unsigned streams_per_addr; /* event streams from one client address (default 4) */
+    unsigned streams_per_addr; /* event streams from one client address (default 64) */
     unsigned
         header_timeout;    /* seconds from connect (or the previous answer) to full headers (10) */
     unsigned body_timeout; /* seconds from full headers to the whole body (60) */
