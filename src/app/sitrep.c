@@ -19,6 +19,7 @@
 #include "core/progress.h"
 #include "core/sb.h"
 #include "core/tz.h"
+#include "store/ics.h"
 #include "store/sitrep.h"
 
 #define SEED      2026u
@@ -761,7 +762,10 @@ int app_sitrep_submit(app_ctx *c, const json_t *body, json_t **saved, ics_err *e
     if (!rc && !json_equal(ics_level(view0), ics_level(view1)))
         rc = emit_level_change(c, NULL, day, json_incref(ics_level(view0)),
                                json_incref(ics_level(view1)), e);
-    if (!rc) rc = app_sitrep_actions_open(c, day, view1, e);
+    char ics[STORE_ICS_CODE] = "", trust[4];
+    snprintf(trust, sizeof trust, "%.3s", sub.org);
+    if (!rc) rc = store_ics_org_primary(c->db, trust, ics, e);
+    if (!rc && ics[0]) rc = app_sitrep_actions_open(c, ics, day, view1, e);
     rc = app_end(c, rc, e);
     sitrep_thresholds_free(t);
     json_decref(versions);

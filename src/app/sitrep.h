@@ -124,10 +124,11 @@ extern const app_use APP_SITREP_ACTION_DONE;
 extern const app_use APP_SITREP_ACTION_NOTE;
 
 /* Inside a use case's transaction, after a change to the day's levels:
- * open on day's checklist every action of the ICS now due under the call
- * view view (app_sitrep_today's form), each with an action.opened event.
- * Actions open already stay as they are. */
-int app_sitrep_actions_open(app_ctx *c, const char *day, const json_t *view, ics_err *e);
+ * open on the day's checklist every action of ICS ics now due under the
+ * call view view (app_sitrep_today's form), each with an action.opened
+ * event. Actions open already stay as they are. */
+int app_sitrep_actions_open(app_ctx *c, const char *ics, const char *day, const json_t *view,
+                            ics_err *e);
 /* Load the ICS's actions from a CSV file (columns ics, pillar, level,
  * action, owner_role, owner_org): every row checked, every problem named
  * by line, the set replaced in one transaction (all or nothing), audited,
@@ -136,7 +137,9 @@ int app_sitrep_actions_load_csv(app_ctx *c, const char *path, const char *source
                                 ics_err *e);
 /* Seeding: data_dir/opel_actions.csv, when present. */
 int app_sitrep_actions_seed(app_ctx *c, const char *data_dir, ics_err *e);
-/* {day, ics, definitions, open, done, source, items[{..., notes[], may_act}]}. */
+/* The checklist of the ICS the caller works in (c->ics, else their home
+ * ICS): {day, ics, definitions, open, done, source, items[{..., notes[],
+ * may_act}]}. */
 int app_sitrep_actions_list(app_ctx *c, int64_t day, json_t **out, ics_err *e);
 /* Steps on one item (ICS_ENOTFOUND "no action N"; ICS_EFORBID for someone
  * who may not act on it; ICS_ECONFLICT for a step that changes nothing):

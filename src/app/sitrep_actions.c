@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/ics.h"
 #include "app/sitrep.h"
 #include "core/problems.h"
 #include "core/tz.h"
@@ -57,12 +58,10 @@ static int framework_max(const json_t *view, int pillar)
         json_object_get(json_object_get(fp, sitrep_pillar_name(pillar)), "highest"));
 }
 
-int app_sitrep_actions_open(app_ctx *c, const char *day, const json_t *view, ics_err *e)
+int app_sitrep_actions_open(app_ctx *c, const char *ics, const char *day, const json_t *view,
+                            ics_err *e)
 {
-    assert(c && day && view);
-    char ics[8];
-    ics_err ie = {0};
-    if (store_sitrep_ics_code(c->db, ics, &ie)) return 0; /* no ICS in the directory: none */
+    assert(c && ics && day && view);
     json_t *defs = NULL;
     int rc = store_sitrep_action_defs(c->db, ics, &defs, e);
     if (rc) return rc;
@@ -78,7 +77,7 @@ int app_sitrep_actions_open(app_ctx *c, const char *day, const json_t *view, ics
         if (!sitrep_action_due(pillar, level, pmax, icsl)) continue;
         char reason[120];
         if (pillar != SITREP_PILLAR_ICS && pmax[pillar] >= level)
-            snprintf(reason, sizeof reason, "a %s provider is at OPEL %d",
+            snprintf(reason, sizeof reason, "a provider in the %s pillar is at OPEL %d",
                      pillar == SITREP_PILLAR_NHS111 ? "NHS 111" : sitrep_pillar_name(pillar),
                      pmax[pillar]);
         else
@@ -105,8 +104,10 @@ int app_sitrep_actions_open(app_ctx *c, const char *day, const json_t *view, ics
 
 /* Rows of an actions CSV (columns ics, pillar, level, action, owner_role,
  * owner_org; others such as source ignored) as definitions, every problem
- * named by line; ics must be this deployment's ICS. */
-static int defs_from_csv(store *s, const csv_doc *doc, const char *ics, json_t **out, ics_err *e)
+ * named by line; every row names the same ICS, one the deployment holds,
+ * which goes to ics. */
+static int defs_from_csv(store *s, const csv_doc *doc, char ics[STORE_ICS_CODE], json_t **out,
+                         ics_err *e)
 {
     static const char *const cols[] = {"ics",        "pillar",    "level", "action",
                                        "owner_role", "owner_org", NULL};
@@ -116,6 +117,12 @@ static int defs_from_csv(store *s, const csv_doc *doc, const char *ics, json_t *
     problems pb;
     problems_init(&pb);
     json_t *defs = json_array();
+    snprintf(ics, STORE_ICS_CODE, "%s", doc->nrows ? doc->rows[0][ci[0]] : "");
+    json_t *known = NULL;
+    ics_err ke = {0};
+    if (ics[0] && store_ics_get(s, ics, &known, &ke))
+        problems_add(&pb, "line %zu: %s", doc->line[0], ke.msg);
+    json_decref(known);
     for (size_t r = 0; r < doc->nrows; r++) {
         const char *const *row = (const char *const *)doc->rows[r];
         size_t line = doc->line[r];
@@ -127,8 +134,8 @@ static int defs_from_csv(store *s, const csv_doc *doc, const char *ics, json_t *
                                 &ve))
             problems_add(&pb, "line %zu: %s", line, ve.msg);
         if (strcmp(row[ci[0]], ics) != 0)
-            problems_add(&pb, "line %zu: ics '%s' is not this deployment's ICS (%s)", line,
-                         row[ci[0]], ics);
+            problems_add(&pb, "line %zu: ics '%s' differs from line %zu's '%s' (one ICS a file)",
+                         line, row[ci[0]], doc->line[0], ics);
         const char *oorg = row[ci[5]];
         if (oorg[0]) {
             int yes = 0;
@@ -162,9 +169,8 @@ static int defs_from_csv(store *s, const csv_doc *doc, const char *ics, json_t *
 /* Replace the set and open today's actions that are due under it. */
 static int load_defs(app_ctx *c, const csv_doc *doc, const char *source, int *count, ics_err *e)
 {
-    char ics[8], day[16];
-    int rc = store_sitrep_ics_code(c->db, ics, e);
-    if (rc) return rc;
+    char ics[STORE_ICS_CODE], day[16];
+    int rc;
     int64_t today = tz_local_date(c->now);
     tz_format_date(today, day, sizeof day);
     json_t *defs = NULL, *view = NULL;
@@ -175,7 +181,7 @@ static int load_defs(app_ctx *c, const csv_doc *doc, const char *source, int *co
     }
     rc = store_sitrep_action_defs_replace(c->db, ics, defs, source, e);
     if (!rc) rc = app_sitrep_today(c, today, &view, e);
-    if (!rc) rc = app_sitrep_actions_open(c, day, view, e);
+    if (!rc) rc = app_sitrep_actions_open(c, ics, day, view, e);
     if (!rc) {
         json_t *after = json_pack("{sssssi}", "ics", ics, "source", source, "actions",
                                   (int)json_array_size(defs));
@@ -240,8 +246,8 @@ int app_sitrep_actions_list(app_ctx *c, int64_t day, json_t **out, ics_err *e)
     *out = NULL;
     int rc = app_allow(c, &APP_SITREP_ACTIONS_LIST, e);
     if (rc) return rc;
-    char ics[8], d[16];
-    if ((rc = store_sitrep_ics_code(c->db, ics, e))) return rc;
+    char ics[STORE_ICS_CODE], d[16];
+    if ((rc = app_ics_one(c, ics, e))) return rc;
     tz_format_date(day, d, sizeof d);
     json_t *items = NULL, *notes = NULL, *defs = NULL;
     rc = store_sitrep_actions_day(c->db, ics, d, &items, e);
@@ -334,6 +340,12 @@ static int step(app_ctx *c, const app_use *u, int kind, int64_t id, const json_t
     if ((rc = parse_step(body, kind, &to, &done, &text, e))) return rc;
     json_t *before = NULL, *notes = NULL;
     if ((rc = store_sitrep_action_get(c->db, id, &before, e))) return rc;
+    app_ics_set mine;
+    if ((rc = app_ics_visible(c, &mine, e)) ||
+        !app_ics_set_has(&mine, json_string_value(json_object_get(before, "ics_code")))) {
+        json_decref(before);
+        return rc ? rc : ics_err_set(e, ICS_ENOTFOUND, "no action %lld", (long long)id);
+    }
     char owner[80];
     owner_text(before, owner, sizeof owner);
     if (!may_act(c->who.role, c->who.org, before)) {

@@ -124,9 +124,6 @@ int store_sitrep_aid_step(store *s, int64_t id, const char *action, const char *
 
 /* ---- escalation actions (src/store/sitrep_actions.c) --------------------- */
 
-/* The code of the ICS a deployment serves (the organisation of kind 'ics';
- * the first by code when there are several). ICS_ENOTFOUND when none. */
-int store_sitrep_ics_code(store *s, char out[8], ics_err *e);
 /* Retire the ICS's action definitions and insert defs [{pillar, level,
  * action, owner_role, owner_org (null or a code)}] in order, as the set in
  * force, recording source. Inside a transaction. */

@@ -14,21 +14,6 @@
     " a.reason, a.opened_at, a.assignee, a.assigned_at, a.assigned_by, a.done_at, a.done_by,"      \
     " (SELECT COUNT(*) FROM sitrep_action_notes n WHERE n.action_id = a.id) AS notes"
 
-int store_sitrep_ics_code(store *s, char out[8], ics_err *e)
-{
-    json_t *row = NULL;
-    int rc = store_query_one(
-        s, "SELECT ods_code FROM organisations WHERE kind = 'ics' ORDER BY ods_code LIMIT 1", NULL,
-        &row, e);
-    if (rc == ICS_ENOTFOUND)
-        return ics_err_set(e, ICS_ENOTFOUND,
-                           "the directory has no ICS (an organisation of kind ics)");
-    if (rc) return rc;
-    snprintf(out, 8, "%s", json_string_value(json_object_get(row, "ods_code")));
-    json_decref(row);
-    return 0;
-}
-
 int store_sitrep_action_defs_replace(store *s, const char *ics, const json_t *defs,
                                      const char *source, ics_err *e)
 {

@@ -20,8 +20,12 @@ expect "today's checklist for a clinician" 200
 jqcheck "the seeded set of 15 actions is in force for QRV" '.ics == "QRV" and .definitions == 15'
 jqcheck "the seeded levels opened 4 actions, none done" '(.items | length) == 4 and .open == 4 and .done == 0'
 jqcheck "RYJ at OPEL 3 opened the acute OPEL 3 actions with the reason" \
-    '[.items[] | select(.pillar == "acute" and .level == 3)] | length == 2 and all(.[]; .reason == "a acute provider is at OPEL 3")'
+    '[.items[] | select(.pillar == "acute" and .level == 3)] | length == 2 and all(.[]; .reason == "a provider in the acute pillar is at OPEL 3")'
 jqcheck "a clinician may act on none of them" 'all(.items[]; .may_act == false)'
+api GET "/api/v1/sitrep/actions?ics=QZZ" "$CLIN"
+expect "an unknown ICS" 404
+api GET "/api/v1/sitrep/actions?ics=all" "$CLIN"
+expect "all ICSs at once" 422
 api GET "/api/v1/sitrep/actions?day=2026-13-01" "$CLIN"
 expect "a day that is not a date" 422
 api GET /api/v1/sitrep/actions ""
@@ -147,7 +151,11 @@ printf 'ics,pillar,level,action,owner_role,owner_org\nQRV,acute,3,Fine action,co
 out=$("$BIN" sitrep actions --db "$DB" --load "$T/bad.csv" 2>&1)
 check "a bad file exits 2" [ $? -eq 2 ]
 check "names the pillar problem by line" sh -c 'printf "%s" "$1" | grep -q "line 3: pillar must be"' _ "$out"
-check "names the other ICS by line" sh -c 'printf "%s" "$1" | grep -q "line 4: ics .XXX."' _ "$out"
+check "names the row of another ICS by line" sh -c 'printf "%s" "$1" | grep -q "line 4: ics .XXX. differs"' _ "$out"
+printf 'ics,pillar,level,action,owner_role,owner_org\nQZZ,acute,3,Fine action,coordinator,\n' >"$T/unknown.csv"
+out=$("$BIN" sitrep actions --db "$DB" --load "$T/unknown.csv" 2>&1)
+check "an ICS the deployment does not hold exits 2" [ $? -eq 2 ]
+check "and says so" sh -c 'printf "%s" "$1" | grep -q "no ICS .QZZ."' _ "$out"
 check "nothing replaced" [ "$(sql "SELECT COUNT(*) FROM sitrep_action_defs WHERE active = 1")" -eq "$D0" ]
 printf 'ics,pillar,level,action,owner_role,owner_org\nQRV,ics,1,Say good morning on the system call,coordinator,\nQRV,acute,4,Only at OPEL 4,admin,\n' >"$T/good.csv"
 out=$("$BIN" sitrep actions --db "$DB" --load "$T/good.csv" --source "test set" 2>&1)

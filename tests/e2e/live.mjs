@@ -4,7 +4,8 @@
 // 2 s without a reload; a stream cut (the reconnecting banner shows) and
 // resumed loses no event; a clinician never receives an event about an
 // object their role or organisation may not read; the notification badge
-// follows; a UCR provider reports today's capacity. Prints "ok N - ...".
+// follows; a UCR provider reports today's capacity; an escalation action
+// ticked on one System view shows done on the other. Prints "ok N - ...".
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -179,6 +180,46 @@ await check('a rapid-response provider reports today\'s capacity from the dashbo
   assert.equal(sql("SELECT used_today || '/' || capacity FROM service_capacity WHERE service_id = 'FALLS-HH'"), '3/9');
   await U.page.screenshot({ path: join(OUT, 'live-capacity.png') });
   await U.ctx.close();
+});
+
+await check('an escalation action ticked by one coordinator shows done on the other\'s System view within 5 s (the whole view is drawn again)', B.page, async () => {
+  for (const p of [A.page, B.page]) {
+    await p.goto(`${URL}/#/system`);
+    await settled(p);
+  }
+  const id = Number(sql("SELECT MIN(id) FROM sitrep_actions WHERE owner_role = 'coordinator' AND done_at IS NULL"));
+  assert.ok(id > 0, 'a coordinators\' action is open on the seeded checklist');
+  const row = (p) => p.locator(`#actions li[data-action="${id}"]`);
+  await row(B.page).waitFor({ timeout: WAIT });
+  assert.equal(await row(B.page).locator('.action-state').textContent(), 'not assigned');
+  await B.page.evaluate(() => { window.icsNotReloaded = true; });
+  const t0 = Date.now();
+  await row(A.page).getByLabel(`Action ${id} done`).check();
+  await B.page.waitForFunction((i) => {
+    const el = document.querySelector(`#actions li[data-action="${i}"] .action-state`);
+    return el && el.textContent.startsWith('done ') && el.textContent.endsWith('by e2e-coordinator');
+  }, id, { timeout: 5000 });
+  console.log(`# action ${id} shown done on the other System view after ${Date.now() - t0} ms`);
+  assert.equal(sql(`SELECT done_by FROM sitrep_actions WHERE id = ${id}`), 'e2e-coordinator');
+  assert.equal(await B.page.evaluate(() => window.icsNotReloaded), true, 'the page was not reloaded');
+  await A.page.screenshot({ path: join(OUT, 'live-actions.png'), fullPage: true });
+});
+
+await check('a note added on the checklist is kept with its author and time', A.page, async () => {
+  const id = Number(sql("SELECT MIN(id) FROM sitrep_actions WHERE owner_role = 'coordinator' AND done_at IS NULL"));
+  const row = A.page.locator(`#actions li[data-action="${id}"]`);
+  await row.getByLabel(`Note on action ${id}`).fill('Call booked for 14:00 — all acute trusts');
+  await row.getByRole('button', { name: 'Add note' }).click();
+  await A.page.locator(`#actions li[data-action="${id}"] ul.notes li`, { hasText: 'Call booked for 14:00 — all acute trusts' })
+    .waitFor({ timeout: WAIT });
+  assert.equal(sql(`SELECT by_user FROM sitrep_action_notes WHERE action_id = ${id}`), 'e2e-coordinator');
+});
+
+await check('a clinician sees the checklist without its buttons', C.page, async () => {
+  await C.page.goto(`${URL}/#/system`);
+  await settled(C.page);
+  await C.page.locator('#actions li.action').first().waitFor({ timeout: WAIT });
+  assert.equal(await C.page.locator('#actions button').count(), 0);
 });
 
 await check('no page errors', null, async () => { assert.deepEqual(pageErrors, []); });

@@ -487,6 +487,53 @@ static void test_nhs111_counts_must_add_up(void **st)
     assert_non_null(strstr(e.msg, "missing field 'callbacks'"));
 }
 
+static void test_actions_due_by_pillar_and_by_ics_level(void **st)
+{
+    (void)st;
+    int pmax[SITREP_NPILLARS] = {0};
+    pmax[SITREP_PILLAR_ACUTE] = 3; /* one acute trust at OPEL 3 */
+    pmax[SITREP_PILLAR_NHS111] = 1;
+    /* the acute pillar's OPEL 2 and 3 actions, not its OPEL 4 ones */
+    assert_int_equal(sitrep_action_due(SITREP_PILLAR_ACUTE, 3, pmax, 2), 1);
+    assert_int_equal(sitrep_action_due(SITREP_PILLAR_ACUTE, 2, pmax, 2), 1);
+    assert_int_equal(sitrep_action_due(SITREP_PILLAR_ACUTE, 4, pmax, 2), 0);
+    /* another pillar follows the ICS level (2) only */
+    assert_int_equal(sitrep_action_due(SITREP_PILLAR_NHS111, 3, pmax, 2), 0);
+    assert_int_equal(sitrep_action_due(SITREP_PILLAR_NHS111, 2, pmax, 2), 1);
+    /* ICS-wide actions only by the ICS level */
+    assert_int_equal(sitrep_action_due(SITREP_PILLAR_ICS, 3, pmax, 2), 0);
+    assert_int_equal(sitrep_action_due(SITREP_PILLAR_ICS, 3, pmax, 3), 1);
+    /* the ICS at OPEL 3 brings every pillar's OPEL 3 actions */
+    assert_int_equal(sitrep_action_due(SITREP_PILLAR_MENTAL_HEALTH, 3, pmax, 3), 1);
+    /* no ICS level yet, no returns: nothing */
+    int none[SITREP_NPILLARS] = {0};
+    assert_int_equal(sitrep_action_due(SITREP_PILLAR_COMMUNITY, 1, none, 0), 0);
+    /* nonsense in, nothing out */
+    assert_int_equal(sitrep_action_due(SITREP_PILLAR_ACUTE, 5, pmax, 4), 0);
+    assert_int_equal(sitrep_action_due(-1, 1, pmax, 4), 0);
+    assert_int_equal(sitrep_action_pillar_find("ics"), SITREP_PILLAR_ICS);
+    assert_string_equal(sitrep_action_pillar_name(SITREP_PILLAR_NHS111), "nhs111");
+}
+
+static void test_action_definitions_are_checked(void **st)
+{
+    (void)st;
+    ics_err e = {0};
+    assert_int_equal(sitrep_action_check("acute", 3, "Hold a system call", 1, &e), 0);
+    assert_int_equal(sitrep_action_check("maternity", 0, "", 0, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "pillar must be"));
+    assert_non_null(strstr(e.msg, "level must be 1 to 4, not 0"));
+    assert_non_null(strstr(e.msg, "text is empty"));
+    assert_non_null(strstr(e.msg, "owner_role must be"));
+    char big[SITREP_ACTION_MAX + 2];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    assert_int_equal(sitrep_action_check("ics", 4, big, 1, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "at most 500"));
+    assert_int_equal(sitrep_action_check("ics", 4, "tab\there", 1, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "control character"));
+}
+
 static void test_spc_point_outside_limits(void **st)
 {
     (void)st;
@@ -778,6 +825,8 @@ int main(void)
         cmocka_unit_test(test_rollup_weights_by_beds_and_averages_the_framework_pillars),
         cmocka_unit_test(test_nhs111_return_scores_its_three_parameters),
         cmocka_unit_test(test_nhs111_counts_must_add_up),
+        cmocka_unit_test(test_actions_due_by_pillar_and_by_ics_level),
+        cmocka_unit_test(test_action_definitions_are_checked),
         cmocka_unit_test(test_spc_point_outside_limits),
         cmocka_unit_test(test_spc_shift_of_seven_but_not_six),
         cmocka_unit_test(test_spc_trend_of_seven_rising),

@@ -123,6 +123,7 @@ function rowsOf(ev) {
   if (ev.type?.startsWith('bed_unit.')) sel.push(`[data-unit="${p.unit_code}"]`);
   if (ev.type?.startsWith('referral.')) sel.push(`[data-ucr-referral="${ev.object_id}"]`);
   if (ev.type?.startsWith('aid.')) sel.push(`[data-aid="${p.id ?? ev.object_id}"]`);
+  if (ev.type?.startsWith('action.')) sel.push(`[data-action="${p.id ?? ev.object_id}"]`);
   if (ev.type?.startsWith('sitrep.') || ev.type?.startsWith('opel.')) sel.push(`[data-org="${p.org}"]`);
   if (ev.type === 'service.capacity') sel.push(`[data-service="${p.service_id}"]`);
   if (ev.type === 'waitlist.allocated' || ev.type === 'allocation.run') sel.push(`[data-run="${p.id}"]`);

@@ -6,6 +6,7 @@
 // submit or amend a sitrep here and see the level change at once.
 
 import { get, hasPath, post, qs } from '../api.js';
+import { actionsPanel } from './actions.js';
 import { aidPanel } from './aid.js';
 import { busy, chart, clear, field, fmt, h, loading, note, opelBadge, panel, select, sparkline, table, today } from '../ui.js';
 
@@ -149,7 +150,7 @@ export default {
   id: 'system',
   title: 'System',
   roles: ['admin', 'coordinator', 'clinician', 'trust_ops', 'analyst'],
-  live: ['sitrep.', 'opel.', 'aid.'],
+  live: ['sitrep.', 'opel.', 'aid.', 'action.'],
   async render(root, ctx) {
     const dayIn = h('input', { type: 'date', name: 'day', value: ctx.day || today(), max: today() });
     const body = h('div');
@@ -182,6 +183,7 @@ export default {
           panel('Missing sitreps', day.missing.length
             ? h('ul', { id: 'missing' }, day.missing.map((m) => h('li', {}, `${m.name} (${m.org})`)))
             : note('Every provider has submitted.'))),
+        await actionsPanel(ctx, day.day, load),
         panel('Providers', providerTable(day, (p) => historyPanel(hist, p)), hist)];
       if (SUBMITTERS.includes(ctx.me.role)) {
         const fields = await get('/api/v1/sitrep/fields');
