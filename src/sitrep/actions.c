@@ -53,6 +53,6 @@ int sitrep_action_check(const char *pillar, long long level, const char *text, i
     else if (has_control(text))
         problems_add(&p, "the action text holds a control character");
     if (!role_ok)
-        problems_add(&p, "owner_role must be admin, coordinator, clinician, trust_ops or analyst");
+        problems_add(&p, "owner_role is not a role icsflow knows (admin, coordinator, ...)");
     return problems_done(&p, e);
 }

@@ -524,7 +524,7 @@ static void test_action_definitions_are_checked(void **st)
     assert_non_null(strstr(e.msg, "pillar must be"));
     assert_non_null(strstr(e.msg, "level must be 1 to 4, not 0"));
     assert_non_null(strstr(e.msg, "text is empty"));
-    assert_non_null(strstr(e.msg, "owner_role must be"));
+    assert_non_null(strstr(e.msg, "owner_role is not a role"));
     char big[SITREP_ACTION_MAX + 2];
     memset(big, 'a', sizeof big - 1);
     big[sizeof big - 1] = '\0';
