@@ -8,6 +8,7 @@
 
 #include "app/analytics.h"
 #include "app/beds.h"
+#include "app/accountability.h"
 #include "app/directory.h"
 #include "app/finance.h"
 #include "app/routing.h"
@@ -49,6 +50,10 @@ static const rule rules[] = {
     {"user.", &APP_USERS_LIST},
     {"governance.", &ADMIN_EVENTS},
     {"finance.", &APP_FIN_READ},
+    {"delegation.", &APP_GOV_READ},
+    {"outcome.", &APP_GOV_READ},
+    {"decision.", &APP_GOV_READ},
+    {"priorities.", &APP_GOV_READ},
 };
 
 static const rule *rule_of(const char *type)

@@ -26,6 +26,8 @@ const app_seed_step app_seed_steps[] = {{"directory", app_directory_seed},
                                         {"analytics", app_analytics_seed},
                                         {"sim", app_sim_seed},
                                         {"finance", app_finance_seed},
+                                        {"governance", app_governance_seed},
+                                        {"priorities", app_priorities_seed},
                                         {NULL, NULL}};
 
 /* A database made before steps were recorded already has its directory

@@ -14,5 +14,7 @@ int app_sitrep_seed(app_ctx *c, const char *data_dir, ics_err *e);
 int app_analytics_seed(app_ctx *c, const char *data_dir, ics_err *e);
 int app_sim_seed(app_ctx *c, const char *data_dir, ics_err *e);
 int app_finance_seed(app_ctx *c, const char *data_dir, ics_err *e);
+int app_governance_seed(app_ctx *c, const char *data_dir, ics_err *e);
+int app_priorities_seed(app_ctx *c, const char *data_dir, ics_err *e);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Two roles join the five of core v1: finance (writes budgets and
@@ -61,6 +62,41 @@ const store_migration store_schema_finance[] = {
      "CREATE TABLE fin_benchmarks ("
      " key TEXT PRIMARY KEY, value REAL NOT NULL, description TEXT NOT NULL,"
      " source TEXT NOT NULL);",
+     NULL},
+    {"finance", 3,
+     "CREATE TABLE gov_decisions ("
+     " id INTEGER PRIMARY KEY, ics TEXT NOT NULL REFERENCES ics(code), decided_on TEXT NOT NULL,"
+     " title TEXT NOT NULL, forum TEXT NOT NULL, rationale TEXT NOT NULL,"
+     " evidence TEXT NOT NULL DEFAULT '', options TEXT NOT NULL DEFAULT '',"
+     " synthetic INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,"
+     " created_by TEXT NOT NULL);"
+     "CREATE TABLE gov_delegations ("
+     " id INTEGER PRIMARY KEY, ics TEXT NOT NULL REFERENCES ics(code),"
+     " holder_kind TEXT NOT NULL CHECK (holder_kind IN ('place','collaborative','provider')),"
+     " holder_code TEXT NOT NULL, holder_name TEXT NOT NULL, scope TEXT NOT NULL,"
+     " amount_gbp_m REAL NOT NULL CHECK (amount_gbp_m >= 0), period_from TEXT NOT NULL,"
+     " period_to TEXT NOT NULL, conditions TEXT NOT NULL DEFAULT '',"
+     " decision_id INTEGER REFERENCES gov_decisions(id),"
+     " synthetic INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,"
+     " created_by TEXT NOT NULL);"
+     "CREATE TABLE gov_outcomes ("
+     " id INTEGER PRIMARY KEY,"
+     " delegation_id INTEGER NOT NULL REFERENCES gov_delegations(id) ON DELETE CASCADE,"
+     " measure TEXT NOT NULL, place_code TEXT, target REAL NOT NULL,"
+     " note TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL, created_by TEXT NOT NULL);"
+     "CREATE TABLE gov_criteria ("
+     " ics TEXT NOT NULL REFERENCES ics(code), code TEXT NOT NULL, name TEXT NOT NULL,"
+     " board_weight REAL NOT NULL CHECK (board_weight >= 0), position INTEGER NOT NULL,"
+     " PRIMARY KEY (ics, code));"
+     "CREATE TABLE gov_survey ("
+     " ics TEXT NOT NULL REFERENCES ics(code), respondent TEXT NOT NULL,"
+     " criterion TEXT NOT NULL, weight REAL NOT NULL CHECK (weight >= 0),"
+     " synthetic INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (ics, respondent, criterion));"
+     "CREATE TABLE gov_areas ("
+     " id INTEGER PRIMARY KEY, ics TEXT NOT NULL REFERENCES ics(code), name TEXT NOT NULL,"
+     " description TEXT NOT NULL DEFAULT '', cost_gbp_m REAL NOT NULL CHECK (cost_gbp_m >= 0),"
+     " scores_json TEXT NOT NULL, synthetic INTEGER NOT NULL DEFAULT 0,"
+     " created_at INTEGER NOT NULL, created_by TEXT NOT NULL);",
      NULL},
     {NULL, 0, NULL, NULL}};
 
@@ -260,5 +296,273 @@ int store_fin_place_exists(store *s, const char *ics, const char *code, int *yes
                              &n, e);
     json_decref(p);
     *yes = n > 0;
+    return rc;
+}
+
+/* ---- governance --------------------------------------------------------------- */
+
+int store_gov_insert(store *s, const char *sql, json_t *params, int64_t *id, ics_err *e)
+{
+    json_t *row = NULL;
+    int rc = store_query_one(s, sql, params, &row, e);
+    if (!rc) *id = json_integer_value(json_object_get(row, "id"));
+    json_decref(row);
+    return rc;
+}
+
+#define DECISION_COLS                                                                              \
+    "id, decided_on, title, forum, rationale, evidence, options, synthetic, created_at,"           \
+    " created_by"
+
+int store_gov_decision_insert(store *s, const char *ics, const json_t *d, const char *by,
+                              int64_t at, int64_t *id, ics_err *e)
+{
+    json_t *p = json_pack("[sssssssIIs]", ics, json_string_value(json_object_get(d, "decided_on")),
+                          json_string_value(json_object_get(d, "title")),
+                          json_string_value(json_object_get(d, "forum")),
+                          json_string_value(json_object_get(d, "rationale")),
+                          json_string_value(json_object_get(d, "evidence")) ?: "",
+                          json_string_value(json_object_get(d, "options")) ?: "",
+                          (json_int_t)json_integer_value(json_object_get(d, "synthetic")),
+                          (json_int_t)at, by);
+    int rc = store_gov_insert(s,
+                              "INSERT INTO gov_decisions (ics, decided_on, title, forum, rationale,"
+                              " evidence, options, synthetic, created_at, created_by)"
+                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                              p, id, e);
+    json_decref(p);
+    return rc;
+}
+
+int store_gov_decisions(store *s, const char *ics, int64_t id, json_t **rows, ics_err *e)
+{
+    json_t *p = json_pack("[sII]", ics, (json_int_t)id, (json_int_t)id);
+    int rc = store_query_json(s,
+                              "SELECT " DECISION_COLS " FROM gov_decisions WHERE ics = ?"
+                              " AND (? = 0 OR id = ?) ORDER BY decided_on DESC, id DESC",
+                              p, rows, e);
+    json_decref(p);
+    return rc;
+}
+
+int store_gov_decision_delete(store *s, const char *ics, int64_t id, int *changed, ics_err *e)
+{
+    json_t *p = json_pack("[Is]", (json_int_t)id, ics);
+    int rc = store_exec_params(s,
+                               "UPDATE gov_delegations SET decision_id = NULL WHERE decision_id = ?"
+                               " AND ics = ?",
+                               p, e);
+    if (!rc) rc = store_exec_params(s, "DELETE FROM gov_decisions WHERE id = ? AND ics = ?", p, e);
+    if (!rc) *changed = store_changes(s);
+    json_decref(p);
+    return rc;
+}
+
+int store_gov_delegation_insert(store *s, const char *ics, const json_t *d, const char *by,
+                                int64_t at, int64_t *id, ics_err *e)
+{
+    json_t *dec = json_object_get(d, "decision_id");
+    json_t *p = json_pack(
+        "[sssssfsssOIIs]", ics, json_string_value(json_object_get(d, "holder_kind")),
+        json_string_value(json_object_get(d, "holder_code")),
+        json_string_value(json_object_get(d, "holder_name")),
+        json_string_value(json_object_get(d, "scope")),
+        json_number_value(json_object_get(d, "amount_gbp_m")),
+        json_string_value(json_object_get(d, "period_from")),
+        json_string_value(json_object_get(d, "period_to")),
+        json_string_value(json_object_get(d, "conditions")) ?: "", dec ? dec : json_null(),
+        (json_int_t)json_integer_value(json_object_get(d, "synthetic")), (json_int_t)at, by);
+    int rc = store_gov_insert(
+        s,
+        "INSERT INTO gov_delegations (ics, holder_kind, holder_code, holder_name, scope,"
+        " amount_gbp_m, period_from, period_to, conditions, decision_id, synthetic, created_at,"
+        " created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        p, id, e);
+    json_decref(p);
+    return rc;
+}
+
+int store_gov_delegations(store *s, const char *ics, int64_t id, json_t **rows, ics_err *e)
+{
+    json_t *p = json_pack("[sII]", ics, (json_int_t)id, (json_int_t)id);
+    int rc = store_query_json(
+        s,
+        "SELECT d.id AS id, d.holder_kind AS holder_kind, d.holder_code AS holder_code,"
+        " d.holder_name AS holder_name, d.scope AS scope, d.amount_gbp_m AS amount_gbp_m,"
+        " d.period_from AS period_from, d.period_to AS period_to, d.conditions AS conditions,"
+        " d.decision_id AS decision_id, g.title AS decision_title, d.synthetic AS synthetic,"
+        " d.created_at AS created_at, d.created_by AS created_by"
+        " FROM gov_delegations d LEFT JOIN gov_decisions g ON g.id = d.decision_id"
+        " WHERE d.ics = ? AND (? = 0 OR d.id = ?) ORDER BY d.id",
+        p, rows, e);
+    json_decref(p);
+    return rc;
+}
+
+int store_gov_delegation_delete(store *s, const char *ics, int64_t id, int *changed, ics_err *e)
+{
+    json_t *p = json_pack("[Is]", (json_int_t)id, ics);
+    int rc = store_exec_params(s,
+                               "DELETE FROM gov_outcomes WHERE delegation_id IN (SELECT id FROM"
+                               " gov_delegations WHERE id = ? AND ics = ?)",
+                               p, e);
+    if (!rc)
+        rc = store_exec_params(s, "DELETE FROM gov_delegations WHERE id = ? AND ics = ?", p, e);
+    if (!rc) *changed = store_changes(s);
+    json_decref(p);
+    return rc;
+}
+
+int store_gov_outcome_insert(store *s, int64_t delegation, const char *measure, const char *place,
+                             double target, const char *note, const char *by, int64_t at,
+                             int64_t *id, ics_err *e)
+{
+    json_t *p = json_pack("[Iss?fssI]", (json_int_t)delegation, measure, place, target,
+                          note ? note : "", by, (json_int_t)at);
+    int rc =
+        store_gov_insert(s,
+                         "INSERT INTO gov_outcomes (delegation_id, measure, place_code, target,"
+                         " note, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                         " RETURNING id",
+                         p, id, e);
+    json_decref(p);
+    return rc;
+}
+
+int store_gov_outcomes(store *s, const char *ics, int64_t id, json_t **rows, ics_err *e)
+{
+    json_t *p = json_pack("[sII]", ics, (json_int_t)id, (json_int_t)id);
+    int rc = store_query_json(
+        s,
+        "SELECT o.id AS id, o.delegation_id AS delegation_id, o.measure AS measure,"
+        " o.place_code AS place_code, o.target AS target, o.note AS note,"
+        " d.holder_kind AS holder_kind, d.holder_code AS holder_code,"
+        " d.holder_name AS holder_name, d.scope AS scope, d.synthetic AS synthetic"
+        " FROM gov_outcomes o JOIN gov_delegations d ON d.id = o.delegation_id"
+        " WHERE d.ics = ? AND (? = 0 OR o.id = ?) ORDER BY d.id, o.id",
+        p, rows, e);
+    json_decref(p);
+    return rc;
+}
+
+int store_gov_outcome_delete(store *s, const char *ics, int64_t id, int *changed, ics_err *e)
+{
+    json_t *p = json_pack("[Is]", (json_int_t)id, ics);
+    int rc = store_exec_params(s,
+                               "DELETE FROM gov_outcomes WHERE id = ? AND delegation_id IN"
+                               " (SELECT id FROM gov_delegations WHERE ics = ?)",
+                               p, e);
+    if (!rc) *changed = store_changes(s);
+    json_decref(p);
+    return rc;
+}
+
+int store_gov_criteria(store *s, const char *ics, json_t **rows, ics_err *e)
+{
+    json_t *p = json_pack("[s]", ics);
+    int rc = store_query_json(s,
+                              "SELECT code, name, board_weight FROM gov_criteria WHERE ics = ?"
+                              " ORDER BY position",
+                              p, rows, e);
+    json_decref(p);
+    return rc;
+}
+
+int store_gov_criteria_replace(store *s, const char *ics, const json_t *rows, ics_err *e)
+{
+    json_t *p = json_pack("[s]", ics);
+    int rc = store_exec_params(s, "DELETE FROM gov_criteria WHERE ics = ?", p, e);
+    json_decref(p);
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        if (rc) break;
+        p = json_pack("[sssfI]", ics, json_string_value(json_object_get(r, "code")),
+                      json_string_value(json_object_get(r, "name")),
+                      json_number_value(json_object_get(r, "board_weight")), (json_int_t)i);
+        rc = store_exec_params(s,
+                               "INSERT INTO gov_criteria (ics, code, name, board_weight, position)"
+                               " VALUES (?, ?, ?, ?, ?)",
+                               p, e);
+        json_decref(p);
+    }
+    return rc;
+}
+
+int store_gov_survey(store *s, const char *ics, json_t **rows, ics_err *e)
+{
+    json_t *p = json_pack("[s]", ics);
+    int rc = store_query_json(s,
+                              "SELECT respondent, criterion, weight, synthetic FROM gov_survey"
+                              " WHERE ics = ? ORDER BY respondent, criterion",
+                              p, rows, e);
+    json_decref(p);
+    return rc;
+}
+
+int store_gov_survey_replace(store *s, const char *ics, const json_t *rows, int64_t *removed,
+                             ics_err *e)
+{
+    json_t *p = json_pack("[s]", ics);
+    int rc = store_query_int(s, "SELECT COUNT(DISTINCT respondent) FROM gov_survey WHERE ics = ?",
+                             p, 0, removed, e);
+    if (!rc) rc = store_exec_params(s, "DELETE FROM gov_survey WHERE ics = ?", p, e);
+    json_decref(p);
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        if (rc) break;
+        p = json_pack("[sssfI]", ics, json_string_value(json_object_get(r, "respondent")),
+                      json_string_value(json_object_get(r, "criterion")),
+                      json_number_value(json_object_get(r, "weight")),
+                      (json_int_t)json_integer_value(json_object_get(r, "synthetic")));
+        rc = store_exec_params(s,
+                               "INSERT INTO gov_survey (ics, respondent, criterion, weight,"
+                               " synthetic) VALUES (?, ?, ?, ?, ?)",
+                               p, e);
+        json_decref(p);
+    }
+    return rc;
+}
+
+int store_gov_area_insert(store *s, const char *ics, const json_t *a, const char *by, int64_t at,
+                          int64_t *id, ics_err *e)
+{
+    char *scores = json_dumps(json_object_get(a, "scores"), JSON_COMPACT | JSON_SORT_KEYS);
+    json_t *p = json_pack(
+        "[sssfsIIs]", ics, json_string_value(json_object_get(a, "name")),
+        json_string_value(json_object_get(a, "description")) ?: "",
+        json_number_value(json_object_get(a, "cost_gbp_m")), scores ? scores : "{}",
+        (json_int_t)json_integer_value(json_object_get(a, "synthetic")), (json_int_t)at, by);
+    free(scores);
+    int rc = store_gov_insert(s,
+                              "INSERT INTO gov_areas (ics, name, description, cost_gbp_m,"
+                              " scores_json, synthetic, created_at, created_by)"
+                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                              p, id, e);
+    json_decref(p);
+    return rc;
+}
+
+int store_gov_areas(store *s, const char *ics, int64_t id, json_t **rows, ics_err *e)
+{
+    json_t *p = json_pack("[sII]", ics, (json_int_t)id, (json_int_t)id);
+    int rc = store_query_json(s,
+                              "SELECT id, name, description, cost_gbp_m, scores_json, synthetic,"
+                              " created_at, created_by FROM gov_areas WHERE ics = ?"
+                              " AND (? = 0 OR id = ?) ORDER BY id",
+                              p, rows, e);
+    json_decref(p);
+    return rc;
+}
+
+int store_gov_area_delete(store *s, const char *ics, int64_t id, int *changed, ics_err *e)
+{
+    json_t *p = json_pack("[Is]", (json_int_t)id, ics);
+    int rc = store_exec_params(s, "DELETE FROM gov_areas WHERE id = ? AND ics = ?", p, e);
+    if (!rc) *changed = store_changes(s);
+    json_decref(p);
     return rc;
 }

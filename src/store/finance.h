@@ -53,4 +53,40 @@ int store_fin_benchmark_put(store *s, const char *key, double value, const char 
 int store_fin_org_exists(store *s, const char *code, int *yes, ics_err *e);
 int store_fin_place_exists(store *s, const char *ics, const char *code, int *yes, ics_err *e);
 
+/* ---- governance (rows as JSON; id 0 lists every row of the ICS) ---- */
+/* INSERT ... RETURNING id helper. */
+int store_gov_insert(store *s, const char *sql, json_t *params, int64_t *id, ics_err *e);
+/* Decisions: decided_on, title, forum, rationale, evidence, options, synthetic. */
+int store_gov_decision_insert(store *s, const char *ics, const json_t *d, const char *by,
+                              int64_t at, int64_t *id, ics_err *e);
+int store_gov_decisions(store *s, const char *ics, int64_t id, json_t **rows, ics_err *e);
+/* Delegations made by the decision keep their row, without the link. */
+int store_gov_decision_delete(store *s, const char *ics, int64_t id, int *changed, ics_err *e);
+/* Delegations: holder_kind, holder_code, holder_name, scope, amount_gbp_m,
+ * period_from, period_to, conditions, decision_id (may be null), synthetic. */
+int store_gov_delegation_insert(store *s, const char *ics, const json_t *d, const char *by,
+                                int64_t at, int64_t *id, ics_err *e);
+int store_gov_delegations(store *s, const char *ics, int64_t id, json_t **rows, ics_err *e);
+/* Deletes its outcomes too. */
+int store_gov_delegation_delete(store *s, const char *ics, int64_t id, int *changed, ics_err *e);
+int store_gov_outcome_insert(store *s, int64_t delegation, const char *measure, const char *place,
+                             double target, const char *note, const char *by, int64_t at,
+                             int64_t *id, ics_err *e);
+/* Outcomes with their delegation's holder. */
+int store_gov_outcomes(store *s, const char *ics, int64_t id, json_t **rows, ics_err *e);
+int store_gov_outcome_delete(store *s, const char *ics, int64_t id, int *changed, ics_err *e);
+/* Criteria in order: code, name, board_weight. */
+int store_gov_criteria(store *s, const char *ics, json_t **rows, ics_err *e);
+int store_gov_criteria_replace(store *s, const char *ics, const json_t *rows, ics_err *e);
+/* Survey rows: respondent, criterion, weight, synthetic. */
+int store_gov_survey(store *s, const char *ics, json_t **rows, ics_err *e);
+int store_gov_survey_replace(store *s, const char *ics, const json_t *rows, int64_t *removed,
+                             ics_err *e);
+/* Work areas: name, description, cost_gbp_m, scores (object criterion ->
+ * score), synthetic. */
+int store_gov_area_insert(store *s, const char *ics, const json_t *a, const char *by, int64_t at,
+                          int64_t *id, ics_err *e);
+int store_gov_areas(store *s, const char *ics, int64_t id, json_t **rows, ics_err *e);
+int store_gov_area_delete(store *s, const char *ics, int64_t id, int *changed, ics_err *e);
+
 #endif
