@@ -6,8 +6,10 @@
  * emits the change event. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "app/sitrep.h"
+#include "core/sb.h"
 #include "core/tz.h"
 #include "http/http.h"
 
@@ -40,6 +42,97 @@ static int get_today(http_req *rq, http_resp *rs)
     int rc = query_day(rq, "day", tz_local_date(tz_now()), &day, &e);
     if (!rc) rc = app_sitrep_today(&c, day, &out, &e);
     return reply(rs, rc, &e, 200, out);
+}
+
+/* ---- the return to NHS England ------------------------------------------
+ * The national UEC daily sitrep is a web form (NHS England, "Process and
+ * definitions for the daily situation report web form"), not a file
+ * format, so the return is a CSV whose columns are that form's items for
+ * general and acute beds (core and escalation, occupied at 08:00), adult
+ * critical care, long stays (7+, 14+, 21+ days) and ambulance handovers:
+ * one row per acute or specialist trust that submitted for the day, the
+ * figures exactly as the daily call view holds them. Not collected here,
+ * so not in the file: the adult / paediatric split of G&A beds, paediatric
+ * and neonatal critical care, beds closed for D&V. docs/sitrep.md. */
+
+static const struct {
+    const char *column, *figure;
+} uec_cols[] = {{"ga_core_beds_open", "ga_beds_core"},
+                {"ga_escalation_beds_open", "ga_beds_escalation"},
+                {"ga_beds_occupied_0800", "ga_beds_occupied"},
+                {"adult_cc_beds_open", "cc_beds"},
+                {"adult_cc_beds_occupied", "cc_occupied"},
+                {"patients_los_7plus", "los_7plus"},
+                {"patients_los_14plus", "los_14plus"},
+                {"patients_los_21plus", "los_21plus"},
+                {"patients_not_meeting_criteria_to_reside", "nctr_patients"},
+                {"ambulance_arrivals", "ambulance_arrivals"},
+                {"ambulance_handovers_over_60_min", "handovers_over_60"},
+                {"ed_attendances", "ed_attendances"},
+                {"ed_patients_over_12h", "ed_over_12h"},
+                {NULL, NULL}};
+
+/* One CSV cell: quoted when it holds a comma, quote or line break. */
+static void cell(sb *b, const char *v, int first)
+{
+    if (!first) sb_puts(b, ",");
+    if (!strpbrk(v, ",\"\r\n")) {
+        sb_puts(b, v);
+        return;
+    }
+    sb_puts(b, "\"");
+    for (const char *p = v; *p; p++) sb_printf(b, *p == '"' ? "\"\"" : "%c", *p);
+    sb_puts(b, "\"");
+}
+
+static int get_uec_return(http_req *rq, http_resp *rs)
+{
+    static const char *const allowed[] = {"day", NULL};
+    ics_err e = {0};
+    int64_t day;
+    json_t *out = NULL;
+    app_ctx c = http_app(rq);
+    if (http_query_only(rq, allowed, &e) ||
+        query_day(rq, "day", tz_local_date(tz_now()), &day, &e) ||
+        app_sitrep_today(&c, day, &out, &e))
+        return http_error(rs, &e);
+    sb b;
+    sb_init(&b);
+    cell(&b, "period", 1);
+    cell(&b, "org_code", 0);
+    cell(&b, "org_name", 0);
+    for (int i = 0; uec_cols[i].column; i++) cell(&b, uec_cols[i].column, 0);
+    cell(&b, "submitted_at", 0);
+    cell(&b, "data_origin", 0);
+    sb_puts(&b, "\r\n");
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(out, "providers"), i, p)
+    {
+        const char *kind = json_string_value(json_object_get(p, "kind"));
+        if (!kind || (strcmp(kind, "acute") && strcmp(kind, "specialist"))) continue;
+        if (!json_is_true(json_object_get(p, "submitted"))) continue;
+        json_t *f = json_object_get(p, "figures");
+        cell(&b, json_string_value(json_object_get(out, "day")), 1);
+        cell(&b, json_string_value(json_object_get(p, "org")), 0);
+        cell(&b, json_string_value(json_object_get(p, "name")), 0);
+        for (int k = 0; uec_cols[k].column; k++) {
+            json_t *v = json_object_get(f, uec_cols[k].figure);
+            char num[32] = "";
+            if (json_is_integer(v))
+                snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+            cell(&b, num, 0);
+        }
+        const char *at = json_string_value(json_object_get(p, "submitted_at"));
+        cell(&b, at ? at : "", 0);
+        const char *src = json_string_value(json_object_get(p, "source"));
+        cell(&b, src && strcmp(src, "synthetic") == 0 ? "synthetic" : "submitted", 0);
+        sb_puts(&b, "\r\n");
+    }
+    json_decref(out);
+    http_text(rs, 200, "text/csv; charset=utf-8", b.buf ? b.buf : "", b.len);
+    sb_free(&b);
+    return 0;
 }
 
 static int post_submission(http_req *rq, http_resp *rs)
@@ -258,6 +351,9 @@ static int note_action(http_req *rq, http_resp *rs)
 const http_route http_routes_sitrep[] = {
     {"GET", "/api/v1/sitrep/today", 0, get_today,
      "Daily call view: every provider's OPEL level, drivers, changes, trend and who is missing",
+     &APP_SITREP_TODAY},
+    {"GET", "/api/v1/sitrep/returns/uec", 0, get_uec_return,
+     "The day's return to NHS England's UEC daily sitrep (CSV, one row per acute trust)",
      &APP_SITREP_TODAY},
     {"POST", "/api/v1/sitrep/submissions", 0, post_submission,
      "Submit (or amend, as a new version) a provider's daily sitrep", &APP_SITREP_SUBMIT},
