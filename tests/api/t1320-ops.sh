@@ -73,7 +73,7 @@ awk '
     if (!(fam in type)) sub(/_(bucket|sum|count)$/, "", fam)
     if (!(fam in type)) { print "no TYPE for " name " (line " NR ")"; bad = 1; next }
     if (name ~ /_bucket$/) {
-        key = $1; sub(/,?le="[^"]*"/, "", key)
+        key = $1; sub(/,?le="[^"]*"/, "", key); sub(/\{\}$/, "", key)
         if (key in last && $2 + 0 < last[key]) { print "bucket decreases at line " NR; bad = 1 }
         last[key] = $2 + 0
         if ($1 ~ /le="\+Inf"/) inf[key] = $2
