@@ -74,9 +74,12 @@ trap 'stop_pg; exit 130' INT TERM
 if [ "${ICS_PG:-1}" != 0 ]; then
     log=$B/test-logs/pg-cluster.log
     case ${BUILD:-build} in /*) bin=$B/asan/icsflow ;; *) bin=$PWD/$B/asan/icsflow ;; esac
+    tday=$(TZ=Europe/London date +%F) # lib.sh seeds again on another day
     if out=$(sh scripts/pgcluster.sh start 2>"$log") && eval "$out" &&
         psql -X -q -v ON_ERROR_STOP=1 -d "$ICS_PG_URI/postgres" -c "CREATE DATABASE icsflow_tmpl" >>"$log" 2>&1 &&
-        ICSFLOW_DATA=$PWD/data "$bin" db init --db "$ICS_PG_URI/icsflow_tmpl" >>"$log" 2>&1; then
+        ICSFLOW_DATA=$PWD/data "$bin" db init --db "$ICS_PG_URI/icsflow_tmpl" >>"$log" 2>&1 &&
+        psql -X -q -v ON_ERROR_STOP=1 -d "$ICS_PG_URI/postgres" \
+            -c "COMMENT ON DATABASE icsflow_tmpl IS 'seeded $tday'" >>"$log" 2>&1; then
         export ICS_PG_URI ICS_PG_DIR
         backends="sqlite pg"
         passed=$((passed + 1)); echo "ok   pg-cluster (PostgreSQL template seeded, $ICS_PG_URI)"

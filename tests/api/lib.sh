@@ -76,7 +76,9 @@ mktoken() { # NAME ROLE [ORG] -> prints the token
 # A freshly seeded database, made once per build and copied for each test:
 # seeding under ASan takes seconds, and every script starts from the same
 # state anyway. Rebuilt whenever the binary or the data folder is newer, or
-# it is over an hour old (seeded history is relative to today).
+# it is over an hour old, or was seeded on another London day (seeded
+# history is relative to today, and a run may cross midnight).
+london_day() { TZ=Europe/London date +%F; }
 fresh_db() { # DEST
     if [ "$ICS_BACKEND" = pg ]; then
         fresh_pg "$1"
@@ -86,12 +88,15 @@ fresh_db() { # DEST
     (
         flock 9
         if [ ! -s "$tpl" ] || [ "$BIN" -nt "$tpl" ] || [ -n "$(find "$tpl" -mmin +60)" ] ||
-            [ -n "$(find "$ROOT/data" -newer "$tpl" -print -quit)" ]; then
+            [ -n "$(find "$ROOT/data" -newer "$tpl" -print -quit)" ] ||
+            [ "$(cat "$tpl.day" 2>/dev/null)" != "$(london_day)" ]; then
             rm -f "$tpl" "$tpl-wal" "$tpl-shm"
+            day=$(london_day)
             "$BIN" db init --db "$tpl.new" >/dev/null 2>"$T/init.log" || { cat "$T/init.log"; exit 1; }
             sqlite3 "$tpl.new" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
             rm -f "$tpl.new-wal" "$tpl.new-shm"
             mv "$tpl.new" "$tpl"
+            echo "$day" >"$tpl.day"
         fi
     ) 9>"$B/test-template.lock" || exit 1
     cp "$tpl" "$1"
@@ -102,19 +107,24 @@ fresh_db() { # DEST
 # cluster (tests/run.sh builds it before the first script) and copied with
 # CREATE DATABASE ... TEMPLATE, which is a file copy and takes well under a
 # second. DEST is a URI made by db_new (whose empty database is replaced).
+# The template's comment names the London day it was seeded on; one seeded
+# on another day is seeded again, as fresh_db does for SQLite.
 fresh_pg() { # DEST
     d=${1##*/}
     (
         flock 9
-        if [ "$(psql -X -tAq -d "$ICS_PG_URI/postgres" -c "SELECT count(*) FROM pg_database WHERE datname = 'icsflow_tmpl'")" != 1 ]; then
+        day=$(london_day)
+        if [ "$(psql -X -tAq -d "$ICS_PG_URI/postgres" -c "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = 'icsflow_tmpl'")" != "seeded $day" ]; then
             pg_admin "DROP DATABASE IF EXISTS icsflow_tmpl_new" || exit 1
             pg_admin "CREATE DATABASE icsflow_tmpl_new" || exit 1
             "$BIN" db init --db "$ICS_PG_URI/icsflow_tmpl_new" >/dev/null 2>"$T/init.log" || { cat "$T/init.log"; exit 1; }
+            pg_admin "DROP DATABASE IF EXISTS icsflow_tmpl" || exit 1
             pg_admin "ALTER DATABASE icsflow_tmpl_new RENAME TO icsflow_tmpl" || exit 1
+            pg_admin "COMMENT ON DATABASE icsflow_tmpl IS 'seeded $day'" || exit 1
         fi
+        pg_admin "DROP DATABASE IF EXISTS $d" || exit 1
+        pg_admin "CREATE DATABASE $d TEMPLATE icsflow_tmpl" || exit 1
     ) 9>"${TMPDIR:-/tmp}/icsflow-pg-template.$(echo "$ICS_PG_URI" | tr -c 'a-z0-9' _).lock" || exit 1
-    pg_admin "DROP DATABASE IF EXISTS $d" || exit 1
-    pg_admin "CREATE DATABASE $d TEMPLATE icsflow_tmpl" || exit 1
 }
 
 # db_exists DB: the file exists, or the PostgreSQL database holds icsflow's schema
