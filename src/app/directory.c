@@ -42,7 +42,7 @@ static int import_files(store *s, const char *dir, int required, int *total, ics
         rc = csv_read_file(path, &doc, e);
         if (rc) break;
         int n = 0;
-        rc = store_dir_import_csv(s, c, doc, &n, e);
+        rc = app_dir_rows_import_csv(s, c, doc, &n, e);
         csv_free(doc);
         *total += n;
     }
@@ -203,7 +203,7 @@ int app_dir_put(app_ctx *c, const dir_collection *coll, const json_t *body, cons
     if (k && store_dir_get(c->db, coll, k, &before, NULL) == 0 && !key)
         rc = ics_err_set(e, ICS_ECONFLICT, "%s '%s' already exists; use PUT to replace it",
                          coll->name, k);
-    if (!rc) rc = store_dir_upsert_json(c->db, coll, body, key, after, e);
+    if (!rc) rc = app_dir_rows_upsert_json(c->db, coll, body, key, after, e);
     if (!rc)
         rc = changed(c, coll, before ? "update" : "create",
                      json_string_value(json_object_get(*after, coll->key)), before, *after, e);
@@ -262,7 +262,7 @@ static int import_csv(store *s, const char *path, const char *coll, int *count, 
     csv_doc *doc;
     int rc = csv_read_file(path, &doc, e);
     if (rc) return rc;
-    rc = store_dir_import_csv(s, c, doc, count, e);
+    rc = app_dir_rows_import_csv(s, c, doc, count, e);
     csv_free(doc);
     return rc;
 }
@@ -298,7 +298,7 @@ static int import_json(store *s, const char *path, int *count, ics_err *e)
         json_array_foreach(rows, i, v)
         {
             json_t *after = NULL;
-            rc = store_dir_upsert_json(s, c, v, NULL, &after, e);
+            rc = app_dir_rows_upsert_json(s, c, v, NULL, &after, e);
             json_decref(after);
             if (rc) {
                 ics_err_prefix(e, "%s: %s[%zu]: ", path, c->name, i);

@@ -5,6 +5,7 @@
 #define ICS_APP_DIRECTORY_H
 
 #include "app/app.h"
+#include "core/csv.h"
 #include "directory/directory.h"
 
 extern const app_use APP_DIR_READ;   /* any signed-in role */
@@ -33,6 +34,22 @@ int app_dir_import(app_ctx *c, char *const *paths, int n, const char *coll, int 
  * existing ones work in it as well. ics NULL: app_dir_import. */
 int app_dir_import_ics(app_ctx *c, const char *ics, const char *ics_name, char *const *paths, int n,
                        const char *coll, int *rows, ics_err *e);
+/* ---- checking rows before the store writes them (src/app/directory_rows.c),
+ * inside the caller's transaction, for the use cases above and first start */
+
+/* Every row of a parsed CSV file into collection c: the header (unknown or
+ * missing required columns), one row per key, then each row checked and
+ * written; the first bad row stops it with its file, line, column and
+ * reason. *count (may be NULL) receives the rows written. */
+int app_dir_rows_import_csv(store *s, const dir_collection *c, const csv_doc *doc, int *count,
+                            ics_err *e);
+/* A JSON object (API body or JSON import row) checked and written: unknown
+ * fields, wrong types and missing required fields all in one message; when
+ * key is not NULL it must match the object's key (PUT). *after (may be
+ * NULL) receives the stored row. */
+int app_dir_rows_upsert_json(store *s, const dir_collection *c, const json_t *obj, const char *key,
+                             json_t **after, ics_err *e);
+
 /* Every collection as {name: [rows]}, in dependency order. */
 int app_dir_export(app_ctx *c, json_t **doc, ics_err *e);
 

@@ -1,25 +1,21 @@
 /* store/directory.h - storing the directory collections described in
- * directory/directory.h: validated upserts (import and API), lists with
- * filters and paging, single rows, deletes. */
+ * directory/directory.h: upserts of checked rows, reference look-ups, lists
+ * with filters and paging, single rows, deletes. SQL only: the checks are
+ * src/app/directory_rows.c's. */
 #ifndef ICS_STORE_DIRECTORY_H
 #define ICS_STORE_DIRECTORY_H
 
-#include "core/csv.h"
 #include "directory/directory.h"
 #include "store/store.h"
 
-/* Validate and upsert every row of doc into collection c, inside the
- * caller's transaction. The first bad row stops it with a message naming
- * the file, line, column and reason. *count receives the rows written. */
-int store_dir_import_csv(store *s, const dir_collection *c, const csv_doc *doc, int *count,
-                         ics_err *e);
-
-/* Validate a JSON object (API body or JSON import row) and upsert it.
- * Unknown fields, wrong types and missing required fields are all reported
- * in one message. When key is not NULL it must match the object's key (PUT).
- * *after receives the stored row. */
-int store_dir_upsert_json(store *s, const dir_collection *c, const json_t *obj, const char *key,
-                          json_t **after, ics_err *e);
+/* Upsert one row of collection c, inside the caller's transaction: v[i]
+ * is column i's value as checked and normalised by the application
+ * (src/app/directory_rows.c), "" for NULL; a unit's commissioners are
+ * replaced by its list. Moves the directory's version on. */
+int store_dir_upsert_row(store *s, const dir_collection *c, const char (*v)[256], ics_err *e);
+/* 1 when collection ref has a row whose key is value, 0 when not, or the
+ * negative code of a failed query. */
+int store_dir_ref_exists(store *s, const char *ref, const char *value, ics_err *e);
 
 /* Rows as typed JSON objects (lists become arrays). filters is an object of
  * column -> value for columns marked filter; a list column matches when it

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "app/auth.h"
+#include "app/directory.h"
 #include "app/users.h"
 #include "core/token.h"
 #include "core/tz.h"
@@ -61,7 +62,7 @@ static void add_place(store *s, const char *code, const char *name)
     ics_err e = {0};
     json_t *o = json_pack("{ssss}", "code", code, "name", name), *after = NULL;
     assert_int_equal(
-        store_dir_upsert_json(s, directory_collection_find("places"), o, NULL, &after, &e), 0);
+        app_dir_rows_upsert_json(s, directory_collection_find("places"), o, NULL, &after, &e), 0);
     json_decref(o);
     json_decref(after);
 }
@@ -205,11 +206,11 @@ static void test_upsert_rejects_unknown_reference_and_lists_problems(void **st)
     json_t *o = json_pack("{sssssssssssfsf}", "site_code", "RYJ01", "name", "St Mary's", "org_code",
                           "RYJ", "kind", "acute", "postcode", "W2 1NY", "lat", 51.5, "lon", -0.17);
     json_t *after = NULL;
-    assert_int_equal(store_dir_upsert_json(s, sites, o, NULL, &after, &e), ICS_EINVAL);
+    assert_int_equal(app_dir_rows_upsert_json(s, sites, o, NULL, &after, &e), ICS_EINVAL);
     assert_non_null(strstr(e.msg, "no organisations with ods_code 'RYJ'"));
     json_decref(o);
     o = json_pack("{sisb}", "name", 3, "colour", 1);
-    assert_int_equal(store_dir_upsert_json(s, sites, o, NULL, &after, &e), ICS_EINVAL);
+    assert_int_equal(app_dir_rows_upsert_json(s, sites, o, NULL, &after, &e), ICS_EINVAL);
     assert_non_null(strstr(e.msg, "field 'name' must be a string"));
     assert_non_null(strstr(e.msg, "unknown field 'colour'"));
     assert_non_null(strstr(e.msg, "missing field 'site_code'"));
