@@ -165,7 +165,13 @@ static int prepare(app_ctx *c, const json_t *body, const json_field *fields, rou
     routing_input in;
     char needs[512], pres[512];
     input_from(body, &in, needs, pres, sizeof needs, p);
-    if ((rc = store_routing_load_for(c->db, &in, c->now, d, e))) return rc;
+    /* the bank holidays around the query's local day (a bad time is one
+     * of the problems query_build reports; today's are loaded meanwhile) */
+    int64_t at = c->now;
+    if (in.at) tz_parse(in.at, &at, NULL);
+    tz_local l;
+    tz_to_local(at, &l);
+    if ((rc = store_routing_load_for(c->db, &in, l.date, d, e))) return rc;
     query_build(d, &in, c->now, q, p);
     return 0;
 }
@@ -456,6 +462,50 @@ static void eligible_check(const routing_data *d, const route_query *q, int si, 
     routing_answer_free(&a);
 }
 
+/* ---- a referral's API form ------------------------------------------------ */
+
+static json_t *words_json(const char *text)
+{
+    json_t *a = json_array();
+    char buf[512], *save = NULL;
+    snprintf(buf, sizeof buf, "%s", text ? text : "");
+    for (char *w = strtok_r(buf, " ,", &save); w; w = strtok_r(NULL, " ,", &save))
+        json_array_append_new(a, json_string(w));
+    return a;
+}
+
+/* A stored referral row in its API form (the one the audit trail keeps
+ * too): times as London ISO strings, lists as arrays, synthetic as a
+ * boolean, minutes to attendance and whether the 2 hours were met. */
+static void referral_view(json_t *row)
+{
+    static const char *times[] = {"sent_at", "decided_at", "attended_at", "closed_at"};
+    if (!row) return;
+    json_int_t sent = json_integer_value(json_object_get(row, "sent_at"));
+    json_int_t att = json_integer_value(json_object_get(row, "attended_at"));
+    for (size_t i = 0; i < 4; i++) {
+        json_t *v = json_object_get(row, times[i]);
+        if (json_is_integer(v)) json_object_set_new(row, times[i], iso(json_integer_value(v)));
+    }
+    json_object_set_new(row, "needs", words_json(json_string_value(json_object_get(row, "needs"))));
+    json_object_set_new(row, "flags", words_json(json_string_value(json_object_get(row, "flags"))));
+    json_object_set_new(row, "synthetic",
+                        json_boolean(json_integer_value(json_object_get(row, "synthetic"))));
+    if (att) {
+        json_object_set_new(row, "response_minutes", json_integer((att - sent) / 60));
+        json_object_set_new(row, "within_standard",
+                            json_boolean(att - sent <= (json_int_t)ROUTE_UCR_STANDARD * 60));
+    }
+}
+
+/* One referral in its API form. */
+static int referral_get(store *s, int64_t id, json_t **row, ics_err *e)
+{
+    int rc = store_referral_get(s, id, row, e);
+    if (!rc) referral_view(*row);
+    return rc;
+}
+
 static int referral_event(app_ctx *c, const app_use *u, const char *type, const json_t *before,
                           const json_t *row, ics_err *e)
 {
@@ -573,7 +623,7 @@ int app_routing_referral_receive(app_ctx *c, const json_t *b, json_t **row, int 
         return rc;
     }
     rc = store_referral_insert(c->db, &r, &id, e);
-    if (!rc) rc = store_referral_get(c->db, id, row, e);
+    if (!rc) rc = referral_get(c->db, id, row, e);
     if (!rc)
         rc = referral_event(c, &APP_ROUTING_REFERRAL_CREATE, "referral.created", NULL, *row, e);
     rc = app_end(c, rc, e);
@@ -589,7 +639,7 @@ int app_routing_referral_receive(app_ctx *c, const json_t *b, json_t **row, int 
 static int referral_load(app_ctx *c, const app_use *u, int64_t id, json_t **row, ics_err *e)
 {
     *row = NULL;
-    int rc = store_referral_get(c->db, id, row, e);
+    int rc = referral_get(c->db, id, row, e);
     if (rc) return rc;
     const char *parties[3];
     parties_of(*row, parties);
@@ -637,6 +687,9 @@ int app_routing_referral_list(app_ctx *c, store_referral_filter f, int64_t limit
         f.referrer = f.provider = c->who.org;
     }
     if ((rc = store_referral_list(c->db, &f, limit, offset, rows, total, e))) return rc;
+    size_t i;
+    json_t *r;
+    json_array_foreach(*rows, i, r) referral_view(r);
     /* the rows carry NHS numbers: the read is audited with its filters */
     json_t *detail =
         json_pack("{s:s?, s:s?, s:s?, s:s?, s:I, s:I, s:I}", "organisation", f.referrer, "state",
@@ -653,6 +706,40 @@ static const json_field decline_fields[] = {{"reason", JF_STRING, 1}, {NULL, 0, 
 static const json_field cancel_fields[] = {{"reason", JF_STRING, 0}, {NULL, 0, 0}};
 static const json_field attend_fields[] = {{"attended_at", JF_STRING, 0}, {NULL, 0, 0}};
 static const json_field accept_fields[] = {{NULL, 0, 0}};
+
+/* Apply a lifecycle action inside the caller's transaction: the engine
+ * decides the next state from the stored one; before/after are the rows
+ * in their API form (new references). */
+static int referral_step(app_ctx *c, int64_t id, int action, const char *reason,
+                         int64_t attended_at, json_t **before, json_t **after, ics_err *e)
+{
+    *before = *after = NULL;
+    char name[16];
+    int64_t sent;
+    int rc = store_referral_state(c->db, id, name, &sent, e);
+    if (rc) return rc;
+    int state = routing_state_find(name), next;
+    if ((rc = routing_referral_step(state, action, sent, reason, attended_at, c->now, &next, e)))
+        return rc;
+    if ((rc = referral_get(c->db, id, before, e))) return rc;
+    /* decided_at: accept/decline; attended_at: attend; closed_at: any final state */
+    rc = store_referral_set_state(c->db, id, routing_state_name(state), routing_state_name(next),
+                                  action == REF_ACCEPT || action == REF_DECLINE ? c->now : 0,
+                                  action == REF_ATTEND ? attended_at : 0,
+                                  next != REF_ACCEPTED ? c->now : 0, reason, e);
+    /* an accepted referral uses one of today's places, when the provider
+     * has reported today's capacity (the report's time is kept: freshness
+     * is about the provider's own figure) */
+    if (!rc && action == REF_ACCEPT) {
+        tz_local l;
+        tz_to_local(c->now, &l);
+        int64_t midnight = 0;
+        tz_local_to_utc(l.year, l.month, l.day, 0, 0, 0, &midnight, NULL);
+        rc = store_referral_use_place(c->db, id, midnight, e);
+    }
+    if (!rc) rc = referral_get(c->db, id, after, e);
+    return rc;
+}
 
 /* One lifecycle step: action is REF_ACCEPT .. REF_CANCEL. */
 static int step(app_ctx *c, const app_use *u, const char *event, int action, int64_t id,
@@ -684,7 +771,7 @@ static int step(app_ctx *c, const app_use *u, const char *event, int action, int
                            routing_action_name(action));
     json_t *before = NULL;
     if ((rc = app_begin(c, e))) return rc;
-    rc = store_referral_step(c->db, id, action, reason, attended, c->now, &before, row, e);
+    rc = referral_step(c, id, action, reason, attended, &before, row, e);
     if (!rc) rc = referral_event(c, u, event, before, *row, e);
     rc = app_end(c, rc, e);
     json_decref(before);
@@ -758,6 +845,14 @@ int app_routing_referral_generate(app_ctx *c, const app_routing_gen *g, int *n, 
 static const json_field capacity_fields[] = {
     {"used_today", JF_INT, 1}, {"capacity", JF_INT, 0}, {NULL, 0, 0}};
 
+/* A capacity row in its API form: the time it was reported in London ISO form. */
+static void capacity_view(json_t *row)
+{
+    if (!row) return;
+    json_int_t t = json_integer_value(json_object_get(row, "updated_at"));
+    json_object_set_new(row, "updated_at", iso(t));
+}
+
 int app_routing_capacity_set(app_ctx *c, const char *id, const json_t *b, json_t **row, ics_err *e)
 {
     *row = NULL;
@@ -781,6 +876,8 @@ int app_routing_capacity_set(app_ctx *c, const char *id, const json_t *b, json_t
     if ((rc = app_begin(c, e))) return rc;
     rc = store_routing_capacity_set(c->db, id, (int)used, (int)cap, c->now, c->who.name, &before,
                                     row, e);
+    capacity_view(before);
+    capacity_view(*row);
     if (!rc)
         rc = app_record(c, &APP_ROUTING_CAPACITY_SET, "services", id, before, *row,
                         "service.capacity", parties,

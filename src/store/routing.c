@@ -226,7 +226,7 @@ int store_routing_load(store *s, routing_data *d, ics_err *e)
 /* Only what one query needs: its districts and the bank holidays around its
  * time (the finder looks one day back and eight ahead), and the places'
  * names, so a route request is a few small indexed reads. */
-int store_routing_load_for(store *s, const routing_input *in, int64_t now, routing_data *d,
+int store_routing_load_for(store *s, const routing_input *in, int64_t day, routing_data *d,
                            ics_err *e)
 {
     memset(d, 0, sizeof *d);
@@ -246,11 +246,7 @@ int store_routing_load_for(store *s, const routing_input *in, int64_t now, routi
     } else if (!rc) {
         rc = load_districts(s, d, NULL, NULL, NULL, 1, e);
     }
-    int64_t at = now;
-    if (in->at) tz_parse(in->at, &at, NULL);
-    tz_local l;
-    tz_to_local(at, &l);
-    if (!rc) rc = load_bank_holidays(s, d, l.date - 2, l.date + 10, e);
+    if (!rc) rc = load_bank_holidays(s, d, day - 2, day + 10, e);
     if (!rc) rc = load_places(s, d, e);
     if (rc) store_routing_data_free(d);
     return rc;
@@ -279,26 +275,6 @@ int store_routing_place_index(const routing_data *d, const char *code)
     for (int i = 0; code && i < d->nplaces; i++)
         if (strcmp(d->places[i], code) == 0) return i;
     return -1;
-}
-
-/* ---- JSON helpers ------------------------------------------------------ */
-
-static json_t *iso(int64_t t)
-{
-    if (!t) return json_null();
-    char b[32];
-    tz_format(t, b, sizeof b);
-    return json_string(b);
-}
-
-static json_t *words_json(const char *text)
-{
-    json_t *a = json_array();
-    char buf[512], *save = NULL;
-    snprintf(buf, sizeof buf, "%s", text ? text : "");
-    for (char *w = strtok_r(buf, " ,", &save); w; w = strtok_r(NULL, " ,", &save))
-        json_array_append_new(a, json_string(w));
-    return a;
 }
 
 /* ---- capacity ---------------------------------------------------------- */
@@ -343,10 +319,6 @@ static int capacity_row(store *s, const char *id, json_t **row, ics_err *e)
                              "FROM service_capacity WHERE service_id = ?",
                              p, row, e);
     json_decref(p);
-    if (rc == 0) {
-        json_int_t t = json_integer_value(json_object_get(*row, "updated_at"));
-        json_object_set_new(*row, "updated_at", iso(t));
-    }
     return rc;
 }
 
@@ -458,28 +430,6 @@ int store_referral_insert(store *s, const store_referral_new *r, int64_t *id, ic
     " r.decided_at, r.attended_at, r.closed_at, r.reason, r.notes, r.synthetic, r.created_by,"     \
     " r.message_id"
 
-/* Turn stored columns into their API form: times as London ISO strings,
- * lists as arrays, minutes to attendance, and whether the 2 hours were met. */
-static void referral_fix(json_t *row)
-{
-    static const char *times[] = {"sent_at", "decided_at", "attended_at", "closed_at"};
-    json_int_t sent = json_integer_value(json_object_get(row, "sent_at"));
-    json_int_t att = json_integer_value(json_object_get(row, "attended_at"));
-    for (size_t i = 0; i < 4; i++) {
-        json_t *v = json_object_get(row, times[i]);
-        if (json_is_integer(v)) json_object_set_new(row, times[i], iso(json_integer_value(v)));
-    }
-    json_object_set_new(row, "needs", words_json(json_string_value(json_object_get(row, "needs"))));
-    json_object_set_new(row, "flags", words_json(json_string_value(json_object_get(row, "flags"))));
-    json_object_set_new(row, "synthetic",
-                        json_boolean(json_integer_value(json_object_get(row, "synthetic"))));
-    if (att) {
-        json_object_set_new(row, "response_minutes", json_integer((att - sent) / 60));
-        json_object_set_new(row, "within_standard",
-                            json_boolean(att - sent <= (json_int_t)ROUTE_UCR_STANDARD * 60));
-    }
-}
-
 int store_referral_get(store *s, int64_t id, json_t **row, ics_err *e)
 {
     json_t *p = json_pack("[I]", (json_int_t)id);
@@ -490,7 +440,6 @@ int store_referral_get(store *s, int64_t id, json_t **row, ics_err *e)
     json_decref(p);
     if (rc == ICS_ENOTFOUND)
         return ics_err_set(e, ICS_ENOTFOUND, "no referral %lld", (long long)id);
-    if (!rc) referral_fix(*row);
     return rc;
 }
 
@@ -577,66 +526,54 @@ int store_referral_list(store *s, const store_referral_filter *f, int64_t limit,
     sb_free(&q);
     sb_free(&w);
     json_decref(p);
-    if (rc) return rc;
-    size_t i;
-    json_t *r;
-    json_array_foreach(*rows, i, r) referral_fix(r);
-    return 0;
+    return rc;
 }
 
-int store_referral_step(store *s, int64_t id, int action, const char *reason, int64_t attended_at,
-                        int64_t now, json_t **before, json_t **after, ics_err *e)
+int store_referral_state(store *s, int64_t id, char state[16], int64_t *sent_at, ics_err *e)
 {
-    assert(store_tx_depth(s) > 0); /* the caller's transaction holds the audit too */
-    *before = *after = NULL;
-    json_t *p = json_pack("[I]", (json_int_t)id);
-    json_t *raw;
+    json_t *p = json_pack("[I]", (json_int_t)id), *raw;
     int rc = store_query_one(s, "SELECT state, sent_at FROM referrals WHERE id = ?", p, &raw, e);
     json_decref(p);
     if (rc == ICS_ENOTFOUND)
         return ics_err_set(e, ICS_ENOTFOUND, "no referral %lld", (long long)id);
     if (rc) return rc;
-    int state = routing_state_find(json_string_value(json_object_get(raw, "state")));
-    int64_t sent = json_integer_value(json_object_get(raw, "sent_at"));
+    snprintf(state, 16, "%s", json_string_value(json_object_get(raw, "state")));
+    *sent_at = json_integer_value(json_object_get(raw, "sent_at"));
     json_decref(raw);
-    int next;
-    if ((rc = routing_referral_step(state, action, sent, reason, attended_at, now, &next, e)))
-        return rc;
-    if ((rc = store_referral_get(s, id, before, e))) return rc;
-    /* decided_at: accept/decline; attended_at: attend; closed_at: any final state */
-    p = json_pack("[s I I I s? I s]", routing_state_name(next),
-                  (json_int_t)(action == REF_ACCEPT || action == REF_DECLINE ? now : 0),
-                  (json_int_t)(action == REF_ATTEND ? attended_at : 0),
-                  (json_int_t)(next != REF_ACCEPTED ? now : 0), reason && *reason ? reason : NULL,
-                  (json_int_t)id, routing_state_name(state));
-    rc = store_exec_params(s,
-                           "UPDATE referrals SET state = ?,"
-                           " decided_at = COALESCE(NULLIF(?, 0), decided_at),"
-                           " attended_at = COALESCE(NULLIF(?, 0), attended_at),"
-                           " closed_at = COALESCE(NULLIF(?, 0), closed_at),"
-                           " reason = COALESCE(?, reason) WHERE id = ? AND state = ?",
-                           p, e);
+    return 0;
+}
+
+int store_referral_set_state(store *s, int64_t id, const char *from, const char *to,
+                             int64_t decided_at, int64_t attended_at, int64_t closed_at,
+                             const char *reason, ics_err *e)
+{
+    assert(store_tx_depth(s) > 0); /* the caller's transaction holds the audit too */
+    json_t *p =
+        json_pack("[s I I I s? I s]", to, (json_int_t)decided_at, (json_int_t)attended_at,
+                  (json_int_t)closed_at, reason && *reason ? reason : NULL, (json_int_t)id, from);
+    int rc = store_exec_params(s,
+                               "UPDATE referrals SET state = ?,"
+                               " decided_at = COALESCE(NULLIF(?, 0), decided_at),"
+                               " attended_at = COALESCE(NULLIF(?, 0), attended_at),"
+                               " closed_at = COALESCE(NULLIF(?, 0), closed_at),"
+                               " reason = COALESCE(?, reason) WHERE id = ? AND state = ?",
+                               p, e);
     json_decref(p);
     if (!rc && store_changes(s) != 1)
         rc = ics_err_set(e, ICS_ECONFLICT, "referral %lld changed meanwhile: try again",
                          (long long)id);
-    /* an accepted referral uses one of today's places, when the provider
-     * has reported today's capacity (the report's time is kept: freshness
-     * is about the provider's own figure) */
-    if (!rc && action == REF_ACCEPT) {
-        tz_local l;
-        tz_to_local(now, &l);
-        int64_t midnight = 0;
-        tz_local_to_utc(l.year, l.month, l.day, 0, 0, 0, &midnight, NULL);
-        p = json_pack("[I I]", (json_int_t)id, (json_int_t)midnight);
-        rc = store_exec_params(s,
+    return rc;
+}
+
+int store_referral_use_place(store *s, int64_t id, int64_t since, ics_err *e)
+{
+    json_t *p = json_pack("[I I]", (json_int_t)id, (json_int_t)since);
+    int rc = store_exec_params(s,
                                "UPDATE service_capacity SET used_today = used_today + 1"
                                " WHERE service_id = (SELECT service_id FROM referrals WHERE id = ?)"
                                " AND updated_at >= ?",
                                p, e);
-        json_decref(p);
-    }
-    if (!rc) rc = store_referral_get(s, id, after, e);
+    json_decref(p);
     return rc;
 }
 

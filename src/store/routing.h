@@ -24,8 +24,9 @@ typedef struct routing_data {
 
 int store_routing_load(store *s, routing_data *out, ics_err *e);
 struct routing_input;
-/* Only what one finder query needs (its districts, nearby bank holidays). */
-int store_routing_load_for(store *s, const struct routing_input *in, int64_t now, routing_data *out,
+/* Only what one finder query needs: its districts, and the bank holidays
+ * from two days before to ten after day (a local day number, tz.h's). */
+int store_routing_load_for(store *s, const struct routing_input *in, int64_t day, routing_data *out,
                            ics_err *e);
 void store_routing_data_free(routing_data *d);
 
@@ -80,7 +81,9 @@ typedef struct store_referral_new {
 } store_referral_new;
 
 int store_referral_insert(store *s, const store_referral_new *r, int64_t *id, ics_err *e);
-/* One referral as JSON (times in London ISO form); ICS_ENOTFOUND. */
+/* One referral's row as stored (times in seconds, needs and flags as
+ * space-separated words, synthetic 0/1; the API's form is the
+ * application's); ICS_ENOTFOUND. */
 int store_referral_get(store *s, int64_t id, json_t **row, ics_err *e);
 
 /* Filters for a list; NULL / 0 = any. referrer/provider: visibility. When
@@ -102,10 +105,17 @@ typedef struct store_referral_filter {
 int store_referral_list(store *s, const store_referral_filter *f, int64_t limit, int64_t offset,
                         json_t **rows, int64_t *total, ics_err *e);
 
-/* Apply a lifecycle action (the engine checks it); before/after are the
- * rows (new references). */
-int store_referral_step(store *s, int64_t id, int action, const char *reason, int64_t attended_at,
-                        int64_t now, json_t **before, json_t **after, ics_err *e);
+/* A referral's state name and when it was sent; ICS_ENOTFOUND. */
+int store_referral_state(store *s, int64_t id, char state[16], int64_t *sent_at, ics_err *e);
+/* Move a referral from state from to state to inside the caller's
+ * transaction, setting each instant that is not 0 and the reason when
+ * given; ICS_ECONFLICT when it is no longer in state from. */
+int store_referral_set_state(store *s, int64_t id, const char *from, const char *to,
+                             int64_t decided_at, int64_t attended_at, int64_t closed_at,
+                             const char *reason, ics_err *e);
+/* One of today's places used by referral id's service, when its capacity
+ * was reported at or after since. */
+int store_referral_use_place(store *s, int64_t id, int64_t since, ics_err *e);
 
 /* Referrals sent in [from, to) as the report engine's structs, indexed by
  * d's services and places. */
