@@ -8,6 +8,8 @@
 #include "core/metrics.h"
 #include "store/jobs.h"
 
+const app_use APP_OPS_METRICS = {"ops.metrics", ROLE_ADMIN, APP_SCOPE_NONE};
+
 int app_ready(store *s, ics_err *e)
 {
     assert(s);

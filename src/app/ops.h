@@ -4,8 +4,13 @@
 #ifndef ICS_APP_OPS_H
 #define ICS_APP_OPS_H
 
+#include "app/app.h"
 #include "core/error.h"
 #include "store/store.h"
+
+/* "ops.metrics": reading /metrics with a user's token (administrators; the
+ * separate metrics token is the server's own check, not a user's). */
+extern const app_use APP_OPS_METRICS;
 
 /* 0 when this server can serve: the database answers and no schema step
  * this program knows is missing from it. ICS_EBUSY with the reason else. */

@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/sb.h"
+#include "core/tz.h"
 #include "http/http.h"
 #include "http/limits.h"
 #include "http/reqlog.h"
@@ -89,7 +90,8 @@ static int allowed(http_req *rq, http_resp *rs)
         return 0;
     }
     reqlog_user(u.name);
-    if (!(u.role_bit & ROLE_ADMIN)) {
+    app_ctx c = app_ctx_user(rq->db, &u, "api", tz_now());
+    if (app_allow(&c, &APP_OPS_METRICS, &e)) {
         http_problem(rs, 403, "only an administrator (or the metrics token) may read /metrics",
                      NULL);
         return 0;
