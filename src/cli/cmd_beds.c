@@ -328,8 +328,7 @@ int cmd_beds(int argc, char **argv)
 {
     const char *db = cli_default_db(), *ref = NULL, *bed = NULL, *policy = NULL, *at = NULL,
                *dest = NULL, *ready = NULL, *from = NULL, *to = NULL, *set = NULL, *closure = NULL,
-               *note = NULL, *unit = NULL, *snapshot = NULL, *stays = NULL, *days = NULL,
-               *seed = NULL;
+               *note = NULL, *unit = NULL, *snapshot = NULL, *stays = NULL, *days = NULL;
     int as_json = 0, apply = 0, all = 0, confirm = 0;
     long nstale = 24, ndays = 14, gdays = SEED_DAYS, gseed = SEED_DEFAULT;
     double km = 0;
@@ -358,7 +357,7 @@ int cmd_beds(int argc, char **argv)
         CLI_OPT_TEXT("stays", &stays, "FILE  import: historic stays (unit_code,admitted,...)"),
         CLI_OPT_TEXT("days", &days,
                      "N  generate: days of history (default 365); board: history days"),
-        CLI_OPT_TEXT("seed", &seed, "S  generate: random seed (default 20260101)"),
+        CLI_OPT_INT("seed", &gseed, 0, 2000000000, "S  generate: random seed (default 20260101)"),
         CLI_OPT_INT("stale-hours", &nstale, 1, 720,
                     "H  board: figures older than this are stale (default 24)"),
         CLI_OPT_FLAG("json", &as_json, "print JSON"),
@@ -389,7 +388,6 @@ int cmd_beds(int argc, char **argv)
     if (!strcmp(act, "board") && days && cli_int("beds", "days", days, 1, 366, &ndays)) return 2;
     if (!strcmp(act, "generate")) {
         if (days && cli_int("beds", "days", days, 1, 3660, &gdays)) return 2;
-        if (seed && cli_int("beds", "seed", seed, 0, 2000000000L, &gseed)) return 2;
     }
     if ((!strcmp(act, "offer") || !strcmp(act, "accept") || !strcmp(act, "admit") ||
          !strcmp(act, "discharge")) &&

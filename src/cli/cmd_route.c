@@ -193,17 +193,11 @@ static void print_referral_line(json_t *r)
            m);
 }
 
-static int referral_generate(app_ctx *c, const char *from_s, const char *days_s,
-                             const char *per_day_s, const char *seed_s, int replace, ics_err *e)
+static int referral_generate(app_ctx *c, const char *from_s, long days, double per_day, long seed,
+                             int replace, ics_err *e)
 {
-    app_routing_gen g = {0, GEN_DAYS, GEN_PER_DAY, GEN_SEED, replace, progress_report, NULL};
-    long days = GEN_DAYS, seed = GEN_SEED;
+    app_routing_gen g = {0, (int)days, per_day, (uint64_t)seed, replace, progress_report, NULL};
     if (tz_parse_date(from_s ? from_s : GEN_FROM, &g.from, e)) return ICS_EINVAL;
-    if (days_s && cli_int("referral", "days", days_s, 1, 3660, &days)) return 2;
-    if (per_day_s && cli_double("referral", "per-day", per_day_s, 0.001, 500, &g.per_day)) return 2;
-    if (seed_s && cli_int("referral", "seed", seed_s, 0, 2147483647L, &seed)) return 2;
-    g.days = (int)days;
-    g.seed = (uint64_t)seed;
     progress p;
     progress_init(&p, "generating referrals");
     g.progress_arg = &p;
@@ -244,7 +238,9 @@ int cmd_referral(int argc, char **argv)
     double lat = NAN, lon = NAN;
     long agev = -1;
     const char *notes = NULL, *override = NULL, *reason = NULL, *at = NULL, *state = NULL;
-    const char *from = NULL, *to = NULL, *limit = NULL, *days = NULL, *per_day = NULL, *seed = NULL;
+    const char *from = NULL, *to = NULL;
+    long days = GEN_DAYS, seed = GEN_SEED, lim = 50;
+    double per_day = GEN_PER_DAY;
     int json = 0, replace = 0;
     const cli_opt opts[] = {
         CLI_OPT_DB(&db),
@@ -265,10 +261,11 @@ int cmd_referral(int argc, char **argv)
         CLI_OPT_TEXT("state", &state, "STATE  list filter"),
         CLI_OPT_TEXT("from", &from, "TIME  list filter / generate start date"),
         CLI_OPT_TEXT("to", &to, "TIME  list filter"),
-        CLI_OPT_TEXT("limit", &limit, "N  rows to list (default 50)"),
-        CLI_OPT_TEXT("days", &days, "N  days to generate (default 365)"),
-        CLI_OPT_TEXT("per-day", &per_day, "X  referrals a day per borough (default 7)"),
-        CLI_OPT_TEXT("seed", &seed, "N  generator seed"),
+        CLI_OPT_INT("limit", &lim, 1, 100000, "N  rows to list (default 50)"),
+        CLI_OPT_INT("days", &days, 1, 3660, "N  days to generate (default 365)"),
+        CLI_OPT_NUMBER("per-day", &per_day, 0.001, 500,
+                       "X  referrals a day per borough (default 7)"),
+        CLI_OPT_INT("seed", &seed, 0, CLI_INT_MAX, "N  generator seed"),
         CLI_OPT_FLAG("replace", &replace, "  generate: delete earlier synthetic referrals first"),
         CLI_OPT_FLAG("json", &json, "  print JSON"),
         CLI_OPT_END};
@@ -312,7 +309,6 @@ int cmd_referral(int argc, char **argv)
     if (strcmp(action, "generate") == 0) {
         rc = referral_generate(&c, from, days, per_day, seed, replace, &e);
         store_close(s);
-        if (rc == 2) return 2;
         return rc ? cli_fail("referral", &e) : 0;
     }
     if (strcmp(action, "show") == 0) {
@@ -336,11 +332,6 @@ int cmd_referral(int argc, char **argv)
         f.state = state;
         f.service = service;
         f.place = place;
-        long lim = 50;
-        if (limit && cli_int("referral", "limit", limit, 1, 100000, &lim)) {
-            store_close(s);
-            return 2;
-        }
         if (state && routing_state_find(state) < 0) {
             store_close(s);
             return cli_usage_error("referral",
