@@ -141,17 +141,47 @@ start_server() {
         fresh_db "$DB"
         ADMIN=$(mktoken admin admin QRV)
     fi
-    rm -f "$T/port"
+    : >"$T/server.log"
     # SERVE_ARGS: extra `icsflow serve` options for one test (e.g. limits)
     # shellcheck disable=SC2086
-    "$SERVE_BIN" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$T/port" ${SERVE_ARGS:-} >"$T/server.log" 2>&1 &
-    PID=$!
+    serve_bg "$T/port" "$T/server.log" ${SERVE_ARGS:-}
+    PID=$BGPID URL=$BGURL
+}
+
+# serve_bg PORTFILE LOG [ARGS...]: `icsflow serve` on $DB in the background
+# on a free loopback port, appending to LOG; waits for its port (20 s, else
+# the script stops with the log) and sets BGPID and BGURL
+serve_bg() {
+    pf=$1 lg=$2
+    shift 2
+    rm -f "$pf"
+    "$SERVE_BIN" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$pf" "$@" >>"$lg" 2>&1 &
+    BGPID=$!
     i=0
-    while [ ! -s "$T/port" ]; do
-        i=$((i + 1)); [ $i -gt 200 ] && { echo "server did not start"; cat "$T/server.log"; exit 1; }
+    while [ ! -s "$pf" ]; do
+        i=$((i + 1)); [ $i -gt 400 ] && { echo "server ($lg) did not start"; cat "$lg"; exit 1; }
         sleep 0.05
     done
-    URL="http://127.0.0.1:$(cat "$T/port")"
+    BGURL="http://127.0.0.1:$(cat "$pf")"
+}
+
+# start_server2: a second server on the same database (several servers on
+# one database), its log in $T/server2.log; sets PID2 and URL2
+start_server2() {
+    : >"$T/server2.log"
+    serve_bg "$T/port2" "$T/server2.log"
+    PID2=$BGPID URL2=$BGURL
+}
+
+# stop_server2: SIGTERM to the second server; checks it stops cleanly and
+# its log has no sanitizer report
+stop_server2() {
+    kill -TERM "$PID2"
+    wait "$PID2"; st=$?
+    PID2=""
+    check "the second server stops cleanly (exit $st)" [ "$st" -eq 0 ]
+    check "its log is free of sanitizer reports" \
+        [ "$(grep -c 'ERROR: AddressSanitizer\|runtime error:\|LeakSanitizer\|ThreadSanitizer' "$T/server2.log")" -eq 0 ]
 }
 
 stop_server() {
@@ -246,6 +276,7 @@ finish() {
 # cluster when this script started one), then the temporary folder
 cleanup() {
     [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+    [ -n "${PID2:-}" ] && kill "$PID2" 2>/dev/null && wait "$PID2" 2>/dev/null
     if [ -n "$OWN_PG" ]; then
         sh "$ROOT/scripts/pgcluster.sh" stop "$OWN_PG"
     else

@@ -12,15 +12,8 @@ LNWH=$(mktoken lnwh_ucr clinician R1K) # provider of UCR-EAL
 A=$URL
 
 # the second server, on the same database
-rm -f "$T/port2"
-"$SERVE_BIN" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$T/port2" >"$T/server2.log" 2>&1 &
-PID2=$!
-i=0
-while [ ! -s "$T/port2" ]; do
-    i=$((i + 1)); [ $i -gt 400 ] && { echo "second server did not start"; cat "$T/server2.log"; exit 1; }
-    sleep 0.05
-done
-B="http://127.0.0.1:$(cat "$T/port2")"
+start_server2
+B=$URL2
 
 CATHETER='{"place":"E09000009","needs":["catheter"],"age":70,"at":"2026-11-24T11:00"}'
 api POST /api/v1/route "$LAS" "$CATHETER"
@@ -76,9 +69,5 @@ api POST /api/v1/route "$LAS" "$CATHETER"
 jqcheck "server A's next answer no longer lists it" \
     '[.eligible[], .excluded[] | select(.service_id == "UCR-EAL2")] | length == 0'
 
-kill -TERM "$PID2"
-wait "$PID2"
-check "the second server stops cleanly" [ $? -eq 0 ]
-check "its log is free of sanitizer reports" \
-    [ "$(grep -c 'ERROR: AddressSanitizer\|runtime error:\|LeakSanitizer' "$T/server2.log")" -eq 0 ]
+stop_server2
 finish

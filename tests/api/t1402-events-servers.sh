@@ -9,15 +9,8 @@
 start_server
 COORD=$(mktoken coord coordinator QRV)
 A=$URL
-rm -f "$T/port2"
-"$SERVE_BIN" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$T/port2" >"$T/server2.log" 2>&1 &
-PID2=$!
-i=0
-while [ ! -s "$T/port2" ]; do
-    i=$((i + 1)); [ $i -gt 400 ] && { echo "second server did not start"; cat "$T/server2.log"; exit 1; }
-    sleep 0.05
-done
-B="http://127.0.0.1:$(cat "$T/port2")"
+start_server2
+B=$URL2
 
 # stream NAME SERVER: an event stream on SERVER into $T/NAME, from now
 stream() {
@@ -71,7 +64,5 @@ check "server A's stream too" [ "$(ids ona)" = "$want" ]
 check "both servers listened (no listening errors logged)" \
     sh -c "! grep -q 'cannot listen\|listening connection lost' '$T/server.log' '$T/server2.log'"
 
-kill -TERM "$PID2"
-wait "$PID2"
-check "the second server stops cleanly" [ $? -eq 0 ]
+stop_server2
 finish
