@@ -6,22 +6,10 @@
 //   node oidc_logout.mjs ISSUER JAR
 // Prints one JSON line: {status} of the confirmation, or {error}. Loopback only.
 import { readFileSync } from 'node:fs';
+import { browser } from './oidc_browser.mjs';
 
 const [issuer, jarFile] = process.argv.slice(2);
-const jar = new Map(JSON.parse(readFileSync(jarFile, 'utf8')));
-const cookieHeader = () => [...jar.entries()].map(([k, v]) => `${k}=${v}`).join('; ');
-function keep(res) {
-  for (const c of res.headers.getSetCookie?.() ?? []) {
-    const [kv] = c.split(';');
-    const i = kv.indexOf('=');
-    jar.set(kv.slice(0, i).trim(), kv.slice(i + 1));
-  }
-}
-async function go(url, opts = {}) {
-  const res = await fetch(url, { redirect: 'manual', ...opts, headers: { cookie: cookieHeader(), ...(opts.headers || {}) } });
-  keep(res);
-  return res;
-}
+const { go } = browser(JSON.parse(readFileSync(jarFile, 'utf8')));
 try {
   const disco = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
   const endUrl = disco.end_session_endpoint;

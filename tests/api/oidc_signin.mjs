@@ -8,22 +8,10 @@
 // Prints one JSON line: {callback} (the callback URL with code and state)
 // or {error}. Talks only to loopback servers.
 import { writeFileSync } from 'node:fs';
+import { browser } from './oidc_browser.mjs';
 
 const [loginUrl, user, jarFile] = process.argv.slice(2);
-const jar = new Map();
-const cookieHeader = () => [...jar.entries()].map(([k, v]) => `${k}=${v}`).join('; ');
-function keep(res) {
-  for (const c of res.headers.getSetCookie?.() ?? []) {
-    const [kv] = c.split(';');
-    const i = kv.indexOf('=');
-    jar.set(kv.slice(0, i).trim(), kv.slice(i + 1));
-  }
-}
-async function go(url, opts = {}) {
-  const res = await fetch(url, { redirect: 'manual', ...opts, headers: { cookie: cookieHeader(), ...(opts.headers || {}) } });
-  keep(res);
-  return res;
-}
+const { jar, go } = browser();
 try {
   let res = await go(loginUrl);
   if (res.status !== 303 && res.status !== 302) throw new Error(`login answered ${res.status}`);

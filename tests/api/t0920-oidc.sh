@@ -7,27 +7,7 @@
 # code, a token signed with a key the server does not trust, and a revoked
 # user refused; failed callbacks rate-limited.
 . "$(dirname "$0")/lib.sh"
-HERE=$(cd "$(dirname "$0")" && pwd)
-command -v node >/dev/null 2>&1 || { nok "node is installed (scripts/deps.sh test)"; finish; exit 1; }
-[ -f "$ROOT/node_modules/oidc-provider/package.json" ] || { nok "node_modules/oidc-provider is installed (npm ci)"; finish; exit 1; }
-
-free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
-IPORT=$(free_port)
-OPORT=$(free_port)
-REDIRECT="http://127.0.0.1:$IPORT/api/v1/auth/oidc/callback"
-OP_PID=""
-start_provider() {
-    rm -f "$T/op.log"
-    (cd "$ROOT" && exec node "$HERE/oidc_provider.mjs" "$OPORT" icsflow-test s3cret-test "$REDIRECT") >"$T/op.log" 2>&1 &
-    OP_PID=$!
-    i=0
-    until grep -q ready "$T/op.log" 2>/dev/null; do
-        i=$((i + 1)); [ $i -gt 200 ] && { echo "provider did not start"; cat "$T/op.log"; exit 1; }
-        sleep 0.1
-    done
-}
-stop_provider() { [ -n "$OP_PID" ] && kill -TERM "$OP_PID" 2>/dev/null; wait "$OP_PID" 2>/dev/null; OP_PID=""; }
-trap 'stop_provider; cleanup' EXIT
+. "$(dirname "$0")/oidc.sh"
 start_provider
 
 export ICSFLOW_OIDC_CLIENT_SECRET=s3cret-test

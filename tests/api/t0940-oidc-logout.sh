@@ -8,25 +8,8 @@
 # another issuer, expired, carrying a nonce or no logout event, naming
 # nobody, or signed with another key end nothing and get 400.
 . "$(dirname "$0")/lib.sh"
-HERE=$(cd "$(dirname "$0")" && pwd)
-command -v node >/dev/null 2>&1 || { nok "node is installed (scripts/deps.sh test)"; finish; exit 1; }
-[ -f "$ROOT/node_modules/oidc-provider/package.json" ] || { nok "node_modules/oidc-provider is installed (npm ci)"; finish; exit 1; }
-
-free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
-IPORT=$(free_port)
-OPORT=$(free_port)
-ISSUER="http://127.0.0.1:$OPORT"
-REDIRECT="http://127.0.0.1:$IPORT/api/v1/auth/oidc/callback"
-BACKCHANNEL="http://127.0.0.1:$IPORT/api/v1/auth/oidc/backchannel-logout"
-OP_PID=""
-(cd "$ROOT" && exec node "$HERE/oidc_provider.mjs" "$OPORT" icsflow-test s3cret-test "$REDIRECT" "$BACKCHANNEL") >"$T/op.log" 2>&1 &
-OP_PID=$!
-i=0
-until grep -q ready "$T/op.log" 2>/dev/null; do
-    i=$((i + 1)); [ $i -gt 200 ] && { echo "provider did not start"; cat "$T/op.log"; exit 1; }
-    sleep 0.1
-done
-trap '[ -n "$OP_PID" ] && kill -TERM "$OP_PID" 2>/dev/null; [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"' EXIT
+. "$(dirname "$0")/oidc.sh"
+start_provider "$BACKCHANNEL"
 
 export ICSFLOW_OIDC_CLIENT_SECRET=s3cret-test
 SERVE_ARGS="--listen 127.0.0.1:$IPORT --oidc-issuer $ISSUER
@@ -134,5 +117,5 @@ jqcheck "the problem says it was used before" '.detail | test("used before")'
 # pasted tokens (service accounts) are not sessions of the provider
 api GET /api/v1/me "$ADMIN"
 expect "a pasted token still works" 200
-kill -TERM "$OP_PID" 2>/dev/null; wait "$OP_PID" 2>/dev/null; OP_PID=""
+stop_provider
 finish
