@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "store/backend.h"
+#include "unit/stmtcache_check.h"
 
 static void rewrites_to(const char *sql, const char *want, int want_params)
 {
@@ -264,50 +265,12 @@ static void test_pg_statement_cache_reuses_and_survives_reconnect(void **st)
     json_decref(p);
 }
 
-/* Run sql once through the cache. */
-static void run_once(store *s, const char *sql)
-{
-    store_stmt *q;
-    ics_err e = {0};
-    assert_int_equal(store_prepare(s, sql, &q, &e), 0);
-    assert_int_equal(store_step(q, &e), 1);
-    store_finalize(q);
-}
-
 /* The same LRU rules as SQLite's cache (stmtcache.h): the least recently
  * used idle statement is the one deallocated, a busy one is never. */
 static void test_pg_statement_cache_evicts_least_recently_used(void **st)
 {
     NEED_PG();
-    store *s = *st;
-    char sql[80], first[80];
-    snprintf(first, sizeof first, "SELECT %d", 0);
-    for (int i = 0; i < 64; i++) {
-        snprintf(sql, sizeof sql, "SELECT %d", i);
-        run_once(s, sql);
-    }
-    assert_true(store_stmt_cached(s, first));
-    run_once(s, first); /* now the most recent: "SELECT 1" is the oldest */
-    run_once(s, "SELECT 1000");
-    assert_true(store_stmt_cached(s, first));
-    assert_false(store_stmt_cached(s, "SELECT 1"));
-    assert_true(store_stmt_cached(s, "SELECT 2"));
-    assert_true(store_stmt_cached(s, "SELECT 1000"));
-    store_stmt *busy;
-    ics_err e = {0};
-    assert_int_equal(store_prepare(s, first, &busy, &e), 0);
-    assert_false(store_stmt_cached(s, first));
-    for (int i = 2000; i < 2100; i++) {
-        snprintf(sql, sizeof sql, "SELECT %d", i);
-        run_once(s, sql);
-    }
-    assert_int_equal(store_step(busy, &e), 1);
-    assert_int_equal(store_col_int(busy, 0), 0);
-    store_finalize(busy);
-    assert_true(store_stmt_cached(s, first));
-    /* "SELECT 1" was deallocated on the server: preparing it again works */
-    run_once(s, "SELECT 1");
-    assert_true(store_stmt_cached(s, "SELECT 1"));
+    stmtcache_check_lru(*st);
 }
 
 static void test_pg_notify_reaches_a_listener_at_commit(void **st)

@@ -19,6 +19,7 @@
 #include "core/tz.h"
 #include "store/directory.h"
 #include "store/users.h"
+#include "unit/stmtcache_check.h"
 
 static char path[64];
 
@@ -289,45 +290,9 @@ static void test_same_statement_nested_is_independent(void **st)
     }
 }
 
-/* Run sql once through the cache. */
-static void run_once(store *s, const char *sql)
-{
-    store_stmt *q;
-    ics_err e = {0};
-    assert_int_equal(store_prepare(s, sql, &q, &e), 0);
-    assert_int_equal(store_step(q, &e), 1);
-    store_finalize(q);
-}
-
 static void test_statement_cache_evicts_least_recently_used(void **st)
 {
-    store *s = *st;
-    char sql[80], first[80];
-    snprintf(first, sizeof first, "SELECT %d", 0);
-    for (int i = 0; i < 64; i++) { /* fill the 64 places */
-        snprintf(sql, sizeof sql, "SELECT %d", i);
-        run_once(s, sql);
-    }
-    assert_true(store_stmt_cached(s, first));
-    run_once(s, first); /* now the most recent: "SELECT 1" is the oldest */
-    run_once(s, "SELECT 1000");
-    assert_true(store_stmt_cached(s, first));
-    assert_false(store_stmt_cached(s, "SELECT 1"));
-    assert_true(store_stmt_cached(s, "SELECT 2"));
-    assert_true(store_stmt_cached(s, "SELECT 1000"));
-    /* a statement in use is off the list: never evicted, never handed out twice */
-    store_stmt *busy;
-    ics_err e = {0};
-    assert_int_equal(store_prepare(s, first, &busy, &e), 0);
-    assert_false(store_stmt_cached(s, first));
-    for (int i = 2000; i < 2100; i++) {
-        snprintf(sql, sizeof sql, "SELECT %d", i);
-        run_once(s, sql);
-    }
-    assert_int_equal(store_step(busy, &e), 1);
-    assert_int_equal(store_col_int(busy, 0), 0);
-    store_finalize(busy);
-    assert_true(store_stmt_cached(s, first));
+    stmtcache_check_lru(*st);
 }
 
 static void test_nested_transaction_rolls_back_inner_only(void **st)
