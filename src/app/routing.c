@@ -544,7 +544,10 @@ static int message_seen(app_ctx *c, const char *ref, const char *msg, json_t **r
     int64_t total;
     int rc = store_referral_list(c->db, &f, 1, 0, &rows, &total, e);
     if (rc) return rc;
-    if (json_array_size(rows)) *row = json_incref(json_array_get(rows, 0));
+    if (json_array_size(rows)) {
+        *row = json_incref(json_array_get(rows, 0));
+        referral_view(*row);
+    }
     json_decref(rows);
     return 0;
 }
