@@ -6,7 +6,7 @@ build="gcc make pkg-config curl jq libmicrohttpd-dev libjansson-dev libsqlite3-d
 # clang and its runtimes build the libFuzzer targets (tests/fuzz); the API
 # tests run a second time on a private PostgreSQL cluster (scripts/pgcluster.sh,
 # psql comes with the server) and the several-server tests put HAProxy in front
-test="$build libcmocka-dev curl jq sqlite3 tzdata clang libclang-rt-14-dev postgresql-15 libpq-dev haproxy"
+test="$build libcmocka-dev curl jq sqlite3 tzdata clang libclang-rt-14-dev postgresql-15 libpq-dev haproxy python3-hl7"
 bench="$build curl jq wrk nginx-light liblemon-dev g++ python3 python3-pandas python3-scipy python3-networkx python3-simpy postgresql-15 libpq-dev haproxy procps"
 # The dashboard (make web) needs node and npm, and its browser tests
 # chromium. Machines with nodejs from elsewhere (which bundles npm) have the

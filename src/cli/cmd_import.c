@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "core/sb.h"
 #include "app/directory.h"
+#include "app/hl7.h"
 #include "core/tz.h"
 
 static int ends_with(const char *s, const char *suf)
@@ -50,6 +51,19 @@ int cmd_import(int argc, char **argv)
     ics_err e = {0};
     int total = 0;
     app_ctx c = app_ctx_cli(s, tz_now());
+    const char *base = strrchr(argv[1], '/') ? strrchr(argv[1], '/') + 1 : argv[1];
+    if (np == 1 &&
+        ((coll && !strcmp(coll, "adt_locations")) || !strcmp(base, "adt_locations.csv"))) {
+        /* the HL7 ADT feed's location mapping (docs/interop.md) */
+        rc = app_hl7_locations_import(&c, argv[1], &total, &e);
+        store_close(s);
+        if (rc) {
+            fprintf(stderr, "icsflow import: nothing was imported: %s\n", e.msg);
+            return 2;
+        }
+        printf("imported %d ADT locations into %s\n", total, db);
+        return 0;
+    }
     if (app_dir_import_ics(&c, ics, ics_name, argv + 1, np, coll, &total, &e)) {
         store_close(s);
         fprintf(stderr, "icsflow import: nothing was imported: %s\n", e.msg);

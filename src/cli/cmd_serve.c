@@ -9,6 +9,7 @@
 #include "app/limits.h"
 #include "cli/cli.h"
 #include "http/routes.h"
+#include "http/mllp.h"
 #include "http/server.h"
 
 /* The whole API on one screen: method, path, roles, and for routes that run
@@ -34,7 +35,7 @@ static int print_routes(void)
 int cmd_serve(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:8080", *db = cli_default_db(), *web = NULL, *limit = "1048576",
-               *threads = "4", *port_file = NULL, *jobs = "2";
+               *threads = "4", *port_file = NULL, *jobs = "2", *mllp = NULL, *mllp_port_file = NULL;
     /* Server limits (defaults from http_limits_default; docs/security.md). */
     const char *max_conns = NULL, *per_addr = NULL, *streams = NULL, *hdr_to = NULL,
                *body_to = NULL, *idle_to = NULL, *body_total = NULL, *auth_fails = NULL,
@@ -64,6 +65,11 @@ int cmd_serve(int argc, char **argv)
         CLI_OPT_TEXT("max-conns", &max_conns, "N  open connections in all (default 2000)"),
         CLI_OPT_TEXT("conns-per-addr", &per_addr,
                      "N  connections, and requests in flight, from one address (default 128)"),
+        CLI_OPT_TEXT("mllp", &mllp,
+                     "[HOST:]PORT  also take HL7 v2 ADT messages over MLLP (host default "
+                     "127.0.0.1)"),
+        CLI_OPT_TEXT("mllp-port-file", &mllp_port_file,
+                     "FILE  write the MLLP port there (for tests)"),
         CLI_OPT_TEXT("streams-per-addr", &streams,
                      "N  event streams from one address, counted apart (default 64)"),
         CLI_OPT_TEXT(
@@ -190,7 +196,23 @@ int cmd_serve(int argc, char **argv)
         app_oidc_shutdown();
         return cli_fail("serve", &e);
     }
+    if (mllp) {
+        /* [HOST:]PORT; the host is loopback unless given */
+        char mhost[64] = "127.0.0.1";
+        const char *colon = strrchr(mllp, ':'), *mport = colon ? colon + 1 : mllp;
+        long mp;
+        if (colon && (size_t)(colon - mllp) >= sizeof mhost)
+            return cli_usage_error("serve", "--mllp: the host is too long");
+        if (colon) snprintf(mhost, sizeof mhost, "%.*s", (int)(colon - mllp), mllp);
+        if (cli_int("serve", "mllp", mport, 0, 65535, &mp)) return 2;
+        if (http_mllp_start(db, mhost, (int)mp, mllp_port_file, 16, &e)) {
+            app_jobs_stop();
+            app_oidc_shutdown();
+            return cli_fail("serve", &e);
+        }
+    }
     rc = http_serve(&cfg, &e);
+    http_mllp_stop();
     app_jobs_stop();
     app_oidc_shutdown();
     return rc ? cli_fail("serve", &e) : 0;

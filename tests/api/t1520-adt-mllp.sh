@@ -1,0 +1,117 @@
+#!/bin/sh
+# t1520-adt-mllp.sh - the HL7 v2 ADT feed through a real MLLP client
+# (Debian's python3-hl7 mllp_send) against `icsflow serve --mllp`: the
+# location mapping imported all or nothing, an admission and a discharge
+# applied through the bed bureau's own use cases (audited as the sending
+# facility), a repeated control id acknowledged again without being applied
+# twice, and every refusal with its acknowledgement code: AE for an unknown
+# patient, an occupied or unmapped bed, missing segments and a malformed
+# message; AR for a facility off the allow-list and an unsupported type.
+. "$(dirname "$0")/lib.sh"
+command -v mllp_send >/dev/null 2>&1 || { nok "mllp_send is installed (scripts/deps.sh test: python3-hl7)"; finish; }
+SERVE_ARGS="--mllp 127.0.0.1:0 --mllp-port-file $T/mllp.port"
+start_server
+i=0
+while [ ! -s "$T/mllp.port" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.05; done
+MPORT=$(cat "$T/mllp.port")
+COORD=$(mktoken coord coordinator QRV)
+
+# an accepted bed referral waiting for its bed, another one, and an occupied bed of the unit
+REF=$(sql "SELECT referral_id FROM bed_referrals WHERE state = 'accepted' ORDER BY referral_id LIMIT 1")
+NHS=$(sql "SELECT nhs_number FROM bed_referrals WHERE referral_id = $REF")
+UNIT=$(sql "SELECT b.unit_code FROM bed_referrals r JOIN beds b ON b.bed_id = r.bed_id WHERE r.referral_id = $REF")
+BED=$(sql "SELECT b.bed_code FROM bed_referrals r JOIN beds b ON b.bed_id = r.bed_id WHERE r.referral_id = $REF")
+REF2=$(sql "SELECT referral_id FROM bed_referrals WHERE state = 'accepted' AND referral_id <> $REF ORDER BY referral_id LIMIT 1")
+NHS2=$(sql "SELECT nhs_number FROM bed_referrals WHERE referral_id = $REF2")
+OCC=$(sql "SELECT bed_code FROM beds WHERE status = 'occupied' ORDER BY bed_id LIMIT 1")
+OUNIT=$(sql "SELECT unit_code FROM beds WHERE bed_code = '$OCC'")
+ORG=$(sql "SELECT s.org_code FROM units u JOIN sites s ON s.site_code = u.site_code WHERE u.unit_code = '$UNIT'")
+
+# ---- the location mapping: all or nothing ----
+mkdir -p "$T/bad" "$T/good"
+printf 'facility,point_of_care,room,bed,unit_code,bed_code\nPAS1,WARD,,1,%s,%s\nPAS1,WARD,,2,%s,NO-SUCH-BED\n' \
+    "$UNIT" "$BED" "$UNIT" >"$T/bad/adt_locations.csv"
+out=$("$BIN" import --db "$DB" "$T/bad/adt_locations.csv" 2>&1)
+check "a mapping naming a bed that does not exist exits 2" [ $? -eq 2 ]
+check "and names its line" sh -c 'printf "%s" "$1" | grep -q "line 3: unit .* has no bed NO-SUCH-BED"' _ "$out"
+check "nothing imported" [ "$(sql "SELECT COUNT(*) FROM adt_locations")" -eq 0 ]
+printf 'facility,point_of_care,room,bed,unit_code,bed_code\nPAS1,WARD,,1,%s,%s\nPAS1,WARD,,9,%s,%s\n' \
+    "$UNIT" "$BED" "$OUNIT" "$OCC" >"$T/good/adt_locations.csv"
+"$BIN" import --db "$DB" "$T/good/adt_locations.csv" >/dev/null 2>&1
+check "the mapping imports" [ $? -eq 0 ]
+check "two locations" [ "$(sql "SELECT COUNT(*) FROM adt_locations")" -eq 2 ]
+
+# send FILE-TEXT: one framed message through mllp_send; the ACK in $T/ack (segments one a line)
+n_msg=0
+send() {
+    n_msg=$((n_msg + 1))
+    { printf '\013'; printf '%b' "$1"; printf '\034\r'; } >"$T/m$n_msg.hl7"
+    mllp_send -p "$MPORT" -f "$T/m$n_msg.hl7" 127.0.0.1 2>"$T/mllp.err" | tr -d '\013\034' | tr '\r' '\n' >"$T/ack"
+}
+msa() { grep '^MSA|' "$T/ack" | cut -d'|' -f2; }
+msa_text() { grep '^MSA|' "$T/ack" | cut -d'|' -f4; }
+NOW=$(TZ=Europe/London date +%Y%m%d%H%M)
+hdr() { printf 'MSH|^~\\&|PASAPP|%s|ICSFLOW|QRV|%s||ADT^%s|%s|P|2.4\\r' "$1" "$NOW" "$2" "$3"; }
+
+A0=$(audit_count)
+# ---- admit ----
+send "$(hdr PAS1 A01 C1)EVN|A01|$NOW\\rPID|1||H1^^^PAS^MR~$NHS^^^NHS^NH\\rPV1|1|I|WARD^^1^PAS1\\r"
+check "an admission to the bed offered is accepted: AA" [ "$(msa)" = AA ]
+check "the ACK answers the message's control id" [ "$(grep '^MSA|' "$T/ack" | cut -d'|' -f3)" = C1 ]
+check "the ACK goes back to the sender (MSH-5/6)" [ "$(grep '^MSH|' "$T/ack" | cut -d'|' -f5,6)" = "PASAPP|PAS1" ]
+check "the referral is admitted" [ "$(sql "SELECT state FROM bed_referrals WHERE referral_id = $REF")" = admitted ]
+check "the bed is occupied" [ "$(sql "SELECT status FROM beds WHERE bed_code = '$BED'")" = occupied ]
+check "a stay is open" [ "$(sql "SELECT COUNT(*) FROM bed_stays WHERE referral_id = $REF AND discharged_at IS NULL")" -eq 1 ]
+check "audited once, as the bureau's admit, by the sending facility" \
+    [ "$(sql "SELECT actor || ' ' || action FROM audit WHERE id > $(echo $A0) ORDER BY id")" = "hl7:PAS1 beds.referral.admit" ]
+api GET "/api/v1/beds/referrals/$REF" "$COORD"
+expect "the API shows the admission" 200
+jqcheck "admitted, in the bed the message named" ".state == \"admitted\" and .bed_code == \"$BED\""
+
+A1=$(audit_count)
+send "$(hdr PAS1 A01 C1)EVN|A01|$NOW\\rPID|1||$NHS^^^NHS^NH\\rPV1|1|I|WARD^^1^PAS1\\r"
+check "the same control id again: acknowledged AA again" [ "$(msa)" = AA ]
+check "with the first answer's text" [ "$(msa_text)" = "bed referral $REF admitted" ]
+check "and not applied twice (no audit row)" [ "$(audit_count)" -eq "$A1" ]
+
+# ---- refusals: AE, nothing changed ----
+send "$(hdr PAS1 A01 C2)PID|1||9999999999^^^NHS^NH\\rPV1|1|I|WARD^^1^PAS1\\r"
+check "an unknown patient: AE" [ "$(msa)" = AE ]
+check "saying the patient has no referral awaiting admission" sh -c 'grep -q "no bed referral awaiting admission" "$1"' _ "$T/ack"
+check "an AE carries an ERR segment" [ "$(grep -c '^ERR|' "$T/ack")" -eq 1 ]
+send "$(hdr PAS1 A01 C3)PID|1||$NHS2^^^NHS^NH\\rPV1|1|I|WARD^^9^PAS1\\r"
+check "an admission to an occupied bed: AE" [ "$(msa)" = AE ]
+check "the other referral is still accepted" [ "$(sql "SELECT state FROM bed_referrals WHERE referral_id = $REF2")" = accepted ]
+send "$(hdr PAS1 A01 C4)PID|1||$NHS2^^^NHS^NH\\rPV1|1|I|WARD^^77^PAS1\\r"
+check "an unmapped bed: AE" [ "$(msa)" = AE ]
+check "saying the location is not mapped" sh -c 'grep -q "77 is not mapped" "$1"' _ "$T/ack"
+send "$(hdr PAS1 A01 C5)PV1|1|I|WARD^^1^PAS1\\r"
+check "no PID segment: AE" [ "$(msa)" = AE ]
+check "naming PID-3" sh -c 'grep -q "PID-3" "$1"' _ "$T/ack"
+send "$(hdr PAS1 A01 C6)EVN|A01|2026-12-04\\rPID|1||$NHS2^^^NHS^NH\\rPV1|1|I|WARD^^1^PAS1\\r"
+check "a malformed event time: AE" [ "$(msa)" = AE ]
+send 'MSH|^~\\&|PASAPP|PAS1|ICSFLOW|QRV|||ADT^A01|C7|P\r'
+check "a header without a version: AE" [ "$(msa)" = AE ]
+# ---- rejections: AR ----
+send "$(hdr UNKNOWN A01 C8)PID|1||$NHS2^^^NHS^NH\\rPV1|1|I|WARD^^1^UNKNOWN\\r"
+check "a facility not on the allow-list: AR" [ "$(msa)" = AR ]
+check "saying so" sh -c 'grep -q "allow-list" "$1"' _ "$T/ack"
+send "$(hdr PAS1 A04 C9)PID|1||$NHS2^^^NHS^NH\\rPV1|1|O|WARD^^1^PAS1\\r"
+check "an unsupported event (A04): AR" [ "$(msa)" = AR ]
+check "nothing audited by the refusals" [ "$(audit_count)" -eq "$A1" ]
+check "the refusals are recorded with their codes" \
+    [ "$(sql "SELECT group_concat(ack_code, ',') FROM (SELECT ack_code FROM hl7_messages WHERE control_id IN ('C2','C3','C4','C5','C6','C9') ORDER BY control_id) x")" = "AE,AE,AE,AE,AE,AR" ]
+
+# ---- update, discharge ----
+send "$(hdr PAS1 A08 C10)PID|1||$NHS^^^NHS^NH\\rPV1|1|I|WARD^^1^PAS1\\r"
+check "a patient update (A08): AA with no bed change" [ "$(msa)" = AA ]
+send "$(hdr PAS1 A03 C11)EVN|A03|$NOW\\rPID|1||$NHS^^^NHS^NH\\rPV1|1|I|WARD^^1^PAS1|||||||||||||||||||||||||||||||||01\\r"
+check "a discharge: AA" [ "$(msa)" = AA ]
+check "the referral is discharged" [ "$(sql "SELECT state FROM bed_referrals WHERE referral_id = $REF")" = discharged ]
+check "home, from PV1-36 = 01" [ "$(sql "SELECT destination FROM bed_stays WHERE referral_id = $REF")" = home ]
+check "the bed is free again" [ "$(sql "SELECT status FROM beds WHERE bed_code = '$BED'")" = available ]
+send "$(hdr PAS1 A03 C12)PID|1||$NHS^^^NHS^NH\\rPV1|1|I|WARD^^1^PAS1\\r"
+check "discharging a patient who is not admitted: AE" [ "$(msa)" = AE ]
+check "the admission and the discharge are the only changes audited" [ "$(audit_count)" -eq $((A1 + 1)) ]
+stop_server
+finish
