@@ -6,10 +6,10 @@
 // the run, so nothing can come from a CDN.
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sqlOn } from './db.mjs';
 
 const URL = process.env.ICS_URL;
 const OUT = process.env.ICS_OUT;
@@ -26,9 +26,7 @@ let n = 0, failed = 0;
 const external = [];
 const pageErrors = [];
 
-function sql(q) {
-  return execFileSync('sqlite3', [DB, q], { encoding: 'utf8' }).trim();
-}
+const sql = sqlOn(DB);
 
 async function check(name, page, fn) {
   n++;

@@ -8,8 +8,8 @@
 // ticked on one System view shows done on the other. Prints "ok N - ...".
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { sqlOn } from './db.mjs';
 
 const URL = process.env.ICS_URL;
 const OUT = process.env.ICS_OUT;
@@ -20,7 +20,7 @@ const WAIT = 15000;
 let n = 0, failed = 0;
 const pageErrors = [];
 
-const sql = (q) => execFileSync('sqlite3', [DB, q], { encoding: 'utf8' }).trim();
+const sql = sqlOn(DB);
 
 async function check(name, page, fn) {
   n++;
@@ -128,7 +128,7 @@ await check('a cut stream shows the reconnecting banner, then resumes and loses 
     await api(process.env.COORD, 'PATCH', `/api/v1/beds/${bed}`, body);
   }
   await B.ctx.unroute(block);
-  const want = sql(`SELECT group_concat(id, ',') FROM (SELECT id FROM events WHERE id > ${start} ORDER BY id)`).split(',').map(Number);
+  const want = sql(`SELECT group_concat(id, ',') FROM (SELECT id FROM events WHERE id > ${start} ORDER BY id) AS e`).split(',').map(Number);
   assert.ok(want.length >= 4, `${want.length} events written while cut off`);
   await B.page.waitForFunction((w) => window.icsEvents.filter((e) => e.id).length >= w, want.length, { timeout: 10000 });
   const got = await B.page.evaluate(() => window.icsEvents.filter((e) => e.id).map((e) => e.id));

@@ -26,8 +26,8 @@ DB=$T/e2e.db
 PID=""
 cleanup() { [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
-mkdir -p "$OUT"
-rm -f "$OUT"/*.png
+mkdir -p "$OUT" "$OUT/pg"
+rm -f "$OUT"/*.png "$OUT"/pg/*.png
 
 "$BIN" db init --db "$DB" >"$T/init.log" 2>&1 || { cat "$T/init.log"; die "db init failed"; }
 tok() { "$BIN" user add --db "$DB" --name "$1" --role "$2" ${3:+--org "$3"} | tail -n 1; }
@@ -41,36 +41,74 @@ ANALYST=$(tok e2e-analyst analyst QRV)
 CLIN_ORG=RRU
 export ADMIN COORD COORD2 CLIN CLIN_ORG OPS ANALYST UCR
 
-# Every browser tab holds an event stream, all from 127.0.0.1.
-"$BIN" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$T/port" --streams-per-addr 64 >"$T/server.log" 2>&1 &
-PID=$!
-i=0
-while [ ! -s "$T/port" ]; do
-    i=$((i + 1))
-    if [ $i -gt 600 ] || ! kill -0 "$PID" 2>/dev/null; then
-        cat "$T/server.log"; die "icsflow serve did not start"
+# With a PostgreSQL cluster (tests/run.sh exports ICS_PG_URI), the same
+# seeded database, tokens included, is moved there by `db copy` before any
+# test touches it, and the dashboard and live scripts run again on the copy:
+# a deployment moved to PostgreSQL must still work in the browser.
+PGDB=""
+if [ -n "${ICS_PG_URI:-}" ] && [ "${E2E_PG:-1}" != 0 ]; then
+    PGDB=e2e_$$
+    psql -X -q -v ON_ERROR_STOP=1 -d "$ICS_PG_URI/postgres" -c "CREATE DATABASE $PGDB" >"$T/pg.log" 2>&1 ||
+        { cat "$T/pg.log"; die "could not create the PostgreSQL database $PGDB"; }
+    "$BIN" db copy --from "$DB" --to "$ICS_PG_URI/$PGDB" >"$T/copy.log" 2>&1 ||
+        { cat "$T/copy.log"; die "db copy to PostgreSQL failed"; }
+fi
+cleanup() {
+    [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID"
+    [ -n "$PGDB" ] && psql -X -q -d "$ICS_PG_URI/postgres" -c "DROP DATABASE IF EXISTS $PGDB" >/dev/null 2>&1
+    rm -rf "$T"
+}
+
+# serve_on DB: starts the server (PID) and exports ICS_URL
+serve_on() {
+    rm -f "$T/port"
+    # Every browser tab holds an event stream, all from 127.0.0.1.
+    "$BIN" serve --db "$1" --listen 127.0.0.1:0 --port-file "$T/port" --streams-per-addr 64 >"$T/server.log" 2>&1 &
+    PID=$!
+    i=0
+    while [ ! -s "$T/port" ]; do
+        i=$((i + 1))
+        if [ $i -gt 600 ] || ! kill -0 "$PID" 2>/dev/null; then
+            cat "$T/server.log"; die "icsflow serve did not start on $1"
+        fi
+        sleep 0.05
+    done
+    export ICS_URL="http://127.0.0.1:$(cat "$T/port")" ICS_DB="$1"
+}
+
+# stop_server: SIGTERM, then the exit status and the log are checked
+stop_server() {
+    kill -TERM "$PID"
+    wait "$PID"
+    sst=$?
+    PID=""
+    if [ "$sst" -ne 0 ]; then
+        echo "not ok - server exited with status $sst on SIGTERM"; cat "$T/server.log"; st=1
     fi
-    sleep 0.05
-done
-export ICS_URL="http://127.0.0.1:$(cat "$T/port")" ICS_DB="$DB" ICS_OUT="$OUT" CHROMIUM ICS_BIN="$BIN"
+    if grep -q "ERROR: AddressSanitizer\|runtime error:\|LeakSanitizer" "$T/server.log"; then
+        echo "not ok - sanitizer report in the server log"; cat "$T/server.log"; st=1
+    fi
+}
+export ICS_OUT="$OUT" CHROMIUM ICS_BIN="$BIN"
 
 # E2E_ONLY=live runs one script (tests/e2e/NAME.mjs); live.mjs checks the live
 # updates with two browser contexts; oidc.mjs signs in through the test
 # OpenID provider with a second server of its own
 st=0
+serve_on "$DB"
 for s in ${E2E_ONLY:-dashboard live oidc}; do
     node "tests/e2e/$s.mjs" || st=1
 done
+stop_server
 
-kill -TERM "$PID"
-wait "$PID"
-sst=$?
-PID=""
-if [ "$sst" -ne 0 ]; then
-    echo "not ok - server exited with status $sst on SIGTERM"; cat "$T/server.log"; st=1
-fi
-if grep -q "ERROR: AddressSanitizer\|runtime error:\|LeakSanitizer" "$T/server.log"; then
-    echo "not ok - sanitizer report in the server log"; cat "$T/server.log"; st=1
+if [ -n "$PGDB" ]; then
+    echo "# the same on PostgreSQL, on the database db copy moved there"
+    serve_on "$ICS_PG_URI/$PGDB"
+    for s in ${E2E_ONLY:-dashboard live}; do
+        [ "$s" = oidc ] && continue
+        ICS_OUT="$OUT/pg" node "tests/e2e/$s.mjs" || st=1
+    done
+    stop_server
 fi
 echo "# screenshots in $OUT"
 exit $st
