@@ -8,9 +8,12 @@ BUILD   ?= build
 CC      ?= cc
 CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror
-INCS    := -Isrc -I$(BUILD)/gen -I/usr/include/postgresql
+# cairo and pango draw the PDF reports (src/report); pkg-config names their headers and libraries
+PANGO   := pangocairo
+INCS    := -Isrc -I$(BUILD)/gen -I/usr/include/postgresql $(shell pkg-config --cflags $(PANGO))
 DEFS    := -DICS_VERSION=\"$(shell cat VERSION)\"
-LDLIBS  := -lmicrohttpd -ljansson -lsqlite3 -lpq -lsodium -lcurl -lcrypto -lm -lpthread
+LDLIBS  := -lmicrohttpd -ljansson -lsqlite3 -lpq -lsodium -lcurl -lcrypto -lm -lpthread \
+           $(shell pkg-config --libs $(PANGO))
 OPT     := -O2 -g
 ASAN    := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 # ThreadSanitizer build of the server for the concurrent tests (tests/tsan/, run by tests/run.sh)

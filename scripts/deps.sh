@@ -2,11 +2,13 @@
 # deps.sh build|test|bench - install the Debian packages a step needs, only
 # those missing, so `make run` and `make test` work on a fresh Debian 12.
 set -eu
-build="gcc make pkg-config curl jq libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev libcurl4-openssl-dev libssl-dev"
+# cairo and pango draw the PDF reports; a fonts package gives them real text to embed
+build="gcc make pkg-config curl jq libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev libcurl4-openssl-dev libssl-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core"
 # clang and its runtimes build the libFuzzer targets (tests/fuzz); the API
 # tests run a second time on a private PostgreSQL cluster (scripts/pgcluster.sh,
 # psql comes with the server) and the several-server tests put HAProxy in front
-test="$build libcmocka-dev curl jq sqlite3 tzdata clang libclang-rt-14-dev postgresql-15 libpq-dev haproxy python3-hl7"
+# poppler-utils (pdftotext, pdftoppm) reads the PDF reports back in the tests
+test="$build libcmocka-dev curl jq sqlite3 tzdata clang libclang-rt-14-dev postgresql-15 libpq-dev haproxy python3-hl7 poppler-utils"
 bench="$build curl jq wrk nginx-light liblemon-dev g++ python3 python3-pandas python3-scipy python3-networkx python3-simpy postgresql-15 libpq-dev haproxy procps"
 # The dashboard (make web) needs node and npm, and its browser tests
 # chromium. Machines with nodejs from elsewhere (which bundles npm) have the

@@ -522,8 +522,12 @@ static void print_harm(const routing_data *d, const route_harm_report *r, const 
     }
 }
 
+int cmd_report_pdf(int argc, char **argv); /* cmd_board.c */
+
 int cmd_report(int argc, char **argv)
 {
+    if (argc > 1 && (strcmp(argv[1], "board") == 0 || strcmp(argv[1], "daily") == 0))
+        return cmd_report_pdf(argc, argv);
     const char *db = cli_default_db(), *from = NULL, *to = NULL, *kind = NULL, *cap = NULL;
     long stdm = ROUTE_UCR_STANDARD;
     int json = 0;
@@ -539,10 +543,12 @@ int cmd_report(int argc, char **argv)
         CLI_OPT_END};
     int np, rc = cli_parse("report",
                            "report ucr [--from TIME] [--to TIME] | report harmonisation "
-                           "[--capability NAME] [--kind KIND]   [--json] [--db PATH]",
+                           "[--capability NAME] [--kind KIND]   [--json] [--db PATH] | report "
+                           "board|daily --pdf FILE (see report board --help)",
                            argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
-    if (np != 1) return cli_usage_error("report", "name one report: ucr or harmonisation");
+    if (np != 1)
+        return cli_usage_error("report", "name one report: ucr, harmonisation, board or daily");
     int ucr = strcmp(argv[1], "ucr") == 0;
     if (!ucr && strcmp(argv[1], "harmonisation") != 0 && strcmp(argv[1], "harmonization") != 0)
         return cli_usage_error("report", "unknown report '%s' (ucr or harmonisation)", argv[1]);

@@ -31,7 +31,7 @@ static const command commands[] = {
     {"user", cmd_user, "add, list and revoke users and their tokens"},
     {"route", cmd_route, "find the right rapid-response service for a patient"},
     {"referral", cmd_referral, "create and track urgent community response referrals"},
-    {"report", cmd_report, "UCR 2-hour standard and harmonisation reports"},
+    {"report", cmd_report, "UCR, harmonisation, board pack and daily call sheet (PDF) reports"},
     {"beds", cmd_beds, "community bed bureau: board, matching, stays"},
     {"waitlist", cmd_waitlist, "joint waiting list, hub allocation, equity"},
     {"sitrep", cmd_sitrep, "daily sitreps, OPEL levels and mutual aid"},

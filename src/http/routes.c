@@ -9,7 +9,7 @@ extern const http_route http_routes_core[], http_routes_directory[], http_routes
     http_routes_routing[], http_routes_beds[], http_routes_waitlist[], http_routes_sitrep[],
     http_routes_analytics[], http_routes_sim[], http_routes_events[], http_routes_auth[],
     http_routes_jobs[], http_routes_ops[], http_routes_ics[], http_routes_finance[],
-    http_routes_governance[];
+    http_routes_governance[], http_routes_report[];
 
 /* The one list of modules' routes, fixed at build time: read-only, so any
  * number of server threads may walk it at once. One module per line, so
@@ -31,6 +31,7 @@ static const http_route *const tables[] = {http_routes_core,
                                            http_routes_ics,
                                            http_routes_finance,
                                            http_routes_governance,
+                                           http_routes_report,
                                            NULL};
 /* clang-format on */
 

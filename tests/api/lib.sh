@@ -18,6 +18,7 @@ T=$(mktemp -d)
 ICS_BACKEND=${ICS_BACKEND:-sqlite}
 export ICSFLOW_DATA=$ROOT/data
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/tests/lsan.supp:print_suppressions=0}
 n=0 fails=0 PID="" OWN_PG=""
 
 # The script's own "# backends:" line: on a backend it does not list, it
