@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app/analytics_report.h"
+#include "app/ics.h"
 #include "app/seed.h"
 #include "core/jget.h"
 
@@ -51,22 +52,29 @@ int app_analytics_dataset(app_ctx *c, const char *dataset, json_t **out, ics_err
 int app_analytics_rates(app_ctx *c, const char *dataset, store_an_statistic st, json_t **out,
                         analytics_funnel **f, ics_err *e)
 {
+    char ics[STORE_ICS_CODE];
     int rc = app_allow(c, &APP_ANALYTICS_READ, e);
-    if (!rc) rc = app_an_rates_json(c->db, dataset ? dataset : STORE_ANALYTICS_NEL, st, out, f, e);
+    if (!rc) rc = app_ics_one(c, ics, e);
+    if (!rc)
+        rc = app_an_rates_json(c->db, ics, dataset ? dataset : STORE_ANALYTICS_NEL, st, out, f, e);
     if (!rc) app_json_utc(json_object_get(*out, "dataset"), "created_at");
     return rc;
 }
 
 int app_analytics_variation(app_ctx *c, const char *dataset, json_t **out, ics_err *e)
 {
+    char ics[STORE_ICS_CODE];
     int rc = app_allow(c, &APP_ANALYTICS_READ, e);
-    return rc ? rc : app_an_variation_json(c->db, dataset, out, e);
+    if (!rc) rc = app_ics_one(c, ics, e);
+    return rc ? rc : app_an_variation_json(c->db, ics, dataset, out, e);
 }
 
 int app_analytics_allocation(app_ctx *c, const analytics_pace *p, analytics_alloc **out, ics_err *e)
 {
+    char ics[STORE_ICS_CODE];
     int rc = app_allow(c, &APP_ANALYTICS_READ, e);
-    return rc ? rc : app_an_alloc(c->db, p, out, e);
+    if (!rc) rc = app_ics_one(c, ics, e);
+    return rc ? rc : app_an_alloc(c->db, ics, p, out, e);
 }
 
 int app_analytics_weights(app_ctx *c, json_t **out, ics_err *e)
@@ -241,7 +249,9 @@ int app_analytics_current_replace(app_ctx *c, const json_t *body, ics_err *e)
     if ((rc = json_check_object(body, f, e)) || (rc = app_begin(c, e))) return rc;
     json_t *before = NULL;
     const json_t *items = json_object_get(body, "items");
-    rc = app_an_current_set(c->db, items, &before, e);
+    char ics[STORE_ICS_CODE];
+    rc = app_ics_one(c, ics, e);
+    if (!rc) rc = app_an_current_set(c->db, ics, items, &before, e);
     json_t *was = json_pack("{so?}", "items", before);
     if (!rc)
         rc = record(
@@ -261,7 +271,9 @@ int app_analytics_run_create(app_ctx *c, const analytics_pace *p, const char *la
     int rc = app_allow(c, &APP_ANALYTICS_ALLOCATION_RUN, e);
     if (rc) return rc;
     analytics_alloc *a;
-    if ((rc = app_an_alloc(c->db, p, &a, e))) return rc;
+    char ics[STORE_ICS_CODE];
+    if ((rc = app_ics_one(c, ics, e))) return rc;
+    if ((rc = app_an_alloc(c->db, ics, p, &a, e))) return rc;
     *result = app_an_alloc_json(a);
     analytics_alloc_free(a);
     *params = json_pack("{sisfsfsfsf}", "years", p->years, "pace", p->pace, "floor", p->floor,

@@ -101,7 +101,7 @@ int app_an_table_from_json(store *s, const json_t *rows, const char *value_col,
         return ics_err_set(e, ICS_EINVAL, "field 'rows' must be a non-empty array");
     store_an_place *pl;
     size_t np;
-    int rc = store_analytics_places(s, &pl, &np, e);
+    int rc = store_analytics_places(s, NULL, &pl, &np, e);
     if (rc) return rc;
     const char **known = place_codes(pl, np);
     analytics_table *t = analytics_table_new();
@@ -173,7 +173,7 @@ int app_an_table_from_csv(store *s, const char *name, const char *text, size_t l
     if (rc) return rc;
     store_an_place *pl;
     size_t np;
-    rc = store_analytics_places(s, &pl, &np, e);
+    rc = store_analytics_places(s, NULL, &pl, &np, e);
     if (!rc) {
         const char **known = place_codes(pl, np);
         rc = known ? analytics_table_from_csv(d, value_col, known, np, out, e)
@@ -397,8 +397,8 @@ static int pops_table(const store_an_place *pl, size_t np, analytics_table **out
     return 0;
 }
 
-int app_an_rates_json(store *s, const char *dataset, store_an_statistic stat, json_t **out,
-                      analytics_funnel **f, ics_err *e)
+int app_an_rates_json(store *s, const char *ics, const char *dataset, store_an_statistic stat,
+                      json_t **out, analytics_funnel **f, ics_err *e)
 {
     *out = NULL;
     json_t *meta;
@@ -408,7 +408,17 @@ int app_an_rates_json(store *s, const char *dataset, store_an_statistic stat, js
     store_an_place *pl = NULL;
     size_t np = 0;
     rc = store_analytics_counts(s, dataset, &counts, e);
-    if (!rc) rc = store_analytics_places(s, &pl, &np, e);
+    if (!rc) rc = store_analytics_places(s, ics, &pl, &np, e);
+    /* datasets are not per ICS yet: one about another ICS's areas says so */
+    for (size_t a = 0; !rc && ics && a < counts->nareas; a++) {
+        size_t k = 0;
+        while (k < np && strcmp(pl[k].code, counts->areas[a]) != 0) k++;
+        if (k == np)
+            rc = ics_err_set(e, ICS_EINVAL,
+                             "dataset '%s' holds areas outside ICS %s (%s): analyse it in its own "
+                             "ICS, or load a dataset of this ICS's places",
+                             dataset, ics, counts->areas[a]);
+    }
     if (!rc) rc = pops_table(pl, np, &pops, e);
     if (!rc) rc = app_an_rates_compute(counts, pops, pl, np, stat, out, f, e);
     if (!rc) json_object_set(*out, "dataset", meta);
@@ -514,14 +524,14 @@ static json_t *los_json(store *s)
                      "items", items);
 }
 
-int app_an_variation_json(store *s, const char *dataset, json_t **out, ics_err *e)
+int app_an_variation_json(store *s, const char *ics, const char *dataset, json_t **out, ics_err *e)
 {
     *out = NULL;
     if (!dataset) dataset = STORE_ANALYTICS_NEL;
     json_t *dsr, *isr;
-    int rc = app_an_rates_json(s, dataset, STORE_AN_DSR, &dsr, NULL, e);
+    int rc = app_an_rates_json(s, ics, dataset, STORE_AN_DSR, &dsr, NULL, e);
     if (rc) return rc;
-    rc = app_an_rates_json(s, dataset, STORE_AN_ISR, &isr, NULL, e);
+    rc = app_an_rates_json(s, ics, dataset, STORE_AN_ISR, &isr, NULL, e);
     if (rc) {
         json_decref(dsr);
         return rc;
@@ -535,7 +545,8 @@ int app_an_variation_json(store *s, const char *dataset, json_t **out, ics_err *
     return 0;
 }
 
-int app_an_alloc(store *s, const analytics_pace *pace, analytics_alloc **out, ics_err *e)
+int app_an_alloc(store *s, const char *ics, const analytics_pace *pace, analytics_alloc **out,
+                 ics_err *e)
 {
     *out = NULL;
     analytics_alloc_weights w;
@@ -543,7 +554,7 @@ int app_an_alloc(store *s, const analytics_pace *pace, analytics_alloc **out, ic
     if (rc) return rc;
     store_an_place *pl;
     size_t np;
-    rc = store_analytics_places(s, &pl, &np, e);
+    rc = store_analytics_places(s, ics, &pl, &np, e);
     if (rc) return rc;
     json_t *cur = NULL;
     ics_err qe = {0};
@@ -600,14 +611,14 @@ json_t *app_an_alloc_json(const analytics_alloc *a)
                      "with local figures");
 }
 
-int app_an_current_set(store *s, const json_t *items, json_t **before, ics_err *e)
+int app_an_current_set(store *s, const char *ics, const json_t *items, json_t **before, ics_err *e)
 {
     *before = NULL;
     if (!json_is_array(items) || json_array_size(items) == 0)
         return ics_err_set(e, ICS_EINVAL, "field 'items' must be a non-empty array");
     store_an_place *pl;
     size_t np;
-    int rc = store_analytics_places(s, &pl, &np, e);
+    int rc = store_analytics_places(s, ics, &pl, &np, e);
     if (rc) return rc;
     static const fspec f[] = {{"place_code", 's'}, {"amount", 'n'}, {NULL, 0}};
     sb msg;
@@ -787,7 +798,7 @@ int app_an_seed(store *s, const char *data_dir, int64_t now, ics_err *e)
     /* the synthetic NEL dataset from the real populations and deprivation */
     store_an_place *pl = NULL;
     size_t np = 0;
-    if (!rc) rc = store_analytics_places(s, &pl, &np, e);
+    if (!rc) rc = store_analytics_places(s, NULL, &pl, &np, e);
     if (!rc && np > 0) {
         analytics_synth_area *ar = calloc(np, sizeof *ar);
         double *counts = calloc(np * ANALYTICS_NSEXES * ANALYTICS_NBANDS, sizeof *counts);

@@ -30,21 +30,22 @@ int app_an_rates_compute(const analytics_table *counts, const analytics_table *p
                          const store_an_place *places, size_t nplaces, store_an_statistic stat,
                          json_t **out, analytics_funnel **f, ics_err *e);
 /* The same for a stored dataset over the stored populations. */
-int app_an_rates_json(store *s, const char *dataset, store_an_statistic stat, json_t **out,
-                      analytics_funnel **f, ics_err *e);
+int app_an_rates_json(store *s, const char *ics, const char *dataset, store_an_statistic stat,
+                      json_t **out, analytics_funnel **f, ics_err *e);
 /* A funnel as JSON: points, baseline and the four limit curves. */
 json_t *app_an_funnel_json(const analytics_funnel *f);
 
 /* The NWL variation report: standardised NEL rates (DSR and ISR) for the
  * places with flags, and length-of-stay variation across community bed
  * units from the bed bureau's stays when that table exists. */
-int app_an_variation_json(store *s, const char *dataset, json_t **out, ics_err *e);
+int app_an_variation_json(store *s, const char *ics, const char *dataset, json_t **out, ics_err *e);
 
 /* Engine inputs from places, current spend and weights, then the engine. */
-int app_an_alloc(store *s, const analytics_pace *pace, analytics_alloc **out, ics_err *e);
+int app_an_alloc(store *s, const char *ics, const analytics_pace *pace, analytics_alloc **out,
+                 ics_err *e);
 json_t *app_an_alloc_json(const analytics_alloc *a);
 /* {items: [{place_code, amount}]} replace current spend (amounts >= 0). */
-int app_an_current_set(store *s, const json_t *items, json_t **before, ics_err *e);
+int app_an_current_set(store *s, const char *ics, const json_t *items, json_t **before, ics_err *e);
 int app_an_weights_set(store *s, const json_t *body, ics_err *e);
 
 /* Load the illustrative weights and synthetic current spend from data_dir

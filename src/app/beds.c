@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/ics.h"
 #include "app/seed.h"
 #include "beds/beds.h"
 #include "core/geo.h"
@@ -957,7 +958,9 @@ int app_beds_board(app_ctx *c, int stale_hours, int history_days, json_t **out, 
                                             "waiting", w.n, "oldest_wait_days", w.oldest));
         json_array_append_new(types, o);
     }
-    rc = store_beds_places(c->db, &places, e);
+    char ics[STORE_ICS_CODE];
+    rc = app_ics_one(c, ics, e);
+    if (!rc) rc = store_beds_places(c->db, ics, &places, e);
     size_t pi;
     json_t *pr;
     json_array_foreach(places, pi, pr)

@@ -505,15 +505,44 @@ int app_dir_import_ics(app_ctx *c, const char *ics, const char *ics_name, char *
     return app_end(c, rc, e);
 }
 
+int app_ics_seed(app_ctx *c, const char *data_dir, ics_err *e)
+{
+    char list[1024];
+    snprintf(list, sizeof list, "%s/ics/ics.csv", data_dir);
+    struct stat st;
+    if (stat(list, &st) != 0) return 0; /* a data folder with one ICS */
+    csv_doc *doc = NULL;
+    int rc = csv_read_file(list, &doc, e);
+    if (rc) return rc;
+    const char *const cols[] = {"code", "name", NULL};
+    int idx[2];
+    rc = csv_columns(doc, cols, idx, 1, e);
+    for (size_t r = 0; r < doc->nrows && !rc; r++) {
+        const char *code = doc->rows[r][idx[0]], *name = doc->rows[r][idx[1]];
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%s/ics/%s", data_dir, code);
+        char *paths[] = {dir};
+        int rows = 0;
+        rc = app_dir_import_ics(c, code, name, paths, 1, NULL, &rows, e);
+        if (rc) ics_err_prefix(e, "%s: line %zu: ", list, doc->line[r]);
+    }
+    csv_free(doc);
+    return rc;
+}
+
 int app_dir_export(app_ctx *c, json_t **doc, ics_err *e)
 {
     int rc = app_allow(c, &APP_DIR_READ, e);
     if (rc) return rc;
     *doc = json_object();
     for (const dir_collection *k = directory_collections; k->name && !rc; k++) {
-        json_t *rows, *none = json_object();
+        json_t *rows, *none = json_object(), *ics = NULL;
         int64_t total;
-        rc = store_dir_list(c->db, k, none, INT64_MAX, 0, &rows, &total, e);
+        /* one ICS's directory (the caller's, or c->ics), which imports
+         * back into that ICS with --ics */
+        rc = ics_codes(c, k, &ics, e);
+        if (!rc) rc = store_dir_list_in(c->db, k, none, ics, INT64_MAX, 0, &rows, &total, e);
+        json_decref(ics);
         json_decref(none);
         if (!rc) json_object_set_new(*doc, k->name, rows);
     }

@@ -50,7 +50,9 @@ int app_dir_rows_import_csv(store *s, const dir_collection *c, const csv_doc *do
 int app_dir_rows_upsert_json(store *s, const dir_collection *c, const json_t *obj, const char *key,
                              json_t **after, ics_err *e);
 
-/* Every collection as {name: [rows]}, in dependency order. */
+/* Every collection as {name: [rows]}, in dependency order: the rows of the
+ * caller's ICS (c->ics, "all" for every ICS they may see; bank holidays and
+ * postcode districts without a place are everyone's). */
 int app_dir_export(app_ctx *c, json_t **doc, ics_err *e);
 
 #endif

@@ -210,7 +210,9 @@ static json_t *provider_block(json_t *rows)
 static int place_block(app_ctx *c, json_t *rows, json_t **out, ics_err *e)
 {
     analytics_alloc *a = NULL;
-    int rc = app_an_alloc(c->db, NULL, &a, e);
+    char ics[STORE_ICS_CODE];
+    int rc = app_ics_one(c, ics, e); /* the target shares of this ICS's places */
+    if (!rc) rc = app_an_alloc(c->db, ics, NULL, &a, e);
     if (rc) {
         json_decref(rows);
         return rc;

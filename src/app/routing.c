@@ -6,12 +6,15 @@
  * both print. Also the first-start seeding step. */
 #include "app/routing.h"
 
+#include "app/ics.h"
+
 #include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/ics.h"
 #include "app/seed.h"
 #include "core/jget.h"
 #include "core/tz.h"
@@ -151,6 +154,16 @@ static void query_build(const routing_data *d, const routing_input *in, int64_t 
     q->allow_partial = in->allow_partial;
     if (in->radius_km < 0 || in->radius_km > 500) problems_add(p, "radius_km must be 0-500");
     q->radius_km = in->radius_km;
+}
+
+/* The ICS the query searches from (the caller's, or ?ics=): services of
+ * other ICSs are offered only where their catchment covers the patient. */
+static int query_ics(app_ctx *c, route_query *q, ics_err *e)
+{
+    char ics[STORE_ICS_CODE];
+    int rc = app_ics_one(c, ics, e);
+    if (!rc) snprintf(q->ics, sizeof q->ics, "%s", ics);
+    return rc;
 }
 
 /* Check the body against fields, load what the query needs and build it;
@@ -323,6 +336,7 @@ int app_routing_route_find(app_ctx *c, const json_t *body, app_route_answer *out
         return rc;
     }
     rc = problems_done(&p, e);
+    if (!rc) rc = query_ics(c, &out->q, e);
     if (!rc) rc = routing_find(out->d.svc, out->d.nsvc, out->d.bh, out->d.nbh, &out->q, &out->a, e);
     if (rc) app_routing_answer_free(out);
     return rc;
@@ -382,7 +396,11 @@ json_t *app_routing_answer_json(const app_route_answer *ra)
                             w->district[0] ? w->district : NULL, "how", w->how);
     json_object_set_new(loc, "place_name",
                         w->place_name[0] ? json_string(w->place_name) : json_null());
-    json_object_set_new(loc, "inside_ics", json_boolean(w->place[0] != 0));
+    int pi = store_routing_place_index(d, w->place);
+    int inside = pi >= 0 && (!q->ics[0] || strcmp(d->place_ics[pi], q->ics) == 0);
+    json_object_set_new(loc, "inside_ics", json_boolean(inside));
+    if (pi >= 0 && d->place_ics[pi][0])
+        json_object_set_new(loc, "ics", json_string(d->place_ics[pi]));
     if (w->has_loc) {
         json_object_set_new(loc, "lat", json_real(w->lat));
         json_object_set_new(loc, "lon", json_real(w->lon));
@@ -451,14 +469,25 @@ static void eligible_check(const routing_data *d, const route_query *q, int si, 
 {
     route_answer a = {0};
     ics_err sub = {0};
-    if (routing_find(d->svc, d->nsvc, d->bh, d->nbh, q, &a, &sub) == 0)
-        for (int i = 0; i < a.n; i++)
-            if (a.items[i].service == si && a.items[i].filter != ROUTE_ELIGIBLE &&
-                (!override || !*override))
+    int listed = 0;
+    if (routing_find(d->svc, d->nsvc, d->bh, d->nbh, q, &a, &sub) == 0) {
+        for (int i = 0; i < a.n; i++) {
+            if (a.items[i].service != si) continue;
+            listed = 1;
+            if (a.items[i].filter != ROUTE_ELIGIBLE && (!override || !*override))
                 problems_add(p,
                              "service %s is not eligible for this patient now: %s (give "
                              "override_reason to refer anyway)",
                              sid, a.items[i].reason);
+        }
+        /* the finder leaves out another ICS's services that do not cover
+         * the patient: no override reaches across that boundary */
+        if (!listed && si >= 0)
+            problems_add(p,
+                         "service %s is in another ICS (%s) and does not cover this patient's "
+                         "location",
+                         sid, d->svc[si].ics);
+    }
     routing_answer_free(&a);
 }
 
@@ -568,7 +597,7 @@ int app_routing_referral_receive(app_ctx *c, const json_t *b, json_t **row, int 
     route_query q;
     problems p;
     problems_init(&p);
-    if ((rc = prepare(c, b, referral_fields, &d, &q, &p, e))) {
+    if ((rc = prepare(c, b, referral_fields, &d, &q, &p, e)) || (rc = query_ics(c, &q, e))) {
         problems_done(&p, NULL);
         store_routing_data_free(&d);
         return rc;
@@ -920,6 +949,35 @@ static json_t *ucr_row(const route_ucr_row *r)
     return o;
 }
 
+/* Reports are per ICS: keep the services and places of one ICS only
+ * (order kept, so answers for a one-ICS database are as before). */
+static void keep_ics(routing_data *d, const char *ics)
+{
+    int k = 0;
+    for (int i = 0; i < d->nsvc; i++)
+        if (!d->svc[i].ics[0] || strcmp(d->svc[i].ics, ics) == 0) d->svc[k++] = d->svc[i];
+    d->nsvc = k;
+    k = 0;
+    for (int i = 0; i < d->nplaces; i++) {
+        if (strcmp(d->place_ics[i], ics) != 0) continue;
+        memmove(d->places[k], d->places[i], sizeof d->places[k]);
+        memmove(d->place_names[k], d->place_names[i], sizeof d->place_names[k]);
+        memmove(d->place_ics[k], d->place_ics[i], sizeof d->place_ics[k]);
+        k++;
+    }
+    d->nplaces = k;
+}
+
+/* The referrals about the kept ICS: to one of its services or from one of
+ * its places. Returns how many are left at the front. */
+static int keep_refs(route_ref *refs, int n)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (refs[i].service >= 0 || refs[i].place >= 0) refs[k++] = refs[i];
+    return k;
+}
+
 static json_t *ucr_json(const routing_data *d, const route_ucr_report *r, int64_t from, int64_t to,
                         int standard, int nsynthetic)
 {
@@ -960,8 +1018,12 @@ int app_routing_report_ucr(app_ctx *c, int64_t from, int64_t to, int standard, j
     route_ref *refs = NULL;
     int n = 0, nsyn = 0;
     route_ucr_report r = {0};
+    char ics[STORE_ICS_CODE];
+    if ((rc = app_ics_one(c, ics, e))) return rc;
     rc = store_routing_load(c->db, &d, e);
+    if (!rc) keep_ics(&d, ics);
     if (!rc) rc = store_referral_refs(c->db, &d, from, to, &refs, &n, &nsyn, e);
+    if (!rc) n = keep_refs(refs, n);
     if (!rc) rc = routing_ucr_report(refs, n, d.nsvc, d.nplaces, from, to, standard, c->now, &r, e);
     if (!rc) *out = ucr_json(&d, &r, from, to, standard, nsyn);
     free(refs);
@@ -975,7 +1037,10 @@ int app_routing_report_harm(app_ctx *c, const char *kind, app_harm_report *out, 
     memset(out, 0, sizeof *out);
     int rc = app_allow(c, &APP_ROUTING_REPORT_HARM, e);
     if (rc) return rc;
+    char ics[STORE_ICS_CODE];
+    if ((rc = app_ics_one(c, ics, e))) return rc;
     if ((rc = store_routing_load(c->db, &out->d, e))) return rc;
+    keep_ics(&out->d, ics);
     rc = routing_harm_report(out->d.svc, out->d.nsvc, (const char(*)[ROUTE_CODE])out->d.places,
                              out->d.nplaces, kind, &out->r, e);
     if (rc) app_routing_harm_free(out);

@@ -28,6 +28,7 @@ const app_seed_step app_seed_steps[] = {{"directory", app_directory_seed},
                                         {"finance", app_finance_seed},
                                         {"governance", app_governance_seed},
                                         {"priorities", app_priorities_seed},
+                                        {"ics", app_ics_seed},
                                         {NULL, NULL}};
 
 /* A database made before steps were recorded already has its directory
@@ -78,7 +79,8 @@ int app_db_open(const char *path, const char *data_dir, store **out, int *seeded
         }
         n++;
         ics_log("info", "seeded %s%s", st->name,
-                strcmp(st->name, "directory") ? " (synthetic)" : " from the data folder");
+                strcmp(st->name, "directory") && strcmp(st->name, "ics") ? " (synthetic)"
+                                                                         : " from the data folder");
         if (stop == index) {
             fprintf(stderr, "icsflow: stopping after seeding step %d (%s) as asked\n", index,
                     st->name);

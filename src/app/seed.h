@@ -16,5 +16,9 @@ int app_sim_seed(app_ctx *c, const char *data_dir, ics_err *e);
 int app_finance_seed(app_ctx *c, const char *data_dir, ics_err *e);
 int app_governance_seed(app_ctx *c, const char *data_dir, ics_err *e);
 int app_priorities_seed(app_ctx *c, const char *data_dir, ics_err *e);
+/* The other ICSs' directories listed in <data_dir>/ics/ics.csv (code, name),
+ * each from <data_dir>/ics/<code>/; last, so that the synthetic history
+ * stays NWL's. */
+int app_ics_seed(app_ctx *c, const char *data_dir, ics_err *e);
 
 #endif

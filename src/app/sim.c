@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/ics.h"
 #include "app/seed.h"
 #include "core/sb.h"
 
@@ -172,8 +173,11 @@ int app_sim_run_check(app_ctx *c, const json_t *body, app_sim_req **out, ics_err
     if (!r) return ics_err_set(e, ICS_ENOMEM, "out of memory");
     r->policies = 3;
     r->search = 1;
-    rc = given ? app_sim_doc_parse(given, &r->d, e)
-               : app_sim_fit_doc(c->db, (int)days, type, json_is_true(rp), &r->d, e);
+    char ics[STORE_ICS_CODE] = "";
+    if (!given) rc = app_ics_one(c, ics, e);
+    if (!rc)
+        rc = given ? app_sim_doc_parse(given, &r->d, e)
+                   : app_sim_fit_doc(c->db, ics, (int)days, type, json_is_true(rp), &r->d, e);
     if (!rc && given) snprintf(r->d->source, sizeof r->d->source, "request");
     problems m;
     problems_init(&m);
@@ -347,7 +351,9 @@ int app_sim_fit(app_ctx *c, int days, const char *bed_type, int replay, app_sim_
     int rc = app_allow(c, &APP_SIM_FIT, e);
     if (rc) return rc;
     if (days < 7 || days > 3660) return ics_err_set(e, ICS_EINVAL, "days must be 7 to 3660");
-    return app_sim_fit_doc(c->db, days, bed_type, replay, out, e);
+    char ics[STORE_ICS_CODE];
+    if ((rc = app_ics_one(c, ics, e))) return rc;
+    return app_sim_fit_doc(c->db, ics, days, bed_type, replay, out, e);
 }
 
 /* ---- first start ----------------------------------------------------------------- */
@@ -359,7 +365,7 @@ int app_sim_seed(app_ctx *c, const char *data_dir, ics_err *e)
 {
     (void)data_dir;
     app_sim_req r = {NULL, 3, 1, 0, 0};
-    int rc = app_sim_fit_doc(c->db, 365, NULL, 0, &r.d, e);
+    int rc = app_sim_fit_doc(c->db, APP_ICS_DEFAULT, 365, NULL, 0, &r.d, e); /* NWL's history */
     if (rc == ICS_ECONFLICT) { /* no bed units in this directory: nothing to review */
         ics_err_clear(e);
         return 0;

@@ -75,8 +75,8 @@ int app_sim_fit(app_ctx *c, int days, const char *bed_type, int replay, app_sim_
  * With replay set, the referrals themselves are replayed instead of Poisson
  * arrivals. ICS_EINVAL for an unknown bed type, ICS_ECONFLICT when the
  * directory has no places or units the simulator can take. */
-int app_sim_fit_doc(store *s, int days, const char *bed_type, int replay, app_sim_doc **out,
-                    ics_err *e);
+int app_sim_fit_doc(store *s, const char *ics, int days, const char *bed_type, int replay,
+                    app_sim_doc **out, ics_err *e);
 
 /* The estimate a run is judged on before it starts: simulated events over
  * every evaluation (paired policies, the bed search's ~40 evaluations per

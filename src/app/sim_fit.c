@@ -28,11 +28,12 @@ static const char *text(const json_t *row, const char *key)
     return json_string_value(json_object_get(row, key));
 }
 
-static int fit_directory(store *s, app_sim_doc *d, const char *bed_type, ics_err *e)
+static int fit_directory(store *s, const char *ics, app_sim_doc *d, const char *bed_type,
+                         ics_err *e)
 {
     sim_scenario *sc = &d->sc;
     json_t *rows = NULL;
-    int rc = store_sim_places(s, &rows, e);
+    int rc = store_sim_places(s, ics, &rows, e);
     if (rc) return rc;
     if (json_array_size(rows) == 0 || json_array_size(rows) > SIM_MAX_PLACES) {
         json_decref(rows);
@@ -237,8 +238,8 @@ static int fit_history(store *s, app_sim_doc *d, int days, const char *bed_type,
     return 1;
 }
 
-int app_sim_fit_doc(store *s, int days, const char *bed_type, int replay, app_sim_doc **out,
-                    ics_err *e)
+int app_sim_fit_doc(store *s, const char *ics, int days, const char *bed_type, int replay,
+                    app_sim_doc **out, ics_err *e)
 {
     *out = NULL;
     if (days < 7 || days > 3660) return ics_err_set(e, ICS_EINVAL, "days must be 7 to 3660");
@@ -247,7 +248,7 @@ int app_sim_fit_doc(store *s, int days, const char *bed_type, int replay, app_si
     if (!d) return ics_err_set(e, ICS_ENOMEM, "out of memory");
     snprintf(d->name, sizeof d->name, "Bed review fitted from the database%s%s",
              bed_type ? ": " : " (all bed types)", bed_type ? bed_type : "");
-    int rc = fit_directory(s, d, bed_type, e);
+    int rc = fit_directory(s, ics, d, bed_type, e);
     if (!rc && !bed_type)
         app_sim_doc_note(
             d, "all bed types are treated as interchangeable; fit one type with bed_type");

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/ics.h"
 #include "app/seed.h"
 #include "core/geo.h"
 #include "core/jget.h"
@@ -542,14 +543,15 @@ static json_t *top_drivers(json_t *drivers, size_t k)
 /* The daily call view: every provider's level and figures, the change
  * since the day before, 14-day level trend, drivers, the ICS roll-up and
  * who has not submitted. */
-static int day_view(store *s, const sitrep_thresholds *t, int64_t day, json_t **out, ics_err *e)
+static int day_view(store *s, const char *in_ics, const sitrep_thresholds *t, int64_t day,
+                    json_t **out, ics_err *e)
 {
     char d0[16], dprev[16], dfirst[16];
     tz_format_date(day, d0, sizeof d0);
     tz_format_date(day - 1, dprev, sizeof dprev);
     tz_format_date(day - 13, dfirst, sizeof dfirst);
     json_t *orgs, *rows;
-    int rc = store_sitrep_submitters(s, &orgs, e);
+    int rc = store_sitrep_submitters(s, in_ics, &orgs, e);
     if (rc) return rc;
     rc = store_sitrep_current(s, dfirst, d0, &rows, e);
     app_json_utc(rows, SUBMITTED);
@@ -727,7 +729,7 @@ int app_sitrep_submit(app_ctx *c, const json_t *body, json_t **saved, ics_err *e
         return ics_err_set(e, ICS_EFORBID,
                            "trust operations users submit for their own organisation (%s), not %s",
                            c->who.org && c->who.org[0] ? c->who.org : "none", sub.org);
-    char day[16], id[64];
+    char day[16], id[64], ics[STORE_ICS_CODE];
     tz_format_date(sub.day, day, sizeof day);
     sitrep_thresholds *t = NULL;
     json_t *versions = NULL, *view0 = NULL, *view1 = NULL;
@@ -738,9 +740,10 @@ int app_sitrep_submit(app_ctx *c, const json_t *body, json_t **saved, ics_err *e
     if (!rc) rc = store_sitrep_versions(c->db, sub.org, day, &versions, e);
     if (!rc) app_json_utc(versions, SUBMITTED);
     if (!rc) rc = store_sitrep_level_in_force(c->db, sub.org, day, &old, e);
-    if (!rc) rc = day_view(c->db, t, sub.day, &view0, e);
+    if (!rc) rc = app_ics_home(c, ics, e);
+    if (!rc) rc = day_view(c->db, ics, t, sub.day, &view0, e);
     if (!rc) rc = save(c->db, t, &sub, c->who.name, c->who.via, c->now, &version, saved, e);
-    if (!rc) rc = day_view(c->db, t, sub.day, &view1, e);
+    if (!rc) rc = day_view(c->db, ics, t, sub.day, &view1, e);
     json_t *before = json_array_get(versions, 0); /* the version it amends */
     json_int_t level = json_integer_value(json_object_get(*saved, "level"));
     snprintf(id, sizeof id, "%s/%s/v%lld", sub.org, day, (long long)version);
@@ -785,8 +788,10 @@ int app_sitrep_today(app_ctx *c, int64_t day, json_t **out, ics_err *e)
     int rc = app_allow(c, &APP_SITREP_TODAY, e);
     if (rc) return rc;
     sitrep_thresholds *t = NULL;
+    char ics[STORE_ICS_CODE];
+    if ((rc = app_ics_one(c, ics, e))) return rc;
     rc = thresholds_load(c->db, &t, e);
-    if (!rc) rc = day_view(c->db, t, day, out, e);
+    if (!rc) rc = day_view(c->db, ics, t, day, out, e);
     sitrep_thresholds_free(t);
     return rc;
 }
@@ -1018,7 +1023,8 @@ static int synth_providers(store *s, const csv_doc *sizes, sitrep_synth_provider
     *late = NULL;
     *n = 0;
     /* organisations, and acute sites of acute trusts */
-    int rc = store_sitrep_synth_candidates(s, &rows, e);
+    /* synthetic history stays NWL's */
+    int rc = store_sitrep_synth_candidates(s, APP_ICS_DEFAULT, &rows, e);
     if (rc) return rc;
     size_t m = json_array_size(rows), i, k = 0;
     sitrep_synth_provider *p = calloc(m + 1, sizeof *p);
@@ -1468,6 +1474,36 @@ static const char *const aid_event_type[] = {"aid.offered", "aid.agreed", "aid.f
  * organisation's scope, then in one transaction the state machine (the
  * engine says which party may take which step), the store, the audit
  * record and the event. */
+/* The primary ICS of an organisation or of a trust site's trust ("" when
+ * unknown). */
+static int org_ics(app_ctx *c, const char *org, char out[STORE_ICS_CODE], ics_err *e)
+{
+    int rc = store_ics_org_primary(c->db, org, out, e);
+    if (!rc && !out[0] && strlen(org) == 5) {
+        char trust[4];
+        snprintf(trust, sizeof trust, "%.3s", org);
+        rc = store_ics_org_primary(c->db, trust, out, e);
+    }
+    return rc;
+}
+
+/* Mutual aid crosses an ICS boundary only when both ICSs allow it (their
+ * cross_ics setting). */
+static int aid_boundary(app_ctx *c, const char *requester, const char *offerer, ics_err *e)
+{
+    char a[STORE_ICS_CODE], b[STORE_ICS_CODE];
+    int rc = org_ics(c, requester ? requester : "", a, e), yes = 1;
+    if (!rc) rc = org_ics(c, offerer ? offerer : "", b, e);
+    if (!rc && a[0] && b[0]) rc = app_ics_cross_allowed(c, a, b, &yes, e);
+    if (!rc && !yes)
+        rc = ics_err_set(e, ICS_ECONFLICT,
+                         "%s (ICS %s) cannot offer aid to %s (ICS %s): mutual aid crosses an ICS "
+                         "boundary only where both ICSs allow it (PUT /api/v1/ics/{code}/settings "
+                         "{\"cross_ics\": true})",
+                         offerer, b, requester, a);
+    return rc;
+}
+
 static int aid_act(app_ctx *c, const app_use *u, int action, int64_t id, const json_t *body,
                    json_t **after, ics_err *e)
 {
@@ -1543,6 +1579,7 @@ static int aid_act(app_ctx *c, const app_use *u, int action, int64_t id, const j
     }
     rc = aid_get(c->db, id, &before, e);
     const char *requester = json_string_value(json_object_get(before, "org"));
+    if (!rc && action == SITREP_AID_OFFER) rc = aid_boundary(c, requester, offer_org, e);
     int state = sitrep_aid_state_find(json_string_value(json_object_get(before, "state")));
     if (!rc && (action == SITREP_AID_AGREE || action == SITREP_AID_FULFIL)) {
         int64_t want = action == SITREP_AID_AGREE

@@ -110,15 +110,17 @@ static int write_file(const char *path, const char *text, ics_err *e)
 
 int cmd_export(int argc, char **argv)
 {
-    const char *db = cli_default_db(), *format = "json", *out = NULL;
+    const char *db = cli_default_db(), *format = "json", *out = NULL, *ics = NULL;
     const cli_opt opts[] = {
         CLI_OPT_TEXT("db", &db, "PATH  database file (default icsflow.db)"),
+        CLI_OPT_TEXT("ics", &ics, "CODE  the ICS to export (default QRV; all: every ICS)"),
         CLI_OPT_TEXT("format", &format, "csv|json  output format (default json)"),
         CLI_OPT_TEXT("out", &out,
                      "PATH  folder for csv (required), file for json (default stdout)"),
         CLI_OPT_END};
-    int np, rc = cli_parse("export", "export [--db PATH] [--format csv|json] [--out PATH]", argc,
-                           argv, opts, &np);
+    int np, rc = cli_parse("export",
+                           "export [--db PATH] [--ics CODE|all] [--format csv|json] [--out PATH]",
+                           argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np) return cli_usage_error("export", "unexpected argument '%s'", argv[1]);
     int csv = strcmp(format, "csv") == 0;
@@ -132,6 +134,7 @@ int cmd_export(int argc, char **argv)
     ics_err e = {0};
     json_t *doc = NULL;
     app_ctx ac = app_ctx_cli(s, tz_now());
+    ac.ics = ics;
     rc = app_dir_export(&ac, &doc, &e);
     for (const dir_collection *c = directory_collections; c->name && !rc && csv; c++) {
         json_t *rows = json_object_get(doc, c->name);

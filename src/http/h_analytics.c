@@ -95,7 +95,7 @@ static int want_svg(http_req *rq, int *svg, ics_err *e)
 static int rates(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
-    static const char *const allowed[] = {"dataset", "statistic", NULL};
+    static const char *const allowed[] = {"dataset", "statistic", "ics", NULL};
     store_an_statistic st;
     json_t *out;
     const char *ds = http_query(rq, "dataset");
@@ -111,7 +111,7 @@ static int rates(http_req *rq, http_resp *rs)
 static int funnel(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
-    static const char *const allowed[] = {"dataset", "statistic", "format", NULL};
+    static const char *const allowed[] = {"dataset", "statistic", "format", "ics", NULL};
     store_an_statistic st;
     int svg;
     json_t *out;
@@ -243,7 +243,7 @@ static int funnel_points(http_req *rq, http_resp *rs)
 static int variation(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
-    static const char *const allowed[] = {"dataset", NULL};
+    static const char *const allowed[] = {"dataset", "ics", NULL};
     json_t *out;
     app_ctx c = http_app(rq);
     if (http_query_only(rq, allowed, &e) ||
@@ -309,7 +309,7 @@ static int allocation(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
     static const char *const allowed[] = {"years",  "pace",   "floor", "cap",
-                                          "growth", "format", NULL};
+                                          "growth", "format", "ics",   NULL};
     analytics_pace p;
     int svg;
     analytics_alloc *a;

@@ -139,7 +139,7 @@ static int capacity_put(http_req *rq, http_resp *rs)
 static int report_ucr(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
-    static const char *const allowed[] = {"from", "to", "standard", NULL};
+    static const char *const allowed[] = {"from", "to", "standard", "ics", NULL};
     if (http_query_only(rq, allowed, &e)) return http_error(rs, &e);
     app_ctx c = http_app(rq);
     int64_t to = c.now, from = c.now - 365 * 86400LL;
@@ -160,7 +160,7 @@ static int report_ucr(http_req *rq, http_resp *rs)
 static int report_harm(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
-    static const char *const allowed[] = {"kind", NULL};
+    static const char *const allowed[] = {"kind", "ics", NULL};
     if (http_query_only(rq, allowed, &e)) return http_error(rs, &e);
     const char *kind = http_query(rq, "kind");
     app_ctx c = http_app(rq);

@@ -92,6 +92,12 @@ static int popcount(uint32_t x)
     return n;
 }
 
+/* 1 when the service belongs to an ICS other than the one searching. */
+static int other_ics(const route_service *s, const route_query *q)
+{
+    return q->ics[0] && s->ics[0] && strcmp(s->ics, q->ics) != 0;
+}
+
 /* Evaluate every filter for one service; the first failure is the reason,
  * the rest are listed after it so a crew sees the whole picture. */
 static void evaluate(const route_service *s, int idx, const int64_t *bh, int nbh,
@@ -139,6 +145,10 @@ static void evaluate(const route_service *s, int idx, const int64_t *bh, int nbh
     } else {
         sb_clause(&ok, "; ", "serves postcode district %s (%s)", w->district, w->how);
     }
+    if (!(r->failed & (1u << ROUTE_X_CATCHMENT)) && other_ics(s, q))
+        sb_clause(&ok, "; ", "a service of the neighbouring ICS %s (%s) whose catchment covers %s",
+                  s->ics_name[0] ? s->ics_name : s->ics, s->ics,
+                  by_district ? w->district : (w->place_name[0] ? w->place_name : w->place));
 
     /* 3. clinical capability */
     uint32_t have = s->caps & q->needs;
@@ -309,12 +319,17 @@ int routing_find(const route_service *svc, int n, const int64_t *bh, int nbh, co
     int stale = q->stale_minutes > 0 ? q->stale_minutes : ROUTE_STALE_MINUTES;
     out->items = calloc(n > 0 ? (size_t)n : 1, sizeof *out->items);
     if (!out->items) return ics_err_set(e, ICS_ENOMEM, "out of memory");
-    out->n = n;
+    int kept = 0;
     for (int i = 0; i < n; i++) {
-        evaluate(&svc[i], i, bh, nbh, q, radius, margin, stale, &out->items[i]);
-        if (out->items[i].filter == ROUTE_ELIGIBLE) out->neligible++;
+        route_result *r = &out->items[kept];
+        evaluate(&svc[i], i, bh, nbh, q, radius, margin, stale, r);
+        /* another ICS's service is an answer only where it covers the patient */
+        if (other_ics(&svc[i], q) && (r->failed & (1u << ROUTE_X_CATCHMENT))) continue;
+        if (r->filter == ROUTE_ELIGIBLE) out->neligible++;
+        kept++;
     }
-    qsort(out->items, (size_t)n, sizeof *out->items, rank_cmp);
+    out->n = kept;
+    qsort(out->items, (size_t)kept, sizeof *out->items, rank_cmp);
     for (int i = 0; i < out->neligible; i++) out->items[i].rank = i + 1;
     return 0;
 }

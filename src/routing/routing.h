@@ -56,6 +56,8 @@ typedef struct route_service {
      * capacity_updated (0 = never reported) */
     int used_today, capacity_today;
     int64_t capacity_updated;
+    char ics[ROUTE_CODE]; /* ODS code of the ICS of its places ("" unknown) */
+    char ics_name[48];    /* for reasons */
 } route_service;
 
 /* The text columns of services.csv. NULL or "" for an empty column. */
@@ -120,6 +122,11 @@ typedef struct route_query {
     double radius_km;   /* 0 = ROUTE_RADIUS_KM */
     int closing_margin; /* minutes; < 0 = ROUTE_CLOSING_MARGIN */
     int stale_minutes;  /* 0 = ROUTE_STALE_MINUTES */
+    /* The ICS searching ("" = no ICS boundary): a service of another ICS
+     * is considered only when its catchment covers the patient (it is left
+     * out of the answer otherwise, not listed as excluded), and its reason
+     * says it is a neighbouring ICS's service. */
+    char ics[ROUTE_CODE];
 } route_query;
 
 void routing_query_init(route_query *q);

@@ -53,16 +53,19 @@ const store_migration store_schema_analytics[] = {
 
 /* ---- places ------------------------------------------------------------------ */
 
-int store_analytics_places(store *s, store_an_place **out, size_t *n, ics_err *e)
+int store_analytics_places(store *s, const char *ics, store_an_place **out, size_t *n, ics_err *e)
 {
     *out = NULL;
     *n = 0;
     store_stmt *st;
     int rc = store_prepare(s,
                            "SELECT code, name, imd2019_avg_score, lsoa_q1, lsoa_q2, lsoa_q3, "
-                           "lsoa_q4, lsoa_q5 FROM places ORDER BY code",
+                           "lsoa_q4, lsoa_q5 FROM places WHERE ? IS NULL OR ics_code = ?"
+                           " ORDER BY code",
                            &st, e);
     if (rc) return rc;
+    store_bind_text(st, 1, ics);
+    store_bind_text(st, 2, ics);
     size_t cap = 16, np = 0;
     store_an_place *p = calloc(cap, sizeof *p);
     if (!p) {

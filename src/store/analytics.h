@@ -24,7 +24,8 @@ typedef struct store_an_place {
 } store_an_place;
 
 /* Every place with its population (table place_population), in code order. */
-int store_analytics_places(store *s, store_an_place **out, size_t *n, ics_err *e);
+/* The places of one ICS (NULL: every place). */
+int store_analytics_places(store *s, const char *ics, store_an_place **out, size_t *n, ics_err *e);
 
 /* ---- datasets ------------------------------------------------------------- */
 

@@ -759,7 +759,8 @@ int store_beds_place_exists(store *s, const char *place, int *yes, ics_err *e)
     return rc;
 }
 
-int store_beds_places(store *s, json_t **rows, ics_err *e)
+int store_beds_places(store *s, const char *ics, json_t **rows, ics_err *e)
 {
-    return qrows(s, "SELECT code, name FROM places ORDER BY code", NULL, rows, e);
+    return qrows(s, "SELECT code, name FROM places WHERE ? IS NULL OR ics_code = ? ORDER BY code",
+                 ics ? json_pack("[ss]", ics, ics) : json_pack("[nn]"), rows, e);
 }

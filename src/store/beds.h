@@ -151,7 +151,8 @@ int store_beds_acute_sites(store *s, json_t **rows, ics_err *e);
 /* 1 when the place exists. */
 int store_beds_place_exists(store *s, const char *place, int *yes, ics_err *e);
 /* Places (code, name) in code order. */
-int store_beds_places(store *s, json_t **rows, ics_err *e);
+/* The places of one ICS (NULL: every place). */
+int store_beds_places(store *s, const char *ics, json_t **rows, ics_err *e);
 /* The organisation of a site; ICS_ENOTFOUND. */
 int store_beds_site_org(store *s, const char *site, char org[16], ics_err *e);
 

@@ -182,8 +182,13 @@ static void ics_where(sb *w, const dir_collection *c, const json_t *ics, json_t 
     const char *t = c->table;
     if (strcmp(t, "places") == 0)
         sb_printf(w, "ics_code IN %s", in.buf);
-    else if (strcmp(t, "place_population") == 0 || strcmp(t, "postcode_districts") == 0)
+    else if (strcmp(t, "place_population") == 0)
         sb_printf(w, "place_code IN (SELECT code FROM places WHERE ics_code IN %s)", in.buf);
+    else if (strcmp(t, "postcode_districts") == 0) /* one without a place is everyone's */
+        sb_printf(w,
+                  "(place_code IS NULL OR place_code IN (SELECT code FROM places WHERE ics_code "
+                  "IN %s))",
+                  in.buf);
     else if (strcmp(t, "organisations") == 0) {
         sb_printf(w,
                   "(ics_code IN %s OR ods_code IN"

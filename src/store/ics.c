@@ -28,6 +28,14 @@ const store_migration store_schema_ics[] = {
      " ics_code TEXT NOT NULL REFERENCES ics(code), granted_by TEXT NOT NULL,"
      " granted_at INTEGER NOT NULL, PRIMARY KEY (user_name, ics_code));",
      NULL},
+    /* Databases seeded before the other ICSs were part of the first start
+     * keep the one ICS they hold: their "ics" seeding step counts as done.
+     * (A new database has no seeding steps yet when this runs.) */
+    {"ics", 2,
+     "INSERT INTO seed_steps (step, done_at) SELECT 'ics', 0"
+     " WHERE EXISTS (SELECT 1 FROM seed_steps WHERE step = 'directory')"
+     " ON CONFLICT (step) DO NOTHING;",
+     NULL},
     {NULL, 0, NULL, NULL}};
 
 /* The directory's cached copies must see a change of membership too. */

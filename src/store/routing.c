@@ -56,7 +56,12 @@ static int load_services(store *s, routing_data *d, ics_err *e)
         s,
         "SELECT s.service_id, s.name, s.kind, s.provider_ods, s.site_code, s.places, s.districts,"
         " s.hours, s.capabilities, s.min_age, s.max_age, s.exclusions, s.response_minutes,"
-        " s.daily_capacity, s.phone, si.lat, si.lon, c.used_today, c.capacity, c.updated_at"
+        " s.daily_capacity, s.phone, si.lat, si.lon, c.used_today, c.capacity, c.updated_at,"
+        /* the service's ICS: that of the first of its places */
+        " (SELECT p.ics_code FROM places p WHERE (' ' || s.places || ' ') LIKE"
+        " '% ' || p.code || ' %' ORDER BY p.code LIMIT 1) AS ics_code,"
+        " (SELECT i.name FROM places p JOIN ics i ON i.code = p.ics_code WHERE"
+        " (' ' || s.places || ' ') LIKE '% ' || p.code || ' %' ORDER BY p.code LIMIT 1) AS ics_name"
         " FROM services s LEFT JOIN sites si ON si.site_code = s.site_code"
         " LEFT JOIN service_capacity c ON c.service_id = s.service_id ORDER BY s.service_id",
         &st, e);
@@ -99,6 +104,8 @@ static int load_services(store *s, routing_data *d, ics_err *e)
             sv->capacity_today = (int)store_col_int(st, 18);
             sv->capacity_updated = store_col_int(st, 19);
         }
+        snprintf(sv->ics, sizeof sv->ics, "%s", store_col_text(st, 20));
+        snprintf(sv->ics_name, sizeof sv->ics_name, "%s", store_col_text(st, 21));
     }
     store_finalize(st);
     return rc < 0 ? rc : 0;
@@ -117,15 +124,17 @@ static int grow(void **p, int n, int *cap, size_t size)
 }
 
 /* Add a place (code and name) unless it is already listed. */
-static int add_place(routing_data *d, int *cap, const char *code, const char *name)
+static int add_place(routing_data *d, int *cap, const char *code, const char *name, const char *ics)
 {
     if (!*code || store_routing_place_index(d, code) >= 0) return 0;
-    int cap2 = *cap;
+    int cap2 = *cap, cap3 = *cap;
     if (grow((void **)&d->places, d->nplaces, cap, sizeof *d->places) ||
-        grow((void **)&d->place_names, d->nplaces, &cap2, sizeof *d->place_names))
+        grow((void **)&d->place_names, d->nplaces, &cap2, sizeof *d->place_names) ||
+        grow((void **)&d->place_ics, d->nplaces, &cap3, sizeof *d->place_ics))
         return ICS_ENOMEM;
     snprintf(d->places[d->nplaces], ROUTE_CODE, "%s", code);
     snprintf(d->place_names[d->nplaces], 64, "%s", name);
+    snprintf(d->place_ics[d->nplaces], ROUTE_CODE, "%s", ics);
     d->nplaces++;
     return 0;
 }
@@ -136,10 +145,11 @@ static int add_place(routing_data *d, int *cap, const char *code, const char *na
 static int load_districts(store *s, routing_data *d, const char *where, const char *a,
                           const char *b, int with_places, ics_err *e)
 {
-    char sql[320];
+    char sql[512];
     snprintf(sql, sizeof sql,
              "SELECT pd.district, pd.lat, pd.lon, COALESCE(pd.place_code, ''), COALESCE(p.name, "
-             "'') FROM postcode_districts pd LEFT JOIN places p ON p.code = pd.place_code%s "
+             "''), COALESCE(p.ics_code, '') FROM postcode_districts pd LEFT JOIN places p ON "
+             "p.code = pd.place_code%s "
              "ORDER BY pd.district",
              where ? where : "");
     store_stmt *st;
@@ -149,7 +159,8 @@ static int load_districts(store *s, routing_data *d, const char *where, const ch
     if (b) store_bind_text(st, 2, b);
     while ((rc = store_step(st, e)) == 1) {
         if (grow((void **)&d->dist, d->ndist, &cap, sizeof *d->dist) ||
-            (with_places && add_place(d, &pcap, store_col_text(st, 3), store_col_text(st, 4)))) {
+            (with_places && add_place(d, &pcap, store_col_text(st, 3), store_col_text(st, 4),
+                                      store_col_text(st, 5)))) {
             rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
             break;
         }
@@ -195,17 +206,19 @@ static int load_bank_holidays(store *s, routing_data *d, int64_t from, int64_t t
 static int load_places(store *s, routing_data *d, ics_err *e)
 {
     store_stmt *st;
-    int cap = 0, cap2 = 0;
-    int rc = store_prepare(s, "SELECT code, name FROM places ORDER BY code", &st, e);
+    int cap = 0, cap2 = 0, cap3 = 0;
+    int rc = store_prepare(s, "SELECT code, name, ics_code FROM places ORDER BY code", &st, e);
     if (rc) return rc;
     while ((rc = store_step(st, e)) == 1) {
         if (grow((void **)&d->places, d->nplaces, &cap, sizeof *d->places) ||
-            grow((void **)&d->place_names, d->nplaces, &cap2, sizeof *d->place_names)) {
+            grow((void **)&d->place_names, d->nplaces, &cap2, sizeof *d->place_names) ||
+            grow((void **)&d->place_ics, d->nplaces, &cap3, sizeof *d->place_ics)) {
             rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
             break;
         }
         snprintf(d->places[d->nplaces], ROUTE_CODE, "%s", store_col_text(st, 0));
         snprintf(d->place_names[d->nplaces], 64, "%s", store_col_text(st, 1));
+        snprintf(d->place_ics[d->nplaces], ROUTE_CODE, "%s", store_col_text(st, 2));
         d->nplaces++;
     }
     store_finalize(st);
@@ -260,6 +273,7 @@ void store_routing_data_free(routing_data *d)
     free(d->bh);
     free(d->places);
     free(d->place_names);
+    free(d->place_ics);
     memset(d, 0, sizeof *d);
 }
 

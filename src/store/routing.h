@@ -19,6 +19,7 @@ typedef struct routing_data {
     int nbh;
     char (*places)[ROUTE_CODE];
     char (*place_names)[64];
+    char (*place_ics)[ROUTE_CODE]; /* the ICS of each place */
     int nplaces;
 } routing_data;
 

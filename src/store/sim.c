@@ -98,13 +98,18 @@ int store_sim_run_list(store *s, int64_t limit, int64_t offset, json_t **rows, i
 
 /* ---- rows a scenario is fitted from ------------------------------------- */
 
-int store_sim_places(store *s, json_t **rows, ics_err *e)
+int store_sim_places(store *s, const char *ics, json_t **rows, ics_err *e)
 {
-    return store_query_json(s,
-                            "SELECT p.code, p.name, AVG(d.lat) AS lat, AVG(d.lon) AS lon"
-                            " FROM places p LEFT JOIN postcode_districts d ON d.place_code = p.code"
-                            " GROUP BY p.code, p.name ORDER BY p.code",
-                            NULL, rows, e);
+    json_t *p = ics ? json_pack("[ss]", ics, ics) : json_pack("[nn]");
+    int rc =
+        store_query_json(s,
+                         "SELECT p.code, p.name, AVG(d.lat) AS lat, AVG(d.lon) AS lon"
+                         " FROM places p LEFT JOIN postcode_districts d ON d.place_code = p.code"
+                         " WHERE ? IS NULL OR p.ics_code = ?"
+                         " GROUP BY p.code, p.name ORDER BY p.code",
+                         p, rows, e);
+    json_decref(p);
+    return rc;
 }
 
 int store_sim_units(store *s, const char *bed_type, json_t **rows, ics_err *e)

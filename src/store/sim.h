@@ -23,7 +23,8 @@ typedef struct store_sim_run {
  * and lon the mean of its postcode districts, NULL without any); units {unit_code,
  * name, beds, lat, lon} of bed_type (all when NULL) by code, at their site;
  * commissioning {unit_code, place_code}. */
-int store_sim_places(store *s, json_t **rows, ics_err *e);
+/* The places of one ICS (NULL: every place). */
+int store_sim_places(store *s, const char *ics, json_t **rows, ics_err *e);
 int store_sim_units(store *s, const char *bed_type, json_t **rows, ics_err *e);
 int store_sim_commissioners(store *s, json_t **rows, ics_err *e);
 /* The newest referral's instant (-1 when there are none), and the oldest

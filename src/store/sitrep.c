@@ -140,27 +140,50 @@ int store_sitrep_provider_find(store *s, const char *code, store_sitrep_provider
     return 0;
 }
 
-int store_sitrep_submitters(store *s, json_t **rows, ics_err *e)
+/* An organisation in ICS ?: its primary ICS or one it works in (three
+ * parameters, each the ICS or NULL for every ICS). */
+#define IN_ICS(o)                                                                                  \
+    " (? IS NULL OR " o ".ics_code = ? OR " o ".ods_code IN"                                       \
+    " (SELECT m.org_code FROM org_ics m WHERE m.ics_code = ?))"
+
+static json_t *ics3(const char *ics)
 {
-    return store_query_json(
-        s,
-        "SELECT ods_code, name, kind FROM organisations WHERE kind IN " SUBMITTING_KINDS
-        " ORDER BY CASE kind WHEN 'acute' THEN 1"
-        " WHEN 'specialist' THEN 2 WHEN 'community' THEN 3"
-        " WHEN 'mental_health' THEN 4 WHEN 'nhs111' THEN 5 ELSE 6 END, ods_code",
-        NULL, rows, e);
+    return ics ? json_pack("[sss]", ics, ics, ics) : json_pack("[nnn]");
 }
 
-int store_sitrep_synth_candidates(store *s, json_t **rows, ics_err *e)
+int store_sitrep_submitters(store *s, const char *ics, json_t **rows, ics_err *e)
 {
+    json_t *p = ics3(ics);
+    int rc = store_query_json(
+        s,
+        "SELECT o.ods_code, o.name, o.kind FROM organisations o WHERE o.kind IN " SUBMITTING_KINDS
+        " AND" IN_ICS("o") " ORDER BY CASE o.kind WHEN 'acute' THEN 1"
+                           " WHEN 'specialist' THEN 2 WHEN 'community' THEN 3"
+                           " WHEN 'mental_health' THEN 4 WHEN 'nhs111' THEN 5 ELSE 6 END,"
+                           " o.ods_code",
+        p, rows, e);
+    json_decref(p);
+    return rc;
+}
+
+int store_sitrep_synth_candidates(store *s, const char *ics, json_t **rows, ics_err *e)
+{
+    json_t *p = json_array(), *one = ics3(ics);
+    json_array_extend(p, one); /* the condition is used twice */
+    json_array_extend(p, one);
+    json_decref(one);
     /* sorted by code: a trust's sites follow it and each other */
-    return store_query_json(s,
-                            "SELECT code, kind FROM (SELECT ods_code AS code, kind"
-                            " FROM organisations WHERE kind IN " SUBMITTING_KINDS
-                            " UNION ALL SELECT t.site_code AS code, 'acute' AS kind FROM sites t"
-                            " JOIN organisations o ON o.ods_code = t.org_code"
-                            " WHERE t.kind = 'acute' AND o.kind = 'acute') x ORDER BY code",
-                            NULL, rows, e);
+    int rc = store_query_json(
+        s,
+        "SELECT code, kind FROM (SELECT o.ods_code AS code, o.kind"
+        " FROM organisations o WHERE o.kind IN " SUBMITTING_KINDS " AND" IN_ICS(
+            "o") " UNION ALL SELECT t.site_code AS code,"
+                 " 'acute' AS kind FROM sites t"
+                 " JOIN organisations o ON o.ods_code = t.org_code"
+                 " WHERE t.kind = 'acute' AND o.kind = 'acute' AND" IN_ICS("o") ") x ORDER BY code",
+        p, rows, e);
+    json_decref(p);
+    return rc;
 }
 
 /* ---- thresholds --------------------------------------------------------- */

@@ -26,10 +26,12 @@ int store_sitrep_provider_find(store *s, const char *code, store_sitrep_provider
 /* Organisations of the kinds that submit, in call-view order (acute,
  * specialist, community, mental health, ambulance; then code):
  * [{ods_code, name, kind}]. */
-int store_sitrep_submitters(store *s, json_t **rows, ics_err *e);
+/* ics (NULL: every ICS): organisations whose primary ICS it is or that
+ * work in it. */
+int store_sitrep_submitters(store *s, const char *ics, json_t **rows, ics_err *e);
 /* Every organisation of a kind that submits and every acute site of an
  * acute trust, by code: [{code, kind}]. */
-int store_sitrep_synth_candidates(store *s, json_t **rows, ics_err *e);
+int store_sitrep_synth_candidates(store *s, const char *ics, json_t **rows, ics_err *e);
 
 /* ---- thresholds --------------------------------------------------------- */
 

@@ -14,6 +14,24 @@ export class ApiError extends Error {
   }
 }
 
+// The ICS the user is looking at (the switcher in the header); '' = their
+// home ICS. Reads that answer per ICS get ?ics=CODE; other paths would
+// refuse an unknown parameter, so only these carry it.
+const ICS_KEY = 'icsflow.ics';
+const PER_ICS = [/^\/api\/v1\/(places|organisations|sites|services|units)(\?|$)/,
+  /^\/api\/v1\/sitrep\/today(\?|$)/, /^\/api\/v1\/beds\/board(\?|$)/,
+  /^\/api\/v1\/analytics\/(rates|variation|allocation|funnel)(\?|$)/,
+  /^\/api\/v1\/reports\/(ucr|harmonisation)(\?|$)/];
+export const ics = {
+  get: () => sessionStorage.getItem(ICS_KEY) || '',
+  set: (c) => (c ? sessionStorage.setItem(ICS_KEY, c) : sessionStorage.removeItem(ICS_KEY)),
+};
+function withIcs(method, path) {
+  const c = ics.get();
+  if (!c || method !== 'GET' || !PER_ICS.some((re) => re.test(path))) return path;
+  return `${path}${path.includes('?') ? '&' : '?'}ics=${encodeURIComponent(c)}`;
+}
+
 export const token = {
   get: () => sessionStorage.getItem(KEY),
   set: (t) => sessionStorage.setItem(KEY, t),
@@ -52,7 +70,7 @@ async function call(method, path, body, opts) {
   }
   let res;
   try {
-    res = await fetch(path, init);
+    res = await fetch(withIcs(method, path), init);
   } catch (err) {
     throw new ApiError(0, `The server did not answer (${err.message}). Is icsflow still running?`);
   }

@@ -4,7 +4,7 @@
 // A view a role may not use is neither in the menu nor reachable by URL;
 // the API refuses it anyway, and views show a 403 in words.
 
-import { ApiError, get, lastWriteAt, setUnauthorisedHandler, token, writesInFlight } from './api.js';
+import { ApiError, get, ics, lastWriteAt, setUnauthorisedHandler, token, writesInFlight } from './api.js';
 import { onEvent, onState, startLive, stopLive } from './live.js';
 import { startNotifications, stopNotifications } from './notify.js';
 import { clear, destroyCharts, errorBox, field, h } from './ui.js';
@@ -233,8 +233,33 @@ async function route() {
   routed = true;
 }
 
+// ---- the ICS switcher ---------------------------------------------------------
+// Shown to users who may see more than one ICS (GET /api/v1/ics): the chosen
+// ICS is kept for this tab and sent with the reads that answer per ICS.
+async function buildIcsSwitch() {
+  let list = [];
+  try { list = (await get('/api/v1/ics')).items || []; } catch { return; }
+  const home = list.find((x) => x.home) || list[0];
+  if (!list.some((x) => x.code === ics.get())) ics.set('');
+  const chosen = list.find((x) => x.code === ics.get()) || home;
+  if (chosen) document.getElementById('ics-name').textContent = `${chosen.name} ICS`;
+  const wrap = document.getElementById('ics-switch');
+  if (list.length < 2) { wrap.hidden = true; return; }
+  const sel = document.getElementById('ics-select');
+  clear(sel, ...list.map((x) => h('option', { value: x.code }, `${x.name} (${x.code})${x.home ? ' · home' : ''}`)));
+  sel.value = chosen.code;
+  sel.onchange = () => {
+    ics.set(sel.value === home.code ? '' : sel.value);
+    const c = list.find((x) => x.code === sel.value);
+    document.getElementById('ics-name').textContent = `${c.name} ICS`;
+    route();
+  };
+  wrap.hidden = false;
+}
+
 async function start() {
   buildNav();
+  buildIcsSwitch();
   startLive();
   startNotifications();
   if (!location.hash || location.hash === '#/' || location.hash === '#/signin') {
@@ -248,6 +273,7 @@ setUnauthorisedHandler((detail) => {
   stopLive();
   stopNotifications();
   token.clear();
+  ics.set('');
   me = null;
   signInView(`You have been signed out: ${detail}`);
 });
@@ -256,6 +282,8 @@ document.getElementById('signout').addEventListener('click', () => {
   stopLive();
   stopNotifications();
   token.clear();
+  ics.set('');
+  document.getElementById('ics-switch').hidden = true;
   me = null;
   location.hash = '#/signin';
   signInView();
