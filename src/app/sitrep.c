@@ -729,7 +729,7 @@ int app_sitrep_submit(app_ctx *c, const json_t *body, json_t **saved, ics_err *e
         return ics_err_set(e, ICS_EFORBID,
                            "trust operations users submit for their own organisation (%s), not %s",
                            c->who.org && c->who.org[0] ? c->who.org : "none", sub.org);
-    char day[16], id[64], ics[STORE_ICS_CODE];
+    char day[16], id[64], ics[STORE_ICS_CODE] = "", trust[4];
     tz_format_date(sub.day, day, sizeof day);
     sitrep_thresholds *t = NULL;
     json_t *versions = NULL, *view0 = NULL, *view1 = NULL;
@@ -740,7 +740,10 @@ int app_sitrep_submit(app_ctx *c, const json_t *body, json_t **saved, ics_err *e
     if (!rc) rc = store_sitrep_versions(c->db, sub.org, day, &versions, e);
     if (!rc) app_json_utc(versions, SUBMITTED);
     if (!rc) rc = store_sitrep_level_in_force(c->db, sub.org, day, &old, e);
-    if (!rc) rc = app_ics_home(c, ics, e);
+    /* the roll-up of the submitting provider's ICS (its trust's primary) */
+    snprintf(trust, sizeof trust, "%.3s", sub.org);
+    if (!rc) rc = store_ics_org_primary(c->db, trust, ics, e);
+    if (!rc && !ics[0]) rc = app_ics_home(c, ics, e);
     if (!rc) rc = day_view(c->db, ics, t, sub.day, &view0, e);
     if (!rc) rc = save(c->db, t, &sub, c->who.name, c->who.via, c->now, &version, saved, e);
     if (!rc) rc = day_view(c->db, ics, t, sub.day, &view1, e);
@@ -765,9 +768,6 @@ int app_sitrep_submit(app_ctx *c, const json_t *body, json_t **saved, ics_err *e
     if (!rc && !json_equal(ics_level(view0), ics_level(view1)))
         rc = emit_level_change(c, NULL, day, json_incref(ics_level(view0)),
                                json_incref(ics_level(view1)), e);
-    char ics[STORE_ICS_CODE] = "", trust[4];
-    snprintf(trust, sizeof trust, "%.3s", sub.org);
-    if (!rc) rc = store_ics_org_primary(c->db, trust, ics, e);
     if (!rc && ics[0]) rc = app_sitrep_actions_open(c, ics, day, view1, e);
     rc = app_end(c, rc, e);
     sitrep_thresholds_free(t);

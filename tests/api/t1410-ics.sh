@@ -169,8 +169,8 @@ jqcheck "home is still NWL" '.total == 8'
 # ---- roll-ups per ICS ---------------------------------------------------------------
 api GET /api/v1/sitrep/today "$ADMIN"
 expect "the NWL call view" 200
-jqcheck "lists NWL's providers only (12), none of North Central London's" \
-    '(.providers | length) == 12 and all(.providers[]; .org != "RAL" and .org != "RRV")'
+jqcheck "lists NWL's providers, Imperial among them, none of another ICS's" \
+    'any(.providers[]; .org == "RYJ") and all(.providers[]; .org | IN("RAL", "RRV", "RWG", "RJ7") | not)'
 api GET "/api/v1/sitrep/today?ics=QMJ" "$ROOT_ADMIN"
 expect "North Central London's call view" 200
 jqcheck "its five trusts, with CLCH and LAS, which work there" \
