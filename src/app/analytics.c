@@ -80,7 +80,7 @@ int app_analytics_allocation(app_ctx *c, const analytics_pace *p, analytics_allo
 int app_analytics_weights(app_ctx *c, json_t **out, ics_err *e)
 {
     int rc = app_allow(c, &APP_ANALYTICS_READ, e);
-    return rc ? rc : store_analytics_weights_json(c->db, out, e);
+    return rc ? rc : app_an_weights_json(c->db, out, e);
 }
 
 int app_analytics_runs(app_ctx *c, int64_t limit, int64_t offset, json_t **out, ics_err *e)
@@ -225,9 +225,9 @@ int app_analytics_weights_replace(app_ctx *c, const json_t *body, json_t **after
     if (!json_is_object(body)) return ics_err_set(e, ICS_EBADREQ, "a JSON object body is required");
     if ((rc = app_begin(c, e))) return rc;
     json_t *before = NULL;
-    rc = store_analytics_weights_json(c->db, &before, e);
+    rc = app_an_weights_json(c->db, &before, e);
     if (!rc) rc = app_an_weights_set(c->db, body, e);
-    if (!rc) rc = store_analytics_weights_json(c->db, after, e);
+    if (!rc) rc = app_an_weights_json(c->db, after, e);
     if (!rc)
         rc = record(c, &APP_ANALYTICS_WEIGHTS_REPLACE, "allocation_weights", "current", before,
                     *after, "analytics.imported", json_pack("{ss}", "what", "weights"), e);

@@ -833,3 +833,30 @@ int app_an_seed(store *s, const char *data_dir, int64_t now, ics_err *e)
     }
     return store_commit(s, e);
 }
+
+int app_an_weights_json(store *s, json_t **out, ics_err *e)
+{
+    *out = NULL;
+    json_t *cost, *need, *src;
+    int rc = store_analytics_weights_rows(s, &cost, &need, &src, e);
+    if (rc) return rc;
+    /* men then women, each in age order, whatever order the rows came in */
+    json_t *ordered = json_array();
+    for (int sx = 0; sx < ANALYTICS_NSEXES; sx++)
+        for (int b = 0; b < ANALYTICS_NBANDS; b++) {
+            size_t i;
+            json_t *r;
+            json_array_foreach(cost, i, r)
+            {
+                if (strcmp(jget_str(r, "sex", ""), sx ? "F" : "M") == 0 &&
+                    strcmp(jget_str(r, "age_band", ""), analytics_band_names[b]) == 0)
+                    json_array_append(ordered, r);
+            }
+        }
+    json_decref(cost);
+    *out = json_pack("{soso}", "cost", ordered, "need", need);
+    json_object_set_new(*out, "source",
+                        json_string(json_is_string(src) ? json_string_value(src) : "unknown"));
+    json_decref(src);
+    return 0;
+}

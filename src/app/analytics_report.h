@@ -44,6 +44,9 @@ int app_an_variation_json(store *s, const char *ics, const char *dataset, json_t
 int app_an_alloc(store *s, const char *ics, const analytics_pace *pace, analytics_alloc **out,
                  ics_err *e);
 json_t *app_an_alloc_json(const analytics_alloc *a);
+/* The weights as the API shows them: {cost: [{sex, age_band, weight}] men
+ * then women, each in age order; need: [{imd_quintile, weight}]; source}. */
+int app_an_weights_json(store *s, json_t **out, ics_err *e);
 /* {items: [{place_code, amount}]} replace current spend (amounts >= 0). */
 int app_an_current_set(store *s, const char *ics, const json_t *items, json_t **before, ics_err *e);
 int app_an_weights_set(store *s, const json_t *body, ics_err *e);

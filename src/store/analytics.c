@@ -372,42 +372,27 @@ int store_analytics_stays(store *s, json_t **rows, ics_err *e)
                             NULL, rows, e);
 }
 
-int store_analytics_weights_json(store *s, json_t **out, ics_err *e)
+int store_analytics_weights_rows(store *s, json_t **cost, json_t **need, json_t **source,
+                                 ics_err *e)
 {
-    json_t *cost, *need, *src = NULL;
-    int rc = store_query_json(s,
-                              "SELECT sex, age_band, weight FROM allocation_cost_weights "
-                              "ORDER BY sex DESC, weight",
-                              NULL, &cost, e);
-    if (rc) return rc;
-    /* present the bands in age order whatever the database returns */
-    json_t *ordered = json_array();
-    for (int sx = 0; sx < ANALYTICS_NSEXES; sx++)
-        for (int b = 0; b < ANALYTICS_NBANDS; b++) {
-            size_t i;
-            json_t *r;
-            json_array_foreach(
-                cost, i,
-                r) if (strcmp(json_string_value(json_object_get(r, "sex")), sx ? "F" : "M") == 0 &&
-                       strcmp(json_string_value(json_object_get(r, "age_band")),
-                              analytics_band_names[b]) == 0) json_array_append(ordered, r);
-        }
-    json_decref(cost);
-    rc = store_query_json(
-        s, "SELECT imd_quintile, weight FROM allocation_need_weights ORDER BY imd_quintile", NULL,
-        &need, e);
+    *cost = *need = *source = NULL;
+    int rc = store_query_json(s, "SELECT sex, age_band, weight FROM allocation_cost_weights", NULL,
+                              cost, e);
+    if (!rc)
+        rc = store_query_json(
+            s, "SELECT imd_quintile, weight FROM allocation_need_weights ORDER BY imd_quintile",
+            NULL, need, e);
     if (rc) {
-        json_decref(ordered);
+        json_decref(*cost);
+        *cost = NULL;
         return rc;
     }
     ics_err qe = {0};
-    store_query_one(s, "SELECT value FROM allocation_meta WHERE key = 'weights_source'", NULL, &src,
+    json_t *row = NULL;
+    store_query_one(s, "SELECT value FROM allocation_meta WHERE key = 'weights_source'", NULL, &row,
                     &qe);
-    *out = json_pack("{soso}", "cost", ordered, "need", need);
-    json_object_set_new(
-        *out, "source",
-        json_string(src ? json_string_value(json_object_get(src, "value")) : "unknown"));
-    json_decref(src);
+    if (row) *source = json_incref(json_object_get(row, "value"));
+    json_decref(row);
     return 0;
 }
 

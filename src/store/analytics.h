@@ -64,8 +64,11 @@ int store_analytics_weights_replace(store *s, const analytics_alloc_weights *w, 
  * admitted_at, discharged_at} (seconds since the epoch) by unit; an error
  * when the bed bureau's tables are not in this database. */
 int store_analytics_stays(store *s, json_t **rows, ics_err *e);
-/* {cost: [{sex, age_band, weight}], need: [{imd_quintile, weight}], source} */
-int store_analytics_weights_json(store *s, json_t **out, ics_err *e);
+/* The allocation weights as stored: cost rows {sex, age_band, weight} in no
+ * particular order, need rows {imd_quintile, weight} by quintile, and the
+ * weights' source (a JSON string; NULL when none is recorded). */
+int store_analytics_weights_rows(store *s, json_t **cost, json_t **need, json_t **source,
+                                 ics_err *e);
 int store_analytics_run_save(store *s, int64_t at, const char *actor, const json_t *params,
                              const json_t *result, int64_t *id, ics_err *e);
 int store_analytics_runs_json(store *s, int64_t limit, int64_t offset, json_t **out, ics_err *e);
