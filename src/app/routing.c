@@ -91,6 +91,16 @@ static void words(const json_t *v, const char *field, char *buf, size_t n, probl
 
 /* The location, age, needs and time fields shared by route and referral
  * bodies; needs and pres hold the words (n bytes each). */
+/* The text inputs of a finder query (API body or CLI options). */
+typedef struct routing_input {
+    const char *postcode, *place, *needs, *presentations, *at;
+    int has_ll;
+    double lat, lon;
+    int age; /* -1 = missing */
+    int allow_partial;
+    double radius_km;
+} routing_input;
+
 static void input_from(const json_t *b, routing_input *in, char *needs, char *pres, size_t n,
                        problems *p)
 {
@@ -184,7 +194,26 @@ static int prepare(app_ctx *c, const json_t *body, const json_field *fields, rou
     if (in.at) tz_parse(in.at, &at, NULL);
     tz_local l;
     tz_to_local(at, &l);
-    if ((rc = store_routing_load_for(c->db, &in, l.date, d, e))) return rc;
+    store_routing_want w = {STORE_DISTRICTS_ALL, NULL, NULL, NULL, l.date};
+    char out[5] = "", shorter[5];
+    if (in.postcode && *in.postcode) {
+        /* its outward code, and that code without a final letter ("W1A", "W1") */
+        char full[9];
+        if (valid_postcode(in.postcode, full, NULL) == 0)
+            valid_postcode_outward(full, out);
+        else if (valid_postcode_district(in.postcode, out, NULL))
+            out[0] = '\0';
+        snprintf(shorter, sizeof shorter, "%s", out);
+        size_t n = strlen(shorter);
+        if (n >= 3 && shorter[n - 1] >= 'A' && shorter[n - 1] <= 'Z') shorter[n - 1] = '\0';
+        w.districts = out[0] ? STORE_DISTRICTS_CODES : STORE_DISTRICTS_NONE;
+        w.code = out;
+        w.code2 = shorter;
+    } else if (in.place && *in.place && !in.has_ll) {
+        w.districts = STORE_DISTRICTS_PLACE;
+        w.place = in.place;
+    }
+    if ((rc = store_routing_load_for(c->db, &w, d, e))) return rc;
     query_build(d, &in, c->now, q, p);
     return 0;
 }

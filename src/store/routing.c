@@ -12,7 +12,6 @@
 
 #include "core/sb.h"
 #include "core/tz.h"
-#include "core/valid.h"
 
 const store_migration store_schema_routing[] = {
     {"routing", 1,
@@ -239,27 +238,17 @@ int store_routing_load(store *s, routing_data *d, ics_err *e)
 /* Only what one query needs: its districts and the bank holidays around its
  * time (the finder looks one day back and eight ahead), and the places'
  * names, so a route request is a few small indexed reads. */
-int store_routing_load_for(store *s, const routing_input *in, int64_t day, routing_data *d,
-                           ics_err *e)
+int store_routing_load_for(store *s, const store_routing_want *w, routing_data *d, ics_err *e)
 {
     memset(d, 0, sizeof *d);
     int rc = load_services(s, d, e);
-    if (!rc && in->postcode && *in->postcode) {
-        char full[9], out[5] = "", shorter[5];
-        if (valid_postcode(in->postcode, full, NULL) == 0)
-            valid_postcode_outward(full, out);
-        else if (valid_postcode_district(in->postcode, out, NULL))
-            out[0] = '\0';
-        snprintf(shorter, sizeof shorter, "%s", out);
-        size_t n = strlen(shorter);
-        if (n >= 3 && shorter[n - 1] >= 'A' && shorter[n - 1] <= 'Z') shorter[n - 1] = '\0';
-        if (out[0]) rc = load_districts(s, d, " WHERE pd.district IN (?, ?)", out, shorter, 1, e);
-    } else if (!rc && in->place && *in->place && !in->has_ll) {
-        rc = load_districts(s, d, " WHERE pd.place_code = ?", in->place, NULL, 1, e);
-    } else if (!rc) {
+    if (!rc && w->districts == STORE_DISTRICTS_CODES)
+        rc = load_districts(s, d, " WHERE pd.district IN (?, ?)", w->code, w->code2, 1, e);
+    else if (!rc && w->districts == STORE_DISTRICTS_PLACE)
+        rc = load_districts(s, d, " WHERE pd.place_code = ?", w->place, NULL, 1, e);
+    else if (!rc && w->districts == STORE_DISTRICTS_ALL)
         rc = load_districts(s, d, NULL, NULL, NULL, 1, e);
-    }
-    if (!rc) rc = load_bank_holidays(s, d, day - 2, day + 10, e);
+    if (!rc) rc = load_bank_holidays(s, d, w->day - 2, w->day + 10, e);
     if (!rc) rc = load_places(s, d, e);
     if (rc) store_routing_data_free(d);
     return rc;

@@ -24,11 +24,24 @@ typedef struct routing_data {
 } routing_data;
 
 int store_routing_load(store *s, routing_data *out, ics_err *e);
-struct routing_input;
-/* Only what one finder query needs: its districts, and the bank holidays
- * from two days before to ten after day (a local day number, tz.h's). */
-int store_routing_load_for(store *s, const struct routing_input *in, int64_t day, routing_data *out,
-                           ics_err *e);
+/* What one finder query needs loaded beside the services and places: the
+ * postcode districts matching its postcode (its outward code and that code
+ * without a final letter), or those of one place, or all of them, or none
+ * (a postcode that is not one); and the bank holidays from two days before
+ * to ten after day (a local day number, tz.h's). */
+typedef enum {
+    STORE_DISTRICTS_ALL,
+    STORE_DISTRICTS_NONE,
+    STORE_DISTRICTS_PLACE,
+    STORE_DISTRICTS_CODES
+} store_districts;
+typedef struct store_routing_want {
+    store_districts districts;
+    const char *code, *code2; /* CODES: outward code and its shorter form */
+    const char *place;        /* PLACE: the place's ONS code */
+    int64_t day;
+} store_routing_want;
+int store_routing_load_for(store *s, const store_routing_want *w, routing_data *out, ics_err *e);
 void store_routing_data_free(routing_data *d);
 
 /* Every service's live capacity row, ordered by service id (services that
@@ -42,16 +55,6 @@ int store_routing_capacity_all(store *s, routing_capacity **out, int *n, ics_err
 int store_routing_service_index(const routing_data *d, const char *id);
 int store_routing_place_index(const routing_data *d, const char *code);
 
-/* The text inputs of a finder query (API body or CLI options), as the app
- * layer read them; store_routing_load_for loads only what they need. */
-typedef struct routing_input {
-    const char *postcode, *place, *needs, *presentations, *at;
-    int has_ll;
-    double lat, lon;
-    int age; /* -1 = missing */
-    int allow_partial;
-    double radius_km;
-} routing_input;
 /* Live capacity: used today out of capacity, reported now. Returns the row. */
 int store_routing_capacity_set(store *s, const char *service_id, int used, int capacity,
                                int64_t now, const char *by, json_t **before, json_t **after,
