@@ -143,13 +143,6 @@ static void profile(const json_t *o, const char *key, double *out, int n, int *h
     *has = 1;
 }
 
-static int place_index(const sim_scenario *sc, const char *code)
-{
-    for (int i = 0; i < sc->nplaces; i++)
-        if (!strcmp(sc->places[i].code, code)) return i;
-    return -1;
-}
-
 static const char *const top_keys[] = {
     "name",        "synthetic", "source", "notes", "seed",     "replications",
     "warmup_days", "run_days",  "policy", "queue", "target",   "los",
@@ -186,7 +179,8 @@ static void parse_places(const json_t *arr, app_sim_doc *d, problems *m)
         num(p, "urgent_share", w, &pl->urgent_share, m);
         json_t *l = json_object_get(p, "los");
         if (l) parse_los(l, w, &pl->los, &d->values[1 + i], m);
-        if (pl->code[0] && place_index(sc, pl->code) != i) problems_add(m, "%sduplicate code", w);
+        if (pl->code[0] && sim_place_find(sc, pl->code) != i)
+            problems_add(m, "%sduplicate code", w);
     }
 }
 
@@ -223,7 +217,7 @@ static void parse_units(const json_t *arr, app_sim_doc *d, problems *m)
             problems_add(m, "%sfield 'places' must be an array of place codes", w);
         for (size_t k = 0; json_is_array(ps) && k < json_array_size(ps); k++) {
             json_t *c = json_array_get(ps, k);
-            int i = json_is_string(c) ? place_index(sc, json_string_value(c)) : -1;
+            int i = json_is_string(c) ? sim_place_find(sc, json_string_value(c)) : -1;
             if (i < 0)
                 problems_add(m, "%splaces[%zu] is not the code of a place in the scenario", w, k);
             else
@@ -265,7 +259,7 @@ static void parse_arrivals(const json_t *arr, app_sim_doc *d, problems *m)
         json_t *u = json_object_get(o, "urgent");
         if (u && !json_is_boolean(u)) problems_add(m, "%sfield 'urgent' must be true or false", w);
         a->urgent = json_is_true(u);
-        a->place = place_index(sc, code);
+        a->place = sim_place_find(sc, code);
         if (code[0] && a->place < 0)
             problems_add(m, "%splace '%s' is not in the scenario", w, code);
         if (!(a->day >= 0)) problems_add(m, "%sfield 'day' must be a number >= 0", w);

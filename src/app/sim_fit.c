@@ -16,13 +16,6 @@
 #include "core/tz.h"
 #include "store/sim.h"
 
-static int place_index(const sim_scenario *sc, const char *code)
-{
-    for (int i = 0; code && i < sc->nplaces; i++)
-        if (!strcmp(sc->places[i].code, code)) return i;
-    return -1;
-}
-
 static const char *text(const json_t *row, const char *key)
 {
     return json_string_value(json_object_get(row, key));
@@ -78,7 +71,7 @@ static int fit_directory(store *s, const char *ics, app_sim_doc *d, const char *
     json_array_foreach(rows, k, r)
     {
         const char *uc = text(r, "unit_code");
-        int i = place_index(sc, text(r, "place_code"));
+        int i = sim_place_find(sc, text(r, "place_code"));
         for (int u = 0; u < sc->nunits && i >= 0; u++)
             if (uc && !strcmp(sc->units[u].code, uc)) sc->units[u].places |= 1ULL << i;
     }
@@ -132,7 +125,7 @@ static int fit_replay(store *s, app_sim_doc *d, int64_t start, int64_t end, cons
     json_t *r;
     json_array_foreach(rows, k, r)
     {
-        int i = place_index(sc, text(r, "place_code"));
+        int i = sim_place_find(sc, text(r, "place_code"));
         if (i < 0) continue;
         sim_arrival *a = &d->replay[m++];
         a->day = (double)(json_integer_value(json_object_get(r, "referred_at")) - start) / 86400.0;
@@ -187,7 +180,7 @@ static int fit_history(store *s, app_sim_doc *d, int days, const char *bed_type,
     json_t *r;
     json_array_foreach(rows, k, r)
     {
-        int i = place_index(sc, text(r, "place_code"));
+        int i = sim_place_find(sc, text(r, "place_code"));
         if (i < 0) continue;
         n[i] = (long)json_integer_value(json_object_get(r, "n"));
         urgent[i] = (long)json_integer_value(json_object_get(r, "urgent"));

@@ -5,6 +5,7 @@
  * so the same fit can be checked on numbers built in a test. */
 #include <assert.h>
 #include <math.h>
+#include <string.h>
 
 #include "sim/sim.h"
 
@@ -73,6 +74,13 @@ void sim_fit_replay(sim_scenario *sc, const sim_arrival *arrivals, int n, double
     sc->nreplay = n;
     sc->warmup_days = span / 4 < 60 ? span / 4 : 60;
     sc->run_days = span - sc->warmup_days;
+}
+
+int sim_place_find(const sim_scenario *sc, const char *code)
+{
+    for (int i = 0; code && i < sc->nplaces; i++)
+        if (!strcmp(sc->places[i].code, code)) return i;
+    return -1;
 }
 
 int sim_fit_uncommissioned(const sim_scenario *sc, int i)

@@ -297,6 +297,8 @@ void sim_fit_from_history(sim_scenario *sc, const long *referrals, const long *u
 /* Replay arrivals (the caller's array) over a window of span days: the
  * first 60 days, or a quarter of the span when shorter, are the warm-up. */
 void sim_fit_replay(sim_scenario *sc, const sim_arrival *arrivals, int n, double span);
+/* The index of the place with this code, or -1 (also for a NULL code). */
+int sim_place_find(const sim_scenario *sc, const char *code);
 /* 1 when place i has no commissioned unit (borough rules cannot serve it). */
 int sim_fit_uncommissioned(const sim_scenario *sc, int i);
 

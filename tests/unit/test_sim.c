@@ -922,6 +922,10 @@ static void test_fit_shares_beds_positions_and_rates(void **st)
     assert_float_equal(sc.places[1].lat, 52.0, 1e-12); /* its one unit */
     assert_float_equal(sc.places[2].lat, 51.0, 1e-12); /* none of its own: (51 + 52 + 50) / 3 */
     assert_float_equal(sc.places[2].lon, 0.0, 1e-12);
+    snprintf(sc.places[1].code, sizeof sc.places[1].code, "E09000009");
+    assert_int_equal(sim_place_find(&sc, "E09000009"), 1);
+    assert_int_equal(sim_place_find(&sc, "E09000001"), -1);
+    assert_int_equal(sim_place_find(&sc, NULL), -1);
     assert_true(sim_fit_uncommissioned(&sc, 2));
     assert_false(sim_fit_uncommissioned(&sc, 1));
     double total = sim_fit_from_beds(&sc);
