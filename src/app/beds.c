@@ -9,6 +9,7 @@
  * conditional UPDATE inside the writer's transaction (BEGIN IMMEDIATE), so
  * of simultaneous offers of one bed only the first finds it available. */
 #include "app/beds.h"
+#include "app/hl7.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -44,6 +45,7 @@ const app_use APP_BEDS_REFERRAL_REJECT_OFFER = {"beds.referral.reject_offer", R_
                                                 APP_SCOPE_PARTY};
 const app_use APP_BEDS_REFERRAL_ADMIT = {"beds.referral.admit", R_ACT, APP_SCOPE_PARTY};
 const app_use APP_BEDS_REFERRAL_DISCHARGE = {"beds.referral.discharge", R_ACT, APP_SCOPE_PARTY};
+const app_use APP_BEDS_REFERRAL_TRANSFER = {"beds.referral.transfer", R_ACT, APP_SCOPE_PARTY};
 const app_use APP_BEDS_REFERRAL_DECLINE = {"beds.referral.decline", R_ACT, APP_SCOPE_PARTY};
 const app_use APP_BEDS_REFERRAL_CANCEL = {"beds.referral.cancel", R_ACT, APP_SCOPE_PARTY};
 const app_use APP_BEDS_BED_LIST = {"beds.bed.list", R_READ, APP_SCOPE_ICS};
@@ -613,6 +615,61 @@ int app_beds_referral_admit(app_ctx *c, int64_t id, const json_t *body, json_t *
     return end(c, admit_tx(c, id, bed, at, out, e), out, e);
 }
 
+static int transfer_tx(app_ctx *c, int64_t id, int64_t bed, int64_t at, json_t **out, ics_err *e)
+{
+    const app_use *u = &APP_BEDS_REFERRAL_TRANSFER;
+    ref_info ri;
+    beds_bed_row from = {0}, to = {0};
+    int rc = ref_load(c, u, id, &ri, e);
+    if (rc) return rc;
+    if (!at) at = c->now;
+    if (ri.state != BEDS_REF_ADMITTED)
+        rc = illegal(&ri, "transferred (only an admitted patient moves bed)", e);
+    else if (at < ri.admitted_at)
+        rc = ics_err_set(e, ICS_EINVAL, "transfer time is before the admission");
+    else if (at > c->now + 3600)
+        rc = ics_err_set(e, ICS_EINVAL, "transfer time is in the future");
+    else if (bed == ri.bed)
+        rc = ics_err_set(e, ICS_ECONFLICT, "bed referral %s is in that bed already", ri.ids);
+    if (!rc && !(rc = store_beds_bed_find(c->db, bed, &to, e)) &&
+        strcmp(to.status, "available") != 0)
+        rc = bed_not_free(&to, e);
+    if (!rc) rc = bed_suits(c->db, &ri.r, bed, e);
+    if (!rc && ri.bed && !(rc = store_beds_bed_find(c->db, ri.bed, &from, e))) {
+        rc = bed_move(c, &from, "occupied", "available", 0, "transferred out", e);
+        if (rc > 0) rc = 0;
+    }
+    if (!rc) {
+        rc = bed_move(c, &to, "available", "occupied", id, "transferred in", e);
+        rc = rc == 0 ? bed_not_free(&to, e) : rc < 0 ? rc : 0;
+    }
+    if (!rc)
+        rc =
+            changed(store_beds_referral_move_bed(c->db, id, bed, c->now, e), "bed referral", id, e);
+    if (!rc) rc = store_beds_stay_close(c->db, id, at, "transfer", NULL, e);
+    if (!rc) {
+        beds_stay_rec st = {.referral = id, .bed = bed, .unit = to.unit, .admitted_at = at};
+        rc = store_beds_stay_insert(c->db, &st, e);
+    }
+    if (!rc) rc = ref_record(c, u, &ri, "bed_referral.transferred", out, e);
+    ref_done(&ri);
+    return rc;
+}
+
+int app_beds_referral_transfer(app_ctx *c, int64_t id, const json_t *body, json_t **out, ics_err *e)
+{
+    *out = NULL;
+    int rc = app_allow(c, &APP_BEDS_REFERRAL_TRANSFER, e);
+    if (rc) return rc;
+    problems bad;
+    problems_init(&bad);
+    int64_t bed, at;
+    body_id(body, "bed_id", 1, &bed, &bad);
+    body_time(body, "at", &at, &bad);
+    if ((rc = problems_done(&bad, e)) || (rc = app_begin(c, e))) return rc;
+    return end(c, transfer_tx(c, id, bed, at, out, e), out, e);
+}
+
 typedef struct discharge_in {
     const char *destination;
     int64_t at, ready_day; /* at 0: now; ready_day -1: not given */
@@ -996,6 +1053,8 @@ int app_beds_board(app_ctx *c, int stale_hours, int history_days, json_t **out, 
         json_pack("{sssfsososososo}", "generated_at", gen, "stale_after_hours",
                   (double)stale_after / 3600.0, "totals", tot, "units", units, "bed_types", types,
                   "places", plist, "history", json_pack("{soso}", "dates", dates, "occupied", occ));
+    json_t *feeds = NULL;
+    if (!rc && !(rc = app_hl7_feeds(c, &feeds, e))) json_object_set_new(res, "adt_feeds", feeds);
     json_decref(places);
     free(cnt);
     free(hist);

@@ -60,6 +60,12 @@ int app_beds_referral_reject_offer(app_ctx *c, int64_t id, const json_t *body, j
                                    ics_err *e);
 /* body {bed_id, at} (may be NULL): bed_id absent means the reserved bed. */
 int app_beds_referral_admit(app_ctx *c, int64_t id, const json_t *body, json_t **out, ics_err *e);
+/* body {bed_id, at?}: an admitted patient moves to another available bed
+ * that suits them; the old bed becomes available, the stay in the old unit
+ * closes (destination "transfer") and one opens in the new bed. */
+extern const app_use APP_BEDS_REFERRAL_TRANSFER;
+int app_beds_referral_transfer(app_ctx *c, int64_t id, const json_t *body, json_t **out,
+                               ics_err *e);
 /* body {destination (required), at, ready_date}. */
 int app_beds_referral_discharge(app_ctx *c, int64_t id, const json_t *body, json_t **out,
                                 ics_err *e);

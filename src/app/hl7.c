@@ -1,14 +1,15 @@
 /* hl7.c - the HL7 v2 ADT feed (see app/hl7.h): parse with the engine
  * (src/hl7), check the sender against the allow-list (facilities with
  * mapped locations), answer a repeated control id with its first answer,
- * and run the bed bureau's own use cases (app_beds_referral_admit and
- * _discharge) as "hl7:<facility>", a coordinator of the facility's
+ * and run the bed bureau's own use cases (app_beds_referral_admit,
+ * _transfer and _discharge) as "hl7:<facility>", a coordinator of the facility's
  * organisation, so the rules, the audit and the change events are the
  * API's. The message and its answer are recorded in the same transaction. */
 #include "app/hl7.h"
 
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/beds.h"
@@ -17,6 +18,7 @@
 #include "core/tz.h"
 #include "hl7/hl7.h"
 #include "store/hl7.h"
+#include "store/notifications.h"
 
 const app_use APP_HL7_LOCATIONS_IMPORT = {"hl7.locations.import", ROLE_ADMIN, APP_SCOPE_ICS};
 
@@ -56,7 +58,8 @@ static int apply(app_ctx *c, const hl7_adt *a, int ev, answer *ans, ics_err *e)
     char when[32] = "";
     if (at) tz_format_utc(at, when, sizeof when);
     if (ev == HL7_A08) return say(ans, "AA", "update received; no bed change%s", "");
-    if (ev != HL7_A01 && ev != HL7_A03)
+    int transfer = ev == HL7_A02 || ev == HL7_A12;
+    if (ev != HL7_A01 && ev != HL7_A03 && !transfer)
         return say(ans, "AR", "ADT^%s is not applied by this version of icsflow", event_names[ev]);
     if ((rc = store_hl7_location_bed(c->db, a->sending_facility, a->location.point_of_care,
                                      a->location.room, a->location.bed, &bed, e)))
@@ -67,19 +70,32 @@ static int apply(app_ctx *c, const hl7_adt *a, int ev, answer *ans, ics_err *e)
                  a->location.bed);
         return say(ans, "AE", "PV1-3 location %s is not mapped to an icsflow bed", loc);
     }
-    if ((rc = store_hl7_referral_of(c->db, a->patient_id, ev == HL7_A03, &ref, e))) return rc;
+    if ((rc = store_hl7_referral_of(c->db, a->patient_id, ev != HL7_A01, &ref, e))) return rc;
     if (!ref)
         return say(ans, "AE",
                    ev == HL7_A01 ? "patient %s has no bed referral awaiting admission"
                                  : "patient %s is not admitted to a community bed",
                    a->patient_id);
-    json_t *body = ev == HL7_A01 ? json_pack("{sI}", "bed_id", (json_int_t)bed)
-                                 : json_pack("{ss}", "destination", destination(a->disposition));
+    if (transfer) {
+        /* PV1-6 must be where the patient is: the bed the transfer (or, for
+         * A12, the transfer being cancelled) moves them from */
+        int64_t prior = 0, cur = 0;
+        if ((rc = store_hl7_location_bed(c->db, a->sending_facility, a->prior.point_of_care,
+                                         a->prior.room, a->prior.bed, &prior, e)) ||
+            (rc = store_hl7_referral_bed(c->db, ref, &cur, e)))
+            return rc;
+        if (!prior || prior != cur)
+            return say(ans, "AE", "PV1-6 prior location is not the bed patient %s is in",
+                       a->patient_id);
+    }
+    json_t *body = ev == HL7_A03 ? json_pack("{ss}", "destination", destination(a->disposition))
+                                 : json_pack("{sI}", "bed_id", (json_int_t)bed);
     if (when[0]) json_object_set_new(body, "at", json_string(when));
     json_t *out = NULL;
     ics_err ue = {0};
-    rc = ev == HL7_A01 ? app_beds_referral_admit(c, ref, body, &out, &ue)
-                       : app_beds_referral_discharge(c, ref, body, &out, &ue);
+    rc = ev == HL7_A01   ? app_beds_referral_admit(c, ref, body, &out, &ue)
+         : ev == HL7_A03 ? app_beds_referral_discharge(c, ref, body, &out, &ue)
+                         : app_beds_referral_transfer(c, ref, body, &out, &ue);
     json_decref(body);
     json_decref(out);
     if (rc == ICS_EBUSY || rc == ICS_ERETRY || rc == ICS_EDB || rc == ICS_ENOMEM) {
@@ -89,7 +105,9 @@ static int apply(app_ctx *c, const hl7_adt *a, int ev, answer *ans, ics_err *e)
     if (rc) return say(ans, "AE", "%s", ue.msg);
     char done[64];
     snprintf(done, sizeof done, "bed referral %lld %s", (long long)ref,
-             ev == HL7_A01 ? "admitted" : "discharged");
+             ev == HL7_A01   ? "admitted"
+             : ev == HL7_A03 ? "discharged"
+                             : "moved to the bed in PV1-3");
     return say(ans, "AA", "%s", done);
 }
 
@@ -215,5 +233,57 @@ int app_hl7_locations_import(app_ctx *c, const char *path, int *count, ics_err *
     if (!rc && count) *count = (int)d->nrows;
     json_decref(rows);
     csv_free(d);
+    return rc;
+}
+
+int app_hl7_silent_minutes(void)
+{
+    const char *v = getenv("ICSFLOW_ADT_SILENT_MINUTES");
+    long m = v ? strtol(v, NULL, 10) : 60;
+    return m >= 1 && m <= 10080 ? (int)m : 60;
+}
+
+int app_hl7_feeds(app_ctx *c, json_t **out, ics_err *e)
+{
+    int rc = store_hl7_feeds(c->db, out, e);
+    if (rc) return rc;
+    int64_t quiet = (int64_t)app_hl7_silent_minutes() * 60;
+    size_t i;
+    json_t *f;
+    json_array_foreach(*out, i, f)
+    {
+        json_t *last = json_object_get(f, "last_at");
+        int silent = json_is_integer(last) && c->now - json_integer_value(last) > quiet;
+        json_object_set_new(f, "silent", json_boolean(silent));
+    }
+    app_json_utc(*out, "last_at");
+    return 0;
+}
+
+int app_hl7_notify_silent(app_ctx *c, ics_err *e)
+{
+    if (!(c->who.role_bit & ROLE_COORDINATOR)) return 0;
+    json_t *feeds = NULL;
+    int rc = store_hl7_feeds(c->db, &feeds, e);
+    int64_t quiet = (int64_t)app_hl7_silent_minutes() * 60;
+    size_t i;
+    json_t *f;
+    json_array_foreach(feeds, i, f)
+    {
+        if (rc) break;
+        json_t *last = json_object_get(f, "last_at");
+        if (!json_is_integer(last) || c->now - json_integer_value(last) <= quiet) continue;
+        char when[32], oid[120], title[240];
+        const char *fac = json_string_value(json_object_get(f, "facility"));
+        const char *org = json_string_value(json_object_get(f, "org_code"));
+        tz_format_utc(json_integer_value(last), when, sizeof when);
+        /* one notification per silence: the object names the last message */
+        snprintf(oid, sizeof oid, "%.60s/%lld", fac, (long long)json_integer_value(last));
+        snprintf(title, sizeof title, "The ADT feed from %.60s (%s) has sent nothing since %s", fac,
+                 org ? org : "?", when);
+        rc = store_notify_user(c->db, c->who.name, "adt.silent", c->now, 0, "adt_feed", oid, title,
+                               e);
+    }
+    json_decref(feeds);
     return rc;
 }

@@ -30,4 +30,15 @@ int app_hl7_message(store *db, const char *text, size_t len, int64_t now, char *
  * by line, the mapping replaced in one transaction, audited. */
 int app_hl7_locations_import(app_ctx *c, const char *path, int *count, ics_err *e);
 
+/* How long a feed may be quiet before it counts as silent:
+ * ICSFLOW_ADT_SILENT_MINUTES (default 60, 1 to 10080). */
+int app_hl7_silent_minutes(void);
+/* The ADT feeds for the bed board (inside its use case): [{facility,
+ * org_code, last_at (ISO 8601 UTC or null), silent}]; a feed is silent when
+ * it has sent before and nothing for app_hl7_silent_minutes. */
+int app_hl7_feeds(app_ctx *c, json_t **out, ics_err *e);
+/* Tell coordinators, once per silence, that a feed has gone quiet
+ * (notification kind adt.silent); run when they read their notifications. */
+int app_hl7_notify_silent(app_ctx *c, ics_err *e);
+
 #endif

@@ -13,6 +13,7 @@
  *   action.done, .reopened, .noted-> the owners, and the assignee unless they did it
  *   (no event) sitrep missing     -> trust_ops of a provider with no sitrep
  *                                    for today once the due time has passed
+ *   (no event) ADT feed silent    -> coordinators, once per silence (app/hl7.c)
  * Each recipient may read the object through the REST API. */
 #include "app/notify.h"
 
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/hl7.h"
 #include "app/sitrep.h"
 #include "core/tz.h"
 #include "store/notifications.h"
@@ -201,6 +203,7 @@ int app_notifications_list(app_ctx *c, int unread, int64_t limit, json_t **out, 
     int64_t n = 0;
     if ((rc = app_begin(c, e))) return rc;
     rc = sitrep_due(c, e);
+    if (!rc) rc = app_hl7_notify_silent(c, e);
     if (!rc) rc = store_notifications_list(c->db, c->who.name, unread, limit, &rows, e);
     if (!rc) rc = store_notifications_unread(c->db, c->who.name, &n, e);
     if ((rc = app_end(c, rc, e))) {

@@ -195,6 +195,12 @@ static int admit(http_req *rq, http_resp *rs)
     return lifecycle(rq, rs, f, 0, app_beds_referral_admit);
 }
 
+static int transfer(http_req *rq, http_resp *rs)
+{
+    static const json_field f[] = {{"bed_id", JF_INT, 1}, {"at", JF_STRING, 0}, {NULL, 0, 0}};
+    return lifecycle(rq, rs, f, 0, app_beds_referral_transfer);
+}
+
 static int discharge(http_req *rq, http_resp *rs)
 {
     static const json_field f[] = {{"destination", JF_STRING, 1},
@@ -294,6 +300,8 @@ const http_route http_routes_beds[] = {
      &APP_BEDS_REFERRAL_REJECT_OFFER},
     {"POST", "/api/v1/beds/referrals/{id}/admit", 0, admit, "Admit the patient",
      &APP_BEDS_REFERRAL_ADMIT},
+    {"POST", "/api/v1/beds/referrals/{id}/transfer", 0, transfer,
+     "Move an admitted patient to another bed", &APP_BEDS_REFERRAL_TRANSFER},
     {"POST", "/api/v1/beds/referrals/{id}/discharge", 0, discharge,
      "Discharge the patient (date and destination)", &APP_BEDS_REFERRAL_DISCHARGE},
     {"POST", "/api/v1/beds/referrals/{id}/decline", 0, decline, "Decline the referral",

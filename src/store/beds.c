@@ -457,6 +457,14 @@ int store_beds_referral_admit(store *s, int64_t ref, int64_t bed, int64_t at, in
         json_pack("[IIII]", (json_int_t)bed, (json_int_t)at, (json_int_t)now, (json_int_t)ref), e);
 }
 
+int store_beds_referral_move_bed(store *s, int64_t ref, int64_t bed, int64_t now, ics_err *e)
+{
+    return moved(s,
+                 "UPDATE bed_referrals SET bed_id = ?, updated_at = ?"
+                 " WHERE referral_id = ? AND state = 'admitted'",
+                 json_pack("[III]", (json_int_t)bed, (json_int_t)now, (json_int_t)ref), e);
+}
+
 int store_beds_referral_discharge(store *s, int64_t ref, int64_t at, const char *destination,
                                   int64_t now, ics_err *e)
 {

@@ -68,6 +68,8 @@ int store_beds_referral_reopen(store *s, int64_t ref, const char *reason, int64_
 /* accepted -> admitted in bed at time at. */
 int store_beds_referral_admit(store *s, int64_t ref, int64_t bed, int64_t at, int64_t now,
                               ics_err *e);
+/* admitted -> admitted in another bed (a transfer). */
+int store_beds_referral_move_bed(store *s, int64_t ref, int64_t bed, int64_t now, ics_err *e);
 int store_beds_referral_discharge(store *s, int64_t ref, int64_t at, const char *destination,
                                   int64_t now, ics_err *e);
 /* from -> to ("declined" or "cancelled") with a reason. */

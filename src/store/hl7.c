@@ -101,6 +101,29 @@ int store_hl7_referral_of(store *s, const char *nhs, int admitted, int64_t *id, 
     return rc;
 }
 
+int store_hl7_referral_bed(store *s, int64_t ref, int64_t *bed, ics_err *e)
+{
+    json_t *p = json_pack("[I]", (json_int_t)ref);
+    int rc = store_query_int(
+        s, "SELECT COALESCE(bed_id, 0) FROM bed_referrals WHERE referral_id = ?", p, 0, bed, e);
+    json_decref(p);
+    return rc;
+}
+
+int store_hl7_feeds(store *s, json_t **rows, ics_err *e)
+{
+    return store_query_json(s,
+                            "SELECT f.facility, (SELECT MIN(t.org_code) FROM adt_locations a"
+                            " JOIN units u ON u.unit_code = a.unit_code"
+                            " JOIN sites t ON t.site_code = u.site_code"
+                            " WHERE a.facility = f.facility) AS org_code,"
+                            " (SELECT MAX(m.received_at) FROM hl7_messages m"
+                            " WHERE m.facility = f.facility) AS last_at"
+                            " FROM (SELECT DISTINCT facility FROM adt_locations) f"
+                            " ORDER BY f.facility",
+                            NULL, rows, e);
+}
+
 int store_hl7_message_find(store *s, const char *facility, const char *control_id, int *seen,
                            char code[4], char text[600], ics_err *e)
 {

@@ -26,6 +26,12 @@ int store_hl7_location_bed(store *s, const char *facility, const char *poc, cons
  * (admitted 1) or awaiting admission (offered or accepted; admitted 0):
  * *id 0 when none. */
 int store_hl7_referral_of(store *s, const char *nhs, int admitted, int64_t *id, ics_err *e);
+/* The bed a bed referral is in (0 when none). */
+int store_hl7_referral_bed(store *s, int64_t ref, int64_t *bed, ics_err *e);
+/* Per sending facility (those with mapped locations): its organisation
+ * and the time of its last message (NULL when it never sent), by facility:
+ * [{facility, org_code, last_at}]. */
+int store_hl7_feeds(store *s, json_t **rows, ics_err *e);
 /* A message seen before (facility, control id): 1 in *seen and its ACK
  * code and text. */
 int store_hl7_message_find(store *s, const char *facility, const char *control_id, int *seen,

@@ -25,7 +25,10 @@ REF2=$(sql "SELECT referral_id FROM bed_referrals WHERE state = 'accepted' AND r
 NHS2=$(sql "SELECT nhs_number FROM bed_referrals WHERE referral_id = $REF2")
 OCC=$(sql "SELECT bed_code FROM beds WHERE status = 'occupied' ORDER BY bed_id LIMIT 1")
 OUNIT=$(sql "SELECT unit_code FROM beds WHERE bed_code = '$OCC'")
+# a closed bed of the unit that suits the patient (bay of their sex, or mixed), for a transfer
 ORG=$(sql "SELECT s.org_code FROM units u JOIN sites s ON s.site_code = u.site_code WHERE u.unit_code = '$UNIT'")
+SPARE=$(sql "SELECT bed_code FROM beds WHERE unit_code = '$UNIT' AND status = 'closed' AND (bay_sex IS NULL OR bay_sex = (SELECT sex FROM bed_referrals WHERE referral_id = $REF)) ORDER BY bed_id LIMIT 1")
+SPARE_ID=$(sql "SELECT bed_id FROM beds WHERE bed_code = '$SPARE'")
 
 # ---- the location mapping: all or nothing ----
 mkdir -p "$T/bad" "$T/good"
@@ -35,11 +38,11 @@ out=$("$BIN" import --db "$DB" "$T/bad/adt_locations.csv" 2>&1)
 check "a mapping naming a bed that does not exist exits 2" [ $? -eq 2 ]
 check "and names its line" sh -c 'printf "%s" "$1" | grep -q "line 3: unit .* has no bed NO-SUCH-BED"' _ "$out"
 check "nothing imported" [ "$(sql "SELECT COUNT(*) FROM adt_locations")" -eq 0 ]
-printf 'facility,point_of_care,room,bed,unit_code,bed_code\nPAS1,WARD,,1,%s,%s\nPAS1,WARD,,9,%s,%s\n' \
-    "$UNIT" "$BED" "$OUNIT" "$OCC" >"$T/good/adt_locations.csv"
+printf 'facility,point_of_care,room,bed,unit_code,bed_code\nPAS1,WARD,,1,%s,%s\nPAS1,WARD,,9,%s,%s\nPAS1,WARD,,2,%s,%s\n' \
+    "$UNIT" "$BED" "$OUNIT" "$OCC" "$UNIT" "$SPARE" >"$T/good/adt_locations.csv"
 "$BIN" import --db "$DB" "$T/good/adt_locations.csv" >/dev/null 2>&1
 check "the mapping imports" [ $? -eq 0 ]
-check "two locations" [ "$(sql "SELECT COUNT(*) FROM adt_locations")" -eq 2 ]
+check "three locations" [ "$(sql "SELECT COUNT(*) FROM adt_locations")" -eq 3 ]
 
 # send FILE-TEXT: one framed message through mllp_send; the ACK in $T/ack (segments one a line)
 n_msg=0
@@ -99,8 +102,34 @@ check "saying so" sh -c 'grep -q "allow-list" "$1"' _ "$T/ack"
 send "$(hdr PAS1 A04 C9)PID|1||$NHS2^^^NHS^NH\\rPV1|1|O|WARD^^1^PAS1\\r"
 check "an unsupported event (A04): AR" [ "$(msa)" = AR ]
 check "nothing audited by the refusals" [ "$(audit_count)" -eq "$A1" ]
-check "the refusals are recorded with their codes" \
-    [ "$(sql "SELECT group_concat(ack_code, ',') FROM (SELECT ack_code FROM hl7_messages WHERE control_id IN ('C2','C3','C4','C5','C6','C9') ORDER BY control_id) x")" = "AE,AE,AE,AE,AE,AR" ]
+check "the AE refusals are recorded with their code" \
+    [ "$(sql "SELECT COUNT(*) FROM hl7_messages WHERE control_id IN ('C2','C3','C4','C5','C6') AND ack_code = 'AE'")" -eq 5 ]
+check "the AR one too" [ "$(sql "SELECT ack_code FROM hl7_messages WHERE control_id = 'C9'")" = AR ]
+
+# ---- transfer, and the transfer cancelled (the bureau's transfer use case) ----
+api PATCH "/api/v1/beds/$SPARE_ID" "$COORD" '{"status":"available"}'
+expect "a coordinator reopens a closed bed of the unit" 200
+A2=$(audit_count)
+send "$(hdr PAS1 A02 C20)PID|1||$NHS^^^NHS^NH\\rPV1|1|I|WARD^^2^PAS1|||WARD^^77^PAS1\\r"
+check "a transfer whose prior location is not the patient's bed: AE" [ "$(msa)" = AE ]
+send "$(hdr PAS1 A02 C21)EVN|A02|$NOW\\rPID|1||$NHS^^^NHS^NH\\rPV1|1|I|WARD^^2^PAS1|||WARD^^1^PAS1\\r"
+check "a transfer to the reopened bed: AA" [ "$(msa)" = AA ]
+check "the patient is in the new bed" [ "$(sql "SELECT b.bed_code FROM bed_referrals r JOIN beds b ON b.bed_id = r.bed_id WHERE r.referral_id = $REF")" = "$SPARE" ]
+check "the old bed is available" [ "$(sql "SELECT status FROM beds WHERE bed_code = '$BED'")" = available ]
+check "the first stay closed as a transfer" \
+    [ "$(sql "SELECT COUNT(*) FROM bed_stays WHERE referral_id = $REF AND destination = 'transfer' AND discharged_at IS NOT NULL")" -eq 1 ]
+check "a second stay open in the new bed" \
+    [ "$(sql "SELECT COUNT(*) FROM bed_stays s JOIN beds b ON b.bed_id = s.bed_id WHERE s.referral_id = $REF AND s.discharged_at IS NULL AND b.bed_code = '$SPARE'")" -eq 1 ]
+check "audited as the bureau's transfer by the facility" \
+    [ "$(sql "SELECT actor || ' ' || action FROM audit WHERE id > $A2 ORDER BY id")" = "hl7:PAS1 beds.referral.transfer" ]
+send "$(hdr PAS1 A12 C22)PID|1||$NHS^^^NHS^NH\\rPV1|1|I|WARD^^1^PAS1|||WARD^^2^PAS1\\r"
+check "the transfer cancelled (A12): AA" [ "$(msa)" = AA ]
+check "the patient is back in the first bed" [ "$(sql "SELECT b.bed_code FROM bed_referrals r JOIN beds b ON b.bed_id = r.bed_id WHERE r.referral_id = $REF")" = "$BED" ]
+api POST "/api/v1/beds/referrals/$REF/transfer" "$COORD" '{"bed_id":'"$(sql "SELECT bed_id FROM beds WHERE bed_code = '$OCC'")"'}'
+expect "through the API: a transfer to an occupied bed" 409
+api POST "/api/v1/beds/referrals/$REF/transfer" "$COORD" '{}'
+expect "through the API: a transfer without a bed" 422
+A1=$(audit_count)
 
 # ---- update, discharge ----
 send "$(hdr PAS1 A08 C10)PID|1||$NHS^^^NHS^NH\\rPV1|1|I|WARD^^1^PAS1\\r"
@@ -108,10 +137,30 @@ check "a patient update (A08): AA with no bed change" [ "$(msa)" = AA ]
 send "$(hdr PAS1 A03 C11)EVN|A03|$NOW\\rPID|1||$NHS^^^NHS^NH\\rPV1|1|I|WARD^^1^PAS1|||||||||||||||||||||||||||||||||01\\r"
 check "a discharge: AA" [ "$(msa)" = AA ]
 check "the referral is discharged" [ "$(sql "SELECT state FROM bed_referrals WHERE referral_id = $REF")" = discharged ]
-check "home, from PV1-36 = 01" [ "$(sql "SELECT destination FROM bed_stays WHERE referral_id = $REF")" = home ]
+check "home, from PV1-36 = 01" [ "$(sql "SELECT destination FROM bed_stays WHERE referral_id = $REF ORDER BY stay_id DESC LIMIT 1")" = home ]
 check "the bed is free again" [ "$(sql "SELECT status FROM beds WHERE bed_code = '$BED'")" = available ]
 send "$(hdr PAS1 A03 C12)PID|1||$NHS^^^NHS^NH\\rPV1|1|I|WARD^^1^PAS1\\r"
 check "discharging a patient who is not admitted: AE" [ "$(msa)" = AE ]
 check "the admission and the discharge are the only changes audited" [ "$(audit_count)" -eq $((A1 + 1)) ]
+
+# ---- a silent feed: on the bed board and told to coordinators once ----
+api GET /api/v1/beds/board "$COORD"
+expect "the bed board" 200
+jqcheck "the feed is listed, not silent" '.adt_feeds | length == 1 and .[0].facility == "PAS1" and .[0].silent == false'
+sql "UPDATE hl7_messages SET received_at = received_at - 7200"
+api GET /api/v1/beds/board "$COORD"
+expect "the bed board two hours later" 200
+jqcheck "the feed is silent, with its organisation and last message" \
+    ".adt_feeds[0].silent == true and .adt_feeds[0].org_code == \"$ORG\" and (.adt_feeds[0].last_at | test(\"Z\$\"))"
+api GET /api/v1/notifications "$COORD"
+expect "the coordinator's notifications" 200
+jqcheck "the coordinator is told the feed is silent" '[.items[] | select(.kind == "adt.silent" and (.title | test("PAS1")))] | length == 1'
+api GET /api/v1/notifications "$COORD"
+expect "read again" 200
+jqcheck "once, not at every read" '[.items[] | select(.kind == "adt.silent")] | length == 1'
+OPS=$(mktoken ops trust_ops "$ORG")
+api GET /api/v1/notifications "$OPS"
+expect "trust operations' notifications" 200
+jqcheck "are not told (coordinators are)" '[.items[] | select(.kind == "adt.silent")] | length == 0'
 stop_server
 finish

@@ -29,6 +29,15 @@ function summary(board) {
       h('span', { class: 'stat', dataset: { stat: k.toLowerCase().replace(' ', '-') } }, k, h('b', {}, v))));
 }
 
+// Hospital ADT feeds (HL7 v2 over MLLP) that have gone quiet: the board may
+// be out of date for their units.
+function feedsNote(feeds) {
+  const quiet = feeds.filter((f) => f.silent);
+  if (!quiet.length) return null;
+  return h('p', { class: 'notice', id: 'adt-silent' }, `ADT feed silent: ${quiet.map((f) =>
+    `${f.facility} (${f.org_code}) since ${String(f.last_at).slice(0, 16).replace('T', ' ')}`).join(', ')}. Beds of its units may be out of date.`);
+}
+
 function boardTable(board, type, onUnit) {
   const units = board.units.filter((u) => !type || u.bed_type === type);
   return table([
@@ -292,7 +301,8 @@ export default {
     await loading(boardBox, async () => {
       const board = await get('/api/v1/beds/board');
       clear(root.querySelector('#bed-summary'), panel(`Beds now (${board.generated_at.slice(0, 16).replace('T', ' ')})`, summary(board),
-        note('Bed states and stays are synthetic unless the bureau has loaded its own.')));
+        note('Bed states and stays are synthetic unless the bureau has loaded its own.'),
+        feedsNote(board.adt_feeds || [])));
       const draw = () => boardTable(board, type.value, (u) => { ctx.unit = u.unit_code; unitBeds(unitBox, u, ctx, reload); });
       type.addEventListener('change', () => { ctx.bedType = type.value; clear(boardBox, draw()); });
       const u = board.units.find((x) => x.unit_code === ctx.unit);
