@@ -15,7 +15,7 @@ const URL = process.env.ICS_URL;
 const OUT = process.env.ICS_OUT;
 const DB = process.env.ICS_DB;
 const TOK = { admin: process.env.ADMIN, coordinator: process.env.COORD, clinician: process.env.CLIN,
-  trust_ops: process.env.OPS, analyst: process.env.ANALYST };
+  trust_ops: process.env.OPS, analyst: process.env.ANALYST, executive: process.env.EXEC };
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const DESKTOP = { width: 1280, height: 800 };
@@ -126,14 +126,14 @@ await check('the admin signs in and sees every view and their name and role', pa
   await page.getByLabel('Access token').fill(TOK.admin);
   await page.keyboard.press('Enter'); // keyboard submit
   await page.locator('#nav a').first().waitFor({ timeout: WAIT });
-  assert.deepEqual(await navNames(page), ['System', 'Beds', 'Find a service', 'Waiting list', 'Analytics', 'Admin']);
+  assert.deepEqual(await navNames(page), ['System', 'Beds', 'Find a service', 'Waiting list', 'Analytics', 'Board', 'Admin']);
   assert.match(await page.locator('#who-name').textContent(), /e2e-admin · ICS administrator · QRV/);
   assert.equal(await page.evaluate(() => sessionStorage.getItem('icsflow.token')), TOK.admin);
 });
 
 // ---- every view renders at desktop width, with a screenshot ---------------
 const VIEWS = [['System', 'system'], ['Beds', 'beds'], ['Find a service', 'find'], ['Waiting list', 'waitlist'],
-  ['Analytics', 'analytics'], ['Admin', 'admin']];
+  ['Analytics', 'analytics'], ['Board', 'board'], ['Admin', 'admin']];
 for (const [i, [title, id]] of VIEWS.entries()) {
   await check(`the ${title} view renders at 1280x800 without errors`, page, async () => {
     await openView(page, title, id);
@@ -405,6 +405,27 @@ await check('analyst: the funnel plot draws every borough with its limits and th
   await canvas.scrollIntoViewIfNeeded();
   await page.locator('.funnel').screenshot({ path: join(OUT, 'analytics-funnel.png') });
   await shot(page, 'analytics-analyst');
+});
+
+await check('executive: the Board view shows the acute share, accountability and ranking the API gives', page, async () => {
+  await page.evaluate(() => sessionStorage.clear());
+  await signIn(page, 'executive');
+  assert.deepEqual(await navNames(page), ['Board']);
+  await openView(page, 'Board', 'board');
+  const fin = await apiCall('GET', '/api/v1/finance/summary', TOK.executive);
+  const acc = await apiCall('GET', '/api/v1/governance/accountability', TOK.executive);
+  const rank = await apiCall('GET', '/api/v1/governance/ranking', TOK.executive);
+  await page.locator('[data-acute-share]').waitFor({ timeout: WAIT });
+  assert.equal(Number(await page.locator('[data-acute-share]').getAttribute('data-acute-share')), fin.spend.acute_share);
+  await page.locator('p.counts').waitFor({ timeout: WAIT });
+  assert.equal(await page.locator('p.counts').textContent(), `${acc.on_track} on track, ${acc.off_track} off track, ${acc.no_data} without data.`);
+  assert.equal(await page.locator('table.accountability tbody tr').count(), acc.items.length);
+  await page.locator('table.ranking tbody tr').first().waitFor({ timeout: WAIT });
+  assert.ok((await page.locator('table.ranking tbody tr').first().textContent()).includes(rank.ranking[0].name));
+  assert.ok((await page.locator('main').textContent()).includes('Synthetic figures'));
+  await shot(page, 'board-executive');
+  await page.evaluate(() => sessionStorage.clear());
+  await signIn(page, 'analyst');
 });
 
 await check('analyst: may not run a waiting-list allocation, so the form is not shown', page, async () => {

@@ -38,8 +38,9 @@ UCR=$(tok e2e-ucr clinician RV3) # a rapid-response provider (CNWL)
 CLIN=$(tok e2e-clinician clinician RRU)
 OPS=$(tok e2e-ops trust_ops RYJ)
 ANALYST=$(tok e2e-analyst analyst QRV)
+EXEC=$(tok e2e-executive executive)
 CLIN_ORG=RRU
-export ADMIN COORD COORD2 CLIN CLIN_ORG OPS ANALYST UCR
+export ADMIN COORD COORD2 CLIN CLIN_ORG OPS ANALYST UCR EXEC
 
 # With a PostgreSQL cluster (tests/run.sh exports ICS_PG_URI), the same
 # seeded database, tokens included, is moved there by `db copy` before any

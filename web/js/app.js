@@ -14,8 +14,9 @@ import find from './views/find.js';
 import waitlist from './views/waitlist.js';
 import analytics from './views/analytics.js';
 import admin from './views/admin.js';
+import board from './views/board.js';
 
-const VIEWS = [system, beds, find, waitlist, analytics, admin];
+const VIEWS = [system, beds, find, waitlist, analytics, board, admin];
 
 // One render of a view at a time: a live refresh and the view's own reload
 // after an action would otherwise interleave their appends. Each view's
@@ -32,7 +33,8 @@ for (const v of VIEWS) {
 }
 const ROLE_LABEL = {
   admin: 'ICS administrator', coordinator: 'Bed bureau coordinator', clinician: 'Clinician',
-  trust_ops: 'Trust operations', analyst: 'ICS analyst',
+  trust_ops: 'Trust operations', analyst: 'ICS analyst', finance: 'ICS finance and governance',
+  executive: 'Board member',
 };
 
 const main = document.getElementById('main');
