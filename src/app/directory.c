@@ -187,6 +187,21 @@ static int changed(app_ctx *c, const dir_collection *coll, const char *action, c
     return rc;
 }
 
+/* A new row's ICS: a place or organisation made by an administrator joins
+ * their home ICS; any other row must lie in an ICS they may see (a site in
+ * another ICS's place is refused). */
+static int new_row_ics(app_ctx *c, const dir_collection *coll, const char *key, ics_err *e)
+{
+    char home[STORE_ICS_CODE];
+    int rc = app_ics_home(c, home, e);
+    if (rc || !key) return rc;
+    if (strcmp(coll->name, "places") == 0) return store_ics_place_set(c->db, key, home, e);
+    if (strcmp(coll->name, "organisations") == 0) return store_ics_org_join(c->db, key, home, 1, e);
+    if (!coll->key || row_visible(c, coll, key, NULL) == 0) return 0;
+    return ics_err_set(e, ICS_EFORBID, "%s '%s' would lie in an ICS you do not administer",
+                       coll->name, key);
+}
+
 int app_dir_put(app_ctx *c, const dir_collection *coll, const json_t *body, const char *key,
                 json_t **after, int *created, ics_err *e)
 {
@@ -203,7 +218,11 @@ int app_dir_put(app_ctx *c, const dir_collection *coll, const json_t *body, cons
     if (k && store_dir_get(c->db, coll, k, &before, NULL) == 0 && !key)
         rc = ics_err_set(e, ICS_ECONFLICT, "%s '%s' already exists; use PUT to replace it",
                          coll->name, k);
+    /* an ICS's administrator changes the rows of the ICSs they may see */
+    if (!rc && before) rc = row_visible(c, coll, k, e);
     if (!rc) rc = app_dir_rows_upsert_json(c->db, coll, body, key, after, e);
+    const char *nk = json_string_value(json_object_get(*after, coll->key));
+    if (!rc && !before) rc = new_row_ics(c, coll, nk, e);
     if (!rc)
         rc = changed(c, coll, before ? "update" : "create",
                      json_string_value(json_object_get(*after, coll->key)), before, *after, e);
@@ -223,7 +242,8 @@ int app_dir_delete(app_ctx *c, const dir_collection *coll, const char *key, ics_
     if (rc) return rc;
     json_t *before = NULL;
     if ((rc = app_begin(c, e))) return rc;
-    rc = store_dir_delete(c->db, coll, key, &before, e);
+    rc = coll->key ? row_visible(c, coll, key, e) : 0;
+    if (!rc) rc = store_dir_delete(c->db, coll, key, &before, e);
     if (!rc) rc = changed(c, coll, "delete", key, before, NULL, e);
     json_decref(before);
     return app_end(c, rc, e);

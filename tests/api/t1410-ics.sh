@@ -166,6 +166,22 @@ jqcheck "its 13 places" '.total == 13'
 api GET /api/v1/places "$ANALYST"
 jqcheck "home is still NWL" '.total == 8'
 
+# ---- an ICS's administrator administers that ICS only ---------------------------------
+HWE_ADMIN=$(mktoken hwe.admin admin QM7)
+api PUT /api/v1/places/E09000017 "$HWE_ADMIN" '{"name":"Hillingdon (renamed)"}'
+expect "Hertfordshire's admin may not change an NWL place" 404
+check "it is unchanged" [ "$(sql "SELECT name FROM places WHERE code = 'E09000017'")" = Hillingdon ]
+api DELETE /api/v1/services/UCR-BRE "$HWE_ADMIN"
+expect "nor delete an NWL service" 404
+api POST /api/v1/places "$HWE_ADMIN" '{"code":"E07000097","name":"Test district"}'
+expect "a new place of theirs" 201
+check "joins their ICS" [ "$(sql "SELECT ics_code FROM places WHERE code = 'E07000097'")" = QM7 ]
+api POST /api/v1/sites "$HWE_ADMIN" '{"site_code":"RWG99","name":"Test site","org_code":"RWG","kind":"acute","postcode":"UB8 3NN","lat":51.52,"lon":-0.46,"place_code":"E09000017"}'
+expect "a site in an NWL place is refused" 403
+check "and not written" [ "$(sql "SELECT COUNT(*) FROM sites WHERE site_code = 'RWG99'")" = 0 ]
+api PUT /api/v1/places/E07000102 "$HWE_ADMIN" '{"name":"Three Rivers"}'
+expect "their own place they may change" 200
+
 # ---- roll-ups per ICS ---------------------------------------------------------------
 api GET /api/v1/sitrep/today "$ADMIN"
 expect "the NWL call view" 200
