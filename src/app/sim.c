@@ -300,10 +300,31 @@ int app_sim_run_create(app_ctx *c, const json_t *body, json_t **out, int64_t *id
 
 /* ---- reading ------------------------------------------------------------------ */
 
+/* A stored run's row in its API form: scenario and result without the
+ * _json suffix, synthetic as a boolean, the time in ISO 8601 UTC. */
+static void run_view(json_t *row)
+{
+    if (json_object_get(row, "scenario_json")) {
+        json_object_set(row, "scenario", json_object_get(row, "scenario_json"));
+        json_object_set(row, "result", json_object_get(row, "result_json"));
+        json_object_del(row, "scenario_json");
+        json_object_del(row, "result_json");
+    }
+    json_object_set_new(row, "synthetic",
+                        json_boolean(json_integer_value(json_object_get(row, "synthetic"))));
+}
+
+static int run_get(store *s, int64_t id, json_t **row, ics_err *e)
+{
+    int rc = store_sim_run_get(s, id, row, e);
+    if (!rc) run_view(*row);
+    return rc;
+}
+
 int app_sim_run_get(app_ctx *c, int64_t id, json_t **out, ics_err *e)
 {
     int rc = app_allow(c, &APP_SIM_RUN_READ, e);
-    if (!rc) rc = store_sim_run_get(c->db, id, out, e);
+    if (!rc) rc = run_get(c->db, id, out, e);
     if (rc) return rc;
     app_json_utc(*out, "created_at");
     /* the chart is served on its own URL, not inside the JSON */
@@ -322,7 +343,7 @@ int app_sim_run_chart(app_ctx *c, int64_t id, char **svg, ics_err *e)
     *svg = NULL;
     json_t *row = NULL;
     int rc = app_allow(c, &APP_SIM_RUN_READ, e);
-    if (!rc) rc = store_sim_run_get(c->db, id, &row, e);
+    if (!rc) rc = run_get(c->db, id, &row, e);
     if (rc) return rc;
     const char *s = json_string_value(json_object_get(json_object_get(row, "result"), "chart_svg"));
     if (!s)
@@ -340,8 +361,12 @@ int app_sim_run_list(app_ctx *c, int64_t limit, int64_t offset, json_t **rows, i
     if (rc) return rc;
     assert(limit >= 1 && offset >= 0);
     rc = store_sim_run_list(c->db, limit, offset, rows, e);
-    if (!rc) app_json_utc(*rows, "created_at");
-    return rc;
+    if (rc) return rc;
+    size_t k;
+    json_t *r;
+    json_array_foreach(*rows, k, r) run_view(r);
+    app_json_utc(*rows, "created_at");
+    return 0;
 }
 
 int app_sim_fit(app_ctx *c, int days, const char *bed_type, int replay, app_sim_doc **out,

@@ -69,16 +69,7 @@ int store_sim_run_get(store *s, int64_t id, json_t **out, ics_err *e)
                              p, out, e);
     json_decref(p);
     if (rc == ICS_ENOTFOUND) return ics_err_set(e, rc, "no simulation run %lld", (long long)id);
-    if (rc) return rc;
-    /* present the parsed columns without the _json suffix */
-    json_t *row = *out;
-    json_object_set(row, "scenario", json_object_get(row, "scenario_json"));
-    json_object_set(row, "result", json_object_get(row, "result_json"));
-    json_object_del(row, "scenario_json");
-    json_object_del(row, "result_json");
-    json_object_set_new(row, "synthetic",
-                        json_boolean(json_integer_value(json_object_get(row, "synthetic"))));
-    return 0;
+    return rc;
 }
 
 int store_sim_run_list(store *s, int64_t limit, int64_t offset, json_t **rows, ics_err *e)
@@ -89,10 +80,6 @@ int store_sim_run_list(store *s, int64_t limit, int64_t offset, json_t **rows, i
                               " synthetic FROM sim_runs ORDER BY id DESC LIMIT ? OFFSET ?",
                               p, rows, e);
     json_decref(p);
-    size_t k;
-    json_t *r;
-    json_array_foreach(rc ? NULL : *rows, k, r) json_object_set_new(
-        r, "synthetic", json_boolean(json_integer_value(json_object_get(r, "synthetic"))));
     return rc;
 }
 

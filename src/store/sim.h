@@ -51,11 +51,12 @@ int store_sim_referral_synthetic(store *s, int64_t start, int64_t end, int64_t *
  * transaction; *id receives its id. */
 int store_sim_run_save(store *s, const store_sim_run *run, const json_t *scenario,
                        const json_t *result, int64_t *id, ics_err *e);
-/* Instants are seconds since the epoch. {id, created_at, created_by, seed, replications, source,
- * synthetic, scenario, result}; ICS_ENOTFOUND when there is no such run. */
+/* A run's row as stored: {id, created_at (seconds since the epoch),
+ * created_by, seed, replications, source, synthetic (0/1), scenario_json,
+ * result_json (parsed)}; ICS_ENOTFOUND when there is no such run. */
 int store_sim_run_get(store *s, int64_t id, json_t **out, ics_err *e);
 /* Newest first: {id, created_at, created_by, seed, replications, source,
- * synthetic}. */
+ * synthetic (0/1)}. */
 int store_sim_run_list(store *s, int64_t limit, int64_t offset, json_t **rows, ics_err *e);
 
 #endif
