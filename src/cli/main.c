@@ -11,7 +11,7 @@ int cmd_serve(int, char **), cmd_db(int, char **), cmd_import(int, char **),
     cmd_export(int, char **), cmd_user(int, char **), cmd_route(int, char **),
     cmd_referral(int, char **), cmd_report(int, char **), cmd_beds(int, char **),
     cmd_waitlist(int, char **), cmd_sitrep(int, char **), cmd_analyse(int, char **),
-    cmd_sim(int, char **);
+    cmd_sim(int, char **), cmd_finance(int, char **);
 
 static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
@@ -37,6 +37,7 @@ static const command commands[] = {
     {"sitrep", cmd_sitrep, "daily sitreps, OPEL levels and mutual aid"},
     {"analyse", cmd_analyse, "standardised rates, funnel plots, needs-based allocation"},
     {"sim", cmd_sim, "bed-review capacity simulation"},
+    {"finance", cmd_finance, "budgets against need, accountability, priorities; CSV imports"},
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "list commands, or show one command's help"},
     {NULL, NULL, NULL}};

@@ -152,4 +152,21 @@ jqcheck "names the unknown provider" '.detail | test("line 2, column provider_co
 jqcheck "names the bad month" '.detail | test("line 2, column month")'
 api POST /api/v1/finance/providers "$FIN" '{"csv": "a,b"}'
 expect "JSON instead of CSV" 400
+
+# ---- the same from the command line ----------------------------------------------
+"$BIN" finance summary --db "$DB" >"$T/sum.txt" 2>&1
+check "finance summary exits 0" [ $? -eq 0 ]
+check "the CLI labels the seeded trust figures synthetic" grep -q "share of income, system .*% \[SYNTHETIC\]" "$T/sum.txt"
+check "the CLI shows the benchmark" grep -q "against the national benchmark 50.0%" "$T/sum.txt"
+"$BIN" finance import-budgets "$T/bad.csv" --db "$DB" >"$T/out" 2>"$T/err"
+check "a bad budget file exits 2" [ $? -eq 2 ]
+check "the one-line message names line 3's sector" grep -q "line 3, column sector" "$T/err"
+printf 'year,sector,place_code,provider_code,amount_gbp_m,source\n2028/29,other,,,12.5,cli plan\n' >"$T/cli.csv"
+"$BIN" finance import-budgets "$T/cli.csv" --db "$DB" >"$T/out" 2>"$T/err"
+check "a good file imports from the CLI" [ $? -eq 0 ]
+check "its line is stored" [ "$(sql "SELECT amount_gbp_m FROM fin_budgets WHERE year = '2028/29'")" = 12.5 ]
+check "the CLI import is audited with the CLI's actor" \
+    [ "$(sql "SELECT COUNT(*) FROM audit WHERE action = 'finance.budgets.import' AND actor LIKE 'cli:%'")" = 1 ]
+"$BIN" finance nonsense --db "$DB" 2>"$T/err"
+check "an unknown action exits 2" [ $? -eq 2 ]
 finish
