@@ -64,19 +64,26 @@ int app_db_open(const char *path, const char *data_dir, store **out, int *seeded
     if (rc) return rc;
     int64_t now = tz_now();
     if (!created) rc = adopt_legacy(s, now, e);
-    int stop = stop_after(), index = 0;
+    int stop = stop_after(), index = 0, locked = 0;
+    /* A second server starting on the same new database waits here, then
+     * finds the steps done (each is checked after the lock is held). */
+    if (!rc && !(rc = store_seed_lock(s, 1, e))) locked = 1;
     for (const app_seed_step *st = app_seed_steps; st->name && !rc; st++) {
         index++;
         int done = 0;
         if ((rc = store_seed_step_done(s, st->name, &done, e)) || done) continue;
         app_ctx c = app_ctx_seed(s, now);
         if ((rc = app_begin(&c, e))) break;
-        rc = st->run(&c, data_dir, e);
-        if (!rc) rc = store_seed_step_mark(s, st->name, now, e);
+        /* Asked again inside the transaction, which holds SQLite's write
+         * lock: another process may have done the step meanwhile. */
+        rc = store_seed_step_done(s, st->name, &done, e);
+        if (!rc && !done) rc = st->run(&c, data_dir, e);
+        if (!rc && !done) rc = store_seed_step_mark(s, st->name, now, e);
         if ((rc = app_end(&c, rc, e))) {
             ics_err_prefix(e, "seeding %s (step %s): ", path, st->name);
             break;
         }
+        if (done) continue;
         n++;
         ics_log("info", "seeded %s%s", st->name,
                 strcmp(st->name, "directory") && strcmp(st->name, "ics") ? " (synthetic)"
@@ -87,6 +94,11 @@ int app_db_open(const char *path, const char *data_dir, store **out, int *seeded
             store_close(s);
             exit(3);
         }
+    }
+    if (locked) {
+        ics_err ue; /* an earlier failure's message stands */
+        int urc = store_seed_lock(s, 0, rc ? &ue : e);
+        if (!rc) rc = urc;
     }
     if (rc) {
         store_close(s);

@@ -113,6 +113,26 @@ int store_events_last_id(store *s, int64_t *last, ics_err *e)
     return store_query_int(s, "SELECT COALESCE(MAX(id), 0) FROM events", NULL, 0, last, e);
 }
 
+/* pg_advisory_lock key held while seeding ("icss"). */
+#define SEED_LOCK "1768125299"
+
+int store_seed_lock(store *s, int on, ics_err *e)
+{
+    if (strcmp(store_backend(s), "postgresql") != 0) return 0;
+    if (!on) return store_exec(s, "SELECT pg_advisory_unlock(" SEED_LOCK ")", e);
+    /* Seeding takes minutes on a loaded machine, far over the session's
+     * lock_timeout, so the wait lifts it for its own transaction; the lock
+     * is the session's and outlives the commit. */
+    int rc = store_begin(s, e);
+    if (!rc) rc = store_exec(s, "SET LOCAL lock_timeout = 0", e);
+    if (!rc) rc = store_exec(s, "SELECT pg_advisory_lock(" SEED_LOCK ")", e);
+    if (rc) {
+        store_rollback(s);
+        return rc;
+    }
+    return store_commit(s, e);
+}
+
 int store_seed_step_done(store *s, const char *step, int *done, ics_err *e)
 {
     json_t *p = json_pack("[s]", step);

@@ -21,6 +21,11 @@ int store_events_since(store *s, int64_t after, int64_t limit, const char *org, 
 int store_events_last_id(store *s, int64_t *last, ics_err *e);
 
 /* Seeding progress: a step is done when its row exists. */
+/* Holds (on) or releases (off) the seeding lock of the database outside any
+ * transaction: on PostgreSQL a session advisory lock, so servers starting
+ * together on a new database seed it once, in turn; SQLite has one process
+ * writing at a time and needs none. */
+int store_seed_lock(store *s, int on, ics_err *e);
 int store_seed_step_done(store *s, const char *step, int *done, ics_err *e);
 int store_seed_step_mark(store *s, const char *step, int64_t at, ics_err *e);
 /* 1 when the directory already has places (a database seeded before steps

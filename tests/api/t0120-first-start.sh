@@ -64,5 +64,22 @@ for delay in $delays; do
         nok "row counts differ after SIGINT at ${delay}s: $(tr '\n' ' ' <"$T/diff")"
     fi
 done
+# Two servers (here two inits) starting together on one new database: one
+# seeds while the other waits, then finds every step done; nothing twice.
+db=$(db_new twice)
+"$BIN" db init --db "$db" >"$T/init1.out" 2>&1 &
+p1=$!
+"$BIN" db init --db "$db" >"$T/init2.out" 2>&1 &
+p2=$!
+wait "$p1"; s1=$?
+wait "$p2"; s2=$?
+check "the first of two simultaneous inits succeeds (exit $s1: $(head -c 200 "$T/init1.out"))" [ "$s1" -eq 0 ]
+check "the second of two simultaneous inits succeeds (exit $s2: $(head -c 200 "$T/init2.out"))" [ "$s2" -eq 0 ]
+counts "$db" >"$T/got.counts"
+if diff "$T/ref.counts" "$T/got.counts" >"$T/diff"; then
+    ok "row counts after two simultaneous inits equal a clean init"
+else
+    nok "row counts differ after two simultaneous inits: $(tr '\n' ' ' <"$T/diff")"
+fi
 echo "# $n checks, $fails failed"
 [ "$fails" -eq 0 ]
