@@ -10,22 +10,21 @@
 #include "cli/cli.h"
 #include "http/routes.h"
 #include "http/mllp.h"
+#include "store/users.h"
 #include "http/server.h"
 
 /* The whole API on one screen: method, path, roles, and for routes that run
  * a use case its name and organisation scope. */
 static int print_routes(void)
 {
-    static const char *const roles[] = {"admin",   "coordinator", "clinician", "trust_ops",
-                                        "analyst", "finance",     "executive"};
     static const char *const scopes[] = {"none", "own-org", "own-trust", "party", "ics"};
     for (const http_route *const *t = http_route_tables(); *t; t++)
         for (const http_route *r = *t; r->method; r++) {
             unsigned rb = http_route_roles(r);
             printf("%s %s ", r->method, r->pattern);
             if (rb == ROLE_PUBLIC) printf("public");
-            for (int i = 0, n = 0; i < 7; i++)
-                if (rb & (1u << i)) printf("%s%s", n++ ? "," : "", roles[i]);
+            for (int i = 0, n = 0; i < USERS_ROLE_COUNT; i++)
+                if (rb & (1u << i)) printf("%s%s", n++ ? "," : "", users_role_names[i]);
             if (r->use) printf(" %s scope=%s", r->use->name, scopes[r->use->scope]);
             printf("\n");
         }

@@ -38,11 +38,13 @@ int cmd_user(int argc, char **argv)
     if (strcmp(action, "add") == 0) {
         if (!name) return cli_usage_error("user", "add needs --name");
         if (!role) return cli_usage_error("user", "add needs --role");
-        if (!users_role_bit(role))
-            return cli_usage_error("user",
-                                   "--role '%s' is not one of admin, coordinator, clinician, "
-                                   "trust_ops, analyst",
-                                   role);
+        if (!users_role_bit(role)) {
+            char known[128] = "";
+            for (int i = 0; i < USERS_ROLE_COUNT; i++)
+                snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "",
+                         users_role_names[i]);
+            return cli_usage_error("user", "--role '%s' is not one of %s", role, known);
+        }
     } else if (strcmp(action, "revoke") == 0 || strcmp(action, "token") == 0 ||
                strcmp(action, "tokens") == 0 || strcmp(action, "revoke-token") == 0) {
         if (!name) return cli_usage_error("user", "%s needs --name", action);

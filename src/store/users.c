@@ -8,12 +8,13 @@
 #include "core/tz.h"
 #include "core/valid.h"
 
+const char *const users_role_names[USERS_ROLE_COUNT] = {
+    "admin", "coordinator", "clinician", "trust_ops", "analyst", "finance", "executive"};
+
 unsigned users_role_bit(const char *role)
 {
-    static const char *const names[] = {"admin",   "coordinator", "clinician", "trust_ops",
-                                        "analyst", "finance",     "executive"};
-    for (unsigned i = 0; i < 7; i++)
-        if (role && strcmp(role, names[i]) == 0) return 1u << i;
+    for (unsigned i = 0; i < USERS_ROLE_COUNT; i++)
+        if (role && strcmp(role, users_role_names[i]) == 0) return 1u << i;
     return 0;
 }
 

@@ -27,6 +27,10 @@ typedef struct auth_user {
     char org[8]; /* ODS code, "" when none */
 } auth_user;
 
+/* The role names, in ROLE_* bit order: role i has bit 1u << i. */
+#define USERS_ROLE_COUNT 7
+extern const char *const users_role_names[USERS_ROLE_COUNT];
+
 /* ROLE_* bit of a role name, or 0 when unknown. */
 unsigned users_role_bit(const char *role);
 
