@@ -15,7 +15,8 @@ const URL = process.env.ICS_URL;
 const OUT = process.env.ICS_OUT;
 const DB = process.env.ICS_DB;
 const TOK = { admin: process.env.ADMIN, coordinator: process.env.COORD, clinician: process.env.CLIN,
-  trust_ops: process.env.OPS, analyst: process.env.ANALYST, executive: process.env.EXEC };
+  trust_ops: process.env.OPS, analyst: process.env.ANALYST, executive: process.env.EXEC,
+  clch: process.env.CLCH };
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const DESKTOP = { width: 1280, height: 800 };
@@ -432,6 +433,26 @@ await check('analyst: may not run a waiting-list allocation, so the form is not 
   await openView(page, 'Waiting list', 'waitlist');
   assert.equal(await page.getByRole('button', { name: 'Run allocation' }).count(), 0);
   assert.ok(await page.locator('.equity-row').count() >= 3);
+});
+
+await check('ICS switcher: hidden for one ICS, offered to CLCH in its four, sends ?ics=', page, async () => {
+  await page.evaluate(() => sessionStorage.clear());
+  await signIn(page, 'admin');
+  assert.equal(await page.locator('#ics-select').isVisible(), false);
+  await page.evaluate(() => sessionStorage.clear());
+  await signIn(page, 'clch');
+  const sel = page.locator('#ics-select');
+  await sel.waitFor({ state: 'visible', timeout: WAIT });
+  const codes = await sel.locator('option').evaluateAll((os) => os.map((o) => o.value));
+  assert.deepEqual(codes, ['QM7', 'QMJ', 'QRV', 'QWE']);
+  assert.equal(await sel.inputValue(), 'QRV');
+  assert.equal(await page.locator('#ics-name').textContent(), 'North West London ICS');
+  const asked = page.waitForRequest((r) => r.url().includes('ics=QMJ'), { timeout: WAIT });
+  await sel.selectOption('QMJ');
+  await asked;
+  assert.equal(await page.locator('#ics-name').textContent(), 'North Central London ICS');
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('icsflow.ics')), 'QMJ');
+  await settled(page);
 });
 
 await check('keyboard: the skip link and the menu work without a mouse', page, async () => {

@@ -39,8 +39,9 @@ CLIN=$(tok e2e-clinician clinician RRU)
 OPS=$(tok e2e-ops trust_ops RYJ)
 ANALYST=$(tok e2e-analyst analyst QRV)
 EXEC=$(tok e2e-executive executive)
+CLCH=$(tok e2e-clch trust_ops RYX) # CLCH works in four ICSs: the ICS switcher
 CLIN_ORG=RRU
-export ADMIN COORD COORD2 CLIN CLIN_ORG OPS ANALYST UCR EXEC
+export ADMIN COORD COORD2 CLIN CLIN_ORG OPS ANALYST UCR EXEC CLCH
 
 # With a PostgreSQL cluster (tests/run.sh exports ICS_PG_URI), the same
 # seeded database, tokens included, is moved there by `db copy` before any
