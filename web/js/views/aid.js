@@ -47,6 +47,10 @@ function requestForm(ctx, orgs, reload) {
   return form;
 }
 
+// The request the user opened, and whether they asked who could help: kept
+// when a live update draws the System view again, so it stays open.
+const kept = { id: null, suggestions: false };
+
 function requestDetail(ctx, r, orgs, reload) {
   const msg = h('div', { class: 'out' });
   const act = async (btn, path, body, text) => {
@@ -59,6 +63,12 @@ function requestDetail(ctx, r, orgs, reload) {
   const open = ['open', 'offered'].includes(r.state);
   const offerOrg = coord ? select('offer_org', orgs.filter((o) => o.org !== r.org).map((o) => [o.org, `${o.name} (${o.org})`])) : null;
   const offerQty = h('input', { type: 'number', name: 'offer_quantity', min: 1, value: r.quantity, 'aria-label': 'Quantity offered' });
+  const suggest = () => loading(sugg, async () => {
+    const s = await get(`/api/v1/sitrep/aid/${r.id}/suggestions`);
+    return table([{ key: 'rank', label: '#', num: true }, { key: 'name', label: 'Could help', head: true }, { key: 'level', label: 'OPEL', num: true },
+      { key: 'reason', label: 'Why' }], s.suggestions, { caption: 'Best placed to help, from their latest sitreps', empty: 'Nobody with spare capacity.' });
+  });
+  if (open && kept.suggestions) suggest();
   return h('div', { class: 'aid-detail' },
     h('h3', {}, `Request ${r.id}: ${r.org_name} asks for ${r.quantity} ${words(r.detail || r.resource)} (${r.resource}), ${r.date_from} to ${r.date_to}, ${r.urgency}`),
     msg,
@@ -73,11 +83,7 @@ function requestDetail(ctx, r, orgs, reload) {
       act(e.submitter || e.target.querySelector('button'), 'offers', body, 'offer made');
     } }, offerOrg ? field('Offer from', offerOrg) : null, field('Quantity', offerQty), h('button', { type: 'submit', class: 'small' }, 'Offer')) : null,
     h('div', { class: 'actions' },
-      open ? h('button', { type: 'button', class: 'small secondary', onclick: () => loading(sugg, async () => {
-        const s = await get(`/api/v1/sitrep/aid/${r.id}/suggestions`);
-        return table([{ key: 'rank', label: '#', num: true }, { key: 'name', label: 'Could help', head: true }, { key: 'level', label: 'OPEL', num: true },
-          { key: 'reason', label: 'Why' }], s.suggestions, { caption: 'Best placed to help, from their latest sitreps', empty: 'Nobody with spare capacity.' });
-      }) }, 'Who could help?') : null,
+      open ? h('button', { type: 'button', class: 'small secondary', onclick: () => { kept.suggestions = true; suggest(); } }, 'Who could help?') : null,
       r.state === 'agreed' ? h('button', { type: 'button', class: 'small', onclick: (e) => act(e.target, 'fulfil', {}, 'fulfilled') }, 'Mark fulfilled') : null,
       open && (coord || r.org === mineOrg) ? h('button', { type: 'button', class: 'small danger', onclick: (e) => act(e.target, 'withdraw', {}, 'withdrawn') }, 'Withdraw') : null),
     sugg);
@@ -87,9 +93,15 @@ export function aidPanel(ctx, day) {
   const orgs = day.providers.map((p) => ({ org: p.org, name: p.name }));
   const list = h('div');
   const detail = h('div', { 'aria-live': 'polite' });
+  const show = async (id) => {
+    if (kept.id !== id) Object.assign(kept, { id, suggestions: false });
+    clear(detail, requestDetail(ctx, await get(`/api/v1/sitrep/aid/${id}`), orgs, reload));
+  };
   const reload = () => loading(list, async () => {
     const r = await get('/api/v1/sitrep/aid');
     clear(detail);
+    if (r.items.some((x) => x.id === kept.id)) show(kept.id);
+    else Object.assign(kept, { id: null, suggestions: false });
     return [note(`Showing ${r.visibility}.`), table([
       { key: 'id', label: '#', num: true },
       { key: 'org_name', label: 'Asked by', head: true },
@@ -99,7 +111,7 @@ export function aidPanel(ctx, day) {
       { key: 'state', label: 'State', fmt: (v) => h('span', { class: `pill ${v}` }, v) },
       { key: (x) => (typeof x.offers === 'number' ? x.offers : (x.offers || []).length), label: 'Offers', num: true },
       { key: (x) => x, label: '', fmt: (x) => h('button', { type: 'button', class: 'small secondary', 'aria-label': `Open request ${x.id}`,
-        onclick: async () => clear(detail, requestDetail(ctx, await get(`/api/v1/sitrep/aid/${x.id}`), orgs, reload)) }, 'Open') },
+        onclick: () => show(x.id) }, 'Open') },
     ], r.items, { caption: 'Requests', empty: 'No mutual-aid requests.', rowAttrs: (x) => ({ 'data-aid': x.id }) })];
   });
   reload();
