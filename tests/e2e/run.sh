@@ -24,7 +24,12 @@ command -v node >/dev/null 2>&1 || die "node is not installed (scripts/deps.sh t
 T=$(mktemp -d)
 DB=$T/e2e.db
 PID=""
-cleanup() { [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null; rm -rf "$T"; }
+PGDB=""
+cleanup() {
+    [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID"
+    [ -n "$PGDB" ] && psql -X -q -d "$ICS_PG_URI/postgres" -c "DROP DATABASE IF EXISTS $PGDB" >/dev/null 2>&1
+    rm -rf "$T"
+}
 trap cleanup EXIT
 mkdir -p "$OUT" "$OUT/pg"
 rm -f "$OUT"/*.png "$OUT"/pg/*.png
@@ -47,7 +52,6 @@ export ADMIN COORD COORD2 CLIN CLIN_ORG OPS ANALYST UCR EXEC CLCH
 # seeded database, tokens included, is moved there by `db copy` before any
 # test touches it, and the dashboard and live scripts run again on the copy:
 # a deployment moved to PostgreSQL must still work in the browser.
-PGDB=""
 if [ -n "${ICS_PG_URI:-}" ] && [ "${E2E_PG:-1}" != 0 ]; then
     PGDB=e2e_$$
     psql -X -q -v ON_ERROR_STOP=1 -d "$ICS_PG_URI/postgres" -c "CREATE DATABASE $PGDB" >"$T/pg.log" 2>&1 ||
@@ -55,12 +59,6 @@ if [ -n "${ICS_PG_URI:-}" ] && [ "${E2E_PG:-1}" != 0 ]; then
     "$BIN" db copy --from "$DB" --to "$ICS_PG_URI/$PGDB" >"$T/copy.log" 2>&1 ||
         { cat "$T/copy.log"; die "db copy to PostgreSQL failed"; }
 fi
-cleanup() {
-    [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID"
-    [ -n "$PGDB" ] && psql -X -q -d "$ICS_PG_URI/postgres" -c "DROP DATABASE IF EXISTS $PGDB" >/dev/null 2>&1
-    rm -rf "$T"
-}
-
 # serve_on DB: starts the server (PID) and exports ICS_URL
 serve_on() {
     rm -f "$T/port"
