@@ -111,7 +111,6 @@ for t in tests/tsan/t[0-9]*.sh; do
     unset ICSFLOW_SERVE_BIN
 done
 unset ICS_BACKEND
-stop_pg
 # a few seconds of each libFuzzer target (make fuzz runs them long)
 export FUZZ_SECONDS="${FUZZ_SMOKE_SECONDS:-5}"
 script fuzz tests/fuzz/run.sh
@@ -124,5 +123,7 @@ if [ -x tests/e2e/run.sh ] && [ "${ICS_SKIP_E2E:-0}" != 1 ]; then
     passed=$((passed + p)) failed=$((failed + f))
     if [ "$f" -ne 0 ]; then echo "FAIL e2e"; cat "$log"; else echo "ok   e2e ($p checks)"; fi
 fi
+# the browser tests use the cluster too (a db copy of their database)
+stop_pg
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
