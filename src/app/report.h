@@ -15,8 +15,8 @@ extern const app_use APP_REPORT_BOARD; /* admin, coordinator, analyst, finance, 
 extern const app_use APP_REPORT_DAILY; /* the same and trust operations */
 
 /* from/to: 'YYYY-MM-DD' (NULL: the 28 days to today); at most 92 days. */
-int app_report_board(app_ctx *c, const char *from, const char *to, unsigned char **pdf,
-                     size_t *len, int *pages, ics_err *e);
+int app_report_board(app_ctx *c, const char *from, const char *to, unsigned char **pdf, size_t *len,
+                     int *pages, ics_err *e);
 /* day: 'YYYY-MM-DD' (NULL: today). */
 int app_report_daily(app_ctx *c, const char *day, unsigned char **pdf, size_t *len, int *pages,
                      ics_err *e);

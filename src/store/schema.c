@@ -39,7 +39,7 @@ static const store_migration *const mods[] = {
     store_schema_core,          store_schema_tokens, store_schema_events,   store_schema_directory,
     store_schema_routing,       store_schema_beds,   store_schema_waitlist, store_schema_sitrep,
     store_schema_analytics,     store_schema_sim,    store_schema_jobs,     store_schema_oidc,
-    store_schema_notifications, store_schema_ics,    store_schema_finance, store_schema_hl7};
+    store_schema_notifications, store_schema_ics,    store_schema_finance,  store_schema_hl7};
 
 int store_migrate(store *s, ics_err *e)
 {
