@@ -46,6 +46,10 @@ const app_use APP_BEDS_REFERRAL_REJECT_OFFER = {"beds.referral.reject_offer", R_
 const app_use APP_BEDS_REFERRAL_ADMIT = {"beds.referral.admit", R_ACT, APP_SCOPE_PARTY};
 const app_use APP_BEDS_REFERRAL_DISCHARGE = {"beds.referral.discharge", R_ACT, APP_SCOPE_PARTY};
 const app_use APP_BEDS_REFERRAL_TRANSFER = {"beds.referral.transfer", R_ACT, APP_SCOPE_PARTY};
+const app_use APP_BEDS_REFERRAL_ADMIT_CANCEL = {"beds.referral.admit_cancel", R_ACT,
+                                                APP_SCOPE_PARTY};
+const app_use APP_BEDS_REFERRAL_DISCHARGE_CANCEL = {"beds.referral.discharge_cancel", R_ACT,
+                                                    APP_SCOPE_PARTY};
 const app_use APP_BEDS_REFERRAL_DECLINE = {"beds.referral.decline", R_ACT, APP_SCOPE_PARTY};
 const app_use APP_BEDS_REFERRAL_CANCEL = {"beds.referral.cancel", R_ACT, APP_SCOPE_PARTY};
 const app_use APP_BEDS_BED_LIST = {"beds.bed.list", R_READ, APP_SCOPE_ICS};
@@ -732,6 +736,97 @@ int app_beds_referral_discharge(app_ctx *c, int64_t id, const json_t *body, json
     if (rd && tz_parse_date(rd, &in.ready_day, &ve)) problems_add(&bad, "ready_date: %s", ve.msg);
     if ((rc = problems_done(&bad, e)) || (rc = app_begin(c, e))) return rc;
     return end(c, discharge_tx(c, id, &in, out, e), out, e);
+}
+
+/* ---- undo: an admission or a discharge entered in error ---------------- */
+
+static int admit_cancel_tx(app_ctx *c, int64_t id, const char *reason, json_t **out, ics_err *e)
+{
+    const app_use *u = &APP_BEDS_REFERRAL_ADMIT_CANCEL;
+    ref_info ri;
+    beds_bed_row b;
+    int64_t nstays = 0;
+    int rc = ref_load(c, u, id, &ri, e);
+    if (rc) return rc;
+    if (ri.state != BEDS_REF_ADMITTED)
+        rc = illegal(&ri, "have its admission cancelled (only an admitted referral can)", e);
+    if (!rc) rc = store_beds_stay_count(c->db, id, &nstays, e);
+    if (!rc && nstays != 1)
+        rc = ics_err_set(e, ICS_ECONFLICT,
+                         "bed referral %s has moved bed since admission: cancel the transfer "
+                         "first",
+                         ri.ids);
+    assert(rc || ri.bed > 0);
+    /* the bed goes back to being held for the patient, as before the admission */
+    if (!rc && !(rc = store_beds_bed_find(c->db, ri.bed, &b, e))) {
+        rc = bed_move(c, &b, "occupied", "reserved", id, "admission cancelled", e);
+        rc = rc == 1 ? 0
+             : rc == 0
+                 ? ics_err_set(e, ICS_ECONFLICT, "bed %s is %s, not occupied", b.code, b.status)
+                 : rc;
+    }
+    if (!rc)
+        rc = changed(store_beds_referral_unadmit(c->db, id, reason, c->now, e), "bed referral", id,
+                     e);
+    if (!rc) rc = store_beds_stay_drop_open(c->db, id, e);
+    if (!rc) rc = ref_record(c, u, &ri, "bed_referral.admission_cancelled", out, e);
+    ref_done(&ri);
+    return rc;
+}
+
+static int discharge_cancel_tx(app_ctx *c, int64_t id, const char *reason, json_t **out, ics_err *e)
+{
+    const app_use *u = &APP_BEDS_REFERRAL_DISCHARGE_CANCEL;
+    ref_info ri;
+    beds_bed_row b;
+    int rc = ref_load(c, u, id, &ri, e);
+    if (rc) return rc;
+    if (ri.state != BEDS_REF_DISCHARGED)
+        rc = illegal(&ri, "have its discharge cancelled (only a discharged referral can)", e);
+    else if (!ri.bed)
+        rc = ics_err_set(e, ICS_ECONFLICT, "bed referral %s has no bed to return to", ri.ids);
+    /* the patient returns to the bed they left, if nobody else has it */
+    if (!rc && !(rc = store_beds_bed_find(c->db, ri.bed, &b, e))) {
+        rc = bed_move(c, &b, "available", "occupied", id, "discharge cancelled", e);
+        rc = rc == 1 ? 0 : rc == 0 ? bed_not_free(&b, e) : rc;
+    }
+    if (!rc)
+        rc = changed(store_beds_referral_undischarge(c->db, id, reason, c->now, e), "bed referral",
+                     id, e);
+    if (!rc) rc = store_beds_stay_reopen(c->db, id, e);
+    if (!rc) rc = ref_record(c, u, &ri, "bed_referral.discharge_cancelled", out, e);
+    ref_done(&ri);
+    return rc;
+}
+
+static int undo(app_ctx *c, const app_use *u, int64_t id, const json_t *body, json_t **out,
+                ics_err *e)
+{
+    *out = NULL;
+    int rc = app_allow(c, u, e);
+    if (rc) return rc;
+    json_t *v = json_object_get(body, "reason");
+    const char *reason = json_string_value(v);
+    if (v && !json_is_null(v) && !reason) return ics_err_set(e, ICS_EINVAL, "reason: must be text");
+    if (reason && strlen(reason) > 500)
+        return ics_err_set(e, ICS_EINVAL, "reason: longer than 500 characters");
+    if (reason && !*reason) reason = NULL;
+    if ((rc = app_begin(c, e))) return rc;
+    rc = u == &APP_BEDS_REFERRAL_ADMIT_CANCEL ? admit_cancel_tx(c, id, reason, out, e)
+                                              : discharge_cancel_tx(c, id, reason, out, e);
+    return end(c, rc, out, e);
+}
+
+int app_beds_referral_admit_cancel(app_ctx *c, int64_t id, const json_t *body, json_t **out,
+                                   ics_err *e)
+{
+    return undo(c, &APP_BEDS_REFERRAL_ADMIT_CANCEL, id, body, out, e);
+}
+
+int app_beds_referral_discharge_cancel(app_ctx *c, int64_t id, const json_t *body, json_t **out,
+                                       ics_err *e)
+{
+    return undo(c, &APP_BEDS_REFERRAL_DISCHARGE_CANCEL, id, body, out, e);
 }
 
 /* Decline or cancel (target): a held bed is released. */

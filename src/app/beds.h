@@ -69,6 +69,20 @@ int app_beds_referral_transfer(app_ctx *c, int64_t id, const json_t *body, json_
 /* body {destination (required), at, ready_date}. */
 int app_beds_referral_discharge(app_ctx *c, int64_t id, const json_t *body, json_t **out,
                                 ics_err *e);
+/* Undo steps for an admission or a discharge entered in error (HL7 ADT
+ * A11 and A13 call them too); body {reason?} (may be NULL).
+ * Cancel admission: an admitted referral that has not moved bed goes back
+ * to accepted, its bed back to reserved for it, its open stay removed
+ * (event bed_referral.admission_cancelled).
+ * Cancel discharge: a discharged referral is admitted again in the bed it
+ * left, which must still be available; its last stay reopens (event
+ * bed_referral.discharge_cancelled). */
+extern const app_use APP_BEDS_REFERRAL_ADMIT_CANCEL;
+extern const app_use APP_BEDS_REFERRAL_DISCHARGE_CANCEL;
+int app_beds_referral_admit_cancel(app_ctx *c, int64_t id, const json_t *body, json_t **out,
+                                   ics_err *e);
+int app_beds_referral_discharge_cancel(app_ctx *c, int64_t id, const json_t *body, json_t **out,
+                                       ics_err *e);
 /* body {reason (required)}; a held bed is released. */
 int app_beds_referral_decline(app_ctx *c, int64_t id, const json_t *body, json_t **out, ics_err *e);
 int app_beds_referral_cancel(app_ctx *c, int64_t id, const json_t *body, json_t **out, ics_err *e);

@@ -2,9 +2,9 @@
  * (src/hl7), check the sender against the allow-list (facilities with
  * mapped locations), answer a repeated control id with its first answer,
  * and run the bed bureau's own use cases (app_beds_referral_admit,
- * _transfer and _discharge) as "hl7:<facility>", a coordinator of the facility's
- * organisation, so the rules, the audit and the change events are the
- * API's. The message and its answer are recorded in the same transaction. */
+ * _transfer, _discharge, _admit_cancel and _discharge_cancel) as "hl7:<facility>", a coordinator of
+ * the facility's organisation, so the rules, the audit and the change events are the API's. The
+ * message and its answer are recorded in the same transaction. */
 #include "app/hl7.h"
 
 #include <assert.h>
@@ -59,8 +59,7 @@ static int apply(app_ctx *c, const hl7_adt *a, int ev, answer *ans, ics_err *e)
     if (at) tz_format_utc(at, when, sizeof when);
     if (ev == HL7_A08) return say(ans, "AA", "update received; no bed change%s", "");
     int transfer = ev == HL7_A02 || ev == HL7_A12;
-    if (ev != HL7_A01 && ev != HL7_A03 && !transfer)
-        return say(ans, "AR", "ADT^%s is not applied by this version of icsflow", event_names[ev]);
+    int undo = ev == HL7_A11 || ev == HL7_A13;
     if ((rc = store_hl7_location_bed(c->db, a->sending_facility, a->location.point_of_care,
                                      a->location.room, a->location.bed, &bed, e)))
         return rc;
@@ -70,12 +69,24 @@ static int apply(app_ctx *c, const hl7_adt *a, int ev, answer *ans, ics_err *e)
                  a->location.bed);
         return say(ans, "AE", "PV1-3 location %s is not mapped to an icsflow bed", loc);
     }
-    if ((rc = store_hl7_referral_of(c->db, a->patient_id, ev != HL7_A01, &ref, e))) return rc;
+    store_hl7_stage stage = ev == HL7_A01   ? STORE_HL7_AWAITING
+                            : ev == HL7_A13 ? STORE_HL7_DISCHARGED
+                                            : STORE_HL7_ADMITTED;
+    if ((rc = store_hl7_referral_of(c->db, a->patient_id, stage, &ref, e))) return rc;
     if (!ref)
         return say(ans, "AE",
-                   ev == HL7_A01 ? "patient %s has no bed referral awaiting admission"
-                                 : "patient %s is not admitted to a community bed",
+                   stage == STORE_HL7_AWAITING ? "patient %s has no bed referral awaiting admission"
+                   : stage == STORE_HL7_DISCHARGED
+                       ? "patient %s has no discharge from a community bed"
+                       : "patient %s is not admitted to a community bed",
                    a->patient_id);
+    if (undo) {
+        /* PV1-3 must be the bed the admission or discharge being cancelled was in */
+        int64_t cur = 0;
+        if ((rc = store_hl7_referral_bed(c->db, ref, &cur, e))) return rc;
+        if (cur != bed)
+            return say(ans, "AE", "PV1-3 location is not the bed of patient %s", a->patient_id);
+    }
     if (transfer) {
         /* PV1-6 must be where the patient is: the bed the transfer (or, for
          * A12, the transfer being cancelled) moves them from */
@@ -88,13 +99,18 @@ static int apply(app_ctx *c, const hl7_adt *a, int ev, answer *ans, ics_err *e)
             return say(ans, "AE", "PV1-6 prior location is not the bed patient %s is in",
                        a->patient_id);
     }
-    json_t *body = ev == HL7_A03 ? json_pack("{ss}", "destination", destination(a->disposition))
-                                 : json_pack("{sI}", "bed_id", (json_int_t)bed);
-    if (when[0]) json_object_set_new(body, "at", json_string(when));
+    json_t *body =
+        ev == HL7_A03 ? json_pack("{ss}", "destination", destination(a->disposition))
+        : undo        ? json_pack("{ss}", "reason",
+                           ev == HL7_A11 ? "ADT A11 cancel admit" : "ADT A13 cancel discharge")
+                      : json_pack("{sI}", "bed_id", (json_int_t)bed);
+    if (when[0] && !undo) json_object_set_new(body, "at", json_string(when));
     json_t *out = NULL;
     ics_err ue = {0};
     rc = ev == HL7_A01   ? app_beds_referral_admit(c, ref, body, &out, &ue)
          : ev == HL7_A03 ? app_beds_referral_discharge(c, ref, body, &out, &ue)
+         : ev == HL7_A11 ? app_beds_referral_admit_cancel(c, ref, body, &out, &ue)
+         : ev == HL7_A13 ? app_beds_referral_discharge_cancel(c, ref, body, &out, &ue)
                          : app_beds_referral_transfer(c, ref, body, &out, &ue);
     json_decref(body);
     json_decref(out);
@@ -107,6 +123,8 @@ static int apply(app_ctx *c, const hl7_adt *a, int ev, answer *ans, ics_err *e)
     snprintf(done, sizeof done, "bed referral %lld %s", (long long)ref,
              ev == HL7_A01   ? "admitted"
              : ev == HL7_A03 ? "discharged"
+             : ev == HL7_A11 ? "admission cancelled"
+             : ev == HL7_A13 ? "discharge cancelled"
                              : "moved to the bed in PV1-3");
     return say(ans, "AA", "%s", done);
 }

@@ -222,6 +222,18 @@ static int cancel(http_req *rq, http_resp *rs)
     return lifecycle(rq, rs, reason_field, 1, app_beds_referral_cancel);
 }
 
+static const json_field undo_field[] = {{"reason", JF_STRING, 0}, {NULL, 0, 0}};
+
+static int cancel_admission(http_req *rq, http_resp *rs)
+{
+    return lifecycle(rq, rs, undo_field, 0, app_beds_referral_admit_cancel);
+}
+
+static int cancel_discharge(http_req *rq, http_resp *rs)
+{
+    return lifecycle(rq, rs, undo_field, 0, app_beds_referral_discharge_cancel);
+}
+
 /* ---- beds ----------------------------------------------------------- */
 
 static int list_beds(http_req *rq, http_resp *rs)
@@ -304,6 +316,12 @@ const http_route http_routes_beds[] = {
      "Move an admitted patient to another bed", &APP_BEDS_REFERRAL_TRANSFER},
     {"POST", "/api/v1/beds/referrals/{id}/discharge", 0, discharge,
      "Discharge the patient (date and destination)", &APP_BEDS_REFERRAL_DISCHARGE},
+    {"POST", "/api/v1/beds/referrals/{id}/cancel-admission", 0, cancel_admission,
+     "Undo an admission entered in error: back to accepted, the bed held for the patient",
+     &APP_BEDS_REFERRAL_ADMIT_CANCEL},
+    {"POST", "/api/v1/beds/referrals/{id}/cancel-discharge", 0, cancel_discharge,
+     "Undo a discharge entered in error: admitted again in the bed the patient left",
+     &APP_BEDS_REFERRAL_DISCHARGE_CANCEL},
     {"POST", "/api/v1/beds/referrals/{id}/decline", 0, decline, "Decline the referral",
      &APP_BEDS_REFERRAL_DECLINE},
     {"POST", "/api/v1/beds/referrals/{id}/cancel", 0, cancel, "Cancel the referral",

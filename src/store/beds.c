@@ -475,6 +475,25 @@ int store_beds_referral_discharge(store *s, int64_t ref, int64_t at, const char 
                  e);
 }
 
+int store_beds_referral_unadmit(store *s, int64_t ref, const char *reason, int64_t now, ics_err *e)
+{
+    return moved(s,
+                 "UPDATE bed_referrals SET state = 'accepted', admitted_at = NULL,"
+                 " reason = COALESCE(?, reason), updated_at = ?"
+                 " WHERE referral_id = ? AND state = 'admitted'",
+                 json_pack("[s?II]", reason, (json_int_t)now, (json_int_t)ref), e);
+}
+
+int store_beds_referral_undischarge(store *s, int64_t ref, const char *reason, int64_t now,
+                                    ics_err *e)
+{
+    return moved(s,
+                 "UPDATE bed_referrals SET state = 'admitted', discharged_at = NULL,"
+                 " destination = NULL, reason = COALESCE(?, reason), updated_at = ?"
+                 " WHERE referral_id = ? AND state = 'discharged'",
+                 json_pack("[s?II]", reason, (json_int_t)now, (json_int_t)ref), e);
+}
+
 int store_beds_referral_close(store *s, int64_t ref, const char *from, const char *to,
                               const char *reason, int64_t now, ics_err *e)
 {
@@ -504,6 +523,26 @@ int store_beds_stay_insert(store *s, const beds_stay_rec *r, ics_err *e)
                          (json_int_t)r->admitted_at, int_or_null(r->discharged_at),
                          str_or_null(r->ready_day), str_or_null(r->destination), r->synthetic),
                e);
+}
+
+int store_beds_stay_count(store *s, int64_t ref, int64_t *n, ics_err *e)
+{
+    return qint(s, "SELECT COUNT(*) FROM bed_stays WHERE referral_id = ?",
+                json_pack("[I]", (json_int_t)ref), 0, n, e);
+}
+
+int store_beds_stay_drop_open(store *s, int64_t ref, ics_err *e)
+{
+    return run(s, "DELETE FROM bed_stays WHERE referral_id = ? AND discharged_at IS NULL",
+               json_pack("[I]", (json_int_t)ref), e);
+}
+
+int store_beds_stay_reopen(store *s, int64_t ref, ics_err *e)
+{
+    return run(s,
+               "UPDATE bed_stays SET discharged_at = NULL, destination = NULL, ready_day = NULL"
+               " WHERE stay_id = (SELECT MAX(stay_id) FROM bed_stays WHERE referral_id = ?)",
+               json_pack("[I]", (json_int_t)ref), e);
 }
 
 int store_beds_stay_close(store *s, int64_t ref, int64_t at, const char *destination,

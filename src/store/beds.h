@@ -73,6 +73,13 @@ int store_beds_referral_move_bed(store *s, int64_t ref, int64_t bed, int64_t now
 int store_beds_referral_discharge(store *s, int64_t ref, int64_t at, const char *destination,
                                   int64_t now, ics_err *e);
 /* from -> to ("declined" or "cancelled") with a reason. */
+/* The undo steps (HL7 A11, A13 and the API): admitted -> accepted with
+ * admitted_at cleared; discharged -> admitted with the discharge cleared.
+ * reason (may be NULL) replaces the referral's reason. 1 moved, 0 not in
+ * the expected state. */
+int store_beds_referral_unadmit(store *s, int64_t ref, const char *reason, int64_t now, ics_err *e);
+int store_beds_referral_undischarge(store *s, int64_t ref, const char *reason, int64_t now,
+                                    ics_err *e);
 int store_beds_referral_close(store *s, int64_t ref, const char *from, const char *to,
                               const char *reason, int64_t now, ics_err *e);
 /* 1 when any bed referral exists. */
@@ -89,6 +96,12 @@ typedef struct beds_stay_rec {
 } beds_stay_rec;
 int store_beds_stay_insert(store *s, const beds_stay_rec *r, ics_err *e);
 /* Close the referral's open stay. */
+/* How many stays a referral has (transfers open more than one). */
+int store_beds_stay_count(store *s, int64_t ref, int64_t *n, ics_err *e);
+/* Drop the open stay of a referral whose admission is cancelled. */
+int store_beds_stay_drop_open(store *s, int64_t ref, ics_err *e);
+/* Reopen a referral's last stay (its discharge cancelled). */
+int store_beds_stay_reopen(store *s, int64_t ref, ics_err *e);
 int store_beds_stay_close(store *s, int64_t ref, int64_t at, const char *destination,
                           const char *ready_day, ics_err *e);
 

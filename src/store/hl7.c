@@ -86,17 +86,17 @@ int store_hl7_location_bed(store *s, const char *facility, const char *poc, cons
     return rc;
 }
 
-int store_hl7_referral_of(store *s, const char *nhs, int admitted, int64_t *id, ics_err *e)
+int store_hl7_referral_of(store *s, const char *nhs, store_hl7_stage stage, int64_t *id, ics_err *e)
 {
+    static const char *const sql[] = {
+        "SELECT referral_id FROM bed_referrals WHERE nhs_number = ?"
+        " AND state IN ('offered', 'accepted') ORDER BY referral_id DESC LIMIT 1",
+        "SELECT referral_id FROM bed_referrals WHERE nhs_number = ?"
+        " AND state = 'admitted' ORDER BY referral_id DESC LIMIT 1",
+        "SELECT referral_id FROM bed_referrals WHERE nhs_number = ?"
+        " AND state = 'discharged' ORDER BY discharged_at DESC, referral_id DESC LIMIT 1"};
     json_t *p = json_pack("[s]", nhs);
-    int rc = store_query_int(s,
-                             admitted ? "SELECT referral_id FROM bed_referrals WHERE nhs_number = ?"
-                                        " AND state = 'admitted'"
-                                        " ORDER BY referral_id DESC LIMIT 1"
-                                      : "SELECT referral_id FROM bed_referrals WHERE nhs_number = ?"
-                                        " AND state IN ('offered', 'accepted')"
-                                        " ORDER BY referral_id DESC LIMIT 1",
-                             p, 0, id, e);
+    int rc = store_query_int(s, sql[stage], p, 0, id, e);
     json_decref(p);
     return rc;
 }

@@ -22,10 +22,15 @@ int store_hl7_facility_org(store *s, const char *facility, char org[8], ics_err 
 /* The bed a location maps to: *bed_id 0 when unmapped. */
 int store_hl7_location_bed(store *s, const char *facility, const char *poc, const char *room,
                            const char *bed, int64_t *bed_id, ics_err *e);
-/* The newest bed referral of a patient (NHS number) that is admitted
- * (admitted 1) or awaiting admission (offered or accepted; admitted 0):
- * *id 0 when none. */
-int store_hl7_referral_of(store *s, const char *nhs, int admitted, int64_t *id, ics_err *e);
+/* The newest bed referral of a patient (NHS number) in a stage of its
+ * lifecycle: *id 0 when none. */
+typedef enum {
+    STORE_HL7_AWAITING,  /* offered or accepted */
+    STORE_HL7_ADMITTED,  /* admitted */
+    STORE_HL7_DISCHARGED /* discharged */
+} store_hl7_stage;
+int store_hl7_referral_of(store *s, const char *nhs, store_hl7_stage stage, int64_t *id,
+                          ics_err *e);
 /* The bed a bed referral is in (0 when none). */
 int store_hl7_referral_bed(store *s, int64_t ref, int64_t *bed, ics_err *e);
 /* Per sending facility (those with mapped locations): its organisation

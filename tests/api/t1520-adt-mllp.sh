@@ -3,7 +3,8 @@
 # (Debian's python3-hl7 mllp_send) against `icsflow serve --mllp`: the
 # location mapping imported all or nothing, an admission and a discharge
 # applied through the bed bureau's own use cases (audited as the sending
-# facility), a repeated control id acknowledged again without being applied
+# facility), a discharge (A13) and an admission (A11) cancelled through
+# the bureau's undo use cases (also through the API), a repeated control id acknowledged again without being applied
 # twice, and every refusal with its acknowledgement code: AE for an unknown
 # patient, an occupied or unmapped bed, missing segments and a malformed
 # message; AR for a facility off the allow-list and an unsupported type.
@@ -23,6 +24,8 @@ UNIT=$(sql "SELECT b.unit_code FROM bed_referrals r JOIN beds b ON b.bed_id = r.
 BED=$(sql "SELECT b.bed_code FROM bed_referrals r JOIN beds b ON b.bed_id = r.bed_id WHERE r.referral_id = $REF")
 REF2=$(sql "SELECT referral_id FROM bed_referrals WHERE state = 'accepted' AND referral_id <> $REF ORDER BY referral_id LIMIT 1")
 NHS2=$(sql "SELECT nhs_number FROM bed_referrals WHERE referral_id = $REF2")
+UNIT2=$(sql "SELECT b.unit_code FROM bed_referrals r JOIN beds b ON b.bed_id = r.bed_id WHERE r.referral_id = $REF2")
+BED2=$(sql "SELECT b.bed_code FROM bed_referrals r JOIN beds b ON b.bed_id = r.bed_id WHERE r.referral_id = $REF2")
 OCC=$(sql "SELECT bed_code FROM beds WHERE status = 'occupied' ORDER BY bed_id LIMIT 1")
 OUNIT=$(sql "SELECT unit_code FROM beds WHERE bed_code = '$OCC'")
 # a closed bed of the unit that suits the patient (bay of their sex, or mixed), for a transfer
@@ -38,11 +41,11 @@ out=$("$BIN" import --db "$DB" "$T/bad/adt_locations.csv" 2>&1)
 check "a mapping naming a bed that does not exist exits 2" [ $? -eq 2 ]
 check "and names its line" sh -c 'printf "%s" "$1" | grep -q "line 3: unit .* has no bed NO-SUCH-BED"' _ "$out"
 check "nothing imported" [ "$(sql "SELECT COUNT(*) FROM adt_locations")" -eq 0 ]
-printf 'facility,point_of_care,room,bed,unit_code,bed_code\nPAS1,WARD,,1,%s,%s\nPAS1,WARD,,9,%s,%s\nPAS1,WARD,,2,%s,%s\n' \
-    "$UNIT" "$BED" "$OUNIT" "$OCC" "$UNIT" "$SPARE" >"$T/good/adt_locations.csv"
+printf 'facility,point_of_care,room,bed,unit_code,bed_code\nPAS1,WARD,,1,%s,%s\nPAS1,WARD,,9,%s,%s\nPAS1,WARD,,2,%s,%s\nPAS1,WARD,,3,%s,%s\n' \
+    "$UNIT" "$BED" "$OUNIT" "$OCC" "$UNIT" "$SPARE" "$UNIT2" "$BED2" >"$T/good/adt_locations.csv"
 "$BIN" import --db "$DB" "$T/good/adt_locations.csv" >/dev/null 2>&1
 check "the mapping imports" [ $? -eq 0 ]
-check "three locations" [ "$(sql "SELECT COUNT(*) FROM adt_locations")" -eq 3 ]
+check "four locations" [ "$(sql "SELECT COUNT(*) FROM adt_locations")" -eq 4 ]
 
 # send FILE-TEXT: one framed message through mllp_send; the ACK in $T/ack (segments one a line)
 n_msg=0
@@ -142,6 +145,80 @@ check "the bed is free again" [ "$(sql "SELECT status FROM beds WHERE bed_code =
 send "$(hdr PAS1 A03 C12)PID|1||$NHS^^^NHS^NH\\rPV1|1|I|WARD^^1^PAS1\\r"
 check "discharging a patient who is not admitted: AE" [ "$(msa)" = AE ]
 check "the admission and the discharge are the only changes audited" [ "$(audit_count)" -eq $((A1 + 1)) ]
+
+# ---- a discharge cancelled (A13) and an admission cancelled (A11) ----
+A3=$(audit_count)
+send "$(hdr PAS1 A13 C30)PID|1||$NHS^^^NHS^NH\\rPV1|1|I|WARD^^2^PAS1\\r"
+check "a cancelled discharge naming another bed than the one left: AE" [ "$(msa)" = AE ]
+check "the referral is still discharged" [ "$(sql "SELECT state FROM bed_referrals WHERE referral_id = $REF")" = discharged ]
+send "$(hdr PAS1 A13 C31)EVN|A13|$NOW\\rPID|1||$NHS^^^NHS^NH\\rPV1|1|I|WARD^^1^PAS1\\r"
+check "the discharge cancelled (A13): AA" [ "$(msa)" = AA ]
+check "saying so" [ "$(msa_text)" = "bed referral $REF discharge cancelled" ]
+check "the referral is admitted again" [ "$(sql "SELECT state FROM bed_referrals WHERE referral_id = $REF")" = admitted ]
+check "its discharge time is cleared" [ "$(sql "SELECT COALESCE(discharged_at, 0) FROM bed_referrals WHERE referral_id = $REF")" -eq 0 ]
+check "the bed it left is occupied again" [ "$(sql "SELECT status FROM beds WHERE bed_code = '$BED'")" = occupied ]
+check "held for that referral" [ "$(sql "SELECT referral_id FROM beds WHERE bed_code = '$BED'")" -eq "$REF" ]
+check "its last stay is open again, without a destination" \
+    [ "$(sql "SELECT COUNT(*) FROM bed_stays WHERE referral_id = $REF AND discharged_at IS NULL AND destination IS NULL")" -eq 1 ]
+check "audited once, as the bureau's discharge_cancel, by the facility" \
+    [ "$(sql "SELECT actor || ' ' || action FROM audit WHERE id > $A3 ORDER BY id")" = "hl7:PAS1 beds.referral.discharge_cancel" ]
+check "with an event" [ "$(sql "SELECT COUNT(*) FROM events WHERE type = 'bed_referral.discharge_cancelled' AND object_id = '$REF'")" -eq 1 ]
+send "$(hdr PAS1 A13 C32)PID|1||$NHS^^^NHS^NH\\rPV1|1|I|WARD^^1^PAS1\\r"
+check "cancelling a discharge that is not there: AE" [ "$(msa)" = AE ]
+check "saying the patient has no discharge" sh -c 'grep -q "has no discharge" "$1"' _ "$T/ack"
+A4=$(audit_count)
+send "$(hdr PAS1 A11 C33)PID|1||$NHS^^^NHS^NH\\rPV1|1|I|WARD^^1^PAS1\\r"
+check "cancelling the admission of a patient who has moved bed since: AE" [ "$(msa)" = AE ]
+check "naming the transfer to cancel first" sh -c 'grep -q "moved bed since admission" "$1"' _ "$T/ack"
+check "the patient stays admitted" [ "$(sql "SELECT state FROM bed_referrals WHERE referral_id = $REF")" = admitted ]
+send "$(hdr PAS1 A01 C34)PID|1||$NHS2^^^NHS^NH\\rPV1|1|I|WARD^^3^PAS1\\r"
+check "another patient admitted to the bed offered: AA" [ "$(msa)" = AA ]
+send "$(hdr PAS1 A11 C35)PID|1||$NHS2^^^NHS^NH\\rPV1|1|I|WARD^^1^PAS1\\r"
+check "an admission cancelled naming another patient's bed: AE" [ "$(msa)" = AE ]
+check "naming PV1-3" sh -c 'grep -q "PV1-3 location is not the bed of patient" "$1"' _ "$T/ack"
+send "$(hdr PAS1 A11 C36)EVN|A11|$NOW\\rPID|1||$NHS2^^^NHS^NH\\rPV1|1|I|WARD^^3^PAS1\\r"
+check "the admission cancelled (A11): AA" [ "$(msa)" = AA ]
+check "the referral is accepted again" [ "$(sql "SELECT state FROM bed_referrals WHERE referral_id = $REF2")" = accepted ]
+check "its admission time is cleared" [ "$(sql "SELECT COALESCE(admitted_at, 0) FROM bed_referrals WHERE referral_id = $REF2")" -eq 0 ]
+check "the bed is reserved for it again" [ "$(sql "SELECT status || ' ' || referral_id FROM beds WHERE bed_code = '$BED2'")" = "reserved $REF2" ]
+check "no stay is left from the cancelled admission" [ "$(sql "SELECT COUNT(*) FROM bed_stays WHERE referral_id = $REF2")" -eq 0 ]
+check "audited: the admission, then its cancellation" \
+    [ "$(sql "SELECT action FROM audit WHERE id > $A4 ORDER BY id" | tr '\n' ' ')" = "beds.referral.admit beds.referral.admit_cancel " ]
+check "with an event" [ "$(sql "SELECT COUNT(*) FROM events WHERE type = 'bed_referral.admission_cancelled' AND object_id = '$REF2'")" -eq 1 ]
+send "$(hdr PAS1 A01 C37)PID|1||$NHS2^^^NHS^NH\\rPV1|1|I|WARD^^3^PAS1\\r"
+check "the corrected admission after the cancel: AA" [ "$(msa)" = AA ]
+check "one stay open" [ "$(sql "SELECT COUNT(*) FROM bed_stays WHERE referral_id = $REF2 AND discharged_at IS NULL")" -eq 1 ]
+
+# ---- the same undo steps through the API ----
+OPS0=$(mktoken ops0 trust_ops "$ORG")
+api POST "/api/v1/beds/referrals/$REF2/cancel-admission" "$OPS0" '{}'
+expect "trust operations may not cancel an admission" 403
+api POST "/api/v1/beds/referrals/$REF2/cancel-admission" "$COORD" '{"reason":42}'
+expect "a reason that is not text" 422
+api POST "/api/v1/beds/referrals/$REF2/cancel-admission" "$COORD" "{\"reason\":\"$(head -c 501 /dev/zero | tr '\0' x)\"}"
+expect "a reason over 500 characters" 422
+api POST "/api/v1/beds/referrals/99999999/cancel-admission" "$COORD" '{}'
+expect "an unknown referral" 404
+api POST "/api/v1/beds/referrals/$REF2/cancel-discharge" "$COORD" '{}'
+expect "cancelling the discharge of an admitted patient" 409
+api POST "/api/v1/beds/referrals/$REF2/cancel-admission" "$COORD" '{"reason":"wrong patient — entered in error"}'
+expect "a coordinator cancels the admission" 200
+jqcheck "the referral comes back accepted, with the reason" '.state == "accepted" and .reason == "wrong patient — entered in error"'
+api POST "/api/v1/beds/referrals/$REF2/cancel-admission" "$COORD"
+expect "cancelled twice" 409
+api POST "/api/v1/beds/referrals/$REF/discharge" "$COORD" '{"destination":"home"}'
+expect "a discharge through the API" 200
+BED_ID=$(sql "SELECT bed_id FROM beds WHERE bed_code = '$BED'")
+api PATCH "/api/v1/beds/$BED_ID" "$COORD" '{"status":"closed","closure":"maintenance"}'
+expect "the bed left is closed" 200
+api POST "/api/v1/beds/referrals/$REF/cancel-discharge" "$COORD"
+expect "the discharge cannot be cancelled into a closed bed" 409
+check "the referral stays discharged" [ "$(sql "SELECT state FROM bed_referrals WHERE referral_id = $REF")" = discharged ]
+api PATCH "/api/v1/beds/$BED_ID" "$COORD" '{"status":"available"}'
+expect "the bed reopened" 200
+api POST "/api/v1/beds/referrals/$REF/cancel-discharge" "$COORD"
+expect "then the discharge is cancelled" 200
+jqcheck "admitted again in that bed" ".state == \"admitted\" and .bed_code == \"$BED\""
 
 # ---- a silent feed: on the bed board and told to coordinators once ----
 api GET /api/v1/beds/board "$COORD"
