@@ -90,6 +90,12 @@ int http_problem(http_resp *rs, int status, const char *detail, json_t *extra);
 /* Map an ics_err code to its status (one table) and answer with a problem. */
 int http_error(http_resp *rs, const ics_err *e);
 int http_status_of(int code);
+/* A 400/422 problem+json without an "errors" member gets one: each problem
+ * of its "a; b; c" detail as {"field", "detail"} when it names an input
+ * field (a key of the body, a query parameter, "missing field 'x'" or a
+ * leading "x:" / "x must" / "x is"), else {"detail"}; so a form can show
+ * each message beside its field. Called once by the server. */
+void http_problem_fields(http_req *rq, http_resp *rs);
 
 /* Pagination from ?limit= (1..1000, default 100) and ?offset= (>= 0).
  * ICS_EINVAL with a message when they are not numbers in range. */

@@ -185,3 +185,86 @@ app_ctx http_app(http_req *rq)
     c.ics = http_query(rq, "ics"); /* the use case resolves and checks it */
     return c;
 }
+
+/* The field a problem names, copied into out (empty when none): a quoted
+ * name after "missing field ", "unknown field " or "field ", or the leading
+ * lower-case identifier when a colon or a verb of the checks follows it or
+ * it is a key of the body or a query parameter ("age: must be ...",
+ * "period_to is before period_from", "limit '0' must ..."). An index or
+ * member ("rows[3].age", "fields.ed_4h_pct") names its top-level field. */
+static void field_of(http_req *rq, const char *item, char *out, size_t cap)
+{
+    static const char *const quoted[] = {"missing field '", "unknown field '", "field '"};
+    static const char *const verbs[] = {":",        " is ",  " must ", " '",     " should ",
+                                        " cannot ", " has ", " may ",  " needs "};
+    static const char *const stop[] = {"the", "this", "that", "it",    "there", "a",    "an",
+                                       "no",  "one",  "each", "every", "give",  "send", "nothing"};
+    assert(cap > 1);
+    out[0] = '\0';
+    const char *s = item, *end;
+    for (size_t i = 0; i < sizeof quoted / sizeof *quoted; i++) {
+        size_t n = strlen(quoted[i]);
+        if (strncmp(s, quoted[i], n) == 0 && (end = strchr(s + n, '\'')) && end > s + n) {
+            size_t k = (size_t)(end - s - n) < cap - 1 ? (size_t)(end - s - n) : cap - 1;
+            memcpy(out, s + n, k);
+            out[k] = '\0';
+            return;
+        }
+    }
+    if (!(*s >= 'a' && *s <= 'z')) return;
+    end = s;
+    while ((*end >= 'a' && *end <= 'z') || (*end >= '0' && *end <= '9') || *end == '_') end++;
+    size_t k = (size_t)(end - s);
+    if (k == 0 || k >= cap) return;
+    char name[128];
+    if (k >= sizeof name) return;
+    memcpy(name, s, k);
+    name[k] = '\0';
+    for (size_t i = 0; i < sizeof stop / sizeof *stop; i++)
+        if (strcmp(name, stop[i]) == 0) return;
+    /* skip an index or member path to what follows it */
+    const char *after = end;
+    while (*after == '[' || *after == '.') {
+        after++;
+        while (*after && *after != ']' && *after != ' ' && *after != ':' && *after != '.' &&
+               *after != '[')
+            after++;
+        if (*after == ']') after++;
+    }
+    int known = (rq->json && json_is_object(rq->json) && json_object_get(rq->json, name)) ||
+                (rq->conn && http_query(rq, name));
+    int verb = 0;
+    for (size_t i = 0; i < sizeof verbs / sizeof *verbs && !verb; i++)
+        verb = strncmp(after, verbs[i], strlen(verbs[i])) == 0;
+    if (!known && !verb) return;
+    memcpy(out, name, k + 1);
+}
+
+void http_problem_fields(http_req *rq, http_resp *rs)
+{
+    if (!rs->json || (rs->status != 400 && rs->status != 422) || !rs->content_type ||
+        strcmp(rs->content_type, "application/problem+json") != 0 ||
+        json_object_get(rs->json, "errors"))
+        return;
+    const char *detail = json_string_value(json_object_get(rs->json, "detail"));
+    if (!detail) return;
+    char *copy = strdup(detail);
+    json_t *errs = json_array();
+    if (!copy || !errs) {
+        free(copy);
+        json_decref(errs);
+        return;
+    }
+    char *save = NULL;
+    for (char *item = strtok_r(copy, ";", &save); item; item = strtok_r(NULL, ";", &save)) {
+        while (*item == ' ') item++;
+        if (!*item) continue;
+        char field[128];
+        field_of(rq, item, field, sizeof field);
+        json_t *one = field[0] ? json_pack("{ssss}", "field", field, "detail", item)
+                               : json_pack("{ss}", "detail", item);
+        if (one) json_array_append_new(errs, one);
+    }
+    free(copy);
+    json_object_set_new(rs->json, "errors", errs);
+}

@@ -565,6 +565,7 @@ static int dispatch(struct MHD_Connection *mc, const char *method, const char *u
         rs = (http_resp){0};
         ics_retry_pause(attempt);
     }
+    http_problem_fields(&rq, &rs);
     if (rs.stream) {
         /* A stream is counted apart from requests: it must not use up the
          * address's request slots for as long as it stays open. */

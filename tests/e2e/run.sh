@@ -93,10 +93,11 @@ export ICS_OUT="$OUT" CHROMIUM ICS_BIN="$BIN"
 
 # E2E_ONLY=live runs one script (tests/e2e/NAME.mjs); live.mjs checks the live
 # updates with two browser contexts; oidc.mjs signs in through the test
-# OpenID provider with a second server of its own
+# OpenID provider with a second server of its own; ux.mjs checks issue 20's
+# cross-cutting items (field errors, downloads, print, formats, 768 px)
 st=0
 serve_on "$DB"
-for s in ${E2E_ONLY:-dashboard live oidc}; do
+for s in ${E2E_ONLY:-dashboard live oidc ux}; do
     node "tests/e2e/$s.mjs" || st=1
 done
 stop_server
@@ -104,7 +105,7 @@ stop_server
 if [ -n "$PGDB" ]; then
     echo "# the same on PostgreSQL, on the database db copy moved there"
     serve_on "$ICS_PG_URI/$PGDB"
-    for s in ${E2E_ONLY:-dashboard live}; do
+    for s in ${E2E_ONLY:-dashboard live ux}; do
         [ "$s" = oidc ] && continue
         ICS_OUT="$OUT/pg" node "tests/e2e/$s.mjs" || st=1
     done

@@ -7,7 +7,7 @@
 import { ApiError, get, ics, lastWriteAt, setUnauthorisedHandler, token, writesInFlight } from './api.js';
 import { onEvent, onState, startLive, stopLive } from './live.js';
 import { startNotifications, stopNotifications } from './notify.js';
-import { clear, destroyCharts, errorBox, field, h } from './ui.js';
+import { clear, destroyCharts, errorBox, field, h, hashLink } from './ui.js';
 import system from './views/system.js';
 import beds from './views/beds.js';
 import find from './views/find.js';
@@ -200,11 +200,21 @@ onState((s) => {
   document.body.dataset.live = s;
 });
 
+// '#/view/a/b?x=1' -> { id: 'view', args: ['a', 'b'], query: URLSearchParams }
+export function parseHash(hash) {
+  const raw = (hash || '').replace(/^#/, '');
+  const q = raw.indexOf('?');
+  const path = q < 0 ? raw : raw.slice(0, q);
+  const [, id, ...args] = path.split('/');
+  return { id, args: args.filter((a) => a !== '').map((a) => { try { return decodeURIComponent(a); } catch { return a; } }),
+    query: new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)) };
+}
+
 async function route() {
   if (!me) return;
   current = null;
   destroyCharts();
-  const [, id, ...rest] = (location.hash || '').replace(/^#/, '').split('/');
+  const { id, args: rest, query } = parseHash(location.hash);
   const first = VIEWS.find(allowed);
   const view = VIEWS.find((v) => v.id === id);
   if (!view || !allowed(view)) {
@@ -218,7 +228,13 @@ async function route() {
   // Busy until the view has rendered; its panels mark their own loads.
   const root = h('div', { class: `view view-${view.id}`, 'data-view': view.id, 'aria-busy': 'true' });
   clear(main, root);
-  const ctx = { me, args: rest, flash };
+  // Deep links: #/beds/unit/U-WILL-DEM?type=stroke gives the view
+  // args ['unit', 'U-WILL-DEM'] and query {type: 'stroke'}; a view keeps its
+  // filters in the address with ctx.setQuery (no reload, no history entry),
+  // and builds links to other views with hashLink.
+  const ctx = { me, args: rest, query, flash,
+    setQuery: (q) => history.replaceState(null, '', hashLink(view.id, rest, { ...Object.fromEntries(query), ...q })),
+    setArgs: (args, q) => history.replaceState(null, '', hashLink(view.id, args, q ?? Object.fromEntries(query))) };
   current = { view, root, ctx };
   try {
     await view.render(root, ctx);

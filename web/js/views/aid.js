@@ -5,7 +5,7 @@
 // and admins for any.
 
 import { get, post } from '../api.js';
-import { busy, clear, field, fmt, h, loading, note, panel, select, table, today } from '../ui.js';
+import { busy, clear, dateInput, dayText, field, fmt, h, loading, note, panel, select, table, today } from '../ui.js';
 
 const DETAILS = {
   staff: ['nurse', 'doctor', 'healthcare_assistant', 'therapist', 'paramedic', 'other'],
@@ -25,8 +25,8 @@ function requestForm(ctx, orgs, reload) {
   resource.addEventListener('change', () => { detail.value = ''; fill(); });
   fill();
   const qty = h('input', { type: 'number', name: 'quantity', min: 1, value: 1 });
-  const from = h('input', { type: 'date', name: 'date_from', value: today() });
-  const to = h('input', { type: 'date', name: 'date_to', value: today() });
+  const from = dateInput('date_from', today());
+  const to = dateInput('date_to', today());
   const urgency = select('urgency', ['routine', 'urgent', 'critical'], 'urgent');
   const noteIn = h('input', { name: 'note', autocomplete: 'off' });
   const out = h('div', { class: 'out', 'aria-live': 'polite' });
@@ -66,7 +66,11 @@ function requestDetail(ctx, r, orgs, reload) {
   const suggest = () => loading(sugg, async () => {
     const s = await get(`/api/v1/sitrep/aid/${r.id}/suggestions`);
     return table([{ key: 'rank', label: '#', num: true }, { key: 'name', label: 'Could help', head: true }, { key: 'level', label: 'OPEL', num: true },
-      { key: 'reason', label: 'Why' }], s.suggestions, { caption: 'Best placed to help, from their latest sitreps', empty: 'Nobody with spare capacity.' });
+      { key: 'reason', label: 'Why' },
+      // A suggestion resting on an older sitrep says so, and how old.
+      { key: 'latest_day', label: 'From the sitrep of', fmt: (v) => (v && v < today()
+        ? h('span', { class: 'pill closed', 'data-older': v }, `${dayText(v)} (older: ${Math.round((Date.parse(today()) - Date.parse(v)) / 86400000)} days)`)
+        : dayText(v)) }], s.suggestions, { caption: 'Best placed to help, from their latest sitreps', empty: 'Nobody with spare capacity.' });
   });
   if (open && kept.suggestions) suggest();
   return h('div', { class: 'aid-detail' },

@@ -7,7 +7,7 @@
 // refer and follow their referrals.
 
 import { get, patch, post, qs } from '../api.js';
-import { busy, chart, clear, destroyCharts, field, reasonButton, fmt, h, loading, localDateTime, note, panel, pct, select, sparkline, table } from '../ui.js';
+import { busy, chart, clear, dateTimeInput, dateTimeValue, destroyCharts, field, fmt, h, loading, localDateTime, note, panel, pct, reasonButton, select, sparkline, table } from '../ui.js';
 
 const TYPES = ['rehabilitation', 'stroke_rehabilitation', 'dementia', 'palliative', 'step_down'];
 const DESTS = ['home', 'home_with_support', 'care_home', 'acute_readmission', 'died', 'other'];
@@ -245,7 +245,7 @@ async function referForm(ctx, reload) {
   const site = select('referring_site', sites.map((s) => [s.site_code, `${s.name} (${s.site_code})`]), sites[0]?.site_code);
   const type = select('bed_type', TYPES.map((t) => [t, words(t)]), 'rehabilitation');
   const prio = select('priority', [[1, '1 – urgent'], [2, '2 – soon'], [3, '3 – routine']], 2);
-  const earliest = h('input', { name: 'earliest_transfer', type: 'datetime-local', value: localDateTime() });
+  const earliest = dateTimeInput('earliest_transfer', localDateTime());
   const notesIn = h('input', { name: 'notes', autocomplete: 'off' });
   const out = h('div', { class: 'out', 'aria-live': 'polite' });
   const btn = h('button', { type: 'submit' }, 'Refer to the bed bureau');
@@ -257,7 +257,7 @@ async function referForm(ctx, reload) {
     ev.preventDefault();
     const body = { nhs_number: nhs.value.replace(/\s+/g, ''), age: age.value === '' ? undefined : Number(age.value), sex: sex.value,
       postcode: postcode.value.trim(), referring_site: site.value, bed_type: type.value, priority: Number(prio.value) };
-    if (earliest.value) body.earliest_transfer = earliest.value;
+    if (earliest.value) body.earliest_transfer = dateTimeValue(earliest);
     if (notesIn.value.trim()) body.notes = notesIn.value.trim();
     const r = await busy(btn, out, () => post('/api/v1/beds/referrals', body));
     if (!r) return;

@@ -6,7 +6,7 @@
 // with their state and the actions the lifecycle allows.
 
 import { get, post, put, qs } from '../api.js';
-import { busy, clear, errorBox, field, fmt, h, loading, note, panel, reasonButton, select, table } from '../ui.js';
+import { busy, clear, dateTimeInput, dateTimeValue, errorBox, field, fmt, h, loading, note, panel, reasonButton, select, table } from '../ui.js';
 
 const FINDERS = ['admin', 'clinician'];
 const CAPS = ['falls', 'frailty', 'reduced_function', 'end_of_life', 'urgent_equipment', 'delirium', 'catheter',
@@ -93,7 +93,7 @@ function finderPanel(ctx, services, onReferred) {
   const caps = [...new Set([...CAPS, ...services.flatMap((s) => s.capabilities || [])])];
   const postcode = h('input', { name: 'postcode', autocomplete: 'postal-code', placeholder: 'e.g. HA1 3UJ', required: true });
   const age = h('input', { name: 'age', type: 'number', min: 0, max: 130, required: true });
-  const at = h('input', { name: 'at', type: 'datetime-local' });
+  const at = dateTimeInput('at');
   const partial = h('input', { type: 'checkbox', name: 'allow_partial', id: 'allow-partial' });
   const out = h('div', { class: 'out', 'aria-live': 'polite' });
   const btn = h('button', { type: 'submit' }, 'Find services');
@@ -109,7 +109,7 @@ function finderPanel(ctx, services, onReferred) {
     const body = { postcode: postcode.value.trim(), age: age.value === '' ? null : Number(age.value),
       needs: ticked(form, 'needs'), presentations: ticked(form, 'presentations') };
     if (!body.postcode) delete body.postcode;
-    if (at.value) body.at = at.value;
+    if (at.value) body.at = dateTimeValue(at);
     if (partial.checked) body.allow_partial = true;
     if (body.age === null) delete body.age;
     clear(out, h('p', { class: 'loading' }, 'Finding services…'));

@@ -8,7 +8,7 @@
 import { get, hasPath, post, qs } from '../api.js';
 import { actionsPanel } from './actions.js';
 import { aidPanel } from './aid.js';
-import { busy, chart, clear, field, fmt, h, loading, note, opelBadge, panel, select, sparkline, table, today } from '../ui.js';
+import { busy, chart, clear, dateInput, dayText, field, fmt, h, loading, note, opelBadge, panel, select, sparkline, table, today } from '../ui.js';
 
 const SUBMITTERS = ['admin', 'coordinator', 'trust_ops'];
 // Rough geography of North West London, west to east (grid areas in app.css terms).
@@ -101,7 +101,7 @@ function submitPanel(ctx, day, fields, onSaved) {
   const providers = day.providers.filter((p) => !mine || p.org.slice(0, 3) === (ctx.me.org || '').slice(0, 3));
   if (!providers.length) return panel('Submit a sitrep', note(`No provider matches your organisation (${ctx.me.org || 'none'}).`));
   const org = select('org', providers.map((p) => [p.org, `${p.name} (${p.org})`]), providers[0].org);
-  const dayIn = h('input', { type: 'date', name: 'day', value: day.day, max: today() });
+  const dayIn = dateInput('day', day.day);
   const declared = select('declared_level', [['', 'use the computed level'], [1, 'OPEL 1'], [2, 'OPEL 2'], [3, 'OPEL 3'], [4, 'OPEL 4']], '');
   const reason = h('input', { name: 'reason', autocomplete: 'off' });
   const box = h('div', { class: 'fields' });
@@ -152,10 +152,15 @@ export default {
   roles: ['admin', 'coordinator', 'clinician', 'trust_ops', 'analyst'],
   live: ['sitrep.', 'opel.', 'aid.', 'action.'],
   async render(root, ctx) {
-    const dayIn = h('input', { type: 'date', name: 'day', value: ctx.day || today(), max: today() });
+    // The day shown is in the address (#/system?day=2026-12-01) and in the heading.
+    const asked = ctx.query?.get('day') || ctx.day;
+    const dayIn = dateInput('day', /^\d{4}-\d{2}-\d{2}$/.test(asked || '') ? asked : today());
     const body = h('div');
-    clear(root, h('div', { class: 'view-head' }, h('h1', {}, 'System today'),
-      h('form', { class: 'actions', onsubmit: (e) => { e.preventDefault(); ctx.day = dayIn.value; load(); } },
+    const head = h('h1', { id: 'system-heading' }, 'System today');
+    const title = (d) => { head.textContent = d === today() ? `System today, ${dayText(d)}` : `System on ${dayText(d)}`; };
+    title(dayIn.value);
+    clear(root, h('div', { class: 'view-head' }, head,
+      h('form', { class: 'actions', onsubmit: (e) => { e.preventDefault(); ctx.day = dayIn.value; ctx.setQuery?.({ day: dayIn.value === today() ? '' : dayIn.value }); load(); } },
         field('Day', dayIn), h('button', { type: 'submit', class: 'secondary' }, 'Show'))), body);
     if (!(await hasPath('/api/v1/sitrep/today'))) {
       const places = (await get('/api/v1/places')).items, sites = (await get('/api/v1/sites?limit=1000')).items;
@@ -166,6 +171,7 @@ export default {
     const load = () => loading(body, async () => {
       const [day, places, sites] = await Promise.all([get(`/api/v1/sitrep/today${qs({ day: dayIn.value })}`),
         get('/api/v1/places'), get('/api/v1/sites?limit=1000')]);
+      title(day.day);
       const hist = h('div', { class: 'history' });
       const ics = day.ics || {};
       const summary = h('div', { class: 'summary' },

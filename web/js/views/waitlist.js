@@ -6,7 +6,7 @@
 // national definitions in STANDARDS.md.
 
 import { get, post, qs } from '../api.js';
-import { busy, chart, clear, field, fmt, h, loading, note, panel, select, table, today } from '../ui.js';
+import { busy, chart, clear, dateInput, field, fmt, h, loading, note, panel, select, table, today } from '../ui.js';
 
 const RUNNERS = ['admin', 'coordinator'];
 const EQUITY = ['admin', 'coordinator', 'analyst'];
@@ -45,7 +45,7 @@ function runSummary(r) {
 }
 
 function runForm(ctx, onRun) {
-  const asOf = h('input', { type: 'date', name: 'as_of', value: today() });
+  const asOf = dateInput('as_of', today());
   const horizon = h('input', { type: 'number', name: 'horizon_days', min: 7, max: 365, value: 56 });
   const maxKm = h('input', { type: 'number', name: 'default_max_km', min: 1, max: 200, value: 25 });
   const out = h('div', { class: 'out', 'aria-live': 'polite' });

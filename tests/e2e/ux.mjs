@@ -1,0 +1,298 @@
+// ux.mjs - browser tests of the dashboard's cross-cutting quality (issue 20
+// items 7-12): errors beside the field in the form's words, the chosen day
+// in the System heading, downloads of tables (CSV) and charts (PNG, SVG),
+// print, numbers and times for people, deep links, the sign-in page, and
+// every action in reach at 768 px. Run by run.sh like dashboard.mjs, with
+// screenshots at 1440 and 768 px in $ICS_OUT (ux-*.png).
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sqlOn } from './db.mjs';
+
+const URL = process.env.ICS_URL;
+const OUT = process.env.ICS_OUT;
+const sql = sqlOn(process.env.ICS_DB);
+const TOK = { admin: process.env.ADMIN, coordinator: process.env.COORD, clinician: process.env.CLIN,
+  trust_ops: process.env.OPS, analyst: process.env.ANALYST };
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const WIDE = { width: 1440, height: 900 };
+const TABLET = { width: 768, height: 1024 };
+const WAIT = 15000;
+
+let n = 0, failed = 0;
+const pageErrors = [];
+
+async function check(name, page, fn) {
+  n++;
+  try {
+    await fn();
+    console.log(`ok ${n} - ${name}`);
+  } catch (err) {
+    failed++;
+    console.log(`not ok ${n} - ${name}: ${String(err.message).split('\n').slice(0, 3).join(' | ')}`);
+    if (page) await page.screenshot({ path: join(OUT, `ux-failed-${n}.png`), fullPage: true }).catch(() => {});
+  }
+}
+const shot = (page, name) => page.screenshot({ path: join(OUT, `ux-${name}.png`), fullPage: true });
+
+async function settled(page) {
+  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]') &&
+    !document.querySelector('main .loading'), null, { timeout: WAIT });
+  await page.waitForTimeout(150); // charts draw on the next animation frame
+}
+
+async function newPage(ctx, viewport) {
+  const blank = ctx.pages().find((p) => p.url() === 'about:blank' && !p.icsUsed);
+  const page = blank || await ctx.newPage();
+  page.icsUsed = true;
+  await page.setViewportSize(viewport);
+  await page.bringToFront();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error' && !/status of (4\d\d)/.test(m.text())) pageErrors.push(m.text()); });
+  return page;
+}
+
+async function signIn(page, role, hash = '') {
+  await page.goto(`${URL}/`);
+  await page.evaluate(() => sessionStorage.clear());
+  await page.goto(`${URL}/${hash}`);
+  await page.getByLabel('Access token').fill(TOK[role]);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#nav a').first().waitFor({ timeout: WAIT });
+  await settled(page);
+}
+
+async function go(page, hash) {
+  await page.evaluate((x) => { location.hash = x; }, hash);
+  await page.waitForFunction((x) => location.hash.startsWith(x.split('?')[0]), hash);
+  await settled(page);
+}
+
+// The text of a download the click starts.
+async function downloaded(page, click) {
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: WAIT }), click()]);
+  const path = await dl.path();
+  return { name: dl.suggestedFilename(), text: readFileSync(path, 'utf8'), bytes: readFileSync(path) };
+}
+
+const isoDay = (k) => new Date(Date.now() + k * 86400000).toLocaleDateString('en-CA', { timeZone: 'Europe/London' });
+
+const profile = mkdtempSync(join(tmpdir(), 'icsflow-ux-'));
+let browser;
+try {
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS, timeout: 60000,
+    viewport: WIDE, locale: 'en-US', timezoneId: 'America/New_York', acceptDownloads: true,
+  });
+} catch (err) {
+  console.log(`not ok 1 - chromium starts: ${String(err.message).split('\n')[0]}`);
+  process.exit(1);
+}
+// A browser in another locale and zone than the ICS: what the dashboard
+// shows must not depend on either.
+console.log(`# ux: chromium (en-US, America/New_York) against ${URL}`);
+const page = await newPage(browser, WIDE);
+
+// ---- sign-in page ---------------------------------------------------------------
+await check('the sign-in page shows no Sign out button and no navigation', page, async () => {
+  await page.goto(`${URL}/`);
+  await page.getByRole('heading', { name: 'Sign in to icsflow' }).waitFor({ timeout: WAIT });
+  assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0);
+  assert.equal(await page.locator('#signout').isVisible(), false);
+  await shot(page, 'signin-1440');
+});
+
+// ---- numbers and times for people -------------------------------------------------
+await check('times show in UK time as "3 Dec 2026 16:38" whatever the browser zone; BST named in summer', page, async () => {
+  const got = await page.evaluate(async () => {
+    const ui = await import('/js/ui.js');
+    return [ui.when('2026-12-03T16:38:00Z'), ui.when('2026-07-01T12:05:00Z', { zone: true }),
+      ui.when(1796315880), ui.dayText('2026-12-03')];
+  });
+  assert.deepEqual(got, ['3 Dec 2026 16:38', '1 Jul 2026 13:05 BST', '3 Dec 2026 16:38', '3 Dec 2026']);
+});
+
+await check('numbers: % with one decimal, money in £m, intervals with the estimate\'s decimals, ids ungrouped', page, async () => {
+  const got = await page.evaluate(async () => {
+    const ui = await import('/js/ui.js');
+    return [ui.pct(0.1234), ui.pctOf(92.456), ui.money(12.345), ui.money(-1.2), ui.estimate(5.21, 4.1, 6.333, 1),
+      ui.num(1234567.891, 2), ui.idText(17694), ui.isIdKey('referral_id'), ui.isIdKey('beds')];
+  });
+  assert.deepEqual(got, ['12.3%', '92.5%', '£12.3m', '−£1.2m', '5.2 (95% CI 4.1 to 6.3)', '1,234,567.89', '17694', true, false]);
+});
+
+// ---- signed in as trust operations: the System view ---------------------------------
+await signIn(page, 'trust_ops');
+
+await check('the System heading names the day shown; a day in the address opens that day', page, async () => {
+  const h1 = page.locator('#system-heading');
+  const todayText = await page.evaluate(async () => (await import('/js/ui.js')).dayText(new Date()));
+  assert.equal((await h1.textContent()).trim(), `System today, ${todayText}`);
+  const d = isoDay(-3);
+  await go(page, `#/system?day=${d}`);
+  const want = await page.evaluate(async (x) => (await import('/js/ui.js')).dayText(x), d);
+  assert.equal((await h1.textContent()).trim(), `System on ${want}`);
+  assert.equal(await page.locator('.view-head input[name="day"]').inputValue(), d);
+  assert.match(await page.locator('table.grid caption', { hasText: 'Providers on' }).first().textContent(), new RegExp(d));
+});
+
+await check('choosing a day with Show puts it in the address and the heading', page, async () => {
+  const d = isoDay(-1);
+  await page.locator('.view-head input[name="day"]').fill(d);
+  await page.locator('.view-head').getByRole('button', { name: 'Show' }).click();
+  await settled(page);
+  assert.equal(await page.evaluate(() => location.hash), `#/system?day=${d}`);
+  assert.match(await page.locator('#system-heading').textContent(), /^System on /);
+});
+
+await check('date inputs are plain ISO text (YYYY-MM-DD), not the browser locale\'s date picker', page, async () => {
+  const inputs = page.locator('main input[name="day"], main input[name="date_from"], main input[name="date_to"]');
+  const n = await inputs.count();
+  assert.ok(n >= 3, `${n} date inputs`);
+  for (let i = 0; i < n; i++) {
+    assert.equal(await inputs.nth(i).getAttribute('type'), 'text');
+    assert.equal(await inputs.nth(i).getAttribute('placeholder'), 'YYYY-MM-DD');
+    assert.match(await inputs.nth(i).inputValue(), /^\d{4}-\d{2}-\d{2}$/);
+  }
+});
+
+await check('mutual aid: each bad value is shown beside its field in the form\'s words, nothing stored', page, async () => {
+  await go(page, '#/system');
+  const before = sql('SELECT COUNT(*) FROM sitrep_aid_requests');
+  await page.getByRole('region', { name: 'Mutual aid' }).locator('summary', { hasText: 'Ask for aid' }).click();
+  const form = page.getByRole('form', { name: 'Ask for mutual aid' });
+  await form.getByLabel('Quantity').fill('5000');
+  await form.getByLabel('From').fill('2026-13-01');
+  await form.getByRole('button', { name: 'Ask for aid' }).click();
+  const qtyErr = form.locator('.field:has(input[name="quantity"]) .field-error');
+  await qtyErr.waitFor({ timeout: WAIT });
+  assert.match(await qtyErr.textContent(), /^Quantity: must be 1 to 1000, not 5000$|^Quantity must be 1 to 1000, not 5000$/);
+  const fromErr = form.locator('.field:has(input[name="date_from"]) .field-error');
+  assert.match(await fromErr.textContent(), /^From: 2026-13-01 is not a calendar date$/);
+  assert.equal(await form.locator('input[name="date_from"]').getAttribute('aria-invalid'), 'true');
+  const described = await form.locator('input[name="date_from"]').getAttribute('aria-describedby');
+  assert.equal(await page.locator(`#${described.split(' ').pop()}`).textContent(), await fromErr.textContent());
+  assert.doesNotMatch(await form.locator('.error').textContent(), /date_from|quantity/);
+  assert.equal(sql('SELECT COUNT(*) FROM sitrep_aid_requests'), before);
+  await shot(page, 'field-errors-1440');
+});
+
+await check('fixing the values clears the field errors and the request is stored', page, async () => {
+  const before = Number(sql('SELECT COUNT(*) FROM sitrep_aid_requests'));
+  const form = page.getByRole('form', { name: 'Ask for mutual aid' });
+  await form.getByLabel('Quantity').fill('2');
+  await form.getByLabel('From').fill(isoDay(0));
+  await form.getByLabel('To').fill(isoDay(1));
+  await form.getByLabel('What exactly').fill('nurse');
+  await form.getByRole('button', { name: 'Ask for aid' }).click();
+  await page.waitForFunction((b) => document.querySelectorAll('.field-error').length === 0, before, { timeout: WAIT });
+  await page.locator('.flash', { hasText: 'Mutual-aid request' }).waitFor({ timeout: WAIT });
+  assert.equal(Number(sql('SELECT COUNT(*) FROM sitrep_aid_requests')), before + 1);
+});
+
+await check('who could help names the day of the sitrep each suggestion rests on', page, async () => {
+  await settled(page);
+  const aid = page.getByRole('region', { name: 'Mutual aid' });
+  const id = sql("SELECT MAX(id) FROM sitrep_aid_requests WHERE org_code = 'RYJ'");
+  await aid.getByRole('button', { name: `Open request ${id}` }).click();
+  await aid.getByRole('button', { name: 'Who could help?' }).click();
+  const t = aid.locator('table', { hasText: 'Best placed to help' });
+  await t.locator('tbody tr').first().waitFor({ timeout: WAIT });
+  const org = await t.locator('tbody tr').first().locator('th').textContent();
+  const cell = (await t.locator('tbody tr').first().locator('td[data-label="From the sitrep of"]').textContent()).trim();
+  const code = sql(`SELECT ods_code FROM organisations WHERE name = '${org.trim().replace(/'/g, "''")}'`);
+  const last = sql(`SELECT MAX(day) FROM sitrep_submissions WHERE org_code = '${code}'`);
+  const want = await page.evaluate(async (x) => (await import('/js/ui.js')).dayText(x), last);
+  assert.ok(cell.startsWith(want), `'${cell}' does not start with '${want}' (${code} ${last})`);
+  if (last < isoDay(0)) assert.match(cell, /older/);
+});
+
+// ---- downloads -----------------------------------------------------------------------
+await check('every table has a CSV download with the rows shown', page, async () => {
+  await go(page, '#/system');
+  const tables = await page.locator('main table.grid').count();
+  const buttons = await page.locator('main .table-box > .export button', { hasText: 'CSV' }).count();
+  assert.ok(tables >= 2, `${tables} tables`);
+  assert.equal(buttons, tables);
+  const box = page.locator('.table-box', { has: page.locator('caption', { hasText: 'Providers on' }) });
+  const rows = await box.locator('tbody tr').count();
+  const { name, text } = await downloaded(page, () => box.locator('.export button', { hasText: 'CSV' }).click());
+  assert.match(name, /^providers-on-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
+  const lines = text.trim().split('\r\n');
+  assert.equal(lines.length, rows + 1);
+  assert.match(lines[0], /^Provider,Level,Since yesterday,/);
+  const first = (await box.locator('tbody tr').first().locator('th').textContent()).replace(/\s+/g, ' ').trim();
+  assert.ok(lines[1].includes(first.slice(0, 20)), `'${lines[1]}' vs '${first}'`);
+});
+
+// ---- charts: PNG and SVG ----------------------------------------------------------------
+await signIn(page, 'analyst', '#/analytics');
+await check('a chart downloads as PNG, as SVG drawn from its data, and its data as CSV', page, async () => {
+  await page.locator('main .chart-box canvas').first().waitFor({ timeout: WAIT });
+  const box = page.locator('main .chart-box').first();
+  const png = await downloaded(page, () => box.locator('.export button', { hasText: 'PNG' }).click());
+  assert.match(png.name, /\.png$/);
+  assert.deepEqual([...png.bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+  const svg = await downloaded(page, () => box.locator('.export button', { hasText: 'SVG' }).click());
+  assert.match(svg.name, /\.svg$/);
+  assert.match(svg.text, /<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  const marks = (svg.text.match(/<circle|<rect|<polyline/g) || []).length;
+  assert.ok(marks > 5, `${marks} marks in the SVG`);
+  const data = await downloaded(page, () => box.locator('.export button', { hasText: 'data CSV' }).click());
+  assert.ok(data.text.trim().split('\r\n').length > 2, data.text.slice(0, 200));
+  await shot(page, 'analytics-1440');
+});
+
+// ---- print ----------------------------------------------------------------------------
+await check('printing a view hides navigation, buttons and downloads and keeps the content', page, async () => {
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.locator('#nav').isVisible(), false);
+  assert.equal(await page.locator('main .export').first().isVisible(), false);
+  assert.equal(await page.locator('main button:visible').count(), 0);
+  assert.ok(await page.locator('main h1').isVisible());
+  assert.ok(await page.locator('main table.grid').first().isVisible());
+  await shot(page, 'print-analytics');
+  await page.emulateMedia({ media: 'screen' });
+});
+
+// ---- 768 px: every action in reach ------------------------------------------------
+const tab = await newPage(browser, TABLET);
+await signIn(tab, 'coordinator', '#/beds');
+for (const [id, role] of [['beds', 'coordinator'], ['system', 'coordinator'], ['waitlist', 'coordinator']]) {
+  await check(`at 768 px every button of the ${id} view is in reach without scrolling sideways (as ${role})`, tab, async () => {
+    await go(tab, `#/${id}`);
+    const over = await tab.evaluate(() => {
+      const out = [];
+      for (const b of document.querySelectorAll('main button, main select, main a')) {
+        const r = b.getBoundingClientRect();
+        if (r.width && r.right > window.innerWidth + 1) out.push(`${b.textContent.trim().slice(0, 30)} at ${Math.round(r.right)}`);
+      }
+      return out;
+    });
+    assert.deepEqual(over, []);
+    await shot(tab, `${id}-768`);
+  });
+}
+
+await check('at 768 px a wide table is shown as cards, each value with its column name', tab, async () => {
+  await go(tab, '#/beds');
+  const card = tab.locator('main .table-wrap.cards tbody tr').first();
+  await card.waitFor({ timeout: WAIT });
+  assert.equal(await tab.locator('main .table-wrap.cards thead').first().evaluate((e) => e.getBoundingClientRect().height <= 1), true);
+  const label = await card.locator('td').first().getAttribute('data-label');
+  assert.ok(label && label.length > 0);
+  const before = await card.locator('td').first().evaluate((e) => getComputedStyle(e, '::before').content);
+  assert.equal(before, `"${label}"`);
+});
+
+await check('no script errors in the browser console', null, async () => {
+  assert.deepEqual(pageErrors, []);
+});
+
+await browser.close();
+rmSync(profile, { recursive: true, force: true });
+console.log(`# ux: ${n} checks, ${failed} failed`);
+process.exit(failed ? 1 : 0);
