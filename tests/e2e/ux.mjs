@@ -288,6 +288,57 @@ await check('at 768 px a wide table is shown as cards, each value with its colum
   assert.equal(before, `"${label}"`);
 });
 
+// ---- deep links ------------------------------------------------------------------------
+await signIn(page, 'admin');
+await check('#/referrals/ID opens that referral in Find a service, with its service and times in UK time', page, async () => {
+  const id = sql('SELECT MAX(id) FROM referrals');
+  await go(page, `#/referrals/${id}`);
+  const dl = page.locator('#referral-detail');
+  await dl.waitFor({ timeout: WAIT });
+  assert.equal(await page.locator('#nav-find').getAttribute('aria-current'), 'page');
+  assert.equal((await dl.locator('dd').first().textContent()).trim(), String(id));
+  const svc = sql(`SELECT service_id FROM referrals WHERE id = ${id}`);
+  assert.match(await dl.textContent(), new RegExp(`\\(${svc}\\)`));
+  assert.match(await dl.textContent(), /Sent\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2} (GMT|BST)/);
+  await shot(page, 'deeplink-referral');
+});
+
+await check('#/beds/unit/CODE opens that unit\'s beds; choosing another unit changes the address', page, async () => {
+  const [code, other] = sql('SELECT unit_code FROM units ORDER BY unit_code LIMIT 2').split('\n');
+  await go(page, `#/beds/unit/${code}`);
+  const head = page.locator('.unit-beds h3');
+  await head.waitFor({ timeout: WAIT });
+  assert.match(await head.textContent(), new RegExp(`\\(${code}\\)`));
+  await page.locator(`tr[data-unit="${other}"] th a`).click();
+  await page.waitForFunction((c) => location.hash === `#/beds/unit/${c}`, other, { timeout: WAIT });
+  await page.locator('.unit-beds h3', { hasText: other }).waitFor({ timeout: WAIT });
+});
+
+await check('#/beds?type=stroke_rehabilitation keeps the bed-type filter in the address and shows only that type', page, async () => {
+  await go(page, '#/beds?type=stroke_rehabilitation');
+  assert.equal(await page.locator('select[name="type"]').first().inputValue(), 'stroke_rehabilitation');
+  const types = await page.locator('tr[data-unit] td[data-label="Type"]').allTextContents();
+  const want = Number(sql("SELECT COUNT(*) FROM units WHERE bed_type = 'stroke_rehabilitation'"));
+  assert.equal(types.length, want);
+  await page.locator('select[name="type"]').first().selectOption('');
+  await page.waitForFunction(() => location.hash === '#/beds', null, { timeout: WAIT });
+});
+
+await check('#/system/provider/RYJ opens that provider\'s history', page, async () => {
+  await go(page, '#/system/provider/RYJ');
+  const name = sql("SELECT name FROM organisations WHERE ods_code = 'RYJ'");
+  await page.locator('.history h3', { hasText: `${name}: last` }).waitFor({ timeout: WAIT });
+});
+
+await check('#/waitlist/runs/ID compares with that allocation run', page, async () => {
+  const id = sql('SELECT MAX(id) FROM waitlist_runs');
+  assert.ok(Number(id) > 0, 'a run exists');
+  await go(page, `#/waitlist/runs/${id}`);
+  assert.equal(await page.locator('select[name="run"]').inputValue(), id);
+  await page.locator('select[name="run"]').selectOption('');
+  await page.waitForFunction(() => location.hash === '#/waitlist', null, { timeout: WAIT });
+});
+
 await check('no script errors in the browser console', null, async () => {
   assert.deepEqual(pageErrors, []);
 });

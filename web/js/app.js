@@ -216,7 +216,9 @@ async function route() {
   destroyCharts();
   const { id, args: rest, query } = parseHash(location.hash);
   const first = VIEWS.find(allowed);
-  const view = VIEWS.find((v) => v.id === id);
+  // A view may answer other first segments too (#/referrals/17694 is the
+  // Find a service view's): it gets that segment as its first argument.
+  const view = VIEWS.find((v) => v.id === id) || VIEWS.find((v) => (v.paths || []).includes(id));
   if (!view || !allowed(view)) {
     if (view) flash(`Your role (${me.role}) cannot open ${view.title}.`, 'warn');
     location.replace(`#/${first.id}`);
@@ -232,9 +234,17 @@ async function route() {
   // args ['unit', 'U-WILL-DEM'] and query {type: 'stroke'}; a view keeps its
   // filters in the address with ctx.setQuery (no reload, no history entry),
   // and builds links to other views with hashLink.
-  const ctx = { me, args: rest, query, flash,
-    setQuery: (q) => history.replaceState(null, '', hashLink(view.id, rest, { ...Object.fromEntries(query), ...q })),
-    setArgs: (args, q) => history.replaceState(null, '', hashLink(view.id, args, q ?? Object.fromEntries(query))) };
+  const args = view.id === id ? rest : [id, ...rest];
+  const ctx = { me, args, query, flash,
+    setQuery: (q) => {
+      for (const [k, v] of Object.entries(q)) (v === '' || v === null || v === undefined ? query.delete(k) : query.set(k, v));
+      history.replaceState(null, '', hashLink(view.id === id ? view.id : id, view.id === id ? ctx.args : ctx.args.slice(1), Object.fromEntries(query)));
+    },
+    setArgs: (a) => {
+      ctx.args = a;
+      const own = a[0] && (view.paths || []).includes(a[0]);
+      history.replaceState(null, '', hashLink(own ? a[0] : view.id, own ? a.slice(1) : a, Object.fromEntries(query)));
+    } };
   current = { view, root, ctx };
   try {
     await view.render(root, ctx);

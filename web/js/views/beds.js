@@ -295,6 +295,9 @@ export default {
     }
     const boardBox = h('div');
     const unitBox = h('div', { class: 'unit-beds', 'aria-live': 'polite' });
+    // Deep links: #/beds/unit/U-WILL-DEM opens that unit's beds; ?type= keeps the filter.
+    if (ctx.args?.[0] === 'unit' && ctx.args[1]) ctx.unit = ctx.args[1];
+    if (ctx.query?.has('type')) ctx.bedType = ctx.query.get('type');
     const type = select('type', [['', 'all types'], ...TYPES.map((t) => [t, words(t)])], ctx.bedType || '');
     const boardPanel = panel('Board', h('div', { class: 'fields' }, field('Bed type', type)), boardBox, unitBox);
     root.append(h('div', { id: 'bed-summary' }), boardPanel);
@@ -303,10 +306,11 @@ export default {
       clear(root.querySelector('#bed-summary'), panel(`Beds now (${board.generated_at.slice(0, 16).replace('T', ' ')})`, summary(board),
         note('Bed states and stays are synthetic unless the bureau has loaded its own.'),
         feedsNote(board.adt_feeds || [])));
-      const draw = () => boardTable(board, type.value, (u) => { ctx.unit = u.unit_code; unitBeds(unitBox, u, ctx, reload); });
-      type.addEventListener('change', () => { ctx.bedType = type.value; clear(boardBox, draw()); });
+      const draw = () => boardTable(board, type.value, (u) => { ctx.unit = u.unit_code; ctx.setArgs?.(['unit', u.unit_code]); unitBeds(unitBox, u, ctx, reload); });
+      type.addEventListener('change', () => { ctx.bedType = type.value; ctx.setQuery?.({ type: type.value }); clear(boardBox, draw()); });
       const u = board.units.find((x) => x.unit_code === ctx.unit);
-      if (u) unitBeds(unitBox, u, ctx, reload);
+      if (u) unitBeds(unitBox, u, ctx, reload).then(() => { if (ctx.args?.[0] === 'unit') unitBox.scrollIntoView({ block: 'start' }); });
+      else if (ctx.args?.[0] === 'unit') unitBox.append(note(`There is no unit ${ctx.args[1]} on the board you can see.`, 'notice'));
       return draw();
     });
     if (can(ctx, 'act')) {

@@ -6,7 +6,7 @@
 // with their state and the actions the lifecycle allows.
 
 import { get, post, put, qs } from '../api.js';
-import { busy, clear, dateTimeInput, dateTimeValue, errorBox, field, fmt, h, loading, note, panel, reasonButton, select, table } from '../ui.js';
+import { busy, clear, dateTimeInput, dateTimeValue, errorBox, field, fmt, h, hashLink, loading, note, num, panel, reasonButton, select, table, when } from '../ui.js';
 
 const FINDERS = ['admin', 'clinician'];
 const CAPS = ['falls', 'frailty', 'reduced_function', 'end_of_life', 'urgent_equipment', 'delirium', 'catheter',
@@ -121,6 +121,27 @@ function finderPanel(ctx, services, onReferred) {
   return panel('Where can this patient be seen?', form);
 }
 
+// One referral, opened by a deep link (#/referrals/17694): what was asked,
+// of whom, when, and where it stands now.
+async function referralDetail(ctx, id) {
+  if (!/^\d{1,18}$/.test(id || '')) return panel(`Referral ${id}`, note('A referral is named by its number, e.g. #/referrals/17694.', 'notice'));
+  const box = h('div');
+  await loading(box, async () => {
+    const r = await get(`/api/v1/referrals/${id}`);
+    const t = (v) => (v ? when(v, { zone: true }) : null);
+    const rows = [['Referral', String(r.id)], ['State', r.state], ['Service', `${r.service_name || r.service_id} (${r.service_id})`],
+      ['Sent', t(r.sent_at)], ['Decided', t(r.decided_at)], ['Attended', t(r.attended_at)],
+      ['Response', r.response_minutes === null || r.response_minutes === undefined ? null
+        : `${num(r.response_minutes)} min${r.within_standard === true ? ', within the 2-hour standard' : r.within_standard === false ? ', outside the 2-hour standard' : ''}`],
+      ['Reason', r.reason], ['Patient age', r.age], ['Needs', (r.needs || []).length ? fmt(r.needs) : null],
+      ['Postcode district', r.district], ['Referred by', [r.created_by, r.referrer_org].filter(Boolean).join(', ')]];
+    return [r.synthetic ? note('Synthetic referral: generated history, not a real patient.', 'notice') : null,
+      h('dl', { class: 'facts', id: 'referral-detail', dataset: { ucrReferral: r.id } },
+        rows.filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v))]))];
+  });
+  return panel(`Referral ${id}`, box);
+}
+
 function referralsPanel(ctx) {
   const out = h('div');
   const act = async (btn, r, action, extra) => {
@@ -134,8 +155,8 @@ function referralsPanel(ctx) {
     const r = await get(`/api/v1/referrals${qs({ limit: 15, state: state.value })}`);
     const items = r.items || r;
     return table([
-      { key: 'id', label: '#', num: true },
-      { key: 'sent_at', label: 'Sent', fmt: (v) => (v ? v.slice(0, 16).replace('T', ' ') : '—') },
+      { key: 'id', label: '#', num: true, fmt: (v) => h('a', { href: hashLink('referrals', [v]) }, String(v)) },
+      { key: 'sent_at', label: 'Sent', fmt: (v) => when(v) },
       { key: 'service_name', label: 'Service', fmt: (v, x) => [v || x.service_id, h('br'), h('small', { class: 'muted' }, x.service_id)] },
       { key: 'age', label: 'Age', num: true },
       { key: 'needs', label: 'Needs', fmt: (v) => fmt(v) },
@@ -182,6 +203,7 @@ function capacityPanel(ctx, services) {
 export default {
   id: 'find',
   title: 'Find a service',
+  paths: ['referrals'],
   roles: ['admin', 'clinician', 'coordinator', 'trust_ops'],
   live: ['referral.', 'service.capacity'],
   // Only the referrals list is redrawn: a search's results stay.
@@ -189,6 +211,7 @@ export default {
   async render(root, ctx) {
     clear(root, h('div', { class: 'view-head' }, h('h1', {}, 'Find a service'),
       note('Urgent community response: the right service for this patient, now, with the reasons.')));
+    if (ctx.args?.[0] === 'referrals' && ctx.args[1]) root.append(await referralDetail(ctx, ctx.args[1]));
     const refs = referralsPanel(ctx);
     ctx.reloadReferrals = refs.load;
     if (FINDERS.includes(ctx.me.role)) {

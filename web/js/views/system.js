@@ -190,7 +190,11 @@ export default {
             ? h('ul', { id: 'missing' }, day.missing.map((m) => h('li', {}, `${m.name} (${m.org})`)))
             : note('Every provider has submitted.'))),
         await actionsPanel(ctx, day.day, load),
-        panel('Providers', providerTable(day, (p) => historyPanel(hist, p)), hist)];
+        panel('Providers', providerTable(day, (p) => { ctx.setArgs?.(['provider', p.org]); historyPanel(hist, p); }), hist)];
+      // Deep link: #/system/provider/RYJ opens that provider's history.
+      const linked = ctx.args?.[0] === 'provider' && day.providers.find((p) => p.org === ctx.args[1]);
+      if (linked) historyPanel(hist, linked).then(() => hist.scrollIntoView({ block: 'start' }));
+      else if (ctx.args?.[0] === 'provider') hist.append(note(`No provider ${ctx.args[1]} sends a sitrep you can see.`, 'notice'));
       if (SUBMITTERS.includes(ctx.me.role)) {
         const fields = await get('/api/v1/sitrep/fields');
         kids.push(submitPanel(ctx, day, fields, (r) => { dayIn.value = r.day; load(); }), aidPanel(ctx, day));

@@ -93,14 +93,20 @@ export default {
   async render(root, ctx) {
     clear(root, h('div', { class: 'view-head' }, h('h1', {}, 'Joint waiting list'),
       note('One patient tracking list across the four acute trusts; waits by referral-to-treatment (RTT) clock.')));
+    // Deep links: #/waitlist/runs/3 compares with run 3; ?metric= keeps the measure.
+    if (ctx.args?.[0] === 'runs' && /^\d+$/.test(ctx.args[1] || '')) ctx.run = ctx.args[1];
+    if (ctx.query?.has('metric')) ctx.metric = ctx.query.get('metric');
     if (EQUITY.includes(ctx.me.role)) {
       const runs = (await get('/api/v1/waitlist/runs?limit=20')).items;
-      const run = select('run', [['', 'no run: the list now'], ...runs.map((r) => [r.id, `run ${r.id} (${r.as_of}, ${r.assigned} assigned)`])], ctx.run ?? runs[0]?.id ?? '');
+      const older = ctx.run && !runs.some((r) => String(r.id) === String(ctx.run)) ? [[ctx.run, `run ${ctx.run}`]] : [];
+      const run = select('run', [['', 'no run: the list now'], ...older, ...runs.map((r) => [r.id, `run ${r.id} (${r.as_of}, ${r.assigned} assigned)`])], ctx.run ?? runs[0]?.id ?? '');
       const metric = select('metric', METRICS, ctx.metric || 'median_weeks');
       const out = h('div', { class: 'equity', 'aria-live': 'polite' });
       const draw = () => loading(out, async () => {
         ctx.run = run.value;
         ctx.metric = metric.value;
+        ctx.setArgs?.(run.value ? ['runs', run.value] : []);
+        ctx.setQuery?.({ metric: metric.value === 'median_weeks' ? '' : metric.value });
         const eqs = await Promise.all(BY.map(([by]) => get(`/api/v1/waitlist/equity${qs({ by, run: run.value })}`)));
         const r = run.value ? runs.find((x) => String(x.id) === run.value) || await get(`/api/v1/waitlist/runs/${run.value}`) : null;
         return [r ? runSummary(r) : null, eqs[0].synthetic ? note('Synthetic waiting list: generated for demonstration.', 'notice') : null,
