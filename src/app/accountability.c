@@ -147,17 +147,10 @@ static int m_occupancy(app_ctx *a, const char *place, double *cur, double *prev,
 
 static int over52(app_ctx *a, int64_t day, double *v, ics_err *e)
 {
-    json_t *out = NULL;
-    int rc = app_waitlist_equity(a, 0, "trust", day, &out, e);
-    if (rc) return rc;
-    double n = 0;
-    size_t i;
-    json_t *r;
-    json_array_foreach(json_object_get(out, "before"), i, r) n +=
-        json_number_value(json_object_get(r, "over_52"));
-    *v = n;
-    json_decref(out);
-    return 0;
+    int64_t n = 0;
+    int rc = app_waitlist_over52(a, day, &n, e);
+    *v = (double)n;
+    return rc;
 }
 
 static int m_over52(app_ctx *a, const char *place, double *cur, double *prev, ics_err *e)
@@ -182,29 +175,25 @@ static int m_nel(app_ctx *a, const char *place, double *cur, double *prev, ics_e
     return 0;
 }
 
-/* Days at OPEL 3 or 4 (the ICS level) in a window of 28 days. */
-static int opel_days(app_ctx *a, int64_t last, double *v, ics_err *e)
-{
-    int n = 0, rc = 0;
-    for (int64_t d = last - 27; d <= last && !rc; d++) {
-        json_t *out = NULL;
-        rc = app_sitrep_today(a, d, &out, e);
-        if (rc) break;
-        json_int_t lv = json_integer_value(json_object_get(json_object_get(out, "ics"), "level"));
-        n += lv >= 3;
-        json_decref(out);
-    }
-    *v = n;
-    return rc;
-}
-
+/* Days at OPEL 3 or 4 (the ICS level) in the last 28 days and in the 28
+ * before: the 56 days' levels computed in one pass. */
 static int m_opel(app_ctx *a, const char *place, double *cur, double *prev, ics_err *e)
 {
     (void)place;
     int64_t today = tz_local_date(a->now);
-    int rc = opel_days(a, today, cur, e);
-    if (!rc) rc = opel_days(a, today - 28, prev, e);
-    return rc;
+    int lv[56];
+    int rc = app_sitrep_ics_levels(a, today - 55, 56, lv, e);
+    if (rc) return rc;
+    int n_prev = 0, n_cur = 0;
+    for (int i = 0; i < 56; i++) {
+        if (i < 28)
+            n_prev += lv[i] >= 3;
+        else
+            n_cur += lv[i] >= 3;
+    }
+    *cur = n_cur;
+    *prev = n_prev;
+    return 0;
 }
 
 static const measure measures[] = {

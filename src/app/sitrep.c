@@ -543,22 +543,37 @@ static json_t *top_drivers(json_t *drivers, size_t k)
 /* The daily call view: every provider's level and figures, the change
  * since the day before, 14-day level trend, drivers, the ICS roll-up and
  * who has not submitted. */
-static int day_view(store *s, const char *in_ics, const sitrep_thresholds *t, int64_t day,
-                    json_t **out, ics_err *e)
+/* The row that stands for a provider on day d0: its own current return,
+ * else for an acute trust one combined from its sites' returns (then also
+ * in *made, for the caller to free). sites gets the site returns listed
+ * (under their trust even when the trust submitted). */
+static json_t *provider_row(const sitrep_thresholds *t, json_t *rows, const char *org,
+                            const char *kind, const char *d0, json_t *sites, json_t **made)
 {
-    char d0[16], dprev[16], dfirst[16];
+    json_t *today = row_for(rows, org, d0);
+    *made = NULL;
+    if (!today && strcmp(kind, "acute") == 0) return *made = combined_row(t, rows, org, d0, sites);
+    size_t j;
+    json_t *r;
+    json_array_foreach(rows, j, r)
+    {
+        const char *so = json_string_value(json_object_get(r, "org"));
+        if (strlen(so) == 5 && strncmp(so, org, 3) == 0 &&
+            strcmp(json_string_value(json_object_get(r, "day")), d0) == 0)
+            json_array_append_new(
+                sites, json_pack("{sssO}", "org", so, "level", json_object_get(r, "level")));
+    }
+    return today;
+}
+
+/* The day view from what is already read: orgs, the ICS's submitters;
+ * rows, the current sitreps of (at least) day-13 .. day. Neither is kept. */
+static int day_build(store *s, json_t *orgs, json_t *rows, const sitrep_thresholds *t, int64_t day,
+                     json_t **out, ics_err *e)
+{
+    char d0[16], dprev[16];
     tz_format_date(day, d0, sizeof d0);
     tz_format_date(day - 1, dprev, sizeof dprev);
-    tz_format_date(day - 13, dfirst, sizeof dfirst);
-    json_t *orgs, *rows;
-    int rc = store_sitrep_submitters(s, in_ics, &orgs, e);
-    if (rc) return rc;
-    rc = store_sitrep_current(s, dfirst, d0, &rows, e);
-    app_json_utc(rows, SUBMITTED);
-    if (rc) {
-        json_decref(orgs);
-        return rc;
-    }
     json_t *providers = json_array(), *missing = json_array();
     sitrep_rollup_item *items = calloc(json_array_size(orgs) + 1, sizeof *items);
     size_t nitems = 0, i;
@@ -568,23 +583,8 @@ static int day_view(store *s, const char *in_ics, const sitrep_thresholds *t, in
     {
         const char *org = json_string_value(json_object_get(o, "ods_code"));
         const char *kind = json_string_value(json_object_get(o, "kind"));
-        json_t *sites = json_array();
-        json_t *today = row_for(rows, org, d0), *made = NULL;
-        if (!today && strcmp(kind, "acute") == 0)
-            today = made = combined_row(t, rows, org, d0, sites);
-        else {
-            /* list site returns under their trust even when the trust submitted */
-            size_t j;
-            json_t *r;
-            json_array_foreach(rows, j, r)
-            {
-                const char *so = json_string_value(json_object_get(r, "org"));
-                if (strlen(so) == 5 && strncmp(so, org, 3) == 0 &&
-                    strcmp(json_string_value(json_object_get(r, "day")), d0) == 0)
-                    json_array_append_new(sites, json_pack("{sssO}", "org", so, "level",
-                                                           json_object_get(r, "level")));
-            }
-        }
+        json_t *sites = json_array(), *made = NULL;
+        json_t *today = provider_row(t, rows, org, kind, d0, sites, &made);
         json_t *prev = row_for(rows, org, dprev);
         json_t *trend = json_array();
         for (int64_t d = day - 13; d <= day; d++) {
@@ -688,9 +688,39 @@ static int day_view(store *s, const char *in_ics, const sitrep_thresholds *t, in
         json_pack("{sssbsosisisososo}", "day", d0, "synthetic", synthetic, "ics", ics, "expected",
                   (int)json_array_size(orgs), "submitted", submitted, "providers", providers,
                   "missing", missing, "thresholds_source", store_sitrep_thresholds_source(s));
+    return *out ? 0 : ics_err_set(e, ICS_EINTERNAL, "could not build the day view");
+}
+
+/* The ICS's submitters and the current sitreps of from .. to. */
+static int day_rows(store *s, const char *in_ics, int64_t from, int64_t to, json_t **orgs,
+                    json_t **rows, ics_err *e)
+{
+    char df[16], dt[16];
+    tz_format_date(from, df, sizeof df);
+    tz_format_date(to, dt, sizeof dt);
+    *rows = NULL;
+    int rc = store_sitrep_submitters(s, in_ics, orgs, e);
+    if (rc) return rc;
+    rc = store_sitrep_current(s, df, dt, rows, e);
+    if (rc) {
+        json_decref(*orgs);
+        *orgs = NULL;
+        return rc;
+    }
+    app_json_utc(*rows, SUBMITTED);
+    return 0;
+}
+
+static int day_view(store *s, const char *in_ics, const sitrep_thresholds *t, int64_t day,
+                    json_t **out, ics_err *e)
+{
+    json_t *orgs, *rows;
+    int rc = day_rows(s, in_ics, day - 13, day, &orgs, &rows, e);
+    if (rc) return rc;
+    rc = day_build(s, orgs, rows, t, day, out, e);
     json_decref(orgs);
     json_decref(rows);
-    return *out ? 0 : ics_err_set(e, ICS_EINTERNAL, "could not build the day view");
+    return rc;
 }
 
 /* ---- submissions ---------------------------------------------------------- */
@@ -792,6 +822,63 @@ int app_sitrep_today(app_ctx *c, int64_t day, json_t **out, ics_err *e)
     if ((rc = app_ics_one(c, ics, e))) return rc;
     rc = thresholds_load(c->db, &t, e);
     if (!rc) rc = day_view(c->db, ics, t, day, out, e);
+    sitrep_thresholds_free(t);
+    return rc;
+}
+
+int app_sitrep_ics_levels(app_ctx *c, int64_t first, int n, int *levels, ics_err *e)
+{
+    assert(n > 0 && levels);
+    int rc = app_allow(c, &APP_SITREP_TODAY, e);
+    if (rc) return rc;
+    sitrep_thresholds *t = NULL;
+    char ics[STORE_ICS_CODE];
+    json_t *orgs = NULL, *rows = NULL;
+    if ((rc = app_ics_one(c, ics, e))) return rc;
+    rc = thresholds_load(c->db, &t, e);
+    /* every day's returns read at once (only what a level needs), then
+     * rolled up day by day as the daily call view does */
+    if (!rc) rc = store_sitrep_submitters(c->db, ics, &orgs, e);
+    if (!rc) {
+        char df[16], dt[16];
+        tz_format_date(first, df, sizeof df);
+        tz_format_date(first + n - 1, dt, sizeof dt);
+        rc = store_sitrep_current_levels(c->db, df, dt, &rows, e);
+    }
+    sitrep_rollup_item *items = rc ? NULL : calloc(json_array_size(orgs) + 1, sizeof *items);
+    if (!rc && !items) rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
+    for (int i = 0; i < n && !rc; i++) {
+        char d0[16];
+        tz_format_date(first + i, d0, sizeof d0);
+        json_t *day = json_array(), *r, *o;
+        size_t j, nitems = 0;
+        json_array_foreach(rows, j, r)
+        {
+            const char *d = json_string_value(json_object_get(r, "day"));
+            if (d && strcmp(d, d0) == 0) json_array_append(day, r);
+        }
+        json_array_foreach(orgs, j, o)
+        {
+            const char *kind = json_string_value(json_object_get(o, "kind"));
+            json_t *sites = json_array(), *made = NULL;
+            json_t *today = provider_row(t, day, json_string_value(json_object_get(o, "ods_code")),
+                                         kind, d0, sites, &made);
+            if (today)
+                items[nitems++] =
+                    (sitrep_rollup_item){sitrep_kind_find(kind),
+                                         (int)json_integer_value(json_object_get(today, "level")),
+                                         json_number_value(json_object_get(today, "beds"))};
+            json_decref(made);
+            json_decref(sites);
+        }
+        sitrep_rollup ru;
+        sitrep_rollup_compute(items, nitems, &ru);
+        levels[i] = ru.ics_level;
+        json_decref(day);
+    }
+    free(items);
+    json_decref(orgs);
+    json_decref(rows);
     sitrep_thresholds_free(t);
     return rc;
 }

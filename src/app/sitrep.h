@@ -52,6 +52,10 @@ int app_sitrep_submit(app_ctx *c, const json_t *body, json_t **saved, ics_err *e
 
 /* The daily call view for day (a local day number). */
 int app_sitrep_today(app_ctx *c, int64_t day, json_t **out, ics_err *e);
+/* The ICS level (0: none) of each of n days from first, as the daily call
+ * view computes it, with the thresholds and the sitreps read once (the
+ * accountability view's OPEL measure counts 56 days). */
+int app_sitrep_ics_levels(app_ctx *c, int64_t first, int n, int *levels, ics_err *e);
 /* A provider's current sitreps from..to with an XmR chart and special-cause
  * signals per parameter; ICS_ENOTFOUND for an unknown provider. */
 int app_sitrep_history(app_ctx *c, const char *org, int64_t from, int64_t to, json_t **out,

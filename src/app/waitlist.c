@@ -852,6 +852,16 @@ static json_t *equity_rows(const waitlist_equity_row *r, size_t n, json_t *names
     return a;
 }
 
+int app_waitlist_over52(app_ctx *c, int64_t day, int64_t *n, ics_err *e)
+{
+    int rc = app_allow(c, &APP_WAITLIST_EQUITY, e);
+    if (rc) return rc;
+    /* waitlist_weeks_waited(start, day) >= 52 exactly when start <= day - 364 */
+    char cut[16];
+    tz_format_date(day - 52 * 7, cut, sizeof cut);
+    return store_waitlist_waiting_since(c->db, cut, n, e);
+}
+
 int app_waitlist_equity(app_ctx *c, int64_t run, const char *by, int64_t as_of, json_t **out,
                         ics_err *e)
 {

@@ -79,6 +79,9 @@ int app_waitlist_results(app_ctx *c, int64_t run, const char *trust, int64_t lim
 /* Equity of waits by "trust", "place" or "imd" (NULL: trust). run = 0: the
  * current list at as_of ("before" only); otherwise the run's list before
  * it and, "after", without the patients it booked. */
+/* Patients on the list who had waited 52 weeks or more on day (the
+ * equity report's over_52, summed), counted without loading the list. */
+int app_waitlist_over52(app_ctx *c, int64_t day, int64_t *n, ics_err *e);
 int app_waitlist_equity(app_ctx *c, int64_t run, const char *by, int64_t as_of, json_t **out,
                         ics_err *e);
 

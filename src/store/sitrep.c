@@ -357,6 +357,17 @@ int store_sitrep_current(store *s, const char *from, const char *to, json_t **ro
                    json_pack("[ss]", from, to), rows, e);
 }
 
+int store_sitrep_current_levels(store *s, const char *from, const char *to, json_t **rows,
+                                ics_err *e)
+{
+    return rows_of(s,
+                   "SELECT org_code AS org, kind, day, level, beds, declared_level, reason,"
+                   " CASE WHEN length(org_code) = 5 THEN fields_json END AS fields_json"
+                   " FROM sitrep_submissions WHERE is_current = 1 AND day >= ? AND day <= ?"
+                   " ORDER BY org_code, day",
+                   json_pack("[ss]", from, to), rows, e);
+}
+
 int store_sitrep_history(store *s, const char *org, const char *from, const char *to, json_t **rows,
                          ics_err *e)
 {

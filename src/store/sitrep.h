@@ -73,6 +73,11 @@ int store_sitrep_insert(store *s, const store_sitrep_row *r, int64_t *version, j
  * org, trust, kind, day, version, is_current, level, level_source,
  * level_computed, score, score_min, score_max, declared_level, reason,
  * beds, source, submitted_at, submitted_by, fields, params, drivers. */
+/* The same, narrowed to what a provider's level needs (org, kind, day,
+ * level, beds, declared_level, reason; fields only for site returns, which
+ * a trust without its own return is combined from). */
+int store_sitrep_current_levels(store *s, const char *from, const char *to, json_t **rows,
+                                ics_err *e);
 int store_sitrep_current(store *s, const char *from, const char *to, json_t **rows, ics_err *e);
 /* One provider's current rows from..to by day: day, version, level,
  * level_source, level_computed, score, declared_level, reason, source,

@@ -60,6 +60,10 @@ const store_migration store_schema_waitlist[] = {
     /* the list's order, so a page (by offset or after an id) is an index range */
     {"waitlist", 3, "CREATE INDEX waitlist_entries_clock ON waitlist_entries(clock_start, id);",
      NULL},
+    /* how many are waiting since a day (the accountability view's 52-week
+     * measure) is a count over an index range */
+    {"waitlist", 4,
+     "CREATE INDEX waitlist_entries_waiting ON waitlist_entries(status, clock_start);", NULL},
     {NULL, 0, NULL, NULL}};
 
 /* ---- writes ---------------------------------------------------------------- */
@@ -609,6 +613,17 @@ void store_waitlist_waits_free(store_waitlist_waits *w)
     free(w->value);
     free(w->still);
     memset(w, 0, sizeof *w);
+}
+
+int store_waitlist_waiting_since(store *s, const char *day, int64_t *n, ics_err *e)
+{
+    json_t *p = json_pack("[s]", day);
+    int rc = store_query_int(s,
+                             "SELECT COUNT(*) FROM waitlist_entries WHERE status = 'waiting'"
+                             " AND clock_start <= ?",
+                             p, 0, n, e);
+    json_decref(p);
+    return rc;
 }
 
 int store_waitlist_waits_load(store *s, int64_t run, const char *by, store_waitlist_waits *w,

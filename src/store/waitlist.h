@@ -103,6 +103,9 @@ typedef struct store_waitlist_waits {
     char **keys;
     size_t n;
 } store_waitlist_waits;
+/* How many patients are waiting whose clock started on or before day
+ * (YYYY-MM-DD). */
+int store_waitlist_waiting_since(store *s, const char *day, int64_t *n, ics_err *e);
 int store_waitlist_waits_load(store *s, int64_t run, const char *by, store_waitlist_waits *w,
                               ics_err *e);
 void store_waitlist_waits_free(store_waitlist_waits *w);

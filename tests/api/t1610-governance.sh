@@ -37,9 +37,24 @@ jqcheck "the Hillingdon UCR outcome has a live value" \
 cp "$T/body" "$T/acc.json"
 api GET "/api/v1/waitlist/equity?by=trust" "$ADMIN"
 expect "the joint waiting list's equity report" 200
-over52=$(jq '[.before[].over_52] | add' "$T/body")
-check "waits over 52 weeks equal the waiting list's own count ($over52)" \
+over52=$(jq '.before[] | select(.group == "all") | .over_52' "$T/body")
+check "waits over 52 weeks equal the waiting list's own count for the whole list ($over52)" \
     [ "$(jq '.items[] | select(.measure == "waits_over_52_weeks") | .current' "$T/acc.json")" = "$over52" ]
+check "which is the trusts' counts added up, not twice that (the whole-list row was counted too)" \
+    [ "$(jq '[.before[] | select(.group != "all") | .over_52] | add' "$T/body")" = "$over52" ]
+api GET "/api/v1/waitlist/equity?by=trust&as_of=$(TZ=Europe/London date -d '28 days ago' +%F)" "$ADMIN"
+expect "the equity report as of 28 days ago" 200
+check "the previous value is the same list 28 days earlier" \
+    [ "$(jq '.items[] | select(.measure == "waits_over_52_weeks") | .previous' "$T/acc.json")" = "$(jq '.before[] | select(.group == "all") | .over_52' "$T/body")" ]
+# the OPEL measure (56 days' levels in one pass) against the daily call view, day by day
+opel=0 d=0
+while [ $d -lt 28 ]; do
+    api GET "/api/v1/sitrep/today?day=$(TZ=Europe/London date -d "$d days ago" +%F)" "$ADMIN"
+    [ "$(jqb '.ics.level // 0')" -ge 3 ] && opel=$((opel + 1))
+    d=$((d + 1))
+done
+check "days at OPEL 3 or 4 equal the daily call views of the last 28 days ($opel)" \
+    [ "$(jq '.items[] | select(.measure == "opel_days_3_4") | .current' "$T/acc.json")" = "$opel" ]
 api GET /api/v1/beds/board "$ADMIN"
 occ=$(jq '.totals.occupancy * 100 * 1000 | round / 1000' "$T/body")
 check "bed occupancy equals the bed board's ($occ)" \
