@@ -104,4 +104,14 @@ int app_beds_import_stays(app_ctx *c, const csv_doc *d, int *count, ics_err *e);
  * already has bed referrals. */
 int app_beds_generate(app_ctx *c, uint64_t seed, int days, int *nrefs, ics_err *e);
 
+/* The community bed return for a local day (today or earlier; src/app/
+ * beds_return.c): {period, snapshot, columns[], rows[]}, one row per unit
+ * with its trust, the bed board's figures, stays over 14 and 21 days and
+ * not meeting the criteria to reside (today only: bed states exist only
+ * now; null for a past day), the day's admissions and discharges by
+ * destination, and data_origin (synthetic when any figure comes from
+ * seeded or generated data). docs/beds.md gives each column's source. */
+extern const app_use APP_BEDS_RETURN;
+int app_beds_return_community(app_ctx *c, int64_t day, json_t **out, ics_err *e);
+
 #endif

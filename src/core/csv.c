@@ -297,3 +297,15 @@ int csv_unique(const csv_doc *d, const int *idx, int n, ics_err *e)
     free(tmp);
     return rc;
 }
+
+void csv_cell(sb *b, const char *v, int first)
+{
+    if (!first) sb_puts(b, ",");
+    if (!strpbrk(v, ",\"\r\n")) {
+        sb_puts(b, v);
+        return;
+    }
+    sb_puts(b, "\"");
+    for (const char *p = v; *p; p++) sb_printf(b, *p == '"' ? "\"\"" : "%c", *p);
+    sb_puts(b, "\"");
+}

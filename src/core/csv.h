@@ -1,4 +1,5 @@
-/* csv.h - RFC 4180 CSV reading for every import.
+/* csv.h - RFC 4180 CSV reading for every import (and the one cell
+ * writer the CSV exports share).
  *
  * The whole text is parsed into one owned buffer; cells point into it, so a
  * million-row extract costs two allocations per row at most. Row numbers in
@@ -10,6 +11,7 @@
 #include <stddef.h>
 
 #include "core/error.h"
+#include "core/sb.h"
 
 typedef struct csv_doc {
     char *name;    /* file name used in messages */
@@ -40,5 +42,9 @@ int csv_col(const csv_doc *d, const char *name);
  * first missing column. With strict set, a header column not in names is
  * also an error (unknown column). */
 int csv_columns(const csv_doc *d, const char *const *names, int *idx, int strict, ics_err *e);
+
+/* Append one cell of an RFC 4180 row to b: a comma first unless first,
+ * quoted (quotes doubled) when it holds a comma, quote or line break. */
+void csv_cell(sb *b, const char *v, int first);
 
 #endif

@@ -9,6 +9,9 @@
 #include <string.h>
 
 #include "app/beds.h"
+#include "core/csv.h"
+#include "core/sb.h"
+#include "core/tz.h"
 #include "http/http.h"
 
 /* A positive integer path parameter, else 404 (no such object). */
@@ -283,6 +286,49 @@ static int confirm_unit(http_req *rq, http_resp *rs)
     return reply(rs, rc, &e, out, 200);
 }
 
+/* The community bed return as CSV (RFC 4180, CRLF): the use case's
+ * columns in order, numbers as integers, a figure it has not as an empty
+ * cell. */
+static int community_return(http_req *rq, http_resp *rs)
+{
+    static const char *const allowed[] = {"day", NULL};
+    ics_err e = {0};
+    json_t *out = NULL;
+    app_ctx c = http_app(rq);
+    int64_t day = tz_local_date(c.now);
+    const char *d = http_query(rq, "day");
+    int rc = http_query_only(rq, allowed, &e);
+    if (!rc && d && tz_parse_date(d, &day, &e)) {
+        char m[sizeof e.msg];
+        snprintf(m, sizeof m, "%s", e.msg);
+        rc = ics_err_set(&e, ICS_EINVAL, "query 'day': %s", m);
+    }
+    if (!rc) rc = app_beds_return_community(&c, day, &out, &e);
+    if (rc) return http_error(rs, &e);
+    sb b;
+    sb_init(&b);
+    json_t *cols = json_object_get(out, "columns"), *col, *row;
+    size_t i, j;
+    json_array_foreach(cols, j, col) csv_cell(&b, json_string_value(col), j == 0);
+    sb_puts(&b, "\r\n");
+    json_array_foreach(json_object_get(out, "rows"), i, row)
+    {
+        json_array_foreach(cols, j, col)
+        {
+            json_t *v = json_object_get(row, json_string_value(col));
+            char num[32] = "";
+            if (json_is_integer(v))
+                snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+            csv_cell(&b, json_is_string(v) ? json_string_value(v) : num, j == 0);
+        }
+        sb_puts(&b, "\r\n");
+    }
+    json_decref(out);
+    http_text(rs, 200, "text/csv; charset=utf-8", b.buf ? b.buf : "", b.len);
+    sb_free(&b);
+    return 0;
+}
+
 /* Literal paths come before /api/v1/beds/{bed_id}, which would match them. */
 const http_route http_routes_beds[] = {
     {"GET", "/api/v1/beds/board", 0, board,
@@ -294,6 +340,10 @@ const http_route http_routes_beds[] = {
     {"POST", "/api/v1/beds/match", 0, match_queue,
      "Optimal assignment of the waiting queue to available beds (pooled, borough or both)",
      &APP_BEDS_MATCH},
+    {"GET", "/api/v1/beds/returns/community", 0, community_return,
+     "The day's community bed return (CSV, one row per unit: beds, long stays, not meeting "
+     "the criteria to reside, admissions, discharges by destination)",
+     &APP_BEDS_RETURN},
     {"GET", "/api/v1/beds/referrals", 0, list_referrals, "List bed referrals",
      &APP_BEDS_REFERRAL_LIST},
     {"POST", "/api/v1/beds/referrals", 0, create_referral, "Create a bed referral",

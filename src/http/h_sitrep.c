@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "app/sitrep.h"
+#include "core/csv.h"
 #include "core/sb.h"
 #include "core/tz.h"
 #include "http/http.h"
@@ -73,18 +74,6 @@ static const struct {
                 {NULL, NULL}};
 
 /* One CSV cell: quoted when it holds a comma, quote or line break. */
-static void cell(sb *b, const char *v, int first)
-{
-    if (!first) sb_puts(b, ",");
-    if (!strpbrk(v, ",\"\r\n")) {
-        sb_puts(b, v);
-        return;
-    }
-    sb_puts(b, "\"");
-    for (const char *p = v; *p; p++) sb_printf(b, *p == '"' ? "\"\"" : "%c", *p);
-    sb_puts(b, "\"");
-}
-
 static int get_uec_return(http_req *rq, http_resp *rs)
 {
     static const char *const allowed[] = {"day", NULL};
@@ -98,12 +87,12 @@ static int get_uec_return(http_req *rq, http_resp *rs)
         return http_error(rs, &e);
     sb b;
     sb_init(&b);
-    cell(&b, "period", 1);
-    cell(&b, "org_code", 0);
-    cell(&b, "org_name", 0);
-    for (int i = 0; uec_cols[i].column; i++) cell(&b, uec_cols[i].column, 0);
-    cell(&b, "submitted_at", 0);
-    cell(&b, "data_origin", 0);
+    csv_cell(&b, "period", 1);
+    csv_cell(&b, "org_code", 0);
+    csv_cell(&b, "org_name", 0);
+    for (int i = 0; uec_cols[i].column; i++) csv_cell(&b, uec_cols[i].column, 0);
+    csv_cell(&b, "submitted_at", 0);
+    csv_cell(&b, "data_origin", 0);
     sb_puts(&b, "\r\n");
     size_t i;
     json_t *p;
@@ -113,20 +102,20 @@ static int get_uec_return(http_req *rq, http_resp *rs)
         if (!kind || (strcmp(kind, "acute") && strcmp(kind, "specialist"))) continue;
         if (!json_is_true(json_object_get(p, "submitted"))) continue;
         json_t *f = json_object_get(p, "figures");
-        cell(&b, json_string_value(json_object_get(out, "day")), 1);
-        cell(&b, json_string_value(json_object_get(p, "org")), 0);
-        cell(&b, json_string_value(json_object_get(p, "name")), 0);
+        csv_cell(&b, json_string_value(json_object_get(out, "day")), 1);
+        csv_cell(&b, json_string_value(json_object_get(p, "org")), 0);
+        csv_cell(&b, json_string_value(json_object_get(p, "name")), 0);
         for (int k = 0; uec_cols[k].column; k++) {
             json_t *v = json_object_get(f, uec_cols[k].figure);
             char num[32] = "";
             if (json_is_integer(v))
                 snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-            cell(&b, num, 0);
+            csv_cell(&b, num, 0);
         }
         const char *at = json_string_value(json_object_get(p, "submitted_at"));
-        cell(&b, at ? at : "", 0);
+        csv_cell(&b, at ? at : "", 0);
         const char *src = json_string_value(json_object_get(p, "source"));
-        cell(&b, src && strcmp(src, "synthetic") == 0 ? "synthetic" : "submitted", 0);
+        csv_cell(&b, src && strcmp(src, "synthetic") == 0 ? "synthetic" : "submitted", 0);
         sb_puts(&b, "\r\n");
     }
     json_decref(out);

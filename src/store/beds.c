@@ -811,3 +811,29 @@ int store_beds_places(store *s, const char *ics, json_t **rows, ics_err *e)
     return qrows(s, "SELECT code, name FROM places WHERE ? IS NULL OR ics_code = ? ORDER BY code",
                  ics ? json_pack("[ss]", ics, ics) : json_pack("[nn]"), rows, e);
 }
+
+/* ---- the community bed return -------------------------------------------- */
+
+int store_beds_return_units(store *s, json_t **rows, ics_err *e)
+{
+    return qrows(s,
+                 "SELECT u.unit_code, u.site_code, s.org_code, o.name AS org_name,"
+                 " SUM(CASE WHEN b.updated_by = 'seed' THEN 1 ELSE 0 END) AS seeded_beds"
+                 " FROM units u JOIN sites s ON s.site_code = u.site_code"
+                 " JOIN organisations o ON o.ods_code = s.org_code"
+                 " LEFT JOIN beds b ON b.unit_code = u.unit_code"
+                 " GROUP BY u.unit_code, u.site_code, s.org_code, o.name ORDER BY u.unit_code",
+                 NULL, rows, e);
+}
+
+int store_beds_return_stays(store *s, int64_t from, int64_t to, json_t **rows, ics_err *e)
+{
+    return qrows(
+        s,
+        "SELECT referral_id, unit_code, admitted_at, discharged_at, ready_day, destination,"
+        " synthetic FROM bed_stays WHERE discharged_at IS NULL"
+        " OR (discharged_at >= ? AND discharged_at < ?)"
+        " OR (admitted_at >= ? AND admitted_at < ?)",
+        json_pack("[IIII]", (json_int_t)from, (json_int_t)to, (json_int_t)from, (json_int_t)to),
+        rows, e);
+}

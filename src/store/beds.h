@@ -171,4 +171,12 @@ int store_beds_places(store *s, const char *ics, json_t **rows, ics_err *e);
 /* The organisation of a site; ICS_ENOTFOUND. */
 int store_beds_site_org(store *s, const char *site, char org[16], ics_err *e);
 
+/* For the community bed return: each unit's site, trust (org_code,
+ * org_name) and seeded_beds, how many of its beds were last set by the
+ * seed (synthetic). */
+int store_beds_return_units(store *s, json_t **rows, ics_err *e);
+/* Stays open now, or admitted or ended in [from, to): unit_code,
+ * admitted_at, discharged_at, ready_day, destination, synthetic. */
+int store_beds_return_stays(store *s, int64_t from, int64_t to, json_t **rows, ics_err *e);
+
 #endif
