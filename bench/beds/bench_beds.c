@@ -6,6 +6,9 @@
  * that same network as a DIMACS minimum-cost-flow file for the reference
  * solver (lemon_ns.cpp), so both solve exactly the same problem.
  *
+ * --solver-only skips the engine call (run.sh uses it for the interleaved
+ * pairs of solver runs after the first, full run).
+ *
  * --per-bed FILE also writes the larger one-node-per-bed network (source ->
  * referral -> each suitable bed -> sink, and referral -> unplaced -> sink),
  * a different problem with the same optimum, for a labelled comparison. */
@@ -90,10 +93,16 @@ static void solve_net(const beds_board *bd, const beds_referral *refs, size_t n,
 
 int main(int argc, char **argv)
 {
-    int scale = 1, reps = 3, per_unit = 25;
+    int scale = 1, reps = 3, per_unit = 25, solver_only = 0;
     const char *policy = "pooled", *dimacs = NULL, *per_bed = NULL;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--policy") == 0)
+    for (int i = 1; i < argc; i += 2) {
+        if (strcmp(argv[i], "--solver-only") == 0) {
+            solver_only = 1;
+            i--; /* no value */
+        } else if (i + 1 >= argc) {
+            fprintf(stderr, "bench_beds: %s needs a value\n", argv[i]);
+            return 2;
+        } else if (strcmp(argv[i], "--policy") == 0)
             policy = argv[i + 1];
         else if (strcmp(argv[i], "--dimacs") == 0)
             dimacs = argv[i + 1];
@@ -105,7 +114,7 @@ int main(int argc, char **argv)
             reps = atoi(argv[i + 1]);
         else {
             fprintf(stderr, "usage: bench_beds [--policy pooled|borough] [--scale S] [--reps R] "
-                            "[--dimacs FILE] [--per-bed FILE]\n");
+                            "[--dimacs FILE] [--per-bed FILE] [--solver-only]\n");
             return 2;
         }
     }
@@ -163,7 +172,7 @@ int main(int argc, char **argv)
 
     double best_cpu = 1e9, best_wall = 1e9;
     beds_plan *p = NULL;
-    for (int k = 0; k < reps; k++) {
+    for (int k = 0; k < reps && !solver_only; k++) {
         beds_plan_free(p);
         double c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID), w0 = clock_s(CLOCK_MONOTONIC);
         if (beds_queue_match(&bd, refs, (size_t)nrefs, &o, NULL, NULL, &p, &e)) {
@@ -179,9 +188,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_beds: %s\n", e.msg);
         return 1;
     }
-    printf("engine policy %s scale %d referrals %d beds %zu placed %zu total_cost %lld cpu %.6f "
-           "wall %.6f\n",
-           policy, scale, nrefs, nbeds, p->nplaced, (long long)p->total_cost, best_cpu, best_wall);
+    if (p)
+        printf(
+            "engine policy %s scale %d referrals %d beds %zu placed %zu total_cost %lld cpu %.6f "
+            "wall %.6f\n",
+            policy, scale, nrefs, nbeds, p->nplaced, (long long)p->total_cost, best_cpu, best_wall);
     double scpu = 1e9, swall = 1e9;
     int64_t stotal = 0;
     uint64_t pivots = 0;

@@ -71,6 +71,7 @@ struct flow_mcf {
     int core_arcs;       /* cheapest out-arcs per node priced first; 0: all arcs */
     double block_factor; /* block size = block_factor x sqrt(priced arcs) */
     int *int_of;         /* external arc index -> internal position; NULL: same */
+    int by_source;       /* external arc order is grouped by source, ascending */
     int *ext_of;         /* internal position -> external arc index */
     int *dirty;
     int64_t total;
@@ -307,21 +308,30 @@ static int order_arcs(flow_mcf *g)
     }
 #undef ARC
     for (size_t p = 0; p < m; p++) g->int_of[g->ext_of[p]] = (int)p;
-        /* gather the arc arrays into the new order (room kept for the
-         * artificial arcs after them) */
-#define PERMUTE(T, arr)                                                                            \
+    /* gather the arc arrays into the new order (room kept for the
+     * artificial arcs after them) through one scratch buffer: each array's
+     * old block becomes the next one's target, so only one fresh block is
+     * touched (on a virtual machine, first-touch page faults cost as much
+     * as the gathering itself: bench/beds, pooled at 5x, 0.23 s -> 0.09 s) */
+    {
+        void *scratch = malloc(g->mcap * sizeof(int64_t));
+        if (!scratch) goto fail;
+#define GATHER(T, arr)                                                                             \
     do {                                                                                           \
-        T *nw = malloc(g->mcap * sizeof *nw);                                                      \
-        if (!nw) goto fail;                                                                        \
+        T *nw = scratch;                                                                           \
         for (size_t p = 0; p < m; p++) nw[p] = g->arr[g->ext_of[p]];                               \
-        free(g->arr);                                                                              \
+        scratch = g->arr;                                                                          \
         g->arr = nw;                                                                               \
     } while (0)
-    PERMUTE(int, source);
-    PERMUTE(int, target);
-    PERMUTE(int64_t, cap);
-    PERMUTE(int64_t, cost);
-#undef PERMUTE
+        GATHER(int64_t, cost);
+        GATHER(int64_t, cap);
+        /* scratch now holds an int64 block: large enough for the ints */
+        GATHER(int, source);
+        GATHER(int, target);
+#undef GATHER
+        free(scratch);
+    }
+    g->by_source = sorted;
     g->mc = mc;
     free(start);
     free(bysrc);
@@ -397,10 +407,13 @@ static int greedy(flow_mcf *g, const size_t *start, const int *list)
     int64_t *key = malloc(((size_t)n + 1) * sizeof *key);
     int *cand = malloc(((size_t)n + 1) * sizeof *cand);
     size_t *ostart = calloc((size_t)n + 2, sizeof *ostart);
-    int *oarc = malloc((m + 1) * sizeof *oarc);
+    /* each node's out-arcs: when the model added them grouped by source,
+     * node u's are external arcs ostart[u].. in order, i.e. int_of of
+     * those; otherwise listed afresh */
+    int *oarc = g->by_source ? NULL : malloc((m + 1) * sizeof *oarc);
     unsigned char *host = calloc((size_t)n + 1, 1);
     int rc = -1, nc = 0;
-    if (!key || !cand || !ostart || !oarc || !host) goto out;
+    if (!key || !cand || !ostart || (!g->by_source && !oarc) || !host) goto out;
     for (int u = 0; u < n; u++) {
         if (u == r || g->parent[u] != r || g->supply[u] <= 0 || start[u] == start[u + 1]) continue;
         int64_t k = INT64_MIN;
@@ -412,15 +425,18 @@ static int greedy(flow_mcf *g, const size_t *start, const int *list)
     qsort_r(cand, (size_t)nc, sizeof *cand, by_key_desc, key);
     for (size_t e = 0; e < m; e++) ostart[g->source[e] + 1]++;
     for (int u = 0; u < n; u++) ostart[u + 1] += ostart[u];
-    for (size_t e = 0; e < m; e++) oarc[ostart[g->source[e]]++] = (int)e;
-    for (int u = n; u > 0; u--) ostart[u] = ostart[u - 1];
-    ostart[0] = 0;
+    if (!g->by_source) {
+        for (size_t e = 0; e < m; e++) oarc[ostart[g->source[e]]++] = (int)e;
+        for (int u = n; u > 0; u--) ostart[u] = ostart[u - 1];
+        ostart[0] = 0;
+    }
+    const int *out_arcs = g->by_source ? g->int_of : oarc;
     for (int i = 0; i < nc; i++) {
         int u = cand[i], best = -1;
         int64_t su = g->supply[u], bc = INT64_MAX;
         if (host[u]) continue;
         for (size_t j = ostart[u]; j < ostart[u + 1]; j++) {
-            int a = oarc[j], v = g->target[a];
+            int a = out_arcs[j], v = g->target[a];
             if (v == r || v == u || g->parent[v] != r || g->cost[a] >= bc || g->cap[a] < su)
                 continue;
             int tv = g->pred[v];
