@@ -45,23 +45,13 @@ int app_ics_home(app_ctx *c, char out[STORE_ICS_CODE], ics_err *e)
     return 0;
 }
 
-/* Add the "ics_code" of each row. */
-static void add_rows(app_ics_set *s, json_t *rows)
-{
-    size_t i;
-    json_t *r;
-    json_array_foreach(rows, i, r) set_add(s, json_string_value(json_object_get(r, "ics_code")));
-}
-
 int app_ics_visible(app_ctx *c, app_ics_set *out, ics_err *e)
 {
     memset(out, 0, sizeof *out);
-    char home[STORE_ICS_CODE];
-    int rc = app_ics_home(c, home, e);
-    if (rc) return rc;
-    set_add(out, home);
-    json_t *rows = NULL;
+    int rc;
     if (sees_every_ics(c)) {
+        json_t *rows = NULL;
+        set_add(out, APP_ICS_DEFAULT);
         if ((rc = store_ics_list(c->db, &rows, e))) return rc;
         size_t i;
         json_t *r;
@@ -69,29 +59,31 @@ int app_ics_visible(app_ctx *c, app_ics_set *out, ics_err *e)
         json_decref(rows);
         return 0;
     }
-    if ((rc = store_ics_user_grants(c->db, c->who.name, &rows, e))) return rc;
-    add_rows(out, rows);
-    json_decref(rows);
-    /* organisation-bound roles follow their organisation into every ICS it
-     * works in; their organisation scope keeps them to its own objects */
-    if (!app_sees_ics(c) && c->who.org && *c->who.org) {
-        if ((rc = store_ics_org_codes(c->db, c->who.org, &rows, e))) return rc;
-        add_rows(out, rows);
-        json_decref(rows);
-    }
+    /* One statement on every request that needs it (each route query
+     * does): the home ICS (the organisation's primary, else the default),
+     * the user's grants, and for organisation-bound roles every ICS their
+     * organisation works in, whose organisation scope keeps them to its
+     * own objects. */
+    const char *org = c->who.org && *c->who.org ? c->who.org : NULL;
+    char home[STORE_ICS_CODE], codes[2 * APP_ICS_MAX][STORE_ICS_CODE];
+    int n = 0;
+    rc = store_ics_visible_codes(c->db, c->who.name, org, app_sees_ics(c) ? NULL : org, home, codes,
+                                 (int)(sizeof codes / sizeof codes[0]), &n, e);
+    if (rc) return rc;
+    set_add(out, home[0] ? home : APP_ICS_DEFAULT);
+    for (int k = 0; k < n; k++) set_add(out, codes[k]);
     return 0;
 }
 
 /* Check that code names an ICS the caller may see. */
 static int check_visible(app_ctx *c, const char *code, const app_ics_set *vis, ics_err *e)
 {
-    json_t *row = NULL;
     if (valid_ods_code(code, NULL) || strlen(code) >= STORE_ICS_CODE)
         return ics_err_set(e, ICS_ENOTFOUND,
                            "no ICS '%s' (an ICS is named by its ODS code, e.g. QRV)", code);
-    int rc = store_ics_get(c->db, code, &row, e);
-    json_decref(row);
+    int yes = 0, rc = store_ics_exists(c->db, code, &yes, e);
     if (rc) return rc;
+    if (!yes) return ics_err_set(e, ICS_ENOTFOUND, "no ICS '%s'", code);
     if (!app_ics_set_has(vis, code))
         return ics_err_set(e, ICS_EFORBID, "you may not see ICS '%s'", code);
     return 0;

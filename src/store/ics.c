@@ -115,6 +115,43 @@ int store_ics_org_codes(store *s, const char *org, json_t **rows, ics_err *e)
     return rc;
 }
 
+int store_ics_visible_codes(store *s, const char *user, const char *org, const char *member_org,
+                            char home[STORE_ICS_CODE], char (*codes)[STORE_ICS_CODE], int max,
+                            int *n, ics_err *e)
+{
+    assert(max > 0);
+    *n = 0;
+    home[0] = '\0';
+    store_stmt *st;
+    int rc = store_prepare(s,
+                           "SELECT ics_code, 0 AS k FROM organisations WHERE ods_code = ?"
+                           " UNION ALL SELECT ics_code, 1 AS k FROM user_ics WHERE user_name = ?"
+                           " UNION ALL SELECT ics_code, 2 AS k FROM org_ics WHERE org_code = ?"
+                           " ORDER BY k, ics_code",
+                           &st, e);
+    if (rc) return rc;
+    store_bind_text(st, 1, org ? org : "");
+    store_bind_text(st, 2, user ? user : "");
+    store_bind_text(st, 3, member_org ? member_org : "");
+    while ((rc = store_step(st, e)) == 1)
+        if (store_col_int(st, 1) == 0)
+            snprintf(home, STORE_ICS_CODE, "%s", store_col_text(st, 0));
+        else if (*n < max)
+            snprintf(codes[(*n)++], STORE_ICS_CODE, "%s", store_col_text(st, 0));
+    store_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+int store_ics_exists(store *s, const char *code, int *yes, ics_err *e)
+{
+    json_t *p = json_pack("[s]", code);
+    int64_t n = 0;
+    int rc = store_query_int(s, "SELECT COUNT(*) FROM ics WHERE code = ?", p, 0, &n, e);
+    json_decref(p);
+    *yes = n > 0;
+    return rc;
+}
+
 int store_ics_user_grants(store *s, const char *user, json_t **rows, ics_err *e)
 {
     json_t *p = json_pack("[s]", user);

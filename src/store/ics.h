@@ -24,6 +24,16 @@ int store_ics_orgs(store *s, const char *code, json_t **rows, ics_err *e);
  * organisation) and every ICS it works in (rows of ics_code, primary first). */
 int store_ics_org_primary(store *s, const char *org, char out[STORE_ICS_CODE], ics_err *e);
 int store_ics_org_codes(store *s, const char *org, json_t **rows, ics_err *e);
+/* In one statement, what decides the ICSs a user may see: the primary ICS
+ * of org into home ("" when there is no such organisation), and into codes
+ * the ICSs granted to user (by code), then, when member_org is not NULL,
+ * every ICS that organisation works in besides its primary (by code). At
+ * most max codes go into codes; *n says how many (duplicates kept). */
+int store_ics_visible_codes(store *s, const char *user, const char *org, const char *member_org,
+                            char home[STORE_ICS_CODE], char (*codes)[STORE_ICS_CODE], int max,
+                            int *n, ics_err *e);
+/* 1 in *yes when an ICS has the code (one indexed look-up). */
+int store_ics_exists(store *s, const char *code, int *yes, ics_err *e);
 /* The ICSs granted to a user (rows of ics_code, granted_by, granted_at). */
 int store_ics_user_grants(store *s, const char *user, json_t **rows, ics_err *e);
 /* 1 in *yes when an active (not revoked) user has the name. */
