@@ -17,6 +17,7 @@
 #include "app/ics.h"
 #include "app/seed.h"
 #include "core/jget.h"
+#include "core/sb.h"
 #include "core/tz.h"
 #include "core/valid.h"
 #include "store/directory.h"
@@ -48,19 +49,6 @@ static json_t *iso(int64_t t)
     char b[32];
     tz_format(t, b, sizeof b);
     return json_string(b);
-}
-
-static json_t *caps_json(uint32_t caps)
-{
-    json_t *a = json_array();
-    for (int i = 0; directory_capabilities[i]; i++)
-        if (caps & (1u << i)) json_array_append_new(a, json_string(directory_capabilities[i]));
-    return a;
-}
-
-static json_t *km_json(double km)
-{
-    return km < 0 ? json_null() : json_real((double)(long)(km * 10 + 0.5) / 10);
 }
 
 /* ---- the finder ----------------------------------------------------------- */
@@ -383,74 +371,209 @@ void app_routing_answer_free(app_route_answer *r)
     memset(&r->d, 0, sizeof r->d);
 }
 
-static json_t *eligible_json(const route_query *q, const route_result *r, const route_service *s)
+/* ---- the finder's answer as JSON text --------------------------------------
+ * Written straight into a string, field by field: building a jansson tree
+ * and dumping it was a third of a route query's CPU time. The bytes are
+ * what json_dumps(tree, JSON_COMPACT | JSON_ENSURE_ASCII) gave (sb_json_str
+ * and sb_json_real write strings and reals as jansson does), and
+ * app_routing_answer_json parses this text, so the API, FHIR's $find and the
+ * CLI show one view. */
+
+static void key(sb *b, const char *k)
 {
-    json_t *capj = json_null();
-    if (r->capacity_left >= 0) {
-        capj = json_pack("{si si so sb}", "left", r->capacity_left, "of", s->capacity_today,
-                         "updated_at", iso(s->capacity_updated), "stale", r->stale);
-        json_object_set_new(capj, "age_minutes",
-                            r->capacity_age >= 0 ? json_integer(r->capacity_age) : json_null());
+    /* keys are fixed ASCII names: no escaping */
+    if (b->len && b->buf[b->len - 1] != '{') sb_append(b, ",", 1);
+    sb_append(b, "\"", 1);
+    sb_puts(b, k);
+    sb_append(b, "\":", 2);
+}
+
+static void put_str(sb *b, const char *k, const char *v)
+{
+    key(b, k);
+    sb_json_str(b, v);
+}
+
+static void put_int(sb *b, const char *k, long long v)
+{
+    key(b, k);
+    char t[24];
+    int n = snprintf(t, sizeof t, "%lld", v);
+    sb_append(b, t, (size_t)n);
+}
+
+static void put_bool(sb *b, const char *k, int v)
+{
+    key(b, k);
+    sb_puts(b, v ? "true" : "false");
+}
+
+static void put_iso(sb *b, const char *k, int64_t t)
+{
+    key(b, k);
+    if (!t) {
+        sb_append(b, "null", 4);
+        return;
     }
-    json_t *o = json_pack(
-        "{si ss ss ss ss ss so si so so so so ss}", "rank", r->rank, "service_id", s->id, "name",
-        s->name, "kind", s->kind, "provider_ods", s->provider, "phone", s->phone, "distance_km",
-        km_json(r->km), "expected_response_minutes", r->expected_minutes, "respond_by",
-        iso(q->at + (int64_t)r->expected_minutes * 60), "open_until", iso(r->open_until), "covers",
-        caps_json(s->caps & q->needs), "capacity", capj, "reason", r->reason);
-    json_object_set_new(o, "capacity_stale", json_boolean(r->stale));
-    return o;
+    char d[32];
+    tz_format(t, d, sizeof d);
+    sb_json_str(b, d);
 }
 
-static json_t *excluded_json(const route_result *r, const route_service *s)
+static void put_km(sb *b, const char *k, double km)
 {
-    json_t *failed = json_array();
-    for (int f = 1; f < ROUTE_NFILTERS; f++)
-        if (r->failed & (1u << f))
-            json_array_append_new(failed, json_string(routing_filter_name(f)));
-    json_t *o = json_pack("{ss ss ss ss so so ss}", "service_id", s->id, "name", s->name, "kind",
-                          s->kind, "excluded_by", routing_filter_name(r->filter), "failed", failed,
-                          "distance_km", km_json(r->km), "reason", r->reason);
-    if (r->opens_next) json_object_set_new(o, "opens_next", iso(r->opens_next));
-    return o;
+    key(b, k);
+    if (km < 0)
+        sb_append(b, "null", 4);
+    else
+        sb_json_real(b, (double)(long)(km * 10 + 0.5) / 10);
 }
 
-json_t *app_routing_answer_json(const app_route_answer *ra)
+static void put_caps(sb *b, const char *k, uint32_t caps)
+{
+    key(b, k);
+    sb_append(b, "[", 1);
+    int first = 1;
+    for (int i = 0; directory_capabilities[i]; i++)
+        if (caps & (1u << i)) {
+            if (!first) sb_append(b, ",", 1);
+            first = 0;
+            sb_json_str(b, directory_capabilities[i]);
+        }
+    sb_append(b, "]", 1);
+}
+
+static void eligible_text(sb *b, const route_query *q, const route_result *r,
+                          const route_service *s)
+{
+    sb_append(b, "{", 1);
+    put_int(b, "rank", r->rank);
+    put_str(b, "service_id", s->id);
+    put_str(b, "name", s->name);
+    put_str(b, "kind", s->kind);
+    put_str(b, "provider_ods", s->provider);
+    put_str(b, "phone", s->phone);
+    put_km(b, "distance_km", r->km);
+    put_int(b, "expected_response_minutes", r->expected_minutes);
+    put_iso(b, "respond_by", q->at + (int64_t)r->expected_minutes * 60);
+    put_iso(b, "open_until", r->open_until);
+    put_caps(b, "covers", s->caps & q->needs);
+    key(b, "capacity");
+    if (r->capacity_left >= 0) {
+        sb_append(b, "{", 1);
+        put_int(b, "left", r->capacity_left);
+        put_int(b, "of", s->capacity_today);
+        put_iso(b, "updated_at", s->capacity_updated);
+        put_bool(b, "stale", r->stale);
+        key(b, "age_minutes");
+        if (r->capacity_age >= 0)
+            sb_printf(b, "%d", r->capacity_age);
+        else
+            sb_append(b, "null", 4);
+        sb_append(b, "}", 1);
+    } else {
+        sb_append(b, "null", 4);
+    }
+    put_str(b, "reason", r->reason);
+    put_bool(b, "capacity_stale", r->stale);
+    sb_append(b, "}", 1);
+}
+
+static void excluded_text(sb *b, const route_result *r, const route_service *s)
+{
+    sb_append(b, "{", 1);
+    put_str(b, "service_id", s->id);
+    put_str(b, "name", s->name);
+    put_str(b, "kind", s->kind);
+    put_str(b, "excluded_by", routing_filter_name(r->filter));
+    key(b, "failed");
+    sb_append(b, "[", 1);
+    int first = 1;
+    for (int f = 1; f < ROUTE_NFILTERS; f++)
+        if (r->failed & (1u << f)) {
+            if (!first) sb_append(b, ",", 1);
+            first = 0;
+            sb_json_str(b, routing_filter_name(f));
+        }
+    sb_append(b, "]", 1);
+    put_km(b, "distance_km", r->km);
+    put_str(b, "reason", r->reason);
+    if (r->opens_next) put_iso(b, "opens_next", r->opens_next);
+    sb_append(b, "}", 1);
+}
+
+char *app_routing_answer_text(const app_route_answer *ra, size_t *len)
 {
     const routing_data *d = &ra->d;
     const route_query *q = &ra->q;
     const route_answer *a = &ra->a;
     const route_location *w = &q->where;
-    json_t *loc = json_pack("{ss* ss* ss}", "place_code", w->place[0] ? w->place : NULL, "district",
-                            w->district[0] ? w->district : NULL, "how", w->how);
-    json_object_set_new(loc, "place_name",
-                        w->place_name[0] ? json_string(w->place_name) : json_null());
+    sb b;
+    sb_init(&b);
+    sb_append(&b, "{", 1);
+    put_iso(&b, "at", q->at);
+    key(&b, "location");
+    sb_append(&b, "{", 1);
+    if (w->place[0]) put_str(&b, "place_code", w->place);
+    if (w->district[0]) put_str(&b, "district", w->district);
+    put_str(&b, "how", w->how);
+    key(&b, "place_name");
+    if (w->place_name[0])
+        sb_json_str(&b, w->place_name);
+    else
+        sb_append(&b, "null", 4);
     int pi = store_routing_place_index(d, w->place);
-    int inside = pi >= 0 && (!q->ics[0] || strcmp(d->place_ics[pi], q->ics) == 0);
-    json_object_set_new(loc, "inside_ics", json_boolean(inside));
-    if (pi >= 0 && d->place_ics[pi][0])
-        json_object_set_new(loc, "ics", json_string(d->place_ics[pi]));
+    put_bool(&b, "inside_ics", pi >= 0 && (!q->ics[0] || strcmp(d->place_ics[pi], q->ics) == 0));
+    if (pi >= 0 && d->place_ics[pi][0]) put_str(&b, "ics", d->place_ics[pi]);
     if (w->has_loc) {
-        json_object_set_new(loc, "lat", json_real(w->lat));
-        json_object_set_new(loc, "lon", json_real(w->lon));
+        key(&b, "lat");
+        sb_json_real(&b, w->lat);
+        key(&b, "lon");
+        sb_json_real(&b, w->lon);
     }
-    json_t *flags = json_array();
-    for (int i = 0; i < q->nflags; i++) json_array_append_new(flags, json_string(q->flags[i]));
-    json_t *el = json_array(), *ex = json_array();
-    for (int i = 0; i < a->n; i++) {
-        const route_result *r = &a->items[i];
-        const route_service *s = &d->svc[r->service];
-        json_array_append_new(r->filter == ROUTE_ELIGIBLE ? el : ex, r->filter == ROUTE_ELIGIBLE
-                                                                         ? eligible_json(q, r, s)
-                                                                         : excluded_json(r, s));
+    sb_append(&b, "}", 1);
+    put_int(&b, "age", q->age);
+    put_caps(&b, "needs", q->needs);
+    key(&b, "presentations");
+    sb_append(&b, "[", 1);
+    for (int i = 0; i < q->nflags; i++) {
+        if (i) sb_append(&b, ",", 1);
+        sb_json_str(&b, q->flags[i]);
     }
-    return json_pack(
-        "{so so si so so ss so so si si}", "at", iso(q->at), "location", loc, "age", q->age,
-        "needs", caps_json(q->needs), "presentations", flags, "ranking",
-        "needs covered (desc), trusted capacity before stale, distance (asc), response standard "
-        "(asc), service id",
-        "eligible", el, "excluded", ex, "eligible_count", a->neligible, "excluded_count",
-        a->n - a->neligible);
+    sb_append(&b, "]", 1);
+    put_str(&b, "ranking",
+            "needs covered (desc), trusted capacity before stale, distance (asc), response "
+            "standard (asc), service id");
+    for (int pass = 0; pass < 2; pass++) {
+        key(&b, pass ? "excluded" : "eligible");
+        sb_append(&b, "[", 1);
+        int first = 1;
+        for (int i = 0; i < a->n; i++) {
+            const route_result *r = &a->items[i];
+            if ((r->filter == ROUTE_ELIGIBLE) == pass) continue;
+            if (!first) sb_append(&b, ",", 1);
+            first = 0;
+            if (pass)
+                excluded_text(&b, r, &d->svc[r->service]);
+            else
+                eligible_text(&b, q, r, &d->svc[r->service]);
+        }
+        sb_append(&b, "]", 1);
+    }
+    put_int(&b, "eligible_count", a->neligible);
+    put_int(&b, "excluded_count", a->n - a->neligible);
+    sb_append(&b, "}", 1);
+    *len = b.len;
+    return sb_steal(&b);
+}
+
+json_t *app_routing_answer_json(const app_route_answer *ra)
+{
+    size_t n = 0;
+    char *text = app_routing_answer_text(ra, &n);
+    json_t *out = text ? json_loadb(text, n, 0, NULL) : NULL;
+    free(text);
+    return out;
 }
 
 /* ---- referrals ------------------------------------------------------------ */

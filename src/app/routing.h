@@ -40,6 +40,9 @@ typedef struct app_route_answer {
 int app_routing_route_find(app_ctx *c, const json_t *body, app_route_answer *out, ics_err *e);
 /* {query, location, eligible: [...], excluded: [...]} (the API's answer). */
 json_t *app_routing_answer_json(const app_route_answer *r);
+/* The same answer as compact JSON text (the API's bytes), written without a
+ * JSON tree; caller frees; NULL when out of memory. */
+char *app_routing_answer_text(const app_route_answer *r, size_t *len);
 void app_routing_answer_free(app_route_answer *r);
 
 /* ---- referrals ----------------------------------------------------------- */

@@ -24,6 +24,16 @@ void sb_clause(sb *b, const char *sep, const char *fmt, ...) __attribute__((form
 void sb_xml(sb *b, const char *s);
 /* Append s as one CSV field, quoted when it holds a comma, quote or newline. */
 void sb_csv(sb *b, const char *s);
+/* Append s as a JSON string, quoted and escaped byte for byte as jansson's
+ * json_dumps(..., JSON_ENSURE_ASCII) writes it: \" \\ \b \f \n \r \t, other
+ * control characters and every non-ASCII character as \uXXXX (a surrogate
+ * pair above U+FFFF); a byte that is not UTF-8 becomes U+FFFD. For answers
+ * written straight to text, without building a jansson tree first. */
+void sb_json_str(sb *b, const char *s);
+/* Append v as jansson writes a real (17 significant digits, ".0" added to
+ * a whole number, no '+' or leading zeros in the exponent); null when v is
+ * not finite, which JSON cannot hold. */
+void sb_json_real(sb *b, double v);
 /* Return the NUL-terminated buffer (caller frees) and reset b; NULL if out of memory. */
 char *sb_steal(sb *b);
 

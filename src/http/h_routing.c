@@ -16,9 +16,14 @@ static int route(http_req *rq, http_resp *rs)
     app_ctx c = http_app(rq);
     app_route_answer a;
     if (app_routing_route_find(&c, rq->json, &a, &e)) return http_error(rs, &e);
-    json_t *out = app_routing_answer_json(&a);
+    size_t n = 0;
+    char *text = app_routing_answer_text(&a, &n);
     app_routing_answer_free(&a);
-    return http_json(rs, 200, out);
+    if (!text) {
+        ics_err_set(&e, ICS_ENOMEM, "out of memory");
+        return http_error(rs, &e);
+    }
+    return http_text_owned(rs, 200, "application/json", text, n);
 }
 
 /* ---- referrals --------------------------------------------------------- */

@@ -84,6 +84,8 @@ int http_query_only(http_req *rq, const char *const *allowed, ics_err *e);
 int http_json(http_resp *rs, int status, json_t *body);
 /* Respond with text of the given content type (copies). */
 int http_text(http_resp *rs, int status, const char *content_type, const char *text, size_t n);
+/* The same, taking text (malloc'd, NUL-terminated at n) instead of copying it. */
+int http_text_owned(http_resp *rs, int status, const char *content_type, char *text, size_t n);
 /* RFC 9457 problem: {type, title, status, detail}; extra (may be NULL, stolen)
  * is merged in, e.g. {"errors": [...]}. Returns 0. */
 int http_problem(http_resp *rs, int status, const char *detail, json_t *extra);

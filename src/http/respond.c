@@ -95,6 +95,17 @@ int http_text(http_resp *rs, int status, const char *content_type, const char *t
     return 0;
 }
 
+int http_text_owned(http_resp *rs, int status, const char *content_type, char *text, size_t n)
+{
+    assert(text && text[n] == '\0');
+    free(rs->body);
+    rs->body = text;
+    rs->body_len = n;
+    rs->status = status;
+    rs->content_type = content_type;
+    return 0;
+}
+
 int http_problem(http_resp *rs, int status, const char *detail, json_t *extra)
 {
     char type[64];

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -347,6 +348,58 @@ static void test_sb_escapes(void **s)
     free(out);
 }
 
+/* The direct JSON writer gives jansson's bytes (json_dumps with
+ * JSON_ENSURE_ASCII, as the server sends answers) for strings with escapes,
+ * control characters, 2-, 3- and 4-byte UTF-8, and for reals of every
+ * shape jansson writes. */
+static void test_sb_json_matches_jansson(void **s)
+{
+    (void)s;
+    static const char *const strs[] = {"",
+                                       "plain",
+                                       "quote \" back \\ slash /",
+                                       "\b\f\n\r\t\x01\x1f\x7f",
+                                       "Caf\xc3\xa9 \xe2\x80\x94 \xe2\x82\xac" "5",
+                                       "\xf0\x9f\x9a\x91 ambulance",
+                                       "\xef\xbf\xbf\xe0\xa0\x80\xc2\x80"};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+        json_t *j = json_string(strs[i]);
+        assert_non_null(j);
+        char *want = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
+        sb b;
+        sb_init(&b);
+        sb_json_str(&b, strs[i]);
+        char *got = sb_steal(&b);
+        assert_string_equal(got, want);
+        free(got);
+        free(want);
+        json_decref(j);
+    }
+    static const double reals[] = {0.0, -0.0,  8.4,      24.1,    51.542,  -0.477,
+                                   1.0, 100.0, 1e20,     1.5e300, 1e-7,    -2.5e-12,
+                                   0.1, 1e16,  123456.0, 1e17,    3.14159, 5e-324};
+    for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++) {
+        json_t *j = json_real(reals[i]);
+        char *want = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+        sb b;
+        sb_init(&b);
+        sb_json_real(&b, reals[i]);
+        char *got = sb_steal(&b);
+        assert_string_equal(got, want);
+        free(got);
+        free(want);
+        json_decref(j);
+    }
+    sb b;
+    sb_init(&b);
+    sb_json_str(&b, "a\xff\xc0\x80" "b");
+    sb_puts(&b, " ");
+    sb_json_real(&b, NAN);
+    char *got = sb_steal(&b);
+    assert_string_equal(got, "\"a\\uFFFD\\uFFFD\\uFFFDb\" null");
+    free(got);
+}
+
 /* ---- shared statistics (core/stats.h) ---------------------------------- */
 
 /* Type 7 by hand: {1, 2, 3, 4}: median h = 3 x 0.5 = 1.5 -> 2 + 0.5 x 1 = 2.5;
@@ -531,6 +584,7 @@ int main(void)
         cmocka_unit_test(test_rng_is_deterministic_and_uniform),
         cmocka_unit_test(test_geo_distance),
         cmocka_unit_test(test_sb_escapes),
+        cmocka_unit_test(test_sb_json_matches_jansson),
         cmocka_unit_test(test_quantile_type7_is_the_default_median),
         cmocka_unit_test(test_quantile_rtt_weeks_interpolates_within_the_band),
         cmocka_unit_test(test_z_constants_are_the_normal_quantiles),
