@@ -7,6 +7,7 @@
  * that an executive sees the same figure as the analyst who owns it. */
 #include "app/accountability.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -355,6 +356,16 @@ static int decision_get(app_ctx *c, const char *ics, int64_t id, json_t **row, i
     return rc;
 }
 
+static void decision_check(const json_t *b, problems *p)
+{
+    day_ok(b, "decided_on", p);
+    text_ok(b, "title", 200, 1, p);
+    text_ok(b, "forum", 200, 1, p);
+    text_ok(b, "rationale", 4000, 1, p);
+    text_ok(b, "evidence", 4000, 0, p);
+    text_ok(b, "options", 4000, 0, p);
+}
+
 int app_gov_decision_create(app_ctx *c, const json_t *b, json_t **row, ics_err *e)
 {
     char ics[STORE_ICS_CODE];
@@ -363,12 +374,7 @@ int app_gov_decision_create(app_ctx *c, const json_t *b, json_t **row, ics_err *
     int rc = app_allow(c, &APP_GOV_WRITE, e);
     if (rc) return rc;
     problems_init(&p);
-    day_ok(b, "decided_on", &p);
-    text_ok(b, "title", 200, 1, &p);
-    text_ok(b, "forum", 200, 1, &p);
-    text_ok(b, "rationale", 4000, 1, &p);
-    text_ok(b, "evidence", 4000, 0, &p);
-    text_ok(b, "options", 4000, 0, &p);
+    decision_check(b, &p);
     if ((rc = problems_done(&p, e)) || (rc = app_fin_ics(c, ics, e))) return rc;
     if ((rc = app_begin(c, e))) return rc;
     int64_t id = 0;
@@ -427,33 +433,49 @@ static int delegation_get(app_ctx *c, const char *ics, int64_t id, json_t **row,
     return rc;
 }
 
-int app_gov_delegation_create(app_ctx *c, const json_t *b, json_t **row, ics_err *e)
+static void delegation_check(const json_t *b, problems *p)
 {
-    char ics[STORE_ICS_CODE];
-    problems p;
-    *row = NULL;
-    int rc = app_allow(c, &APP_GOV_WRITE, e);
-    if (rc) return rc;
-    problems_init(&p);
     const char *kind = json_string_value(json_object_get(b, "holder_kind"));
     if (!kind ||
         (strcmp(kind, "place") && strcmp(kind, "collaborative") && strcmp(kind, "provider")))
-        problems_add(&p, "holder_kind must be place, collaborative or provider");
-    text_ok(b, "holder_code", 40, 1, &p);
-    text_ok(b, "holder_name", 200, 1, &p);
-    text_ok(b, "scope", 2000, 1, &p);
-    text_ok(b, "conditions", 4000, 0, &p);
+        problems_add(p, "holder_kind must be place, collaborative or provider");
+    text_ok(b, "holder_code", 40, 1, p);
+    text_ok(b, "holder_name", 200, 0, p);
+    text_ok(b, "scope", 2000, 1, p);
+    text_ok(b, "conditions", 4000, 0, p);
     const json_t *amt = json_object_get(b, "amount_gbp_m");
     double v = json_number_value(amt);
     if (!json_is_number(amt) || !isfinite(v) || v < 0 || v > 1e6)
-        problems_add(&p, "amount_gbp_m must be a number of GBP millions between 0 and 1000000");
-    day_ok(b, "period_from", &p);
-    day_ok(b, "period_to", &p);
+        problems_add(p, "amount_gbp_m must be a number of GBP millions between 0 and 1000000");
+    day_ok(b, "period_from", p);
+    day_ok(b, "period_to", p);
     const char *pf = json_string_value(json_object_get(b, "period_from"));
     const char *pt = json_string_value(json_object_get(b, "period_to"));
-    if (pf && pt && strcmp(pf, pt) > 0) problems_add(&p, "period_to is before period_from");
-    if ((rc = problems_done(&p, e)) || (rc = app_fin_ics(c, ics, e))) return rc;
-    if ((rc = app_begin(c, e))) return rc;
+    if (pf && pt && strcmp(pf, pt) > 0) problems_add(p, "period_to is before period_from");
+}
+
+/* Inside the transaction: the holder is a reference, not free text: a
+ * place of the ICS (kind place) or an organisation icsflow knows (a
+ * provider, or the organisation hosting a collaborative). An empty
+ * holder_name is filled with the reference's name. The decision, when
+ * given, must be one of the ICS's. */
+static int delegation_refs(app_ctx *c, const char *ics, json_t *b, ics_err *e)
+{
+    const char *kind = json_string_value(json_object_get(b, "holder_kind"));
+    const char *code = json_string_value(json_object_get(b, "holder_code"));
+    char name[256];
+    assert(kind && code);
+    int rc = store_gov_holder_name(c->db, ics, kind, code, name, e);
+    if (rc) return rc;
+    if (!name[0])
+        return ics_err_set(e, ICS_EINVAL,
+                           strcmp(kind, "place") == 0
+                               ? "holder_code: '%.40s' is not a place of ICS %s"
+                               : "holder_code: '%.40s' is not an organisation (ODS code) known to "
+                                 "icsflow%.0s",
+                           code, ics);
+    const char *given = json_string_value(json_object_get(b, "holder_name"));
+    if (!given || !*given) json_object_set_new(b, "holder_name", json_string(name));
     const json_t *dec = json_object_get(b, "decision_id");
     if (dec && !json_is_null(dec)) {
         json_t *d = NULL;
@@ -461,8 +483,25 @@ int app_gov_delegation_create(app_ctx *c, const json_t *b, json_t **row, ics_err
         if (rc == ICS_ENOTFOUND) e->code = rc = ICS_EINVAL;
         json_decref(d);
     }
+    return rc;
+}
+
+int app_gov_delegation_create(app_ctx *c, const json_t *body, json_t **row, ics_err *e)
+{
+    char ics[STORE_ICS_CODE];
+    problems p;
+    *row = NULL;
+    int rc = app_allow(c, &APP_GOV_WRITE, e);
+    if (rc) return rc;
+    problems_init(&p);
+    delegation_check(body, &p);
+    if ((rc = problems_done(&p, e)) || (rc = app_fin_ics(c, ics, e))) return rc;
+    if ((rc = app_begin(c, e))) return rc;
+    json_t *b = json_deep_copy(body);
+    rc = delegation_refs(c, ics, b, e);
     int64_t id = 0;
     if (!rc) rc = store_gov_delegation_insert(c->db, ics, b, c->who.name, c->now, &id, e);
+    json_decref(b);
     if (!rc) rc = delegation_get(c, ics, id, row, e);
     if (!rc) rc = record(c, "delegation", "delegation.created", id, NULL, *row, e);
     rc = app_end(c, rc, e);
@@ -538,6 +577,38 @@ int app_gov_delegation_delete(app_ctx *c, int64_t id, ics_err *e)
     return app_end(c, rc, e);
 }
 
+/* The outcome's fields checked; its measure (NULL when unknown). */
+static const measure *outcome_check(const json_t *b, problems *p)
+{
+    const char *code = json_string_value(json_object_get(b, "measure"));
+    const measure *m = measure_of(code);
+    if (!m)
+        problems_add(p,
+                     "measure '%.40s' is not one of ucr_2h_pct, community_los_days, "
+                     "bed_occupancy_pct, waits_over_52_weeks, nel_dsr, opel_days_3_4",
+                     code ? code : "");
+    const json_t *t = json_object_get(b, "target");
+    double target = json_number_value(t);
+    if (!json_is_number(t) || !isfinite(target) || fabs(target) > 1e9)
+        problems_add(p, "target must be a finite number");
+    const char *place = json_string_value(json_object_get(b, "place_code"));
+    if (place && m && !m->by_place)
+        problems_add(p, "measure %s is for the whole ICS: place_code is not possible", m->code);
+    text_ok(b, "note", 1000, 0, p);
+    return m;
+}
+
+/* A borough named by an outcome must be a place of the ICS. */
+static int outcome_place(app_ctx *c, const char *ics, const char *place, ics_err *e)
+{
+    int yes = 0;
+    if (!place) return 0;
+    int rc = store_fin_place_exists(c->db, ics, place, &yes, e);
+    if (!rc && !yes)
+        rc = ics_err_set(e, ICS_EINVAL, "place_code: no place '%.20s' in ICS %s", place, ics);
+    return rc;
+}
+
 int app_gov_outcome_create(app_ctx *c, int64_t delegation, const json_t *b, json_t **row,
                            ics_err *e)
 {
@@ -548,32 +619,15 @@ int app_gov_outcome_create(app_ctx *c, int64_t delegation, const json_t *b, json
     if (!rc) rc = parse_id_arg(delegation, "delegation", e);
     if (rc) return rc;
     problems_init(&p);
-    const char *code = json_string_value(json_object_get(b, "measure"));
-    const measure *m = measure_of(code);
-    if (!m)
-        problems_add(&p,
-                     "measure '%.40s' is not one of ucr_2h_pct, community_los_days, "
-                     "bed_occupancy_pct, waits_over_52_weeks, nel_dsr, opel_days_3_4",
-                     code ? code : "");
-    const json_t *t = json_object_get(b, "target");
-    double target = json_number_value(t);
-    if (!json_is_number(t) || !isfinite(target) || fabs(target) > 1e9)
-        problems_add(&p, "target must be a finite number");
+    const measure *m = outcome_check(b, &p);
+    double target = json_number_value(json_object_get(b, "target"));
     const char *place = json_string_value(json_object_get(b, "place_code"));
-    if (place && m && !m->by_place)
-        problems_add(&p, "measure %s is for the whole ICS: place_code is not possible", m->code);
-    text_ok(b, "note", 1000, 0, &p);
     if ((rc = problems_done(&p, e)) || (rc = app_fin_ics(c, ics, e))) return rc;
     if ((rc = app_begin(c, e))) return rc;
     json_t *d = NULL;
     rc = delegation_get(c, ics, delegation, &d, e);
     json_decref(d);
-    if (!rc && place) {
-        int yes = 0;
-        rc = store_fin_place_exists(c->db, ics, place, &yes, e);
-        if (!rc && !yes)
-            rc = ics_err_set(e, ICS_EINVAL, "place_code: no place '%.20s' in ICS %s", place, ics);
-    }
+    if (!rc) rc = outcome_place(c, ics, place, e);
     int64_t id = 0;
     if (!rc)
         rc = store_gov_outcome_insert(c->db, delegation, m->code, place, target,
@@ -603,6 +657,130 @@ int app_gov_outcome_delete(app_ctx *c, int64_t id, ics_err *e)
     if (!rc) rc = record(c, "outcome", "outcome.deleted", id, before, NULL, e);
     json_decref(before);
     return app_end(c, rc, e);
+}
+
+/* ---- updates: PUT (the whole record) and PATCH (the fields given) ------------- */
+
+/* The record an update asks for: with partial, the stored row's editable
+ * fields with the body's over them (a field sent as null is cleared);
+ * otherwise the body alone. */
+static json_t *merged(const json_t *before, const json_t *body, const char *const *keys,
+                      int partial)
+{
+    json_t *m = json_object();
+    for (int i = 0; keys[i]; i++) {
+        json_t *v = json_object_get(body, keys[i]);
+        if (!v && partial) v = json_object_get(before, keys[i]);
+        if (v && !json_is_null(v)) json_object_set(m, keys[i], v);
+    }
+    return m;
+}
+
+static const char *const decision_keys[] = {"decided_on", "title",   "forum", "rationale",
+                                            "evidence",   "options", NULL};
+static const char *const delegation_keys[] = {
+    "holder_kind", "holder_code", "holder_name", "scope",       "amount_gbp_m",
+    "period_from", "period_to",   "conditions",  "decision_id", NULL};
+static const char *const outcome_keys[] = {"measure", "target", "place_code", "note", NULL};
+
+int app_gov_decision_update(app_ctx *c, int64_t id, const json_t *body, int partial, json_t **row,
+                            ics_err *e)
+{
+    char ics[STORE_ICS_CODE];
+    *row = NULL;
+    int rc = app_allow(c, &APP_GOV_WRITE, e);
+    if (!rc) rc = parse_id_arg(id, "decision", e);
+    if (!rc) rc = app_fin_ics(c, ics, e);
+    if (rc || (rc = app_begin(c, e))) return rc;
+    json_t *before = NULL, *want = NULL;
+    int changed = 0;
+    rc = decision_get(c, ics, id, &before, e);
+    if (!rc) {
+        problems p;
+        problems_init(&p);
+        want = merged(before, body, decision_keys, partial);
+        decision_check(want, &p);
+        rc = problems_done(&p, e);
+    }
+    if (!rc) rc = store_gov_decision_update(c->db, ics, id, want, &changed, e);
+    if (!rc) rc = decision_get(c, ics, id, row, e);
+    if (!rc) rc = record(c, "decision", "decision.updated", id, before, *row, e);
+    json_decref(before);
+    json_decref(want);
+    rc = app_end(c, rc, e);
+    if (rc) json_decref(*row), *row = NULL;
+    return rc;
+}
+
+int app_gov_delegation_update(app_ctx *c, int64_t id, const json_t *body, int partial, json_t **row,
+                              ics_err *e)
+{
+    char ics[STORE_ICS_CODE];
+    *row = NULL;
+    int rc = app_allow(c, &APP_GOV_WRITE, e);
+    if (!rc) rc = parse_id_arg(id, "delegation", e);
+    if (!rc) rc = app_fin_ics(c, ics, e);
+    if (rc || (rc = app_begin(c, e))) return rc;
+    json_t *before = NULL, *want = NULL;
+    int changed = 0;
+    rc = delegation_get(c, ics, id, &before, e);
+    if (!rc) {
+        problems p;
+        problems_init(&p);
+        want = merged(before, body, delegation_keys, partial);
+        /* a new holder reference brings its own name unless one is sent */
+        if (partial && !json_object_get(body, "holder_name") &&
+            (json_object_get(body, "holder_code") || json_object_get(body, "holder_kind")))
+            json_object_del(want, "holder_name");
+        delegation_check(want, &p);
+        rc = problems_done(&p, e);
+    }
+    if (!rc) rc = delegation_refs(c, ics, want, e);
+    if (!rc) rc = store_gov_delegation_update(c->db, ics, id, want, &changed, e);
+    if (!rc) rc = delegation_get(c, ics, id, row, e);
+    if (!rc) rc = record(c, "delegation", "delegation.updated", id, before, *row, e);
+    json_decref(before);
+    json_decref(want);
+    rc = app_end(c, rc, e);
+    if (rc) json_decref(*row), *row = NULL;
+    return rc;
+}
+
+int app_gov_outcome_update(app_ctx *c, int64_t id, const json_t *body, int partial, json_t **row,
+                           ics_err *e)
+{
+    char ics[STORE_ICS_CODE];
+    *row = NULL;
+    int rc = app_allow(c, &APP_GOV_WRITE, e);
+    if (!rc) rc = parse_id_arg(id, "outcome", e);
+    if (!rc) rc = app_fin_ics(c, ics, e);
+    if (rc || (rc = app_begin(c, e))) return rc;
+    json_t *rows = NULL, *before = NULL, *want = NULL;
+    int changed = 0;
+    const measure *m = NULL;
+    rc = store_gov_outcomes(c->db, ics, id, &rows, e);
+    if (!rc) rc = one_row(rows, "outcome", id, &before, e);
+    if (!rc) {
+        problems p;
+        problems_init(&p);
+        want = merged(before, body, outcome_keys, partial);
+        m = outcome_check(want, &p);
+        rc = problems_done(&p, e);
+    }
+    const char *place = rc ? NULL : json_string_value(json_object_get(want, "place_code"));
+    if (!rc) rc = outcome_place(c, ics, place, e);
+    if (!rc)
+        rc = store_gov_outcome_update(
+            c->db, ics, id, m->code, place, json_number_value(json_object_get(want, "target")),
+            json_string_value(json_object_get(want, "note")), &changed, e);
+    if (!rc) rc = store_gov_outcomes(c->db, ics, id, &rows, e);
+    if (!rc) rc = one_row(rows, "outcome", id, row, e);
+    if (!rc) rc = record(c, "outcome", "outcome.updated", id, before, *row, e);
+    json_decref(before);
+    json_decref(want);
+    rc = app_end(c, rc, e);
+    if (rc) json_decref(*row), *row = NULL;
+    return rc;
 }
 
 /* ---- the accountability view ---------------------------------------------------- */
@@ -681,8 +859,9 @@ int app_governance_seed(app_ctx *c, const char *data_dir, ics_err *e)
     if (!rc) rc = store_gov_decision_insert(c->db, ics, dec, "seed", c->now, &d2, e);
     json_decref(dec);
     json_t *del = json_pack(
-        "{sssssssssfsssssssIsi}", "holder_kind", "collaborative", "holder_code", "CPC",
-        "holder_name", "Community provider collaborative (CLCH, HRCH, CNWL, WLT) (synthetic)",
+        "{sssssssssfsssssssIsi}", "holder_kind", "collaborative", "holder_code", "RYX",
+        "holder_name",
+        "Community provider collaborative (CLCH, HRCH, CNWL, WLT), hosted by CLCH (synthetic)",
         "scope", "community bed budget and bed bureau for the eight boroughs", "amount_gbp_m", 96.0,
         "period_from", "2026-04-01", "period_to", "2027-03-31", "conditions",
         "quarterly report to the ICB board; pooled beds open to every borough", "decision_id",

@@ -20,7 +20,7 @@ int app_gov_decisions(app_ctx *c, json_t **out, ics_err *e);
 int app_gov_decision_get(app_ctx *c, int64_t id, json_t **row, ics_err *e);
 int app_gov_decision_delete(app_ctx *c, int64_t id, ics_err *e);
 
-/* Delegations: body {holder_kind, holder_code, holder_name, scope,
+/* Delegations: body {holder_kind, holder_code, holder_name?, scope,
  * amount_gbp_m, period_from, period_to, conditions?, decision_id?}. */
 int app_gov_delegation_create(app_ctx *c, const json_t *body, json_t **row, ics_err *e);
 /* With their outcomes. */
@@ -31,6 +31,21 @@ int app_gov_delegation_delete(app_ctx *c, int64_t id, ics_err *e);
 int app_gov_outcome_create(app_ctx *c, int64_t delegation, const json_t *body, json_t **row,
                            ics_err *e);
 int app_gov_outcome_delete(app_ctx *c, int64_t id, ics_err *e);
+
+/* Updates (PUT: body is the whole record, as for create; PATCH, partial:
+ * only the fields given change, null clears an optional one). The result
+ * is checked as a new record would be, in one transaction, audited once
+ * with the record before and after, and announced (decision.updated,
+ * delegation.updated, outcome.updated). A delegation's holder must be a
+ * place of the ICS (kind place) or an organisation icsflow knows (kinds
+ * provider and collaborative, the organisation hosting it); holder_name
+ * defaults to the reference's name. */
+int app_gov_decision_update(app_ctx *c, int64_t id, const json_t *body, int partial, json_t **row,
+                            ics_err *e);
+int app_gov_delegation_update(app_ctx *c, int64_t id, const json_t *body, int partial, json_t **row,
+                              ics_err *e);
+int app_gov_outcome_update(app_ctx *c, int64_t id, const json_t *body, int partial, json_t **row,
+                           ics_err *e);
 
 /* The measures an outcome can follow, each with its current and previous
  * value computed now (place: NULL for the ICS, or a borough where the

@@ -75,6 +75,30 @@ static int del(http_req *rq, http_resp *rs, const char *what, del_fn fn)
     return http_json(rs, 200, json_pack("{sIss}", "id", (json_int_t)id, "status", "deleted"));
 }
 
+typedef int (*update_fn)(app_ctx *c, int64_t id, const json_t *body, int partial, json_t **row,
+                         ics_err *e);
+
+/* PUT (the whole record: f as for create) or PATCH (any of f's fields;
+ * null clears an optional one). */
+static int update(http_req *rq, http_resp *rs, const json_field *f, const char *what, update_fn fn)
+{
+    int partial = strcmp(rq->method, "PATCH") == 0;
+    json_field pf[16];
+    size_t n = 0;
+    for (; f[n].name && n < 15; n++)
+        pf[n] = (json_field){f[n].name, f[n].kind, partial ? 0 : f[n].required};
+    pf[n] = (json_field){NULL, 0, 0};
+    ics_err e = {0};
+    int64_t id = 0;
+    json_t *out = NULL;
+    app_ctx c = http_app(rq);
+    int rc = only_ics(rq, &e);
+    if (!rc) rc = path_id(rq, 0, what, &id, &e);
+    if (!rc) rc = http_body_check(rq, pf, &e);
+    if (!rc) rc = fn(&c, id, rq->json, partial, &out, &e);
+    return answer(rs, rc, &e, out, 200);
+}
+
 /* ---- decisions ---- */
 
 static int decisions_list(http_req *rq, http_resp *rs)
@@ -82,16 +106,22 @@ static int decisions_list(http_req *rq, http_resp *rs)
     return list(rq, rs, app_gov_decisions);
 }
 
+static const json_field decision_fields[] = {{"decided_on", JF_STRING, 1},
+                                             {"title", JF_STRING, 1},
+                                             {"forum", JF_STRING, 1},
+                                             {"rationale", JF_STRING, 1},
+                                             {"evidence", JF_STRING, 0},
+                                             {"options", JF_STRING, 0},
+                                             {NULL, 0, 0}};
+
 static int decision_create(http_req *rq, http_resp *rs)
 {
-    static const json_field f[] = {{"decided_on", JF_STRING, 1},
-                                   {"title", JF_STRING, 1},
-                                   {"forum", JF_STRING, 1},
-                                   {"rationale", JF_STRING, 1},
-                                   {"evidence", JF_STRING, 0},
-                                   {"options", JF_STRING, 0},
-                                   {NULL, 0, 0}};
-    return create(rq, rs, f, app_gov_decision_create, "/api/v1/governance/decisions");
+    return create(rq, rs, decision_fields, app_gov_decision_create, "/api/v1/governance/decisions");
+}
+
+static int decision_update(http_req *rq, http_resp *rs)
+{
+    return update(rq, rs, decision_fields, "decision", app_gov_decision_update);
 }
 
 static int decision_get(http_req *rq, http_resp *rs)
@@ -118,14 +148,22 @@ static int delegations_list(http_req *rq, http_resp *rs)
     return list(rq, rs, app_gov_delegations);
 }
 
+static const json_field delegation_fields[] = {
+    {"holder_kind", JF_STRING, 1},  {"holder_code", JF_STRING, 1},
+    {"holder_name", JF_STRING, 0},  {"scope", JF_STRING, 1},
+    {"amount_gbp_m", JF_NUMBER, 1}, {"period_from", JF_STRING, 1},
+    {"period_to", JF_STRING, 1},    {"conditions", JF_STRING, 0},
+    {"decision_id", JF_INT, 0},     {NULL, 0, 0}};
+
 static int delegation_create(http_req *rq, http_resp *rs)
 {
-    static const json_field f[] = {{"holder_kind", JF_STRING, 1},  {"holder_code", JF_STRING, 1},
-                                   {"holder_name", JF_STRING, 1},  {"scope", JF_STRING, 1},
-                                   {"amount_gbp_m", JF_NUMBER, 1}, {"period_from", JF_STRING, 1},
-                                   {"period_to", JF_STRING, 1},    {"conditions", JF_STRING, 0},
-                                   {"decision_id", JF_INT, 0},     {NULL, 0, 0}};
-    return create(rq, rs, f, app_gov_delegation_create, "/api/v1/governance/delegations");
+    return create(rq, rs, delegation_fields, app_gov_delegation_create,
+                  "/api/v1/governance/delegations");
+}
+
+static int delegation_update(http_req *rq, http_resp *rs)
+{
+    return update(rq, rs, delegation_fields, "delegation", app_gov_delegation_update);
 }
 
 static int delegation_get(http_req *rq, http_resp *rs)
@@ -145,13 +183,20 @@ static int delegation_delete(http_req *rq, http_resp *rs)
     return del(rq, rs, "delegation", app_gov_delegation_delete);
 }
 
+static const json_field outcome_fields[] = {{"measure", JF_STRING, 1},
+                                            {"target", JF_NUMBER, 1},
+                                            {"place_code", JF_STRING, 0},
+                                            {"note", JF_STRING, 0},
+                                            {NULL, 0, 0}};
+
+static int outcome_update(http_req *rq, http_resp *rs)
+{
+    return update(rq, rs, outcome_fields, "outcome", app_gov_outcome_update);
+}
+
 static int outcome_create(http_req *rq, http_resp *rs)
 {
-    static const json_field f[] = {{"measure", JF_STRING, 1},
-                                   {"target", JF_NUMBER, 1},
-                                   {"place_code", JF_STRING, 0},
-                                   {"note", JF_STRING, 0},
-                                   {NULL, 0, 0}};
+    const json_field *f = outcome_fields;
     ics_err e = {0};
     int64_t id = 0;
     json_t *out = NULL;
@@ -256,6 +301,10 @@ const http_route http_routes_governance[] = {
     {"POST", "/api/v1/governance/decisions", 0, decision_create, "Record a decision",
      &APP_GOV_WRITE},
     {"GET", "/api/v1/governance/decisions/{id}", 0, decision_get, "One decision", &APP_GOV_READ},
+    {"PUT", "/api/v1/governance/decisions/{id}", 0, decision_update,
+     "Replace a decision (audited before and after)", &APP_GOV_WRITE},
+    {"PATCH", "/api/v1/governance/decisions/{id}", 0, decision_update,
+     "Change some fields of a decision", &APP_GOV_WRITE},
     {"DELETE", "/api/v1/governance/decisions/{id}", 0, decision_delete, "Delete a decision",
      &APP_GOV_WRITE},
     {"GET", "/api/v1/governance/delegations", 0, delegations_list,
@@ -264,10 +313,18 @@ const http_route http_routes_governance[] = {
      &APP_GOV_WRITE},
     {"GET", "/api/v1/governance/delegations/{id}", 0, delegation_get,
      "One delegation with its outcomes", &APP_GOV_READ},
+    {"PUT", "/api/v1/governance/delegations/{id}", 0, delegation_update,
+     "Replace a delegation (its holder a place or an organisation)", &APP_GOV_WRITE},
+    {"PATCH", "/api/v1/governance/delegations/{id}", 0, delegation_update,
+     "Change some fields of a delegation", &APP_GOV_WRITE},
     {"DELETE", "/api/v1/governance/delegations/{id}", 0, delegation_delete,
      "Delete a delegation and its outcomes", &APP_GOV_WRITE},
     {"POST", "/api/v1/governance/delegations/{id}/outcomes", 0, outcome_create,
      "Add an outcome the holder is accountable for", &APP_GOV_WRITE},
+    {"PUT", "/api/v1/governance/outcomes/{id}", 0, outcome_update, "Replace an outcome",
+     &APP_GOV_WRITE},
+    {"PATCH", "/api/v1/governance/outcomes/{id}", 0, outcome_update,
+     "Change an outcome's target, measure, place or note", &APP_GOV_WRITE},
     {"DELETE", "/api/v1/governance/outcomes/{id}", 0, outcome_delete, "Delete an outcome",
      &APP_GOV_WRITE},
     {"GET", "/api/v1/governance/accountability", 0, accountability,

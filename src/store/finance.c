@@ -98,6 +98,14 @@ const store_migration store_schema_finance[] = {
      " scores_json TEXT NOT NULL, synthetic INTEGER NOT NULL DEFAULT 0,"
      " created_at INTEGER NOT NULL, created_by TEXT NOT NULL);",
      NULL},
+    /* a delegation's holder is a reference (a place, or an organisation by
+     * its ODS code): the seeded collaborative's invented code 'CPC' becomes
+     * its host organisation's; every other row is kept as it is */
+    {"finance", 4,
+     "UPDATE gov_delegations SET holder_code = 'RYX', holder_name = 'Community provider"
+     " collaborative (CLCH, HRCH, CNWL, WLT), hosted by CLCH (synthetic)'"
+     " WHERE holder_kind = 'collaborative' AND holder_code = 'CPC' AND synthetic = 1;",
+     NULL},
     {NULL, 0, NULL, NULL}};
 
 int store_fin_budgets_replace(store *s, const char *ics, const char *year, const json_t *rows,
@@ -442,6 +450,84 @@ int store_gov_outcomes(store *s, const char *ics, int64_t id, json_t **rows, ics
         " WHERE d.ics = ? AND (? = 0 OR o.id = ?) ORDER BY d.id, o.id",
         p, rows, e);
     json_decref(p);
+    return rc;
+}
+
+int store_gov_decision_update(store *s, const char *ics, int64_t id, const json_t *d, int *changed,
+                              ics_err *e)
+{
+    json_t *p =
+        json_pack("[ssssssIs]", json_string_value(json_object_get(d, "decided_on")),
+                  json_string_value(json_object_get(d, "title")),
+                  json_string_value(json_object_get(d, "forum")),
+                  json_string_value(json_object_get(d, "rationale")),
+                  json_string_value(json_object_get(d, "evidence")) ?: "",
+                  json_string_value(json_object_get(d, "options")) ?: "", (json_int_t)id, ics);
+    int rc = store_exec_params(s,
+                               "UPDATE gov_decisions SET decided_on = ?, title = ?, forum = ?,"
+                               " rationale = ?, evidence = ?, options = ? WHERE id = ? AND ics = ?",
+                               p, e);
+    if (!rc) *changed = store_changes(s);
+    json_decref(p);
+    return rc;
+}
+
+int store_gov_delegation_update(store *s, const char *ics, int64_t id, const json_t *d,
+                                int *changed, ics_err *e)
+{
+    json_t *dec = json_object_get(d, "decision_id");
+    json_t *p = json_pack("[sssssfssOIs]", json_string_value(json_object_get(d, "holder_kind")),
+                          json_string_value(json_object_get(d, "holder_code")),
+                          json_string_value(json_object_get(d, "holder_name")),
+                          json_string_value(json_object_get(d, "scope")),
+                          json_string_value(json_object_get(d, "period_from")),
+                          json_number_value(json_object_get(d, "amount_gbp_m")),
+                          json_string_value(json_object_get(d, "period_to")),
+                          json_string_value(json_object_get(d, "conditions")) ?: "",
+                          dec ? dec : json_null(), (json_int_t)id, ics);
+    int rc = store_exec_params(s,
+                               "UPDATE gov_delegations SET holder_kind = ?, holder_code = ?,"
+                               " holder_name = ?, scope = ?, period_from = ?, amount_gbp_m = ?,"
+                               " period_to = ?, conditions = ?, decision_id = ?"
+                               " WHERE id = ? AND ics = ?",
+                               p, e);
+    if (!rc) *changed = store_changes(s);
+    json_decref(p);
+    return rc;
+}
+
+int store_gov_outcome_update(store *s, const char *ics, int64_t id, const char *measure,
+                             const char *place, double target, const char *note, int *changed,
+                             ics_err *e)
+{
+    json_t *p =
+        json_pack("[ss?fsIs]", measure, place, target, note ? note : "", (json_int_t)id, ics);
+    int rc = store_exec_params(s,
+                               "UPDATE gov_outcomes SET measure = ?, place_code = ?, target = ?,"
+                               " note = ? WHERE id = ? AND delegation_id IN"
+                               " (SELECT id FROM gov_delegations WHERE ics = ?)",
+                               p, e);
+    if (!rc) *changed = store_changes(s);
+    json_decref(p);
+    return rc;
+}
+
+int store_gov_holder_name(store *s, const char *ics, const char *kind, const char *code,
+                          char name[256], ics_err *e)
+{
+    int place = strcmp(kind, "place") == 0;
+    json_t *p = place ? json_pack("[ss]", code, ics) : json_pack("[s]", code);
+    json_t *rows = NULL;
+    int rc = store_query_json(s,
+                              place ? "SELECT name FROM places WHERE code = ? AND ics_code = ?"
+                                    : "SELECT name FROM organisations WHERE ods_code = ?",
+                              p, &rows, e);
+    json_decref(p);
+    name[0] = 0;
+    if (!rc && json_array_size(rows))
+        snprintf(name, 256, "%s",
+                 json_string_value(json_object_get(json_array_get(rows, 0), "name")) ?: "");
+    json_decref(rows);
     return rc;
 }
 

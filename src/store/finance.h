@@ -74,6 +74,19 @@ int store_gov_outcome_insert(store *s, int64_t delegation, const char *measure, 
                              int64_t *id, ics_err *e);
 /* Outcomes with their delegation's holder. */
 int store_gov_outcomes(store *s, const char *ics, int64_t id, json_t **rows, ics_err *e);
+/* Updates of one record of the ICS (d: the whole checked record, as for
+ * the inserts); *changed 0 when no such row. */
+int store_gov_decision_update(store *s, const char *ics, int64_t id, const json_t *d, int *changed,
+                              ics_err *e);
+int store_gov_delegation_update(store *s, const char *ics, int64_t id, const json_t *d,
+                                int *changed, ics_err *e);
+int store_gov_outcome_update(store *s, const char *ics, int64_t id, const char *measure,
+                             const char *place, double target, const char *note, int *changed,
+                             ics_err *e);
+/* A delegation's holder: the name of the place of the ICS (kind "place")
+ * or of the organisation (other kinds) with that code; "" when none. */
+int store_gov_holder_name(store *s, const char *ics, const char *kind, const char *code,
+                          char name[256], ics_err *e);
 int store_gov_outcome_delete(store *s, const char *ics, int64_t id, int *changed, ics_err *e);
 /* Criteria in order: code, name, board_weight. */
 int store_gov_criteria(store *s, const char *ics, json_t **rows, ics_err *e);

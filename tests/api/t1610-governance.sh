@@ -110,6 +110,58 @@ jqcheck "six outcomes now, Brent's among them" \
     '(.items | length) == 6 and ([.items[] | select(.place_code == "E09000005")] | length) == 1'
 api GET "/api/v1/events?after=0&limit=1000" "$EXEC"
 jqcheck "an executive sees delegation.created" '[.items[].type] | index("delegation.created") != null'
+# ---- updates: PUT and PATCH, audited with the record before and after ----
+OUTC=$(sql "SELECT id FROM gov_outcomes WHERE delegation_id = $del")
+before=$(audit_count)
+api PATCH "/api/v1/governance/outcomes/$OUTC" "$EXEC" '{"target":75}'
+expect "an executive may not change an outcome" 403
+api PATCH "/api/v1/governance/outcomes/$OUTC" "$FIN" '{"target":"high","place_code":"E09000099"}'
+expect "a target that is not a number" 422
+api PATCH "/api/v1/governance/outcomes/$OUTC" "$FIN" '{"place_code":"E09000099"}'
+expect "an outcome moved to an unknown place" 422
+check "nothing audited for the refused changes" [ "$(audit_count)" = "$before" ]
+api PATCH "/api/v1/governance/outcomes/$OUTC" "$FIN" '{"target":75}'
+expect "finance raises Brent's UCR target" 200
+jqcheck "the target changed and the rest stayed" '.target == 75 and .measure == "ucr_2h_pct" and .place_code == "E09000005"'
+check "one audit record for the update" [ "$(audit_count)" = "$((before + 1))" ]
+check "audited with the target before and after" \
+    [ "$(sql "SELECT json_extract(before_json, '\$.target') || '>' || json_extract(after_json, '\$.target') FROM audit ORDER BY id DESC LIMIT 1" | sed 's/\.0//g')" = "70>75" ]
+api GET "/api/v1/events?after=0&limit=1000" "$EXEC"
+jqcheck "announced as outcome.updated" '[.items[].type] | index("outcome.updated") != null'
+api PUT "/api/v1/governance/outcomes/$OUTC" "$FIN" '{"measure":"ucr_2h_pct"}'
+expect "a PUT without the target (the whole record is needed)" 422
+api PUT "/api/v1/governance/outcomes/$OUTC" "$FIN" '{"measure":"ucr_2h_pct","target":72,"place_code":"E09000005","note":"revised"}'
+expect "a PUT of the whole outcome" 200
+jqcheck "as sent" '.target == 72 and .note == "revised"'
+
+api PATCH "/api/v1/governance/decisions/$dec" "$FIN" '{"decided_on":"2026-13-01","title":""}'
+expect "a decision changed to an impossible date and no title" 422
+jqcheck "names both" '(.detail | test("decided_on")) and (.detail | test("title must not be empty"))'
+api PATCH "/api/v1/governance/decisions/$dec" "$FIN" '{"forum":"ICB board (extraordinary) ✓","options":null}'
+expect "finance corrects the forum and clears the options" 200
+jqcheck "forum changed, title kept, options cleared" '.forum == "ICB board (extraordinary) ✓" and .title == "Délégation — budget £" and .options == ""'
+api PATCH "/api/v1/governance/decisions/99999" "$FIN" '{"forum":"x"}'
+expect "an unknown decision" 404
+
+api PATCH "/api/v1/governance/delegations/$del" "$FIN" '{"holder_kind":"provider","holder_code":"Brent place, the people"}'
+expect "a holder that is free text, not a reference" 422
+jqcheck "says it is not an organisation" '.detail | test("not an organisation")'
+api PATCH "/api/v1/governance/delegations/$del" "$FIN" '{"holder_code":"E09000099"}'
+expect "a place that is not the ICS's" 422
+api PATCH "/api/v1/governance/delegations/$del" "$FIN" '{"amount_gbp_m":-1}'
+expect "a negative amount" 422
+api PATCH "/api/v1/governance/delegations/$del" "$FIN" '{"holder_kind":"provider","holder_code":"RYX","amount_gbp_m":7.25}'
+expect "finance moves the delegation to a provider by its ODS code" 200
+jqcheck "the holder is the organisation, named from the directory" \
+    ".holder_kind == \"provider\" and .holder_code == \"RYX\" and .holder_name == \"$(sql "SELECT name FROM organisations WHERE ods_code = 'RYX'")\" and .amount_gbp_m == 7.25"
+jqcheck "the rest is kept" ".scope == \"UCR\" and .period_from == \"2026-04-01\" and .decision_id == $dec"
+api PUT "/api/v1/governance/delegations/$del" "$FIN" '{"holder_kind":"place","holder_code":"E09000005","scope":"UCR and beds","amount_gbp_m":6,"period_from":"2026-04-01","period_to":"2027-03-31"}'
+expect "a PUT of the whole delegation (no name: the place's)" 200
+jqcheck "named after the place, its decision unlinked (not sent)" \
+    ".holder_name == \"$(sql "SELECT name FROM places WHERE code = 'E09000005'")\" and .decision_id == null and .scope == \"UCR and beds\""
+check "the seeded collaborative's holder is its host organisation" \
+    [ "$(sql "SELECT holder_code FROM gov_delegations WHERE holder_kind = 'collaborative'")" = RYX ]
+
 before=$(audit_count)
 api DELETE "/api/v1/governance/delegations/$del" "$FIN"
 expect "delete the delegation" 200
