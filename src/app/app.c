@@ -10,18 +10,16 @@
 #include <unistd.h>
 
 #include "app/hub.h"
+#include "app/ics.h"
 #include "app/live.h"
 #include "app/notify.h"
 #include "core/tz.h"
 #include "store/events.h"
 
-/* The ICS this deployment serves (one today: North West London). */
-#define APP_ICS "QRV"
-
 app_ctx app_ctx_user(store *db, const auth_user *u, const char *via, int64_t now)
 {
     assert(db && u);
-    app_ctx c = {db, {u->name, u->role, u->role_bit, u->org, via ? via : "api"}, now, 0, NULL};
+    app_ctx c = {db, {u->name, u->role, u->role_bit, u->org, via ? via : "api"}, now, 0, NULL, ""};
     return c;
 }
 
@@ -32,13 +30,13 @@ app_ctx app_ctx_cli(store *db, int64_t now)
         struct passwd *pw = getpwuid(getuid());
         snprintf(name, sizeof name, "cli:%s", pw ? pw->pw_name : "unknown");
     }
-    app_ctx c = {db, {name, "admin", ROLE_ADMIN, "", "cli"}, now, 0, NULL};
+    app_ctx c = {db, {name, "admin", ROLE_ADMIN, "", "cli"}, now, 0, NULL, ""};
     return c;
 }
 
 app_ctx app_ctx_seed(store *db, int64_t now)
 {
-    app_ctx c = {db, {"seed", "admin", ROLE_ADMIN, "", "seed"}, now, 0, NULL};
+    app_ctx c = {db, {"seed", "admin", ROLE_ADMIN, "", "seed"}, now, 0, NULL, ""};
     return c;
 }
 
@@ -102,6 +100,8 @@ int app_begin(app_ctx *c, ics_err *e)
 int app_end(app_ctx *c, int rc, ics_err *e)
 {
     assert(store_tx_depth(c->db) > 0);
+    /* the next use case on this context finds its own ICS */
+    if (store_tx_depth(c->db) == 1) c->ics_of[0] = '\0';
     if (rc) {
         store_rollback(c->db);
         c->last_event = 0;
@@ -117,16 +117,50 @@ int app_end(app_ctx *c, int rc, ics_err *e)
     return rc;
 }
 
-int app_audit(app_ctx *c, const char *action, const char *object_type, const char *object_id,
-              const json_t *before, const json_t *after, ics_err *e)
+void app_ics_here(app_ctx *c, const char *code)
+{
+    assert(c);
+    snprintf(c->ics_of, sizeof c->ics_of, "%s", code ? code : "");
+}
+
+/* The ICS an audit record or event is tagged with: the one the use case
+ * named (app_ics_here, or the ICS it resolved), else the owning
+ * organisation's primary ICS (a site's through its trust), else the
+ * actor's home ICS. */
+static int object_ics(app_ctx *c, const char *const *orgs, char out[STORE_ICS_CODE], ics_err *e)
+{
+    static_assert(sizeof c->ics_of == STORE_ICS_CODE, "an ICS code fits app_ctx.ics_of");
+    if (c->ics_of[0]) {
+        snprintf(out, STORE_ICS_CODE, "%s", c->ics_of);
+        return 0;
+    }
+    out[0] = '\0';
+    const char *owner = orgs && orgs[0] && *orgs[0] ? orgs[0] : NULL;
+    if (owner) {
+        int rc = store_ics_org_primary(c->db, owner, out, e);
+        if (!rc && !out[0] && strlen(owner) == 5) {
+            char trust[4];
+            memcpy(trust, owner, 3);
+            trust[3] = '\0';
+            rc = store_ics_org_primary(c->db, trust, out, e);
+        }
+        if (rc) return rc;
+        if (out[0]) return 0;
+    }
+    return app_ics_home(c, out, e);
+}
+
+static int audit_in(app_ctx *c, const char *ics, const char *action, const char *object_type,
+                    const char *object_id, const json_t *before, const json_t *after, ics_err *e)
 {
     assert(store_tx_depth(c->db) > 0); /* audited in the change's transaction */
     return store_audit(c->db, c->now, c->who.name, action, object_type, object_id, before, after,
-                       e);
+                       ics, e);
 }
 
-int app_emit(app_ctx *c, const char *type, const char *object_type, const char *object_id,
-             const char *const *orgs, json_t *payload, ics_err *e)
+/* Steals payload. */
+static int emit_in(app_ctx *c, const char *ics, const char *type, const char *object_type,
+                   const char *object_id, const char *const *orgs, json_t *payload, ics_err *e)
 {
     assert(store_tx_depth(c->db) > 0); /* an event is never emitted for a change not made */
     char list[512] = "";
@@ -138,8 +172,8 @@ int app_emit(app_ctx *c, const char *type, const char *object_type, const char *
         n += (size_t)w;
     }
     int64_t id = 0;
-    int rc = store_event_insert(c->db, c->now, type, object_type, object_id, n ? list : NULL,
-                                APP_ICS, payload, &id, e);
+    int rc = store_event_insert(c->db, c->now, type, object_type, object_id, n ? list : NULL, ics,
+                                payload, &id, e);
     if (!rc && id > c->last_event) c->last_event = id;
     /* the notifications it makes, in the same transaction */
     if (!rc) rc = app_notify_event(c, id, type, orgs, payload, e);
@@ -147,12 +181,35 @@ int app_emit(app_ctx *c, const char *type, const char *object_type, const char *
     return rc;
 }
 
+int app_audit(app_ctx *c, const char *action, const char *object_type, const char *object_id,
+              const json_t *before, const json_t *after, ics_err *e)
+{
+    char ics[STORE_ICS_CODE];
+    int rc = object_ics(c, NULL, ics, e);
+    return rc ? rc : audit_in(c, ics, action, object_type, object_id, before, after, e);
+}
+
+int app_emit(app_ctx *c, const char *type, const char *object_type, const char *object_id,
+             const char *const *orgs, json_t *payload, ics_err *e)
+{
+    char ics[STORE_ICS_CODE];
+    int rc = object_ics(c, orgs, ics, e);
+    if (rc) {
+        json_decref(payload);
+        return rc;
+    }
+    return emit_in(c, ics, type, object_type, object_id, orgs, payload, e);
+}
+
 int app_record(app_ctx *c, const app_use *u, const char *object_type, const char *object_id,
                const json_t *before, const json_t *after, const char *event_type,
                const char *const *orgs, json_t *payload, ics_err *e)
 {
-    int rc = app_audit(c, u->name, object_type, object_id, before, after, e);
-    if (!rc && event_type) return app_emit(c, event_type, object_type, object_id, orgs, payload, e);
+    char ics[STORE_ICS_CODE];
+    int rc = object_ics(c, orgs, ics, e);
+    if (!rc) rc = audit_in(c, ics, u->name, object_type, object_id, before, after, e);
+    if (!rc && event_type)
+        return emit_in(c, ics, event_type, object_type, object_id, orgs, payload, e);
     json_decref(payload);
     return rc;
 }
@@ -182,6 +239,8 @@ int app_events_list(app_ctx *c, int64_t after, int64_t limit, json_t **rows, int
     /* The newest id first: a row committed after this read is not in the
      * page, and the caller's next read starts from the page's end. */
     int64_t newest = 0;
+    char vis[APP_ICS_MAX * (STORE_ICS_CODE + 1) + 2];
+    if ((rc = app_ics_visible_text(c, vis, sizeof vis, e))) return rc;
     if ((rc = store_events_last_id(c->db, &newest, e))) return rc;
     /* The outbox is read in pages and filtered here, by the same rule as
      * the event stream, until the answer is full or the outbox is done. */
@@ -200,7 +259,8 @@ int app_events_list(app_ctx *c, int64_t after, int64_t limit, json_t **rows, int
             }
             after = id;
             if (app_event_visible(c, json_string_value(json_object_get(r, "type")),
-                                  json_string_value(json_object_get(r, "orgs"))))
+                                  json_string_value(json_object_get(r, "orgs")),
+                                  json_string_value(json_object_get(r, "ics")), vis))
                 json_array_append(out, r);
             if ((int64_t)json_array_size(out) == limit) break;
         }
@@ -224,7 +284,13 @@ int app_audit_list(app_ctx *c, const char *object_type, const char *object_id, c
     int rc = app_allow(c, &APP_AUDIT_LIST, e);
     if (rc) return rc;
     assert(limit >= 1 && offset >= 0);
-    rc = store_audit_list(c->db, object_type, object_id, actor, limit, offset, rows, e);
+    /* an ICS's administrator reads that ICS's audit only: ?ics= as any
+     * read (default the home ICS; "all": every ICS they may see) */
+    app_ics_set set;
+    char list[APP_ICS_MAX * (STORE_ICS_CODE + 1) + 2];
+    if ((rc = app_ics_resolve(c, &set, e))) return rc;
+    app_ics_set_text(&set, list, sizeof list);
+    rc = store_audit_list(c->db, object_type, object_id, actor, list, limit, offset, rows, e);
     if (!rc) app_json_utc(*rows, "at");
     return rc;
 }

@@ -36,6 +36,11 @@ typedef struct app_ctx {
      * every ICS they may see), borrowed; NULL: their home ICS. Use cases
      * resolve it with app_ics_resolve (app/ics.h). */
     const char *ics;
+    /* The ICS of the object the use case works on, which tags its audit
+     * record and change event: set by app_ics_here, or by app_ics_resolve /
+     * app_ics_one when they settle on one ICS; "" until then (the owning
+     * organisation's primary ICS, else the actor's home ICS, is used). */
+    char ics_of[16];
 } app_ctx;
 
 /* A context for an authenticated API user. */
@@ -89,6 +94,10 @@ int app_org_matches(const char *mine, const char *org);
  * that wrote events it wakes the event streams (app/hub.h). */
 int app_begin(app_ctx *c, ics_err *e);
 int app_end(app_ctx *c, int rc, ics_err *e);
+
+/* The ICS of the object this use case changes (a bed unit's place's ICS, a
+ * referral's unit's ICS): its audit record and change event carry it. */
+void app_ics_here(app_ctx *c, const char *code);
 
 /* Inside the transaction: one audit record (action = the use case's name)
  * and one change event for the outbox. before/after/payload may be NULL;

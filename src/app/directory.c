@@ -179,7 +179,15 @@ static int changed(app_ctx *c, const dir_collection *coll, const char *action, c
     char name[64];
     snprintf(name, sizeof name, "%s.%s", coll->name, action);
     const char *orgs[3];
-    row_orgs(after ? after : before, orgs);
+    const json_t *row = after ? after : before;
+    row_orgs(row, orgs);
+    /* a place, or a row in a place, is recorded as that place's ICS's */
+    const char *place = strcmp(coll->name, "places") == 0
+                            ? key
+                            : json_string_value(json_object_get(row, "place_code"));
+    char ics[STORE_ICS_CODE] = "";
+    if (place && *place && store_ics_place_of(c->db, place, ics, NULL) == 0 && ics[0])
+        app_ics_here(c, ics);
     int rc = app_audit(c, name, coll->name, key, before, after, e);
     if (!rc)
         rc = app_emit(c, "directory.changed", coll->name, key, orgs[0] ? orgs : NULL,
@@ -509,6 +517,7 @@ int app_dir_import_ics(app_ctx *c, const char *ics, const char *ics_name, char *
         *rows += k;
     }
     if (!rc && ics) rc = keys_apply(c, ics, places, orgs, e);
+    if (ics) app_ics_here(c, ics); /* recorded as the imported ICS's */
     json_decref(places);
     json_decref(orgs);
     if (!rc) {

@@ -151,7 +151,7 @@ int app_hl7_message(store *db, const char *text, size_t len, int64_t now, char *
     } else {
         char org[8] = "";
         int seen = 0;
-        app_ctx c = {db, {NULL, "coordinator", ROLE_COORDINATOR, org, "hl7"}, now, 0, NULL};
+        app_ctx c = {db, {NULL, "coordinator", ROLE_COORDINATOR, org, "hl7"}, now, 0, NULL, ""};
         char name[80];
         snprintf(name, sizeof name, "hl7:%s", a.sending_facility);
         c.who.name = name;

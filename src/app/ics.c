@@ -12,6 +12,7 @@
 
 const app_use APP_ICS_READ = {"ics.read", ROLE_ANY, APP_SCOPE_ICS};
 const app_use APP_ICS_GRANT = {"ics.grant", ROLE_ADMIN, APP_SCOPE_ICS};
+const app_use APP_ICS_REVOKE = {"ics.revoke", ROLE_ADMIN, APP_SCOPE_ICS};
 const app_use APP_ICS_SETTINGS = {"ics.settings", ROLE_ADMIN, APP_SCOPE_ICS};
 
 int app_ics_set_has(const app_ics_set *s, const char *code)
@@ -19,6 +20,18 @@ int app_ics_set_has(const app_ics_set *s, const char *code)
     for (int i = 0; i < s->n; i++)
         if (strcmp(s->code[i], code) == 0) return 1;
     return 0;
+}
+
+void app_ics_set_text(const app_ics_set *s, char *buf, size_t n)
+{
+    assert(n >= 2);
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < s->n; i++) {
+        int w = snprintf(buf + used, n - used, "%s%s,", used ? "" : ",", s->code[i]);
+        assert(w > 0 && (size_t)w < n - used); /* the caller gave room for every code */
+        used += (size_t)w;
+    }
 }
 
 static void set_add(app_ics_set *s, const char *code)
@@ -75,6 +88,19 @@ int app_ics_visible(app_ctx *c, app_ics_set *out, ics_err *e)
     return 0;
 }
 
+int app_ics_visible_text(app_ctx *c, char *buf, size_t n, ics_err *e)
+{
+    assert(n >= 2);
+    if (sees_every_ics(c)) {
+        snprintf(buf, n, "*");
+        return 0;
+    }
+    app_ics_set vis;
+    int rc = app_ics_visible(c, &vis, e);
+    if (!rc) app_ics_set_text(&vis, buf, n);
+    return rc;
+}
+
 /* Check that code names an ICS the caller may see. */
 static int check_visible(app_ctx *c, const char *code, const app_ics_set *vis, ics_err *e)
 {
@@ -103,6 +129,7 @@ int app_ics_resolve(app_ctx *c, app_ics_set *out, ics_err *e)
     assert(vis.n > 0);
     if ((rc = check_visible(c, want, &vis, e))) return rc;
     set_add(out, want);
+    if (!c->ics_of[0]) app_ics_here(c, want);
     return 0;
 }
 
@@ -212,11 +239,35 @@ int app_ics_grant(app_ctx *c, const char *user, const char *code, int *added, ic
     rc = store_ics_user_active(c->db, user, &active, e);
     if (!rc && !active) rc = ics_err_set(e, ICS_ENOTFOUND, "no active user '%s'", user);
     if (!rc) rc = store_ics_grant(c->db, user, code, c->who.name, c->now, added, e);
+    app_ics_here(c, code);
     if (!rc && *added) {
         json_t *after = json_pack("{ssss}", "user", user, "ics", code);
         rc = app_record(c, &APP_ICS_GRANT, "user", user, NULL, after, "ics.granted", NULL,
                         json_pack("{ssss}", "user", user, "ics", code), e);
         json_decref(after);
+    }
+    return app_end(c, rc, e);
+}
+
+int app_ics_revoke(app_ctx *c, const char *user, const char *code, ics_err *e)
+{
+    int rc = app_allow(c, &APP_ICS_REVOKE, e);
+    if (rc) return rc;
+    if (!user || !*user) return ics_err_set(e, ICS_EINVAL, "name the user to take the ICS from");
+    json_t *row = NULL;
+    if ((rc = load_one(c, code, &row, e))) return rc;
+    json_decref(row);
+    int removed = 0;
+    if ((rc = app_begin(c, e))) return rc;
+    app_ics_here(c, code);
+    rc = store_ics_ungrant(c->db, user, code, &removed, e);
+    if (!rc && !removed)
+        rc = ics_err_set(e, ICS_ENOTFOUND, "user '%s' holds no grant of ICS '%s'", user, code);
+    if (!rc) {
+        json_t *before = json_pack("{ssss}", "user", user, "ics", code);
+        rc = app_record(c, &APP_ICS_REVOKE, "user", user, before, NULL, "ics.revoked", NULL,
+                        json_pack("{ssss}", "user", user, "ics", code), e);
+        json_decref(before);
     }
     return app_end(c, rc, e);
 }
@@ -233,6 +284,7 @@ int app_ics_set_cross(app_ctx *c, const char *code, int allow, json_t **row, ics
         json_decref(was);
         return rc;
     }
+    app_ics_here(c, code);
     rc = store_ics_set_cross(c->db, code, allow ? 1 : 0, e);
     if (!rc) {
         json_t *now = json_pack("{sb}", "cross_ics", allow);

@@ -26,9 +26,17 @@ typedef struct app_ics_set {
 } app_ics_set;
 
 int app_ics_set_has(const app_ics_set *s, const char *code);
+/* The set as ",QRV,QM7," into buf (n bytes; room for APP_ICS_MAX codes
+ * is APP_ICS_MAX * STORE_ICS_CODE + 2). */
+void app_ics_set_text(const app_ics_set *s, char *buf, size_t n);
+/* The ICSs the caller may see as ",QRV,QM7," into buf, "*" when they see
+ * every ICS (the deployment's administrators): what an event stream
+ * delivers from (app_event_visible). */
+int app_ics_visible_text(app_ctx *c, char *buf, size_t n, ics_err *e);
 
 extern const app_use APP_ICS_READ;     /* any signed-in role */
 extern const app_use APP_ICS_GRANT;    /* administrators */
+extern const app_use APP_ICS_REVOKE;   /* administrators */
 extern const app_use APP_ICS_SETTINGS; /* administrators */
 
 /* The caller's home ICS. */
@@ -39,6 +47,8 @@ int app_ics_visible(app_ctx *c, app_ics_set *out, ics_err *e);
  * unknown code, ICS_EFORBID for one the caller may not see; "all": every
  * ICS they may see), else the home ICS. */
 int app_ics_resolve(app_ctx *c, app_ics_set *out, ics_err *e);
+/* (Both set c->ics_of when they settle on one ICS and it is not set yet:
+ * what the use case then records is tagged with that ICS.) */
 /* The same for a use case that answers for exactly one ICS (a roll-up, an
  * allocation): "all" is refused. */
 int app_ics_one(app_ctx *c, char out[STORE_ICS_CODE], ics_err *e);
@@ -55,6 +65,10 @@ int app_ics_get(app_ctx *c, const char *code, json_t **row, ics_err *e);
 /* Grant an ICS to a user (idempotent; *added says whether it was new).
  * Audited as ics.grant, event ics.granted. */
 int app_ics_grant(app_ctx *c, const char *user, const char *code, int *added, ics_err *e);
+/* Take a granted ICS back from a user (ICS_ENOTFOUND when they do not
+ * hold the grant; an ICS their organisation works in stays visible to an
+ * organisation-bound role). Audited as ics.revoke, event ics.revoked. */
+int app_ics_revoke(app_ctx *c, const char *user, const char *code, ics_err *e);
 /* Allow or forbid bed referrals and mutual aid across this ICS's boundary.
  * Audited as ics.settings, event ics.changed. */
 int app_ics_set_cross(app_ctx *c, const char *code, int allow, json_t **row, ics_err *e);

@@ -287,7 +287,8 @@ static void run_job(store *db, json_t *row)
     const char *owner = json_string_value(json_object_get(row, "owner"));
     const char *role = json_string_value(json_object_get(row, "owner_role"));
     const char *org = json_string_value(json_object_get(row, "owner_org"));
-    app_ctx c = {db, {owner, role, users_role_bit(role), org ? org : "", "job"}, tz_now(), 0, NULL};
+    app_ctx c = {db, {owner, role, users_role_bit(role), org ? org : "", "job"}, tz_now(), 0, NULL,
+                 ""};
     json_t *body = json_object_get(row, "request");
     watch w = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .db = db, .id = id};
     atomic_init(&w.stop, 0);
@@ -375,7 +376,7 @@ int app_jobs_start(const char *db_path, int workers, ics_err *e)
     int rc = store_open(db_path, &db, NULL, e);
     if (rc) return rc;
     /* jobs a stopped server left behind: failed, each announced */
-    app_ctx c = {db, {"server", "admin", ROLE_ADMIN, "", "job"}, tz_now(), 0, NULL};
+    app_ctx c = {db, {"server", "admin", ROLE_ADMIN, "", "job"}, tz_now(), 0, NULL, ""};
     int64_t ids[256];
     int n = 0;
     rc = app_begin(&c, e);

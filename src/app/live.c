@@ -68,10 +68,23 @@ static const rule *rule_of(const char *type)
 
 #define MAX_PARTIES 16
 
-int app_event_visible(const app_ctx *c, const char *type, const char *orgs)
+/* 1 when ICS code ics is in vis (",A,B," or "*"). */
+static int ics_in(const char *ics, const char *vis)
+{
+    if (!vis || !ics || !*ics) return 0;
+    if (strcmp(vis, "*") == 0) return 1;
+    size_t n = strlen(ics);
+    for (const char *p = strstr(vis, ics); p; p = strstr(p + 1, ics))
+        if (p > vis && p[-1] == ',' && p[n] == ',') return 1;
+    return 0;
+}
+
+int app_event_visible(const app_ctx *c, const char *type, const char *orgs, const char *ics,
+                      const char *vis)
 {
     assert(c);
     if (!type) return 0;
+    if (!ics_in(ics, vis)) return 0;
     const rule *r = rule_of(type);
     const app_use *u = r ? r->use : &ADMIN_EVENTS;
     if (!(c->who.role_bit & u->roles)) return 0;

@@ -16,8 +16,11 @@
  * referrals); an organisation-bound role (clinician, trust_ops) receives
  * only ICS-wide events and those it is a party to (the owner only when
  * that use case's scope is the owning organisation). Unknown types go to
- * administrators only. c->db is not used. */
-int app_event_visible(const app_ctx *c, const char *type, const char *orgs);
+ * administrators only. And the event's ICS (ics) must be one the actor may
+ * see: vis lists them as ",QRV,QM7," (app_ics_visible_text), "*" for
+ * every ICS. c->db is not used. */
+int app_event_visible(const app_ctx *c, const char *type, const char *orgs, const char *ics,
+                      const char *vis);
 
 /* Every event with id > after, oldest first, at most limit (unfiltered). */
 int app_events_fetch(store *db, int64_t after, int64_t limit, json_t **rows, ics_err *e);

@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/paths.h"
 #include "core/token.h"
+#include "core/tz.h"
 #include "store/directory.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -78,6 +79,35 @@ static void choices_words(const char *choices, char *buf, size_t n)
     buf[k] = '\0';
 }
 
+static const char *ics_flag;
+
+void cli_set_ics(const char *code)
+{
+    ics_flag = code;
+}
+
+const char *cli_ics(void)
+{
+    return ics_flag;
+}
+
+app_ctx cli_ctx(store *s)
+{
+    app_ctx c = app_ctx_cli(s, tz_now());
+    c.ics = ics_flag;
+    return c;
+}
+
+/* The command declares an option of this name itself. */
+static const cli_opt *own(const cli_opt *opts, const char *name)
+{
+    for (const cli_opt *o = opts; o && o->name; o++)
+        if (strcmp(o->name, name) == 0) return o;
+    return NULL;
+}
+
+#define ICS_HELP "CODE  the ICS to answer for (default QRV, North West London; all: every ICS)"
+
 static void print_help(const char *cmd, const char *usage, const cli_opt *opts)
 {
     printf("usage: icsflow %s\n", usage);
@@ -91,6 +121,7 @@ static void print_help(const char *cmd, const char *usage, const cli_opt *opts)
             printf("  --%s %s\n", o->name, h);
         }
     }
+    if (!own(opts, "ics")) printf("  --ics %s\n", ICS_HELP);
     printf("  --%-18s %s\n", "help", "show this help");
     (void)cmd;
 }
@@ -143,9 +174,10 @@ int cli_parse(const char *cmd, const char *usage, int argc, char **argv, const c
         if (n >= sizeof name) return cli_usage_error(cmd, "unknown option '%s'", a);
         memcpy(name, a + 2, n);
         name[n] = '\0';
-        const cli_opt *o = opts;
-        while (o && o->name && strcmp(o->name, name) != 0) o++;
-        if (!o || !o->name) return cli_usage_error(cmd, "unknown option '--%s'", name);
+        static const cli_opt shared_ics = CLI_OPT_TEXT("ics", &ics_flag, ICS_HELP);
+        const cli_opt *o = own(opts, name);
+        if (!o && strcmp(name, "ics") == 0) o = &shared_ics;
+        if (!o) return cli_usage_error(cmd, "unknown option '--%s'", name);
         assert(o->type == CLI_FLAG   ? o->flag != NULL
                : o->type == CLI_TEXT ? o->value != NULL || o->flag != NULL
                                      : o->out != NULL);

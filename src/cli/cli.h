@@ -8,6 +8,7 @@
 #ifndef ICS_CLI_CLI_H
 #define ICS_CLI_CLI_H
 
+#include "app/app.h"
 #include "core/error.h"
 #include "store/store.h"
 
@@ -95,6 +96,15 @@ int cli_open(const char *cmd, const char *path, store **out);
 /* `icsflow user token|tokens|revoke-token` (user_tokens.c). */
 int cli_user_tokens(store *s, const char *action, const char *name, const char *expires,
                     const char *label, const char *id_text, const char *rotate, ics_err *e);
+
+/* The ICS a command answers for: the global --ics CODE (before the
+ * command, or among any command's options unless the command has an --ics
+ * of its own), NULL when not given (the home ICS, North West London, for
+ * the command line). cli_ctx is the command line's app context carrying
+ * it: what every command that lists or reports works in. */
+void cli_set_ics(const char *code);
+const char *cli_ics(void);
+app_ctx cli_ctx(store *s);
 
 /* The CLI's audit actor: "cli:<login name>". */
 const char *cli_actor(void);

@@ -173,7 +173,7 @@ static int compute(const char *cmd, const char *db, const char *dataset, const c
     }
     store *s;
     if ((rc = cli_open(cmd, db, &s))) return rc;
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     rc = app_analytics_rates(&c, dataset, st, out, f, &e);
     store_close(s);
     return rc ? cli_fail(cmd, &e) : 0;
@@ -399,7 +399,7 @@ static int variation_cmd(int argc, char **argv)
     ics_err e = {0};
     json_t *v = NULL, *r = NULL;
     analytics_funnel *f = NULL;
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     rc = app_analytics_variation(&c, dataset, &v, &e);
     if (!rc && svg) rc = app_analytics_rates(&c, dataset, STORE_AN_DSR, &r, &f, &e);
     store_close(s);
@@ -545,7 +545,7 @@ static int allocation_cmd(int argc, char **argv)
     if ((rc = cli_open(cmd, db, &s))) return rc;
     ics_err e = {0};
     analytics_alloc *a = NULL;
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     rc = app_analytics_allocation(&c, &p, &a, &e);
     json_t *j = rc ? NULL : app_analytics_alloc_json(a);
     if (!rc && save) {
@@ -658,7 +658,7 @@ static int import_cmd(int argc, char **argv)
         return rc;
     }
     ics_err e = {0};
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     if (counts) {
         app_an_dataset in = {dataset, desc, period, NULL, text, len, path, replace};
         json_t *after = NULL;

@@ -416,7 +416,7 @@ int cmd_beds(int argc, char **argv)
 
     store *s;
     if ((rc = cli_open("beds", db, &s))) return rc;
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     if (!strcmp(act, "board")) {
         rc = do_board(&c, as_json, nstale, ndays);
     } else if (!strcmp(act, "match")) {

@@ -15,7 +15,7 @@ int cmd_report_pdf(int argc, char **argv);
 int cmd_report_pdf(int argc, char **argv)
 {
     const char *db = cli_default_db(), *from = NULL, *to = NULL, *day = NULL, *file = NULL,
-               *ics = NULL;
+               *ics = cli_ics();
     const cli_opt opts[] = {
         CLI_OPT_DB(&db),
         CLI_OPT_TEXT("pdf", &file, "FILE  write the PDF there (required)"),
@@ -37,7 +37,7 @@ int cmd_report_pdf(int argc, char **argv)
         return cli_usage_error("report", "--from and --to are for the board pack");
     store *s;
     if ((rc = cli_open("report", db, &s))) return rc;
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     c.ics = ics;
     ics_err e = {0};
     unsigned char *pdf = NULL;

@@ -10,6 +10,7 @@
 
 #include "app/app.h"
 #include "app/governance.h"
+#include "app/ics.h"
 #include "cli/cli.h"
 #include "core/token.h"
 #include "core/tz.h"
@@ -25,7 +26,7 @@ static int purge(const char *db, const char *retention, int apply)
     store *s;
     int rc = cli_open("db", db, &s);
     if (rc) return rc;
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     store_purge_counts n = {0};
     ics_err e = {0};
     rc = app_purge(&c, (int)days, apply, &n, &e);
@@ -88,13 +89,32 @@ int cmd_db(int argc, char **argv)
     if (app_db_open(db, cli_data_dir(), &s, &seeded, &e)) return cli_fail("db", &e);
     int64_t steps = 0, places = 0, seed_steps = 0;
     rc = app_db_summary(s, &steps, &places, &seed_steps, &e);
+    /* the ICSs it holds, named */
+    json_t *icss = NULL;
+    app_ctx c = cli_ctx(s);
+    c.ics = NULL;
+    if (!rc) rc = app_ics_list(&c, &icss, &e);
     store_close(s);
     if (rc) return cli_fail("db", &e);
+    char held[1024] = "";
+    size_t i, n = 0;
+    json_t *r;
+    json_array_foreach(icss, i, r)
+    {
+        int w = snprintf(held + n, sizeof held - n, "%s%s (%s)", i ? ", " : "",
+                         json_string_value(json_object_get(r, "name")),
+                         json_string_value(json_object_get(r, "code")));
+        if (w < 0 || (size_t)w >= sizeof held - n) break;
+        n += (size_t)w;
+    }
+    json_decref(icss);
     if (uri && seeded == app_seed_count()) existed = 0;
-    const char *what = !existed ? "created and seeded with the NWL dataset"
+    const char *what = !existed ? "created and seeded"
                        : seeded ? "seeding completed (an earlier start was interrupted)"
                                 : "up to date";
-    printf("%s: %s, %lld schema steps applied, %lld places, %lld of %d seeding steps done\n", db,
-           what, (long long)steps, (long long)places, (long long)seed_steps, app_seed_count());
+    printf("%s: %s, %lld schema steps applied, %lld places, %lld of %d seeding steps done; "
+           "ICSs: %s\n",
+           db, what, (long long)steps, (long long)places, (long long)seed_steps, app_seed_count(),
+           held);
     return 0;
 }

@@ -136,7 +136,7 @@ static void print_ranking(const json_t *r)
 
 int cmd_finance(int argc, char **argv)
 {
-    const char *db = cli_default_db(), *ics = NULL, *weights = NULL;
+    const char *db = cli_default_db(), *ics = cli_ics(), *weights = NULL;
     int json = 0;
     const cli_opt opts[] = {
         CLI_OPT_DB(&db), CLI_OPT_TEXT("ics", &ics, "CODE  the ICS (default the home ICS)"),
@@ -168,7 +168,7 @@ int cmd_finance(int argc, char **argv)
         free(csv);
         return rc;
     }
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     c.ics = ics;
     json_t *out = NULL;
     if (!strcmp(what, "summary"))

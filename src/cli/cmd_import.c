@@ -22,7 +22,7 @@ static int ends_with(const char *s, const char *suf)
 
 int cmd_import(int argc, char **argv)
 {
-    const char *db = cli_default_db(), *coll = NULL, *ics = NULL, *ics_name = NULL;
+    const char *db = cli_default_db(), *coll = NULL, *ics = cli_ics(), *ics_name = NULL;
     const cli_opt opts[] = {
         CLI_OPT_TEXT("db", &db, "PATH  database file (default icsflow.db)"),
         CLI_OPT_TEXT("collection", &coll, "NAME  the collection a single CSV file holds"),
@@ -50,7 +50,7 @@ int cmd_import(int argc, char **argv)
     if ((rc = cli_open("import", db, &s))) return rc;
     ics_err e = {0};
     int total = 0;
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     const char *base = strrchr(argv[1], '/') ? strrchr(argv[1], '/') + 1 : argv[1];
     if (np == 1 &&
         ((coll && !strcmp(coll, "adt_locations")) || !strcmp(base, "adt_locations.csv"))) {
@@ -110,7 +110,7 @@ static int write_file(const char *path, const char *text, ics_err *e)
 
 int cmd_export(int argc, char **argv)
 {
-    const char *db = cli_default_db(), *format = "json", *out = NULL, *ics = NULL;
+    const char *db = cli_default_db(), *format = "json", *out = NULL, *ics = cli_ics();
     const cli_opt opts[] = {
         CLI_OPT_TEXT("db", &db, "PATH  database file (default icsflow.db)"),
         CLI_OPT_TEXT("ics", &ics, "CODE  the ICS to export (default QRV; all: every ICS)"),
@@ -133,7 +133,7 @@ int cmd_export(int argc, char **argv)
     if ((rc = cli_open("export", db, &s))) return rc;
     ics_err e = {0};
     json_t *doc = NULL;
-    app_ctx ac = app_ctx_cli(s, tz_now());
+    app_ctx ac = cli_ctx(s);
     ac.ics = ics;
     rc = app_dir_export(&ac, &doc, &e);
     for (const dir_collection *c = directory_collections; c->name && !rc && csv; c++) {

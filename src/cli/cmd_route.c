@@ -153,7 +153,7 @@ int cmd_route(int argc, char **argv)
         return rc;
     }
     ics_err e = {0};
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     app_route_answer a;
     rc = app_routing_route_find(&c, body, &a, &e);
     json_decref(body);
@@ -304,7 +304,7 @@ int cmd_referral(int argc, char **argv)
     store *s;
     if ((rc = cli_open("referral", db, &s))) return rc;
     ics_err e = {0};
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     json_t *row = NULL;
     if (strcmp(action, "generate") == 0) {
         rc = referral_generate(&c, from, days, per_day, seed, replace, &e);
@@ -561,6 +561,7 @@ int cmd_report(int argc, char **argv)
     store *s;
     if ((rc = cli_open("report", db, &s))) return rc;
     app_ctx c = app_ctx_cli(s, now);
+    c.ics = cli_ics();
     if (ucr) {
         json_t *j;
         rc = app_routing_report_ucr(&c, t0, t1, (int)stdm, &j, &e);

@@ -224,7 +224,7 @@ static int sim_fit_cmd(int argc, char **argv)
     if ((rc = cli_open("sim fit", db, &s))) return rc;
     app_sim_doc *d = NULL;
     ics_err e = {0};
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     rc = app_sim_fit(&c, (int)nd, type, replay, &d, &e);
     store_close(s);
     if (rc) return cli_fail("sim fit", &e);

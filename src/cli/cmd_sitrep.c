@@ -118,7 +118,7 @@ static int submit(int argc, char **argv)
     }
     ics_err e = {0};
     json_t *saved = NULL;
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     rc = app_sitrep_submit(&c, body, &saved, &e);
     json_decref(body);
     store_close(s);
@@ -247,7 +247,7 @@ static int today_cmd(int argc, char **argv)
     if ((rc = cli_open(CMD, db, &s))) return rc;
     ics_err e = {0};
     json_t *out = NULL;
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     rc = app_sitrep_today(&c, d, &out, &e);
     store_close(s);
     if (rc) return cli_fail(CMD " today", &e);
@@ -282,7 +282,7 @@ static int history(int argc, char **argv)
     if ((rc = cli_open(CMD, db, &s))) return rc;
     ics_err e = {0};
     json_t *out;
-    app_ctx ac = app_ctx_cli(s, tz_now());
+    app_ctx ac = cli_ctx(s);
     rc = app_sitrep_history(&ac, argv[1], f, t, &out, &e);
     store_close(s);
     if (rc) return cli_fail(CMD " history", &e);
@@ -355,7 +355,7 @@ static int import_cmd(int argc, char **argv)
         return rc;
     }
     int count = 0;
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     rc = app_sitrep_import(&c, doc, &count, &e);
     csv_free(doc);
     store_close(s);
@@ -391,7 +391,7 @@ static int generate(int argc, char **argv)
     size_t n = 0;
     if (out && !(f = fopen(out, "w"))) rc = ics_err_set(&e, ICS_EIO, "cannot write %s", out);
     if (!rc) {
-        app_ctx c = app_ctx_cli(s, tz_now());
+        app_ctx c = cli_ctx(s);
         rc = app_sitrep_generate(&c, f, cli_data_dir(), last, (int)nd, (uint64_t)sd, &n, &e);
         if (f != stdout && fclose(f) != 0 && !rc)
             rc = ics_err_set(&e, ICS_EIO, "cannot write %s", out);
@@ -429,7 +429,7 @@ static int thresholds(int argc, char **argv)
     ics_err e = {0};
     store *s;
     if ((rc = cli_open(CMD, db, &s))) return rc;
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     json_t *cur = NULL;
     if (load) {
         rc = app_sitrep_thresholds_load_csv(&c, load, levels, label, &cur, &e);
@@ -600,7 +600,7 @@ static int aid(int argc, char **argv)
         return rc;
     }
     ics_err e = {0};
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     json_t *out = NULL;
     if (strcmp(sub, "list") == 0)
         rc = app_sitrep_aid_list(&c, state, &out, &e);
@@ -702,7 +702,7 @@ static int actions_cmd(int argc, char **argv)
     if ((rc = cli_open(CMD, db, &s))) return rc;
     ics_err e = {0};
     json_t *out = NULL;
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     int n = 0;
     if (load) rc = app_sitrep_actions_load_csv(&c, load, label, &n, &e);
     if (!rc) rc = app_sitrep_actions_list(&c, d, &out, &e);

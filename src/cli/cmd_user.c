@@ -1,9 +1,11 @@
 /* cmd_user.c - `icsflow user add|list|revoke|token|tokens|revoke-token`
- * (the token actions are in user_tokens.c). The token is printed once,
+ * (the token actions are in user_tokens.c) and `user grant|revoke --name N
+ * --ics CODE` (an ICS granted to a user, through the API's use cases). The token is printed once,
  * on the last line, and only its hash is kept. */
 #include <stdio.h>
 #include <string.h>
 
+#include "app/ics.h"
 #include "app/users.h"
 #include "cli/cli.h"
 #include "core/tz.h"
@@ -29,6 +31,7 @@ int cmd_user(int argc, char **argv)
     int np, rc = cli_parse("user",
                            "user add --name NAME --role ROLE [--org ODS] | user list | "
                            "user revoke|tokens --name NAME | "
+                           "user grant|revoke --name NAME --ics CODE | "
                            "user token --name NAME [--expires 30d] [--label TEXT] [--rotate ID] | "
                            "user revoke-token --name NAME --id ID   [--db PATH]",
                            argc, argv, opts, &np);
@@ -45,12 +48,15 @@ int cmd_user(int argc, char **argv)
                          users_role_names[i]);
             return cli_usage_error("user", "--role '%s' is not one of %s", role, known);
         }
+    } else if (strcmp(action, "grant") == 0) {
+        if (!name) return cli_usage_error("user", "grant needs --name");
+        if (!cli_ics()) return cli_usage_error("user", "grant needs --ics CODE (the ICS to grant)");
     } else if (strcmp(action, "revoke") == 0 || strcmp(action, "token") == 0 ||
                strcmp(action, "tokens") == 0 || strcmp(action, "revoke-token") == 0) {
         if (!name) return cli_usage_error("user", "%s needs --name", action);
     } else if (strcmp(action, "list") != 0) {
         return cli_usage_error(
-            "user", "unknown action '%s' (add, list, token, tokens, revoke-token or revoke)",
+            "user", "unknown action '%s' (add, list, grant, token, tokens, revoke-token or revoke)",
             action);
     }
     store *s;
@@ -59,7 +65,7 @@ int cmd_user(int argc, char **argv)
     if (strcmp(action, "add") == 0) {
         char token[TOKEN_LEN + 1];
         int64_t id;
-        app_ctx c = app_ctx_cli(s, tz_now());
+        app_ctx c = cli_ctx(s);
         rc = app_user_add(&c, name, role, org, token, &id, &e);
         if (!rc) {
             printf("created user '%s' (id %lld, role %s%s%s); the token is shown once:\n", name,
@@ -69,13 +75,25 @@ int cmd_user(int argc, char **argv)
     } else if (strcmp(action, "token") == 0 || strcmp(action, "tokens") == 0 ||
                strcmp(action, "revoke-token") == 0) {
         rc = cli_user_tokens(s, action, name, expires, label, tid, rotate, &e);
+    } else if (strcmp(action, "grant") == 0) {
+        app_ctx c = cli_ctx(s);
+        int added = 0;
+        rc = app_ics_grant(&c, name, cli_ics(), &added, &e);
+        if (!rc)
+            printf(added ? "granted ICS %s to '%s'\n" : "'%s' holds ICS %s already\n",
+                   added ? cli_ics() : name, added ? name : cli_ics());
+    } else if (strcmp(action, "revoke") == 0 && cli_ics()) {
+        /* with --ics: the grant only; the user stays */
+        app_ctx c = cli_ctx(s);
+        rc = app_ics_revoke(&c, name, cli_ics(), &e);
+        if (!rc) printf("took ICS %s back from '%s' (the user stays)\n", cli_ics(), name);
     } else if (strcmp(action, "revoke") == 0) {
-        app_ctx c = app_ctx_cli(s, tz_now());
+        app_ctx c = cli_ctx(s);
         rc = app_user_revoke(&c, name, &e);
         if (!rc) printf("revoked '%s': its tokens no longer work\n", name);
     } else {
         json_t *rows;
-        app_ctx c = app_ctx_cli(s, tz_now());
+        app_ctx c = cli_ctx(s);
         rc = app_user_list(&c, &rows, &e);
         if (!rc) {
             printf("%-4s %-24s %-12s %-6s %-21s %s\n", "id", "name", "role", "org", "created",

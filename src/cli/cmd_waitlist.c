@@ -61,7 +61,7 @@ static int do_import(store *s, int nfiles, char **files, const char *source)
     int rc = docs ? 0 : ics_err_set(&e, ICS_ENOMEM, "out of memory");
     for (int k = 0; k < nfiles && !rc; k++) rc = csv_read_file(files[k], &docs[k], &e);
     json_t *all = NULL, *errs = NULL;
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     if (!rc) rc = app_waitlist_import(&c, docs, (size_t)nfiles, source, &all, &errs, &e);
     for (int k = 0; docs && k < nfiles; k++) csv_free(docs[k]);
     free(docs);
@@ -125,7 +125,7 @@ static int do_generate(store *s, long n, long seed, const char *asof, const char
     ics_err e = {0};
     if (asof && tz_parse_date(asof, &day, &e))
         return cli_usage_error("waitlist", "--as-of: %s", e.msg);
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     app_waitlist_synth syn;
     int rc = app_waitlist_generate(&c, (size_t)n, (uint64_t)seed, day, sess_out != NULL, (int)days,
                                    cap, &syn, &e);
@@ -243,7 +243,7 @@ static int do_allocate(store *s, const char *asof, const long *num, double max_k
     }
     app_waitlist_opts o;
     ics_err e = {0};
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     int rc = app_waitlist_allocate_check(&c, j, &o, &e);
     json_decref(j);
     if (rc) return cli_usage_error("waitlist", "%s", e.msg);
@@ -279,7 +279,7 @@ static int do_equity(store *s, long run, const char *by, const char *asof, const
     if (asof && tz_parse_date(asof, &day, &e))
         return cli_usage_error("waitlist", "--as-of: %s", e.msg);
     json_t *eq;
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     int rc = app_waitlist_equity(&c, run, by, day, &eq, &e);
     if (rc) return cli_fail("waitlist", &e);
     if (fmt && !strcmp(fmt, "json")) {
@@ -317,7 +317,7 @@ static int do_show(store *s, const store_waitlist_filter *f, long run, long limi
 {
     ics_err e = {0};
     json_t *out;
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     int rc = run ? app_waitlist_results(&c, run, f->trust, limit, offset, &out, &e)
                  : app_waitlist_entry_list(&c, f, today(), limit, offset, &out, &e);
     if (rc) return cli_fail("waitlist", &e);
@@ -365,7 +365,7 @@ static int do_runs(store *s, long limit, const char *fmt)
     if (limit > 1000) return cli_usage_error("waitlist", "runs: --limit must be at most 1000");
     ics_err e = {0};
     json_t *rows;
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     if (app_waitlist_run_list(&c, limit, 0, &rows, &e)) return cli_fail("waitlist", &e);
     if (fmt && !strcmp(fmt, "json")) {
         print_json(rows);

@@ -74,7 +74,10 @@ static int cmd_help(int argc, char **argv)
     printf("\nglobal options (before the command):\n"
            "  --data DIR  the reference data folder (else $ICSFLOW_DATA, ../share/icsflow/data\n"
            "              beside the program, or ./data)\n"
-           "  --web DIR   the dashboard folder, found the same way\n");
+           "  --web DIR   the dashboard folder, found the same way\n"
+           "  --ics CODE  the ICS that listing and reporting commands answer for (default\n"
+           "              QRV, North West London; all: every ICS where a list allows it);\n"
+           "              also taken among a command's options\n");
     printf("\n'icsflow COMMAND --help' shows a command's options.\n");
     return 0;
 }
@@ -82,9 +85,12 @@ static int cmd_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
     const char *data = NULL, *web = NULL;
-    while (argc > 2 && (strcmp(argv[1], "--data") == 0 || strcmp(argv[1], "--web") == 0)) {
+    while (argc > 2 && (strcmp(argv[1], "--data") == 0 || strcmp(argv[1], "--web") == 0 ||
+                        strcmp(argv[1], "--ics") == 0)) {
         if (strcmp(argv[1], "--data") == 0)
             data = argv[2];
+        else if (strcmp(argv[1], "--ics") == 0)
+            cli_set_ics(argv[2]);
         else
             web = argv[2];
         argv[2] = argv[0];
@@ -93,6 +99,10 @@ int main(int argc, char **argv)
     }
     if (argc > 1 && (strcmp(argv[1], "--data") == 0 || strcmp(argv[1], "--web") == 0)) {
         fprintf(stderr, "icsflow: %s needs a folder\n", argv[1]);
+        return 2;
+    }
+    if (argc > 1 && strcmp(argv[1], "--ics") == 0) {
+        fprintf(stderr, "icsflow: --ics needs an ICS code (e.g. QRV)\n");
         return 2;
     }
     cli_set_dirs(data, web);

@@ -19,7 +19,7 @@ static const char *or_dash(const json_t *row, const char *k)
 int cli_user_tokens(store *s, const char *action, const char *name, const char *expires,
                     const char *label, const char *id_text, const char *rotate, ics_err *e)
 {
-    app_ctx c = app_ctx_cli(s, tz_now());
+    app_ctx c = cli_ctx(s);
     int64_t ttl = 0, id = 0;
     if (expires && app_ttl_parse(expires, &ttl, e)) return ICS_EINVAL;
     const char *idv = rotate ? rotate : id_text;

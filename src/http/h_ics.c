@@ -1,6 +1,6 @@
 /* h_ics.c - the ICS API: the ICSs a caller may see (for the dashboard's
  * switcher), one ICS with its places and organisations, granting an ICS to
- * a user, and an ICS's cross-boundary setting. */
+ * a user (and take it back), and an ICS's cross-boundary setting. */
 #include <string.h>
 
 #include "app/ics.h"
@@ -49,6 +49,15 @@ static int grant(http_req *rq, http_resp *rs)
         json_pack("{sssssb}", "ics", rq->params[0], "user", rq->params[1], "added", added));
 }
 
+static int revoke(http_req *rq, http_resp *rs)
+{
+    ics_err e = {0};
+    app_ctx c = http_app(rq);
+    if (app_ics_revoke(&c, rq->params[1], rq->params[0], &e)) return http_error(rs, &e);
+    return http_json(
+        rs, 200, json_pack("{sssssb}", "ics", rq->params[0], "user", rq->params[1], "granted", 0));
+}
+
 const http_route http_routes_ics[] = {
     {"GET", "/api/v1/ics", 0, list, "The ICSs the caller may see", &APP_ICS_READ},
     {"GET", "/api/v1/ics/{code}", 0, get, "One ICS with its places and organisations",
@@ -57,4 +66,6 @@ const http_route http_routes_ics[] = {
      "Allow or forbid bed referrals and mutual aid across this ICS's boundary", &APP_ICS_SETTINGS},
     {"PUT", "/api/v1/ics/{code}/users/{name}", 0, grant, "Grant this ICS to a user",
      &APP_ICS_GRANT},
+    {"DELETE", "/api/v1/ics/{code}/users/{name}", 0, revoke, "Take a granted ICS back from a user",
+     &APP_ICS_REVOKE},
     {NULL, NULL, 0, NULL, NULL, NULL}};

@@ -32,6 +32,7 @@
 
 #include "app/auth.h"
 #include "app/hub.h"
+#include "app/ics.h"
 #include "app/live.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -55,6 +56,9 @@ struct http_stream {
     int64_t after;  /* the resume point asked for (-1: from now) */
     char name[64], role[24], org[16];
     unsigned role_bit;
+    /* the ICSs whose events it receives (",QRV,QM7,", "*": every ICS),
+     * taken afresh with the role when the token is checked again */
+    char ics[APP_ICS_MAX * (STORE_ICS_CODE + 1) + 2];
     char token[128];  /* re-checked every heartbeat interval */
     time_t authed_at; /* when it last was */
     struct http_stream *next;
@@ -106,6 +110,12 @@ http_stream *http_stream_new(const app_ctx *c, int64_t after, const char *token)
     snprintf(s->role, sizeof s->role, "%s", c->who.role ? c->who.role : "");
     snprintf(s->org, sizeof s->org, "%s", c->who.org ? c->who.org : "");
     s->role_bit = c->who.role_bit;
+    app_ctx vc = *c;
+    ics_err e = {0};
+    if (app_ics_visible_text(&vc, s->ics, sizeof s->ics, &e)) {
+        ics_log("error", "event stream of %s: its ICSs cannot be read: %s", s->name, e.msg);
+        s->ics[0] = '\0'; /* delivers nothing until the next check */
+    }
     snprintf(s->token, sizeof s->token, "%s", token ? token : "");
     s->last_write = s->authed_at = time(NULL);
     return s;
@@ -270,9 +280,10 @@ static char *sse_text(json_t *row, size_t *n)
 
 static int visible(const http_stream *s, json_t *row)
 {
-    app_ctx c = {NULL, {s->name, s->role, s->role_bit, s->org, "api"}, 0, 0, NULL};
+    app_ctx c = {NULL, {s->name, s->role, s->role_bit, s->org, "api"}, 0, 0, NULL, ""};
     return app_event_visible(&c, json_string_value(json_object_get(row, "type")),
-                             json_string_value(json_object_get(row, "orgs")));
+                             json_string_value(json_object_get(row, "orgs")),
+                             json_string_value(json_object_get(row, "ics")), s->ics);
 }
 
 /* Offer one event to a stream: appended when visible. -1 when it is
@@ -429,6 +440,15 @@ static void recheck(store *db, http_stream *s, time_t now)
     auth_user u;
     ics_err e = {0};
     int rc = app_auth_token(db, s->token, &u, &e);
+    char ics[sizeof s->ics];
+    if (!rc) {
+        app_ctx c = app_ctx_user(db, &u, "api", 0);
+        ics_err ie = {0};
+        if (app_ics_visible_text(&c, ics, sizeof ics, &ie)) {
+            ics_log("warn", "event stream of %s: its ICSs cannot be read: %s", s->name, ie.msg);
+            snprintf(ics, sizeof ics, "%s", s->ics); /* kept until the next check */
+        }
+    }
     pthread_mutex_lock(&s->mu);
     if (rc == ICS_EAUTH && !s->ending && !s->closed && !s->dead) {
         char t[600];
@@ -445,6 +465,7 @@ static void recheck(store *db, http_stream *s, time_t now)
         snprintf(s->role, sizeof s->role, "%s", u.role);
         snprintf(s->org, sizeof s->org, "%s", u.org);
         s->role_bit = u.role_bit;
+        memcpy(s->ics, ics, sizeof s->ics);
     }
     pthread_mutex_unlock(&s->mu);
 }

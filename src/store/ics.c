@@ -36,6 +36,12 @@ const store_migration store_schema_ics[] = {
      " WHERE EXISTS (SELECT 1 FROM seed_steps WHERE step = 'directory')"
      " ON CONFLICT (step) DO NOTHING;",
      NULL},
+    /* Each audit record belongs to the ICS of what it is about; everything
+     * recorded before was North West London's. */
+    {"ics", 3,
+     "ALTER TABLE audit ADD COLUMN ics TEXT NOT NULL DEFAULT 'QRV';"
+     "CREATE INDEX audit_ics ON audit(ics, id);",
+     NULL},
     {NULL, 0, NULL, NULL}};
 
 /* The directory's cached copies must see a change of membership too. */
@@ -190,6 +196,21 @@ int store_ics_grant(store *s, const char *user, const char *code, const char *by
         p, e);
     json_decref(p);
     *added = rc == 0;
+    return rc;
+}
+
+int store_ics_ungrant(store *s, const char *user, const char *code, int *removed, ics_err *e)
+{
+    json_t *p = json_pack("[ss]", user, code);
+    int64_t have = 0;
+    int rc = store_query_int(
+        s, "SELECT COUNT(*) FROM user_ics WHERE user_name = ? AND ics_code = ?", p, 0, &have, e);
+    *removed = 0;
+    if (!rc && have)
+        rc =
+            store_exec_params(s, "DELETE FROM user_ics WHERE user_name = ? AND ics_code = ?", p, e);
+    json_decref(p);
+    *removed = !rc && have;
     return rc;
 }
 

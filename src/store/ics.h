@@ -41,6 +41,8 @@ int store_ics_user_active(store *s, const char *user, int *yes, ics_err *e);
 /* Grant (idempotent: *added 0 when the user had it already). */
 int store_ics_grant(store *s, const char *user, const char *code, const char *by, int64_t at,
                     int *added, ics_err *e);
+/* Take a grant back (*removed 0 when the user did not hold it). */
+int store_ics_ungrant(store *s, const char *user, const char *code, int *removed, ics_err *e);
 /* Create or rename an ICS. */
 int store_ics_upsert(store *s, const char *code, const char *name, ics_err *e);
 /* Whether bed referrals and mutual aid may cross this ICS's boundary. */

@@ -1,6 +1,7 @@
 /* query.c - convenience queries over the prepared-statement interface:
  * JSON parameters in, JSON rows out, and the audit record. Backend-neutral:
  * it uses only store.h. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,12 +93,13 @@ int store_query_int(store *s, const char *sql, json_t *params, int64_t def, int6
 
 int store_audit(store *s, int64_t at, const char *actor, const char *action,
                 const char *object_type, const char *object_id, const json_t *before,
-                const json_t *after, ics_err *e)
+                const json_t *after, const char *ics, ics_err *e)
 {
+    assert(ics && *ics);
     store_stmt *st;
     int rc = store_prepare(s,
                            "INSERT INTO audit (at, actor, action, object_type, object_id, "
-                           "before_json, after_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           "before_json, after_json, ics) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                            &st, e);
     if (rc) return rc;
     store_bind_int(st, 1, at);
@@ -109,6 +111,7 @@ int store_audit(store *s, int64_t at, const char *actor, const char *action,
     char *a = after ? json_dumps(after, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
     store_bind_text(st, 6, b);
     store_bind_text(st, 7, a);
+    store_bind_text(st, 8, ics);
     rc = store_step(st, e);
     free(b);
     free(a);
@@ -116,17 +119,19 @@ int store_audit(store *s, int64_t at, const char *actor, const char *action,
     return rc < 0 ? rc : 0;
 }
 
-int store_audit_list(store *s, const char *type, const char *id, const char *actor, int64_t limit,
-                     int64_t offset, json_t **rows, ics_err *e)
+int store_audit_list(store *s, const char *type, const char *id, const char *actor, const char *ics,
+                     int64_t limit, int64_t offset, json_t **rows, ics_err *e)
 {
-    json_t *p =
-        json_pack("[ssssssII]", type ? type : "", type ? type : "", id ? id : "", id ? id : "",
-                  actor ? actor : "", actor ? actor : "", (json_int_t)limit, (json_int_t)offset);
+    json_t *p = json_pack("[ssssssssII]", type ? type : "", type ? type : "", id ? id : "",
+                          id ? id : "", actor ? actor : "", actor ? actor : "", ics ? ics : "",
+                          ics ? ics : "", (json_int_t)limit, (json_int_t)offset);
     int rc = store_query_json(s,
                               "SELECT id, at, actor, action, object_type, object_id, "
-                              "before_json, after_json FROM audit "
+                              "before_json, after_json, ics FROM audit "
                               "WHERE (? = '' OR object_type = ?) AND (? = '' OR object_id = ?) "
-                              "AND (? = '' OR actor = ?) ORDER BY id DESC LIMIT ? OFFSET ?",
+                              "AND (? = '' OR actor = ?) "
+                              "AND (? = '' OR instr(?, ',' || ics || ',') > 0) "
+                              "ORDER BY id DESC LIMIT ? OFFSET ?",
                               p, rows, e);
     json_decref(p);
     return rc;

@@ -122,14 +122,15 @@ int store_query_int(store *s, const char *sql, json_t *params, int64_t def, int6
 /* Record a write in the audit table at instant at (seconds since the
  * epoch), inside the caller's transaction.
  * actor is the user's name (or "cli:<login>"); before/after may be NULL and
- * are not stolen. */
+ * are not stolen; ics is the code of the ICS the record belongs to. */
 int store_audit(store *s, int64_t at, const char *actor, const char *action,
                 const char *object_type, const char *object_id, const json_t *before,
-                const json_t *after, ics_err *e);
+                const json_t *after, const char *ics, ics_err *e);
 
-/* The audit log, newest first; NULL filters match everything. */
+/* The audit log, newest first; NULL filters match everything. ics: the
+ * ICSs to show as ",QRV,QM7," (NULL: every ICS). */
 int store_audit_list(store *s, const char *object_type, const char *object_id, const char *actor,
-                     int64_t limit, int64_t offset, json_t **rows, ics_err *e);
+                     const char *ics, int64_t limit, int64_t offset, json_t **rows, ics_err *e);
 
 /* Schema steps this program knows that the database has not applied (a
  * server that opened the database before a step was removed, or a failed

@@ -1,6 +1,7 @@
 /* test_live.c - who receives a change event (app_event_visible: the role
  * must be one that may read the object, an organisation-bound role must be
- * a party) and the hub's wake-up (no wake is lost between two waits). */
+ * a party, the event's ICS one they may see) and the hub's wake-up (no wake is lost between two
+ * waits). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +15,7 @@
 
 static app_ctx who(const char *role, unsigned bit, const char *org)
 {
-    app_ctx c = {NULL, {"t", role, bit, org, "api"}, 0, 0, NULL};
+    app_ctx c = {NULL, {"t", role, bit, org, "api"}, 0, 0, NULL, ""};
     return c;
 }
 
@@ -24,9 +25,9 @@ static void test_bed_status_goes_to_board_roles_only(void **s)
     app_ctx coord = who("coordinator", ROLE_COORDINATOR, "QRV");
     app_ctx clin = who("clinician", ROLE_CLINICIAN, "R1K");
     app_ctx ops = who("trust_ops", ROLE_TRUST_OPS, "R1K");
-    assert_int_equal(app_event_visible(&coord, "bed.status", ",R1K,"), 1);
-    assert_int_equal(app_event_visible(&clin, "bed.status", ",R1K,"), 0);
-    assert_int_equal(app_event_visible(&ops, "bed.status", ",R1K,"), 0);
+    assert_int_equal(app_event_visible(&coord, "bed.status", ",R1K,", "QRV", ",QRV,"), 1);
+    assert_int_equal(app_event_visible(&clin, "bed.status", ",R1K,", "QRV", ",QRV,"), 0);
+    assert_int_equal(app_event_visible(&ops, "bed.status", ",R1K,", "QRV", ",QRV,"), 0);
 }
 
 static void test_org_bound_roles_need_to_be_a_party(void **s)
@@ -34,11 +35,14 @@ static void test_org_bound_roles_need_to_be_a_party(void **s)
     (void)s;
     app_ctx ryj = who("clinician", ROLE_CLINICIAN, "RYJ");
     app_ctx site = who("clinician", ROLE_CLINICIAN, "RYJ01");
-    assert_int_equal(app_event_visible(&ryj, "referral.created", ",RRU,RYJ,"), 1);
-    assert_int_equal(app_event_visible(&ryj, "referral.created", ",RRU,RV3,"), 0);
-    assert_int_equal(app_event_visible(&ryj, "directory.changed", ",RYJ01,"), 1); /* its site */
-    assert_int_equal(app_event_visible(&site, "directory.changed", ",RYJ,"), 0); /* not its trust */
-    assert_int_equal(app_event_visible(&ryj, "directory.changed", NULL), 1);     /* ICS-wide */
+    assert_int_equal(app_event_visible(&ryj, "referral.created", ",RRU,RYJ,", "QRV", ",QRV,"), 1);
+    assert_int_equal(app_event_visible(&ryj, "referral.created", ",RRU,RV3,", "QRV", ",QRV,"), 0);
+    assert_int_equal(app_event_visible(&ryj, "directory.changed", ",RYJ01,", "QRV", ",QRV,"),
+                     1); /* its site */
+    assert_int_equal(app_event_visible(&site, "directory.changed", ",RYJ,", "QRV", ",QRV,"),
+                     0); /* not its trust */
+    assert_int_equal(app_event_visible(&ryj, "directory.changed", NULL, "QRV", ",QRV,"),
+                     1); /* ICS-wide */
 }
 
 static void test_bed_referral_events_reach_the_referrer_only(void **s)
@@ -46,8 +50,10 @@ static void test_bed_referral_events_reach_the_referrer_only(void **s)
     (void)s;
     app_ctx referrer = who("clinician", ROLE_CLINICIAN, "RYJ");
     app_ctx unit = who("clinician", ROLE_CLINICIAN, "RV3");
-    assert_int_equal(app_event_visible(&referrer, "bed_referral.offered", ",RYJ,RV3,"), 1);
-    assert_int_equal(app_event_visible(&unit, "bed_referral.offered", ",RYJ,RV3,"), 0);
+    assert_int_equal(
+        app_event_visible(&referrer, "bed_referral.offered", ",RYJ,RV3,", "QRV", ",QRV,"), 1);
+    assert_int_equal(app_event_visible(&unit, "bed_referral.offered", ",RYJ,RV3,", "QRV", ",QRV,"),
+                     0);
 }
 
 static void test_admin_only_and_unknown_types(void **s)
@@ -55,11 +61,26 @@ static void test_admin_only_and_unknown_types(void **s)
     (void)s;
     app_ctx admin = who("admin", ROLE_ADMIN, "QRV");
     app_ctx coord = who("coordinator", ROLE_COORDINATOR, "QRV");
-    assert_int_equal(app_event_visible(&coord, "user.added", ",QRV,"), 0);
-    assert_int_equal(app_event_visible(&coord, "job.finished", NULL), 0);
-    assert_int_equal(app_event_visible(&coord, "something.new", NULL), 0);
-    assert_int_equal(app_event_visible(&admin, "something.new", NULL), 1);
-    assert_int_equal(app_event_visible(&admin, NULL, NULL), 0);
+    assert_int_equal(app_event_visible(&coord, "user.added", ",QRV,", "QRV", ",QRV,"), 0);
+    assert_int_equal(app_event_visible(&coord, "job.finished", NULL, "QRV", ",QRV,"), 0);
+    assert_int_equal(app_event_visible(&coord, "something.new", NULL, "QRV", ",QRV,"), 0);
+    assert_int_equal(app_event_visible(&admin, "something.new", NULL, "QRV", ",QRV,"), 1);
+    assert_int_equal(app_event_visible(&admin, NULL, NULL, "QRV", ",QRV,"), 0);
+}
+
+static void test_events_of_an_unseen_ics_are_not_delivered(void **s)
+{
+    (void)s;
+    app_ctx coord = who("coordinator", ROLE_COORDINATOR, "QRV");
+    app_ctx admin = who("admin", ROLE_ADMIN, "");
+    assert_int_equal(app_event_visible(&coord, "bed.status", NULL, "QM7", ",QRV,"), 0);
+    assert_int_equal(app_event_visible(&coord, "bed.status", NULL, "QM7", ",QRV,QM7,"), 1);
+    /* a code that is only part of a visible one is not it */
+    assert_int_equal(app_event_visible(&coord, "bed.status", NULL, "QM", ",QRV,QM7,"), 0);
+    assert_int_equal(app_event_visible(&coord, "bed.status", NULL, "M7", ",QRV,QM7,"), 0);
+    assert_int_equal(app_event_visible(&admin, "bed.status", NULL, "QWE", "*"), 1);
+    assert_int_equal(app_event_visible(&admin, "bed.status", NULL, NULL, "*"), 0);
+    assert_int_equal(app_event_visible(&admin, "bed.status", NULL, "QRV", NULL), 0);
 }
 
 static void *waker(void *arg)
@@ -93,6 +114,7 @@ int main(void)
         cmocka_unit_test(test_org_bound_roles_need_to_be_a_party),
         cmocka_unit_test(test_bed_referral_events_reach_the_referrer_only),
         cmocka_unit_test(test_admin_only_and_unknown_types),
+        cmocka_unit_test(test_events_of_an_unseen_ics_are_not_delivered),
         cmocka_unit_test(test_hub_wakes_a_waiter_and_loses_no_wake),
     };
     return cmocka_run_group_tests_name("live", tests, NULL, NULL);

@@ -224,7 +224,8 @@ static void test_query_json_and_audit(void **st)
     ics_err e = {0};
     json_t *after = json_pack("{si}", "x", 1);
     assert_int_equal(
-        store_audit(s, tz_now(), "tester", "thing.create", "thing", "7", NULL, after, &e), 0);
+        store_audit(s, tz_now(), "tester", "thing.create", "thing", "7", NULL, after, "QRV", &e),
+        0);
     json_decref(after);
     json_t *row = NULL;
     assert_int_equal(
