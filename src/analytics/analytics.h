@@ -197,6 +197,11 @@ typedef struct analytics_chart_text {
     const char *ylabel;
 } analytics_chart_text;
 
+/* What a funnel's horizontal axis plots, in words for an axis title or a
+ * column heading: the population at risk for a rate, the expected events
+ * for a ratio, the cases for a proportion. */
+const char *analytics_funnel_xlabel(const analytics_funnel *f);
+
 /* A board-paper SVG of the funnel: axes with ticks and labels, both control
  * limits, the baseline, points coloured by flag and labelled by name. */
 int analytics_funnel_svg(const analytics_funnel *f, const analytics_chart_text *t, sb *out,

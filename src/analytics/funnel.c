@@ -2,6 +2,7 @@
  * for proportions, ratios (O/E) and rates, each area's significance flag,
  * and the SVG a board paper shows. Methods follow OHID Fingertips
  * (PHEindicatormethods: phe_funnels, phe_funnel_significance). */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,6 +354,19 @@ static void polyline(sb *b, const chart_frame *fr, const analytics_funnel_line *
         sb_printf(b, "%.1f,%.1f ", chart_px(fr, l->x[j]), py);
     }
     sb_puts(b, "\"/>\n");
+}
+
+const char *analytics_funnel_xlabel(const analytics_funnel *f)
+{
+    assert(f);
+    switch (f->kind) {
+    case ANALYTICS_FUNNEL_PROPORTION:
+        return "Cases (the proportion's denominator)";
+    case ANALYTICS_FUNNEL_RATIO:
+        return "Expected events (ICS rates applied to the area's population)";
+    default:
+        return "Population at risk (person-years)";
+    }
 }
 
 int analytics_funnel_svg(const analytics_funnel *f, const analytics_chart_text *t, sb *b,

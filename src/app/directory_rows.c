@@ -35,16 +35,21 @@ static int row_rules(const dir_collection *c, char (*v)[256], ics_err *e)
 }
 
 /* Validate the raw values in place (normalising them), check references,
- * then upsert. Messages name the column; the caller adds file and line. */
+ * then upsert. Every problem of the row is collected into one message, each
+ * naming its column ("column 'lat': ...; column 'kind': ..."), so a form can
+ * show each beside its field; the caller adds file and line. */
 static int upsert_values(store *s, const dir_collection *c, char (*v)[256], ics_err *e)
 {
     int n = directory_ncols(c);
+    problems p;
+    problems_init(&p);
     for (int i = 0; i < n; i++) {
         const dir_column *col = &c->cols[i];
         char norm[256];
-        if (directory_value_check(col, v[i], norm, e)) {
-            ics_err_prefix(e, "column '%s': ", col->name);
-            return ICS_EINVAL;
+        ics_err ce = {0};
+        if (directory_value_check(col, v[i], norm, &ce)) {
+            problems_add(&p, "column '%s': %s", col->name, ce.msg);
+            continue;
         }
         strcpy(v[i], norm);
         if (!col->ref || !*norm) continue;
@@ -52,13 +57,20 @@ static int upsert_values(store *s, const dir_collection *c, char (*v)[256], ics_
         strcpy(work, norm);
         for (char *t = strtok_r(work, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
             int have = store_dir_ref_exists(s, col->ref, t, e);
-            if (have < 0) return have;
+            if (have < 0) {
+                ics_err ignore = {0};
+                problems_done(&p, &ignore);
+                return have;
+            }
             if (!have)
-                return ics_err_set(e, ICS_EINVAL, "column '%s': no %s with %s '%s'", col->name,
-                                   col->ref, ref_key(col->ref), t);
+                problems_add(&p, "column '%s': no %s with %s '%s'", col->name, col->ref,
+                             ref_key(col->ref), t);
         }
     }
-    if (row_rules(c, v, e)) return ICS_EINVAL;
+    ics_err re = {0};
+    if (p.n == 0 && row_rules(c, v, &re)) problems_add(&p, "%s", re.msg);
+    int rc = problems_done(&p, e);
+    if (rc) return rc;
     return store_dir_upsert_row(s, c, (const char(*)[256])v, e);
 }
 

@@ -348,9 +348,7 @@ static int funnel_cmd(int argc, char **argv)
         fprintf(stderr, "icsflow %s: no area has a value to plot\n", cmd);
         return 2;
     }
-    const char *xl = f->kind == ANALYTICS_FUNNEL_PROPORTION ? "Denominator (sample size)"
-                     : f->kind == ANALYTICS_FUNNEL_RATIO    ? "Expected events"
-                                                            : "Population (per year)";
+    const char *xl = analytics_funnel_xlabel(f);
     if (svg) rc = svg_write(cmd, svg, f, r, xl);
     if (!rc && !strcmp(format, "json")) {
         rc = write_json(cmd, out, json_object_get(r, "funnel"));
@@ -359,8 +357,11 @@ static int funnel_cmd(int argc, char **argv)
         sb_init(&b);
         sb_printf(&b, "%s: overall %.2f; 95%% and 99.8%% control limits by OHID's method\n",
                   str(r, "label"), f->baseline);
+        /* the axes of the plot, named: x across, the value up */
+        sb_printf(&b, "x axis: %s; y axis: %s\n", xl, str(r, "label"));
+        sb_printf(&b, "  %-26s %14s  %10s  %s\n", "area", "x", "value", "funnel flag");
         for (size_t i = 0; i < f->npoints; i++)
-            sb_printf(&b, "  %-26s x %12.1f  value %10.2f  %s\n", f->points[i].name, f->points[i].x,
+            sb_printf(&b, "  %-26s %14.1f  %10.2f  %s\n", f->points[i].name, f->points[i].x,
                       f->points[i].value, analytics_sig_name(f->points[i].sig));
         if (svg) sb_printf(&b, "funnel plot written to %s\n", svg);
         rc = write_text(cmd, out, b.buf);
@@ -404,7 +405,7 @@ static int variation_cmd(int argc, char **argv)
     if (!rc && svg) rc = app_analytics_rates(&c, dataset, STORE_AN_DSR, &r, &f, &e);
     store_close(s);
     if (rc) return cli_fail(cmd, &e);
-    if (svg && f) rc = svg_write(cmd, svg, f, r, "Population (per year)");
+    if (svg && f) rc = svg_write(cmd, svg, f, r, analytics_funnel_xlabel(f));
     analytics_funnel_free(f);
     json_decref(r);
     if (!rc && !strcmp(format, "json")) {

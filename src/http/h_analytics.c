@@ -143,7 +143,7 @@ static int funnel(http_req *rq, http_resp *rs)
              json_string_value(json_object_get(meta, "period")),
              synthetic ? " - SYNTHETIC data, not NHS figures" : "");
     analytics_chart_text t = {json_string_value(json_object_get(out, "label")), sub,
-                              st == STORE_AN_ISR ? "Expected events" : "Population (per year)",
+                              analytics_funnel_xlabel(f),
                               json_string_value(json_object_get(out, "label"))};
     sb b;
     sb_init(&b);

@@ -94,7 +94,7 @@ int http_error(http_resp *rs, const ics_err *e);
 int http_status_of(int code);
 /* A 400/422 problem+json without an "errors" member gets one: each problem
  * of its "a; b; c" detail as {"field", "detail"} when it names an input
- * field (a key of the body, a query parameter, "missing field 'x'" or a
+ * field (a key of the body, a query parameter, "missing field 'x'", "column 'x'" or a
  * leading "x:" / "x must" / "x is"), else {"detail"}; so a form can show
  * each message beside its field. Called once by the server. */
 void http_problem_fields(http_req *rq, http_resp *rs);

@@ -205,7 +205,8 @@ app_ctx http_app(http_req *rq)
  * member ("rows[3].age", "fields.ed_4h_pct") names its top-level field. */
 static void field_of(http_req *rq, const char *item, char *out, size_t cap)
 {
-    static const char *const quoted[] = {"missing field '", "unknown field '", "field '"};
+    static const char *const quoted[] = {"missing field '", "unknown field '", "field '",
+                                         "column '"};
     static const char *const verbs[] = {":",        " is ",  " must ", " '",     " should ",
                                         " cannot ", " has ", " may ",  " needs "};
     static const char *const stop[] = {"the", "this", "that", "it",    "there", "a",    "an",

@@ -127,7 +127,7 @@ await check('the admin signs in and sees every view and their name and role', pa
   await page.getByLabel('Access token').fill(TOK.admin);
   await page.keyboard.press('Enter'); // keyboard submit
   await page.locator('#nav a').first().waitFor({ timeout: WAIT });
-  assert.deepEqual(await navNames(page), ['System', 'Beds', 'Find a service', 'Waiting list', 'Analytics', 'Board', 'Admin']);
+  assert.deepEqual(await navNames(page), ['System', 'Beds', 'Find a service', 'Waiting list', 'Analytics', 'Board', 'Admin', 'Directory']);
   assert.match(await page.locator('#who-name').textContent(), /e2e-admin · ICS administrator · QRV/);
   assert.equal(await page.evaluate(() => sessionStorage.getItem('icsflow.token')), TOK.admin);
 });

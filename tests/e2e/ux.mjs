@@ -246,6 +246,55 @@ await check('a chart downloads as PNG, as SVG drawn from its data, and its data 
   await shot(page, 'analytics-1440');
 });
 
+await check('funnel: the legend shows each flag in its points\' colour, and every point is named on the chart and on hover', page, async () => {
+  const info = await page.evaluate(() => {
+    const canvas = document.querySelector('.funnel canvas');
+    const c = window.Chart.getChart(canvas);
+    const items = c.legend.legendItems.map((i) => ({ text: i.text, fill: i.fillStyle, idx: i.datasetIndex }));
+    const sets = c.data.datasets.map((d) => ({ label: d.label, colour: d.backgroundColor, names: (d.data || []).map((p) => p.name).filter(Boolean) }));
+    return { items, sets, show: c.options.plugins.pointNames.show };
+  });
+  const pointSets = info.sets.filter((d) => d.names.length);
+  assert.equal(pointSets.reduce((n, d) => n + d.names.length, 0), 8, 'eight boroughs plotted');
+  for (const d of pointSets) {
+    const item = info.items.find((i) => i.text === d.label);
+    assert.ok(item, `legend has '${d.label}'`);
+    assert.equal(item.fill, d.colour, `legend colour of '${d.label}'`);
+    assert.equal(typeof d.colour, 'string', 'one colour per series');
+  }
+  assert.ok(info.items.some((i) => i.text === '95% limits') && info.items.some((i) => i.text === '99.8% limits'));
+  assert.equal(info.show, true);
+  // hover over the first borough: its name and value in the tooltip
+  const box = await page.locator('.funnel canvas').boundingBox();
+  const pt = await page.evaluate(() => {
+    const c = window.Chart.getChart(document.querySelector('.funnel canvas'));
+    const el = c.getDatasetMeta(0).data[0];
+    return { x: el.x, y: el.y, name: c.data.datasets[0].data[0].name };
+  });
+  await page.mouse.move(box.x + pt.x, box.y + pt.y);
+  await page.waitForFunction(() => window.Chart.getChart(document.querySelector('.funnel canvas')).tooltip.getActiveElements().length > 0, null, { timeout: WAIT });
+  const tip = await page.evaluate(() => window.Chart.getChart(document.querySelector('.funnel canvas')).tooltip.body.map((b) => b.lines.join(' ')).join(' '));
+  assert.ok(tip.startsWith(`${pt.name}: `), tip);
+  await page.locator('.funnel').screenshot({ path: join(OUT, 'ux-funnel.png') });
+});
+
+await check('the CLI funnel names what each axis plots', null, async () => {
+  const { execFileSync } = await import('node:child_process');
+  const out = execFileSync(process.env.ICS_BIN, ['analyse', 'funnel', '--db', process.env.ICS_DB], { encoding: 'utf8' });
+  assert.match(out, /^x axis: Population at risk \(person-years\); y axis: Directly standardised rate per 100,000/m);
+  assert.match(out, /^  area +x +value +funnel flag$/m);
+});
+
+await check('the bed review headline states its assumption and counts the real beds and units', page, async () => {
+  const head = page.locator('#review-headline');
+  await head.waitFor({ timeout: WAIT });
+  const beds = Number(sql('SELECT SUM(beds) FROM units'));
+  const units = Number(sql('SELECT COUNT(*) FROM units'));
+  const text = await head.textContent();
+  assert.match(text, /^Assuming all bed types interchangeable, pooling the /);
+  assert.ok(text.includes(`the ${beds.toLocaleString('en-GB')} beds of ${units} units`), text);
+});
+
 // ---- print ----------------------------------------------------------------------------
 await check('printing a view hides navigation, buttons and downloads and keeps the content', page, async () => {
   await page.emulateMedia({ media: 'print' });
@@ -337,6 +386,121 @@ await check('#/waitlist/runs/ID compares with that allocation run', page, async 
   assert.equal(await page.locator('select[name="run"]').inputValue(), id);
   await page.locator('select[name="run"]').selectOption('');
   await page.waitForFunction(() => location.hash === '#/waitlist', null, { timeout: WAIT });
+});
+
+// ---- directory maintenance ----------------------------------------------------------------
+async function apiPost(path, token, body) {
+  const res = await fetch(`${URL}${path}`, { method: 'POST', headers: { Authorization: `Bearer ${token}`,
+    'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+const SITE = `UX${process.pid % 90 + 10}1`; // a site code of our own (two letters, three digits)
+
+await check('Directory: a new site with bad values shows the API\'s every problem beside its field, in the form\'s words', page, async () => {
+  await go(page, '#/directory/sites');
+  await page.getByRole('button', { name: 'Add to sites' }).click();
+  const form = page.getByRole('form', { name: 'Add to sites' });
+  await form.getByLabel('Site code').fill(SITE);
+  await form.getByLabel('Name').fill('UX test clinic');
+  await form.getByLabel('Organisation (ODS code)').fill('ZZZ');
+  await form.getByLabel('Postcode').fill('NOT A POSTCODE');
+  await form.getByLabel('Latitude').fill('95');
+  await form.getByLabel('Longitude').fill('-0.3');
+  await form.getByRole('button', { name: 'Add' }).click();
+  await form.locator('.field-error').first().waitFor({ timeout: WAIT });
+  const api = await apiPost('/api/v1/sites', TOK.admin, { site_code: SITE, name: 'UX test clinic', org_code: 'ZZZ',
+    kind: 'acute', postcode: 'NOT A POSTCODE', lat: 95, lon: -0.3 });
+  assert.equal(api.status, 422);
+  const fields = api.body.errors.map((e) => e.field).sort();
+  assert.deepEqual(fields, ['lat', 'org_code', 'postcode']);
+  for (const [name, lab] of [['lat', 'Latitude'], ['org_code', 'Organisation (ODS code)'], ['postcode', 'Postcode']]) {
+    const shown = (await form.locator(`.field:has([name="${name}"]) .field-error`).textContent()).trim();
+    const said = api.body.errors.find((e) => e.field === name).detail.replace(`column '${name}': `, '');
+    assert.equal(shown, `${lab}: ${said}`, `${shown} | ${lab}: ${said}`);
+  }
+  assert.equal(sql(`SELECT COUNT(*) FROM sites WHERE site_code = '${SITE}'`), '0');
+  await shot(page, 'directory-errors-1440');
+});
+
+await check('Directory: the corrected site is stored, audited once and listed', page, async () => {
+  const form = page.getByRole('form', { name: 'Add to sites' });
+  await form.getByLabel('Organisation (ODS code)').fill('RYJ');
+  await form.getByLabel('Postcode').fill('w2 1ny');
+  await form.getByLabel('Latitude').fill('51.517');
+  await form.getByRole('button', { name: 'Add' }).click();
+  await page.locator('.flash', { hasText: `(${SITE})` }).waitFor({ timeout: WAIT });
+  assert.equal(sql(`SELECT org_code || ' ' || postcode FROM sites WHERE site_code = '${SITE}'`), 'RYJ W2 1NY');
+  assert.equal(sql(`SELECT COUNT(*) FROM audit WHERE action = 'sites.create' AND object_id = '${SITE}'`), '1');
+  await page.locator(`tr[data-key="${SITE}"]`).waitFor({ timeout: WAIT });
+});
+
+await check('Directory: #/directory/sites/CODE opens that site\'s form; a change is saved with PUT', page, async () => {
+  await go(page, `#/directory/sites/${SITE}`);
+  const form = page.locator('form.dir-form');
+  await form.waitFor({ timeout: WAIT });
+  assert.equal(await form.locator('input[name="site_code"]').inputValue(), SITE);
+  assert.equal(await form.locator('input[name="site_code"]').getAttribute('readonly'), '');
+  await form.locator('input[name="name"]').fill('UX test clinic (renamed)');
+  await form.getByRole('button', { name: 'Save changes' }).click();
+  await page.locator('.flash', { hasText: 'Saved UX test clinic (renamed)' }).waitFor({ timeout: WAIT });
+  assert.equal(sql(`SELECT name FROM sites WHERE site_code = '${SITE}'`), 'UX test clinic (renamed)');
+  assert.equal(sql(`SELECT COUNT(*) FROM audit WHERE action = 'sites.update' AND object_id = '${SITE}'`), '1');
+});
+
+await check('the audit log shows the rename as a before/after of the changed field, not raw JSON', page, async () => {
+  await go(page, '#/admin');
+  await page.getByLabel('Action contains').fill('sites.update');
+  await page.getByRole('button', { name: 'Show', exact: true }).click();
+  await settled(page);
+  const row = page.locator('tr', { hasText: SITE }).filter({ has: page.locator('.diff-table') }).first();
+  await row.waitFor({ timeout: WAIT });
+  const diff = row.locator('.diff-table');
+  assert.equal((await diff.locator('caption').textContent()).replace(/, \d+ unchanged/, ''), '1 field changed');
+  assert.equal(await diff.locator('tbody tr th').textContent(), 'name');
+  assert.equal(await diff.locator('del').textContent(), 'UX test clinic');
+  assert.equal(await diff.locator('ins').textContent(), 'UX test clinic (renamed)');
+  assert.equal(await row.locator('pre').count(), 0);
+  assert.match(await row.locator('td').nth(1).textContent(), /^\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}$/);
+  await shot(page, 'audit-diff-1440');
+});
+
+await check('Directory: deleting asks once more, then removes the site', page, async () => {
+  await go(page, '#/directory/sites');
+  const row = page.locator(`tr[data-key="${SITE}"]`);
+  await row.getByRole('button', { name: `Delete ${SITE}` }).click();
+  assert.equal(sql(`SELECT COUNT(*) FROM sites WHERE site_code = '${SITE}'`), '1');
+  await row.getByRole('button', { name: `Yes, delete ${SITE}` }).click();
+  await page.locator('.flash', { hasText: `Deleted` }).waitFor({ timeout: WAIT });
+  assert.equal(sql(`SELECT COUNT(*) FROM sites WHERE site_code = '${SITE}'`), '0');
+});
+
+await check('Directory: a unit with no beds, then a bad commissioner, is refused beside that field', page, async () => {
+  await go(page, '#/directory/units');
+  await page.getByRole('button', { name: 'Add to bed units' }).click();
+  const form = page.getByRole('form', { name: 'Add to units' });
+  await form.getByLabel('Unit code').fill('U-UX-TEST');
+  await form.getByLabel('Name').fill('UX ward');
+  await form.getByLabel('Site code').fill(sql('SELECT site_code FROM units ORDER BY unit_code LIMIT 1'));
+  await form.getByLabel('Beds').fill('0');
+  await form.getByLabel('Commissioned by (ONS codes)').fill('E09000005');
+  await form.getByRole('button', { name: 'Add' }).click();
+  const beds = form.locator('.field:has([name="beds"]) .field-error');
+  await beds.waitFor({ timeout: WAIT });
+  assert.equal(await beds.textContent(), 'Beds: a unit needs at least one bed');
+  await form.getByLabel('Beds').fill('12');
+  await form.getByLabel('Name').fill('');
+  await form.getByRole('button', { name: 'Add' }).click();
+  const nameErr = form.locator('.field:has([name="name"]) .field-error');
+  await nameErr.waitFor({ timeout: WAIT });
+  assert.equal(await nameErr.textContent(), 'Name is required');
+  assert.equal(await beds.count(), 0);
+  await form.getByLabel('Name').fill('UX ward');
+  await form.getByLabel('Commissioned by (ONS codes)').fill('E09000005, E0900');
+  await form.getByRole('button', { name: 'Add' }).click();
+  const err = form.locator('.field:has([name="commissioned_by"]) .field-error');
+  await err.waitFor({ timeout: WAIT });
+  assert.match(await err.textContent(), /^Commissioned by \(ONS codes\): ONS code 'E0900' must be a letter and eight digits/);
+  assert.equal(sql("SELECT COUNT(*) FROM units WHERE unit_code = 'U-UX-TEST'"), '0');
 });
 
 await check('no script errors in the browser console', null, async () => {

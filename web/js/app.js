@@ -15,8 +15,9 @@ import waitlist from './views/waitlist.js';
 import analytics from './views/analytics.js';
 import admin from './views/admin.js';
 import board from './views/board.js';
+import directory from './views/directory.js';
 
-const VIEWS = [system, beds, find, waitlist, analytics, board, admin];
+const VIEWS = [system, beds, find, waitlist, analytics, board, admin, directory];
 
 // One render of a view at a time: a live refresh and the view's own reload
 // after an action would otherwise interleave their appends. Each view's

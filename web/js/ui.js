@@ -141,8 +141,8 @@ export function tableCsv(t) {
     for (const br of c.querySelectorAll('br')) br.replaceWith(' ');
     return c.textContent.replace(/\s+/g, ' ').trim();
   };
-  return csvLines([...t.querySelectorAll('tr')].filter((tr) => !tr.querySelector('td[colspan]'))
-    .map((tr) => [...tr.children].map(text)));
+  return csvLines([...t.querySelectorAll(':scope > thead > tr, :scope > tbody > tr')]
+    .filter((tr) => !tr.querySelector(':scope > td[colspan]')).map((tr) => [...tr.children].map(text)));
 }
 
 // A row of small download buttons under a table or chart; name() is read
@@ -413,6 +413,8 @@ export function chartSvg(c, title) {
       } else {
         const rad = Array.isArray(d.pointRadius) ? d.pointRadius[i] : d.pointRadius ?? 3;
         if (rad > 0) out.push(`<circle cx="${e.x.toFixed(1)}" cy="${e.y.toFixed(1)}" r="${rad}" fill="${col(d.pointBackgroundColor ?? fill, i)}"/>`);
+        const name = d.data?.[i]?.name;
+        if (name) out.push(`<text x="${(e.x + 9).toFixed(1)}" y="${(e.y + 4).toFixed(1)}">${esc(name)}</text>`);
       }
     });
   });
@@ -489,16 +491,22 @@ export function clearFieldErrors(form) {
 // The API's words for fields made into the form's: every field name of
 // the form in text becomes its label ("age: must be ..." -> "Age: must be ...").
 export function inFormWords(form, text, labels = {}) {
-  let out = String(text);
+  let out = String(text).replace(/(^|; )missing field '([A-Za-z0-9_]+)'/g, "$1'$2' is required")
+    .replace(/(^|; )unknown field '([A-Za-z0-9_]+)'/g, "$1'$2' is not expected here");
   const names = [...new Set([...form.elements].map((i) => i.name).filter(Boolean))].sort((a, b) => b.length - a.length);
   for (const n of names) {
     const input = form.elements.namedItem(n);
     const el = input instanceof RadioNodeList ? input[0] : input;
     const label = labels[n] || (el && labelOf(form, el));
     if (!label) continue;
-    out = out.replace(new RegExp(`(^|[^A-Za-z0-9_'])'?${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'?(?![A-Za-z0-9_])`, 'g'), `$1${label}`);
+    // Quoted ('postcode'), snake_case (date_from) or leading a problem
+    // ("beds: ..."): a name of the API; a plain word in prose stays as it is.
+    const re = n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    out = out.replace(new RegExp(`'${re}'`, 'g'), label);
+    if (n.includes('_')) out = out.replace(new RegExp(`(^|[^A-Za-z0-9_])${re}(?![A-Za-z0-9_])`, 'g'), `$1${label}`);
+    else out = out.replace(new RegExp(`(^|; )${re}(?=[: ])`, 'g'), `$1${label}`);
   }
-  return out.replace(/^(missing field|field) /, '').replace(/^unknown field /, 'unexpected ');
+  return out.replace(/(^|; )(field|column) /g, '$1');
 }
 export function showFieldErrors(form, err, labels = {}) {
   clearFieldErrors(form);

@@ -1,9 +1,38 @@
 // admin.js - the Admin view: users and their roles (list, add with a
-// one-time token, revoke) and the audit log with filters. Admin only; the
-// API refuses anyone else with 403.
+// one-time token, revoke) and the audit log with filters, each change shown
+// as a readable before/after list of the fields that changed. Admin only;
+// the API refuses anyone else with 403.
 
 import { del, get, post, qs } from '../api.js';
-import { busy, clear, errorBox, field, fmt, h, loading, panel, select, table } from '../ui.js';
+import { busy, clear, errorBox, field, fmt, h, loading, panel, select, table, when } from '../ui.js';
+
+// An audit record's change as rows: one per field that differs between
+// before and after (nested objects flattened to a.b), values in words.
+const flat = (o, pre = '', out = {}) => {
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) { out[pre || 'value'] = o; return out; }
+  for (const [k, v] of Object.entries(o)) {
+    if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length) flat(v, pre ? `${pre}.${k}` : k, out);
+    else out[pre ? `${pre}.${k}` : k] = v;
+  }
+  return out;
+};
+const shown = (v) => (v === undefined ? '' : v === null ? '(empty)' : Array.isArray(v) ? v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : x)).join(', ')
+  : typeof v === 'object' ? JSON.stringify(v) : String(v));
+export function auditDiff(before, after) {
+  const b = before ? flat(before) : {}, a = after ? flat(after) : {};
+  const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])];
+  const changed = keys.filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]));
+  const same = keys.length - changed.length;
+  const kind = !before ? 'created' : !after ? 'deleted' : 'changed';
+  return h('div', { class: 'diff' },
+    h('table', { class: 'diff-table' },
+      h('caption', {}, `${changed.length} field${changed.length === 1 ? '' : 's'} ${kind}${same && before && after ? `, ${same} unchanged` : ''}`),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Field'), before ? h('th', { scope: 'col' }, 'Before') : null,
+        after ? h('th', { scope: 'col' }, 'After') : null)),
+      h('tbody', {}, changed.map((k) => h('tr', { dataset: { field: k } }, h('th', { scope: 'row' }, k.replace(/_/g, ' ')),
+        before ? h('td', { class: 'was' }, h('del', {}, shown(b[k]))) : null,
+        after ? h('td', { class: 'now' }, h('ins', {}, shown(a[k]))) : null)))));
+}
 
 const ROLES = ['admin', 'coordinator', 'clinician', 'trust_ops', 'analyst', 'finance', 'executive'];
 
@@ -15,8 +44,8 @@ async function usersPanel(ctx) {
       { key: 'name', label: 'Name', head: true },
       { key: 'role', label: 'Role' },
       { key: 'org_code', label: 'Organisation' },
-      { key: 'created_at', label: 'Created' },
-      { key: 'revoked_at', label: 'Revoked' },
+      { key: 'created_at', label: 'Created', fmt: (v) => when(v) },
+      { key: 'revoked_at', label: 'Revoked', fmt: (v) => when(v) },
       {
         key: (u) => u, label: 'Action', fmt: (u) => (u.revoked_at ? '' :
           h('button', { type: 'button', class: 'small danger', 'aria-label': `Revoke ${u.name}`,
@@ -73,13 +102,11 @@ function auditPanel() {
       onclick: () => { offset += Number(limit.value); load(); } }, 'Older');
     return [table([
       { key: 'id', label: '#', num: true },
-      { key: 'at', label: 'When' },
+      { key: 'at', label: 'When', fmt: (v) => when(v) },
       { key: 'actor', label: 'Who' },
       { key: 'action', label: 'Action' },
       { key: (a) => `${a.object_type || ''} ${a.object_id || ''}`, label: 'Object' },
-      { key: (a) => a, label: 'Change', fmt: (a) => (a.before || a.after ? h('details', {}, h('summary', {}, 'show'),
-        a.before ? h('pre', { class: 'json' }, `before: ${JSON.stringify(a.before, null, 1)}`) : null,
-        a.after ? h('pre', { class: 'json' }, `after: ${JSON.stringify(a.after, null, 1)}`) : null) : '—') },
+      { key: (a) => a, label: 'Change', fmt: (a) => (a.before || a.after ? auditDiff(a.before, a.after) : '—') },
     ], items, { caption: `Audit records ${fmt(offset + 1)}–${fmt(offset + r.items.length)}`, empty: 'No audit records match.' }),
     h('div', { class: 'actions' }, prev, next)];
   });

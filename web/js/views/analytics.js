@@ -7,7 +7,7 @@
 // response two-hour standard by borough.
 
 import { get, post, qs } from '../api.js';
-import { busy, chart, clear, errorBox, field, fmt, h, loading, note, panel, pct, select, table } from '../ui.js';
+import { busy, chart, clear, errorBox, field, fmt, h, loading, note, num, panel, pct, select, table } from '../ui.js';
 
 const SIM = ['admin', 'coordinator', 'analyst'];
 const ALLOC_RUN = ['admin', 'analyst'];
@@ -15,28 +15,68 @@ const FLAG_COLOUR = { 'high-99.8': '#d5281b', 'high-95': '#ed8b00', within: '#00
 const money = (v) => (v === null || v === undefined ? '—' : `£${Math.round(v).toLocaleString('en-GB')}k`);
 const ci = (s) => (s ? `${fmt(s.mean, 3)} (${fmt(s.lo, 3)}–${fmt(s.hi, 3)})` : '—');
 
-function funnelChart(f, label) {
+// One series per funnel flag, so the legend's colours are the points'
+// colours; each point named on hover and, with labels on, beside it.
+const FLAGS = [['high-99.8', 'above the 99.8% limit'], ['high-95', 'above the 95% limit'], ['within', 'within the limits'],
+  ['low-95', 'below the 95% limit'], ['low-99.8', 'below the 99.8% limit']];
+const pointNames = {
+  id: 'pointNames',
+  afterDatasetsDraw(c, args, opts) {
+    if (!opts.show) return;
+    const g = c.ctx;
+    g.save();
+    g.font = '11px "DejaVu Sans", Arial, sans-serif';
+    g.fillStyle = '#212b32';
+    g.textBaseline = 'middle';
+    // Left to right; a name that would overlap one already placed moves up
+    // or down a line (the first free place), so close points stay readable.
+    const pts = [];
+    c.data.datasets.forEach((d, i) => {
+      if (!d.flag || c.getDatasetMeta(i).hidden) return;
+      c.getDatasetMeta(i).data.forEach((el, k) => { if (d.data[k]?.name) pts.push({ el, name: d.data[k].name }); });
+    });
+    pts.sort((a, b) => a.el.x - b.el.x);
+    const placed = [];
+    for (const { el, name } of pts) {
+      const w = g.measureText(name).width;
+      const right = el.x + 9 + w > c.chartArea.right;
+      const x0 = right ? el.x - 9 - w : el.x + 9;
+      const dy = [0, -13, 13, -26, 26, -39, 39].find((o) => !placed.some((p) =>
+        x0 < p.x1 && x0 + w > p.x0 && Math.abs(el.y + o - p.y) < 12)) ?? 0;
+      placed.push({ x0, x1: x0 + w, y: el.y + dy });
+      g.textAlign = 'left';
+      g.fillText(name, x0, el.y + dy);
+    }
+    g.restore();
+  },
+};
+
+function funnelChart(f, label, xlabel, labelled) {
   const line = (pts, text, colour, dash) => ({ type: 'line', label: text, data: pts.map(([x, y]) => ({ x, y })), borderColor: colour,
-    borderDash: dash, borderWidth: 1.5, pointRadius: 0, fill: false, tension: 0 });
+    backgroundColor: colour, borderDash: dash, borderWidth: 1.5, pointRadius: 0, fill: false, tension: 0, pointStyle: 'line' });
   const ys = f.points.map((p) => p.value);
   const span = Math.max(...ys.map((y) => Math.abs(y - f.baseline))) * 1.8 || f.baseline * 0.2;
+  const series = FLAGS.map(([flag, words]) => ({ flag, label: `${words}`, data: f.points.filter((p) => p.flag === flag)
+    .map((p) => ({ x: p.x, y: p.value, name: p.name, flag: p.flag })), backgroundColor: FLAG_COLOUR[flag],
+  borderColor: '#212b32', borderWidth: 1, pointRadius: 6, pointHoverRadius: 8, pointStyle: 'circle' })).filter((d) => d.data.length);
   return chart({
     type: 'scatter',
     data: { datasets: [
-      { label: 'boroughs', data: f.points.map((p) => ({ x: p.x, y: p.value, name: p.name, flag: p.flag })),
-        backgroundColor: f.points.map((p) => FLAG_COLOUR[p.flag] || '#212b32'), pointRadius: 6, pointHoverRadius: 8 },
+      ...series,
       line([[f.xmin, f.baseline], [f.xmax, f.baseline]], 'ICS rate', '#212b32', []),
       line(f.limits.upper95, '95% limits', '#ed8b00', [6, 4]),
       line(f.limits.lower95, '95% lower', '#ed8b00', [6, 4]),
       line(f.limits.upper998, '99.8% limits', '#d5281b', [2, 3]),
       line(f.limits.lower998, '99.8% lower', '#d5281b', [2, 3]),
     ] },
+    plugins: [pointNames],
     options: {
-      scales: { x: { type: 'linear', title: { display: true, text: 'population (person-years, standardised)' }, min: 0, max: f.xmax },
-        y: { title: { display: true, text: `rate per ${fmt(f.multiplier)}` }, min: f.baseline - span, max: f.baseline + span } },
+      scales: { x: { type: 'linear', title: { display: true, text: xlabel }, min: 0, max: f.xmax },
+        y: { title: { display: true, text: label.replace(/^Funnel plot of /, '') }, min: f.baseline - span, max: f.baseline + span } },
       plugins: {
-        legend: { labels: { filter: (i) => !/lower/.test(i.text) } },
-        tooltip: { callbacks: { label: (c) => (c.raw.name ? `${c.raw.name}: ${fmt(c.raw.y)} (${c.raw.flag})` : `${fmt(c.raw.y)}`) } },
+        pointNames: { show: labelled },
+        legend: { labels: { usePointStyle: true, filter: (i) => !/lower/.test(i.text) } },
+        tooltip: { callbacks: { label: (c) => (c.raw.name ? `${c.raw.name}: ${num(c.raw.y, 1)}, ${FLAGS.find(([k]) => k === c.raw.flag)?.[1] || c.raw.flag} (x ${num(c.raw.x)})` : `${num(c.raw.y, 1)}`) } },
       },
     },
   }, { label, class: 'funnel' });
@@ -45,7 +85,9 @@ function funnelChart(f, label) {
 function funnelPanel(ctx) {
   const stat = select('statistic', [['dsr', 'directly standardised rate'], ['isr', 'indirectly standardised ratio'], ['crude', 'crude rate']], ctx.stat || 'dsr');
   const dataset = select('dataset', [['nel_synthetic', 'nel_synthetic']], 'nel_synthetic');
+  const names = h('input', { type: 'checkbox', name: 'labels', checked: ctx.query?.get('labels') !== 'off' });
   const out = h('div', { class: 'out', 'aria-live': 'polite' });
+  names.addEventListener('change', () => { ctx.setQuery?.({ labels: names.checked ? '' : 'off' }); load(); });
   const load = () => loading(out, async () => {
     ctx.stat = stat.value;
     const q = qs({ dataset: dataset.value, statistic: stat.value });
@@ -53,7 +95,8 @@ function funnelPanel(ctx) {
     const ds = fun.dataset || {};
     return [
       ds.synthetic ? note(`Synthetic: ${ds.description}`, 'notice') : note(ds.description || ''),
-      funnelChart(fun.funnel, `Funnel plot of ${rates.label}`),
+      funnelChart(fun.funnel, `Funnel plot of ${rates.label}`,
+        stat.value === 'isr' ? 'expected admissions (ICS rates applied to the borough)' : 'population at risk (person-years)', names.checked),
       note('Points outside the dashed (95%) lines are worth a look; outside the dotted (99.8%) lines, the variation is unlikely to be chance.'),
       table([
         { key: 'name', label: 'Borough', head: true },
@@ -69,7 +112,9 @@ function funnelPanel(ctx) {
     ];
   }, 'Computing rates…');
   const form = h('form', { 'aria-label': 'Choose the rates', onsubmit: (e) => { e.preventDefault(); load(); } },
-    h('div', { class: 'fields' }, field('Dataset', dataset), field('Statistic', stat), h('div', { class: 'field' }, h('button', { type: 'submit', class: 'secondary' }, 'Show'))));
+    h('div', { class: 'fields' }, field('Dataset', dataset), field('Statistic', stat),
+      h('div', { class: 'field check' }, h('label', {}, names, ' Name every point')),
+      h('div', { class: 'field' }, h('button', { type: 'submit', class: 'secondary' }, 'Show'))));
   get('/api/v1/analytics/datasets').then((d) => {
     clear(dataset, d.items.map((x) => h('option', { value: x.dataset }, `${x.dataset}${x.synthetic ? ' (synthetic)' : ''}`)));
   }).catch(() => {});
@@ -150,7 +195,24 @@ function ucrPanel() {
   return panel('Urgent community response: 2-hour standard', out);
 }
 
-function simResult(run) {
+// The review's headline says the assumption it rests on and counts the
+// real beds and units of the directory it was run on.
+function reviewHeadline(run, unitNames) {
+  const r = run.result;
+  const pooled = r.policies.pooled || Object.values(r.policies)[0] || {};
+  const units = pooled.units || [];
+  const type = run.scenario?.bed_type || r.bed_type;
+  const assumption = type ? `counting ${type.replace(/_/g, ' ')} beds only` : 'all bed types interchangeable';
+  const saves = r.pooling_saves_beds;
+  const what = `the ${num(pooled.beds)} beds of ${units.length} units${units.length && units.length <= 4 ? ` (${units.map((u) => unitNames[u.code] || u.code).join(', ')})` : ''}`;
+  const text = saves === undefined || saves === null
+    ? `Assuming ${assumption}: ${what} under each policy below.`
+    : saves > 0 ? `Assuming ${assumption}, pooling ${what} across the ICS does the same job with ${num(saves)} fewer beds.`
+      : `Assuming ${assumption}, pooling ${what} across the ICS saves no beds.`;
+  return h('p', { class: saves > 0 ? 'success headline' : 'notice headline', id: 'review-headline' }, text);
+}
+
+function simResult(run, unitNames = {}) {
   const r = run.result;
   const pol = Object.entries(r.policies);
   const row = (label, key, f = ci) => ({ label, ...Object.fromEntries(pol.map(([k, v]) => [k, f(v[key])])) });
@@ -162,15 +224,15 @@ function simResult(run) {
   ];
   const units = pol[0][1].units || [];
   return [
+    reviewHeadline(run, unitNames),
     h('p', {}, `${r.scenario}: ${r.replications} replications of ${r.run_days} days after ${r.warmup_days} days warm-up, seed ${r.seed}. `,
       `Target: no more than ${pct(r.target.probability, 0)} wait over ${r.target.wait_days} days.`),
     table([{ key: 'label', label: 'Measure (mean and 95% CI)', head: true }, ...pol.map(([k]) => ({ key: k, label: k === 'pooled' ? 'Pooled (ICS-wide)' : k === 'borough' ? 'Borough-restricted' : k, num: true }))],
       rows, { caption: 'Policies compared', class: 'sim' }),
-    r.pooling_saves_beds !== undefined && r.pooling_saves_beds !== null ? h('div', { class: 'success' }, `Pooling the beds across the ICS does the same job with ${r.pooling_saves_beds} fewer beds.`) : null,
     r.erlang_check ? note(`Check: ${r.erlang_check.arrivals_per_day.toFixed(2)} referrals a day, mean stay ${r.erlang_check.mean_los.toFixed(1)} days; Erlang C says ${r.erlang_check.pooled_mmc_beds} pooled beds (${r.erlang_check.note}).`) : null,
     units.length ? chart({
       type: 'bar',
-      data: { labels: units.map((u) => u.code), datasets: pol.map(([k, v], i) => ({ label: k, data: (v.units || []).map((u) => 100 * u.occupancy.mean), backgroundColor: i ? '#41b6e6' : '#005eb8' })) },
+      data: { labels: units.map((u) => unitNames[u.code] || u.code), datasets: pol.map(([k, v], i) => ({ label: k, data: (v.units || []).map((u) => 100 * u.occupancy.mean), backgroundColor: i ? '#41b6e6' : '#005eb8' })) },
       options: { scales: { y: { min: 0, max: 100, title: { display: true, text: 'occupancy %' } } } },
     }, { label: 'Unit occupancy by policy', class: 'short' }) : null,
     (r.notes || []).length ? h('ul', { class: 'reasons' }, r.notes.map((n) => h('li', {}, n))) : null,
@@ -180,7 +242,10 @@ function simResult(run) {
 function simPanel(ctx) {
   const pick = select('sim_run', [], '');
   const out = h('div', { class: 'out', 'aria-live': 'polite' });
-  const show = () => loading(out, async () => { return simResult(await get(`/api/v1/sim/runs/${pick.value}`)); }, 'Loading the review…');
+  const show = () => loading(out, async () => {
+    const [run, units] = await Promise.all([get(`/api/v1/sim/runs/${pick.value}`), get('/api/v1/units?limit=1000').catch(() => ({ items: [] }))]);
+    return simResult(run, Object.fromEntries((units.items || []).map((u) => [u.unit_code, u.name])));
+  }, 'Loading the review…');
   const refresh = async (select) => {
     const runs = (await get('/api/v1/sim/runs?limit=50')).items;
     clear(pick, runs.map((r) => h('option', { value: r.id }, `run ${r.id}: ${r.created_at.slice(0, 16).replace('T', ' ')} by ${r.created_by}, ${r.replications} reps${r.synthetic ? ' (synthetic)' : ''}`)));
