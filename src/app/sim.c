@@ -45,10 +45,15 @@ void app_sim_estimate(const sim_scenario *sc, int policies, int search, int char
     double lam = 0;
     for (int i = 0; i < sc->nplaces; i++) lam += sc->places[i].arrivals_per_day;
     double days = sc->warmup_days + sc->run_days;
+    /* MSER-5: one set of pilot replications over the horizon, then runs whose
+     * warm-up may grow by up to half of it */
+    int mser5 = sc->warmup_rule == SIM_WARMUP_MSER5;
+    if (mser5) days *= 1.5;
     double patients = sc->nreplay > 0 ? (double)sc->nreplay : days * lam;
     patients *= sc->reps;
     int npol = (policies & 1) + (policies >> 1 & 1);
-    double evals = npol * (1.0 + (search ? SEARCH_EVALS : 0)) + (chart ? 2.0 * CHART_POINTS : 0);
+    double evals = npol * (1.0 + (search ? SEARCH_EVALS : 0)) + (chart ? 2.0 * CHART_POINTS : 0) +
+                   (mser5 ? 1.0 : 0);
     *events = 2.0 * patients * evals; /* an arrival and a departure each */
     double load = sim_scenario_load(sc), today = sim_scenario_beds(sc);
     *beds = isnan(load) || load > today ? load : today;
@@ -205,9 +210,17 @@ int app_sim_run_check(app_ctx *c, const json_t *body, app_sim_req **out, ics_err
 
 static int chart_of(const app_sim_doc *d, const sim_review *r, char **svg, ics_err *e)
 {
-    const sim_scenario *sc = &d->sc;
+    /* the sweep uses the review's warm-up (MSER-5 may have lengthened it) */
+    sim_scenario *sc = malloc(sizeof *sc);
     sim_sweep *sw = malloc(sizeof *sw);
-    if (!sw) return ics_err_set(e, ICS_ENOMEM, "out of memory");
+    if (!sw || !sc) {
+        free(sc);
+        free(sw);
+        return ics_err_set(e, ICS_ENOMEM, "out of memory");
+    }
+    *sc = d->sc;
+    sc->warmup_days = r->warmup_days;
+    sc->warmup_rule = SIM_WARMUP_FIXED;
     int top = sim_scenario_beds(sc);
     for (int p = 0; p < 2; p++)
         if (r->searched && r->need[p].found && r->need[p].total > top) top = r->need[p].total;
@@ -225,6 +238,7 @@ static int chart_of(const app_sim_doc *d, const sim_review *r, char **svg, ics_e
         if (!*svg) rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
     }
     free(sw);
+    free(sc);
     return rc;
 }
 

@@ -144,9 +144,9 @@ static void profile(const json_t *o, const char *key, double *out, int n, int *h
 }
 
 static const char *const top_keys[] = {
-    "name",        "synthetic", "source", "notes", "seed",     "replications",
-    "warmup_days", "run_days",  "policy", "queue", "target",   "los",
-    "day_of_week", "seasonal",  "places", "units", "arrivals", NULL};
+    "name",     "synthetic", "source", "notes",    "seed",   "replications", "warmup_days",
+    "warmup",   "run_days",  "policy", "queue",    "target", "los",          "day_of_week",
+    "seasonal", "places",    "units",  "arrivals", NULL};
 static const char *const place_keys[] = {"code",         "name", "lat", "lon", "arrivals_per_day",
                                          "urgent_share", "los",  NULL};
 static const char *const unit_keys[] = {"code", "name", "beds", "lat", "lon", "places", NULL};
@@ -336,9 +336,14 @@ int app_sim_doc_parse(const json_t *j, app_sim_doc **out, ics_err *e)
     sc->reps = reps < 1 || reps > SIM_MAX_REPS ? 0 : (int)reps;
     num(j, "warmup_days", "", &sc->warmup_days, &m);
     num(j, "run_days", "", &sc->run_days, &m);
-    char pol[16] = "pooled", q[16] = "fifo";
+    char pol[16] = "pooled", q[16] = "fifo", wu[16] = "fixed";
     text(j, "policy", "", pol, sizeof pol, 0, &m);
     text(j, "queue", "", q, sizeof q, 0, &m);
+    text(j, "warmup", "", wu, sizeof wu, 0, &m);
+    if (!strcmp(wu, "mser5"))
+        sc->warmup_rule = SIM_WARMUP_MSER5;
+    else if (strcmp(wu, "fixed"))
+        problems_add(&m, "warmup '%s' is not fixed or mser5", wu);
     if (!strcmp(pol, "borough"))
         sc->policy = SIM_POLICY_BOROUGH;
     else if (strcmp(pol, "pooled"))
@@ -446,6 +451,8 @@ json_t *app_sim_doc_json(const app_sim_doc *d)
         sc->queue == SIM_QUEUE_PRIORITY ? "priority" : "fifo", "target", "wait_days",
         sc->target_days, "probability", sc->target_prob, "los", los_json(&sc->los));
     if (!o) return NULL;
+    json_object_set_new(o, "warmup",
+                        json_string(sc->warmup_rule == SIM_WARMUP_MSER5 ? "mser5" : "fixed"));
     if (sc->has_dow) json_object_set_new(o, "day_of_week", doubles(sc->dow, 7));
     if (sc->has_month) json_object_set_new(o, "seasonal", doubles(sc->month, 12));
     json_t *places = json_array(), *units = json_array();
@@ -550,12 +557,19 @@ json_t *app_sim_review_json(const app_sim_doc *d, const sim_review *r)
     json_t *o = json_pack(
         "{ss sb ss sO sI si sf sf ss s{sf sf} so s{sf sf si ss}}", "scenario", d->name, "synthetic",
         d->synthetic, "source", d->source, "notes", d->notes, "seed", (json_int_t)sc->seed,
-        "replications", sc->reps, "warmup_days", sc->warmup_days, "run_days", sc->run_days, "queue",
+        "replications", sc->reps, "warmup_days", r->warmup_days, "run_days", sc->run_days, "queue",
         sc->queue == SIM_QUEUE_PRIORITY ? "priority" : "fifo", "target", "wait_days",
         sc->target_days, "probability", sc->target_prob, "policies", pol, "erlang_check",
         "arrivals_per_day", r->arrivals_per_day, "mean_los", r->mean_los, "pooled_mmc_beds",
         r->erlang_beds, "note",
         "Erlang C for one pooled unit with exponential stays: a sanity check, not the answer");
+    if (!o) return NULL;
+    /* the warm-up every run used, and how it was chosen */
+    json_t *w =
+        json_pack("{ss sf}", "rule", sc->warmup_rule == SIM_WARMUP_MSER5 ? "mser5" : "fixed",
+                  "days", r->warmup_days);
+    if (w && r->mser5_days >= 0) json_object_set_new(w, "mser5_days", json_real(r->mser5_days));
+    json_object_set_new(o, "warmup", w);
     if (r->searched && (r->policies & 3) == 3 && r->need[0].found && r->need[1].found) {
         json_object_set_new(o, "pooling_saves_beds",
                             json_integer(r->need[0].total - r->need[1].total));

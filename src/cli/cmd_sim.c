@@ -60,8 +60,11 @@ static void print_text(FILE *f, const app_sim_doc *d, const sim_review *r)
     const sim_scenario *sc = &d->sc;
     fprintf(f, "Bed review: %s%s\n", d->name, d->synthetic ? " [synthetic demand]" : "");
     fprintf(f, "seed %llu, %d replications of %g days after a %g-day warm-up, %s queue\n",
-            (unsigned long long)sc->seed, sc->reps, sc->run_days, sc->warmup_days,
+            (unsigned long long)sc->seed, sc->reps, sc->run_days, r->warmup_days,
             sc->queue == SIM_QUEUE_PRIORITY ? "priority" : "FIFO");
+    if (r->mser5_days >= 0)
+        fprintf(f, "warm-up: MSER-5 on pilot replications chose %g days; the scenario's floor %g\n",
+                r->mser5_days, sc->warmup_days);
     fprintf(f, "target: under %g%% of patients wait more than %g days; 95%% intervals in ()\n\n",
             100 * sc->target_prob, sc->target_days);
     static const struct {

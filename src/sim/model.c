@@ -195,6 +195,12 @@ int sim_scenario_check(const sim_scenario *sc, ics_err *e)
         sb_printf(&m, "; run_days must be > 0 and at most 1000000");
     if (!(sc->warmup_days >= 0) || sc->warmup_days > 1e6)
         sb_printf(&m, "; warmup_days must be >= 0 and at most 1000000");
+    if (sc->warmup_rule != SIM_WARMUP_FIXED && sc->warmup_rule != SIM_WARMUP_MSER5)
+        sb_printf(&m, "; warmup must be fixed or mser5");
+    else if (sc->warmup_rule == SIM_WARMUP_MSER5 &&
+             (sc->queue == SIM_QUEUE_PRIORITY || sc->nreplay > 0))
+        sb_printf(&m, "; warmup mser5 needs a fifo queue and Poisson arrivals (no replayed "
+                      "arrivals)");
     if (!(sc->target_days >= 0)) sb_printf(&m, "; target wait_days must be >= 0");
     if (!(sc->target_prob > 0 && sc->target_prob < 1))
         sb_printf(&m, "; target probability must be between 0 and 1 (exclusive)");

@@ -1,6 +1,8 @@
-/* review.c - the bed review as one call: each policy as the scenario
- * stands, then the fewest beds each needs, on the same random numbers, with
- * one progress bar over the whole job. Used by the CLI and the API alike. */
+/* review.c - the bed review as one call: the warm-up (as given, or longer
+ * when MSER-5 on pilot replications asks for it), each policy as the
+ * scenario stands, then the fewest beds each needs, on the same random
+ * numbers, with one progress bar over the whole job. Used by the CLI and
+ * the API alike. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,12 +40,28 @@ int sim_review_run(const sim_scenario *sc0, int policies, int search, int conser
     if (!sc) return ics_err_set(e, ICS_ENOMEM, "out of memory");
     out->policies = policies;
     out->searched = search;
+    out->warmup_days = sc0->warmup_days;
+    out->mser5_days = -1;
     int np = (policies & 1) + (policies >> 1 & 1), rc = 0;
-    /* a search costs roughly ten runs: weight the bar accordingly */
-    double total = np * (search ? 21.0 : 1.0), at = 0;
+    /* a search costs roughly ten runs: weight the bar accordingly; the
+     * MSER-5 pilots cost about one run */
+    int pilots = sc0->warmup_rule == SIM_WARMUP_MSER5;
+    double total = np * (search ? 21.0 : 1.0) + pilots, at = 0;
+    if (pilots) {
+        /* the pilots see the scenario's own policy and floor */
+        rc = sim_warmup_mser5(sc0, &out->mser5_days, e);
+        if (rc) {
+            free(sc);
+            return rc;
+        }
+        if (out->mser5_days > out->warmup_days) out->warmup_days = out->mser5_days;
+        at = 1;
+        if (progress) progress(ctx, at / total);
+    }
     for (int p = 0; p < 2 && !rc; p++) {
         if (!(policies >> p & 1)) continue;
         *sc = *sc0;
+        sc->warmup_days = out->warmup_days;
         sc->policy = p ? SIM_POLICY_POOLED : SIM_POLICY_BOROUGH;
         stage st = {progress, ctx, at / total, 1.0 / total};
         rc = sim_run(sc, threads, progress ? stage_progress : NULL, &st, &out->res[p], e);

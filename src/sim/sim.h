@@ -39,6 +39,11 @@ typedef struct sim_los {
 
 typedef enum { SIM_POLICY_BOROUGH = 0, SIM_POLICY_POOLED = 1 } sim_policy;
 typedef enum { SIM_QUEUE_FIFO = 0, SIM_QUEUE_PRIORITY = 1 } sim_queue_kind;
+/* How the review chooses its warm-up: FIXED uses warmup_days as given;
+ * MSER5 uses the longer of warmup_days and MSER-5's truncation point from
+ * pilot replications (sim_warmup_mser5): the data can lengthen the warm-up,
+ * never shorten it below the floor the scenario sets. */
+typedef enum { SIM_WARMUP_FIXED = 0, SIM_WARMUP_MSER5 = 1 } sim_warmup_rule;
 
 typedef struct sim_place {
     char code[16];
@@ -82,6 +87,7 @@ typedef struct sim_scenario {
     const sim_arrival *replay;
     int nreplay;
     double warmup_days, run_days;
+    sim_warmup_rule warmup_rule; /* used by sim_review_run; sim_run takes warmup_days as it is */
     sim_policy policy;
     sim_queue_kind queue;
     double target_days; /* "wait over target_days ..." */
@@ -221,9 +227,14 @@ typedef struct sim_review {
     int searched;
     sim_search need[2], need_today[2];
     double arrivals_per_day, mean_los;
-    int erlang_beds; /* pooled M/M/c estimate for the target */
+    int erlang_beds;    /* pooled M/M/c estimate for the target */
+    double warmup_days; /* the warm-up every run used */
+    double mser5_days;  /* MSER-5's truncation point (SIM_WARMUP_MSER5), else -1 */
 } sim_review;
 
+/* With sc->warmup_rule MSER5 the pilot replications run first (FIFO queues
+ * with Poisson arrivals only: ICS_EINVAL otherwise) and every run and search
+ * uses the chosen warm-up (out->warmup_days). */
 int sim_review_run(const sim_scenario *sc, int policies, int search, int conservative, int threads,
                    progress_fn progress, void *ctx, sim_review *out, ics_err *e);
 /* Frees the results inside (not r itself). */

@@ -73,6 +73,22 @@ check "another seed, other numbers" sh -c "! cmp -s '$T/first' '$T/third'"
 api POST /api/v1/sim/runs "$ANA" "{\"scenario\": $SC, \"policy\": \"borough\", \"search\": false}"
 expect "one policy only" 201
 jqcheck "only borough" '(.policies | keys) == ["borough"]'
+jqcheck "a fixed warm-up says so and is the scenario's" '.warmup.rule == "fixed" and .warmup.days == 60 and (.warmup | has("mser5_days") | not)'
+
+# --- the warm-up chosen from the data (MSER-5), never below the floor given ---
+SCM=$(jq -c '.replications = 3 | .run_days = 150 | .warmup_days = 10 | .queue = "fifo" | .warmup = "mser5"' "$ROOT/data/sim_nwl_example.json")
+api POST /api/v1/sim/runs "$ANA" "{\"scenario\": $SCM, \"search\": false}"
+expect "a review with an MSER-5 warm-up" 201
+jqcheck "MSER-5's choice is reported" '.warmup.rule == "mser5" and .warmup.mser5_days >= 0'
+jqcheck "the warm-up used is the longer of MSER-5's and the floor" \
+    '.warmup.days == ([.warmup.mser5_days, 10] | max) and .warmup_days == .warmup.days'
+jqcheck "the scenario keeps its rule" '.scenario_used.warmup == "mser5" and .scenario_used.warmup_days == 10'
+api POST /api/v1/sim/runs "$ANA" "{\"scenario\": $(echo "$SCM" | jq -c '.queue = "priority"'), \"search\": false}"
+expect "MSER-5 with a priority queue is refused" 422
+jqcheck "saying why" '.detail | test("warmup mser5 needs a fifo queue")'
+api POST /api/v1/sim/runs "$ANA" "{\"scenario\": $(echo "$SCM" | jq -c '.warmup = "auto"'), \"search\": false}"
+expect "an unknown warm-up rule is refused" 422
+jqcheck "naming it" '.detail | test("warmup .auto. is not fixed or mser5")'
 
 # --- one bed type ------------------------------------------------------------
 api POST /api/v1/sim/runs "$ANA" "{$SMALL, \"bed_type\": \"rehabilitation\", \"search\": false}"

@@ -750,6 +750,24 @@ static void test_scenario_json_round_trip_and_errors(void **s)
     assert_float_equal(d2->sc.month[11], 1.15, 0);
     json_decref(back);
     app_sim_doc_free(d2);
+    /* the warm-up rule: fixed by default; mser5 round-trips; it needs a
+     * FIFO queue (the example's is priority); anything else is refused */
+    assert_int_equal(d->sc.warmup_rule, SIM_WARMUP_FIXED);
+    json_t *w = json_deep_copy(j);
+    json_object_set_new(w, "warmup", json_string("mser5"));
+    assert_int_equal(app_sim_doc_parse(w, &d2, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "warmup mser5 needs a fifo queue"));
+    json_object_set_new(w, "queue", json_string("fifo"));
+    assert_int_equal(app_sim_doc_parse(w, &d2, &e), 0);
+    assert_int_equal(d2->sc.warmup_rule, SIM_WARMUP_MSER5);
+    back = app_sim_doc_json(d2);
+    assert_string_equal(json_string_value(json_object_get(back, "warmup")), "mser5");
+    json_decref(back);
+    app_sim_doc_free(d2);
+    json_object_set_new(w, "warmup", json_string("auto"));
+    assert_int_equal(app_sim_doc_parse(w, &d2, &e), ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "warmup 'auto' is not fixed or mser5"));
+    json_decref(w);
     /* faults: unknown field, a place code no place has, negative beds,
      * a wrong type and a bad LOS distribution, all in one message */
     json_t *bad = json_deep_copy(j);
@@ -872,6 +890,53 @@ static void test_mser5_truncates_transient(void **s)
     free(y);
 }
 
+/* The review's warm-up chosen from the data (warmup_rule MSER5). At 95%
+ * load from empty with no warm-up of its own, MSER-5 asks for one, and every
+ * run uses it: the numbers equal a fixed review with that warm-up. At 40%
+ * load MSER-5 asks for less than a 300-day floor, and the floor stands. A
+ * priority queue is refused (MSER-5 here needs FIFO and Poisson arrivals). */
+static void test_review_uses_mser5_warmup(void **s)
+{
+    (void)s;
+    sim_scenario *sc = one_unit(12, 2.28, 5.0);
+    sc->warmup_days = 0;
+    sc->run_days = 2000;
+    sc->reps = 20;
+    sc->warmup_rule = SIM_WARMUP_MSER5;
+    sim_review a, b;
+    ics_err e = {0};
+    assert_int_equal(sim_review_run(sc, SIM_REVIEW_POOLED, 0, 0, 1, NULL, NULL, &a, &e), 0);
+    print_message("MSER-5 warm-up at rho 0.95: %g days\n", a.mser5_days);
+    assert_true(a.mser5_days >= 5);
+    assert_true(a.mser5_days <= 1000); /* at most half the 2,000-day horizon */
+    assert_float_equal(a.warmup_days, a.mser5_days, 0);
+    sc->warmup_rule = SIM_WARMUP_FIXED;
+    sc->warmup_days = a.warmup_days;
+    assert_int_equal(sim_review_run(sc, SIM_REVIEW_POOLED, 0, 0, 1, NULL, NULL, &b, &e), 0);
+    assert_float_equal(b.mser5_days, -1, 0);
+    assert_float_equal(b.warmup_days, a.warmup_days, 0);
+    assert_float_equal(b.res[1]->m[SIM_MEAN_WAIT].mean, a.res[1]->m[SIM_MEAN_WAIT].mean, 0);
+    assert_float_equal(b.res[1]->m[SIM_PATIENTS].mean, a.res[1]->m[SIM_PATIENTS].mean, 0);
+    sim_review_free(&a);
+    sim_review_free(&b);
+    free(sc);
+
+    sc = one_unit(12, 1.0, 5.0);
+    sc->warmup_days = 300;
+    sc->warmup_rule = SIM_WARMUP_MSER5;
+    assert_int_equal(sim_review_run(sc, SIM_REVIEW_POOLED, 0, 0, 1, NULL, NULL, &a, &e), 0);
+    print_message("MSER-5 warm-up at rho 0.42: %g days (floor 300)\n", a.mser5_days);
+    assert_true(a.mser5_days >= 0);
+    assert_true(a.mser5_days < 300);
+    assert_float_equal(a.warmup_days, 300, 0);
+    sim_review_free(&a);
+    sc->queue = SIM_QUEUE_PRIORITY;
+    assert_int_equal(sim_review_run(sc, SIM_REVIEW_POOLED, 0, 0, 1, NULL, NULL, &a, &e),
+                     ICS_EINVAL);
+    assert_non_null(strstr(e.msg, "warmup mser5 needs a fifo queue"));
+    free(sc);
+}
+
 /* Validity at high load: M/M/12 at 95% occupancy, 50 replications of 20
  * years after 5,000 days (docs/sim.md), the benchmark's first 10 seeds (it
  * runs 100): the 95% interval of the mean wait contains Erlang C's exact
@@ -959,6 +1024,7 @@ int main(void)
         cmocka_unit_test(test_erlang_b_and_c_worked_examples),
         cmocka_unit_test(test_fifo_recursion_matches_event_engine),
         cmocka_unit_test(test_mser5_truncates_transient),
+        cmocka_unit_test(test_review_uses_mser5_warmup),
         cmocka_unit_test(test_high_load_intervals_cover_erlang_c),
         cmocka_unit_test(test_erlang_beds_smallest_meeting_target),
         cmocka_unit_test(test_t_quantile_table_and_expansion),
