@@ -385,6 +385,12 @@ int app_beds_referral_create(app_ctx *c, const json_t *body, json_t **out, ics_e
     beds_type t = 0;
     if (beds_type_parse(jget_str(body, "bed_type", ""), &t, &ve))
         problems_add(&bad, "bed_type: %s", ve.msg);
+    else if (json_is_integer(json_object_get(body, "age")) && age >= 0 &&
+             age < beds_type_min_age(t))
+        problems_add(&bad,
+                     "age: %lld is under %d; %s beds are adult beds (%d and over), so refer a "
+                     "child to paediatric services",
+                     (long long)age, beds_type_min_age(t), beds_type_name(t), beds_type_min_age(t));
     json_int_t prio = jget_int(body, "priority", 0);
     if (prio < 1 || prio > 3) problems_add(&bad, "priority: must be 1 (urgent), 2 or 3 (routine)");
     int64_t earliest = c->now;

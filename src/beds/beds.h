@@ -36,6 +36,11 @@ typedef enum {
  * "step_down" (the directory's names). */
 const char *beds_type_name(beds_type t);
 int beds_type_parse(const char *s, beds_type *out, ics_err *e);
+/* The youngest patient a bed of type t takes: every community bed type the
+ * bureau runs is an adult service (18 and over); children go to paediatric
+ * services, which are outside the bureau. */
+#define BEDS_ADULT_AGE 18
+int beds_type_min_age(beds_type t);
 
 /* How well a bed of type bed serves a patient needing need:
  * BEDS_FIT_EXACT, BEDS_FIT_ALT (acceptable alternative, costs more) or

@@ -2,6 +2,7 @@
  * how they substitute, bed and referral statuses and their legal moves,
  * and the per-unit counts behind the board ("empty is not available";
  * figures older than the stale age are flagged). */
+#include <assert.h>
 #include <string.h>
 
 #include "beds/beds.h"
@@ -39,6 +40,12 @@ int beds_type_parse(const char *s, beds_type *out, ics_err *e)
                            s ? s : "");
     *out = (beds_type)i;
     return 0;
+}
+
+int beds_type_min_age(beds_type t)
+{
+    assert((unsigned)t < BEDS_TYPE_COUNT);
+    return BEDS_ADULT_AGE;
 }
 
 /* Which bed types can stand in for which. Rows are the need, columns the

@@ -108,6 +108,22 @@ static const cli_opt *own(const cli_opt *opts, const char *name)
 
 #define ICS_HELP "CODE  the ICS to answer for (default QRV, North West London; all: every ICS)"
 
+/* The --format option that offers json, which --json stands for. */
+static const cli_opt *json_format(const cli_opt *opts)
+{
+    for (const cli_opt *o = opts; o && o->name; o++) {
+        if (strcmp(o->name, "format") || (o->type != CLI_CHOICE && o->type != CLI_JSONFMT))
+            continue;
+        for (const char *p = o->choices; p && *p;) {
+            const char *bar = strchr(p, '|');
+            size_t k = bar ? (size_t)(bar - p) : strlen(p);
+            if (k == 4 && !strncmp(p, "json", 4)) return o;
+            p += k + (bar != NULL);
+        }
+    }
+    return NULL;
+}
+
 static void print_help(const char *cmd, const char *usage, const cli_opt *opts)
 {
     printf("usage: icsflow %s\n", usage);
@@ -122,6 +138,7 @@ static void print_help(const char *cmd, const char *usage, const cli_opt *opts)
         }
     }
     if (!own(opts, "ics")) printf("  --ics %s\n", ICS_HELP);
+    if (json_format(opts)) printf("  --%-18s %s\n", "json", "the same as --format json");
     printf("  --%-18s %s\n", "help", "show this help");
     (void)cmd;
 }
@@ -141,6 +158,10 @@ static int set_value(const char *cmd, const cli_opt *o, const char *v)
     case CLI_CHOICE:
         if (cli_choice(cmd, o->name, v, o->choices)) return 2;
         *(const char **)o->out = v;
+        return 0;
+    case CLI_JSONFMT:
+        if (cli_choice(cmd, o->name, v, o->choices)) return 2;
+        *(int *)o->out = strcmp(v, "json") == 0;
         return 0;
     default:
         *o->value = v;
@@ -177,6 +198,11 @@ int cli_parse(const char *cmd, const char *usage, int argc, char **argv, const c
         static const cli_opt shared_ics = CLI_OPT_TEXT("ics", &ics_flag, ICS_HELP);
         const cli_opt *o = own(opts, name);
         if (!o && strcmp(name, "ics") == 0) o = &shared_ics;
+        if (!o && !strcmp(name, "json") && (o = json_format(opts))) {
+            if (eq) return cli_usage_error(cmd, "option '--json' takes no value");
+            if (set_value(cmd, o, "json")) return 2;
+            continue;
+        }
         if (!o) return cli_usage_error(cmd, "unknown option '--%s'", name);
         assert(o->type == CLI_FLAG   ? o->flag != NULL
                : o->type == CLI_TEXT ? o->value != NULL || o->flag != NULL

@@ -20,9 +20,20 @@
  *   CLI_INT     a whole number in [lo, hi] into *(long *)out
  *   CLI_NUMBER  a finite number in [lo, hi] into *(double *)out
  *   CLI_CHOICE  one of choices ("text|json|csv") into *(const char **)out
+ *   CLI_JSONFMT --format text|json into *(int *)out (1 for json)
+ * One flag style across commands: --format text|json|csv chooses what is
+ * printed (and --json is accepted wherever --format offers json, as an
+ * alias of --format json); --svg FILE / --pdf FILE name files written.
  * Targets keep their initial value when the option is absent. Write every
  * entry with one of the macros below; the table ends with CLI_OPT_END. */
-typedef enum cli_type { CLI_TEXT = 0, CLI_FLAG, CLI_INT, CLI_NUMBER, CLI_CHOICE } cli_type;
+typedef enum cli_type {
+    CLI_TEXT = 0,
+    CLI_FLAG,
+    CLI_INT,
+    CLI_NUMBER,
+    CLI_CHOICE,
+    CLI_JSONFMT
+} cli_type;
 
 typedef struct cli_opt {
     const char *name;
@@ -41,6 +52,8 @@ typedef struct cli_opt {
 #define CLI_OPT_INT(n, p, l, h, help)     {(n), NULL, NULL, (help), CLI_INT, (p), (l), (h), NULL}
 #define CLI_OPT_NUMBER(n, p, l, h, help)  {(n), NULL, NULL, (help), CLI_NUMBER, (p), (l), (h), NULL}
 #define CLI_OPT_CHOICE(n, p, c, help)     {(n), NULL, NULL, (help), CLI_CHOICE, (p), 0, 0, (c)}
+#define CLI_OPT_FORMAT(p, c)              CLI_OPT_CHOICE("format", (p), (c), "F  what to print: " c " (default text; --json = --format json)")
+#define CLI_OPT_JSONFMT(p)                {"format", NULL, NULL, "F  what to print: text or json (default text; --json = --format json)", CLI_JSONFMT, (p), 0, 0, "text|json"}
 #define CLI_OPT_END                       {NULL, NULL, NULL, NULL, CLI_TEXT, NULL, 0, 0, NULL}
 /* The options several commands share. */
 #define CLI_OPT_DB(p)  CLI_OPT_TEXT("db", (p), "PATH  database file or postgresql:// URI (default icsflow.db or $ICSFLOW_DB)")

@@ -18,8 +18,10 @@
 #define SEED_DAYS    365
 
 static const char *usage_all =
-    "beds board|match|offer|accept|admit|discharge|los|status|import|generate [OPTIONS]\n"
+    "beds board|refer|match|offer|accept|admit|discharge|los|status|import|generate "
+    "[OPTIONS]\n"
     "  board                          the bed board by unit, bed type and place\n"
+    "  refer --nhs N --age A --sex M|F|U --postcode PC --site CODE --type T --priority 1-3\n"
     "  match --referral ID            every bed ranked for one referral, with reasons\n"
     "  match [--policy P] [--apply]   optimal assignment of the waiting queue\n"
     "  offer --referral ID --bed ID   offer (reserve) a bed\n"
@@ -328,7 +330,9 @@ int cmd_beds(int argc, char **argv)
 {
     const char *db = cli_default_db(), *ref = NULL, *bed = NULL, *policy = NULL, *at = NULL,
                *dest = NULL, *ready = NULL, *from = NULL, *to = NULL, *set = NULL, *closure = NULL,
-               *note = NULL, *unit = NULL, *snapshot = NULL, *stays = NULL, *days = NULL;
+               *note = NULL, *unit = NULL, *snapshot = NULL, *stays = NULL, *days = NULL,
+               *nhs = NULL, *age = NULL, *sex = NULL, *postcode = NULL, *site = NULL, *btype = NULL;
+    long prio = 0;
     int as_json = 0, apply = 0, all = 0, confirm = 0;
     long nstale = 24, ndays = 14, gdays = SEED_DAYS, gseed = SEED_DEFAULT;
     double km = 0;
@@ -360,15 +364,22 @@ int cmd_beds(int argc, char **argv)
         CLI_OPT_INT("seed", &gseed, 0, 2000000000, "S  generate: random seed (default 20260101)"),
         CLI_OPT_INT("stale-hours", &nstale, 1, 720,
                     "H  board: figures older than this are stale (default 24)"),
-        CLI_OPT_FLAG("json", &as_json, "print JSON"),
+        CLI_OPT_TEXT("nhs", &nhs, "NUMBER  refer: the patient's NHS number"),
+        CLI_OPT_TEXT("age", &age, "YEARS  refer: the patient's age (adult beds: 18 and over)"),
+        CLI_OPT_TEXT("sex", &sex, "M|F|U  refer: the patient's sex"),
+        CLI_OPT_TEXT("postcode", &postcode, "PC  refer: the patient's home postcode"),
+        CLI_OPT_TEXT("site", &site, "CODE  refer: the referring (acute) site"),
+        CLI_OPT_TEXT("type", &btype, "T  refer: bed type needed (rehabilitation, ...)"),
+        CLI_OPT_INT("priority", &prio, 1, 3, "P  refer: 1 urgent, 2 soon, 3 routine"),
+        CLI_OPT_JSONFMT(&as_json),
         CLI_OPT_END};
     int np, rc = cli_parse("beds", usage_all, argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np != 1) return cli_usage_error("beds", "name one action (see 'icsflow beds --help')");
     const char *act = argv[1];
-    static const char *const acts[] = {"board",  "match",     "offer", "accept",
-                                       "admit",  "discharge", "los",   "status",
-                                       "import", "generate",  NULL};
+    static const char *const acts[] = {"board",  "refer",  "match",     "offer",
+                                       "accept", "admit",  "discharge", "los",
+                                       "status", "import", "generate",  NULL};
     int known = 0;
     for (int i = 0; acts[i]; i++) known |= !strcmp(act, acts[i]);
     if (!known)
@@ -402,6 +413,13 @@ int cmd_beds(int argc, char **argv)
                                            "--confirm");
         lc.action = confirm ? "confirm" : "status";
     }
+    long agev = -1;
+    if (!strcmp(act, "refer")) {
+        if (!nhs || !age || !sex || !postcode || !site || !btype || !prio)
+            return cli_usage_error("beds", "refer needs --nhs, --age, --sex, --postcode, --site, "
+                                           "--type and --priority");
+        if (cli_int("beds", "age", age, 0, 130, &agev)) return 2;
+    }
     if (!strcmp(act, "import") && !!snapshot == !!stays)
         return cli_usage_error("beds", "import needs one of --snapshot FILE or --stays FILE");
     if (from && tz_parse_date(from, &t, &e)) return cli_usage_error("beds", "--from: %s", e.msg);
@@ -422,6 +440,20 @@ int cmd_beds(int argc, char **argv)
     } else if (!strcmp(act, "match")) {
         rc = ref ? do_rank(&c, lc.ref, policy, all, as_json)
                  : do_match(&c, policy ? policy : "pooled", km, apply, as_json);
+    } else if (!strcmp(act, "refer")) {
+        json_t *body = json_pack("{sssIsssssssssI}", "nhs_number", nhs, "age", (json_int_t)agev,
+                                 "sex", sex, "postcode", postcode, "referring_site", site,
+                                 "bed_type", btype, "priority", (json_int_t)prio);
+        if (!body) {
+            store_close(s);
+            return cli_usage_error("beds", "refer: an option's text is not valid UTF-8");
+        }
+        if (note) json_object_set_new(body, "notes", json_string(note));
+        if (at) json_object_set_new(body, "earliest_transfer", json_string(at));
+        json_t *after = NULL;
+        rc = app_beds_referral_create(&c, body, &after, &e);
+        json_decref(body);
+        rc = rc ? cli_fail("beds refer", &e) : print_after(after, as_json);
     } else if (!strcmp(act, "los")) {
         rc = do_los(&c, from, to, as_json);
     } else if (!strcmp(act, "import")) {

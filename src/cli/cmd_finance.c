@@ -138,14 +138,14 @@ int cmd_finance(int argc, char **argv)
 {
     const char *db = cli_default_db(), *ics = cli_ics(), *weights = NULL;
     int json = 0;
-    const cli_opt opts[] = {
-        CLI_OPT_DB(&db), CLI_OPT_TEXT("ics", &ics, "CODE  the ICS (default the home ICS)"),
-        CLI_OPT_TEXT("weights", &weights, "public|board  (ranking)"),
-        CLI_OPT_FLAG("json", &json, "  print JSON (as the API does)"), CLI_OPT_END};
+    const cli_opt opts[] = {CLI_OPT_DB(&db),
+                            CLI_OPT_TEXT("ics", &ics, "CODE  the ICS (default the home ICS)"),
+                            CLI_OPT_TEXT("weights", &weights, "public|board  (ranking)"),
+                            CLI_OPT_JSONFMT(&json), CLI_OPT_END};
     int np, rc = cli_parse(CMD,
                            "finance summary | accountability | ranking [--weights public|board] | "
                            "import-budgets FILE | import-providers FILE | import-survey FILE   "
-                           "[--json] [--ics CODE] [--db PATH]",
+                           "[--format text|json] [--ics CODE] [--db PATH]",
                            argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np < 1)

@@ -114,7 +114,7 @@ int cmd_export(int argc, char **argv)
     const cli_opt opts[] = {
         CLI_OPT_TEXT("db", &db, "PATH  database file (default icsflow.db)"),
         CLI_OPT_TEXT("ics", &ics, "CODE  the ICS to export (default QRV; all: every ICS)"),
-        CLI_OPT_TEXT("format", &format, "csv|json  output format (default json)"),
+        CLI_OPT_CHOICE("format", &format, "csv|json", "F  csv or json (default json)"),
         CLI_OPT_TEXT("out", &out,
                      "PATH  folder for csv (required), file for json (default stdout)"),
         CLI_OPT_END};

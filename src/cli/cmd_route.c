@@ -128,11 +128,11 @@ int cmd_route(int argc, char **argv)
         CLI_OPT_TEXT("presentations", &pres, "LIST  e.g. head_injury (checked against exclusions)"),
         CLI_OPT_NUMBER("radius", &radius, 0, 500, "KM  search radius (default 60)"),
         CLI_OPT_FLAG("partial", &partial, "  accept services covering only some of the needs"),
-        CLI_OPT_FLAG("json", &json, "  print the answer as JSON (as the API does)"),
+        CLI_OPT_JSONFMT(&json),
         CLI_OPT_END};
     int np, rc = cli_parse("route",
                            "route (--postcode PC | --lat DEG --lon DEG | --place ONS) --needs LIST "
-                           "--age YEARS [--at TIME] [--json]",
+                           "--age YEARS [--at TIME] [--format text|json]",
                            argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np) return cli_usage_error("route", "unexpected argument '%s'", argv[1]);
@@ -267,7 +267,7 @@ int cmd_referral(int argc, char **argv)
                        "X  referrals a day per borough (default 7)"),
         CLI_OPT_INT("seed", &seed, 0, CLI_INT_MAX, "N  generator seed"),
         CLI_OPT_FLAG("replace", &replace, "  generate: delete earlier synthetic referrals first"),
-        CLI_OPT_FLAG("json", &json, "  print JSON"),
+        CLI_OPT_JSONFMT(&json),
         CLI_OPT_END};
     int np, rc = cli_parse(
                 "referral",
@@ -539,13 +539,14 @@ int cmd_report(int argc, char **argv)
                     "MIN  response standard in minutes (ucr; default 120)"),
         CLI_OPT_TEXT("kind", &kind, "KIND  service kind compared (harmonisation; default ucr)"),
         CLI_OPT_TEXT("capability", &cap, "NAME  one capability only (harmonisation)"),
-        CLI_OPT_FLAG("json", &json, "  print JSON (as the API does)"),
+        CLI_OPT_JSONFMT(&json),
         CLI_OPT_END};
-    int np, rc = cli_parse("report",
-                           "report ucr [--from TIME] [--to TIME] | report harmonisation "
-                           "[--capability NAME] [--kind KIND]   [--json] [--db PATH] | report "
-                           "board|daily --pdf FILE (see report board --help)",
-                           argc, argv, opts, &np);
+    int np, rc = cli_parse(
+                "report",
+                "report ucr [--from TIME] [--to TIME] | report harmonisation "
+                "[--capability NAME] [--kind KIND]   [--format text|json] [--db PATH] | report "
+                "board|daily --pdf FILE (see report board --help)",
+                argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np != 1)
         return cli_usage_error("report", "name one report: ucr, harmonisation, board or daily");

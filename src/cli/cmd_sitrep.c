@@ -78,7 +78,7 @@ static int submit(int argc, char **argv)
         CLI_OPT_INT("declared-level", &level, 1, 4,
                     "N  a declared OPEL level 1-4 (non-acute providers)"),
         CLI_OPT_TEXT("reason", &reason, "TEXT  why the level was declared"),
-        CLI_OPT_FLAG("json", &as_json, "print the stored submission as JSON"),
+        CLI_OPT_JSONFMT(&as_json),
         CLI_OPT_END};
     int np, rc = cli_parse(CMD " submit",
                            "sitrep submit --org CODE [--day YYYY-MM-DD] FIELD=VALUE... | --file "
@@ -234,11 +234,11 @@ static int today_cmd(int argc, char **argv)
 {
     const char *db = cli_default_db(), *day = NULL;
     int as_json = 0;
-    const cli_opt opts[] = {
-        CLI_OPT_DB(&db), CLI_OPT_TEXT("day", &day, "YYYY-MM-DD  the day (default today)"),
-        CLI_OPT_FLAG("json", &as_json, "print JSON (as GET /api/v1/sitrep/today)"), CLI_OPT_END};
-    int np, rc = cli_parse(CMD " today", "sitrep today [--day YYYY-MM-DD] [--json]", argc, argv,
-                           opts, &np);
+    const cli_opt opts[] = {CLI_OPT_DB(&db),
+                            CLI_OPT_TEXT("day", &day, "YYYY-MM-DD  the day (default today)"),
+                            CLI_OPT_JSONFMT(&as_json), CLI_OPT_END};
+    int np, rc = cli_parse(CMD " today", "sitrep today [--day YYYY-MM-DD] [--format text|json]",
+                           argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np) return cli_usage_error(CMD " today", "unexpected argument '%s'", argv[1]);
     int64_t d = tz_local_date(tz_now());
@@ -268,9 +268,10 @@ static int history(int argc, char **argv)
     const cli_opt opts[] = {
         CLI_OPT_DB(&db),
         CLI_OPT_TEXT("from", &from, "YYYY-MM-DD  first day (default 90 days back)"),
-        CLI_OPT_TEXT("to", &to, "YYYY-MM-DD  last day (default today)"),
-        CLI_OPT_FLAG("json", &as_json, "print JSON with every point"), CLI_OPT_END};
-    int np, rc = cli_parse(CMD " history", "sitrep history ORG [--from D] [--to D] [--json]", argc,
+        CLI_OPT_TEXT("to", &to, "YYYY-MM-DD  last day (default today)"), CLI_OPT_JSONFMT(&as_json),
+        CLI_OPT_END};
+    int np, rc = cli_parse(CMD " history",
+                           "sitrep history ORG [--from D] [--to D] [--format text|json]", argc,
                            argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np != 1) return cli_usage_error(CMD " history", "give one organisation or site code");
@@ -417,11 +418,12 @@ static int thresholds(int argc, char **argv)
                      "FILE  level cut-offs CSV to load with --load (opel_levels.csv)"),
         CLI_OPT_TEXT("source", &label,
                      "TEXT  where the loaded values come from (default the file name)"),
-        CLI_OPT_FLAG("json", &as_json, "print JSON"),
+        CLI_OPT_JSONFMT(&as_json),
         CLI_OPT_END};
-    int np, rc = cli_parse(CMD " thresholds",
-                           "sitrep thresholds [--load RULES.csv --levels LEVELS.csv] [--json]",
-                           argc, argv, opts, &np);
+    int np, rc = cli_parse(
+                CMD " thresholds",
+                "sitrep thresholds [--load RULES.csv --levels LEVELS.csv] [--format text|json]",
+                argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np) return cli_usage_error(CMD " thresholds", "unexpected argument '%s'", argv[1]);
     if (!!load != !!levels)
@@ -555,7 +557,7 @@ static int aid(int argc, char **argv)
         CLI_OPT_TEXT("note", &note, "TEXT  a note for the record"),
         CLI_OPT_INT("offer", &offer, 1, CLI_INT_MAX, "ID  the offer to agree"),
         CLI_OPT_TEXT("state", &state, "S  list only requests in this state"),
-        CLI_OPT_FLAG("json", &as_json, "print JSON"),
+        CLI_OPT_JSONFMT(&as_json),
         CLI_OPT_END};
     char cmd[48];
     snprintf(cmd, sizeof cmd, CMD " aid %s", sub);
@@ -689,11 +691,11 @@ static int actions_cmd(int argc, char **argv)
         CLI_OPT_TEXT("load", &load,
                      "FILE  replace the ICS's actions with this CSV (opel_actions.csv form)"),
         CLI_OPT_TEXT("source", &label, "TEXT  where the loaded actions come from"),
-        CLI_OPT_FLAG("json", &as_json, "print JSON (as GET /api/v1/sitrep/actions)"),
+        CLI_OPT_JSONFMT(&as_json),
         CLI_OPT_END};
-    int np,
-        rc = cli_parse(CMD " actions", "sitrep actions [--day YYYY-MM-DD] [--load FILE] [--json]",
-                       argc, argv, opts, &np);
+    int np, rc = cli_parse(CMD " actions",
+                           "sitrep actions [--day YYYY-MM-DD] [--load FILE] [--format text|json]",
+                           argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np) return cli_usage_error(CMD " actions", "unexpected argument '%s'", argv[1]);
     int64_t d = tz_local_date(tz_now());
