@@ -2,6 +2,7 @@
  * built from the search-parameter tables the searches themselves use
  * (search.c), so it cannot claim a parameter the server does not evaluate
  * or leave out one it does. */
+#include <stdio.h>
 #include <string.h>
 
 #include "fhir/fhir.h"
@@ -10,7 +11,7 @@ static const char *const ptype_name[] = {"token", "string", "reference", "specia
 
 typedef struct cap_type {
     const char *type;
-    int create;         /* POST creates one */
+    int create;         /* POST creates one; 2: and PUT changes its status */
     const char *op;     /* a type-level operation, or NULL */
     const char *op_def; /* its definition */
 } cap_type;
@@ -19,7 +20,7 @@ static const cap_type served[] = {
     {"Organization", 0, NULL, NULL},
     {"Location", 0, NULL, NULL},
     {"HealthcareService", 0, "find", FHIR_ICS "OperationDefinition/HealthcareService-find"},
-    {"ServiceRequest", 1, "response-message",
+    {"ServiceRequest", 2, "response-message",
      FHIR_ICS "OperationDefinition/ServiceRequest-response-message"},
     {"Patient", 0, NULL, NULL},
     {NULL, 0, NULL, NULL}};
@@ -28,6 +29,13 @@ static json_t *resource(const cap_type *t)
 {
     json_t *inter = json_pack("[{ss}{ss}]", "code", "read", "code", "search-type");
     if (t->create) json_array_append_new(inter, json_pack("{ss}", "code", "create"));
+    if (t->create == 2)
+        json_array_append_new(
+            inter, json_pack("{ssss}", "code", "update", "documentation",
+                             "status only, through the referral's lifecycle: active with the "
+                             "referral-state extension 'accepted' accepts, completed attends, "
+                             "revoked cancels (declines with the extension 'declined'; the first "
+                             "note is the reason); other elements are not changed"));
     json_t *params = json_array();
     for (const fhir_param *p = fhir_search_params(t->type); p && p->name; p++) {
         const char *pt = ptype_name[p->type];
@@ -43,6 +51,15 @@ static json_t *resource(const cap_type *t)
                                             "documentation", "page size, 1-1000 (default 100)"));
     json_t *r = json_pack("{sssososs}", "type", t->type, "interaction", inter, "searchParam",
                           params, "versioning", "no-version");
+    /* the directory searches sort (name, _id) and include the organisation */
+    if (strcmp(t->type, "ServiceRequest") && strcmp(t->type, "Patient"))
+        json_object_set_new(r, "documentation",
+                            json_string("_sort: name or _id, - first for descending (one key)"));
+    if (!strcmp(t->type, "Location") || !strcmp(t->type, "HealthcareService")) {
+        char inc[64];
+        snprintf(inc, sizeof inc, "%s:organization", t->type);
+        json_object_set_new(r, "searchInclude", json_pack("[s]", inc));
+    }
     if (t->op)
         json_object_set_new(r, "operation",
                             json_pack("[{ssss}]", "name", t->op, "definition", t->op_def));

@@ -89,6 +89,18 @@ typedef struct fhir_date {
 } fhir_date;
 int fhir_date_parse(const char *v, fhir_date *out, ics_err *e);
 
+/* _sort on the directory searches: "name" or "_id", "-" first for
+ * descending (one key). *key is "name" or "id". */
+int fhir_sort_parse(const char *v, const char **key, int *desc, ics_err *e);
+/* Order two resources by key (ties by id), descending when desc. */
+int fhir_sort_cmp(const json_t *a, const json_t *b, const char *key, int desc);
+/* _include: the reference (as "Type/id") that include ("HealthcareService:
+ * organization", "Location:organization") names
+ * in resource r, NULL when none; fhir_include_ok says whether type takes
+ * it (the CapabilityStatement's searchInclude). */
+int fhir_include_ok(const char *type, const char *include);
+const char *fhir_include_ref(const json_t *r, const char *include);
+
 /* ---- bundles ---------------------------------------------------------- */
 
 /* A searchset Bundle over entries (stolen; each {fullUrl, resource,
@@ -122,6 +134,21 @@ int fhir_referral_body(const json_t *sr, const json_t *patient, int64_t today, j
  * is the MessageHeader's id. ICS_EINVAL naming every problem. */
 int fhir_message_parse(const json_t *bundle, const json_t **header, const json_t **sr,
                        const json_t **patient, ics_err *e);
+
+/* A referral's status changed through FHIR (PUT ServiceRequest/{id}, or
+ * a BaRS request message about a referral icsflow already holds): what the
+ * ServiceRequest asks of a referral now in state (sent, accepted,
+ * attended, declined, cancelled). status completed asks "attend"; revoked
+ * asks "decline" when icsflow's state extension says declined, else
+ * "cancel"; active asks "accept" when the extension says accepted, else
+ * nothing; "none" when the referral is already there. *reason: the first
+ * note's text (NULL when none). ICS_EINVAL for another resource or a
+ * status that cannot be set (draft, on-hold, entered-in-error, unknown). */
+int fhir_status_change(const json_t *sr, const char *state, const char **action,
+                       const char **reason, ics_err *e);
+/* The icsflow referral id a ServiceRequest names by its identifier
+ * (system FHIR_ID_REFERRAL), 0 when it names none. */
+int64_t fhir_referral_id(const json_t *sr);
 
 /* The response message to a request message: a Bundle of type message
  * whose MessageHeader (id msg_id) answers request_id with code ("ok",

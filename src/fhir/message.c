@@ -10,8 +10,11 @@
  * "servicerequest-request", focus the ServiceRequest, which names the
  * Patient as subject (simplifier.net/guide/nhsbookingandreferralstandard,
  * "Message Headers" and "Standard Pattern for Composites"). icsflow reads
- * the parts a UCR referral needs and ignores the rest. */
+ * the parts a UCR referral needs and ignores the rest. A request about a
+ * referral icsflow already holds (its identifier) changes its status
+ * instead: revoked cancels (or, with the state extension, declines). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/problems.h"
@@ -275,4 +278,71 @@ json_t *fhir_response_message(const char *bundle_id, const char *msg_id, const c
     }
     return json_pack("{ssssssssso}", "resourceType", "Bundle", "id", bundle_id, "type", "message",
                      "timestamp", now, "entry", entries);
+}
+
+/* ---- status changes --------------------------------------------------------- */
+
+/* The FHIR status a referral state shows as (fhir_service_request). */
+static const char *status_of(const char *state)
+{
+    if (!strcmp(state, "attended")) return "completed";
+    if (!strcmp(state, "declined") || !strcmp(state, "cancelled")) return "revoked";
+    return "active";
+}
+
+int fhir_status_change(const json_t *sr, const char *state, const char **action,
+                       const char **reason, ics_err *e)
+{
+    *action = "none";
+    *reason = NULL;
+    if (!is_type(sr, "ServiceRequest"))
+        return ics_err_set(e, ICS_EINVAL, "the body must be a FHIR ServiceRequest");
+    const char *status = str(sr, "status");
+    if (!status ||
+        (strcmp(status, "active") && strcmp(status, "completed") && strcmp(status, "revoked")))
+        return ics_err_set(e, ICS_EINVAL,
+                           "ServiceRequest.status '%.30s' cannot be set here: active (accepted), "
+                           "completed (attended) or revoked (declined or cancelled)",
+                           status ? status : "(missing)");
+    const char *want = NULL; /* icsflow's state extension, when sent */
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(sr, "extension"), i, x)
+    {
+        const char *url = str(x, "url");
+        if (url && !strcmp(url, FHIR_EXT_STATE)) want = str(x, "valueCode");
+    }
+    const json_t *note = json_array_get(json_object_get(sr, "note"), 0);
+    *reason = str(note, "text");
+    if (!strcmp(status, "completed"))
+        *action = "attend";
+    else if (!strcmp(status, "revoked"))
+        *action = want && !strcmp(want, "declined") ? "decline" : "cancel";
+    else if (want && !strcmp(want, "accepted"))
+        *action = "accept";
+    /* already there: the state the step leads to, or without the state
+     * extension the same FHIR status */
+    static const char *const done[][2] = {{"accept", "accepted"},
+                                          {"attend", "attended"},
+                                          {"decline", "declined"},
+                                          {"cancel", "cancelled"}};
+    for (size_t k = 0; k < sizeof done / sizeof *done; k++)
+        if (!strcmp(*action, done[k][0]) && !strcmp(state, done[k][1])) *action = "none";
+    if (!want && !strcmp(status_of(state), status)) *action = "none";
+    return 0;
+}
+
+int64_t fhir_referral_id(const json_t *sr)
+{
+    size_t i;
+    json_t *id;
+    json_array_foreach(json_object_get(sr, "identifier"), i, id)
+    {
+        const char *sys = str(id, "system"), *v = str(id, "value");
+        if (!sys || !v || strcmp(sys, FHIR_ID_REFERRAL)) continue;
+        char *end;
+        long long n = strtoll(v, &end, 10);
+        if (*v && !*end && n > 0) return n;
+    }
+    return 0;
 }

@@ -347,3 +347,56 @@ json_t *fhir_searchset(json_t *entries, int64_t total, const char *base, const c
         json_decref(entries);
     return b;
 }
+
+/* ---- _sort and _include -------------------------------------------------- */
+
+int fhir_sort_parse(const char *v, const char **key, int *desc, ics_err *e)
+{
+    *desc = v[0] == '-';
+    const char *k = v + *desc;
+    if (!strcmp(k, "name"))
+        *key = "name";
+    else if (!strcmp(k, "_id"))
+        *key = "id";
+    else
+        return ics_err_set(e, ICS_EINVAL,
+                           "_sort '%.40s': this server sorts by name or _id (- first "
+                           "for descending)",
+                           v);
+    return 0;
+}
+
+int fhir_sort_cmp(const json_t *a, const json_t *b, const char *key, int desc)
+{
+    const char *x = json_string_value(json_object_get(a, key));
+    const char *y = json_string_value(json_object_get(b, key));
+    int r = strcmp(x ? x : "", y ? y : "");
+    if (!r) {
+        x = json_string_value(json_object_get(a, "id"));
+        y = json_string_value(json_object_get(b, "id"));
+        r = strcmp(x ? x : "", y ? y : "");
+    }
+    return desc ? -r : r;
+}
+
+static const struct {
+    const char *type, *include, *element;
+} includes[] = {{"HealthcareService", "HealthcareService:organization", "providedBy"},
+                {"Location", "Location:organization", "managingOrganization"},
+                {NULL, NULL, NULL}};
+
+int fhir_include_ok(const char *type, const char *include)
+{
+    for (int i = 0; includes[i].type; i++)
+        if (!strcmp(includes[i].type, type) && !strcmp(includes[i].include, include)) return 1;
+    return 0;
+}
+
+const char *fhir_include_ref(const json_t *r, const char *include)
+{
+    for (int i = 0; includes[i].type; i++)
+        if (!strcmp(includes[i].include, include))
+            return json_string_value(
+                json_object_get(json_object_get(r, includes[i].element), "reference"));
+    return NULL;
+}

@@ -130,8 +130,17 @@ static void allowed_of(const fhir_param *ps, char names[][48], const char **allo
 static int check_params(http_req *rq, const char *type, ics_err *e)
 {
     static _Thread_local char names[MAXQ][48];
-    const char *allowed[MAXQ];
+    const char *allowed[MAXQ + 2];
     allowed_of(fhir_search_params(type), names, allowed, MAXQ);
+    /* the directory searches also sort and include (docs/interop.md) */
+    if (!strcmp(type, "Organization") || !strcmp(type, "Location") ||
+        !strcmp(type, "HealthcareService")) {
+        int n = 0;
+        while (allowed[n]) n++;
+        allowed[n++] = "_sort";
+        if (strcmp(type, "Organization")) allowed[n++] = "_include";
+        allowed[n] = NULL;
+    }
     return http_query_only(rq, allowed, e);
 }
 
@@ -178,6 +187,44 @@ typedef struct hit {
     double km;
 } hit;
 
+typedef struct sort_by {
+    const char *key;
+    int desc;
+} sort_by;
+
+static int by_key(const void *a, const void *b, void *ctx)
+{
+    const sort_by *k = ctx;
+    return fhir_sort_cmp(((const hit *)a)->res, ((const hit *)b)->res, k->key, k->desc);
+}
+
+/* _include: the Organization entries (mode include) the page's resources
+ * refer to, each once, appended to entries. */
+static int add_includes(app_ctx *c, const char *base, const char *include, json_t *entries,
+                        ics_err *e)
+{
+    json_t *want = json_object(), *orgs = NULL, *en;
+    size_t i, n = json_array_size(entries);
+    for (i = 0; i < n; i++) {
+        const char *ref =
+            fhir_include_ref(json_object_get(json_array_get(entries, i), "resource"), include);
+        if (ref && !strncmp(ref, "Organization/", 13))
+            json_object_set_new(want, ref + 13, json_true());
+    }
+    int rc = json_object_size(want) ? dir_all(c, "Organization", &orgs, e) : 0;
+    json_array_foreach(rc ? NULL : orgs, i, en)
+    {
+        const char *id = json_string_value(json_object_get(en, "id"));
+        if (!id || !json_object_get(want, id)) continue;
+        json_t *entry = fhir_entry(base, json_incref(en));
+        json_object_set_new(json_object_get(entry, "search"), "mode", json_string("include"));
+        json_array_append_new(entries, entry);
+    }
+    json_decref(orgs);
+    json_decref(want);
+    return rc;
+}
+
 static int by_km(const void *a, const void *b)
 {
     const hit *x = a, *y = b;
@@ -203,6 +250,13 @@ static int dir_search(http_req *rq, http_resp *rs)
     const char *nearv = http_query(rq, "near");
     fhir_near nr = {0};
     if (nearv && fhir_near_parse(nearv, &nr, &e)) return http_error(rs, &e);
+    const char *sortv = http_query(rq, "_sort"), *incv = http_query(rq, "_include");
+    sort_by sk = {NULL, 0};
+    if (sortv && fhir_sort_parse(sortv, &sk.key, &sk.desc, &e)) return http_error(rs, &e);
+    if (incv && !fhir_include_ok(type, incv)) {
+        ics_err_set(&e, ICS_EINVAL, "_include '%.60s': %s takes %s:organization", incv, type, type);
+        return http_error(rs, &e);
+    }
     app_ctx c = fhir_app(rq);
     json_t *all;
     if (dir_all(&c, type, &all, &e)) return http_error(rs, &e);
@@ -245,6 +299,10 @@ static int dir_search(http_req *rq, http_resp *rs)
             if (v && *v) qadd(&q, name, v);
         }
     if (nearv && hits) qsort(hits, nh, sizeof *hits, by_km);
+    /* _sort orders the matches (after near, whose distances stay given) */
+    if (sk.key && hits) qsort_r(hits, nh, sizeof *hits, by_key, &sk);
+    if (sortv) qadd(&q, "_sort", sortv);
+    if (incv) qadd(&q, "_include", incv);
     char base[300], self[400];
     base_url(rq, base, sizeof base);
     json_t *entries = json_array();
@@ -254,6 +312,13 @@ static int dir_search(http_req *rq, http_resp *rs)
             json_object_set_new(json_object_get(en, "search"), "extension",
                                 distance_ext(hits[i].km));
         json_array_append_new(entries, en);
+    }
+    if (incv && add_includes(&c, base, incv, entries, &e)) {
+        json_decref(entries);
+        free(hits);
+        sb_free(&q);
+        json_decref(all);
+        return http_error(rs, &e);
     }
     snprintf(self, sizeof self, "%s/%s", base, type);
     json_t *b = fhir_searchset(entries, (int64_t)nh, self, q.buf ? q.buf : "", count, offset);
@@ -632,6 +697,62 @@ static void uuid4(char out[37])
 
 static json_t *response_message(http_req *rq, int64_t now, json_t *row);
 
+/* A status change a ServiceRequest asks of referral id, through the
+ * referral's own lifecycle use cases (so the same roles, rules, audit and
+ * events as POST /api/v1/referrals/{id}/accept ...); *row: the referral
+ * after (unchanged when it is already in that state). */
+static int status_step(app_ctx *c, int64_t id, const json_t *sr, json_t **row, ics_err *e)
+{
+    json_t *cur = NULL;
+    const char *action, *reason;
+    int rc = app_routing_referral_get(c, id, &cur, e);
+    if (!rc)
+        rc = fhir_status_change(sr, json_string_value(json_object_get(cur, "state")), &action,
+                                &reason, e);
+    if (rc || !strcmp(action, "none")) {
+        *row = rc ? NULL : cur;
+        if (rc) json_decref(cur);
+        return rc;
+    }
+    json_t *body = reason && strcmp(action, "accept") && strcmp(action, "attend")
+                       ? json_pack("{ss}", "reason", reason)
+                       : json_object();
+    rc = !strcmp(action, "accept")    ? app_routing_referral_accept(c, id, body, row, e)
+         : !strcmp(action, "decline") ? app_routing_referral_decline(c, id, body, row, e)
+         : !strcmp(action, "attend")  ? app_routing_referral_attend(c, id, body, row, e)
+                                      : app_routing_referral_cancel(c, id, body, row, e);
+    json_decref(body);
+    if (!rc && !json_object_get(*row, "message_id"))
+        json_object_set(*row, "message_id", json_object_get(cur, "message_id"));
+    json_decref(cur);
+    return rc;
+}
+
+/* PUT ServiceRequest/{id}: the status changes (fhir_status_change); an id
+ * in the body must be the one in the path. */
+static int sr_update(http_req *rq, http_resp *rs)
+{
+    ics_err e = {0};
+    int64_t id = 0;
+    json_t *row = NULL;
+    app_ctx c = fhir_app(rq);
+    if (parse_id(rq->params[0], &id)) {
+        ics_err_set(&e, ICS_ENOTFOUND, "no ServiceRequest with id '%.64s'", rq->params[0]);
+        return http_error(rs, &e);
+    }
+    if (body_of(rq, &e)) return http_error(rs, &e);
+    const char *bid = json_string_value(json_object_get(rq->json, "id"));
+    if (bid && strcmp(bid, rq->params[0]) != 0) {
+        ics_err_set(&e, ICS_EBADREQ, "the body's id '%.40s' is not the id in the URL (%.40s)", bid,
+                    rq->params[0]);
+        return http_error(rs, &e);
+    }
+    if (status_step(&c, id, rq->json, &row, &e)) return http_error(rs, &e);
+    json_t *res = fhir_service_request(row);
+    json_decref(row);
+    return answer(rs, 200, res);
+}
+
 /* A BaRS referral request: parsed, created through the REST API's use case
  * and answered with a response message (200). A message that is not a
  * valid referral request is refused with an OperationOutcome and nothing
@@ -650,9 +771,16 @@ static int process_message(http_req *rq, http_resp *rs)
     const json_t *h, *sr, *pat;
     json_t *body, *row;
     app_ctx c = fhir_app(rq);
-    if (fhir_message_parse(rq->json, &h, &sr, &pat, &e) ||
-        fhir_referral_body(sr, pat, tz_local_date(c.now), &body, &e))
-        return http_error(rs, &e);
+    if (fhir_message_parse(rq->json, &h, &sr, &pat, &e)) return http_error(rs, &e);
+    /* about a referral icsflow holds (its identifier, as the response
+     * message gave it): a status change such as a cancellation (revoked) */
+    int64_t known = fhir_referral_id(sr);
+    if (known) {
+        if (status_step(&c, known, sr, &row, &e)) return http_error(rs, &e);
+        json_object_set(row, "message_id", json_object_get(h, "id"));
+        return answer(rs, 200, response_message(rq, c.now, row));
+    }
+    if (fhir_referral_body(sr, pat, tz_local_date(c.now), &body, &e)) return http_error(rs, &e);
     /* the MessageHeader id goes with the referral: a repeat of the message
      * is answered again with the referral it made, not a second one */
     json_object_set(body, "message_id", json_object_get(h, "id"));
@@ -726,6 +854,9 @@ const http_route http_routes_fhir[] = {
     {"POST", "/api/v1/fhir/ServiceRequest", 0, sr_create,
      "Create a UCR referral from a FHIR ServiceRequest", &APP_ROUTING_REFERRAL_CREATE},
     {"GET", "/api/v1/fhir/ServiceRequest/{id}", 0, sr_read, "A referral as a FHIR ServiceRequest",
+     &APP_ROUTING_REFERRAL_GET},
+    {"PUT", "/api/v1/fhir/ServiceRequest/{id}", 0, sr_update,
+     "Change a referral's status through its lifecycle (accept, attend, decline, cancel)",
      &APP_ROUTING_REFERRAL_GET},
     {"GET", "/api/v1/fhir/ServiceRequest/{id}/$response-message", 0, sr_response,
      "A referral that came in a BaRS message: its state now as a response message",

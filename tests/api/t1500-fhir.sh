@@ -277,6 +277,86 @@ jqcheck "found by identifier by the provider" '.total == 1 and .entry[0].resourc
 api GET "$F/Patient" "$CNWL"
 fexpect "patients are not listed" 422
 
+# ---- status changes through FHIR: PUT ServiceRequest and a BaRS cancellation ----
+writes() { sql "SELECT COUNT(*) FROM audit WHERE action NOT LIKE 'read.%'"; } # reads of patient data are audited too
+A0=$(writes)
+api PUT "$F/ServiceRequest/$SR1" "$CNWL" '{"resourceType":"ServiceRequest","id":"'"$SR2"'","status":"completed","intent":"order"}'
+fexpect "a PUT whose body names another ServiceRequest" 400
+api PUT "$F/ServiceRequest/$SR1" "$CNWL" '{"resourceType":"ServiceRequest","status":"draft","intent":"order"}'
+fexpect "a status that cannot be set (draft)" 422
+jqcheck "says which statuses can" '.issue[0].diagnostics | test("active .accepted., completed .attended. or revoked")'
+api PUT "$F/ServiceRequest/$SR1" "$CNWL" '{"resourceType":"Organization","id":"'"$SR1"'"}'
+fexpect "another resource type" 422
+api PUT "$F/ServiceRequest/$SR1" "$IMP" '{"resourceType":"ServiceRequest","status":"completed","intent":"order"}'
+fexpect "another organisation cannot see the referral" 404
+check "nothing changed or audited by the refusals" [ "$(writes)|$(sql "SELECT state FROM referrals WHERE id = $SR1")" = "$A0|accepted" ]
+api PUT "$F/ServiceRequest/$SR1" "$CNWL" '{"resourceType":"ServiceRequest","id":"'"$SR1"'","status":"completed","intent":"order"}'
+fexpect "the provider marks the accepted referral completed" 200
+jqcheck "completed, attended in the state extension" '.status == "completed" and .extension[0].valueCode == "attended"'
+check "the referral is attended, through the attend use case (one audit record)" \
+    [ "$(sql "SELECT state FROM referrals WHERE id = $SR1")|$(writes)" = "attended|$((A0 + 1))" ]
+api PUT "$F/ServiceRequest/$SR1" "$CNWL" '{"resourceType":"ServiceRequest","id":"'"$SR1"'","status":"completed","intent":"order"}'
+fexpect "the same status again" 200
+check "changes nothing and audits no change" [ "$(writes)" = "$((A0 + 1))" ]
+api PUT "$F/ServiceRequest/$SR1" "$CNWL" '{"resourceType":"ServiceRequest","status":"revoked","intent":"order","note":[{"text":"entered in error"}]}'
+fexpect "cancelling an attended referral (the lifecycle refuses)" 409
+
+api POST "$F/\$process-message" "$LAS" "$(jq -c '.entry[0].resource.id = "7b9b3b4f-7d20-4d1c-8e7f-3f9b2c8d6e02"' "$FIX/bars-request.json")"
+fexpect "another BaRS referral request" 200
+SR3=$(jq -r '.entry[1].resource.id' "$T/body")
+cancel=$(jq -c --arg id "$SR3" '.entry[0].resource.id = "8cac4c50-8e31-4e2d-9f80-4fac3d9e7f03"
+    | .entry[1].resource.status = "revoked" | .entry[1].resource.note = [{"text":"patient admitted to hospital"}]
+    | .entry[1].resource.identifier = [{"system":"https://icsflow.org/fhir/Id/referral","value":$id}]' "$FIX/bars-request.json")
+n0=$(sql "SELECT COUNT(*) FROM referrals")
+api POST "$F/\$process-message" "$IMP" "$cancel"
+fexpect "a cancellation from an organisation that is no party to the referral" 404
+api POST "$F/\$process-message" "$LAS" "$cancel"
+fexpect "the referrer cancels it with a BaRS message (status revoked)" 200
+jqcheck "answered by a response message to the cancellation's MessageHeader, the ServiceRequest revoked" \
+    '.entry[0].resource.response.identifier == "8cac4c50-8e31-4e2d-9f80-4fac3d9e7f03" and .entry[1].resource.status == "revoked"
+     and .entry[1].resource.extension[0].valueCode == "cancelled"'
+check "the referral is cancelled with the message's reason, no new referral" \
+    [ "$(sql "SELECT state || '|' || reason FROM referrals WHERE id = $SR3")|$(sql "SELECT COUNT(*) FROM referrals")" = "cancelled|patient admitted to hospital|$n0" ]
+check "audited once as the referral's cancel use case" \
+    [ "$(sql "SELECT COUNT(*) FROM audit WHERE object_id = '$SR3' AND action LIKE '%cancel%'")" = 1 ]
+api POST "$F/\$process-message" "$LAS" "$cancel"
+fexpect "the cancellation again" 200
+jqcheck "still revoked, nothing more to do" '.entry[1].resource.status == "revoked"'
+api GET "$F/metadata" "$LAS"
+jqcheck "the CapabilityStatement declares update (status only) for ServiceRequest" \
+    '.rest[0].resource[] | select(.type == "ServiceRequest") | any(.interaction[]; .code == "update" and (.documentation | test("status only")))'
+
+# ---- _sort and _include on the directory searches ----
+api GET "$F/HealthcareService?_sort=name&_count=1000" "$LAS"
+fexpect "services sorted by name" 200
+jqcheck "in name order" '[.entry[].resource.name] as $n | ($n | length) > 3 and $n == ($n | sort)'
+api GET "$F/HealthcareService?_count=1000" "$LAS"
+cp "$T/body" "$T/unsorted.json"
+top2=$(jq -c '[.entry[].resource.id] | sort | reverse | .[0:2]' "$T/unsorted.json")
+api GET "$F/HealthcareService?_sort=-_id&_count=2" "$LAS"
+jqcheck "by id descending, the first page the two highest ids ($top2)" "[.entry[].resource.id] == $top2"
+jqcheck "the next link keeps the order" '[.link[] | select(.relation == "next") | .url | test("_sort=-_id")] == [true]'
+api GET "$F/HealthcareService?_sort=colour" "$LAS"
+fexpect "an order the server does not offer" 422
+api GET "$F/Organization?_include=Organization:endpoint" "$LAS"
+fexpect "an include Organization does not take" 422
+api GET "$F/HealthcareService?_include=Location:organization" "$LAS"
+fexpect "another type's include" 422
+api GET "$F/HealthcareService?_include=HealthcareService:organization&_count=4" "$LAS"
+fexpect "services with their organisations" 200
+jqcheck "the matches, then each organisation they name once (mode include)" \
+    '([.entry[] | select(.search.mode == "match") | .resource.providedBy.reference] | unique) as $want
+     | [.entry[] | select(.search.mode == "include") | "Organization/" + .resource.id] as $got
+     | ($got | length) > 0 and ($got | sort) == $want and all(.entry[] | select(.search.mode == "include"); .resource.resourceType == "Organization")'
+jqcheck "total counts the matches only" "$(jq '.total' "$T/unsorted.json") == .total"
+api GET "$F/Location?_include=Location:organization&_sort=name&_count=1000" "$LAS"
+jqcheck "locations sorted, with their organisations" \
+    '[.entry[] | select(.search.mode == "match") | .resource.name] as $n | $n == ($n | sort) and any(.entry[]; .search.mode == "include")'
+api GET "$F/metadata" "$LAS"
+jqcheck "the CapabilityStatement lists the includes and says how to sort" \
+    '[.rest[0].resource[] | select(.searchInclude) | .searchInclude[0]] == ["Location:organization", "HealthcareService:organization"]
+     and all(.rest[0].resource[] | select(.type == "Organization" or .type == "Location"); .documentation | test("_sort"))'
+
 # ---- a real FHIR client, and every resource against the R4 JSON schema --
 if ! command -v node >/dev/null 2>&1; then
     nok "node is installed (scripts/deps.sh test)"

@@ -209,6 +209,76 @@ static void test_capability_lists_the_searched_parameters(void **s)
     json_decref(c);
 }
 
+static const char *step_of(const char *sr_json, const char *state, const char **reason)
+{
+    json_t *sr = json_loads(sr_json, 0, NULL);
+    const char *action = "?";
+    ics_err e = {0};
+    int rc = fhir_status_change(sr, state, &action, reason, &e);
+    json_decref(sr); /* *reason pointed into sr: not used after this */
+    return rc ? "error" : action;
+}
+
+static void test_status_change_maps_to_the_lifecycle_steps(void **s)
+{
+    (void)s;
+    const char *reason = NULL;
+    assert_string_equal(step_of("{\"resourceType\":\"ServiceRequest\",\"status\":\"completed\"}",
+                                "accepted", &reason),
+                        "attend");
+    assert_string_equal(
+        step_of("{\"resourceType\":\"ServiceRequest\",\"status\":\"revoked\"}", "sent", &reason),
+        "cancel");
+    assert_string_equal(
+        step_of("{\"resourceType\":\"ServiceRequest\",\"status\":\"revoked\",\"extension\":[{"
+                "\"url\":\"" FHIR_EXT_STATE "\",\"valueCode\":\"declined\"}]}",
+                "sent", &reason),
+        "decline");
+    assert_string_equal(
+        step_of("{\"resourceType\":\"ServiceRequest\",\"status\":\"active\",\"extension\":[{"
+                "\"url\":\"" FHIR_EXT_STATE "\",\"valueCode\":\"accepted\"}]}",
+                "sent", &reason),
+        "accept");
+    /* already there: nothing to do */
+    assert_string_equal(
+        step_of("{\"resourceType\":\"ServiceRequest\",\"status\":\"active\"}", "accepted", &reason),
+        "none");
+    assert_string_equal(step_of("{\"resourceType\":\"ServiceRequest\",\"status\":\"revoked\"}",
+                                "cancelled", &reason),
+                        "none");
+    /* not settable, or not a ServiceRequest */
+    assert_string_equal(
+        step_of("{\"resourceType\":\"ServiceRequest\",\"status\":\"draft\"}", "sent", &reason),
+        "error");
+    assert_string_equal(
+        step_of("{\"resourceType\":\"Patient\",\"status\":\"revoked\"}", "sent", &reason), "error");
+}
+
+static void test_sort_and_include_are_checked(void **s)
+{
+    (void)s;
+    const char *key = NULL;
+    int desc = 0;
+    ics_err e = {0};
+    assert_int_equal(fhir_sort_parse("-name", &key, &desc, &e), 0);
+    assert_string_equal(key, "name");
+    assert_int_equal(desc, 1);
+    assert_int_equal(fhir_sort_parse("_id", &key, &desc, &e), 0);
+    assert_string_equal(key, "id");
+    assert_int_equal(desc, 0);
+    assert_int_equal(fhir_sort_parse("colour", &key, &desc, &e), ICS_EINVAL);
+    json_t *a = json_pack("{ssss}", "id", "B", "name", "Alpha"),
+           *b = json_pack("{ssss}", "id", "A", "name", "Beta");
+    assert_true(fhir_sort_cmp(a, b, "name", 0) < 0);
+    assert_true(fhir_sort_cmp(a, b, "name", 1) > 0);
+    assert_true(fhir_sort_cmp(a, b, "id", 0) > 0);
+    json_decref(a);
+    json_decref(b);
+    assert_true(fhir_include_ok("HealthcareService", "HealthcareService:organization"));
+    assert_false(fhir_include_ok("HealthcareService", "Location:organization"));
+    assert_false(fhir_include_ok("Organization", "Organization:partof"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +290,8 @@ int main(void)
         cmocka_unit_test(test_message_becomes_a_referral_body),
         cmocka_unit_test(test_message_problems_are_all_named),
         cmocka_unit_test(test_capability_lists_the_searched_parameters),
+        cmocka_unit_test(test_status_change_maps_to_the_lifecycle_steps),
+        cmocka_unit_test(test_sort_and_include_are_checked),
     };
     return cmocka_run_group_tests_name("fhir", tests, NULL, NULL);
 }
