@@ -69,9 +69,10 @@ static int commissioned(const beds_unit *u, const char *place)
 }
 
 /* The unit-level rules and cost for r in unit u (everything but the bed's
- * own status and bay): the cost, or -1 with opt->why set. */
+ * own status and bay): the cost, or -1 with opt->why set. comm: whether u
+ * is commissioned for r's place when the caller knows (0 or 1), else -1. */
 static int64_t unit_cost(const beds_board *b, const beds_unit_count *counts, const beds_referral *r,
-                         int unit, const beds_match_opts *o, beds_option *opt)
+                         int unit, const beds_match_opts *o, beds_option *opt, int comm)
 {
     const beds_unit *u = &b->units[unit];
     beds_option tmp;
@@ -89,7 +90,7 @@ static int64_t unit_cost(const beds_board *b, const beds_unit_count *counts, con
         opt->why = BEDS_WHY_TYPE;
     else if (u->sex != 'X' && u->sex != r->sex)
         opt->why = BEDS_WHY_SEX_UNIT;
-    else if (o->policy == BEDS_POLICY_BOROUGH && !commissioned(u, r->place))
+    else if (o->policy == BEDS_POLICY_BOROUGH && !(comm >= 0 ? comm : commissioned(u, r->place)))
         opt->why = BEDS_WHY_NOT_COMMISSIONED;
     else if (o->max_km > 0 && opt->km > o->max_km)
         opt->why = BEDS_WHY_TOO_FAR;
@@ -105,7 +106,7 @@ int64_t beds_option_cost(const beds_board *b, const beds_unit_count *counts, con
 {
     const beds_bed *bd = &b->beds[bed];
     beds_option opt;
-    int64_t cost = unit_cost(b, counts, r, bd->unit, o, &opt);
+    int64_t cost = unit_cost(b, counts, r, bd->unit, o, &opt, -1);
     opt.bed = bed;
     /* lasting reasons (type, sex of unit or bay, commissioning, distance)
      * come before the bed's current status: "male-only unit" says more
@@ -245,6 +246,11 @@ typedef struct qnet {
     bed_class *cls;
     int *blist; /* offerable beds grouped by class */
     beds_unit_count *counts;
+    /* borough policy: the ready referrals' distinct places (rplace: node i's
+     * index into them) and comm[place * nunits + unit], so commissioning is
+     * looked up once per place and unit, not per referral */
+    int *rplace;
+    unsigned char *comm;
     flow_mcf *g;
 } qnet;
 
@@ -256,6 +262,8 @@ static void qnet_free(qnet *q)
     free(q->cls);
     free(q->blist);
     free(q->counts);
+    free(q->rplace);
+    free(q->comm);
     flow_mcf_free(q->g);
     memset(q, 0, sizeof *q);
 }
@@ -315,6 +323,35 @@ fail:
     return -1;
 }
 
+/* The commissioning table for the borough policy (qnet.rplace, qnet.comm). */
+static int places_build(const beds_board *b, const beds_referral *refs, qnet *q)
+{
+    size_t nr = q->nr ? q->nr : 1, np = 0, nu = b->nunits;
+    const char **name = malloc(nr * sizeof *name);
+    q->rplace = malloc(nr * sizeof *q->rplace);
+    if (!name || !q->rplace) {
+        free(name);
+        return -1;
+    }
+    for (size_t i = 0; i < q->nr; i++) {
+        const char *pl = refs[q->ridx[i]].place;
+        size_t k = 0;
+        while (k < np && strcmp(name[k], pl) != 0) k++;
+        if (k == np) name[np++] = pl;
+        q->rplace[i] = (int)k;
+    }
+    q->comm = malloc((np ? np : 1) * (nu ? nu : 1));
+    if (!q->comm) {
+        free(name);
+        return -1;
+    }
+    for (size_t k = 0; k < np; k++)
+        for (size_t u = 0; u < nu; u++)
+            q->comm[k * nu + u] = (unsigned char)commissioned(&b->units[u], name[k]);
+    free(name);
+    return 0;
+}
+
 /* An upper bound on the referral-class arcs (type, sex and commissioning
  * rules, not distance or cost), so the arc arrays are sized once. */
 static size_t arcs_bound(const beds_board *b, const beds_referral *refs, const beds_match_opts *o,
@@ -328,7 +365,9 @@ static size_t arcs_bound(const beds_board *b, const beds_referral *refs, const b
             if (beds_type_fit(r->type, u->type) == BEDS_FIT_NONE) continue;
             if (u->sex != 'X' && u->sex != r->sex) continue;
             if (q->cls[k].bay && q->cls[k].bay != r->sex) continue;
-            if (o->policy == BEDS_POLICY_BOROUGH && !commissioned(u, r->place)) continue;
+            if (o->policy == BEDS_POLICY_BOROUGH &&
+                !q->comm[(size_t)q->rplace[i] * b->nunits + (size_t)q->cls[k].unit])
+                continue;
             n++;
         }
     }
@@ -352,6 +391,7 @@ static int qnet_build(const beds_board *b, const beds_referral *refs, size_t nre
         q->ucost[q->nr] = beds_unplaced_cost(&refs[i], o);
         q->ridx[q->nr++] = (int)i;
     }
+    if (o->policy == BEDS_POLICY_BOROUGH && places_build(b, refs, q)) goto fail;
     if (q->nr + q->ncls + 1 > (size_t)INT32_MAX) {
         free(uc);
         qnet_free(q);
@@ -363,7 +403,9 @@ static int qnet_build(const beds_board *b, const beds_referral *refs, size_t nre
     for (int i = 0; i < nr; i++) {
         const beds_referral *r = &refs[q->ridx[i]];
         int64_t u = q->ucost[i];
-        for (size_t k = 0; k < b->nunits; k++) uc[k] = unit_cost(b, q->counts, r, (int)k, o, NULL);
+        const unsigned char *cm = q->comm ? q->comm + (size_t)q->rplace[i] * b->nunits : NULL;
+        for (size_t k = 0; k < b->nunits; k++)
+            uc[k] = unit_cost(b, q->counts, r, (int)k, o, NULL, cm ? cm[k] : -1);
         q->arc0[i] = flow_mcf_arcs(q->g);
         flow_mcf_supply_set(q->g, i, 1);
         for (size_t k = 0; k < q->ncls; k++) {
@@ -378,13 +420,17 @@ static int qnet_build(const beds_board *b, const beds_referral *refs, size_t nre
         if (flow_mcf_arc_add(q->g, nr + (int)k, sink, q->cls[k].n, 0) < 0) goto fail;
     flow_mcf_supply_set(q->g, sink, -(int64_t)nr);
     /* start from "nobody placed"; referrals have many class arcs, of which
-     * the cheap ones are the likely ones: price each one's 8 cheapest (and
-     * its unplaced arc) first, in blocks of half LEMON's size (bench/beds,
-     * 4 December 2026, medians of interleaved runs: 8 and 0.5 took 15-30%
-     * less solver time than 16 and 1 at 5x and 10x, which took about half
-     * that of pricing every arc) */
+     * the cheap ones are the likely ones: price each one's cheapest few (and
+     * its unplaced arc) first, in blocks of half LEMON's size. How few was
+     * measured (bench/beds, 4 December 2026, interleaved runs): 8 where
+     * referrals have many arcs (15-30% less solver time than 16 at 5x and
+     * 10x the benchmark, about 10% at 1x pooled, 43 arcs a referral), 16
+     * where most have fewer than that (1x borough, 10 a referral: the core
+     * then holds them all and no outer pass is needed; about 10% less than
+     * 8); both about half the time of pricing every arc */
+    size_t per_ref = nr > 0 ? flow_mcf_arcs(q->g) / (size_t)nr : 0;
     flow_mcf_root_hint(q->g, sink);
-    flow_mcf_pricing(q->g, 8, 0.5);
+    flow_mcf_pricing(q->g, per_ref < 16 ? 16 : 8, 0.5);
     free(uc);
     return 0;
 fail:
