@@ -4,6 +4,8 @@
  * with before and after and announced as `directory.changed`. */
 #include "app/directory.h"
 
+#include "app/dircache.h"
+
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +88,54 @@ int app_dir_list(app_ctx *c, const dir_collection *coll, const json_t *filters, 
     if ((rc = ics_codes(c, coll, &ics, e))) return rc;
     rc = store_dir_list_in(c->db, coll, filters, ics, limit, offset, rows, total, e);
     json_decref(ics);
+    return rc;
+}
+
+int app_dir_list_text(app_ctx *c, const dir_collection *coll, const json_t *filters, int64_t limit,
+                      int64_t offset, char **text, size_t *len, ics_err *e)
+{
+    assert(coll && text && len);
+    *text = NULL;
+    *len = 0;
+    int rc = app_allow(c, &APP_DIR_READ, e);
+    if (rc) return rc;
+    json_t *ics = NULL;
+    if ((rc = ics_codes(c, coll, &ics, e))) return rc;
+    /* Every write to these tables moves the directory version on (the
+     * population table is written by the analytics import too: not kept). */
+    int keep = strcmp(coll->name, "population") != 0;
+    int64_t version = 0;
+    char *key = NULL;
+    if (keep && !(rc = store_dir_version(c->db, &version, e))) {
+        char *f = json_dumps(filters, JSON_COMPACT | JSON_SORT_KEYS);
+        char *i = ics ? json_dumps(ics, JSON_COMPACT) : NULL;
+        if (f && asprintf(&key, "%s|%s|%s|%lld|%lld", coll->name, i ? i : "*", f, (long long)limit,
+                          (long long)offset) < 0)
+            key = NULL;
+        free(f);
+        free(i);
+        if (key && app_dircache_get(store_path(c->db), version, key, text, len)) {
+            free(key);
+            json_decref(ics);
+            return 0;
+        }
+    }
+    json_t *rows = NULL;
+    int64_t total = 0;
+    if (!rc) rc = store_dir_list_in(c->db, coll, filters, ics, limit, offset, &rows, &total, e);
+    json_decref(ics);
+    if (!rc) {
+        json_t *page = json_pack("{sosIsIsI}", "items", rows, "total", (json_int_t)total, "limit",
+                                 (json_int_t)limit, "offset", (json_int_t)offset);
+        *text = page ? json_dumps(page, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+        json_decref(page);
+        if (!*text) rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
+    }
+    if (!rc) {
+        *len = strlen(*text);
+        if (key) app_dircache_put(store_path(c->db), version, key, *text, *len);
+    }
+    free(key);
     return rc;
 }
 

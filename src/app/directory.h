@@ -15,6 +15,11 @@ extern const app_use APP_DIR_IMPORT; /* administrators */
 /* A page of a collection; filters maps column names to values. */
 int app_dir_list(app_ctx *c, const dir_collection *coll, const json_t *filters, int64_t limit,
                  int64_t offset, json_t **rows, int64_t *total, ics_err *e);
+/* The same page as the API's JSON text ({items, total, limit, offset},
+ * compact, ASCII), from the directory-versioned cache when this version of
+ * the directory already answered it (app/dircache.h); caller frees. */
+int app_dir_list_text(app_ctx *c, const dir_collection *coll, const json_t *filters, int64_t limit,
+                      int64_t offset, char **text, size_t *len, ics_err *e);
 /* One row; a place carries its population by sex and age band. */
 int app_dir_get(app_ctx *c, const dir_collection *coll, const char *key, json_t **row, ics_err *e);
 /* Create (key NULL: the body's key must be new, else ICS_ECONFLICT) or

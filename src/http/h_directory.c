@@ -23,7 +23,7 @@ static int list(http_req *rq, http_resp *rs)
 {
     const dir_collection *c = coll_of(rq);
     ics_err e = {0};
-    int64_t limit, offset, total = 0;
+    int64_t limit, offset;
     if (http_page(rq, &limit, &offset, &e)) return http_error(rs, &e);
     const char *allowed[24] = {"limit", "offset", "place", "capability", "org", "ics"};
     int na = 6;
@@ -44,14 +44,13 @@ static int list(http_req *rq, http_resp *rs)
         if (!v && strcmp(col->name, "org_code") == 0) v = http_query(rq, "org");
         if (v) json_object_set_new(filters, col->name, json_string(v));
     }
-    json_t *rows;
+    char *text = NULL;
+    size_t n = 0;
     app_ctx ac = http_app(rq);
-    int rc = app_dir_list(&ac, c, filters, limit, offset, &rows, &total, &e);
+    int rc = app_dir_list_text(&ac, c, filters, limit, offset, &text, &n, &e);
     json_decref(filters);
     if (rc) return http_error(rs, &e);
-    return http_json(rs, 200,
-                     json_pack("{sosIsIsI}", "items", rows, "total", (json_int_t)total, "limit",
-                               (json_int_t)limit, "offset", (json_int_t)offset));
+    return http_text_owned(rs, 200, "application/json", text, n);
 }
 
 static int get(http_req *rq, http_resp *rs)

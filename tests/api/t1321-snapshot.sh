@@ -4,7 +4,9 @@
 # database: a service changed, created or deleted, or its live capacity
 # reported, through the second server is in the first server's very next
 # answer (the snapshot is keyed by the database's directory version and
-# the capacity rows, read on every query).
+# the capacity rows, read on every query). Directory lists (GET /sites,
+# /services, ...) are kept as their JSON text under the same version: a
+# site renamed or deleted through one server is in the other's next list.
 . "$(dirname "$0")/lib.sh"
 start_server
 LAS=$(mktoken las_crew clinician RRU)
@@ -68,6 +70,40 @@ URL=$A
 api POST /api/v1/route "$LAS" "$CATHETER"
 jqcheck "server A's next answer no longer lists it" \
     '[.eligible[], .excluded[] | select(.service_id == "UCR-EAL2")] | length == 0'
+
+# directory lists: kept as text per directory version, never stale
+api GET "/api/v1/sites?limit=1000" "$ADMIN"
+expect "server A: the sites" 200
+before=$(jqb .total)
+api GET "/api/v1/sites?limit=1000" "$ADMIN"
+check "server A: the same list again (from its copy): $(jqb .total) sites" [ "$(jqb .total)" = "$before" ]
+SITE=$(jq -r '.items[0].site_code' "$T/body")
+jq -c '.items[0] | .name = "Renamed through B"' "$T/body" >"$T/site.json"
+URL=$B
+api PUT "/api/v1/sites/$SITE" "$ADMIN" "$(cat "$T/site.json")"
+expect "server B: site $SITE renamed" 200
+URL=$A
+api GET "/api/v1/sites?limit=1000" "$ADMIN"
+jqcheck "server A's next list has the new name" \
+    "[.items[] | select(.site_code == \"$SITE\") | .name] == [\"Renamed through B\"]"
+jq -c '.site_code = "ZZZ99" | .name = "Added through B"' "$T/site.json" >"$T/site2.json"
+URL=$B
+api POST /api/v1/sites "$ADMIN" "$(cat "$T/site2.json")"
+expect "server B: a new site" 201
+URL=$A
+api GET "/api/v1/sites?limit=1000" "$ADMIN"
+check "server A's next list counts it ($(jqb .total) after $before)" [ "$(jqb .total)" = "$((before + 1))" ]
+URL=$B
+api DELETE /api/v1/sites/ZZZ99 "$ADMIN"
+expect "server B: the new site deleted" 204
+URL=$A
+api GET "/api/v1/sites?limit=1000" "$ADMIN"
+jqcheck "server A's next list no longer has it" '[.items[] | select(.site_code == "ZZZ99")] == []'
+api GET "/api/v1/sites?limit=1000&place=E09000017" "$ADMIN"
+expect "the sites in Hillingdon" 200
+check "each filter is an answer of its own ($(jqb .total) in Hillingdon of $before)" \
+    [ "$(jqb .total)" -lt "$before" ]
+jqcheck "all of them in Hillingdon" '[.items[].place_code] | unique == ["E09000017"]'
 
 stop_server2
 finish
