@@ -3,13 +3,17 @@
 // share, spend by borough against the needs-based target), accountability
 // (who holds what, for which outcomes, how each is doing, with the rule)
 // and the ranked priorities with their sensitivity; and the board pack and
-// daily call sheet as PDF. Everything synthetic says so.
+// daily call sheet as PDF. Everything synthetic says so. Finance and admin
+// also keep the ledger: each decision, delegation and outcome has an Edit
+// form that sends the changed fields (PATCH) and shows the server's every
+// problem beside its field.
 
-import { get, qs, token } from '../api.js';
-import { clear, errorBox, fmt, h, loading, note, panel, pct, table } from '../ui.js';
+import { get, patch, qs, token } from '../api.js';
+import { busy, clear, dateInput, errorBox, field, fmt, h, loading, note, panel, pct, select, table } from '../ui.js';
 
 const READ = ['admin', 'finance', 'executive', 'analyst'];
 const PDF = ['admin', 'coordinator', 'analyst', 'finance', 'executive'];
+const WRITE = ['admin', 'finance'];
 const gbp = (v) => (v === null || v === undefined ? '—' : `£${fmt(v, 1)}m`);
 const synth = (yes) => (yes ? note('Synthetic figures: invented for the default dataset, not NHS data.', 'notice') : null);
 
@@ -92,6 +96,91 @@ function prioritiesPanel() {
   return panel('Priorities', h('label', {}, 'Weights ', pick), out);
 }
 
+// ---- the ledger: edit forms for decisions, delegations and outcomes ----
+
+const FIELDS = {
+  decision: [['decided_on', 'Decided on', 'date'], ['title', 'Title'], ['forum', 'Forum'],
+    ['rationale', 'Rationale', 'area'], ['evidence', 'Evidence (optional)', 'area'], ['options', 'Options considered (optional)', 'area']],
+  delegation: [['holder_kind', 'Holder kind', ['place', 'collaborative', 'provider']],
+    ['holder_code', 'Holder code (place ONS code or organisation ODS code)'], ['holder_name', 'Holder name (optional)'],
+    ['scope', 'Scope', 'area'], ['amount_gbp_m', 'Amount (£m)', 'number'], ['period_from', 'Period from', 'date'],
+    ['period_to', 'Period to', 'date'], ['conditions', 'Conditions (optional)', 'area']],
+  outcome: [['target', 'Target', 'number'], ['note', 'Note (optional)', 'area']],
+};
+
+// A form for one record: only the fields changed are sent (PATCH); the
+// server's problems show beside their fields; done(saved) closes it.
+function editForm(kind, rec, path, what, done) {
+  const inputs = FIELDS[kind].map(([k, label, type]) => {
+    const v = rec[k] === null || rec[k] === undefined ? '' : String(rec[k]);
+    const input = Array.isArray(type) ? select(k, type, v)
+      : type === 'area' ? h('textarea', { name: k, rows: 2 }, v)
+        : type === 'date' ? dateInput(k, v)
+          : h('input', { name: k, type: type === 'number' ? 'number' : 'text', step: type === 'number' ? 'any' : undefined, value: v });
+    return [k, type, input, field(label, input)];
+  });
+  const out = h('div', { class: 'out', 'aria-live': 'polite' });
+  const btn = h('button', { type: 'submit' }, 'Save');
+  const form = h('form', { class: 'gov-form', 'aria-label': `Edit ${what}`, novalidate: true },
+    h('h3', {}, `Edit ${what}`), h('div', { class: 'fields' }, inputs.map((x) => x[3])),
+    h('div', { class: 'actions' }, btn, h('button', { type: 'button', class: 'secondary', onclick: () => done(false) }, 'Close')), out);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = {};
+    for (const [k, type, input] of inputs) {
+      const was = rec[k] === null || rec[k] === undefined ? '' : String(rec[k]);
+      const v = input.value.trim();
+      if (v === was) continue;
+      body[k] = v === '' ? null : type === 'number' && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : v;
+    }
+    if (!Object.keys(body).length) { clear(out, note('Nothing changed.')); return; }
+    const r = await busy(btn, out, () => patch(path, body));
+    if (r) done(true);
+  });
+  return form;
+}
+
+function ledgerPanel(ctx, onSaved) {
+  const out = h('div', { class: 'out', 'aria-live': 'polite' });
+  const editor = h('div', { class: 'gov-editor' });
+  const open = (kind, rec, path, what) => {
+    clear(editor, editForm(kind, rec, path, what, (saved) => {
+      clear(editor);
+      if (saved) { ctx.flash?.(`Saved ${what}.`); load(); onSaved(); }
+    }));
+    editor.querySelector('input, select, textarea')?.focus();
+  };
+  const edit = (kind, rec, path, what) => h('button', { type: 'button', class: 'small secondary', 'aria-label': `Edit ${what}`, onclick: () => open(kind, rec, path, what) }, 'Edit');
+  const load = () => loading(out, async () => {
+    const [dels, decs] = await Promise.all([get('/api/v1/governance/delegations'), get('/api/v1/governance/decisions')]);
+    const outcomes = dels.items.flatMap((d) => d.outcomes.map((o) => ({ ...o, holder_name: d.holder_name })));
+    return [
+      table([
+        { key: 'holder_name', label: 'Holder', head: true, fmt: (v, r) => `${v} (${r.holder_kind} ${r.holder_code})` },
+        { key: 'scope', label: 'Scope' },
+        { key: 'amount_gbp_m', label: '£m', num: true, fmt: (v) => fmt(v, 2) },
+        { key: 'period_from', label: 'Period', fmt: (v, r) => `${v} to ${r.period_to}` },
+        { key: 'id', label: 'Edit', fmt: (v, r) => edit('delegation', r, `/api/v1/governance/delegations/${v}`, `delegation ${v}`) },
+      ], dels.items, { caption: 'Delegations', class: 'delegations' }),
+      table([
+        { key: 'holder_name', label: 'Holder', head: true },
+        { key: 'measure', label: 'Measure', fmt: (v, r) => (r.place_code ? `${v} (${r.place_code})` : v) },
+        { key: 'target', label: 'Target', num: true, fmt: (v) => fmt(v, 2) },
+        { key: 'id', label: 'Edit', fmt: (v, r) => edit('outcome', r, `/api/v1/governance/outcomes/${v}`, `outcome ${v}`) },
+      ], outcomes, { caption: 'Outcomes', class: 'outcomes' }),
+      table([
+        { key: 'decided_on', label: 'Decided on' },
+        { key: 'title', label: 'Decision', head: true },
+        { key: 'forum', label: 'Forum' },
+        { key: 'id', label: 'Edit', fmt: (v, r) => edit('decision', r, `/api/v1/governance/decisions/${v}`, `decision ${v}`) },
+      ], decs.items, { caption: 'Decisions register', class: 'decisions' }),
+      synth(dels.items.some((d) => d.synthetic) || decs.items.some((d) => d.synthetic)),
+    ];
+  });
+  load();
+  return panel('Delegations and decisions', out, editor);
+}
+
 // The PDFs need the bearer token, so they are fetched and opened as blobs.
 function pdfButton(label, path) {
   const out = h('span', { class: 'out' });
@@ -115,5 +204,9 @@ export default {
       note('Money against need, who is accountable for what, and what to work on next.'),
       h('p', {}, pdfButton('Board pack (PDF)', '/api/v1/reports/board.pdf'), ' ', pdfButton('Daily call sheet (PDF)', '/api/v1/reports/daily.pdf'))),
     canRead ? financePanel() : null, canRead ? accountabilityPanel() : null, canRead ? prioritiesPanel() : null);
+    /* a change to the ledger redraws the accountability it feeds */
+    if (WRITE.includes(ctx.me.role))
+      root.append(ledgerPanel(ctx, () => root.querySelector('.accountability')?.closest('section')
+        ?.replaceWith(accountabilityPanel())));
   },
 };
