@@ -33,8 +33,9 @@ SEED=20260302
 out=$BUILD/bench/waitlist
 mkdir -p "$out"
 # the engine and core only: the driver does not depend on the rest of the program
+# (core/jwt.c and core/fetch.c bring libcrypto and libcurl)
 cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Isrc -o "$out/driver" bench/waitlist/driver.c \
-    src/waitlist/*.c src/flow/*.c src/core/*.c -ljansson -lsodium -lm -lpthread
+    src/waitlist/*.c src/flow/*.c src/core/*.c -ljansson -lsodium -lcurl -lcrypto -lm -lpthread
 g++ -O2 -o "$out/lemon_ns" bench/waitlist/lemon_ns.cpp
 field() { echo "$1" | tr ' ' '\n' | sed -n "/^$2\$/{n;p;}"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
