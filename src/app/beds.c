@@ -1101,6 +1101,15 @@ int app_beds_board(app_ctx *c, int stale_hours, int history_days, json_t **out, 
                                          "commissioned_by", pl, "confirmed_at", *conf ? conf : NULL,
                                          "stale", cnt[u].stale, "waiting", w.n, "oldest_wait_days",
                                          w.oldest, "occupied_history", h));
+        /* free beds by bay designation: what a patient of either sex can have */
+        int bay_m = 0, bay_f = 0, bay_none = 0;
+        for (size_t k = 0; k < d->nbeds; k++) {
+            const beds_bed *bd = &d->beds[k];
+            if (bd->unit != (int)u || !beds_bed_offerable(bd)) continue;
+            bd->bay_sex == 'M' ? bay_m++ : bd->bay_sex == 'F' ? bay_f++ : bay_none++;
+        }
+        json_object_set_new(o, "available_by_bay",
+                            json_pack("{sisisi}", "M", bay_m, "F", bay_f, "none", bay_none));
         json_array_append_new(units, o);
         count_add(&total, &cnt[u]);
     }
@@ -1327,15 +1336,33 @@ int app_beds_referral_rank(app_ctx *c, int64_t id, const char *policy, json_t **
     return 0;
 }
 
-static json_t *plan_json(const beds_data *d, const beds_plan *p, const beds_match_opts *o)
+/* A plan with each placement's reasons and cost in words, and why each
+ * unplaced referral has no bed (cnt: the board's counts for the costs). */
+static json_t *plan_json(const beds_data *d, const beds_plan *p, const beds_match_opts *o,
+                         const beds_unit_count *cnt)
 {
+    beds_board bb = {d->units, d->nunits, d->beds, d->nbeds};
     json_t *as = json_array(), *un = json_array();
     for (size_t i = 0; i < p->nrefs; i++) {
         const beds_referral *r = &d->refs[i];
         if (!p->ready[i]) continue;
         if (p->bed_of[i] < 0) {
-            json_array_append_new(un, json_pack("{sIsI}", "referral_id", (json_int_t)r->id, "cost",
-                                                (json_int_t)p->cost_of[i]));
+            json_t *x = json_pack("{sIsI}", "referral_id", (json_int_t)r->id, "cost",
+                                  (json_int_t)p->cost_of[i]);
+            beds_option *opts;
+            size_t nok;
+            char why[320];
+            if (!beds_referral_rank(&bb, r, o, &opts, &nok, NULL)) {
+                beds_referral_why_not(&bb, r, opts, nok, NULL, why, sizeof why);
+                if (nok)
+                    snprintf(why, sizeof why,
+                             "its %zu suitable free bed%s went to other referrals: this plan "
+                             "costs less in total (priority and wait weigh in)",
+                             nok, nok == 1 ? "" : "s");
+                json_object_set_new(x, "why_not", json_string(why));
+                free(opts);
+            }
+            json_array_append_new(un, x);
             continue;
         }
         const beds_bed *b = &d->beds[p->bed_of[i]];
@@ -1347,6 +1374,15 @@ static json_t *plan_json(const beds_data *d, const beds_plan *p, const beds_matc
             json_object_set_new(x, "km", json_real(geo_km(r->lat, r->lon, u->lat, u->lon)));
         json_object_set_new(x, "fit",
                             json_string(beds_type_fit(r->type, u->type) ? "alternative" : "exact"));
+        beds_option opt;
+        char text[320];
+        if (beds_option_cost(&bb, cnt, r, p->bed_of[i], o, &opt) >= 0) {
+            beds_option_explain(&bb, r, &opt, text, sizeof text);
+            json_object_set_new(x, "explanation", json_string(text));
+            beds_cost_words(r, &opt, o, text, sizeof text);
+            json_object_set_new(x, "cost_words", json_string(text));
+        }
+        json_object_set_new(x, "unit_name", json_string(d->unit_names[b->unit]));
         json_array_append_new(as, x);
     }
     return json_pack("{sssIsIsIsIsIsIsfsisoso}", "policy", beds_policy_name(o->policy), "ready",
@@ -1377,13 +1413,19 @@ static int match_run(app_ctx *c, const match_in *in, json_t **out, ics_err *e)
     int rc = store_beds_load(c->db, BEDS_LOAD_BOARD | BEDS_LOAD_WAITING, &d, e);
     if (rc) return rc;
     beds_board b = {d->units, d->nunits, d->beds, d->nbeds};
+    beds_unit_count *cnt = calloc(d->nunits ? d->nunits : 1, sizeof *cnt);
+    if (!cnt) {
+        store_beds_data_free(d);
+        return ics_err_set(e, ICS_ENOMEM, "out of memory for matching");
+    }
+    beds_board_count(&b, c->now, o.stale_after, cnt);
     json_t *plans = json_array(), *offers = json_array();
     beds_plan *first = NULL;
     for (int k = 0; k < (both ? 2 : 1) && !rc; k++) {
         if (both) o.policy = k ? BEDS_POLICY_BOROUGH : BEDS_POLICY_POOLED;
         beds_plan *p;
         if ((rc = beds_queue_match(&b, d->refs, d->nrefs, &o, NULL, NULL, &p, e))) break;
-        json_array_append_new(plans, plan_json(d, p, &o));
+        json_array_append_new(plans, plan_json(d, p, &o, cnt));
         if (!first)
             first = p;
         else
@@ -1396,6 +1438,7 @@ static int match_run(app_ctx *c, const match_in *in, json_t **out, ics_err *e)
         if (!rc) json_array_append_new(offers, after);
     }
     beds_plan_free(first);
+    free(cnt);
     store_beds_data_free(d);
     json_t *res = json_pack("{sosbso}", "plans", plans, "applied", in->apply, "offers", offers);
     if (!rc && both) {

@@ -41,6 +41,13 @@ int app_beds_los(app_ctx *c, const char *from, const char *to, json_t **out, ics
  * every placement of the (first) policy in one transaction. */
 int app_beds_queue_match(app_ctx *c, const json_t *body, json_t **out, ics_err *e);
 
+/* The waiting queue (beds_queue.c): each waiting referral with whether a
+ * suitable bed is free (placement, best_bed), else why not in words
+ * (why_not) and the forecast next suitable bed (next_bed, next_bed_text).
+ * policy NULL: pooled. */
+extern const app_use APP_BEDS_QUEUE;
+int app_beds_queue(app_ctx *c, const char *policy, json_t **out, ics_err *e);
+
 /* Referrals. body: nhs_number, age, sex, postcode, referring_site,
  * bed_type, priority (required); earliest_transfer, place_code, notes.
  * An organisation-bound role refers only from its own sites, and sees only

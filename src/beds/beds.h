@@ -304,6 +304,27 @@ int beds_forecast(const beds_stay *stays, size_t nstays, size_t nunits, const be
                   const int *free_now, int64_t today, double (*disch_out)[BEDS_FORECAST_DAYS],
                   double (*free_out)[BEDS_FORECAST_DAYS], ics_err *e);
 
+/* A ready referral's placement in words (why.c): with suitable free beds
+ * "3 suitable free beds"; else which rule rules out each free bed whose
+ * type would do ("2 free beds for stroke rehabilitation, both in male
+ * bays") or that none is free. opts are beds_referral_rank's (b->nbeds
+ * entries), place_name the patient's place in words (NULL: its code).
+ * Returns nsuitable. */
+int beds_referral_why_not(const beds_board *b, const beds_referral *r, const beds_option *opts,
+                          size_t nsuitable, const char *place_name, char *buf, size_t n);
+/* A suitable option's cost in words, each component with its cost units:
+ * "3.2 km from home 32 + exact bed type 0 + unit 80% occupied 16 = 48". */
+void beds_cost_words(const beds_referral *r, const beds_option *opt, const beds_match_opts *o,
+                     char *buf, size_t n);
+/* The first forecast day (0 = today .. 6) by which at least one bed is
+ * expected to free up, summed over the units that could take r (type fit,
+ * unit sex, and under borough policy commissioning), from the forecast's
+ * expected discharges disch[nunits][7]; -1 when none within the week.
+ * *unit_out (may be NULL): the unit with the most expected discharges that
+ * day. Assumes a freed bed in a mixed unit can take either sex. */
+int beds_next_free(const beds_board *b, const beds_referral *r, beds_policy policy,
+                   const double (*disch)[BEDS_FORECAST_DAYS], int *unit_out);
+
 /* Occupied beds per unit per day for days [from_day, from_day + ndays):
  * a stay occupies its admission day up to the day before discharge.
  * out[unit * ndays + k]. */

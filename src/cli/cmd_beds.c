@@ -15,12 +15,17 @@
 #include "app/beds.h"
 
 #define SEED_DEFAULT 20260101u
-#define SEED_DAYS    365
+#define SYNTH_NOTE                                                                                 \
+    "SYNTHETIC: bed states, stays and referrals are a generated history unless the bureau has "    \
+    "loaded its own (beds import)"
+#define SEED_DAYS 365
 
 static const char *usage_all =
-    "beds board|refer|match|offer|accept|admit|discharge|los|status|import|generate "
+    "beds board|queue|refer|match|offer|accept|admit|discharge|los|status|import|generate "
     "[OPTIONS]\n"
-    "  board                          the bed board by unit, bed type and place\n"
+    "  board                          the bed board by place and bed type, every unit\n"
+    "  queue [--policy P]             waiting referrals: placeable now, or why not and the\n"
+    "                                 forecast next suitable bed\n"
     "  refer --nhs N --age A --sex M|F|U --postcode PC --site CODE --type T --priority 1-3\n"
     "  match --referral ID            every bed ranked for one referral, with reasons\n"
     "  match [--policy P] [--apply]   optimal assignment of the waiting queue\n"
@@ -95,24 +100,61 @@ static int do_board(app_ctx *c, int as_json, long stale, long days)
         json_decref(b);
         return 0;
     }
-    printf("%-12s %-22s %-5s %4s %5s %4s %4s %5s %5s %6s %7s %s\n", "unit", "bed type", "sex",
-           "beds", "avail", "res", "occ", "closd", "occ%", "wait", "oldest", "confirmed");
-    size_t i;
-    json_t *u;
-    json_array_foreach(json_object_get(b, "units"), i, u)
+    /* grouped by place x bed type; every unit by code and full name, so two
+     * units of one hospital never print alike; free beds marked "FREE" */
+    size_t i, pi;
+    json_t *u, *pl;
+    json_array_foreach(json_object_get(b, "places"), pi, pl)
     {
-        printf("%-12s %-22s %-5s %4d %5d %4d %4d %5d %4.0f%% %6d %6.1fd %s%s\n",
-               str(u, "unit_code"), str(u, "bed_type"), str(u, "sex"), (int)num(u, "beds"),
-               (int)num(u, "available"), (int)num(u, "reserved"), (int)num(u, "occupied"),
-               (int)num(u, "closed"), 100 * num(u, "occupancy"), (int)num(u, "waiting"),
-               num(u, "oldest_wait_days"), str(u, "confirmed_at"),
-               json_is_true(json_object_get(u, "stale")) ? " STALE" : "");
+        const char *pc = str(pl, "place_code");
+        int shown = 0;
+        for (int ty = 0; ty < 5; ty++) {
+            static const char *const types[] = {"rehabilitation", "stroke_rehabilitation",
+                                                "dementia", "palliative", "step_down"};
+            int any = 0, beds = 0, avail = 0;
+            json_array_foreach(json_object_get(b, "units"), i, u)
+            {
+                if (strcmp(str(u, "place_code"), pc) || strcmp(str(u, "bed_type"), types[ty]))
+                    continue;
+                any++;
+                beds += (int)num(u, "beds");
+                avail += (int)num(u, "available");
+            }
+            if (!any) continue;
+            if (!shown++)
+                printf("%s (%s): %d beds, %d available, %d waiting\n", str(pl, "name"), pc,
+                       (int)num(pl, "beds"), (int)num(pl, "available"), (int)num(pl, "waiting"));
+            printf("  %s: %d of %d beds available\n", types[ty], avail, beds);
+            json_array_foreach(json_object_get(b, "units"), i, u)
+            {
+                if (strcmp(str(u, "place_code"), pc) || strcmp(str(u, "bed_type"), types[ty]))
+                    continue;
+                int av = (int)num(u, "available");
+                printf("    %-4s %-10s %s [%s]\n", av > 0 ? "FREE" : "full", str(u, "unit_code"),
+                       str(u, "name"),
+                       !strcmp(str(u, "sex"), "mixed") ? "mixed, bays by sex"
+                       : !strcmp(str(u, "sex"), "M")   ? "male only"
+                                                       : "female only");
+                printf("         %d beds: %d available, %d reserved, %d occupied, %d closed; "
+                       "%.0f%% occupied; %d waiting (oldest %.1f days); confirmed %s%s\n",
+                       (int)num(u, "beds"), av, (int)num(u, "reserved"), (int)num(u, "occupied"),
+                       (int)num(u, "closed"), 100 * num(u, "occupancy"), (int)num(u, "waiting"),
+                       num(u, "oldest_wait_days"), str(u, "confirmed_at"),
+                       json_is_true(json_object_get(u, "stale")) ? " STALE" : "");
+                json_t *bays = json_object_get(u, "available_by_bay");
+                if (json_object_size(bays))
+                    printf("         available by bay: %d male, %d female, %d undesignated\n",
+                           (int)num(bays, "M"), (int)num(bays, "F"), (int)num(bays, "none"));
+            }
+        }
     }
     json_t *t = json_object_get(b, "totals");
-    printf("%-12s %-22s %-5s %4d %5d %4d %4d %5d %4.0f%% %6d %6.1fd\n", "ICS", "", "",
-           (int)num(t, "beds"), (int)num(t, "available"), (int)num(t, "reserved"),
-           (int)num(t, "occupied"), (int)num(t, "closed"), 100 * num(t, "occupancy"),
-           (int)num(t, "waiting"), num(t, "oldest_wait_days"));
+    printf(
+        "\nICS total: %d beds, %d available, %d reserved, %d occupied, %d closed, %.0f%% occupied, "
+        "%d waiting (oldest %.1f days)\n",
+        (int)num(t, "beds"), (int)num(t, "available"), (int)num(t, "reserved"),
+        (int)num(t, "occupied"), (int)num(t, "closed"), 100 * num(t, "occupancy"),
+        (int)num(t, "waiting"), num(t, "oldest_wait_days"));
     printf("\nby bed type:\n");
     json_array_foreach(json_object_get(b, "bed_types"), i, u)
     {
@@ -120,10 +162,46 @@ static int do_board(app_ctx *c, int as_json, long stale, long days)
                str(u, "bed_type"), (int)num(u, "beds"), (int)num(u, "available"),
                (int)num(u, "occupied"), (int)num(u, "waiting"), num(u, "oldest_wait_days"));
     }
-    printf("\nfigures older than %.0f hours are STALE; 'wait' counts waiting referrals of the "
-           "unit's bed type from the places that commission it\n",
+    printf("\nfigures older than %.0f hours are STALE; a unit's 'waiting' counts waiting "
+           "referrals of its bed type from the places that commission it\n",
            num(b, "stale_after_hours"));
+    printf("%s\n", SYNTH_NOTE);
     json_decref(b);
+    return 0;
+}
+
+/* ---- queue ------------------------------------------------------------ */
+
+static int do_queue(app_ctx *c, const char *policy, int as_json)
+{
+    ics_err e = {0};
+    json_t *q;
+    if (app_beds_queue(c, policy, &q, &e)) return cli_fail("beds queue", &e);
+    if (as_json) {
+        print_json(q);
+        json_decref(q);
+        return 0;
+    }
+    printf("%d waiting, %d placeable now (%s policy)\n", (int)num(q, "waiting"),
+           (int)num(q, "placeable"), str(q, "policy"));
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(q, "items"), i, r)
+    {
+        printf("referral %-6lld P%d  %3d %s  %-22s from %s, waiting %.1f days\n",
+               (long long)num(r, "referral_id"), (int)num(r, "priority"), (int)num(r, "age"),
+               str(r, "sex"), str(r, "bed_type"), str(r, "place_name"), num(r, "wait_days"));
+        if (json_is_true(json_object_get(r, "placeable"))) {
+            json_t *bb = json_object_get(r, "best_bed");
+            printf("    placeable: %s; best %s at %s (%s)\n", str(r, "placement"),
+                   str(bb, "bed_code"), str(bb, "unit_name"), str(bb, "unit_code"));
+        } else {
+            printf("    cannot be placed: %s\n", str(r, "why_not"));
+            if (*str(r, "next_bed_text")) printf("    next: %s\n", str(r, "next_bed_text"));
+        }
+    }
+    printf("%s\n", SYNTH_NOTE);
+    json_decref(q);
     return 0;
 }
 
@@ -166,6 +244,7 @@ static int do_rank(app_ctx *c, int64_t ref, const char *policy, int all, int as_
     json_object_foreach(json_object_get(out, "unsuitable_by_reason"), k, v)
         printf(" %s %lld", k, (long long)json_integer_value(v));
     printf("%s\n", all ? "" : "  (--all lists every bed)");
+    printf("%s\n", SYNTH_NOTE);
     json_decref(out);
     return 0;
 }
@@ -212,10 +291,16 @@ static int do_match(app_ctx *c, const char *policy, double max_km, int apply, in
                    json_array_size(json_object_get(first, "assignments")));
             break;
         }
-        printf("  referral %-6lld -> %-16s %-12s %5.1f km  %s fit  cost %lld\n",
-               (long long)num(p, "referral_id"), str(p, "bed_code"), str(p, "unit_code"),
-               num(p, "km"), str(p, "fit"), (long long)num(p, "cost"));
+        printf("  referral %-6lld -> bed %s at %s (%s)\n      %s\n      cost: %s\n",
+               (long long)num(p, "referral_id"), str(p, "bed_code"), str(p, "unit_name"),
+               str(p, "unit_code"), str(p, "explanation"), str(p, "cost_words"));
     }
+    json_array_foreach(json_object_get(first, "unplaced_referrals"), i, p) printf(
+        "  referral %-6lld unplaced: %s\n", (long long)num(p, "referral_id"), str(p, "why_not"));
+    if (!apply)
+        printf("a preview: no offer made (--apply makes the offers of the %s plan)\n",
+               str(first, "policy"));
+    printf("%s\n", SYNTH_NOTE);
     if (apply)
         printf("offered %zu beds (each reserved for its referral)\n",
                json_array_size(json_object_get(out, "offers")));
@@ -291,6 +376,7 @@ static int do_los(app_ctx *c, const char *from, const char *to, int as_json)
     }
     printf("%d unit(s) outside the 99.8%% funnel limits (mean LOS vs the bed type's mean)\n",
            (int)num(out, "outliers"));
+    printf("%s\n", SYNTH_NOTE);
     json_decref(out);
     return 0;
 }
@@ -377,9 +463,9 @@ int cmd_beds(int argc, char **argv)
     if (rc) return rc == 1 ? 0 : rc;
     if (np != 1) return cli_usage_error("beds", "name one action (see 'icsflow beds --help')");
     const char *act = argv[1];
-    static const char *const acts[] = {"board",  "refer",  "match",     "offer",
-                                       "accept", "admit",  "discharge", "los",
-                                       "status", "import", "generate",  NULL};
+    static const char *const acts[] = {"board",  "queue",    "refer",     "match", "offer",
+                                       "accept", "admit",    "discharge", "los",   "status",
+                                       "import", "generate", NULL};
     int known = 0;
     for (int i = 0; acts[i]; i++) known |= !strcmp(act, acts[i]);
     if (!known)
@@ -440,6 +526,8 @@ int cmd_beds(int argc, char **argv)
     } else if (!strcmp(act, "match")) {
         rc = ref ? do_rank(&c, lc.ref, policy, all, as_json)
                  : do_match(&c, policy ? policy : "pooled", km, apply, as_json);
+    } else if (!strcmp(act, "queue")) {
+        rc = do_queue(&c, policy, as_json);
     } else if (!strcmp(act, "refer")) {
         json_t *body = json_pack("{sssIsssssssssI}", "nhs_number", nhs, "age", (json_int_t)agev,
                                  "sex", sex, "postcode", postcode, "referring_site", site,

@@ -69,6 +69,17 @@ static int board(http_req *rq, http_resp *rs)
     return reply(rs, rc, &e, out, 200);
 }
 
+static int queue(http_req *rq, http_resp *rs)
+{
+    ics_err e = {0};
+    static const char *const known[] = {"policy", "ics", NULL};
+    if (http_query_only(rq, known, &e)) return http_error(rs, &e);
+    app_ctx c = http_app(rq);
+    json_t *out = NULL;
+    int rc = app_beds_queue(&c, http_query(rq, "policy"), &out, &e);
+    return reply(rs, rc, &e, out, 200);
+}
+
 static int los(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
@@ -337,6 +348,10 @@ const http_route http_routes_beds[] = {
     {"GET", "/api/v1/beds/los", 0, los,
      "Length of stay per unit, funnel limits across units and a 7-day discharge forecast",
      &APP_BEDS_LOS},
+    {"GET", "/api/v1/beds/queue", 0, queue,
+     "The waiting queue: each waiting referral placeable now or why not, in words, and the "
+     "forecast next suitable bed",
+     &APP_BEDS_QUEUE},
     {"POST", "/api/v1/beds/match", 0, match_queue,
      "Optimal assignment of the waiting queue to available beds (pooled, borough or both)",
      &APP_BEDS_MATCH},

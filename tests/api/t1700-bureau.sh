@@ -63,6 +63,67 @@ check "CLI: an 18-year-old is referred" grep -q "^bed referral [0-9]*: waiting" 
 cli_refer 40 --format json >"$T/out" 2>/dev/null
 check "CLI: --format json prints the referral" [ "$(jq -r .age "$T/out")" = 40 ]
 
+# ---- items 1-3: the board by place and type, the queue in words, the match preview
+COORD=$(mktoken coord coordinator QRV)
+api GET /api/v1/beds/board "$COORD"
+expect "the board" 200
+jqcheck "every unit says where it is and its free beds by bay" 'all(.units[]; (.place_code | length) > 0 and (.available_by_bay | .M + .F + .none) == .available)'
+check "free beds by bay add up to the available beds in the database" [ "$(jqb '[.units[].available_by_bay | .M + .F + .none] | add')" = "$(sql "SELECT COUNT(*) FROM beds WHERE status = 'available'")" ]
+check "male-bay free beds as stored" [ "$(jqb '[.units[].available_by_bay.M] | add')" = "$(sql "SELECT COUNT(*) FROM beds WHERE status = 'available' AND bay_sex = 'M'")" ]
+
+# leave only male-bay dementia beds free, then refer a woman needing one
+for b in $(sql "SELECT bed_id FROM beds b JOIN units u ON u.unit_code = b.unit_code WHERE u.bed_type = 'dementia' AND b.status = 'available' AND COALESCE(b.bay_sex, '') <> 'M'"); do
+    api PATCH "/api/v1/beds/$b" "$COORD" '{"status":"closed","closure":"staffing"}'
+done
+MFREE=$(sql "SELECT COUNT(*) FROM beds b JOIN units u ON u.unit_code = b.unit_code WHERE u.bed_type = 'dementia' AND b.status = 'available'")
+check "some dementia beds stay free, all in male bays" [ "$MFREE" -gt 0 ]
+refer 82 dementia
+expect "a woman of 82 referred for a dementia bed" 201
+RW=$(jqb .referral_id)
+api GET /api/v1/beds/queue "$COORD"
+expect "the queue for a coordinator" 200
+check "lists every waiting referral" [ "$(jqb .waiting)" = "$(sql "SELECT COUNT(*) FROM bed_referrals WHERE state = 'waiting'")" ]
+jq -e --argjson id "$RW" '.items[] | select(.referral_id == $id) | .placeable == false and .ready == true' "$T/body" >/dev/null
+check "the new referral cannot be placed now" [ $? = 0 ]
+WHY=$(jq -r --argjson id "$RW" '.items[] | select(.referral_id == $id) | .why_not' "$T/body")
+case $MFREE in 1) WANT="1 free bed for dementia, in male bays" ;; 2) WANT="2 free beds for dementia, both in male bays" ;; *) WANT="$MFREE free beds for dementia, all in male bays" ;; esac
+check "says why in words: '$WHY'" [ "$WHY" = "$WANT" ]
+NEXT=$(jq -r --argjson id "$RW" '.items[] | select(.referral_id == $id) | .next_bed_text' "$T/body")
+check "and when a suitable bed is next expected free: '$(printf '%s' "$NEXT" | cut -c1-60)'" grep -Eq '^(a suitable bed is expected to free up|no suitable bed is expected)' <<EOT
+$NEXT
+EOT
+jqcheck "placeable referrals name their best bed" 'all(.items[]; .placeable == false or (.best_bed.bed_code | length) > 0)'
+jqcheck "the answer says the forecast is synthetic unless loaded" '.note | test("synthetic")'
+api GET "/api/v1/beds/queue?policy=everywhere" "$COORD"
+expect "an unknown policy" 422
+api GET "/api/v1/beds/queue?colour=red" "$COORD"
+expect "an unknown query parameter" 422
+api GET /api/v1/beds/queue "$CLIN"
+expect "a clinician cannot read the queue" 403
+api POST /api/v1/beds/match "$COORD" '{"policy":"pooled"}'
+expect "a match preview" 200
+jq -e --argjson id "$RW" 'any(.plans[0].unplaced_referrals[]; .referral_id == $id)' "$T/body" >/dev/null
+check "the woman is unplaced in the preview" [ $? = 0 ]
+check "with the queue's reason" [ "$(jq -r --argjson id "$RW" '.plans[0].unplaced_referrals[] | select(.referral_id == $id) | .why_not' "$T/body")" = "$WANT" ]
+jqcheck "every placement has its reasons and cost in words" 'all(.plans[0].assignments[]; (.explanation | length) > 0 and (.cost_words | test("= [0-9]+$")))'
+jqcheck "each cost in words adds up to the placement's cost" 'all(.plans[0].assignments[]; (.cost_words | capture("= (?<t>[0-9]+)$").t | tonumber) == .cost)'
+check "a preview offers nothing" [ "$(sql "SELECT COUNT(*) FROM bed_referrals WHERE state = 'offered' AND referral_id = $RW")" = 0 ]
+"$BIN" beds queue --db "$DB" >"$T/q.txt" 2>&1
+check "CLI beds queue lists the referral with its id" grep -q "^referral $RW " "$T/q.txt"
+check "CLI beds queue says why in the same words" grep -qF "cannot be placed: $WANT" "$T/q.txt"
+check "CLI beds queue says the data are synthetic" grep -q "^SYNTHETIC" "$T/q.txt"
+"$BIN" beds match --db "$DB" >"$T/m.txt" 2>&1
+check "CLI beds match names the unplaced referral and why" grep -qF "referral $RW   unplaced: $WANT" "$T/m.txt"
+check "CLI beds match says it is a preview" grep -q "^a preview: no offer made" "$T/m.txt"
+"$BIN" beds board --db "$DB" >"$T/b.txt" 2>&1
+check "CLI board groups by place" grep -q "^Hillingdon (E09000017): " "$T/b.txt"
+check "CLI board: the two Northwood rehabilitation units print differently" [ "$(grep -c 'U-NORW-RE[HF] Northwood and Pinner Rehabilitation Ward (\(male\|female\) bay)' "$T/b.txt")" = 2 ]
+check "CLI board says the data are synthetic" grep -q "^SYNTHETIC" "$T/b.txt"
+for a in los match; do
+    "$BIN" beds $a --db "$DB" >"$T/x.txt" 2>&1
+    check "CLI beds $a says the data are synthetic" grep -q "^SYNTHETIC" "$T/x.txt"
+done
+
 # ---- item 13: one flag style ---------------------------------------------
 "$BIN" beds board --db "$DB" --json >"$T/a.json" 2>/dev/null
 "$BIN" beds board --db "$DB" --format json >"$T/b.json" 2>/dev/null
