@@ -27,18 +27,61 @@ const app_use APP_ANALYTICS_ALLOCATION_RUN = {"analytics.allocation.run", WRITER
 
 /* ---- reads ---------------------------------------------------------------- */
 
-/* A dataset's row as the API and the audit trail show it. */
+/* The ICSs of a dataset's areas; ICS_ENOTFOUND when none of them is one
+ * the caller may see (a dataset of another ICS is not theirs to know). The
+ * first of them tags what the use case records. */
+static int dataset_ics(app_ctx *c, const char *dataset, json_t **codes, ics_err *e)
+{
+    json_t *rows = NULL;
+    app_ics_set vis;
+    int rc = store_analytics_dataset_ics(c->db, dataset, &rows, e), seen = 0;
+    if (!rc) rc = app_ics_visible(c, &vis, e);
+    if (rc) {
+        json_decref(rows);
+        return rc;
+    }
+    json_t *out = json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        const char *code = json_string_value(json_object_get(r, "ics_code"));
+        seen |= app_ics_set_has(&vis, code);
+        json_array_append_new(out, json_string(code));
+    }
+    json_decref(rows);
+    if (!seen) {
+        json_decref(out);
+        return ics_err_set(e, ICS_ENOTFOUND, "no dataset '%s'", dataset);
+    }
+    app_ics_here(c, json_string_value(json_array_get(out, 0)));
+    *codes = out;
+    return 0;
+}
+
+/* A dataset's row as the API and the audit trail show it, with the ICSs
+ * of its areas. */
 static int dataset_get(app_ctx *c, const char *dataset, json_t **out, ics_err *e)
 {
+    json_t *codes = NULL;
     int rc = store_analytics_dataset_json(c->db, dataset, out, e);
-    if (!rc) app_json_utc(*out, "created_at");
-    return rc;
+    if (!rc && (rc = dataset_ics(c, dataset, &codes, e))) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    if (rc) return rc;
+    json_object_set_new(*out, "ics", codes);
+    app_json_utc(*out, "created_at");
+    return 0;
 }
 
 int app_analytics_datasets(app_ctx *c, json_t **out, ics_err *e)
 {
     int rc = app_allow(c, &APP_ANALYTICS_READ, e);
-    if (!rc) rc = store_analytics_datasets_json(c->db, out, e);
+    /* the datasets with counts for the ICS's areas (?ics=, default home) */
+    char ics[STORE_ICS_CODE];
+    if (!rc) rc = app_ics_one(c, ics, e);
+    if (!rc) rc = store_analytics_datasets_json(c->db, ics, out, e);
     if (!rc) app_json_utc(json_object_get(*out, "items"), "created_at");
     return rc;
 }
@@ -159,7 +202,11 @@ int app_analytics_dataset_create(app_ctx *c, const app_an_dataset *in, json_t **
     }
     rc = store_analytics_dataset_save(c->db, in->dataset, in->description, in->period, 0,
                                       in->replace, c->who.name, c->now, t, e);
-    if (!rc) rc = dataset_get(c, in->dataset, after, e);
+    if (!rc && (rc = dataset_get(c, in->dataset, after, e)) == ICS_ENOTFOUND)
+        rc = ics_err_set(e, ICS_EFORBID,
+                         "dataset '%s': its areas lie in no ICS you may see (import it as an "
+                         "administrator of their ICS)",
+                         in->dataset);
     if (!rc)
         rc = record(c, &APP_ANALYTICS_DATASET_CREATE, "analytics_dataset", in->dataset, NULL,
                     *after, "analytics.imported",
@@ -179,6 +226,9 @@ int app_analytics_dataset_create(app_ctx *c, const app_an_dataset *in, json_t **
 int app_analytics_dataset_delete(app_ctx *c, const char *dataset, ics_err *e)
 {
     int rc = app_allow(c, &APP_ANALYTICS_DATASET_DELETE, e);
+    json_t *codes = NULL;
+    if (!rc) rc = dataset_ics(c, dataset, &codes, e); /* another ICS's: not found */
+    json_decref(codes);
     if (rc || (rc = app_begin(c, e))) return rc;
     json_t *before = NULL;
     rc = store_analytics_dataset_delete(c->db, dataset, &before, e);

@@ -1485,6 +1485,31 @@ static void aid_parties(const json_t *req, const char **parties, size_t max)
     parties[k] = NULL;
 }
 
+static int org_ics(app_ctx *c, const char *org, char out[STORE_ICS_CODE], ics_err *e);
+
+/* A request belongs to its requesting organisation's primary ICS. A caller
+ * sees it when that ICS is one they may see, or when their organisation is
+ * in an ICS that may give aid across the boundary to it (both ICSs allow
+ * it: app_ics_cross_allowed); else it is not found. The request's ICS tags
+ * what the use case records. */
+static int aid_in_ics(app_ctx *c, const json_t *req, ics_err *e)
+{
+    char ics[STORE_ICS_CODE] = "", mine[STORE_ICS_CODE] = "";
+    const char *org = json_string_value(json_object_get(req, "org"));
+    int rc = org_ics(c, org ? org : "", ics, e), yes = 0;
+    if (rc) return rc;
+    if (!ics[0]) snprintf(ics, sizeof ics, "%s", APP_ICS_DEFAULT);
+    app_ics_here(c, ics);
+    app_ics_set vis;
+    if ((rc = app_ics_visible(c, &vis, e))) return rc;
+    if (app_ics_set_has(&vis, ics)) return 0;
+    if (c->who.org && *c->who.org && !(rc = org_ics(c, c->who.org, mine, e)) && mine[0])
+        rc = app_ics_cross_allowed(c, ics, mine, &yes, e);
+    if (rc || yes) return rc;
+    return ics_err_set(e, ICS_ENOTFOUND, "no mutual-aid request %lld",
+                       (long long)json_integer_value(json_object_get(req, "id")));
+}
+
 /* A request is open to every operations user while it takes offers; after
  * that only its parties and ICS-wide roles see it. */
 static int aid_visible(const app_ctx *c, const char *state, const char *const *parties)
@@ -1498,7 +1523,12 @@ static int aid_visible(const app_ctx *c, const char *state, const char *const *p
 static int aid_load(app_ctx *c, int64_t id, json_t **req, ics_err *e)
 {
     int rc = aid_get(c->db, id, req, e);
-    if (rc) return rc;
+    if (!rc) rc = aid_in_ics(c, *req, e);
+    if (rc) {
+        json_decref(*req);
+        *req = NULL;
+        return rc;
+    }
     const char *parties[34];
     aid_parties(*req, parties, sizeof parties / sizeof *parties);
     if (aid_visible(c, json_string_value(json_object_get(*req, "state")), parties)) return 0;
@@ -1522,6 +1552,10 @@ int app_sitrep_aid_list(app_ctx *c, const char *state, json_t **out, ics_err *e)
         return ics_err_set(e, ICS_EINVAL,
                            "state '%s' is not one of open, offered, agreed, fulfilled, withdrawn",
                            state);
+    /* the requests of one ICS (?ics=, default the home ICS, all: every
+     * ICS the caller may see), by the requester's primary ICS */
+    app_ics_set set;
+    if ((rc = app_ics_resolve(c, &set, e))) return rc;
     json_t *rows;
     if ((rc = store_sitrep_aid_list(c->db, state, &rows, e))) return rc;
     app_json_utc(rows, "created_at,updated_at");
@@ -1541,10 +1575,18 @@ int app_sitrep_aid_list(app_ctx *c, const char *state, json_t **out, ics_err *e)
             parties[k++] = t;
         parties[k] = NULL;
         if (!aid_visible(c, json_string_value(json_object_get(r, "state")), parties)) continue;
+        char ics[STORE_ICS_CODE] = "";
+        if ((rc = org_ics(c, parties[0] ? parties[0] : "", ics, e))) break;
+        if (!app_ics_set_has(&set, ics[0] ? ics : APP_ICS_DEFAULT)) continue;
+        json_object_set_new(r, "ics", json_string(ics[0] ? ics : APP_ICS_DEFAULT));
         json_object_del(r, "parties");
         json_array_append(items, r);
     }
     json_decref(rows);
+    if (rc) {
+        json_decref(items);
+        return rc;
+    }
     *out = json_pack("{soss}", "items", items, "visibility",
                      app_sees_ics(c) ? "all requests"
                                      : "requests open to offers and those your organisation is "
@@ -1565,6 +1607,7 @@ static const char *const aid_event_type[] = {"aid.offered", "aid.agreed", "aid.f
  * unknown). */
 static int org_ics(app_ctx *c, const char *org, char out[STORE_ICS_CODE], ics_err *e)
 {
+    out[0] = '\0';
     int rc = store_ics_org_primary(c->db, org, out, e);
     if (!rc && !out[0] && strlen(org) == 5) {
         char trust[4];
@@ -1667,6 +1710,7 @@ static int aid_act(app_ctx *c, const app_use *u, int action, int64_t id, const j
     rc = aid_get(c->db, id, &before, e);
     const char *requester = json_string_value(json_object_get(before, "org"));
     if (!rc && action == SITREP_AID_OFFER) rc = aid_boundary(c, requester, offer_org, e);
+    if (!rc) rc = aid_in_ics(c, before, e); /* a request of an unseen ICS is not found */
     int state = sitrep_aid_state_find(json_string_value(json_object_get(before, "state")));
     if (!rc && (action == SITREP_AID_AGREE || action == SITREP_AID_FULFIL)) {
         int64_t want = action == SITREP_AID_AGREE

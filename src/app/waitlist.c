@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/ics.h"
 #include "app/seed.h"
 #include "core/rng.h"
 #include "core/sb.h"
@@ -90,6 +91,10 @@ int app_waitlist_entry_list(app_ctx *c, const store_waitlist_filter *f, int64_t 
     if (rc) return rc;
     store_waitlist_filter g = *f;
     if ((rc = trust_scope(c, &APP_WAITLIST_ENTRY_READ, &g.trust, e))) return rc;
+    /* one ICS's joint list: its trusts' entries (?ics=, default home) */
+    char ics[STORE_ICS_CODE];
+    if ((rc = app_ics_one(c, ics, e))) return rc;
+    g.ics = ics;
     const char *st = g.status;
     if (st && strcmp(st, "waiting") && strcmp(st, "booked") && strcmp(st, "treated") &&
         strcmp(st, "removed"))
@@ -122,6 +127,17 @@ int app_waitlist_entry_get(app_ctx *c, int64_t id, int64_t as_of, json_t **out, 
     if (!rc) rc = trust_scope(c, &APP_WAITLIST_ENTRY_READ, &trust, e);
     if (!rc) rc = store_waitlist_entry_get(c->db, id, out, e);
     if (rc) return rc;
+    /* an entry is its trust's primary ICS's */
+    char ics[STORE_ICS_CODE] = "";
+    app_ics_set vis;
+    rc = store_ics_org_primary(c->db, json_string_value(json_object_get(*out, "trust")), ics, e);
+    if (!rc) rc = app_ics_visible(c, &vis, e);
+    if (rc) {
+        json_decref(*out);
+        *out = NULL;
+        return rc;
+    }
+    if (!app_ics_set_has(&vis, ics[0] ? ics : APP_ICS_DEFAULT)) trust = "";
     if (trust && strcmp(trust, json_string_value(json_object_get(*out, "trust")))) {
         json_decref(*out);
         *out = NULL;
@@ -150,14 +166,25 @@ int app_waitlist_session_list(app_ctx *c, int64_t from, int64_t limit, int64_t o
 static int run_get(app_ctx *c, int64_t id, json_t **out, ics_err *e)
 {
     int rc = store_waitlist_run_get(c->db, id, out, e);
-    if (!rc) app_json_utc(*out, "created_at");
-    return rc;
+    if (rc) return rc;
+    /* a run of an ICS the caller may not see is not found */
+    app_ics_set vis;
+    if ((rc = app_ics_visible(c, &vis, e)) ||
+        !app_ics_set_has(&vis, json_string_value(json_object_get(*out, "ics")))) {
+        json_decref(*out);
+        *out = NULL;
+        return rc ? rc : ics_err_set(e, ICS_ENOTFOUND, "no allocation run %lld", (long long)id);
+    }
+    app_json_utc(*out, "created_at");
+    return 0;
 }
 
 int app_waitlist_run_list(app_ctx *c, int64_t limit, int64_t offset, json_t **rows, ics_err *e)
 {
     int rc = app_allow(c, &APP_WAITLIST_RUN_READ, e);
-    if (!rc) rc = store_waitlist_run_list(c->db, limit, offset, rows, e);
+    char ics[STORE_ICS_CODE];
+    if (!rc) rc = app_ics_one(c, ics, e);
+    if (!rc) rc = store_waitlist_run_list(c->db, ics, limit, offset, rows, e);
     if (!rc) app_json_utc(*rows, "created_at");
     return rc;
 }
@@ -173,6 +200,9 @@ int app_waitlist_results(app_ctx *c, int64_t run, const char *trust, int64_t lim
 {
     int rc = app_allow(c, &APP_WAITLIST_RESULT_READ, e);
     if (!rc) rc = trust_scope(c, &APP_WAITLIST_RESULT_READ, &trust, e);
+    json_t *row = NULL;
+    if (!rc) rc = run_get(c, run, &row, e); /* the run's ICS must be one they see */
+    json_decref(row);
     return rc ? rc : store_waitlist_results(c->db, run, trust, limit, offset, out, e);
 }
 
@@ -772,9 +802,13 @@ int app_waitlist_allocate_exec(app_ctx *c, const app_waitlist_opts *o, const app
 {
     assert(c && o && run);
     *run = NULL;
+    /* one ICS's sessions and patients (?ics=, default the home ICS) */
+    char ics[STORE_ICS_CODE];
+    int rc = app_ics_one(c, ics, e);
+    if (rc) return rc;
     store_waitlist_input in;
-    int rc = store_waitlist_input_load(c->db, o->prm.today, o->prm.today + o->horizon_days, o->tfc,
-                                       &in, e);
+    rc = store_waitlist_input_load(c->db, o->prm.today, o->prm.today + o->horizon_days, o->tfc, ics,
+                                   &in, e);
     if (!rc) rc = limit_check(&in, e);
     if (rc) {
         store_waitlist_input_free(&in);
@@ -797,8 +831,8 @@ int app_waitlist_allocate_exec(app_ctx *c, const app_waitlist_opts *o, const app
     json_t *oj = app_waitlist_opts_json(o);
     char *params = json_dumps(oj, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(oj);
-    store_waitlist_run_row row = {c->who.name,          asof,        params, fp, c->now,
-                                  (int64_t)llround(ms), in.synthetic};
+    store_waitlist_run_row row = {c->who.name,          asof,         params, fp, c->now,
+                                  (int64_t)llround(ms), in.synthetic, ics};
     int64_t id = 0;
     if (!rc) rc = app_begin(c, e);
     if (!rc) {
@@ -877,8 +911,13 @@ int app_waitlist_equity(app_ctx *c, int64_t run, const char *by, int64_t as_of, 
         if (rc) return rc;
         tz_parse_date(json_string_value(json_object_get(runrow, "as_of")), &as_of, NULL);
     }
+    char ics[STORE_ICS_CODE];
+    if ((rc = app_ics_one(c, ics, e))) {
+        json_decref(runrow);
+        return rc;
+    }
     store_waitlist_waits w;
-    rc = store_waitlist_waits_load(c->db, run, by, &w, e);
+    rc = store_waitlist_waits_load(c->db, run, by, ics, &w, e);
     if (rc) {
         json_decref(runrow);
         return rc;

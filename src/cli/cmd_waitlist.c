@@ -465,7 +465,7 @@ int cmd_waitlist(int argc, char **argv)
     } else if (!strcmp(action, "equity")) {
         rc = do_equity(s, run, by, asof, fmt);
     } else if (!strcmp(action, "show")) {
-        store_waitlist_filter f = {trust, tfc, priority, place, status, 0};
+        store_waitlist_filter f = {trust, tfc, priority, place, status, 0, NULL};
         rc = do_show(s, &f, run, limit, offset, fmt);
     } else {
         rc = do_runs(s, limit, fmt);

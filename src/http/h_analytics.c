@@ -29,7 +29,7 @@ static int fail(http_resp *rs, int code, const char *fmt, const char *arg)
 static int datasets_list(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
-    static const char *const allowed[] = {NULL};
+    static const char *const allowed[] = {"ics", NULL};
     json_t *out;
     app_ctx c = http_app(rq);
     if (http_query_only(rq, allowed, &e) || app_analytics_datasets(&c, &out, &e))

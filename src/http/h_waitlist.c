@@ -30,14 +30,18 @@ static int as_of_param(http_req *rq, int64_t now, int64_t *day, ics_err *e)
 
 static int entries(http_req *rq, http_resp *rs)
 {
-    static const char *const allowed[] = {"limit",    "offset", "after",  "trust", "tfc",
-                                          "priority", "place",  "status", "as_of", NULL};
+    static const char *const allowed[] = {"limit", "offset", "after", "trust", "tfc", "priority",
+                                          "place", "status", "as_of", "ics",   NULL};
     ics_err e = {0};
     int64_t limit, offset, day;
     app_ctx c = http_app(rq);
-    store_waitlist_filter f = {http_query(rq, "trust"),    http_query(rq, "tfc"),
-                               http_query(rq, "priority"), http_query(rq, "place"),
-                               http_query(rq, "status"),   0};
+    store_waitlist_filter f = {http_query(rq, "trust"),
+                               http_query(rq, "tfc"),
+                               http_query(rq, "priority"),
+                               http_query(rq, "place"),
+                               http_query(rq, "status"),
+                               0,
+                               NULL};
     if (http_query_only(rq, allowed, &e) || http_page(rq, &limit, &offset, &e) ||
         http_after(rq, offset, &f.after, &e) || as_of_param(rq, c.now, &day, &e))
         return http_error(rs, &e);
@@ -130,7 +134,7 @@ static int run_create(http_req *rq, http_resp *rs)
 
 static int runs(http_req *rq, http_resp *rs)
 {
-    static const char *const allowed[] = {"limit", "offset", NULL};
+    static const char *const allowed[] = {"limit", "offset", "ics", NULL};
     ics_err e = {0};
     int64_t limit, offset;
     if (http_query_only(rq, allowed, &e) || http_page(rq, &limit, &offset, &e))
@@ -171,7 +175,7 @@ static int run_results(http_req *rq, http_resp *rs)
 
 static int equity(http_req *rq, http_resp *rs)
 {
-    static const char *const allowed[] = {"by", "run", "as_of", NULL};
+    static const char *const allowed[] = {"by", "run", "as_of", "ics", NULL};
     ics_err e = {0};
     int64_t run = 0, day;
     app_ctx c = http_app(rq);

@@ -194,6 +194,17 @@ int store_analytics_dataset_json(store *s, const char *dataset, json_t **out, ic
     return rc;
 }
 
+int store_analytics_dataset_ics(store *s, const char *dataset, json_t **rows, ics_err *e)
+{
+    json_t *p = json_pack("[s]", dataset);
+    int rc = store_query_json(s,
+                              "SELECT DISTINCT q.ics_code FROM analytics_counts c JOIN places q"
+                              " ON q.code = c.area_code WHERE c.dataset = ? ORDER BY q.ics_code",
+                              p, rows, e);
+    json_decref(p);
+    return rc;
+}
+
 int store_analytics_dataset_delete(store *s, const char *dataset, json_t **before, ics_err *e)
 {
     *before = NULL;
@@ -206,17 +217,21 @@ int store_analytics_dataset_delete(store *s, const char *dataset, json_t **befor
     return rc;
 }
 
-int store_analytics_datasets_json(store *s, json_t **out, ics_err *e)
+int store_analytics_datasets_json(store *s, const char *ics, json_t **out, ics_err *e)
 {
-    json_t *rows;
+    json_t *rows, *p = json_pack("[s]", ics);
     int rc = store_query_json(s,
                               "SELECT d.dataset, d.description, d.period, d.synthetic, "
                               "d.created_at, d.created_by, COUNT(DISTINCT c.area_code) AS areas, "
                               "COALESCE(SUM(c.count), 0) AS events FROM analytics_datasets d "
                               "LEFT JOIN analytics_counts c ON c.dataset = d.dataset "
+                              "WHERE EXISTS (SELECT 1 FROM analytics_counts x JOIN places q"
+                              " ON q.code = x.area_code WHERE x.dataset = d.dataset"
+                              " AND q.ics_code = ?) "
                               "GROUP BY d.dataset, d.description, d.period, d.synthetic, "
                               "d.created_at, d.created_by ORDER BY d.dataset",
-                              NULL, &rows, e);
+                              p, &rows, e);
+    json_decref(p);
     if (rc) return rc;
     size_t i;
     json_t *r;

@@ -36,7 +36,10 @@ int store_analytics_dataset_save(store *s, const char *dataset, const char *desc
                                  int64_t at, const analytics_table *t, ics_err *e);
 int store_analytics_dataset_delete(store *s, const char *dataset, json_t **before, ics_err *e);
 /* {items: [{dataset, description, period, synthetic, areas, events, ...}]} */
-int store_analytics_datasets_json(store *s, json_t **out, ics_err *e);
+/* The datasets with counts for an area of ICS ics. */
+int store_analytics_datasets_json(store *s, const char *ics, json_t **out, ics_err *e);
+/* The ICSs of a dataset's areas (rows of ics_code). */
+int store_analytics_dataset_ics(store *s, const char *dataset, json_t **rows, ics_err *e);
 int store_analytics_dataset_json(store *s, const char *dataset, json_t **out, ics_err *e);
 /* ICS_ENOTFOUND naming the dataset when absent. */
 int store_analytics_counts(store *s, const char *dataset, analytics_table **out, ics_err *e);

@@ -64,6 +64,8 @@ const store_migration store_schema_waitlist[] = {
      * measure) is a count over an index range */
     {"waitlist", 4,
      "CREATE INDEX waitlist_entries_waiting ON waitlist_entries(status, clock_start);", NULL},
+    /* an allocation run is one ICS's; those before were North West London's */
+    {"waitlist", 5, "ALTER TABLE waitlist_runs ADD COLUMN ics TEXT NOT NULL DEFAULT 'QRV';", NULL},
     {NULL, 0, NULL, NULL}};
 
 /* ---- writes ---------------------------------------------------------------- */
@@ -266,7 +268,10 @@ void store_waitlist_input_free(store_waitlist_input *in)
     memset(in, 0, sizeof *in);
 }
 
-int store_waitlist_input_load(store *s, int64_t from_day, int64_t to_day, int tfc,
+/* The entries of an ICS: those of trusts whose primary ICS it is. */
+#define ENTRY_IN_ICS "trust IN (SELECT ods_code FROM organisations WHERE ics_code = ?)"
+
+int store_waitlist_input_load(store *s, int64_t from_day, int64_t to_day, int tfc, const char *ics,
                               store_waitlist_input *in, ics_err *e)
 {
     memset(in, 0, sizeof *in);
@@ -284,6 +289,10 @@ int store_waitlist_input_load(store *s, int64_t from_day, int64_t to_day, int tf
     rc = store_prepare(s,
                        "SELECT site_code, tfc, date, slots FROM waitlist_sessions"
                        " WHERE date >= ? AND date < ? AND (? = 0 OR tfc = ?)"
+                       " AND site_code IN (SELECT t.site_code FROM sites t"
+                       " JOIN organisations o ON o.ods_code = t.org_code"
+                       " LEFT JOIN places p ON p.code = t.place_code"
+                       " WHERE COALESCE(p.ics_code, o.ics_code) = ?)"
                        " ORDER BY site_code, tfc, date",
                        &st, e);
     if (rc) return rc;
@@ -291,6 +300,7 @@ int store_waitlist_input_load(store *s, int64_t from_day, int64_t to_day, int tf
     store_bind_text(st, 2, to);
     store_bind_int(st, 3, tfc);
     store_bind_int(st, 4, tfc);
+    store_bind_text(st, 5, ics);
     while ((rc = store_step(st, e)) == 1) {
         if (in->nss == cap) {
             cap = cap ? cap * 2 : 256;
@@ -319,11 +329,13 @@ int store_waitlist_input_load(store *s, int64_t from_day, int64_t to_day, int tf
                        "SELECT e.id, e.tfc, e.priority, e.trust, d.lat, d.lon, e.max_travel_km,"
                        " e.clock_start, e.priority_date, e.synthetic FROM waitlist_entries e"
                        " LEFT JOIN postcode_districts d ON d.district = e.district"
-                       " WHERE e.status = 'waiting' AND (? = 0 OR e.tfc = ?) ORDER BY e.id",
+                       " WHERE e.status = 'waiting' AND (? = 0 OR e.tfc = ?) AND e." ENTRY_IN_ICS
+                       " ORDER BY e.id",
                        &st, e);
     if (rc) return rc;
     store_bind_int(st, 1, tfc);
     store_bind_int(st, 2, tfc);
+    store_bind_text(st, 3, ics);
     while ((rc = store_step(st, e)) == 1) {
         if (in->n == pcap) {
             pcap = pcap ? pcap * 2 : 1024;
@@ -358,14 +370,14 @@ int store_waitlist_run_insert(store *s, const store_waitlist_run_row *run,
                               const store_waitlist_input *in, const waitlist_result *r, int64_t *id,
                               ics_err *e)
 {
-    assert(store_tx_depth(s) > 0);
+    assert(store_tx_depth(s) > 0 && run->ics && *run->ics);
     store_stmt *st = NULL;
     int rc = store_prepare(
         s,
         "INSERT INTO waitlist_runs (created_at, created_by, as_of, params_json, fingerprint,"
         " patients, sessions, slots, assigned, objective, cost_travel, cost_away, cost_late,"
-        " cost_unassigned, urgent, urgent_on_time, urgent_late, elapsed_ms, synthetic)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+        " cost_unassigned, urgent, urgent_on_time, urgent_late, elapsed_ms, synthetic, ics)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
         &st, e);
     if (rc) return rc;
     int64_t vals[] = {(int64_t)in->n,
@@ -388,6 +400,7 @@ int store_waitlist_run_insert(store *s, const store_waitlist_run_row *run,
     store_bind_text(st, 4, run->params);
     store_bind_text(st, 5, run->fingerprint);
     for (int k = 0; k < 14; k++) store_bind_int(st, 6 + k, vals[k]);
+    store_bind_text(st, 20, run->ics);
     int sr = store_step(st, e);
     if (sr < 0) rc = sr;
     if (sr == 1) *id = store_col_int(st, 0);
@@ -430,7 +443,7 @@ int store_waitlist_run_insert(store *s, const store_waitlist_run_row *run,
 static const char run_cols[] =
     "SELECT id, created_at, created_by, as_of, params_json, fingerprint, patients, sessions,"
     " slots, assigned, objective, cost_travel, cost_away, cost_late, cost_unassigned, urgent,"
-    " urgent_on_time, urgent_late, elapsed_ms, synthetic FROM waitlist_runs";
+    " urgent_on_time, urgent_late, elapsed_ms, synthetic, ics FROM waitlist_runs";
 
 int store_waitlist_run_get(store *s, int64_t id, json_t **out, ics_err *e)
 {
@@ -448,11 +461,12 @@ int store_waitlist_run_get(store *s, int64_t id, json_t **out, ics_err *e)
     return rc;
 }
 
-int store_waitlist_run_list(store *s, int64_t limit, int64_t offset, json_t **rows, ics_err *e)
+int store_waitlist_run_list(store *s, const char *ics, int64_t limit, int64_t offset, json_t **rows,
+                            ics_err *e)
 {
     char sql[600];
-    snprintf(sql, sizeof sql, "%s ORDER BY id DESC LIMIT ? OFFSET ?", run_cols);
-    json_t *p = json_pack("[II]", (json_int_t)limit, (json_int_t)offset);
+    snprintf(sql, sizeof sql, "%s WHERE ics = ? ORDER BY id DESC LIMIT ? OFFSET ?", run_cols);
+    json_t *p = json_pack("[sII]", ics, (json_int_t)limit, (json_int_t)offset);
     int rc = store_query_json(s, sql, p, rows, e);
     json_decref(p);
     if (!rc) {
@@ -514,13 +528,13 @@ static const char entry_cols[] =
 static const char entry_where[] =
     " WHERE (? = '' OR trust = ?) AND (? = '' OR CAST(tfc AS TEXT) = ?)"
     " AND (? = '' OR CAST(priority AS TEXT) = ?) AND (? = '' OR place_code = ?)"
-    " AND (? = '' OR status = ?)";
+    " AND (? = '' OR status = ?) AND (? = '' OR " ENTRY_IN_ICS ")";
 
 static json_t *filter_params(const store_waitlist_filter *f)
 {
-    const char *v[5] = {f->trust, f->tfc, f->priority, f->place, f->status};
+    const char *v[6] = {f->trust, f->tfc, f->priority, f->place, f->status, f->ics};
     json_t *p = json_array();
-    for (int k = 0; k < 5; k++) {
+    for (int k = 0; k < 6; k++) {
         const char *x = v[k] ? v[k] : "";
         json_array_append_new(p, json_string(x));
         json_array_append_new(p, json_string(x));
@@ -626,8 +640,8 @@ int store_waitlist_waiting_since(store *s, const char *day, int64_t *n, ics_err 
     return rc;
 }
 
-int store_waitlist_waits_load(store *s, int64_t run, const char *by, store_waitlist_waits *w,
-                              ics_err *e)
+int store_waitlist_waits_load(store *s, int64_t run, const char *by, const char *ics,
+                              store_waitlist_waits *w, ics_err *e)
 {
     memset(w, 0, sizeof *w);
     const char *col = !strcmp(by, "trust")   ? "e.trust"
@@ -642,12 +656,13 @@ int store_waitlist_waits_load(store *s, int64_t run, const char *by, store_waitl
     else
         snprintf(sql, sizeof sql,
                  "SELECT e.clock_start, 1, %s FROM waitlist_entries e WHERE e.status = 'waiting'"
-                 " AND ? = 0",
+                 " AND ? = 0 AND e." ENTRY_IN_ICS,
                  col);
     store_stmt *st;
     int rc = store_prepare(s, sql, &st, e);
     if (rc) return rc;
     store_bind_int(st, 1, run);
+    if (!run) store_bind_text(st, 2, ics);
     size_t cap = 0;
     while ((rc = store_step(st, e)) == 1) {
         if (w->n == cap) {

@@ -57,7 +57,9 @@ typedef struct store_waitlist_input {
     int64_t slots;
     int synthetic; /* any input row is synthetic */
 } store_waitlist_input;
-int store_waitlist_input_load(store *s, int64_t from_day, int64_t to_day, int tfc,
+/* ics: the ICS whose sessions (at sites in its places) and waiting
+ * patients (of trusts whose primary ICS it is) are loaded. */
+int store_waitlist_input_load(store *s, int64_t from_day, int64_t to_day, int tfc, const char *ics,
                               store_waitlist_input *in, ics_err *e);
 void store_waitlist_input_free(store_waitlist_input *in);
 
@@ -67,6 +69,7 @@ typedef struct store_waitlist_run_row {
     int64_t created_at; /* seconds since the epoch */
     int64_t elapsed_ms;
     int synthetic;
+    const char *ics; /* the ICS the run is for */
 } store_waitlist_run_row;
 /* Store a run and one result row per patient of in (caller's transaction). */
 int store_waitlist_run_insert(store *s, const store_waitlist_run_row *run,
@@ -74,7 +77,9 @@ int store_waitlist_run_insert(store *s, const store_waitlist_run_row *run,
                               ics_err *e);
 
 int store_waitlist_run_get(store *s, int64_t id, json_t **out, ics_err *e);
-int store_waitlist_run_list(store *s, int64_t limit, int64_t offset, json_t **rows, ics_err *e);
+/* The runs of one ICS, newest first. */
+int store_waitlist_run_list(store *s, const char *ics, int64_t limit, int64_t offset, json_t **rows,
+                            ics_err *e);
 /* Per-patient results of a run; trust ("" = all) restricts to one trust. */
 int store_waitlist_results(store *s, int64_t run, const char *trust, int64_t limit, int64_t offset,
                            json_t **out, ics_err *e);
@@ -87,6 +92,7 @@ typedef struct store_waitlist_filter {
      * start, then id); 0 = from the start. An id that does not exist gives
      * no rows. */
     int64_t after;
+    const char *ics; /* entries of trusts whose primary ICS it is (set by the use case) */
 } store_waitlist_filter;
 int store_waitlist_entries(store *s, const store_waitlist_filter *f, int64_t limit, int64_t offset,
                            json_t **out, ics_err *e);
@@ -106,8 +112,9 @@ typedef struct store_waitlist_waits {
 /* How many patients are waiting whose clock started on or before day
  * (YYYY-MM-DD). */
 int store_waitlist_waiting_since(store *s, const char *day, int64_t *n, ics_err *e);
-int store_waitlist_waits_load(store *s, int64_t run, const char *by, store_waitlist_waits *w,
-                              ics_err *e);
+/* (run 0: the waiting entries of ICS ics's trusts) */
+int store_waitlist_waits_load(store *s, int64_t run, const char *by, const char *ics,
+                              store_waitlist_waits *w, ics_err *e);
 void store_waitlist_waits_free(store_waitlist_waits *w);
 /* Group code -> name for "trust" and "place" (an empty object for "imd"). */
 int store_waitlist_group_names(store *s, const char *by, json_t **names, ics_err *e);
