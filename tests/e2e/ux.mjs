@@ -295,6 +295,27 @@ await check('the bed review headline states its assumption and counts the real b
   assert.ok(text.includes(`the ${beds.toLocaleString('en-GB')} beds of ${units} units`), text);
 });
 
+await check('harmonisation: a view of each borough\'s cover for a need, its gaps in words, and the differences', page, async () => {
+  await go(page, '#/analytics/harmonisation?capability=falls');
+  const panelEl = page.locator('#harmonisation');
+  await panelEl.locator('table.harm tbody tr').first().waitFor({ timeout: WAIT });
+  const api = await (await fetch(`${URL}/api/v1/reports/harmonisation`, { headers: { Authorization: `Bearer ${TOK.analyst}` } })).json();
+  const falls = api.capabilities.find((c) => c.capability === 'falls');
+  assert.equal(await panelEl.locator('table.harm tbody tr').count(), falls.places.length);
+  for (const p of falls.places) {
+    const row = panelEl.locator(`table.harm tr[data-place="${p.place_code}"]`);
+    assert.equal((await row.locator('td[data-label="Hours open a week"]').textContent()).trim(), `${p.week_hours} of 168`);
+    if (p.gaps.length && p.gaps.includes('Mon 00:00-08:00') && p.gaps.includes('Sun 00:00-08:00'))
+      assert.match(await row.textContent(), /every day .*00:00-08:00/);
+  }
+  const cover = panelEl.locator('table.cover');
+  const first = falls.places[0];
+  const cells = await cover.locator(`tr[data-place="${first.place_code}"] td`).allTextContents();
+  assert.deepEqual(cells, [...first.cover.Mon].map((c) => (c === '0' ? '·' : c)));
+  assert.equal(await panelEl.locator('table.harm-diff tbody tr').count(), api.differences.length || 1);
+  await panelEl.screenshot({ path: join(OUT, 'ux-harmonisation.png') });
+});
+
 // ---- print ----------------------------------------------------------------------------
 await check('printing a view hides navigation, buttons and downloads and keeps the content', page, async () => {
   await page.emulateMedia({ media: 'print' });
@@ -325,6 +346,18 @@ for (const [id, role] of [['beds', 'coordinator'], ['system', 'coordinator'], ['
     await shot(tab, `${id}-768`);
   });
 }
+
+await check('a unit\'s beds show their state by a symbol as well as a colour, with a legend', tab, async () => {
+  const code = sql('SELECT unit_code FROM units ORDER BY unit_code LIMIT 1');
+  await go(tab, `#/beds/unit/${code}`);
+  await tab.locator('.unit-beds .bedgrid .bed').first().waitFor({ timeout: WAIT });
+  const marks = await tab.locator('.unit-beds .bedgrid .bed').evaluateAll((bs) => bs.map((b) => [b.dataset.status, getComputedStyle(b, '::after').content]));
+  assert.ok(marks.length > 0);
+  const symbol = { free: '"+"', occupied: '"●"', reserved: '"◐"', offered: '"◐"', closed: '"×"', blocked: '"×"', cleaning: '"~"' };
+  for (const [st, c] of marks) assert.equal(c, symbol[st], `a ${st} bed shows ${c}`);
+  assert.equal(await tab.locator('.unit-beds .bed-legend li').count(), 5);
+  await tab.locator('.unit-beds').screenshot({ path: join(OUT, 'ux-bed-symbols-768.png') });
+});
 
 await check('at 768 px a wide table is shown as cards, each value with its column name', tab, async () => {
   await go(tab, '#/beds');

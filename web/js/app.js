@@ -237,11 +237,15 @@ async function route() {
   // and builds links to other views with hashLink.
   const args = view.id === id ? rest : [id, ...rest];
   const ctx = { me, args, query, flash,
+    // A view drawn again after the user has moved on must not take the
+    // address back: only the current view's context writes it.
     setQuery: (q) => {
+      if (current?.ctx !== ctx) return;
       for (const [k, v] of Object.entries(q)) (v === '' || v === null || v === undefined ? query.delete(k) : query.set(k, v));
       history.replaceState(null, '', hashLink(view.id === id ? view.id : id, view.id === id ? ctx.args : ctx.args.slice(1), Object.fromEntries(query)));
     },
     setArgs: (a) => {
+      if (current?.ctx !== ctx) return;
       ctx.args = a;
       const own = a[0] && (view.paths || []).includes(a[0]);
       history.replaceState(null, '', hashLink(own ? a[0] : view.id, own ? a.slice(1) : a, Object.fromEntries(query)));

@@ -104,10 +104,33 @@ export function table(columns, rows, opts = {}) {
   const names = columns.map((c) => c.label);
   for (const tr of tb.children)
     [...tr.children].forEach((td, i) => { if (names[i] && td.colSpan === 1) td.dataset.label = names[i]; });
+  scrollable(wrap, () => opts.caption || 'table');
   if (opts.exportable === false) return wrap;
   return h('div', { class: 'table-box' }, wrap,
     exportBar(() => opts.caption || t.closest('section')?.querySelector('h2')?.textContent || 'table',
       [['CSV', (name) => download(`${slug(name)}.csv`, 'text/csv;charset=utf-8', tableCsv(t))]]));
+}
+
+// A box that scrolls sideways must be reachable by keyboard (WCAG 2.1.1):
+// while its content is wider than it, it is a named, focusable region.
+const sized = typeof ResizeObserver === 'function' ? new ResizeObserver((entries) => {
+  for (const { target: el } of entries) {
+    const over = el.scrollWidth > el.clientWidth + 1;
+    if (over && !el.hasAttribute('tabindex')) {
+      el.tabIndex = 0;
+      el.setAttribute('role', 'region');
+      el.setAttribute('aria-label', `${el.dataset.name} (scrolls sideways)`);
+    } else if (!over && el.hasAttribute('tabindex')) {
+      el.removeAttribute('tabindex');
+      el.removeAttribute('role');
+      el.removeAttribute('aria-label');
+    }
+  }
+}) : null;
+export function scrollable(el, name) {
+  el.dataset.name = typeof name === 'function' ? name() : name;
+  sized?.observe(el);
+  return el;
 }
 
 // ---- downloads: one mechanism for every table and chart ---------------------
@@ -209,8 +232,17 @@ const DF = {
 };
 const asDate = (v) => (v instanceof Date ? v : typeof v === 'number' ? new Date(v * 1000)
   : /^\d{4}-\d{2}-\d{2}$/.test(String(v)) ? new Date(`${v}T12:00:00Z`) : new Date(String(v)));
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 export function when(v, opts = {}) {
   if (v === undefined || v === null || v === '') return '—';
+  // A time without a zone is already UK wall-clock time: shown as it is.
+  const wall = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(:\d{2}(\.\d+)?)?$/.exec(String(v));
+  if (wall) {
+    const s = `${Number(wall[3])} ${MONTHS[Number(wall[2]) - 1]} ${wall[1]} ${wall[4]}:${wall[5]}`;
+    if (!opts.zone) return s;
+    const z = DF.zone.formatToParts(new Date(`${wall[1]}-${wall[2]}-${wall[3]}T12:00:00Z`)).find((p) => p.type === 'timeZoneName')?.value;
+    return `${s} ${z || ''}`.trim();
+  }
   const d = asDate(v);
   if (Number.isNaN(d.getTime())) return String(v);
   let s = `${DF.day.format(d)} ${DF.time.format(d)}`;

@@ -7,13 +7,16 @@
 // response two-hour standard by borough.
 
 import { get, post, qs } from '../api.js';
-import { busy, chart, clear, errorBox, field, fmt, h, loading, note, num, panel, pct, select, table } from '../ui.js';
+import { busy, chart, clear, dayText, download, errorBox, estimate, exportBar, field, fmt, h, interval, loading, money as gbp, note, num, panel, pct, scrollable, select, table, tableCsv, when } from '../ui.js';
 
 const SIM = ['admin', 'coordinator', 'analyst'];
 const ALLOC_RUN = ['admin', 'analyst'];
 const FLAG_COLOUR = { 'high-99.8': '#d5281b', 'high-95': '#ed8b00', within: '#005eb8', 'low-95': '#41b6e6', 'low-99.8': '#007f3b' };
-const money = (v) => (v === null || v === undefined ? '—' : `£${Math.round(v).toLocaleString('en-GB')}k`);
-const ci = (s) => (s ? `${fmt(s.mean, 3)} (${fmt(s.lo, 3)}–${fmt(s.hi, 3)})` : '—');
+// Allocation figures come in £ thousands; shown in £ millions.
+const money = (v) => (v === null || v === undefined ? '—' : gbp(v / 1000, 1));
+// A simulated measure with its 95% interval, as a share or in days.
+const ci = (s, d = 1) => (s ? estimate(s.mean, s.lo, s.hi, d) : '—');
+const ciPct = (s) => (s ? `${pct(s.mean)} (95% CI ${pct(s.lo)} to ${pct(s.hi)})` : '—');
 
 // One series per funnel flag, so the legend's colours are the points'
 // colours; each point named on hover and, with labels on, beside it.
@@ -102,9 +105,9 @@ function funnelPanel(ctx) {
         { key: 'name', label: 'Borough', head: true },
         { key: 'observed', label: 'Events', num: true },
         { key: 'denominator', label: 'Population', num: true, fmt: (v) => fmt(Math.round(v)) },
-        { key: 'value', label: rates.label, num: true, fmt: (v) => fmt(v, 1) },
-        { key: (r) => r, label: '95% CI', num: true, fmt: (r) => `${fmt(r.lower95, 1)} – ${fmt(r.upper95, 1)}` },
-        { key: (r) => r, label: '99.8% CI', num: true, fmt: (r) => `${fmt(r.lower998, 1)} – ${fmt(r.upper998, 1)}` },
+        { key: 'value', label: rates.label, num: true, fmt: (v) => num(v, 1) },
+        { key: (r) => r, label: '95% CI', num: true, fmt: (r) => interval(r.lower95, r.upper95, 1) },
+        { key: (r) => r, label: '99.8% CI', num: true, fmt: (r) => interval(r.lower998, r.upper998, 1) },
         { key: 'method', label: 'Method' },
         { key: 'flag', label: 'Funnel', fmt: (v) => h('span', { class: `pill ${v && v !== 'within' ? 'closed' : ''}` }, v || '—') },
       ], [...rates.items, { ...rates.total, flag: '' }], { caption: `${rates.label}, ${ds.period || ''}`, class: 'rates',
@@ -175,7 +178,7 @@ function ucrPanel() {
     const r = await get('/api/v1/reports/ucr');
     const rows = [...r.places, { ...r.ics, name: 'ICS' }];
     return [
-      note(`Urgent community response: ${r.measure}. Ambition ${pct(r.ambition, 0)} within ${r.standard_minutes} minutes; ${r.from.slice(0, 10)} to ${r.to.slice(0, 10)}.`),
+      note(`Urgent community response: ${r.measure}. Ambition ${pct(r.ambition, 0)} within ${r.standard_minutes} minutes; ${dayText(r.from.slice(0, 10))} to ${dayText(r.to.slice(0, 10))}.`),
       chart({
         type: 'bar',
         data: { labels: rows.map((x) => x.name), datasets: [
@@ -187,7 +190,7 @@ function ucrPanel() {
       table([
         { key: 'name', label: 'Borough', head: true }, { key: 'referrals', label: 'Referrals', num: true },
         { key: 'attended', label: 'Attended', num: true }, { key: 'share', label: 'Within standard', num: true, fmt: (v) => pct(v) },
-        { key: 'ci95', label: '95% CI (Wilson)', num: true, fmt: (v) => (v ? `${pct(v[0])} – ${pct(v[1])}` : '—') },
+        { key: 'ci95', label: '95% CI (Wilson)', num: true, fmt: (v) => (v ? `${pct(v[0])} to ${pct(v[1])}` : '—') },
         { key: 'median_minutes', label: 'Median minutes', num: true },
         { key: 'meets_ambition', label: 'Meets ambition', fmt: (v) => (v ? 'yes' : h('span', { class: 'pill closed' }, 'no')) },
       ], rows, { caption: 'Two-hour urgent community response' })];
@@ -212,15 +215,84 @@ function reviewHeadline(run, unitNames) {
   return h('p', { class: saves > 0 ? 'success headline' : 'notice headline', id: 'review-headline' }, text);
 }
 
+// ---- harmonisation: how far the boroughs' rapid-response services differ ----
+const DAYS = [['Mon', 'Monday'], ['Tue', 'Tuesday'], ['Wed', 'Wednesday'], ['Thu', 'Thursday'], ['Fri', 'Friday'],
+  ['Sat', 'Saturday'], ['Sun', 'Sunday'], ['BH', 'a bank holiday']];
+// "Mon 00:00-08:00, Tue 00:00-08:00, ... Sun 00:00-08:00" -> "every day 00:00-08:00"
+function gapWords(gaps) {
+  const by = new Map();
+  for (const g of gaps) {
+    const [d, span] = g.split(' ');
+    if (!by.has(span)) by.set(span, []);
+    by.get(span).push(d);
+  }
+  return [...by.entries()].map(([span, ds]) => {
+    const week = DAYS.slice(0, 7).every(([d]) => ds.includes(d));
+    const rest = ds.filter((d) => !week || d === 'BH');
+    return `${week ? 'every day' : ''}${week && rest.length ? ' and ' : ''}${rest.map((d) => (d === 'BH' ? 'bank holidays' : d)).join(', ')} ${span}`;
+  });
+}
+
+function harmonisationPanel(ctx) {
+  const out = h('div', { class: 'out', 'aria-live': 'polite' });
+  const cap = select('capability', [], ctx.query?.get('capability') || 'falls');
+  const day = select('day', DAYS.map(([d, w]) => [d, w]), ctx.query?.get('day') || 'Mon');
+  let report = null;
+  const draw = () => {
+    ctx.setQuery?.({ capability: cap.value === 'falls' ? '' : cap.value, day: day.value === 'Mon' ? '' : day.value });
+    const c = report.capabilities.find((x) => x.capability === cap.value) || report.capabilities[0];
+    if (!c) return note('No rapid-response service is in the directory.');
+    const hours = [...Array(24).keys()];
+    const most = Math.max(1, ...c.places.flatMap((p) => [...(p.cover[day.value] || '')].map(Number)));
+    const cover = h('table', { class: 'grid cover' },
+      h('caption', {}, `Services open for ${c.capability.replace(/_/g, ' ')} on ${DAYS.find(([d]) => d === day.value)[1]}, by hour (London time)`),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Borough'), hours.map((x) => h('th', { scope: 'col', class: 'num' }, String(x).padStart(2, '0'))))),
+      h('tbody', {}, c.places.map((p) => h('tr', { dataset: { place: p.place_code } }, h('th', { scope: 'row' }, p.name),
+        hours.map((x) => {
+          const n = Number((p.cover[day.value] || '')[x] || 0);
+          return h('td', { class: `num cover-${n ? Math.min(3, Math.ceil((3 * n) / most)) : 0}`, title: `${p.name} ${String(x).padStart(2, '0')}:00: ${n} open` }, n ? String(n) : '·');
+        })))));
+    const grid = h('div', { class: 'table-box' }, scrollable(h('div', { class: 'table-wrap' }, cover), () => cover.caption.textContent),
+      exportBar(() => cover.caption.textContent, [['CSV', (n) => download(`${n.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.csv`, 'text/csv;charset=utf-8', tableCsv(cover))]]));
+    return [
+      table([
+        { key: 'name', label: 'Borough', head: true },
+        { key: 'services', label: 'Services', fmt: (v) => (v || []).join(', ') || 'none' },
+        { key: 'week_hours', label: 'Hours open a week', num: true, fmt: (v) => `${num(v)} of 168` },
+        { key: 'bank_holiday_hours', label: 'Bank holiday hours', num: true, fmt: (v) => `${num(v)} of 24` },
+        { key: 'gaps', label: 'No service', fmt: (v) => ((v || []).length ? h('ul', { class: 'reasons' }, gapWords(v).map((g) => h('li', {}, g))) : 'open around the clock') },
+      ], c.places, { caption: `Cover for ${c.capability.replace(/_/g, ' ')} by borough`, class: 'harm', rowAttrs: (p) => ({ 'data-place': p.place_code }) }),
+      grid,
+      note('A number is how many services take this need in that hour; · is none.'),
+      table([
+        { key: 'name', label: 'Borough', head: true }, { key: 'service_id', label: 'Service' }, { key: 'field', label: 'What differs' },
+        { key: 'value', label: 'This borough' }, { key: 'most_common', label: 'Most boroughs' },
+      ], report.differences, { caption: `${report.differences.length} ways the boroughs' specifications still differ`, class: 'harm-diff' }),
+      note(`Hours: ${report.hours}.`)];
+  };
+  loading(out, async () => {
+    report = await get('/api/v1/reports/harmonisation');
+    const want = cap.value;
+    clear(cap, report.capabilities.map((c) => h('option', { value: c.capability }, c.capability.replace(/_/g, ' '))));
+    if (report.capabilities.some((c) => c.capability === want)) cap.value = want;
+    return draw();
+  }, 'Comparing the boroughs…');
+  cap.addEventListener('change', () => clear(out, draw()));
+  day.addEventListener('change', () => clear(out, draw()));
+  const p = panel('Harmonisation of rapid-response services', h('div', { class: 'fields' }, field('Need', cap), field('Day', day)), out);
+  p.id = 'harmonisation';
+  return p;
+}
+
 function simResult(run, unitNames = {}) {
   const r = run.result;
   const pol = Object.entries(r.policies);
   const row = (label, key, f = ci) => ({ label, ...Object.fromEntries(pol.map(([k, v]) => [k, f(v[key])])) });
   const rows = [
     row('Beds', 'beds', (v) => fmt(v)), row('Offered load (beds busy)', 'offered_load', (v) => fmt(v)),
-    row('Occupancy', 'occupancy'), row('Mean wait (days)', 'mean_wait'), row('Share who wait', 'p_wait'),
-    row(`Share waiting over ${r.target.wait_days} days`, 'p_over_target'), row('95th percentile wait (days)', 'wait_p95'),
-    row('Mean queue', 'mean_queue'), row('Target met', 'target_met', (v) => (v ? 'yes' : 'no')),
+    row('Occupancy', 'occupancy', ciPct), row('Mean wait (days)', 'mean_wait'), row('Share who wait', 'p_wait', ciPct),
+    row(`Share waiting over ${r.target.wait_days} days`, 'p_over_target', ciPct), row('95th percentile wait (days)', 'wait_p95'),
+    row('Mean queue (patients)', 'mean_queue'), row('Target met', 'target_met', (v) => (v ? 'yes' : 'no')),
   ];
   const units = pol[0][1].units || [];
   return [
@@ -248,7 +320,7 @@ function simPanel(ctx) {
   }, 'Loading the review…');
   const refresh = async (select) => {
     const runs = (await get('/api/v1/sim/runs?limit=50')).items;
-    clear(pick, runs.map((r) => h('option', { value: r.id }, `run ${r.id}: ${r.created_at.slice(0, 16).replace('T', ' ')} by ${r.created_by}, ${r.replications} reps${r.synthetic ? ' (synthetic)' : ''}`)));
+    clear(pick, runs.map((r) => h('option', { value: r.id }, `run ${r.id}: ${when(r.created_at)} by ${r.created_by}, ${r.replications} reps${r.synthetic ? ' (synthetic)' : ''}`)));
     if (select) pick.value = String(select);
     if (runs.length) show(); else clear(out, note('No bed review has been run yet.'));
   };
@@ -281,6 +353,9 @@ export default {
   async render(root, ctx) {
     clear(root, h('div', { class: 'view-head' }, h('h1', {}, 'Analytics'),
       note('Population variation, resources following need, and capacity planning.')),
-    funnelPanel(ctx), allocationPanel(ctx), SIM.includes(ctx.me.role) ? ucrPanel() : null, SIM.includes(ctx.me.role) ? simPanel(ctx) : null);
+    funnelPanel(ctx), allocationPanel(ctx), SIM.includes(ctx.me.role) ? ucrPanel() : null, SIM.includes(ctx.me.role) ? harmonisationPanel(ctx) : null,
+    SIM.includes(ctx.me.role) ? simPanel(ctx) : null);
+    // Deep link: #/analytics/harmonisation scrolls to that report.
+    if (ctx.args?.[0] === 'harmonisation') root.querySelector('#harmonisation')?.scrollIntoView({ block: 'start' });
   },
 };

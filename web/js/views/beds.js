@@ -7,7 +7,7 @@
 // refer and follow their referrals.
 
 import { get, patch, post, qs } from '../api.js';
-import { busy, chart, clear, dateTimeInput, dateTimeValue, destroyCharts, field, fmt, h, loading, localDateTime, note, panel, pct, reasonButton, select, sparkline, table } from '../ui.js';
+import { busy, chart, clear, dateTimeInput, dateTimeValue, destroyCharts, field, fmt, h, loading, localDateTime, note, panel, pct, reasonButton, select, sparkline, table, when } from '../ui.js';
 
 const TYPES = ['rehabilitation', 'stroke_rehabilitation', 'dementia', 'palliative', 'step_down'];
 const DESTS = ['home', 'home_with_support', 'care_home', 'acute_readmission', 'died', 'other'];
@@ -35,7 +35,7 @@ function feedsNote(feeds) {
   const quiet = feeds.filter((f) => f.silent);
   if (!quiet.length) return null;
   return h('p', { class: 'notice', id: 'adt-silent' }, `ADT feed silent: ${quiet.map((f) =>
-    `${f.facility} (${f.org_code}) since ${String(f.last_at).slice(0, 16).replace('T', ' ')}`).join(', ')}. Beds of its units may be out of date.`);
+    `${f.facility} (${f.org_code}) since ${when(f.last_at)}`).join(', ')}. Beds of its units may be out of date.`);
 }
 
 function boardTable(board, type, onUnit) {
@@ -52,7 +52,7 @@ function boardTable(board, type, onUnit) {
     { key: 'occupancy', label: 'Occupancy', num: true, fmt: (v) => pct(v, 0) },
     { key: 'occupied_history', label: '14 days', fmt: (v, u) => sparkline(v || [], { min: 0, max: u.beds, label: `${u.name} occupied beds over 14 days` }) },
     { key: 'waiting', label: 'Waiting', num: true },
-    { key: 'confirmed_at', label: 'Confirmed', fmt: (v, u) => [fmt(v ? v.slice(0, 16).replace('T', ' ') : null), u.stale ? h('span', { class: 'pill closed' }, 'stale') : null] },
+    { key: 'confirmed_at', label: 'Confirmed', fmt: (v, u) => [when(v), u.stale ? h('span', { class: 'pill closed' }, 'stale') : null] },
   ], units, { caption: `${units.length} units`, rowAttrs: (u) => ({ 'data-unit': u.unit_code }) });
 }
 
@@ -66,7 +66,11 @@ async function unitBeds(out, unit, ctx, reload) {
         onclick: () => clear(edit, bedForm(b, ctx, reload)) }, b.bed_code.slice(-2))));
     const counts = {};
     for (const b of beds) counts[b.status] = (counts[b.status] || 0) + 1;
-    return [h('h3', {}, `${unit.name} (${unit.unit_code})`), grid,
+    // Each state has a symbol as well as a colour (app.css .bed::after).
+    const legend = h('ul', { class: 'bed-legend', 'aria-label': 'What the bed symbols mean' },
+      [['free', 'free (+)'], ['occupied', 'occupied (●)'], ['reserved', 'reserved or offered (◐)'], ['closed', 'closed or blocked (×)'], ['cleaning', 'cleaning (~)']]
+        .map(([k, t]) => h('li', {}, h('span', { class: `bed ${k}`, 'aria-hidden': 'true' }), ` ${t}`)));
+    return [h('h3', {}, `${unit.name} (${unit.unit_code})`), grid, legend,
       h('p', {}, Object.entries(counts).map(([k, v]) => h('span', { class: `pill ${k}` }, `${v} ${k}`))), edit];
   }, 'Loading beds…');
 }
@@ -273,7 +277,7 @@ function myReferrals(ctx) {
   loading(out, async () => {
     const r = await get(`/api/v1/beds/referrals${qs({ limit: 50 })}`);
     const items = r.items.slice().sort((a, b) => b.referral_id - a.referral_id).slice(0, 25);
-    return table([{ key: 'referral_id', label: '#', num: true }, { key: 'referred_at', label: 'Referred', fmt: (v) => v.slice(0, 16).replace('T', ' ') },
+    return table([{ key: 'referral_id', label: '#', num: true }, { key: 'referred_at', label: 'Referred', fmt: (v) => when(v) },
       { key: 'bed_type', label: 'Type', fmt: words }, { key: 'state', label: 'State', fmt: stateTag }, { key: 'bed_code', label: 'Bed' }], items,
     { caption: 'Latest referrals' });
   });
@@ -303,7 +307,7 @@ export default {
     root.append(h('div', { id: 'bed-summary' }), boardPanel);
     await loading(boardBox, async () => {
       const board = await get('/api/v1/beds/board');
-      clear(root.querySelector('#bed-summary'), panel(`Beds now (${board.generated_at.slice(0, 16).replace('T', ' ')})`, summary(board),
+      clear(root.querySelector('#bed-summary'), panel(`Beds now (${when(board.generated_at, { zone: true })})`, summary(board),
         note('Bed states and stays are synthetic unless the bureau has loaded its own.'),
         feedsNote(board.adt_feeds || [])));
       const draw = () => boardTable(board, type.value, (u) => { ctx.unit = u.unit_code; ctx.setArgs?.(['unit', u.unit_code]); unitBeds(unitBox, u, ctx, reload); });

@@ -32,7 +32,7 @@ function answerView(ans, body, ctx, onReferred) {
   const head = h('p', {}, `${ans.eligible_count ?? ans.eligible.length} eligible, `,
     `${ans.excluded_count ?? ans.excluded.length} excluded for a patient aged ${ans.age} at `,
     `${loc.place_name || loc.place_code || 'an unknown place'}${loc.district ? ` (${loc.district})` : ''}, `,
-    `at ${String(ans.at).slice(0, 16).replace('T', ' ')}. Ranking: ${ans.ranking || ''}.`);
+    `at ${when(ans.at, { zone: true })}. Ranking: ${ans.ranking || ''}.`);
   const refer = h('div', { class: 'out' });
   const eligible = table([
     { key: 'rank', label: 'Rank', num: true },
@@ -50,7 +50,7 @@ function answerView(ans, body, ctx, onReferred) {
     { key: 'name', label: 'Service', head: true, fmt: (v, r) => [v, h('br'), h('small', { class: 'muted' }, r.service_id)] },
     { key: 'excluded_by', label: 'Excluded by', fmt: (v) => h('span', { class: 'pill closed' }, words(v || '')) },
     { key: 'reason', label: 'Reasons', fmt: (v, r) => reasonsOf(r) },
-    { key: 'opens_next', label: 'Opens next', fmt: (v) => (v ? v.slice(0, 16).replace('T', ' ') : '—') },
+    { key: 'opens_next', label: 'Opens next', fmt: (v) => when(v) },
   ], ans.excluded, { caption: 'Excluded services and why', class: 'excluded' });
   return [head, eligible, refer, h('details', { open: ans.eligible.length === 0 || undefined },
     h('summary', {}, `Excluded services (${ans.excluded.length})`), excluded)];

@@ -8,7 +8,7 @@
 import { get, hasPath, post, qs } from '../api.js';
 import { actionsPanel } from './actions.js';
 import { aidPanel } from './aid.js';
-import { busy, chart, clear, dateInput, dayText, field, fmt, h, loading, note, opelBadge, panel, select, sparkline, table, today } from '../ui.js';
+import { busy, chart, clear, dateInput, dayText, field, fmt, h, loading, note, opelBadge, panel, select, sparkline, table, today, when } from '../ui.js';
 
 const SUBMITTERS = ['admin', 'coordinator', 'trust_ops'];
 // Rough geography of North West London, west to east (grid areas in app.css terms).
@@ -56,7 +56,7 @@ function providerTable(day, onPick) {
     { key: (p) => p, label: 'Key figures (change)', fmt: (p) => (p.submitted ? keyFigures(p) : '—') },
     { key: 'trend', label: '14 days', fmt: (v, p) => sparkline(v || [], { min: 1, max: 4, label: `${p.name} OPEL levels over 14 days: ${(v || []).map((x) => x ?? '–').join(', ')}` }) },
     { key: 'drivers', label: 'Drivers', fmt: (v) => ((v || []).length ? h('ul', { class: 'reasons' }, v.map((d) => h('li', {}, `${d.label}: ${fmt(d.value)}${d.unit ? ` ${d.unit}` : ''}`))) : '—') },
-    { key: 'submitted_at', label: 'Submitted', fmt: (v, p) => (p.submitted ? [String(v || '').slice(0, 16).replace('T', ' '), h('br'), h('small', { class: 'muted' }, `by ${p.submitted_by || '?'}, version ${p.version || 1}`)] : h('span', { class: 'pill closed' }, 'missing')) },
+    { key: 'submitted_at', label: 'Submitted', fmt: (v, p) => (p.submitted ? [when(v), h('br'), h('small', { class: 'muted' }, `by ${p.submitted_by || '?'}, version ${p.version || 1}`)] : h('span', { class: 'pill closed' }, 'missing')) },
   ], day.providers, { caption: `Providers on ${day.day}`, rowAttrs: (p) => ({ 'data-org': p.org }) });
 }
 
