@@ -279,18 +279,19 @@ int app_events_list(app_ctx *c, int64_t after, int64_t limit, json_t **rows, int
 const app_use APP_AUDIT_LIST = {"audit.list", ROLE_ADMIN, APP_SCOPE_ICS};
 
 int app_audit_list(app_ctx *c, const char *object_type, const char *object_id, const char *actor,
-                   int64_t limit, int64_t offset, json_t **rows, ics_err *e)
+                   int64_t limit, int64_t offset, int64_t after, json_t **rows, ics_err *e)
 {
     int rc = app_allow(c, &APP_AUDIT_LIST, e);
     if (rc) return rc;
-    assert(limit >= 1 && offset >= 0);
+    assert(limit >= 1 && offset >= 0 && after >= 0);
     /* an ICS's administrator reads that ICS's audit only: ?ics= as any
      * read (default the home ICS; "all": every ICS they may see) */
     app_ics_set set;
     char list[APP_ICS_MAX * (STORE_ICS_CODE + 1) + 2];
     if ((rc = app_ics_resolve(c, &set, e))) return rc;
     app_ics_set_text(&set, list, sizeof list);
-    rc = store_audit_list(c->db, object_type, object_id, actor, list, limit, offset, rows, e);
+    rc =
+        store_audit_list(c->db, object_type, object_id, actor, list, limit, offset, after, rows, e);
     if (!rc) app_json_utc(*rows, "at");
     return rc;
 }

@@ -137,8 +137,9 @@ extern const app_use APP_AUDIT_LIST;
  * Returns v. */
 json_t *app_json_utc(json_t *v, const char *keys);
 
+/* after (0: none): the id of the last row of the page before (keyset). */
 int app_audit_list(app_ctx *c, const char *object_type, const char *object_id, const char *actor,
-                   int64_t limit, int64_t offset, json_t **rows, ics_err *e);
+                   int64_t limit, int64_t offset, int64_t after, json_t **rows, ics_err *e);
 
 /* 0 when the database answers (the liveness check). */
 int app_db_ping(store *s, ics_err *e);

@@ -72,17 +72,19 @@ static int users_revoke(http_req *rq, http_resp *rs)
 static int audit_list(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
-    int64_t limit, offset;
-    if (http_page(rq, &limit, &offset, &e)) return http_error(rs, &e);
+    int64_t limit, offset, after;
+    if (http_page(rq, &limit, &offset, &e) || http_after(rq, offset, &after, &e))
+        return http_error(rs, &e);
     const char *type = http_query(rq, "object_type"), *id = http_query(rq, "object_id"),
                *actor = http_query(rq, "actor");
     json_t *rows;
     app_ctx c = http_app(rq);
-    int rc = app_audit_list(&c, type, id, actor, limit, offset, &rows, &e);
+    int rc = app_audit_list(&c, type, id, actor, limit, offset, after, &rows, &e);
     if (rc) return http_error(rs, &e);
-    return http_json(rs, 200,
-                     json_pack("{sosIsI}", "items", rows, "limit", (json_int_t)limit, "offset",
-                               (json_int_t)offset));
+    json_t *page = json_pack("{sosIsI}", "items", rows, "limit", (json_int_t)limit, "offset",
+                             (json_int_t)offset);
+    http_page_next(page, limit);
+    return http_json(rs, 200, page);
 }
 
 const http_route http_routes_core[] = {

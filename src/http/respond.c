@@ -2,6 +2,7 @@
  * JSON and problem responses, the one error-code-to-status table, paging,
  * and the body schema check. */
 #include <assert.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,8 +138,10 @@ int http_error(http_resp *rs, const ics_err *e)
 static int parse_nonneg(const char *v, int64_t *out)
 {
     char *end;
+    errno = 0;
     long long x = strtoll(v, &end, 10);
-    if (!*v || *end || x < 0) return -1;
+    /* past the range of an id or count: refused, not read as LLONG_MAX */
+    if (!*v || *end || x < 0 || errno == ERANGE) return -1;
     *out = x;
     return 0;
 }

@@ -120,18 +120,19 @@ int store_audit(store *s, int64_t at, const char *actor, const char *action,
 }
 
 int store_audit_list(store *s, const char *type, const char *id, const char *actor, const char *ics,
-                     int64_t limit, int64_t offset, json_t **rows, ics_err *e)
+                     int64_t limit, int64_t offset, int64_t after, json_t **rows, ics_err *e)
 {
-    json_t *p = json_pack("[ssssssssII]", type ? type : "", type ? type : "", id ? id : "",
-                          id ? id : "", actor ? actor : "", actor ? actor : "", ics ? ics : "",
-                          ics ? ics : "", (json_int_t)limit, (json_int_t)offset);
+    json_t *p =
+        json_pack("[ssssssssIIII]", type ? type : "", type ? type : "", id ? id : "", id ? id : "",
+                  actor ? actor : "", actor ? actor : "", ics ? ics : "", ics ? ics : "",
+                  (json_int_t)after, (json_int_t)after, (json_int_t)limit, (json_int_t)offset);
     int rc = store_query_json(s,
                               "SELECT id, at, actor, action, object_type, object_id, "
                               "before_json, after_json, ics FROM audit "
                               "WHERE (? = '' OR object_type = ?) AND (? = '' OR object_id = ?) "
                               "AND (? = '' OR actor = ?) "
                               "AND (? = '' OR instr(?, ',' || ics || ',') > 0) "
-                              "ORDER BY id DESC LIMIT ? OFFSET ?",
+                              "AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ? OFFSET ?",
                               p, rows, e);
     json_decref(p);
     return rc;

@@ -128,9 +128,12 @@ int store_audit(store *s, int64_t at, const char *actor, const char *action,
                 const json_t *after, const char *ics, ics_err *e);
 
 /* The audit log, newest first; NULL filters match everything. ics: the
- * ICSs to show as ",QRV,QM7," (NULL: every ICS). */
+ * ICSs to show as ",QRV,QM7," (NULL: every ICS). after (0: none) keeps
+ * rows older than that id, the keyset form of a page: an index range on
+ * the primary key however deep the page. */
 int store_audit_list(store *s, const char *object_type, const char *object_id, const char *actor,
-                     const char *ics, int64_t limit, int64_t offset, json_t **rows, ics_err *e);
+                     const char *ics, int64_t limit, int64_t offset, int64_t after, json_t **rows,
+                     ics_err *e);
 
 /* Schema steps this program knows that the database has not applied (a
  * server that opened the database before a step was removed, or a failed

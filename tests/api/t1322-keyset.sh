@@ -1,6 +1,6 @@
 #!/bin/sh
 # t1322-keyset.sh - keyset pagination of the largest lists (referrals and
-# waiting-list entries): ?after=ID continues from the last row of a page
+# waiting-list entries, the audit log): ?after=ID continues from the last row of a page
 # and gives the same rows as the offset API (which keeps working), a full
 # page says where to continue (next_after) and the last page says null; a
 # walk with after visits every row once; bad input is 422.
@@ -57,4 +57,44 @@ while [ $o -lt "$total" ]; do
     o=$((o + 1000))
 done
 check "in the same order as the offset pages" cmp -s "$T/walk" "$T/offsets"
+# ---- the audit log: newest first, ?after= keeps older records ----------------
+for i in 1 2 3 4 5 6; do
+    api POST /api/v1/users "$ADMIN" "{\"name\":\"keyset.$i\",\"role\":\"analyst\"}"
+done
+api GET "/api/v1/audit?limit=5&ics=all" "$ADMIN"
+expect "audit: the first page" 200
+a_first=$(ids)
+a_next=$(jqb .next_after)
+check "audit: a full page says where to continue ($a_next)" [ "$a_next" = "$(jq '.items[4].id' "$T/body")" ]
+api GET "/api/v1/audit?limit=5&offset=5&ics=all" "$ADMIN"
+a_offset=$(ids)
+# records added between two pages: the keyset page stays put, offset shifts
+api POST /api/v1/users "$ADMIN" '{"name":"keyset.late1","role":"analyst"}'
+api POST /api/v1/users "$ADMIN" '{"name":"keyset.late2","role":"analyst"}'
+api GET "/api/v1/audit?limit=5&after=$a_next&ics=all" "$ADMIN"
+expect "audit: the second page after records were added" 200
+check "audit: it is the page that followed the first before they were added" [ "$(ids)" = "$a_offset" ]
+jqcheck "audit: every id is older than the cursor" "all(.items[]; .id < $a_next)"
+api GET "/api/v1/audit?limit=5&offset=5&ics=all" "$ADMIN"
+check "audit: the offset page has shifted by the two new records" [ "$(ids)" != "$a_offset" ]
+api GET "/api/v1/audit?limit=1000&ics=all" "$ADMIN"
+expect "audit: every record of this database on one page" 200
+last1=$(jq '.items[-1].id' "$T/body")
+last2=$(jq '.items[-2].id' "$T/body")
+api GET "/api/v1/audit?limit=5&after=$last2&ics=all" "$ADMIN"
+expect "audit: the last page" 200
+jqcheck "audit: the last page holds the oldest record ($last1) and says nowhere to continue" \
+    "[.items[].id] == [$last1] and .next_after == null"
+api GET "/api/v1/audit?limit=5&after=$last2&object_type=nothing-like-this&ics=all" "$ADMIN"
+jqcheck "audit: a filter with the cursor matching nothing: empty page, next_after null" \
+    '.items == [] and .next_after == null'
+for bad in abc 0 -3 99999999999999999999999 %C3%A9 1.5 1e3; do
+    api GET "/api/v1/audit?limit=5&after=$bad" "$ADMIN"
+    expect "audit: after=$bad" 422
+    jqcheck "audit: after=$bad is a problem naming the cursor" '(.detail | test("after")) and .status == 422'
+done
+api GET "/api/v1/audit?limit=5&after=%FF" "$ADMIN"
+expect "audit: a cursor that is not UTF-8" 400
+api GET "/api/v1/audit?limit=5&offset=5&after=$a_next" "$ADMIN"
+expect "audit: offset and after together" 422
 finish
