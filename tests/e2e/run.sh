@@ -99,7 +99,7 @@ export ICS_OUT="$OUT" CHROMIUM ICS_BIN="$BIN"
 # governance.mjs edits the Board's ledger (issue 16)
 st=0
 serve_on "$DB"
-for s in ${E2E_ONLY:-dashboard live oidc ux a11y governance}; do
+for s in ${E2E_ONLY:-dashboard live oidc ux a11y governance bureau}; do
     node "tests/e2e/$s.mjs" || st=1
 done
 stop_server
@@ -107,7 +107,7 @@ stop_server
 if [ -n "$PGDB" ]; then
     echo "# the same on PostgreSQL, on the database db copy moved there"
     serve_on "$ICS_PG_URI/$PGDB"
-    for s in ${E2E_ONLY:-dashboard live ux a11y governance}; do
+    for s in ${E2E_ONLY:-dashboard live ux a11y governance bureau}; do
         [ "$s" = oidc ] && continue
         ICS_OUT="$OUT/pg" node "tests/e2e/$s.mjs" || st=1
     done

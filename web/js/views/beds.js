@@ -38,14 +38,31 @@ function feedsNote(feeds) {
     `${f.facility} (${f.org_code}) since ${when(f.last_at)}`).join(', ')}. Beds of its units may be out of date.`);
 }
 
-function boardTable(board, type, onUnit) {
-  const units = board.units.filter((u) => !type || u.bed_type === type);
+// Free beds by bay in words: "2 in male bays, 1 in a female bay".
+function bayText(u) {
+  const b = u.available_by_bay || {};
+  const part = (n, what) => (n ? `${n} in ${n === 1 ? `a ${what}` : `${what}s`}` : null);
+  const parts = [part(b.M, 'male bay'), part(b.F, 'female bay'), part(b.none, 'undesignated bed')].filter(Boolean);
+  return parts.length ? parts.join(', ') : '—';
+}
+const sexText = (s) => (s === 'mixed' ? 'mixed (bays by sex)' : s === 'M' ? 'male only' : 'female only');
+
+// The board grouped by place x bed type: one row per unit, the place and
+// type repeated as a group heading row; units with free beds say so in
+// text and with a mark, not by colour alone.
+function boardTable(board, f, onUnit) {
+  const placeName = Object.fromEntries(board.places.map((p) => [p.place_code, p.name]));
+  const units = board.units.filter((u) => (!f.type || u.bed_type === f.type) && (!f.place || u.place_code === f.place) && (!f.free || u.available > 0))
+    .sort((a, b) => String(placeName[a.place_code]).localeCompare(String(placeName[b.place_code])) || TYPES.indexOf(a.bed_type) - TYPES.indexOf(b.bed_type) || a.name.localeCompare(b.name));
   return table([
     { key: 'name', label: 'Unit', head: true, fmt: (v, u) => [h('a', { href: '#', onclick: (e) => { e.preventDefault(); onUnit(u); } }, v),
-      h('br'), h('small', { class: 'muted' }, `${u.unit_code} · ${u.sex}`)] },
+      h('br'), h('small', { class: 'muted' }, `${u.unit_code} · ${sexText(u.sex)}`)] },
     { key: 'bed_type', label: 'Type', fmt: words },
     { key: 'beds', label: 'Beds', num: true },
     { key: 'available', label: 'Available', num: true },
+    { key: 'available', label: 'Free now', fmt: (v) => (v > 0 ? h('span', { class: 'pill available free-beds' }, `✔ ${v} free`) : h('span', { class: 'muted' }, 'none free')) },
+    { key: bayText, label: 'Free beds by bay' },
+    { key: (u) => placeName[u.place_code] || u.place_code, label: 'Place' },
     { key: 'reserved', label: 'Reserved', num: true },
     { key: 'occupied', label: 'Occupied', num: true },
     { key: 'closed', label: 'Closed', num: true },
@@ -53,7 +70,23 @@ function boardTable(board, type, onUnit) {
     { key: 'occupied_history', label: '14 days', fmt: (v, u) => sparkline(v || [], { min: 0, max: u.beds, label: `${u.name} occupied beds over 14 days` }) },
     { key: 'waiting', label: 'Waiting', num: true },
     { key: 'confirmed_at', label: 'Confirmed', fmt: (v, u) => [when(v), u.stale ? h('span', { class: 'pill closed' }, 'stale') : null] },
-  ], units, { caption: `${units.length} units`, rowAttrs: (u) => ({ 'data-unit': u.unit_code }) });
+  ], units, { caption: `${units.length} units by place and bed type${f.free ? ', only those with free beds' : ''}`, rowAttrs: (u) => ({ 'data-unit': u.unit_code, class: u.available > 0 ? 'has-free' : undefined }) });
+}
+
+// Place x bed type at a glance: free of all beds in each cell.
+function gridTable(board) {
+  const types = TYPES.filter((t) => board.units.some((u) => u.bed_type === t));
+  const rows = board.places.map((p) => {
+    const r = { place: p.name };
+    for (const t of types) {
+      const us = board.units.filter((u) => u.place_code === p.place_code && u.bed_type === t);
+      r[t] = us.length ? { free: us.reduce((a, u) => a + u.available, 0), beds: us.reduce((a, u) => a + u.beds, 0) } : null;
+    }
+    return r;
+  });
+  return table([{ key: 'place', label: 'Place', head: true },
+    ...types.map((t) => ({ key: t, label: words(t), fmt: (c) => (!c ? '—' : c.free > 0 ? h('b', {}, `✔ ${c.free} free of ${c.beds}`) : `0 free of ${c.beds}`) }))],
+  rows, { caption: 'Free beds by place and bed type', class: 'bed-grid-table' });
 }
 
 async function unitBeds(out, unit, ctx, reload) {
@@ -63,7 +96,7 @@ async function unitBeds(out, unit, ctx, reload) {
     const grid = h('div', { class: 'bedgrid', role: 'list', 'aria-label': `Beds of ${unit.name}` }, beds.map((b) =>
       h('button', { type: 'button', role: 'listitem', class: `bed ${b.status}`, title: `${b.bed_code}: ${b.status}${b.closure ? ` (${b.closure})` : ''}${b.bay_sex ? `, bay ${b.bay_sex}` : ''}`,
         'aria-label': `${b.bed_code} ${b.status}`, dataset: { bed: b.bed_id, status: b.status },
-        onclick: () => clear(edit, bedForm(b, ctx, reload)) }, b.bed_code.slice(-2))));
+        onclick: () => clear(edit, bedForm(b, ctx, reload)) }, b.bed_code.slice(-2), b.bay_sex ? h('small', { class: 'bay' }, ` ${b.bay_sex === 'M' ? 'male' : 'female'} bay`) : null)));
     const counts = {};
     for (const b of beds) counts[b.status] = (counts[b.status] || 0) + 1;
     // Each state has a symbol as well as a colour (app.css .bed::after).
@@ -131,7 +164,9 @@ function queuePanel(ctx, reload) {
     if (res) { ctx.flash(`Referral ${r.referral_id}: ${text}.`); reload(); }
   };
   const load = () => loading(out, async () => {
-    const lists = await Promise.all(['waiting', 'offered', 'accepted'].map((s) => get(`/api/v1/beds/referrals${qs({ state: s, limit: 200 })}`)));
+    const [queue, ...lists] = await Promise.all([get('/api/v1/beds/queue'),
+      ...['waiting', 'offered', 'accepted'].map((s) => get(`/api/v1/beds/referrals${qs({ state: s, limit: 200 })}`))]);
+    const placing = Object.fromEntries(queue.items.map((q) => [q.referral_id, q]));
     const items = lists.flatMap((l) => l.items).filter((r) => ['waiting', 'offered', 'accepted'].includes(r.state))
       .sort((a, b) => a.priority - b.priority || b.wait_days - a.wait_days);
     return table([
@@ -142,6 +177,9 @@ function queuePanel(ctx, reload) {
       { key: 'bed_type', label: 'Needs', fmt: words },
       { key: (r) => r.district || r.place_code, label: 'From' },
       { key: 'wait_days', label: 'Waiting', num: true, fmt: days },
+      { key: (r) => placing[r.referral_id], label: 'Placement', fmt: (q) => (!q ? '—' : q.placeable
+        ? h('span', { class: 'placeable' }, `✔ ${q.placement}; best ${q.best_bed.bed_code} at ${q.best_bed.unit_name}`)
+        : h('span', { class: 'why-not' }, h('b', {}, 'Cannot be placed: '), q.why_not, q.next_bed_text ? [h('br'), h('small', {}, `Next: ${q.next_bed_text}`)] : null)) },
       { key: (r) => r, label: 'Next step', fmt: (r) => (!can(ctx, 'act') ? '' : h('span', { class: 'actions' },
         reasonButton(r.state === 'waiting' ? 'Decline' : 'Cancel', `referral ${r.referral_id}`,
           (why, btn) => step(btn, r, r.state === 'waiting' ? 'decline' : 'cancel', { reason: why }, r.state === 'waiting' ? 'declined' : 'cancelled'), 'small danger'),
@@ -153,7 +191,7 @@ function queuePanel(ctx, reload) {
         r.state === 'offered' ? [h('button', { type: 'button', class: 'small', onclick: (e) => step(e.target, r, 'accept', {}, 'offer accepted') }, 'Accept'),
           reasonButton('Reject', `the offer to referral ${r.referral_id}`, (why, btn) => step(btn, r, 'reject-offer', { reason: why }, 'offer rejected'))] : null,
         r.state === 'accepted' ? h('button', { type: 'button', class: 'small', onclick: (e) => step(e.target, r, 'admit', {}, 'admitted') }, 'Admit') : null)) },
-    ], items, { caption: `${items.length} referrals waiting or in progress`, rowAttrs: (r) => ({ 'data-referral': r.referral_id }), empty: 'Nobody is waiting.' });
+    ], items, { caption: `${items.length} referrals waiting or in progress; ${queue.placeable} of ${queue.waiting} waiting can be placed now (synthetic unless the bureau has loaded its own data)`, rowAttrs: (r) => ({ 'data-referral': r.referral_id }), empty: 'Nobody is waiting.' });
   });
   load();
   return panel('Waiting queue', msg, out, matchOut);
@@ -185,30 +223,44 @@ function inBedsPanel(ctx, reload) {
   return panel('In beds', msg, out);
 }
 
+// The batch match: a preview of who goes to which bed and why (each cost
+// part in words) and who stays unplaced and why; only then "Make the offers".
 function batchPanel(ctx, reload) {
   const policy = select('policy', [['both', 'compare pooled and borough-restricted'], ['pooled', 'pooled (ICS-wide)'], ['borough', 'borough-restricted']], 'both');
-  const apply = h('input', { type: 'checkbox', name: 'apply', id: 'match-apply' });
   const out = h('div', { class: 'out', 'aria-live': 'polite' });
-  const btn = h('button', { type: 'submit' }, 'Match the queue');
+  const btn = h('button', { type: 'submit' }, 'Preview the match');
   const form = h('form', { 'aria-label': 'Match the whole queue' },
     h('div', { class: 'fields' }, field('Policy', policy)),
-    h('p', {}, apply, ' ', h('label', { for: 'match-apply' }, 'Make the offers (pooled plan) — otherwise only show the plan')),
     h('div', { class: 'actions' }, btn), out);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const body = { policy: policy.value };
-    if (apply.checked) body.apply = true;
-    const r = await busy(btn, out, () => post('/api/v1/beds/match', body));
+    const r = await busy(btn, out, () => post('/api/v1/beds/match', { policy: policy.value }));
     if (!r) return;
+    const plan = r.plans[0];
+    const offerBtn = h('button', { type: 'button', id: 'make-offers', disabled: !plan.assignments.length }, `Make the ${plan.assignments.length} offers (${plan.policy} plan)`);
+    const done = h('div', { class: 'out' });
+    offerBtn.addEventListener('click', async () => {
+      const a = await busy(offerBtn, done, () => post('/api/v1/beds/match', { policy: plan.policy, apply: true }));
+      if (a) { ctx.flash(`${a.offers.length} offers made.`); reload(); }
+    });
     clear(out, table([
       { key: 'policy', label: 'Policy', head: true },
       { key: 'ready', label: 'Ready', num: true }, { key: 'placed', label: 'Placed', num: true },
-      { key: 'unplaced', label: 'Unplaced', num: true }, { key: 'mean_km', label: 'Mean km', num: true },
+      { key: 'unplaced', label: 'Unplaced', num: true }, { key: 'mean_km', label: 'Mean km', num: true, fmt: (v) => fmt(v) },
       { key: 'alternative_fits', label: 'Alternative bed types', num: true }, { key: 'total_cost', label: 'Cost', num: true },
     ], r.plans, { caption: 'Plans' }),
-    r.pooling_gain ? note(`Pooling gain: ${Object.entries(r.pooling_gain).map(([k, v]) => `${words(k)} ${fmt(v)}`).join(', ')}.`) : null,
-    r.applied ? h('div', { class: 'success' }, `${r.offers.length} offers made.`) : null);
-    if (r.applied) reload();
+    r.pooling_gain ? note(`Pooling places ${r.pooling_gain.extra_placed} more patients and saves ${r.pooling_gain.cost_saved} cost units; mean distance changes by ${fmt(r.pooling_gain.mean_km_change)} km.`) : null,
+    h('h3', {}, `Preview of the ${plan.policy} plan: nothing is offered yet`),
+    table([
+      { key: 'referral_id', label: 'Referral', num: true },
+      { key: (a) => `${a.bed_code} at ${a.unit_name}`, label: 'Goes to', head: true },
+      { key: 'explanation', label: 'Why this bed' },
+      { key: 'cost_words', label: 'Cost, part by part' },
+    ], plan.assignments, { caption: `${plan.assignments.length} placements`, empty: 'Nobody can be placed now.', class: 'match-preview', rowAttrs: (a) => ({ 'data-referral': a.referral_id }) }),
+    table([{ key: 'referral_id', label: 'Referral', num: true }, { key: 'why_not', label: 'Why no bed' }],
+      plan.unplaced_referrals, { caption: `${plan.unplaced_referrals.length} ready referrals left without a bed`, empty: 'Every ready referral is placed.', class: 'match-unplaced', rowAttrs: (a) => ({ 'data-referral': a.referral_id }) }),
+    note('Cost units: 1 per 100 m from home, 200 for an alternative bed type, up to 20 for a full unit; the plan minimises the total over the queue. Synthetic data unless the bureau has loaded its own.'),
+    h('div', { class: 'actions' }, offerBtn), done);
   });
   return panel('Match the whole queue', form);
 }
@@ -303,15 +355,24 @@ export default {
     if (ctx.args?.[0] === 'unit' && ctx.args[1]) ctx.unit = ctx.args[1];
     if (ctx.query?.has('type')) ctx.bedType = ctx.query.get('type');
     const type = select('type', [['', 'all types'], ...TYPES.map((t) => [t, words(t)])], ctx.bedType || '');
-    const boardPanel = panel('Board', h('div', { class: 'fields' }, field('Bed type', type)), boardBox, unitBox);
+    const placeSel = select('place', [['', 'all places']], '');
+    const freeOnly = h('input', { type: 'checkbox', name: 'free', id: 'bed-free-only', checked: ctx.query?.get('free') === '1' });
+    const boardPanel = panel('Board', h('div', { class: 'fields' }, field('Bed type', type), field('Place', placeSel),
+      h('p', {}, freeOnly, ' ', h('label', { for: 'bed-free-only' }, 'Only units with free beds'))), boardBox, unitBox);
     root.append(h('div', { id: 'bed-summary' }), boardPanel);
     await loading(boardBox, async () => {
       const board = await get('/api/v1/beds/board');
+      for (const p of board.places) placeSel.append(h('option', { value: p.place_code }, p.name));
+      placeSel.value = ctx.query?.get('place') || '';
       clear(root.querySelector('#bed-summary'), panel(`Beds now (${when(board.generated_at, { zone: true })})`, summary(board),
         note('Bed states and stays are synthetic unless the bureau has loaded its own.'),
-        feedsNote(board.adt_feeds || [])));
-      const draw = () => boardTable(board, type.value, (u) => { ctx.unit = u.unit_code; ctx.setArgs?.(['unit', u.unit_code]); unitBeds(unitBox, u, ctx, reload); });
-      type.addEventListener('change', () => { ctx.bedType = type.value; ctx.setQuery?.({ type: type.value }); clear(boardBox, draw()); });
+        feedsNote(board.adt_feeds || []), gridTable(board)));
+      const filters = () => ({ type: type.value, place: placeSel.value, free: freeOnly.checked });
+      const draw = () => boardTable(board, filters(), (u) => { ctx.unit = u.unit_code; ctx.setArgs?.(['unit', u.unit_code]); unitBeds(unitBox, u, ctx, reload); });
+      const changed = () => { ctx.bedType = type.value; ctx.setQuery?.({ type: type.value, place: placeSel.value, free: freeOnly.checked ? '1' : '' }); clear(boardBox, draw()); };
+      type.addEventListener('change', changed);
+      placeSel.addEventListener('change', changed);
+      freeOnly.addEventListener('change', changed);
       const u = board.units.find((x) => x.unit_code === ctx.unit);
       if (u) unitBeds(unitBox, u, ctx, reload).then(() => { if (ctx.args?.[0] === 'unit') unitBox.scrollIntoView({ block: 'start' }); });
       else if (ctx.args?.[0] === 'unit') unitBox.append(note(`There is no unit ${ctx.args[1]} on the board you can see.`, 'notice'));

@@ -1,0 +1,191 @@
+// bureau.mjs - browser tests of the bed bureau coordinator's tasks (issue 20
+// items 1-4): the board grouped by place and bed type with units that have
+// free beds marked in text, filters kept in the address, bay sex on each
+// bed, the queue saying why a referral cannot be placed and when a bed is
+// expected, the batch match previewed with reasons before any offer, and
+// the referral form refusing a child. Screenshots bureau-*.png in $ICS_OUT.
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sqlOn } from './db.mjs';
+
+const URL = process.env.ICS_URL;
+const OUT = process.env.ICS_OUT;
+const sql = sqlOn(process.env.ICS_DB);
+const TOK = { admin: process.env.ADMIN, coordinator: process.env.COORD, clinician: process.env.CLIN,
+  trust_ops: process.env.OPS, analyst: process.env.ANALYST };
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const WIDE = { width: 1440, height: 900 };
+const TABLET = { width: 768, height: 1024 };
+const WAIT = 15000;
+
+let n = 0, failed = 0;
+const pageErrors = [];
+
+async function check(name, page, fn) {
+  n++;
+  try {
+    await fn();
+    console.log(`ok ${n} - ${name}`);
+  } catch (err) {
+    failed++;
+    console.log(`not ok ${n} - ${name}: ${String(err.message).split('\n').slice(0, 3).join(' | ')}`);
+    if (page) await page.screenshot({ path: join(OUT, `bureau-failed-${n}.png`), fullPage: true }).catch(() => {});
+  }
+}
+const shot = (page, name) => page.screenshot({ path: join(OUT, `bureau-${name}.png`), fullPage: true });
+
+async function settled(page) {
+  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]') &&
+    !document.querySelector('main .loading'), null, { timeout: WAIT });
+  await page.waitForTimeout(150); // charts draw on the next animation frame
+}
+
+async function newPage(ctx, viewport) {
+  const blank = ctx.pages().find((p) => p.url() === 'about:blank' && !p.icsUsed);
+  const page = blank || await ctx.newPage();
+  page.icsUsed = true;
+  await page.setViewportSize(viewport);
+  await page.bringToFront();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error' && !/status of (4\d\d)/.test(m.text())) pageErrors.push(m.text()); });
+  return page;
+}
+
+async function signIn(page, role, hash = '') {
+  await page.goto(`${URL}/`);
+  await page.evaluate(() => sessionStorage.clear());
+  await page.goto(`${URL}/${hash}`);
+  await page.getByLabel('Access token').fill(TOK[role]);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#nav a').first().waitFor({ timeout: WAIT });
+  await settled(page);
+}
+
+async function go(page, hash) {
+  await page.evaluate((x) => { location.hash = x; }, hash);
+  await page.waitForFunction((x) => location.hash.startsWith(x.split('?')[0]), hash);
+  await settled(page);
+}
+
+// The text of a download the click starts.
+async function downloaded(page, click) {
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: WAIT }), click()]);
+  const path = await dl.path();
+  return { name: dl.suggestedFilename(), text: readFileSync(path, 'utf8'), bytes: readFileSync(path) };
+}
+
+
+const profile = mkdtempSync(join(tmpdir(), 'icsflow-bureau-'));
+let browser;
+try {
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS, timeout: 60000, viewport: WIDE,
+  });
+} catch (err) {
+  console.log(`not ok 1 - chromium starts: ${String(err.message).split('\n')[0]}`);
+  process.exit(1);
+}
+console.log(`# bureau: chromium against ${URL}`);
+const page = await newPage(browser, WIDE);
+await signIn(page, 'coordinator', '#/beds');
+
+await check('the board is grouped by place and bed type; units with free beds say so in text', page, async () => {
+  await go(page, '#/beds');
+  await page.locator('table.bed-grid-table').waitFor({ timeout: WAIT });
+  const places = Number(sql("SELECT COUNT(DISTINCT s.place_code) FROM units u JOIN sites s ON s.site_code = u.site_code"));
+  assert.ok(await page.locator('table.bed-grid-table tbody tr').count() >= places);
+  const free = Number(sql("SELECT COUNT(DISTINCT unit_code) FROM beds WHERE status = 'available'"));
+  assert.equal(await page.locator('tr[data-unit] .free-beds').count(), free);
+  const unit = sql("SELECT unit_code FROM beds WHERE status = 'available' GROUP BY unit_code ORDER BY unit_code LIMIT 1");
+  const n = sql(`SELECT COUNT(*) FROM beds WHERE unit_code = '${unit}' AND status = 'available'`);
+  assert.equal((await page.locator(`tr[data-unit="${unit}"] .free-beds`).textContent()).trim(), `✔ ${n} free`);
+  await shot(page, 'board-1440');
+});
+
+await check('the free-beds and place filters are kept in the address', page, async () => {
+  const place = sql("SELECT s.place_code FROM beds b JOIN units u ON u.unit_code = b.unit_code JOIN sites s ON s.site_code = u.site_code WHERE b.status = 'available' ORDER BY s.place_code LIMIT 1");
+  await go(page, `#/beds?place=${place}&free=1`);
+  await page.locator('tr[data-unit]').first().waitFor({ timeout: WAIT });
+  assert.equal(await page.locator('select[name="place"]').inputValue(), place);
+  assert.equal(await page.locator('#bed-free-only').isChecked(), true);
+  const want = Number(sql(`SELECT COUNT(DISTINCT b.unit_code) FROM beds b JOIN units u ON u.unit_code = b.unit_code JOIN sites s ON s.site_code = u.site_code WHERE b.status = 'available' AND s.place_code = '${place}'`));
+  assert.equal(await page.locator('tr[data-unit]').count(), want);
+  await page.locator('#bed-free-only').uncheck();
+  await page.waitForFunction(() => !location.hash.includes('free=1'), null, { timeout: WAIT });
+  assert.ok((await page.evaluate(() => location.hash)).includes(`place=${place}`));
+  await go(page, '#/beds');
+});
+
+await check('bay sex is shown on each bed, not only in a tooltip', page, async () => {
+  const unit = sql("SELECT unit_code FROM beds WHERE bay_sex = 'M' GROUP BY unit_code ORDER BY unit_code LIMIT 1");
+  await go(page, `#/beds/unit/${unit}`);
+  await page.locator('.unit-beds .bedgrid').waitFor({ timeout: WAIT });
+  const male = Number(sql(`SELECT COUNT(*) FROM beds WHERE unit_code = '${unit}' AND bay_sex = 'M'`));
+  assert.equal(await page.locator('.unit-beds .bed .bay', { hasText: 'male bay' }).filter({ hasNotText: 'female' }).count(), male);
+  await go(page, '#/beds');
+});
+
+await check('the queue says in words why a waiting referral cannot be placed, and when a bed is expected', page, async () => {
+  const res = await page.evaluate(async () => (await import('/js/api.js')).get('/api/v1/beds/queue'));
+  const stuck = res.items.find((q) => q.ready && !q.placeable);
+  assert.ok(stuck, 'a ready referral that cannot be placed');
+  const row = page.locator(`tr[data-referral="${stuck.referral_id}"] .why-not`).first();
+  await row.waitFor({ timeout: WAIT });
+  const text = await row.textContent();
+  assert.ok(text.startsWith(`Cannot be placed: ${stuck.why_not}`), text);
+  assert.ok(text.includes('Next: '), text);
+  await row.scrollIntoViewIfNeeded();
+  await shot(page, 'queue-1440');
+});
+
+await check('the batch match shows a preview of placements with reasons before any offer is made', page, async () => {
+  const offered = sql("SELECT COUNT(*) FROM bed_referrals WHERE state = 'offered'");
+  const form = page.getByRole('form', { name: 'Match the whole queue' });
+  await form.locator('select[name="policy"]').selectOption('pooled');
+  await form.getByRole('button', { name: 'Preview the match' }).click();
+  await form.locator('table.match-unplaced').waitFor({ timeout: WAIT });
+  assert.equal(sql("SELECT COUNT(*) FROM bed_referrals WHERE state = 'offered'"), offered, 'a preview offers nothing');
+  const res = await page.evaluate(async () => (await import('/js/api.js')).post('/api/v1/beds/match', { policy: 'pooled' }));
+  const plan = res.plans[0];
+  assert.equal(await form.locator('table.match-preview tr[data-referral]').count(), plan.assignments.length);
+  assert.equal(await form.locator('table.match-unplaced tr[data-referral]').count(), plan.unplaced_referrals.length);
+  if (plan.unplaced_referrals.length) {
+    const u = plan.unplaced_referrals[0];
+    assert.equal((await form.locator(`table.match-unplaced tr[data-referral="${u.referral_id}"] td`).last().textContent()).trim(), u.why_not);
+  }
+  assert.match(await form.locator('#make-offers').textContent(), new RegExp(`^Make the ${plan.assignments.length} offers`));
+  await form.scrollIntoViewIfNeeded();
+  await shot(page, 'match-1440');
+});
+
+await check('the referral form refuses a 12-year-old with the server\'s words', page, async () => {
+  const before = sql('SELECT COUNT(*) FROM bed_referrals');
+  const form = page.getByRole('form', { name: 'Refer a patient for a community bed' });
+  await form.getByLabel('NHS number').fill('9434765919');
+  await form.getByLabel('Age').fill('12');
+  await form.getByLabel('Home postcode').fill('W2 1NY');
+  await form.getByRole('button', { name: 'Refer to the bed bureau' }).click();
+  await form.getByText(/12 is under 18/).first().waitFor({ timeout: WAIT });
+  assert.equal(sql('SELECT COUNT(*) FROM bed_referrals'), before);
+});
+
+await check('at 768 px the board and queue show free beds and reasons', page, async () => {
+  await page.setViewportSize(TABLET);
+  await go(page, '#/beds');
+  await page.locator('tr[data-unit] .free-beds').first().waitFor({ timeout: WAIT });
+  await shot(page, 'board-768');
+  await page.setViewportSize(WIDE);
+});
+
+await check('no script errors in the browser console', null, async () => {
+  assert.deepEqual(pageErrors, []);
+});
+
+await browser.close();
+rmSync(profile, { recursive: true, force: true });
+console.log(`# bureau: ${n} checks, ${failed} failed`);
+process.exit(failed ? 1 : 0);
