@@ -55,9 +55,11 @@ static json_t *resource(const cap_type *t)
     if (strcmp(t->type, "ServiceRequest") && strcmp(t->type, "Patient"))
         json_object_set_new(r, "documentation",
                             json_string("_sort: name or _id, - first for descending (one key)"));
-    if (!strcmp(t->type, "Location") || !strcmp(t->type, "HealthcareService")) {
+    if (!strcmp(t->type, "Location") || !strcmp(t->type, "HealthcareService") ||
+        !strcmp(t->type, "ServiceRequest")) {
         char inc[64];
-        snprintf(inc, sizeof inc, "%s:organization", t->type);
+        snprintf(inc, sizeof inc, "%s:%s", t->type,
+                 strcmp(t->type, "ServiceRequest") ? "organization" : "patient");
         json_object_set_new(r, "searchInclude", json_pack("[s]", inc));
     }
     if (t->op)

@@ -95,7 +95,7 @@ int fhir_sort_parse(const char *v, const char **key, int *desc, ics_err *e);
 /* Order two resources by key (ties by id), descending when desc. */
 int fhir_sort_cmp(const json_t *a, const json_t *b, const char *key, int desc);
 /* _include: the reference (as "Type/id") that include ("HealthcareService:
- * organization", "Location:organization") names
+ * organization", "Location:organization", "ServiceRequest:patient") names
  * in resource r, NULL when none; fhir_include_ok says whether type takes
  * it (the CapabilityStatement's searchInclude). */
 int fhir_include_ok(const char *type, const char *include);

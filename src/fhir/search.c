@@ -383,6 +383,7 @@ static const struct {
     const char *type, *include, *element;
 } includes[] = {{"HealthcareService", "HealthcareService:organization", "providedBy"},
                 {"Location", "Location:organization", "managingOrganization"},
+                {"ServiceRequest", "ServiceRequest:patient", "subject"},
                 {NULL, NULL, NULL}};
 
 int fhir_include_ok(const char *type, const char *include)

@@ -140,6 +140,11 @@ static int check_params(http_req *rq, const char *type, ics_err *e)
         allowed[n++] = "_sort";
         if (strcmp(type, "Organization")) allowed[n++] = "_include";
         allowed[n] = NULL;
+    } else if (!strcmp(type, "ServiceRequest")) {
+        int n = 0;
+        while (allowed[n]) n++;
+        allowed[n++] = "_include";
+        allowed[n] = NULL;
     }
     return http_query_only(rq, allowed, e);
 }
@@ -560,6 +565,12 @@ static int sr_search(http_req *rq, http_resp *rs)
     if (check_params(rq, "ServiceRequest", &e) || paging(rq, &count, &offset, &e) ||
         sr_filter(rq, &f, &none, &e))
         return http_error(rs, &e);
+    const char *incv = http_query(rq, "_include");
+    if (incv && !fhir_include_ok("ServiceRequest", incv)) {
+        ics_err_set(&e, ICS_EINVAL, "_include '%.60s': ServiceRequest takes ServiceRequest:patient",
+                    incv);
+        return http_error(rs, &e);
+    }
     json_t *rows = json_array();
     app_ctx c = fhir_app(rq);
     if (!none) {
@@ -574,6 +585,19 @@ static int sr_search(http_req *rq, http_resp *rs)
     json_t *r;
     json_array_foreach(rows, i, r)
         json_array_append_new(entries, fhir_entry(base, fhir_service_request(r)));
+    /* _include=ServiceRequest:patient: each patient of the page once, from
+     * the newest of their referrals on it (the rows are newest first) */
+    json_t *seen = json_object();
+    json_array_foreach(incv ? rows : NULL, i, r)
+    {
+        const char *nhs = json_string_value(json_object_get(r, "nhs_number"));
+        if (!nhs || strlen(nhs) != 10 || json_object_get(seen, nhs)) continue;
+        json_object_set_new(seen, nhs, json_true());
+        json_t *en = fhir_entry(base, fhir_patient(r));
+        json_object_set_new(json_object_get(en, "search"), "mode", json_string("include"));
+        json_array_append_new(entries, en);
+    }
+    json_decref(seen);
     json_decref(rows);
     sb q;
     sb_init(&q);
@@ -582,6 +606,7 @@ static int sr_search(http_req *rq, http_resp *rs)
         int nv = http_query_all(rq, p->name, vals, 2);
         for (int k = 0; k < nv; k++) qadd(&q, p->name, vals[k]);
     }
+    if (incv) qadd(&q, "_include", incv);
     snprintf(self, sizeof self, "%s/ServiceRequest", base);
     json_t *b = fhir_searchset(entries, total, self, q.buf ? q.buf : "", count, offset);
     sb_free(&q);

@@ -352,9 +352,16 @@ jqcheck "total counts the matches only" "$(jq '.total' "$T/unsorted.json") == .t
 api GET "$F/Location?_include=Location:organization&_sort=name&_count=1000" "$LAS"
 jqcheck "locations sorted, with their organisations" \
     '[.entry[] | select(.search.mode == "match") | .resource.name] as $n | $n == ($n | sort) and any(.entry[]; .search.mode == "include")'
+api GET "$F/ServiceRequest?patient=Patient/9434765919&_include=ServiceRequest:patient" "$LAS"
+fexpect "LAS's referrals for a patient with the patient included" 200
+jqcheck "the matches, then the Patient once (mode include)" \
+    '[.entry[] | select(.search.mode == "include") | .resource.resourceType + "/" + .resource.id] == ["Patient/9434765919"]
+     and ([.entry[] | select(.search.mode == "match")] | length) == .total and .total >= 2'
+api GET "$F/ServiceRequest?_include=ServiceRequest:performer" "$LAS"
+fexpect "an include ServiceRequest does not take" 422
 api GET "$F/metadata" "$LAS"
 jqcheck "the CapabilityStatement lists the includes and says how to sort" \
-    '[.rest[0].resource[] | select(.searchInclude) | .searchInclude[0]] == ["Location:organization", "HealthcareService:organization"]
+    '[.rest[0].resource[] | select(.searchInclude) | .searchInclude[0]] == ["Location:organization", "HealthcareService:organization", "ServiceRequest:patient"]
      and all(.rest[0].resource[] | select(.type == "Organization" or .type == "Location"); .documentation | test("_sort"))'
 
 # ---- a real FHIR client, and every resource against the R4 JSON schema --

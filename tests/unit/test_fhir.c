@@ -277,6 +277,7 @@ static void test_sort_and_include_are_checked(void **s)
     assert_true(fhir_include_ok("HealthcareService", "HealthcareService:organization"));
     assert_false(fhir_include_ok("HealthcareService", "Location:organization"));
     assert_false(fhir_include_ok("Organization", "Organization:partof"));
+    assert_true(fhir_include_ok("ServiceRequest", "ServiceRequest:patient"));
 }
 
 int main(void)
