@@ -90,7 +90,7 @@ for (const role of ['admin', 'coordinator', 'clinician', 'trust_ops', 'analyst',
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.goto(`${URL}/`);
   await page.evaluate(() => sessionStorage.clear());
-  await page.goto(`${URL}/`);
+  await page.goto(`${URL}/?as=${role}`); // a full load
   await page.getByLabel('Access token').fill(TOK[role]);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('#nav a').first().waitFor({ timeout: WAIT });

@@ -58,7 +58,8 @@ async function newPage(ctx, viewport) {
 async function signIn(page, role, hash = '') {
   await page.goto(`${URL}/`);
   await page.evaluate(() => sessionStorage.clear());
-  await page.goto(`${URL}/${hash}`);
+  // a new query string makes a full load (a new hash alone would not)
+  await page.goto(`${URL}/?as=${role}${hash}`);
   await page.getByLabel('Access token').fill(TOK[role]);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('#nav a').first().waitFor({ timeout: WAIT });
