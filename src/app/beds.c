@@ -248,6 +248,42 @@ typedef struct ref_info {
     char ids[32], org[16], unit_org[16];
 } ref_info;
 
+/* A referral is its patient's place's ICS's. The caller must see that ICS
+ * or the ICS of the unit it is placed in (a referral across a boundary);
+ * else it is not found. What the use case records is tagged with it. */
+static int ref_ics(app_ctx *c, const json_t *row, const char *ids, ics_err *e)
+{
+    char ics[STORE_ICS_CODE] = "", uics[16] = "";
+    app_ics_set vis;
+    int rc = store_ics_place_of(c->db, jget_str(row, "place_code", ""), ics, e);
+    if (!rc) rc = app_ics_visible(c, &vis, e);
+    if (rc) return rc;
+    if (!ics[0]) snprintf(ics, sizeof ics, "%s", APP_ICS_DEFAULT);
+    app_ics_here(c, ics);
+    if (app_ics_set_has(&vis, ics)) return 0;
+    const char *unit = jget_str(row, "unit_code", "");
+    if (*unit && !(rc = store_beds_unit_ics(c->db, unit, uics, e)) && app_ics_set_has(&vis, uics))
+        return 0;
+    return rc ? rc : ics_err_set(e, ICS_ENOTFOUND, "no bed referral '%s'", ids);
+}
+
+/* A bed referral crosses an ICS boundary (its patient's ICS to the bed's
+ * unit's) only where both ICSs allow it (their cross_ics setting): 409. */
+static int ref_boundary(app_ctx *c, const json_t *row, const char *unit, ics_err *e)
+{
+    char ics[STORE_ICS_CODE] = "", uics[16] = "";
+    int rc = store_ics_place_of(c->db, jget_str(row, "place_code", ""), ics, e), yes = 1;
+    if (!rc) rc = store_beds_unit_ics(c->db, unit, uics, e);
+    if (!rc && ics[0] && uics[0]) rc = app_ics_cross_allowed(c, ics, uics, &yes, e);
+    if (!rc && !yes)
+        rc = ics_err_set(e, ICS_ECONFLICT,
+                         "unit %s is in ICS %s and the patient's place in ICS %s: bed referrals "
+                         "cross an ICS boundary only where both ICSs allow it (PUT "
+                         "/api/v1/ics/{code}/settings {\"cross_ics\": true})",
+                         unit, uics, ics);
+    return rc;
+}
+
 static int ref_load(app_ctx *c, const app_use *u, int64_t id, ref_info *ri, ics_err *e)
 {
     memset(ri, 0, sizeof *ri);
@@ -258,7 +294,8 @@ static int ref_load(app_ctx *c, const app_use *u, int64_t id, ref_info *ri, ics_
     snprintf(ri->org, sizeof ri->org, "%s", jget_str(row, "referring_org", ""));
     snprintf(ri->unit_org, sizeof ri->unit_org, "%s", jget_str(row, "unit_org", ""));
     const char *parties[] = {ri->org, ri->unit_org, NULL};
-    if ((rc = app_scope_check(c, u, parties, "bed referral", ri->ids, e))) {
+    if ((rc = app_scope_check(c, u, parties, "bed referral", ri->ids, e)) ||
+        (rc = ref_ics(c, row, ri->ids, e))) {
         json_decref(row);
         return rc;
     }
@@ -333,7 +370,10 @@ int app_beds_referral_list(app_ctx *c, const char *state, int64_t limit, int64_t
     assert(limit >= 1 && offset >= 0);
     /* scope: an organisation-bound role lists its own organisation's */
     const char *org = app_sees_ics(c) ? NULL : c->who.org;
-    if ((rc = store_beds_referral_list(c->db, state, org, limit, offset, rows, total, e)))
+    /* one ICS's queue: its patients' (?ics=, default the home ICS) */
+    char ics[STORE_ICS_CODE];
+    if ((rc = app_ics_one(c, ics, e))) return rc;
+    if ((rc = store_beds_referral_list(c->db, state, org, ics, limit, offset, rows, total, e)))
         return rc;
     /* the rows carry NHS numbers: the read is audited */
     json_t *detail =
@@ -487,6 +527,7 @@ static int offer_tx(app_ctx *c, int64_t ref, int64_t bed, json_t **out, ics_err 
     if (!rc) rc = store_beds_bed_find(c->db, bed, &b, e);
     /* a bed that is not free is a conflict (409) before any question of fit */
     if (!rc && strcmp(b.status, "available") != 0) rc = bed_not_free(&b, e);
+    if (!rc) rc = ref_boundary(c, ri.row, b.unit, e);
     if (!rc) rc = bed_suits(c->db, &ri.r, bed, e);
     if (!rc) {
         /* the reservation: only one UPDATE can find the bed available */
@@ -1039,6 +1080,15 @@ static void wait_add(waits *w, const beds_referral *r, int64_t now)
     if (d > w->oldest) w->oldest = d;
 }
 
+/* 1 when place is one of the rows (code) of places. */
+static int in_places(const json_t *places, const char *place)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(places, i, r) if (strcmp(jget_str(r, "code", ""), place) == 0) return 1;
+    return 0;
+}
+
 static int commissions(const beds_unit *u, const char *place)
 {
     for (int i = 0; i < u->nplaces; i++)
@@ -1070,18 +1120,38 @@ int app_beds_board(app_ctx *c, int stale_hours, int history_days, json_t **out, 
         return ics_err_set(e, ICS_ENOMEM, "out of memory for the board");
     }
     beds_board_count(&b, now, stale_after, cnt);
+    /* one ICS's board: units in its places, referrals of its patients */
+    char ics[STORE_ICS_CODE];
+    rc = app_ics_one(c, ics, e);
+    if (!rc) rc = store_beds_places(c->db, ics, &places, e);
+    unsigned char *uin = calloc(d->nunits ? d->nunits : 1, 1),
+                  *rin = calloc(d->nrefs ? d->nrefs : 1, 1);
+    if (!rc && (!uin || !rin)) rc = ics_err_set(e, ICS_ENOMEM, "out of memory for the board");
+    for (size_t u = 0; !rc && u < d->nunits; u++) uin[u] = in_places(places, d->unit_places[u]);
+    for (size_t i = 0; !rc && i < d->nrefs; i++) rin[i] = in_places(places, d->refs[i].place);
+    if (rc) {
+        free(uin);
+        free(rin);
+        free(cnt);
+        free(hist);
+        json_decref(places);
+        store_beds_data_free(d);
+        return rc;
+    }
     int64_t today = tz_local_date(now), from = today - history_days + 1;
     beds_occupancy_days(d->stays, d->nstays, d->nunits, from, history_days, hist);
 
     json_t *units = json_array(), *types = json_array(), *plist = json_array();
     beds_unit_count total = {0};
     waits wall = {0};
-    for (size_t i = 0; i < d->nrefs; i++) wait_add(&wall, &d->refs[i], now);
+    for (size_t i = 0; i < d->nrefs; i++)
+        if (rin[i]) wait_add(&wall, &d->refs[i], now);
     for (size_t u = 0; u < d->nunits; u++) {
         const beds_unit *un = &d->units[u];
+        if (!uin[u]) continue;
         waits w = {0};
         for (size_t i = 0; i < d->nrefs; i++)
-            if (d->refs[i].type == un->type && commissions(un, d->refs[i].place))
+            if (rin[i] && d->refs[i].type == un->type && commissions(un, d->refs[i].place))
                 wait_add(&w, &d->refs[i], now);
         json_t *o = counts_json(&cnt[u]);
         json_t *h = json_array();
@@ -1117,17 +1187,14 @@ int app_beds_board(app_ctx *c, int stale_hours, int history_days, json_t **out, 
         beds_unit_count tc = {0};
         waits w = {0};
         for (size_t u = 0; u < d->nunits; u++)
-            if (d->units[u].type == (beds_type)t) count_add(&tc, &cnt[u]);
+            if (uin[u] && d->units[u].type == (beds_type)t) count_add(&tc, &cnt[u]);
         for (size_t i = 0; i < d->nrefs; i++)
-            if (d->refs[i].type == (beds_type)t) wait_add(&w, &d->refs[i], now);
+            if (rin[i] && d->refs[i].type == (beds_type)t) wait_add(&w, &d->refs[i], now);
         json_t *o = counts_json(&tc);
         json_object_update_new(o, json_pack("{sssisf}", "bed_type", beds_type_name((beds_type)t),
                                             "waiting", w.n, "oldest_wait_days", w.oldest));
         json_array_append_new(types, o);
     }
-    char ics[STORE_ICS_CODE];
-    rc = app_ics_one(c, ics, e);
-    if (!rc) rc = store_beds_places(c->db, ics, &places, e);
     size_t pi;
     json_t *pr;
     json_array_foreach(places, pi, pr)
@@ -1151,7 +1218,8 @@ int app_beds_board(app_ctx *c, int stale_hours, int history_days, json_t **out, 
         tz_format_date(from + k, ds, sizeof ds);
         json_array_append_new(dates, json_string(ds));
         int sum = 0;
-        for (size_t u = 0; u < d->nunits; u++) sum += hist[u * (size_t)history_days + (size_t)k];
+        for (size_t u = 0; u < d->nunits; u++)
+            if (uin[u]) sum += hist[u * (size_t)history_days + (size_t)k];
         json_array_append_new(occ, json_integer(sum));
     }
     char gen[32];
@@ -1166,6 +1234,8 @@ int app_beds_board(app_ctx *c, int stale_hours, int history_days, json_t **out, 
     json_t *feeds = NULL;
     if (!rc && !(rc = app_hl7_feeds(c, &feeds, e))) json_object_set_new(res, "adt_feeds", feeds);
     json_decref(places);
+    free(uin);
+    free(rin);
     free(cnt);
     free(hist);
     store_beds_data_free(d);

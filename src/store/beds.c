@@ -6,6 +6,7 @@
  * Validation, permissions, audit and engines live in src/app/beds.c. */
 #include "store/beds.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,21 +344,40 @@ int store_beds_referral_row(store *s, int64_t id, json_t **row, ics_err *e)
     return rc;
 }
 
-int store_beds_referral_list(store *s, const char *state, const char *org, int64_t limit,
-                             int64_t offset, json_t **rows, int64_t *total, ics_err *e)
+int store_beds_referral_list(store *s, const char *state, const char *org, const char *ics,
+                             int64_t limit, int64_t offset, json_t **rows, int64_t *total,
+                             ics_err *e)
 {
-    const char *where = " WHERE (? IS NULL OR r.state = ?) AND (? IS NULL OR r.referring_org = ?)";
+    assert(ics && *ics);
+    const char *where = " WHERE (? IS NULL OR r.state = ?) AND (? IS NULL OR r.referring_org = ?)"
+                        " AND r.place_code IN (SELECT code FROM places WHERE ics_code = ?)";
     char sql[1024];
     snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM bed_referrals r%s", where);
-    int rc = qint(s, sql, json_pack("[s?s?s?s?]", state, state, org, org), 0, total, e);
+    int rc = qint(s, sql, json_pack("[s?s?s?s?s]", state, state, org, org, ics), 0, total, e);
     if (rc) return rc;
     snprintf(sql, sizeof sql,
              "SELECT " REF_COLS ", us.org_code AS unit_org" REF_FROM
              "%s ORDER BY r.priority, r.referred_at, r.referral_id LIMIT ? OFFSET ?",
              where);
-    json_t *p =
-        json_pack("[s?s?s?s?II]", state, state, org, org, (json_int_t)limit, (json_int_t)offset);
+    json_t *p = json_pack("[s?s?s?s?sII]", state, state, org, org, ics, (json_int_t)limit,
+                          (json_int_t)offset);
     return qrows(s, sql, p, rows, e);
+}
+
+int store_beds_unit_ics(store *s, const char *unit, char out[16], ics_err *e)
+{
+    json_t *rows = NULL;
+    out[0] = '\0';
+    int rc = qrows(s,
+                   "SELECT COALESCE(p.ics_code, o.ics_code) AS ics FROM units u"
+                   " JOIN sites t ON t.site_code = u.site_code"
+                   " LEFT JOIN places p ON p.code = t.place_code"
+                   " LEFT JOIN organisations o ON o.ods_code = t.org_code WHERE u.unit_code = ?",
+                   json_pack("[s]", unit), &rows, e);
+    if (!rc && json_array_size(rows))
+        snprintf(out, 16, "%s", jget_str(json_array_get(rows, 0), "ics", ""));
+    json_decref(rows);
+    return rc;
 }
 
 /* An integer column that is NULL when 0. */

@@ -41,10 +41,14 @@ void store_beds_referral_from_row(const json_t *row, beds_referral *out);
 /* One bed referral as stored (times as integers), joined with its bed's
  * code, unit and the unit's organisation (unit_org). ICS_ENOTFOUND. */
 int store_beds_referral_row(store *s, int64_t id, json_t **row, ics_err *e);
-/* Referrals by priority and age; state and referring_org filter when
- * non-NULL. *total counts every match. */
-int store_beds_referral_list(store *s, const char *state, const char *referring_org, int64_t limit,
-                             int64_t offset, json_t **rows, int64_t *total, ics_err *e);
+/* Referrals by priority and age of patients whose place is in ICS ics;
+ * state and referring_org filter when non-NULL. *total counts every match. */
+int store_beds_referral_list(store *s, const char *state, const char *referring_org,
+                             const char *ics, int64_t limit, int64_t offset, json_t **rows,
+                             int64_t *total, ics_err *e);
+/* The ICS of a unit: its site's place's (a site without a place: its
+ * organisation's primary ICS); "" when there is no such unit. */
+int store_beds_unit_ics(store *s, const char *unit, char out[16], ics_err *e);
 
 /* Every column of a new referral; 0 and NULL are stored as NULL (bed and
  * the lifecycle times), has_home says whether lat/lon are known. */
