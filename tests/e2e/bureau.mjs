@@ -181,6 +181,25 @@ await check('at 768 px the board and queue show free beds and reasons', page, as
   await page.setViewportSize(WIDE);
 });
 
+await check('ambulance clinician: the sender of a referral is not offered Accept or Decline', page, async () => {
+  await signIn(page, 'clinician', '#/find');
+  const id = await page.evaluate(async () => {
+    const api = await import('/js/api.js');
+    const found = await api.post('/api/v1/route', { postcode: 'HA1 3UJ', age: 82, needs: ['falls'] });
+    const r = await api.post('/api/v1/referrals', { service_id: found.eligible[0].service_id, nhs_number: '9434765919', postcode: 'HA1 3UJ', age: 82, needs: ['falls'] });
+    return r.id;
+  });
+  await go(page, '#/system');
+  await go(page, '#/find');
+  const row = page.locator(`tr[data-ucr-referral="${id}"]`);
+  await row.waitFor({ timeout: WAIT });
+  assert.equal(sql(`SELECT state FROM referrals WHERE id = ${id}`), 'sent');
+  assert.equal(await row.getByRole('button', { name: 'Accept' }).count(), 0);
+  assert.equal(await row.getByRole('button', { name: /^Decline/ }).count(), 0);
+  assert.equal(await row.getByRole('button', { name: 'Cancel' }).count(), 1, 'the sender may still cancel');
+  await shot(page, 'sender-1440');
+});
+
 await check('no script errors in the browser console', null, async () => {
   assert.deepEqual(pageErrors, []);
 });

@@ -80,7 +80,8 @@ function referralForm(svc, body, ctx, onReferred) {
     if (!r) return;
     clear(out, h('div', { class: 'success', role: 'status' },
       `Referral ${r.id} sent to ${r.service_name || svc.name} (${r.provider_ods || svc.provider_ods}): ${r.state}. `,
-      `Expected response within ${svc.expected_response_minutes} minutes, by ${String(svc.respond_by || '').slice(11, 16)}.`));
+      // "respond by" counts from when the referral was sent, not from the search
+      `Expected response within ${svc.expected_response_minutes} minutes of sending, by ${when(new Date(Date.parse(r.sent_at) + svc.expected_response_minutes * 60000).toISOString())}.`));
     ctx.flash(`Referral sent to ${svc.name}.`);
     onReferred();
   });
@@ -142,6 +143,15 @@ async function referralDetail(ctx, id) {
   return panel(`Referral ${id}`, box);
 }
 
+// Only the receiving service's organisation (or an ICS-wide role) may accept,
+// decline or record attendance, as the server rules (app/routing.c): the
+// sender is not offered buttons it cannot use.
+const ICS_WIDE = ['admin', 'coordinator', 'analyst', 'finance', 'executive'];
+function receiver(ctx, x) {
+  const mine = ctx.me.org || '', org = x.provider_ods || '';
+  return ICS_WIDE.includes(ctx.me.role) || (mine !== '' && (mine === org || (mine.length === 3 && org.length === 5 && org.startsWith(mine))));
+}
+
 function referralsPanel(ctx) {
   const out = h('div');
   const act = async (btn, r, action, extra) => {
@@ -163,10 +173,10 @@ function referralsPanel(ctx) {
       { key: 'state', label: 'State', fmt: (v) => h('span', { class: `pill ${v}` }, v) },
       { key: 'created_by', label: 'By' },
       { key: (x) => x, label: 'Actions', fmt: (x) => h('span', { class: 'actions' },
-        x.state === 'sent' ? [
+        x.state === 'sent' && receiver(ctx, x) ? [
           h('button', { type: 'button', class: 'small', onclick: (e) => act(e.target, x, 'accept') }, 'Accept'),
           reasonButton('Decline', `referral ${x.id}`, (why, btn) => act(btn, x, 'decline', { reason: why }))] : null,
-        x.state === 'accepted' ? h('button', { type: 'button', class: 'small', onclick: (e) => act(e.target, x, 'attend') }, 'Attended') : null,
+        x.state === 'accepted' && receiver(ctx, x) ? h('button', { type: 'button', class: 'small', onclick: (e) => act(e.target, x, 'attend') }, 'Attended') : null,
         ['sent', 'accepted'].includes(x.state) ? h('button', { type: 'button', class: 'small danger', onclick: (e) => act(e.target, x, 'cancel') }, 'Cancel') : null) },
     ], items, { caption: `Latest ${items.length} of ${r.total ?? items.length} referrals you can see`, empty: 'No referrals.',
       rowAttrs: (x) => ({ 'data-ucr-referral': x.id }) });
