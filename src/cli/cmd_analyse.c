@@ -413,7 +413,11 @@ static int variation_cmd(int argc, char **argv)
     } else if (!rc) {
         sb b;
         sb_init(&b);
-        sb_puts(&b, "NWL variation report: non-elective admissions\n\n");
+        sb_puts(&b, "NWL variation report: non-elective admissions\n");
+        if (json_is_true(json_object_get(v, "synthetic")))
+            sb_puts(&b, "SYNTHETIC: admissions and bed stays are generated figures, not NHS "
+                        "data\n");
+        sb_puts(&b, "\n");
         rates_text(&b, json_object_get(v, "dsr"));
         sb_puts(&b, "\n");
         rates_text(&b, json_object_get(v, "isr"));
@@ -428,7 +432,7 @@ static int variation_cmd(int argc, char **argv)
                       "%.0f discharged stays, ICS mean %.1f days (sd %.1f); each unit is "
                       "compared with units of its bed type\n",
                       num(los, "stays"), num(los, "mean_los"), num(los, "sd"));
-            sb_printf(&b, "%-10s %-34s %-14s %6s %7s %9s  %-13s %-13s %s\n", "unit", "name",
+            sb_printf(&b, "%-10s %-48s %-14s %6s %7s %9s  %-13s %-13s %s\n", "unit", "name",
                       "bed type", "stays", "mean", "type mean", "95% limits", "99.8% limits",
                       "flag");
             size_t i;
@@ -438,7 +442,7 @@ static int variation_cmd(int argc, char **argv)
             {
                 fmt_ci(c95, sizeof c95, num(it, "lower95"), num(it, "upper95"), 1);
                 fmt_ci(c998, sizeof c998, num(it, "lower998"), num(it, "upper998"), 1);
-                sb_printf(&b, "%-10s %-34.34s %-14.14s %6.0f %7.1f %9.1f  %-13s %-13s %s\n",
+                sb_printf(&b, "%-10s %-48s %-14.14s %6.0f %7.1f %9.1f  %-13s %-13s %s\n",
                           str(it, "unit_code"), str(it, "name"), str(it, "bed_type"),
                           num(it, "stays"), num(it, "mean_los"), num(it, "type_mean_los"), c95,
                           c998, str(it, "flag"));

@@ -170,20 +170,20 @@ static void print_equity_text(json_t *eq)
     printf("equity by %s as at %s%s\n", js(eq, "by"), js(eq, "as_of"),
            json_is_true(json_object_get(eq, "synthetic")) ? " (SYNTHETIC data)" : "");
     if (after)
-        printf("%-42s %9s %9s %14s %14s %13s %9s %9s\n", "group", "waiting", "after", "median wks",
+        printf("%-56s %9s %9s %14s %14s %13s %9s %9s\n", "group", "waiting", "after", "median wks",
                "p92 wks", "% <18 wks", ">52", ">78");
     else
-        printf("%-42s %9s %8s %8s %9s %8s %8s %8s %8s\n", "group", "waiting", "median", "p92",
+        printf("%-56s %9s %8s %8s %9s %8s %8s %8s %8s\n", "group", "waiting", "median", "p92",
                "% <18", ">18", ">52", ">65", ">78");
     size_t i;
     json_t *b;
     json_array_foreach(before, i, b)
     {
-        char name[64];
+        char name[160];
         snprintf(name, sizeof name, "%s %s", js(b, "group"),
                  strcmp(js(b, "group"), js(b, "name")) ? js(b, "name") : "");
         if (!after) {
-            printf("%-42.42s %9lld %8.1f %8.1f %8.1f%% %8lld %8lld %8lld %8lld\n", name,
+            printf("%-56s %9lld %8.1f %8.1f %8.1f%% %8lld %8lld %8lld %8lld\n", name,
                    ji(b, "count"), json_real_value(json_object_get(b, "median_weeks")),
                    json_real_value(json_object_get(b, "p92_weeks")),
                    json_real_value(json_object_get(b, "pct_under_18")), ji(b, "over_18"),
@@ -202,7 +202,7 @@ static void print_equity_text(json_t *eq)
                  a ? json_real_value(json_object_get(a, "pct_under_18")) : 0.0);
         snprintf(o52, sizeof o52, "%lld->%lld", ji(b, "over_52"), a ? ji(a, "over_52") : 0);
         snprintf(o78, sizeof o78, "%lld->%lld", ji(b, "over_78"), a ? ji(a, "over_78") : 0);
-        printf("%-42.42s %9lld %9lld %14s %14s %13s %9s %9s\n", name, ji(b, "count"),
+        printf("%-56s %9lld %9lld %14s %14s %13s %9s %9s\n", name, ji(b, "count"),
                a ? ji(a, "count") : 0, m, p, u, o52, o78);
     }
 }

@@ -124,6 +124,15 @@ for a in los match; do
     check "CLI beds $a says the data are synthetic" grep -q "^SYNTHETIC" "$T/x.txt"
 done
 
+# ---- item 13: synthetic data said so, names in full
+"$BIN" analyse variation --db "$DB" >"$T/v.txt" 2>&1
+check "analyse variation says its data are synthetic" grep -q "^SYNTHETIC: admissions and bed stays" "$T/v.txt"
+check "analyse variation prints the two Northwood rehabilitation wards differently" \
+    [ "$(grep -c 'Northwood and Pinner Rehabilitation Ward (\(male\|female\) bay)' "$T/v.txt")" = 2 ]
+"$BIN" waitlist equity --db "$DB" >"$T/e.txt" 2>&1
+NAME=$(sql "SELECT name FROM organisations WHERE ods_code = 'RQM'")
+check "waitlist equity prints trust names in full ($NAME)" grep -qF "RQM $NAME " "$T/e.txt"
+
 # ---- item 13: one flag style ---------------------------------------------
 "$BIN" beds board --db "$DB" --json >"$T/a.json" 2>/dev/null
 "$BIN" beds board --db "$DB" --format json >"$T/b.json" 2>/dev/null
