@@ -5,6 +5,14 @@
 set -eu
 db=$1 listen=$2
 bin=build/icsflow
+# a busy port fails here, with one message, before any token is minted
+# (curl exit 7: nothing accepted the connection, so the port is free)
+rc=0
+curl -s -o /dev/null --max-time 2 "http://$listen/" || rc=$?
+if [ "$rc" -ne 7 ]; then
+    echo "make run: $listen is already in use (another icsflow or another program); stop it or run 'make run LISTEN=127.0.0.1:8081'" >&2
+    exit 1
+fi
 $bin db init --db "$db" >/dev/null
 if $bin user list --db "$db" | awk 'NR > 1 && $2 == "admin" && $6 == "-"' | grep -q .; then
     token=$($bin user token --db "$db" --name admin | tail -n 1)

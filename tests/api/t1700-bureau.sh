@@ -133,6 +133,13 @@ check "analyse variation prints the two Northwood rehabilitation wards different
 NAME=$(sql "SELECT name FROM organisations WHERE ods_code = 'RQM'")
 check "waitlist equity prints trust names in full ($NAME)" grep -qF "RQM $NAME " "$T/e.txt"
 
+# ---- item 13: make run on a busy port (this test's server holds it)
+sh "$ROOT/scripts/run.sh" "$T/run.db" "${URL#http://}" >"$T/run.out" 2>&1
+check "make run on a busy port exits 1" [ $? = 1 ]
+check "with one line saying the address is in use" [ "$(grep -c 'is already in use' "$T/run.out")" = 1 ]
+check "and makes no database (so mints no token)" [ ! -e "$T/run.db" ]
+check "and prints no token" [ "$(grep -c 'token' "$T/run.out")" = 0 ]
+
 # ---- item 13: one flag style ---------------------------------------------
 "$BIN" beds board --db "$DB" --json >"$T/a.json" 2>/dev/null
 "$BIN" beds board --db "$DB" --format json >"$T/b.json" 2>/dev/null
