@@ -11,7 +11,7 @@ static const char *const ptype_name[] = {"token", "string", "reference", "specia
 
 typedef struct cap_type {
     const char *type;
-    int create;         /* POST creates one; 2: and PUT changes its status */
+    int create;         /* POST creates one; 2: and PUT changes its status; -1: read only */
     const char *op;     /* a type-level operation, or NULL */
     const char *op_def; /* its definition */
 } cap_type;
@@ -23,12 +23,14 @@ static const cap_type served[] = {
     {"ServiceRequest", 2, "response-message",
      FHIR_ICS "OperationDefinition/ServiceRequest-response-message"},
     {"Patient", 0, NULL, NULL},
+    {"Encounter", -1, NULL, NULL}, /* read only: a bed referral's stay */
     {NULL, 0, NULL, NULL}};
 
 static json_t *resource(const cap_type *t)
 {
-    json_t *inter = json_pack("[{ss}{ss}]", "code", "read", "code", "search-type");
-    if (t->create) json_array_append_new(inter, json_pack("{ss}", "code", "create"));
+    json_t *inter = t->create < 0 ? json_pack("[{ss}]", "code", "read")
+                                  : json_pack("[{ss}{ss}]", "code", "read", "code", "search-type");
+    if (t->create > 0) json_array_append_new(inter, json_pack("{ss}", "code", "create"));
     if (t->create == 2)
         json_array_append_new(
             inter, json_pack("{ssss}", "code", "update", "documentation",
@@ -52,7 +54,8 @@ static json_t *resource(const cap_type *t)
     json_t *r = json_pack("{sssososs}", "type", t->type, "interaction", inter, "searchParam",
                           params, "versioning", "no-version");
     /* the directory searches sort (name, _id) and include the organisation */
-    if (strcmp(t->type, "ServiceRequest") && strcmp(t->type, "Patient"))
+    if (!strcmp(t->type, "Organization") || !strcmp(t->type, "Location") ||
+        !strcmp(t->type, "HealthcareService"))
         json_object_set_new(r, "documentation",
                             json_string("_sort: name or _id, - first for descending (one key)"));
     if (!strcmp(t->type, "Location") || !strcmp(t->type, "HealthcareService") ||
@@ -62,6 +65,7 @@ static json_t *resource(const cap_type *t)
                  strcmp(t->type, "ServiceRequest") ? "organization" : "patient");
         json_object_set_new(r, "searchInclude", json_pack("[s]", inc));
     }
+    if (t->create < 0) json_object_del(r, "searchParam"); /* read only */
     if (t->op)
         json_object_set_new(r, "operation",
                             json_pack("[{ssss}]", "name", t->op, "definition", t->op_def));

@@ -26,6 +26,7 @@
 #define FHIR_ID_UNIT               FHIR_ICS "Id/unit-code"
 #define FHIR_ID_SERVICE            FHIR_ICS "Id/service-id"
 #define FHIR_ID_REFERRAL           FHIR_ICS "Id/referral"
+#define FHIR_ID_BED_REFERRAL       FHIR_ICS "Id/bed-referral"
 #define FHIR_EXT_STATE             FHIR_ICS "StructureDefinition/referral-state"
 #define FHIR_EXT_OVERRIDE          FHIR_ICS "StructureDefinition/override-reason"
 #define FHIR_EXT_ROUTE_DISTANCE    FHIR_ICS "StructureDefinition/route-distance"
@@ -49,6 +50,12 @@ json_t *fhir_service_request(const json_t *row);
  * Personal Demographics Service's FHIR API) and postcode district. */
 json_t *fhir_patient(const json_t *referral_row);
 
+/* A bed referral (GET /api/v1/beds/referrals/{id}) as a read-only
+ * Encounter for its community bed stay: planned while it waits, is offered
+ * or accepted; in-progress once admitted; finished once discharged;
+ * cancelled when declined or cancelled. The bed's unit is the location,
+ * the period the admission and discharge. */
+json_t *fhir_encounter(const json_t *bed_referral_row);
 /* OperationOutcome for an HTTP status and a message a person can act on. */
 json_t *fhir_outcome(int status, const char *diagnostics);
 

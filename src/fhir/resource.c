@@ -243,6 +243,45 @@ json_t *fhir_patient(const json_t *r)
     return o;
 }
 
+json_t *fhir_encounter(const json_t *r)
+{
+    const char *state = S(r, "state");
+    const char *status = !strcmp(state, "admitted")                                  ? "in-progress"
+                         : !strcmp(state, "discharged")                              ? "finished"
+                         : !strcmp(state, "declined") || !strcmp(state, "cancelled") ? "cancelled"
+                                                                                     : "planned";
+    char id[32];
+    snprintf(id, sizeof id, "%lld",
+             (long long)json_integer_value(json_object_get(r, "referral_id")));
+    json_t *o =
+        json_pack("{ss ss s[{ssss}] ss s{ssssss} s{s{ssss}}}", "resourceType", "Encounter", "id",
+                  id, "identifier", "system", FHIR_ID_BED_REFERRAL, "value", id, "status", status,
+                  "class", "system", "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code",
+                  "IMP", "display", "inpatient encounter", "subject", "identifier", "system",
+                  FHIR_NHS_NUMBER, "value", S(r, "nhs_number"));
+    json_t *period = json_object();
+    if (*S(r, "admitted_at"))
+        json_object_set_new(period, "start", json_string(S(r, "admitted_at")));
+    if (*S(r, "discharged_at"))
+        json_object_set_new(period, "end", json_string(S(r, "discharged_at")));
+    if (json_object_size(period))
+        json_object_set_new(o, "period", period);
+    else
+        json_decref(period);
+    if (*S(r, "unit_code") && (!strcmp(status, "in-progress") || !strcmp(status, "finished"))) {
+        json_t *loc = json_pack("{so ss}", "location", ref("Location", S(r, "unit_code")), "status",
+                                !strcmp(status, "finished") ? "completed" : "active");
+        json_object_set_new(o, "location", json_pack("[o]", loc));
+    }
+    if (*S(r, "destination"))
+        json_object_set_new(
+            o, "hospitalization",
+            json_pack("{s{ss}}", "dischargeDisposition", "text", S(r, "destination")));
+    if (json_is_true(json_object_get(r, "synthetic")))
+        json_object_set_new(o, "meta", synthetic_tag());
+    return o;
+}
+
 /* The OperationOutcome issue type of an HTTP status (R4 value set
  * issue-type). */
 static const char *issue_code(int status)

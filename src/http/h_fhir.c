@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "app/directory.h"
+#include "app/beds.h"
 #include "app/routing.h"
 #include "core/geo.h"
 #include "core/sb.h"
@@ -493,6 +494,24 @@ static int sr_read(http_req *rq, http_resp *rs)
     return answer(rs, 200, res);
 }
 
+/* GET Encounter/{id}: a bed referral's community bed stay, read only,
+ * through the bed bureau's own read (its roles and scope; audited). */
+static int encounter_read(http_req *rq, http_resp *rs)
+{
+    ics_err e = {0};
+    int64_t id = 0;
+    json_t *row;
+    app_ctx c = fhir_app(rq);
+    if (parse_id(rq->params[0], &id)) {
+        ics_err_set(&e, ICS_ENOTFOUND, "no Encounter with id '%.64s'", rq->params[0]);
+        return http_error(rs, &e);
+    }
+    if (app_beds_referral_get(&c, id, &row, &e)) return http_error(rs, &e);
+    json_t *res = fhir_encounter(row);
+    json_decref(row);
+    return answer(rs, 200, res);
+}
+
 /* A reference search value: "Type/ID" or "ID" (and for patient an NHS
  * number identifier "system|value"); NULL when it names another type. */
 static const char *ref_value(const char *v, const char *type)
@@ -886,6 +905,8 @@ const http_route http_routes_fhir[] = {
     {"GET", "/api/v1/fhir/ServiceRequest/{id}/$response-message", 0, sr_response,
      "A referral that came in a BaRS message: its state now as a response message",
      &APP_ROUTING_REFERRAL_GET},
+    {"GET", "/api/v1/fhir/Encounter/{id}", 0, encounter_read,
+     "A bed referral's community bed stay as a read-only FHIR Encounter", &APP_BEDS_REFERRAL_GET},
     {"GET", "/api/v1/fhir/Patient", 0, patient_search,
      "FHIR Patient search by NHS number (patients of visible referrals)",
      &APP_ROUTING_REFERRAL_LIST},

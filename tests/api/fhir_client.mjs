@@ -71,7 +71,7 @@ async function pageAll(client, first) {
 
 try {
   const cap = validate(await clin.capabilityStatement());
-  say(cap.fhirVersion === '4.0.1' && cap.rest[0].resource.length === 5, 'the client reads the CapabilityStatement (R4, five resource types)');
+  say(cap.fhirVersion === '4.0.1' && cap.rest[0].resource.length === 6, 'the client reads the CapabilityStatement (R4, six resource types)');
 
   // every directory resource, paged by the client's nextPage
   for (const [type, count] of [['Organization', 4], ['Location', 25], ['HealthcareService', 5]]) {
@@ -123,6 +123,16 @@ try {
   const all = await admin.search({ resourceType: 'ServiceRequest', searchParams: { _count: 1000 } });
   validate(all);
   say((all.entry ?? []).length === Math.min(1000, all.total), `ServiceRequest: ${all.entry?.length} of ${all.total} referrals in one page`);
+
+  // bed stays as read-only Encounters: "id:status" pairs from the test
+  const encs = (process.env.ICS_ENCOUNTERS || '').split(',').filter(Boolean);
+  let right = 0;
+  for (const pair of encs) {
+    const [id, want] = pair.split(':');
+    const enc = validate(await admin.read({ resourceType: 'Encounter', id }));
+    if (enc.status === want) right++;
+  }
+  say(encs.length >= 3 && right === encs.length, `Encounter: ${right} of ${encs.length} bed stays read with the status of their referral`);
 
   // errors are OperationOutcomes, valid too
   const nf = await outcome(clin.read({ resourceType: 'Location', id: 'NO-SUCH' }));

