@@ -797,6 +797,38 @@ static int limit_check(const store_waitlist_input *in, ics_err *e)
                        arcs, in->n, used, lim.alloc_arcs);
 }
 
+/* Whether the run's horizon and default travel limit could change its
+ * answer on this data: when the last session loaded falls before the
+ * horizon's end, a longer horizon adds nothing; the default travel limit
+ * applies only to patients whose PTL row gives no limit of its own. Said in
+ * the run's answer so that two runs alike are explained. */
+static json_t *limits_json(const app_waitlist_opts *o, const store_waitlist_input *in)
+{
+    int64_t last = 0;
+    for (size_t k = 0; k < in->nss; k++)
+        if (in->ss[k].date > last) last = in->ss[k].date;
+    size_t own = 0;
+    for (size_t i = 0; i < in->n; i++) own += in->p[i].max_km > 0;
+    char end[11] = "", hz[11];
+    if (in->nss) tz_format_date(last, end, sizeof end);
+    tz_format_date(o->prm.today + o->horizon_days, hz, sizeof hz);
+    char note[400];
+    int short_sessions = in->nss && last < o->prm.today + o->horizon_days - 1;
+    snprintf(
+        note, sizeof note, "%s%s%s", short_sessions ? "the last theatre session held is on " : "",
+        short_sessions ? end : "",
+        short_sessions ? ", before the horizon ends, so a longer horizon adds no sessions; " : "");
+    size_t k = strlen(note);
+    snprintf(note + k, sizeof note - k, "%s",
+             own == in->n && in->n
+                 ? "every patient has a travel limit of their own in the PTL, so the default "
+                   "travel limit applies to none"
+                 : "the default travel limit applies to the patients without their own");
+    return json_pack("{sssssbsIsIsfss}", "horizon_end", hz, "last_session", end, "horizon_binds",
+                     !short_sessions, "patients", (json_int_t)in->n, "patients_with_own_max_km",
+                     (json_int_t)own, "default_max_km", o->prm.default_max_km, "note", note);
+}
+
 int app_waitlist_allocate_exec(app_ctx *c, const app_waitlist_opts *o, const app_run_hook *hook,
                                json_t **run, ics_err *e)
 {
@@ -851,6 +883,7 @@ int app_waitlist_allocate_exec(app_ctx *c, const app_waitlist_opts *o, const app
     }
     free(params);
     waitlist_result_free(r);
+    if (!rc) json_object_set_new(*run, "limits", limits_json(o, &in));
     store_waitlist_input_free(&in);
     if (rc) {
         json_decref(*run);

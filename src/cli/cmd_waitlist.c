@@ -220,6 +220,8 @@ static void print_run(json_t *r)
            "waiting %lld (%lld ms)\n",
            ji(r, "objective"), ji(r, "cost_travel"), ji(r, "cost_away"), ji(r, "cost_late"),
            ji(r, "cost_unassigned"), ji(r, "elapsed_ms"));
+    json_t *lim = json_object_get(r, "limits");
+    if (lim) printf("  limits: %s\n", js(lim, "note"));
 }
 
 /* The allocation's numeric options, -1 when not given (the API's names). */

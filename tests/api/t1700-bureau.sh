@@ -133,6 +133,16 @@ check "analyse variation prints the two Northwood rehabilitation wards different
 NAME=$(sql "SELECT name FROM organisations WHERE ods_code = 'RQM'")
 check "waitlist equity prints trust names in full ($NAME)" grep -qF "RQM $NAME " "$T/e.txt"
 
+# ---- item 6: does the horizon or the travel limit reach the allocation?
+"$BIN" waitlist allocate --db "$DB" --horizon 84 --max-km 40 --format json >"$T/w.json" 2>/dev/null
+LAST=$(sql "SELECT MAX(date) FROM waitlist_sessions")
+check "the run names its last session day" [ "$(jq -r .limits.last_session "$T/w.json")" = "$LAST" ]
+check "and the default travel limit it was given (40 km)" [ "$(jq -r .limits.default_max_km "$T/w.json")" = 40 ]
+OWN=$(sql "SELECT COUNT(*) FROM waitlist_entries WHERE max_travel_km IS NOT NULL AND max_travel_km > 0 AND status = 'waiting'")
+check "counts the patients with a travel limit of their own ($OWN)" [ "$(jq -r .limits.patients_with_own_max_km "$T/w.json")" = "$OWN" ]
+"$BIN" waitlist allocate --db "$DB" --horizon 84 >"$T/w.txt" 2>/dev/null
+check "the text says why the parameters may not bind" grep -q "^  limits: " "$T/w.txt"
+
 # ---- item 13: make run on a busy port (this test's server holds it)
 sh "$ROOT/scripts/run.sh" "$T/run.db" "${URL#http://}" >"$T/run.out" 2>&1
 check "make run on a busy port exits 1" [ $? = 1 ]

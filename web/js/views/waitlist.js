@@ -59,7 +59,8 @@ function runForm(ctx, onRun) {
     clear(out, h('p', { class: 'loading' }, 'Allocating…'));
     const r = await busy(btn, out, () => post('/api/v1/waitlist/runs', { as_of: asOf.value, horizon_days: Number(horizon.value), default_max_km: Number(maxKm.value) }));
     if (!r) return;
-    clear(out, h('div', { class: 'success', role: 'status' }, `Run ${r.id}: ${r.assigned} of ${r.patients} patients given a slot.`));
+    clear(out, h('div', { class: 'success', role: 'status' }, `Run ${r.id}: ${r.assigned} of ${r.patients} patients given a slot.`),
+      r.limits ? h('p', { class: 'notice', id: 'run-limits' }, `Horizon and travel limit on this data: ${r.limits.note}.`) : null);
     ctx.flash(`Allocation run ${r.id} stored.`);
     onRun(r.id);
   });
