@@ -52,7 +52,7 @@ $(BUILD)/gen/openapi.json: $(OPENAPI) scripts/openapi.sh
 	scripts/openapi.sh $@ $(OPENAPI)
 
 $(BUILD)/gen/openapi.c: $(BUILD)/gen/openapi.json scripts/embed.sh
-	scripts/embed.sh ics_openapi_json $< > $@
+	scripts/embed.sh ics_openapi_json $< > $@.tmp.$$$$ && mv $@.tmp.$$$$ $@
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)

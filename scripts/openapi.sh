@@ -4,5 +4,5 @@
 set -eu
 out=$1
 shift
-jq -s 'reduce .[] as $f ({}; . * $f)' "$@" > "$out.tmp"
-mv "$out.tmp" "$out"
+jq -s 'reduce .[] as $f ({}; . * $f)' "$@" > "$out.tmp.$$"
+mv "$out.tmp.$$" "$out"

@@ -382,6 +382,8 @@ await check('coordinator: runs a waiting-list allocation and sees before and aft
   await settled(page);
   assert.equal(Number(sql('SELECT COUNT(*) FROM waitlist_runs')), runs + 1);
   for (const by of ['trust', 'place', 'imd']) {
+    // the equity tables are drawn after the run's flash: wait for the first before → after cell
+    await page.locator(`.equity-row[data-by="${by}"] tbody td`, { hasText: '→' }).first().waitFor({ timeout: WAIT }).catch(() => {});
     const cells = await page.locator(`.equity-row[data-by="${by}"] tbody td`).allTextContents();
     assert.ok(cells.some((c) => c.includes('→')), `${by}: before → after shown`);
   }
