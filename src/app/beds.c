@@ -685,6 +685,7 @@ static int transfer_tx(app_ctx *c, int64_t id, int64_t bed, int64_t at, json_t *
     if (!rc && !(rc = store_beds_bed_find(c->db, bed, &to, e)) &&
         strcmp(to.status, "available") != 0)
         rc = bed_not_free(&to, e);
+    if (!rc) rc = ref_boundary(c, ri.row, to.unit, e);
     if (!rc) rc = bed_suits(c->db, &ri.r, bed, e);
     if (!rc && ri.bed && !(rc = store_beds_bed_find(c->db, ri.bed, &from, e))) {
         rc = bed_move(c, &from, "occupied", "available", 0, "transferred out", e);
@@ -1089,6 +1090,17 @@ static int in_places(const json_t *places, const char *place)
     return 0;
 }
 
+void app_beds_keep_ics(struct beds_data *d, const json_t *places)
+{
+    assert(d && places);
+    size_t n = 0;
+    for (size_t i = 0; i < d->nrefs; i++)
+        if (in_places(places, d->refs[i].place)) d->refs[n++] = d->refs[i];
+    d->nrefs = n;
+    for (size_t i = 0; i < d->nbeds; i++)
+        if (!in_places(places, d->unit_places[d->beds[i].unit])) d->beds[i].status = BEDS_OCCUPIED;
+}
+
 static int commissions(const beds_unit *u, const char *place)
 {
     for (int i = 0; i < u->nplaces; i++)
@@ -1480,8 +1492,18 @@ static int match_run(app_ctx *c, const match_in *in, json_t **out, ics_err *e)
     if (!both) beds_policy_parse(in->policy, &o.policy, NULL);
     o.max_km = in->max_km;
     beds_data *d;
-    int rc = store_beds_load(c->db, BEDS_LOAD_BOARD | BEDS_LOAD_WAITING, &d, e);
+    char ics[STORE_ICS_CODE];
+    json_t *places = NULL;
+    int rc = app_ics_one(c, ics, e);
+    if (!rc) rc = store_beds_places(c->db, ics, &places, e);
     if (rc) return rc;
+    if ((rc = store_beds_load(c->db, BEDS_LOAD_BOARD | BEDS_LOAD_WAITING, &d, e))) {
+        json_decref(places);
+        return rc;
+    }
+    /* one ICS's queue into its own beds (?ics=, default the home ICS) */
+    app_beds_keep_ics(d, places);
+    json_decref(places);
     beds_board b = {d->units, d->nunits, d->beds, d->nbeds};
     beds_unit_count *cnt = calloc(d->nunits ? d->nunits : 1, sizeof *cnt);
     if (!cnt) {

@@ -30,6 +30,14 @@ extern const app_use APP_BEDS_BED_LIST, APP_BEDS_BED_GET, APP_BEDS_BED_STATUS,
 /* Imports and the synthetic history (command line). */
 extern const app_use APP_BEDS_IMPORT_SNAPSHOT, APP_BEDS_IMPORT_STAYS, APP_BEDS_GENERATE;
 
+/* One ICS's share of a loaded queue and board (the copy in d only, places:
+ * the ICS's places as store_beds_places gives them): referrals of patients
+ * outside those places are dropped and beds of units outside them are taken
+ * out of play, so the queue and the match place the ICS's patients in its own
+ * beds. A bed across a boundary is offered by hand, where both ICSs allow. */
+struct beds_data;
+void app_beds_keep_ics(struct beds_data *d, const json_t *places);
+
 /* The board: stale_hours 1..720 (figures older are flagged), history of
  * days 1..366. */
 int app_beds_board(app_ctx *c, int stale_hours, int days, json_t **out, ics_err *e);

@@ -112,6 +112,7 @@ int app_beds_queue(app_ctx *c, const char *policy, json_t **out, ics_err *e)
         json_decref(places);
         return rc;
     }
+    app_beds_keep_ics(d, places);
     size_t nu = d->nunits ? d->nunits : 1;
     beds_type *types = calloc(nu, sizeof *types);
     int *free_now = calloc(nu, sizeof *free_now);

@@ -1,9 +1,10 @@
 #!/bin/sh
 # t1413-ics-beds.sh - the bed bureau per ICS: a unit belongs to the ICS of
 # its site's place, a bed referral to its patient's place's ICS; the bed
-# board and the referral queue answer for one ICS (?ics=, default home,
-# 403 not granted), one referral of an unseen ICS is 404, and a bed of
-# another ICS is offered only where both ICSs allow crossing (409 else).
+# board, the referral list, the queue in words and the match answer for one
+# ICS (?ics=, default home, 403 not granted), one referral of an unseen ICS
+# is 404, and a bed of another ICS is offered (or moved into) only where
+# both ICSs allow crossing (409 else).
 # The Hertfordshire unit here is made by the test and named synthetic.
 . "$(dirname "$0")/lib.sh"
 
@@ -54,6 +55,23 @@ expect "an NWL referral is not found for them" 404
 api GET "/api/v1/beds/referrals/$REF" "$NWL"
 expect "NWL's coordinator reads it" 200
 
+# ---- the queue and the match per ICS: an ICS's patients into its own beds ----------------------
+api GET /api/v1/beds/queue "$NWL"
+expect "NWL's queue" 200
+jqcheck "holds NWL's waiting patients, as its board counts them ($NWAIT)" ".waiting == $NWAIT"
+jqcheck "no NWL patient is placed in the Hertfordshire unit" 'all(.items[]; (.best_bed.unit_code // "") != "U-SYN-HWE")'
+QIDS=$(jq -c '[.items[].referral_id]' "$T/body")
+api GET /api/v1/beds/queue "$HWE"
+expect "Hertfordshire's queue" 200
+jqcheck "is empty: none of its patients waits" '.waiting == 0 and (.items | length) == 0'
+api POST /api/v1/beds/match "$NWL" '{"policy":"pooled"}'
+expect "NWL's match preview" 200
+jqcheck "places nobody in the Hertfordshire unit" 'all(.plans[0].assignments[]; .unit_code != "U-SYN-HWE")'
+jqcheck "and weighs only patients of NWL's queue ($QIDS)" "[.plans[0].assignments[], .plans[0].unplaced_referrals[]] | length > 0 and all(.[]; .referral_id as \$r | $QIDS | index(\$r) != null)"
+api POST /api/v1/beds/match "$HWE" '{"policy":"pooled"}'
+expect "Hertfordshire's match preview" 200
+jqcheck "has no NWL patient to place" '.plans[0].ready == 0 and (.plans[0].assignments | length) == 0'
+
 # ---- a bed across the boundary ---------------------------------------------------------------
 A0=$(audit_count)
 api POST "/api/v1/beds/referrals/$REF/offer" "$DEPL" "{\"bed_id\":$BED}"
@@ -74,4 +92,18 @@ check "the offer is recorded as the patient's ICS's (QRV)" \
     [ "$(sql "SELECT ics FROM audit WHERE action = 'beds.referral.offer' AND object_id = '$REF'")" = QRV ]
 api GET "/api/v1/beds/referrals/$REF" "$HWE"
 expect "Hertfordshire's coordinator now sees the referral placed in its unit" 200
+
+# ---- a transfer across the boundary obeys the same rule ---------------------------------------
+api PUT /api/v1/ics/QRV/settings "$DEPL" '{"cross_ics":false}'
+expect "NWL closes its boundary again" 200
+BED2=$(sql "SELECT bed_id FROM beds WHERE bed_code = 'SYN-HWE-02'")
+ADM=$(sql "SELECT referral_id FROM bed_referrals WHERE state = 'admitted' ORDER BY referral_id LIMIT 1")
+check "an admitted NWL patient ($ADM)" [ "$ADM" -gt 0 ]
+A0=$(audit_count)
+api POST "/api/v1/beds/referrals/$ADM/transfer" "$DEPL" "{\"bed_id\":$BED2}"
+expect "moving them to the Hertfordshire bed while NWL does not allow crossing" 409
+jqcheck "says both ICSs must allow it" '.detail | test("unit U-SYN-HWE is in ICS QM7")'
+check "the Hertfordshire bed is still available" [ "$(sql "SELECT status FROM beds WHERE bed_id = $BED2")" = available ]
+check "the patient is still admitted in their bed" [ "$(sql "SELECT state FROM bed_referrals WHERE referral_id = $ADM")" = admitted ]
+check "nothing audited ($A0)" [ "$(audit_count)" = "$A0" ]
 finish
