@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/ics.h"
 #include "app/sim.h"
 #include "app/waitlist.h"
 #include "core/log.h"
@@ -59,6 +60,8 @@ static json_t *view(const json_t *row)
                           json_is_string(res) ? json_incref(res) : json_null(), "links",
                           json_pack("{ss}", "self", self));
     if (json_is_string(res)) json_object_set(json_object_get(o, "links"), "result", res);
+    const char *ics = json_string_value(json_object_get(row, "owner_ics"));
+    if (ics && *ics) json_object_set_new(o, "ics", json_string(ics));
     return o;
 }
 
@@ -97,13 +100,16 @@ int app_job_submit(app_ctx *c, app_job_kind kind, const json_t *body, json_t **j
         app_waitlist_opts o;
         rc = app_waitlist_allocate_check(c, body, &o, e);
     }
+    /* the ICS asked for is checked now (403/404) and kept for the run */
+    app_ics_set asked;
+    if (!rc) rc = app_ics_resolve(c, &asked, e);
     if (rc) return rc;
     int64_t id = 0;
     json_t *row = NULL;
     rc = app_begin(c, e);
     if (rc) return rc;
-    rc = store_job_insert(c->db, kinds[kind], c->who.name, c->who.role, c->who.org, body, c->now,
-                          &id, e);
+    rc = store_job_insert(c->db, kinds[kind], c->who.name, c->who.role, c->who.org, c->ics, body,
+                          c->now, &id, e);
     if (!rc) rc = store_job_get(c->db, id, &row, e);
     if (!rc) {
         char ids[32];
@@ -287,7 +293,12 @@ static void run_job(store *db, json_t *row)
     const char *owner = json_string_value(json_object_get(row, "owner"));
     const char *role = json_string_value(json_object_get(row, "owner_role"));
     const char *org = json_string_value(json_object_get(row, "owner_org"));
-    app_ctx c = {db, {owner, role, users_role_bit(role), org ? org : "", "job"}, tz_now(), 0, NULL,
+    const char *ics = json_string_value(json_object_get(row, "owner_ics"));
+    app_ctx c = {db,
+                 {owner, role, users_role_bit(role), org ? org : "", "job"},
+                 tz_now(),
+                 0,
+                 ics && *ics ? ics : NULL,
                  ""};
     json_t *body = json_object_get(row, "request");
     watch w = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .db = db, .id = id};

@@ -28,24 +28,26 @@ const store_migration store_schema_jobs[] = {
      " finished_at INTEGER);"
      "CREATE INDEX jobs_state ON jobs(state, id);",
      NULL},
+    /* the ICS the job was asked for (?ics=, --ics); '': the owner's home */
+    {"jobs", 2, "ALTER TABLE jobs ADD COLUMN owner_ics TEXT NOT NULL DEFAULT '';", NULL},
     {NULL, 0, NULL, NULL}};
 
-static const char cols[] = "SELECT id, kind, owner, owner_role, owner_org, state, progress, cancel,"
-                           " result, error, created_at, started_at, finished_at, request_json"
-                           " FROM jobs";
+static const char cols[] = "SELECT id, kind, owner, owner_role, owner_org, owner_ics, state,"
+                           " progress, cancel, result, error, created_at, started_at,"
+                           " finished_at, request_json FROM jobs";
 
 int store_job_insert(store *s, const char *kind, const char *owner, const char *owner_role,
-                     const char *owner_org, const json_t *request, int64_t now, int64_t *id,
-                     ics_err *e)
+                     const char *owner_org, const char *owner_ics, const json_t *request,
+                     int64_t now, int64_t *id, ics_err *e)
 {
     char *req = request ? json_dumps(request, JSON_COMPACT) : NULL;
-    json_t *p = json_pack("[sssssI]", kind, owner, owner_role, owner_org ? owner_org : "",
-                          req ? req : "{}", (json_int_t)now);
+    json_t *p = json_pack("[ssssssI]", kind, owner, owner_role, owner_org ? owner_org : "",
+                          owner_ics ? owner_ics : "", req ? req : "{}", (json_int_t)now);
     free(req);
     int rc = store_query_int(s,
-                             "INSERT INTO jobs (kind, owner, owner_role, owner_org, state,"
-                             " request_json, created_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)"
-                             " RETURNING id",
+                             "INSERT INTO jobs (kind, owner, owner_role, owner_org, owner_ics,"
+                             " state, request_json, created_at)"
+                             " VALUES (?, ?, ?, ?, ?, 'queued', ?, ?) RETURNING id",
                              p, 0, id, e);
     json_decref(p);
     return rc;

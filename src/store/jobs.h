@@ -9,11 +9,12 @@
 
 #include "store/store.h"
 
-/* A new queued job; *id its id. owner_* say who it runs as. */
+/* A new queued job; *id its id. owner_* say who it runs as (owner_ics:
+ * the ICS it was asked for, NULL or "" the owner's home ICS). */
 int store_job_insert(store *s, const char *kind, const char *owner, const char *owner_role,
-                     const char *owner_org, const json_t *request, int64_t now, int64_t *id,
-                     ics_err *e);
-/* {id, kind, owner, owner_role, owner_org, state, progress, result, error,
+                     const char *owner_org, const char *owner_ics, const json_t *request,
+                     int64_t now, int64_t *id, ics_err *e);
+/* {id, kind, owner, owner_role, owner_org, owner_ics, state, progress, result, error,
  * cancel, created_at, started_at, finished_at, request}; ICS_ENOTFOUND. */
 int store_job_get(store *s, int64_t id, json_t **out, ics_err *e);
 /* Mark the oldest queued job running and return it (as store_job_get);

@@ -79,6 +79,30 @@ jqcheck "the deployment's administrator, ?ics=QM7: empty too" '.total == 0'
 api POST "/api/v1/waitlist/runs?ics=QM7" "$DEPL" '{"horizon_days":28}'
 HST=$STATUS
 check "an allocation for Hertfordshire runs on its (empty) list or says why ($HST: $(head -c 200 "$T/body"))" [ "$HST" = 201 -o "$HST" = 422 ]
+# the same asked as a background job (Prefer: respond-async) keeps its ICS
+apia() {
+    printf '%s' "$4" >"$T/req"
+    out=$(curl -s -o "$T/body" -w '%{http_code} %{content_type}' -X "$1" -H "Authorization: Bearer $3" \
+        -H "Content-Type: application/json" -H "Prefer: respond-async" --data-binary "@$T/req" "$URL$2")
+    STATUS=${out%% *} CTYPE=${out#* }
+}
+J0=$(sql "SELECT COUNT(*) FROM jobs")
+apia POST "/api/v1/waitlist/runs?ics=QM7" "$NWL" '{"horizon_days":28}'
+expect "an NWL coordinator may not queue an allocation for Hertfordshire" 403
+check "no job queued for it" [ "$(sql "SELECT COUNT(*) FROM jobs")" = "$J0" ]
+apia POST "/api/v1/waitlist/runs?ics=QM7" "$DEPL" '{"horizon_days":28}'
+expect "the deployment's administrator queues one" 202
+JOB=$(jqb .id)
+jqcheck "the job says its ICS" '.ics == "QM7"'
+i=0
+while [ $i -lt 300 ]; do
+    api GET "/api/v1/jobs/$JOB" "$DEPL"
+    case $(jqb .state) in done | failed) break ;; esac
+    i=$((i + 1)); sleep 0.2
+done
+check "the job is done ($(jqb .state): $(jqb .error))" [ "$(jqb .state)" = done ]
+RUN=$(jq -r '.links.result // "" | sub(".*/"; "")' "$T/body")
+check "its run is Hertfordshire's, as the direct one ($RUN)" [ "$(sql "SELECT ics FROM waitlist_runs WHERE id = '${RUN:-0}'")" = QM7 ]
 api GET /api/v1/waitlist/runs "$NWL"
 expect "NWL's allocation runs" 200
 NRUN=$(jqb '.items[0].id')
