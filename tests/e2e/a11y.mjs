@@ -2,41 +2,15 @@
 // with axe-core (npm axe-core) against WCAG 2.0, 2.1 and 2.2 A and AA at
 // 1440 and 768 px; any serious or critical violation fails the check and is
 // listed with the elements it was found on. Run by run.sh after ux.mjs.
-import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { URL, WAIT, TOK, run, settled as settledAfter } from './harness.mjs';
 
-const URL = process.env.ICS_URL;
-const OUT = process.env.ICS_OUT;
-const TOK = { admin: process.env.ADMIN, coordinator: process.env.COORD, clinician: process.env.CLIN,
-  trust_ops: process.env.OPS, analyst: process.env.ANALYST, executive: process.env.EXEC };
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const WAIT = 15000;
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
-
-let n = 0, failed = 0;
-async function check(name, page, fn) {
-  n++;
-  try {
-    await fn();
-    console.log(`ok ${n} - ${name}`);
-  } catch (err) {
-    failed++;
-    console.log(`not ok ${n} - ${name}: ${String(err.message).split('\n').slice(0, 12).join(' | ')}`);
-    if (page) await page.screenshot({ path: join(OUT, `a11y-failed-${n}.png`), fullPage: true }).catch(() => {});
-  }
-}
-
-async function settled(page) {
-  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]') &&
-    !document.querySelector('main .loading'), null, { timeout: WAIT });
-  await page.waitForTimeout(200);
-}
+const { check, launch, done } = run('a11y', 12);
+const settled = (page) => settledAfter(page, 200);
 
 // The serious and critical violations on the page as it is, one line each.
 async function violations(page) {
@@ -50,17 +24,7 @@ async function violations(page) {
   return res;
 }
 
-const profile = mkdtempSync(join(tmpdir(), 'icsflow-a11y-'));
-let browser;
-try {
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS, timeout: 60000,
-    viewport: { width: 1440, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London',
-  });
-} catch (err) {
-  console.log(`not ok 1 - chromium starts: ${String(err.message).split('\n')[0]}`);
-  process.exit(1);
-}
+const browser = await launch({ locale: 'en-GB', timezoneId: 'Europe/London' });
 const page = browser.pages()[0] || await browser.newPage();
 console.log(`# a11y: axe-core ${JSON.parse(readFileSync(createRequire(import.meta.url).resolve('axe-core/package.json'), 'utf8')).version}, tags ${TAGS.join(' ')}`);
 
@@ -109,7 +73,4 @@ for (const role of ['admin', 'coordinator', 'clinician', 'trust_ops', 'analyst',
   }
 }
 
-await browser.close();
-rmSync(profile, { recursive: true, force: true });
-console.log(`# a11y: ${n} checks, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await done();

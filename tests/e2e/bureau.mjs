@@ -4,93 +4,16 @@
 // bed, the queue saying why a referral cannot be placed and when a bed is
 // expected, the batch match previewed with reasons before any offer, and
 // the referral form refusing a child. Screenshots bureau-*.png in $ICS_OUT.
-import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sqlOn } from './db.mjs';
+import { URL, WAIT, WIDE, TABLET, run, signIn, go } from './harness.mjs';
 
-const URL = process.env.ICS_URL;
-const OUT = process.env.ICS_OUT;
 const sql = sqlOn(process.env.ICS_DB);
-const TOK = { admin: process.env.ADMIN, coordinator: process.env.COORD, clinician: process.env.CLIN,
-  trust_ops: process.env.OPS, analyst: process.env.ANALYST };
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const WIDE = { width: 1440, height: 900 };
-const TABLET = { width: 768, height: 1024 };
-const WAIT = 15000;
+const { check, shot, pageErrors, launch, newPage, done } = run('bureau');
 
-let n = 0, failed = 0;
-const pageErrors = [];
-
-async function check(name, page, fn) {
-  n++;
-  try {
-    await fn();
-    console.log(`ok ${n} - ${name}`);
-  } catch (err) {
-    failed++;
-    console.log(`not ok ${n} - ${name}: ${String(err.message).split('\n').slice(0, 3).join(' | ')}`);
-    if (page) await page.screenshot({ path: join(OUT, `bureau-failed-${n}.png`), fullPage: true }).catch(() => {});
-  }
-}
-const shot = (page, name) => page.screenshot({ path: join(OUT, `bureau-${name}.png`), fullPage: true });
-
-async function settled(page) {
-  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]') &&
-    !document.querySelector('main .loading'), null, { timeout: WAIT });
-  await page.waitForTimeout(150); // charts draw on the next animation frame
-}
-
-async function newPage(ctx, viewport) {
-  const blank = ctx.pages().find((p) => p.url() === 'about:blank' && !p.icsUsed);
-  const page = blank || await ctx.newPage();
-  page.icsUsed = true;
-  await page.setViewportSize(viewport);
-  await page.bringToFront();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error' && !/status of (4\d\d)/.test(m.text())) pageErrors.push(m.text()); });
-  return page;
-}
-
-async function signIn(page, role, hash = '') {
-  await page.goto(`${URL}/`);
-  await page.evaluate(() => sessionStorage.clear());
-  await page.goto(`${URL}/${hash}`);
-  await page.getByLabel('Access token').fill(TOK[role]);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('#nav a').first().waitFor({ timeout: WAIT });
-  await settled(page);
-}
-
-async function go(page, hash) {
-  await page.evaluate((x) => { location.hash = x; }, hash);
-  await page.waitForFunction((x) => location.hash.startsWith(x.split('?')[0]), hash);
-  await settled(page);
-}
-
-// The text of a download the click starts.
-async function downloaded(page, click) {
-  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: WAIT }), click()]);
-  const path = await dl.path();
-  return { name: dl.suggestedFilename(), text: readFileSync(path, 'utf8'), bytes: readFileSync(path) };
-}
-
-
-const profile = mkdtempSync(join(tmpdir(), 'icsflow-bureau-'));
-let browser;
-try {
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS, timeout: 60000, viewport: WIDE,
-  });
-} catch (err) {
-  console.log(`not ok 1 - chromium starts: ${String(err.message).split('\n')[0]}`);
-  process.exit(1);
-}
+await launch();
 console.log(`# bureau: chromium against ${URL}`);
-const page = await newPage(browser, WIDE);
+const page = await newPage(WIDE);
 await signIn(page, 'coordinator', '#/beds');
 
 await check('the board is grouped by place and bed type; units with free beds say so in text', page, async () => {
@@ -204,7 +127,4 @@ await check('no script errors in the browser console', null, async () => {
   assert.deepEqual(pageErrors, []);
 });
 
-await browser.close();
-rmSync(profile, { recursive: true, force: true });
-console.log(`# bureau: ${n} checks, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await done();

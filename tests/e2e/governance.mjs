@@ -5,41 +5,15 @@
 // nothing written; a saved target shows in the accountability table; an
 // executive reads the Board without the forms. Run by run.sh like
 // dashboard.mjs; screenshots in $ICS_OUT (governance-*.png).
-import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqlOn } from './db.mjs';
+import { URL, OUT, WAIT, TOK, run, settled } from './harness.mjs';
 
-const URL = process.env.ICS_URL;
-const OUT = process.env.ICS_OUT;
 const sql = sqlOn(process.env.ICS_DB);
-const TOK = { admin: process.env.ADMIN, executive: process.env.EXEC };
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const WAIT = 15000;
+const { check, pageErrors, launch, watch, done } = run('governance');
 
-let n = 0, failed = 0;
-const pageErrors = [];
-
-async function check(name, page, fn) {
-  n++;
-  try {
-    await fn();
-    console.log(`ok ${n} - ${name}`);
-  } catch (err) {
-    failed++;
-    console.log(`not ok ${n} - ${name}: ${String(err.message).split('\n').slice(0, 3).join(' | ')}`);
-    if (page) await page.screenshot({ path: join(OUT, `governance-failed-${n}.png`), fullPage: true }).catch(() => {});
-  }
-}
-
-async function settled(page) {
-  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]') &&
-    !document.querySelector('main .loading'), null, { timeout: WAIT });
-}
-
+// Sign in as role straight onto the Board view.
 async function signIn(page, role) {
   await page.goto(`${URL}/`);
   await page.evaluate(() => sessionStorage.clear());
@@ -49,23 +23,11 @@ async function signIn(page, role) {
   await page.locator('#nav a').first().waitFor({ timeout: WAIT });
   await page.evaluate(() => { location.hash = '#/board'; });
   await page.getByRole('heading', { name: 'Board', level: 1 }).waitFor({ timeout: WAIT });
-  await settled(page);
+  await settled(page, 0);
 }
 
-const profile = mkdtempSync(join(tmpdir(), 'icsflow-gov-'));
-let browser;
-try {
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS, timeout: 60000,
-    viewport: { width: 1440, height: 900 },
-  });
-} catch (err) {
-  console.log(`not ok 1 - chromium starts: ${String(err.message).split('\n')[0]}`);
-  process.exit(1);
-}
-const page = browser.pages()[0] || await browser.newPage();
-page.on('pageerror', (e) => pageErrors.push(e.message));
-page.on('console', (m) => { if (m.type() === 'error' && !/status of (4\d\d)/.test(m.text())) pageErrors.push(m.text()); });
+const browser = await launch();
+const page = watch(browser.pages()[0] || await browser.newPage());
 console.log(`# governance: chromium against ${URL}`);
 
 const del = sql("SELECT id FROM gov_delegations WHERE holder_kind = 'place' ORDER BY id LIMIT 1");
@@ -147,7 +109,4 @@ await check('no script errors in the browser console', null, async () => {
   assert.deepEqual(pageErrors, []);
 });
 
-await browser.close();
-rmSync(profile, { recursive: true, force: true });
-console.log(`# governance: ${n} checks, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await done();
