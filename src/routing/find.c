@@ -132,7 +132,9 @@ static void evaluate(const route_service *s, int idx, const int64_t *bh, int nbh
         if (!w->place[0])
             sb_clause(&why, "; ", "outside catchment: the patient is outside the ICS (%s)", w->how);
         else
-            sb_clause(&why, "; ", "outside catchment: does not serve %s%s%s", w->place,
+            sb_clause(&why, "; ", "outside catchment: does not serve %s%s%s%s%s%s",
+                      w->place_name[0] ? w->place_name : w->place, w->place_name[0] ? " (" : "",
+                      w->place_name[0] ? w->place : "", w->place_name[0] ? ")" : "",
                       w->district[0] ? " or postcode district " : "", w->district);
     } else if (r->km > radius) {
         fail(r, ROUTE_X_CATCHMENT);

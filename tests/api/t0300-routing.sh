@@ -46,6 +46,9 @@ jqcheck "closing within 30 minutes is excluded (Hillingdon UCR closes 20:00)" \
 api POST /api/v1/route "$LAS" '{"postcode":"UB8 3NN","needs":["falls"],"age":84,"at":"2026-11-24T10:00","presentations":["head_injury"]}'
 jqcheck "a head injury is excluded by every falls service" \
     '.eligible_count == 0 and (.excluded[] | select(.service_id == "UCR-HIL") | .excluded_by == "excluded_presentation")'
+api POST /api/v1/route "$LAS" '{"postcode":"UB8 3NN","needs":["falls"],"age":84,"at":"2026-11-24T10:00"}'
+jqcheck "a catchment reason names the place, its code after it (Brent UCR does not serve Hillingdon)" \
+    '.excluded[] | select(.service_id == "UCR-BRE") | .reason | test("does not serve Hillingdon \\(E09000017\\) or postcode district UB8")'
 api POST /api/v1/route "$LAS" '{"lat":51.5257,"lon":-0.461,"needs":["catheter"],"age":70,"at":"2026-11-24T23:00"}'
 jqcheck "a point by Hillingdon Hospital is placed in Hillingdon; night nursing at 23:00" \
     '.location.place_code == "E09000017" and (.location.how | test("nearest postcode district")) and .eligible[0].service_id == "NIGHT-NW"'
@@ -119,6 +122,7 @@ jqcheck "says modulus 11" '.detail | test("modulus 11")'
 api POST /api/v1/referrals "$LAS" '{"nhs_number":"9434765919","age":84,"needs":["falls"],"postcode":"UB8 3NN","service_id":"UCR-BRE"}'
 expect "referring a Hillingdon patient to Brent's UCR" 422
 jqcheck "explains the exclusion" '.detail | test("not eligible.*outside catchment")'
+jqcheck "and names the place it does not serve" '.detail | test("does not serve Hillingdon")'
 api POST /api/v1/referrals "$LAS" '{"nhs_number":"9434765919","age":84,"needs":["falls"],"postcode":"UB8 3NN","service_id":"NOPE"}'
 expect "unknown service" 422
 api POST /api/v1/referrals "$LAS" '{"nhs_number":"9434765919","age":84,"needs":["falls"],"postcode":"UB8 3NN","service_id":"FALLS-HH","referrer_org":"RYJ"}'
