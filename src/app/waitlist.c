@@ -981,10 +981,13 @@ int app_waitlist_equity(app_ctx *c, int64_t run, const char *by, int64_t as_of, 
         *out =
             json_pack("{sssssoso}", "by", by, "as_of", d, "run",
                       run ? json_integer(run) : json_null(), "before", equity_rows(b, nb, names));
+        /* synthetic: the run says so, or (no run) any waiting entry counted is */
+        int syn = w.synthetic;
         if (run) {
             json_object_set_new(*out, "after", equity_rows(a, na, names));
-            json_object_set(*out, "synthetic", json_object_get(runrow, "synthetic"));
+            syn = syn || json_is_true(json_object_get(runrow, "synthetic"));
         }
+        json_object_set_new(*out, "synthetic", json_boolean(syn));
     }
     store_waitlist_waits_free(&w);
     free(weeks);

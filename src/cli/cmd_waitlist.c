@@ -167,8 +167,9 @@ static int do_generate(store *s, long n, long seed, const char *asof, const char
 static void print_equity_text(json_t *eq)
 {
     json_t *before = json_object_get(eq, "before"), *after = json_object_get(eq, "after");
-    printf("equity by %s as at %s%s\n", js(eq, "by"), js(eq, "as_of"),
-           json_is_true(json_object_get(eq, "synthetic")) ? " (SYNTHETIC data)" : "");
+    printf("equity by %s as at %s\n", js(eq, "by"), js(eq, "as_of"));
+    if (json_is_true(json_object_get(eq, "synthetic")))
+        printf("SYNTHETIC: the waiting list counted here is generated, not real patients\n");
     if (after)
         printf("%-56s %9s %9s %14s %14s %13s %9s %9s\n", "group", "waiting", "after", "median wks",
                "p92 wks", "% <18 wks", ">52", ">78");

@@ -650,12 +650,13 @@ int store_waitlist_waits_load(store *s, int64_t run, const char *by, const char 
     char sql[600];
     if (run)
         snprintf(sql, sizeof sql,
-                 "SELECT r.weeks, r.site_code IS NULL, %s FROM waitlist_results r"
+                 "SELECT r.weeks, r.site_code IS NULL, %s, e.synthetic FROM waitlist_results r"
                  " JOIN waitlist_entries e ON e.id = r.entry_id WHERE r.run_id = ?",
                  col);
     else
         snprintf(sql, sizeof sql,
-                 "SELECT e.clock_start, 1, %s FROM waitlist_entries e WHERE e.status = 'waiting'"
+                 "SELECT e.clock_start, 1, %s, e.synthetic FROM waitlist_entries e"
+                 " WHERE e.status = 'waiting'"
                  " AND ? = 0 AND e." ENTRY_IN_ICS,
                  col);
     store_stmt *st;
@@ -687,6 +688,7 @@ int store_waitlist_waits_load(store *s, int64_t run, const char *by, const char 
         }
         w->still[w->n] = (unsigned char)store_col_int(st, 1);
         w->keys[w->n] = strdup(store_col_text(st, 2));
+        if (store_col_int(st, 3)) w->synthetic = 1;
         w->n++;
     }
     store_finalize(st);

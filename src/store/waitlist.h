@@ -108,6 +108,7 @@ typedef struct store_waitlist_waits {
     unsigned char *still;
     char **keys;
     size_t n;
+    int synthetic; /* any loaded entry is synthetic */
 } store_waitlist_waits;
 /* How many patients are waiting whose clock started on or before day
  * (YYYY-MM-DD). */
