@@ -544,6 +544,26 @@ char *app_routing_answer_text(const app_route_answer *ra, size_t *len)
     put_str(&b, "ranking",
             "needs covered (desc), trusted capacity before stale, distance (asc), response "
             "standard (asc), service id");
+    /* lines a clinician reads first: a bank holiday changes who is open */
+    static const char *wd[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+    static const char *mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    tz_local l;
+    tz_to_local(q->at, &l);
+    assert(l.wday >= 0 && l.wday < 7 && l.month >= 1 && l.month <= 12);
+    int bh = 0;
+    for (int i = 0; i < d->nbh; i++) bh |= d->bh[i] == l.date;
+    put_bool(&b, "bank_holiday", bh);
+    key(&b, "summary");
+    sb_append(&b, "[", 1);
+    if (bh) {
+        char line[128];
+        snprintf(line, sizeof line,
+                 "%s %d %s %d is a bank holiday: services closed on bank holidays are excluded",
+                 wd[l.wday], l.day, mon[l.month - 1], l.year);
+        sb_json_str(&b, line);
+    }
+    sb_append(&b, "]", 1);
     for (int pass = 0; pass < 2; pass++) {
         key(&b, pass ? "excluded" : "eligible");
         sb_append(&b, "[", 1);

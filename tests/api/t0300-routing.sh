@@ -49,6 +49,11 @@ jqcheck "a head injury is excluded by every falls service" \
 api POST /api/v1/route "$LAS" '{"postcode":"UB8 3NN","needs":["falls"],"age":84,"at":"2026-11-24T10:00"}'
 jqcheck "a catchment reason names the place, its code after it (Brent UCR does not serve Hillingdon)" \
     '.excluded[] | select(.service_id == "UCR-BRE") | .reason | test("does not serve Hillingdon \\(E09000017\\) or postcode district UB8")'
+api POST /api/v1/route "$LAS" '{"postcode":"UB8 3NN","needs":["falls"],"age":84,"at":"2026-12-25T03:00"}'
+jqcheck "Christmas Day: the summary says it is a bank holiday and what that excludes" \
+    '.bank_holiday == true and (.summary | index("Fri 25 Dec 2026 is a bank holiday: services closed on bank holidays are excluded") != null)'
+api POST /api/v1/route "$LAS" '{"postcode":"UB8 3NN","needs":["falls"],"age":84,"at":"2026-11-24T10:00"}'
+jqcheck "an ordinary Tuesday: no bank holiday line in the summary" '.bank_holiday == false and .summary == []'
 api POST /api/v1/route "$LAS" '{"lat":51.5257,"lon":-0.461,"needs":["catheter"],"age":70,"at":"2026-11-24T23:00"}'
 jqcheck "a point by Hillingdon Hospital is placed in Hillingdon; night nursing at 23:00" \
     '.location.place_code == "E09000017" and (.location.how | test("nearest postcode district")) and .eligible[0].service_id == "NIGHT-NW"'

@@ -33,6 +33,7 @@ function answerView(ans, body, ctx, onReferred) {
     `${ans.excluded_count ?? ans.excluded.length} excluded for a patient aged ${ans.age} at `,
     `${loc.place_name || loc.place_code || 'an unknown place'}${loc.district ? ` (${loc.district})` : ''}, `,
     `at ${when(ans.at, { zone: true })}. Ranking: ${ans.ranking || ''}.`);
+  const summary = (ans.summary || []).map((line) => h('p', { class: 'summary-line', role: 'status' }, line));
   const refer = h('div', { class: 'out' });
   const eligible = table([
     { key: 'rank', label: 'Rank', num: true },
@@ -52,7 +53,7 @@ function answerView(ans, body, ctx, onReferred) {
     { key: 'reason', label: 'Reasons', fmt: (v, r) => reasonsOf(r) },
     { key: 'opens_next', label: 'Opens next', fmt: (v) => when(v) },
   ], ans.excluded, { caption: 'Excluded services and why', class: 'excluded' });
-  return [head, eligible, refer, h('details', { open: ans.eligible.length === 0 || undefined },
+  return [head, ...summary, eligible, refer, h('details', { open: ans.eligible.length === 0 || undefined },
     h('summary', {}, `Excluded services (${ans.excluded.length})`), excluded)];
 }
 
