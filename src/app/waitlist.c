@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "app/ics.h"
+#include "store/users.h"
 #include "app/seed.h"
 #include "core/rng.h"
 #include "core/sb.h"
@@ -51,7 +52,12 @@ int64_t app_waitlist_today(int64_t now)
  * always answered for the list, whose existence is no secret). */
 static int trust_scope(const app_ctx *c, const app_use *u, const char **trust, ics_err *e)
 {
-    if (app_in_scope(c, u, NULL)) return 0; /* ICS-wide roles */
+    if (app_in_scope(c, u, NULL)) { /* ICS-wide roles: any trust in the directory */
+        int yes = 1, rc = 0;
+        if (*trust && **trust) rc = store_org_exists(c->db, *trust, &yes, e);
+        if (!rc && !yes) rc = ics_err_set(e, ICS_EINVAL, "unknown trust code '%s'", *trust);
+        return rc;
+    }
     const char *mine = c->who.org;
     if (!mine || !mine[0])
         return ics_err_set(e, ICS_EFORBID, "a %s user needs an organisation to see entries",

@@ -6,6 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 start_server
 ANA=$(mktoken analyst analyst QRV)
+COORD=$(mktoken ecm coordinator QRV)
 jqf() { jq -e "$1" "$2" >/dev/null 2>&1; }
 
 NSYN=$(sql "SELECT COUNT(*) FROM waitlist_entries WHERE synthetic = 1 AND status = 'waiting'")
@@ -28,4 +29,16 @@ jqcheck "says synthetic: false" '.synthetic == false'
 "$BIN" waitlist equity --db "$DB" >"$T/r.txt" 2>&1
 check "the CLI prints no SYNTHETIC line" sh -c '! grep -q "SYNTHETIC" "$1"' _ "$T/r.txt"
 check "but still the report ($(head -1 "$T/r.txt"))" grep -q "^equity by trust as at " "$T/r.txt"
+
+# an unknown trust code in a filter is named (422), not an empty list
+api GET "/api/v1/waitlist/entries?trust=XYZ" "$COORD"
+expect "entries of trust XYZ" 422
+jqcheck "the problem names the unknown code" '.detail == "unknown trust code '"'XYZ'"'"'
+api GET "/api/v1/waitlist/entries?trust=%C3%A9%E2%82%AC" "$COORD"
+expect "a multibyte trust code" 422
+api GET "/api/v1/waitlist/entries?trust=%FF%FE" "$COORD"
+STATUS_BAD=$STATUS
+check "a non-UTF-8 trust code is refused ($STATUS_BAD)" [ "$STATUS_BAD" = 400 -o "$STATUS_BAD" = 422 ]
+api GET "/api/v1/waitlist/entries?trust=RQM&limit=1" "$COORD"
+expect "a known trust still lists" 200
 finish
