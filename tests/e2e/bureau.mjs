@@ -124,7 +124,7 @@ await check('ambulance clinician: the sender of a referral is not offered Accept
 });
 
 await check('no script errors in the browser console', null, async () => {
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(pageErrors, [], `errors: ${pageErrors.join(' | ')}`);
 });
 
 await done();

@@ -106,7 +106,7 @@ await check('an executive reads the Board without the ledger forms', page, async
 });
 
 await check('no script errors in the browser console', null, async () => {
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(pageErrors, [], `errors: ${pageErrors.join(' | ')}`);
 });
 
 await done();

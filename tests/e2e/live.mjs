@@ -222,7 +222,7 @@ await check('a clinician sees the checklist without its buttons', C.page, async 
   assert.equal(await C.page.locator('#actions button').count(), 0);
 });
 
-await check('no page errors', null, async () => { assert.deepEqual(pageErrors, []); });
+await check('no page errors', null, async () => { assert.deepEqual(pageErrors, [], `errors: ${pageErrors.join(' | ')}`); });
 
 await browser.close();
 console.log(`# ${n} live checks, ${failed} failed`);

@@ -461,7 +461,7 @@ await check('Directory: a unit with no beds, then a bad commissioner, is refused
 });
 
 await check('no script errors in the browser console', null, async () => {
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(pageErrors, [], `errors: ${pageErrors.join(' | ')}`);
 });
 
 await done();
