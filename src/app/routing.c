@@ -563,6 +563,33 @@ char *app_routing_answer_text(const app_route_answer *ra, size_t *len)
                  wd[l.wday], l.day, mon[l.month - 1], l.year);
         sb_json_str(&b, line);
     }
+    if (a->neligible == 0) {
+        /* what to do: the soonest opening of a service whose only bar is its hours */
+        const unsigned hours = (1u << ROUTE_X_CLOSED) | (1u << ROUTE_X_CLOSING);
+        const route_result *soon = NULL;
+        for (int i = 0; i < a->n; i++) {
+            const route_result *r = &a->items[i];
+            if ((r->failed & ~hours) || r->opens_next <= 0) continue;
+            if (!soon || r->opens_next < soon->opens_next) soon = r;
+        }
+        char line[256];
+        if (soon) {
+            tz_local o;
+            tz_to_local(soon->opens_next, &o);
+            assert(o.wday >= 0 && o.wday < 7 && o.month >= 1 && o.month <= 12);
+            snprintf(
+                line, sizeof line,
+                "nothing is eligible now; the next to open is %s (%s) at %02d:%02d on %s %d %s",
+                d->svc[soon->service].name, soon->id, o.hour, o.min, wd[o.wday], o.day,
+                mon[o.month - 1]);
+        } else {
+            snprintf(line, sizeof line,
+                     "nothing is eligible now, and no service that could take this patient opens "
+                     "within a week");
+        }
+        if (bh) sb_append(&b, ",", 1);
+        sb_json_str(&b, line);
+    }
     sb_append(&b, "]", 1);
     for (int pass = 0; pass < 2; pass++) {
         key(&b, pass ? "excluded" : "eligible");

@@ -32,6 +32,8 @@ api POST /api/v1/route "$LAS" '{"postcode":"W2 1NY","needs":["falls"],"age":79,"
 expect "Westminster patient on the bank holiday, 18:00" 200
 jqcheck "closed at 18:00 on the bank holiday (an ordinary day it is open to 20:00)" \
     '.eligible_count == 0 and (.excluded[] | select(.service_id == "UCR-WES") | .excluded_by == "closed")'
+jqcheck "nothing eligible: the summary names the next service to open and its opening time" \
+    '(.excluded[] | select(.service_id == "UCR-WES") | .opens_next[11:16]) as $t | .summary | any(test("nothing is eligible now; the next to open is .* \\(UCR-WES\\) at " + $t))'
 api POST /api/v1/route "$LAS" '{"postcode":"W2 1NY","needs":["falls"],"age":79,"at":"2026-12-29T18:00"}'
 jqcheck "open at 18:00 the next, ordinary, day" '.eligible[0].service_id == "UCR-WES"'
 
@@ -46,6 +48,8 @@ jqcheck "closing within 30 minutes is excluded (Hillingdon UCR closes 20:00)" \
 api POST /api/v1/route "$LAS" '{"postcode":"UB8 3NN","needs":["falls"],"age":84,"at":"2026-11-24T10:00","presentations":["head_injury"]}'
 jqcheck "a head injury is excluded by every falls service" \
     '.eligible_count == 0 and (.excluded[] | select(.service_id == "UCR-HIL") | .excluded_by == "excluded_presentation")'
+jqcheck "and since no opening hours would help, the summary says none opens within a week" \
+    '.summary | any(test("no service that could take this patient opens within a week"))'
 api POST /api/v1/route "$LAS" '{"postcode":"UB8 3NN","needs":["falls"],"age":84,"at":"2026-11-24T10:00"}'
 jqcheck "a catchment reason names the place, its code after it (Brent UCR does not serve Hillingdon)" \
     '.excluded[] | select(.service_id == "UCR-BRE") | .reason | test("does not serve Hillingdon \\(E09000017\\) or postcode district UB8")'
