@@ -107,12 +107,18 @@ export function qs(params) {
 
 // The merged OpenAPI document, fetched once: views use it to tell whether
 // a module's endpoints exist on this server before offering them.
+// Only a whole document is kept: a read cut short (the page navigating away
+// while the body arrives gives null) answers "no paths" this once and is
+// asked again next time.
 let openapi = null;
 export async function apiPaths() {
   if (!openapi) {
-    try { openapi = await get('/api/v1/openapi.json', { token: '' }); } catch { openapi = { paths: {} }; }
+    let doc = null;
+    try { doc = await get('/api/v1/openapi.json', { token: '' }); } catch { doc = null; }
+    if (!doc || typeof doc !== 'object' || !doc.paths) return {};
+    openapi = doc;
   }
-  return openapi.paths || {};
+  return openapi.paths;
 }
 export async function hasPath(path, method = 'get') {
   const p = (await apiPaths())[path];
