@@ -502,6 +502,54 @@ static void excluded_text(sb *b, const route_result *r, const route_service *s)
     sb_append(b, "}", 1);
 }
 
+/* The lines a clinician reads first: a bank holiday changes who is open,
+ * and when nothing is eligible, what to do (the soonest opening of a service
+ * whose only bar is its hours). */
+int app_routing_summary(const app_route_answer *ra,
+                        char lines[APP_ROUTE_SUMMARY_MAX][APP_ROUTE_SUMMARY_LEN], int *bank_holiday)
+{
+    static const char *wd[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+    static const char *mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    const routing_data *d = &ra->d;
+    const route_answer *a = &ra->a;
+    tz_local l;
+    tz_to_local(ra->q.at, &l);
+    assert(l.wday >= 0 && l.wday < 7 && l.month >= 1 && l.month <= 12);
+    int bh = 0, n = 0;
+    for (int i = 0; i < d->nbh; i++) bh |= d->bh[i] == l.date;
+    *bank_holiday = bh;
+    if (bh)
+        snprintf(lines[n++], APP_ROUTE_SUMMARY_LEN,
+                 "%s %d %s %d is a bank holiday: services closed on bank holidays are excluded",
+                 wd[l.wday], l.day, mon[l.month - 1], l.year);
+    if (a->neligible == 0) {
+        const unsigned hours = (1u << ROUTE_X_CLOSED) | (1u << ROUTE_X_CLOSING);
+        const route_result *soon = NULL;
+        for (int i = 0; i < a->n; i++) {
+            const route_result *r = &a->items[i];
+            if ((r->failed & ~hours) || r->opens_next <= 0) continue;
+            if (!soon || r->opens_next < soon->opens_next) soon = r;
+        }
+        if (soon) {
+            tz_local o;
+            tz_to_local(soon->opens_next, &o);
+            assert(o.wday >= 0 && o.wday < 7 && o.month >= 1 && o.month <= 12);
+            snprintf(
+                lines[n++], APP_ROUTE_SUMMARY_LEN,
+                "nothing is eligible now; the next to open is %s (%s) at %02d:%02d on %s %d %s",
+                d->svc[soon->service].name, soon->id, o.hour, o.min, wd[o.wday], o.day,
+                mon[o.month - 1]);
+        } else {
+            snprintf(lines[n++], APP_ROUTE_SUMMARY_LEN,
+                     "nothing is eligible now, and no service that could take this patient opens "
+                     "within a week");
+        }
+    }
+    assert(n <= APP_ROUTE_SUMMARY_MAX);
+    return n;
+}
+
 char *app_routing_answer_text(const app_route_answer *ra, size_t *len)
 {
     const routing_data *d = &ra->d;
@@ -544,51 +592,14 @@ char *app_routing_answer_text(const app_route_answer *ra, size_t *len)
     put_str(&b, "ranking",
             "needs covered (desc), trusted capacity before stale, distance (asc), response "
             "standard (asc), service id");
-    /* lines a clinician reads first: a bank holiday changes who is open */
-    static const char *wd[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-    static const char *mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    tz_local l;
-    tz_to_local(q->at, &l);
-    assert(l.wday >= 0 && l.wday < 7 && l.month >= 1 && l.month <= 12);
-    int bh = 0;
-    for (int i = 0; i < d->nbh; i++) bh |= d->bh[i] == l.date;
+    char lines[APP_ROUTE_SUMMARY_MAX][APP_ROUTE_SUMMARY_LEN];
+    int bh = 0, nl = app_routing_summary(ra, lines, &bh);
     put_bool(&b, "bank_holiday", bh);
     key(&b, "summary");
     sb_append(&b, "[", 1);
-    if (bh) {
-        char line[128];
-        snprintf(line, sizeof line,
-                 "%s %d %s %d is a bank holiday: services closed on bank holidays are excluded",
-                 wd[l.wday], l.day, mon[l.month - 1], l.year);
-        sb_json_str(&b, line);
-    }
-    if (a->neligible == 0) {
-        /* what to do: the soonest opening of a service whose only bar is its hours */
-        const unsigned hours = (1u << ROUTE_X_CLOSED) | (1u << ROUTE_X_CLOSING);
-        const route_result *soon = NULL;
-        for (int i = 0; i < a->n; i++) {
-            const route_result *r = &a->items[i];
-            if ((r->failed & ~hours) || r->opens_next <= 0) continue;
-            if (!soon || r->opens_next < soon->opens_next) soon = r;
-        }
-        char line[256];
-        if (soon) {
-            tz_local o;
-            tz_to_local(soon->opens_next, &o);
-            assert(o.wday >= 0 && o.wday < 7 && o.month >= 1 && o.month <= 12);
-            snprintf(
-                line, sizeof line,
-                "nothing is eligible now; the next to open is %s (%s) at %02d:%02d on %s %d %s",
-                d->svc[soon->service].name, soon->id, o.hour, o.min, wd[o.wday], o.day,
-                mon[o.month - 1]);
-        } else {
-            snprintf(line, sizeof line,
-                     "nothing is eligible now, and no service that could take this patient opens "
-                     "within a week");
-        }
-        if (bh) sb_append(&b, ",", 1);
-        sb_json_str(&b, line);
+    for (int i = 0; i < nl; i++) {
+        if (i) sb_append(&b, ",", 1);
+        sb_json_str(&b, lines[i]);
     }
     sb_append(&b, "]", 1);
     for (int pass = 0; pass < 2; pass++) {

@@ -40,6 +40,13 @@ typedef struct app_route_answer {
 int app_routing_route_find(app_ctx *c, const json_t *body, app_route_answer *out, ics_err *e);
 /* {query, location, eligible: [...], excluded: [...]} (the API's answer). */
 json_t *app_routing_answer_json(const app_route_answer *r);
+/* The answer's summary lines (a bank holiday; when nothing is eligible,
+ * the next service to open), as the JSON's "summary" and the CLI print
+ * them; returns how many; *bank_holiday 1 when the time asked is one. */
+enum { APP_ROUTE_SUMMARY_MAX = 2, APP_ROUTE_SUMMARY_LEN = 256 };
+int app_routing_summary(const app_route_answer *r,
+                        char lines[APP_ROUTE_SUMMARY_MAX][APP_ROUTE_SUMMARY_LEN],
+                        int *bank_holiday);
 /* The same answer as compact JSON text (the API's bytes), written without a
  * JSON tree; caller frees; NULL when out of memory. */
 char *app_routing_answer_text(const app_route_answer *r, size_t *len);

@@ -74,13 +74,14 @@ static void print_answer(const app_route_answer *ra)
     static const char *wd[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
     tz_local l;
     tz_to_local(q->at, &l);
-    int bh = 0;
-    for (int i = 0; i < d->nbh; i++) bh |= d->bh[i] == l.date;
+    char lines[APP_ROUTE_SUMMARY_MAX][APP_ROUTE_SUMMARY_LEN];
+    int bh, nl = app_routing_summary(ra, lines, &bh);
     routing_caps_format(q->needs, ", ", caps, sizeof caps);
     printf("patient  %s (%s), age %d, needs %s\n", q->where.how,
            q->where.place_name[0] ? q->where.place_name : "outside the ICS", q->age, caps);
     printf("at       %s %s%s\n", wd[l.wday], local(q->at, b1, sizeof b1),
            bh ? " (bank holiday)" : "");
+    for (int i = 0; i < nl; i++) printf("NOTE     %s\n", lines[i]);
     printf("ranking  needs covered, trusted capacity, distance, response standard, id\n\n");
     printf("ELIGIBLE %d\n", a->neligible);
     if (a->neligible)

@@ -271,6 +271,15 @@ expect "unknown parameter" 422
 # ---- the CLI on the same database ------------------------------------------
 out=$("$BIN" route --db "$DB" --postcode 'UB8 3NN' --needs falls,frailty --age 84 --at 2026-12-25T03:00 2>&1)
 check "icsflow route: the issue's example answers FALLS-HH" sh -c "echo \"\$1\" | grep -q '^  1  FALLS-HH'" _ "$out"
+cli=$out
+api POST /api/v1/route "$LAS" '{"postcode":"UB8 3NN","needs":["falls","frailty"],"age":84,"at":"2026-12-25T03:00"}'
+want=$(jq -r '.summary[] | "NOTE     " + .' "$T/body")
+check "icsflow route prints the answer's summary lines as the API gives them ($want)" \
+    [ "$(echo "$cli" | grep '^NOTE ')" = "$want" ]
+check "  and the bank holiday is one of them" sh -c "echo \"\$1\" | grep -q '^NOTE     Fri 25 Dec 2026 is a bank holiday'" _ "$cli"
+cli=$("$BIN" route --db "$DB" --postcode 'UB8 3NN' --needs falls --age 84 --at 2026-11-24T10:00 --presentations head_injury 2>&1)
+check "icsflow route says what to do when nothing is eligible" \
+    sh -c "echo \"\$1\" | grep -q '^NOTE     nothing is eligible now'" _ "$cli"
 "$BIN" route --db "$DB" --postcode 'UB8 3NN' --needs falls --age abc >/dev/null 2>&1
 check "icsflow route with a bad --age exits 2" [ $? -eq 2 ]
 "$BIN" referral accept --db "$DB" "$R2" >/dev/null 2>&1
