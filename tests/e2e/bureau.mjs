@@ -123,6 +123,24 @@ await check('ambulance clinician: the sender of a referral is not offered Accept
   await shot(page, 'sender-1440');
 });
 
+await check('elective care: the allocation form keeps its values and its answer after a run', page, async () => {
+  await signIn(page, 'coordinator', '#/waitlist');
+  const runs = Number(sql('SELECT COUNT(*) FROM waitlist_runs'));
+  const form = page.getByRole('form', { name: 'Run an allocation' });
+  await form.getByLabel('Horizon (days)').fill('84');
+  await form.getByLabel('Default travel limit (km)').fill('40');
+  await form.getByRole('button', { name: 'Run allocation' }).click();
+  await page.locator('.flash', { hasText: 'Allocation run' }).waitFor({ timeout: 60000 });
+  assert.equal(Number(sql('SELECT COUNT(*) FROM waitlist_runs')), runs + 1);
+  const id = sql('SELECT MAX(id) FROM waitlist_runs');
+  const again = page.getByRole('form', { name: 'Run an allocation' });
+  assert.equal(await again.getByLabel('Horizon (days)').inputValue(), '84');
+  assert.equal(await again.getByLabel('Default travel limit (km)').inputValue(), '40');
+  await again.getByRole('status').filter({ hasText: `Run ${id}:` }).waitFor({ timeout: WAIT });
+  assert.match(sql(`SELECT params_json FROM waitlist_runs WHERE id = ${id}`), /"horizon_days":\s*84/);
+  await shot(page, 'waitlist-form-kept');
+});
+
 await check('no script errors in the browser console', null, async () => {
   assert.deepEqual(pageErrors, [], `errors: ${pageErrors.join(' | ')}`);
 });

@@ -44,23 +44,35 @@ function runSummary(r) {
     note(`As of ${r.as_of}, by ${r.created_by}, ${r.synthetic ? 'on synthetic data, ' : ''}fingerprint ${String(r.fingerprint).slice(0, 12)}…`));
 }
 
+// What the allocation form last asked and was answered: a run redraws the
+// view, and the new form keeps the values and the answer.
+let asked = null, answered = null;
+
+function showRun(out, r) {
+  clear(out, h('div', { class: 'success', role: 'status' }, `Run ${r.id}: ${r.assigned} of ${r.patients} patients given a slot.`),
+    r.limits ? h('p', { class: 'notice', id: 'run-limits' }, `Horizon and travel limit on this data: ${r.limits.note}.`) : null);
+}
+
 function runForm(ctx, onRun) {
-  const asOf = dateInput('as_of', today());
-  const horizon = h('input', { type: 'number', name: 'horizon_days', min: 7, max: 365, value: 56 });
-  const maxKm = h('input', { type: 'number', name: 'default_max_km', min: 1, max: 200, value: 25 });
+  const asOf = dateInput('as_of', asked ? asked.as_of : today());
+  const horizon = h('input', { type: 'number', name: 'horizon_days', min: 7, max: 365, value: asked ? asked.horizon_days : 56 });
+  const maxKm = h('input', { type: 'number', name: 'default_max_km', min: 1, max: 200, value: asked ? asked.default_max_km : 25 });
   const out = h('div', { class: 'out', 'aria-live': 'polite' });
   const btn = h('button', { type: 'submit' }, 'Run allocation');
   const form = h('form', { 'aria-label': 'Run an allocation' },
     note('Allocates waiting patients to the hub and trust sessions of the coming weeks by clinical priority and wait, within each patient\'s travel limit (an exact min-cost flow).'),
     h('div', { class: 'fields' }, field('As of', asOf), field('Horizon (days)', horizon), field('Default travel limit (km)', maxKm)),
     h('div', { class: 'actions' }, btn), out);
+  if (answered) showRun(out, answered);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    asked = { as_of: asOf.value, horizon_days: Number(horizon.value), default_max_km: Number(maxKm.value) };
+    answered = null;
     clear(out, h('p', { class: 'loading' }, 'Allocating…'));
-    const r = await busy(btn, out, () => post('/api/v1/waitlist/runs', { as_of: asOf.value, horizon_days: Number(horizon.value), default_max_km: Number(maxKm.value) }));
+    const r = await busy(btn, out, () => post('/api/v1/waitlist/runs', asked));
     if (!r) return;
-    clear(out, h('div', { class: 'success', role: 'status' }, `Run ${r.id}: ${r.assigned} of ${r.patients} patients given a slot.`),
-      r.limits ? h('p', { class: 'notice', id: 'run-limits' }, `Horizon and travel limit on this data: ${r.limits.note}.`) : null);
+    answered = r;
+    showRun(out, r);
     ctx.flash(`Allocation run ${r.id} stored.`);
     onRun(r.id);
   });
