@@ -123,7 +123,7 @@ await check('ambulance clinician: the sender of a referral is not offered Accept
   await shot(page, 'sender-1440');
 });
 
-await check('elective care: the allocation form keeps its values and its answer after a run', page, async () => {
+await check('elective care: the allocation form keeps its values and its answer after a run, and equity compares with that run', page, async () => {
   await signIn(page, 'coordinator', '#/waitlist');
   const runs = Number(sql('SELECT COUNT(*) FROM waitlist_runs'));
   const form = page.getByRole('form', { name: 'Run an allocation' });
@@ -137,6 +137,8 @@ await check('elective care: the allocation form keeps its values and its answer 
   assert.equal(await again.getByLabel('Horizon (days)').inputValue(), '84');
   assert.equal(await again.getByLabel('Default travel limit (km)').inputValue(), '40');
   await again.getByRole('status').filter({ hasText: `Run ${id}:` }).waitFor({ timeout: WAIT });
+  assert.equal(await page.locator('select[name="run"]').inputValue(), id, 'the equity panel compares with the new run');
+  assert.match(page.url(), new RegExp(`#/waitlist/runs/${id}`));
   assert.match(sql(`SELECT params_json FROM waitlist_runs WHERE id = ${id}`), /"horizon_days":\s*84/);
   await shot(page, 'waitlist-form-kept');
 });

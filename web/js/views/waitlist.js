@@ -129,7 +129,12 @@ export default {
       metric.addEventListener('change', draw);
       root.append(panel('Equity of waits', h('div', { class: 'fields' }, field('Compare with', run), field('Measure', metric)), out));
       draw();
-      if (RUNNERS.includes(ctx.me.role)) root.append(runForm(ctx, (id) => { ctx.run = String(id); this.render(root, ctx); }));
+      if (RUNNERS.includes(ctx.me.role)) root.append(runForm(ctx, (id) => {
+        // the new run is the one to compare with (the address named the old one)
+        ctx.run = String(id);
+        ctx.setArgs?.(['runs', String(id)]);
+        this.render(root, ctx);
+      }));
     }
     if (['admin', 'coordinator', 'trust_ops'].includes(ctx.me.role)) root.append(longestPanel(ctx));
   },
