@@ -359,7 +359,8 @@ static void test_sb_json_matches_jansson(void **s)
                                        "plain",
                                        "quote \" back \\ slash /",
                                        "\b\f\n\r\t\x01\x1f\x7f",
-                                       "Caf\xc3\xa9 \xe2\x80\x94 \xe2\x82\xac" "5",
+                                       "Caf\xc3\xa9 \xe2\x80\x94 \xe2\x82\xac"
+                                       "5",
                                        "\xf0\x9f\x9a\x91 ambulance",
                                        "\xef\xbf\xbf\xe0\xa0\x80\xc2\x80"};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
@@ -392,7 +393,8 @@ static void test_sb_json_matches_jansson(void **s)
     }
     sb b;
     sb_init(&b);
-    sb_json_str(&b, "a\xff\xc0\x80" "b");
+    sb_json_str(&b, "a\xff\xc0\x80"
+                    "b");
     sb_puts(&b, " ");
     sb_json_real(&b, NAN);
     char *got = sb_steal(&b);
