@@ -1281,22 +1281,18 @@ int app_beds_los(app_ctx *c, const char *from, const char *to, json_t **out, ics
     size_t nu = d->nunits ? d->nunits : 1;
     beds_los *l = calloc(nu, sizeof *l);
     beds_type *types = calloc(nu, sizeof *types);
-    int *free_now = calloc(nu, sizeof *free_now);
-    double(*dis)[BEDS_FORECAST_DAYS] = calloc(nu, sizeof *dis);
-    double(*fr)[BEDS_FORECAST_DAYS] = calloc(nu, sizeof *fr);
-    beds_unit_count *cnt = calloc(nu, sizeof *cnt);
-    if (!l || !types || !free_now || !dis || !fr || !cnt) {
+    int *free_now = NULL;
+    double *disf = NULL, *frf = NULL;
+    if (!l || !types) {
         rc = ics_err_set(e, ICS_ENOMEM, "out of memory for length of stay");
         goto done;
     }
     for (size_t u = 0; u < d->nunits; u++) types[u] = d->units[u].type;
-    beds_board b = {d->units, d->nunits, d->beds, d->nbeds};
-    beds_board_count(&b, c->now, 0, cnt);
-    for (size_t u = 0; u < d->nunits; u++) free_now[u] = cnt[u].available;
     if ((rc = beds_los_compute(d->stays, d->nstays, d->nunits, types, from_day, to_day, l, e)))
         goto done;
-    if ((rc = beds_forecast(d->stays, d->nstays, d->nunits, types, free_now, today, dis, fr, e)))
-        goto done;
+    if ((rc = app_beds_forecast_of(d, c->now, &free_now, &disf, &frf, e))) goto done;
+    const double(*dis)[BEDS_FORECAST_DAYS] = (const double(*)[BEDS_FORECAST_DAYS])disf;
+    const double(*fr)[BEDS_FORECAST_DAYS] = (const double(*)[BEDS_FORECAST_DAYS])frf;
     json_t *units = json_array(), *dates = json_array();
     for (int k = 0; k < BEDS_FORECAST_DAYS; k++) {
         char ds[16];
@@ -1347,11 +1343,47 @@ done:
     free(l);
     free(types);
     free(free_now);
-    free(dis);
-    free(fr);
-    free(cnt);
+    free(disf);
+    free(frf);
     store_beds_data_free(d);
     return rc;
+}
+
+int app_beds_forecast_of(const beds_data *d, int64_t now, int **free_now, double **disch,
+                         double **free_beds, ics_err *e)
+{
+    assert(d && free_now && disch && free_beds);
+    size_t nu = d->nunits ? d->nunits : 1;
+    beds_type *types = calloc(nu, sizeof *types);
+    beds_unit_count *cnt = calloc(nu, sizeof *cnt);
+    int *fn = calloc(nu, sizeof *fn);
+    double(*dis)[BEDS_FORECAST_DAYS] = calloc(nu, sizeof *dis);
+    double(*fr)[BEDS_FORECAST_DAYS] = calloc(nu, sizeof *fr);
+    int rc = 0;
+    if (!types || !cnt || !fn || !dis || !fr) {
+        rc = ics_err_set(e, ICS_ENOMEM, "out of memory for the bed forecast");
+    } else {
+        beds_board b = {d->units, d->nunits, d->beds, d->nbeds};
+        beds_board_count(&b, now, 0, cnt);
+        for (size_t u = 0; u < d->nunits; u++) {
+            types[u] = d->units[u].type;
+            fn[u] = cnt[u].available;
+        }
+        rc = beds_forecast(d->stays, d->nstays, d->nunits, types, fn, tz_local_date(now), dis, fr,
+                           e);
+    }
+    free(types);
+    free(cnt);
+    if (rc) {
+        free(fn);
+        free(dis);
+        free(fr);
+        return rc;
+    }
+    *free_now = fn;
+    *disch = &dis[0][0];
+    *free_beds = &fr[0][0];
+    return 0;
 }
 
 /* ---- matching ------------------------------------------------------------ */

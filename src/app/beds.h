@@ -37,6 +37,13 @@ extern const app_use APP_BEDS_IMPORT_SNAPSHOT, APP_BEDS_IMPORT_STAYS, APP_BEDS_G
  * beds. A bed across a boundary is offered by hand, where both ICSs allow. */
 struct beds_data;
 void app_beds_keep_ics(struct beds_data *d, const json_t *places);
+/* The forecast both the length-of-stay view and the queue show, from a
+ * board loaded with its stays: each unit's beds available now (free_now,
+ * d->nunits ints) and, for the next BEDS_FORECAST_DAYS days, its expected
+ * discharges (disch) and free beds (free_beds), unit by unit in flat arrays
+ * of d->nunits * BEDS_FORECAST_DAYS doubles. The caller frees the three. */
+int app_beds_forecast_of(const struct beds_data *d, int64_t now, int **free_now, double **disch,
+                         double **free_beds, ics_err *e);
 
 /* The board: stale_hours 1..720 (figures older are flagged), history of
  * days 1..366. */

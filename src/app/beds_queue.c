@@ -113,27 +113,16 @@ int app_beds_queue(app_ctx *c, const char *policy, json_t **out, ics_err *e)
         return rc;
     }
     app_beds_keep_ics(d, places);
-    size_t nu = d->nunits ? d->nunits : 1;
-    beds_type *types = calloc(nu, sizeof *types);
-    int *free_now = calloc(nu, sizeof *free_now);
-    double(*dis)[BEDS_FORECAST_DAYS] = calloc(nu, sizeof *dis);
-    double(*fr)[BEDS_FORECAST_DAYS] = calloc(nu, sizeof *fr);
-    beds_unit_count *cnt = calloc(nu, sizeof *cnt);
+    int *free_now = NULL;
+    double *disf = NULL, *frf = NULL;
     json_t *items = json_array();
     int64_t today = tz_local_date(c->now);
     beds_board b = {d->units, d->nunits, d->beds, d->nbeds};
-    if (!types || !free_now || !dis || !fr || !cnt) {
-        rc = ics_err_set(e, ICS_ENOMEM, "out of memory for the queue");
-    } else {
-        for (size_t u = 0; u < d->nunits; u++) types[u] = d->units[u].type;
-        beds_board_count(&b, c->now, 0, cnt);
-        for (size_t u = 0; u < d->nunits; u++) free_now[u] = cnt[u].available;
-        rc = beds_forecast(d->stays, d->nstays, d->nunits, types, free_now, today, dis, fr, e);
-    }
+    rc = app_beds_forecast_of(d, c->now, &free_now, &disf, &frf, e);
+    const double(*dis)[BEDS_FORECAST_DAYS] = (const double(*)[BEDS_FORECAST_DAYS])disf;
     int nplaceable = 0;
     for (size_t i = 0; !rc && i < d->nrefs; i++) {
-        json_t *it = queue_item(d, &b, &d->refs[i], &o, (const double(*)[BEDS_FORECAST_DAYS])dis,
-                                places, today, e);
+        json_t *it = queue_item(d, &b, &d->refs[i], &o, dis, places, today, e);
         if (!it) {
             rc = e->code ? e->code : ics_err_set(e, ICS_ENOMEM, "out of memory for the queue");
             break;
@@ -157,11 +146,9 @@ int app_beds_queue(app_ctx *c, const char *policy, json_t **out, ics_err *e)
     }
     json_decref(items);
     json_decref(places);
-    free(types);
     free(free_now);
-    free(dis);
-    free(fr);
-    free(cnt);
+    free(disf);
+    free(frf);
     store_beds_data_free(d);
     return rc;
 }

@@ -108,19 +108,6 @@ int store_ics_org_primary(store *s, const char *org, char out[STORE_ICS_CODE], i
     return 0;
 }
 
-int store_ics_org_codes(store *s, const char *org, json_t **rows, ics_err *e)
-{
-    json_t *p = json_pack("[ss]", org, org);
-    int rc = store_query_json(s,
-                              "SELECT ics_code, 1 AS is_primary FROM organisations"
-                              " WHERE ods_code = ? UNION"
-                              " SELECT ics_code, 0 AS is_primary FROM org_ics WHERE org_code = ?"
-                              " ORDER BY is_primary DESC, ics_code",
-                              p, rows, e);
-    json_decref(p);
-    return rc;
-}
-
 int store_ics_visible_codes(store *s, const char *user, const char *org, const char *member_org,
                             char home[STORE_ICS_CODE], char (*codes)[STORE_ICS_CODE], int max,
                             int *n, ics_err *e)
@@ -155,17 +142,6 @@ int store_ics_exists(store *s, const char *code, int *yes, ics_err *e)
     int rc = store_query_int(s, "SELECT COUNT(*) FROM ics WHERE code = ?", p, 0, &n, e);
     json_decref(p);
     *yes = n > 0;
-    return rc;
-}
-
-int store_ics_user_grants(store *s, const char *user, json_t **rows, ics_err *e)
-{
-    json_t *p = json_pack("[s]", user);
-    int rc = store_query_json(s,
-                              "SELECT ics_code, granted_by, granted_at FROM user_ics"
-                              " WHERE user_name = ? ORDER BY ics_code",
-                              p, rows, e);
-    json_decref(p);
     return rc;
 }
 

@@ -21,9 +21,8 @@ int store_ics_get(store *s, const char *code, json_t **row, ics_err *e);
 int store_ics_places(store *s, const char *code, json_t **rows, ics_err *e);
 int store_ics_orgs(store *s, const char *code, json_t **rows, ics_err *e);
 /* An organisation's primary ICS into out ("" when there is no such
- * organisation) and every ICS it works in (rows of ics_code, primary first). */
+ * organisation). */
 int store_ics_org_primary(store *s, const char *org, char out[STORE_ICS_CODE], ics_err *e);
-int store_ics_org_codes(store *s, const char *org, json_t **rows, ics_err *e);
 /* In one statement, what decides the ICSs a user may see: the primary ICS
  * of org into home ("" when there is no such organisation), and into codes
  * the ICSs granted to user (by code), then, when member_org is not NULL,
@@ -34,8 +33,6 @@ int store_ics_visible_codes(store *s, const char *user, const char *org, const c
                             int *n, ics_err *e);
 /* 1 in *yes when an ICS has the code (one indexed look-up). */
 int store_ics_exists(store *s, const char *code, int *yes, ics_err *e);
-/* The ICSs granted to a user (rows of ics_code, granted_by, granted_at). */
-int store_ics_user_grants(store *s, const char *user, json_t **rows, ics_err *e);
 /* 1 in *yes when an active (not revoked) user has the name. */
 int store_ics_user_active(store *s, const char *user, int *yes, ics_err *e);
 /* Grant (idempotent: *added 0 when the user had it already). */
