@@ -348,9 +348,10 @@ typedef struct arrivals {
     double t;           /* its time (INFINITY: none) */
     double end;
     profile pf;
-    double next[SIM_MAX_PLACES]; /* each place's next arrival, INFINITY: none */
-    int tw[2 * SIM_MAX_PLACES];  /* winner tree over the places (below) */
-    int np;                      /* its leaves: places rounded up to a power of 2 */
+    double next[SIM_MAX_PLACES];   /* each place's next arrival, INFINITY: none */
+    int tw[2 * SIM_MAX_PLACES];    /* winner tree over the places (below) */
+    double wt[2 * SIM_MAX_PLACES]; /* each node's winner's time */
+    int np;                        /* its leaves: places rounded up to a power of 2 */
     place_src ps[SIM_MAX_PLACES];
     patient *list; /* replay */
     size_t n, k;
@@ -378,18 +379,29 @@ HOT void place_next(arrivals *a, int i)
 
 /* The places' next arrivals in a winner tree (Knuth, TAOCP vol. 3,
  * 5.4.1): leaves tw[np + i] = place i, each inner node the earlier of its
- * two children, ties to the left (the lower place index). After place i
- * draws its next arrival only the path from its leaf to the root changes:
- * a fixed log2(places) comparisons of times, without branches. */
+ * two children, ties to the left (the lower place index), with the
+ * winner's time kept beside it (wt). After place i draws its next arrival
+ * only the path from its leaf to the root changes, and the new winner is
+ * carried up it: one comparison with the sibling's stored winner a level,
+ * without branches, and without going through next[] for either side. */
 HOT void arrivals_pick(arrivals *a, int i)
 {
-    for (int k = (a->np + i) >> 1; k >= 1; k >>= 1) {
-        int l = a->tw[2 * k], r = a->tw[2 * k + 1];
-        a->tw[k] = a->next[r] < a->next[l] ? r : l;
+    int k = a->np + i, w = i;
+    double t = a->next[i];
+    a->wt[k] = t;
+    for (; k > 1; k >>= 1) {
+        int s = k ^ 1;
+        double st = a->wt[s];
+        /* the sibling wins when earlier, or equal and on the left; in
+         * integer masks, since a branch here goes either way at random */
+        int take = (st < t) | ((k & 1) & (st == t));
+        w ^= (w ^ a->tw[s]) & -take;
+        t = st < t ? st : t;
+        a->tw[k >> 1] = w;
+        a->wt[k >> 1] = t;
     }
-    int w = a->tw[1];
-    a->t = a->next[w];
-    a->place = isinf(a->t) ? -1 : w;
+    a->t = t;
+    a->place = isinf(t) ? -1 : w;
 }
 
 static int replay_list(arrivals *a, const sim_scenario *sc)
@@ -469,10 +481,14 @@ static int arrivals_init(arrivals *a, const sim_scenario *sc, int rep, double en
             if (i >= a->nplaces) a->next[i] = INFINITY;
         a->np = 1;
         while (a->np < a->nplaces) a->np *= 2;
-        for (int i = 0; i < a->np; i++) a->tw[a->np + i] = i;
+        for (int i = 0; i < a->np; i++) {
+            a->tw[a->np + i] = i;
+            a->wt[a->np + i] = a->next[i];
+        }
         for (int k = a->np - 1; k >= 1; k--) {
-            int l = a->tw[2 * k], r = a->tw[2 * k + 1];
-            a->tw[k] = a->next[r] < a->next[l] ? r : l;
+            int l = 2 * k, r = 2 * k + 1, w = a->wt[r] < a->wt[l] ? r : l;
+            a->tw[k] = a->tw[w];
+            a->wt[k] = a->wt[w];
         }
         a->t = a->next[a->tw[1]];
         a->place = isinf(a->t) ? -1 : a->tw[1];
@@ -974,52 +990,55 @@ done:
  * engine would have handled. Only exact ties (replayed or empirical stays)
  * may go to another unit than there, with the same waits. */
 
-typedef struct dheap {
+/* Departures from the window's end on: only counted against the stop at
+ * the end, so a plain growing list (no order needed). */
+typedef struct dlist {
     double *v;
     size_t n, cap;
-} dheap;
+} dlist;
 
-static int dheap_grow(dheap *h)
+static int dlist_push(dlist *l, double x)
 {
-    size_t cap = h->cap ? 2 * h->cap : 256;
-    double *q = realloc(h->v, cap * sizeof *q);
-    if (!q) return ICS_ENOMEM;
-    h->v = q;
-    h->cap = cap;
-    return 0;
-}
-
-static inline int dheap_push(dheap *h, double x)
-{
-    if (h->n == h->cap && dheap_grow(h)) return ICS_ENOMEM;
-    size_t i = h->n++;
-    while (i > 0) {
-        size_t up = (i - 1) / 2;
-        if (!(x < h->v[up])) break;
-        h->v[i] = h->v[up];
-        i = up;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 256;
+        double *q = realloc(l->v, cap * sizeof *q);
+        if (!q) return ICS_ENOMEM;
+        l->v = q;
+        l->cap = cap;
     }
-    h->v[i] = x;
+    l->v[l->n++] = x;
     return 0;
 }
 
-/* Replace the smallest of v[0..n) by x, bottom-up as heap_pop above: x is a
- * bed's next free time, usually later than most, so it comes back up from
- * the leaf at most a level or two. */
-static inline void dheap_replace_top(double *v, size_t n, double x)
+/* The beds' next free times of a unit: a 4-ary min-heap (children of i at
+ * 4i+1..4i+4; Johnson 1975, "Priority queues with update and finding
+ * minimum spanning trees", IPL 4): half the levels of a binary heap, and
+ * the four children are compared in two independent pairs, so each level
+ * costs little more than a binary level. Replace the smallest by x
+ * bottom-up (Wegener 1993, as heap_pop above): the hole goes down to a
+ * leaf along the smallest children without comparing with x, then x comes
+ * back up (x is a bed's next free time, usually later than most, so rarely
+ * more than a level). Which bed holds which time does not matter, only the
+ * multiset, so the arity changes no result. */
+static inline void bheap_replace_top(double *v, size_t n, double x)
 {
     size_t i = 0, c;
-    while ((c = 2 * i + 1) + 1 < n) {
-        c += (size_t)(v[c + 1] < v[c]);
+    while ((c = 4 * i + 1) + 3 < n) {
+        size_t l = c + (size_t)(v[c + 1] < v[c]);
+        size_t r = c + 2 + (size_t)(v[c + 3] < v[c + 2]);
+        c = l ^ ((l ^ r) & -(size_t)(v[r] < v[l]));
         v[i] = v[c];
         i = c;
     }
     if (c < n) {
-        v[i] = v[c];
-        i = c;
+        /* the last inner node, with one to three children */
+        size_t m = c;
+        for (size_t j = c + 1; j < n; j++) m = v[j] < v[m] ? j : m;
+        v[i] = v[m];
+        i = m;
     }
     while (i > 0) {
-        size_t up = (i - 1) / 2;
+        size_t up = (i - 1) / 4;
         if (!(x < v[up])) break;
         v[i] = v[up];
         i = up;
@@ -1084,9 +1103,13 @@ static int run_fifo(model *md, arrivals *av, double hard, sim_rep *out)
         nb[u] = (size_t)sc->units[u].beds;
         at += nb[u];
     }
-    dheap late = {0}; /* departures from wend on */
+    dlist late = {0}; /* departures from wend on */
     aring *wq = calloc(SIM_MAX_UNITS, sizeof *wq);
     long stuck = 0; /* waiting for ever: no eligible unit has a bed */
+    /* admission times still in the rings: at least the number waiting, so
+     * while stuck + queued is not above the longest queue so far no new
+     * longest queue can start and the rings need no look */
+    long queued = 0;
     if (!fr || !wq) {
         free(fr);
         free(wq);
@@ -1108,8 +1131,8 @@ static int run_fifo(model *md, arrivals *av, double hard, sim_rep *out)
         if (!started && t >= wstart) {
             /* those still waiting from the warm-up count towards the maximum */
             started = 1;
-            long w = stuck + waiting_at(wq, sc->nunits, wstart, 1);
-            if (w > md->max_waiting) md->max_waiting = w;
+            queued = waiting_at(wq, sc->nunits, wstart, 1);
+            if (stuck + queued > md->max_waiting) md->max_waiting = stuck + queued;
         }
         /* nearest unit with a bed free now, else the one whose bed frees first */
         const int *ord = md->order[p];
@@ -1137,10 +1160,11 @@ static int run_fifo(model *md, arrivals *av, double hard, sim_rep *out)
             else if (aring_push(&wq[bu], a)) {
                 rc = ICS_ENOMEM;
                 break;
-            }
-            if (in) {
-                long w = stuck + waiting_at(wq, sc->nunits, t, 0);
-                if (w > md->max_waiting) md->max_waiting = w;
+            } else
+                queued++;
+            if (in && stuck + queued > md->max_waiting) {
+                queued = waiting_at(wq, sc->nunits, t, 0);
+                if (stuck + queued > md->max_waiting) md->max_waiting = stuck + queued;
             }
         }
         if (a > hard) {
@@ -1161,10 +1185,10 @@ static int run_fifo(model *md, arrivals *av, double hard, sim_rep *out)
         }
         double d = a + los;
         md->busy_area[bu] += window_overlap(md, a, d);
-        dheap_replace_top(fr + off[bu], nb[bu], d);
+        bheap_replace_top(fr + off[bu], nb[bu], d);
         if (d < wend)
             early++;
-        else if (dheap_push(&late, d)) {
+        else if (dlist_push(&late, d)) {
             rc = ICS_ENOMEM;
             break;
         }

@@ -855,6 +855,33 @@ static void test_fifo_recursion_matches_event_engine(void **s)
     free(sc);
 }
 
+/* A unit's beds are a 4-ary heap in the FIFO recursion: every size from
+ * one bed to 22 (one to three children under the last inner node, two and
+ * three full levels) at 90% and 105% occupancy gives the event engine's
+ * statistics, events and longest queue (the longest queue is looked up
+ * only when it could have grown). */
+static void test_fifo_bed_heap_every_size_matches_event_engine(void **s)
+{
+    (void)s;
+    for (int c = 1; c <= 22; c++) {
+        for (int over = 0; over < 2; over++) {
+            sim_scenario *sc = one_unit(c, (over ? 1.05 : 0.9) * c / 4.0, 4.0);
+            sc->run_days = 200;
+            sc->warmup_days = 30;
+            for (int k = 0; k < 2; k++) {
+                sim_rep a, b;
+                assert_int_equal(sim_rep_run(sc, k, &a), 0);
+                assert_int_equal(sim_rep_run_events(sc, k, &b), 0);
+                for (int m = 0; m < SIM_NMETRICS; m++) close_to(a.m[m], b.m[m]);
+                assert_true(a.m[SIM_MAX_QUEUE] > 0);
+                assert_int_equal(a.events, b.events);
+                assert_int_equal(a.censored, b.censored);
+            }
+            free(sc);
+        }
+    }
+}
+
 /* MSER-5 deletes a decaying start-up transient and keeps a stationary
  * series: 2,000 points of noise around 1 after an exponential transient
  * (time constant 100) deletes between 200 and 1,000; without the transient
@@ -1023,6 +1050,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_erlang_b_and_c_worked_examples),
         cmocka_unit_test(test_fifo_recursion_matches_event_engine),
+        cmocka_unit_test(test_fifo_bed_heap_every_size_matches_event_engine),
         cmocka_unit_test(test_mser5_truncates_transient),
         cmocka_unit_test(test_review_uses_mser5_warmup),
         cmocka_unit_test(test_high_load_intervals_cover_erlang_c),
