@@ -2,6 +2,7 @@
  * take a free bed in an eligible unit (nearest first) or wait, and leave
  * after their length of stay; waits and occupancy are measured after the
  * warm-up. Also scenario checks and helpers shared by the runner. */
+#include <assert.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1014,36 +1015,51 @@ static int dlist_push(dlist *l, double x)
  * 4i+1..4i+4; Johnson 1975, "Priority queues with update and finding
  * minimum spanning trees", IPL 4): half the levels of a binary heap, and
  * the four children are compared in two independent pairs, so each level
- * costs little more than a binary level. Replace the smallest by x
- * bottom-up (Wegener 1993, as heap_pop above): the hole goes down to a
- * leaf along the smallest children without comparing with x, then x comes
- * back up (x is a bed's next free time, usually later than most, so rarely
- * more than a level). Which bed holds which time does not matter, only the
- * multiset, so the arity changes no result. */
-static inline void bheap_replace_top(double *v, size_t n, double x)
+ * costs little more than a binary level. The heap is padded with +inf to
+ * a complete tree (1, 5, 21, 85... nodes: at most four times the beds), so
+ * every path from the root has the same length and the loop below always
+ * runs the same number of levels for a unit; +inf is never the smallest
+ * of a real node's children, and only +inf is ever written over it.
+ *
+ * Replace the smallest by x in one pass down, without a branch that
+ * depends on the times: follow the path of smallest children from the root
+ * to a leaf, q_1 <= q_2 <= ... <= q_d (a heap's path is sorted). Removing
+ * the root and putting x in leaves the path holding q_1..q_d with x sorted
+ * in (what sifting x down, or bottom-up as heap_pop above, gives), so the
+ * j-th node of the path gets min(max(x, q_j), q_(j+1)), with q_0 = -inf and
+ * q_(d+1) = +inf: one max and one min a level, and no sift-up whose exit
+ * goes either way. Which bed holds which time does not matter, only the
+ * multiset, so neither the arity nor the method changes a result. */
+static inline void bheap_replace_top(double *v, int levels, double x)
 {
-    size_t i = 0, c;
-    while ((c = 4 * i + 1) + 3 < n) {
-        size_t l = c + (size_t)(v[c + 1] < v[c]);
-        size_t r = c + 2 + (size_t)(v[c + 3] < v[c + 2]);
-        c = l ^ ((l ^ r) & -(size_t)(v[r] < v[l]));
-        v[i] = v[c];
-        i = c;
+    size_t i = 0;
+    double prev = -INFINITY; /* q_j: what the node on the path held */
+    for (int k = 0; k < levels; k++) {
+        size_t c = 4 * i + 1;
+        double a0 = v[c], a1 = v[c + 1], a2 = v[c + 2], a3 = v[c + 3];
+        size_t l = c + (size_t)(a1 < a0), r = c + 2 + (size_t)(a3 < a2);
+        double vl = a1 < a0 ? a1 : a0, vr = a3 < a2 ? a3 : a2;
+        size_t right = -(size_t)(vr < vl);
+        double q = vr < vl ? vr : vl;
+        double lo = x > prev ? x : prev;
+        v[i] = q < lo ? q : lo;
+        prev = q;
+        i = l ^ ((l ^ r) & right);
     }
-    if (c < n) {
-        /* the last inner node, with one to three children */
-        size_t m = c;
-        for (size_t j = c + 1; j < n; j++) m = v[j] < v[m] ? j : m;
-        v[i] = v[m];
-        i = m;
+    v[i] = x > prev ? x : prev;
+}
+
+/* Nodes of the complete 4-ary tree holding n beds, and its levels below
+ * the root. */
+static size_t bheap_size(size_t n, int *levels)
+{
+    size_t p = n ? 1 : 0;
+    *levels = 0;
+    while (p < n) {
+        p = 4 * p + 1;
+        ++*levels;
     }
-    while (i > 0) {
-        size_t up = (i - 1) / 4;
-        if (!(x < v[up])) break;
-        v[i] = v[up];
-        i = up;
-    }
-    v[i] = x;
+    return p;
 }
 
 /* Admission times of the patients waiting for each unit. A unit's
@@ -1096,12 +1112,19 @@ static int run_fifo(model *md, arrivals *av, double hard, sim_rep *out)
 {
     const sim_scenario *sc = md->sc;
     int beds = sim_scenario_beds(sc), rc = 0;
-    double *fr = calloc((size_t)beds + 1, sizeof *fr); /* every bed free from day 0 */
     size_t off[SIM_MAX_UNITS], nb[SIM_MAX_UNITS], at = 0;
+    int lv[SIM_MAX_UNITS];
     for (int u = 0; u < sc->nunits; u++) {
         off[u] = at;
         nb[u] = (size_t)sc->units[u].beds;
-        at += nb[u];
+        at += bheap_size(nb[u], &lv[u]);
+    }
+    assert(at <= 4 * (size_t)beds + 1);
+    double *fr = malloc((at + 1) * sizeof *fr);
+    for (int u = 0; fr && u < sc->nunits; u++) {
+        size_t p = bheap_size(nb[u], &lv[u]);
+        for (size_t k = 0; k < p; k++)
+            fr[off[u] + k] = k < nb[u] ? 0 : INFINITY; /* free from day 0 */
     }
     dlist late = {0}; /* departures from wend on */
     aring *wq = calloc(SIM_MAX_UNITS, sizeof *wq);
@@ -1185,7 +1208,7 @@ static int run_fifo(model *md, arrivals *av, double hard, sim_rep *out)
         }
         double d = a + los;
         md->busy_area[bu] += window_overlap(md, a, d);
-        bheap_replace_top(fr + off[bu], nb[bu], d);
+        bheap_replace_top(fr + off[bu], lv[bu], d);
         if (d < wend)
             early++;
         else if (dlist_push(&late, d)) {
