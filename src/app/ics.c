@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/problems.h"
+#include "core/utf8.h"
 #include "core/valid.h"
 
 const app_use APP_ICS_READ = {"ics.read", ROLE_ANY, APP_SCOPE_ICS};
@@ -275,27 +277,64 @@ int app_ics_revoke(app_ctx *c, const char *user, const char *code, ics_err *e)
     return app_end(c, rc, e);
 }
 
-int app_ics_set_cross(app_ctx *c, const char *code, int allow, json_t **row, ics_err *e)
+/* The out-of-hours text as a clinician will read it: one line of UTF-8
+ * without control characters, at most APP_ICS_OOH_MAX characters. */
+static void check_ooh(const char *t, problems *p)
+{
+    if (!utf8_valid(t)) {
+        problems_add(p, "out_of_hours is not UTF-8 text");
+        return;
+    }
+    size_t chars = 0;
+    for (const unsigned char *u = (const unsigned char *)t; *u; u++) {
+        if ((*u & 0xC0) != 0x80) chars++;
+        if (*u < 0x20 || *u == 0x7F) {
+            problems_add(p, "out_of_hours must be one line without control characters");
+            return;
+        }
+    }
+    if (chars > APP_ICS_OOH_MAX)
+        problems_add(p, "out_of_hours is %zu characters long; at most %d", chars, APP_ICS_OOH_MAX);
+}
+
+int app_ics_settings(app_ctx *c, const char *code, const app_ics_settings_in *in, json_t **row,
+                     ics_err *e)
 {
     int rc = app_allow(c, &APP_ICS_SETTINGS, e);
     if (rc) return rc;
+    problems p;
+    problems_init(&p);
+    if (in->cross_ics < 0 && !in->out_of_hours)
+        problems_add(&p, "give cross_ics or out_of_hours (or both)");
+    if (in->out_of_hours) check_ooh(in->out_of_hours, &p);
+    if ((rc = problems_done(&p, e))) return rc;
     json_t *before = NULL;
     if ((rc = load_one(c, code, &before, e))) return rc;
-    json_t *was = json_pack("{sO}", "cross_ics", json_object_get(before, "cross_ics"));
+    json_t *was = json_object(), *now = json_object();
+    if (in->cross_ics >= 0) {
+        json_object_set(was, "cross_ics", json_object_get(before, "cross_ics"));
+        json_object_set_new(now, "cross_ics", json_boolean(in->cross_ics));
+    }
+    if (in->out_of_hours) {
+        json_object_set(was, "out_of_hours", json_object_get(before, "out_of_hours"));
+        json_object_set_new(now, "out_of_hours", json_string(in->out_of_hours));
+    }
     json_decref(before);
     if ((rc = app_begin(c, e))) {
         json_decref(was);
+        json_decref(now);
         return rc;
     }
     app_ics_here(c, code);
-    rc = store_ics_set_cross(c->db, code, allow ? 1 : 0, e);
+    if (in->cross_ics >= 0) rc = store_ics_set_cross(c->db, code, in->cross_ics ? 1 : 0, e);
+    if (!rc && in->out_of_hours) rc = store_ics_set_out_of_hours(c->db, code, in->out_of_hours, e);
     if (!rc) {
-        json_t *now = json_pack("{sb}", "cross_ics", allow);
-        rc = app_record(c, &APP_ICS_SETTINGS, "ics", code, was, now, "ics.changed", NULL,
-                        json_pack("{sssb}", "ics", code, "cross_ics", allow), e);
-        json_decref(now);
+        json_t *ev = json_deep_copy(now);
+        json_object_set_new(ev, "ics", json_string(code));
+        rc = app_record(c, &APP_ICS_SETTINGS, "ics", code, was, now, "ics.changed", NULL, ev, e);
     }
     json_decref(was);
+    json_decref(now);
     if ((rc = app_end(c, rc, e))) return rc;
     return load_one(c, code, row, e);
 }

@@ -69,8 +69,18 @@ int app_ics_grant(app_ctx *c, const char *user, const char *code, int *added, ic
  * hold the grant; an ICS their organisation works in stays visible to an
  * organisation-bound role). Audited as ics.revoke, event ics.revoked. */
 int app_ics_revoke(app_ctx *c, const char *user, const char *code, ics_err *e);
-/* Allow or forbid bed referrals and mutual aid across this ICS's boundary.
- * Audited as ics.settings, event ics.changed. */
-int app_ics_set_cross(app_ctx *c, const char *code, int allow, json_t **row, ics_err *e);
+/* An ICS's settings; a field left as -1 / NULL is unchanged (at least one
+ * is given). cross_ics: allow bed referrals and mutual aid across its
+ * boundary. out_of_hours: what the route finder tells a clinician when no
+ * service is eligible ("" for none; one line, at most APP_ICS_OOH_MAX
+ * characters). Audited once as ics.settings (before and after of what
+ * changed), event ics.changed. *row: the ICS afterwards. */
+enum { APP_ICS_OOH_MAX = 200 };
+typedef struct app_ics_settings_in {
+    int cross_ics;            /* 0, 1, or -1 unchanged */
+    const char *out_of_hours; /* NULL unchanged */
+} app_ics_settings_in;
+int app_ics_settings(app_ctx *c, const char *code, const app_ics_settings_in *in, json_t **row,
+                     ics_err *e);
 
 #endif

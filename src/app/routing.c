@@ -355,6 +355,10 @@ int app_routing_route_find(app_ctx *c, const json_t *body, app_route_answer *out
     rc = problems_done(&p, e);
     if (!rc) rc = query_ics(c, &out->q, e);
     if (!rc) rc = routing_find(out->d.svc, out->d.nsvc, out->d.bh, out->d.nbh, &out->q, &out->a, e);
+    /* only an answer with nothing eligible needs it: one small read then */
+    if (!rc && out->a.neligible == 0)
+        rc = store_ics_out_of_hours(c->db, out->q.ics, out->out_of_hours, sizeof out->out_of_hours,
+                                    e);
     if (rc) app_routing_answer_free(out);
     return rc;
 }
@@ -504,7 +508,8 @@ static void excluded_text(sb *b, const route_result *r, const route_service *s)
 
 /* The lines a clinician reads first: a bank holiday changes who is open,
  * and when nothing is eligible, what to do (the soonest opening of a service
- * whose only bar is its hours). */
+ * whose only bar is its hours, and the out-of-hours alternative the ICS
+ * configures). */
 int app_routing_summary(const app_route_answer *ra,
                         char lines[APP_ROUTE_SUMMARY_MAX][APP_ROUTE_SUMMARY_LEN], int *bank_holiday)
 {
@@ -545,6 +550,9 @@ int app_routing_summary(const app_route_answer *ra,
                      "nothing is eligible now, and no service that could take this patient opens "
                      "within a week");
         }
+        if (ra->out_of_hours[0])
+            snprintf(lines[n++], APP_ROUTE_SUMMARY_LEN,
+                     "out-of-hours alternative (set by ICS %s): %s", ra->q.ics, ra->out_of_hours);
     }
     assert(n <= APP_ROUTE_SUMMARY_MAX);
     return n;
@@ -595,6 +603,11 @@ char *app_routing_answer_text(const app_route_answer *ra, size_t *len)
     char lines[APP_ROUTE_SUMMARY_MAX][APP_ROUTE_SUMMARY_LEN];
     int bh = 0, nl = app_routing_summary(ra, lines, &bh);
     put_bool(&b, "bank_holiday", bh);
+    key(&b, "out_of_hours");
+    if (ra->out_of_hours[0])
+        sb_json_str(&b, ra->out_of_hours);
+    else
+        sb_append(&b, "null", 4);
     key(&b, "summary");
     sb_append(&b, "[", 1);
     for (int i = 0; i < nl; i++) {

@@ -33,6 +33,9 @@ typedef struct app_route_answer {
     void *snap;     /* the shared directory snapshot d belongs to, or NULL */
     route_query q;
     route_answer a;
+    /* when nothing is eligible, the searching ICS's out-of-hours
+     * alternative ("" for none configured; docs/ics.md) */
+    char out_of_hours[804];
 } app_route_answer;
 
 /* body: {postcode | lat+lon | place, age, needs: [..], presentations: [..],
@@ -41,9 +44,10 @@ int app_routing_route_find(app_ctx *c, const json_t *body, app_route_answer *out
 /* {query, location, eligible: [...], excluded: [...]} (the API's answer). */
 json_t *app_routing_answer_json(const app_route_answer *r);
 /* The answer's summary lines (a bank holiday; when nothing is eligible,
- * the next service to open), as the JSON's "summary" and the CLI print
- * them; returns how many; *bank_holiday 1 when the time asked is one. */
-enum { APP_ROUTE_SUMMARY_MAX = 2, APP_ROUTE_SUMMARY_LEN = 256 };
+ * the next service to open and the ICS's out-of-hours alternative), as the
+ * JSON's "summary" and the CLI print them; returns how many; *bank_holiday
+ * 1 when the time asked is one. */
+enum { APP_ROUTE_SUMMARY_MAX = 3, APP_ROUTE_SUMMARY_LEN = 1024 };
 int app_routing_summary(const app_route_answer *r,
                         char lines[APP_ROUTE_SUMMARY_MAX][APP_ROUTE_SUMMARY_LEN],
                         int *bank_holiday);

@@ -1,6 +1,7 @@
 /* h_ics.c - the ICS API: the ICSs a caller may see (for the dashboard's
  * switcher), one ICS with its places and organisations, granting an ICS to
- * a user (and take it back), and an ICS's cross-boundary setting. */
+ * a user (and take it back), and an ICS's settings (crossing its boundary,
+ * its out-of-hours alternative). */
 #include <string.h>
 
 #include "app/ics.h"
@@ -28,13 +29,16 @@ static int get(http_req *rq, http_resp *rs)
 
 static int settings(http_req *rq, http_resp *rs)
 {
-    static const json_field f[] = {{"cross_ics", JF_BOOL, 1}, {NULL, 0, 0}};
+    static const json_field f[] = {
+        {"cross_ics", JF_BOOL, 0}, {"out_of_hours", JF_STRING, 0}, {NULL, 0, 0}};
     ics_err e = {0};
     if (http_body_check(rq, f, &e)) return http_error(rs, &e);
     json_t *row = NULL;
     app_ctx c = http_app(rq);
-    int allow = json_is_true(json_object_get(rq->json, "cross_ics"));
-    if (app_ics_set_cross(&c, rq->params[0], allow, &row, &e)) return http_error(rs, &e);
+    const json_t *cross = json_object_get(rq->json, "cross_ics");
+    app_ics_settings_in in = {cross ? json_is_true(cross) : -1,
+                              json_string_value(json_object_get(rq->json, "out_of_hours"))};
+    if (app_ics_settings(&c, rq->params[0], &in, &row, &e)) return http_error(rs, &e);
     return http_json(rs, 200, row);
 }
 
@@ -63,7 +67,8 @@ const http_route http_routes_ics[] = {
     {"GET", "/api/v1/ics/{code}", 0, get, "One ICS with its places and organisations",
      &APP_ICS_READ},
     {"PUT", "/api/v1/ics/{code}/settings", 0, settings,
-     "Allow or forbid bed referrals and mutual aid across this ICS's boundary", &APP_ICS_SETTINGS},
+     "Change this ICS's settings: crossing its boundary, its out-of-hours alternative",
+     &APP_ICS_SETTINGS},
     {"PUT", "/api/v1/ics/{code}/users/{name}", 0, grant, "Grant this ICS to a user",
      &APP_ICS_GRANT},
     {"DELETE", "/api/v1/ics/{code}/users/{name}", 0, revoke, "Take a granted ICS back from a user",

@@ -42,6 +42,16 @@ const store_migration store_schema_ics[] = {
      "ALTER TABLE audit ADD COLUMN ics TEXT NOT NULL DEFAULT 'QRV';"
      "CREATE INDEX audit_ics ON audit(ics, id);",
      NULL},
+    /* What a clinician is told to do when no rapid-response service can
+     * take a patient now: each ICS configures its own out-of-hours
+     * alternative ('' = none configured). North West London's is an
+     * assumption (docs/routing.md): NHS 111 and the GP out-of-hours service
+     * are what every English ICS offers when community services are shut. */
+    {"ics", 4,
+     "ALTER TABLE ics ADD COLUMN out_of_hours TEXT NOT NULL DEFAULT '';"
+     "UPDATE ics SET out_of_hours = 'NHS 111 (call 111) or the GP out-of-hours service'"
+     " WHERE code = 'QRV';",
+     NULL},
     {NULL, 0, NULL, NULL}};
 
 /* The directory's cached copies must see a change of membership too. */
@@ -52,7 +62,7 @@ static int bump(store *s, ics_err *e)
 }
 
 #define ICS_ROW                                                                                    \
-    "SELECT i.code, i.name, i.cross_ics,"                                                          \
+    "SELECT i.code, i.name, i.cross_ics, i.out_of_hours,"                                          \
     " (SELECT COUNT(*) FROM places p WHERE p.ics_code = i.code) AS places,"                        \
     " (SELECT COUNT(*) FROM organisations o WHERE o.ics_code = i.code OR o.ods_code IN"            \
     " (SELECT m.org_code FROM org_ics m WHERE m.ics_code = i.code)) AS organisations FROM ics i"
@@ -208,6 +218,28 @@ int store_ics_set_cross(store *s, const char *code, int allow, ics_err *e)
     int rc = store_exec_params(s, "UPDATE ics SET cross_ics = ? WHERE code = ?", p, e);
     json_decref(p);
     return rc;
+}
+
+int store_ics_set_out_of_hours(store *s, const char *code, const char *text, ics_err *e)
+{
+    json_t *p = json_pack("[ss]", text, code);
+    int rc = store_exec_params(s, "UPDATE ics SET out_of_hours = ? WHERE code = ?", p, e);
+    json_decref(p);
+    return rc;
+}
+
+int store_ics_out_of_hours(store *s, const char *code, char *out, size_t n, ics_err *e)
+{
+    assert(n > 0);
+    json_t *p = json_pack("[s]", code), *row = NULL;
+    out[0] = '\0';
+    int rc = store_query_one(s, "SELECT out_of_hours FROM ics WHERE code = ?", p, &row, e);
+    json_decref(p);
+    if (rc == ICS_ENOTFOUND) return 0;
+    if (rc) return rc;
+    snprintf(out, n, "%s", json_string_value(json_object_get(row, "out_of_hours")));
+    json_decref(row);
+    return 0;
 }
 
 int store_ics_place_of(store *s, const char *place, char out[STORE_ICS_CODE], ics_err *e)

@@ -44,6 +44,11 @@ int store_ics_ungrant(store *s, const char *user, const char *code, int *removed
 int store_ics_upsert(store *s, const char *code, const char *name, ics_err *e);
 /* Whether bed referrals and mutual aid may cross this ICS's boundary. */
 int store_ics_set_cross(store *s, const char *code, int allow, ics_err *e);
+/* The ICS's out-of-hours alternative (what the route finder tells a
+ * clinician when nothing is eligible; "" for none). */
+int store_ics_set_out_of_hours(store *s, const char *code, const char *text, ics_err *e);
+/* Its text into out ("" when none or no such ICS). */
+int store_ics_out_of_hours(store *s, const char *code, char *out, size_t n, ics_err *e);
 /* The ICS a place is in, "" when there is no such place. */
 int store_ics_place_of(store *s, const char *place, char out[STORE_ICS_CODE], ics_err *e);
 /* Put a place in an ICS. */

@@ -58,6 +58,67 @@ jqcheck "Christmas Day: the summary says it is a bank holiday and what that excl
     '.bank_holiday == true and (.summary | index("Fri 25 Dec 2026 is a bank holiday: services closed on bank holidays are excluded") != null)'
 api POST /api/v1/route "$LAS" '{"postcode":"UB8 3NN","needs":["falls"],"age":84,"at":"2026-11-24T10:00"}'
 jqcheck "an ordinary Tuesday: no bank holiday line in the summary" '.bank_holiday == false and .summary == []'
+
+# ---- the out-of-hours alternative: a per-ICS setting ---------------------
+NWL_ADMIN=$(mktoken nwl_admin admin QRV)
+NHS111='NHS 111 (call 111) or the GP out-of-hours service'
+api POST /api/v1/route "$LAS" '{"postcode":"W2 1NY","needs":["falls"],"age":79,"at":"2026-12-28T18:00"}'
+jqcheck "nothing eligible: the answer carries NWL's seeded out-of-hours alternative" \
+    ".out_of_hours == \"$NHS111\""
+jqcheck "  and its summary ends with it, after the next service to open" \
+    ".summary[-2] | test(\"^nothing is eligible now; the next to open is\")"
+jqcheck "  the last summary line names the ICS that set it" \
+    ".summary[-1] == \"out-of-hours alternative (set by ICS QRV): $NHS111\""
+api POST /api/v1/route "$LAS" '{"postcode":"UB8 3NN","needs":["falls"],"age":84,"at":"2026-11-24T10:00"}'
+jqcheck "a service is eligible: no out-of-hours alternative in the answer" '.out_of_hours == null'
+jqcheck "  nor in its summary" '.summary | all(test("out-of-hours") | not)'
+api GET /api/v1/ics/QRV "$NWL_ADMIN"
+jqcheck "GET /ics/QRV shows the setting" ".out_of_hours == \"$NHS111\""
+
+n_audit=$(sql "SELECT COUNT(*) FROM audit WHERE action = 'ics.settings' AND object_id = 'QRV'")
+api PUT /api/v1/ics/QRV/settings "$ANALYST" '{"out_of_hours":"call the GP"}'
+expect "an analyst may not set the out-of-hours alternative" 403
+api PUT /api/v1/ics/QRV/settings "$NWL_ADMIN" '{}'
+expect "settings with nothing in them" 422
+jqcheck "  the problem says what to give" '.detail | test("give cross_ics or out_of_hours")'
+api PUT /api/v1/ics/QRV/settings "$NWL_ADMIN" '{"out_of_hours":111}'
+expect "out_of_hours as a number" 422
+long=$(printf 'x%.0s' $(seq 1 201))
+api PUT /api/v1/ics/QRV/settings "$NWL_ADMIN" "{\"out_of_hours\":\"$long\"}"
+expect "201 characters" 422
+jqcheck "  the problem gives the length and the limit" '.detail | test("201 characters long; at most 200")'
+api PUT /api/v1/ics/QRV/settings "$NWL_ADMIN" '{"out_of_hours":"call 111\nor the GP"}'
+expect "two lines" 422
+jqcheck "  the problem says one line" '.detail | test("one line without control characters")'
+api PUT /api/v1/ics/QRV/settings "$NWL_ADMIN" "$(printf '{"out_of_hours":"call \377\376 111"}')"
+expect "bytes that are not UTF-8" 400
+api PUT /api/v1/ics/QRV/settings "$NWL_ADMIN" '{"out_of_hours":"call 111","cross_ics":"no"}'
+expect "a bad cross_ics beside a good out_of_hours changes nothing" 422
+check "nothing was audited by the refused changes" \
+    [ "$(sql "SELECT COUNT(*) FROM audit WHERE action = 'ics.settings' AND object_id = 'QRV'")" = "$n_audit" ]
+check "  and the setting is as it was" [ "$(sql "SELECT out_of_hours FROM ics WHERE code = 'QRV'")" = "$NHS111" ]
+e200=$(printf 'é%.0s' $(seq 1 200))
+api PUT /api/v1/ics/QRV/settings "$NWL_ADMIN" "{\"out_of_hours\":\"$e200\"}"
+expect "200 two-byte characters (400 bytes) are 200 characters: accepted" 200
+WELSH='Ffoniwch GIG 111 – neu’r gwasanaeth meddyg teulu y tu allan i oriau'
+api PUT /api/v1/ics/QRV/settings "$NWL_ADMIN" "{\"out_of_hours\":\"$WELSH\"}"
+expect "the ICS admin sets another alternative (multibyte text)" 200
+jqcheck "the answer is the ICS with the new text" ".out_of_hours == \"$WELSH\""
+jqcheck "  cross_ics is untouched" '.cross_ics == false'
+check "audited once for each change" \
+    [ "$(sql "SELECT COUNT(*) FROM audit WHERE action = 'ics.settings' AND object_id = 'QRV'")" = $((n_audit + 2)) ]
+check "  the record has the text before and after" \
+    [ "$(sql "SELECT after_json FROM audit WHERE action = 'ics.settings' AND object_id = 'QRV' ORDER BY id DESC LIMIT 1" | jq -r .out_of_hours)" = "$WELSH" ]
+api POST /api/v1/route "$LAS" '{"postcode":"W2 1NY","needs":["falls"],"age":79,"at":"2026-12-28T18:00"}'
+jqcheck "the route summary gives the new text at once" \
+    ".summary[-1] == \"out-of-hours alternative (set by ICS QRV): $WELSH\""
+api PUT /api/v1/ics/QRV/settings "$NWL_ADMIN" '{"out_of_hours":""}'
+expect "an empty text removes it" 200
+api POST /api/v1/route "$LAS" '{"postcode":"W2 1NY","needs":["falls"],"age":79,"at":"2026-12-28T18:00"}'
+jqcheck "with none configured the answer has no alternative" '.out_of_hours == null'
+jqcheck "  and the summary ends with the next to open" '.summary[-1] | test("^nothing is eligible now")'
+api PUT /api/v1/ics/QRV/settings "$NWL_ADMIN" "{\"out_of_hours\":\"$NHS111\"}"
+expect "NWL's alternative put back" 200
 api POST /api/v1/route "$LAS" '{"lat":51.5257,"lon":-0.461,"needs":["catheter"],"age":70,"at":"2026-11-24T23:00"}'
 jqcheck "a point by Hillingdon Hospital is placed in Hillingdon; night nursing at 23:00" \
     '.location.place_code == "E09000017" and (.location.how | test("nearest postcode district")) and .eligible[0].service_id == "NIGHT-NW"'
@@ -280,6 +341,8 @@ check "  and the bank holiday is one of them" sh -c "echo \"\$1\" | grep -q '^NO
 cli=$("$BIN" route --db "$DB" --postcode 'UB8 3NN' --needs falls --age 84 --at 2026-11-24T10:00 --presentations head_injury 2>&1)
 check "icsflow route says what to do when nothing is eligible" \
     sh -c "echo \"\$1\" | grep -q '^NOTE     nothing is eligible now'" _ "$cli"
+check "  and gives the ICS's out-of-hours alternative as a NOTE line" \
+    sh -c "echo \"\$1\" | grep -qx 'NOTE     out-of-hours alternative (set by ICS QRV): $NHS111'" _ "$cli"
 "$BIN" route --db "$DB" --postcode 'UB8 3NN' --needs falls --age abc >/dev/null 2>&1
 check "icsflow route with a bad --age exits 2" [ $? -eq 2 ]
 "$BIN" referral accept --db "$DB" "$R2" >/dev/null 2>&1
