@@ -268,6 +268,28 @@ db_sql() {
 sql() { db_sql "$@"; }
 audit_count() { sql "SELECT COUNT(*) FROM audit"; }
 
+# Event streams. stream NAME TOKEN [CURL ARGS]: GET /api/v1/events on
+# ${STREAM_URL:-$URL} in the background, into $T/NAME; stop NAME ends it.
+stream() {
+    name=$1 tok=$2; shift 2
+    curl -sN -H "Authorization: Bearer $tok" -H 'Accept: text/event-stream' "$@" \
+        "${STREAM_URL:-$URL}/api/v1/events" >"$T/$name" 2>/dev/null &
+    eval "P_$name=$!"
+}
+stop() { eval "kill \$P_$1 2>/dev/null; wait \$P_$1 2>/dev/null"; }
+# has NAME PATTERN: the stream file NAME has a line matching PATTERN
+has() { grep -q "$2" "$T/$1" 2>/dev/null; }
+# ids NAME: the event ids a stream received, in order, space-separated
+ids() { sed -n 's/^id: //p' "$T/$1" | tr '\n' ' '; }
+# until_ok SECS COMMAND...: retry the command every 0.1 s for up to SECS
+until_ok() {
+    s=$1; shift; i=0
+    while ! "$@"; do
+        i=$((i + 1)); [ "$i" -gt $((s * 10)) ] && return 1
+        sleep 0.1
+    done
+}
+
 finish() {
     stop_server
     echo "# $n checks, $fails failed"

@@ -15,24 +15,6 @@ COORD=$(mktoken coord coordinator QRV)
 CLIN=$(mktoken clin.r1k clinician R1K)
 OPS=$(mktoken ops.ryj trust_ops RYJ)
 
-# stream NAME TOKEN [CURL ARGS]: open a stream in the background into $T/NAME
-stream() {
-    name=$1 tok=$2; shift 2
-    curl -sN -H "Authorization: Bearer $tok" -H 'Accept: text/event-stream' "$@" \
-        "$URL/api/v1/events" >"$T/$name" 2>/dev/null &
-    eval "P_$name=$!"
-}
-stop() { eval "kill \$P_$1 2>/dev/null; wait \$P_$1 2>/dev/null"; }
-# until SECS COMMAND...: retry the command every 0.1 s for up to SECS
-until_ok() {
-    s=$1; shift; i=0
-    while ! "$@"; do
-        i=$((i + 1)); [ "$i" -gt $((s * 10)) ] && return 1
-        sleep 0.1
-    done
-}
-has() { grep -q "$2" "$T/$1" 2>/dev/null; }
-ids() { sed -n 's/^id: //p' "$T/$1" | tr '\n' ' '; }
 types() { sed -n 's/^data: //p' "$T/$1" | jq -r .type | sort -u | tr '\n' ' '; }
 last_id() { sql "SELECT MAX(id) FROM events"; }
 # evids WHERE: the ids of the events matching, in order, space-separated

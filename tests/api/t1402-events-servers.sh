@@ -12,27 +12,14 @@ A=$URL
 start_server2
 B=$URL2
 
-# stream NAME SERVER: an event stream on SERVER into $T/NAME, from now
-stream() {
-    curl -sN -H "Authorization: Bearer $COORD" -H 'Accept: text/event-stream' "$2/api/v1/events" >"$T/$1" 2>/dev/null &
-    eval "P_$1=$!"
-}
-stop() { eval "kill \$P_$1 2>/dev/null; wait \$P_$1 2>/dev/null"; }
-has() { grep -q "$2" "$T/$1" 2>/dev/null; }
-until_ok() {
-    s=$1; shift; i=0
-    while ! "$@"; do
-        i=$((i + 1)); [ "$i" -gt $((s * 10)) ] && return 1
-        sleep 0.1
-    done
-}
-ids() { sed -n 's/^id: //p' "$T/$1" | tr '\n' ' '; }
+# stream_on NAME SERVER: the coordinator's event stream on SERVER into $T/NAME
+stream_on() { STREAM_URL=$2; stream "$1" "$COORD"; }
 patchb() { curl -s -o /dev/null -w '%{http_code}\n' -X PATCH -H "Authorization: Bearer $COORD" \
     -H 'Content-Type: application/json' -d "$3" "$1/api/v1/beds/$2"; }
 
 E0=$(sql "SELECT MAX(id) FROM events")
-stream onb "$B"
-stream ona "$A"
+stream_on onb "$B"
+stream_on ona "$A"
 until_ok 5 has onb 'retry: 2000'
 until_ok 5 has ona 'retry: 2000'
 sleep 0.5

@@ -14,21 +14,6 @@ CLCH=$(mktoken clch.ops trust_ops RYX)
 DEPL=$(mktoken root admin) # the deployment's administrator: no organisation
 HADM=$(mktoken hwe.admin admin QM7)
 
-# stream NAME TOKEN: an event stream in the background into $T/NAME
-stream() {
-    curl -sN -H "Authorization: Bearer $2" -H 'Accept: text/event-stream' \
-        "$URL/api/v1/events" >"$T/$1" 2>/dev/null &
-    eval "P_$1=$!"
-}
-stop() { eval "kill \$P_$1 2>/dev/null; wait \$P_$1 2>/dev/null"; }
-until_ok() {
-    s=$1; shift; i=0
-    while ! "$@"; do
-        i=$((i + 1)); [ "$i" -gt $((s * 10)) ] && return 1
-        sleep 0.1
-    done
-}
-has() { grep -q "$2" "$T/$1" 2>/dev/null; }
 # the ICSs of the events in a stream file, sorted, unique, space-separated
 stream_ics() { sed -n 's/^data: //p' "$T/$1" | jq -r .ics | sort -u | tr '\n' ' '; }
 
