@@ -19,6 +19,7 @@
 #include "store/users.h"
 #include "app/seed.h"
 #include "core/rng.h"
+#include "core/problems.h"
 #include "core/sb.h"
 #include "core/tz.h"
 #include "core/valid.h"
@@ -55,7 +56,8 @@ static int trust_scope(const app_ctx *c, const app_use *u, const char **trust, i
     if (app_in_scope(c, u, NULL)) { /* ICS-wide roles: any trust in the directory */
         int yes = 1, rc = 0;
         if (*trust && **trust) rc = store_org_exists(c->db, *trust, &yes, e);
-        if (!rc && !yes) rc = ics_err_set(e, ICS_EINVAL, "unknown trust code '%s'", *trust);
+        /* "trust:" first, so the problem is shown beside a form's trust field */
+        if (!rc && !yes) rc = ics_err_set(e, ICS_EINVAL, "trust: unknown trust code '%s'", *trust);
         return rc;
     }
     const char *mine = c->who.org;
@@ -88,6 +90,7 @@ static void add_waits(json_t *row, int64_t as_of)
     }
     json_object_set_new(row, "synthetic",
                         json_boolean(json_integer_value(json_object_get(row, "synthetic"))));
+    app_waitlist_overdue_set(row, as_of);
 }
 
 int app_waitlist_entry_list(app_ctx *c, const store_waitlist_filter *f, int64_t as_of,
@@ -195,21 +198,309 @@ int app_waitlist_run_list(app_ctx *c, int64_t limit, int64_t offset, json_t **ro
     return rc;
 }
 
+static int run_overdue(app_ctx *c, json_t *run, ics_err *e);
+
 int app_waitlist_run_get(app_ctx *c, int64_t id, json_t **out, ics_err *e)
 {
     int rc = app_allow(c, &APP_WAITLIST_RUN_READ, e);
-    return rc ? rc : run_get(c, id, out, e);
+    if (!rc) rc = run_get(c, id, out, e);
+    if (!rc && (rc = run_overdue(c, *out, e))) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
-int app_waitlist_results(app_ctx *c, int64_t run, const char *trust, int64_t limit, int64_t offset,
-                         json_t **out, ics_err *e)
+static int parse_long(const char *s, long lo, long hi, long *out);
+
+/* ---- the booking list ------------------------------------------------------ */
+
+void app_waitlist_overdue_set(json_t *row, int64_t day)
 {
+    int prio = (int)json_integer_value(json_object_get(row, "priority"));
+    int64_t pd = 0;
+    const char *st = json_string_value(json_object_get(row, "status"));
+    int open = !st || !strcmp(st, "waiting") || !strcmp(st, "booked");
+    int dated = !tz_parse_date(json_string_value(json_object_get(row, "priority_date")), &pd, NULL);
+    int64_t late = (prio == 1 || prio == 2) && open && dated ? day - waitlist_due_day(prio, pd) : 0;
+    json_object_set_new(row, "overdue", json_boolean(late > 0));
+    json_object_set_new(row, "days_overdue", late > 0 ? json_integer(late) : json_null());
+}
+
+/* Cut-off priority dates for "overdue at day": priority_date < cut. */
+static void overdue_cuts(int64_t day, char p1[11], char p2[11])
+{
+    tz_format_date(day - waitlist_priority_days(1), p1, 11);
+    tz_format_date(day - waitlist_priority_days(2), p2, 11);
+}
+
+/* How many of a run's patients were overdue P1/P2 at its as-of day, and
+ * how many of those it booked (the run summary's "overdue"). */
+static int run_overdue(app_ctx *c, json_t *run, ics_err *e)
+{
+    int64_t day = 0, n[3], b[3];
+    tz_parse_date(json_string_value(json_object_get(run, "as_of")), &day, NULL);
+    char p1[11], p2[11];
+    overdue_cuts(day, p1, p2);
+    int rc = store_waitlist_run_overdue(c->db, json_integer_value(json_object_get(run, "id")), p1,
+                                        p2, n, b, e);
+    if (rc) return rc;
+    json_object_set_new(run, "overdue",
+                        json_pack("{sIsIsIsIss}", "p1", (json_int_t)n[1], "p1_booked",
+                                  (json_int_t)b[1], "p2", (json_int_t)n[2], "p2_booked",
+                                  (json_int_t)b[2], "rule",
+                                  "a P1 or P2 patient still waiting after the priority date + 3 "
+                                  "days (P1) or + 28 days (P2) on the run's as-of day"));
+    return 0;
+}
+
+const char *const APP_WAITLIST_BOOKING_COLUMNS[] = {
+    "entry_id",    "trust",     "pathway_id",    "nhs_number",      "tfc",
+    "procedure",   "priority",  "priority_date", "clock_start",     "place_code",
+    "booked",      "site_code", "site_name",     "session_date",    "km",
+    "weeks",       "due_date",  "overdue",       "days_overdue",    "late",
+    "cost_travel", "cost_away", "cost_late",     "cost_unassigned", "synthetic",
+    NULL};
+
+static int bool_word(const char *v, const char *name, int *out, problems *pb)
+{
+    *out = -1;
+    if (!v) return 0;
+    if (!strcmp(v, "true"))
+        *out = 1;
+    else if (!strcmp(v, "false"))
+        *out = 0;
+    else
+        problems_add(pb, "%s must be true or false", name);
+    return 0;
+}
+
+/* A code of letters and digits of at most max characters (so it can be
+ * quoted back in a message: no other bytes reach the words). */
+static int plain_code(const char *v, size_t max)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n > max) return 0;
+    for (const char *p = v; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+            return 0;
+    return 1;
+}
+
+/* Role, the run (one of an ICS the caller sees), every filter checked;
+ * *runrow the run, *f the store's filter (cut-off strings in cuts). */
+static int booking_prepare(app_ctx *c, int64_t run, const app_waitlist_booking_query *q,
+                           store_waitlist_booking_filter *f, char cuts[2][11], json_t **runrow,
+                           ics_err *e)
+{
+    *runrow = NULL;
     int rc = app_allow(c, &APP_WAITLIST_RESULT_READ, e);
-    if (!rc) rc = trust_scope(c, &APP_WAITLIST_RESULT_READ, &trust, e);
-    json_t *row = NULL;
-    if (!rc) rc = run_get(c, run, &row, e); /* the run's ICS must be one they see */
-    json_decref(row);
-    return rc ? rc : store_waitlist_results(c->db, run, trust, limit, offset, out, e);
+    if (!rc) rc = run_get(c, run, runrow, e);
+    if (rc) return rc;
+    memset(f, 0, sizeof *f);
+    f->run = run;
+    f->after = q->after;
+    problems pb;
+    problems_init(&pb);
+    if (q->tfc && *q->tfc) {
+        long v;
+        if (strlen(q->tfc) != 3 || parse_long(q->tfc, 100, 999, &v))
+            problems_add(&pb,
+                         "tfc (specialty) must be a 3-digit treatment function code such as 110");
+        else
+            f->tfc = q->tfc;
+    }
+    bool_word(q->booked, "booked", &f->booked, &pb);
+    bool_word(q->overdue, "overdue", &f->overdue, &pb);
+    if (q->hub && *q->hub) {
+        char name[200];
+        int yes = 0;
+        if (!plain_code(q->hub, 16)) {
+            problems_add(&pb, "hub must be a site code of letters and digits such as RYJ01");
+        } else if ((rc = store_waitlist_site_name(c->db, q->hub, name, sizeof name, &yes, e))) {
+            problems_done(&pb, NULL);
+            json_decref(*runrow);
+            *runrow = NULL;
+            return rc;
+        } else if (!yes) {
+            problems_add(&pb, "hub: unknown site code '%s'", q->hub);
+        } else {
+            f->site = q->hub;
+        }
+    }
+    const char *trust = q->trust;
+    if (trust && *trust && !plain_code(trust, 8)) {
+        problems_add(&pb, "trust must be an ODS code of letters and digits such as RYJ");
+        trust = NULL;
+    }
+    ics_err te = {0};
+    rc = trust_scope(c, &APP_WAITLIST_RESULT_READ, &trust, &te);
+    if (rc == ICS_EINVAL) {
+        problems_add(&pb, "%s", te.msg);
+        rc = 0;
+    }
+    if (rc) {
+        problems_done(&pb, NULL);
+        *e = te;
+    } else {
+        f->trust = trust;
+        rc = problems_done(&pb, e);
+    }
+    if (rc) {
+        json_decref(*runrow);
+        *runrow = NULL;
+        return rc;
+    }
+    int64_t day = 0;
+    tz_parse_date(json_string_value(json_object_get(*runrow, "as_of")), &day, NULL);
+    overdue_cuts(day, cuts[0], cuts[1]);
+    f->cut_p1 = cuts[0];
+    f->cut_p2 = cuts[1];
+    return 0;
+}
+
+/* One page of the list, each row given its derived fields. */
+static int booking_page(app_ctx *c, const store_waitlist_booking_filter *f, int64_t day,
+                        int64_t limit, int64_t offset, json_t **out, ics_err *e)
+{
+    int rc = store_waitlist_results(c->db, f, limit, offset, out, e);
+    if (rc) return rc;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(*out, "items"), i, v)
+    {
+        int64_t pd = 0;
+        tz_parse_date(json_string_value(json_object_get(v, "priority_date")), &pd, NULL);
+        int64_t due = waitlist_due_day((int)json_integer_value(json_object_get(v, "priority")), pd);
+        char d[11];
+        if (due != INT64_MAX) tz_format_date(due, d, sizeof d);
+        json_object_set_new(v, "booked",
+                            json_boolean(json_is_string(json_object_get(v, "site_code"))));
+        json_object_set_new(v, "due_date", due == INT64_MAX ? json_null() : json_string(d));
+        app_waitlist_overdue_set(v, day);
+        json_object_set_new(v, "late",
+                            json_boolean(json_integer_value(json_object_get(v, "late"))));
+        json_object_set_new(v, "synthetic",
+                            json_boolean(json_integer_value(json_object_get(v, "synthetic"))));
+        json_t *km = json_object_get(v, "km");
+        if (json_is_number(km))
+            json_object_set_new(v, "km", json_real(round(json_number_value(km) * 10) / 10));
+    }
+    return 0;
+}
+
+static int booking_audit(app_ctx *c, int64_t run, const store_waitlist_booking_filter *f,
+                         const char *format, int64_t rows, ics_err *e)
+{
+    char ids[32];
+    snprintf(ids, sizeof ids, "%lld", (long long)run);
+    json_t *detail = json_pack("{s:s?, s:s?, s:s?, s:i, s:i, s:s, s:I}", "trust", f->trust, "hub",
+                               f->site, "tfc", f->tfc, "booked", f->booked, "overdue", f->overdue,
+                               "format", format, "rows", (json_int_t)rows);
+    return app_audit_read(c, "read.waitlist_results", "waitlist_run", ids, detail, e);
+}
+
+int app_waitlist_results(app_ctx *c, int64_t run, const app_waitlist_booking_query *q,
+                         int64_t limit, int64_t offset, json_t **out, ics_err *e)
+{
+    *out = NULL;
+    store_waitlist_booking_filter f;
+    char cuts[2][11];
+    json_t *runrow;
+    int rc = booking_prepare(c, run, q, &f, cuts, &runrow, e);
+    if (rc) return rc;
+    int64_t day = 0;
+    tz_parse_date(json_string_value(json_object_get(runrow, "as_of")), &day, NULL);
+    rc = booking_page(c, &f, day, limit, offset, out, e);
+    if (!rc)
+        rc = booking_audit(c, run, &f, "json",
+                           (int64_t)json_array_size(json_object_get(*out, "items")), e);
+    if (rc) {
+        json_decref(*out);
+        *out = NULL;
+    } else {
+        json_t *items = json_object_get(*out, "items");
+        size_t n = json_array_size(items);
+        json_object_set_new(
+            *out, "next_after",
+            n && (int64_t)n == limit
+                ? json_copy(json_object_get(json_array_get(items, n - 1), "entry_id"))
+                : json_null());
+        json_object_set_new(*out, "run", json_integer(run));
+        json_object_set(*out, "as_of", json_object_get(runrow, "as_of"));
+        json_object_set(*out, "synthetic", json_object_get(runrow, "synthetic"));
+    }
+    json_decref(runrow);
+    return rc;
+}
+
+/* One CSV cell of a row's value: text as it is (a leading = + - @ that
+ * is not a number quoted with an apostrophe, so a spreadsheet does not run
+ * it), numbers plainly, km to 0.1, true/false, an empty cell for null. */
+static void csv_value(sb *b, const json_t *v, int first)
+{
+    char num[48] = "";
+    const char *s = num;
+    if (json_is_string(v)) {
+        s = json_string_value(v);
+        if (strchr("=+-@", s[0]) && s[0] && !(s[1] >= '0' && s[1] <= '9')) {
+            sb t;
+            sb_init(&t);
+            sb_puts(&t, "'");
+            sb_puts(&t, s);
+            csv_cell(b, t.buf, first);
+            sb_free(&t);
+            return;
+        }
+    } else if (json_is_integer(v)) {
+        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+    } else if (json_is_real(v)) {
+        snprintf(num, sizeof num, "%.1f", json_real_value(v));
+    } else if (json_is_boolean(v)) {
+        s = json_is_true(v) ? "true" : "false";
+    }
+    csv_cell(b, s, first);
+}
+
+int app_waitlist_results_csv(app_ctx *c, int64_t run, const app_waitlist_booking_query *q,
+                             int64_t limit, int64_t offset, sb *out, int64_t *rows, ics_err *e)
+{
+    *rows = 0;
+    store_waitlist_booking_filter f;
+    char cuts[2][11];
+    json_t *runrow;
+    int rc = booking_prepare(c, run, q, &f, cuts, &runrow, e);
+    if (rc) return rc;
+    int64_t day = 0;
+    tz_parse_date(json_string_value(json_object_get(runrow, "as_of")), &day, NULL);
+    json_decref(runrow);
+    for (int k = 0; APP_WAITLIST_BOOKING_COLUMNS[k]; k++)
+        csv_cell(out, APP_WAITLIST_BOOKING_COLUMNS[k], k == 0);
+    sb_puts(out, "\r\n");
+    /* pages of 1000 by keyset, so a long list is never held whole as JSON */
+    for (;;) {
+        int64_t want = limit ? limit - *rows : 1000;
+        if (want <= 0) break;
+        if (want > 1000) want = 1000;
+        json_t *page = NULL;
+        rc = booking_page(c, &f, day, want, f.after ? 0 : offset, &page, e);
+        if (rc) break;
+        json_t *items = json_object_get(page, "items"), *v;
+        size_t i, n = json_array_size(items);
+        json_array_foreach(items, i, v)
+        {
+            for (int k = 0; APP_WAITLIST_BOOKING_COLUMNS[k]; k++)
+                csv_value(out, json_object_get(v, APP_WAITLIST_BOOKING_COLUMNS[k]), k == 0);
+            sb_puts(out, "\r\n");
+        }
+        *rows += (int64_t)n;
+        if (n)
+            f.after = json_integer_value(json_object_get(json_array_get(items, n - 1), "entry_id"));
+        json_decref(page);
+        if ((int64_t)n < want) break;
+    }
+    if (!rc) rc = booking_audit(c, run, &f, "csv", *rows, e);
+    return rc;
 }
 
 /* ---- import -------------------------------------------------------------------- */
@@ -890,6 +1181,7 @@ int app_waitlist_allocate_exec(app_ctx *c, const app_waitlist_opts *o, const app
     free(params);
     waitlist_result_free(r);
     if (!rc) json_object_set_new(*run, "limits", limits_json(o, &in));
+    if (!rc) rc = run_overdue(c, *run, e);
     store_waitlist_input_free(&in);
     if (rc) {
         json_decref(*run);

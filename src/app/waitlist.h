@@ -10,6 +10,7 @@
 #include "app/app.h"
 #include "app/limits.h"
 #include "core/csv.h"
+#include "core/sb.h"
 #include "store/waitlist.h"
 #include "waitlist/waitlist.h"
 
@@ -73,9 +74,31 @@ double app_waitlist_arcs(size_t n, size_t nsites);
 
 int app_waitlist_run_list(app_ctx *c, int64_t limit, int64_t offset, json_t **rows, ics_err *e);
 int app_waitlist_run_get(app_ctx *c, int64_t id, json_t **out, ics_err *e);
-/* Per-patient results; trust_ops users see their own trust only. */
-int app_waitlist_results(app_ctx *c, int64_t run, const char *trust, int64_t limit, int64_t offset,
-                         json_t **out, ics_err *e);
+/* The booking list of a run (its per-patient results): who is booked into
+ * which hub session, who is left waiting, with the patient's NHS number,
+ * priority, weeks waited, travel km, cost components and whether an urgent
+ * patient is overdue. Filters as given by the caller (NULL: any): trust
+ * (ODS), hub (site code), tfc (3 digits), booked and overdue ("true" or
+ * "false"); every bad one is reported (ICS_EINVAL). trust_ops users see
+ * their own trust only. Each read is audited once ("read.waitlist_results"). */
+typedef struct app_waitlist_booking_query {
+    const char *trust, *hub, *tfc, *booked, *overdue;
+    int64_t after; /* keyset: the entry id of the last row of the previous page */
+} app_waitlist_booking_query;
+/* A page {run, as_of, synthetic, items, total, limit, offset, next_after}. */
+int app_waitlist_results(app_ctx *c, int64_t run, const app_waitlist_booking_query *q,
+                         int64_t limit, int64_t offset, json_t **out, ics_err *e);
+/* The same list as CSV (RFC 4180, CRLF, header APP_WAITLIST_BOOKING_COLUMNS):
+ * limit 0 = every row from offset / after on. *rows: data rows written. */
+int app_waitlist_results_csv(app_ctx *c, int64_t run, const app_waitlist_booking_query *q,
+                             int64_t limit, int64_t offset, sb *out, int64_t *rows, ics_err *e);
+/* The CSV's columns, NULL-terminated: the JSON items' keys, in order. */
+extern const char *const APP_WAITLIST_BOOKING_COLUMNS[];
+/* Overdue: an urgent patient (P1 or P2) still waiting after the clinically
+ * due day, priority date + 3 (P1) or 28 (P2) days; days overdue = day -
+ * due day. Sets overdue and days_overdue on an entry or result row that
+ * has priority and priority_date. */
+void app_waitlist_overdue_set(json_t *row, int64_t day);
 /* Equity of waits by "trust", "place" or "imd" (NULL: trust). run = 0: the
  * current list at as_of ("before" only); otherwise the run's list before
  * it and, "after", without the patients it booked. */

@@ -1,4 +1,4 @@
-/* cmd_waitlist.c - `icsflow waitlist import|generate|allocate|equity|show|runs`:
+/* cmd_waitlist.c - `icsflow waitlist import|generate|allocate|equity|show|runs|bookings`:
  * the joint elective waiting list from the command line (PTL and session
  * imports, a synthetic PTL generator, optimal hub allocation runs and the
  * equity report). Parses options and prints; the use cases are
@@ -26,6 +26,9 @@ static const char usage[] =
     "       waitlist show [--trust ODS] [--tfc CODE] [--priority 1-4] [--place ONS] [--status S]"
     " [--run ID] [--limit N] [--offset N] [--format text|json]\n"
     "       waitlist runs [--limit N] [--format text|json]\n"
+    "       waitlist bookings --run ID [--hub SITE] [--specialty CODE] [--trust ODS] [--booked "
+    "yes|no]"
+    " [--overdue] [--limit N] [--offset N] [--format text|json|csv]\n"
     "   all take [--db PATH]";
 
 static int64_t today(void)
@@ -321,7 +324,8 @@ static int do_show(store *s, const store_waitlist_filter *f, long run, long limi
     ics_err e = {0};
     json_t *out;
     app_ctx c = cli_ctx(s);
-    int rc = run ? app_waitlist_results(&c, run, f->trust, limit, offset, &out, &e)
+    app_waitlist_booking_query q = {f->trust, NULL, f->tfc, NULL, NULL, 0};
+    int rc = run ? app_waitlist_results(&c, run, &q, limit, offset, &out, &e)
                  : app_waitlist_entry_list(&c, f, today(), limit, offset, &out, &e);
     if (rc) return cli_fail("waitlist", &e);
     if (fmt && !strcmp(fmt, "json")) {
@@ -342,7 +346,7 @@ static int do_show(store *s, const store_waitlist_filter *f, long run, long limi
                    ji(r, "entry_id"), js(r, "trust"), js(r, "pathway_id"), ji(r, "tfc"),
                    ji(r, "priority"), js(r, "site_code"), js(r, "session_date"),
                    json_number_value(json_object_get(r, "km")), ji(r, "weeks"),
-                   ji(r, "late") ? "yes" : "", cost);
+                   json_is_true(json_object_get(r, "late")) ? "yes" : "", cost);
         }
     } else {
         printf("%-8s %-5s %-12s %-12s %-9s %-4s %-3s %-11s %5s %-11s %s\n", "id", "trust",
@@ -356,6 +360,62 @@ static int do_show(store *s, const store_waitlist_filter *f, long run, long limi
                    ji(r, "weeks_waited"), js(r, "due_date"), js(r, "procedure"),
                    json_is_true(json_object_get(r, "synthetic")) ? " [synthetic]" : "");
         }
+    }
+    printf("%zu of %lld shown (offset %ld)\n", json_array_size(json_object_get(out, "items")),
+           ji(out, "total"), offset);
+    json_decref(out);
+    return 0;
+}
+
+/* The booking list of a run: who is booked into which hub session and who
+ * is left waiting (CSV: every matching row unless --limit is given). */
+static int do_bookings(store *s, long run, const app_waitlist_booking_query *q, long limit,
+                       int limit_given, long offset, const char *fmt)
+{
+    ics_err e = {0};
+    app_ctx c = cli_ctx(s);
+    if (fmt && !strcmp(fmt, "csv")) {
+        sb b;
+        sb_init(&b);
+        int64_t rows;
+        int rc =
+            app_waitlist_results_csv(&c, run, q, limit_given ? limit : 0, offset, &b, &rows, &e);
+        if (!rc) fwrite(b.buf ? b.buf : "", 1, b.len, stdout);
+        sb_free(&b);
+        return rc ? cli_fail("waitlist", &e) : 0;
+    }
+    json_t *out;
+    if (app_waitlist_results(&c, run, q, limit, offset, &out, &e)) return cli_fail("waitlist", &e);
+    if (fmt && !strcmp(fmt, "json")) {
+        print_json(out);
+        json_decref(out);
+        return 0;
+    }
+    printf("bookings of run %lld as at %s\n", ji(out, "run"), js(out, "as_of"));
+    if (json_is_true(json_object_get(out, "synthetic")))
+        printf("SYNTHETIC: the patients and sessions listed here are generated, not real\n");
+    printf("%-8s %-5s %-12s %-12s %-3s %-4s %-6s %-11s %6s %5s %s\n", "entry", "trust", "pathway",
+           "nhs number", "P", "tfc", "hub", "date", "km", "weeks", "note");
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(out, "items"), i, r)
+    {
+        char km[16] = "-", note[64] = "";
+        if (json_is_number(json_object_get(r, "km")))
+            snprintf(km, sizeof km, "%.1f", json_number_value(json_object_get(r, "km")));
+        if (json_is_true(json_object_get(r, "overdue")))
+            snprintf(note, sizeof note, "OVERDUE P%lld by %lld days", ji(r, "priority"),
+                     ji(r, "days_overdue"));
+        if (!json_is_true(json_object_get(r, "booked")))
+            snprintf(note + strlen(note), sizeof note - strlen(note), "%snot booked",
+                     note[0] ? "; " : "");
+        else if (json_is_true(json_object_get(r, "late")))
+            snprintf(note + strlen(note), sizeof note - strlen(note), "%sbooked after due",
+                     note[0] ? "; " : "");
+        printf("%-8lld %-5s %-12s %-12s P%-2lld %-4lld %-6s %-11s %6s %5lld %s\n",
+               ji(r, "entry_id"), js(r, "trust"), js(r, "pathway_id"), js(r, "nhs_number"),
+               ji(r, "priority"), ji(r, "tfc"), js(r, "site_code"), js(r, "session_date"), km,
+               ji(r, "weeks"), note);
     }
     printf("%zu of %lld shown (offset %ld)\n", json_array_size(json_object_get(out, "items")),
            ji(out, "total"), offset);
@@ -391,11 +451,11 @@ int cmd_waitlist(int argc, char **argv)
 {
     const char *db = cli_default_db(), *source = NULL, *asof = NULL, *out = NULL, *sess = NULL,
                *tfc = NULL, *fmt = NULL, *by = NULL, *trust = NULL, *priority = NULL, *place = NULL,
-               *status = NULL;
+               *status = NULL, *hub = NULL, *booked = NULL;
     long n = 300000, seed = 1, days = 56, run = 0, limit = 20, offset = 0;
     long num[AL_N] = {-1, -1, -1, -1, -1, -1, -1};
     double cap = 0.25, max_km = -1, max_arcs = 0;
-    int no_agg = 0;
+    int no_agg = 0, overdue = 0;
     const cli_opt opts[] = {
         CLI_OPT_DB(&db),
         CLI_OPT_TEXT("source", &source, "NAME  where the PTL came from (import; default the file)"),
@@ -424,33 +484,41 @@ int cmd_waitlist(int argc, char **argv)
         CLI_OPT_FLAG("no-aggregate", &no_agg, "solve one node per patient (slower; same optimum)"),
         CLI_OPT_NUMBER("max-arcs", &max_arcs, 1, 1e12,
                        "N  refuse allocations over N arcs (default 5e7)"),
-        CLI_OPT_INT("run", &run, 1, CLI_INT_MAX, "ID  an allocation run (equity, show)"),
+        CLI_OPT_INT("run", &run, 1, CLI_INT_MAX, "ID  an allocation run (equity, show, bookings)"),
         CLI_OPT_CHOICE("by", &by, "trust|place|imd",
                        "trust|place|imd  equity groups (default trust)"),
-        CLI_OPT_TEXT("trust", &trust, "ODS  one trust's entries (show)"),
+        CLI_OPT_TEXT("trust", &trust, "ODS  one trust's entries (show, bookings)"),
+        CLI_OPT_TEXT("hub", &hub, "SITE  one hub's bookings (bookings)"),
+        CLI_OPT_TEXT("specialty", &tfc, "CODE  one treatment function code (= --tfc)"),
+        CLI_OPT_CHOICE("booked", &booked, "yes|no",
+                       "yes|no  booked patients or those left (bookings)"),
+        CLI_OPT_FLAG("overdue", &overdue, "only overdue P1/P2 patients (bookings)"),
         CLI_OPT_CHOICE("priority", &priority, "1|2|3|4", "1-4  one clinical priority (show)"),
         CLI_OPT_TEXT("place", &place, "ONS  one borough (show)"),
         CLI_OPT_TEXT("status", &status, "S  waiting, booked, treated or removed (show)"),
         CLI_OPT_INT("limit", &limit, 1, 1000000, "N  rows to show (show, runs; default 20)"),
-        CLI_OPT_INT("offset", &offset, 0, 100000000, "N  rows to skip (show)"),
+        CLI_OPT_INT("offset", &offset, 0, 100000000, "N  rows to skip (show, bookings)"),
         CLI_OPT_CHOICE("format", &fmt, "text|json|csv",
                        "text|json|csv  output format (default text)"),
         CLI_OPT_END};
     int np, rc = cli_parse("waitlist", usage, argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np < 1)
-        return cli_usage_error("waitlist",
-                               "name an action: import, generate, allocate, equity, show or runs");
+        return cli_usage_error(
+            "waitlist",
+            "name an action: import, generate, allocate, equity, show, runs or bookings");
     const char *action = argv[1];
     static const char *const actions[] = {"import", "generate", "allocate", "equity",
-                                          "show",   "runs",     NULL};
+                                          "show",   "runs",     "bookings", NULL};
     int known = 0;
     for (int k = 0; actions[k]; k++) known |= !strcmp(actions[k], action);
     if (!known)
         return cli_usage_error("waitlist",
-                               "unknown action '%s' (import, generate, allocate, equity, show or "
-                               "runs)",
+                               "unknown action '%s' (import, generate, allocate, equity, show, "
+                               "runs or bookings)",
                                action);
+    if (!strcmp(action, "bookings") && !run)
+        return cli_usage_error("waitlist", "bookings needs --run ID (see `icsflow waitlist runs`)");
     if (!strcmp(action, "import") && np < 2)
         return cli_usage_error("waitlist", "import needs at least one CSV file");
     if (strcmp(action, "import") && np > 1)
@@ -470,6 +538,12 @@ int cmd_waitlist(int argc, char **argv)
     } else if (!strcmp(action, "show")) {
         store_waitlist_filter f = {trust, tfc, priority, place, status, 0, NULL};
         rc = do_show(s, &f, run, limit, offset, fmt);
+    } else if (!strcmp(action, "bookings")) {
+        app_waitlist_booking_query q = {trust, hub, tfc, NULL, overdue ? "true" : NULL, 0};
+        if (booked) q.booked = !strcmp(booked, "yes") ? "true" : "false";
+        int given = 0;
+        for (int k = 1; k < argc; k++) given |= !strncmp(argv[k], "--limit", 7);
+        rc = do_bookings(s, run, &q, limit, given, offset, fmt);
     } else {
         rc = do_runs(s, limit, fmt);
     }

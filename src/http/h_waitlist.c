@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app/waitlist.h"
+#include "core/sb.h"
 #include "core/tz.h"
 #include "http/jobs.h"
 
@@ -158,18 +159,44 @@ static int run_get(http_req *rq, http_resp *rs)
     return http_json(rs, 200, row);
 }
 
+/* The booking list: JSON pages, or CSV with ?format=csv or Accept:
+ * text/csv (every matching row unless limit is given). */
 static int run_results(http_req *rq, http_resp *rs)
 {
-    static const char *const allowed[] = {"limit", "offset", "trust", NULL};
+    static const char *const allowed[] = {"limit",  "offset",  "after",  "trust", "hub", "tfc",
+                                          "booked", "overdue", "format", "ics",   NULL};
     ics_err e = {0};
     int64_t id, limit, offset;
+    app_waitlist_booking_query q = {http_query(rq, "trust"),   http_query(rq, "hub"),
+                                    http_query(rq, "tfc"),     http_query(rq, "booked"),
+                                    http_query(rq, "overdue"), 0};
     if (parse_id(rq->params[0], &id, &e) || http_query_only(rq, allowed, &e) ||
-        http_page(rq, &limit, &offset, &e))
+        http_page(rq, &limit, &offset, &e) || http_after(rq, offset, &q.after, &e))
         return http_error(rs, &e);
-    json_t *out;
+    const char *fmt = http_query(rq, "format"), *accept = http_header(rq, "Accept");
+    if (fmt && strcmp(fmt, "json") && strcmp(fmt, "csv")) {
+        ics_err_set(&e, ICS_EINVAL, "format must be json or csv");
+        return http_error(rs, &e);
+    }
+    int csv = fmt ? !strcmp(fmt, "csv") : accept && strstr(accept, "text/csv") != NULL;
     app_ctx c = http_app(rq);
-    if (app_waitlist_results(&c, id, http_query(rq, "trust"), limit, offset, &out, &e))
-        return http_error(rs, &e);
+    if (csv) {
+        sb b;
+        sb_init(&b);
+        int64_t rows;
+        int rc = app_waitlist_results_csv(&c, id, &q, http_query(rq, "limit") ? limit : 0, offset,
+                                          &b, &rows, &e);
+        if (!rc && b.oom) rc = ics_err_set(&e, ICS_ENOMEM, "out of memory");
+        if (rc) {
+            sb_free(&b);
+            return http_error(rs, &e);
+        }
+        http_text(rs, 200, "text/csv; charset=utf-8", b.buf ? b.buf : "", b.len);
+        sb_free(&b);
+        return 0;
+    }
+    json_t *out;
+    if (app_waitlist_results(&c, id, &q, limit, offset, &out, &e)) return http_error(rs, &e);
     return http_json(rs, 200, out);
 }
 
@@ -212,7 +239,9 @@ const http_route http_routes_waitlist[] = {
      &APP_WAITLIST_RUN_READ},
     {"GET", "/api/v1/waitlist/runs/{id}", 0, run_get, "One allocation run", &APP_WAITLIST_RUN_READ},
     {"GET", "/api/v1/waitlist/runs/{id}/results", 0, run_results,
-     "Per-patient results of a run with cost components", &APP_WAITLIST_RESULT_READ},
+     "The booking list of a run: per-patient hub session or none, with cost components (JSON or "
+     "CSV)",
+     &APP_WAITLIST_RESULT_READ},
     {"GET", "/api/v1/waitlist/equity", 0, equity,
      "Equity of waits by trust, borough or deprivation, before and after a run",
      &APP_WAITLIST_EQUITY},

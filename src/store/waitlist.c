@@ -478,35 +478,66 @@ int store_waitlist_run_list(store *s, const char *ics, int64_t limit, int64_t of
     return rc;
 }
 
-int store_waitlist_results(store *s, int64_t run, const char *trust, int64_t limit, int64_t offset,
-                           json_t **out, ics_err *e)
+/* The booking list's order: booked first (by session date), then those
+ * left waiting; the entry id breaks ties. The same key serves the keyset. */
+#define BOOKING_KEY "CASE WHEN r.site_code IS NULL THEN 1 ELSE 0 END, COALESCE(r.session_date, '')"
+
+static const char booking_where[] =
+    " WHERE r.run_id = ? AND (? = '' OR e.trust = ?) AND (? = '' OR r.site_code = ?)"
+    " AND (? = '' OR CAST(e.tfc AS TEXT) = ?)"
+    " AND (? < 0 OR (CASE WHEN r.site_code IS NULL THEN 0 ELSE 1 END) = ?)"
+    " AND (? < 0 OR (CASE WHEN (e.priority = 1 AND e.priority_date < ?)"
+    " OR (e.priority = 2 AND e.priority_date < ?) THEN 1 ELSE 0 END) = ?)";
+
+static json_t *booking_params(const store_waitlist_booking_filter *f)
 {
+    const char *t = f->trust ? f->trust : "", *st = f->site ? f->site : "",
+               *tfc = f->tfc ? f->tfc : "";
+    return json_pack("[Issssssiiissi]", (json_int_t)f->run, t, t, st, st, tfc, tfc, f->booked,
+                     f->booked, f->overdue, f->cut_p1 ? f->cut_p1 : "", f->cut_p2 ? f->cut_p2 : "",
+                     f->overdue);
+}
+
+int store_waitlist_results(store *s, const store_waitlist_booking_filter *f, int64_t limit,
+                           int64_t offset, json_t **out, ics_err *e)
+{
+    assert(f->overdue < 0 || (f->cut_p1 && f->cut_p2));
     json_t *row = NULL;
-    int rc = store_waitlist_run_get(s, run, &row, e);
+    int rc = store_waitlist_run_get(s, f->run, &row, e);
     json_decref(row);
     if (rc) return rc;
-    const char *t = trust && *trust ? trust : NULL;
-    json_t *p = json_pack("[IssII]", (json_int_t)run, t ? t : "", t ? t : "", (json_int_t)limit,
-                          (json_int_t)offset);
+    char sql[2000];
+    snprintf(sql, sizeof sql,
+             "SELECT r.entry_id, e.trust, e.pathway_id, e.nhs_number, e.tfc, e.procedure,"
+             " e.priority, e.priority_date, e.clock_start, e.place_code, r.site_code,"
+             " si.name AS site_name, r.session_date, r.km, r.weeks, r.late, r.cost_travel,"
+             " r.cost_away, r.cost_late, r.cost_unassigned, e.synthetic"
+             " FROM waitlist_results r JOIN waitlist_entries e ON e.id = r.entry_id"
+             " LEFT JOIN sites si ON si.site_code = r.site_code%s%s"
+             " ORDER BY " BOOKING_KEY ", r.entry_id LIMIT ? OFFSET ?",
+             booking_where,
+             f->after ? " AND (" BOOKING_KEY ", r.entry_id) > (SELECT CASE WHEN x.site_code IS"
+                        " NULL THEN 1 ELSE 0 END, COALESCE(x.session_date, ''), x.entry_id"
+                        " FROM waitlist_results x WHERE x.run_id = ? AND x.entry_id = ?)"
+                      : "");
+    json_t *p = booking_params(f);
+    if (f->after) {
+        json_array_append_new(p, json_integer(f->run));
+        json_array_append_new(p, json_integer(f->after));
+    }
+    json_array_append_new(p, json_integer(limit));
+    json_array_append_new(p, json_integer(offset));
     json_t *rows = NULL;
-    rc = store_query_json(
-        s,
-        "SELECT r.entry_id, e.trust, e.pathway_id, e.tfc, e.priority, e.place_code,"
-        " r.site_code, r.session_date, r.km, r.weeks, r.late, r.cost_travel, r.cost_away,"
-        " r.cost_late, r.cost_unassigned FROM waitlist_results r"
-        " JOIN waitlist_entries e ON e.id = r.entry_id"
-        " WHERE r.run_id = ? AND (? = '' OR e.trust = ?)"
-        " ORDER BY r.site_code IS NULL, r.session_date, r.entry_id LIMIT ? OFFSET ?",
-        p, &rows, e);
+    rc = store_query_json(s, sql, p, &rows, e);
     json_decref(p);
     if (rc) return rc;
-    p = json_pack("[Iss]", (json_int_t)run, t ? t : "", t ? t : "");
+    snprintf(sql, sizeof sql,
+             "SELECT COUNT(*) FROM waitlist_results r JOIN waitlist_entries e ON e.id = r.entry_id"
+             "%s",
+             booking_where);
+    p = booking_params(f);
     int64_t total;
-    rc = store_query_int(
-        s,
-        "SELECT COUNT(*) FROM waitlist_results r JOIN waitlist_entries e ON e.id = r.entry_id"
-        " WHERE r.run_id = ? AND (? = '' OR e.trust = ?)",
-        p, 0, &total, e);
+    rc = store_query_int(s, sql, p, 0, &total, e);
     json_decref(p);
     if (rc) {
         json_decref(rows);
@@ -514,6 +545,49 @@ int store_waitlist_results(store *s, int64_t run, const char *trust, int64_t lim
     }
     *out = json_pack("{sosIsIsI}", "items", rows, "total", (json_int_t)total, "limit",
                      (json_int_t)limit, "offset", (json_int_t)offset);
+    return 0;
+}
+
+int store_waitlist_run_overdue(store *s, int64_t run, const char *cut_p1, const char *cut_p2,
+                               int64_t n[3], int64_t booked[3], ics_err *e)
+{
+    for (int k = 0; k < 3; k++) n[k] = booked[k] = 0;
+    json_t *p = json_pack("[Iss]", (json_int_t)run, cut_p1, cut_p2), *rows = NULL;
+    int rc = store_query_json(
+        s,
+        "SELECT e.priority AS priority, CASE WHEN r.site_code IS NULL THEN 0 ELSE 1 END AS booked,"
+        " COUNT(*) AS n FROM waitlist_results r JOIN waitlist_entries e ON e.id = r.entry_id"
+        " WHERE r.run_id = ? AND ((e.priority = 1 AND e.priority_date < ?)"
+        " OR (e.priority = 2 AND e.priority_date < ?))"
+        " GROUP BY e.priority, CASE WHEN r.site_code IS NULL THEN 0 ELSE 1 END",
+        p, &rows, e);
+    json_decref(p);
+    if (rc) return rc;
+    size_t i;
+    json_t *v;
+    json_array_foreach(rows, i, v)
+    {
+        json_int_t pr = json_integer_value(json_object_get(v, "priority"));
+        json_int_t c = json_integer_value(json_object_get(v, "n"));
+        assert(pr == 1 || pr == 2);
+        n[pr] += c;
+        if (json_integer_value(json_object_get(v, "booked"))) booked[pr] += c;
+    }
+    json_decref(rows);
+    return 0;
+}
+
+int store_waitlist_site_name(store *s, const char *code, char *name, size_t cap, int *yes,
+                             ics_err *e)
+{
+    json_t *p = json_pack("[s]", code), *rows = NULL;
+    int rc = store_query_json(s, "SELECT name FROM sites WHERE site_code = ?", p, &rows, e);
+    json_decref(p);
+    if (rc) return rc;
+    *yes = json_array_size(rows) > 0;
+    const char *nm = json_string_value(json_object_get(json_array_get(rows, 0), "name"));
+    snprintf(name, cap, "%s", nm ? nm : "");
+    json_decref(rows);
     return 0;
 }
 

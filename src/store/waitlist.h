@@ -80,9 +80,29 @@ int store_waitlist_run_get(store *s, int64_t id, json_t **out, ics_err *e);
 /* The runs of one ICS, newest first. */
 int store_waitlist_run_list(store *s, const char *ics, int64_t limit, int64_t offset, json_t **rows,
                             ics_err *e);
-/* Per-patient results of a run; trust ("" = all) restricts to one trust. */
-int store_waitlist_results(store *s, int64_t run, const char *trust, int64_t limit, int64_t offset,
-                           json_t **out, ics_err *e);
+/* The booking list: a run's per-patient results with the patient's entry
+ * and the hub's name, booked patients first by session date, then those
+ * left waiting, each by entry id. Filters (NULL or "" = any). The overdue
+ * filter compares priority dates with cut-off days the caller computes:
+ * a P1 (P2) patient is overdue when priority_date < cut_p1 (cut_p2). */
+typedef struct store_waitlist_booking_filter {
+    int64_t run;
+    const char *trust, *site, *tfc;
+    int booked;                  /* -1 any, 0 left waiting, 1 booked */
+    int overdue;                 /* -1 any, 0 not overdue, 1 overdue */
+    const char *cut_p1, *cut_p2; /* YYYY-MM-DD; needed when overdue >= 0 */
+    int64_t after; /* keyset: rows after this entry id's row in the list's order; 0 = start */
+} store_waitlist_booking_filter;
+/* {items, total, limit, offset}; ICS_ENOTFOUND for an unknown run. */
+int store_waitlist_results(store *s, const store_waitlist_booking_filter *f, int64_t limit,
+                           int64_t offset, json_t **out, ics_err *e);
+/* How many of a run's patients were overdue P1/P2 at its as-of day
+ * (cut-offs as above), and how many of those the run booked. */
+int store_waitlist_run_overdue(store *s, int64_t run, const char *cut_p1, const char *cut_p2,
+                               int64_t n[3], int64_t booked[3], ics_err *e);
+/* The name of a hospital site (*yes = 0 when there is no such site). */
+int store_waitlist_site_name(store *s, const char *code, char *name, size_t cap, int *yes,
+                             ics_err *e);
 
 /* Entries on the joint list. Filters (NULL or "" = any): trust, tfc,
  * priority, place, status. */

@@ -33,7 +33,7 @@ check "but still the report ($(head -1 "$T/r.txt"))" grep -q "^equity by trust a
 # an unknown trust code in a filter is named (422), not an empty list
 api GET "/api/v1/waitlist/entries?trust=XYZ" "$COORD"
 expect "entries of trust XYZ" 422
-jqcheck "the problem names the unknown code" '.detail == "unknown trust code '"'XYZ'"'"'
+jqcheck "the problem names the unknown code" '.detail == "trust: unknown trust code '"'XYZ'"'"'
 api GET "/api/v1/waitlist/entries?trust=%C3%A9%E2%82%AC" "$COORD"
 expect "a multibyte trust code" 422
 api GET "/api/v1/waitlist/entries?trust=%FF%FE" "$COORD"
