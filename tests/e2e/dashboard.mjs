@@ -4,68 +4,17 @@
 // prints "ok N - ..." or "not ok N - ..."; every view is screenshotted to
 // $ICS_OUT. Requests to anything but the test server are blocked and fail
 // the run, so nothing can come from a CDN.
-import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run, settled, URL, OUT, WAIT, TABLET, TOK as ROLES } from './harness.mjs';
 import { sqlOn } from './db.mjs';
 
-const URL = process.env.ICS_URL;
-const OUT = process.env.ICS_OUT;
-const DB = process.env.ICS_DB;
-const TOK = { admin: process.env.ADMIN, coordinator: process.env.COORD, clinician: process.env.CLIN,
-  trust_ops: process.env.OPS, analyst: process.env.ANALYST, executive: process.env.EXEC,
-  clch: process.env.CLCH };
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const TOK = { ...ROLES, clch: process.env.CLCH };
 const DESKTOP = { width: 1280, height: 800 };
-const TABLET = { width: 768, height: 1024 };
-const WAIT = 15000;
-
-let n = 0, failed = 0;
-const external = [];
-const pageErrors = [];
-
-const sql = sqlOn(DB);
-
-async function check(name, page, fn) {
-  n++;
-  try {
-    await fn();
-    console.log(`ok ${n} - ${name}`);
-  } catch (err) {
-    failed++;
-    console.log(`not ok ${n} - ${name}: ${String(err.message).split('\n').slice(0, 3).join(' | ')}`);
-    if (page) await page.screenshot({ path: join(OUT, `failed-${n}.png`), fullPage: true }).catch(() => {});
-  }
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
-}
-
-// Wait until the view has finished loading: no busy region, no loading text.
-async function settled(page) {
-  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]') &&
-    !document.querySelector('main .loading'), null, { timeout: WAIT });
-  await page.waitForTimeout(100); // charts draw on the next animation frame
-}
-
-// One fresh profile for the run; each page is its own tab (its own
-// sessionStorage, so its own sign-in).
-// (Screenshots of a background tab stall in headless chromium, so each new
-// page is brought to the front; the first reuses the profile's own tab.)
-async function newPage(ctx, viewport = DESKTOP) {
-  const blank = ctx.pages().find((p) => p.url() === 'about:blank' && !p.icsUsed);
-  const page = blank || await ctx.newPage();
-  page.icsUsed = true;
-  await page.setViewportSize(viewport);
-  await page.bringToFront();
-  page.on('pageerror', (e) => pageErrors.push(`${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error' && !/status of (4\d\d)/.test(m.text())) pageErrors.push(m.text()); });
-  return page;
-}
+const R = run('dashboard');
+const { check, shot, pageErrors, external } = R;
+const sql = sqlOn(process.env.ICS_DB);
+const newPage = (viewport = DESKTOP) => R.newPage(viewport);
 
 async function signIn(page, role) {
   await page.goto(`${URL}/`);
@@ -83,27 +32,11 @@ async function openView(page, title, id) {
 
 const navNames = async (page) => (await page.locator('#nav a').allTextContents()).map((s) => s.trim());
 
-const profile = mkdtempSync(join(tmpdir(), 'icsflow-chromium-'));
-let browser;
-try {
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS, timeout: 60000,
-    viewport: DESKTOP, locale: 'en-GB', timezoneId: 'Europe/London',
-  });
-} catch (err) {
-  console.log(`not ok 1 - chromium starts: ${String(err.message).split('\n')[0]}`);
-  process.exit(1);
-}
-await browser.route('**/*', (route) => {
-  const u = route.request().url();
-  if (u.startsWith(URL) || u.startsWith('data:') || u.startsWith('blob:')) return route.continue();
-  external.push(u);
-  return route.abort();
-});
+const browser = await R.launch({ viewport: DESKTOP, locale: 'en-GB', timezoneId: 'Europe/London' });
 console.log(`# chromium ${browser.browser()?.version() ?? ''} against ${URL}`);
 
 // ---- sign-in --------------------------------------------------------------
-const page = await newPage(browser);
+const page = await newPage();
 
 await check('the dashboard loads at / with its stylesheet, script and chart library', page, async () => {
   const res = await page.goto(`${URL}/`);
@@ -523,7 +456,7 @@ await check('signing out forgets the token and shows the sign-in form', page, as
 });
 
 // ---- tablet width -------------------------------------------------------------
-const tab = await newPage(browser, TABLET);
+const tab = await newPage(TABLET);
 await signIn(tab, 'admin');
 for (const [title, id] of VIEWS) {
   await check(`the ${title} view fits a 768px tablet screen`, tab, async () => {
@@ -542,7 +475,4 @@ await check('no script errors in the browser console', null, async () => {
   assert.deepEqual(pageErrors, [], JSON.stringify(pageErrors));
 });
 
-await browser.close();
-rmSync(profile, { recursive: true, force: true });
-console.log(`# ${n} checks, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await R.done();

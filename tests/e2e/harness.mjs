@@ -23,10 +23,11 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
 // A run of checks named `name` (the screenshots' prefix). check() prints
 // "ok N - ..." or "not ok N - ..." with the first `lines` lines of the
 // error and a screenshot of the page; done() closes the browser and exits
-// with the run's status.
+// with the run's status. Requests to anything but the test server are
+// refused and listed in `external` (nothing may come from a CDN).
 export function run(name, lines = 3) {
   let n = 0, failed = 0, browser = null, profile = null;
-  const pageErrors = [];
+  const pageErrors = [], external = [];
   // Script errors and console errors (not the 4xx answers tests provoke).
   const watch = (page) => {
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -35,6 +36,7 @@ export function run(name, lines = 3) {
   };
   return {
     pageErrors,
+    external,
     async check(what, page, fn) {
       n++;
       try {
@@ -60,6 +62,12 @@ export function run(name, lines = 3) {
         rmSync(profile, { recursive: true, force: true });
         process.exit(1);
       }
+      await browser.route('**/*', (route) => {
+        const u = route.request().url();
+        if (u.startsWith(URL) || u.startsWith('data:') || u.startsWith('blob:')) return route.continue();
+        external.push(u);
+        return route.abort();
+      });
       return browser;
     },
     watch,
