@@ -153,6 +153,13 @@ int app_db_ping(store *s, ics_err *e);
  * now. ICSFLOW_STOP_AFTER_STEP=N (tests only) exits with status 3 after
  * step N commits. */
 int app_db_open(const char *path, const char *data_dir, store **out, int *seeded, ics_err *e);
+/* The same for a database that is to hold only what its caller puts in it
+ * (`icsflow import` without --seed): a new database gets its schema and
+ * every seeding step recorded as done, so neither this start nor a later
+ * one seeds the NWL directory or the synthetic history into it
+ * (*left_empty = 1). An existing database opens as with app_db_open. */
+int app_db_open_unseeded(const char *path, const char *data_dir, store **out, int *seeded,
+                         int *left_empty, ics_err *e);
 
 /* Seeding steps, in order. */
 typedef struct app_seed_step {

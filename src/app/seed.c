@@ -31,15 +31,11 @@ const app_seed_step app_seed_steps[] = {{"directory", app_directory_seed},
                                         {"ics", app_ics_seed},
                                         {NULL, NULL}};
 
-/* A database made before steps were recorded already has its directory
- * and history: mark every step done rather than seeding twice. */
-static int adopt_legacy(store *s, int64_t now, ics_err *e)
+/* Every step recorded as done, in one transaction. */
+static int mark_all(store *s, int64_t now, ics_err *e)
 {
-    int any = 0, rc = store_seed_step_done(s, "directory", &any, e);
-    if (rc || any) return rc;
-    int has_dir = 0;
-    if ((rc = store_seed_has_directory(s, &has_dir, e)) || !has_dir) return rc;
-    if ((rc = store_begin(s, e))) return rc;
+    int rc = store_begin(s, e);
+    if (rc) return rc;
     for (const app_seed_step *st = app_seed_steps; st->name && !rc; st++)
         rc = store_seed_step_mark(s, st->name, now, e);
     if (rc) {
@@ -49,21 +45,40 @@ static int adopt_legacy(store *s, int64_t now, ics_err *e)
     return store_commit(s, e);
 }
 
+/* A database made before steps were recorded already has its directory
+ * and history: mark every step done rather than seeding twice. */
+static int adopt_legacy(store *s, int64_t now, ics_err *e)
+{
+    int any = 0, rc = store_seed_step_done(s, "directory", &any, e);
+    if (rc || any) return rc;
+    int has_dir = 0;
+    if ((rc = store_seed_has_directory(s, &has_dir, e)) || !has_dir) return rc;
+    return mark_all(s, now, e);
+}
+
 static int stop_after(void)
 {
     const char *v = getenv("ICSFLOW_STOP_AFTER_STEP");
     return v && *v ? atoi(v) : 0;
 }
 
-int app_db_open(const char *path, const char *data_dir, store **out, int *seeded, ics_err *e)
+static int open_db(const char *path, const char *data_dir, int seed, store **out, int *seeded,
+                   int *left_empty, ics_err *e)
 {
     int created = 0, n = 0;
     store *s = NULL;
     if (seeded) *seeded = 0;
+    if (left_empty) *left_empty = 0;
     int rc = store_open(path, &s, &created, e);
     if (rc) return rc;
     int64_t now = tz_now();
     if (!created) rc = adopt_legacy(s, now, e);
+    /* a new database that is to hold only what its caller puts in: every
+     * step counts as done, so no later start seeds NWL into it either */
+    if (created && !seed) {
+        rc = mark_all(s, now, e);
+        if (!rc && left_empty) *left_empty = 1;
+    }
     int stop = stop_after(), index = 0, locked = 0;
     /* A second server starting on the same new database waits here, then
      * finds the steps done (each is checked after the lock is held). */
@@ -107,6 +122,17 @@ int app_db_open(const char *path, const char *data_dir, store **out, int *seeded
     if (seeded) *seeded = n;
     *out = s;
     return 0;
+}
+
+int app_db_open(const char *path, const char *data_dir, store **out, int *seeded, ics_err *e)
+{
+    return open_db(path, data_dir, 1, out, seeded, NULL, e);
+}
+
+int app_db_open_unseeded(const char *path, const char *data_dir, store **out, int *seeded,
+                         int *left_empty, ics_err *e)
+{
+    return open_db(path, data_dir, 0, out, seeded, left_empty, e);
 }
 
 int app_seed_count(void)

@@ -325,3 +325,23 @@ int cli_open(const char *cmd, const char *path, store **out)
         ics_log("info", "%s: %d seeding steps completed from %s", path, seeded, cli_data_dir());
     return 0;
 }
+
+int cli_open_unseeded(const char *cmd, const char *path, store **out)
+{
+    ics_err e = {0};
+    if (token_init()) {
+        fprintf(stderr, "icsflow %s: cannot initialise libsodium\n", cmd);
+        return 1;
+    }
+    int seeded = 0, empty = 0;
+    if (app_db_open_unseeded(path, cli_data_dir(), out, &seeded, &empty, &e))
+        return cli_fail(cmd, &e);
+    if (empty)
+        ics_log("info",
+                "%s: a new database, left without the NWL directory and synthetic history "
+                "(--seed adds them)",
+                path);
+    if (seeded)
+        ics_log("info", "%s: %d seeding steps completed from %s", path, seeded, cli_data_dir());
+    return 0;
+}

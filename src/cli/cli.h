@@ -105,6 +105,8 @@ void cli_set_dirs(const char *data, const char *web);
  * with the NWL dataset when new, an interrupted seeding completed. Prints
  * the error and returns its exit status. */
 int cli_open(const char *cmd, const char *path, store **out);
+/* The same without seeding a new database (app_db_open_unseeded). */
+int cli_open_unseeded(const char *cmd, const char *path, store **out);
 
 /* `icsflow user token|tokens|revoke-token` (user_tokens.c). */
 int cli_user_tokens(store *s, const char *action, const char *name, const char *expires,

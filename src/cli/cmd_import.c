@@ -1,7 +1,9 @@
 /* cmd_import.c - `icsflow import` and `icsflow export`: move the directory
  * as CSV (one <collection>.csv per collection) or one JSON document. An
  * import is one transaction: any bad row rejects it whole, naming the file,
- * row, column and reason, and leaves the database as it was. */
+ * row, column and reason, and leaves the database as it was. A new
+ * database holds only what is imported unless --seed asks for the NWL
+ * directory and synthetic history first. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,15 +25,19 @@ static int ends_with(const char *s, const char *suf)
 int cmd_import(int argc, char **argv)
 {
     const char *db = cli_default_db(), *coll = NULL, *ics = cli_ics(), *ics_name = NULL;
+    int seed = 0;
     const cli_opt opts[] = {
         CLI_OPT_TEXT("db", &db, "PATH  database file (default icsflow.db)"),
         CLI_OPT_TEXT("collection", &coll, "NAME  the collection a single CSV file holds"),
         CLI_OPT_TEXT("ics", &ics, "CODE  the ICS (ODS code) the places and organisations join"),
         CLI_OPT_TEXT("ics-name", &ics_name, "NAME  the ICS's name, needed when it is new"),
+        CLI_OPT_FLAG("seed", &seed,
+                     "a new database gets the NWL directory and synthetic history first "
+                     "(without it a new database holds only what is imported)"),
         CLI_OPT_END};
     int np, rc = cli_parse("import",
-                           "import [--db PATH] [--collection NAME] [--ics CODE [--ics-name NAME]] "
-                           "FILE.csv|FILE.json|DIR ...",
+                           "import [--db PATH] [--seed] [--collection NAME] [--ics CODE "
+                           "[--ics-name NAME]] FILE.csv|FILE.json|DIR ...",
                            argc, argv, opts, &np);
     if (rc) return rc == 1 ? 0 : rc;
     if (np == 0) return cli_usage_error("import", "name at least one file or folder to import");
@@ -47,7 +53,7 @@ int cmd_import(int argc, char **argv)
     }
     if (ics_name && !ics) return cli_usage_error("import", "--ics-name goes with --ics CODE");
     store *s;
-    if ((rc = cli_open("import", db, &s))) return rc;
+    if ((rc = seed ? cli_open("import", db, &s) : cli_open_unseeded("import", db, &s))) return rc;
     ics_err e = {0};
     int total = 0;
     app_ctx c = cli_ctx(s);
