@@ -149,6 +149,7 @@ typedef struct spec_net {
     int *arc_site;     /* per arc: index into sp, -1 for unassigned */
     int *arc_late;     /* per arc: 1 for a late arc */
     int64_t *arc_km10; /* km x 1000 rounded (metres) for reporting */
+    geo_vec *sv;       /* each site (by sp index) as a unit vector */
     flow_mcf *g;
 } spec_net;
 
@@ -233,6 +234,7 @@ static void spec_net_free(spec_net *s)
     free(s->arc_site);
     free(s->arc_late);
     free(s->arc_km10);
+    free(s->sv);
     flow_mcf_free(s->g);
 }
 
@@ -348,23 +350,35 @@ static int spec_build(actx *c, spec_work *w, int aggregate, spec_net *s, ics_err
     } while (0)
 
     const waitlist_params *P = c->p;
+    /* each site as a unit vector, so that the sites certainly out of a
+     * class's reach are passed over without the haversine (nationally
+     * most of them: 260 sites per class, a few within 40 km) */
+    s->sv = malloc(((size_t)s->nsp + 1) * sizeof *s->sv);
+    if (!s->sv) return ics_err_set(e, ICS_ENOMEM, "out of memory");
+    for (int k = 0; k < s->nsp; k++)
+        s->sv[k] = geo_vec_of(c->sites[s->sp[k].site].lat, c->sites[s->sp[k].site].lon);
     for (size_t cl = 0; cl < s->nclass; cl++) {
         size_t k0 = s->cstart[cl], k1 = s->cstart[cl + 1];
         size_t i = s->order[k0];
         const waitlist_patient *pt = &c->pts[i];
         int due = s->dueidx[k0];
-        double lim = max_km(c, i);
+        double lim = max_km(c, i), reach = geo_chord2(lim);
+        geo_vec pv = geo_vec_of(pt->lat, pt->lon);
+        int located = !isnan(pt->lat) && !isnan(pt->lon);
         flow_mcf_supply_set(s->g, (int)cl, (int64_t)(k1 - k0));
         s->sa0[cl] = flow_mcf_arcs(s->g);
         for (int k = 0; k < s->nsp; k++) {
             const waitlist_site *st = &c->sites[s->sp[k].site];
-            int own = strcmp(st->trust, pt->trust) == 0;
             double km = 0;
-            if (isnan(pt->lat) || isnan(pt->lon) || isnan(st->lat) || isnan(st->lon)) {
+            int own;
+            if (!located || isnan(st->lat) || isnan(st->lon)) {
+                own = strcmp(st->trust, pt->trust) == 0;
                 if (!own) continue;
             } else {
+                if (geo_beyond(pv, s->sv[k], reach)) continue; /* then km > lim too */
                 km = geo_km(pt->lat, pt->lon, st->lat, st->lon);
                 if (km > lim) continue;
+                own = strcmp(st->trust, pt->trust) == 0;
             }
             int64_t cost = llround(km * (double)P->travel_per_km) + (own ? 0 : P->away_penalty);
             int64_t metres = llround(km * 1000.0);

@@ -335,6 +335,40 @@ static void test_geo_distance(void **s)
     assert_true(geo_km(51.5, -0.1, 51.5, -0.1) == 0.0);
 }
 
+/* geo_beyond never skips a pair geo_km would keep, and skips what is
+ * clearly farther: random pairs over England and over the globe, limits
+ * of 1 to 200 km, and pairs placed at almost exactly the limit. */
+static void test_geo_beyond(void **s)
+{
+    (void)s;
+    rng r;
+    rng_seed(&r, 42, 7);
+    int skipped = 0, kept_far = 0;
+    for (int i = 0; i < 200000; i++) {
+        int globe = i % 4 == 0;
+        double la1 = globe ? -89 + 178 * rng_uniform(&r) : 50 + 5 * rng_uniform(&r);
+        double lo1 = globe ? -180 + 360 * rng_uniform(&r) : -5 + 7 * rng_uniform(&r);
+        double la2 = globe ? -89 + 178 * rng_uniform(&r) : 50 + 5 * rng_uniform(&r);
+        double lo2 = globe ? -180 + 360 * rng_uniform(&r) : -5 + 7 * rng_uniform(&r);
+        double d = geo_km(la1, lo1, la2, lo2);
+        double lim = i % 3 == 0 ? d * (1 - 1e-12) : 1 + 199 * rng_uniform(&r);
+        int b = geo_beyond(geo_vec_of(la1, lo1), geo_vec_of(la2, lo2), geo_chord2(lim));
+        if (b) assert_true(d > lim);
+        if (b) skipped++;
+        if (!b && d > lim * (1 + 1e-6)) kept_far++;
+    }
+    assert_int_equal(kept_far, 0);
+    assert_true(skipped > 50000);
+    /* a point and itself; a NaN limit keeps everything, a negative one nothing */
+    geo_vec a = geo_vec_of(51.5175, -0.1746), b = geo_vec_of(51.5260, -0.4614);
+    assert_int_equal(geo_beyond(a, a, geo_chord2(0)), 0);
+    assert_int_equal(geo_beyond(a, b, geo_chord2(19.0)), 1);
+    assert_int_equal(geo_beyond(a, b, geo_chord2(21.0)), 0);
+    assert_int_equal(geo_beyond(a, b, geo_chord2(NAN)), 0);
+    assert_int_equal(geo_beyond(a, a, geo_chord2(-1)), 1);
+    assert_int_equal(geo_beyond(a, b, geo_chord2(30000)), 0);
+}
+
 static void test_sb_escapes(void **s)
 {
     (void)s;
@@ -585,6 +619,7 @@ int main(void)
         cmocka_unit_test(test_csv_unique_names_both_lines),
         cmocka_unit_test(test_rng_is_deterministic_and_uniform),
         cmocka_unit_test(test_geo_distance),
+        cmocka_unit_test(test_geo_beyond),
         cmocka_unit_test(test_sb_escapes),
         cmocka_unit_test(test_sb_json_matches_jansson),
         cmocka_unit_test(test_quantile_type7_is_the_default_median),
