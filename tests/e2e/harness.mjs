@@ -80,7 +80,15 @@ export function run(name, lines = 3) {
       await page.bringToFront();
       return watch(page);
     },
+    // The last check of every script: nothing was asked of another host.
     async done() {
+      n++;
+      if (external.length) {
+        failed++;
+        console.log(`not ok ${n} - no request left the test server: ${external.slice(0, 3).join(' ')}`);
+      } else {
+        console.log(`ok ${n} - no request left the test server (nothing from a CDN)`);
+      }
       if (browser) await browser.close();
       if (profile) rmSync(profile, { recursive: true, force: true });
       console.log(`# ${name}: ${n} checks, ${failed} failed`);
