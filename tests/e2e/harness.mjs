@@ -5,6 +5,7 @@
 // only its own checks.
 import { chromium } from 'playwright-core';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -131,4 +132,18 @@ export async function downloaded(page, click) {
   const [dl] = await Promise.all([page.waitForEvent('download', { timeout: WAIT }), click()]);
   const path = await dl.path();
   return { name: dl.suggestedFilename(), text: readFileSync(path, 'utf8'), bytes: readFileSync(path) };
+}
+
+// axe-core (npm axe-core) on the page as it is, WCAG 2.0-2.2 A and AA: the
+// serious and critical violations, one line each (empty when none).
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+let axeSource = null;
+export async function axe(page) {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  if (!await page.evaluate(() => typeof window.axe === 'object')) await page.evaluate(axeSource);
+  return page.evaluate(async (tags) => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.length}) e.g. ${v.nodes.slice(0, 3).map((x) => x.target.join(' ')).join(', ')}`);
+  }, AXE_TAGS);
 }

@@ -9,12 +9,11 @@
 // problem beside its field.
 
 import { get, patch, qs, token } from '../api.js';
-import { busy, clear, dateInput, errorBox, field, fmt, h, loading, note, panel, pct, select, table } from '../ui.js';
+import { busy, clear, dateInput, dayText, errorBox, field, fmt, h, loading, money, note, num, panel, pct, select, table } from '../ui.js';
 
 const READ = ['admin', 'finance', 'executive', 'analyst'];
 const PDF = ['admin', 'coordinator', 'analyst', 'finance', 'executive'];
 const WRITE = ['admin', 'finance'];
-const gbp = (v) => (v === null || v === undefined ? '—' : `£${fmt(v, 1)}m`);
 const synth = (yes) => (yes ? note('Synthetic figures: invented for the default dataset, not NHS data.', 'notice') : null);
 
 function financePanel() {
@@ -24,24 +23,24 @@ function financePanel() {
     const sp = s.spend;
     return [
       synth(sp.synthetic || s.providers.synthetic),
-      h('p', { 'data-acute-share': sp.acute_share }, `Budget ${s.year}: ${gbp(sp.total_gbp_m)}. Acute share ${pct(sp.acute_share)} against the national ${pct(sp.national_acute_share)}.`),
+      h('p', { 'data-acute-share': sp.acute_share }, `Budget ${s.year}: ${money(sp.total_gbp_m)}. Acute share ${pct(sp.acute_share)} against the national ${pct(sp.national_acute_share)}.`),
       table([
         { key: 'sector', label: 'Sector', head: true },
-        { key: 'amount_gbp_m', label: '£m', num: true, fmt: (v) => fmt(v, 1) },
+        { key: 'amount_gbp_m', label: 'Spend', num: true, fmt: (v) => money(v) },
         { key: 'share', label: 'Share', num: true, fmt: (v) => pct(v) },
       ], sp.sectors, { caption: 'Spend by sector' }),
       table([
         { key: 'provider_name', label: 'Trust', head: true },
-        { key: 'income_gbp_m', label: 'Income £m', num: true, fmt: (v) => fmt(v, 1) },
-        { key: 'surplus_gbp_m', label: 'Surplus (deficit) £m', num: true, fmt: (v) => fmt(v, 1) },
+        { key: 'income_gbp_m', label: 'Income', num: true, fmt: (v) => money(v) },
+        { key: 'surplus_gbp_m', label: 'Surplus (deficit)', num: true, fmt: (v) => money(v) },
         { key: 'surplus_share', label: 'Share of income', num: true, fmt: (v) => pct(v) },
       ], s.providers.providers, { caption: `Trusts, system ${pct(s.providers.surplus_share)} of income` }),
       table([
         { key: 'place_name', label: 'Borough', head: true },
-        { key: 'amount_gbp_m', label: 'Spend £m', num: true, fmt: (v) => fmt(v, 1) },
+        { key: 'amount_gbp_m', label: 'Spend', num: true, fmt: (v) => money(v) },
         { key: 'spend_share', label: 'Spend share', num: true, fmt: (v) => pct(v) },
         { key: 'target_share', label: 'Need-based target', num: true, fmt: (v) => pct(v) },
-        { key: 'gap_gbp_m', label: 'Gap £m', num: true, fmt: (v) => fmt(v, 1) },
+        { key: 'gap_gbp_m', label: 'Gap', num: true, fmt: (v) => money(v) },
       ], s.places.places, { caption: 'Spend by borough against the weighted-capitation target' }),
     ];
   });
@@ -77,14 +76,14 @@ function prioritiesPanel() {
       table([
         { key: 'rank', label: '#', num: true },
         { key: 'name', label: 'Work area', head: true },
-        { key: 'cost_gbp_m', label: 'Cost £m', num: true, fmt: (v) => fmt(v, 1) },
-        { key: 'total', label: 'Score', num: true, fmt: (v) => fmt(v, 2) },
+        { key: 'cost_gbp_m', label: 'Cost', num: true, fmt: (v) => money(v) },
+        { key: 'total', label: 'Score', num: true, fmt: (v) => num(v, 2) },
       ], r.ranking, { class: 'ranking', caption: `Ranked by ${w} weights` }),
       table([
         { key: 'criterion', label: 'Criterion', head: true },
-        { key: 'weight', label: 'Weight', num: true, fmt: (v) => fmt(v, 3) },
-        { key: 'increase', label: 'Rise that changes the top 3', num: true, fmt: (v) => (v === null ? 'none' : `+${fmt(v, 3)}`) },
-        { key: 'decrease', label: 'Fall that changes the top 3', num: true, fmt: (v) => (v === null ? 'none' : `−${fmt(v, 3)}`) },
+        { key: 'weight', label: 'Weight', num: true, fmt: (v) => num(v, 3) },
+        { key: 'increase', label: 'Rise that changes the top 3', num: true, fmt: (v) => (v === null ? 'none' : `+${num(v, 3)}`) },
+        { key: 'decrease', label: 'Fall that changes the top 3', num: true, fmt: (v) => (v === null ? 'none' : `−${num(v, 3)}`) },
       ], r.sensitivity),
       note(r.method),
       synth(r.synthetic),
@@ -158,18 +157,18 @@ function ledgerPanel(ctx, onSaved) {
       table([
         { key: 'holder_name', label: 'Holder', head: true, fmt: (v, r) => `${v} (${r.holder_kind} ${r.holder_code})` },
         { key: 'scope', label: 'Scope' },
-        { key: 'amount_gbp_m', label: '£m', num: true, fmt: (v) => fmt(v, 2) },
-        { key: 'period_from', label: 'Period', fmt: (v, r) => `${v} to ${r.period_to}` },
+        { key: 'amount_gbp_m', label: 'Amount', num: true, fmt: (v) => money(v, 2) },
+        { key: 'period_from', label: 'Period', fmt: (v, r) => `${dayText(v)} to ${dayText(r.period_to)}` },
         { key: 'id', label: 'Edit', fmt: (v, r) => edit('delegation', r, `/api/v1/governance/delegations/${v}`, `delegation ${v}`) },
       ], dels.items, { caption: 'Delegations', class: 'delegations' }),
       table([
         { key: 'holder_name', label: 'Holder', head: true },
         { key: 'measure', label: 'Measure', fmt: (v, r) => (r.place_code ? `${v} (${r.place_code})` : v) },
-        { key: 'target', label: 'Target', num: true, fmt: (v) => fmt(v, 2) },
+        { key: 'target', label: 'Target', num: true, fmt: (v) => num(v, 2) },
         { key: 'id', label: 'Edit', fmt: (v, r) => edit('outcome', r, `/api/v1/governance/outcomes/${v}`, `outcome ${v}`) },
       ], outcomes, { caption: 'Outcomes', class: 'outcomes' }),
       table([
-        { key: 'decided_on', label: 'Decided on' },
+        { key: 'decided_on', label: 'Decided on', fmt: dayText },
         { key: 'title', label: 'Decision', head: true },
         { key: 'forum', label: 'Forum' },
         { key: 'id', label: 'Edit', fmt: (v, r) => edit('decision', r, `/api/v1/governance/decisions/${v}`, `decision ${v}`) },
