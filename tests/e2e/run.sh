@@ -96,10 +96,13 @@ export ICS_OUT="$OUT" CHROMIUM ICS_BIN="$BIN"
 # OpenID provider with a second server of its own; ux.mjs checks issue 20's
 # cross-cutting items (field errors, downloads, print, formats, deep links,
 # 768 px); a11y.mjs runs axe-core on every view as every role (WCAG 2.2 AA);
-# governance.mjs edits the Board's ledger (issue 16); bookings.mjs a run's booking list
+# governance.mjs edits the Board's ledger (issue 16); bookings.mjs a run's booking list;
+# route.mjs the route answer's summary lines (bank holiday, nothing eligible);
+# screens.mjs saves a PNG of every view at 1440 and 768 px into $SHOT_DIR
+# (default /tmp/icsflow-shots)
 st=0
 serve_on "$DB"
-for s in ${E2E_ONLY:-dashboard live oidc ux a11y governance bureau bookings}; do
+for s in ${E2E_ONLY:-dashboard live oidc ux a11y governance bureau bookings route screens}; do
     node "tests/e2e/$s.mjs" || st=1
 done
 stop_server
@@ -107,7 +110,7 @@ stop_server
 if [ -n "$PGDB" ]; then
     echo "# the same on PostgreSQL, on the database db copy moved there"
     serve_on "$ICS_PG_URI/$PGDB"
-    for s in ${E2E_ONLY:-dashboard live ux a11y governance bureau bookings}; do
+    for s in ${E2E_ONLY:-dashboard live ux a11y governance bureau bookings route screens}; do
         [ "$s" = oidc ] && continue
         ICS_OUT="$OUT/pg" node "tests/e2e/$s.mjs" || st=1
     done

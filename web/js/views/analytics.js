@@ -355,7 +355,16 @@ export default {
       note('Population variation, resources following need, and capacity planning.')),
     funnelPanel(ctx), allocationPanel(ctx), SIM.includes(ctx.me.role) ? ucrPanel() : null, SIM.includes(ctx.me.role) ? harmonisationPanel(ctx) : null,
     SIM.includes(ctx.me.role) ? simPanel(ctx) : null);
-    // Deep link: #/analytics/harmonisation scrolls to that report.
-    if (ctx.args?.[0] === 'harmonisation') root.querySelector('#harmonisation')?.scrollIntoView({ block: 'start' });
+    // Deep link: #/analytics/harmonisation scrolls to that report, and again
+    // once the panels above it have drawn (they push it down as they load).
+    if (ctx.args?.[0] === 'harmonisation') {
+      const to = () => root.querySelector('#harmonisation')?.scrollIntoView({ block: 'start' });
+      to();
+      const t0 = Date.now();
+      const wait = setInterval(() => {
+        if (!root.isConnected || Date.now() - t0 > 15000) clearInterval(wait);
+        else if (!root.querySelector('.loading, [aria-busy="true"]')) { clearInterval(wait); to(); }
+      }, 100);
+    }
   },
 };

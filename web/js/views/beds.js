@@ -7,7 +7,7 @@
 // refer and follow their referrals.
 
 import { get, patch, post, qs } from '../api.js';
-import { busy, chart, clear, dateTimeInput, dateTimeValue, destroyCharts, field, fmt, h, loading, localDateTime, note, panel, pct, reasonButton, select, sparkline, table, when } from '../ui.js';
+import { busy, chart, clear, dateTimeInput, dateTimeValue, destroyCharts, field, fmt, h, hashLink, loading, localDateTime, note, panel, pct, reasonButton, select, sparkline, table, when } from '../ui.js';
 
 const TYPES = ['rehabilitation', 'stroke_rehabilitation', 'dementia', 'palliative', 'step_down'];
 const DESTS = ['home', 'home_with_support', 'care_home', 'acute_readmission', 'died', 'other'];
@@ -19,6 +19,37 @@ const can = (ctx, what) => ({
 })[what].includes(ctx.me.role);
 const days = (d) => (d === null || d === undefined ? '—' : `${d.toFixed(1)} d`);
 const stateTag = (s) => h('span', { class: `pill ${s}` }, words(s));
+// A bed referral's own address: #/beds/referrals/ID (#/referrals/ID is a UCR referral's).
+const refLink = (id) => h('a', { href: hashLink('beds', ['referrals', id]) }, String(id));
+
+// The bed referral a deep link names: its state, patient, bed and times,
+// and for one still waiting, why it cannot be placed and the next bed
+// forecast (the queue's words, for roles that see the queue).
+async function referralDetail(ctx, id) {
+  if (!/^\d{1,18}$/.test(id || '')) return panel(`Bed referral ${id}`, note('A bed referral is named by its number, e.g. #/beds/referrals/3890.', 'notice'));
+  const box = h('div');
+  await loading(box, async () => {
+    const r = await get(`/api/v1/beds/referrals/${id}`);
+    let q = null;
+    if (r.state === 'waiting' && can(ctx, 'act')) q = (await get('/api/v1/beds/queue')).items.find((x) => x.referral_id === r.referral_id) || null;
+    const t = (v) => (v ? when(v, { zone: true }) : null);
+    const rows = [['Referral', String(r.referral_id)], ['State', words(r.state)], ['Patient', `${r.age} ${r.sex}`],
+      ['Needs', `${words(r.bed_type)}, priority ${r.priority}`], ['From', [r.district, r.place_code].filter(Boolean).join(', ')],
+      ['Referred by', [r.referring_site, r.referring_org].filter(Boolean).join(', ')],
+      ['Referred', t(r.referred_at)], ['Ready from', t(r.earliest_at)],
+      ['Waiting', r.state === 'waiting' ? days(r.wait_days) : null],
+      ['Bed', r.bed_code ? `${r.bed_code} (${r.unit_code})` : null],
+      ['Offered', t(r.offered_at)], ['Accepted', t(r.accepted_at)], ['Admitted', t(r.admitted_at)],
+      ['Discharged', t(r.discharged_at)], ['Destination', r.destination ? words(r.destination) : null], ['Reason', r.reason],
+      ['Placement', q ? (q.placeable ? `can be placed now: ${q.placement}` : `cannot be placed: ${q.why_not}`) : null],
+      ['Next suitable bed', q && !q.placeable ? q.next_bed_text : null]];
+    return [r.synthetic ? note('Synthetic referral: generated history, not a real patient.', 'notice') : null,
+      h('dl', { class: 'facts', id: 'bed-referral-detail', dataset: { bedReferral: r.referral_id } },
+        rows.filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v]) => [h('dt', {}, k), h('dd', {}, String(v))])),
+      r.unit_code ? h('p', {}, h('a', { href: hashLink('beds', ['unit', r.unit_code]) }, `Open ${r.unit_code} on the board`)) : null];
+  });
+  return panel(`Bed referral ${id}`, box);
+}
 
 function summary(board) {
   const t = board.totals;
@@ -170,7 +201,7 @@ function queuePanel(ctx, reload) {
     const items = lists.flatMap((l) => l.items).filter((r) => ['waiting', 'offered', 'accepted'].includes(r.state))
       .sort((a, b) => a.priority - b.priority || b.wait_days - a.wait_days);
     return table([
-      { key: 'referral_id', label: '#', num: true },
+      { key: 'referral_id', label: '#', num: true, fmt: refLink },
       { key: 'state', label: 'State', fmt: (v, r) => [stateTag(v), r.bed_code ? h('small', {}, ` ${r.bed_code}`) : null] },
       { key: 'priority', label: 'Priority', num: true },
       { key: (r) => `${r.age} ${r.sex}`, label: 'Patient' },
@@ -205,7 +236,7 @@ function inBedsPanel(ctx, reload) {
       .filter((r) => r.state === 'admitted').sort((a, b) => a.admitted_at.localeCompare(b.admitted_at));
     const stay = (r) => (Date.now() - Date.parse(r.admitted_at)) / 86400000;
     return table([
-      { key: 'referral_id', label: '#', num: true },
+      { key: 'referral_id', label: '#', num: true, fmt: refLink },
       { key: 'bed_code', label: 'Bed', head: true, fmt: (v) => h('span', { class: 'code' }, v) },
       { key: (r) => `${r.age} ${r.sex}`, label: 'Patient' },
       { key: 'admitted_at', label: 'Admitted', fmt: (v) => v.slice(0, 10) },
@@ -329,7 +360,7 @@ function myReferrals(ctx) {
   loading(out, async () => {
     const r = await get(`/api/v1/beds/referrals${qs({ limit: 50 })}`);
     const items = r.items.slice().sort((a, b) => b.referral_id - a.referral_id).slice(0, 25);
-    return table([{ key: 'referral_id', label: '#', num: true }, { key: 'referred_at', label: 'Referred', fmt: (v) => when(v) },
+    return table([{ key: 'referral_id', label: '#', num: true, fmt: refLink }, { key: 'referred_at', label: 'Referred', fmt: (v) => when(v) },
       { key: 'bed_type', label: 'Type', fmt: words }, { key: 'state', label: 'State', fmt: stateTag }, { key: 'bed_code', label: 'Bed' }], items,
     { caption: 'Latest referrals' });
   });
@@ -345,6 +376,8 @@ export default {
     const reload = () => { destroyCharts(); return this.render(root, ctx); };
     const head = h('div', { class: 'view-head' }, h('h1', {}, 'Community beds'));
     clear(root, head);
+    // Deep link: #/beds/referrals/3890 shows that bed referral first.
+    if (ctx.args?.[0] === 'referrals' && ctx.args[1]) root.append(await referralDetail(ctx, ctx.args[1]));
     if (!can(ctx, 'board')) {
       root.append(await referForm(ctx, reload), myReferrals(ctx));
       return;
