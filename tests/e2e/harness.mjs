@@ -29,6 +29,12 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
 export function run(name, lines = 3) {
   let n = 0, failed = 0, browser = null, profile = null;
   const pageErrors = [], external = [];
+  const refuseExternal = (ctx) => ctx.route('**/*', (route) => {
+    const u = route.request().url();
+    if (u.startsWith(URL) || u.startsWith('data:') || u.startsWith('blob:')) return route.continue();
+    external.push(u);
+    return route.abort();
+  });
   // Script errors and console errors (not the 4xx answers tests provoke).
   const watch = (page) => {
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -63,13 +69,27 @@ export function run(name, lines = 3) {
         rmSync(profile, { recursive: true, force: true });
         process.exit(1);
       }
-      await browser.route('**/*', (route) => {
-        const u = route.request().url();
-        if (u.startsWith(URL) || u.startsWith('data:') || u.startsWith('blob:')) return route.continue();
-        external.push(u);
-        return route.abort();
-      });
+      await refuseExternal(browser);
       return browser;
+    },
+    // A browser for several users side by side (live.mjs): each context()
+    // is its own storage, so its own sign-in.
+    async launchBrowser() {
+      try {
+        browser = await chromium.launch({
+          executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS, timeout: 60000,
+        });
+      } catch (err) {
+        console.log(`not ok 1 - chromium starts: ${String(err.message).split('\n')[0]}`);
+        process.exit(1);
+      }
+      return browser;
+    },
+    // A new context of that browser and its first page, watched.
+    async context(options = {}) {
+      const ctx = await browser.newContext({ viewport: WIDE, ...options });
+      await refuseExternal(ctx);
+      return { ctx, page: watch(await ctx.newPage()) };
     },
     watch,
     // A watched tab at this size: the profile's first blank one, else new.

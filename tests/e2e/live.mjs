@@ -6,45 +6,19 @@
 // object their role or organisation may not read; the notification badge
 // follows; a UCR provider reports today's capacity; an escalation action
 // ticked on one System view shows done on the other. Prints "ok N - ...".
-import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { run, settled as settle, URL, OUT, WAIT } from './harness.mjs';
 import { sqlOn } from './db.mjs';
 
-const URL = process.env.ICS_URL;
-const OUT = process.env.ICS_OUT;
-const DB = process.env.ICS_DB;
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const WAIT = 15000;
-let n = 0, failed = 0;
-const pageErrors = [];
-
-const sql = sqlOn(DB);
-
-async function check(name, page, fn) {
-  n++;
-  try {
-    await fn();
-    console.log(`ok ${n} - ${name}`);
-  } catch (err) {
-    failed++;
-    console.log(`not ok ${n} - ${name}: ${String(err.message).split('\n').slice(0, 3).join(' | ')}`);
-    if (page) await page.screenshot({ path: join(OUT, `live-failed-${n}.png`), fullPage: true }).catch(() => {});
-  }
-}
-
-async function settled(page) {
-  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]') &&
-    !document.querySelector('main .loading'), null, { timeout: WAIT });
-}
+const sql = sqlOn(process.env.ICS_DB);
+const R = run('live');
+const { check, pageErrors } = R;
+const settled = (page) => settle(page, 0);
 
 // A fresh context (its own storage) signed in with token tok.
-async function user(browser, tok) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-  await ctx.route('**/*', (r) => (r.request().url().startsWith(URL) ? r.continue() : r.abort()));
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+async function user(tok) {
+  const { ctx, page } = await R.context({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
   await page.goto(`${URL}/`);
   await page.getByLabel('Access token').fill(tok);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -67,10 +41,10 @@ async function api(tok, method, path, body) {
   return res.json();
 }
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS, timeout: 60000 });
-const A = await user(browser, process.env.COORD);
-const B = await user(browser, process.env.COORD2);
-const C = await user(browser, process.env.CLIN);
+await R.launchBrowser();
+const A = await user(process.env.COORD);
+const B = await user(process.env.COORD2);
+const C = await user(process.env.CLIN);
 
 // A unit with several available beds, and one of them.
 const unit = sql("SELECT unit_code FROM beds WHERE status = 'available' GROUP BY unit_code ORDER BY COUNT(*) DESC, unit_code LIMIT 1");
@@ -168,7 +142,7 @@ await check('an aid request raises the coordinator\'s badge at once, and reading
 });
 
 await check('a rapid-response provider reports today\'s capacity from the dashboard', null, async () => {
-  const U = await user(browser, process.env.UCR);
+  const U = await user(process.env.UCR);
   await U.page.goto(`${URL}/#/find`);
   await settled(U.page);
   const form = U.page.locator('form[data-service="FALLS-HH"]');
@@ -224,6 +198,4 @@ await check('a clinician sees the checklist without its buttons', C.page, async 
 
 await check('no page errors', null, async () => { assert.deepEqual(pageErrors, [], `errors: ${pageErrors.join(' | ')}`); });
 
-await browser.close();
-console.log(`# ${n} live checks, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await R.done();
