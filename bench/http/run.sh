@@ -42,21 +42,10 @@ cleanup() {
 trap cleanup EXIT INT TERM
 export ICSFLOW_DATA=$ROOT/data
 
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
+# freeport, ms, bench_serve and bench_wrk: the driver bench/lists shares
+. "$ROOT/bench/lib.sh"
 # serve NAME DB -> starts a server, sets SPID and SURL
-serve() {
-    rm -f "$T/$1.port"
-    "$BIN" serve --db "$2" --listen 127.0.0.1:0 --port-file "$T/$1.port" >"$T/$1.log" 2>&1 &
-    SPID=$!
-    PIDS="$PIDS $SPID"
-    i=0
-    while [ ! -s "$T/$1.port" ]; do
-        i=$((i + 1)); [ $i -gt 400 ] && { echo "server $1 did not start"; cat "$T/$1.log"; exit 1; }
-        sleep 0.05
-    done
-    SURL="http://127.0.0.1:$(cat "$T/$1.port")"
-}
+serve() { bench_serve "$@"; }
 
 # ticks PID... -> CPU clock ticks (user + system) used so far by these processes
 ticks() {
@@ -99,26 +88,15 @@ wrk.headers["Authorization"] = "Bearer $(cat "$T/$1.coord")"
 EOF
 }
 
-# ms VALUE: wrk's latency (us, ms, s) in milliseconds
-ms() { echo "$1" | awk '/us$/ { sub("us",""); print $1/1000; next } /ms$/ { sub("ms",""); print $1; next } /s$/ { sub("s",""); print $1*1000 }'; }
-
 # run LAYOUT ENDPOINT URL LUA PIDS... -> a result line in $T/results
 run() {
     layout=$1 ep=$2 url=$3 lua=$4
     shift 4
     pg=$(pgpids | tr '\n' ' ')
     c0=$(ticks "$@") g0=$(ticks $pg)
-    wrk -t"$THREADS" -c"$CONN" -d"${DUR}s" --timeout 10s --latency -s "$lua" "$url" >"$T/$layout.$ep.wrk" 2>&1
+    bench_wrk "$layout.$ep" "$url" "$lua"
     c1=$(ticks "$@") g1=$(ticks $(pgpids | tr '\n' ' '))
-    if grep -q "Non-2xx\|Socket errors: connect [1-9]\|read [1-9]\|write [1-9]" "$T/$layout.$ep.wrk"; then
-        echo "$layout $ep: errors under load:"; cat "$T/$layout.$ep.wrk"; exit 1
-    fi
-    # answers slower than wrk's timeout are counted, not fatal: the machine may be loaded
-    slow=$(sed -n 's/.*timeout \([0-9]*\).*/\1/p' "$T/$layout.$ep.wrk")
-    rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$T/$layout.$ep.wrk")
-    reqs=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$T/$layout.$ep.wrk")
-    p50=$(ms "$(awk '$1 == "50%" { print $2 }' "$T/$layout.$ep.wrk")")
-    p99=$(ms "$(awk '$1 == "99%" { print $2 }' "$T/$layout.$ep.wrk")")
+    slow=$WRK_SLOW rps=$WRK_RPS reqs=$WRK_REQS p50=$WRK_P50 p99=$WRK_P99
     cpu=$(awk -v a="$c0" -v b="$c1" -v n="$reqs" -v hz="$HZ" 'BEGIN { printf "%.0f", n ? (b - a) / hz / n * 1e6 : 0 }')
     pgcpu=$(awk -v a="$g0" -v b="$g1" -v n="$reqs" -v hz="$HZ" 'BEGIN { printf "%.0f", n ? (b - a) / hz / n * 1e6 : 0 }')
     echo "$layout $ep $rps $p50 $p99 $cpu $pgcpu" >>"$T/results"

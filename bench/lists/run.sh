@@ -7,9 +7,11 @@
 # same deep page by keyset (?after= the id before it, checked to give the
 # same rows), and nginx serving the first page's bytes as a static file (the
 # machine's ceiling for the same bytes). Prints req/s, p50 and p99 (goal: p99
-# under 50 ms), and RATIO lines: lists_<list>_keyset_vs_offset (deep page,
-# req/s) and lists_<list>_vs_nginx (first page, req/s). Every process is
-# started here on loopback and stopped by its pid.
+# under 50 ms), the server's CPU time per request, the load average before
+# and after, and RATIO lines: lists_<list>_keyset_vs_offset (deep page,
+# req/s) and lists_<list>_vs_nginx (first page, req/s). wrk is driven by
+# bench/lib.sh, as in bench/http. Every process is started here on loopback
+# and stopped by its pid.
 set -eu
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -31,39 +33,31 @@ cleanup() {
 trap cleanup EXIT INT TERM
 export ICSFLOW_DATA=$ROOT/data ICSFLOW_WEB=$ROOT/web
 
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-ms() { echo "$1" | awk '/us$/ { sub("us",""); print $1/1000; next } /ms$/ { sub("ms",""); print $1; next } /s$/ { sub("s",""); print $1*1000 }'; }
+. "$ROOT/bench/lib.sh"
+HZ=$(getconf CLK_TCK)
+ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 
 "$BIN" db init --db "$T/bench.db" >/dev/null 2>&1
 TOKEN=$("$BIN" user add --db "$T/bench.db" --name bench-admin --role admin | tail -n 1)
 printf 'wrk.headers["Authorization"] = "Bearer %s"\n' "$TOKEN" >"$T/auth.lua"
-"$BIN" serve --db "$T/bench.db" --listen 127.0.0.1:0 --port-file "$T/port" >"$T/serve.log" 2>&1 &
-SPID=$!
-PIDS="$PIDS $SPID"
-i=0
-while [ ! -s "$T/port" ]; do
-    i=$((i + 1)); [ $i -gt 400 ] && { echo "server did not start"; cat "$T/serve.log"; exit 1; }
-    sleep 0.05
-done
-URL="http://127.0.0.1:$(cat "$T/port")"
+bench_serve lists "$T/bench.db"
+URL=$SURL
 
 get() { # PATH OUT -> status
     curl -s -o "$2" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$URL$1"
 }
 
 : >"$T/results"
-# run NAME URL: one wrk run, a result line
+# run NAME URL [PID]: one wrk run, a result line (with PID, its CPU per request)
 run() {
-    wrk -t"$THREADS" -c"$CONN" -d"${DUR}s" --timeout 10s --latency -s "$T/auth.lua" "$2" >"$T/$1.wrk" 2>&1
-    if grep -q "Non-2xx\|Socket errors: connect [1-9]\|read [1-9]\|write [1-9]" "$T/$1.wrk"; then
-        echo "$1: errors under load:"; cat "$T/$1.wrk"; exit 1
-    fi
-    rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$T/$1.wrk")
-    p50=$(ms "$(awk '$1 == "50%" { print $2 }' "$T/$1.wrk")")
-    p99=$(ms "$(awk '$1 == "99%" { print $2 }' "$T/$1.wrk")")
-    echo "$1 $rps $p50 $p99" >>"$T/results"
-    printf '  %-28s %8.1f req/s  p50 %8.2f ms  p99 %8.2f ms%s\n' "$1" "$rps" "$p50" "$p99" \
-        "$(awk -v p="$p99" 'BEGIN { if (p >= 50) printf "  (over 50 ms)" }')"
+    c0=$([ -n "${3:-}" ] && ticks "$3" || echo 0)
+    bench_wrk "$1" "$2" "$T/auth.lua"
+    c1=$([ -n "${3:-}" ] && ticks "$3" || echo 0)
+    cpu=$(awk -v a="$c0" -v b="$c1" -v n="$WRK_REQS" -v hz="$HZ" 'BEGIN { printf "%.1f", n ? (b - a) / hz / n * 1e3 : 0 }')
+    echo "$1 $WRK_RPS $WRK_P50 $WRK_P99 $cpu" >>"$T/results"
+    printf '  %-28s %8.1f req/s  p50 %8.2f ms  p99 %8.2f ms%s%s\n' "$1" "$WRK_RPS" "$WRK_P50" "$WRK_P99" \
+        "$([ -n "${3:-}" ] && echo "  server CPU $cpu ms/req")" \
+        "$(awk -v p="$WRK_P99" 'BEGIN { if (p >= 50) printf "  (over 50 ms)" }')"
 }
 
 echo "lists: 1,000-row pages, $CONN connections, $THREADS wrk threads, ${DUR}s per run; $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -76,7 +70,7 @@ for list in referrals waitlist/entries audit; do
     n=$(jq '.items | length' "$T/$name.first")
     cp "$T/$name.first" "$T/www/api/v1/$list"
     echo "  $list: ${total:-?} rows; first page $n rows, $(wc -c <"$T/$name.first") bytes"
-    run "$name.first" "$URL/api/v1/$list?limit=1000"
+    run "$name.first" "$URL/api/v1/$list?limit=1000" "$SPID"
     # a deep page: the last full 1,000 rows, by offset and by keyset
     if [ -n "$total" ] && [ "$total" -gt 2000 ]; then
         off=$((total - 1000))
@@ -86,8 +80,8 @@ for list in referrals waitlist/entries audit; do
         [ "$(get "/api/v1/$list?limit=1000&after=$after" "$T/by_after")" = 200 ]
         [ "$(jq -c '[.items[].id]' "$T/by_offset")" = "$(jq -c '[.items[].id]' "$T/by_after")" ] ||
             { echo "$list: the keyset page differs from the offset page"; exit 1; }
-        run "$name.offset_$off" "$URL/api/v1/$list?limit=1000&offset=$off"
-        run "$name.after_$after" "$URL/api/v1/$list?limit=1000&after=$after"
+        run "$name.offset_$off" "$URL/api/v1/$list?limit=1000&offset=$off" "$SPID"
+        run "$name.after_$after" "$URL/api/v1/$list?limit=1000&after=$after" "$SPID"
         echo "$name keyset_vs_offset $(awk -v n="$name" '$1 ~ "^"n".after_" { a = $2 } $1 ~ "^"n".offset_" { o = $2 } END { if (o) printf "%.3f", a / o }' "$T/results")" >>"$T/ratios"
     else
         echo "  $list: too few rows for a deep page (keyset pages: GET /api/v1/$list?after=ID)"

@@ -13,6 +13,7 @@
 #include "app/ics.h"
 #include "app/live.h"
 #include "app/notify.h"
+#include "app/page.h"
 #include "core/tz.h"
 #include "store/events.h"
 
@@ -278,22 +279,43 @@ int app_events_list(app_ctx *c, int64_t after, int64_t limit, json_t **rows, int
 
 const app_use APP_AUDIT_LIST = {"audit.list", ROLE_ADMIN, APP_SCOPE_ICS};
 
-int app_audit_list(app_ctx *c, const char *object_type, const char *object_id, const char *actor,
-                   int64_t limit, int64_t offset, int64_t after, json_t **rows, ics_err *e)
+static const app_col audit_cols[] = {{"at", APP_COL_UTC}, {NULL, 0}};
+
+static int audit_row(void *arg, store_stmt *row, ics_err *e)
 {
+    (void)e;
+    app_page_item(arg, row);
+    app_page_item_end(arg);
+    return 0;
+}
+
+int app_audit_page(app_ctx *c, const char *object_type, const char *object_id, const char *actor,
+                   int64_t limit, int64_t offset, int64_t after, const char *next_base, char **text,
+                   size_t *len, ics_err *e)
+{
+    *text = NULL;
+    *len = 0;
     int rc = app_allow(c, &APP_AUDIT_LIST, e);
     if (rc) return rc;
     assert(limit >= 1 && offset >= 0 && after >= 0);
-    /* an ICS's administrator reads that ICS's audit only: ?ics= as any
-     * read (default the home ICS; "all": every ICS they may see) */
     app_ics_set set;
     char list[APP_ICS_MAX * (STORE_ICS_CODE + 1) + 2];
     if ((rc = app_ics_resolve(c, &set, e))) return rc;
     app_ics_set_text(&set, list, sizeof list);
-    rc =
-        store_audit_list(c->db, object_type, object_id, actor, list, limit, offset, after, rows, e);
-    if (!rc) app_json_utc(*rows, "at");
-    return rc;
+    app_page pg;
+    app_page_init(&pg, audit_cols, limit);
+    rc = store_audit_each(c->db, object_type, object_id, actor, list, limit, offset, after,
+                          audit_row, &pg, e);
+    if (rc) {
+        app_page_free(&pg);
+        return rc;
+    }
+    app_page_items_end(&pg);
+    app_page_int(&pg, "limit", limit);
+    app_page_int(&pg, "offset", offset);
+    app_page_next(&pg, limit, next_base);
+    *text = app_page_finish(&pg, len, e);
+    return *text ? 0 : ICS_ENOMEM;
 }
 
 static void utc_keys(json_t *o, const char *keys)

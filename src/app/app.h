@@ -137,9 +137,13 @@ extern const app_use APP_AUDIT_LIST;
  * Returns v. */
 json_t *app_json_utc(json_t *v, const char *keys);
 
-/* after (0: none): the id of the last row of the page before (keyset). */
-int app_audit_list(app_ctx *c, const char *object_type, const char *object_id, const char *actor,
-                   int64_t limit, int64_t offset, int64_t after, json_t **rows, ics_err *e);
+/* after (0: none): the id of the last row of the page before (keyset).
+ * The page is JSON text, written row by row (app/page.h): {items, limit,
+ * offset, next_after[, next]}; next is next_base (ending in "after=", NULL
+ * for none) with the cursor. */
+int app_audit_page(app_ctx *c, const char *object_type, const char *object_id, const char *actor,
+                   int64_t limit, int64_t offset, int64_t after, const char *next_base, char **text,
+                   size_t *len, ics_err *e);
 
 /* 0 when the database answers (the liveness check). */
 int app_db_ping(store *s, ics_err *e);

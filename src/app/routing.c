@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "app/ics.h"
+#include "app/page.h"
 #include "app/seed.h"
 #include "core/jget.h"
 #include "core/sb.h"
@@ -923,9 +924,47 @@ int app_routing_referral_get(app_ctx *c, int64_t id, json_t **row, ics_err *e)
     return rc;
 }
 
-int app_routing_referral_list(app_ctx *c, store_referral_filter f, int64_t limit, int64_t offset,
-                              json_t **rows, int64_t *total, ics_err *e)
+/* ---- the referral list, written as text (app/page.h) ---------------------- */
+
+/* referral_view's changes, column by column */
+static const app_col referral_cols[] = {
+    {"sent_at", APP_COL_LONDON},     {"decided_at", APP_COL_LONDON},
+    {"attended_at", APP_COL_LONDON}, {"closed_at", APP_COL_LONDON},
+    {"needs", APP_COL_WORDS},        {"flags", APP_COL_WORDS},
+    {"synthetic", APP_COL_BOOL},     {NULL, 0}};
+
+typedef struct referral_pager {
+    app_page pg;
+    int sent, att; /* column indexes, learnt from the first row */
+} referral_pager;
+
+static int referral_row(void *arg, store_stmt *row, ics_err *e)
 {
+    (void)e;
+    referral_pager *rp = arg;
+    if (rp->sent < 0)
+        for (int c = 0; c < store_col_count(row); c++) {
+            if (strcmp(store_col_name(row, c), "sent_at") == 0) rp->sent = c;
+            if (strcmp(store_col_name(row, c), "attended_at") == 0) rp->att = c;
+        }
+    assert(rp->sent >= 0 && rp->att >= 0);
+    app_page_item(&rp->pg, row);
+    /* minutes to attendance and whether the 2 hours were met, as referral_view */
+    int64_t sent = store_col_kind(row, rp->sent) == STORE_INT ? store_col_int(row, rp->sent) : 0;
+    int64_t att = store_col_kind(row, rp->att) == STORE_INT ? store_col_int(row, rp->att) : 0;
+    if (att) {
+        app_page_int(&rp->pg, "response_minutes", (att - sent) / 60);
+        app_page_bool(&rp->pg, "within_standard", att - sent <= (int64_t)ROUTE_UCR_STANDARD * 60);
+    }
+    app_page_item_end(&rp->pg);
+    return 0;
+}
+
+int app_routing_referral_page(app_ctx *c, store_referral_filter f, int64_t limit, int64_t offset,
+                              const char *next_base, char **text, size_t *len, ics_err *e)
+{
+    *text = NULL;
+    *len = 0;
     int rc = app_allow(c, &APP_ROUTING_REFERRAL_LIST, e);
     if (rc) return rc;
     if ((f.state && routing_state_find(f.state) < 0) ||
@@ -941,20 +980,54 @@ int app_routing_referral_list(app_ctx *c, store_referral_filter f, int64_t limit
                                "your user has no organisation, so no referrals to see");
         f.referrer = f.provider = c->who.org;
     }
-    if ((rc = store_referral_list(c->db, &f, limit, offset, rows, total, e))) return rc;
-    size_t i;
-    json_t *r;
-    json_array_foreach(*rows, i, r) referral_view(r);
-    /* the rows carry NHS numbers: the read is audited with its filters */
-    json_t *detail =
-        json_pack("{s:s?, s:s?, s:s?, s:s?, s:I, s:I, s:I}", "organisation", f.referrer, "state",
-                  f.state, "service", f.service, "place", f.place, "from", (json_int_t)f.from, "to",
-                  (json_int_t)f.to, "rows", (json_int_t)json_array_size(*rows));
-    if ((rc = app_audit_read(c, "read.referrals", "referrals", NULL, detail, e))) {
-        json_decref(*rows);
-        *rows = NULL;
+    /* The page and the record of its read in one transaction: the ids
+     * audited are the ids sent. */
+    if ((rc = app_begin(c, e))) return rc;
+    referral_pager rp = {.sent = -1, .att = -1};
+    app_page_init(&rp.pg, referral_cols, limit);
+    int64_t total = 0;
+    rc = store_referral_each(c->db, &f, limit, offset, &total, referral_row, &rp, e);
+    char *ids = rc ? NULL : app_page_ids_text(&rp.pg);
+    if (!rc && !ids) rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
+    if (!rc) {
+        /* the rows carry NHS numbers: one record of the page, with its
+         * filters and the ids it held (which patients were seen) */
+        json_t *detail =
+            json_pack("{s:s?, s:s?, s:s?, s:s?, s:I, s:I, s:I, s:I, s:I, s:s}", "organisation",
+                      f.referrer, "state", f.state, "service", f.service, "place", f.place, "from",
+                      (json_int_t)f.from, "to", (json_int_t)f.to, "rows", (json_int_t)rp.pg.n,
+                      "offset", (json_int_t)offset, "after", (json_int_t)f.after, "ids", ids);
+        rc = app_audit_read(c, "read.referrals", "referrals", NULL, detail, e);
     }
-    return rc;
+    free(ids);
+    if ((rc = app_end(c, rc, e))) {
+        app_page_free(&rp.pg);
+        return rc;
+    }
+    app_page_items_end(&rp.pg);
+    app_page_int(&rp.pg, "total", total);
+    app_page_int(&rp.pg, "limit", limit);
+    app_page_int(&rp.pg, "offset", offset);
+    app_page_next(&rp.pg, limit, next_base);
+    *text = app_page_finish(&rp.pg, len, e);
+    return *text ? 0 : ICS_ENOMEM;
+}
+
+int app_routing_referral_list(app_ctx *c, store_referral_filter f, int64_t limit, int64_t offset,
+                              json_t **rows, int64_t *total, ics_err *e)
+{
+    char *text;
+    size_t n;
+    *rows = NULL;
+    int rc = app_routing_referral_page(c, f, limit, offset, NULL, &text, &n, e);
+    if (rc) return rc;
+    json_t *page = json_loadb(text, n, 0, NULL);
+    free(text);
+    if (!page) return ics_err_set(e, ICS_ENOMEM, "out of memory reading a page");
+    *rows = json_incref(json_object_get(page, "items"));
+    *total = json_integer_value(json_object_get(page, "total"));
+    json_decref(page);
+    return 0;
 }
 
 static const json_field decline_fields[] = {{"reason", JF_STRING, 1}, {NULL, 0, 0}};

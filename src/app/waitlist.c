@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "app/ics.h"
+#include "app/page.h"
 #include "store/users.h"
 #include "app/seed.h"
 #include "core/rng.h"
@@ -93,9 +94,65 @@ static void add_waits(json_t *row, int64_t as_of)
     app_waitlist_overdue_set(row, as_of);
 }
 
-int app_waitlist_entry_list(app_ctx *c, const store_waitlist_filter *f, int64_t as_of,
-                            int64_t limit, int64_t offset, json_t **out, ics_err *e)
+/* The list's page as JSON text (app/page.h): each row as stored, synthetic
+ * as a boolean, with weeks waited and due date as add_waits adds them. */
+static const app_col entry_cols[] = {{"synthetic", APP_COL_BOOL}, {NULL, 0}};
+
+typedef struct entry_pager {
+    app_page pg;
+    int64_t as_of;
+    int cs, pd, prio, st; /* column indexes, learnt from the first row */
+} entry_pager;
+
+static int entry_row(void *arg, store_stmt *row, ics_err *e)
 {
+    (void)e;
+    entry_pager *ep = arg;
+    if (ep->cs < 0)
+        for (int c = 0; c < store_col_count(row); c++) {
+            const char *n = store_col_name(row, c);
+            if (strcmp(n, "clock_start") == 0) ep->cs = c;
+            if (strcmp(n, "priority_date") == 0) ep->pd = c;
+            if (strcmp(n, "priority") == 0) ep->prio = c;
+            if (strcmp(n, "status") == 0) ep->st = c;
+        }
+    assert(ep->cs >= 0 && ep->pd >= 0 && ep->prio >= 0 && ep->st >= 0);
+    app_page_item(&ep->pg, row);
+    int64_t cs = 0, pd = 0;
+    if (store_col_kind(row, ep->cs) == STORE_TEXT)
+        tz_parse_date(store_col_text(row, ep->cs), &cs, NULL);
+    int dated = store_col_kind(row, ep->pd) == STORE_TEXT &&
+                !tz_parse_date(store_col_text(row, ep->pd), &pd, NULL);
+    int prio = store_col_kind(row, ep->prio) == STORE_INT ? (int)store_col_int(row, ep->prio) : 0;
+    app_page_int(&ep->pg, "weeks_waited", waitlist_weeks_waited(cs, ep->as_of));
+    int64_t due = waitlist_due_day(prio, pd);
+    if (due == INT64_MAX) {
+        app_page_null(&ep->pg, "due_date");
+    } else {
+        char d[11];
+        tz_format_date(due, d, sizeof d);
+        app_page_str(&ep->pg, "due_date", d);
+    }
+    /* overdue P1/P2, as app_waitlist_overdue_set says it */
+    const char *st = store_col_kind(row, ep->st) == STORE_TEXT ? store_col_text(row, ep->st) : NULL;
+    int open = !st || !strcmp(st, "waiting") || !strcmp(st, "booked");
+    int64_t late =
+        (prio == 1 || prio == 2) && open && dated ? ep->as_of - waitlist_due_day(prio, pd) : 0;
+    app_page_bool(&ep->pg, "overdue", late > 0);
+    if (late > 0)
+        app_page_int(&ep->pg, "days_overdue", late);
+    else
+        app_page_null(&ep->pg, "days_overdue");
+    app_page_item_end(&ep->pg);
+    return 0;
+}
+
+int app_waitlist_entry_page(app_ctx *c, const store_waitlist_filter *f, int64_t as_of,
+                            int64_t limit, int64_t offset, const char *next_base, char **text,
+                            size_t *len, ics_err *e)
+{
+    *text = NULL;
+    *len = 0;
     int rc = app_allow(c, &APP_WAITLIST_ENTRY_READ, e);
     if (rc) return rc;
     store_waitlist_filter g = *f;
@@ -108,25 +165,51 @@ int app_waitlist_entry_list(app_ctx *c, const store_waitlist_filter *f, int64_t 
     if (st && strcmp(st, "waiting") && strcmp(st, "booked") && strcmp(st, "treated") &&
         strcmp(st, "removed"))
         return ics_err_set(e, ICS_EINVAL, "status must be waiting, booked, treated or removed");
-    rc = store_waitlist_entries(c->db, &g, limit, offset, out, e);
-    if (rc) return rc;
-    /* the rows carry NHS numbers: the read is audited with its filters */
-    json_t *detail = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:I, s:I}", "trust", g.trust, "tfc",
-                               g.tfc, "priority", g.priority, "place", g.place, "status", g.status,
-                               "offset", (json_int_t)offset, "rows",
-                               (json_int_t)json_array_size(json_object_get(*out, "items")));
-    if ((rc = app_audit_read(c, "read.waitlist_entries", "waitlist_entries", NULL, detail, e))) {
-        json_decref(*out);
-        *out = NULL;
+    /* the page and the record of its read in one transaction */
+    if ((rc = app_begin(c, e))) return rc;
+    entry_pager ep = {.as_of = as_of, .cs = -1, .pd = -1, .prio = -1, .st = -1};
+    app_page_init(&ep.pg, entry_cols, limit);
+    int64_t total = 0;
+    rc = store_waitlist_entries_each(c->db, &g, limit, offset, &total, entry_row, &ep, e);
+    char *ids = rc ? NULL : app_page_ids_text(&ep.pg);
+    if (!rc && !ids) rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
+    if (!rc) {
+        /* the rows carry NHS numbers: the read is audited with its filters
+         * and the ids the page held */
+        json_t *detail = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:I, s:I, s:I, s:s}", "trust",
+                                   g.trust, "tfc", g.tfc, "priority", g.priority, "place", g.place,
+                                   "status", g.status, "offset", (json_int_t)offset, "rows",
+                                   (json_int_t)ep.pg.n, "after", (json_int_t)g.after, "ids", ids);
+        rc = app_audit_read(c, "read.waitlist_entries", "waitlist_entries", NULL, detail, e);
+    }
+    free(ids);
+    if ((rc = app_end(c, rc, e))) {
+        app_page_free(&ep.pg);
         return rc;
     }
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(*out, "items"), i, v) add_waits(v, as_of);
+    app_page_items_end(&ep.pg);
+    app_page_int(&ep.pg, "total", total);
+    app_page_int(&ep.pg, "limit", limit);
+    app_page_int(&ep.pg, "offset", offset);
     char d[11];
     tz_format_date(as_of, d, sizeof d);
-    json_object_set_new(*out, "as_of", json_string(d));
-    return 0;
+    app_page_str(&ep.pg, "as_of", d);
+    app_page_next(&ep.pg, limit, next_base);
+    *text = app_page_finish(&ep.pg, len, e);
+    return *text ? 0 : ICS_ENOMEM;
+}
+
+int app_waitlist_entry_list(app_ctx *c, const store_waitlist_filter *f, int64_t as_of,
+                            int64_t limit, int64_t offset, json_t **out, ics_err *e)
+{
+    char *text;
+    size_t n;
+    *out = NULL;
+    int rc = app_waitlist_entry_page(c, f, as_of, limit, offset, NULL, &text, &n, e);
+    if (rc) return rc;
+    *out = json_loadb(text, n, 0, NULL);
+    free(text);
+    return *out ? 0 : ics_err_set(e, ICS_ENOMEM, "out of memory reading a page");
 }
 
 int app_waitlist_entry_get(app_ctx *c, int64_t id, int64_t as_of, json_t **out, ics_err *e)

@@ -30,6 +30,13 @@ int64_t app_waitlist_today(int64_t now);
  * their own trust only: another trust asked for is ICS_EFORBID. */
 int app_waitlist_entry_list(app_ctx *c, const store_waitlist_filter *f, int64_t as_of,
                             int64_t limit, int64_t offset, json_t **out, ics_err *e);
+/* The same page as the API's JSON text, written row by row (app/page.h):
+ * {items, total, limit, offset, as_of, next_after[, next]}; next is
+ * next_base (ending in "after=", NULL for none) with the cursor. The read
+ * is audited once, in the page's transaction, with the ids it held. */
+int app_waitlist_entry_page(app_ctx *c, const store_waitlist_filter *f, int64_t as_of,
+                            int64_t limit, int64_t offset, const char *next_base, char **text,
+                            size_t *len, ics_err *e);
 int app_waitlist_entry_get(app_ctx *c, int64_t id, int64_t as_of, json_t **out, ics_err *e);
 int app_waitlist_session_list(app_ctx *c, int64_t from, int64_t limit, int64_t offset, json_t **out,
                               ics_err *e);

@@ -35,6 +35,11 @@ static int grow(sb *b, size_t need)
     return 0;
 }
 
+void sb_reserve(sb *b, size_t n)
+{
+    grow(b, n);
+}
+
 void sb_append(sb *b, const char *s, size_t n)
 {
     if (grow(b, n)) return;
@@ -233,7 +238,10 @@ char *sb_steal(sb *b)
         sb_free(b);
         return NULL;
     }
-    if (!b->buf) grow(b, 0);
+    if (!b->buf) {
+        if (grow(b, 0)) return NULL;
+        b->buf[0] = '\0'; /* nothing was appended: an empty string */
+    }
     char *p = b->buf;
     sb_init(b);
     return p;

@@ -15,6 +15,9 @@ typedef struct sb {
 void sb_init(sb *b);
 void sb_free(sb *b);
 void sb_append(sb *b, const char *s, size_t n);
+/* Make room for n more bytes at once (a large answer whose size is known
+ * roughly), so appends do not grow the buffer step by step. */
+void sb_reserve(sb *b, size_t n);
 void sb_puts(sb *b, const char *s);
 void sb_printf(sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_vprintf(sb *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));

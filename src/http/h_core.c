@@ -1,6 +1,7 @@
 /* h_core.c - health check, the OpenAPI document, who-am-I, users and the
  * audit log. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/tz.h"
@@ -77,14 +78,15 @@ static int audit_list(http_req *rq, http_resp *rs)
         return http_error(rs, &e);
     const char *type = http_query(rq, "object_type"), *id = http_query(rq, "object_id"),
                *actor = http_query(rq, "actor");
-    json_t *rows;
+    static const char *const params[] = {"limit", "object_type", "object_id", "actor", "ics", NULL};
     app_ctx c = http_app(rq);
-    int rc = app_audit_list(&c, type, id, actor, limit, offset, after, &rows, &e);
+    char *next = http_next_base(rq, params), *text = NULL;
+    size_t n = 0;
+    int rc = next ? app_audit_page(&c, type, id, actor, limit, offset, after, next, &text, &n, &e)
+                  : ics_err_set(&e, ICS_ENOMEM, "out of memory");
+    free(next);
     if (rc) return http_error(rs, &e);
-    json_t *page = json_pack("{sosIsI}", "items", rows, "limit", (json_int_t)limit, "offset",
-                             (json_int_t)offset);
-    http_page_next(page, limit);
-    return http_json(rs, 200, page);
+    return http_text_owned(rs, 200, "application/json", text, n);
 }
 
 const http_route http_routes_core[] = {

@@ -75,7 +75,7 @@ static int referral_list(http_req *rq, http_resp *rs)
     ics_err e = {0};
     static const char *const allowed[] = {"limit", "offset", "after", "state", "service",
                                           "place", "from",   "to",    NULL};
-    int64_t limit, offset, total = 0;
+    int64_t limit, offset;
     store_referral_filter f = {0};
     if (http_query_only(rq, allowed, &e) || http_page(rq, &limit, &offset, &e) ||
         http_after(rq, offset, &f.after, &e))
@@ -85,14 +85,14 @@ static int referral_list(http_req *rq, http_resp *rs)
     f.place = http_query(rq, "place");
     if (time_param(rq, "from", &f.from, &e) || time_param(rq, "to", &f.to, &e))
         return http_error(rs, &e);
-    json_t *rows;
     app_ctx c = http_app(rq);
-    if (app_routing_referral_list(&c, f, limit, offset, &rows, &total, &e))
-        return http_error(rs, &e);
-    json_t *page = json_pack("{sosIsIsI}", "items", rows, "total", (json_int_t)total, "limit",
-                             (json_int_t)limit, "offset", (json_int_t)offset);
-    http_page_next(page, limit);
-    return http_json(rs, 200, page);
+    char *next = http_next_base(rq, allowed), *text = NULL;
+    size_t n = 0;
+    int rc = next ? app_routing_referral_page(&c, f, limit, offset, next, &text, &n, &e)
+                  : ics_err_set(&e, ICS_ENOMEM, "out of memory");
+    free(next);
+    if (rc) return http_error(rs, &e);
+    return http_text_owned(rs, 200, "application/json", text, n);
 }
 
 typedef int (*referral_step_fn)(app_ctx *, int64_t, const json_t *, json_t **, ics_err *);

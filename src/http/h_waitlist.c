@@ -46,10 +46,13 @@ static int entries(http_req *rq, http_resp *rs)
     if (http_query_only(rq, allowed, &e) || http_page(rq, &limit, &offset, &e) ||
         http_after(rq, offset, &f.after, &e) || as_of_param(rq, c.now, &day, &e))
         return http_error(rs, &e);
-    json_t *out;
-    if (app_waitlist_entry_list(&c, &f, day, limit, offset, &out, &e)) return http_error(rs, &e);
-    http_page_next(out, limit);
-    return http_json(rs, 200, out);
+    char *next = http_next_base(rq, allowed), *text = NULL;
+    size_t n = 0;
+    int rc = next ? app_waitlist_entry_page(&c, &f, day, limit, offset, next, &text, &n, &e)
+                  : ics_err_set(&e, ICS_ENOMEM, "out of memory");
+    free(next);
+    if (rc) return http_error(rs, &e);
+    return http_text_owned(rs, 200, "application/json", text, n);
 }
 
 static int entry(http_req *rq, http_resp *rs)

@@ -104,11 +104,14 @@ void http_problem_fields(http_req *rq, http_resp *rs);
 int http_page(http_req *rq, int64_t *limit, int64_t *offset, ics_err *e);
 /* Keyset pagination from ?after=ID (the last row of the previous page;
  * 0 when absent): cheaper than a deep offset, and stable while rows are
- * added. ICS_EINVAL when it is not a positive id or comes with an offset. */
+ * added. ICS_EBADREQ (400) when it is not a positive id, ICS_EINVAL when
+ * it comes with an offset. */
 int http_after(http_req *rq, int64_t offset, int64_t *after, ics_err *e);
-/* Add "next_after" to a page {items, ...}: the last item's id when the page
- * is full (so there may be more), else null. */
-void http_page_next(json_t *page, int64_t limit);
+/* The start of a list's "next" link: this request's path and those of
+ * params (NULL-terminated) it has, URL-encoded, without offset and after,
+ * ending in "after=" for the cursor ("/api/v1/referrals?limit=1000&
+ * state=sent&after="). Caller frees; NULL when out of memory. */
+char *http_next_base(http_req *rq, const char *const *params);
 
 /* Body schema check: the body must be a JSON object; every field must be
  * known, of the declared type, and present when required. All problems are

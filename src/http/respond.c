@@ -163,19 +163,38 @@ int http_after(http_req *rq, int64_t offset, int64_t *after, ics_err *e)
     const char *a = http_query(rq, "after");
     *after = 0;
     if (!a) return 0;
+    /* a cursor is what a page handed out (its next_after): anything else
+     * is a malformed request, 400 */
     if (parse_nonneg(a, after) || *after < 1)
-        return ics_err_set(e, ICS_EINVAL, "after '%s' must be the id of the last row of a page", a);
+        return ics_err_set(e, ICS_EBADREQ, "after '%s' must be the id of the last row of a page",
+                           a);
     if (offset) return ics_err_set(e, ICS_EINVAL, "give offset or after, not both");
     return 0;
 }
 
-void http_page_next(json_t *page, int64_t limit)
+char *http_next_base(http_req *rq, const char *const *params)
 {
-    json_t *items = json_object_get(page, "items");
-    size_t n = json_array_size(items);
-    json_t *id =
-        n && (int64_t)n == limit ? json_object_get(json_array_get(items, n - 1), "id") : NULL;
-    json_object_set_new(page, "next_after", json_is_integer(id) ? json_copy(id) : json_null());
+    assert(rq->path && params);
+    sb b;
+    sb_init(&b);
+    sb_puts(&b, rq->path);
+    sb_append(&b, "?", 1);
+    for (const char *const *p = params; *p; p++) {
+        if (!strcmp(*p, "after") || !strcmp(*p, "offset")) continue;
+        const char *v = http_query(rq, *p);
+        if (!v) continue;
+        sb_printf(&b, "%s=", *p);
+        for (const unsigned char *c = (const unsigned char *)v; *c; c++) {
+            if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+                *c == '-' || *c == '.' || *c == '_' || *c == '~')
+                sb_append(&b, (const char *)c, 1);
+            else
+                sb_printf(&b, "%%%02X", *c);
+        }
+        sb_append(&b, "&", 1);
+    }
+    sb_puts(&b, "after=");
+    return sb_steal(&b);
 }
 
 int http_body_check(http_req *rq, const json_field *fields, ics_err *e)

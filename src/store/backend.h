@@ -35,6 +35,7 @@ typedef struct store_ops {
     double (*col_double)(store_stmt *st, int i);
     const char *(*col_text)(store_stmt *st, int i);
     json_t *(*col_json)(store_stmt *st, int i);
+    int (*col_kind)(store_stmt *st, int i);
     void (*finalize)(store_stmt *st);
 } store_ops;
 

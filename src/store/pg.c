@@ -672,6 +672,28 @@ static json_t *pg_col_json(store_stmt *st, int i)
     }
 }
 
+/* The same kinds as pg_col_json gives. */
+static int pg_col_kind(store_stmt *st, int i)
+{
+    const char *v = value(st, i);
+    if (!v) return STORE_NULL;
+    switch (type_of(st, i)) {
+    case T_BOOL:
+    case T_INT2:
+    case T_INT4:
+    case T_INT8:
+    case T_OID:
+        return STORE_INT;
+    case T_FLOAT4:
+    case T_FLOAT8:
+        return STORE_REAL;
+    case T_NUMERIC:
+        return looks_real(v) ? STORE_REAL : STORE_INT;
+    default:
+        return STORE_TEXT;
+    }
+}
+
 static void pg_finalize(store_stmt *base)
 {
     pg_stmt *st = ST(base);
@@ -775,5 +797,6 @@ static const store_ops pg_ops = {
     .col_double = pg_col_double,
     .col_text = pg_col_text,
     .col_json = pg_col_json,
+    .col_kind = pg_col_kind,
     .finalize = pg_finalize,
 };

@@ -56,6 +56,19 @@ int store_query_json(store *s, const char *sql, json_t *params, json_t **rows, i
     return 0;
 }
 
+int store_query_each(store *s, const char *sql, json_t *params, store_row_fn fn, void *arg,
+                     ics_err *e)
+{
+    assert(fn);
+    store_stmt *st;
+    int rc = run(s, sql, params, &st, e);
+    if (rc) return rc;
+    while ((rc = store_step(st, e)) == 1)
+        if ((rc = fn(arg, st, e)) != 0) break;
+    store_finalize(st);
+    return rc; /* 0 when every row was handed over, else the failure */
+}
+
 int store_query_one(store *s, const char *sql, json_t *params, json_t **row, ics_err *e)
 {
     store_stmt *st;
@@ -119,21 +132,30 @@ int store_audit(store *s, int64_t at, const char *actor, const char *action,
     return rc < 0 ? rc : 0;
 }
 
-int store_audit_list(store *s, const char *type, const char *id, const char *actor, const char *ics,
-                     int64_t limit, int64_t offset, int64_t after, json_t **rows, ics_err *e)
+/* One page of the audit log: its SQL and parameters, for both forms. */
+static const char audit_page_sql[] =
+    "SELECT id, at, actor, action, object_type, object_id, "
+    "before_json, after_json, ics FROM audit "
+    "WHERE (? = '' OR object_type = ?) AND (? = '' OR object_id = ?) "
+    "AND (? = '' OR actor = ?) "
+    "AND (? = '' OR instr(?, ',' || ics || ',') > 0) "
+    "AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ? OFFSET ?";
+
+static json_t *audit_page_params(const char *type, const char *id, const char *actor,
+                                 const char *ics, int64_t limit, int64_t offset, int64_t after)
 {
-    json_t *p =
-        json_pack("[ssssssssIIII]", type ? type : "", type ? type : "", id ? id : "", id ? id : "",
-                  actor ? actor : "", actor ? actor : "", ics ? ics : "", ics ? ics : "",
-                  (json_int_t)after, (json_int_t)after, (json_int_t)limit, (json_int_t)offset);
-    int rc = store_query_json(s,
-                              "SELECT id, at, actor, action, object_type, object_id, "
-                              "before_json, after_json, ics FROM audit "
-                              "WHERE (? = '' OR object_type = ?) AND (? = '' OR object_id = ?) "
-                              "AND (? = '' OR actor = ?) "
-                              "AND (? = '' OR instr(?, ',' || ics || ',') > 0) "
-                              "AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ? OFFSET ?",
-                              p, rows, e);
+    return json_pack("[ssssssssIIII]", type ? type : "", type ? type : "", id ? id : "",
+                     id ? id : "", actor ? actor : "", actor ? actor : "", ics ? ics : "",
+                     ics ? ics : "", (json_int_t)after, (json_int_t)after, (json_int_t)limit,
+                     (json_int_t)offset);
+}
+
+int store_audit_each(store *s, const char *type, const char *id, const char *actor, const char *ics,
+                     int64_t limit, int64_t offset, int64_t after, store_row_fn fn, void *arg,
+                     ics_err *e)
+{
+    json_t *p = audit_page_params(type, id, actor, ics, limit, offset, after);
+    int rc = store_query_each(s, audit_page_sql, p, fn, arg, e);
     json_decref(p);
     return rc;
 }

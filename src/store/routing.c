@@ -446,88 +446,120 @@ int store_referral_get(store *s, int64_t id, json_t **row, ics_err *e)
     return rc;
 }
 
-int store_referral_list(store *s, const store_referral_filter *f, int64_t limit, int64_t offset,
-                        json_t **rows, int64_t *total, ics_err *e)
+/* The WHERE clause of a referral list (into w, starting " WHERE") and its
+ * parameters (appended to p). */
+static void referral_where(const store_referral_filter *f, sb *w, json_t *p)
+{
+    sb_puts(w, " WHERE 1 = 1");
+    if (f->referrer && f->provider) {
+        sb_puts(w, " AND (r.referrer_org = ? OR r.provider_ods = ?)");
+        json_array_append_new(p, json_string(f->referrer));
+        json_array_append_new(p, json_string(f->provider));
+    } else if (f->referrer) {
+        sb_puts(w, " AND r.referrer_org = ?");
+        json_array_append_new(p, json_string(f->referrer));
+    } else if (f->provider) {
+        sb_puts(w, " AND r.provider_ods = ?");
+        json_array_append_new(p, json_string(f->provider));
+    }
+    if (f->state && f->state2) {
+        sb_puts(w, " AND r.state IN (?, ?)");
+        json_array_append_new(p, json_string(f->state));
+        json_array_append_new(p, json_string(f->state2));
+    } else if (f->state) {
+        sb_puts(w, " AND r.state = ?");
+        json_array_append_new(p, json_string(f->state));
+    }
+    if (f->nhs_number) {
+        sb_puts(w, " AND r.nhs_number = ?");
+        json_array_append_new(p, json_string(f->nhs_number));
+    }
+    if (f->requester) {
+        sb_puts(w, " AND r.referrer_org = ?");
+        json_array_append_new(p, json_string(f->requester));
+    }
+    if (f->message_id) {
+        sb_puts(w, " AND r.message_id = ?");
+        json_array_append_new(p, json_string(f->message_id));
+    }
+    if (f->id) {
+        sb_puts(w, " AND r.id = ?");
+        json_array_append_new(p, json_integer(f->id));
+    }
+    if (f->service) {
+        sb_puts(w, " AND r.service_id = ?");
+        json_array_append_new(p, json_string(f->service));
+    }
+    if (f->place) {
+        sb_puts(w, " AND r.place_code = ?");
+        json_array_append_new(p, json_string(f->place));
+    }
+    if (f->from) {
+        sb_puts(w, " AND r.sent_at >= ?");
+        json_array_append_new(p, json_integer(f->from));
+    }
+    if (f->to) {
+        sb_puts(w, " AND r.sent_at < ?");
+        json_array_append_new(p, json_integer(f->to));
+    }
+}
+
+/* The total that f matches, and the page's SQL in q with its parameters
+ * (new reference in *params). */
+static int referral_page(store *s, const store_referral_filter *f, int64_t limit, int64_t offset,
+                         sb *q, json_t **params, int64_t *total, ics_err *e)
 {
     sb w;
     sb_init(&w);
     json_t *p = json_array();
-    sb_puts(&w, " WHERE 1 = 1");
-    if (f->referrer && f->provider) {
-        sb_puts(&w, " AND (r.referrer_org = ? OR r.provider_ods = ?)");
-        json_array_append_new(p, json_string(f->referrer));
-        json_array_append_new(p, json_string(f->provider));
-    } else if (f->referrer) {
-        sb_puts(&w, " AND r.referrer_org = ?");
-        json_array_append_new(p, json_string(f->referrer));
-    } else if (f->provider) {
-        sb_puts(&w, " AND r.provider_ods = ?");
-        json_array_append_new(p, json_string(f->provider));
-    }
-    if (f->state && f->state2) {
-        sb_puts(&w, " AND r.state IN (?, ?)");
-        json_array_append_new(p, json_string(f->state));
-        json_array_append_new(p, json_string(f->state2));
-    } else if (f->state) {
-        sb_puts(&w, " AND r.state = ?");
-        json_array_append_new(p, json_string(f->state));
-    }
-    if (f->nhs_number) {
-        sb_puts(&w, " AND r.nhs_number = ?");
-        json_array_append_new(p, json_string(f->nhs_number));
-    }
-    if (f->requester) {
-        sb_puts(&w, " AND r.referrer_org = ?");
-        json_array_append_new(p, json_string(f->requester));
-    }
-    if (f->message_id) {
-        sb_puts(&w, " AND r.message_id = ?");
-        json_array_append_new(p, json_string(f->message_id));
-    }
-    if (f->id) {
-        sb_puts(&w, " AND r.id = ?");
-        json_array_append_new(p, json_integer(f->id));
-    }
-    if (f->service) {
-        sb_puts(&w, " AND r.service_id = ?");
-        json_array_append_new(p, json_string(f->service));
-    }
-    if (f->place) {
-        sb_puts(&w, " AND r.place_code = ?");
-        json_array_append_new(p, json_string(f->place));
-    }
-    if (f->from) {
-        sb_puts(&w, " AND r.sent_at >= ?");
-        json_array_append_new(p, json_integer(f->from));
-    }
-    if (f->to) {
-        sb_puts(&w, " AND r.sent_at < ?");
-        json_array_append_new(p, json_integer(f->to));
-    }
-    sb q;
-    sb_init(&q);
-    sb_printf(&q, "SELECT COUNT(*) FROM referrals r%s", w.buf);
-    int rc = store_query_int(s, q.buf, p, 0, total, e);
-    sb_free(&q);
+    referral_where(f, &w, p);
+    sb_init(q);
+    sb_printf(q, "SELECT COUNT(*) FROM referrals r%s", w.buf);
+    int rc = store_query_int(s, q->buf, p, 0, total, e);
+    sb_free(q);
     if (rc) {
         sb_free(&w);
         json_decref(p);
         return rc;
     }
-    sb_init(&q);
-    sb_printf(&q,
+    sb_init(q);
+    sb_printf(q,
               "SELECT " REF_COLS " FROM referrals r LEFT JOIN services sv ON sv.service_id = "
               "r.service_id%s%s ORDER BY r.sent_at DESC, r.id DESC LIMIT ? OFFSET ?",
               w.buf,
               f->after ? " AND (r.sent_at, r.id) < (SELECT x.sent_at, x.id FROM referrals x"
                          " WHERE x.id = ?)"
                        : "");
+    sb_free(&w);
     if (f->after) json_array_append_new(p, json_integer(f->after));
     json_array_append_new(p, json_integer(limit));
     json_array_append_new(p, json_integer(offset));
+    *params = p;
+    return 0;
+}
+
+int store_referral_list(store *s, const store_referral_filter *f, int64_t limit, int64_t offset,
+                        json_t **rows, int64_t *total, ics_err *e)
+{
+    sb q;
+    json_t *p;
+    int rc = referral_page(s, f, limit, offset, &q, &p, total, e);
+    if (rc) return rc;
     rc = store_query_json(s, q.buf, p, rows, e);
     sb_free(&q);
-    sb_free(&w);
+    json_decref(p);
+    return rc;
+}
+
+int store_referral_each(store *s, const store_referral_filter *f, int64_t limit, int64_t offset,
+                        int64_t *total, store_row_fn fn, void *arg, ics_err *e)
+{
+    sb q;
+    json_t *p;
+    int rc = referral_page(s, f, limit, offset, &q, &p, total, e);
+    if (rc) return rc;
+    rc = store_query_each(s, q.buf, p, fn, arg, e);
+    sb_free(&q);
     json_decref(p);
     return rc;
 }

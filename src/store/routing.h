@@ -108,6 +108,9 @@ typedef struct store_referral_filter {
 
 int store_referral_list(store *s, const store_referral_filter *f, int64_t limit, int64_t offset,
                         json_t **rows, int64_t *total, ics_err *e);
+/* The same page, each row handed to fn as it is read (store_query_each). */
+int store_referral_each(store *s, const store_referral_filter *f, int64_t limit, int64_t offset,
+                        int64_t *total, store_row_fn fn, void *arg, ics_err *e);
 
 /* A referral's state name and when it was sent; ICS_ENOTFOUND. */
 int store_referral_state(store *s, int64_t id, char state[16], int64_t *sent_at, ics_err *e);

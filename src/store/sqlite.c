@@ -99,7 +99,12 @@ int store_sqlite_open(const char *path, store **out, int *created, ics_err *e)
     const char *busy = getenv("ICSFLOW_BUSY_MS");
     sqlite3_busy_timeout(s->db, busy && atoi(busy) > 0 ? atoi(busy) : 10000);
     rc = sq_exec(&s->base,
-                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", e);
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                 /* reads map the file instead of copying each page through
+                  * read(2) into a small per-connection cache: a 1,000-row
+                  * page spent a third of its time there */
+                 " PRAGMA mmap_size=1073741824;",
+                 e);
     if (!rc) rc = store_migrate(&s->base, e);
     if (rc) {
         sq_close(&s->base);
@@ -302,6 +307,20 @@ static json_t *sq_col_json(store_stmt *st, int i)
     }
 }
 
+static int sq_col_kind(store_stmt *st, int i)
+{
+    switch (sqlite3_column_type(ST(st)->st, i)) {
+    case SQLITE_INTEGER:
+        return STORE_INT;
+    case SQLITE_FLOAT:
+        return STORE_REAL;
+    case SQLITE_NULL:
+        return STORE_NULL;
+    default:
+        return STORE_TEXT;
+    }
+}
+
 static void sq_finalize(store_stmt *base)
 {
     sq_stmt *st = ST(base);
@@ -372,5 +391,6 @@ static const store_ops sq_ops = {
     .col_double = sq_col_double,
     .col_text = sq_col_text,
     .col_json = sq_col_json,
+    .col_kind = sq_col_kind,
     .finalize = sq_finalize,
 };

@@ -171,6 +171,11 @@ json_t *store_col_json(store_stmt *st, int i)
     return st->ops->col_json(st, i);
 }
 
+int store_col_kind(store_stmt *st, int i)
+{
+    return st->ops->col_kind(st, i);
+}
+
 void store_finalize(store_stmt *st)
 {
     if (st) st->ops->finalize(st);

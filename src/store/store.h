@@ -98,6 +98,10 @@ double store_col_double(store_stmt *st, int i);
 const char *store_col_text(store_stmt *st, int i); /* "" for NULL; valid until next step */
 /* The column as a JSON value (integer, real, string or null). */
 json_t *store_col_json(store_stmt *st, int i);
+/* What the column holds in this row, as store_col_json would give it: an
+ * answer written straight to text picks its JSON type by this. */
+enum { STORE_NULL, STORE_INT, STORE_REAL, STORE_TEXT };
+int store_col_kind(store_stmt *st, int i);
 void store_finalize(store_stmt *st);
 
 /* 1 when a statement for sql is cached and idle (for tests and metrics). */
@@ -111,6 +115,13 @@ int store_changes(store *s);
  * "_json" are parsed back into JSON values. */
 int store_query_json(store *s, const char *sql, json_t *params, json_t **rows, ics_err *e);
 int store_query_one(store *s, const char *sql, json_t *params, json_t **row, ics_err *e);
+/* Run sql and hand each row to fn, in order, as the statement itself (read
+ * it with store_col_*; valid during the call only). A non-zero return from
+ * fn stops the query and is returned. For answers written straight to text
+ * without a JSON row in between. */
+typedef int (*store_row_fn)(void *arg, store_stmt *row, ics_err *e);
+int store_query_each(store *s, const char *sql, json_t *params, store_row_fn fn, void *arg,
+                     ics_err *e);
 int store_exec_params(store *s, const char *sql, json_t *params, ics_err *e);
 /* First column of the first row as an integer in *out (def when there is no
  * row or the value is NULL). A failed query returns its negative code (and
@@ -130,10 +141,11 @@ int store_audit(store *s, int64_t at, const char *actor, const char *action,
 /* The audit log, newest first; NULL filters match everything. ics: the
  * ICSs to show as ",QRV,QM7," (NULL: every ICS). after (0: none) keeps
  * rows older than that id, the keyset form of a page: an index range on
- * the primary key however deep the page. */
-int store_audit_list(store *s, const char *object_type, const char *object_id, const char *actor,
-                     const char *ics, int64_t limit, int64_t offset, int64_t after, json_t **rows,
-                     ics_err *e);
+ * the primary key however deep the page. Each row is handed to fn
+ * (store_query_each). */
+int store_audit_each(store *s, const char *object_type, const char *object_id, const char *actor,
+                     const char *ics, int64_t limit, int64_t offset, int64_t after, store_row_fn fn,
+                     void *arg, ics_err *e);
 
 /* Schema steps this program knows that the database has not applied (a
  * server that opened the database before a step was removed, or a failed

@@ -116,6 +116,11 @@ typedef struct store_waitlist_filter {
 } store_waitlist_filter;
 int store_waitlist_entries(store *s, const store_waitlist_filter *f, int64_t limit, int64_t offset,
                            json_t **out, ics_err *e);
+/* The same page, each row handed to fn as it is read (store_query_each),
+ * and how many entries f matches in *total. */
+int store_waitlist_entries_each(store *s, const store_waitlist_filter *f, int64_t limit,
+                                int64_t offset, int64_t *total, store_row_fn fn, void *arg,
+                                ics_err *e);
 int store_waitlist_entry_get(store *s, int64_t id, json_t **out, ics_err *e);
 int store_waitlist_sessions(store *s, int64_t from, int64_t limit, int64_t offset, json_t **out,
                             ics_err *e);

@@ -587,6 +587,25 @@ static void test_select_kth_matches_sorting(void **s)
     }
 }
 
+/* A builder nothing was appended to hands over an empty string (it once
+ * handed over an unterminated buffer: an empty list page's id list). */
+static void test_sb_steal_empty_is_empty_string(void **s)
+{
+    (void)s;
+    sb b;
+    sb_init(&b);
+    char *out = sb_steal(&b);
+    assert_non_null(out);
+    assert_string_equal(out, "");
+    free(out);
+    sb_init(&b);
+    sb_reserve(&b, 100000);
+    sb_puts(&b, "kept");
+    out = sb_steal(&b);
+    assert_string_equal(out, "kept");
+    free(out);
+}
+
 static void test_sb_clause_joins(void **s)
 {
     (void)s;
@@ -632,6 +651,7 @@ int main(void)
         cmocka_unit_test(test_problems_are_capped_and_counted),
         cmocka_unit_test(test_select_kth_matches_sorting),
         cmocka_unit_test(test_sb_clause_joins),
+        cmocka_unit_test(test_sb_steal_empty_is_empty_string),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }
