@@ -452,7 +452,7 @@ int cmd_waitlist(int argc, char **argv)
     const char *db = cli_default_db(), *source = NULL, *asof = NULL, *out = NULL, *sess = NULL,
                *tfc = NULL, *fmt = NULL, *by = NULL, *trust = NULL, *priority = NULL, *place = NULL,
                *status = NULL, *hub = NULL, *booked = NULL;
-    long n = 300000, seed = 1, days = 56, run = 0, limit = 20, offset = 0;
+    long n = 300000, seed = 1, days = 56, run = 0, limit = 0, offset = 0; /* limit 0: not given */
     long num[AL_N] = {-1, -1, -1, -1, -1, -1, -1};
     double cap = 0.25, max_km = -1, max_arcs = 0;
     int no_agg = 0, overdue = 0;
@@ -496,7 +496,8 @@ int cmd_waitlist(int argc, char **argv)
         CLI_OPT_CHOICE("priority", &priority, "1|2|3|4", "1-4  one clinical priority (show)"),
         CLI_OPT_TEXT("place", &place, "ONS  one borough (show)"),
         CLI_OPT_TEXT("status", &status, "S  waiting, booked, treated or removed (show)"),
-        CLI_OPT_INT("limit", &limit, 1, 1000000, "N  rows to show (show, runs; default 20)"),
+        CLI_OPT_INT("limit", &limit, 1, 1000000,
+                    "N  rows to show (show, runs, bookings; default 20; bookings CSV: all)"),
         CLI_OPT_INT("offset", &offset, 0, 100000000, "N  rows to skip (show, bookings)"),
         CLI_OPT_CHOICE("format", &fmt, "text|json|csv",
                        "text|json|csv  output format (default text)"),
@@ -537,15 +538,13 @@ int cmd_waitlist(int argc, char **argv)
         rc = do_equity(s, run, by, asof, fmt);
     } else if (!strcmp(action, "show")) {
         store_waitlist_filter f = {trust, tfc, priority, place, status, 0, NULL};
-        rc = do_show(s, &f, run, limit, offset, fmt);
+        rc = do_show(s, &f, run, limit ? limit : 20, offset, fmt);
     } else if (!strcmp(action, "bookings")) {
         app_waitlist_booking_query q = {trust, hub, tfc, NULL, overdue ? "true" : NULL, 0};
         if (booked) q.booked = !strcmp(booked, "yes") ? "true" : "false";
-        int given = 0;
-        for (int k = 1; k < argc; k++) given |= !strncmp(argv[k], "--limit", 7);
-        rc = do_bookings(s, run, &q, limit, given, offset, fmt);
+        rc = do_bookings(s, run, &q, limit ? limit : 20, limit > 0, offset, fmt);
     } else {
-        rc = do_runs(s, limit, fmt);
+        rc = do_runs(s, limit ? limit : 20, fmt);
     }
     store_close(s);
     return rc;

@@ -175,6 +175,11 @@ check "and those left waiting" [ "$(grep -c " not booked$" "$T/w.txt")" -eq 3 ]
 "$BIN" waitlist bookings --db "$DB" --run "$RUN" --specialty "$TFC" --trust RQM --format csv >"$T/c.csv" 2>&1
 check "--format csv prints every row with the header" [ "$(($(wc -l <"$T/c.csv") - 1))" -eq "$(sql "SELECT COUNT(*) $J AND e.tfc = $TFC AND e.trust = 'RQM'")" ]
 check "the CSV header is the API's" [ "$(head -n 1 "$T/c.csv" | tr -d '\r')" = "$COLS" ]
+"$BIN" waitlist bookings --db "$DB" --run "$RUN" --hub "$HUB" --limit 3 --format csv >"$T/l.csv" 2>&1
+check "--format csv with --limit prints that many rows" [ "$(($(wc -l <"$T/l.csv") - 1))" -eq 3 ]
+"$BIN" waitlist bookings --db "$DB" --run "$RUN" --booked maybe >"$T/e5.txt" 2>&1
+RC=$?
+check "--booked maybe: exit 2 ($(head -n 1 "$T/e5.txt"))" [ "$RC" -eq 2 ]
 "$BIN" waitlist bookings --db "$DB" --run "$RUN" --booked yes --limit 2 --format json >"$T/j.json" 2>&1
 check "--format json is the API's page" jq -e ".total == $NB and (.items | length == 2)" "$T/j.json" >/dev/null
 "$BIN" waitlist bookings --db "$DB" >"$T/e1.txt" 2>&1
