@@ -69,9 +69,10 @@ void app_page_null(app_page *p, const char *key);
  * "next": next_base followed by that id (next_base ends in "after="). */
 void app_page_next(app_page *p, int64_t limit, const char *next_base);
 
-/* The ids written, compactly, for an audit record: runs of consecutive ids
- * (either way) as "a-b", others as themselves, comma-separated, in page
- * order ("17703-16704", "812,809-807"). Empty for an empty page. Caller
+/* The ids written, compactly, for an audit record: sorted, runs of
+ * consecutive ids as "a-b", others as themselves, comma-separated
+ * ("16704-17703", "807-809,812"; the page's order is the list's, which the
+ * record's filters and cursor name). Empty for an empty page. Caller
  * frees; NULL when out of memory. */
 char *app_page_ids_text(const app_page *p);
 
