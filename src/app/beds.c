@@ -214,6 +214,7 @@ static void bed_view(json_t *row)
     beds_closure_parse(jget_str(row, "closure", ""), &cl, NULL);
     char code[2] = {beds_status_hl7(st, cl), 0};
     json_object_set_new(row, "hl7_0116", json_string(code));
+    json_object_set_new(row, "side_room", json_boolean(jget_int(row, "side_room", 0) == 1));
     iso_times(row);
     size_t i;
     json_t *h;
@@ -1184,14 +1185,21 @@ int app_beds_board(app_ctx *c, int stale_hours, int history_days, json_t **out, 
                                          "stale", cnt[u].stale, "waiting", w.n, "oldest_wait_days",
                                          w.oldest, "occupied_history", h));
         /* free beds by bay designation: what a patient of either sex can have */
-        int bay_m = 0, bay_f = 0, bay_none = 0;
+        int bay_m = 0, bay_f = 0, bay_none = 0, side = 0, side_free = 0;
         for (size_t k = 0; k < d->nbeds; k++) {
             const beds_bed *bd = &d->beds[k];
-            if (bd->unit != (int)u || !beds_bed_offerable(bd)) continue;
+            if (bd->unit != (int)u) continue;
+            side += bd->side_room;
+            if (!beds_bed_offerable(bd)) continue;
+            side_free += bd->side_room;
             bd->bay_sex == 'M' ? bay_m++ : bd->bay_sex == 'F' ? bay_f++ : bay_none++;
         }
+        /* none: free beds in no bay; side_room: those of them (or of a
+         * single-sex unit) that are side rooms */
         json_object_set_new(o, "available_by_bay",
-                            json_pack("{sisisi}", "M", bay_m, "F", bay_f, "none", bay_none));
+                            json_pack("{sisisisi}", "M", bay_m, "F", bay_f, "none", bay_none,
+                                      "side_room", side_free));
+        json_object_set_new(o, "side_rooms", json_integer(side));
         json_array_append_new(units, o);
         count_add(&total, &cnt[u]);
     }
@@ -1825,7 +1833,8 @@ int app_beds_import_stays(app_ctx *c, const csv_doc *d, int *count, ics_err *e)
 /* ---- synthetic history --------------------------------------------------- */
 
 /* Beds <unit>-NN for every unit that has none; in a mixed unit the first
- * 40% form a male bay, the next 40% a female bay, the rest side rooms. */
+ * 40% form a male bay, the next 40% a female bay, the rest are side rooms
+ * (synthetic, as the beds are: marked side_room). */
 static int create_beds(app_ctx *c, ics_err *e)
 {
     json_t *units;
@@ -1841,8 +1850,10 @@ static int create_beds(app_ctx *c, ics_err *e)
             char code[BEDS_CODE_MAX + 16];
             snprintf(code, sizeof code, "%.18s-%02d", jget_str(u, "unit_code", ""), (k + 1) % 1000);
             const char *bay = !mixed ? NULL : k < n * 2 / 5 ? "M" : k < n * 4 / 5 ? "F" : NULL;
+            int64_t id = 0;
             rc = store_beds_bed_insert(c->db, code, jget_str(u, "unit_code", ""), bay, "available",
-                                       NULL, c->who.name, c->now, NULL, e);
+                                       NULL, c->who.name, c->now, &id, e);
+            if (!rc && mixed && !bay) rc = store_beds_bed_side_room(c->db, id, 1, e);
         }
     }
     json_decref(units);

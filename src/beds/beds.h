@@ -84,7 +84,8 @@ int beds_status_can_move(beds_status from, beds_status to);
 /* ---- the board: units and their beds --------------------------------- */
 
 /* Sex: units are 'M', 'F' or 'X' (mixed); a bay in a mixed unit may be
- * designated 'M' or 'F' (0 when the bed is a side room or undesignated);
+ * designated 'M' or 'F' (0 when the bed is a side room or undesignated;
+ * side_room says which);
  * patients are 'M', 'F' or 'U' (not known). */
 typedef struct beds_unit {
     char code[BEDS_CODE_MAX];
@@ -101,6 +102,7 @@ typedef struct beds_bed {
     char code[BEDS_CODE_MAX];
     int unit; /* index into the board's units */
     char bay_sex;
+    unsigned char side_room; /* 1: a single side room (either sex; isolation) */
     beds_status status;
     beds_closure closure;
 } beds_bed;

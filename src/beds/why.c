@@ -1,6 +1,7 @@
 /* why.c - a waiting referral's placement in words for the bureau's queue:
  * why no free bed suits it ("2 free beds for stroke rehabilitation, both in
- * male bays"), and when a suitable bed is next expected to free up from the
+ * male bays", "1 on units not commissioned for Brent (a side room)"), and
+ * when a suitable bed is next expected to free up from the
  * length-of-stay forecast. Pure C over the ranked options (match.c) and the
  * forecast (los.c), so the server and the CLI say the same thing. */
 #include <assert.h>
@@ -39,7 +40,9 @@ int beds_referral_why_not(const beds_board *b, const beds_referral *r, const bed
         return (int)nsuitable;
     }
     /* the free beds whose type would do, by the rule that rules them out */
-    int bay_m = 0, bay_f = 0, unit_m = 0, unit_f = 0, notcomm = 0, far = 0, typed = 0;
+    /* per rule: free beds it rules out, and how many of them are side rooms */
+    enum { BAY_M, BAY_F, UNIT_M, UNIT_F, NOTCOMM, FAR, NPARTS };
+    int cnt[NPARTS] = {0}, side[NPARTS] = {0}, typed = 0;
     for (size_t i = 0; i < b->nbeds; i++) {
         const beds_option *o = &opts[i];
         const beds_bed *bd = &b->beds[o->bed];
@@ -48,24 +51,29 @@ int beds_referral_why_not(const beds_board *b, const beds_referral *r, const bed
         /* the engine may name a sex or commissioning rule before "not
          * available" for a bed that will never suit: count free beds only */
         if (!beds_bed_offerable(bd)) continue;
+        int part = -1;
         switch (o->why) {
         case BEDS_WHY_SEX_BAY:
-            bd->bay_sex == 'M' ? bay_m++ : bay_f++;
+            part = bd->bay_sex == 'M' ? BAY_M : BAY_F;
             break;
         case BEDS_WHY_SEX_UNIT:
-            b->units[bd->unit].sex == 'M' ? unit_m++ : unit_f++;
+            part = b->units[bd->unit].sex == 'M' ? UNIT_M : UNIT_F;
             break;
         case BEDS_WHY_NOT_COMMISSIONED:
-            notcomm++;
+            part = NOTCOMM;
             break;
         case BEDS_WHY_TOO_FAR:
-            far++;
+            part = FAR;
             break;
         default:
             break;
         }
+        if (part < 0) continue;
+        cnt[part]++;
+        side[part] += bd->side_room;
     }
-    int nfree = bay_m + bay_f + unit_m + unit_f + notcomm + far;
+    int nfree = 0;
+    for (int i = 0; i < NPARTS; i++) nfree += cnt[i];
     if (nfree == 0) {
         snprintf(buf, n,
                  "no free bed for %s (or an acceptable alternative) in the ICS: all %d such "
@@ -76,33 +84,34 @@ int beds_referral_why_not(const beds_board *b, const beds_referral *r, const bed
     char comm[96];
     snprintf(comm, sizeof comm, "on units not commissioned for %s",
              place_name && *place_name ? place_name : r->place);
-    struct {
-        int n;
-        const char *what;
-    } parts[] = {{bay_m, "in male bays"},
-                 {bay_f, "in female bays"},
-                 {unit_m, "on male-only units"},
-                 {unit_f, "on female-only units"},
-                 {notcomm, comm},
-                 {far, "beyond the distance limit"}};
+    const char *what[NPARTS] = {
+        "in male bays", "in female bays",           "on male-only units", "on female-only units",
+        comm,           "beyond the distance limit"};
     size_t k = 0;
     char tmp[160];
     snprintf(tmp, sizeof tmp, "%d free bed%s for %s, ", nfree, nfree == 1 ? "" : "s", tw);
     put(buf, n, &k, tmp);
     int kinds = 0;
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) kinds += parts[i].n > 0;
+    for (int i = 0; i < NPARTS; i++) kinds += cnt[i] > 0;
     int first = 1;
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-        if (!parts[i].n) continue;
+    for (int i = 0; i < NPARTS; i++) {
+        if (!cnt[i]) continue;
         if (kinds == 1)
             snprintf(tmp, sizeof tmp, "%s%s",
                      nfree == 1   ? ""
                      : nfree == 2 ? "both "
                                   : "all ",
-                     parts[i].what);
+                     what[i]);
         else
-            snprintf(tmp, sizeof tmp, "%s%d %s", first ? "" : ", ", parts[i].n, parts[i].what);
+            snprintf(tmp, sizeof tmp, "%s%d %s", first ? "" : ", ", cnt[i], what[i]);
         put(buf, n, &k, tmp);
+        /* a side room takes either sex, so only the other rules bar one */
+        if (side[i] == cnt[i])
+            snprintf(tmp, sizeof tmp, " (%s)", cnt[i] == 1 ? "a side room" : "all side rooms");
+        else if (side[i])
+            snprintf(tmp, sizeof tmp, " (%d of them %s)", side[i],
+                     side[i] == 1 ? "a side room" : "side rooms");
+        if (side[i]) put(buf, n, &k, tmp);
         first = 0;
     }
     return 0;

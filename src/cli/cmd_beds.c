@@ -143,8 +143,10 @@ static int do_board(app_ctx *c, int as_json, long stale, long days)
                        json_is_true(json_object_get(u, "stale")) ? " STALE" : "");
                 json_t *bays = json_object_get(u, "available_by_bay");
                 if (json_object_size(bays))
-                    printf("         available by bay: %d male, %d female, %d undesignated\n",
-                           (int)num(bays, "M"), (int)num(bays, "F"), (int)num(bays, "none"));
+                    printf("         available by bay: %d male, %d female, %d in no bay; side "
+                           "rooms: %d free of %d\n",
+                           (int)num(bays, "M"), (int)num(bays, "F"), (int)num(bays, "none"),
+                           (int)num(bays, "side_room"), (int)num(u, "side_rooms"));
             }
         }
     }

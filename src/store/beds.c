@@ -89,6 +89,15 @@ const store_migration store_schema_beds[] = {
      " CHECK (discharged_at IS NULL OR discharged_at >= admitted_at));"
      "CREATE INDEX bed_stays_unit ON bed_stays(unit_code, discharged_at);",
      NULL},
+    /* A side room is a bed attribute of its own (a single room: either sex,
+     * and what isolation needs). The seeded beds of a mixed unit that are
+     * in no bay were its side rooms, so they become side rooms here. */
+    {"beds", 2,
+     "ALTER TABLE beds ADD COLUMN side_room INTEGER NOT NULL DEFAULT 0"
+     " CHECK (side_room IN (0, 1));"
+     "UPDATE beds SET side_room = 1 WHERE bay_sex IS NULL"
+     " AND unit_code IN (SELECT unit_code FROM units WHERE sex = 'mixed');",
+     NULL},
     {NULL, 0, NULL, NULL}};
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -204,8 +213,8 @@ static int load_beds(store *s, beds_data *d, ics_err *e)
 {
     store_stmt *st;
     int rc = store_prepare(s,
-                           "SELECT bed_id, bed_code, unit_code, bay_sex, status, closure FROM beds"
-                           " ORDER BY bed_code",
+                           "SELECT bed_id, bed_code, unit_code, bay_sex, status, closure, side_room"
+                           " FROM beds ORDER BY bed_code",
                            &st, e);
     if (rc) return rc;
     size_t cap = 256;
@@ -226,6 +235,7 @@ static int load_beds(store *s, beds_data *d, ics_err *e)
         b->bay_sex = store_col_text(st, 3)[0];
         beds_status_parse(store_col_text(st, 4), &b->status, NULL);
         if (!store_col_isnull(st, 5)) beds_closure_parse(store_col_text(st, 5), &b->closure, NULL);
+        b->side_room = store_col_int(st, 6) == 1;
     }
     store_finalize(st);
     if (!d->beds || rc == 1) return ics_err_set(e, ICS_ENOMEM, "out of memory loading beds");
@@ -619,8 +629,8 @@ int store_beds_bed_get(store *s, int64_t bed, json_t **out, ics_err *e)
 {
     json_t *row, *hist;
     int rc = qone(s,
-                  "SELECT bed_id, bed_code, unit_code, bay_sex, status, closure, referral_id,"
-                  " updated_at, updated_by FROM beds WHERE bed_id = ?",
+                  "SELECT bed_id, bed_code, unit_code, bay_sex, side_room, status, closure,"
+                  " referral_id, updated_at, updated_by FROM beds WHERE bed_id = ?",
                   json_pack("[I]", (json_int_t)bed), &row, e);
     if (rc == ICS_ENOTFOUND) return ics_err_set(e, ICS_ENOTFOUND, "no bed %lld", (long long)bed);
     if (rc) return rc;
@@ -640,8 +650,8 @@ int store_beds_bed_get(store *s, int64_t bed, json_t **out, ics_err *e)
 int store_beds_bed_list(store *s, const char *unit, const char *status, json_t **rows, ics_err *e)
 {
     return qrows(s,
-                 "SELECT bed_id, bed_code, unit_code, bay_sex, status, closure, referral_id,"
-                 " updated_at, updated_by FROM beds WHERE (? IS NULL OR unit_code = ?)"
+                 "SELECT bed_id, bed_code, unit_code, bay_sex, side_room, status, closure,"
+                 " referral_id, updated_at, updated_by FROM beds WHERE (? IS NULL OR unit_code = ?)"
                  " AND (? IS NULL OR status = ?) ORDER BY bed_code",
                  json_pack("[s?s?s?s?]", unit, unit, status, status), rows, e);
 }
@@ -683,6 +693,13 @@ int store_beds_bed_set(store *s, const char *actor, int64_t bed, const char *fro
     if (rc != 1) return rc;
     rc = store_beds_history_add(s, bed, actor, to, closure, 0, note, now, e);
     return rc ? rc : 1;
+}
+
+int store_beds_bed_side_room(store *s, int64_t bed, int side_room, ics_err *e)
+{
+    assert(side_room == 0 || side_room == 1);
+    return run(s, "UPDATE beds SET side_room = ? WHERE bed_id = ?",
+               json_pack("[iI]", side_room, (json_int_t)bed), e);
 }
 
 int store_beds_bed_insert(store *s, const char *code, const char *unit, const char *bay_sex,

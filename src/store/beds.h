@@ -134,6 +134,8 @@ int store_beds_bed_move(store *s, const char *actor, int64_t bed, const char *fr
 /* The same for a coordinator's change, with a closure reason (NULL). */
 int store_beds_bed_set(store *s, const char *actor, int64_t bed, const char *from, const char *to,
                        const char *closure, const char *note, int64_t now, ics_err *e);
+/* Mark a bed as a side room (1) or not (0). */
+int store_beds_bed_side_room(store *s, int64_t bed, int side_room, ics_err *e);
 /* Snapshot rows: a new bed (its id in *id) or a whole bed rewritten. */
 int store_beds_bed_insert(store *s, const char *code, const char *unit, const char *bay_sex,
                           const char *status, const char *closure, const char *actor, int64_t now,

@@ -5,7 +5,8 @@
 // without sideways scrolling. Full pages go to $SHOT_DIR (default
 // /tmp/icsflow-shots; pg/ under it on the PostgreSQL pass) as
 // <view>-<width>.png, the first screen as <view>-<width>-top.png. Also
-// checks the bed referral deep link (#/beds/referrals/ID, issue 20 item 11).
+// checks the bed referral deep link (#/beds/referrals/ID, issue 20 item 11)
+// and that side rooms say so on the board (item 2).
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -116,6 +117,15 @@ await check("the queue's referral number links to the bed referral's own address
   await link.click();
   await page.waitForFunction((id) => location.hash === `#/beds/referrals/${id}`, waiting, { timeout: WAIT });
   await page.locator('#bed-referral-detail').waitFor({ timeout: WAIT });
+});
+
+await check(`the side rooms of ${unit} say "side room" in text on the board's beds`, page, async () => {
+  await go(page, `#/beds/unit/${unit}`);
+  await page.locator('.unit-beds .bedgrid').waitFor({ timeout: WAIT });
+  const want = Number(sql(`SELECT COUNT(*) FROM beds WHERE unit_code = '${unit}' AND side_room = 1`));
+  assert.ok(want > 0, `${unit} has side rooms`);
+  assert.equal(await page.locator('.unit-beds .bed .side-room', { hasText: 'side room' }).count(), want);
+  await page.locator('.unit-beds').screenshot({ path: join(DIR, 'beds-side-rooms-1440.png') });
 });
 
 await check('#/referrals/ID stays a UCR referral (the Find a service view)', page, async () => {

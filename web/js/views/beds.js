@@ -73,9 +73,13 @@ function feedsNote(feeds) {
 function bayText(u) {
   const b = u.available_by_bay || {};
   const part = (n, what) => (n ? `${n} in ${n === 1 ? `a ${what}` : `${what}s`}` : null);
-  const parts = [part(b.M, 'male bay'), part(b.F, 'female bay'), part(b.none, 'undesignated bed')].filter(Boolean);
+  const side = b.side_room || 0;
+  const parts = [part(b.M, 'male bay'), part(b.F, 'female bay'), side ? `${side} side room${side === 1 ? '' : 's'}` : null,
+    b.none - side > 0 ? `${b.none - side} in no bay` : null].filter(Boolean);
   return parts.length ? parts.join(', ') : '—';
 }
+// What a bed is, in text on the bed itself: its bay, or a side room.
+const bedKind = (b) => (b.side_room ? 'side room' : b.bay_sex ? `${b.bay_sex === 'M' ? 'male' : 'female'} bay` : null);
 const sexText = (s) => (s === 'mixed' ? 'mixed (bays by sex)' : s === 'M' ? 'male only' : 'female only');
 
 // The board grouped by place x bed type: one row per unit, the place and
@@ -125,9 +129,9 @@ async function unitBeds(out, unit, ctx, reload) {
     const beds = (await get(`/api/v1/beds${qs({ unit: unit.unit_code })}`)).items;
     const edit = h('div', { class: 'out' });
     const grid = h('div', { class: 'bedgrid', role: 'list', 'aria-label': `Beds of ${unit.name}` }, beds.map((b) =>
-      h('button', { type: 'button', role: 'listitem', class: `bed ${b.status}`, title: `${b.bed_code}: ${b.status}${b.closure ? ` (${b.closure})` : ''}${b.bay_sex ? `, bay ${b.bay_sex}` : ''}`,
-        'aria-label': `${b.bed_code} ${b.status}`, dataset: { bed: b.bed_id, status: b.status },
-        onclick: () => clear(edit, bedForm(b, ctx, reload)) }, b.bed_code.slice(-2), b.bay_sex ? h('small', { class: 'bay' }, ` ${b.bay_sex === 'M' ? 'male' : 'female'} bay`) : null)));
+      h('button', { type: 'button', role: 'listitem', class: `bed ${b.status}`, title: `${b.bed_code}: ${b.status}${b.closure ? ` (${b.closure})` : ''}${bedKind(b) ? `, ${bedKind(b)}` : ''}`,
+        'aria-label': `${b.bed_code} ${b.status}${bedKind(b) ? `, ${bedKind(b)}` : ''}`, dataset: { bed: b.bed_id, status: b.status },
+        onclick: () => clear(edit, bedForm(b, ctx, reload)) }, b.bed_code.slice(-2), bedKind(b) ? h('small', { class: b.side_room ? 'bay side-room' : 'bay' }, ` ${bedKind(b)}`) : null)));
     const counts = {};
     for (const b of beds) counts[b.status] = (counts[b.status] || 0) + 1;
     // Each state has a symbol as well as a colour (app.css .bed::after).
