@@ -1650,8 +1650,9 @@ static int row_problems(problems *b, int n, ics_err *e)
     return problems_done(b, e);
 }
 
-static const char *const snap_cols[] = {"bed_code", "unit_code", "status",
-                                        "closure",  "bay_sex",   NULL};
+/* side_room is optional: without it a snapshot leaves each bed's as it was */
+static const char *const snap_cols[] = {"bed_code", "unit_code", "status", "closure",
+                                        "bay_sex",  "side_room", NULL};
 
 /* Check every snapshot row against the database (read only). */
 static int snapshot_check(app_ctx *c, const csv_doc *d, const int *ix, ics_err *e)
@@ -1688,6 +1689,12 @@ static int snapshot_check(app_ctx *c, const csv_doc *d, const int *ix, ics_err *
             row_problem(&bad, &n, d, r, "closure '%s' given for a bed that is not closed", closure);
         if (*bay && strcmp(bay, "M") && strcmp(bay, "F"))
             row_problem(&bad, &n, d, r, "bay_sex '%s' is not M, F or empty", bay);
+        const char *side = ix[5] >= 0 ? row[ix[5]] : "";
+        if (*side && strcmp(side, "0") && strcmp(side, "1"))
+            row_problem(&bad, &n, d, r, "side_room '%s' is not 1 (a side room), 0 or empty", side);
+        else if (!strcmp(side, "1") && *bay)
+            row_problem(&bad, &n, d, r, "a side room is in no bay: bay_sex must be empty, not '%s'",
+                        bay);
         beds_bed_row b;
         int have = *code ? store_beds_bed_find_code(c->db, code, &b, e) : 0;
         if (have < 0) rc = have;
@@ -1725,6 +1732,8 @@ static int snapshot_write(app_ctx *c, const csv_doc *d, const int *ix, int *coun
         else
             rc = store_beds_bed_insert(c->db, code, unit, *bay ? bay : NULL, status, cln,
                                        c->who.name, c->now, &id, e);
+        if (!rc && ix[5] >= 0)
+            rc = store_beds_bed_side_room(c->db, id, !strcmp(row[ix[5]], "1"), e);
         if (!rc)
             rc = store_beds_history_add(c->db, id, c->who.name, status, cln, 0, "snapshot import",
                                         c->now, e);
@@ -1753,10 +1762,15 @@ int app_beds_import_snapshot(app_ctx *c, const csv_doc *d, int *count, ics_err *
 {
     *count = 0;
     const app_use *u = &APP_BEDS_IMPORT_SNAPSHOT;
-    int ix[5];
+    int ix[6] = {0};
     int rc = app_allow(c, u, e);
     if (rc) return rc;
-    if (csv_columns(d, snap_cols, ix, 1, e)) return ICS_EINVAL;
+    /* the five required columns, and side_room when the file has it */
+    int with_side = csv_col(d, "side_room") >= 0;
+    static const char *const required[] = {"bed_code", "unit_code", "status",
+                                           "closure",  "bay_sex",   NULL};
+    if (csv_columns(d, with_side ? snap_cols : required, ix, 1, e)) return ICS_EINVAL;
+    if (!with_side) ix[5] = -1;
     if ((rc = snapshot_check(c, d, ix, e)) || (rc = app_begin(c, e))) return rc;
     rc = snapshot_write(c, d, ix, count, e);
     if (!rc) rc = import_record(c, u, "beds", "snapshot", d->name, *count, e);

@@ -70,4 +70,22 @@ api POST /api/v1/beds/match "$COORD" '{"policy":"pooled"}'
 expect "the match preview" 200
 check "the preview places her in the side room" \
     [ "$(jq -r --argjson id "$RW" '.plans[0].assignments[] | select(.referral_id == $id) | .bed_code' "$T/body")" = "$CODE" ]
+
+# ---- the bureau's snapshot import sets it ----------------------------------------
+FREE=U-CLAY-REH-98 # a new bed
+printf 'bed_code,unit_code,status,closure,bay_sex,side_room\n%s,U-CLAY-REH,available,,,1\nU-CLAY-REH-99,U-CLAY-REH,available,,M,0\n' "$FREE" >"$T/snap.csv"
+"$BIN" beds import --db "$DB" --snapshot "$T/snap.csv" >"$T/out" 2>&1
+check "a snapshot with a side_room column imports: $(cat "$T/out")" grep -q "imported 2 bed states" "$T/out"
+check "  it marks $FREE a side room" [ "$(sql "SELECT side_room FROM beds WHERE bed_code = '$FREE'")" = 1 ]
+check "  and the bay bed not" [ "$(sql "SELECT side_room FROM beds WHERE bed_code = 'U-CLAY-REH-99'")" = 0 ]
+printf 'bed_code,unit_code,status,closure,bay_sex\n%s,U-CLAY-REH,available,,\n' "$FREE" >"$T/snap.csv"
+"$BIN" beds import --db "$DB" --snapshot "$T/snap.csv" >/dev/null 2>&1
+check "a snapshot without the column leaves the side room as it was" [ "$(sql "SELECT side_room FROM beds WHERE bed_code = '$FREE'")" = 1 ]
+before=$(sql "SELECT COUNT(*) FROM beds WHERE side_room = 1")
+printf 'bed_code,unit_code,status,closure,bay_sex,side_room\nU-CLAY-REH-97,U-CLAY-REH,available,,,yes\nU-CLAY-REH-96,U-CLAY-REH,available,,F,1\n' >"$T/bad.csv"
+"$BIN" beds import --db "$DB" --snapshot "$T/bad.csv" >/dev/null 2>"$T/err"; st=$?
+check "side_room 'yes' and a side room in a bay: exit 2 (exit $st)" [ "$st" = 2 ]
+check "  each named by its line" grep -q "line 2: side_room 'yes' is not 1.*line 3: a side room is in no bay" "$T/err"
+check "  and nothing was written" [ "$(sql "SELECT COUNT(*) FROM beds WHERE bed_code IN ('U-CLAY-REH-97', 'U-CLAY-REH-96')")" = 0 ]
+check "  no side room count changed" [ "$(sql "SELECT COUNT(*) FROM beds WHERE side_room = 1")" = "$before" ]
 finish
