@@ -104,6 +104,16 @@ typedef struct entry_pager {
     int cs, pd, prio, st; /* column indexes, learnt from the first row */
 } entry_pager;
 
+/* The overdue rule, in one place for the entries page and the booking list:
+ * days past the priority date's due day (P1 + 3, P2 + 28) of an open (waiting
+ * or booked; status NULL: open) P1 or P2 pathway with a priority date (dated
+ * 1, the day pd) at day; 0 or less when it is not overdue. */
+static int64_t days_overdue(int prio, const char *status, int dated, int64_t pd, int64_t day)
+{
+    int open = !status || !strcmp(status, "waiting") || !strcmp(status, "booked");
+    return (prio == 1 || prio == 2) && open && dated ? day - waitlist_due_day(prio, pd) : 0;
+}
+
 static int entry_row(void *arg, store_stmt *row, ics_err *e)
 {
     (void)e;
@@ -133,11 +143,8 @@ static int entry_row(void *arg, store_stmt *row, ics_err *e)
         tz_format_date(due, d, sizeof d);
         app_page_str(&ep->pg, "due_date", d);
     }
-    /* overdue P1/P2, as app_waitlist_overdue_set says it */
     const char *st = store_col_kind(row, ep->st) == STORE_TEXT ? store_col_text(row, ep->st) : NULL;
-    int open = !st || !strcmp(st, "waiting") || !strcmp(st, "booked");
-    int64_t late =
-        (prio == 1 || prio == 2) && open && dated ? ep->as_of - waitlist_due_day(prio, pd) : 0;
+    int64_t late = days_overdue(prio, st, dated, pd, ep->as_of);
     app_page_bool(&ep->pg, "overdue", late > 0);
     if (late > 0)
         app_page_int(&ep->pg, "days_overdue", late);
@@ -303,9 +310,8 @@ void app_waitlist_overdue_set(json_t *row, int64_t day)
     int prio = (int)json_integer_value(json_object_get(row, "priority"));
     int64_t pd = 0;
     const char *st = json_string_value(json_object_get(row, "status"));
-    int open = !st || !strcmp(st, "waiting") || !strcmp(st, "booked");
     int dated = !tz_parse_date(json_string_value(json_object_get(row, "priority_date")), &pd, NULL);
-    int64_t late = (prio == 1 || prio == 2) && open && dated ? day - waitlist_due_day(prio, pd) : 0;
+    int64_t late = days_overdue(prio, st, dated, pd, day);
     json_object_set_new(row, "overdue", json_boolean(late > 0));
     json_object_set_new(row, "days_overdue", late > 0 ? json_integer(late) : json_null());
 }
