@@ -96,14 +96,21 @@ typedef struct actx {
  * arc (class nodes have few) in blocks larger than LEMON's sqrt(m): from
  * that start the most negative arc of a large block is a much better pivot.
  * How large was measured (bench/waitlist): 8 x sqrt(m) is best where
- * classes reach many sites (NWL: 17 arcs per node; 50k pivots instead of
- * 190k at 2 x at 100k patients), about 2 x where they reach few (the
- * synthetic national network: 6 arcs per node), so the factor follows the
- * arcs per node between those. */
+ * classes reach many of few hub sites (NWL, at most 32 sites, so at most
+ * 32 x 56 chain nodes (hub-days) per specialty: 50k pivots instead of 190k
+ * at 2 x at 100k patients), following the arcs per node below that. Where
+ * there are many hub-days (more than 4,000: the synthetic national network,
+ * 260 sites and about 12,500 hub-days per specialty, each class reaching a
+ * handful), the best block is about 2 x sqrt(m): a larger one saves fewer
+ * pivots (584k instead of 780k on its largest specialty at 6.4 x) than it
+ * costs in pricing (10,000 reduced costs a pivot instead of 3,500;
+ * bf 2 / 3 / 6.4 took 15.7 / 17.3 / 20.8 s there, 4 December 2026). */
 void waitlist_net_solver_setup(flow_mcf *g, int sink)
 {
-    double deg = (double)flow_mcf_arcs(g) / (double)(flow_mcf_nodes(g) > 0 ? flow_mcf_nodes(g) : 1);
-    double bf = (deg - 4.0) / 1.5;
+    int n = flow_mcf_nodes(g), hubdays = 0;
+    for (int u = 0; u < n; u++) hubdays += u != sink && flow_mcf_supply_get(g, u) == 0;
+    double deg = (double)flow_mcf_arcs(g) / (double)(n > 0 ? n : 1);
+    double bf = hubdays > 4000 ? 2.0 : (deg - 4.0) / 1.5;
     flow_mcf_root_hint(g, sink);
     flow_mcf_pricing(g, 0, bf < 1 ? 1 : bf > 8 ? 8 : bf);
 }

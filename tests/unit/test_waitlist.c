@@ -65,6 +65,60 @@ static void test_mcf_worked_example(void **s)
     flow_mcf_free(g);
 }
 
+/* A hub allocation network with `sites` x 40 hub-days (chain nodes) and
+ * `classes` patient classes, each reaching three sites, built the same way
+ * for every solver setting. */
+static flow_mcf *hubday_net(int sites, int classes, uint64_t seed, int *sink_out)
+{
+    enum { DAYS = 40 };
+    int hubdays = sites * DAYS, sink = classes + hubdays;
+    flow_mcf *g = flow_mcf_new(sink + 1, (size_t)classes * 5 + (size_t)hubdays * 2);
+    rng r;
+    rng_seed(&r, seed, 3);
+    int64_t total = 0;
+    for (int c = 0; c < classes; c++) {
+        int64_t sup = 1 + (int64_t)rng_below(&r, 5);
+        flow_mcf_supply_set(g, c, sup);
+        total += sup;
+        for (int k = 0; k < 3; k++) {
+            int site = (int)rng_below(&r, (uint64_t)sites), day = (int)rng_below(&r, DAYS);
+            flow_mcf_arc_add(g, c, classes + site * DAYS + day, FLOW_CAP_INF,
+                             10 * (int64_t)rng_below(&r, 400));
+        }
+        flow_mcf_arc_add(g, c, sink, sup, 5000 + (int64_t)rng_below(&r, 100000));
+    }
+    for (int h = 0; h < hubdays; h++) {
+        flow_mcf_arc_add(g, classes + h, sink, (int64_t)rng_below(&r, 4), 0);
+        if (h % DAYS) flow_mcf_arc_add(g, classes + h, classes + h - 1, FLOW_CAP_INF, 0);
+    }
+    flow_mcf_supply_set(g, sink, -total);
+    *sink_out = sink;
+    return g;
+}
+
+/* The engine's solver settings (waitlist_net_solver_setup: warm start,
+ * and blocks of 2 sqrt(m) once a specialty has more than 4,000 hub-days,
+ * as nationally) find the same optimum as plain block search from the
+ * artificial start, on both sides of that threshold. */
+static void test_solver_setup_keeps_optimum(void **s)
+{
+    (void)s;
+    const int sites[2] = {20, 110}; /* 800 and 4,400 hub-days */
+    for (int t = 0; t < 2; t++) {
+        ics_err e = {0};
+        int sink = 0;
+        flow_mcf *plain = hubday_net(sites[t], 3000, 11 + (uint64_t)t, &sink);
+        flow_mcf *tuned = hubday_net(sites[t], 3000, 11 + (uint64_t)t, &sink);
+        waitlist_net_solver_setup(tuned, sink);
+        assert_int_equal(flow_mcf_solve(plain, &e), 0);
+        assert_int_equal(flow_mcf_solve(tuned, &e), 0);
+        assert_true(flow_mcf_total(plain) > 0);
+        assert_true(flow_mcf_total(tuned) == flow_mcf_total(plain));
+        flow_mcf_free(plain);
+        flow_mcf_free(tuned);
+    }
+}
+
 static void test_mcf_rejects_unbalanced_infeasible_and_negative(void **s)
 {
     (void)s;
@@ -679,6 +733,7 @@ int main(void)
         cmocka_unit_test(test_weeks_waited_floors_and_ignores_pauses),
         cmocka_unit_test(test_priority_due_days),
         cmocka_unit_test(test_mcf_worked_example),
+        cmocka_unit_test(test_solver_setup_keeps_optimum),
         cmocka_unit_test(test_mcf_rejects_unbalanced_infeasible_and_negative),
         cmocka_unit_test(test_mcf_matches_reference_on_random_networks),
         cmocka_unit_test(test_mcf_stops_when_cancelled),
