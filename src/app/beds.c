@@ -12,6 +12,7 @@
 #include "app/hl7.h"
 
 #include <assert.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1109,19 +1110,112 @@ static int commissions(const beds_unit *u, const char *place)
     return 0;
 }
 
-int app_beds_board(app_ctx *c, int stale_hours, int history_days, json_t **out, ics_err *e)
+/* ---- the board's snapshot -------------------------------------------------
+ * The board reads every bed, waiting referral and stay of the occupancy
+ * history, and loading them was nearly all of its cost (1.8 ms a request).
+ * The process keeps the last load, keyed by the database, its directory
+ * version and its beds version (a counter that triggers move on with every
+ * change to the bed and ADT feed tables, inside the writer's transaction, on
+ * whichever server: store/beds.c), and the last few answers as JSON text,
+ * keyed besides by the ICS, the parameters and the second they were made in
+ * (an answer depends on the time: staleness, waits, the history's days).
+ * The versions are read before the data, so a copy is never older than its
+ * key, and a change made through any server is in every server's next
+ * answer. Inside a transaction a caller may see its own uncommitted
+ * changes, so nothing is kept or reused there; nor for a database without a
+ * stable name (":memory:"). A load is shared by reference count and never
+ * changes once published. */
+typedef struct board_snap {
+    int refs;
+    char *db;
+    int64_t dirv, bedsv;
+    beds_data *d;
+} board_snap;
+
+#define BOARD_TEXTS 8 /* answers kept; replaced round robin */
+
+typedef struct board_text {
+    char *db; /* NULL: an empty slot */
+    int64_t dirv, bedsv, now;
+    char ics[STORE_ICS_CODE];
+    int stale, days;
+    char *text;
+    size_t len;
+} board_text;
+
+static pthread_mutex_t board_mu = PTHREAD_MUTEX_INITIALIZER;
+static board_snap *board_cur;
+static board_text board_texts[BOARD_TEXTS];
+static unsigned board_next;
+
+static void board_snap_release(board_snap *sn)
+{
+    if (!sn) return;
+    pthread_mutex_lock(&board_mu);
+    assert(sn->refs > 0);
+    int last = --sn->refs == 0;
+    pthread_mutex_unlock(&board_mu);
+    if (!last) return;
+    store_beds_data_free(sn->d);
+    free(sn->db);
+    free(sn);
+}
+
+/* The database's name when the board may be kept for it, else NULL. */
+static const char *board_cacheable(app_ctx *c)
+{
+    const char *db = store_path(c->db);
+    if (!db || !*db || strcmp(db, ":memory:") == 0 || store_tx_depth(c->db) > 0) return NULL;
+    return db;
+}
+
+/* A reference to the load of db at these versions (loaded when the kept
+ * one is of other versions). */
+static int board_snap_get(app_ctx *c, const char *db, int64_t dirv, int64_t bedsv, board_snap **out,
+                          ics_err *e)
+{
+    pthread_mutex_lock(&board_mu);
+    board_snap *sn = board_cur;
+    if (sn && sn->dirv == dirv && sn->bedsv == bedsv && strcmp(sn->db, db) == 0)
+        sn->refs++;
+    else
+        sn = NULL;
+    pthread_mutex_unlock(&board_mu);
+    if (sn) {
+        *out = sn;
+        return 0;
+    }
+    sn = calloc(1, sizeof *sn);
+    if (!sn || !(sn->db = strdup(db))) {
+        free(sn);
+        return ics_err_set(e, ICS_ENOMEM, "out of memory for the board");
+    }
+    int rc =
+        store_beds_load(c->db, BEDS_LOAD_BOARD | BEDS_LOAD_WAITING | BEDS_LOAD_STAYS, &sn->d, e);
+    if (rc) {
+        free(sn->db);
+        free(sn);
+        return rc;
+    }
+    sn->dirv = dirv;
+    sn->bedsv = bedsv;
+    sn->refs = 2; /* the caller's and the process's */
+    pthread_mutex_lock(&board_mu);
+    board_snap *old = board_cur;
+    board_cur = sn;
+    pthread_mutex_unlock(&board_mu);
+    board_snap_release(old);
+    *out = sn;
+    return 0;
+}
+
+/* The board of one ICS from loaded data (not changed). */
+static int board_build(app_ctx *c, const beds_data *d, const char *ics, int stale_hours,
+                       int history_days, json_t **out, ics_err *e)
 {
     *out = NULL;
-    int rc = app_allow(c, &APP_BEDS_BOARD, e);
-    if (rc) return rc;
-    if (stale_hours < 1 || stale_hours > 720)
-        return ics_err_set(e, ICS_EINVAL, "stale_hours must be a whole number from 1 to 720");
-    if (history_days < 1 || history_days > 366)
-        return ics_err_set(e, ICS_EINVAL, "days must be a whole number from 1 to 366");
     int64_t now = c->now, stale_after = (int64_t)stale_hours * 3600;
-    beds_data *d;
-    if ((rc = store_beds_load(c->db, BEDS_LOAD_BOARD | BEDS_LOAD_WAITING | BEDS_LOAD_STAYS, &d, e)))
-        return rc;
+    int rc = 0;
     beds_board b = {d->units, d->nunits, d->beds, d->nbeds};
     beds_unit_count *cnt = calloc(d->nunits ? d->nunits : 1, sizeof *cnt);
     int *hist = calloc((d->nunits ? d->nunits : 1) * (size_t)history_days, sizeof *hist);
@@ -1129,14 +1223,11 @@ int app_beds_board(app_ctx *c, int stale_hours, int history_days, json_t **out, 
     if (!cnt || !hist) {
         free(cnt);
         free(hist);
-        store_beds_data_free(d);
         return ics_err_set(e, ICS_ENOMEM, "out of memory for the board");
     }
     beds_board_count(&b, now, stale_after, cnt);
     /* one ICS's board: units in its places, referrals of its patients */
-    char ics[STORE_ICS_CODE];
-    rc = app_ics_one(c, ics, e);
-    if (!rc) rc = store_beds_places(c->db, ics, &places, e);
+    rc = store_beds_places(c->db, ics, &places, e);
     unsigned char *uin = calloc(d->nunits ? d->nunits : 1, 1),
                   *rin = calloc(d->nrefs ? d->nrefs : 1, 1);
     if (!rc && (!uin || !rin)) rc = ics_err_set(e, ICS_ENOMEM, "out of memory for the board");
@@ -1148,7 +1239,6 @@ int app_beds_board(app_ctx *c, int stale_hours, int history_days, json_t **out, 
         free(cnt);
         free(hist);
         json_decref(places);
-        store_beds_data_free(d);
         return rc;
     }
     int64_t today = tz_local_date(now), from = today - history_days + 1;
@@ -1258,12 +1348,104 @@ int app_beds_board(app_ctx *c, int stale_hours, int history_days, json_t **out, 
     free(rin);
     free(cnt);
     free(hist);
-    store_beds_data_free(d);
     if (rc)
         json_decref(res);
     else
         *out = res;
     return rc;
+}
+
+static int board_check(app_ctx *c, int stale_hours, int history_days, ics_err *e)
+{
+    int rc = app_allow(c, &APP_BEDS_BOARD, e);
+    if (rc) return rc;
+    if (stale_hours < 1 || stale_hours > 720)
+        return ics_err_set(e, ICS_EINVAL, "stale_hours must be a whole number from 1 to 720");
+    if (history_days < 1 || history_days > 366)
+        return ics_err_set(e, ICS_EINVAL, "days must be a whole number from 1 to 366");
+    return 0;
+}
+
+int app_beds_board(app_ctx *c, int stale_hours, int history_days, json_t **out, ics_err *e)
+{
+    *out = NULL;
+    int rc = board_check(c, stale_hours, history_days, e);
+    if (rc) return rc;
+    const char *db = board_cacheable(c);
+    int64_t dirv = 0, bedsv = 0;
+    board_snap *sn = NULL;
+    beds_data *own = NULL;
+    char ics[STORE_ICS_CODE];
+    if (!db)
+        rc = store_beds_load(c->db, BEDS_LOAD_BOARD | BEDS_LOAD_WAITING | BEDS_LOAD_STAYS, &own, e);
+    else if (!(rc = store_beds_versions(c->db, &dirv, &bedsv, e)))
+        rc = board_snap_get(c, db, dirv, bedsv, &sn, e);
+    if (!rc) rc = app_ics_one(c, ics, e);
+    if (!rc) rc = board_build(c, sn ? sn->d : own, ics, stale_hours, history_days, out, e);
+    board_snap_release(sn);
+    store_beds_data_free(own);
+    return rc;
+}
+
+int app_beds_board_text(app_ctx *c, int stale_hours, int history_days, char **text, size_t *len,
+                        ics_err *e)
+{
+    *text = NULL;
+    *len = 0;
+    int rc = board_check(c, stale_hours, history_days, e);
+    if (rc) return rc;
+    const char *db = board_cacheable(c);
+    json_t *board = NULL;
+    if (!db) {
+        if ((rc = app_beds_board(c, stale_hours, history_days, &board, e))) return rc;
+        *text = json_dumps(board, JSON_COMPACT | JSON_ENSURE_ASCII);
+        json_decref(board);
+        if (!*text) return ics_err_set(e, ICS_ENOMEM, "out of memory for the board");
+        *len = strlen(*text);
+        return 0;
+    }
+    int64_t dirv = 0, bedsv = 0;
+    char ics[STORE_ICS_CODE];
+    if ((rc = store_beds_versions(c->db, &dirv, &bedsv, e)) || (rc = app_ics_one(c, ics, e)))
+        return rc;
+    pthread_mutex_lock(&board_mu);
+    for (int i = 0; i < BOARD_TEXTS && !*text; i++) {
+        const board_text *t = &board_texts[i];
+        if (t->db && t->dirv == dirv && t->bedsv == bedsv && t->now == c->now &&
+            t->stale == stale_hours && t->days == history_days && strcmp(t->ics, ics) == 0 &&
+            strcmp(t->db, db) == 0 && (*text = malloc(t->len + 1))) {
+            memcpy(*text, t->text, t->len + 1);
+            *len = t->len;
+        }
+    }
+    pthread_mutex_unlock(&board_mu);
+    if (*text) return 0;
+    board_snap *sn = NULL;
+    if (!(rc = board_snap_get(c, db, dirv, bedsv, &sn, e)))
+        rc = board_build(c, sn->d, ics, stale_hours, history_days, &board, e);
+    board_snap_release(sn);
+    if (rc) return rc;
+    *text = json_dumps(board, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(board);
+    if (!*text) return ics_err_set(e, ICS_ENOMEM, "out of memory for the board");
+    *len = strlen(*text);
+    /* keep a copy (best effort: without memory it is simply not kept) */
+    char *keep = malloc(*len + 1), *kdb = strdup(db);
+    if (!keep || !kdb) {
+        free(keep);
+        free(kdb);
+        return 0;
+    }
+    memcpy(keep, *text, *len + 1);
+    pthread_mutex_lock(&board_mu);
+    board_text *t = &board_texts[board_next++ % BOARD_TEXTS];
+    char *old_text = t->text, *old_db = t->db;
+    *t = (board_text){kdb, dirv, bedsv, c->now, "", stale_hours, history_days, keep, *len};
+    snprintf(t->ics, sizeof t->ics, "%s", ics);
+    pthread_mutex_unlock(&board_mu);
+    free(old_text);
+    free(old_db);
+    return 0;
 }
 
 static const char *flag_name(int f)

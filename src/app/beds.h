@@ -48,6 +48,11 @@ int app_beds_forecast_of(const struct beds_data *d, int64_t now, int **free_now,
 /* The board: stale_hours 1..720 (figures older are flagged), history of
  * days 1..366. */
 int app_beds_board(app_ctx *c, int stale_hours, int days, json_t **out, ics_err *e);
+/* The same board as compact JSON text (*text is the caller's), answered from
+ * the copy kept in memory while the database's directory and beds versions
+ * and the second are those it was made for (see app/beds.c). */
+int app_beds_board_text(app_ctx *c, int stale_hours, int days, char **text, size_t *len,
+                        ics_err *e);
 /* Length of stay of stays discharged from..to (dates YYYY-MM-DD; NULL: a
  * year ago, today), funnel flags and a 7-day forecast. */
 int app_beds_los(app_ctx *c, const char *from, const char *to, json_t **out, ics_err *e);

@@ -64,9 +64,10 @@ static int board(http_req *rq, http_resp *rs)
         query_int(rq, "days", 1, 366, 14, &days, &e))
         return http_error(rs, &e);
     app_ctx c = http_app(rq);
-    json_t *out = NULL;
-    int rc = app_beds_board(&c, (int)stale, (int)days, &out, &e);
-    return reply(rs, rc, &e, out, 200);
+    char *text = NULL;
+    size_t n = 0;
+    if (app_beds_board_text(&c, (int)stale, (int)days, &text, &n, &e)) return http_error(rs, &e);
+    return http_text_owned(rs, 200, "application/json", text, n);
 }
 
 static int queue(http_req *rq, http_resp *rs)

@@ -17,6 +17,16 @@
 #include "core/tz.h"
 #include "core/valid.h"
 
+static int beds_version_triggers(store *s, ics_err *e)
+{
+    static const char *const tables[] = {"beds", "bed_referrals", "bed_stays",
+                                         "unit_confirmations"};
+    int rc = 0;
+    for (size_t i = 0; !rc && i < sizeof tables / sizeof *tables; i++)
+        rc = store_migrate_version_triggers(s, "beds", tables[i], e);
+    return rc;
+}
+
 const store_migration store_schema_beds[] = {
     {"beds", 1,
      "CREATE TABLE beds ("
@@ -98,6 +108,11 @@ const store_migration store_schema_beds[] = {
      "UPDATE beds SET side_room = 1 WHERE bay_sex IS NULL"
      " AND unit_code IN (SELECT unit_code FROM units WHERE sex = 'mixed');",
      NULL},
+    /* The beds version: a counter (a row of directory_version) every change
+     * to the bed tables moves on in its own transaction, so the board kept
+     * in memory by src/app knows on every server when it is out of date. */
+    {"beds", 3, "INSERT INTO directory_version (name, version) VALUES ('beds', 1)",
+     beds_version_triggers},
     {NULL, 0, NULL, NULL}};
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -873,4 +888,25 @@ int store_beds_return_stays(store *s, int64_t from, int64_t to, json_t **rows, i
         " OR (admitted_at >= ? AND admitted_at < ?)",
         json_pack("[IIII]", (json_int_t)from, (json_int_t)to, (json_int_t)from, (json_int_t)to),
         rows, e);
+}
+
+int store_beds_versions(store *s, int64_t *directory, int64_t *beds, ics_err *e)
+{
+    store_stmt *st;
+    int rc = store_prepare(s,
+                           "SELECT name, version FROM directory_version"
+                           " WHERE name IN ('directory', 'beds')",
+                           &st, e);
+    if (rc) return rc;
+    *directory = *beds = 0;
+    while ((rc = store_step(st, e)) == 1) {
+        const char *n = store_col_text(st, 0);
+        int64_t v = store_col_int(st, 1);
+        if (n && strcmp(n, "beds") == 0)
+            *beds = v;
+        else
+            *directory = v;
+    }
+    store_finalize(st);
+    return rc < 0 ? rc : 0;
 }

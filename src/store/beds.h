@@ -174,6 +174,9 @@ int store_beds_place_exists(store *s, const char *place, int *yes, ics_err *e);
 /* Places (code, name) in code order. */
 /* The places of one ICS (NULL: every place). */
 int store_beds_places(store *s, const char *ics, json_t **rows, ics_err *e);
+/* The directory version and the beds version (moved by every change to the
+ * bed tables and the ADT feed tables, by triggers), in one statement. */
+int store_beds_versions(store *s, int64_t *directory, int64_t *beds, ics_err *e);
 /* The organisation of a site; ICS_ENOTFOUND. */
 int store_beds_site_org(store *s, const char *site, char org[16], ics_err *e);
 

@@ -166,6 +166,16 @@ int store_copy_tables(store *s, char ***names, size_t *n, ics_err *e)
     }
     free(placed);
     free(t);
+    /* The version counters last (no foreign key names them): triggers move
+     * them on as the other tables are filled, which finds no row while they
+     * are cleared, so the copy ends with the source's values. */
+    for (size_t i = 0; i + 1 < nt; i++)
+        if (strcmp(out[i], "directory_version") == 0) {
+            char *v = out[i];
+            memmove(out + i, out + i + 1, (nt - i - 1) * sizeof *out);
+            out[nt - 1] = v;
+            break;
+        }
     *names = out;
     *n = nt;
     return 0;

@@ -6,6 +6,14 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The feeds on the bed board come from these tables: they move the beds
+ * version too (store/beds.c). */
+static int hl7_version_triggers(store *s, ics_err *e)
+{
+    int rc = store_migrate_version_triggers(s, "beds", "hl7_messages", e);
+    return rc ? rc : store_migrate_version_triggers(s, "beds", "adt_locations", e);
+}
+
 const store_migration store_schema_hl7[] = {
     {"hl7", 1,
      "CREATE TABLE adt_locations ("
@@ -17,6 +25,7 @@ const store_migration store_schema_hl7[] = {
      " ack_code TEXT NOT NULL, ack_text TEXT NOT NULL, received_at INTEGER NOT NULL,"
      " PRIMARY KEY (facility, control_id));",
      NULL},
+    {"hl7", 2, NULL, hl7_version_triggers},
     {NULL, 0, NULL, NULL}};
 
 int store_hl7_locations_replace(store *s, const json_t *rows, ics_err *e)

@@ -232,3 +232,35 @@ const store_migration store_schema_core[] = {
      NULL},
     {"core", 2, NULL, core_v2},
     {NULL, 0, NULL, NULL}};
+
+int store_migrate_version_triggers(store *s, const char *name, const char *table, ics_err *e)
+{
+    assert(ident(name, strlen(name)) && ident(table, strlen(table)));
+    static const char *const ops[] = {"INSERT", "UPDATE", "DELETE"};
+    char sql[512];
+    int rc = 0;
+    if (strcmp(store_backend(s), "postgresql") == 0) {
+        /* one function per counter, shared by its tables' triggers; per
+         * row, so a statement that changes nothing (a conditional UPDATE
+         * that lost) moves nothing and collides with no one */
+        snprintf(sql, sizeof sql,
+                 "CREATE OR REPLACE FUNCTION %s_version_bump() RETURNS trigger LANGUAGE plpgsql"
+                 " AS 'BEGIN UPDATE directory_version SET version = version + 1"
+                 " WHERE name = ''%s''; RETURN NULL; END'",
+                 name, name);
+        rc = store_exec(s, sql, e);
+        snprintf(sql, sizeof sql,
+                 "CREATE TRIGGER %s_%s_version AFTER INSERT OR UPDATE OR DELETE ON %s"
+                 " FOR EACH ROW EXECUTE FUNCTION %s_version_bump()",
+                 table, name, table, name);
+        return rc ? rc : store_exec(s, sql, e);
+    }
+    for (size_t i = 0; !rc && i < sizeof ops / sizeof *ops; i++) {
+        snprintf(sql, sizeof sql,
+                 "CREATE TRIGGER %s_%s_version_%c AFTER %s ON %s BEGIN"
+                 " UPDATE directory_version SET version = version + 1 WHERE name = '%s'; END",
+                 table, name, ops[i][0] + 32, ops[i], table, name);
+        rc = store_exec(s, sql, e);
+    }
+    return rc;
+}

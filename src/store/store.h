@@ -45,6 +45,15 @@ typedef struct store_migration {
  * value that does not parse fails the step, naming table, column and value. */
 int store_migrate_instants(store *s, const char *table, const char *cols, ics_err *e);
 
+/* Triggers that move the counter row `name` of directory_version on by one
+ * whenever a statement inserts, updates or deletes rows of table (inside a
+ * migration step; the row must exist). The counter then moves inside the
+ * writer's own transaction, whoever writes (a use case, an import, a purge,
+ * raw SQL), so a copy of data read from table that is kept with the counter
+ * it was read under is known to be out of date on every server. The
+ * triggers fire per changed row. */
+int store_migrate_version_triggers(store *s, const char *name, const char *table, ics_err *e);
+
 /* Open (creating if needed) and migrate. path is a SQLite file, or a libpq
  * URI (postgresql://... or postgres://...) for PostgreSQL. *created is set to
  * 1 when the database had no schema before, so the caller can seed it. An
@@ -70,6 +79,13 @@ int store_begin(store *s, ics_err *e);
 int store_commit(store *s, ics_err *e);
 void store_rollback(store *s);
 int store_tx_depth(const store *s);
+/* A read transaction for a request that only reads, so its statements
+ * share one snapshot and one read lock instead of taking and releasing the
+ * lock each (on SQLite a lock is a few system calls; on PostgreSQL, where
+ * statements take no such lock, both calls do nothing). store_begin ends it
+ * first; store_read_end ends it (no-op when none is open). */
+int store_read_begin(store *s, ics_err *e);
+void store_read_end(store *s);
 
 /* Run SQL without parameters (may hold several statements). */
 int store_exec(store *s, const char *sql, ics_err *e);

@@ -7,6 +7,10 @@
 # the capacity rows, read on every query). Directory lists (GET /sites,
 # /services, ...) are kept as their JSON text under the same version: a
 # site renamed or deleted through one server is in the other's next list.
+# The bed board is kept too (keyed by the directory version and a beds
+# version that triggers move on with every change to the bed tables): a bed
+# closed or reopened and a unit confirmed through one server, and a bed
+# changed in the database by hand, are in the other server's next board.
 . "$(dirname "$0")/lib.sh"
 start_server
 LAS=$(mktoken las_crew clinician RRU)
@@ -104,6 +108,49 @@ expect "the sites in Hillingdon" 200
 check "each filter is an answer of its own ($(jqb .total) in Hillingdon of $before)" \
     [ "$(jqb .total)" -lt "$before" ]
 jqcheck "all of them in Hillingdon" '[.items[].place_code] | unique == ["E09000017"]'
+
+# ---- the bed board, kept per beds version --------------------------------
+COORD=$(mktoken board_coord coordinator RRU)
+api GET /api/v1/beds/board "$COORD"
+expect "server A: the bed board" 200
+avail=$(jqb .totals.available)
+api GET /api/v1/beds/board "$COORD"
+check "server A: the same board again (from its copy): $(jqb .totals.available) available" \
+    [ "$(jqb .totals.available)" = "$avail" ]
+BED=$(sql "SELECT b.bed_id FROM beds b WHERE b.status = 'available' AND b.referral_id IS NULL
+           AND b.unit_code IN (SELECT unit_code FROM units) ORDER BY b.bed_id LIMIT 1")
+UNIT=$(sql "SELECT unit_code FROM beds WHERE bed_id = $BED")
+URL=$B
+api PATCH "/api/v1/beds/$BED" "$COORD" '{"status":"closed","closure":"staffing"}'
+expect "server B: bed $BED closed for staffing" 200
+URL=$A
+api GET /api/v1/beds/board "$COORD"
+check "server A's next board has one bed fewer available ($(jqb .totals.available) after $avail)" \
+    [ "$(jqb .totals.available)" = "$((avail - 1))" ]
+jqcheck "and one more closed in unit $UNIT" \
+    "[.units[] | select(.unit_code == \"$UNIT\") | .closed] | .[0] >= 1"
+URL=$B
+api PATCH "/api/v1/beds/$BED" "$COORD" '{"status":"available"}'
+expect "server B: bed $BED open again" 200
+URL=$A
+api GET /api/v1/beds/board "$COORD"
+check "server A's next board has it available again ($(jqb .totals.available))" \
+    [ "$(jqb .totals.available)" = "$avail" ]
+conf=$(jq -r ".units[] | select(.unit_code == \"$UNIT\") | .confirmed_at" "$T/body")
+sleep 1 # a confirmation is stamped to the second
+URL=$B
+api POST "/api/v1/beds/units/$UNIT/confirm" "$COORD" '{}'
+expect "server B: unit $UNIT confirmed" 200
+URL=$A
+api GET /api/v1/beds/board "$COORD"
+now_conf=$(jq -r ".units[] | select(.unit_code == \"$UNIT\") | .confirmed_at" "$T/body")
+check "server A's next board has the new confirmation time ($now_conf, was $conf)" \
+    [ "$now_conf" != "$conf" ]
+sql "UPDATE beds SET status = 'cleaning' WHERE bed_id = $BED" >/dev/null
+api GET /api/v1/beds/board "$COORD"
+check "a bed changed in the database by hand is on the next board ($(jqb .totals.cleaning) cleaning)" \
+    [ "$(jqb .totals.available)" = "$((avail - 1))" ]
+sql "UPDATE beds SET status = 'available' WHERE bed_id = $BED" >/dev/null
 
 stop_server2
 finish
