@@ -9,11 +9,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/beds.h"
 #include "app/hub.h"
 #include "app/ics.h"
 #include "app/live.h"
 #include "app/notify.h"
 #include "app/page.h"
+#include "app/routing.h"
 #include "core/tz.h"
 #include "store/events.h"
 
@@ -39,6 +41,11 @@ app_ctx app_ctx_seed(store *db, int64_t now)
 {
     app_ctx c = {db, {"seed", "admin", ROLE_ADMIN, "", "seed"}, now, 0, NULL, ""};
     return c;
+}
+
+int app_use_reads_only(const app_use *u)
+{
+    return u == &APP_ROUTING_ROUTE_FIND || u == &APP_BEDS_BOARD;
 }
 
 int app_allow(const app_ctx *c, const app_use *u, ics_err *e)

@@ -71,6 +71,12 @@ typedef struct app_use {
     app_scope scope;
 } app_use;
 
+/* 1 for a use case that only reads and is not audited (the route query, the
+ * bed board): the server runs such a request, token check included, in one
+ * read transaction (store_read_begin), so its statements share one read
+ * lock. */
+int app_use_reads_only(const app_use *u);
+
 /* Role check: ICS_EFORBID naming the role and what it may not do. The HTTP
  * server calls it before the handler (403 before 422), and every app
  * function calls it first, so the CLI and message feeds get the same. */

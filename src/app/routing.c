@@ -285,8 +285,7 @@ static int snap_get(app_ctx *c, dir_snap **out, ics_err *e)
     int64_t version = 0;
     routing_capacity *cap = NULL;
     int ncap = 0;
-    int rc = store_dir_version(c->db, &version, e);
-    if (!rc) rc = store_routing_capacity_all(c->db, &cap, &ncap, e);
+    int rc = store_routing_live(c->db, &version, &cap, &ncap, e);
     if (rc) return rc;
     pthread_mutex_lock(&snap_mu);
     dir_snap *sn = snap_cur;

@@ -43,8 +43,14 @@ void reqlog_user(const char *name);
 void reqlog_respond(struct MHD_Response *r, int status, size_t bytes);
 
 /* The request is over (aborted when the answer could not be sent in full):
- * write its log line and count it in the metrics. */
+ * count it in the metrics and log its line. Lines are written at once when
+ * no other request is in flight; under load they are gathered and written
+ * a few kilobytes at a time (one write(2) per batch), and reqlog_flush
+ * writes what is gathered. */
 void reqlog_end(reqlog *l, int aborted);
+/* Write the gathered lines now (the server calls it every second and when
+ * it stops, so a line waits at most about a second). */
+void reqlog_flush(void);
 
 /* 1 when s is acceptable as a request id: 1-128 characters from
  * [A-Za-z0-9._:@/+=-], and not an NHS number (10 digits, or 3-3-4). */

@@ -94,6 +94,7 @@ static store *pool_get(ics_err *e)
 static void pool_put(store *s)
 {
     if (!s) return;
+    store_read_end(s);
     metrics_gauge_add("icsflow_db_pool_in_use", "", -1);
     /* A connection goes back with no transaction open: a handler that
      * forgot to end one must not hand its lock to the next request. */
@@ -139,12 +140,17 @@ static const char *web_dir;
 
 /* Request headers: we answer 431 problem+json above HEADER_LIMIT bytes
  * (path, query and header lines). libmicrohttpd keeps a request's head in
- * its per-connection pool and answers its own HTML 431 when the head does
- * not fit, before any of our code runs; the pool is made POOL_SIZE, four
- * times our limit, so that every head between the two reaches our check
- * (the pool's pages are only touched as data arrives). */
+ * its per-connection pool and answers its own 431 (a short HTML page) when
+ * the head does not fit, before any of our code runs. The pool is made
+ * POOL_SIZE, twice our limit, so that heads up to the limit are served and
+ * heads somewhat over it reach our check (each header also costs the pool a
+ * few dozen bytes of bookkeeping: 640 headers of 100 bytes need more than
+ * 96 KiB); a head far over it (more than about 100 KiB) gets
+ * libmicrohttpd's 431. The pool is not made larger because libmicrohttpd
+ * clears the whole of it after every request on a kept-alive connection: a
+ * 256 KiB pool was a tenth of a route query's CPU time. */
 #define HEADER_LIMIT ((size_t)64 * 1024)
-#define POOL_SIZE    ((size_t)256 * 1024)
+#define POOL_SIZE    ((size_t)128 * 1024)
 
 static enum MHD_Result add_len(void *cls, enum MHD_ValueKind kind, const char *key,
                                const char *value)
@@ -516,6 +522,9 @@ static int dispatch(struct MHD_Connection *mc, const char *method, const char *u
         return problem_now(mc, 503, "the database is not available");
     }
     rq.db = db;
+    /* a request that only reads runs in one read transaction, token check
+     * included (a failure to begin one only costs the saving) */
+    if (r->use && app_use_reads_only(r->use)) store_read_begin(db, NULL);
     auth_user u;
     unsigned roles = http_route_roles(r);
     if (roles != ROLE_PUBLIC) {
@@ -811,6 +820,7 @@ int http_serve(const http_config *cfg, ics_err *e)
         sig = sigtimedwait(&sigs, NULL, &tick);
         if (sig > 0) break;
         limits_reap();
+        reqlog_flush();
     }
     ics_log("info", "signal %d: finishing in-flight requests", sig);
     MHD_quiesce_daemon(d);
@@ -828,6 +838,7 @@ int http_serve(const http_config *cfg, ics_err *e)
     P.open -= P.nfree;
     P.nfree = 0;
     limits_stop();
+    reqlog_flush();
     ics_log("info", "stopped; database closed");
     return 0;
 }

@@ -99,7 +99,15 @@ static int other_ics(const route_service *s, const route_query *q)
 }
 
 /* Evaluate every filter for one service; the first failure is the reason,
- * the rest are listed after it so a crew sees the whole picture. */
+ * the rest are listed after it so a crew sees the whole picture. The
+ * reasons a service qualifies are shown only when it does, so they are not
+ * written once a filter has failed (most services fail the catchment, and
+ * formatting text was a fifth of a route query's time). */
+#define OK_CLAUSE(...)                                                                             \
+    do {                                                                                           \
+        if (!r->failed) sb_clause(&ok, "; ", __VA_ARGS__);                                         \
+    } while (0)
+
 static void evaluate(const route_service *s, int idx, const int64_t *bh, int nbh,
                      const route_query *q, double radius, int margin, int stale_min,
                      route_result *r)
@@ -141,14 +149,14 @@ static void evaluate(const route_service *s, int idx, const int64_t *bh, int nbh
         sb_clause(&why, "; ", "outside catchment: base is %.1f km away (search radius %.0f km)",
                   r->km, radius);
     } else if (by_place) {
-        sb_clause(&ok, "; ", "serves %s%s%s%s (%s)", w->place_name[0] ? w->place_name : w->place,
+        OK_CLAUSE("serves %s%s%s%s (%s)", w->place_name[0] ? w->place_name : w->place,
                   w->place_name[0] ? " (" : "", w->place_name[0] ? w->place : "",
                   w->place_name[0] ? ")" : "", w->how);
     } else {
-        sb_clause(&ok, "; ", "serves postcode district %s (%s)", w->district, w->how);
+        OK_CLAUSE("serves postcode district %s (%s)", w->district, w->how);
     }
     if (!(r->failed & (1u << ROUTE_X_CATCHMENT)) && other_ics(s, q))
-        sb_clause(&ok, "; ", "a service of the neighbouring ICS %s (%s) whose catchment covers %s",
+        OK_CLAUSE("a service of the neighbouring ICS %s (%s) whose catchment covers %s",
                   s->ics_name[0] ? s->ics_name : s->ics, s->ics,
                   by_district ? w->district : (w->place_name[0] ? w->place_name : w->place));
 
@@ -160,12 +168,12 @@ static void evaluate(const route_service *s, int idx, const int64_t *bh, int nbh
         fail(r, ROUTE_X_CAPABILITY);
         routing_caps_format(r->missing, ", ", caps, sizeof caps);
         sb_clause(&why, "; ", "lacks %s", caps);
-    } else {
+    } else if (!r->failed) {
         routing_caps_format(have, ", ", caps, sizeof caps);
-        sb_clause(&ok, "; ", "covers %s", caps);
+        OK_CLAUSE("covers %s", caps);
         if (r->missing) {
             routing_caps_format(r->missing, ", ", caps, sizeof caps);
-            sb_clause(&ok, "; ", "but not %s", caps);
+            OK_CLAUSE("but not %s", caps);
         }
     }
 
@@ -191,9 +199,9 @@ static void evaluate(const route_service *s, int idx, const int64_t *bh, int nbh
                           s->max_age);
         } else if (s->min_age >= 0 || s->max_age >= 0) {
             if (s->max_age < 0)
-                sb_clause(&ok, "; ", "age %d within %d+", q->age, s->min_age);
+                OK_CLAUSE("age %d within %d+", q->age, s->min_age);
             else
-                sb_clause(&ok, "; ", "age %d within %d-%d", q->age, s->min_age < 0 ? 0 : s->min_age,
+                OK_CLAUSE("age %d within %d-%d", q->age, s->min_age < 0 ? 0 : s->min_age,
                           s->max_age);
         }
     }
@@ -224,15 +232,12 @@ static void evaluate(const route_service *s, int idx, const int64_t *bh, int nbh
             snprintf(t1, sizeof t1, "never");
         if (r->stale) {
             if (!s->capacity_updated)
-                sb_clause(&ok, "; ",
-                          "capacity never reported (%d a day): not trusted, phone to confirm",
+                OK_CLAUSE("capacity never reported (%d a day): not trusted, phone to confirm",
                           s->capacity_today);
             else if (la.date != ln.date)
-                sb_clause(&ok, "; ",
-                          "capacity for that day not known yet (updated %s): phone to confirm", t1);
+                OK_CLAUSE("capacity for that day not known yet (updated %s): phone to confirm", t1);
             else
-                sb_clause(&ok, "; ",
-                          "capacity %d of %d left but STALE (updated %s, older than %d minutes): "
+                OK_CLAUSE("capacity %d of %d left but STALE (updated %s, older than %d minutes): "
                           "not trusted, phone to confirm",
                           r->capacity_left, s->capacity_today, t1, stale_min);
         } else if (r->capacity_left == 0) {
@@ -240,7 +245,7 @@ static void evaluate(const route_service *s, int idx, const int64_t *bh, int nbh
             sb_clause(&why, "; ", "at capacity: all %d places used today (updated %s)",
                       s->capacity_today, t1);
         } else {
-            sb_clause(&ok, "; ", "capacity %d of %d left today (updated %s)", r->capacity_left,
+            OK_CLAUSE("capacity %d of %d left today (updated %s)", r->capacity_left,
                       s->capacity_today, t1);
         }
     }
@@ -265,14 +270,14 @@ static void evaluate(const route_service *s, int idx, const int64_t *bh, int nbh
         sb_clause(&why, "; ", "closes at %s, within %d minutes of %s", t1, margin, t2);
     } else if (until) {
         when(until, q->at, t1, sizeof t1);
-        sb_clause(&ok, "; ", "open until %s", t1);
+        OK_CLAUSE("open until %s", t1);
     } else {
-        sb_clause(&ok, "; ", "open all week ahead");
+        OK_CLAUSE("open all week ahead");
     }
 
     if (r->filter == ROUTE_ELIGIBLE) {
-        sb_clause(&ok, "; ", "responds within %d minutes", s->response_minutes);
-        if (r->km >= 0) sb_clause(&ok, "; ", "base %.1f km away", r->km);
+        OK_CLAUSE("responds within %d minutes", s->response_minutes);
+        if (r->km >= 0) OK_CLAUSE("base %.1f km away", r->km);
         snprintf(r->reason, sizeof r->reason, "%s", ok.buf ? ok.buf : "");
     } else {
         snprintf(r->reason, sizeof r->reason, "%s", why.buf ? why.buf : "");

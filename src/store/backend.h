@@ -46,6 +46,7 @@ struct store {
     const store_ops *ops;
     char *path;
     int in_tx;
+    int reading; /* in a read transaction (store_read_begin), SQLite only */
 };
 
 struct store_stmt {

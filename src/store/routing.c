@@ -284,25 +284,36 @@ int store_routing_place_index(const routing_data *d, const char *code)
 
 int store_routing_capacity_all(store *s, routing_capacity **out, int *n, ics_err *e)
 {
+    return store_routing_live(s, NULL, out, n, e);
+}
+
+int store_routing_live(store *s, int64_t *version, routing_capacity **out, int *n, ics_err *e)
+{
     *out = NULL;
     *n = 0;
     store_stmt *st;
+    /* one row per capacity row, each with the version (a single row with
+     * NULLs when there is no capacity row) */
     int rc = store_prepare(s,
-                           "SELECT service_id, used_today, capacity, updated_at FROM "
-                           "service_capacity ORDER BY service_id",
+                           "SELECT v.version, c.service_id, c.used_today, c.capacity, c.updated_at"
+                           " FROM directory_version v LEFT JOIN service_capacity c ON 1 = 1"
+                           " WHERE v.name = 'directory' ORDER BY c.service_id",
                            &st, e),
         cap = 0;
     if (rc) return rc;
+    if (version) *version = 0;
     while ((rc = store_step(st, e)) == 1) {
+        if (version) *version = store_col_int(st, 0);
+        if (store_col_isnull(st, 1)) continue;
         if (grow((void **)out, *n, &cap, sizeof **out)) {
             rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
             break;
         }
         routing_capacity *c = &(*out)[(*n)++];
-        snprintf(c->id, sizeof c->id, "%s", store_col_text(st, 0));
-        c->used = (int)store_col_int(st, 1);
-        c->capacity = (int)store_col_int(st, 2);
-        c->updated = store_col_int(st, 3);
+        snprintf(c->id, sizeof c->id, "%s", store_col_text(st, 1));
+        c->used = (int)store_col_int(st, 2);
+        c->capacity = (int)store_col_int(st, 3);
+        c->updated = store_col_int(st, 4);
     }
     store_finalize(st);
     if (rc < 0) {

@@ -52,6 +52,9 @@ typedef struct routing_capacity {
     int64_t updated;
 } routing_capacity;
 int store_routing_capacity_all(store *s, routing_capacity **out, int *n, ics_err *e);
+/* The same rows and the directory version (store_dir_version; version may
+ * be NULL) in one statement: what the route query's snapshot is keyed by. */
+int store_routing_live(store *s, int64_t *version, routing_capacity **out, int *n, ics_err *e);
 int store_routing_service_index(const routing_data *d, const char *id);
 int store_routing_place_index(const routing_data *d, const char *code);
 

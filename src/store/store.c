@@ -39,7 +39,34 @@ const char *store_backend(const store *s)
 
 int store_begin(store *s, ics_err *e)
 {
+    store_read_end(s);
     return s->ops->begin(s, e);
+}
+
+/* one statement, through the statement cache */
+static int step_once(store *s, const char *sql, ics_err *e)
+{
+    store_stmt *st;
+    int rc = s->ops->prepare(s, sql, &st, e);
+    if (rc) return rc;
+    rc = st->ops->step(st, e);
+    st->ops->finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
+int store_read_begin(store *s, ics_err *e)
+{
+    if (s->in_tx || s->reading || strcmp(s->ops->name, "sqlite") != 0) return 0;
+    int rc = step_once(s, "BEGIN", e);
+    if (!rc) s->reading = 1;
+    return rc;
+}
+
+void store_read_end(store *s)
+{
+    if (!s->reading) return;
+    s->reading = 0;
+    if (step_once(s, "COMMIT", NULL)) s->ops->rollback(s);
 }
 
 int store_commit(store *s, ics_err *e)

@@ -2,8 +2,10 @@
 # t0941-headers.sh - oversized request heads are answered by icsflow, as
 # problem+json like every other error, not by libmicrohttpd's own HTML page:
 # one huge header, many headers, a huge query string, each over the 64 KiB
-# limit, get 431 application/problem+json naming the limit; a head just
-# under the limit is served; the server keeps serving afterwards.
+# limit, get 431 application/problem+json naming the limit; a head far over
+# it (more than libmicrohttpd's 128 KiB pool holds) gets libmicrohttpd's own
+# 431; a head just under the limit is served; the server keeps serving
+# afterwards.
 . "$(dirname "$0")/lib.sh"
 start_server
 
@@ -23,9 +25,9 @@ jqcheck "with the status in the problem" '.status == 431'
 
 i=0
 : >"$T/many"
-while [ $i -lt 800 ]; do printf 'X-H%d: %s\n' $i "$(big 100)" >>"$T/many"; i=$((i + 1)); done
+while [ $i -lt 640 ]; do printf 'X-H%d: %s\n' $i "$(big 100)" >>"$T/many"; i=$((i + 1)); done
 head_req "$T/many" "$URL/api/v1/me"
-expect "800 headers of 100 bytes" 431
+expect "640 headers of 100 bytes (70 KB)" 431
 check "as problem+json (got $CTYPE)" [ "$CTYPE" = "application/problem+json" ]
 
 : >"$T/none"
@@ -35,8 +37,7 @@ check "as problem+json (got $CTYPE)" [ "$CTYPE" = "application/problem+json" ]
 
 printf 'X-Big: %s\n' "$(big 200000)" >"$T/huge"
 head_req "$T/huge" "$URL/healthz"
-expect "a 200 KB header (well over the limit, within libmicrohttpd's pool)" 431
-check "still as problem+json (got $CTYPE)" [ "$CTYPE" = "application/problem+json" ]
+check "a 200 KB header (far over the limit) gets libmicrohttpd's own 431 ($STATUS)" [ "$STATUS" = 431 ]
 
 printf 'X-Big: %s\n' "$(big 60000)" >"$T/under"
 head_req "$T/under" "$URL/healthz"
