@@ -421,6 +421,15 @@ await check('the audit log shows the rename as a before/after of the changed fie
   await shot(page, 'audit-diff-1440');
 });
 
+await check('a read or a new record in the audit log lists only the fields it set, not every empty one', page, async () => {
+  await page.getByLabel('Action contains').fill('read.');
+  await page.getByRole('button', { name: 'Show', exact: true }).click();
+  await settled(page);
+  await page.locator('.diff-table').first().waitFor({ timeout: WAIT });
+  assert.ok(await page.locator('.diff-table ins').count() > 0);
+  assert.equal(await page.locator('.diff-table ins', { hasText: /^\(empty\)$/ }).count(), 0);
+});
+
 await check('Directory: deleting asks once more, then removes the site', page, async () => {
   await go(page, '#/directory/sites');
   const row = page.locator(`tr[data-key="${SITE}"]`);

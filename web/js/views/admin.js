@@ -21,7 +21,10 @@ const shown = (v) => (v === undefined ? '' : v === null ? '(empty)' : Array.isAr
 export function auditDiff(before, after) {
   const b = before ? flat(before) : {}, a = after ? flat(after) : {};
   const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])];
-  const changed = keys.filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]));
+  // a field empty on both sides (a filter not given, a column a new row
+  // leaves unset) is not a change
+  const norm = (v) => JSON.stringify(v === undefined ? null : v);
+  const changed = keys.filter((k) => norm(b[k]) !== norm(a[k]));
   const same = keys.length - changed.length;
   const kind = !before ? 'created' : !after ? 'deleted' : 'changed';
   return h('div', { class: 'diff' },
