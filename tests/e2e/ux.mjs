@@ -188,6 +188,16 @@ await check('funnel: the legend shows each flag in its points\' colour, and ever
   }
   assert.ok(info.items.some((i) => i.text === '95% limits') && info.items.some((i) => i.text === '99.8% limits'));
   assert.equal(info.show, true);
+  // no name drawn over a point or over another name
+  const clash = await page.evaluate(() => {
+    const c = window.Chart.getChart(document.querySelector('.funnel canvas'));
+    const names = c.$nameBoxes;
+    const dots = c.data.datasets.flatMap((d, i) => (d.flag ? c.getDatasetMeta(i).data.map((el) => ({ x0: el.x - 6, x1: el.x + 6, y: el.y, half: 6 })) : []));
+    const hit = (a, b) => a.x0 < b.x1 && a.x1 > b.x0 && Math.abs(a.y - b.y) < a.half + b.half;
+    return { n: names.length, bad: names.filter((a, i) => dots.some((d) => hit(a, d)) || names.some((b, j) => j !== i && hit(a, b))).map((a) => a.name) };
+  });
+  assert.equal(clash.n, 8);
+  assert.deepEqual(clash.bad, []);
   // hover over the first borough: its name and value in the tooltip
   const box = await page.locator('.funnel canvas').boundingBox();
   const pt = await page.evaluate(() => {

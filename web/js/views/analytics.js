@@ -31,25 +31,27 @@ const pointNames = {
     g.font = '11px "DejaVu Sans", Arial, sans-serif';
     g.fillStyle = '#212b32';
     g.textBaseline = 'middle';
-    // Left to right; a name that would overlap one already placed moves up
-    // or down a line (the first free place), so close points stay readable.
+    // Left to right; a name that would overlap a point or a name already
+    // placed moves up or down a line (the first free place), so close points
+    // stay readable. Boxes: x0..x1 and y +/- half (a name's line is 12 px).
     const pts = [];
     c.data.datasets.forEach((d, i) => {
       if (!d.flag || c.getDatasetMeta(i).hidden) return;
       c.getDatasetMeta(i).data.forEach((el, k) => { if (d.data[k]?.name) pts.push({ el, name: d.data[k].name }); });
     });
     pts.sort((a, b) => a.el.x - b.el.x);
-    const placed = [];
+    const placed = pts.map(({ el }) => ({ x0: el.x - 7, x1: el.x + 7, y: el.y, half: 7 }));
     for (const { el, name } of pts) {
       const w = g.measureText(name).width;
       const right = el.x + 9 + w > c.chartArea.right;
       const x0 = right ? el.x - 9 - w : el.x + 9;
       const dy = [0, -13, 13, -26, 26, -39, 39].find((o) => !placed.some((p) =>
-        x0 < p.x1 && x0 + w > p.x0 && Math.abs(el.y + o - p.y) < 12)) ?? 0;
-      placed.push({ x0, x1: x0 + w, y: el.y + dy });
+        x0 < p.x1 && x0 + w > p.x0 && Math.abs(el.y + o - p.y) < 6 + p.half)) ?? 0;
+      placed.push({ x0, x1: x0 + w, y: el.y + dy, half: 6, name });
       g.textAlign = 'left';
       g.fillText(name, x0, el.y + dy);
     }
+    c.$nameBoxes = placed.slice(pts.length); // where each name went (the browser tests read it)
     g.restore();
   },
 };
