@@ -74,7 +74,10 @@ static int audit_list(http_req *rq, http_resp *rs)
 {
     ics_err e = {0};
     int64_t limit, offset, after;
-    if (http_page(rq, &limit, &offset, &e) || http_after(rq, offset, &after, &e))
+    static const char *const known[] = {"limit",     "offset", "after", "object_type",
+                                        "object_id", "actor",  "ics",   NULL};
+    if (http_query_only(rq, known, &e) || http_page(rq, &limit, &offset, &e) ||
+        http_after(rq, offset, &after, &e))
         return http_error(rs, &e);
     const char *type = http_query(rq, "object_type"), *id = http_query(rq, "object_id"),
                *actor = http_query(rq, "actor");

@@ -104,6 +104,10 @@ a1=$(ids)
 api GET "$(jqb .next)" "$ADMIN"
 jqcheck "audit: the linked page is older than the first" "all(.items[]; .id < $(echo "$a1" | jq '.[-1]'))"
 jqcheck "audit: and holds read records too" 'all(.items[]; .object_type == "referrals")'
+api GET "/api/v1/audit?limit=5&objct_type=referrals" "$ADMIN"
+expect "audit: a misspelt filter is refused, not ignored" 422
+jqcheck "audit: the problem names the parameter and what the list takes" \
+    '(.detail | contains("objct_type")) and (.detail | contains("object_type"))'
 
 # ---- bad cursors: 400 problem+json, nothing read or audited ------------------
 n0=$(sql "SELECT COUNT(*) FROM audit")
