@@ -377,10 +377,11 @@ static int plain_code(const char *v, size_t max)
 }
 
 /* Role, the run (one of an ICS the caller sees), every filter checked;
- * *runrow the run, *f the store's filter (cut-off strings in cuts). */
+ * *runrow the run, *day its as-of day, *f the store's filter (cut-off
+ * strings in cuts). */
 static int booking_prepare(app_ctx *c, int64_t run, const app_waitlist_booking_query *q,
                            store_waitlist_booking_filter *f, char cuts[2][11], json_t **runrow,
-                           ics_err *e)
+                           int64_t *day, ics_err *e)
 {
     *runrow = NULL;
     int rc = app_allow(c, &APP_WAITLIST_RESULT_READ, e);
@@ -440,9 +441,9 @@ static int booking_prepare(app_ctx *c, int64_t run, const app_waitlist_booking_q
         *runrow = NULL;
         return rc;
     }
-    int64_t day = 0;
-    tz_parse_date(json_string_value(json_object_get(*runrow, "as_of")), &day, NULL);
-    overdue_cuts(day, cuts[0], cuts[1]);
+    *day = 0;
+    tz_parse_date(json_string_value(json_object_get(*runrow, "as_of")), day, NULL);
+    overdue_cuts(*day, cuts[0], cuts[1]);
     f->cut_p1 = cuts[0];
     f->cut_p2 = cuts[1];
     return 0;
@@ -496,10 +497,9 @@ int app_waitlist_results(app_ctx *c, int64_t run, const app_waitlist_booking_que
     store_waitlist_booking_filter f;
     char cuts[2][11];
     json_t *runrow;
-    int rc = booking_prepare(c, run, q, &f, cuts, &runrow, e);
+    int64_t day;
+    int rc = booking_prepare(c, run, q, &f, cuts, &runrow, &day, e);
     if (rc) return rc;
-    int64_t day = 0;
-    tz_parse_date(json_string_value(json_object_get(runrow, "as_of")), &day, NULL);
     rc = booking_page(c, &f, day, limit, offset, out, e);
     if (!rc)
         rc = booking_audit(c, run, &f, "json",
@@ -558,10 +558,9 @@ int app_waitlist_results_csv(app_ctx *c, int64_t run, const app_waitlist_booking
     store_waitlist_booking_filter f;
     char cuts[2][11];
     json_t *runrow;
-    int rc = booking_prepare(c, run, q, &f, cuts, &runrow, e);
+    int64_t day;
+    int rc = booking_prepare(c, run, q, &f, cuts, &runrow, &day, e);
     if (rc) return rc;
-    int64_t day = 0;
-    tz_parse_date(json_string_value(json_object_get(runrow, "as_of")), &day, NULL);
     json_decref(runrow);
     for (int k = 0; APP_WAITLIST_BOOKING_COLUMNS[k]; k++)
         csv_cell(out, APP_WAITLIST_BOOKING_COLUMNS[k], k == 0);
