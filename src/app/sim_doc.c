@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "app/sim.h"
+#include "core/csv.h"
 #include "core/problems.h"
 #include "core/sb.h"
 /* Problems are collected in a core problems accumulator and reported together. */
@@ -581,7 +582,7 @@ static void csv_stat(sb *o, const char *pol, const char *scope, const char *code
                      const char *metric, const sim_stat *s)
 {
     sb_printf(o, "%s,%s,", pol, scope);
-    sb_csv(o, code);
+    csv_cell(o, code, 1);
     sb_printf(o, ",%s", metric);
     const double v[4] = {s->mean, s->lo, s->hi, s->sd};
     for (int i = 0; i < 4; i++) {

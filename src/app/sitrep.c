@@ -15,6 +15,7 @@
 
 #include "app/ics.h"
 #include "app/seed.h"
+#include "core/csv.h"
 #include "core/geo.h"
 #include "core/jget.h"
 #include "core/progress.h"
@@ -1224,7 +1225,7 @@ static int gen_row(void *ctx, const sitrep_submission *s)
     if (s->declared_level) {
         sb b;
         sb_init(&b);
-        sb_csv(&b, s->reason);
+        csv_cell_exact(&b, s->reason, 1);
         fprintf(g->out, ",%d,%s\n", s->declared_level, b.buf ? b.buf : "");
         sb_free(&b);
     } else {

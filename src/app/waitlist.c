@@ -523,24 +523,15 @@ int app_waitlist_results(app_ctx *c, int64_t run, const app_waitlist_booking_que
     return rc;
 }
 
-/* One CSV cell of a row's value: text as it is (a leading = + - @ that
- * is not a number quoted with an apostrophe, so a spreadsheet does not run
- * it), numbers plainly, km to 0.1, true/false, an empty cell for null. */
+/* One CSV cell of a row's value: text as it is (csv_cell defuses a cell a
+ * spreadsheet would run as a formula), numbers plainly, km to 0.1, true/false, an empty cell for
+ * null. */
 static void csv_value(sb *b, const json_t *v, int first)
 {
     char num[48] = "";
     const char *s = num;
     if (json_is_string(v)) {
         s = json_string_value(v);
-        if (strchr("=+-@", s[0]) && s[0] && !(s[1] >= '0' && s[1] <= '9')) {
-            sb t;
-            sb_init(&t);
-            sb_puts(&t, "'");
-            sb_puts(&t, s);
-            csv_cell(b, t.buf, first);
-            sb_free(&t);
-            return;
-        }
     } else if (json_is_integer(v)) {
         snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
     } else if (json_is_real(v)) {

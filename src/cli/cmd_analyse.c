@@ -119,9 +119,9 @@ static void rates_csv(sb *b, const json_t *r)
     const json_t *it;
     json_array_foreach(json_object_get(r, "items"), i, it)
     {
-        sb_csv(b, str(it, "area_code"));
+        csv_cell(b, str(it, "area_code"), 1);
         sb_puts(b, ",");
-        sb_csv(b, str(it, "name"));
+        csv_cell(b, str(it, "name"), 1);
         static const char *const cols[] = {"observed", "denominator", "value",   "lower95",
                                            "upper95",  "lower998",    "upper998"};
         for (size_t c = 0; c < sizeof cols / sizeof *cols; c++) {
@@ -505,9 +505,9 @@ static void alloc_csv(sb *b, const json_t *a)
     json_array_foreach(json_object_get(a, "places"), i, p)
         json_array_foreach(json_object_get(p, "path"), j, y)
     {
-        sb_csv(b, str(p, "place_code"));
+        csv_cell(b, str(p, "place_code"), 1);
         sb_puts(b, ",");
-        sb_csv(b, str(p, "name"));
+        csv_cell(b, str(p, "name"), 1);
         sb_printf(b, ",%d,%.2f,%.6f,%.6f,%.0f,%.2f,%.6f,%.8f\n", (int)num(y, "year"),
                   num(y, "allocation"), num(y, "growth"), num(y, "distance"), num(p, "population"),
                   num(p, "weighted_population"), num(p, "need_index"), num(p, "target_share"));

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "core/csv.h"
 #include "core/sb.h"
 #include "app/directory.h"
 #include "app/hl7.h"
@@ -87,7 +88,7 @@ static void csv_value(sb *b, const json_t *v)
 {
     char num[64];
     if (json_is_string(v))
-        sb_csv(b, json_string_value(v));
+        csv_cell_exact(b, json_string_value(v), 1);
     else if (json_is_integer(v)) {
         snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
         sb_puts(b, num);
@@ -100,7 +101,7 @@ static void csv_value(sb *b, const json_t *v)
         size_t i;
         json_t *it;
         json_array_foreach(v, i, it) sb_printf(&items, "%s%s", i ? " " : "", json_string_value(it));
-        sb_csv(b, items.buf ? items.buf : "");
+        csv_cell_exact(b, items.buf ? items.buf : "", 1);
         sb_free(&items);
     }
 }

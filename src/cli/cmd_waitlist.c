@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/csv.h"
 #include "core/progress.h"
 #include "core/sb.h"
 #include "core/tz.h"
@@ -109,7 +110,7 @@ static int write_ptl(FILE *f, const waitlist_gen_entry *g, size_t n)
         b.len = 0;
         sb_printf(&b, "%s,%s,%s,%s,%d,", g[i].local_id, g[i].nhs_number, g[i].postcode,
                   g[i].p.trust, g[i].p.tfc);
-        sb_csv(&b, g[i].procedure);
+        csv_cell_exact(&b, g[i].procedure, 1);
         sb_printf(&b, ",P%d,%s,%s,0,,waiting,%g,%d,1\n", g[i].p.priority, ps, cs, g[i].p.max_km,
                   g[i].imd_quintile);
         if (b.oom || fwrite(b.buf, 1, b.len, f) != b.len) {
@@ -301,7 +302,7 @@ static int do_equity(store *s, long run, const char *by, const char *asof, const
             {
                 sb b;
                 sb_init(&b);
-                sb_csv(&b, js(r, "name"));
+                csv_cell(&b, js(r, "name"), 1);
                 printf("%s,%s,%s,%lld,%.2f,%.2f,%.1f,%lld,%lld,%lld,%lld\n", when[w],
                        js(r, "group"), b.buf ? b.buf : "", ji(r, "count"),
                        json_real_value(json_object_get(r, "median_weeks")),

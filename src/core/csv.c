@@ -298,14 +298,45 @@ int csv_unique(const csv_doc *d, const int *idx, int n, ics_err *e)
     return rc;
 }
 
-void csv_cell(sb *b, const char *v, int first)
+/* A text cell a spreadsheet would read as a formula: it starts with = + - @
+ * or a tab or carriage return, and is not simply a number ("-3", "+0.5",
+ * "-1e3" stay numbers). */
+static int csv_is_formula(const char *v)
 {
+    if (*v == '\t' || *v == '\r') return 1;
+    if (!*v || !strchr("=+-@", *v)) return 0;
+    char *end;
+    (void)strtod(v, &end);
+    return end == v || *end != '\0';
+}
+
+static void cell(sb *b, const char *v, int first, int guard)
+{
+    assert(b && v);
     if (!first) sb_puts(b, ",");
-    if (!strpbrk(v, ",\"\r\n")) {
+    int quote = strpbrk(v, ",\"\r\n") != NULL;
+    if (!guard && !quote) {
         sb_puts(b, v);
         return;
     }
-    sb_puts(b, "\"");
-    for (const char *p = v; *p; p++) sb_printf(b, *p == '"' ? "\"\"" : "%c", *p);
-    sb_puts(b, "\"");
+    if (quote) sb_puts(b, "\"");
+    if (guard) sb_puts(b, "'");
+    for (const char *p = v; *p; p++) {
+        const char *run = p;
+        while (*p && *p != '"') p++;
+        sb_append(b, run, (size_t)(p - run));
+        if (!*p) break;
+        sb_puts(b, "\"\"");
+    }
+    if (quote) sb_puts(b, "\"");
+}
+
+void csv_cell(sb *b, const char *v, int first)
+{
+    cell(b, v, first, csv_is_formula(v));
+}
+
+void csv_cell_exact(sb *b, const char *v, int first)
+{
+    cell(b, v, first, 0);
 }

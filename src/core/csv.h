@@ -44,7 +44,14 @@ int csv_col(const csv_doc *d, const char *name);
 int csv_columns(const csv_doc *d, const char *const *names, int *idx, int strict, ics_err *e);
 
 /* Append one cell of an RFC 4180 row to b: a comma first unless first,
- * quoted (quotes doubled) when it holds a comma, quote or line break. */
+ * quoted (quotes doubled) when it holds a comma, quote or line break. Every
+ * CSV export writes its cells here, so a text cell a spreadsheet would run as
+ * a formula (it starts with = + - @, tab or CR and is not a plain number)
+ * gets a leading ' in every export alike. */
 void csv_cell(sb *b, const char *v, int first);
+/* The same without the formula guard, for interchange files that `icsflow
+ * import` reads back (`icsflow export --format csv`), which must round-trip
+ * byte for byte. */
+void csv_cell_exact(sb *b, const char *v, int first);
 
 #endif

@@ -104,20 +104,6 @@ void sb_xml(sb *b, const char *s)
     }
 }
 
-void sb_csv(sb *b, const char *s)
-{
-    if (!strpbrk(s, ",\"\n\r")) {
-        sb_puts(b, s);
-        return;
-    }
-    sb_append(b, "\"", 1);
-    for (; *s; s++) {
-        if (*s == '"') sb_append(b, "\"", 1);
-        sb_append(b, s, 1);
-    }
-    sb_append(b, "\"", 1);
-}
-
 /* The code point of the UTF-8 sequence at *s, moving *s past it; U+FFFD and
  * one byte for a byte that does not start a well-formed sequence. */
 static unsigned utf8_next(const unsigned char **s)

@@ -25,8 +25,6 @@ void sb_vprintf(sb *b, const char *fmt, va_list ap) __attribute__((format(printf
 void sb_clause(sb *b, const char *sep, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Append s escaped for XML/SVG text or attribute values. */
 void sb_xml(sb *b, const char *s);
-/* Append s as one CSV field, quoted when it holds a comma, quote or newline. */
-void sb_csv(sb *b, const char *s);
 /* Append s as a JSON string, quoted and escaped byte for byte as jansson's
  * json_dumps(..., JSON_ENSURE_ASCII) writes it: \" \\ \b \f \n \r \t, other
  * control characters and every non-ASCII character as \uXXXX (a surrogate

@@ -4,7 +4,8 @@
 # board's figures, stays over 14 and 21 days and patients not meeting the
 # criteria to reside counted from the stays, the day's discharges by
 # destination (a discharge made here shows at once), a past day without
-# bed states, rows from seeded data labelled synthetic, and bad input and
+# bed states, rows from seeded data labelled synthetic, a unit name that a
+# spreadsheet would run as a formula defused, and bad input and
 # the wrong roles refused.
 . "$(dirname "$0")/lib.sh"
 start_server
@@ -108,5 +109,18 @@ print(" ".join(bad))' "$T/past.csv" >"$T/sums"
 check "every unit's discharges are the sum of their destinations" [ -z "$(cat "$T/sums")" ]
 check "the ICS's discharges yesterday add up to the stays' count" \
     [ "$(python3 -c 'import csv,sys; print(sum(int(r["discharges"]) for r in csv.DictReader(open(sys.argv[1], newline=""))))' "$T/past.csv")" = "$(sql "SELECT COUNT(*) FROM bed_stays WHERE discharged_at >= $FROM AND discharged_at < $TO AND destination <> 'transfer'")" ]
+# ---- a name a spreadsheet would run as a formula is shown, not run ----
+UNITNAME='=HYPERLINK("http://example.org","Ward") -1'
+api GET "/api/v1/units/$UNIT" "$ADMIN"
+jq --arg n "$UNITNAME" '.name = $n' "$T/body" >"$T/unit.json"
+api PUT "/api/v1/units/$UNIT" "$ADMIN" "$(cat "$T/unit.json")"
+expect "an administrator renames the unit to a formula" 200
+api GET /api/v1/beds/returns/community "$ANALYST"
+tr -d '\r' <"$T/body" >"$T/formula.csv"
+check "the unit's name in the CSV starts with an apostrophe" [ "$(col "$T/formula.csv" "$UNIT" unit_name)" = "'$UNITNAME" ]
+check "a spreadsheet would read the cell as text: it is quoted with its quotes doubled" \
+    grep -qF '"'"'"'=HYPERLINK(""http://example.org"",""Ward"") -1"' "$T/formula.csv"
+check "numbers are not touched: the unit's beds_total is still a plain number" \
+    sh -c 'case "$1" in ""|*[!0-9]*) exit 1 ;; esac' _ "$(col "$T/formula.csv" "$UNIT" beds_total)"
 stop_server
 finish

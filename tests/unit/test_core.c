@@ -376,9 +376,54 @@ static void test_sb_escapes(void **s)
     sb_init(&b);
     sb_xml(&b, "a<b & \"c\"");
     sb_puts(&b, "|");
-    sb_csv(&b, "x,y");
+    csv_cell(&b, "x,y", 1);
     char *out = sb_steal(&b);
     assert_string_equal(out, "a&lt;b &amp; &quot;c&quot;|\"x,y\"");
+    free(out);
+}
+
+/* One CSV cell writer for every export: quoting per RFC 4180, and a text
+ * cell a spreadsheet would run as a formula gets a leading apostrophe,
+ * while numbers with a sign stay numbers; csv_cell_exact (for files import
+ * reads back) never adds one. */
+static void test_csv_cell_guards_formulas(void **s)
+{
+    (void)s;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"plain", "plain"},
+        {"a \"q\" b", "\"a \"\"q\"\" b\""},
+        {"=SUM(A1:A9)", "'=SUM(A1:A9)"},
+        {"=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""},
+        {"+44 20 7946 0000", "'+44 20 7946 0000"},
+        {"-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"},
+        {"@SUM(1)", "'@SUM(1)"},
+        {"\t=1", "'\t=1"},
+        {"\r5", "\"'\r5\""},
+        {"-3", "-3"},
+        {"+0.5", "+0.5"},
+        {"-1e3", "-1e3"},
+        {"-", "'-"},
+        {"", ""},
+        {"Caf\xc3\xa9 = caf\xc3\xa9", "Caf\xc3\xa9 = caf\xc3\xa9"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sb b;
+        sb_init(&b);
+        csv_cell(&b, cases[i].in, 1);
+        char *out = sb_steal(&b);
+        assert_string_equal(out, cases[i].out);
+        free(out);
+    }
+    sb b;
+    sb_init(&b);
+    csv_cell(&b, "id", 1);
+    csv_cell(&b, "=1+1", 0);
+    csv_cell_exact(&b, "=1+1", 0);
+    csv_cell_exact(&b, "-x,y", 0);
+    char *out = sb_steal(&b);
+    assert_string_equal(out, "id,'=1+1,=1+1,\"-x,y\"");
     free(out);
 }
 
@@ -640,6 +685,7 @@ int main(void)
         cmocka_unit_test(test_geo_distance),
         cmocka_unit_test(test_geo_beyond),
         cmocka_unit_test(test_sb_escapes),
+        cmocka_unit_test(test_csv_cell_guards_formulas),
         cmocka_unit_test(test_sb_json_matches_jansson),
         cmocka_unit_test(test_quantile_type7_is_the_default_median),
         cmocka_unit_test(test_quantile_rtt_weeks_interpolates_within_the_band),
