@@ -6,6 +6,7 @@
  * are solved in parallel on params.threads workers. */
 #include "waitlist/waitlist.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -189,10 +190,30 @@ static int upper(const int64_t *v, int n, int64_t x)
     return lo;
 }
 
+/* A patient's sort key, copied out of the patient so that sorting a
+ * specialty's patients into classes (1.5M of them in the national
+ * instance's largest) compares these bytes alone instead of following
+ * each index to its patient and comparing trust strings. */
 typedef struct pkey {
-    size_t i;
-    int due; /* due index, INT_MAX when not urgent */
+    uint64_t trust;  /* the trust code's bytes, big-endian: orders as strcmp */
+    double lat, lon; /* home */
+    double km;       /* travel limit */
+    int64_t pen;     /* waiting penalty */
+    size_t i;        /* patient */
+    int due;         /* due index, INT_MAX when not urgent */
 } pkey;
+
+/* The code's bytes up to its end, zero after it, as one big-endian
+ * number: two codes compare as these numbers do as strcmp does. */
+static uint64_t code_num(const char *code, size_t size)
+{
+    uint64_t v = 0;
+    size_t k = 0;
+    assert(size <= 8);
+    for (; k < size && code[k]; k++) v = v << 8 | (unsigned char)code[k];
+    for (; k < 8; k++) v <<= 8;
+    return v;
+}
 
 static int dcmp(double a, double b)
 {
@@ -204,18 +225,15 @@ static int dcmp(double a, double b)
 static int cmp_key(const void *x, const void *y, void *arg)
 {
     const pkey *a = x, *b = y;
-    const actx *c = arg;
-    const waitlist_patient *p = &c->pts[a->i], *q = &c->pts[b->i];
     int r;
-    {
-        if ((r = strcmp(p->trust, q->trust))) return r;
-        if ((r = dcmp(p->lat, q->lat))) return r;
-        if ((r = dcmp(p->lon, q->lon))) return r;
-        if ((r = dcmp(max_km(c, a->i), max_km(c, b->i)))) return r;
-        if (a->due != b->due) return a->due < b->due ? -1 : 1;
-        /* within a class: largest penalty first */
-        if (c->pen[a->i] != c->pen[b->i]) return c->pen[a->i] > c->pen[b->i] ? -1 : 1;
-    }
+    (void)arg;
+    if (a->trust != b->trust) return a->trust < b->trust ? -1 : 1;
+    if ((r = dcmp(a->lat, b->lat))) return r;
+    if ((r = dcmp(a->lon, b->lon))) return r;
+    if ((r = dcmp(a->km, b->km))) return r;
+    if (a->due != b->due) return a->due < b->due ? -1 : 1;
+    /* within a class: largest penalty first */
+    if (a->pen != b->pen) return a->pen > b->pen ? -1 : 1;
     return a->i < b->i ? -1 : a->i > b->i;
 }
 
@@ -289,6 +307,12 @@ static int spec_build(actx *c, spec_work *w, int aggregate, spec_net *s, ics_err
     if (!keys) return ics_err_set(e, ICS_ENOMEM, "out of memory");
     for (size_t k = 0; k < w->np; k++) {
         size_t i = w->pidx[k];
+        const waitlist_patient *pt = &c->pts[i];
+        keys[k].trust = code_num(pt->trust, sizeof pt->trust);
+        keys[k].lat = pt->lat;
+        keys[k].lon = pt->lon;
+        keys[k].km = max_km(c, i);
+        keys[k].pen = c->pen[i];
         keys[k].i = i;
         keys[k].due = c->due[i] == INT64_MAX ? INT_MAX : upper(s->days, nd, c->due[i]);
     }
@@ -305,10 +329,9 @@ static int spec_build(actx *c, spec_work *w, int aggregate, spec_net *s, ics_err
         s->dueidx[k] = keys[k].due;
         int same = 0;
         if (k > 0 && aggregate) {
-            const waitlist_patient *p = &c->pts[keys[k].i], *q = &c->pts[keys[k - 1].i];
-            same = !strcmp(p->trust, q->trust) && !dcmp(p->lat, q->lat) && !dcmp(p->lon, q->lon) &&
-                   !dcmp(max_km(c, keys[k].i), max_km(c, keys[k - 1].i)) &&
-                   keys[k].due == keys[k - 1].due;
+            const pkey *p = &keys[k], *q = &keys[k - 1];
+            same = p->trust == q->trust && !dcmp(p->lat, q->lat) && !dcmp(p->lon, q->lon) &&
+                   !dcmp(p->km, q->km) && p->due == q->due;
         }
         if (!same) s->cstart[s->nclass++] = k;
     }
