@@ -1,6 +1,7 @@
 /* server.c - the HTTP server on libmicrohttpd.
  *
- * A thread pool accepts connections; each request collects its body (up to
+ * One thread accepts connections and spreads them over the worker threads
+ * (one libmicrohttpd daemon each); each request collects its body (up to
  * the configured limit, else 413), is matched against the route table,
  * authenticated by bearer token, given a pooled database connection and
  * passed to its handler. Static dashboard files are served from web_dir.
@@ -15,10 +16,13 @@
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -695,18 +699,114 @@ static void on_done(void *cls, struct MHD_Connection *mc, void **state,
     limits_conn_answered(sock_ctx(mc));
 }
 
-/* libmicrohttpd's accept policy and connection notifications feed limits.c. */
-static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
+/* ---- workers and the accept thread ----------------------------------------
+ *
+ * Each worker thread is a libmicrohttpd daemon of its own with no listening
+ * socket; one thread accepts and hands each connection to the worker with
+ * the fewest open. libmicrohttpd's own thread pool let every worker accept
+ * from the shared socket, whichever woke first: at 64 kept-alive
+ * connections one of four workers held 23 and another 13 (one of two did a
+ * quarter more work than the other). A worker serves its connections in
+ * turn, so a request's wait grows with its worker's count and the busiest
+ * worker set the p99 (issue 18). A connection stays with its worker until
+ * it closes. */
+#define WORKERS_MAX 64
+
+static struct {
+    struct MHD_Daemon *d[WORKERS_MAX];
+    atomic_int conns[WORKERS_MAX]; /* handed to worker i and not yet closed */
+    int n;
+    int fd; /* the listening socket */
+    int max_conns;
+    atomic_int stop;
+    pthread_t thread;
+} W;
+
+/* The worker with the fewest connections, or -1 when the server holds its
+ * limit of connections. */
+static int worker_pick(void)
 {
-    (void)cls;
-    (void)len;
-    return limits_accept(sa) ? MHD_YES : MHD_NO;
+    int best = 0, total = 0;
+    for (int i = 0; i < W.n; i++) {
+        int c = atomic_load(&W.conns[i]);
+        total += c;
+        if (c < atomic_load(&W.conns[best])) best = i;
+    }
+    return total >= W.max_conns ? -1 : best;
 }
 
+static void *accept_loop(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&W.stop)) {
+        struct sockaddr_storage sa;
+        socklen_t len = sizeof sa;
+        int fd = accept4(W.fd, (struct sockaddr *)&sa, &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0) {
+            /* out of descriptors or memory: let connections close first */
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                struct timespec ts = {0, 10 * 1000 * 1000};
+                nanosleep(&ts, NULL);
+            }
+            continue; /* EINTR, ECONNABORTED; after shutdown() W.stop ends the loop */
+        }
+        int w = worker_pick();
+        if (w < 0 || !limits_accept((struct sockaddr *)&sa)) {
+            close(fd);
+            continue;
+        }
+        /* counted before the worker sees it, so a burst of connections is
+         * spread too; on failure libmicrohttpd has closed the socket */
+        atomic_fetch_add(&W.conns[w], 1);
+        if (MHD_add_connection(W.d[w], fd, (struct sockaddr *)&sa, len) != MHD_YES)
+            atomic_fetch_sub(&W.conns[w], 1);
+    }
+    return NULL;
+}
+
+/* Listen on addr; the bound port in *port. */
+static int listen_on(const struct sockaddr_in *addr, int *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    struct sockaddr_in got;
+    socklen_t len = sizeof got;
+    if (bind(fd, (const struct sockaddr *)addr, sizeof *addr) || listen(fd, SOMAXCONN) ||
+        getsockname(fd, (struct sockaddr *)&got, &len)) {
+        int err = errno;
+        close(fd);
+        errno = err;
+        return -1;
+    }
+    *port = ntohs(got.sin_port);
+    return fd;
+}
+
+static void workers_stop(void)
+{
+    for (int i = 0; i < W.n; i++) MHD_stop_daemon(W.d[i]);
+    W.n = 0;
+}
+
+static int workers_open(void)
+{
+    int n = 0;
+    for (int i = 0; i < W.n; i++) {
+        const union MHD_DaemonInfo *ci =
+            MHD_get_daemon_info(W.d[i], MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        if (ci) n += (int)ci->num_connections;
+    }
+    return n;
+}
+
+/* Connection notifications feed limits.c and the workers' counts. */
 static void on_conn(void *cls, struct MHD_Connection *mc, void **socket_ctx,
                     enum MHD_ConnectionNotificationCode code)
 {
-    (void)cls;
+    int w = (int)(intptr_t)cls;
+    assert(w >= 0 && w < WORKERS_MAX);
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *fd =
             MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -716,6 +816,7 @@ static void on_conn(void *cls, struct MHD_Connection *mc, void **socket_ctx,
     } else {
         limits_conn_close(*socket_ctx);
         *socket_ctx = NULL;
+        atomic_fetch_sub(&W.conns[w], 1);
     }
 }
 
@@ -775,20 +876,36 @@ int http_serve(const http_config *cfg, ics_err *e)
         if (setrlimit(RLIMIT_NOFILE, &rl))
             ics_log("warn", "cannot raise the open-file limit: %s", strerror(errno));
     }
-    /* Headers must fit in each connection's memory pool (else 431); the
-     * body is buffered apart, up to body_limit. */
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-            MHD_ALLOW_SUSPEND_RESUME,
-        0, on_accept, NULL, on_request, NULL, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-        MHD_OPTION_NOTIFY_CONNECTION, on_conn, NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, POOL_SIZE,
-        MHD_OPTION_CONNECTION_TIMEOUT, lim.idle_timeout, MHD_OPTION_CONNECTION_LIMIT, lim.max_conns,
-        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
-    if (!d) {
+    int port = 0;
+    W.fd = listen_on(&addr, &port);
+    if (W.fd < 0) {
         free(P.free);
         return ics_err_set(e, ICS_EIO, "cannot listen on %s:%d: %s", cfg->host, cfg->port,
                            strerror(errno));
+    }
+    /* Headers must fit in each connection's memory pool (else 431); the
+     * body is buffered apart, up to body_limit. */
+    W.n = cfg->threads < 1 ? 1 : cfg->threads > WORKERS_MAX ? WORKERS_MAX : cfg->threads;
+    W.max_conns = (int)lim.max_conns;
+    atomic_store(&W.stop, 0);
+    for (int i = 0; i < W.n; i++) {
+        atomic_store(&W.conns[i], 0);
+        W.d[i] = MHD_start_daemon(
+            MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC,
+            0, NULL, NULL, on_request, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+            MHD_OPTION_NOTIFY_CONNECTION, on_conn, (void *)(intptr_t)i,
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, POOL_SIZE, MHD_OPTION_CONNECTION_TIMEOUT,
+            lim.idle_timeout, MHD_OPTION_CONNECTION_LIMIT, lim.max_conns,
+            MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
+        if (!W.d[i]) {
+            int err = errno;
+            W.n = i;
+            workers_stop();
+            close(W.fd);
+            free(P.free);
+            return ics_err_set(e, ICS_EIO, "cannot start HTTP worker %d: %s", i + 1, strerror(err));
+        }
     }
     http_stream_config scfg;
     if (cfg->stream)
@@ -796,12 +913,18 @@ int http_serve(const http_config *cfg, ics_err *e)
     else
         http_stream_config_default(&scfg);
     if (http_stream_start(cfg->db_path, &scfg, e)) {
-        MHD_stop_daemon(d);
+        workers_stop();
+        close(W.fd);
         free(P.free);
         return e->code;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    int port = info ? info->port : cfg->port;
+    if (pthread_create(&W.thread, NULL, accept_loop, NULL)) {
+        http_stream_stop();
+        workers_stop();
+        close(W.fd);
+        free(P.free);
+        return ics_err_set(e, ICS_EIO, "cannot start the accept thread");
+    }
     if (cfg->port_file) {
         FILE *f = fopen(cfg->port_file, "w");
         if (f) {
@@ -823,16 +946,17 @@ int http_serve(const http_config *cfg, ics_err *e)
         reqlog_flush();
     }
     ics_log("info", "signal %d: finishing in-flight requests", sig);
-    MHD_quiesce_daemon(d);
+    /* no new connections: shutdown() wakes the accept thread */
+    atomic_store(&W.stop, 1);
+    shutdown(W.fd, SHUT_RDWR);
+    pthread_join(W.thread, NULL);
+    close(W.fd);
     http_stream_stop(); /* open event streams end; clients reconnect */
-    for (int i = 0; i < 100; i++) {
-        const union MHD_DaemonInfo *ci =
-            MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-        if (!ci || ci->num_connections == 0) break;
+    for (int i = 0; i < 100 && workers_open() > 0; i++) {
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    MHD_stop_daemon(d);
+    workers_stop();
     for (int i = 0; i < P.nfree; i++) store_close(P.free[i]);
     free(P.free);
     P.open -= P.nfree;
