@@ -427,6 +427,31 @@ static void test_csv_cell_guards_formulas(void **s)
     free(out);
 }
 
+/* sb_printf writes into the free space, and grows the buffer and writes
+ * again when the text does not fit: short and long texts, one after another
+ * and past several doublings, come out whole. */
+static void test_sb_printf_grows_when_text_does_not_fit(void **s)
+{
+    (void)s;
+    sb b;
+    sb_init(&b);
+    sb_printf(&b, "%s", "");
+    assert_int_equal(b.len, 0);
+    assert_string_equal(b.buf, "");
+    sb_printf(&b, "n=%d", 42);
+    char big[3000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    sb_printf(&b, "[%s]", big);
+    sb_clause(&b, "; ", "%d%%", 7);
+    assert_int_equal(b.len, 4 + 1 + 2999 + 1 + 4); /* "n=42" "[" x... "]" "; 7%" */
+    assert_memory_equal(b.buf, "n=42[", 5);
+    assert_int_equal(b.buf[5 + 2998], 'x');
+    assert_string_equal(b.buf + 4 + 1 + 2999, "]; 7%");
+    assert_int_equal(strlen(b.buf), b.len);
+    sb_free(&b);
+}
+
 /* The direct JSON writer gives jansson's bytes (json_dumps with
  * JSON_ENSURE_ASCII, as the server sends answers) for strings with escapes,
  * control characters, 2-, 3- and 4-byte UTF-8, and for reals of every
@@ -685,6 +710,7 @@ int main(void)
         cmocka_unit_test(test_geo_distance),
         cmocka_unit_test(test_geo_beyond),
         cmocka_unit_test(test_sb_escapes),
+        cmocka_unit_test(test_sb_printf_grows_when_text_does_not_fit),
         cmocka_unit_test(test_csv_cell_guards_formulas),
         cmocka_unit_test(test_sb_json_matches_jansson),
         cmocka_unit_test(test_quantile_type7_is_the_default_median),
