@@ -102,8 +102,11 @@ int app_dir_list_text(app_ctx *c, const dir_collection *coll, const json_t *filt
     json_t *ics = NULL;
     if ((rc = ics_codes(c, coll, &ics, e))) return rc;
     /* Every write to these tables moves the directory version on (the
-     * population table is written by the analytics import too: not kept). */
-    int keep = strcmp(coll->name, "population") != 0;
+     * population table is written by the analytics import too: not kept).
+     * Inside a write transaction the version may be the transaction's own,
+     * which a rollback takes back and the next committed change uses again:
+     * nothing is kept or reused there. */
+    int keep = strcmp(coll->name, "population") != 0 && store_tx_depth(c->db) == 0;
     int64_t version = 0;
     char *key = NULL;
     if (keep && !(rc = store_dir_version(c->db, &version, e))) {

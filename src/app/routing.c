@@ -219,7 +219,11 @@ static int prepare(app_ctx *c, const json_t *body, const json_field *fields, rou
  * snapshot is never older than its key: a change that lands in between only
  * makes the next query rebuild. Queries share a snapshot by reference count;
  * it never changes once published. Databases without a stable name
- * (":memory:") are not cached. */
+ * (":memory:") are not cached, nor is anything kept or reused inside a write
+ * transaction: there a query may see the transaction's own directory
+ * changes under a version a rollback takes back, and a snapshot published
+ * under it would answer for whatever the next committed change of that
+ * version holds (the bed board's snapshot has the same rule). */
 typedef struct dir_snap {
     int refs;
     char *db;
@@ -281,7 +285,7 @@ static int snap_get(app_ctx *c, dir_snap **out, ics_err *e)
 {
     *out = NULL;
     const char *db = store_path(c->db);
-    if (!db || !*db || strcmp(db, ":memory:") == 0) return 0;
+    if (!db || !*db || strcmp(db, ":memory:") == 0 || store_tx_depth(c->db) > 0) return 0;
     int64_t version = 0;
     routing_capacity *cap = NULL;
     int ncap = 0;

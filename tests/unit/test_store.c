@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "app/users.h"
 #include "core/token.h"
 #include "core/tz.h"
+#include "directory/directory.h"
 #include "store/directory.h"
 #include "store/users.h"
 #include "unit/stmtcache_check.h"
@@ -179,6 +181,48 @@ static void test_rollback_leaves_nothing(void **st)
     assert_int_equal(qint(s, "SELECT COUNT(*) FROM places", NULL), 0);
     add_place(s, "E09000017", "Hillingdon");
     assert_int_equal(qint(s, "SELECT COUNT(*) FROM places", NULL), 1);
+}
+
+/* A directory list answered inside a write transaction is not kept for
+ * others: the transaction's directory version is taken back by its
+ * rollback, and the next committed change moves the directory on to that
+ * same version, so a kept answer would go on showing the rolled-back row. */
+static void test_directory_answer_inside_rolled_back_tx_is_not_kept(void **st)
+{
+    store *s = *st;
+    ics_err e = {0};
+    const dir_collection *bh = directory_collection_find("bank_holidays");
+    app_ctx c = {s, {"t", "admin", ROLE_ADMIN, "", "api"}, 0, 0, NULL, ""};
+    json_t *none = json_object(); /* no filters, as a plain GET */
+    char *text = NULL;
+    size_t len = 0;
+    int64_t v0 = 0, v1 = 0, v2 = 0;
+    assert_int_equal(store_dir_version(s, &v0, &e), 0);
+
+    json_t *gone = json_pack("{ssss}", "date", "2031-01-02", "name", "Rolled back day");
+    assert_int_equal(store_begin(s, &e), 0);
+    assert_int_equal(app_dir_rows_upsert_json(s, bh, gone, NULL, NULL, &e), 0);
+    assert_int_equal(store_dir_version(s, &v1, &e), 0);
+    assert_int_equal(app_dir_list_text(&c, bh, none, 100, 0, &text, &len, &e), 0);
+    assert_non_null(strstr(text, "Rolled back day")); /* the transaction sees its own row */
+    free(text);
+    store_rollback(s);
+    json_decref(gone);
+
+    json_t *kept = json_pack("{ssss}", "date", "2031-01-03", "name", "Committed day");
+    assert_int_equal(store_begin(s, &e), 0);
+    assert_int_equal(app_dir_rows_upsert_json(s, bh, kept, NULL, NULL, &e), 0);
+    assert_int_equal(store_commit(s, &e), 0);
+    json_decref(kept);
+    assert_int_equal(store_dir_version(s, &v2, &e), 0);
+    assert_true(v1 > v0);
+    assert_int_equal(v2, v1); /* the rolled-back version, used again */
+
+    assert_int_equal(app_dir_list_text(&c, bh, none, 100, 0, &text, &len, &e), 0);
+    assert_non_null(strstr(text, "Committed day"));
+    assert_null(strstr(text, "Rolled back day"));
+    free(text);
+    json_decref(none);
 }
 
 static void test_constraint_errors_have_codes(void **st)
@@ -372,6 +416,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nested_transaction_rolls_back_inner_only, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_directory_answer_inside_rolled_back_tx_is_not_kept,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_constraint_errors_have_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_query_int_reports_a_failed_query, setup, teardown),
         cmocka_unit_test_setup_teardown(test_new_database_files_are_private, setup, teardown),
