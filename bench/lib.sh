@@ -12,19 +12,22 @@ freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0
 # ms VALUE: wrk's latency (us, ms, s) in milliseconds
 ms() { echo "$1" | awk '/us$/ { sub("us",""); print $1/1000; next } /ms$/ { sub("ms",""); print $1; next } /s$/ { sub("s",""); print $1*1000 }'; }
 
-# bench_serve NAME DB: `icsflow serve` on DB at a free loopback port, waited
-# for; sets SPID and SURL, and adds the pid to PIDS
+# bench_serve NAME DB [OPTION...]: `icsflow serve` on DB at a free loopback
+# port (with any further options, e.g. --threads 1), waited for; sets SPID
+# and SURL, and adds the pid to PIDS
 bench_serve() {
-    rm -f "$T/$1.port"
-    "$BIN" serve --db "$2" --listen 127.0.0.1:0 --port-file "$T/$1.port" >"$T/$1.log" 2>&1 &
+    bs_name=$1 bs_db=$2
+    shift 2
+    rm -f "$T/$bs_name.port"
+    "$BIN" serve --db "$bs_db" --listen 127.0.0.1:0 --port-file "$T/$bs_name.port" "$@" >"$T/$bs_name.log" 2>&1 &
     SPID=$!
     PIDS="$PIDS $SPID"
     i=0
-    while [ ! -s "$T/$1.port" ]; do
-        i=$((i + 1)); [ $i -gt 400 ] && { echo "server $1 did not start"; cat "$T/$1.log"; exit 1; }
+    while [ ! -s "$T/$bs_name.port" ]; do
+        i=$((i + 1)); [ $i -gt 400 ] && { echo "server $bs_name did not start"; cat "$T/$bs_name.log"; exit 1; }
         sleep 0.05
     done
-    SURL="http://127.0.0.1:$(cat "$T/$1.port")"
+    SURL="http://127.0.0.1:$(cat "$T/$bs_name.port")"
 }
 
 # bench_wrk NAME URL LUA: one wrk run (THREADS threads, CONN connections,

@@ -7,7 +7,12 @@
 #   pg2    : two servers on that PostgreSQL behind HAProxy (Debian), balanced
 #            round robin with GET /readyz health checks,
 #   nginx  : Debian nginx serving each answer's bytes as a static file (the
-#            ceiling of this machine for the same bytes over HTTP).
+#            ceiling of this machine for the same bytes over HTTP), one
+#            worker process,
+#   fair   : the route query with as many workers on each side, both ways:
+#            icsflow --threads 1 against nginx's one worker, then icsflow's
+#            default 4 threads against nginx with 4 workers (the
+#            sqlite/nginx pair above gives icsflow 4 threads, nginx 1).
 # The route query against nginx is also printed as "RATIO routing_http" (the
 # routing module's benchmark, docs/routing.md#benchmark).
 # Every process is started here on loopback and stopped by its pid. Each
@@ -24,8 +29,10 @@ ROOT=$(pwd)
 DUR=${DUR:-10}         # seconds per run
 CONN=${CONN:-64}       # concurrent connections
 THREADS=${THREADS:-2}  # wrk threads
-LAYOUTS=${LAYOUTS:-sqlite pg pg2 nginx}
-BIN=${ICSFLOW_BIN:-$ROOT/${BUILD:-build}/icsflow}
+LAYOUTS=${LAYOUTS:-sqlite pg pg2 nginx fair}
+ICS_THREADS=4 # icsflow serve's default --threads
+case ${BUILD:-build} in /*) BDIR=$BUILD ;; *) BDIR=$ROOT/${BUILD:-build} ;; esac
+BIN=${ICSFLOW_BIN:-$BDIR/icsflow}
 if [ -z "${ICSFLOW_BIN:-}" ]; then make --no-print-directory "${BUILD:-build}/icsflow" >/dev/null; fi
 command -v wrk >/dev/null || { echo "bench http: wrk is not installed (scripts/deps.sh bench)"; exit 1; }
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
@@ -204,17 +211,16 @@ EOF
 esac
 
 # ---- nginx: the same bytes as static files -----------------------------------
-case " $LAYOUTS " in *" nginx "*)
-    if [ ! -x "$NGINX" ]; then
-        echo "  nginx: skipped (not installed: scripts/deps.sh bench)"
-    else
-        mkdir -p "$T/www/api/v1/beds" "$T/nlogs"
-        cp "$T/sqlite.route.out" "$T/www/api/v1/route"
-        cp "$T/sqlite.board.out" "$T/www/api/v1/beds/board"
-        chmod 755 "$T" && chmod -R a+rX "$T/www" # nginx workers may run as another user
-        NPORT=$(freeport)
-        cat >"$T/nginx.conf" <<EOF
-worker_processes 1;
+# nginx_start WORKERS: nginx with WORKERS worker processes serving the SQLite
+# server's answers; sets N_PID and NURL
+nginx_start() {
+    mkdir -p "$T/www/api/v1/beds" "$T/nlogs"
+    cp "$T/sqlite.route.out" "$T/www/api/v1/route"
+    cp "$T/sqlite.board.out" "$T/www/api/v1/beds/board"
+    chmod 755 "$T" && chmod -R a+rX "$T/www" # nginx workers may run as another user
+    NPORT=$(freeport)
+    cat >"$T/nginx.conf" <<EOF
+worker_processes $1;
 daemon off;
 pid $T/nginx.pid;
 error_log $T/nlogs/error.log warn;
@@ -230,20 +236,46 @@ http {
     }
 }
 EOF
-        "$NGINX" -p "$T" -c "$T/nginx.conf" -e "$T/nlogs/error.log" &
-        N_PID=$!
-        PIDS="$PIDS $N_PID"
-        NURL="http://127.0.0.1:$NPORT"
-        i=0
-        until curl -s -o /dev/null "$NURL/api/v1/route"; do
-            i=$((i + 1)); [ $i -gt 100 ] && { echo "nginx did not start"; cat "$T/nlogs/error.log"; exit 1; }
-            sleep 0.05
-        done
-        fetch nginx sqlite "$NURL"
-        cmp -s "$T/nginx.route.out" "$T/sqlite.route.out" || { echo "nginx: route bytes differ"; exit 1; }
-        run nginx route "$NURL/api/v1/route" "$T/sqlite.route.lua" $N_PID $(pgrep -P "$N_PID" || true)
-        run nginx board "$NURL/api/v1/beds/board" "$T/sqlite.board.lua" $N_PID $(pgrep -P "$N_PID" || true)
-    fi
+    "$NGINX" -p "$T" -c "$T/nginx.conf" -e "$T/nlogs/error.log" &
+    N_PID=$!
+    PIDS="$PIDS $N_PID"
+    NURL="http://127.0.0.1:$NPORT"
+    i=0
+    until curl -s -o /dev/null "$NURL/api/v1/route"; do
+        i=$((i + 1)); [ $i -gt 100 ] && { echo "nginx did not start"; cat "$T/nlogs/error.log"; exit 1; }
+        sleep 0.05
+    done
+    fetch nginx sqlite "$NURL"
+    cmp -s "$T/nginx.route.out" "$T/sqlite.route.out" || { echo "nginx: route bytes differ"; exit 1; }
+}
+nginx_stop() { kill "$N_PID"; wait "$N_PID" 2>/dev/null || true; }
+
+if [ ! -x "$NGINX" ]; then
+    case " $LAYOUTS " in *" nginx "* | *" fair "*)
+        echo "  nginx, fair: skipped (nginx is not installed: scripts/deps.sh bench)" ;;
+    esac
+    LAYOUTS=$(echo " $LAYOUTS " | sed 's/ nginx / /; s/ fair / /')
+fi
+case " $LAYOUTS " in *" nginx "*)
+    nginx_start 1
+    run nginx route "$NURL/api/v1/route" "$T/sqlite.route.lua" $N_PID $(pgrep -P "$N_PID" || true)
+    run nginx board "$NURL/api/v1/beds/board" "$T/sqlite.board.lua" $N_PID $(pgrep -P "$N_PID" || true)
+    nginx_stop
+    ;;
+esac
+
+# ---- like for like: as many workers on each side (one, then icsflow's
+# default), each icsflow run next to its nginx run ------------------------------
+case " $LAYOUTS " in *" fair "*)
+    for w in 1 $ICS_THREADS; do
+        serve "sqlite-t$w" "$T/bench.db" --threads "$w"
+        F_PID=$SPID
+        run "t$w" route "$SURL/api/v1/route" "$T/sqlite.route.lua" "$F_PID"
+        kill "$F_PID"; wait "$F_PID" 2>/dev/null || true
+        nginx_start "$w"
+        run "w$w" route "$NURL/api/v1/route" "$T/sqlite.route.lua" $N_PID $(pgrep -P "$N_PID" || true)
+        nginx_stop
+    done
     ;;
 esac
 echo "  load after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -256,7 +288,8 @@ ratio() { # NAME A B: A/B when both exist
     return 0
 }
 for ep in route board; do
-    # icsflow on SQLite against nginx with the same bytes (issue 18 goal: 0.5; p99 at most 1.5x nginx's)
+    # icsflow on SQLite (4 threads) against nginx (1 worker) with the same
+    # bytes (issue 18 goal: 0.5; p99 at most 1.5x nginx's)
     ratio "http_${ep}_sqlite_vs_nginx" "$(get sqlite $ep 3)" "$(get nginx $ep 3)"
     # the route figure again under the name the routing benchmark gave it
     # (bench/routing, folded in here: CONN=16 THREADS=1 LAYOUTS="sqlite nginx"
@@ -267,4 +300,11 @@ for ep in route board; do
         awk -v a="$s99" -v b="$n99" -v e="$ep" 'BEGIN { printf "  %s p99: icsflow/nginx %.2f (goal at most 1.5)\n", e, a / b }'
     ratio "http_${ep}_pg_vs_sqlite" "$(get pg $ep 3)" "$(get sqlite $ep 3)"
     ratio "http_${ep}_pg2_vs_pg" "$(get pg2 $ep 3)" "$(get pg $ep 3)"
+done
+# like for like: icsflow --threads N against nginx with N workers
+for w in 1 $ICS_THREADS; do
+    ratio "http_route_t${w}_vs_nginx_w${w}" "$(get "t$w" route 3)" "$(get "w$w" route 3)"
+    s99=$(get "t$w" route 5) n99=$(get "w$w" route 5)
+    [ -n "$s99" ] && [ -n "$n99" ] &&
+        awk -v a="$s99" -v b="$n99" -v w="$w" 'BEGIN { printf "  route p99, %d worker(s) each: icsflow/nginx %.2f\n", w, a / b }'
 done
