@@ -235,6 +235,34 @@ int app_audit_read(app_ctx *c, const char *action, const char *object_type, cons
     return own ? app_end(c, rc, e) : rc;
 }
 
+int app_read_audited(app_ctx *c, const char *action, const char *object_type, const char *object_id,
+                     app_read_fn read, void *arg, ics_err *e)
+{
+    assert(c && c->db && action && object_type && read && e);
+    int own = store_tx_depth(c->db) == 0;
+    json_t *detail = NULL;
+    int rc = own ? store_snapshot_begin(c->db, e) : 0;
+    if (!rc) rc = read(c, arg, &detail, e);
+    /* the snapshot ends before the record is written: the write lock is
+     * held for one insert, not for the whole read */
+    if (own) store_read_end(c->db);
+    if (rc) {
+        json_decref(detail);
+        return rc;
+    }
+    assert(own ? store_tx_depth(c->db) == 0 : store_tx_depth(c->db) > 0);
+    rc = app_audit_read(c, action, object_type, object_id, detail, e);
+    if (rc && rc != ICS_ERETRY) {
+        char why[sizeof e->msg];
+        snprintf(why, sizeof why, "%s", e->msg);
+        return ics_err_set(e, ICS_EBUSY,
+                           "the read could not be recorded in the audit log, so nothing is sent "
+                           "(%.400s); try again",
+                           why);
+    }
+    return rc;
+}
+
 const app_use APP_EVENTS_LIST = {"events.list", ROLE_ANY, APP_SCOPE_PARTY};
 
 int app_events_list(app_ctx *c, int64_t after, int64_t limit, json_t **rows, int64_t *last,

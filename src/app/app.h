@@ -127,6 +127,24 @@ int app_record(app_ctx *c, const app_use *u, const char *object_type, const char
 int app_audit_read(app_ctx *c, const char *action, const char *object_type, const char *object_id,
                    json_t *detail, ics_err *e);
 
+/* A read of patient data that answers with many rows (a list page), in
+ * this order: read runs in a read-only transaction of its own
+ * (store_snapshot_begin: on SQLite a WAL snapshot, which never takes the
+ * write lock, so pages do not queue behind each other or behind writers;
+ * on PostgreSQL REPEATABLE READ, READ ONLY), builds the answer in arg and
+ * sets *detail (stolen; may stay NULL) to what the record keeps (filters,
+ * the ids shown); the read transaction ends; then one audit record
+ * (action, object_type, object_id, *detail) is written in its own short
+ * transaction. Only when that commits is the answer the caller's to send:
+ * 0. A read that could not be recorded is ICS_EBUSY (503; ICS_ERETRY stays
+ * ICS_ERETRY, so the server runs the read again), and the caller frees
+ * what read built and sends none of it: every read of patient data sent
+ * is audited. With a transaction already open (a caller's own), both run
+ * in it. */
+typedef int (*app_read_fn)(app_ctx *c, void *arg, json_t **detail, ics_err *e);
+int app_read_audited(app_ctx *c, const char *action, const char *object_type, const char *object_id,
+                     app_read_fn read, void *arg, ics_err *e);
+
 /* Events the caller may see (app_event_visible, app/live.h) with id >
  * after, oldest first (at most limit), and the newest id overall in *last. */
 extern const app_use APP_EVENTS_LIST;

@@ -9,6 +9,7 @@
  * conditional UPDATE inside the writer's transaction (BEGIN IMMEDIATE), so
  * of simultaneous offers of one bed only the first finds it available. */
 #include "app/beds.h"
+#include "app/page.h"
 #include "app/hl7.h"
 
 #include <assert.h>
@@ -361,34 +362,56 @@ static int release(app_ctx *c, const ref_info *ri, const char *note, ics_err *e)
     return rc < 0 ? rc : 0;
 }
 
-int app_beds_referral_list(app_ctx *c, const char *state, int64_t limit, int64_t offset,
-                           json_t **rows, int64_t *total, ics_err *e)
+typedef struct ref_lister {
+    const char *state, *org, *ics;
+    int64_t limit, offset, after, total;
+    json_t *rows;
+} ref_lister;
+
+/* The page (app_read_audited's read) and what the record of its read
+ * keeps: the filters and how many referrals it showed. */
+static int ref_list_read(app_ctx *c, void *arg, json_t **detail, ics_err *e)
 {
-    *rows = NULL;
+    ref_lister *l = arg;
+    int rc = store_beds_referral_list(c->db, l->state, l->org, l->ics, l->limit, l->offset,
+                                      l->after, &l->rows, &l->total, e);
+    if (rc) return rc;
+    *detail = json_pack("{s:s?,s:I,s:I,s:I,s:I}", "state", l->state, "limit", (json_int_t)l->limit,
+                        "offset", (json_int_t)l->offset, "after", (json_int_t)l->after, "count",
+                        (json_int_t)json_array_size(l->rows));
+    return *detail ? 0 : ics_err_set(e, ICS_ENOMEM, "out of memory");
+}
+
+int app_beds_referral_list(app_ctx *c, const char *state, int64_t limit, int64_t offset,
+                           int64_t after, const char *next_base, json_t **out, ics_err *e)
+{
+    *out = NULL;
     int rc = app_allow(c, &APP_BEDS_REFERRAL_LIST, e);
     if (rc) return rc;
     beds_ref_state st;
     if (state && beds_ref_state_parse(state, &st, e)) return ICS_EINVAL;
-    assert(limit >= 1 && offset >= 0);
+    assert(limit >= 1 && offset >= 0 && after >= 0);
     /* scope: an organisation-bound role lists its own organisation's */
     const char *org = app_sees_ics(c) ? NULL : c->who.org;
     /* one ICS's queue: its patients' (?ics=, default the home ICS) */
     char ics[STORE_ICS_CODE];
     if ((rc = app_ics_one(c, ics, e))) return rc;
-    if ((rc = store_beds_referral_list(c->db, state, org, ics, limit, offset, rows, total, e)))
-        return rc;
-    /* the rows carry NHS numbers: the read is audited */
-    json_t *detail =
-        json_pack("{s:s?,s:I,s:I,s:I}", "state", state, "limit", (json_int_t)limit, "offset",
-                  (json_int_t)offset, "count", (json_int_t)json_array_size(*rows));
-    if ((rc = app_audit_read(c, "read.bed_referral", "bed_referral", NULL, detail, e))) {
-        json_decref(*rows);
-        *rows = NULL;
+    /* the rows carry NHS numbers: read in a snapshot, then one record of
+     * the page before it is sent */
+    ref_lister l = {state, org, ics, limit, offset, after, 0, NULL};
+    if ((rc = app_read_audited(c, "read.bed_referral", "bed_referral", NULL, ref_list_read, &l,
+                               e))) {
+        json_decref(l.rows);
         return rc;
     }
     size_t i;
     json_t *r;
-    json_array_foreach(*rows, i, r) ref_view(r, c->now);
+    json_array_foreach(l.rows, i, r) ref_view(r, c->now);
+    json_t *page = json_pack("{s:o, s:I, s:I, s:I}", "items", l.rows, "total", (json_int_t)l.total,
+                             "limit", (json_int_t)limit, "offset", (json_int_t)offset);
+    if (!page) return ics_err_set(e, ICS_ENOMEM, "out of memory");
+    app_page_next_json(page, "referral_id", limit, next_base);
+    *out = page;
     return 0;
 }
 

@@ -72,8 +72,13 @@ int app_beds_queue(app_ctx *c, const char *policy, json_t **out, ics_err *e);
  * bed_type, priority (required); earliest_transfer, place_code, notes.
  * An organisation-bound role refers only from its own sites, and sees only
  * its own referrals. */
+/* A page of referrals by priority and age: {items, total, limit, offset,
+ * next_after[, next]}. after (0: none) is the previous page's next_after
+ * (a referral_id); next is next_base (ending in "after=", NULL for none)
+ * with the cursor, when the page is full. Read in a snapshot and audited
+ * before it is handed back (app_read_audited). */
 int app_beds_referral_list(app_ctx *c, const char *state, int64_t limit, int64_t offset,
-                           json_t **rows, int64_t *total, ics_err *e);
+                           int64_t after, const char *next_base, json_t **out, ics_err *e);
 int app_beds_referral_get(app_ctx *c, int64_t id, json_t **out, ics_err *e);
 int app_beds_referral_create(app_ctx *c, const json_t *body, json_t **out, ics_err *e);
 /* Every bed ranked for one referral (policy NULL: pooled). */

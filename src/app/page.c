@@ -263,6 +263,22 @@ void app_page_next(app_page *p, int64_t limit, const char *next_base)
     }
 }
 
+void app_page_next_json(json_t *page, const char *key, int64_t limit, const char *next_base)
+{
+    assert(page && key && limit >= 1);
+    json_t *items = json_object_get(page, "items");
+    size_t n = json_array_size(items);
+    json_t *last =
+        n && (int64_t)n == limit ? json_object_get(json_array_get(items, n - 1), key) : NULL;
+    json_object_set_new(page, "next_after", last ? json_copy(last) : json_null());
+    if (!last || !next_base) return;
+    sb s;
+    sb_init(&s);
+    sb_printf(&s, "%s%lld", next_base, (long long)json_integer_value(last));
+    json_object_set_new(page, "next", s.buf && !s.oom ? json_string(s.buf) : json_null());
+    sb_free(&s);
+}
+
 static int cmp_id(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;

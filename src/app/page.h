@@ -9,6 +9,7 @@
 #define ICS_APP_PAGE_H
 
 #include <stddef.h>
+#include <jansson.h>
 #include <stdint.h>
 
 #include "core/sb.h"
@@ -68,6 +69,11 @@ void app_page_null(app_page *p, const char *key);
  * more), else null; and when the page is full and next_base is not NULL,
  * "next": next_base followed by that id (next_base ends in "after="). */
 void app_page_next(app_page *p, int64_t limit, const char *next_base);
+
+/* The same ending for a list built as a jansson page ({items: [...], ...}):
+ * "next_after", the last item's key (its id, entry_id, ...) when the page
+ * holds limit items, else null, and with next_base "next", its URL. */
+void app_page_next_json(json_t *page, const char *key, int64_t limit, const char *next_base);
 
 /* The ids written, compactly, for an audit record: sorted, runs of
  * consecutive ids as "a-b", others as themselves, comma-separated

@@ -939,6 +939,8 @@ static const app_col referral_cols[] = {
 typedef struct referral_pager {
     app_page pg;
     int sent, att; /* column indexes, learnt from the first row */
+    const store_referral_filter *f;
+    int64_t limit, offset, total;
 } referral_pager;
 
 static int referral_row(void *arg, store_stmt *row, ics_err *e)
@@ -963,6 +965,26 @@ static int referral_row(void *arg, store_stmt *row, ics_err *e)
     return 0;
 }
 
+/* The page (app_read_audited's read): its rows, its total, and what the
+ * record of the read keeps: the filters and the ids the page held (which
+ * patients were seen). */
+static int referral_read(app_ctx *c, void *arg, json_t **detail, ics_err *e)
+{
+    referral_pager *rp = arg;
+    const store_referral_filter *f = rp->f;
+    int rc = store_referral_each(c->db, f, rp->limit, rp->offset, &rp->total, referral_row, rp, e);
+    if (rc) return rc;
+    char *ids = app_page_ids_text(&rp->pg);
+    if (!ids) return ics_err_set(e, ICS_ENOMEM, "out of memory");
+    *detail =
+        json_pack("{s:s?, s:s?, s:s?, s:s?, s:I, s:I, s:I, s:I, s:I, s:s}", "organisation",
+                  f->referrer, "state", f->state, "service", f->service, "place", f->place, "from",
+                  (json_int_t)f->from, "to", (json_int_t)f->to, "rows", (json_int_t)rp->pg.n,
+                  "offset", (json_int_t)rp->offset, "after", (json_int_t)f->after, "ids", ids);
+    free(ids);
+    return *detail ? 0 : ics_err_set(e, ICS_ENOMEM, "out of memory");
+}
+
 int app_routing_referral_page(app_ctx *c, store_referral_filter f, int64_t limit, int64_t offset,
                               const char *next_base, char **text, size_t *len, ics_err *e)
 {
@@ -983,32 +1005,16 @@ int app_routing_referral_page(app_ctx *c, store_referral_filter f, int64_t limit
                                "your user has no organisation, so no referrals to see");
         f.referrer = f.provider = c->who.org;
     }
-    /* The page and the record of its read in one transaction: the ids
-     * audited are the ids sent. */
-    if ((rc = app_begin(c, e))) return rc;
-    referral_pager rp = {.sent = -1, .att = -1};
+    /* the rows carry NHS numbers: read in a snapshot, then one record of
+     * the page before it is sent */
+    referral_pager rp = {.sent = -1, .att = -1, .f = &f, .limit = limit, .offset = offset};
     app_page_init(&rp.pg, referral_cols, limit);
-    int64_t total = 0;
-    rc = store_referral_each(c->db, &f, limit, offset, &total, referral_row, &rp, e);
-    char *ids = rc ? NULL : app_page_ids_text(&rp.pg);
-    if (!rc && !ids) rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
-    if (!rc) {
-        /* the rows carry NHS numbers: one record of the page, with its
-         * filters and the ids it held (which patients were seen) */
-        json_t *detail =
-            json_pack("{s:s?, s:s?, s:s?, s:s?, s:I, s:I, s:I, s:I, s:I, s:s}", "organisation",
-                      f.referrer, "state", f.state, "service", f.service, "place", f.place, "from",
-                      (json_int_t)f.from, "to", (json_int_t)f.to, "rows", (json_int_t)rp.pg.n,
-                      "offset", (json_int_t)offset, "after", (json_int_t)f.after, "ids", ids);
-        rc = app_audit_read(c, "read.referrals", "referrals", NULL, detail, e);
-    }
-    free(ids);
-    if ((rc = app_end(c, rc, e))) {
+    if ((rc = app_read_audited(c, "read.referrals", "referrals", NULL, referral_read, &rp, e))) {
         app_page_free(&rp.pg);
         return rc;
     }
     app_page_items_end(&rp.pg);
-    app_page_int(&rp.pg, "total", total);
+    app_page_int(&rp.pg, "total", rp.total);
     app_page_int(&rp.pg, "limit", limit);
     app_page_int(&rp.pg, "offset", offset);
     app_page_next(&rp.pg, limit, next_base);

@@ -77,8 +77,9 @@ int app_routing_referral_list(app_ctx *c, store_referral_filter f, int64_t limit
                               json_t **rows, int64_t *total, ics_err *e);
 /* The same page as the API's JSON text, written row by row (app/page.h):
  * {items, total, limit, offset, next_after[, next]}; next is next_base (a
- * URL ending in "after=", or NULL for none) with the cursor. The read is
- * audited once, in the page's transaction, with the ids it held. */
+ * URL ending in "after=", or NULL for none) with the cursor. The page is
+ * read in a snapshot and its read audited, with the ids it held, before it
+ * is handed back (app_read_audited). */
 int app_routing_referral_page(app_ctx *c, store_referral_filter f, int64_t limit, int64_t offset,
                               const char *next_base, char **text, size_t *len, ics_err *e);
 /* Lifecycle steps. body may be NULL except for decline ({"reason"});

@@ -102,6 +102,8 @@ typedef struct entry_pager {
     app_page pg;
     int64_t as_of;
     int cs, pd, prio, st; /* column indexes, learnt from the first row */
+    const store_waitlist_filter *f;
+    int64_t limit, offset, total;
 } entry_pager;
 
 /* The overdue rule, in one place for the entries page and the booking list:
@@ -154,6 +156,25 @@ static int entry_row(void *arg, store_stmt *row, ics_err *e)
     return 0;
 }
 
+/* The page (app_read_audited's read) and what the record of its read
+ * keeps: the filters and the ids the page held. */
+static int entry_read(app_ctx *c, void *arg, json_t **detail, ics_err *e)
+{
+    entry_pager *ep = arg;
+    const store_waitlist_filter *g = ep->f;
+    int rc =
+        store_waitlist_entries_each(c->db, g, ep->limit, ep->offset, &ep->total, entry_row, ep, e);
+    if (rc) return rc;
+    char *ids = app_page_ids_text(&ep->pg);
+    if (!ids) return ics_err_set(e, ICS_ENOMEM, "out of memory");
+    *detail = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:I, s:I, s:I, s:s}", "trust", g->trust,
+                        "tfc", g->tfc, "priority", g->priority, "place", g->place, "status",
+                        g->status, "offset", (json_int_t)ep->offset, "rows", (json_int_t)ep->pg.n,
+                        "after", (json_int_t)g->after, "ids", ids);
+    free(ids);
+    return *detail ? 0 : ics_err_set(e, ICS_ENOMEM, "out of memory");
+}
+
 int app_waitlist_entry_page(app_ctx *c, const store_waitlist_filter *f, int64_t as_of,
                             int64_t limit, int64_t offset, const char *next_base, char **text,
                             size_t *len, ics_err *e)
@@ -172,30 +193,24 @@ int app_waitlist_entry_page(app_ctx *c, const store_waitlist_filter *f, int64_t 
     if (st && strcmp(st, "waiting") && strcmp(st, "booked") && strcmp(st, "treated") &&
         strcmp(st, "removed"))
         return ics_err_set(e, ICS_EINVAL, "status must be waiting, booked, treated or removed");
-    /* the page and the record of its read in one transaction */
-    if ((rc = app_begin(c, e))) return rc;
-    entry_pager ep = {.as_of = as_of, .cs = -1, .pd = -1, .prio = -1, .st = -1};
+    /* the rows carry NHS numbers: read in a snapshot, then one record of
+     * the page before it is sent */
+    entry_pager ep = {.as_of = as_of,
+                      .cs = -1,
+                      .pd = -1,
+                      .prio = -1,
+                      .st = -1,
+                      .f = &g,
+                      .limit = limit,
+                      .offset = offset};
     app_page_init(&ep.pg, entry_cols, limit);
-    int64_t total = 0;
-    rc = store_waitlist_entries_each(c->db, &g, limit, offset, &total, entry_row, &ep, e);
-    char *ids = rc ? NULL : app_page_ids_text(&ep.pg);
-    if (!rc && !ids) rc = ics_err_set(e, ICS_ENOMEM, "out of memory");
-    if (!rc) {
-        /* the rows carry NHS numbers: the read is audited with its filters
-         * and the ids the page held */
-        json_t *detail = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:I, s:I, s:I, s:s}", "trust",
-                                   g.trust, "tfc", g.tfc, "priority", g.priority, "place", g.place,
-                                   "status", g.status, "offset", (json_int_t)offset, "rows",
-                                   (json_int_t)ep.pg.n, "after", (json_int_t)g.after, "ids", ids);
-        rc = app_audit_read(c, "read.waitlist_entries", "waitlist_entries", NULL, detail, e);
-    }
-    free(ids);
-    if ((rc = app_end(c, rc, e))) {
+    rc = app_read_audited(c, "read.waitlist_entries", "waitlist_entries", NULL, entry_read, &ep, e);
+    if (rc) {
         app_page_free(&ep.pg);
         return rc;
     }
     app_page_items_end(&ep.pg);
-    app_page_int(&ep.pg, "total", total);
+    app_page_int(&ep.pg, "total", ep.total);
     app_page_int(&ep.pg, "limit", limit);
     app_page_int(&ep.pg, "offset", offset);
     char d[11];
@@ -254,11 +269,13 @@ int app_waitlist_entry_get(app_ctx *c, int64_t id, int64_t as_of, json_t **out, 
     return 0;
 }
 
-int app_waitlist_session_list(app_ctx *c, int64_t from, int64_t limit, int64_t offset, json_t **out,
-                              ics_err *e)
+int app_waitlist_session_list(app_ctx *c, int64_t from, int64_t limit, int64_t offset,
+                              int64_t after, const char *next_base, json_t **out, ics_err *e)
 {
     int rc = app_allow(c, &APP_WAITLIST_SESSION_READ, e);
-    return rc ? rc : store_waitlist_sessions(c->db, from, limit, offset, out, e);
+    if (rc || (rc = store_waitlist_sessions(c->db, from, limit, offset, after, out, e))) return rc;
+    app_page_next_json(*out, "id", limit, next_base);
+    return 0;
 }
 
 /* A run as the API shows it: created_at as ISO 8601 UTC. */
@@ -479,48 +496,64 @@ static int booking_page(app_ctx *c, const store_waitlist_booking_filter *f, int6
     return 0;
 }
 
-static int booking_audit(app_ctx *c, int64_t run, const store_waitlist_booking_filter *f,
-                         const char *format, int64_t rows, ics_err *e)
+/* What the record of a read of the booking list keeps: its filters, the
+ * format and how many rows it held. */
+static json_t *booking_detail(const store_waitlist_booking_filter *f, const char *format,
+                              int64_t rows)
 {
-    char ids[32];
-    snprintf(ids, sizeof ids, "%lld", (long long)run);
-    json_t *detail = json_pack("{s:s?, s:s?, s:s?, s:i, s:i, s:s, s:I}", "trust", f->trust, "hub",
-                               f->site, "tfc", f->tfc, "booked", f->booked, "overdue", f->overdue,
-                               "format", format, "rows", (json_int_t)rows);
-    return app_audit_read(c, "read.waitlist_results", "waitlist_run", ids, detail, e);
+    return json_pack("{s:s?, s:s?, s:s?, s:i, s:i, s:s, s:I}", "trust", f->trust, "hub", f->site,
+                     "tfc", f->tfc, "booked", f->booked, "overdue", f->overdue, "format", format,
+                     "rows", (json_int_t)rows);
+}
+
+/* One read of the booking list, as app_read_audited runs it: a JSON page
+ * (csv NULL) into page, or CSV rows (limit 0: every row) onto csv. */
+typedef struct booking_read {
+    store_waitlist_booking_filter f;
+    int64_t day, limit, offset, rows;
+    json_t *page;
+    sb *csv;
+} booking_read;
+
+static int booking_json_read(app_ctx *c, void *arg, json_t **detail, ics_err *e)
+{
+    booking_read *br = arg;
+    int rc = booking_page(c, &br->f, br->day, br->limit, br->offset, &br->page, e);
+    if (rc) return rc;
+    br->rows = (int64_t)json_array_size(json_object_get(br->page, "items"));
+    *detail = booking_detail(&br->f, "json", br->rows);
+    return *detail ? 0 : ics_err_set(e, ICS_ENOMEM, "out of memory");
 }
 
 int app_waitlist_results(app_ctx *c, int64_t run, const app_waitlist_booking_query *q,
-                         int64_t limit, int64_t offset, json_t **out, ics_err *e)
+                         int64_t limit, int64_t offset, const char *next_base, json_t **out,
+                         ics_err *e)
 {
     *out = NULL;
-    store_waitlist_booking_filter f;
     char cuts[2][11];
     json_t *runrow;
-    int64_t day;
-    int rc = booking_prepare(c, run, q, &f, cuts, &runrow, &day, e);
+    booking_read br = {.limit = limit, .offset = offset};
+    int rc = booking_prepare(c, run, q, &br.f, cuts, &runrow, &br.day, e);
     if (rc) return rc;
-    rc = booking_page(c, &f, day, limit, offset, out, e);
-    if (!rc)
-        rc = booking_audit(c, run, &f, "json",
-                           (int64_t)json_array_size(json_object_get(*out, "items")), e);
+    /* patients' rows: read in a snapshot, then one record of the read
+     * before it is sent */
+    char ids[32];
+    snprintf(ids, sizeof ids, "%lld", (long long)run);
+    rc = app_read_audited(c, "read.waitlist_results", "waitlist_run", ids, booking_json_read, &br,
+                          e);
     if (rc) {
-        json_decref(*out);
-        *out = NULL;
-    } else {
-        json_t *items = json_object_get(*out, "items");
-        size_t n = json_array_size(items);
-        json_object_set_new(
-            *out, "next_after",
-            n && (int64_t)n == limit
-                ? json_copy(json_object_get(json_array_get(items, n - 1), "entry_id"))
-                : json_null());
-        json_object_set_new(*out, "run", json_integer(run));
-        json_object_set(*out, "as_of", json_object_get(runrow, "as_of"));
-        json_object_set(*out, "synthetic", json_object_get(runrow, "synthetic"));
+        json_decref(br.page);
+        json_decref(runrow);
+        return rc;
     }
+    /* the next page's cursor (an entry id) and its URL, as the other lists */
+    app_page_next_json(br.page, "entry_id", limit, next_base);
+    json_object_set_new(br.page, "run", json_integer(run));
+    json_object_set(br.page, "as_of", json_object_get(runrow, "as_of"));
+    json_object_set(br.page, "synthetic", json_object_get(runrow, "synthetic"));
     json_decref(runrow);
-    return rc;
+    *out = br.page;
+    return 0;
 }
 
 /* One CSV cell of a row's value: text as it is (csv_cell defuses a cell a
@@ -542,43 +575,58 @@ static void csv_value(sb *b, const json_t *v, int first)
     csv_cell(b, s, first);
 }
 
-int app_waitlist_results_csv(app_ctx *c, int64_t run, const app_waitlist_booking_query *q,
-                             int64_t limit, int64_t offset, sb *out, int64_t *rows, ics_err *e)
+/* CSV rows in pages of 1000 by keyset, so a long list is never held
+ * whole as JSON (app_read_audited's read). */
+static int booking_csv_read(app_ctx *c, void *arg, json_t **detail, ics_err *e)
 {
-    *rows = 0;
-    store_waitlist_booking_filter f;
-    char cuts[2][11];
-    json_t *runrow;
-    int64_t day;
-    int rc = booking_prepare(c, run, q, &f, cuts, &runrow, &day, e);
-    if (rc) return rc;
-    json_decref(runrow);
-    for (int k = 0; APP_WAITLIST_BOOKING_COLUMNS[k]; k++)
-        csv_cell(out, APP_WAITLIST_BOOKING_COLUMNS[k], k == 0);
-    sb_puts(out, "\r\n");
-    /* pages of 1000 by keyset, so a long list is never held whole as JSON */
+    booking_read *br = arg;
+    int rc = 0;
     for (;;) {
-        int64_t want = limit ? limit - *rows : 1000;
+        int64_t want = br->limit ? br->limit - br->rows : 1000;
         if (want <= 0) break;
         if (want > 1000) want = 1000;
         json_t *page = NULL;
-        rc = booking_page(c, &f, day, want, f.after ? 0 : offset, &page, e);
+        rc = booking_page(c, &br->f, br->day, want, br->f.after ? 0 : br->offset, &page, e);
         if (rc) break;
         json_t *items = json_object_get(page, "items"), *v;
         size_t i, n = json_array_size(items);
         json_array_foreach(items, i, v)
         {
             for (int k = 0; APP_WAITLIST_BOOKING_COLUMNS[k]; k++)
-                csv_value(out, json_object_get(v, APP_WAITLIST_BOOKING_COLUMNS[k]), k == 0);
-            sb_puts(out, "\r\n");
+                csv_value(br->csv, json_object_get(v, APP_WAITLIST_BOOKING_COLUMNS[k]), k == 0);
+            sb_puts(br->csv, "\r\n");
         }
-        *rows += (int64_t)n;
+        br->rows += (int64_t)n;
         if (n)
-            f.after = json_integer_value(json_object_get(json_array_get(items, n - 1), "entry_id"));
+            br->f.after =
+                json_integer_value(json_object_get(json_array_get(items, n - 1), "entry_id"));
         json_decref(page);
         if ((int64_t)n < want) break;
     }
-    if (!rc) rc = booking_audit(c, run, &f, "csv", *rows, e);
+    if (rc) return rc;
+    *detail = booking_detail(&br->f, "csv", br->rows);
+    return *detail ? 0 : ics_err_set(e, ICS_ENOMEM, "out of memory");
+}
+
+int app_waitlist_results_csv(app_ctx *c, int64_t run, const app_waitlist_booking_query *q,
+                             int64_t limit, int64_t offset, sb *out, int64_t *rows, ics_err *e)
+{
+    *rows = 0;
+    char cuts[2][11];
+    json_t *runrow;
+    booking_read br = {.limit = limit, .offset = offset, .csv = out};
+    int rc = booking_prepare(c, run, q, &br.f, cuts, &runrow, &br.day, e);
+    if (rc) return rc;
+    json_decref(runrow);
+    for (int k = 0; APP_WAITLIST_BOOKING_COLUMNS[k]; k++)
+        csv_cell(out, APP_WAITLIST_BOOKING_COLUMNS[k], k == 0);
+    sb_puts(out, "\r\n");
+    char ids[32];
+    snprintf(ids, sizeof ids, "%lld", (long long)run);
+    rc =
+        app_read_audited(c, "read.waitlist_results", "waitlist_run", ids, booking_csv_read, &br, e);
+    /* on failure the caller sends none of out */
+    *rows = rc ? 0 : br.rows;
     return rc;
 }
 

@@ -32,14 +32,19 @@ int app_waitlist_entry_list(app_ctx *c, const store_waitlist_filter *f, int64_t 
                             int64_t limit, int64_t offset, json_t **out, ics_err *e);
 /* The same page as the API's JSON text, written row by row (app/page.h):
  * {items, total, limit, offset, as_of, next_after[, next]}; next is
- * next_base (ending in "after=", NULL for none) with the cursor. The read
- * is audited once, in the page's transaction, with the ids it held. */
+ * next_base (ending in "after=", NULL for none) with the cursor. The page
+ * is read in a snapshot and its read audited, with the ids it held, before
+ * it is handed back (app_read_audited). */
 int app_waitlist_entry_page(app_ctx *c, const store_waitlist_filter *f, int64_t as_of,
                             int64_t limit, int64_t offset, const char *next_base, char **text,
                             size_t *len, ics_err *e);
 int app_waitlist_entry_get(app_ctx *c, int64_t id, int64_t as_of, json_t **out, ics_err *e);
-int app_waitlist_session_list(app_ctx *c, int64_t from, int64_t limit, int64_t offset, json_t **out,
-                              ics_err *e);
+/* Theatre sessions on or after day from: {items, total, total_slots, limit,
+ * offset, from, next_after[, next]}; after (0: none) is the previous
+ * page's next_after (a session id), next is next_base (ending in
+ * "after=", NULL for none) with the cursor, when the page is full. */
+int app_waitlist_session_list(app_ctx *c, int64_t from, int64_t limit, int64_t offset,
+                              int64_t after, const char *next_base, json_t **out, ics_err *e);
 
 /* Import PTL extracts (pathway_id, nhs_number, postcode, trust, tfc,
  * priority, priority_date, clock_start [, procedure, pause_days,
@@ -92,9 +97,13 @@ typedef struct app_waitlist_booking_query {
     const char *trust, *hub, *tfc, *booked, *overdue;
     int64_t after; /* keyset: the entry id of the last row of the previous page */
 } app_waitlist_booking_query;
-/* A page {run, as_of, synthetic, items, total, limit, offset, next_after}. */
+/* A page {run, as_of, synthetic, items, total, limit, offset, next_after
+ * [, next]}: next is next_base (ending in "after=", NULL for none) with
+ * the cursor, when the page is full. Read in a snapshot and audited
+ * before it is handed back (app_read_audited), as is the CSV below. */
 int app_waitlist_results(app_ctx *c, int64_t run, const app_waitlist_booking_query *q,
-                         int64_t limit, int64_t offset, json_t **out, ics_err *e);
+                         int64_t limit, int64_t offset, const char *next_base, json_t **out,
+                         ics_err *e);
 /* The same list as CSV (RFC 4180, CRLF, header APP_WAITLIST_BOOKING_COLUMNS):
  * limit 0 = every row from offset / after on. *rows: data rows written. */
 int app_waitlist_results_csv(app_ctx *c, int64_t run, const app_waitlist_booking_query *q,

@@ -326,7 +326,7 @@ static int do_show(store *s, const store_waitlist_filter *f, long run, long limi
     json_t *out;
     app_ctx c = cli_ctx(s);
     app_waitlist_booking_query q = {f->trust, NULL, f->tfc, NULL, NULL, 0};
-    int rc = run ? app_waitlist_results(&c, run, &q, limit, offset, &out, &e)
+    int rc = run ? app_waitlist_results(&c, run, &q, limit, offset, NULL, &out, &e)
                  : app_waitlist_entry_list(&c, f, today(), limit, offset, &out, &e);
     if (rc) return cli_fail("waitlist", &e);
     if (fmt && !strcmp(fmt, "json")) {
@@ -386,7 +386,8 @@ static int do_bookings(store *s, long run, const app_waitlist_booking_query *q, 
         return rc ? cli_fail("waitlist", &e) : 0;
     }
     json_t *out;
-    if (app_waitlist_results(&c, run, q, limit, offset, &out, &e)) return cli_fail("waitlist", &e);
+    if (app_waitlist_results(&c, run, q, limit, offset, NULL, &out, &e))
+        return cli_fail("waitlist", &e);
     if (fmt && !strcmp(fmt, "json")) {
         print_json(out);
         json_decref(out);

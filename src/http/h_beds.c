@@ -106,16 +106,21 @@ static int match_queue(http_req *rq, http_resp *rs)
 
 static int list_referrals(http_req *rq, http_resp *rs)
 {
+    static const char *const allowed[] = {"limit", "offset", "after", "state", "ics", NULL};
     ics_err e = {0};
-    int64_t limit, offset, total = 0;
-    if (http_page(rq, &limit, &offset, &e)) return http_error(rs, &e);
-    app_ctx c = http_app(rq);
-    json_t *rows;
-    if (app_beds_referral_list(&c, http_query(rq, "state"), limit, offset, &rows, &total, &e))
+    int64_t limit, offset, after;
+    if (http_query_only(rq, allowed, &e) || http_page(rq, &limit, &offset, &e) ||
+        http_after(rq, offset, &after, &e))
         return http_error(rs, &e);
-    return http_json(rs, 200,
-                     json_pack("{sosIsIsI}", "items", rows, "total", (json_int_t)total, "limit",
-                               (json_int_t)limit, "offset", (json_int_t)offset));
+    app_ctx c = http_app(rq);
+    char *next = http_next_base(rq, allowed);
+    json_t *page = NULL;
+    int rc = next ? app_beds_referral_list(&c, http_query(rq, "state"), limit, offset, after, next,
+                                           &page, &e)
+                  : ics_err_set(&e, ICS_ENOMEM, "out of memory");
+    free(next);
+    if (rc) return http_error(rs, &e);
+    return http_json(rs, 200, page);
 }
 
 static int create_referral(http_req *rq, http_resp *rs)

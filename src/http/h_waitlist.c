@@ -106,19 +106,24 @@ static int import(http_req *rq, http_resp *rs)
 
 static int sessions(http_req *rq, http_resp *rs)
 {
-    static const char *const allowed[] = {"limit", "offset", "from", NULL};
+    static const char *const allowed[] = {"limit", "offset", "after", "from", NULL};
     ics_err e = {0};
     app_ctx c = http_app(rq);
-    int64_t limit, offset, from = app_waitlist_today(c.now);
-    if (http_query_only(rq, allowed, &e) || http_page(rq, &limit, &offset, &e))
+    int64_t limit, offset, after, from = app_waitlist_today(c.now);
+    if (http_query_only(rq, allowed, &e) || http_page(rq, &limit, &offset, &e) ||
+        http_after(rq, offset, &after, &e))
         return http_error(rs, &e);
     const char *f = http_query(rq, "from");
     if (f && tz_parse_date(f, &from, &e)) {
         e.code = ICS_EINVAL;
         return http_error(rs, &e);
     }
-    json_t *out;
-    if (app_waitlist_session_list(&c, from, limit, offset, &out, &e)) return http_error(rs, &e);
+    char *next = http_next_base(rq, allowed);
+    json_t *out = NULL;
+    int rc = next ? app_waitlist_session_list(&c, from, limit, offset, after, next, &out, &e)
+                  : ics_err_set(&e, ICS_ENOMEM, "out of memory");
+    free(next);
+    if (rc) return http_error(rs, &e);
     return http_json(rs, 200, out);
 }
 
@@ -198,8 +203,12 @@ static int run_results(http_req *rq, http_resp *rs)
         sb_free(&b);
         return 0;
     }
-    json_t *out;
-    if (app_waitlist_results(&c, id, &q, limit, offset, &out, &e)) return http_error(rs, &e);
+    char *next = http_next_base(rq, allowed);
+    json_t *out = NULL;
+    int rc = next ? app_waitlist_results(&c, id, &q, limit, offset, next, &out, &e)
+                  : ics_err_set(&e, ICS_ENOMEM, "out of memory");
+    free(next);
+    if (rc) return http_error(rs, &e);
     return http_json(rs, 200, out);
 }
 

@@ -46,7 +46,7 @@ struct store {
     const store_ops *ops;
     char *path;
     int in_tx;
-    int reading; /* in a read transaction (store_read_begin), SQLite only */
+    int reading; /* in a read transaction (store_read_begin: SQLite only; store_snapshot_begin) */
 };
 
 struct store_stmt {

@@ -113,6 +113,13 @@ const store_migration store_schema_beds[] = {
      * in memory by src/app knows on every server when it is out of date. */
     {"beds", 3, "INSERT INTO directory_version (name, version) VALUES ('beds', 1)",
      beds_version_triggers},
+    /* the referral list's order, with and without its state filter, so a
+     * page (by offset or after a referral) is an index range */
+    {"beds", 4,
+     "CREATE INDEX bed_referrals_order ON bed_referrals(priority, referred_at, referral_id);"
+     "CREATE INDEX bed_referrals_state_order ON bed_referrals(state, priority, referred_at,"
+     " referral_id);",
+     NULL},
     {NULL, 0, NULL, NULL}};
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -370,22 +377,30 @@ int store_beds_referral_row(store *s, int64_t id, json_t **row, ics_err *e)
 }
 
 int store_beds_referral_list(store *s, const char *state, const char *org, const char *ics,
-                             int64_t limit, int64_t offset, json_t **rows, int64_t *total,
-                             ics_err *e)
+                             int64_t limit, int64_t offset, int64_t after, json_t **rows,
+                             int64_t *total, ics_err *e)
 {
+    assert(after >= 0 && offset >= 0);
     assert(ics && *ics);
     const char *where = " WHERE (? IS NULL OR r.state = ?) AND (? IS NULL OR r.referring_org = ?)"
                         " AND r.place_code IN (SELECT code FROM places WHERE ics_code = ?)";
-    char sql[1024];
+    char sql[1600];
     snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM bed_referrals r%s", where);
     int rc = qint(s, sql, json_pack("[s?s?s?s?s]", state, state, org, org, ics), 0, total, e);
     if (rc) return rc;
+    /* the list's order is an index range (beds migration 4); a cursor
+     * resumes after its row's place in it */
     snprintf(sql, sizeof sql,
              "SELECT " REF_COLS ", us.org_code AS unit_org" REF_FROM
-             "%s ORDER BY r.priority, r.referred_at, r.referral_id LIMIT ? OFFSET ?",
-             where);
-    json_t *p = json_pack("[s?s?s?s?sII]", state, state, org, org, ics, (json_int_t)limit,
-                          (json_int_t)offset);
+             "%s%s ORDER BY r.priority, r.referred_at, r.referral_id LIMIT ? OFFSET ?",
+             where,
+             after ? " AND (r.priority, r.referred_at, r.referral_id) > (SELECT x.priority,"
+                     " x.referred_at, x.referral_id FROM bed_referrals x WHERE x.referral_id = ?)"
+                   : "");
+    json_t *p = json_pack("[s?s?s?s?s]", state, state, org, org, ics);
+    if (after) json_array_append_new(p, json_integer(after));
+    json_array_append_new(p, json_integer(limit));
+    json_array_append_new(p, json_integer(offset));
     return qrows(s, sql, p, rows, e);
 }
 

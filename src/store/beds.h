@@ -41,11 +41,14 @@ void store_beds_referral_from_row(const json_t *row, beds_referral *out);
 /* One bed referral as stored (times as integers), joined with its bed's
  * code, unit and the unit's organisation (unit_org). ICS_ENOTFOUND. */
 int store_beds_referral_row(store *s, int64_t id, json_t **row, ics_err *e);
-/* Referrals by priority and age of patients whose place is in ICS ics;
- * state and referring_org filter when non-NULL. *total counts every match. */
+/* Referrals by priority and age (priority, referred_at, referral_id) of
+ * patients whose place is in ICS ics; state and referring_org filter when
+ * non-NULL. after (0: none) is a keyset cursor: the rows after referral
+ * after in that order (none when there is no such referral). *total counts
+ * every match. */
 int store_beds_referral_list(store *s, const char *state, const char *referring_org,
-                             const char *ics, int64_t limit, int64_t offset, json_t **rows,
-                             int64_t *total, ics_err *e);
+                             const char *ics, int64_t limit, int64_t offset, int64_t after,
+                             json_t **rows, int64_t *total, ics_err *e);
 /* The ICS of a unit: its site's place's (a site without a place: its
  * organisation's primary ICS); "" when there is no such unit. */
 int store_beds_unit_ics(store *s, const char *unit, char out[16], ics_err *e);

@@ -62,11 +62,24 @@ int store_read_begin(store *s, ics_err *e)
     return rc;
 }
 
+int store_snapshot_begin(store *s, ics_err *e)
+{
+    if (s->in_tx || s->reading) return 0;
+    int sqlite = strcmp(s->ops->name, "sqlite") == 0;
+    /* PostgreSQL: through the simple protocol, not as a named statement */
+    int rc = sqlite ? step_once(s, "BEGIN", e)
+                    : s->ops->exec(s, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", e);
+    if (!rc) s->reading = 1;
+    return rc;
+}
+
 void store_read_end(store *s)
 {
     if (!s->reading) return;
     s->reading = 0;
-    if (step_once(s, "COMMIT", NULL)) s->ops->rollback(s);
+    int sqlite = strcmp(s->ops->name, "sqlite") == 0;
+    if (sqlite ? step_once(s, "COMMIT", NULL) : s->ops->exec(s, "COMMIT", NULL))
+        s->ops->rollback(s);
 }
 
 int store_commit(store *s, ics_err *e)

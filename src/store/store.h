@@ -86,6 +86,14 @@ int store_tx_depth(const store *s);
  * first; store_read_end ends it (no-op when none is open). */
 int store_read_begin(store *s, ics_err *e);
 void store_read_end(store *s);
+/* A read-only transaction on both backends, for a read whose statements
+ * must agree with each other (a list page and its total): on SQLite a
+ * deferred BEGIN (a WAL snapshot; it never takes the write lock, so
+ * writers and other readers go on), on PostgreSQL BEGIN ISOLATION LEVEL
+ * REPEATABLE READ, READ ONLY. Ended like the other, by store_read_end or
+ * by a store_begin. Nothing is done when a transaction is already open
+ * (its statements see what it sees). */
+int store_snapshot_begin(store *s, ics_err *e);
 
 /* Run SQL without parameters (may hold several statements). */
 int store_exec(store *s, const char *sql, ics_err *e);

@@ -66,6 +66,10 @@ const store_migration store_schema_waitlist[] = {
      "CREATE INDEX waitlist_entries_waiting ON waitlist_entries(status, clock_start);", NULL},
     /* an allocation run is one ICS's; those before were North West London's */
     {"waitlist", 5, "ALTER TABLE waitlist_runs ADD COLUMN ics TEXT NOT NULL DEFAULT 'QRV';", NULL},
+    /* the session list's order, so a page (by offset or after a session)
+     * is an index range */
+    {"waitlist", 6,
+     "CREATE INDEX waitlist_sessions_order ON waitlist_sessions(date, site_code, tfc);", NULL},
     {NULL, 0, NULL, NULL}};
 
 /* ---- writes ---------------------------------------------------------------- */
@@ -703,17 +707,27 @@ int store_waitlist_entry_get(store *s, int64_t id, json_t **out, ics_err *e)
     return rc;
 }
 
-int store_waitlist_sessions(store *s, int64_t from, int64_t limit, int64_t offset, json_t **out,
-                            ics_err *e)
+int store_waitlist_sessions(store *s, int64_t from, int64_t limit, int64_t offset, int64_t after,
+                            json_t **out, ics_err *e)
 {
+    assert(after >= 0 && offset >= 0);
     char d[11];
     tz_format_date(from, d, sizeof d);
-    json_t *p = json_pack("[sII]", d, (json_int_t)limit, (json_int_t)offset);
+    json_t *p = json_pack("[s]", d);
+    if (after) json_array_append_new(p, json_integer(after));
+    json_array_append_new(p, json_integer(limit));
+    json_array_append_new(p, json_integer(offset));
     json_t *rows;
-    int rc = store_query_json(s,
-                              "SELECT site_code, tfc, date, slots, synthetic FROM waitlist_sessions"
-                              " WHERE date >= ? ORDER BY date, site_code, tfc LIMIT ? OFFSET ?",
-                              p, &rows, e);
+    /* the list's order is an index range (waitlist migration 6) */
+    int rc = store_query_json(
+        s,
+        after ? "SELECT id, site_code, tfc, date, slots, synthetic FROM waitlist_sessions"
+                " WHERE date >= ? AND (date, site_code, tfc) > (SELECT x.date, x.site_code, x.tfc"
+                " FROM waitlist_sessions x WHERE x.id = ?)"
+                " ORDER BY date, site_code, tfc LIMIT ? OFFSET ?"
+              : "SELECT id, site_code, tfc, date, slots, synthetic FROM waitlist_sessions"
+                " WHERE date >= ? ORDER BY date, site_code, tfc LIMIT ? OFFSET ?",
+        p, &rows, e);
     json_decref(p);
     if (rc) return rc;
     p = json_pack("[s]", d);

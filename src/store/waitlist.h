@@ -122,8 +122,12 @@ int store_waitlist_entries_each(store *s, const store_waitlist_filter *f, int64_
                                 int64_t offset, int64_t *total, store_row_fn fn, void *arg,
                                 ics_err *e);
 int store_waitlist_entry_get(store *s, int64_t id, json_t **out, ics_err *e);
-int store_waitlist_sessions(store *s, int64_t from, int64_t limit, int64_t offset, json_t **out,
-                            ics_err *e);
+/* Sessions on or after day from, by date, site and specialty:
+ * {items (each with its id), total, total_slots, limit, offset, from}.
+ * after (0: none) is a keyset cursor, a session id: the rows after it in
+ * that order (none when there is no such session). */
+int store_waitlist_sessions(store *s, int64_t from, int64_t limit, int64_t offset, int64_t after,
+                            json_t **out, ics_err *e);
 
 /* Waits grouped by "trust", "place" or "imd": run = 0, every waiting
  * entry with value = its clock start (day); otherwise the run's patients

@@ -1,5 +1,5 @@
 #!/bin/sh
-# t1720-bookings.sh - the booking list of an allocation run (issue 20 item 6):
+# t1730-bookings.sh - the booking list of an allocation run (issue 20 item 6):
 # GET /api/v1/waitlist/runs/{id}/results filtered by hub, specialty, trust,
 # booked and overdue, paged by offset and by keyset, as CSV with its
 # documented columns; overdue P1/P2 patients flagged in the list, the
@@ -91,6 +91,13 @@ api GET "/api/v1/waitlist/runs/$RUN/results?hub=$HUB&limit=20" "$COORD"
 jq -r '.items[].entry_id' "$T/body" >"$T/p1"
 AFTER=$(jqb .next_after)
 check "a full page names the next key ($AFTER)" [ "$AFTER" = "$(tail -n 1 "$T/p1")" ]
+NEXT=$(jqb .next)
+check "and the next page's URL, with the same filters ($NEXT)" \
+    [ "$NEXT" = "/api/v1/waitlist/runs/$RUN/results?limit=20&hub=$HUB&after=$AFTER" ]
+api GET "$NEXT" "$COORD"
+expect "following next" 200
+jq -r '.items[].entry_id' "$T/body" >"$T/n2"
+check "gives the rows after the cursor" [ "$(sed -n 21,40p "$T/all")" = "$(cat "$T/n2")" ]
 api GET "/api/v1/waitlist/runs/$RUN/results?hub=$HUB&limit=20&after=$AFTER" "$COORD"
 expect "the page after it" 200
 jq -r '.items[].entry_id' "$T/body" >>"$T/p1"
@@ -102,6 +109,7 @@ api GET "/api/v1/waitlist/runs/$RUN/results?booked=false&limit=1000" "$COORD"
 LAST=$(jqb '.items[-1].entry_id')
 api GET "/api/v1/waitlist/runs/$RUN/results?after=$LAST&booked=true" "$COORD"
 jqcheck "after the list's last row nothing follows" '.items | length == 0'
+jqcheck "and a page that is not full has no next" '.next_after == null and (has("next") | not)'
 
 # ---- CSV
 api GET "/api/v1/waitlist/runs/$RUN/results?hub=$HUB&format=csv" "$COORD"
