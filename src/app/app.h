@@ -161,7 +161,10 @@ extern const app_use APP_AUDIT_LIST;
  * Returns v. */
 json_t *app_json_utc(json_t *v, const char *keys);
 
-/* after (0: none): the id of the last row of the page before (keyset).
+/* after (0: none): the id of the last row of the page before (keyset):
+ * the records with smaller ids. The log is in id order, so a cursor that
+ * names no record (purged between pages, above the newest, another ICS's)
+ * still means "older than this"; it is not refused.
  * The page is JSON text, written row by row (app/page.h): {items, limit,
  * offset, next_after[, next]}; next is next_base (ending in "after=", NULL
  * for none) with the cursor. */

@@ -94,16 +94,19 @@ static json_t *queue_item(const beds_data *d, const beds_board *b, const beds_re
     return it;
 }
 
-int app_beds_queue(app_ctx *c, const char *policy, json_t **out, ics_err *e)
-{
-    *out = NULL;
-    int rc = app_allow(c, &APP_BEDS_QUEUE, e);
-    if (rc) return rc;
+typedef struct queue_read {
     beds_match_opts o;
-    beds_match_opts_default(&o, c->now);
-    if (policy && beds_policy_parse(policy, &o.policy, e)) return ICS_EINVAL;
+    json_t *out;
+} queue_read;
+
+/* The queue, built in one snapshot (app_read_audited's read). */
+static int queue_build(app_ctx *c, void *arg, json_t **detail, ics_err *e)
+{
+    (void)detail; /* the record names the queue, nothing more */
+    queue_read *q = arg;
     char ics[STORE_ICS_CODE];
     json_t *places = NULL;
+    int rc;
     if ((rc = app_ics_one(c, ics, e)) || (rc = store_beds_places(c->db, ics, &places, e)))
         return rc;
     beds_data *d;
@@ -122,7 +125,7 @@ int app_beds_queue(app_ctx *c, const char *policy, json_t **out, ics_err *e)
     const double(*dis)[BEDS_FORECAST_DAYS] = (const double(*)[BEDS_FORECAST_DAYS])disf;
     int nplaceable = 0;
     for (size_t i = 0; !rc && i < d->nrefs; i++) {
-        json_t *it = queue_item(d, &b, &d->refs[i], &o, dis, places, today, e);
+        json_t *it = queue_item(d, &b, &d->refs[i], &q->o, dis, places, today, e);
         if (!it) {
             rc = e->code ? e->code : ics_err_set(e, ICS_ENOMEM, "out of memory for the queue");
             break;
@@ -130,19 +133,17 @@ int app_beds_queue(app_ctx *c, const char *policy, json_t **out, ics_err *e)
         nplaceable += json_is_true(json_object_get(it, "placeable"));
         json_array_append_new(items, it);
     }
-    /* the queue names patients (age, sex, home borough): the read is audited */
-    if (!rc) rc = app_audit_read(c, "read.bed_queue", "bed_referral", "queue", NULL, e);
     if (!rc) {
         char gen[32];
         tz_format(c->now, gen, sizeof gen);
-        *out = json_pack("{sssssIsisoss}", "generated_at", gen, "policy",
-                         beds_policy_name(o.policy), "waiting", (json_int_t)d->nrefs, "placeable",
-                         nplaceable, "items", items, "note",
-                         "why_not names the rule that rules out each free bed of a suitable type; "
-                         "next_bed is a forecast from the units' lengths of stay (synthetic unless "
-                         "the bureau has loaded its own stays)");
+        q->out = json_pack("{sssssIsisoss}", "generated_at", gen, "policy",
+                           beds_policy_name(q->o.policy), "waiting", (json_int_t)d->nrefs,
+                           "placeable", nplaceable, "items", items, "note",
+                           "why_not names the rule that rules out each free bed of a suitable "
+                           "type; next_bed is a forecast from the units' lengths of stay "
+                           "(synthetic unless the bureau has loaded its own stays)");
         items = NULL;
-        if (!*out) rc = ics_err_set(e, ICS_ENOMEM, "out of memory for the queue");
+        if (!q->out) rc = ics_err_set(e, ICS_ENOMEM, "out of memory for the queue");
     }
     json_decref(items);
     json_decref(places);
@@ -151,4 +152,23 @@ int app_beds_queue(app_ctx *c, const char *policy, json_t **out, ics_err *e)
     free(frf);
     store_beds_data_free(d);
     return rc;
+}
+
+int app_beds_queue(app_ctx *c, const char *policy, json_t **out, ics_err *e)
+{
+    *out = NULL;
+    int rc = app_allow(c, &APP_BEDS_QUEUE, e);
+    if (rc) return rc;
+    queue_read q = {.out = NULL};
+    beds_match_opts_default(&q.o, c->now);
+    if (policy && beds_policy_parse(policy, &q.o.policy, e)) return ICS_EINVAL;
+    /* the queue names patients (age, sex, home borough): read in a
+     * snapshot, then the read recorded before it is sent */
+    rc = app_read_audited(c, "read.bed_queue", "bed_referral", "queue", queue_build, &q, e);
+    if (rc) {
+        json_decref(q.out);
+        return rc;
+    }
+    *out = q.out;
+    return 0;
 }

@@ -382,22 +382,33 @@ int store_beds_referral_list(store *s, const char *state, const char *org, const
 {
     assert(after >= 0 && offset >= 0);
     assert(ics && *ics);
-    const char *where = " WHERE (? IS NULL OR r.state = ?) AND (? IS NULL OR r.referring_org = ?)"
-                        " AND r.place_code IN (SELECT code FROM places WHERE ics_code = ?)";
+    /* the state named in the SQL only when given, so that the planner can
+     * use the index that starts with it (a "? IS NULL OR" term it cannot) */
+    char where[256];
+    snprintf(where, sizeof where,
+             " WHERE%s (? IS NULL OR r.referring_org = ?)"
+             " AND r.place_code IN (SELECT code FROM places WHERE ics_code = ?)",
+             state ? " r.state = ? AND" : "");
     char sql[1600];
     snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM bed_referrals r%s", where);
-    int rc = qint(s, sql, json_pack("[s?s?s?s?s]", state, state, org, org, ics), 0, total, e);
-    if (rc) return rc;
-    /* the list's order is an index range (beds migration 4); a cursor
-     * resumes after its row's place in it */
-    snprintf(sql, sizeof sql,
-             "SELECT " REF_COLS ", us.org_code AS unit_org" REF_FROM
-             "%s%s ORDER BY r.priority, r.referred_at, r.referral_id LIMIT ? OFFSET ?",
-             where,
-             after ? " AND (r.priority, r.referred_at, r.referral_id) > (SELECT x.priority,"
-                     " x.referred_at, x.referral_id FROM bed_referrals x WHERE x.referral_id = ?)"
-                   : "");
-    json_t *p = json_pack("[s?s?s?s?s]", state, state, org, org, ics);
+    json_t *p = json_pack("[s?s?s]", org, org, ics);
+    if (state) json_array_insert_new(p, 0, json_string(state));
+    int rc = store_query_int(s, sql, p, 0, total, e);
+    if (rc) {
+        json_decref(p);
+        return rc;
+    }
+    /* the list's order is an index range (beds migration 4: with the state
+     * in front, and without); a cursor resumes after its row's place in it */
+    int n = snprintf(sql, sizeof sql,
+                     "SELECT " REF_COLS ", us.org_code AS unit_org" REF_FROM
+                     "%s%s ORDER BY r.priority, r.referred_at, r.referral_id LIMIT ? OFFSET ?",
+                     where,
+                     after ? " AND (r.priority, r.referred_at, r.referral_id) > (SELECT x.priority,"
+                             " x.referred_at, x.referral_id FROM bed_referrals x"
+                             " WHERE x.referral_id = ?)"
+                           : "");
+    assert(n > 0 && (size_t)n < sizeof sql);
     if (after) json_array_append_new(p, json_integer(after));
     json_array_append_new(p, json_integer(limit));
     json_array_append_new(p, json_integer(offset));
