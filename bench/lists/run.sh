@@ -6,7 +6,9 @@
 # For each list it measures the first page, a deep page by offset and the
 # same deep page by keyset (?after= the id before it, checked to give the
 # same rows), and nginx serving the first page's bytes as a static file (the
-# machine's ceiling for the same bytes). Prints req/s, p50 and p99 (goal: p99
+# machine's ceiling for the same bytes); then the referrals' first page again
+# while one client writes (users added one at a time), with the writer's
+# answer times. Prints req/s, p50 and p99 (goal: p99
 # under 50 ms), the server's CPU time per request, the load average before
 # and after, and RATIO lines: lists_<list>_keyset_vs_offset (deep page,
 # req/s) and lists_<list>_vs_nginx (first page, req/s). wrk is driven by
@@ -87,6 +89,33 @@ for list in referrals waitlist/entries audit; do
         echo "  $list: too few rows for a deep page (keyset pages: GET /api/v1/$list?after=ID)"
     fi
 done
+# ---- the referrals' first page while one client writes -----------------------
+# Pages whose reads held the write lock queued behind writers and writers
+# behind them; a page read in a snapshot (app_read_audited) takes the lock
+# only for its audit record. One writer adds users one at a time (each an
+# audited write), 10 a second, while wrk reads; its answer times are printed.
+writer() {
+    i=0
+    while [ ! -f "$T/stop" ]; do
+        i=$((i + 1))
+        curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -H "Authorization: Bearer $TOKEN" \
+            -H 'Content-Type: application/json' -d "{\"name\":\"bench.w$i\",\"role\":\"analyst\"}" \
+            "$URL/api/v1/users" >>"$T/writes"
+        sleep 0.1
+    done
+}
+rm -f "$T/stop"
+: >"$T/writes"
+writer &
+WPID=$!
+PIDS="$PIDS $WPID"
+run "referrals.first_with_writer" "$URL/api/v1/referrals?limit=1000" "$SPID"
+touch "$T/stop"
+wait "$WPID" 2>/dev/null || true
+[ "$(awk '$1 != 201' "$T/writes" | wc -l)" = 0 ] || { echo "writer: a write failed"; cat "$T/writes"; exit 1; }
+sort -n -k2 "$T/writes" | awk '{ t[NR] = $2 * 1e3 } END {
+    printf "  %-28s %d writes, one at a time: p50 %.1f ms  p90 %.1f ms  max %.1f ms\n", "writer (users added)", NR,
+        t[int((NR + 1) / 2)], t[int(NR * 0.9 + 0.5)], t[NR] }'
 kill "$SPID"; wait "$SPID" 2>/dev/null || true
 
 # ---- nginx: the first pages' bytes as static files ---------------------------
