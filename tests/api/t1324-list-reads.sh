@@ -110,14 +110,23 @@ refuse_audit() {
         sql 'CREATE FUNCTION t1324_refuse() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN RAISE EXCEPTION '"'"'t1324: audit refused'"'"'; END $f$;
              CREATE TRIGGER t1324_no_audit BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION t1324_refuse()'
     else
-        sql "CREATE TRIGGER t1324_no_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 't1324: audit refused'); END"
+        # the server may be writing (a token's last use): wait for the lock
+        sqlite3 -cmd ".timeout 10000" "$DB" \
+            "CREATE TRIGGER t1324_no_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 't1324: audit refused'); END"
     fi
 }
 allow_audit() {
     if [ "$ICS_BACKEND" = pg ]; then
         sql "DROP TRIGGER t1324_no_audit ON audit; DROP FUNCTION t1324_refuse()"
     else
-        sql "DROP TRIGGER t1324_no_audit"
+        sqlite3 -cmd ".timeout 10000" "$DB" "DROP TRIGGER t1324_no_audit"
+    fi
+}
+triggers() {
+    if [ "$ICS_BACKEND" = pg ]; then
+        sql "SELECT COUNT(*) FROM pg_trigger WHERE tgname = 't1324_no_audit'"
+    else
+        sql "SELECT COUNT(*) FROM sqlite_master WHERE name = 't1324_no_audit'"
     fi
 }
 RUN=$(sql "SELECT MAX(id) FROM waitlist_runs")
@@ -126,6 +135,7 @@ LISTS="/api/v1/referrals?limit=50 /api/v1/waitlist/entries?limit=50 /api/v1/beds
 /api/v1/waitlist/runs/$RUN/results?limit=50 /api/v1/waitlist/runs/$RUN/results?format=csv&limit=50"
 before=$(audit_count)
 refuse_audit
+check "the audit log refuses records now" [ "$(triggers)" = 1 ]
 for url in $LISTS; do
     api GET "$url" "$ADMIN"
     expect "audit refused: $url" 503
@@ -136,6 +146,7 @@ for url in $LISTS; do
 done
 check "audit refused: nothing was recorded" [ "$(audit_count)" = "$before" ]
 allow_audit
+check "and takes them again" [ "$(triggers)" = 0 ]
 for url in $LISTS; do
     api GET "$url" "$ADMIN"
     expect "audit taken again: $url" 200
