@@ -20,7 +20,8 @@ ROOT=$(pwd)
 DUR=${DUR:-5}         # seconds per run
 CONN=${CONN:-8}       # concurrent connections
 THREADS=${THREADS:-2} # wrk threads
-BIN=${ICSFLOW_BIN:-$ROOT/${BUILD:-build}/icsflow}
+case ${BUILD:-build} in /*) BDIR=$BUILD ;; *) BDIR=$ROOT/${BUILD:-build} ;; esac
+BIN=${ICSFLOW_BIN:-$BDIR/icsflow}
 if [ -z "${ICSFLOW_BIN:-}" ]; then make --no-print-directory "${BUILD:-build}/icsflow" >/dev/null; fi
 command -v wrk >/dev/null || { echo "bench lists: wrk is not installed (scripts/deps.sh bench)"; exit 1; }
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
