@@ -1,5 +1,5 @@
 # oidc.sh - the OpenID Connect provider that the sign-in and logout tests
-# (t0920-oidc, t0940-oidc-logout) talk to: npm oidc-provider started on
+# (t0925-oidc, t0940-oidc-logout) talk to: npm oidc-provider started on
 # loopback by oidc_provider.mjs, stopped by its pid. Sourced after lib.sh;
 # sets HERE, IPORT (for icsflow), OPORT, ISSUER, REDIRECT and BACKCHANNEL,
 # and replaces lib.sh's exit trap with one that stops the provider too.

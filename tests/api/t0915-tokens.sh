@@ -1,5 +1,5 @@
 #!/bin/sh
-# t0910-tokens.sh - bearer tokens: a default expiry and one per token,
+# t0915-tokens.sh - bearer tokens: a default expiry and one per token,
 # listing with last use, rotation, revoking one token, the API for a user's
 # own tokens and for administrators, the CLI, the schema migration of older
 # databases; a revoked or expired token, or a revoked user, is refused at once.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# t0920-oidc.sh - OpenID Connect sign-in end to end against a real provider
+# t0925-oidc.sh - OpenID Connect sign-in end to end against a real provider
 # (npm oidc-provider, started here on loopback with a fresh RSA key and
 # CIS2-like users): the code flow with PKCE, state and nonce; the session
 # token it gives; roles and organisations mapped by the example mapping;
